@@ -1,0 +1,138 @@
+"""The /api/v1 instance: authentication, routers and the problem-details error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
+
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.core.api import router as core_router
+from yusuan.identity.api import router as identity_router
+from yusuan.identity.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>`` for system accounts; the token's scopes narrow the roles."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        api_token = api_token_authenticate(token)
+        if api_token is None:
+            return None
+        request.api_token_scopes = list(api_token.scopes)  # type: ignore[attr-defined]
+        request.user = api_token.user
+        return api_token.user
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="Yusuan API",
+    version="1.0.0",
+    description=(
+        "预算管理一体化系统 Yusuan. Session (with CSRF) or bearer-token authentication. Every error "
+        "is an RFC 9457 problem-details body with `errors: [{code, rule, field, message, value, limit}]`. "
+        "Mutating endpoints accept an `Idempotency-Key` header (P11)."
+    ),
+    auth=[ActiveSessionAuth(), TokenAuth()],
+    urls_namespace="api-1.0.0",
+)
+api.add_router("/", identity_router)
+api.add_router("/", core_router)
+
+
+def problem(
+    request: HttpRequest, status: int, title: str, errors: list[ErrorDetail], code: str
+) -> HttpResponse:
+    language = get_language()
+    body = {
+        "type": f"urn:yusuan:error:{code}",
+        "title": title,
+        "status": status,
+        "detail": "; ".join(e.message(language) for e in errors) or title,
+        "instance": request.path,
+        "errors": [e.as_dict(language) for e in errors],
+    }
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+def _field_path(loc: list[Any]) -> str:
+    """``["body", "payload", "lines", 2, "amount"]`` → ``lines[2].amount``."""
+    parts = [p for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        field = _field_path(list(error.get("loc", [])))
+        message = str(error.get("msg", "invalid"))
+        errors.append(
+            ErrorDetail(
+                code=f"validation.{error.get('type', 'invalid')}",
+                field=field,
+                value=error.get("input") if not isinstance(error.get("input"), dict) else None,
+                limit=(error.get("ctx") or {}).get("limit_value")
+                or (error.get("ctx") or {}).get("max_length"),
+                message_zh=f"{field}：输入无效（{message}）",
+                message_en=f"{field}: {message}",
+            )
+        )
+    return problem(request, 422, "Validation failed", errors, "validation")
+
+
+@api.exception_handler(BusinessRuleError)
+def on_business_error(request: HttpRequest, exc: BusinessRuleError) -> HttpResponse:
+    code = exc.errors[0].code if exc.errors else "business_rule"
+    titles = {403: "Forbidden", 404: "Not found", 409: "Conflict"}
+    return problem(
+        request, exc.status, titles.get(exc.status, "Business rule violated"), exc.errors, code
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    detail = ErrorDetail(
+        code="not_found", message_zh="对象不存在或无权访问", message_en="Not found"
+    )
+    return problem(request, 404, "Not found", [detail], "not_found")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    detail = ErrorDetail(
+        code="unauthenticated",
+        message_zh="未登录或令牌无效",
+        message_en="Authentication required or token invalid",
+    )
+    return problem(request, 401, "Unauthorized", [detail], "unauthenticated")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    detail = ErrorDetail(
+        code="permission_denied", message_zh="无权执行此操作", message_en="Permission denied"
+    )
+    return problem(request, 403, "Forbidden", [detail], "permission_denied")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = ErrorDetail(code=f"http_{exc.status_code}", message_zh=str(exc), message_en=str(exc))
+    return problem(request, exc.status_code, str(exc), [detail], f"http_{exc.status_code}")

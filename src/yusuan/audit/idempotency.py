@@ -1,0 +1,94 @@
+"""Exactly-once submissions (P11): the same key with the same body has effect once.
+
+Used by every mutating API endpoint (``Idempotency-Key`` header) and by forms (a hidden field).
+The record is inserted in the same transaction as the business change, so a failed attempt
+leaves no record and may be retried; a concurrent duplicate waits on the unique index and then
+replays the stored result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from yusuan.audit.models import IdempotencyRecord
+from yusuan.common.errors import BusinessRuleError, ErrorDetail
+
+KEY_LENGTH_MAX = 128
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    status: int
+    body: Any
+    replayed: bool
+
+
+def request_digest(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > KEY_LENGTH_MAX or not key.isprintable():
+        raise BusinessRuleError.single(
+            code="idempotency.invalid_key",
+            rule="P11",
+            field="Idempotency-Key",
+            value=key[:40],
+            limit=f"1–{KEY_LENGTH_MAX} printable characters",
+            message_zh="幂等键无效（1–128 个可打印字符）",
+            message_en="Invalid idempotency key (1–128 printable characters)",
+        )
+
+
+def run_once(
+    *,
+    key: str | None,
+    actor_id: int,
+    scope: str,
+    body: Mapping[str, Any],
+    execute: Callable[[], tuple[int, Any]],
+) -> StoredResult:
+    """Run ``execute`` once per (actor, scope, key); replay its stored result afterwards."""
+    if key is None:
+        status, result = execute()
+        return StoredResult(status, result, replayed=False)
+    _check_key(key)
+    digest = request_digest(body)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    key=key, actor_id=actor_id, scope=scope, request_digest=digest
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(actor_id=actor_id, scope=scope, key=key)
+            if existing.request_digest != digest:
+                raise BusinessRuleError(
+                    [
+                        ErrorDetail(
+                            code="idempotency.key_reused",
+                            rule="P11",
+                            field="Idempotency-Key",
+                            value=key,
+                            message_zh="该幂等键已用于另一份不同的提交，请使用新的幂等键",
+                            message_en="This idempotency key was used for a different request body; use a new key",
+                        )
+                    ],
+                    status=409,
+                ) from None
+            assert existing.status_code is not None  # the first attempt committed with its result
+            return StoredResult(existing.status_code, existing.response_body, replayed=True)
+        status, result = execute()
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status_code=status, response_body=result
+        )
+    return StoredResult(status, result, replayed=False)

@@ -1,0 +1,48 @@
+"""Reading the audit trail within a scope (auditors see their whole scope, others their own objects)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from yusuan.audit.models import AuditRecord
+from yusuan.common.scope import Scope
+
+
+def audit_record_list_visible_to(
+    *,
+    scope: Scope,
+    text: str = "",
+    action: str = "",
+    username: str = "",
+    object_type: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditRecord]:
+    queryset = AuditRecord.objects.filter(mof_div_code__in=scope.mof_div_codes)
+    if scope.organisation_ids is not None:
+        queryset = queryset.filter(
+            Q(organisation_id__in=scope.organisation_ids)
+            | Q(subject_organisation_id__in=scope.organisation_ids)
+        )
+    if text:
+        queryset = queryset.filter(
+            Q(object_repr__icontains=text) | Q(object_id=text) | Q(action__icontains=text)
+        )
+    if action:
+        queryset = queryset.filter(action=action)
+    if username:
+        queryset = queryset.filter(actor_username=username)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    if date_from:
+        queryset = queryset.filter(occurred_at__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(occurred_at__date__lte=date_to)
+    return queryset.order_by("-id")
+
+
+def audit_history_for(*, object_type: str, object_id: str) -> QuerySet[AuditRecord]:
+    """An object's history. The caller has already authorised access to the object itself."""
+    return AuditRecord.objects.filter(object_type=object_type, object_id=object_id).order_by("-id")

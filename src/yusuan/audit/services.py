@@ -1,0 +1,111 @@
+"""Writing audit records: every state-changing service calls :func:`audit_record` in its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from yusuan.audit import context
+from yusuan.audit.models import AuditRecord
+
+
+class AuditActor(Protocol):
+    pk: Any
+    username: str
+
+    @property
+    def role_codes(self) -> tuple[str, ...]: ...
+
+
+def jsonable(value: Any) -> Any:
+    """Values as they are stored in ``changes``: stable text for anything JSON has no type for."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: jsonable(getattr(instance, _attname(instance, name))) for name in fields}
+
+
+def _attname(instance: models.Model, name: str) -> str:
+    field = instance._meta.get_field(name)
+    return str(getattr(field, "attname", name))
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the fields whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: AuditActor | None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    mof_div_code: str = "",
+    fiscal_year: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> AuditRecord:
+    """Append one audit record. Must run inside the caller's transaction (P5: same commit)."""
+    connection = transaction.get_connection()
+    assert connection.in_atomic_block, "audit_record() must run inside the service's transaction"
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:255]
+        mof_div_code = mof_div_code or str(getattr(obj, "mof_div_code", "") or "")
+        year = getattr(obj, "fiscal_year", None)
+        fiscal_year = (
+            fiscal_year if fiscal_year is not None else (year if isinstance(year, int) else None)
+        )
+    subject_organisation_id = (
+        getattr(obj, "scope_organisation_id", None) if obj is not None else None
+    )
+    request = context.current()
+    organisation = getattr(actor, "organisation", None) if actor is not None else None
+    record = AuditRecord(
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,  # type: ignore[misc]
+        actor_username=getattr(actor, "username", "") if actor is not None else "",
+        organisation_id=getattr(organisation, "pk", None),
+        organisation_code=str(getattr(organisation, "code", "") or ""),
+        role_codes=",".join(actor.role_codes) if actor is not None else "",
+        ip_address=request.ip_address,
+        session_hash=request.session_hash,
+        request_id=request.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        subject_organisation_id=subject_organisation_id,
+        mof_div_code=mof_div_code,
+        fiscal_year=fiscal_year,
+        changes=jsonable(dict(changes or {})),
+        extra=jsonable(dict(extra or {})),
+    )
+    record.save(force_insert=True)
+    return record

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from yusuan.audit.selectors import audit_history_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("audit/history.html", takes_context=True)
+def audit_history(context: dict[str, Any], obj: Any, limit: int = 50) -> dict[str, Any]:
+    """An object's history on its detail page; the page has already authorised the object."""
+    user = context["request"].user
+    if not user.has_perm("audit.view_auditrecord"):
+        return {"records": None}
+    records = audit_history_for(object_type=obj._meta.label_lower, object_id=str(obj.pk))[:limit]
+    return {"records": list(records)}

@@ -1,0 +1,25 @@
+"""Helpers for API routers of every app: who is calling, with which token scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from yusuan.common.actor import PermissionDeniedError
+
+
+def api_actor(request: HttpRequest) -> Any:
+    """The authenticated user (session or token); set by the API's auth classes."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+def require(request: HttpRequest, permission: str, api_scope: str) -> Any:
+    """Role permission for everyone; for token callers also the token's scope (e.g. ``core:read``)."""
+    actor = api_actor(request)
+    token_scopes: list[str] | None = getattr(request, "api_token_scopes", None)
+    if token_scopes is not None and api_scope not in token_scopes:
+        raise PermissionDeniedError(f"token scope {api_scope}")
+    if not actor.has_perm(permission):
+        raise PermissionDeniedError(permission)
+    return actor

@@ -1,0 +1,139 @@
+"""Errors users can act on (DESIGN §6, promise P7).
+
+A business-rule failure carries a stable ``code``, the ``rule`` id from DOMAIN.md, the ``field``
+path (``lines[2].amount``), the offending ``value`` and the ``limit``, with a message in Chinese
+and English. Pages outline the field, the API renders RFC 9457 problem details, imports list
+every bad row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: str
+    message_zh: str
+    message_en: str
+    field: str | None = None
+    rule: str | None = None
+    value: Any = None
+    limit: Any = None
+    row: int | None = None
+
+    def message(self, language: str | None) -> str:
+        if language and language.lower().startswith("en"):
+            return self.message_en
+        return self.message_zh
+
+    def as_dict(self, language: str | None = None) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "rule": self.rule,
+            "field": self.field,
+            "row": self.row,
+            "message": self.message(language),
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "value": _jsonable(self.value),
+            "limit": _jsonable(self.limit),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+@dataclass
+class BusinessRuleError(Exception):
+    """One or more rule violations; raised by services, never half-applied."""
+
+    errors: list[ErrorDetail] = field(default_factory=list)
+    status: int = 422
+
+    def __post_init__(self) -> None:
+        super().__init__("; ".join(e.message_en for e in self.errors))
+
+    @classmethod
+    def single(cls, **kwargs: Any) -> BusinessRuleError:
+        return cls([ErrorDetail(**kwargs)])
+
+
+class NotFoundError(BusinessRuleError):
+    """Missing, or outside the actor's scope: the two are indistinguishable on purpose (a 404)."""
+
+    def __init__(self, what: str = "object") -> None:
+        super().__init__(
+            [
+                ErrorDetail(
+                    code="not_found",
+                    message_zh="对象不存在或无权访问",
+                    message_en=f"{what} not found",
+                )
+            ],
+            status=404,
+        )
+
+
+def raise_if_any(errors: Iterable[ErrorDetail]) -> None:
+    collected = list(errors)
+    if collected:
+        raise BusinessRuleError(collected)
+
+
+def field_error(
+    *,
+    code: str,
+    field: str,
+    message_zh: str,
+    message_en: str,
+    rule: str | None = None,
+    value: Any = None,
+    limit: Any = None,
+    row: int | None = None,
+) -> ErrorDetail:
+    return ErrorDetail(
+        code=code,
+        field=field,
+        message_zh=message_zh,
+        message_en=message_en,
+        rule=rule,
+        value=value,
+        limit=limit,
+        row=row,
+    )
+
+
+def on_row(detail: ErrorDetail, row: int) -> ErrorDetail:
+    """The same error, placed on a file row: batch imports name the row in every message."""
+    zh = (
+        detail.message_zh
+        if detail.message_zh.startswith("第 ")
+        else f"第 {row} 行：{detail.message_zh}"
+    )
+    en = (
+        detail.message_en
+        if detail.message_en.startswith("Row ")
+        else f"Row {row}: {detail.message_en}"
+    )
+    return replace(detail, row=row, message_zh=zh, message_en=en)
+
+
+def first_per_field(errors: Iterable[ErrorDetail]) -> list[ErrorDetail]:
+    """One error per (row, field): a wrong value should not also be reported as missing."""
+    seen: set[tuple[int | None, str | None]] = set()
+    kept = []
+    for detail in errors:
+        key = (detail.row, detail.field)
+        if key in seen and detail.field is not None:
+            continue
+        seen.add(key)
+        kept.append(detail)
+    return kept

@@ -1,0 +1,229 @@
+"""Settings shared by every environment, with safe defaults (DEBUG off, secure cookies, strict CSP).
+
+``dev.py``, ``test.py`` and ``prod.py`` override only what differs; nothing is defined only in
+``prod.py``. Every environment variable goes through :mod:`yusuan.conf.env` so it is documented.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from yusuan.conf.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(
+    env_str("YUSUAN_VAR_DIR", "var", "Folder for the SQLite database, secret key and exports.")
+).resolve()
+
+DEBUG = env_bool("YUSUAN_DEBUG", False, "Django debug pages. Never on in production.")
+SECRET_KEY = env_str("YUSUAN_SECRET_KEY", "", "Django secret key. Required in production.")
+ALLOWED_HOSTS = env_list(
+    "YUSUAN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Comma-separated host names served."
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "YUSUAN_CSRF_TRUSTED_ORIGINS", "", "Origins allowed to post forms (behind a proxy)."
+)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "axes",
+    "ninja",
+    "yusuan.common",
+    "yusuan.audit",
+    "yusuan.core",
+    "yusuan.identity",
+    "yusuan.portal",
+    "yusuan.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "yusuan.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yusuan.urls"
+WSGI_APPLICATION = "yusuan.wsgi.application"
+AUTH_USER_MODEL = "identity.User"
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "identity:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yusuan.portal.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+# SQLite is the embedded default (demo, training, a small county); PostgreSQL through DATABASE_URL.
+SQLITE_OPTIONS = {
+    # Writers queue for the lock instead of failing with "database is locked" (STYLE §9 rule 14).
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA busy_timeout=20000;"
+    ),
+}
+DATABASE_URL = env_str(
+    "DATABASE_URL",
+    "",
+    "Database URL, e.g. postgres://user@host:5432/yusuan. Empty: SQLite file var/yusuan.sqlite3.",
+)
+
+
+def database_from_url(url: str, sqlite_path: Path) -> dict[str, object]:
+    if url:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        if config["ENGINE"] == "django.db.backends.sqlite3":
+            config["OPTIONS"] = dict(SQLITE_OPTIONS)
+        return config
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(sqlite_path),
+        "OPTIONS": dict(SQLITE_OPTIONS),
+    }
+
+
+DATABASES = {"default": database_from_url(DATABASE_URL, VAR_DIR / "yusuan.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+ATOMIC_REQUESTS = False
+
+# --- Authentication and sessions (DESIGN §7) -----------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "yusuan.identity.backends.RoleBackend",
+]
+AXES_FAILURE_LIMIT = env_int("YUSUAN_LOGIN_FAILURE_LIMIT", 5, "Failed logins before lockout.")
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_int("YUSUAN_LOGIN_LOCKOUT_MINUTES", 15, "Minutes an account stays locked.")
+)
+# Lock the account, not the address: a county bureau's staff share one NAT address, and locking it
+# would let one mistyped password lock out the whole office.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_CALLABLE = "yusuan.identity.views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = 60 * env_int(
+    "YUSUAN_SESSION_MINUTES", 30, "Minutes of inactivity after which a session expires."
+)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool(
+    "YUSUAN_SECURE_COOKIES", True, "Send cookies only over HTTPS (turn off only for localhost)."
+)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "yusuan.portal.views.csrf_failure"
+
+SECURE_HSTS_SECONDS = env_int(
+    "YUSUAN_HSTS_SECONDS", 0, "Strict-Transport-Security max-age; set when served over HTTPS."
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_SSL_REDIRECT = env_bool("YUSUAN_SSL_REDIRECT", False, "Redirect HTTP to HTTPS.")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy without inline scripts or styles: every asset ships with the install.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Internationalisation ---------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static files: served by WhiteNoise from the installed packages, never from a CDN -------------
+STATIC_URL = "/static/"
+# STATIC_ROOT is set in prod.py only (collectstatic); elsewhere WhiteNoise serves from the finders.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Yusuan ---------------------------------------------------------------------------------------
+YUSUAN_AUDIT_SEAL_LAG_SECONDS = env_int(
+    "YUSUAN_AUDIT_SEAL_LAG_SECONDS",
+    60,
+    "Audit records younger than this are left for the next seal (longer than any transaction).",
+)
+YUSUAN_AUDIT_SEAL_BATCH_SIZE = 1000
+YUSUAN_API_TOKEN_DAYS = env_int("YUSUAN_API_TOKEN_DAYS", 365, "Default lifetime of API tokens.")
+YUSUAN_PAGE_SIZE = 50
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"yusuan.security": {"level": "INFO"}},
+}

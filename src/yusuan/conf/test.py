@@ -1,0 +1,16 @@
+"""Test settings: SQLite by default, PostgreSQL when DATABASE_URL is set (the suite runs on both)."""
+
+from __future__ import annotations
+
+from yusuan.conf.base import *  # noqa: F403
+from yusuan.conf.base import DATABASE_URL, VAR_DIR, database_from_url
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["*"]
+# Fast hashing in tests; tests/test_security.py checks that the real settings use argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES = {"default": database_from_url(DATABASE_URL, VAR_DIR / "test.sqlite3")}
+YUSUAN_AUDIT_SEAL_LAG_SECONDS = 0

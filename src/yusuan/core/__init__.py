@@ -1,0 +1,1 @@
+"""Data centre master data: fiscal years, regions, organisations, code sets, accounts, payees."""

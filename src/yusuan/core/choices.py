@@ -1,0 +1,91 @@
+"""Choice sets of the master data (DOMAIN §2.1, §5.4)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.IntegerChoices):
+    CENTRAL = 1, _("Central")
+    PROVINCE = 2, _("Province")
+    CITY = 3, _("City")
+    COUNTY = 4, _("County/District")
+
+
+class FiscalYearStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class OrganisationKind(models.TextChoices):
+    FINANCE_BUREAU = "finance_bureau", _("Finance bureau")
+    FINANCE_DIVISION = "finance_division", _("Finance bureau division")
+    DEPARTMENT = "department", _("Department (first-level budget unit)")
+    UNIT = "unit", _("Budget unit")
+    BANK = "bank", _("Agent bank")
+    AUDIT_OFFICE = "audit_office", _("Audit office")
+
+
+AGENCY_KINDS = (OrganisationKind.DEPARTMENT, OrganisationKind.UNIT)
+
+
+class DivisionType(models.TextChoices):
+    BUDGET = "budget", _("Budget division")
+    SECTOR = "sector", _("Sector division")
+    TREASURY = "treasury", _("Treasury / payment centre")
+    PROCUREMENT = "procurement", _("Government procurement division")
+    PERFORMANCE = "performance", _("Performance division")
+    ADMINISTRATION = "administration", _("System administration")
+
+
+class AgencyType(models.TextChoices):
+    """单位类型; decides the government economic mapping (R-MD-3)."""
+
+    ADMINISTRATIVE = "1", _("Administrative")
+    CIVIL_SERVICE_INSTITUTION = "2", _("Institution managed as civil service")
+    INSTITUTION_FULL = "31", _("Public institution (fully funded)")
+    INSTITUTION_PARTIAL = "32", _("Public institution (partly funded)")
+    INSTITUTION_SELF = "33", _("Public institution (self-funded)")
+    OTHER = "9", _("Other")
+
+
+class BudgetLevel(models.IntegerChoices):
+    FIRST = 1, _("First level (department)")
+    SECOND = 2, _("Second level")
+    BASIC = 3, _("Basic level")
+
+
+class OrganisationState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged")
+    ABOLISHED = "abolished", _("Abolished")
+
+
+class AccountType(models.TextChoices):
+    UNIT_ZERO_BALANCE = "unit_zero_balance", _("Unit zero-balance account")
+    FINANCE_ZERO_BALANCE = "finance_zero_balance", _("Finance zero-balance account")
+    REAL_FUNDS = "real_funds", _("Real-funds (basic) account")
+
+
+class PayeeKind(models.TextChoices):
+    ORGANISATION = "organisation", _("Organisation")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class CodeKind(models.TextChoices):
+    """The element code sets, each versioned per fiscal year (R-MD-1…4)."""
+
+    FUNCTIONAL = "functional", _("Functional classification")
+    DEPARTMENT_ECONOMIC = "department_economic", _("Department economic classification")
+    GOVERNMENT_ECONOMIC = "government_economic", _("Government economic classification")
+    FUND_TYPE = "fund_type", _("Fund nature")
+    SOURCE_TYPE = "source_type", _("Indicator source")
+    PROJECT_CATEGORY = "project_category", _("Project category")
+    PAY_TYPE = "pay_type", _("Payment type")
+    SETTLEMENT_MODE = "settlement_mode", _("Settlement mode")
+
+
+class EconomicGroup(models.TextChoices):
+    """Which government-economic branch a unit's spending maps to (R-MD-3)."""
+
+    AGENCY = "agency", _("Government agencies (50x)")
+    INSTITUTION = "institution", _("Public institutions (505)")

@@ -1,0 +1,1 @@
+"""Write services of the data centre: validate, lock, write and audit in one transaction."""

@@ -1,0 +1,437 @@
+"""Deterministic demo data: the Wujiang district (seed 004) at three scales.
+
+``tiny`` (tests): 4 departments, a handful of units. ``district``: ~300 units in 40 departments.
+``province``: the district plus nine more Suzhou districts (×10). Same seed, same data. Every row
+is written through the services, so the demo's audit trail is real from its first record.
+Later modules extend :func:`generate` with the data they own (staff, projects, indicators, …).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from stdnum.cn import ric, uscc
+
+from yusuan.core.choices import (
+    AccountType,
+    BudgetLevel,
+    DivisionType,
+    OrganisationKind,
+    PayeeKind,
+    RegionLevel,
+)
+from yusuan.core.models import FiscalYear, Organisation
+from yusuan.core.services.accounts import (
+    BankAccountData,
+    PayeeData,
+    bank_account_create,
+    payee_create,
+)
+from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
+from yusuan.core.services.organisations import OrganisationData, organisation_create
+from yusuan.core.services.regions import region_bootstrap
+from yusuan.demo import names
+from yusuan.identity.models import User
+from yusuan.identity.services import UserData, api_token_issue, user_create
+
+DEMO_PASSWORD = "Yusuan@2026"  # noqa: S105 - published demo password, printed for the user
+SCALES = ("tiny", "district", "province")
+CURRENT_YEAR = 2026
+MAIN_REGION = ("320509", "吴江区")
+ANCESTORS = (("320000", "江苏省", RegionLevel.PROVINCE), ("320500", "苏州市", RegionLevel.CITY))
+TINY_DEPARTMENTS = (
+    "苏州市吴江区人民政府办公室",
+    "苏州市吴江区教育局",
+    "苏州市吴江区卫生健康委员会",
+    "苏州市吴江区审计局",
+)
+
+
+@dataclass
+class Login:
+    username: str
+    password: str
+    role: str
+    organisation: str
+    note: str = ""
+
+
+@dataclass
+class DemoResult:
+    scale: str
+    regions: list[str] = field(default_factory=list)
+    organisations: int = 0
+    agencies: int = 0
+    bank_accounts: int = 0
+    payees: int = 0
+    users: int = 0
+    logins: list[Login] = field(default_factory=list)
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def credit_code(rng: random.Random, region_code: str) -> str:
+    """A valid 统一社会信用代码: 91 (enterprise), region, organisation code with check digits."""
+    body = (
+        "91"
+        + region_code
+        + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    )
+    return body + uscc.calc_check_digit(body)
+
+
+def id_number(rng: random.Random) -> str:
+    birth = f"{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = "320584" + birth + f"{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(names.SURNAMES) + "".join(
+        rng.choice(names.GIVEN) for _ in range(rng.choice((1, 2)))
+    )
+
+
+def account_no(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(19))
+
+
+class _Builder:
+    def __init__(self, scale: str, seed: int, result: DemoResult) -> None:
+        self.scale = scale
+        self.rng = random.Random(seed)
+        self.result = result
+
+    def region(self, mof_div_code: str, short_name: str, *, main: bool) -> None:
+        setup = region_bootstrap(
+            mof_div_code=mof_div_code,
+            name=short_name,
+            ancestors=ANCESTORS,
+            bureau_name=f"苏州市{short_name}财政局",
+            bureau_code="F00",
+        )
+        self.result.regions.append(mof_div_code)
+        prefix = "wj" if main else f"r{mof_div_code[-3:]}"
+        admin = user_create(
+            actor=None,
+            data=UserData(
+                username=f"{prefix}_admin",
+                full_name=person_name(self.rng),
+                organisation_id=setup.administration.pk,
+                role_codes=("sysadmin",),
+            ),
+            password=DEMO_PASSWORD,
+        )
+        self._login(
+            admin, "系统管理员 sysadmin", setup.administration, "可维护基础数据、代码集、年度"
+        )
+        self.admin = admin
+        with transaction.atomic():
+            fiscal_year_open(actor=admin, mof_div_code=mof_div_code, year=CURRENT_YEAR - 1)
+            fiscal_year_open(actor=admin, mof_div_code=mof_div_code, year=CURRENT_YEAR)
+            fiscal_year_close(
+                actor=admin,
+                fiscal_year=FiscalYear.objects.get(
+                    mof_div_code=mof_div_code, year=CURRENT_YEAR - 1
+                ),
+            )
+        self.mof_div_code = mof_div_code
+        self.bureau = setup.bureau
+        self.divisions: dict[str, Organisation] = {"administration": setup.administration}
+        for code, name, division_type in names.OTHER_DIVISIONS:
+            if division_type == "administration":
+                continue
+            self.divisions[division_type] = self._org(
+                f"F00-{code}",
+                f"{setup.bureau.name}{name}",
+                OrganisationKind.FINANCE_DIVISION,
+                parent=setup.bureau,
+                division_type=division_type,
+            )
+        for key, (code, name) in names.SECTOR_DIVISIONS.items():
+            self.divisions[key] = self._org(
+                f"F00-{code}",
+                f"{setup.bureau.name}{name}",
+                OrganisationKind.FINANCE_DIVISION,
+                parent=setup.bureau,
+                division_type=DivisionType.SECTOR,
+            )
+        self._account(
+            setup.bureau,
+            AccountType.FINANCE_ZERO_BALANCE,
+            f"{setup.bureau.name}财政零余额账户",
+            names.BANKS[0],
+        )
+        self.banks = [self._org(code, name, OrganisationKind.BANK) for code, name, _ in names.BANKS]
+        self.departments: dict[str, Organisation] = {}
+        self.units: dict[str, list[Organisation]] = {}
+        departments = names.DEPARTMENTS
+        if self.scale == "tiny":
+            departments = tuple(d for d in departments if d[0] in TINY_DEPARTMENTS)
+        for index, (dept_name, agency_type, sector, templates) in enumerate(departments, start=1):
+            dept_name = dept_name.replace("吴江区", short_name) if not main else dept_name
+            if dept_name.endswith("财政局"):
+                dept_name += "机关"
+            department = self._org(
+                f"{100 + index:03d}",
+                dept_name,
+                OrganisationKind.DEPARTMENT,
+                agency_type=agency_type,
+                budget_level=BudgetLevel.FIRST,
+                supervising=self.divisions[sector],
+            )
+            self.departments[dept_name] = department
+            self._agency_accounts(department)
+            children: list[Organisation] = []
+            serial = 0
+            for template, unit_type, count in templates:
+                count = min(count, 2) if self.scale == "tiny" else count
+                towns = list(names.TOWNS)
+                for n in range(count):
+                    serial += 1
+                    unit_name = template.format(town=towns[n % len(towns)])
+                    if not main:
+                        unit_name = unit_name.replace("吴江区", short_name).replace(
+                            "吴江", short_name
+                        )
+                    unit = self._org(
+                        f"{department.code}{serial:03d}",
+                        unit_name,
+                        OrganisationKind.UNIT,
+                        parent=department,
+                        agency_type=unit_type,
+                        budget_level=BudgetLevel.BASIC,
+                        supervising=self.divisions[sector],
+                    )
+                    self._agency_accounts(unit)
+                    children.append(unit)
+            self.units[dept_name] = children
+            self._payees(department, children)
+        self.audit_office = self._org(
+            "A01", f"苏州市{short_name}审计局审计组", OrganisationKind.AUDIT_OFFICE
+        )
+
+    def _org(
+        self,
+        code: str,
+        name: str,
+        kind: str,
+        *,
+        parent: Organisation | None = None,
+        division_type: str = "",
+        agency_type: str = "",
+        budget_level: int | None = None,
+        supervising: Organisation | None = None,
+    ) -> Organisation:
+        organisation = organisation_create(
+            actor=self.admin,
+            mof_div_code=self.mof_div_code,
+            data=OrganisationData(
+                code=code,
+                name=name,
+                kind=kind,
+                parent_id=parent.pk if parent else None,
+                division_type=division_type,
+                agency_type=agency_type,
+                budget_level=budget_level,
+                supervising_division_id=supervising.pk if supervising else None,
+                credit_code=credit_code(self.rng, self.mof_div_code)
+                if kind in ("department", "unit") and self.rng.random() < 0.9
+                else "",
+            ),
+        )
+        self.result.organisations += 1
+        if organisation.is_agency:
+            self.result.agencies += 1
+        return organisation
+
+    def _account(
+        self,
+        organisation: Organisation,
+        account_type: str,
+        account_name: str,
+        bank: tuple[str, str, str],
+    ) -> None:
+        bank_account_create(
+            actor=self.admin,
+            data=BankAccountData(
+                organisation_id=organisation.pk,
+                account_type=account_type,
+                account_no=account_no(self.rng),
+                account_name=account_name,
+                bank_name=bank[1],
+                bank_code=bank[2],
+            ),
+        )
+        self.result.bank_accounts += 1
+
+    def _agency_accounts(self, agency: Organisation) -> None:
+        bank = self.rng.choice(names.BANKS)
+        self._account(agency, AccountType.UNIT_ZERO_BALANCE, f"{agency.name}零余额账户", bank)
+        self._account(agency, AccountType.REAL_FUNDS, agency.name, self.rng.choice(names.BANKS))
+
+    def _payees(self, department: Organisation, units: list[Organisation]) -> None:
+        for owner in [department, *units]:
+            for _ in range(self.rng.randint(1, 3)):
+                town = self.rng.choice(names.TOWNS)
+                bank = self.rng.choice(names.BANKS)
+                if self.rng.random() < 0.7:
+                    data = PayeeData(
+                        kind=PayeeKind.ORGANISATION,
+                        name=self.rng.choice(names.SUPPLIERS).format(town=town),
+                        credit_code=credit_code(self.rng, self.mof_div_code),
+                        bank_account_no=account_no(self.rng),
+                        bank_name=bank[1],
+                        bank_code=bank[2],
+                    )
+                else:
+                    data = PayeeData(
+                        kind=PayeeKind.INDIVIDUAL,
+                        name=person_name(self.rng),
+                        id_number=id_number(self.rng),
+                        bank_account_no=account_no(self.rng),
+                        bank_name=bank[1],
+                        bank_code=bank[2],
+                    )
+                payee_create(actor=self.admin, organisation_id=owner.pk, data=data)
+                self.result.payees += 1
+
+    def _login(self, user: User, role: str, organisation: Organisation, note: str = "") -> None:
+        self.result.users += 1
+        self.result.logins.append(
+            Login(user.username, DEMO_PASSWORD, role, organisation.name, note)
+        )
+
+    def user(
+        self,
+        username: str,
+        role_codes: tuple[str, ...],
+        organisation: Organisation,
+        role_label: str,
+        note: str = "",
+    ) -> User:
+        user = user_create(
+            actor=None,
+            data=UserData(
+                username=username,
+                full_name=person_name(self.rng),
+                organisation_id=organisation.pk,
+                role_codes=role_codes,
+            ),
+            password=DEMO_PASSWORD,
+        )
+        self._login(user, role_label, organisation, note)
+        return user
+
+    def demo_users(self) -> None:
+        d = self.divisions
+        self.user(
+            "wj_budget", ("budget_officer",), d["budget"], "预算处 budget division", "全区范围"
+        )
+        self.user(
+            "wj_treasury",
+            ("treasury_officer",),
+            d["treasury"],
+            "国库处/支付中心 treasury",
+            "全区范围",
+        )
+        self.user(
+            "wj_procurement",
+            ("procurement_officer",),
+            d["procurement"],
+            "政府采购处 procurement",
+            "全区范围",
+        )
+        self.user(
+            "wj_performance",
+            ("performance_officer",),
+            d["performance"],
+            "绩效处 performance",
+            "全区范围",
+        )
+        self.user(
+            "wj_sector_edu",
+            ("sector_officer",),
+            d["education"],
+            "业务处室（教科文）sector division",
+            "只看所管部门",
+        )
+        self.user(
+            "wj_sector_social",
+            ("sector_officer",),
+            d["social"],
+            "业务处室（社保）sector division",
+            "只看所管部门",
+        )
+        self.user(
+            "wj_auditor", ("auditor",), self.audit_office, "审计 auditor", "全区只读，含审计日志"
+        )
+        edu = self.departments["苏州市吴江区教育局"]
+        school = self.units["苏州市吴江区教育局"][0]
+        health = self.departments["苏州市吴江区卫生健康委员会"]
+        hospital = self.units["苏州市吴江区卫生健康委员会"][0]
+        office = self.departments["苏州市吴江区人民政府办公室"]
+        self.user(
+            "edu_clerk", ("unit_clerk",), edu, "部门经办 department clerk", "看教育局及下属全部学校"
+        )
+        self.user("edu_reviewer", ("unit_reviewer",), edu, "部门复核 department reviewer")
+        self.user("edu_approver", ("unit_approver",), edu, "部门审核 department approver")
+        self.user("school_clerk", ("unit_clerk",), school, "单位经办 unit clerk", "只看本单位")
+        self.user("school_reviewer", ("unit_reviewer",), school, "单位复核 unit reviewer")
+        self.user("school_approver", ("unit_approver",), school, "单位审核 unit approver")
+        self.user("school_cashier", ("cashier",), school, "出纳 cashier")
+        self.user("school_accountant", ("accountant",), school, "会计 accountant")
+        self.user("health_clerk", ("unit_clerk",), health, "部门经办 department clerk")
+        self.user("hospital_clerk", ("unit_clerk",), hospital, "单位经办 unit clerk")
+        self.user("hospital_cashier", ("cashier",), hospital, "出纳 cashier")
+        self.user(
+            "office_clerk",
+            ("unit_clerk", "cashier"),
+            office,
+            "经办+出纳（不相容示例）",
+            "出现在不相容岗位报告中",
+        )
+        bank_user = self.user(
+            "bank_icbc",
+            ("bank",),
+            self.banks[0],
+            "代理银行系统账户 agent bank",
+            "API 令牌见 api_tokens",
+        )
+        issued = api_token_issue(
+            actor=None, user=bank_user, name="demo bank interface", scopes=("core:read",)
+        )
+        self.result.api_tokens[bank_user.username] = issued.key
+
+
+def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}")
+    started = time.perf_counter()
+    result = DemoResult(scale=scale)
+    builder = _Builder(scale, seed, result)
+    with transaction.atomic():
+        builder.region(*MAIN_REGION, main=True)
+        builder.demo_users()
+    if scale == "province":
+        for code, short_name in names.OTHER_REGIONS:
+            other = _Builder("district", seed + int(code), result)
+            with transaction.atomic():
+                other.region(code, short_name, main=False)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def as_json(result: DemoResult) -> dict[str, Any]:
+    return {
+        "scale": result.scale,
+        "regions": result.regions,
+        "password": DEMO_PASSWORD,
+        "logins": [login.__dict__ for login in result.logins],
+        "api_tokens": result.api_tokens,
+    }

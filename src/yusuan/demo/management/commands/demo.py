@@ -1,0 +1,67 @@
+"""``yusuan demo``: create or upgrade the database, load the demo district, then serve it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from yusuan.audit.chain import seal
+from yusuan.core.models import Region
+from yusuan.demo.generator import MAIN_REGION, SCALES, as_json, generate
+
+
+class Command(BaseCommand):
+    help = "Create/upgrade the database, load the demo district and serve it (unless --no-serve)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=SCALES, default="district")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-serve", action="store_true", help="Load the data and exit.")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Address to serve on.")
+        parser.add_argument(
+            "--logins-file", default=None, help="Where to write the demo logins (JSON)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)
+        logins_path = Path(options["logins_file"] or settings.VAR_DIR / "demo-logins.json")
+        if Region.objects.filter(mof_div_code=MAIN_REGION[0]).exists():
+            self.stdout.write(
+                "Demo data already loaded; keeping it. (Delete the database file to start over.)"
+            )
+        else:
+            result = generate(scale=options["scale"], seed=options["seed"])
+            sealed = seal(lag_seconds=0, batch_size=settings.YUSUAN_AUDIT_SEAL_BATCH_SIZE)
+            logins_path.parent.mkdir(parents=True, exist_ok=True)
+            logins_path.write_text(
+                json.dumps(as_json(result), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            self.stdout.write(
+                f"Loaded scale '{result.scale}': {len(result.regions)} region(s), {result.organisations} organisations "
+                f"({result.agencies} departments/units), {result.bank_accounts} bank accounts, {result.payees} payees, "
+                f"{result.users} users in {result.seconds:.1f} s; {sealed.records_sealed} audit records sealed."
+            )
+        self._print_logins(logins_path, options["addr"])
+        self.stdout.write(f"Total: {time.perf_counter() - started:.1f} s")
+        if not options["no_serve"]:
+            call_command("runserver", options["addr"], use_reloader=False, use_threading=True)
+
+    def _print_logins(self, path: Path, addr: str) -> None:
+        if not path.exists():
+            return
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Yusuan demo: http://{addr}/"))
+        self.stdout.write(f"Password for every demo login: {data['password']}")
+        for login in data["logins"]:
+            self.stdout.write(
+                f"  {login['username']:<18} {login['role']:<28} {login['organisation']}"
+            )
+        self.stdout.write(f"Logins (and the bank's API token) are also in {path}")

@@ -1,0 +1,1 @@
+"""Users, roles (岗位), data scopes, separation of duties, API tokens."""

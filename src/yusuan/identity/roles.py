@@ -1,0 +1,150 @@
+"""The role catalogue of DESIGN §2 and the default incompatible-role matrix, as data.
+
+``roles_sync()`` writes them to the database after every migrate; administrators may extend the
+matrix in the database (it is configuration, P6), the sync only adds what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEW_MASTER = (
+    "core.view_region",
+    "core.view_fiscalyear",
+    "core.view_organisation",
+    "core.view_classificationcode",
+    "core.view_economicmapping",
+    "core.view_bankaccount",
+    "core.view_payee",
+)
+EDIT_MASTER = (
+    "core.add_organisation",
+    "core.change_organisation",
+    "core.add_bankaccount",
+    "core.change_bankaccount",
+    "core.add_classificationcode",
+    "core.change_classificationcode",
+    "core.add_fiscalyear",
+    "core.change_fiscalyear",
+)
+AUDIT_OWN = ("audit.view_auditrecord",)
+AUDIT_ALL = ("audit.view_auditrecord", "audit.view_all_audit")
+PAYEE_EDIT = ("core.add_payee", "core.change_payee")
+PERSONAL = ("core.view_personal_data",)
+
+FINANCE = ["finance_bureau", "finance_division"]
+AGENCY = ["department", "unit"]
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name: str
+    name_en: str
+    organisation_kinds: tuple[str, ...]
+    permissions: tuple[str, ...]
+    division_types: tuple[str, ...] = ()
+
+
+ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        "sysadmin",
+        "系统管理员",
+        "System administrator",
+        tuple(FINANCE),
+        VIEW_MASTER
+        + EDIT_MASTER
+        + PAYEE_EDIT
+        + AUDIT_ALL
+        + (
+            "identity.view_user",
+            "identity.add_user",
+            "identity.change_user",
+            "identity.view_sod_report",
+            "identity.add_apitoken",
+            "identity.change_apitoken",
+        ),
+        ("administration",),
+    ),
+    RoleSpec(
+        "budget_officer",
+        "预算处",
+        "Budget division officer",
+        tuple(FINANCE),
+        VIEW_MASTER + EDIT_MASTER + AUDIT_OWN,
+        ("budget",),
+    ),
+    RoleSpec(
+        "sector_officer",
+        "业务处室",
+        "Sector division officer",
+        tuple(FINANCE),
+        VIEW_MASTER + AUDIT_OWN,
+        ("sector",),
+    ),
+    RoleSpec(
+        "treasury_officer",
+        "国库处/支付中心",
+        "Treasury officer",
+        tuple(FINANCE),
+        VIEW_MASTER + PERSONAL + ("core.add_bankaccount", "core.change_bankaccount") + AUDIT_OWN,
+        ("treasury",),
+    ),
+    RoleSpec(
+        "procurement_officer",
+        "政府采购处",
+        "Procurement officer",
+        tuple(FINANCE),
+        VIEW_MASTER + AUDIT_OWN,
+        ("procurement",),
+    ),
+    RoleSpec(
+        "performance_officer",
+        "绩效处",
+        "Performance officer",
+        tuple(FINANCE),
+        VIEW_MASTER + AUDIT_OWN,
+        ("performance",),
+    ),
+    RoleSpec(
+        "unit_clerk", "经办", "Unit clerk", tuple(AGENCY), VIEW_MASTER + PAYEE_EDIT + AUDIT_OWN
+    ),
+    RoleSpec("unit_reviewer", "复核", "Unit reviewer", tuple(AGENCY), VIEW_MASTER + AUDIT_OWN),
+    RoleSpec(
+        "unit_approver",
+        "审核（单位负责人）",
+        "Unit approver",
+        tuple(AGENCY),
+        VIEW_MASTER + AUDIT_OWN + ("core.change_organisation",),
+    ),
+    RoleSpec(
+        "cashier", "出纳", "Cashier", tuple(AGENCY), VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN
+    ),
+    RoleSpec("accountant", "会计", "Accountant", tuple(AGENCY), VIEW_MASTER + PERSONAL + AUDIT_OWN),
+    RoleSpec(
+        "bank",
+        "代理银行（系统账户）",
+        "Agent bank (system account)",
+        ("bank",),
+        ("core.view_bankaccount", "core.view_payee", "core.view_personal_data"),
+    ),
+    RoleSpec(
+        "auditor",
+        "审计",
+        "Auditor",
+        ("audit_office", "finance_bureau", "finance_division"),
+        VIEW_MASTER + PERSONAL + AUDIT_ALL + ("identity.view_user", "identity.view_sod_report"),
+    ),
+)
+
+# R-PY-6 and P6: entry, review, approval and signing are different people; keeping the books and
+# keeping the cash are different people; whoever administers the system does not audit it.
+INCOMPATIBLE_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("unit_clerk", "unit_reviewer", "经办与复核不相容 / entry and review"),
+    ("unit_clerk", "unit_approver", "经办与审核不相容 / entry and approval"),
+    ("unit_reviewer", "unit_approver", "复核与审核不相容 / review and approval"),
+    ("cashier", "accountant", "出纳与会计不相容（钱账分管）/ cash and books"),
+    ("unit_clerk", "cashier", "经办与出纳不相容 / entry and payment"),
+    ("sysadmin", "auditor", "系统管理与审计不相容 / administration and audit"),
+    ("budget_officer", "treasury_officer", "指标管理与支付审核不相容 / budget and treasury"),
+)

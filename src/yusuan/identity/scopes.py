@@ -1,0 +1,60 @@
+"""The one place that decides a user's data scope (DESIGN §2).
+
+- a budget unit sees itself and any units below it; a department (主管部门) its whole subtree;
+- a sector division (业务处室) the departments it supervises, with their subtrees;
+- the budget, treasury, procurement, performance and administration divisions, the bureau itself
+  and audit offices see their whole region (财政区划);
+- an agent bank sees only itself (payment instructions reach it through its own endpoints).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yusuan.common.scope import Scope
+from yusuan.core.choices import DivisionType, OrganisationKind
+from yusuan.core.models import Organisation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from yusuan.identity.models import User
+
+REGION_WIDE_DIVISIONS = frozenset(
+    {
+        DivisionType.BUDGET,
+        DivisionType.TREASURY,
+        DivisionType.PROCUREMENT,
+        DivisionType.PERFORMANCE,
+        DivisionType.ADMINISTRATION,
+    }
+)
+
+
+def scope_for_organisation(organisation: Organisation) -> Scope:
+    region = frozenset({organisation.mof_div_code})
+    kind = organisation.kind
+    if kind in (OrganisationKind.FINANCE_BUREAU, OrganisationKind.AUDIT_OFFICE):
+        return Scope(region, None, "region")
+    if kind == OrganisationKind.FINANCE_DIVISION:
+        if organisation.division_type in REGION_WIDE_DIVISIONS:
+            return Scope(region, None, "region")
+        return _supervised_scope(organisation)
+    if kind in (OrganisationKind.DEPARTMENT, OrganisationKind.UNIT):
+        ids = Organisation.objects.subtree_of(organisation).values_list("pk", flat=True)
+        return Scope(region, frozenset(ids), "subtree")
+    return Scope(region, frozenset({organisation.pk}), "self")
+
+
+def _supervised_scope(division: Organisation) -> Scope:
+    roots = list(
+        Organisation.objects.filter(supervising_division=division).values_list("path", flat=True)
+    )
+    ids: set[int] = {division.pk}
+    for path in roots:
+        ids.update(Organisation.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    return Scope(frozenset({division.mof_div_code}), frozenset(ids), "supervised")
+
+
+def scope_for_user(user: User) -> Scope:
+    if not user.is_active or not user.organisation_id:
+        return Scope.nothing()
+    return scope_for_organisation(user.organisation)

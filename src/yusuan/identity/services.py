@@ -1,0 +1,256 @@
+"""Identity services: roles sync, user and token administration, separation of duties."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+
+from yusuan.audit.services import audit_record
+from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
+from yusuan.core.models import Organisation
+from yusuan.identity.models import ApiToken, IncompatibleRolePair, Role, User
+from yusuan.identity.roles import INCOMPATIBLE_PAIRS, ROLE_CATALOGUE
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def roles_sync() -> int:
+    """Create or refresh the catalogue roles and add missing incompatible pairs. Idempotent."""
+    permissions = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for spec in ROLE_CATALOGUE:
+        role, _ = Role.objects.update_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "name_en": spec.name_en,
+                "organisation_kinds": list(spec.organisation_kinds),
+                "division_types": list(spec.division_types),
+            },
+        )
+        missing = [name for name in spec.permissions if name not in permissions]
+        assert not missing, f"role {spec.code} names unknown permissions {missing}"
+        role.permissions.set([permissions[name] for name in spec.permissions])
+    roles = {r.code: r for r in Role.objects.all()}
+    for first, second, reason in INCOMPATIBLE_PAIRS:
+        IncompatibleRolePair.objects.get_or_create(
+            first=roles[first], second=roles[second], defaults={"reason": reason}
+        )
+    return len(ROLE_CATALOGUE)
+
+
+def role_errors(*, organisation: Organisation, roles: Iterable[Role]) -> list[ErrorDetail]:
+    errors = []
+    for role in roles:
+        allowed_kind = organisation.kind in role.organisation_kinds
+        allowed_division = (
+            not role.division_types
+            or organisation.kind != "finance_division"
+            or organisation.division_type in role.division_types
+        )
+        if not (allowed_kind and allowed_division):
+            errors.append(
+                ErrorDetail(
+                    code="identity.role_not_allowed",
+                    field="roles",
+                    value=role.code,
+                    limit=",".join(role.organisation_kinds),
+                    message_zh=f"岗位“{role.name}”不能由 {organisation.name} 担任",
+                    message_en=f"Role '{role.name_en}' cannot be held in {organisation.name}",
+                )
+            )
+    return errors
+
+
+@dataclass(frozen=True)
+class UserData:
+    username: str
+    full_name: str
+    organisation_id: int
+    role_codes: tuple[str, ...]
+    email: str = ""
+    is_system_account: bool = False
+
+
+@transaction.atomic
+def user_create(*, actor: Actor | None, data: UserData, password: str | None) -> User:
+    """Create a user; ``actor`` None only for the bootstrap and the demo generator."""
+    organisation = Organisation.objects.get(pk=data.organisation_id)
+    if actor is not None:
+        ensure_permission(actor, "identity.add_user")
+        ensure_in_scope(
+            actor, mof_div_code=organisation.mof_div_code, organisation_id=organisation.pk
+        )
+    roles = list(Role.objects.filter(code__in=data.role_codes))
+    unknown = set(data.role_codes) - {r.code for r in roles}
+    errors = [
+        ErrorDetail(
+            code="identity.role_unknown",
+            field="roles",
+            value=code,
+            message_zh=f"岗位“{code}”不存在",
+            message_en=f"Unknown role '{code}'",
+        )
+        for code in sorted(unknown)
+    ]
+    errors += role_errors(organisation=organisation, roles=roles)
+    if User.objects.filter(username=data.username).exists():
+        errors.append(
+            ErrorDetail(
+                code="identity.username_taken",
+                field="username",
+                value=data.username,
+                message_zh=f"用户名“{data.username}”已存在",
+                message_en=f"User name '{data.username}' is taken",
+            )
+        )
+    raise_if_any(errors)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        organisation=organisation,
+        email=data.email,
+        is_system_account=data.is_system_account,
+        password_changed_at=timezone.now(),
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.roles.set(roles)
+    audit_record(
+        action="identity.user.create",
+        actor=actor,
+        obj=user,
+        mof_div_code=organisation.mof_div_code,
+        changes={
+            "username": [None, user.username],
+            "organisation": [None, organisation.code],
+            "roles": [None, sorted(data.role_codes)],
+        },
+    )
+    return user
+
+
+def ensure_different_actor(
+    *,
+    actor: Actor,
+    step: str,
+    earlier_steps: dict[str, object | None],
+    document: str = "",
+    field: str = "",
+) -> None:
+    """R-PY-6: the person acting at ``step`` performed none of the ``earlier_steps`` of the document.
+
+    ``earlier_steps`` maps a step name (entry, review, approval, signing) to the user (or user id)
+    who performed it. Workflows of every later module call this inside their service.
+    """
+    actor_id = actor.pk
+    for earlier, performer in earlier_steps.items():
+        performer_id = getattr(performer, "pk", performer)
+        if performer_id is not None and performer_id == actor_id:
+            raise BusinessRuleError(
+                [
+                    ErrorDetail(
+                        code="identity.same_actor",
+                        rule="R-PY-6",
+                        field=field or step,
+                        value=actor.username,
+                        limit=earlier,
+                        message_zh=f"{document}：同一人不能既做“{earlier}”又做“{step}”（不相容岗位）",
+                        message_en=f"{document}: the same person cannot perform both '{earlier}' and '{step}'",
+                    )
+                ],
+                status=403,
+            )
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str  # shown once; only its hash is stored
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(
+    *, actor: Actor | None, user: User, name: str, scopes: Iterable[str], days: int | None = None
+) -> IssuedToken:
+    if actor is not None:
+        ensure_permission(actor, "identity.add_apitoken")
+        ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
+    key = secrets.token_urlsafe(32)
+    lifetime = days if days is not None else settings.YUSUAN_API_TOKEN_DAYS
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=key[:TOKEN_PREFIX_LENGTH],
+        key_hash=_hash_key(key),
+        scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + dt.timedelta(days=lifetime),
+    )
+    token.save()
+    audit_record(
+        action="identity.api_token.issue",
+        actor=actor,
+        obj=token,
+        mof_div_code=user.mof_div_code,
+        extra={
+            "user": user.username,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
+    return IssuedToken(token, key)
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    """Constant-work lookup by hash; expired or revoked tokens do not authenticate."""
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation")
+        .filter(key_hash=_hash_key(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
+    ensure_permission(actor, "identity.change_apitoken")
+    ensure_in_scope(
+        actor, mof_div_code=token.user.mof_div_code, organisation_id=token.user.organisation_id
+    )
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        action="identity.api_token.revoke",
+        actor=actor,
+        obj=token,
+        mof_div_code=token.user.mof_div_code,
+    )
+
+
+def password_changed(*, user: User) -> None:
+    """Recorded after Django's password-change form has saved the new hash."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
+        audit_record(
+            action="identity.password.change", actor=user, obj=user, mof_div_code=user.mof_div_code
+        )

@@ -1,0 +1,58 @@
+"""Navigation by role: a menu entry appears only when the user's roles grant its permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: Any
+    url_name: str
+    permission: str | None = None
+
+
+MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
+    (
+        _("Master data"),
+        (
+            MenuItem(_("Organisations"), "core:organisation_list", "core.view_organisation"),
+            MenuItem(_("Bank accounts"), "core:bank_account_list", "core.view_bankaccount"),
+            MenuItem(_("Payees"), "core:payee_list", "core.view_payee"),
+            MenuItem(_("Classification codes"), "core:code_list", "core.view_classificationcode"),
+            MenuItem(_("Fiscal years"), "core:fiscal_year_list", "core.view_fiscalyear"),
+            MenuItem(_("Regions"), "core:region_list", "core.view_region"),
+        ),
+    ),
+    (
+        _("Control"),
+        (
+            MenuItem(_("Audit log"), "audit:log", "audit.view_all_audit"),
+            MenuItem(_("Incompatible roles"), "identity:sod_report", "identity.view_sod_report"),
+            MenuItem(_("API documentation"), "api-1.0.0:openapi-view", None),
+        ),
+    ),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    path = request.path
+    menu = []
+    for title, items in MENU:
+        entries = []
+        for item in items:
+            if item.permission and not user.has_perm(item.permission):
+                continue
+            url = reverse(item.url_name)
+            entries.append({"label": item.label, "url": url, "active": path.startswith(url)})
+        if entries:
+            menu.append({"title": title, "items": entries})
+    return {"menu": menu}

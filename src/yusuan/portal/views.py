@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from yusuan import __version__
+from yusuan.core.selectors import current_fiscal_year
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    scope = user.scope
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "scope": scope,
+            "scope_size": None if scope.organisation_ids is None else len(scope.organisation_ids),
+            "fiscal_year": current_fiscal_year(actor=user),
+            "roles": user.roles.all(),
+            # The inbox (待办) is filled by the workflow module; until then it says so honestly.
+            "inbox": [],
+        },
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability for load balancers and the demo script."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure makes the instance unhealthy
+        return JsonResponse(
+            {"status": "error", "database": str(exc.__class__.__name__)}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": connection.vendor, "version": __version__})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "portal/csrf_failure.html", status=403)

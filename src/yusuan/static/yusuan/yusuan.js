@@ -1,0 +1,13 @@
+// Progressive enhancement only; every page works without it. No inline scripts (CSP).
+document.addEventListener("DOMContentLoaded", function () {
+  // P7: scroll the first field with an error into view and focus it.
+  var firstError = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+  if (firstError) {
+    firstError.scrollIntoView({ block: "center" });
+    firstError.focus();
+  }
+  // Auto-submit filter selects (the search box uses htmx).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () { el.form.requestSubmit(); });
+  });
+});

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from yusuan.api.root import api
+from yusuan.portal import views as portal_views
+
+urlpatterns = [
+    path("", include("yusuan.portal.urls")),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("accounts/", include("yusuan.identity.urls")),
+    path("core/", include("yusuan.core.urls")),
+    path("audit/", include("yusuan.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", api.urls),
+]
