@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Header, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import run_once
@@ -155,7 +155,7 @@ def create_payee(
     response: HttpResponse,
     payload: PayeeIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> tuple[int, Any]:
+) -> Status[Any]:
     """Register a payee. Send an ``Idempotency-Key`` so a retry cannot register it twice."""
     actor = require(request, "core.add_payee", "core:write")
     body = payload.dict()
@@ -174,7 +174,7 @@ def create_payee(
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return result.status, result.body
+    return Status(result.status, result.body)
 
 
 @router.get("/fiscal-years", response=list[FiscalYearOut])

@@ -20,7 +20,8 @@ def create_triggers(apps, schema_editor):
                     USING ERRCODE = 'insufficient_privilege';
             END;
             $$ LANGUAGE plpgsql;
-            """
+            """,
+            params=None,  # the % in RAISE are PL/pgSQL's, not query placeholders
         )
         for table in TABLES:
             schema_editor.execute(

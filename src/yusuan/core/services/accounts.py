@@ -233,12 +233,33 @@ def _normalised(data: PayeeData) -> PayeeData:
     return PayeeData(**{**asdict(data), "credit_code": "", "id_number": data.id_number.upper()})
 
 
+def _duplicate_payee(
+    organisation_id: int, data: PayeeData, exclude_pk: int | None
+) -> list[ErrorDetail]:
+    clash = Payee.objects.filter(
+        organisation_id=organisation_id, bank_account_no=data.bank_account_no, name=data.name
+    )
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if not clash.exists():
+        return []
+    return [
+        ErrorDetail(
+            code="core.duplicate_payee",
+            field="bank_account_no",
+            value=data.bank_account_no,
+            message_zh=f"本单位已登记收款人“{data.name}”的账号 {rules.mask_account_no(data.bank_account_no)}",
+            message_en=f"Payee '{data.name}' with this account is already registered by this unit",
+        )
+    ]
+
+
 @transaction.atomic
 def payee_create(*, actor: Actor, organisation_id: int, data: PayeeData) -> Payee:
     ensure_permission(actor, "core.add_payee")
     organisation = _organisation_for(actor, organisation_id)
     data = _normalised(data)
-    raise_if_any(payee_errors(data))
+    raise_if_any(payee_errors(data) + _duplicate_payee(organisation.pk, data, None))
     payee = Payee(mof_div_code=organisation.mof_div_code, organisation=organisation, **asdict(data))
     payee.save()
     audit_record(
@@ -256,7 +277,7 @@ def payee_update(*, actor: Actor, payee: Payee, data: PayeeData) -> Payee:
     ensure_in_scope(actor, mof_div_code=payee.mof_div_code, organisation_id=payee.organisation_id)
     instance = Payee.objects.select_for_update().get(pk=payee.pk)
     data = _normalised(data)
-    raise_if_any(payee_errors(data))
+    raise_if_any(payee_errors(data) + _duplicate_payee(instance.organisation_id, data, instance.pk))
     before = _payee_snapshot(instance)
     for name, value in asdict(data).items():
         setattr(instance, name, value)
