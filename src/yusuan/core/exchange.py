@@ -285,6 +285,6 @@ def units_export(*, actor: Actor, file_format: str = "xlsx") -> bytes:
             o.supervising_division.code if o.supervising_division else "",
             o.credit_code,
         )
-        for o in organisations.order_by("path")
+        for o in organisations.order_by("code")
     )
     return write_table(UNIT_COLUMNS, rows, file_format=file_format)

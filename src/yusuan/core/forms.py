@@ -52,7 +52,7 @@ class OrganisationForm(forms.Form):
         super().__init__(*args, **kwargs)
         parent_field = self.fields["parent"]
         assert isinstance(parent_field, forms.ModelChoiceField)
-        parent_field.queryset = visible.exclude(kind="bank").order_by("path")
+        parent_field.queryset = visible.exclude(kind="bank").order_by("code")
         division_field = self.fields["supervising_division"]
         assert isinstance(division_field, forms.ModelChoiceField)
         division_field.queryset = visible.filter(kind=OrganisationKind.FINANCE_DIVISION).order_by(
@@ -75,7 +75,7 @@ class BankAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = visible.exclude(kind="bank").order_by("path")
+        field.queryset = visible.exclude(kind="bank").order_by("code")
 
 
 class PayeeForm(forms.Form):
@@ -97,7 +97,7 @@ class PayeeForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = visible.agencies().order_by("path")
+        field.queryset = visible.agencies().order_by("code")
 
 
 class CodeEditForm(forms.Form):

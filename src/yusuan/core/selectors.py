@@ -37,7 +37,7 @@ def organisation_list(
         queryset = queryset.filter(kind=kind)
     if agency_type:
         queryset = queryset.filter(agency_type=agency_type)
-    return queryset.order_by("path")
+    return queryset.order_by("code")
 
 
 def access_organisation(*, actor: Actor, pk: int) -> Organisation:
