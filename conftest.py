@@ -42,6 +42,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+def reload_demo_after(django_db_blocker: Any) -> Any:
+    """For transactional tests: request it *before* ``transactional_db`` so that it tears down
+    after Django's flush and puts the tiny demo back for the tests that follow."""
+    yield
+    from yusuan.core.models import Region
+    from yusuan.demo.generator import generate
+
+    with django_db_blocker.unblock():
+        if not Region.objects.filter(mof_div_code="320509").exists():
+            generate(scale="tiny")
+
+
+@pytest.fixture
 def user(db: Any) -> Callable[[str], Any]:
     from yusuan.identity.models import User
 

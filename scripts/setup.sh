@@ -16,6 +16,14 @@ if command -v uv >/dev/null 2>&1; then
   UV=uv
 else
   if [ ! -x .tools/bin/uv ]; then
+    if ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then
+      # Debian/Ubuntu ship venv's pip bootstrap separately.
+      SUDO=""
+      [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    fi
+    rm -rf .tools
     "$PYTHON" -m venv .tools
     .tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
   fi

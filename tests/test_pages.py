@@ -101,6 +101,8 @@ def test_anonymous_is_sent_to_login(client: Client) -> None:
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_browser_language_does_not_override_the_chinese_default(client_as: Callable[[str], Client]) -> None:
+def test_browser_language_does_not_override_the_chinese_default(
+    client_as: Callable[[str], Client],
+) -> None:
     client = client_as("school_clerk")
     assert "基础数据" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()

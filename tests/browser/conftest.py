@@ -42,11 +42,16 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     var_dir = tmp_path_factory.mktemp("demo-var")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(YUSUAN_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="yusuan.conf.dev", PYTHONUNBUFFERED="1")
+    env.update(
+        YUSUAN_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="yusuan.conf.dev", PYTHONUNBUFFERED="1"
+    )
     log = (var_dir / "server.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [sys.executable, "-m", "yusuan", "demo", "--scale", "tiny", "--addr", f"127.0.0.1:{port}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -59,7 +64,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail("demo server did not start:\n" + (var_dir / "server.log").read_text()[-3000:])
+            pytest.fail(
+                "demo server did not start:\n" + (var_dir / "server.log").read_text()[-3000:]
+            )
         time.sleep(0.5)
     database = sqlite3.connect(f"file:{var_dir / 'yusuan.sqlite3'}?mode=ro", uri=True)
     ids = dict(database.execute("SELECT name, id FROM core_organisation").fetchall())
@@ -77,7 +84,14 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield instance
         instance.close()

@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 from playwright.sync_api import expect
-
 from tests.browser.conftest import login
 
 SCHOOL = "吴江区松陵实验小学"
 HOSPITAL = "吴江区第一人民医院"
 
 
-def test_unit_clerk_sees_only_its_unit_and_gets_404_elsewhere(page: Any, demo_server: dict[str, Any]) -> None:
+def test_unit_clerk_sees_only_its_unit_and_gets_404_elsewhere(
+    page: Any, demo_server: dict[str, Any]
+) -> None:
     base = demo_server["base"]
     login(page, base, "school_clerk")
     assert page.get_by_test_id("org").inner_text() == SCHOOL
@@ -31,7 +32,9 @@ def test_unit_clerk_sees_only_its_unit_and_gets_404_elsewhere(page: Any, demo_se
     assert json.loads(page.inner_text("body"))["errors"][0]["code"] == "not_found"
 
 
-def test_finance_user_sees_the_district_and_searches(page: Any, demo_server: dict[str, Any]) -> None:
+def test_finance_user_sees_the_district_and_searches(
+    page: Any, demo_server: dict[str, Any]
+) -> None:
     base = demo_server["base"]
     login(page, base, "wj_budget")
     assert "本区划全部单位" in page.get_by_test_id("scope").inner_text()
@@ -65,7 +68,9 @@ def test_bad_input_is_outlined_beside_its_field(page: Any, demo_server: dict[str
 def test_english_switch_and_no_console_errors(page: Any, demo_server: dict[str, Any]) -> None:
     base = demo_server["base"]
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     login(page, base, "wj_auditor")
     page.click("button[value=en]")
     page.wait_for_load_state()
