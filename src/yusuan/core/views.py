@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -47,6 +48,27 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _actor(request: HttpRequest) -> Any:
     """The signed-in user (``login_required`` guarantees it) as the actor services expect."""
     return request.user
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    save: Callable[[], Any],
+    success_url_name: str,
+    title: Any,
+    obj: Any = None,
+) -> HttpResponse:
+    """Validate the form and call the service; rule violations land beside their fields (P7)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except BusinessRuleError as exc:
+            add_business_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(success_url_name, pk=saved.pk)
+    return render(request, "core/form.html", {"form": form, "title": title, "object": obj})
 
 
 def _list_page(request: HttpRequest, template: str, queryset: Any, **context: Any) -> HttpResponse:
@@ -131,17 +153,15 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     visible = Organisation.objects.visible_to(actor)
     form = OrganisationForm(request.POST or None, visible=visible, initial={"is_enabled": True})
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = organisation_create(
-                actor=actor, mof_div_code=actor.mof_div_code, data=_organisation_data(form)
-            )
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:organisation_detail", pk=organisation.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("New organisation")})
+    return _form_page(
+        request,
+        form,
+        save=lambda: organisation_create(
+            actor=actor, mof_div_code=actor.mof_div_code, data=_organisation_data(form)
+        ),
+        success_url_name="core:organisation_detail",
+        title=_("New organisation"),
+    )
 
 
 @login_required
@@ -164,20 +184,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_enabled": organisation.is_enabled,
     }
     form = OrganisationForm(request.POST or None, visible=visible, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation_update(
-                actor=actor, organisation=organisation, data=_organisation_data(form)
-            )
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:organisation_detail", pk=organisation.pk)
-    return render(
+    return _form_page(
         request,
-        "core/form.html",
-        {"form": form, "title": str(organisation), "object": organisation},
+        form,
+        save=lambda: organisation_update(
+            actor=actor, organisation=organisation, data=_organisation_data(form)
+        ),
+        success_url_name="core:organisation_detail",
+        title=str(organisation),
+        obj=organisation,
     )
 
 
@@ -269,15 +284,13 @@ def bank_account_create_view(request: HttpRequest) -> HttpResponse:
         visible=Organisation.objects.visible_to(actor),
         initial={"is_enabled": True},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = bank_account_create(actor=actor, data=_account_data(form))
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:bank_account_detail", pk=account.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("New bank account")})
+    return _form_page(
+        request,
+        form,
+        save=lambda: bank_account_create(actor=actor, data=_account_data(form)),
+        success_url_name="core:bank_account_detail",
+        title=_("New bank account"),
+    )
 
 
 @login_required
@@ -300,16 +313,13 @@ def bank_account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = BankAccountForm(
         request.POST or None, visible=Organisation.objects.visible_to(actor), initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            bank_account_update(actor=actor, account=account, data=_account_data(form))
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:bank_account_detail", pk=account.pk)
-    return render(
-        request, "core/form.html", {"form": form, "title": str(account), "object": account}
+    return _form_page(
+        request,
+        form,
+        save=lambda: bank_account_update(actor=actor, account=account, data=_account_data(form)),
+        success_url_name="core:bank_account_detail",
+        title=str(account),
+        obj=account,
     )
 
 
@@ -381,19 +391,17 @@ def payee_create_view(request: HttpRequest) -> HttpResponse:
         visible=Organisation.objects.visible_to(actor),
         initial={"is_enabled": True, "organisation": actor.organisation_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            payee = payee_create(
-                actor=actor,
-                organisation_id=form.cleaned_data["organisation"].pk,
-                data=_payee_data(form),
-            )
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:payee_detail", pk=payee.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("New payee")})
+    return _form_page(
+        request,
+        form,
+        save=lambda: payee_create(
+            actor=actor,
+            organisation_id=form.cleaned_data["organisation"].pk,
+            data=_payee_data(form),
+        ),
+        success_url_name="core:payee_detail",
+        title=_("New payee"),
+    )
 
 
 @login_required
@@ -421,15 +429,14 @@ def payee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, visible=Organisation.objects.visible_to(actor), initial=initial
     )
     form.fields["organisation"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            payee_update(actor=actor, payee=payee, data=_payee_data(form))
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("core:payee_detail", pk=payee.pk)
-    return render(request, "core/form.html", {"form": form, "title": str(payee), "object": payee})
+    return _form_page(
+        request,
+        form,
+        save=lambda: payee_update(actor=actor, payee=payee, data=_payee_data(form)),
+        success_url_name="core:payee_detail",
+        title=str(payee),
+        obj=payee,
+    )
 
 
 # --- fiscal years and code sets ------------------------------------------------------------------
