@@ -72,3 +72,19 @@ def test_demo_users_can_sign_in(client: Any, db: Any) -> None:
         ).status_code
         == 302
     )
+
+
+def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
+    from django.test import Client
+
+    usernames = list(User.objects.order_by("username").values_list("username", flat=True))
+    assert len(usernames) == 21
+    for username in usernames:
+        client = Client()
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": "Yusuan@2026"}
+        )
+        assert response.status_code == 302, username
+        home = client.get("/")
+        assert home.status_code == 200, username
+        assert User.objects.get(username=username).organisation.name in home.content.decode()

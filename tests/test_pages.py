@@ -48,6 +48,8 @@ def test_detail_and_edit_pages_render(client_as: Callable[[str], Client]) -> Non
         "/audit/",
         "/accounts/sod-report/",
         "/accounts/password/",
+        "/accounts/users/",
+        "/accounts/users/new/",
     ]:
         response = client.get(path)
         assert response.status_code == 200, (path, response.content[:300])

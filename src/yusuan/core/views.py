@@ -68,7 +68,9 @@ def _form_page(
         else:
             messages.success(request, _("Saved."))
             return redirect(success_url_name, pk=saved.pk)
-    return render(request, "core/form.html", {"form": form, "title": title, "object": obj})
+    return render(
+        request, "components/form_page.html", {"form": form, "title": title, "object": obj}
+    )
 
 
 def _list_page(request: HttpRequest, template: str, queryset: Any, **context: Any) -> HttpResponse:
@@ -551,7 +553,7 @@ def code_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{reverse('core:code_list')}?year={code.fiscal_year}&kind={code.kind}")
     return render(
         request,
-        "core/form.html",
+        "components/form_page.html",
         {
             "form": form,
             "title": f"{code.fiscal_year} · {code.get_kind_display()} · {code.code}",

@@ -254,3 +254,102 @@ def password_changed(*, user: User) -> None:
         audit_record(
             action="identity.password.change", actor=user, obj=user, mof_div_code=user.mof_div_code
         )
+
+
+def _ensure_can_manage(actor: Actor, user: User) -> None:
+    ensure_permission(actor, "identity.change_user")
+    ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
+
+
+@transaction.atomic
+def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> User:
+    _ensure_can_manage(actor, user)
+    wanted = sorted(set(role_codes))
+    roles = list(Role.objects.filter(code__in=wanted))
+    raise_if_any(role_errors(organisation=user.organisation, roles=roles))
+    before = sorted(user.roles.values_list("code", flat=True))
+    user.roles.set(roles)
+    if before != wanted:
+        audit_record(
+            action="identity.user.roles",
+            actor=actor,
+            obj=user,
+            mof_div_code=user.mof_div_code,
+            changes={"roles": [before, wanted]},
+        )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
+    _ensure_can_manage(actor, user)
+    if user.pk == actor.pk:
+        raise_if_any(
+            [
+                ErrorDetail(
+                    code="identity.self_deactivation",
+                    field="is_active",
+                    value=user.username,
+                    message_zh="不能停用自己的账号",
+                    message_en="You cannot deactivate your own account",
+                )
+            ]
+        )
+    if user.is_active != is_active:
+        User.objects.filter(pk=user.pk).update(is_active=is_active)
+        audit_record(
+            action="identity.user.active",
+            actor=actor,
+            obj=user,
+            mof_div_code=user.mof_div_code,
+            changes={"is_active": [user.is_active, is_active]},
+        )
+        user.is_active = is_active
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: Actor, user: User) -> int:
+    """Clear the failed-login record of a locked-out account (django-axes)."""
+    from axes.utils import reset
+
+    _ensure_can_manage(actor, user)
+    cleared = reset(username=user.username)
+    audit_record(
+        action="identity.user.unlock",
+        actor=actor,
+        obj=user,
+        mof_div_code=user.mof_div_code,
+        extra={"attempts_cleared": cleared},
+    )
+    return int(cleared)
+
+
+@transaction.atomic
+def user_set_password(*, actor: Actor, user: User, password: str) -> User:
+    """An administrator's reset; the password policy applies as on the user's own change."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    _ensure_can_manage(actor, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise_if_any(
+            [
+                ErrorDetail(
+                    code="identity.weak_password",
+                    field="password",
+                    message_zh=str(message),
+                    message_en=str(message),
+                )
+                for message in exc.messages
+            ]
+        )
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    audit_record(
+        action="identity.password.reset", actor=actor, obj=user, mof_div_code=user.mof_div_code
+    )
+    return user

@@ -10,4 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("sod-report/", views.sod_report, name="sod_report"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create_view, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
 ]

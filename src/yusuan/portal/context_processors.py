@@ -32,6 +32,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
     (
         _("Control"),
         (
+            MenuItem(_("Users"), "identity:user_list", "identity.view_user"),
             MenuItem(_("Audit log"), "audit:log", "audit.view_all_audit"),
             MenuItem(_("Incompatible roles"), "identity:sod_report", "identity.view_sod_report"),
             MenuItem(_("API documentation"), "api-1.0.0:openapi-view", None),
