@@ -92,21 +92,21 @@ def seal(*, lag_seconds: int, batch_size: int = 1000) -> SealResult:
         next_id = (last.last_record_id + 1) if last else 0
         cutoff = timezone.now() - dt.timedelta(seconds=lag_seconds)
         batch: list[bytes] = []
-        first_id: int | None = None
+        # Ranges are contiguous (each starts right after the previous one), so every id up to the
+        # last seal belongs to exactly one seal and verify() notices a record slipped into a gap.
+        first_id = next_id
         last_id = 0
         for values in _records(next_id):
             if values["occurred_at"] > cutoff:
                 break
-            if first_id is None:
-                first_id = values["id"]
             batch.append(record_digest(values))
             last_id = values["id"]
             if len(batch) >= batch_size:
                 previous = _write_seal(first_id, last_id, batch, previous)
                 made += 1
                 sealed += len(batch)
-                batch, first_id = [], None
-        if batch and first_id is not None:
+                batch, first_id = [], last_id + 1
+        if batch:
             previous = _write_seal(first_id, last_id, batch, previous)
             made += 1
             sealed += len(batch)
@@ -139,12 +139,19 @@ class VerifyResult:
     failure: str = ""
     failed_record_id: int | None = None
     failed_seal_id: int | None = None
+    latest_seal_id: int | None = None
+    latest_digest: str = GENESIS_DIGEST
 
 
-def verify() -> VerifyResult:
-    """Recompute every seal; report the first record or seal that does not match."""
+def verify(*, anchor: tuple[int, str] | None = None) -> VerifyResult:
+    """Recompute every seal; report the first record or seal that does not match.
+
+    ``anchor`` is a (seal id, digest) pair kept outside the database (printed by an earlier run):
+    a consistent rewrite of records *and* seals passes the chain but not the anchor.
+    """
     previous = GENESIS_DIGEST
-    expected_first: int | None = None
+    latest_id: int | None = None
+    expected_first = 0
     seals = 0
     records = 0
     for seal_row in AuditSeal.objects.order_by("first_record_id").iterator():
@@ -165,9 +172,24 @@ def verify() -> VerifyResult:
             return _fail(
                 seals, records, f"seal {seal_row.pk}: record count altered", seal=seal_row.pk
             )
-        if expected_first is not None and seal_row.first_record_id <= expected_first - 1:
+        if seal_row.first_record_id < expected_first:
             return _fail(
                 seals, records, f"seal {seal_row.pk}: overlaps the previous seal", seal=seal_row.pk
+            )
+        stray = (
+            AuditRecord.objects.filter(id__gte=expected_first, id__lt=seal_row.first_record_id)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if stray is not None:
+            return _fail(
+                seals,
+                records,
+                f"record {stray}: covered by no seal, below seal {seal_row.pk} "
+                "(inserted into sealed history)",
+                record=stray,
+                seal=seal_row.pk,
             )
         sealed = [digests[i : i + DIGEST_BYTES] for i in range(0, len(digests), DIGEST_BYTES)]
         sealed_set = set(sealed)
@@ -194,10 +216,22 @@ def verify() -> VerifyResult:
                 f"#{seal_row.first_record_id} and #{seal_row.last_record_id}",
                 seal=seal_row.pk,
             )
+        if anchor is not None and seal_row.pk == anchor[0] and seal_row.digest != anchor[1]:
+            return _fail(
+                seals,
+                records,
+                f"seal {seal_row.pk}: digest differs from the kept anchor {anchor[1][:16]}…",
+                seal=seal_row.pk,
+            )
         previous = seal_row.digest
+        latest_id = seal_row.pk
         expected_first = seal_row.last_record_id + 1
-    unsealed = AuditRecord.objects.filter(id__gte=expected_first or 0).count()
-    return VerifyResult(True, seals, records, unsealed)
+    if anchor is not None and not AuditSeal.objects.filter(pk=anchor[0]).exists():
+        return _fail(seals, records, f"seal {anchor[0]}: the kept anchor's seal is missing")
+    unsealed = AuditRecord.objects.filter(id__gte=expected_first).count()
+    return VerifyResult(
+        True, seals, records, unsealed, latest_seal_id=latest_id, latest_digest=previous
+    )
 
 
 def _fail(

@@ -154,3 +154,41 @@ def test_record_carries_who_where_what(user: Callable[[str], Any]) -> None:
 def test_audit_log_page_is_scoped(client_as: Any) -> None:
     assert client_as("wj_auditor").get("/audit/?q=教育局").status_code == 200
     assert client_as("school_clerk").get("/audit/").status_code == 403
+
+
+def test_record_inserted_between_seals_is_named(user: Callable[[str], Any]) -> None:
+    """Seal ranges are contiguous: a record slipped under the last seal is in no seal and fails."""
+    _sealed()
+    last = AuditSeal.objects.order_by("-last_record_id").first()
+    with transaction.atomic():
+        late = audit_record(
+            action="test.event", actor=user("wj_admin"), object_type="test", object_id="1"
+        )
+    seal(lag_seconds=0)
+    newest = AuditSeal.objects.order_by("-last_record_id").first()
+    assert newest.first_record_id == last.last_record_id + 1
+    _disable_append_only_triggers()
+    with connection.cursor() as cursor:
+        # A gap between two seals: move the newest seal's range up, as if its first id were unused.
+        cursor.execute(
+            "UPDATE audit_auditseal SET first_record_id = %s, last_record_id = %s WHERE id = %s",
+            [late.pk + 1, late.pk + 1, newest.pk],
+        )
+    result = verify()
+    assert not result.ok
+    assert result.failed_record_id == late.pk
+    assert "covered by no seal" in result.failure
+
+
+def test_anchor_detects_a_consistently_rewritten_chain(db: Any) -> None:
+    _sealed()
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    anchor = out.getvalue().split("锚点: ")[1].strip()
+    seal_id, digest = anchor.split(":")
+    assert AuditSeal.objects.get(pk=int(seal_id)).digest == digest
+    call_command("audit_verify", anchor=anchor, stdout=StringIO())
+    with pytest.raises(CommandError, match=f"seal {seal_id}: digest differs"):
+        call_command("audit_verify", anchor=f"{seal_id}:{'0' * 64}", stdout=StringIO())
+    with pytest.raises(CommandError, match="SEAL_ID:DIGEST"):
+        call_command("audit_verify", anchor="nonsense", stdout=StringIO())
