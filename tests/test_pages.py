@@ -6,7 +6,13 @@ from django.test import Client
 
 import pytest
 
-from yusuan.core.models import BankAccount, ClassificationCode, Organisation, Payee
+from yusuan.core.models import (
+    BankAccount,
+    ClassificationCode,
+    EconomicMapping,
+    Organisation,
+    Payee,
+)
 
 LIST_PAGES = [
     "/",
@@ -15,6 +21,7 @@ LIST_PAGES = [
     "/core/payees/",
     "/core/codes/",
     "/core/codes/?year=2026&kind=functional&q=205",
+    "/core/codes/mapping/",
     "/core/fiscal-years/",
     "/core/regions/",
 ]
@@ -108,3 +115,23 @@ def test_browser_language_does_not_override_the_chinese_default(
 ) -> None:
     client = client_as("school_clerk")
     assert "基础数据" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+
+def test_economic_mapping_page_shows_both_branches_and_gaps(
+    client_as: Callable[[str], Client],
+) -> None:
+    """R-MD-3 visible: 30201 办公费 maps to 50201 for agencies and 50502 for institutions."""
+    client = client_as("wj_budget")
+    html = client.get("/core/codes/mapping/?q=30201").content.decode()
+    assert "30201" in html and "50201" in html and "50502" in html
+    assert "未映射" not in html
+    EconomicMapping.objects.filter(fiscal_year=2026, department_economic_code="30201").delete()
+    html = client.get("/core/codes/mapping/?q=30201").content.decode()
+    assert "50201" not in html and html.count("未映射") == 2
+
+
+def test_favicon_is_served_locally(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("yusuan/favicon.svg")
+    assert "favicon.svg" in client.get("/accounts/login/").content.decode()

@@ -1,3 +1,5 @@
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
@@ -7,6 +9,11 @@ from yusuan.portal import views as portal_views
 urlpatterns = [
     path("", include("yusuan.portal.urls")),
     path("healthz", portal_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links; answer with the static icon.
+    path(
+        "favicon.ico",
+        lambda request: HttpResponsePermanentRedirect(static("yusuan/favicon.svg")),
+    ),
     path("accounts/", include("yusuan.identity.urls")),
     path("core/", include("yusuan.core.urls")),
     path("audit/", include("yusuan.audit.urls")),

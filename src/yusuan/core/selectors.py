@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from yusuan.common.actor import Actor
+from yusuan.core.choices import CodeKind, EconomicGroup
 from yusuan.core.models import (
     BankAccount,
     ClassificationCode,
+    EconomicMapping,
     FiscalYear,
     Organisation,
     Payee,
@@ -134,3 +137,45 @@ def access_code(*, actor: Actor, pk: int) -> ClassificationCode:
 
 def region_list(*, actor: Actor) -> QuerySet[Region]:
     return Region.objects.visible_to(actor).order_by("mof_div_code")
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One department economic 款 and the government economic 款 it maps to per unit group."""
+
+    code: str
+    name: str
+    agency: tuple[str, str] | None
+    institution: tuple[str, str] | None
+
+
+def economic_mapping_table(*, actor: Actor, fiscal_year: int, text: str = "") -> list[MappingRow]:
+    """R-MD-3 as a table: every enabled department economic 款 with its two mappings (or a gap)."""
+    codes = ClassificationCode.objects.visible_to(actor).filter(fiscal_year=fiscal_year)
+    names = {
+        code: name
+        for code, name in codes.filter(kind=CodeKind.GOVERNMENT_ECONOMIC).values_list(
+            "code", "name"
+        )
+    }
+    targets: dict[tuple[str, str], str] = {
+        (row.department_economic_code, row.group): row.government_economic_code
+        for row in EconomicMapping.objects.visible_to(actor).filter(fiscal_year=fiscal_year)
+    }
+    departments = codes.filter(kind=CodeKind.DEPARTMENT_ECONOMIC, level=2, is_enabled=True)
+    if text:
+        departments = departments.filter(Q(code__startswith=text) | Q(name__icontains=text))
+
+    def target(code: str, group: str) -> tuple[str, str] | None:
+        government = targets.get((code, group))
+        return (government, names.get(government, "")) if government else None
+
+    return [
+        MappingRow(
+            code=row.code,
+            name=row.name,
+            agency=target(row.code, EconomicGroup.AGENCY),
+            institution=target(row.code, EconomicGroup.INSTITUTION),
+        )
+        for row in departments.order_by("code")
+    ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("fiscal-years/<int:pk>/close/", views.fiscal_year_close_view, name="fiscal_year_close"),
     path("codes/", views.code_list, name="code_list"),
     path("codes/export/", views.code_export, name="code_export"),
+    path("codes/mapping/", views.economic_mapping, name="economic_mapping"),
     path("codes/import/", views.code_import, name="code_import"),
     path("codes/<int:pk>/edit/", views.code_edit, name="code_edit"),
     path("regions/", views.region_list, name="region_list"),

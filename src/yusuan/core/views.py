@@ -531,6 +531,27 @@ def code_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("core.view_classificationcode", raise_exception=True)
+def economic_mapping(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    year = _selected_year(request, actor)
+    rows = selectors.economic_mapping_table(
+        actor=actor, fiscal_year=year or 0, text=request.GET.get("q", "").strip()
+    )
+    return render(
+        request,
+        "core/economic_mapping.html",
+        {
+            "year": year,
+            "years": selectors.fiscal_year_list(actor=actor),
+            "rows": rows,
+            "gaps": sum(1 for row in rows if row.agency is None or row.institution is None),
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@login_required
 @permission_required("core.change_classificationcode", raise_exception=True)
 def code_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
