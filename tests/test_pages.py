@@ -135,3 +135,54 @@ def test_favicon_is_served_locally(client: Client) -> None:
     assert response.status_code == 301
     assert response["Location"].endswith("yusuan/favicon.svg")
     assert "favicon.svg" in client.get("/accounts/login/").content.decode()
+
+
+WORKFLOW_PAGES = [
+    "/workflow/inbox/",
+    "/workflow/submitted/",
+    "/workflow/delegations/",
+    "/workflow/notifications/",
+    "/projects/",
+    "/projects/?state=declared&q=安防",
+]
+
+
+@pytest.mark.parametrize("path", WORKFLOW_PAGES)
+@pytest.mark.parametrize(
+    "username", ["wj_admin", "school_clerk", "school_approver", "edu_reviewer", "wj_sector_edu"]
+)
+def test_workflow_pages_render(
+    client_as: Callable[[str], Client], username: str, path: str
+) -> None:
+    response = client_as(username).get(path)
+    assert response.status_code == 200, response.content[:500]
+
+
+def test_workflow_admin_pages_render(client_as: Callable[[str], Client]) -> None:
+    from yusuan.projects.models import Project
+    from yusuan.workflow.models import ApprovalDefinition, WorkflowInstance
+
+    client = client_as("wj_admin")
+    definition = ApprovalDefinition.objects.get(code="payment-request")
+    instance = WorkflowInstance.objects.first()
+    project = Project.objects.first()
+    for path in [
+        "/workflow/definitions/",
+        f"/workflow/definitions/{definition.pk}/",
+        f"/workflow/definitions/{definition.pk}/edit/",
+        "/workflow/preview/",
+        "/workflow/preview/?document_type=payments.request&organisation="
+        f"{instance.organisation_id}&subtype=ordinary&amount=600000&fund_type=111",
+        "/workflow/overdue/",
+        "/workflow/shared-devices/?minutes=60",
+        f"/workflow/instances/{instance.pk}/",
+        f"/projects/{project.pk}/",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.content[:300])
+
+
+def test_unit_clerk_cannot_configure_approvals(client_as: Callable[[str], Client]) -> None:
+    client = client_as("school_clerk")
+    assert client.get("/workflow/definitions/").status_code == 403
+    assert client.get("/workflow/overdue/").status_code == 403

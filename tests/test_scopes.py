@@ -117,3 +117,20 @@ def test_other_region_is_invisible(user: Callable[[str], Any]) -> None:
     assert other.bureau.pk not in set(
         Organisation.objects.visible_to(user("wj_budget")).values_list("pk", flat=True)
     )
+
+
+def test_another_units_project_and_approval_are_404(client_as: Any, user: Any) -> None:
+    from yusuan.projects.models import Project
+    from yusuan.workflow.models import WorkflowInstance
+
+    edu_project = Project.objects.filter(organisation__name="苏州市吴江区教育局").first()
+    edu_round = WorkflowInstance.objects.filter(object_id=str(edu_project.pk)).first()
+    school = client_as("school_clerk")
+    assert school.get(f"/projects/{edu_project.pk}/").status_code == 404
+    assert school.get(f"/workflow/instances/{edu_round.pk}/").status_code == 404
+    assert (
+        school.post(f"/workflow/instances/{edu_round.pk}/approve/", {"step": 0}).status_code == 404
+    )
+    listed = school.get("/projects/").content.decode()
+    assert edu_project.name not in listed
+    assert client_as("edu_clerk").get(f"/projects/{edu_project.pk}/").status_code == 200

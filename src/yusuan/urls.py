@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("yusuan.identity.urls")),
     path("core/", include("yusuan.core.urls")),
     path("audit/", include("yusuan.audit.urls")),
+    path("workflow/", include("yusuan.workflow.urls")),
+    path("projects/", include("yusuan.projects.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -11,6 +11,7 @@ class RequestContext:
     ip_address: str = ""
     session_hash: str = ""
     request_id: str = ""
+    device_hash: str = ""
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(

@@ -14,12 +14,12 @@ def api_actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
-def require(request: HttpRequest, permission: str, api_scope: str) -> Any:
+def require(request: HttpRequest, permission: str | None, api_scope: str) -> Any:
     """Role permission for everyone; for token callers also the token's scope (e.g. ``core:read``)."""
     actor = api_actor(request)
     token_scopes: list[str] | None = getattr(request, "api_token_scopes", None)
     if token_scopes is not None and api_scope not in token_scopes:
         raise PermissionDeniedError(f"token scope {api_scope}")
-    if not actor.has_perm(permission):
+    if permission is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(permission)
     return actor

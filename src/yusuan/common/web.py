@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet[Any], per_page: int | None = None
+    request: HttpRequest, queryset: QuerySet[Any] | list[Any], per_page: int | None = None
 ) -> Page[Any]:
     paginator = Paginator(queryset, per_page or settings.YUSUAN_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
@@ -41,3 +45,25 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    save: Callable[[], Any],
+    success_url_name: str,
+    title: Any,
+    obj: Any = None,
+    template: str = "components/form_page.html",
+) -> HttpResponse:
+    """Validate the form and call the service; rule violations land beside their fields (P7)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except BusinessRuleError as exc:
+            add_business_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(success_url_name, pk=saved.pk)
+    return render(request, template, {"form": form, "title": title, "object": obj})

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "yusuan.audit",
     "yusuan.core",
     "yusuan.identity",
+    "yusuan.workflow",
+    "yusuan.projects",
     "yusuan.portal",
     "yusuan.demo",
 ]
@@ -205,6 +207,10 @@ STATIC_URL = "/static/"
 # STATIC_ROOT is set in prod.py only (collectstatic); elsewhere WhiteNoise serves from the finders.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+# Uploaded attachments: under the var directory, served only through scope-checked views.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_PERMISSIONS = 0o640
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -219,6 +225,11 @@ YUSUAN_AUDIT_SEAL_LAG_SECONDS = env_int(
 YUSUAN_AUDIT_SEAL_BATCH_SIZE = 1000
 YUSUAN_API_TOKEN_DAYS = env_int("YUSUAN_API_TOKEN_DAYS", 365, "Default lifetime of API tokens.")
 YUSUAN_PAGE_SIZE = 50
+YUSUAN_WORKFLOW_EMAIL = env_bool(
+    "YUSUAN_WORKFLOW_EMAIL",
+    False,
+    "Also e-mail approval notifications (needs Django's EMAIL_* settings); off by default.",
+)
 
 LOGGING = {
     "version": 1,

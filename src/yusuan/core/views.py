@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
-from yusuan.common.web import add_business_errors, is_htmx, paginate, query_without_page
+from yusuan.common.web import (
+    add_business_errors,
+    form_page,
+    is_htmx,
+    paginate,
+    query_without_page,
+)
 from yusuan.core import selectors
 from yusuan.core.choices import AccountType, AgencyType, CodeKind, OrganisationKind, PayeeKind
 from yusuan.core.exchange import (
@@ -48,29 +53,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _actor(request: HttpRequest) -> Any:
     """The signed-in user (``login_required`` guarantees it) as the actor services expect."""
     return request.user
-
-
-def _form_page(
-    request: HttpRequest,
-    form: Any,
-    *,
-    save: Callable[[], Any],
-    success_url_name: str,
-    title: Any,
-    obj: Any = None,
-) -> HttpResponse:
-    """Validate the form and call the service; rule violations land beside their fields (P7)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save()
-        except BusinessRuleError as exc:
-            add_business_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(success_url_name, pk=saved.pk)
-    return render(
-        request, "components/form_page.html", {"form": form, "title": title, "object": obj}
-    )
 
 
 def _list_page(request: HttpRequest, template: str, queryset: Any, **context: Any) -> HttpResponse:
@@ -155,7 +137,7 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     visible = Organisation.objects.visible_to(actor)
     form = OrganisationForm(request.POST or None, visible=visible, initial={"is_enabled": True})
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: organisation_create(
@@ -186,7 +168,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_enabled": organisation.is_enabled,
     }
     form = OrganisationForm(request.POST or None, visible=visible, initial=initial)
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: organisation_update(
@@ -286,7 +268,7 @@ def bank_account_create_view(request: HttpRequest) -> HttpResponse:
         visible=Organisation.objects.visible_to(actor),
         initial={"is_enabled": True},
     )
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: bank_account_create(actor=actor, data=_account_data(form)),
@@ -315,7 +297,7 @@ def bank_account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = BankAccountForm(
         request.POST or None, visible=Organisation.objects.visible_to(actor), initial=initial
     )
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: bank_account_update(actor=actor, account=account, data=_account_data(form)),
@@ -393,7 +375,7 @@ def payee_create_view(request: HttpRequest) -> HttpResponse:
         visible=Organisation.objects.visible_to(actor),
         initial={"is_enabled": True, "organisation": actor.organisation_id},
     )
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: payee_create(
@@ -431,7 +413,7 @@ def payee_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, visible=Organisation.objects.visible_to(actor), initial=initial
     )
     form.fields["organisation"].disabled = True
-    return _form_page(
+    return form_page(
         request,
         form,
         save=lambda: payee_update(actor=actor, payee=payee, data=_payee_data(form)),

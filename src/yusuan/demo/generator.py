@@ -35,7 +35,7 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import names
+from yusuan.demo import names, workflows
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
 
@@ -72,6 +72,7 @@ class DemoResult:
     users: int = 0
     logins: list[Login] = field(default_factory=list)
     api_tokens: dict[str, str] = field(default_factory=dict)
+    projects: int = 0
     seconds: float = 0.0
 
 
@@ -423,6 +424,8 @@ def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
             other = _Builder("district", seed + int(code), result)
             with transaction.atomic():
                 other.region(code, short_name, main=False)
+    with transaction.atomic():
+        result.projects = workflows.load(regions=result.regions, year=CURRENT_YEAR)
     result.seconds = time.perf_counter() - started
     return result
 

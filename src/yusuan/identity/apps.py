@@ -1,14 +1,24 @@
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
     # post_migrate is the one signal the style allows: reference data that migrations create.
+    # Roles grant permissions of apps installed after this one, so make sure they all exist first.
+    from django.contrib.auth.management import create_permissions
+
     from yusuan.identity.services import roles_sync
 
+    for app_config in apps.get_app_configs():
+        create_permissions(
+            app_config,
+            verbosity=0,
+            using=kwargs.get("using", "default"),
+            apps=kwargs.get("apps", apps),
+        )
     roles_sync()
 
 

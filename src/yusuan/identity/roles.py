@@ -31,6 +31,18 @@ AUDIT_OWN = ("audit.view_auditrecord",)
 AUDIT_ALL = ("audit.view_auditrecord", "audit.view_all_audit")
 PAYEE_EDIT = ("core.add_payee", "core.change_payee")
 PERSONAL = ("core.view_personal_data",)
+PROJECT_VIEW = ("projects.view_project",)
+PROJECT_EDIT = ("projects.add_project", "projects.change_project")
+# Supervisors: approval definitions (read) and the overdue list of their scope.
+WORKFLOW_VIEW = ("workflow.view_approvaldefinition", "workflow.view_workflowinstance")
+WORKFLOW_ADMIN = (
+    "workflow.add_approvaldefinition",
+    "workflow.change_approvaldefinition",
+    "workflow.add_delegation",
+    "workflow.change_delegation",
+    "workflow.view_calendarday",
+    "workflow.change_calendarday",
+)
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -56,6 +68,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + EDIT_MASTER
         + PAYEE_EDIT
         + AUDIT_ALL
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + WORKFLOW_ADMIN
         + (
             "identity.view_user",
             "identity.add_user",
@@ -71,7 +86,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "预算处",
         "Budget division officer",
         tuple(FINANCE),
-        VIEW_MASTER + EDIT_MASTER + AUDIT_OWN,
+        VIEW_MASTER + EDIT_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
         ("budget",),
     ),
     RoleSpec(
@@ -79,7 +94,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "业务处室",
         "Sector division officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
         ("sector",),
     ),
     RoleSpec(
@@ -87,7 +102,11 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "国库处/支付中心",
         "Treasury officer",
         tuple(FINANCE),
-        VIEW_MASTER + PERSONAL + ("core.add_bankaccount", "core.change_bankaccount") + AUDIT_OWN,
+        VIEW_MASTER
+        + PERSONAL
+        + ("core.add_bankaccount", "core.change_bankaccount")
+        + AUDIT_OWN
+        + WORKFLOW_VIEW,
         ("treasury",),
     ),
     RoleSpec(
@@ -95,7 +114,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "政府采购处",
         "Procurement officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
         ("procurement",),
     ),
     RoleSpec(
@@ -103,24 +122,47 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "绩效处",
         "Performance officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
         ("performance",),
     ),
     RoleSpec(
-        "unit_clerk", "经办", "Unit clerk", tuple(AGENCY), VIEW_MASTER + PAYEE_EDIT + AUDIT_OWN
+        "unit_clerk",
+        "经办",
+        "Unit clerk",
+        tuple(AGENCY),
+        VIEW_MASTER + PAYEE_EDIT + AUDIT_OWN + PROJECT_VIEW + PROJECT_EDIT,
     ),
-    RoleSpec("unit_reviewer", "复核", "Unit reviewer", tuple(AGENCY), VIEW_MASTER + AUDIT_OWN),
+    RoleSpec(
+        "unit_reviewer",
+        "复核",
+        "Unit reviewer",
+        tuple(AGENCY),
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW,
+    ),
     RoleSpec(
         "unit_approver",
         "审核（单位负责人）",
         "Unit approver",
         tuple(AGENCY),
-        VIEW_MASTER + AUDIT_OWN + ("core.change_organisation",),
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(
-        "cashier", "出纳", "Cashier", tuple(AGENCY), VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN
+        "cashier",
+        "出纳",
+        "Cashier",
+        tuple(AGENCY),
+        VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN + PROJECT_VIEW,
     ),
-    RoleSpec("accountant", "会计", "Accountant", tuple(AGENCY), VIEW_MASTER + PERSONAL + AUDIT_OWN),
+    RoleSpec(
+        "accountant",
+        "会计",
+        "Accountant",
+        tuple(AGENCY),
+        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW,
+    ),
     RoleSpec(
         "bank",
         "代理银行（系统账户）",
@@ -133,7 +175,12 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "审计",
         "Auditor",
         ("audit_office", "finance_bureau", "finance_division"),
-        VIEW_MASTER + PERSONAL + AUDIT_ALL + ("identity.view_user", "identity.view_sod_report"),
+        VIEW_MASTER
+        + PERSONAL
+        + AUDIT_ALL
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + ("identity.view_user", "identity.view_sod_report"),
     ),
 )
 

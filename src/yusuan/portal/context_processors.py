@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.workflow.selectors import inbox, unread_count
+
 
 @dataclass(frozen=True)
 class MenuItem:
@@ -18,6 +20,24 @@ class MenuItem:
 
 
 MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
+    (
+        _("Approvals"),
+        (
+            MenuItem(_("Inbox"), "workflow:inbox", None),
+            MenuItem(_("My submissions"), "workflow:submissions", None),
+            MenuItem(_("Delegations"), "workflow:delegation_list", None),
+            MenuItem(_("Overdue"), "workflow:overdue", "workflow.view_workflowinstance"),
+            MenuItem(
+                _("Approval definitions"),
+                "workflow:definition_list",
+                "workflow.view_approvaldefinition",
+            ),
+        ),
+    ),
+    (
+        _("Projects"),
+        (MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),),
+    ),
     (
         _("Master data"),
         (
@@ -35,6 +55,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(_("Users"), "identity:user_list", "identity.view_user"),
             MenuItem(_("Audit log"), "audit:log", "audit.view_all_audit"),
             MenuItem(_("Incompatible roles"), "identity:sod_report", "identity.view_sod_report"),
+            MenuItem(_("Shared devices"), "workflow:shared_devices", "identity.view_sod_report"),
             MenuItem(_("API documentation"), "api-1.0.0:openapi-view", None),
         ),
     ),
@@ -56,4 +77,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             entries.append({"label": item.label, "url": url, "active": path.startswith(url)})
         if entries:
             menu.append({"title": title, "items": entries})
-    return {"menu": menu}
+    return {
+        "menu": menu,
+        "inbox_count": len(inbox(actor=user)),
+        "unread_count": unread_count(actor=user),
+    }

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from yusuan import __version__
 from yusuan.core.selectors import current_fiscal_year
+from yusuan.workflow.selectors import inbox, my_submissions
 
 
 @login_required
@@ -23,8 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "scope_size": None if scope.organisation_ids is None else len(scope.organisation_ids),
             "fiscal_year": current_fiscal_year(actor=user),
             "roles": user.roles.all(),
-            # The inbox (待办) is filled by the workflow module; until then it says so honestly.
-            "inbox": [],
+            "inbox": list(inbox(actor=user)[:8]),
+            "submitted": list(my_submissions(actor=user).filter(state="in_progress")[:5]),
         },
     )
 

@@ -6,6 +6,9 @@ first drop the trigger, which is itself a visible act; `yusuan audit_verify` the
 
 from django.db import migrations
 
+from yusuan.common.append_only import create_triggers as create_append_only
+from yusuan.common.append_only import drop_triggers as drop_append_only
+
 TABLES = ("audit_auditrecord", "audit_auditseal")
 
 
@@ -23,28 +26,11 @@ def create_triggers(apps, schema_editor):
             """,
             params=None,  # the % in RAISE are PL/pgSQL's, not query placeholders
         )
-        for table in TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION yusuan_reject_change();"
-            )
-    elif connection.vendor == "sqlite":
-        for table in TABLES:
-            for operation in ("UPDATE", "DELETE"):
-                schema_editor.execute(
-                    f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {operation} rejected (P5)'); END;"
-                )
+    create_append_only(schema_editor, TABLES)
 
 
 def drop_triggers(apps, schema_editor):
-    connection = schema_editor.connection
-    for table in TABLES:
-        if connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
-        elif connection.vendor == "sqlite":
-            for operation in ("update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation};")
+    drop_append_only(schema_editor, TABLES)
 
 
 class Migration(migrations.Migration):

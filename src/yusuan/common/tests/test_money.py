@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django import forms
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,3 +59,14 @@ def test_format_and_parse_round_trip(fen: int) -> None:
 def test_from_yuan_rounds_half_up() -> None:
     assert Money.from_yuan(Decimal("0.005")) == Money(1)
     assert Money(123456).format() == "1,234.56"
+
+
+def test_money_field_cleans_what_a_clerk_types() -> None:
+    from yusuan.common.fields import MoneyField
+
+    field = MoneyField(required=False)
+    assert field.clean("１,２３４.５元") == Money(123450)
+    assert field.clean("") is None
+    for bad in ("1.234", "1e5", "-3", "9" * 30):
+        with pytest.raises(forms.ValidationError):
+            field.clean(bad)

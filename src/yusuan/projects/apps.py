@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectsConfig(AppConfig):
+    name = "yusuan.projects"
+    label = "projects"
+    verbose_name = _("Project library")
+
+    def ready(self) -> None:
+        from yusuan.projects import workflow  # noqa: F401  (declares the document type)

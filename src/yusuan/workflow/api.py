@@ -1,0 +1,317 @@
+"""Approval endpoints of /api/v1: the inbox, a round with its route and timeline, and every action
+(each mutating call accepts an ``Idempotency-Key``, P11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+
+from ninja import Header, Router, Schema, Status
+
+from yusuan.audit.idempotency import run_once
+from yusuan.common.api import require
+from yusuan.common.errors import NotFoundError
+from yusuan.workflow import selectors, services
+from yusuan.workflow.models import WorkflowInstance
+
+router = Router(tags=["approvals"])
+
+
+class RoundOut(Schema):
+    id: int
+    document_type: str
+    object_id: str
+    round: int
+    title: str
+    organisation_id: int
+    organisation_name: str
+    amount_fen: int | None
+    state: str
+    step_key: str
+    step_name: str
+    waiting_at: str
+    waiting_since: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+    submitted_by: str
+    submitted_at: dt.datetime
+    definition: str
+    version: int
+
+
+class RouteStepOut(Schema):
+    index: int
+    name: str
+    role_name: str
+    organisation_name: str
+    status: Literal["done", "current", "pending"]
+    decided_by: str
+    decided_at: dt.datetime | None
+
+
+class TimelineEntryOut(Schema):
+    at: dt.datetime
+    round: int
+    kind: str
+    step_name: str
+    actor: str
+    on_behalf_of: str
+    role: str
+    comment: str
+
+
+TIMELINE_FIELDS = frozenset(TimelineEntryOut.model_fields)
+
+
+class RoundDetailOut(RoundOut):
+    route: list[RouteStepOut]
+    timeline: list[TimelineEntryOut]
+
+
+class DecisionIn(Schema):
+    expected_step: int | None = None
+    comment: str = ""
+
+
+class ReturnIn(Schema):
+    expected_step: int | None = None
+    reason: str
+    to_entry: bool = False
+
+
+class ReasonIn(Schema):
+    expected_step: int | None = None
+    reason: str
+
+
+class CommentIn(Schema):
+    comment: str
+
+
+def _round(instance: WorkflowInstance) -> dict[str, Any]:
+    step = instance.current_step or {}
+    return {
+        "id": instance.pk,
+        "document_type": instance.document_type,
+        "object_id": instance.object_id,
+        "round": instance.round,
+        "title": instance.title,
+        "organisation_id": instance.organisation_id,
+        "organisation_name": instance.organisation.name,
+        "amount_fen": instance.amount_fen,
+        "state": instance.state,
+        "step_key": instance.step_key,
+        "step_name": step.get("name", ""),
+        "waiting_at": f"{step['organisation_name']} / {step['role_name']}" if step else "",
+        "waiting_since": instance.waiting_since,
+        "due_at": instance.due_at,
+        "overdue": instance.is_overdue(),
+        "submitted_by": instance.submitted_by.username,
+        "submitted_at": instance.submitted_at,
+        "definition": instance.definition.code,
+        "version": instance.version.number,
+    }
+
+
+def _detail(instance: WorkflowInstance) -> dict[str, Any]:
+    timeline = selectors.timeline(instance=instance)
+    return {
+        **_round(instance),
+        "route": [step.__dict__ for step in timeline.route],
+        "timeline": [
+            {k: v for k, v in entry.__dict__.items() if k in TIMELINE_FIELDS}
+            for entry in timeline.entries
+        ],
+    }
+
+
+def _loaded(pk: int, actor: Any) -> WorkflowInstance:
+    return selectors.access_instance(actor=actor, pk=pk)
+
+
+def _mutate(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    scope: str,
+    body: dict[str, Any],
+    call: Callable[[Any], WorkflowInstance],
+) -> Status[Any]:
+    actor = require(request, None, "workflow:write")
+
+    def execute() -> tuple[int, Any]:
+        instance = call(actor)
+        # Stored for replays as JSON: datetimes become ISO text, as the response renders them.
+        detail = json.loads(json.dumps(_detail(_loaded(instance.pk, actor)), cls=DjangoJSONEncoder))
+        return 200, detail
+
+    result = run_once(key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(result.status, result.body)
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.get("/workflow/inbox", response=list[RoundOut])
+def inbox(request: HttpRequest) -> Any:
+    """What waits for the caller's decision, overdue first."""
+    actor = require(request, None, "workflow:read")
+    return [_round(i) for i in selectors.inbox(actor=actor)]
+
+
+@router.get("/workflow/instances/{instance_id}", response=RoundDetailOut)
+def get_instance(request: HttpRequest, instance_id: int) -> Any:
+    """A round with its frozen route, where it waits and the document's whole timeline."""
+    actor = require(request, None, "workflow:read")
+    return _detail(_loaded(instance_id, actor))
+
+
+@router.get("/workflow/documents/{document_type}/{object_id}", response=list[RoundOut])
+def document_rounds(request: HttpRequest, document_type: str, object_id: str) -> Any:
+    actor = require(request, None, "workflow:read")
+    rounds = selectors.document_rounds(
+        actor=actor, document_type=document_type, object_id=object_id
+    )
+    if not rounds:
+        raise NotFoundError("document")
+    return [_round(_loaded(r.pk, actor)) for r in rounds]
+
+
+@router.post("/workflow/documents/{document_type}/{object_id}/submit", response=RoundDetailOut)
+def submit(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_type: str,
+    object_id: str,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Submit a document for approval (starts a round)."""
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.submit:{document_type}:{object_id}",
+        body={},
+        call=lambda actor: services.document_submit(
+            actor=actor, document_type=document_type, object_id=object_id
+        ),
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/approve", response=RoundDetailOut)
+def approve(
+    request: HttpRequest,
+    response: HttpResponse,
+    instance_id: int,
+    payload: DecisionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.approve:{instance_id}",
+        body=payload.dict(),
+        call=lambda actor: services.instance_approve(
+            actor=actor,
+            instance_id=instance_id,
+            comment=payload.comment,
+            expected_step=payload.expected_step,
+        ),
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/return", response=RoundDetailOut)
+def return_(
+    request: HttpRequest,
+    response: HttpResponse,
+    instance_id: int,
+    payload: ReturnIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.return:{instance_id}",
+        body=payload.dict(),
+        call=lambda actor: services.instance_return(
+            actor=actor,
+            instance_id=instance_id,
+            reason=payload.reason,
+            to_entry=payload.to_entry,
+            expected_step=payload.expected_step,
+        ),
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/reject", response=RoundDetailOut)
+def reject(
+    request: HttpRequest,
+    response: HttpResponse,
+    instance_id: int,
+    payload: ReasonIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.reject:{instance_id}",
+        body=payload.dict(),
+        call=lambda actor: services.instance_reject(
+            actor=actor,
+            instance_id=instance_id,
+            reason=payload.reason,
+            expected_step=payload.expected_step,
+        ),
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/withdraw", response=RoundDetailOut)
+def withdraw(
+    request: HttpRequest,
+    response: HttpResponse,
+    instance_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.withdraw:{instance_id}",
+        body={},
+        call=lambda actor: services.instance_withdraw(actor=actor, instance_id=instance_id),
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/comments", response=RoundDetailOut)
+def comment(
+    request: HttpRequest,
+    response: HttpResponse,
+    instance_id: int,
+    payload: CommentIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    def call(actor: Any) -> WorkflowInstance:
+        action = services.instance_comment(
+            actor=actor, instance_id=instance_id, comment=payload.comment
+        )
+        return action.instance
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:workflow.comment:{instance_id}",
+        body=payload.dict(),
+        call=call,
+    )

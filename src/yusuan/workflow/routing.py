@@ -1,0 +1,222 @@
+"""Who sits at each step: organisation levels relative to the document, and the people there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.core.models import Organisation
+from yusuan.identity.models import IncompatibleRolePair, Role, User
+from yusuan.workflow import rules
+from yusuan.workflow.choices import DIVISION_LEVELS, Level
+from yusuan.workflow.models import ApprovalDefinition, DefinitionVersion, Delegation
+
+
+def organisation_at(document_org: Organisation, level: str) -> Organisation | None:
+    """The organisation whose role holders act at ``level`` for a document of ``document_org``."""
+    if level == Level.SAME_UNIT:
+        return document_org
+    if level == Level.PARENT:
+        parent = document_org.parent
+        return parent if parent is not None and parent.is_agency else None
+    if level == Level.DEPARTMENT:
+        node: Organisation | None = document_org
+        while node is not None and node.kind != "department":
+            node = node.parent
+        return node
+    if level == Level.SUPERVISING_DIVISION:
+        node = document_org
+        while node is not None:
+            if node.supervising_division_id is not None:
+                return node.supervising_division
+            node = node.parent
+        return None
+    division_type = DIVISION_LEVELS.get(Level(level)) if level in Level.values else None
+    if division_type is None:
+        return None
+    return (
+        Organisation.objects.filter(
+            mof_div_code=document_org.mof_div_code,
+            kind="finance_division",
+            division_type=division_type,
+            is_enabled=True,
+        )
+        .order_by("code")
+        .first()
+    )
+
+
+def role_holders(organisation_id: int, role: str) -> QuerySet[User]:
+    return User.objects.filter(
+        organisation_id=organisation_id,
+        roles__code=role,
+        is_active=True,
+        is_system_account=False,
+    ).distinct()
+
+
+def active_delegations(on: dt.date) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(
+        starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True, delegate__is_active=True
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user: User
+    principal: User | None  # acting for this delegator
+
+
+def candidates(organisation_id: int, role: str, *, on: dt.date) -> list[Candidate]:
+    """The role holders at the organisation, and whoever acts for one of them today."""
+    holders = list(role_holders(organisation_id, role).order_by("username"))
+    result = [Candidate(user, None) for user in holders]
+    for delegation in (
+        active_delegations(on).filter(delegator__in=holders).select_related("delegate", "delegator")
+    ):
+        result.append(Candidate(delegation.delegate, delegation.delegator))
+    return result
+
+
+def role_infos() -> dict[str, rules.RoleInfo]:
+    return {
+        role.code: rules.RoleInfo(role.code, role.name, frozenset(role.organisation_kinds))
+        for role in Role.objects.all()
+    }
+
+
+def role_names() -> dict[str, str]:
+    return dict(Role.objects.values_list("code", "name"))
+
+
+def match_definition(
+    *, mof_div_code: str, document_type: str, values: Mapping[str, Any]
+) -> tuple[ApprovalDefinition, DefinitionVersion] | None:
+    """The first active definition (by priority) whose current version's conditions hold."""
+    definitions = ApprovalDefinition.objects.filter(
+        mof_div_code=mof_div_code, document_type=document_type, is_active=True
+    ).order_by("priority", "code")
+    for definition in definitions:
+        version = definition.current_version()
+        if version is None:
+            continue
+        body = rules.DefinitionBody.model_validate(version.body)
+        if rules.all_hold(body.conditions, values):
+            return definition, version
+    return None
+
+
+def build_route(
+    *,
+    body: rules.DefinitionBody,
+    values: Mapping[str, Any],
+    organisation: Organisation,
+    names: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The steps that apply to these facts, each with the organisation that acts (frozen at submit)."""
+    route: list[dict[str, Any]] = []
+    errors: list[ErrorDetail] = []
+    seats: set[tuple[int, str]] = set()
+    for step in body.steps:
+        if not rules.all_hold(step.conditions, values):
+            continue
+        target = organisation_at(organisation, step.level)
+        if target is None:
+            errors.append(
+                ErrorDetail(
+                    code="workflow.level_unresolved",
+                    rule="R-WF-5",
+                    field=f"steps.{step.key}",
+                    value=organisation.name,
+                    limit=step.level,
+                    message_zh=f"“{step.name}”环节：找不到{organisation.name}的"
+                    f"“{Level(step.level).label}”，请先在基础数据中维护",
+                    message_en=f"step '{step.name}': {organisation.name} has no organisation at "
+                    f"level {step.level}; maintain it in master data first",
+                )
+            )
+            continue
+        if (target.pk, step.role) in seats:
+            # The same people again (a department's own document at "unit" and "department"
+            # level): one decision, since nobody may decide two steps (R-WF-2).
+            continue
+        seats.add((target.pk, step.role))
+        escalation = None
+        if step.escalate_to is not None:
+            escalation_org = organisation_at(organisation, step.escalate_to.level)
+            if escalation_org is not None:
+                escalation = {
+                    "role": step.escalate_to.role,
+                    "role_name": names.get(step.escalate_to.role, step.escalate_to.role),
+                    "organisation_id": escalation_org.pk,
+                    "organisation_name": escalation_org.name,
+                }
+        route.append(
+            {
+                "key": step.key,
+                "name": step.name,
+                "name_en": step.name_en or step.name,
+                "role": step.role,
+                "role_name": names.get(step.role, step.role),
+                "level": step.level,
+                "organisation_id": target.pk,
+                "organisation_name": target.name,
+                "due_working_days": step.due_working_days,
+                "escalate_to": escalation,
+            }
+        )
+    if errors:
+        raise BusinessRuleError(errors)
+    return route
+
+
+def route_roles(route: Sequence[Mapping[str, Any]], entry_role: str) -> dict[str, str]:
+    """Every role used on a document: the entry role and each step's, with the step's name."""
+    roles = {entry_role: "录入"}
+    for step in route:
+        roles.setdefault(str(step["role"]), str(step["name"]))
+    return roles
+
+
+def unresolved_step_for(
+    route: Sequence[Mapping[str, Any]], *, excluded_user_ids: set[int], on: dt.date
+) -> Mapping[str, Any] | None:
+    """The first step where nobody but the excluded people could act, or None."""
+    for step in route:
+        people = candidates(int(step["organisation_id"]), str(step["role"]), on=on)
+        if not any(
+            c.user.pk not in excluded_user_ids
+            and (c.principal is None or c.principal.pk not in excluded_user_ids)
+            for c in people
+        ):
+            return step
+    return None
+
+
+def holder_filter(organisation_id: int, roles: Sequence[str]) -> Q:
+    return Q(assigned_organisation_id=organisation_id, assigned_role__in=list(roles))
+
+
+def incompatible_pairs() -> frozenset[frozenset[str]]:
+    return frozenset(
+        frozenset(pair)
+        for pair in IncompatibleRolePair.objects.values_list("first__code", "second__code")
+    )
+
+
+def other_route_roles(
+    route: Sequence[Mapping[str, Any]], current_key: str, entry_role: str, acting_role: str
+) -> dict[str, str]:
+    """The roles the document's entry and its other steps use (R-WF-3 compares against them)."""
+    return {
+        role: name
+        for role, name in route_roles(
+            [s for s in route if s["key"] != current_key], entry_role
+        ).items()
+        if role != acting_role
+    }

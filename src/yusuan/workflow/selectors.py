@@ -1,0 +1,499 @@
+"""Reads of the approval engine: the inbox (待办), timelines, overdue lists, previews, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from yusuan.common.actor import Actor
+from yusuan.core.models import Organisation
+from yusuan.identity.models import User
+from yusuan.workflow import calendar, registry, routing, rules
+from yusuan.workflow.choices import STEP_ACTIONS, ActionKind, InstanceState
+from yusuan.workflow.models import (
+    ApprovalDefinition,
+    CalendarDay,
+    Delegation,
+    Notification,
+    WorkflowAction,
+    WorkflowInstance,
+)
+
+
+def _user(actor: Actor) -> User:
+    assert isinstance(actor, User)
+    return actor
+
+
+def _seat_filter(user: User, on: dt.date) -> Q:
+    """Rounds waiting at a seat this user fills: own roles, escalation, or a delegator's roles."""
+    roles = list(user.role_codes)
+    seats = Q(assigned_organisation_id=user.organisation_id, assigned_role__in=roles) | Q(
+        escalated_at__isnull=False,
+        escalation_organisation_id=user.organisation_id,
+        escalation_role__in=roles,
+    )
+    for delegation in (
+        routing.active_delegations(on).filter(delegate=user).select_related("delegator")
+    ):
+        principal = delegation.delegator
+        seats |= Q(
+            assigned_organisation_id=principal.organisation_id,
+            assigned_role__in=list(principal.role_codes),
+        )
+    return seats
+
+
+def inbox(*, actor: Actor, now: dt.datetime | None = None) -> list[WorkflowInstance]:
+    """What waits for this person, overdue first, then by due date and age.
+
+    Rounds the person may not decide are left out: they entered or submitted the document, or
+    decided another step of it (R-WF-1/2, in the query), or they — or the colleague they act
+    for — hold a role the matrix declares incompatible with one the route uses (R-WF-3, checked
+    here with the same rule the services apply).
+    """
+    user = _user(actor)
+    moment = now or timezone.now()
+    candidates = list(_inbox_queryset(user, moment))
+    if not candidates:
+        return []
+    pairs = routing.incompatible_pairs()
+    own = frozenset(user.role_codes)
+    principals = [
+        (d.delegator.organisation_id, frozenset(d.delegator.role_codes))
+        for d in routing.active_delegations(calendar_today(moment))
+        .filter(delegate=user)
+        .select_related("delegator")
+    ]
+    result = []
+    for instance in candidates:
+        doc_type = registry.get(instance.document_type)
+        entry_role = doc_type.entry_role if doc_type else "unit_clerk"
+        seats: list[tuple[str, list[frozenset[str]]]] = []
+        if (
+            instance.assigned_organisation_id == user.organisation_id
+            and instance.assigned_role in own
+        ):
+            seats.append((instance.assigned_role, [own]))
+        if (
+            instance.escalated_at is not None
+            and instance.escalation_organisation_id == user.organisation_id
+            and instance.escalation_role in own
+        ):
+            seats.append((instance.escalation_role, [own]))
+        for org_id, roles in principals:
+            if instance.assigned_organisation_id == org_id and instance.assigned_role in roles:
+                seats.append((instance.assigned_role, [own, roles]))
+        for role, holders in seats:
+            others = routing.other_route_roles(instance.route, instance.step_key, entry_role, role)
+            if all(
+                rules.incompatible_role(
+                    step_role=role, other_roles=others, held=h, incompatible=pairs
+                )
+                is None
+                for h in holders
+            ):
+                result.append(instance)
+                break
+    return result
+
+
+def _inbox_queryset(user: User, moment: dt.datetime) -> QuerySet[WorkflowInstance]:
+    same_document = Q(
+        instance__document_type=OuterRef("document_type"),
+        instance__object_id=OuterRef("object_id"),
+    )
+    decided_other_step = (
+        WorkflowAction.objects.filter(
+            same_document,
+            kind__in=list(STEP_ACTIONS),
+        )
+        .filter(Q(actor=user) | Q(on_behalf_of=user))
+        .exclude(step_key=OuterRef("step_key"))
+    )
+    submitted_a_round = WorkflowInstance.objects.filter(
+        document_type=OuterRef("document_type"),
+        object_id=OuterRef("object_id"),
+        submitted_by=user,
+    )
+    return (
+        WorkflowInstance.objects.visible_to(user)
+        .filter(state=InstanceState.IN_PROGRESS)
+        .filter(_seat_filter(user, calendar_today(moment)))
+        .exclude(entered_by=user)
+        .exclude(Exists(submitted_a_round))
+        .exclude(Exists(decided_other_step))
+        .select_related("organisation", "submitted_by")
+        .annotate(
+            overdue=Case(
+                When(due_at__lt=moment, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("overdue", F("due_at").asc(nulls_last=True), "waiting_since", "pk")
+    )
+
+
+def inbox_contains(*, actor: Actor, pk: int, now: dt.datetime | None = None) -> bool:
+    return any(instance.pk == pk for instance in inbox(actor=actor, now=now))
+
+
+def calendar_today(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(calendar.LOCAL).date()
+
+
+def my_submissions(*, actor: Actor) -> QuerySet[WorkflowInstance]:
+    """Rounds this person submitted, open ones first: "where is it waiting, since when"."""
+    return (
+        WorkflowInstance.objects.filter(submitted_by=_user(actor))
+        .select_related("organisation", "assigned_organisation")
+        .annotate(
+            open_first=Case(
+                When(state=InstanceState.IN_PROGRESS, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("open_first", "-submitted_at")
+    )
+
+
+def access_instance(*, actor: Actor, pk: int) -> WorkflowInstance:
+    instance = (
+        WorkflowInstance.objects.visible_to(actor)
+        .select_related("organisation", "submitted_by", "entered_by", "definition", "version")
+        .filter(pk=pk)
+        .first()
+    )
+    if instance is None:
+        raise Http404
+    return instance
+
+
+def document_rounds(*, actor: Actor, document_type: str, object_id: str) -> list[WorkflowInstance]:
+    return list(
+        WorkflowInstance.objects.visible_to(actor)
+        .filter(document_type=document_type, object_id=object_id)
+        .order_by("round")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    round: int
+    kind: str
+    kind_label: str
+    step_name: str
+    actor: str
+    on_behalf_of: str
+    role: str
+    comment: str
+    attachments: list[tuple[int, str, int]]
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    index: int
+    name: str
+    role_name: str
+    organisation_name: str
+    status: str  # done | current | pending
+    decided_by: str
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]
+    route: list[RouteStep]
+    waiting_at: str
+    waiting_since: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+
+
+def timeline(*, instance: WorkflowInstance, now: dt.datetime | None = None) -> Timeline:
+    """Everything that happened to the document, in every round, and where it waits now."""
+    moment = now or timezone.now()
+    actions = (
+        WorkflowAction.objects.filter(
+            instance__document_type=instance.document_type,
+            instance__object_id=instance.object_id,
+        )
+        .select_related("actor", "on_behalf_of", "instance")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+    role_names = routing.role_names()
+    entries = [
+        TimelineEntry(
+            at=a.created_at,
+            round=a.instance.round,
+            kind=a.kind,
+            kind_label=str(ActionKind(a.kind).label),
+            step_name=a.step_name,
+            actor=_person(a.actor) if a.actor else "系统",
+            on_behalf_of=_person(a.on_behalf_of) if a.on_behalf_of else "",
+            role=role_names.get(a.acting_role, a.acting_role),
+            comment=a.comment,
+            attachments=[(f.pk, f.name, f.size) for f in a.attachments.all()],
+        )
+        for a in actions
+    ]
+    decided = {
+        a.step_key: a
+        for a in actions
+        if a.instance_id == instance.pk and a.kind == ActionKind.APPROVE
+    }
+    route = []
+    for i, step in enumerate(instance.route):
+        if instance.is_open and i == instance.step_index:
+            status = "current"
+        elif instance.state == InstanceState.APPROVED or (
+            instance.step_index is not None and i < instance.step_index
+        ):
+            status = "done"
+        else:
+            status = "pending"
+        act = decided.get(step["key"]) if status == "done" else None
+        route.append(
+            RouteStep(
+                index=i,
+                name=step["name"],
+                role_name=step["role_name"],
+                organisation_name=step["organisation_name"],
+                status=status,
+                decided_by=_person(act.actor) if act and act.actor else "",
+                decided_at=act.created_at if act else None,
+            )
+        )
+    step = instance.current_step
+    waiting_at = (
+        f"{step['organisation_name']} · {step['role_name']}（{step['name']}）" if step else ""
+    )
+    return Timeline(
+        entries=entries,
+        route=route,
+        waiting_at=waiting_at,
+        waiting_since=instance.waiting_since,
+        due_at=instance.due_at,
+        overdue=instance.is_overdue(moment),
+    )
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return ""
+    return f"{user.full_name or user.username}（{user.username}）"
+
+
+def can_withdraw(*, actor: Actor, instance: WorkflowInstance) -> bool:
+    return (
+        instance.is_open
+        and instance.submitted_by_id == _user(actor).pk
+        and not instance.actions.filter(kind=ActionKind.APPROVE).exists()
+    )
+
+
+def can_decide(*, actor: Actor, instance: WorkflowInstance, now: dt.datetime | None = None) -> bool:
+    """Whether the inbox would offer this round to the actor (the services re-check everything)."""
+    return inbox_contains(actor=actor, pk=instance.pk, now=now)
+
+
+def overdue(*, actor: Actor, now: dt.datetime | None = None) -> QuerySet[WorkflowInstance]:
+    """Open rounds past their due date in the actor's scope (for supervisors)."""
+    moment = now or timezone.now()
+    return (
+        WorkflowInstance.objects.visible_to(actor)
+        .filter(state=InstanceState.IN_PROGRESS, due_at__lt=moment)
+        .select_related("organisation", "assigned_organisation", "submitted_by")
+        .order_by("due_at")
+    )
+
+
+def working_days_overdue(instance: WorkflowInstance, now: dt.datetime | None = None) -> int:
+    if instance.due_at is None:
+        return 0
+    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    # due_at is the last second of the last allowed day: count the working days after that day.
+    return calendar.working_days_between(instance.due_at, now or timezone.now(), overrides)
+
+
+def definition_list(*, actor: Actor) -> QuerySet[ApprovalDefinition]:
+    return ApprovalDefinition.objects.visible_to(actor).order_by(
+        "document_type", "priority", "code"
+    )
+
+
+def access_definition(*, actor: Actor, pk: int) -> ApprovalDefinition:
+    definition = ApprovalDefinition.objects.visible_to(actor).filter(pk=pk).first()
+    if definition is None:
+        raise Http404
+    return definition
+
+
+@dataclass(frozen=True)
+class PreviewStep:
+    name: str
+    role_name: str
+    organisation_name: str
+    due_working_days: int | None
+    people: list[str]
+    escalate_to: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    definition: ApprovalDefinition | None
+    version: int | None
+    steps: list[PreviewStep]
+    skipped: list[str]
+    problem: str
+
+
+def preview(
+    *,
+    actor: Actor,
+    document_type: str,
+    organisation: Organisation,
+    values: Mapping[str, Any],
+    on: dt.date | None = None,
+) -> Preview:
+    """For a document with these facts: which definition applies, who approves, in which order."""
+    day = on or timezone.localdate()
+    user = _user(actor)
+    full_values = {**values, "agency_type": organisation.agency_type or ""}
+    matched = routing.match_definition(
+        mof_div_code=organisation.mof_div_code, document_type=document_type, values=full_values
+    )
+    if matched is None:
+        return Preview(None, None, [], [], "没有适用的审批流程 / no definition applies")
+    definition, version = matched
+    body = rules.DefinitionBody.model_validate(version.body)
+    skipped = [s.name for s in body.steps if not rules.all_hold(s.conditions, full_values)]
+    try:
+        route = routing.build_route(
+            body=body, values=full_values, organisation=organisation, names=routing.role_names()
+        )
+    except Exception as exc:  # a BusinessRuleError: show it instead of the steps
+        return Preview(definition, version.number, [], skipped, str(exc))
+    steps = []
+    for step in route:
+        people = routing.candidates(int(step["organisation_id"]), str(step["role"]), on=day)
+        names = [
+            f"{c.user.full_name or c.user.username}"
+            + (f"（代 {c.principal.full_name or c.principal.username}）" if c.principal else "")
+            for c in people
+            if c.user.pk != user.pk
+        ]
+        escalation = step.get("escalate_to")
+        steps.append(
+            PreviewStep(
+                name=step["name"],
+                role_name=step["role_name"],
+                organisation_name=step["organisation_name"],
+                due_working_days=step.get("due_working_days"),
+                people=names,
+                escalate_to=(
+                    f"{escalation['organisation_name']} · {escalation['role_name']}"
+                    if escalation
+                    else ""
+                ),
+            )
+        )
+    return Preview(definition, version.number, steps, skipped, "")
+
+
+def delegations(*, actor: Actor) -> QuerySet[Delegation]:
+    user = _user(actor)
+    mine = Q(delegator=user) | Q(delegate=user) | Q(created_by=user)
+    queryset = Delegation.objects.visible_to(user)
+    if not user.has_perm("workflow.change_delegation"):
+        queryset = queryset.filter(mine)
+    return queryset.select_related("delegator", "delegate").order_by("-starts_on", "-pk")
+
+
+def notifications(*, actor: Actor) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=_user(actor)).select_related("instance")
+
+
+def unread_count(*, actor: Actor) -> int:
+    return Notification.objects.filter(user=_user(actor), read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class SharedSeat:
+    """Two decisions on one document by different people from one session, device or address."""
+
+    instance: WorkflowInstance
+    first: WorkflowAction
+    second: WorkflowAction
+    matched_on: list[str]
+    minutes_apart: float
+
+
+def shared_device_report(
+    *, actor: Actor, minutes: int = 30, since: dt.datetime | None = None
+) -> list[SharedSeat]:
+    """P6 / R-PY-6: different users deciding or submitting one document from the same session,
+    device or IP within ``minutes`` — the "borrowed UKey" pattern of seed 000."""
+    window = dt.timedelta(minutes=minutes)
+    visible = WorkflowInstance.objects.visible_to(actor)
+    actions = (
+        WorkflowAction.objects.filter(
+            instance__in=visible,
+            kind__in=[ActionKind.SUBMIT, *STEP_ACTIONS],
+            actor__isnull=False,
+        )
+        .select_related("actor", "instance", "instance__organisation")
+        .order_by("instance__document_type", "instance__object_id", "created_at")
+    )
+    if since is not None:
+        actions = actions.filter(created_at__gte=since)
+    by_document: dict[tuple[str, str], list[WorkflowAction]] = {}
+    for action in actions:
+        key = (action.instance.document_type, action.instance.object_id)
+        by_document.setdefault(key, []).append(action)
+    found: list[SharedSeat] = []
+    for acts in by_document.values():
+        for i, first in enumerate(acts):
+            for second in acts[i + 1 :]:
+                if second.created_at - first.created_at > window:
+                    break
+                if second.actor_id == first.actor_id:
+                    continue
+                matched = [
+                    label
+                    for label, a, b in (
+                        ("session", first.session_hash, second.session_hash),
+                        ("device", first.device_hash, second.device_hash),
+                        ("ip", first.ip_address, second.ip_address),
+                    )
+                    if a and a == b
+                ]
+                if matched:
+                    found.append(
+                        SharedSeat(
+                            instance=second.instance,
+                            first=first,
+                            second=second,
+                            matched_on=matched,
+                            minutes_apart=round(
+                                (second.created_at - first.created_at).total_seconds() / 60, 1
+                            ),
+                        )
+                    )
+    found.sort(key=lambda s: s.second.created_at, reverse=True)
+    return found
+
+
+def document_type_choices() -> Sequence[registry.DocumentType]:
+    return registry.all_types()

@@ -1,0 +1,1109 @@
+"""Approval services: definitions, the actions on a document, delegations and deadlines.
+
+Every action locks the document (through its handler) and then the round, checks who may act and
+separation of duties, moves the round, runs the owning module's hook, writes the action, the audit
+record and the notifications — all in one transaction (P5, P6, P8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yusuan.audit import context
+from yusuan.audit.services import audit_record
+from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
+from yusuan.core.models import Organisation
+from yusuan.identity.models import User
+from yusuan.workflow import calendar, registry, routing, rules
+from yusuan.workflow.choices import (
+    DOCUMENT_CLOSED_STATES,
+    STEP_ACTIONS,
+    ActionKind,
+    InstanceState,
+    NotificationKind,
+)
+from yusuan.workflow.models import (
+    ApprovalDefinition,
+    CalendarDay,
+    DefinitionVersion,
+    Delegation,
+    Notification,
+    WorkflowAction,
+    WorkflowAttachment,
+    WorkflowInstance,
+)
+
+DEFAULTS_FILE = Path(__file__).parent / "data" / "definitions.json"
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_TYPES = (
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".xlsx",
+    ".xls",
+    ".docx",
+    ".doc",
+    ".ofd",
+    ".zip",
+)
+MAX_DELEGATION_DAYS = 92
+
+
+def _error(
+    code: str, rule: str, zh: str, en: str, *, status: int = 422, **kw: Any
+) -> BusinessRuleError:
+    return BusinessRuleError(
+        [ErrorDetail(code=f"workflow.{code}", rule=rule, message_zh=zh, message_en=en, **kw)],
+        status=status,
+    )
+
+
+def _user(actor: Actor) -> User:
+    assert isinstance(actor, User)
+    return actor
+
+
+# --- definitions ---------------------------------------------------------------------------------
+
+
+def _validated_body(document_type: str, raw: Any) -> rules.DefinitionBody:
+    doc_type = registry.get(document_type)
+    if doc_type is None:
+        raise _error(
+            "unknown_document_type",
+            "R-WF-4",
+            f"未知单据类型 {document_type}",
+            f"unknown document type {document_type}",
+            field="document_type",
+            value=document_type,
+            limit=[t.code for t in registry.all_types()],
+        )
+    body, errors = rules.parse_body(raw)
+    raise_if_any(errors)
+    assert body is not None
+    raise_if_any(
+        rules.validate_body(
+            body,
+            subtypes=doc_type.subtype_codes,
+            flags=doc_type.flag_codes,
+            roles=routing.role_infos(),
+        )
+    )
+    return body
+
+
+@transaction.atomic
+def definition_create(
+    *,
+    actor: Actor | None,
+    mof_div_code: str,
+    code: str,
+    name: str,
+    document_type: str,
+    body: Any,
+    description: str = "",
+    priority: int = 100,
+    note: str = "",
+) -> ApprovalDefinition:
+    if actor is not None:
+        ensure_permission(actor, "workflow.add_approvaldefinition")
+    parsed = _validated_body(document_type, body)
+    if ApprovalDefinition.objects.filter(mof_div_code=mof_div_code, code=code).exists():
+        raise _error(
+            "duplicate_definition",
+            "R-WF-4",
+            f"审批定义代码 {code} 已存在",
+            f"an approval definition {code} already exists",
+            field="code",
+            value=code,
+        )
+    definition = ApprovalDefinition.objects.create(
+        mof_div_code=mof_div_code,
+        code=code,
+        name=name,
+        document_type=document_type,
+        description=description,
+        priority=priority,
+    )
+    version = DefinitionVersion(
+        definition=definition,
+        number=1,
+        body=parsed.model_dump(exclude_none=True),
+        note=note or "初始版本",
+        created_by=_user(actor) if actor is not None else None,
+    )
+    version.save(force_insert=True)
+    audit_record(
+        action="workflow.definition_create",
+        actor=actor,
+        obj=definition,
+        changes={"version": [None, 1], "body": [None, version.body]},
+    )
+    return definition
+
+
+@transaction.atomic
+def definition_publish(
+    *,
+    actor: Actor,
+    definition: ApprovalDefinition,
+    body: Any,
+    note: str,
+    name: str | None = None,
+    priority: int | None = None,
+    is_active: bool | None = None,
+) -> DefinitionVersion:
+    """A new version; documents already submitted keep the version and route they started with."""
+    ensure_permission(actor, "workflow.change_approvaldefinition")
+    locked = ApprovalDefinition.objects.select_for_update().get(pk=definition.pk)
+    parsed = _validated_body(locked.document_type, body)
+    if not note.strip():
+        raise _error(
+            "note_required",
+            "R-WF-4",
+            "请填写变更说明",
+            "say what changed and why",
+            field="note",
+        )
+    current = locked.current_version()
+    number = (current.number if current else 0) + 1
+    before = {"name": locked.name, "priority": locked.priority, "is_active": locked.is_active}
+    locked.name = name if name is not None else locked.name
+    locked.priority = priority if priority is not None else locked.priority
+    locked.is_active = is_active if is_active is not None else locked.is_active
+    locked.save()
+    version = DefinitionVersion(
+        definition=locked,
+        number=number,
+        body=parsed.model_dump(exclude_none=True),
+        note=note.strip(),
+        created_by=_user(actor),
+    )
+    version.save(force_insert=True)
+    after = {"name": locked.name, "priority": locked.priority, "is_active": locked.is_active}
+    changes: dict[str, Any] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changes["version"] = [current.number if current else None, number]
+    changes["body"] = [current.body if current else None, version.body]
+    audit_record(
+        action="workflow.definition_publish",
+        actor=actor,
+        obj=locked,
+        changes=changes,
+        extra={"note": version.note},
+    )
+    return version
+
+
+def install_default_definitions(*, mof_div_code: str) -> int:
+    """Load the shipped definitions (data/definitions.json) for a region; skips codes it has."""
+    data = json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    made = 0
+    for item in data["definitions"]:
+        if ApprovalDefinition.objects.filter(mof_div_code=mof_div_code, code=item["code"]).exists():
+            continue
+        definition_create(
+            actor=None,
+            mof_div_code=mof_div_code,
+            code=item["code"],
+            name=item["name"],
+            document_type=item["document_type"],
+            description=item.get("description", ""),
+            priority=item.get("priority", 100),
+            body=item["body"],
+            note="系统预置 / shipped default",
+        )
+        made += 1
+    return made
+
+
+# --- documents and rounds ------------------------------------------------------------------------
+
+
+def _doc_type(code: str) -> registry.DocumentType:
+    doc_type = registry.get(code)
+    if doc_type is None or doc_type.handler is None:
+        raise _error(
+            "document_type_unavailable",
+            "R-WF-4",
+            f"单据类型 {code} 尚未启用",
+            f"document type {code} is not available",
+            field="document_type",
+            value=code,
+        )
+    return doc_type
+
+
+def _overrides() -> dict[dt.date, bool]:
+    return dict(CalendarDay.objects.values_list("date", "is_workday"))
+
+
+def _where() -> dict[str, str]:
+    here = context.current()
+    return {
+        "ip_address": here.ip_address,
+        "session_hash": here.session_hash,
+        "device_hash": here.device_hash,
+    }
+
+
+def _activate(instance: WorkflowInstance, index: int, now: dt.datetime) -> None:
+    step = instance.route[index]
+    instance.step_index = index
+    instance.step_key = step["key"]
+    instance.assigned_organisation_id = step["organisation_id"]
+    instance.assigned_role = step["role"]
+    instance.waiting_since = now
+    instance.escalated_at = None
+    instance.escalation_organisation_id = None
+    instance.escalation_role = ""
+    days = step.get("due_working_days")
+    if days:
+        instance.due_at, instance.due_exact = calendar.due_after(now, int(days), _overrides())
+    else:
+        instance.due_at, instance.due_exact = None, True
+
+
+def _close(instance: WorkflowInstance, state: InstanceState, now: dt.datetime) -> None:
+    instance.state = state
+    instance.step_index = None
+    instance.step_key = ""
+    instance.assigned_organisation_id = None
+    instance.assigned_role = ""
+    instance.waiting_since = None
+    instance.due_at = None
+    instance.escalated_at = None
+    instance.escalation_organisation_id = None
+    instance.escalation_role = ""
+    instance.finished_at = now
+
+
+def _state_snapshot(instance: WorkflowInstance) -> dict[str, Any]:
+    return {"state": instance.state, "step": instance.step_key or None}
+
+
+def _notify(
+    users: Iterable[User],
+    instance: WorkflowInstance,
+    kind: NotificationKind,
+    zh: str,
+    en: str,
+) -> None:
+    unique = {u.pk: u for u in users}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user, instance=instance, kind=kind, message_zh=zh[:300], message_en=en[:300]
+            )
+            for user in unique.values()
+        ]
+    )
+    if getattr(settings, "YUSUAN_WORKFLOW_EMAIL", False):
+        recipients = [u.email for u in unique.values() if u.email]
+        if recipients:
+            # Sent only once the decision is committed; a mail failure never undoes it.
+            transaction.on_commit(
+                lambda: send_mail(
+                    f"[Yusuan] {zh}", f"{zh}\n{en}", None, recipients, fail_silently=True
+                )
+            )
+
+
+def _notify_step(instance: WorkflowInstance, now: dt.datetime) -> None:
+    step = instance.current_step
+    assert step is not None
+    people = routing.candidates(int(step["organisation_id"]), str(step["role"]), on=_today(now))
+    _notify(
+        [c.user for c in people],
+        instance,
+        NotificationKind.TASK,
+        f"待办：{instance.title}（{step['name']}）",
+        f"To do: {instance.title} ({step['name_en']})",
+    )
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return now.astimezone(calendar.LOCAL).date()
+
+
+def _document_label(doc_type: registry.DocumentType, title: str) -> str:
+    return f"{doc_type.name}“{title}”"
+
+
+@transaction.atomic
+def document_submit(*, actor: Actor, document_type: str, object_id: str) -> WorkflowInstance:
+    """Start a round: pick the definition, freeze the route, run the owner's submit hook."""
+    doc_type = _doc_type(document_type)
+    handler = doc_type.handler
+    assert handler is not None
+    document = handler.load(actor=actor, object_id=object_id, for_update=True)
+    facts = handler.facts(document)
+    user = _user(actor)
+    label = _document_label(doc_type, facts.title)
+    rounds = WorkflowInstance.objects.filter(document_type=document_type, object_id=object_id)
+    last = rounds.order_by("-round").first()
+    if last is not None and last.state == InstanceState.IN_PROGRESS:
+        raise _error(
+            "already_submitted",
+            "R-WF-6",
+            f"{label}已在审批中（{last.current_step['name'] if last.current_step else ''}）",
+            f"{label} is already waiting for approval",
+            status=409,
+            field="state",
+            value=last.state,
+        )
+    if last is not None and last.state in DOCUMENT_CLOSED_STATES:
+        raise _error(
+            "document_closed",
+            "R-WF-6",
+            f"{label}已{last.get_state_display()}，不能再次送审",
+            f"{label} was {last.state} and cannot be submitted again",
+            status=409,
+            field="state",
+            value=last.state,
+        )
+    organisation = Organisation.objects.get(pk=facts.organisation_id)
+    values = facts.condition_values(agency_type=organisation.agency_type or "")
+    matched = routing.match_definition(
+        mof_div_code=facts.mof_div_code, document_type=document_type, values=values
+    )
+    if matched is None:
+        raise _error(
+            "no_definition",
+            "R-WF-5",
+            f"{label}：没有适用的审批流程（类型 {doc_type.name}，子类型 {facts.subtype or '—'}），"
+            "请联系系统管理员配置",
+            f"{label}: no approval definition applies (type {document_type}, subtype "
+            f"{facts.subtype or '-'}); ask the administrator to configure one",
+            field="document_type",
+            value=document_type,
+        )
+    definition, version = matched
+    body = rules.DefinitionBody.model_validate(version.body)
+    route = routing.build_route(
+        body=body, values=values, organisation=organisation, names=routing.role_names()
+    )
+    now = timezone.now()
+    excluded = {user.pk} | ({facts.entered_by_id} if facts.entered_by_id else set())
+    stuck = routing.unresolved_step_for(route, excluded_user_ids=excluded, on=_today(now))
+    if stuck is not None:
+        raise _error(
+            "no_approver",
+            "R-WF-5",
+            f"{label}：“{stuck['name']}”环节没有可办理人（{stuck['organisation_name']}的"
+            f"“{stuck['role_name']}”岗位无人或只有录入/提交人本人），请先配置人员或委托",
+            f"{label}: nobody can decide step '{stuck['name_en']}' ({stuck['role']} at "
+            f"{stuck['organisation_name']}) other than the person who entered or submitted it",
+            field=f"steps.{stuck['key']}",
+            value=stuck["role"],
+            limit=stuck["organisation_name"],
+        )
+    instance = WorkflowInstance(
+        mof_div_code=facts.mof_div_code,
+        fiscal_year=facts.fiscal_year,
+        document_type=document_type,
+        object_id=object_id,
+        round=(last.round + 1) if last else 1,
+        organisation=organisation,
+        title=facts.title[:200],
+        amount_fen=facts.amount_fen,
+        facts={**facts.snapshot(), "agency_type": organisation.agency_type or ""},
+        url=facts.url,
+        definition=definition,
+        version=version,
+        route=route,
+        entered_by_id=facts.entered_by_id,
+        submitted_by=user,
+        submitted_at=now,
+    )
+    _activate(instance, 0, now)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:  # a concurrent submit of the same document won the race
+        raise _error(
+            "already_submitted",
+            "R-WF-6",
+            f"{label}已在审批中",
+            f"{label} is already waiting for approval",
+            status=409,
+        ) from exc
+    WorkflowAction.objects.create(
+        instance=instance,
+        kind=ActionKind.SUBMIT,
+        actor=user,
+        acting_role=doc_type.entry_role,
+        created_at=now,
+        **_where(),
+    )
+    handler.on_submitted(actor=actor, document=document, instance=instance)
+    audit_record(
+        action="workflow.submit",
+        actor=actor,
+        obj=instance,
+        changes={"state": [None, instance.state], "step": [None, instance.step_key]},
+        extra={
+            "document_type": document_type,
+            "object_id": object_id,
+            "round": instance.round,
+            "definition": definition.code,
+            "version": version.number,
+            "route": [s["key"] for s in route],
+        },
+    )
+    _notify_step(instance, now)
+    return instance
+
+
+@dataclass(frozen=True)
+class Acting:
+    user: User
+    principal: User | None
+    role: str
+
+
+def _locked_round(
+    actor: Actor, instance_id: int, expected_step: int | None
+) -> tuple[WorkflowInstance, registry.DocumentType, Any]:
+    """Lock the document (through its owner) and then the round: one fixed order for every action."""
+    found = WorkflowInstance.objects.visible_to(actor).filter(pk=instance_id).first()
+    if found is None:
+        raise NotFoundError("approval")
+    doc_type = _doc_type(found.document_type)
+    assert doc_type.handler is not None
+    document = doc_type.handler.load(actor=actor, object_id=found.object_id, for_update=True)
+    instance = WorkflowInstance.objects.select_for_update().get(pk=instance_id)
+    label = _document_label(doc_type, instance.title)
+    if instance.state != InstanceState.IN_PROGRESS:
+        raise _error(
+            "not_in_progress",
+            "R-WF-6",
+            f"{label}已{instance.get_state_display()}，不能再办理",
+            f"{label} is {instance.state}; nothing is waiting",
+            status=409,
+            field="state",
+            value=instance.state,
+        )
+    if expected_step is not None and instance.step_index != expected_step:
+        step = instance.current_step or {}
+        raise _error(
+            "stale",
+            "R-WF-6",
+            f"{label}已被他人办理，当前在“{step.get('name', '')}”环节，请刷新后再操作",
+            f"{label} has moved on to '{step.get('name_en', '')}'; reload the page",
+            status=409,
+            field="step",
+            value=expected_step,
+            limit=instance.step_index,
+        )
+    return instance, doc_type, document
+
+
+def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Acting:
+    """Whether, and as whom, the actor may decide the current step (its role holder, escalation
+    target, or a delegate of a role holder)."""
+    user = _user(actor)
+    step = instance.current_step
+    assert step is not None
+    roles = set(user.role_codes)
+    if (
+        user.organisation_id == instance.assigned_organisation_id
+        and instance.assigned_role in roles
+    ):
+        return Acting(user, None, instance.assigned_role)
+    if (
+        instance.escalated_at is not None
+        and user.organisation_id == instance.escalation_organisation_id
+        and instance.escalation_role in roles
+    ):
+        return Acting(user, None, instance.escalation_role)
+    assert instance.assigned_organisation_id is not None
+    for candidate in routing.candidates(
+        instance.assigned_organisation_id, instance.assigned_role, on=_today(now)
+    ):
+        if candidate.user.pk == user.pk and candidate.principal is not None:
+            return Acting(user, candidate.principal, instance.assigned_role)
+    raise _error(
+        "not_assignee",
+        "R-WF-5",
+        f"“{instance.title}”当前在“{step['name']}”环节，由{step['organisation_name']}的"
+        f"“{step['role_name']}”办理，您不是办理人",
+        f"'{instance.title}' waits at step '{step['name_en']}' for {step['role']} at "
+        f"{step['organisation_name']}; you are not that person",
+        status=403,
+        field="actor",
+        value=user.username,
+        limit=f"{step['organisation_name']} / {step['role_name']}",
+    )
+
+
+def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acting: Acting) -> None:
+    step = instance.current_step
+    assert step is not None
+    rounds = WorkflowInstance.objects.filter(
+        document_type=instance.document_type, object_id=instance.object_id
+    )
+    history = [
+        rules.PastAct(a.actor_id, a.on_behalf_of_id, a.step_key, a.step_name, a.created_at)
+        for a in WorkflowAction.objects.filter(
+            instance__in=rounds, kind__in=list(STEP_ACTIONS), actor__isnull=False
+        )
+        if a.actor_id is not None
+    ]
+    people = [(acting.user.pk, acting.user.username)]
+    if acting.principal is not None:
+        people.append((acting.principal.pk, acting.principal.username))
+    held = {pk: frozenset(codes) for pk, codes in _role_codes_of([p for p, _ in people]).items()}
+    other_roles = routing.other_route_roles(
+        instance.route, str(step["key"]), doc_type.entry_role, acting.role
+    )
+    pairs = routing.incompatible_pairs()
+    violation = rules.sod_violation(
+        people=people,
+        step_key=str(step["key"]),
+        step_name=str(step["name"]),
+        step_role=acting.role,
+        entered_by_id=instance.entered_by_id,
+        submitted_by_ids=rounds.values_list("submitted_by_id", flat=True),
+        history=history,
+        held_roles=held,
+        other_route_roles=other_roles,
+        incompatible=pairs,
+        document=_document_label(doc_type, instance.title),
+    )
+    if violation is not None:
+        raise BusinessRuleError([violation], status=403)
+
+
+def _role_codes_of(user_ids: Sequence[int]) -> dict[int, set[str]]:
+    result: dict[int, set[str]] = {pk: set() for pk in user_ids}
+    for pk, code in User.objects.filter(pk__in=user_ids).values_list("pk", "roles__code"):
+        if code:
+            result[pk].add(code)
+    return result
+
+
+def _record(
+    instance: WorkflowInstance,
+    kind: ActionKind,
+    acting: Acting | None,
+    now: dt.datetime,
+    *,
+    comment: str = "",
+    target: str = "",
+    step: Mapping[str, Any] | None = None,
+    actor: User | None = None,
+) -> WorkflowAction:
+    return WorkflowAction.objects.create(
+        instance=instance,
+        kind=kind,
+        step_index=instance.step_index if step is not None else None,
+        step_key=str(step["key"]) if step else "",
+        step_name=str(step["name"]) if step else "",
+        actor=acting.user if acting else actor,
+        on_behalf_of=acting.principal if acting else None,
+        acting_role=acting.role if acting else "",
+        comment=comment,
+        target_step_key=target,
+        created_at=now,
+        **_where(),
+    )
+
+
+def _audit_move(
+    actor: Actor | None,
+    instance: WorkflowInstance,
+    action: str,
+    before: Mapping[str, Any],
+    acting: Acting | None,
+    comment: str,
+) -> None:
+    audit_record(
+        action=f"workflow.{action}",
+        actor=actor,
+        obj=instance,
+        changes={k: [before[k], v] for k, v in _state_snapshot(instance).items() if before[k] != v},
+        extra={
+            "document_type": instance.document_type,
+            "object_id": instance.object_id,
+            "round": instance.round,
+            "on_behalf_of": acting.principal.username if acting and acting.principal else None,
+            "role": acting.role if acting else None,
+            "comment": comment[:500],
+        },
+    )
+
+
+def _require_reason(reason: str, what: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise _error(
+            "reason_required",
+            "R-WF-6",
+            f"{what}必须填写理由",
+            f"{what}: a reason is required",
+            field="reason",
+        )
+    return text
+
+
+def _submitter_and_entrant(instance: WorkflowInstance) -> list[User]:
+    ids = [pk for pk in (instance.submitted_by_id, instance.entered_by_id) if pk is not None]
+    return list(User.objects.filter(pk__in=ids))
+
+
+@dataclass(frozen=True)
+class _Decision:
+    instance: WorkflowInstance
+    document: Any
+    handler: registry.DocumentHandler
+    acting: Acting
+    now: dt.datetime
+    before: dict[str, Any]
+    step: dict[str, Any]
+
+
+def _decision(actor: Actor, instance_id: int, expected_step: int | None) -> _Decision:
+    """Lock, then check who acts and separation of duties: the common start of every decision."""
+    instance, doc_type, document = _locked_round(actor, instance_id, expected_step)
+    now = timezone.now()
+    acting = _acting(actor, instance, now)
+    _check_sod(instance, doc_type, acting)
+    assert doc_type.handler is not None and instance.current_step is not None
+    return _Decision(
+        instance,
+        document,
+        doc_type.handler,
+        acting,
+        now,
+        _state_snapshot(instance),
+        instance.current_step,
+    )
+
+
+def _notify_owner(instance: WorkflowInstance, kind: NotificationKind, zh: str, en: str) -> None:
+    _notify(_submitter_and_entrant(instance), instance, kind, zh, en)
+
+
+@transaction.atomic
+def instance_approve(
+    *, actor: Actor, instance_id: int, comment: str = "", expected_step: int | None = None
+) -> WorkflowInstance:
+    d = _decision(actor, instance_id, expected_step)
+    instance, step = d.instance, d.step
+    assert instance.step_index is not None
+    _record(instance, ActionKind.APPROVE, d.acting, d.now, comment=comment.strip(), step=step)
+    d.handler.on_step_approved(actor=actor, document=d.document, instance=instance, step=step)
+    if instance.step_index + 1 < len(instance.route):
+        _activate(instance, instance.step_index + 1, d.now)
+        instance.save()
+        _notify_step(instance, d.now)
+    else:
+        _close(instance, InstanceState.APPROVED, d.now)
+        instance.save()
+        d.handler.on_approved(actor=actor, document=d.document, instance=instance)
+        _notify_owner(
+            instance,
+            NotificationKind.FINISHED,
+            f"已审批通过：{instance.title}",
+            f"Approved: {instance.title}",
+        )
+    _audit_move(actor, instance, "approve", d.before, d.acting, comment)
+    return instance
+
+
+@transaction.atomic
+def instance_return(
+    *,
+    actor: Actor,
+    instance_id: int,
+    reason: str,
+    to_entry: bool = False,
+    expected_step: int | None = None,
+) -> WorkflowInstance:
+    """Send the document back one step, or to the person who entered it (ends the round)."""
+    text = _require_reason(reason, "退回")
+    d = _decision(actor, instance_id, expected_step)
+    instance = d.instance
+    assert instance.step_index is not None
+    back_to_entry = to_entry or instance.step_index == 0
+    target = "" if back_to_entry else str(instance.route[instance.step_index - 1]["key"])
+    _record(instance, ActionKind.RETURN, d.acting, d.now, comment=text, target=target, step=d.step)
+    if back_to_entry:
+        _close(instance, InstanceState.RETURNED, d.now)
+        instance.save()
+        d.handler.on_returned(actor=actor, document=d.document, instance=instance)
+        _notify_owner(
+            instance,
+            NotificationKind.RETURNED,
+            f"已退回修改：{instance.title}（{text[:80]}）",
+            f"Returned for revision: {instance.title}",
+        )
+    else:
+        _activate(instance, instance.step_index - 1, d.now)
+        instance.save()
+        _notify_step(instance, d.now)
+    _audit_move(actor, instance, "return", d.before, d.acting, text)
+    return instance
+
+
+@transaction.atomic
+def instance_reject(
+    *, actor: Actor, instance_id: int, reason: str, expected_step: int | None = None
+) -> WorkflowInstance:
+    text = _require_reason(reason, "不予批准")
+    d = _decision(actor, instance_id, expected_step)
+    instance = d.instance
+    _record(instance, ActionKind.REJECT, d.acting, d.now, comment=text, step=d.step)
+    _close(instance, InstanceState.REJECTED, d.now)
+    instance.save()
+    d.handler.on_rejected(actor=actor, document=d.document, instance=instance)
+    _notify_owner(
+        instance,
+        NotificationKind.FINISHED,
+        f"不予批准：{instance.title}（{text[:80]}）",
+        f"Rejected: {instance.title}",
+    )
+    _audit_move(actor, instance, "reject", d.before, d.acting, text)
+    return instance
+
+
+@transaction.atomic
+def instance_withdraw(*, actor: Actor, instance_id: int, reason: str = "") -> WorkflowInstance:
+    """The submitter takes the document back before anybody approved a step of this round."""
+    instance, doc_type, document = _locked_round(actor, instance_id, None)
+    user = _user(actor)
+    label = _document_label(doc_type, instance.title)
+    if instance.submitted_by_id != user.pk:
+        raise _error(
+            "withdraw_not_submitter",
+            "R-WF-6",
+            f"{label}只能由提交人撤回",
+            f"only the submitter may withdraw {label}",
+            status=403,
+            field="actor",
+            value=user.username,
+        )
+    first = instance.actions.filter(kind=ActionKind.APPROVE).order_by("created_at").first()
+    if first is not None:
+        raise _error(
+            "withdraw_after_approval",
+            "R-WF-6",
+            f"{label}已于 {timezone.localtime(first.created_at):%Y-%m-%d %H:%M} 通过"
+            f"“{first.step_name}”环节，不能撤回，请联系当前办理人退回",
+            f"{label} was approved at step '{first.step_name}'; it can no longer be withdrawn",
+            status=409,
+            field="state",
+            limit=first.step_name,
+        )
+    handler = doc_type.handler
+    assert handler is not None
+    now = timezone.now()
+    before = _state_snapshot(instance)
+    _record(instance, ActionKind.WITHDRAW, None, now, comment=reason.strip(), actor=user)
+    _close(instance, InstanceState.WITHDRAWN, now)
+    instance.save()
+    handler.on_withdrawn(actor=actor, document=document, instance=instance)
+    _audit_move(actor, instance, "withdraw", before, None, reason)
+    return instance
+
+
+@transaction.atomic
+def instance_comment(
+    *,
+    actor: Actor,
+    instance_id: int,
+    comment: str,
+    files: Sequence[UploadedFile] = (),
+) -> WorkflowAction:
+    """A remark, with optional attachments, by anyone who can see the round. Moves nothing."""
+    instance = WorkflowInstance.objects.visible_to(actor).filter(pk=instance_id).first()
+    if instance is None:
+        raise NotFoundError("approval")
+    text = comment.strip()
+    errors: list[ErrorDetail] = []
+    if not text and not files:
+        errors.append(
+            ErrorDetail(
+                code="workflow.empty_comment",
+                rule="R-WF-6",
+                field="comment",
+                message_zh="请填写意见或上传附件",
+                message_en="write a comment or attach a file",
+            )
+        )
+    for i, upload in enumerate(files):
+        name = upload.name or ""
+        if not name.lower().endswith(ATTACHMENT_TYPES):
+            errors.append(
+                ErrorDetail(
+                    code="workflow.attachment_type",
+                    rule="R-WF-7",
+                    field=f"files[{i}]",
+                    value=name,
+                    limit=list(ATTACHMENT_TYPES),
+                    message_zh=f"附件 {name} 的类型不允许",
+                    message_en=f"attachment {name}: file type not allowed",
+                )
+            )
+        if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
+            errors.append(
+                ErrorDetail(
+                    code="workflow.attachment_size",
+                    rule="R-WF-7",
+                    field=f"files[{i}]",
+                    value=upload.size,
+                    limit=MAX_ATTACHMENT_BYTES,
+                    message_zh=f"附件 {name} 超过 20 MB",
+                    message_en=f"attachment {name} exceeds 20 MB",
+                )
+            )
+    raise_if_any(errors)
+    now = timezone.now()
+    action = _record(instance, ActionKind.COMMENT, None, now, comment=text, actor=_user(actor))
+    for upload in files:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        WorkflowAttachment.objects.create(
+            action=action,
+            file=upload,
+            name=(upload.name or "")[:200],
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+            content_type=(upload.content_type or "")[:100],
+        )
+    audit_record(
+        action="workflow.comment",
+        actor=actor,
+        obj=instance,
+        extra={"comment": text[:500], "files": [u.name for u in files]},
+    )
+    return action
+
+
+# --- delegation ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    actor: Actor,
+    delegate: User,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    reason: str,
+    delegator: User | None = None,
+) -> Delegation:
+    """A person (or an administrator for them) names a colleague who acts for them for a period."""
+    user = _user(actor)
+    principal = delegator or user
+    if principal.pk != user.pk:
+        ensure_permission(actor, "workflow.add_delegation")
+    errors: list[ErrorDetail] = []
+
+    def bad(field: str, code: str, zh: str, en: str, value: Any = None, limit: Any = None) -> None:
+        errors.append(
+            ErrorDetail(
+                code=f"workflow.{code}",
+                rule="R-WF-8",
+                field=field,
+                value=value,
+                limit=limit,
+                message_zh=zh,
+                message_en=en,
+            )
+        )
+
+    if delegate.pk == principal.pk:
+        bad(
+            "delegate",
+            "delegate_self",
+            "不能委托给本人",
+            "cannot delegate to oneself",
+            delegate.username,
+        )
+    elif delegate.organisation_id != principal.organisation_id:
+        bad(
+            "delegate",
+            "delegate_other_unit",
+            "只能委托本单位的同事",
+            "the delegate must belong to the same organisation",
+            delegate.username,
+        )
+    if not delegate.is_active or delegate.is_system_account:
+        bad(
+            "delegate",
+            "delegate_inactive",
+            "被委托人已停用或为系统账户",
+            "the delegate is inactive or a system account",
+            delegate.username,
+        )
+    if ends_on < starts_on:
+        bad(
+            "ends_on",
+            "period_reversed",
+            "结束日期早于开始日期",
+            "the period ends before it starts",
+            str(ends_on),
+            str(starts_on),
+        )
+    elif (ends_on - starts_on).days + 1 > MAX_DELEGATION_DAYS:
+        bad(
+            "ends_on",
+            "period_too_long",
+            f"委托期限不能超过 {MAX_DELEGATION_DAYS} 天",
+            f"a delegation lasts at most {MAX_DELEGATION_DAYS} days",
+            (ends_on - starts_on).days + 1,
+            MAX_DELEGATION_DAYS,
+        )
+    if ends_on < timezone.localdate():
+        bad("ends_on", "period_past", "委托期限已过", "the period is already over", str(ends_on))
+    if not reason.strip():
+        bad("reason", "reason_required", "请填写委托事由", "a reason is required")
+    if Delegation.objects.filter(
+        delegate=principal, revoked_at__isnull=True, ends_on__gte=starts_on, starts_on__lte=ends_on
+    ).exists():
+        bad(
+            "delegator",
+            "delegation_chain",
+            f"{principal.username} 本身是他人的被委托人，委托不能转授",
+            f"{principal.username} is acting for someone else; delegations are not passed on",
+            principal.username,
+        )
+    raise_if_any(errors)
+    delegation = Delegation.objects.create(
+        mof_div_code=principal.mof_div_code,
+        delegator=principal,
+        delegate=delegate,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        created_by=user,
+    )
+    audit_record(
+        action="workflow.delegation_create",
+        actor=actor,
+        obj=delegation,
+        changes={
+            "delegator": [None, principal.username],
+            "delegate": [None, delegate.username],
+            "starts_on": [None, str(starts_on)],
+            "ends_on": [None, str(ends_on)],
+        },
+        extra={"reason": delegation.reason},
+    )
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, actor: Actor, delegation: Delegation) -> Delegation:
+    user = _user(actor)
+    locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if user.pk not in (locked.delegator_id, locked.created_by_id):
+        ensure_permission(actor, "workflow.change_delegation")
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = user
+        locked.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+        audit_record(
+            action="workflow.delegation_revoke",
+            actor=actor,
+            obj=locked,
+            changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
+        )
+    return locked
+
+
+# --- deadlines ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """Open overdue steps with an escalation target are shown to that target too, once."""
+    moment = now or timezone.now()
+    count = 0
+    overdue = (
+        WorkflowInstance.objects.select_for_update()
+        .filter(state=InstanceState.IN_PROGRESS, due_at__lt=moment, escalated_at__isnull=True)
+        .order_by("pk")
+    )
+    for instance in overdue:
+        step = instance.current_step
+        if not step or not step.get("escalate_to"):
+            continue
+        target = step["escalate_to"]
+        before = _state_snapshot(instance)
+        instance.escalated_at = moment
+        instance.escalation_organisation_id = target["organisation_id"]
+        instance.escalation_role = target["role"]
+        instance.save()
+        WorkflowAction.objects.create(
+            instance=instance,
+            kind=ActionKind.ESCALATE,
+            step_index=instance.step_index,
+            step_key=step["key"],
+            step_name=step["name"],
+            comment=f"逾期上报至{target['organisation_name']}（{target['role_name']}）",
+            created_at=moment,
+        )
+        holders = routing.role_holders(int(target["organisation_id"]), str(target["role"]))
+        _notify(
+            holders,
+            instance,
+            NotificationKind.ESCALATED,
+            f"逾期上报：{instance.title}（{step['name']}）",
+            f"Escalated (overdue): {instance.title} ({step['name_en']})",
+        )
+        audit_record(
+            action="workflow.escalate",
+            actor=None,
+            obj=instance,
+            changes={"escalated_to": [None, f"{target['organisation_name']}/{target['role']}"]},
+            extra={
+                "before": before,
+                "due_at": instance.due_at.isoformat() if instance.due_at else None,
+            },
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def calendar_day_set(*, actor: Actor, date: dt.date, is_workday: bool, name: str) -> CalendarDay:
+    ensure_permission(actor, "workflow.change_calendarday")
+    day, created = CalendarDay.objects.select_for_update().get_or_create(
+        date=date, defaults={"is_workday": is_workday, "name": name}
+    )
+    before = None if created else {"is_workday": day.is_workday, "name": day.name}
+    day.is_workday, day.name = is_workday, name
+    day.save()
+    audit_record(
+        action="workflow.calendar_day_set",
+        actor=actor,
+        obj=day,
+        object_repr=str(date),
+        changes={"is_workday": [before["is_workday"] if before else None, is_workday]},
+    )
+    return day
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: Actor, ids: Sequence[int] | None = None) -> int:
+    queryset = Notification.objects.filter(user_id=_user(actor).pk, read_at__isnull=True)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    return queryset.update(read_at=timezone.now())

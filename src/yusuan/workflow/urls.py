@@ -1,0 +1,26 @@
+from django.urls import path
+
+from yusuan.workflow import views
+
+app_name = "workflow"
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("submitted/", views.submissions, name="submissions"),
+    path("instances/<int:pk>/", views.instance_detail, name="instance_detail"),
+    path(
+        "instances/<int:pk>/<str:action>/",
+        views.instance_action,
+        name="instance_action",
+    ),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("definitions/", views.definition_list, name="definition_list"),
+    path("definitions/<int:pk>/", views.definition_detail, name="definition_detail"),
+    path("definitions/<int:pk>/edit/", views.definition_edit, name="definition_edit"),
+    path("preview/", views.preview, name="preview"),
+    path("delegations/", views.delegation_list, name="delegation_list"),
+    path("delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("shared-devices/", views.shared_device_report, name="shared_devices"),
+]

@@ -1,0 +1,362 @@
+"""Approval pages: inbox, a round with its timeline and actions, definitions and preview,
+delegations, notifications, overdue list and the shared-device report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.web import add_business_errors, paginate, query_without_page
+from yusuan.core.models import Organisation
+from yusuan.identity.models import User
+from yusuan.workflow import registry, routing, selectors, services
+from yusuan.workflow.forms import (
+    CommentForm,
+    DecisionForm,
+    DefinitionForm,
+    DelegationForm,
+    PreviewForm,
+)
+from yusuan.workflow.models import Delegation, WorkflowAttachment
+
+
+def _flash_errors(request: HttpRequest, exc: BusinessRuleError) -> None:
+    for detail in exc.errors:
+        messages.error(
+            request, f"{detail.message(request.LANGUAGE_CODE)} [{detail.rule or detail.code}]"
+        )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    now = timezone.now()
+    page = paginate(request, selectors.inbox(actor=actor, now=now))
+    return render(
+        request,
+        "workflow/inbox.html",
+        {"page": page, "query": query_without_page(request), "now": now},
+    )
+
+
+@login_required
+def submissions(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    page = paginate(request, selectors.my_submissions(actor=actor))
+    return render(
+        request,
+        "workflow/submissions.html",
+        {"page": page, "query": query_without_page(request), "now": timezone.now()},
+    )
+
+
+@login_required
+def instance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    instance = selectors.access_instance(actor=actor, pk=pk)
+    doc_type = registry.get(instance.document_type)
+    can_decide = instance.is_open and selectors.can_decide(actor=actor, instance=instance)
+    return render(
+        request,
+        "workflow/instance_detail.html",
+        {
+            "instance": instance,
+            "doc_type": doc_type,
+            "subtype_name": doc_type.subtype_name(instance.facts.get("subtype", ""))
+            if doc_type
+            else "",
+            "timeline": selectors.timeline(instance=instance),
+            "can_decide": can_decide,
+            "can_withdraw": selectors.can_withdraw(actor=actor, instance=instance),
+            "decision_form": DecisionForm(initial={"step": instance.step_index, "to": "previous"}),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def instance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    actor: Any = request.user
+    instance = selectors.access_instance(actor=actor, pk=pk)
+    form = DecisionForm(request.POST)
+    comment_form = CommentForm(request.POST, request.FILES)
+    try:
+        if action == "comment":
+            if not comment_form.is_valid():
+                raise Http404
+            services.instance_comment(
+                actor=actor,
+                instance_id=instance.pk,
+                comment=comment_form.cleaned_data["comment"],
+                files=comment_form.cleaned_data["attachments"],
+            )
+            messages.success(request, _("Comment added."))
+            return redirect("workflow:instance_detail", pk=instance.pk)
+        if action == "withdraw":
+            services.instance_withdraw(
+                actor=actor, instance_id=instance.pk, reason=request.POST.get("comment", "")
+            )
+            messages.success(request, _("Withdrawn. The document is back in draft."))
+            return redirect("workflow:instance_detail", pk=instance.pk)
+        if not form.is_valid():
+            messages.error(request, _("The form was incomplete; reload the page."))
+            return redirect("workflow:instance_detail", pk=instance.pk)
+        data = form.cleaned_data
+        if action == "approve":
+            after = services.instance_approve(
+                actor=actor,
+                instance_id=instance.pk,
+                comment=data["comment"],
+                expected_step=data["step"],
+            )
+            messages.success(
+                request,
+                _("Approved.") if after.is_open else _("Approved. The approval is complete."),
+            )
+            return redirect("workflow:inbox")
+        if action == "return":
+            services.instance_return(
+                actor=actor,
+                instance_id=instance.pk,
+                reason=data["comment"],
+                to_entry=data.get("to") == "entry",
+                expected_step=data["step"],
+            )
+            messages.success(request, _("Returned."))
+            return redirect("workflow:inbox")
+        if action == "reject":
+            services.instance_reject(
+                actor=actor,
+                instance_id=instance.pk,
+                reason=data["comment"],
+                expected_step=data["step"],
+            )
+            messages.success(request, _("Rejected."))
+            return redirect("workflow:inbox")
+    except BusinessRuleError as exc:
+        _flash_errors(request, exc)
+        return redirect("workflow:instance_detail", pk=instance.pk)
+    raise Http404
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    actor: Any = request.user
+    attachment = WorkflowAttachment.objects.select_related("action__instance").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    selectors.access_instance(actor=actor, pk=attachment.action.instance_id)  # scope check: 404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+@permission_required("workflow.view_workflowinstance", raise_exception=True)
+def overdue(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    now = timezone.now()
+    page = paginate(request, selectors.overdue(actor=actor, now=now))
+    rows = [(i, selectors.working_days_overdue(i, now)) for i in page.object_list]
+    return render(
+        request,
+        "workflow/overdue.html",
+        {"page": page, "rows": rows, "query": query_without_page(request)},
+    )
+
+
+@login_required
+@permission_required("workflow.view_approvaldefinition", raise_exception=True)
+def definition_list(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    definitions = list(selectors.definition_list(actor=actor))
+    types = {t.code: t for t in registry.all_types()}
+    rows = [(d, types.get(d.document_type), d.current_version()) for d in definitions]
+    return render(request, "workflow/definition_list.html", {"rows": rows})
+
+
+@login_required
+@permission_required("workflow.view_approvaldefinition", raise_exception=True)
+def definition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    definition = selectors.access_definition(actor=actor, pk=pk)
+    versions = list(definition.versions.select_related("created_by"))
+    current = versions[0] if versions else None
+    return render(
+        request,
+        "workflow/definition_detail.html",
+        {
+            "definition": definition,
+            "doc_type": registry.get(definition.document_type),
+            "current": current,
+            "body": current.body if current else {},
+            "versions": versions,
+            "role_names": _role_names(),
+        },
+    )
+
+
+def _role_names() -> dict[str, str]:
+    return routing.role_names()
+
+
+@login_required
+@permission_required("workflow.change_approvaldefinition", raise_exception=True)
+def definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    definition = selectors.access_definition(actor=actor, pk=pk)
+    current = definition.current_version()
+    initial = {
+        "name": definition.name,
+        "priority": definition.priority,
+        "is_active": definition.is_active,
+        "body": json.dumps(current.body if current else {}, ensure_ascii=False, indent=2),
+    }
+    form = DefinitionForm(request.POST or None, initial=initial)
+    errors: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.definition_publish(
+                actor=actor,
+                definition=definition,
+                body=form.cleaned_data["body"],
+                note=form.cleaned_data["note"],
+                name=form.cleaned_data["name"],
+                priority=form.cleaned_data["priority"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except BusinessRuleError as exc:
+            errors = exc.errors
+            add_business_errors(
+                form, BusinessRuleError([e for e in exc.errors if e.field in form.fields])
+            )
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s published. Documents already submitted keep their route.")
+                % {"n": version.number},
+            )
+            return redirect("workflow:definition_detail", pk=definition.pk)
+    return render(
+        request,
+        "workflow/definition_edit.html",
+        {
+            "definition": definition,
+            "form": form,
+            "errors": [e for e in errors if e.field not in form.fields],
+            "doc_type": registry.get(definition.document_type),
+            "role_names": _role_names(),
+        },
+    )
+
+
+@login_required
+@permission_required("workflow.view_approvaldefinition", raise_exception=True)
+def preview(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    types = registry.all_types()
+    form = PreviewForm(request.GET or None)
+    type_field = form.fields["document_type"]
+    type_field.choices = [(t.code, t.name) for t in types]  # type: ignore[attr-defined]
+    chosen = registry.get(request.GET.get("document_type", "")) or (types[0] if types else None)
+    subtype_field = form.fields["subtype"]
+    subtype_field.choices = [("", "—")] + [  # type: ignore[attr-defined]
+        (t.code, t.name) for t in (chosen.subtypes if chosen else ())
+    ]
+    flag_field = form.fields["flags"]
+    flag_field.choices = [(t.code, t.name) for t in (chosen.flags if chosen else ())]  # type: ignore[attr-defined]
+    org_field = form.fields["organisation"]
+    org_field.queryset = (  # type: ignore[attr-defined]
+        Organisation.objects.visible_to(actor).agencies().order_by("code")
+    )
+    result = None
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        amount = data.get("amount")
+        result = selectors.preview(
+            actor=actor,
+            document_type=data["document_type"],
+            organisation=data["organisation"],
+            values={
+                "subtype": data.get("subtype", ""),
+                "amount": amount.fen if amount is not None else None,
+                "fund_type": data.get("fund_type", ""),
+                "project_category": data.get("project_category", ""),
+                "flag": frozenset(data.get("flags") or ()),
+            },
+        )
+    return render(request, "workflow/preview.html", {"form": form, "result": result})
+
+
+@login_required
+def delegation_list(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    colleagues = User.objects.filter(
+        organisation_id=actor.organisation_id, is_active=True, is_system_account=False
+    ).exclude(pk=actor.pk)
+    form = DelegationForm(request.POST or None, colleagues=colleagues)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delegation_create(
+                actor=actor,
+                delegate=form.cleaned_data["delegate"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except BusinessRuleError as exc:
+            add_business_errors(form, exc)
+        else:
+            messages.success(request, _("Delegation saved."))
+            return redirect("workflow:delegation_list")
+    return render(
+        request,
+        "workflow/delegations.html",
+        {"form": form, "rows": selectors.delegations(actor=actor), "today": timezone.localdate()},
+    )
+
+
+@require_POST
+@login_required
+def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    delegation = selectors.delegations(actor=actor).filter(pk=pk).first()
+    if delegation is None or not isinstance(delegation, Delegation):
+        raise Http404
+    try:
+        services.delegation_revoke(actor=actor, delegation=delegation)
+    except BusinessRuleError as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("Delegation revoked."))
+    return redirect("workflow:delegation_list")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    if request.method == "POST":
+        services.notifications_mark_read(actor=actor)
+        return redirect("workflow:notifications")
+    page = paginate(request, selectors.notifications(actor=actor))
+    return render(
+        request, "workflow/notifications.html", {"page": page, "query": query_without_page(request)}
+    )
+
+
+@login_required
+@permission_required("identity.view_sod_report", raise_exception=True)
+def shared_device_report(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    raw = request.GET.get("minutes", "30")
+    minutes = int(raw) if raw.isdigit() and 0 < int(raw) <= 1440 else 30
+    rows = selectors.shared_device_report(actor=actor, minutes=minutes)
+    return render(request, "workflow/shared_devices.html", {"rows": rows, "minutes": minutes})
