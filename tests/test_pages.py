@@ -186,3 +186,22 @@ def test_unit_clerk_cannot_configure_approvals(client_as: Callable[[str], Client
     client = client_as("school_clerk")
     assert client.get("/workflow/definitions/").status_code == 403
     assert client.get("/workflow/overdue/").status_code == 403
+
+
+def test_return_without_reason_is_outlined_beside_the_opinion(
+    client_as: Callable[[str], Client],
+) -> None:
+    from yusuan.workflow.models import WorkflowInstance
+
+    instance = WorkflowInstance.objects.get(
+        title__endswith="校园安防监控系统升级", state="in_progress"
+    )
+    response = client_as("school_approver").post(
+        f"/workflow/instances/{instance.pk}/return/", {"step": 0, "comment": "  ", "to": "entry"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'class="field has-error" id="field-comment"' in html
+    assert "退回必须填写理由" in html and "R-WF-6" in html
+    instance.refresh_from_db()
+    assert instance.state == "in_progress"

@@ -32,6 +32,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "workflow:definition_list",
                 "workflow.view_approvaldefinition",
             ),
+            MenuItem(_("Working calendar"), "workflow:calendar", "workflow.view_calendarday"),
         ),
     ),
     (

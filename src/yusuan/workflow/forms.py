@@ -101,3 +101,30 @@ class PreviewForm(forms.Form):
     flags = forms.MultipleChoiceField(
         label=_("flags"), required=False, widget=forms.CheckboxSelectMultiple
     )
+
+
+class CalendarForm(forms.Form):
+    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("until"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label=_("these days are"),
+        choices=[("0", _("days off (holiday)")), ("1", _("working days (调休)"))],
+        coerce=lambda v: v == "1",
+    )
+    name = forms.CharField(label=_("name"), max_length=60)
+
+
+class NewDefinitionForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=60)
+    name = forms.CharField(label=_("name"), max_length=100)
+    document_type = forms.ChoiceField(label=_("document type"))
+    priority = forms.IntegerField(label=_("priority"), min_value=0, max_value=32767, initial=50)
+    description = forms.CharField(
+        label=_("description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    body = forms.CharField(
+        label=_("Conditions and steps (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 18, "class": "code", "spellcheck": "false"}),
+    )
+
+    clean_body = DefinitionForm.clean_body

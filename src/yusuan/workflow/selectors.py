@@ -497,3 +497,12 @@ def shared_device_report(
 
 def document_type_choices() -> Sequence[registry.DocumentType]:
     return registry.all_types()
+
+
+def calendar_days(*, year: int) -> list[CalendarDay]:
+    return list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+
+
+def calendar_year_known(year: int) -> bool:
+    """Whether chinese-calendar has the State Council's arrangement for that year."""
+    return calendar.is_workday(dt.date(year, 6, 1), {})[1]

@@ -1082,23 +1082,83 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
     return count
 
 
+MAX_CALENDAR_RANGE_DAYS = 31
+
+
 @transaction.atomic
-def calendar_day_set(*, actor: Actor, date: dt.date, is_workday: bool, name: str) -> CalendarDay:
+def calendar_days_set(
+    *, actor: Actor, start: dt.date, end: dt.date, is_workday: bool, name: str
+) -> list[CalendarDay]:
+    """Enter an announced holiday (or 调休 working weekend) the calendar library does not know yet."""
     ensure_permission(actor, "workflow.change_calendarday")
-    day, created = CalendarDay.objects.select_for_update().get_or_create(
-        date=date, defaults={"is_workday": is_workday, "name": name}
-    )
-    before = None if created else {"is_workday": day.is_workday, "name": day.name}
-    day.is_workday, day.name = is_workday, name
-    day.save()
+    errors: list[ErrorDetail] = []
+    if end < start:
+        errors.append(
+            ErrorDetail(
+                code="workflow.period_reversed",
+                rule="R-WF-9",
+                field="end",
+                value=str(end),
+                limit=str(start),
+                message_zh="结束日期早于开始日期",
+                message_en="the period ends before it starts",
+            )
+        )
+    elif (end - start).days + 1 > MAX_CALENDAR_RANGE_DAYS:
+        errors.append(
+            ErrorDetail(
+                code="workflow.range_too_long",
+                rule="R-WF-9",
+                field="end",
+                value=(end - start).days + 1,
+                limit=MAX_CALENDAR_RANGE_DAYS,
+                message_zh=f"一次最多设置 {MAX_CALENDAR_RANGE_DAYS} 天",
+                message_en=f"at most {MAX_CALENDAR_RANGE_DAYS} days at a time",
+            )
+        )
+    if not name.strip():
+        errors.append(
+            ErrorDetail(
+                code="workflow.name_required",
+                rule="R-WF-9",
+                field="name",
+                message_zh="请填写名称（如“春节”“国庆节调休上班”）",
+                message_en="give the days a name",
+            )
+        )
+    raise_if_any(errors)
+    days = []
+    day = start
+    while day <= end:
+        row, created = CalendarDay.objects.select_for_update().get_or_create(
+            date=day, defaults={"is_workday": is_workday, "name": name.strip()}
+        )
+        before = None if created else row.is_workday
+        row.is_workday, row.name = is_workday, name.strip()
+        row.save()
+        audit_record(
+            action="workflow.calendar_day_set",
+            actor=actor,
+            obj=row,
+            object_repr=f"{day} {row.name}",
+            changes={"is_workday": [before, is_workday]},
+        )
+        days.append(row)
+        day += dt.timedelta(days=1)
+    return days
+
+
+@transaction.atomic
+def calendar_day_remove(*, actor: Actor, day: CalendarDay) -> None:
+    ensure_permission(actor, "workflow.change_calendarday")
     audit_record(
-        action="workflow.calendar_day_set",
+        action="workflow.calendar_day_remove",
         actor=actor,
         obj=day,
-        object_repr=str(date),
-        changes={"is_workday": [before["is_workday"] if before else None, is_workday]},
+        object_repr=f"{day.date} {day.name}",
+        changes={"is_workday": [day.is_workday, None]},
     )
-    return day
+    day.delete()
 
 
 @transaction.atomic

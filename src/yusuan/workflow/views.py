@@ -4,12 +4,14 @@ delegations, notifications, overdue list and the shared-device report."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,13 +22,15 @@ from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.workflow import registry, routing, selectors, services
 from yusuan.workflow.forms import (
+    CalendarForm,
     CommentForm,
     DecisionForm,
     DefinitionForm,
     DelegationForm,
+    NewDefinitionForm,
     PreviewForm,
 )
-from yusuan.workflow.models import Delegation, WorkflowAttachment
+from yusuan.workflow.models import CalendarDay, Delegation, WorkflowAttachment
 
 
 def _flash_errors(request: HttpRequest, exc: BusinessRuleError) -> None:
@@ -63,23 +67,38 @@ def submissions(request: HttpRequest) -> HttpResponse:
 def instance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     instance = selectors.access_instance(actor=actor, pk=pk)
+    return _detail_page(request, actor, instance, None)
+
+
+def _detail_page(
+    request: HttpRequest, actor: Any, instance: Any, decision_form: DecisionForm | None
+) -> HttpResponse:
     doc_type = registry.get(instance.document_type)
     can_decide = instance.is_open and selectors.can_decide(actor=actor, instance=instance)
+    subtype = instance.facts.get("subtype", "")
     return render(
         request,
         "workflow/instance_detail.html",
         {
             "instance": instance,
             "doc_type": doc_type,
-            "subtype_name": doc_type.subtype_name(instance.facts.get("subtype", ""))
-            if doc_type
-            else "",
+            "subtype_name": doc_type.subtype_name(subtype) if doc_type else "",
             "timeline": selectors.timeline(instance=instance),
             "can_decide": can_decide,
             "can_withdraw": selectors.can_withdraw(actor=actor, instance=instance),
-            "decision_form": DecisionForm(initial={"step": instance.step_index, "to": "previous"}),
+            "decision_form": decision_form
+            or DecisionForm(initial={"step": instance.step_index, "to": "previous"}),
             "comment_form": CommentForm(),
         },
+        status=422 if decision_form is not None else 200,
+    )
+
+
+def _on_the_form(exc: BusinessRuleError) -> BusinessRuleError:
+    """The services call the opinion ``reason`` (return, reject); the form calls it ``comment``."""
+    return BusinessRuleError(
+        [replace(e, field="comment") if e.field == "reason" else e for e in exc.errors],
+        status=exc.status,
     )
 
 
@@ -144,6 +163,12 @@ def instance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, _("Rejected."))
             return redirect("workflow:inbox")
     except BusinessRuleError as exc:
+        if action in ("approve", "return", "reject") and form.is_valid():
+            # Keep what was typed and put the error beside its field (P7).
+            fields = {e.field for e in exc.errors}
+            if fields & {"reason", "comment"}:
+                add_business_errors(form, _on_the_form(exc))
+                return _detail_page(request, actor, instance, form)
         _flash_errors(request, exc)
         return redirect("workflow:instance_detail", pk=instance.pk)
     raise Http404
@@ -360,3 +385,103 @@ def shared_device_report(request: HttpRequest) -> HttpResponse:
     minutes = int(raw) if raw.isdigit() and 0 < int(raw) <= 1440 else 30
     rows = selectors.shared_device_report(actor=actor, minutes=minutes)
     return render(request, "workflow/shared_devices.html", {"rows": rows, "minutes": minutes})
+
+
+NEW_DEFINITION_TEMPLATE = {
+    "conditions": [{"field": "subtype", "op": "eq", "value": ""}],
+    "steps": [
+        {
+            "key": "unit_approval",
+            "name": "单位审核",
+            "role": "unit_approver",
+            "level": "same_unit",
+            "due_working_days": 3,
+        }
+    ],
+}
+
+
+@login_required
+@permission_required("workflow.add_approvaldefinition", raise_exception=True)
+def definition_create_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    form = NewDefinitionForm(
+        request.POST or None,
+        initial={"body": json.dumps(NEW_DEFINITION_TEMPLATE, ensure_ascii=False, indent=2)},
+    )
+    type_field = form.fields["document_type"]
+    type_field.choices = [(t.code, t.name) for t in registry.all_types()]  # type: ignore[attr-defined]
+    errors: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            definition = services.definition_create(
+                actor=actor,
+                mof_div_code=actor.mof_div_code,
+                code=data["code"],
+                name=data["name"],
+                document_type=data["document_type"],
+                body=data["body"],
+                description=data["description"],
+                priority=data["priority"],
+            )
+        except BusinessRuleError as exc:
+            errors = [e for e in exc.errors if e.field not in form.fields]
+            add_business_errors(
+                form, BusinessRuleError([e for e in exc.errors if e.field in form.fields])
+            )
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("workflow:definition_detail", pk=definition.pk)
+    return render(
+        request,
+        "workflow/definition_new.html",
+        {"form": form, "errors": errors, "role_names": routing.role_names()},
+    )
+
+
+@login_required
+@permission_required("workflow.view_calendarday", raise_exception=True)
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
+    form = CalendarForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.calendar_days_set(
+                actor=actor,
+                start=data["start"],
+                end=data["end"],
+                is_workday=data["is_workday"],
+                name=data["name"],
+            )
+        except BusinessRuleError as exc:
+            add_business_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{request.path}?year={data['start'].year}")
+    return render(
+        request,
+        "workflow/calendar.html",
+        {
+            "year": year,
+            "form": form,
+            "days": selectors.calendar_days(year=year),
+            "known": selectors.calendar_year_known(year),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("workflow.change_calendarday", raise_exception=True)
+def calendar_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    day = CalendarDay.objects.filter(pk=pk).first()
+    if day is None:
+        raise Http404
+    services.calendar_day_remove(actor=actor, day=day)
+    messages.success(request, _("Removed."))
+    return redirect(f"{reverse('workflow:calendar')}?year={day.date.year}")

@@ -545,3 +545,70 @@ def test_approval_history_is_append_only_in_the_database(user: Any) -> None:
         cursor.execute(
             "UPDATE workflow_definitionversion SET body = '{}' WHERE id = %s", [version.pk]
         )
+
+
+def test_entering_the_next_years_holidays_moves_due_dates(user: Any, client_as: Any) -> None:
+    """chinese-calendar does not know 2027 yet; the administrator enters the announced days."""
+    admin = client_as("wj_admin")
+    page = admin.get("/workflow/calendar/?year=2027").content.decode()
+    assert 'data-testid="calendar-unknown"' in page
+    bad = admin.post(
+        "/workflow/calendar/",
+        {"start": "2027-02-13", "end": "2027-02-01", "is_workday": "0", "name": "春节"},
+    )
+    html = bad.content.decode()
+    assert "结束日期早于开始日期" in html and "R-WF-9" in html
+    response = admin.post(
+        "/workflow/calendar/",
+        {"start": "2027-02-05", "end": "2027-02-12", "is_workday": "0", "name": "春节（示例）"},
+    )
+    assert response.status_code == 302
+    from yusuan.workflow.calendar import due_after
+    from yusuan.workflow.models import CalendarDay
+
+    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    due, exact = due_after(dt.datetime(2027, 2, 4, 10, tzinfo=SHANGHAI), 1, overrides)
+    assert due.astimezone(SHANGHAI).date() == dt.date(2027, 2, 15)
+    assert client_as("school_clerk").get("/workflow/calendar/").status_code == 403
+
+
+def test_a_new_definition_from_the_page(client_as: Any) -> None:
+    admin = client_as("wj_admin")
+    body = {
+        "conditions": [{"field": "subtype", "op": "eq", "value": "salary"}],
+        "steps": [
+            {"key": "unit_review", "name": "复核", "role": "unit_reviewer", "level": "same_unit"},
+            {
+                "key": "treasury",
+                "name": "国库审核",
+                "role": "treasury_officer",
+                "level": "treasury_division",
+            },
+        ],
+    }
+    import json
+
+    response = admin.post(
+        "/workflow/definitions/new/",
+        {
+            "code": "payment-salary",
+            "name": "工资支付",
+            "document_type": "payments.request",
+            "priority": 5,
+            "body": json.dumps(body, ensure_ascii=False),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ApprovalDefinition.objects.filter(code="payment-salary", priority=5).exists()
+    body["steps"][1]["level"] = "same_unit"
+    again = admin.post(
+        "/workflow/definitions/new/",
+        {
+            "code": "payment-salary-2",
+            "name": "x",
+            "document_type": "payments.request",
+            "priority": 5,
+            "body": json.dumps(body),
+        },
+    )
+    assert "steps[1].role" in again.content.decode()
