@@ -158,7 +158,7 @@ def create_payee(
 ) -> Status[Any]:
     """Register a payee. Send an ``Idempotency-Key`` so a retry cannot register it twice."""
     actor = require(request, "core.add_payee", "core:write")
-    body = payload.dict()
+    body = payload.model_dump()
 
     def execute() -> tuple[int, Any]:
         data = PayeeData(**{k: v for k, v in body.items() if k != "organisation_id"})

@@ -15,7 +15,8 @@ from ninja import Header, Router, Schema, Status
 
 from yusuan.audit.idempotency import run_once
 from yusuan.common.api import require
-from yusuan.common.errors import NotFoundError
+from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
 from yusuan.workflow.models import WorkflowInstance
 
@@ -219,7 +220,7 @@ def approve(
         response,
         key=idempotency_key,
         scope=f"api:workflow.approve:{instance_id}",
-        body=payload.dict(),
+        body=payload.model_dump(mode="json"),
         call=lambda actor: services.instance_approve(
             actor=actor,
             instance_id=instance_id,
@@ -242,7 +243,7 @@ def return_(
         response,
         key=idempotency_key,
         scope=f"api:workflow.return:{instance_id}",
-        body=payload.dict(),
+        body=payload.model_dump(mode="json"),
         call=lambda actor: services.instance_return(
             actor=actor,
             instance_id=instance_id,
@@ -266,7 +267,7 @@ def reject(
         response,
         key=idempotency_key,
         scope=f"api:workflow.reject:{instance_id}",
-        body=payload.dict(),
+        body=payload.model_dump(mode="json"),
         call=lambda actor: services.instance_reject(
             actor=actor,
             instance_id=instance_id,
@@ -312,6 +313,95 @@ def comment(
         response,
         key=idempotency_key,
         scope=f"api:workflow.comment:{instance_id}",
-        body=payload.dict(),
+        body=payload.model_dump(mode="json"),
         call=call,
     )
+
+
+class DelegationIn(Schema):
+    delegate: str
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+
+
+class DelegationOut(Schema):
+    id: int
+    delegator: str
+    delegate: str
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+    revoked_at: dt.datetime | None
+
+
+def _delegation(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "delegator": d.delegator.username,
+        "delegate": d.delegate.username,
+        "starts_on": d.starts_on,
+        "ends_on": d.ends_on,
+        "reason": d.reason,
+        "revoked_at": d.revoked_at,
+    }
+
+
+@router.get("/workflow/delegations", response=list[DelegationOut])
+def list_delegations(request: HttpRequest) -> Any:
+    actor = require(request, None, "workflow:read")
+    return [_delegation(d) for d in selectors.delegations(actor=actor)]
+
+
+@router.post("/workflow/delegations", response={201: DelegationOut})
+def create_delegation(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: DelegationIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The caller names a colleague who decides for them during the period (R-WF-8)."""
+    actor = require(request, None, "workflow:write")
+
+    def execute() -> tuple[int, Any]:
+        delegate = User.objects.filter(
+            username=payload.delegate, organisation_id=actor.organisation_id
+        ).first()
+        if delegate is None:
+            raise BusinessRuleError.single(
+                code="workflow.delegate_other_unit",
+                rule="R-WF-8",
+                field="delegate",
+                value=payload.delegate,
+                message_zh="只能委托本单位的同事",
+                message_en="the delegate must belong to the same organisation",
+            )
+        delegation = services.delegation_create(
+            actor=actor,
+            delegate=delegate,
+            starts_on=payload.starts_on,
+            ends_on=payload.ends_on,
+            reason=payload.reason,
+        )
+        body = json.loads(json.dumps(_delegation(delegation), cls=DjangoJSONEncoder))
+        return 201, body
+
+    result = run_once(
+        key=idempotency_key,
+        actor_id=actor.pk,
+        scope="api:workflow.delegation.create",
+        body=payload.model_dump(mode="json"),
+        execute=execute,
+    )
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(result.status, result.body)
+
+
+@router.post("/workflow/delegations/{delegation_id}/revoke", response=DelegationOut)
+def revoke_delegation(request: HttpRequest, delegation_id: int) -> Any:
+    actor = require(request, None, "workflow:write")
+    delegation = selectors.delegations(actor=actor).filter(pk=delegation_id).first()
+    if delegation is None:
+        raise NotFoundError("delegation")
+    return _delegation(services.delegation_revoke(actor=actor, delegation=delegation))

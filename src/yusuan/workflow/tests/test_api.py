@@ -83,3 +83,45 @@ def test_submit_through_the_api(client_as: Callable[[str], Client]) -> None:
     twice = client.post(url, HTTP_IDEMPOTENCY_KEY="submit-2")
     assert twice.status_code == 409
     assert twice.json()["errors"][0]["code"] == "workflow.already_submitted"
+
+
+def test_delegation_through_the_api(client_as: Callable[[str], Client]) -> None:
+    client = client_as("school_approver")
+    body = json.dumps(
+        {
+            "delegate": "school_reviewer",
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-12-05",
+            "reason": "休假",
+        }
+    )
+    made = client.post(
+        "/api/v1/workflow/delegations",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="d-1",
+    )
+    assert made.status_code == 201, made.content
+    replay = client.post(
+        "/api/v1/workflow/delegations",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="d-1",
+    )
+    assert replay.json()["id"] == made.json()["id"]
+    other_unit = client.post(
+        "/api/v1/workflow/delegations",
+        json.dumps(
+            {
+                "delegate": "edu_reviewer",
+                "starts_on": "2026-12-01",
+                "ends_on": "2026-12-05",
+                "reason": "x",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert other_unit.status_code == 422
+    assert other_unit.json()["errors"][0]["field"] == "delegate"
+    revoked = client.post(f"/api/v1/workflow/delegations/{made.json()['id']}/revoke")
+    assert revoked.json()["revoked_at"] is not None

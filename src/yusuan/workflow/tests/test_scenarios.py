@@ -612,3 +612,53 @@ def test_a_new_definition_from_the_page(client_as: Any) -> None:
         },
     )
     assert "steps[1].role" in again.content.decode()
+
+
+def test_two_people_deciding_from_one_device_are_reported(user: Any) -> None:
+    """P6: the borrowed-UKey pattern. Two approvers, one browser, minutes apart."""
+    from yusuan.audit import context
+
+    instance = _declare(user, _project(user))
+    token = context.bind(context.RequestContext(ip_address="10.1.2.3", device_hash="dev-shared"))
+    try:
+        instance = services.instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
+            services.instance_approve(actor=user("edu_approver"), instance_id=instance.pk)
+    finally:
+        context.reset(token)
+    rows = selectors.shared_device_report(actor=user("wj_auditor"), minutes=30)
+    mine = [r for r in rows if r.instance.pk == instance.pk]
+    assert len(mine) == 1
+    assert mine[0].matched_on == ["device", "ip"]
+    assert (mine[0].first.actor.username, mine[0].second.actor.username) == (
+        "school_approver",
+        "edu_approver",
+    )
+    assert not [
+        r
+        for r in selectors.shared_device_report(actor=user("wj_auditor"), minutes=2)
+        if r.instance.pk == instance.pk
+    ]
+    # The school sees only its own documents in the report's scope.
+    assert all(
+        r.instance.organisation.name == "吴江区松陵实验小学"
+        for r in selectors.shared_device_report(actor=user("school_clerk"), minutes=30)
+    )
+
+
+def test_email_hook_is_off_by_default_and_sends_after_commit(
+    user: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    user("school_approver").__class__.objects.filter(username="school_approver").update(
+        email="approver@example.org"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _declare(user, _project(user))
+    assert mail.outbox == []
+    settings.YUSUAN_WORKFLOW_EMAIL = True
+    with django_capture_on_commit_callbacks(execute=True):
+        _declare(user, _project(user))
+    assert [m.to for m in mail.outbox] == [["approver@example.org"]]
+    assert "待办" in mail.outbox[0].subject
