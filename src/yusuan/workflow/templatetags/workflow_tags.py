@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from yusuan.workflow import registry, rules
+from yusuan.workflow.choices import Level
 
 register = template.Library()
 
@@ -18,3 +19,8 @@ def doctype_name(code: str) -> str:
 @register.filter
 def condition_text(condition: dict[str, Any]) -> str:
     return rules.describe_condition(rules.Condition.model_validate(condition))
+
+
+@register.filter
+def level_name(code: str) -> str:
+    return str(Level(code).label) if code in Level.values else code
