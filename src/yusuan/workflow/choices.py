@@ -16,14 +16,6 @@ class InstanceState(models.TextChoices):
     RETURNED = "returned", _("Returned for revision")
 
 
-FINAL_STATES = frozenset(
-    {
-        InstanceState.APPROVED,
-        InstanceState.REJECTED,
-        InstanceState.WITHDRAWN,
-        InstanceState.RETURNED,
-    }
-)
 # A document whose last round ended so is closed for good; after withdraw or return it may be
 # revised and submitted again (a new round).
 DOCUMENT_CLOSED_STATES = frozenset({InstanceState.APPROVED, InstanceState.REJECTED})
@@ -63,28 +55,6 @@ DIVISION_LEVELS = {
     Level.PROCUREMENT_DIVISION: "procurement",
     Level.PERFORMANCE_DIVISION: "performance",
 }
-
-
-class ConditionField(models.TextChoices):
-    SUBTYPE = "subtype", _("Document subtype")
-    AMOUNT = "amount", _("Amount (fen)")
-    FUND_TYPE = "fund_type", _("Fund nature")
-    AGENCY_TYPE = "agency_type", _("Unit type")
-    PROJECT_CATEGORY = "project_category", _("Project category")
-    FLAG = "flag", _("Flag")
-
-
-class Operator(models.TextChoices):
-    EQ = "eq", "="
-    NE = "ne", "≠"
-    IN = "in", _("is one of")
-    NOT_IN = "not_in", _("is none of")
-    GT = "gt", ">"
-    GTE = "gte", "≥"
-    LT = "lt", "<"
-    LTE = "lte", "≤"
-    HAS = "has", _("is set")
-    LACKS = "lacks", _("is not set")
 
 
 class NotificationKind(models.TextChoices):

@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
 from yusuan.core.models import Organisation
 from yusuan.identity.models import IncompatibleRolePair, Role, User
 from yusuan.workflow import rules
 from yusuan.workflow.choices import DIVISION_LEVELS, Level
-from yusuan.workflow.models import ApprovalDefinition, DefinitionVersion, Delegation
+from yusuan.workflow.models import ApprovalDefinition, CalendarDay, DefinitionVersion, Delegation
 
 
 def organisation_at(document_org: Organisation, level: str) -> Organisation | None:
@@ -198,10 +198,6 @@ def unresolved_step_for(
     return None
 
 
-def holder_filter(organisation_id: int, roles: Sequence[str]) -> Q:
-    return Q(assigned_organisation_id=organisation_id, assigned_role__in=list(roles))
-
-
 def incompatible_pairs() -> frozenset[frozenset[str]]:
     return frozenset(
         frozenset(pair)
@@ -220,3 +216,8 @@ def other_route_roles(
         ).items()
         if role != acting_role
     }
+
+
+def calendar_overrides() -> dict[dt.date, bool]:
+    """The administrator's working-calendar corrections (a small table), for ``calendar``."""
+    return dict(CalendarDay.objects.values_list("date", "is_workday"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,10 +319,16 @@ def overdue(*, actor: Actor, now: dt.datetime | None = None) -> QuerySet[Workflo
     )
 
 
-def working_days_overdue(instance: WorkflowInstance, now: dt.datetime | None = None) -> int:
+def working_days_overdue(
+    instance: WorkflowInstance,
+    now: dt.datetime | None = None,
+    overrides: Mapping[dt.date, bool] | None = None,
+) -> int:
+    """Pass ``overrides`` (``routing.calendar_overrides()``) when counting for many rounds."""
     if instance.due_at is None:
         return 0
-    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    if overrides is None:
+        overrides = routing.calendar_overrides()
     # due_at is the last second of the last allowed day: count the working days after that day.
     return calendar.working_days_between(instance.due_at, now or timezone.now(), overrides)
 
@@ -493,10 +499,6 @@ def shared_device_report(
                     )
     found.sort(key=lambda s: s.second.created_at, reverse=True)
     return found
-
-
-def document_type_choices() -> Sequence[registry.DocumentType]:
-    return registry.all_types()
 
 
 def calendar_days(*, year: int) -> list[CalendarDay]:

@@ -247,10 +247,6 @@ def _doc_type(code: str) -> registry.DocumentType:
     return doc_type
 
 
-def _overrides() -> dict[dt.date, bool]:
-    return dict(CalendarDay.objects.values_list("date", "is_workday"))
-
-
 def _where() -> dict[str, str]:
     here = context.current()
     return {
@@ -272,7 +268,9 @@ def _activate(instance: WorkflowInstance, index: int, now: dt.datetime) -> None:
     instance.escalation_role = ""
     days = step.get("due_working_days")
     if days:
-        instance.due_at, instance.due_exact = calendar.due_after(now, int(days), _overrides())
+        instance.due_at, instance.due_exact = calendar.due_after(
+            now, int(days), routing.calendar_overrides()
+        )
     else:
         instance.due_at, instance.due_exact = None, True
 
@@ -563,10 +561,9 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
         )
         if a.actor_id is not None
     ]
-    people = [(acting.user.pk, acting.user.username)]
-    if acting.principal is not None:
-        people.append((acting.principal.pk, acting.principal.username))
-    held = {pk: frozenset(codes) for pk, codes in _role_codes_of([p for p, _ in people]).items()}
+    persons = [acting.user] + ([acting.principal] if acting.principal is not None else [])
+    people = [(p.pk, p.username) for p in persons]
+    held = {p.pk: frozenset(p.role_codes) for p in persons}
     other_roles = routing.other_route_roles(
         instance.route, str(step["key"]), doc_type.entry_role, acting.role
     )
@@ -586,14 +583,6 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
     )
     if violation is not None:
         raise BusinessRuleError([violation], status=403)
-
-
-def _role_codes_of(user_ids: Sequence[int]) -> dict[int, set[str]]:
-    result: dict[int, set[str]] = {pk: set() for pk in user_ids}
-    for pk, code in User.objects.filter(pk__in=user_ids).values_list("pk", "roles__code"):
-        if code:
-            result[pk].add(code)
-    return result
 
 
 def _record(

@@ -190,7 +190,8 @@ def overdue(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     now = timezone.now()
     page = paginate(request, selectors.overdue(actor=actor, now=now))
-    rows = [(i, selectors.working_days_overdue(i, now)) for i in page.object_list]
+    overrides = routing.calendar_overrides()
+    rows = [(i, selectors.working_days_overdue(i, now, overrides)) for i in page.object_list]
     return render(
         request,
         "workflow/overdue.html",
