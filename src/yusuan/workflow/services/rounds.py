@@ -1,29 +1,23 @@
-"""Approval services: definitions, the actions on a document, delegations and deadlines.
+"""Submitting a document and deciding its steps.
 
 Every action locks the document (through its handler) and then the round, checks who may act and
 separation of duties, moves the round, runs the owning module's hook, writes the action, the audit
-record and the notifications — all in one transaction (P5, P6, P8).
-"""
+record and the notifications — all in one transaction (P5, P6, P8)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yusuan.audit import context
 from yusuan.audit.services import audit_record
-from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
@@ -36,17 +30,21 @@ from yusuan.workflow.choices import (
     NotificationKind,
 )
 from yusuan.workflow.models import (
-    ApprovalDefinition,
-    CalendarDay,
-    DefinitionVersion,
-    Delegation,
-    Notification,
     WorkflowAction,
     WorkflowAttachment,
     WorkflowInstance,
 )
+from yusuan.workflow.services.common import (
+    as_user,
+    document_label,
+    error,
+    notify,
+    notify_step,
+    state_snapshot,
+    today,
+    where,
+)
 
-DEFAULTS_FILE = Path(__file__).parent / "data" / "definitions.json"
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = (
     ".pdf",
@@ -60,175 +58,6 @@ ATTACHMENT_TYPES = (
     ".ofd",
     ".zip",
 )
-MAX_DELEGATION_DAYS = 92
-
-
-def _error(
-    code: str, rule: str, zh: str, en: str, *, status: int = 422, **kw: Any
-) -> BusinessRuleError:
-    return BusinessRuleError(
-        [ErrorDetail(code=f"workflow.{code}", rule=rule, message_zh=zh, message_en=en, **kw)],
-        status=status,
-    )
-
-
-def _user(actor: Actor) -> User:
-    assert isinstance(actor, User)
-    return actor
-
-
-# --- definitions ---------------------------------------------------------------------------------
-
-
-def _validated_body(document_type: str, raw: Any) -> rules.DefinitionBody:
-    doc_type = registry.get(document_type)
-    if doc_type is None:
-        raise _error(
-            "unknown_document_type",
-            "R-WF-4",
-            f"未知单据类型 {document_type}",
-            f"unknown document type {document_type}",
-            field="document_type",
-            value=document_type,
-            limit=[t.code for t in registry.all_types()],
-        )
-    body, errors = rules.parse_body(raw)
-    raise_if_any(errors)
-    assert body is not None
-    raise_if_any(
-        rules.validate_body(
-            body,
-            subtypes=doc_type.subtype_codes,
-            flags=doc_type.flag_codes,
-            roles=routing.role_infos(),
-        )
-    )
-    return body
-
-
-@transaction.atomic
-def definition_create(
-    *,
-    actor: Actor | None,
-    mof_div_code: str,
-    code: str,
-    name: str,
-    document_type: str,
-    body: Any,
-    description: str = "",
-    priority: int = 100,
-    note: str = "",
-) -> ApprovalDefinition:
-    if actor is not None:
-        ensure_permission(actor, "workflow.add_approvaldefinition")
-    parsed = _validated_body(document_type, body)
-    if ApprovalDefinition.objects.filter(mof_div_code=mof_div_code, code=code).exists():
-        raise _error(
-            "duplicate_definition",
-            "R-WF-4",
-            f"审批定义代码 {code} 已存在",
-            f"an approval definition {code} already exists",
-            field="code",
-            value=code,
-        )
-    definition = ApprovalDefinition.objects.create(
-        mof_div_code=mof_div_code,
-        code=code,
-        name=name,
-        document_type=document_type,
-        description=description,
-        priority=priority,
-    )
-    version = DefinitionVersion(
-        definition=definition,
-        number=1,
-        body=parsed.model_dump(exclude_none=True),
-        note=note or "初始版本",
-        created_by=_user(actor) if actor is not None else None,
-    )
-    version.save(force_insert=True)
-    audit_record(
-        action="workflow.definition_create",
-        actor=actor,
-        obj=definition,
-        changes={"version": [None, 1], "body": [None, version.body]},
-    )
-    return definition
-
-
-@transaction.atomic
-def definition_publish(
-    *,
-    actor: Actor,
-    definition: ApprovalDefinition,
-    body: Any,
-    note: str,
-    name: str | None = None,
-    priority: int | None = None,
-    is_active: bool | None = None,
-) -> DefinitionVersion:
-    """A new version; documents already submitted keep the version and route they started with."""
-    ensure_permission(actor, "workflow.change_approvaldefinition")
-    locked = ApprovalDefinition.objects.select_for_update().get(pk=definition.pk)
-    parsed = _validated_body(locked.document_type, body)
-    if not note.strip():
-        raise _error(
-            "note_required",
-            "R-WF-4",
-            "请填写变更说明",
-            "say what changed and why",
-            field="note",
-        )
-    current = locked.current_version()
-    number = (current.number if current else 0) + 1
-    before = {"name": locked.name, "priority": locked.priority, "is_active": locked.is_active}
-    locked.name = name if name is not None else locked.name
-    locked.priority = priority if priority is not None else locked.priority
-    locked.is_active = is_active if is_active is not None else locked.is_active
-    locked.save()
-    version = DefinitionVersion(
-        definition=locked,
-        number=number,
-        body=parsed.model_dump(exclude_none=True),
-        note=note.strip(),
-        created_by=_user(actor),
-    )
-    version.save(force_insert=True)
-    after = {"name": locked.name, "priority": locked.priority, "is_active": locked.is_active}
-    changes: dict[str, Any] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-    changes["version"] = [current.number if current else None, number]
-    changes["body"] = [current.body if current else None, version.body]
-    audit_record(
-        action="workflow.definition_publish",
-        actor=actor,
-        obj=locked,
-        changes=changes,
-        extra={"note": version.note},
-    )
-    return version
-
-
-def install_default_definitions(*, mof_div_code: str) -> int:
-    """Load the shipped definitions (data/definitions.json) for a region; skips codes it has."""
-    data = json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
-    made = 0
-    for item in data["definitions"]:
-        if ApprovalDefinition.objects.filter(mof_div_code=mof_div_code, code=item["code"]).exists():
-            continue
-        definition_create(
-            actor=None,
-            mof_div_code=mof_div_code,
-            code=item["code"],
-            name=item["name"],
-            document_type=item["document_type"],
-            description=item.get("description", ""),
-            priority=item.get("priority", 100),
-            body=item["body"],
-            note="系统预置 / shipped default",
-        )
-        made += 1
-    return made
-
 
 # --- documents and rounds ------------------------------------------------------------------------
 
@@ -236,7 +65,7 @@ def install_default_definitions(*, mof_div_code: str) -> int:
 def _doc_type(code: str) -> registry.DocumentType:
     doc_type = registry.get(code)
     if doc_type is None or doc_type.handler is None:
-        raise _error(
+        raise error(
             "document_type_unavailable",
             "R-WF-4",
             f"单据类型 {code} 尚未启用",
@@ -245,15 +74,6 @@ def _doc_type(code: str) -> registry.DocumentType:
             value=code,
         )
     return doc_type
-
-
-def _where() -> dict[str, str]:
-    here = context.current()
-    return {
-        "ip_address": here.ip_address,
-        "session_hash": here.session_hash,
-        "device_hash": here.device_hash,
-    }
 
 
 def _activate(instance: WorkflowInstance, index: int, now: dt.datetime) -> None:
@@ -289,58 +109,6 @@ def _close(instance: WorkflowInstance, state: InstanceState, now: dt.datetime) -
     instance.finished_at = now
 
 
-def _state_snapshot(instance: WorkflowInstance) -> dict[str, Any]:
-    return {"state": instance.state, "step": instance.step_key or None}
-
-
-def _notify(
-    users: Iterable[User],
-    instance: WorkflowInstance,
-    kind: NotificationKind,
-    zh: str,
-    en: str,
-) -> None:
-    unique = {u.pk: u for u in users}
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user=user, instance=instance, kind=kind, message_zh=zh[:300], message_en=en[:300]
-            )
-            for user in unique.values()
-        ]
-    )
-    if getattr(settings, "YUSUAN_WORKFLOW_EMAIL", False):
-        recipients = [u.email for u in unique.values() if u.email]
-        if recipients:
-            # Sent only once the decision is committed; a mail failure never undoes it.
-            transaction.on_commit(
-                lambda: send_mail(
-                    f"[Yusuan] {zh}", f"{zh}\n{en}", None, recipients, fail_silently=True
-                )
-            )
-
-
-def _notify_step(instance: WorkflowInstance, now: dt.datetime) -> None:
-    step = instance.current_step
-    assert step is not None
-    people = routing.candidates(int(step["organisation_id"]), str(step["role"]), on=_today(now))
-    _notify(
-        [c.user for c in people],
-        instance,
-        NotificationKind.TASK,
-        f"待办：{instance.title}（{step['name']}）",
-        f"To do: {instance.title} ({step['name_en']})",
-    )
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(calendar.LOCAL).date()
-
-
-def _document_label(doc_type: registry.DocumentType, title: str) -> str:
-    return f"{doc_type.name}“{title}”"
-
-
 @transaction.atomic
 def document_submit(*, actor: Actor, document_type: str, object_id: str) -> WorkflowInstance:
     """Start a round: pick the definition, freeze the route, run the owner's submit hook."""
@@ -349,12 +117,12 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
     assert handler is not None
     document = handler.load(actor=actor, object_id=object_id, for_update=True)
     facts = handler.facts(document)
-    user = _user(actor)
-    label = _document_label(doc_type, facts.title)
+    user = as_user(actor)
+    label = document_label(doc_type, facts.title)
     rounds = WorkflowInstance.objects.filter(document_type=document_type, object_id=object_id)
     last = rounds.order_by("-round").first()
     if last is not None and last.state == InstanceState.IN_PROGRESS:
-        raise _error(
+        raise error(
             "already_submitted",
             "R-WF-6",
             f"{label}已在审批中（{last.current_step['name'] if last.current_step else ''}）",
@@ -364,7 +132,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
             value=last.state,
         )
     if last is not None and last.state in DOCUMENT_CLOSED_STATES:
-        raise _error(
+        raise error(
             "document_closed",
             "R-WF-6",
             f"{label}已{last.get_state_display()}，不能再次送审",
@@ -379,7 +147,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
         mof_div_code=facts.mof_div_code, document_type=document_type, values=values
     )
     if matched is None:
-        raise _error(
+        raise error(
             "no_definition",
             "R-WF-5",
             f"{label}：没有适用的审批流程（类型 {doc_type.name}，子类型 {facts.subtype or '—'}），"
@@ -396,9 +164,9 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
     )
     now = timezone.now()
     excluded = {user.pk} | ({facts.entered_by_id} if facts.entered_by_id else set())
-    stuck = routing.unresolved_step_for(route, excluded_user_ids=excluded, on=_today(now))
+    stuck = routing.unresolved_step_for(route, excluded_user_ids=excluded, on=today(now))
     if stuck is not None:
-        raise _error(
+        raise error(
             "no_approver",
             "R-WF-5",
             f"{label}：“{stuck['name']}”环节没有可办理人（{stuck['organisation_name']}的"
@@ -432,7 +200,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:  # a concurrent submit of the same document won the race
-        raise _error(
+        raise error(
             "already_submitted",
             "R-WF-6",
             f"{label}已在审批中",
@@ -445,7 +213,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
         actor=user,
         acting_role=doc_type.entry_role,
         created_at=now,
-        **_where(),
+        **where(),
     )
     handler.on_submitted(actor=actor, document=document, instance=instance)
     audit_record(
@@ -462,7 +230,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
             "route": [s["key"] for s in route],
         },
     )
-    _notify_step(instance, now)
+    notify_step(instance, now)
     return instance
 
 
@@ -484,9 +252,9 @@ def _locked_round(
     assert doc_type.handler is not None
     document = doc_type.handler.load(actor=actor, object_id=found.object_id, for_update=True)
     instance = WorkflowInstance.objects.select_for_update().get(pk=instance_id)
-    label = _document_label(doc_type, instance.title)
+    label = document_label(doc_type, instance.title)
     if instance.state != InstanceState.IN_PROGRESS:
-        raise _error(
+        raise error(
             "not_in_progress",
             "R-WF-6",
             f"{label}已{instance.get_state_display()}，不能再办理",
@@ -497,7 +265,7 @@ def _locked_round(
         )
     if expected_step is not None and instance.step_index != expected_step:
         step = instance.current_step or {}
-        raise _error(
+        raise error(
             "stale",
             "R-WF-6",
             f"{label}已被他人办理，当前在“{step.get('name', '')}”环节，请刷新后再操作",
@@ -513,7 +281,7 @@ def _locked_round(
 def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Acting:
     """Whether, and as whom, the actor may decide the current step (its role holder, escalation
     target, or a delegate of a role holder)."""
-    user = _user(actor)
+    user = as_user(actor)
     step = instance.current_step
     assert step is not None
     roles = set(user.role_codes)
@@ -530,11 +298,11 @@ def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Actin
         return Acting(user, None, instance.escalation_role)
     assert instance.assigned_organisation_id is not None
     for candidate in routing.candidates(
-        instance.assigned_organisation_id, instance.assigned_role, on=_today(now)
+        instance.assigned_organisation_id, instance.assigned_role, on=today(now)
     ):
         if candidate.user.pk == user.pk and candidate.principal is not None:
             return Acting(user, candidate.principal, instance.assigned_role)
-    raise _error(
+    raise error(
         "not_assignee",
         "R-WF-5",
         f"“{instance.title}”当前在“{step['name']}”环节，由{step['organisation_name']}的"
@@ -579,7 +347,7 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
         held_roles=held,
         other_route_roles=other_roles,
         incompatible=pairs,
-        document=_document_label(doc_type, instance.title),
+        document=document_label(doc_type, instance.title),
     )
     if violation is not None:
         raise BusinessRuleError([violation], status=403)
@@ -608,7 +376,7 @@ def _record(
         comment=comment,
         target_step_key=target,
         created_at=now,
-        **_where(),
+        **where(),
     )
 
 
@@ -624,7 +392,7 @@ def _audit_move(
         action=f"workflow.{action}",
         actor=actor,
         obj=instance,
-        changes={k: [before[k], v] for k, v in _state_snapshot(instance).items() if before[k] != v},
+        changes={k: [before[k], v] for k, v in state_snapshot(instance).items() if before[k] != v},
         extra={
             "document_type": instance.document_type,
             "object_id": instance.object_id,
@@ -639,7 +407,7 @@ def _audit_move(
 def _require_reason(reason: str, what: str) -> str:
     text = reason.strip()
     if not text:
-        raise _error(
+        raise error(
             "reason_required",
             "R-WF-6",
             f"{what}必须填写理由",
@@ -678,13 +446,13 @@ def _decision(actor: Actor, instance_id: int, expected_step: int | None) -> _Dec
         doc_type.handler,
         acting,
         now,
-        _state_snapshot(instance),
+        state_snapshot(instance),
         instance.current_step,
     )
 
 
 def _notify_owner(instance: WorkflowInstance, kind: NotificationKind, zh: str, en: str) -> None:
-    _notify(_submitter_and_entrant(instance), instance, kind, zh, en)
+    notify(_submitter_and_entrant(instance), instance, kind, zh, en)
 
 
 @transaction.atomic
@@ -699,7 +467,7 @@ def instance_approve(
     if instance.step_index + 1 < len(instance.route):
         _activate(instance, instance.step_index + 1, d.now)
         instance.save()
-        _notify_step(instance, d.now)
+        notify_step(instance, d.now)
     else:
         _close(instance, InstanceState.APPROVED, d.now)
         instance.save()
@@ -744,7 +512,7 @@ def instance_return(
     else:
         _activate(instance, instance.step_index - 1, d.now)
         instance.save()
-        _notify_step(instance, d.now)
+        notify_step(instance, d.now)
     _audit_move(actor, instance, "return", d.before, d.acting, text)
     return instance
 
@@ -774,10 +542,10 @@ def instance_reject(
 def instance_withdraw(*, actor: Actor, instance_id: int, reason: str = "") -> WorkflowInstance:
     """The submitter takes the document back before anybody approved a step of this round."""
     instance, doc_type, document = _locked_round(actor, instance_id, None)
-    user = _user(actor)
-    label = _document_label(doc_type, instance.title)
+    user = as_user(actor)
+    label = document_label(doc_type, instance.title)
     if instance.submitted_by_id != user.pk:
-        raise _error(
+        raise error(
             "withdraw_not_submitter",
             "R-WF-6",
             f"{label}只能由提交人撤回",
@@ -788,7 +556,7 @@ def instance_withdraw(*, actor: Actor, instance_id: int, reason: str = "") -> Wo
         )
     first = instance.actions.filter(kind=ActionKind.APPROVE).order_by("created_at").first()
     if first is not None:
-        raise _error(
+        raise error(
             "withdraw_after_approval",
             "R-WF-6",
             f"{label}已于 {timezone.localtime(first.created_at):%Y-%m-%d %H:%M} 通过"
@@ -801,7 +569,7 @@ def instance_withdraw(*, actor: Actor, instance_id: int, reason: str = "") -> Wo
     handler = doc_type.handler
     assert handler is not None
     now = timezone.now()
-    before = _state_snapshot(instance)
+    before = state_snapshot(instance)
     _record(instance, ActionKind.WITHDRAW, None, now, comment=reason.strip(), actor=user)
     _close(instance, InstanceState.WITHDRAWN, now)
     instance.save()
@@ -862,7 +630,7 @@ def instance_comment(
             )
     raise_if_any(errors)
     now = timezone.now()
-    action = _record(instance, ActionKind.COMMENT, None, now, comment=text, actor=_user(actor))
+    action = _record(instance, ActionKind.COMMENT, None, now, comment=text, actor=as_user(actor))
     for upload in files:
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -882,277 +650,3 @@ def instance_comment(
         extra={"comment": text[:500], "files": [u.name for u in files]},
     )
     return action
-
-
-# --- delegation ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def delegation_create(
-    *,
-    actor: Actor,
-    delegate: User,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    reason: str,
-    delegator: User | None = None,
-) -> Delegation:
-    """A person (or an administrator for them) names a colleague who acts for them for a period."""
-    user = _user(actor)
-    principal = delegator or user
-    if principal.pk != user.pk:
-        ensure_permission(actor, "workflow.add_delegation")
-    errors: list[ErrorDetail] = []
-
-    def bad(field: str, code: str, zh: str, en: str, value: Any = None, limit: Any = None) -> None:
-        errors.append(
-            ErrorDetail(
-                code=f"workflow.{code}",
-                rule="R-WF-8",
-                field=field,
-                value=value,
-                limit=limit,
-                message_zh=zh,
-                message_en=en,
-            )
-        )
-
-    if delegate.pk == principal.pk:
-        bad(
-            "delegate",
-            "delegate_self",
-            "不能委托给本人",
-            "cannot delegate to oneself",
-            delegate.username,
-        )
-    elif delegate.organisation_id != principal.organisation_id:
-        bad(
-            "delegate",
-            "delegate_other_unit",
-            "只能委托本单位的同事",
-            "the delegate must belong to the same organisation",
-            delegate.username,
-        )
-    if not delegate.is_active or delegate.is_system_account:
-        bad(
-            "delegate",
-            "delegate_inactive",
-            "被委托人已停用或为系统账户",
-            "the delegate is inactive or a system account",
-            delegate.username,
-        )
-    if ends_on < starts_on:
-        bad(
-            "ends_on",
-            "period_reversed",
-            "结束日期早于开始日期",
-            "the period ends before it starts",
-            str(ends_on),
-            str(starts_on),
-        )
-    elif (ends_on - starts_on).days + 1 > MAX_DELEGATION_DAYS:
-        bad(
-            "ends_on",
-            "period_too_long",
-            f"委托期限不能超过 {MAX_DELEGATION_DAYS} 天",
-            f"a delegation lasts at most {MAX_DELEGATION_DAYS} days",
-            (ends_on - starts_on).days + 1,
-            MAX_DELEGATION_DAYS,
-        )
-    if ends_on < timezone.localdate():
-        bad("ends_on", "period_past", "委托期限已过", "the period is already over", str(ends_on))
-    if not reason.strip():
-        bad("reason", "reason_required", "请填写委托事由", "a reason is required")
-    if Delegation.objects.filter(
-        delegate=principal, revoked_at__isnull=True, ends_on__gte=starts_on, starts_on__lte=ends_on
-    ).exists():
-        bad(
-            "delegator",
-            "delegation_chain",
-            f"{principal.username} 本身是他人的被委托人，委托不能转授",
-            f"{principal.username} is acting for someone else; delegations are not passed on",
-            principal.username,
-        )
-    raise_if_any(errors)
-    delegation = Delegation.objects.create(
-        mof_div_code=principal.mof_div_code,
-        delegator=principal,
-        delegate=delegate,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        reason=reason.strip(),
-        created_by=user,
-    )
-    audit_record(
-        action="workflow.delegation_create",
-        actor=actor,
-        obj=delegation,
-        changes={
-            "delegator": [None, principal.username],
-            "delegate": [None, delegate.username],
-            "starts_on": [None, str(starts_on)],
-            "ends_on": [None, str(ends_on)],
-        },
-        extra={"reason": delegation.reason},
-    )
-    return delegation
-
-
-@transaction.atomic
-def delegation_revoke(*, actor: Actor, delegation: Delegation) -> Delegation:
-    user = _user(actor)
-    locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
-    if user.pk not in (locked.delegator_id, locked.created_by_id):
-        ensure_permission(actor, "workflow.change_delegation")
-    if locked.revoked_at is None:
-        locked.revoked_at = timezone.now()
-        locked.revoked_by = user
-        locked.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
-        audit_record(
-            action="workflow.delegation_revoke",
-            actor=actor,
-            obj=locked,
-            changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
-        )
-    return locked
-
-
-# --- deadlines ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def escalate_overdue(*, now: dt.datetime | None = None) -> int:
-    """Open overdue steps with an escalation target are shown to that target too, once."""
-    moment = now or timezone.now()
-    count = 0
-    overdue = (
-        WorkflowInstance.objects.select_for_update()
-        .filter(state=InstanceState.IN_PROGRESS, due_at__lt=moment, escalated_at__isnull=True)
-        .order_by("pk")
-    )
-    for instance in overdue:
-        step = instance.current_step
-        if not step or not step.get("escalate_to"):
-            continue
-        target = step["escalate_to"]
-        before = _state_snapshot(instance)
-        instance.escalated_at = moment
-        instance.escalation_organisation_id = target["organisation_id"]
-        instance.escalation_role = target["role"]
-        instance.save()
-        WorkflowAction.objects.create(
-            instance=instance,
-            kind=ActionKind.ESCALATE,
-            step_index=instance.step_index,
-            step_key=step["key"],
-            step_name=step["name"],
-            comment=f"逾期上报至{target['organisation_name']}（{target['role_name']}）",
-            created_at=moment,
-        )
-        holders = routing.role_holders(int(target["organisation_id"]), str(target["role"]))
-        _notify(
-            holders,
-            instance,
-            NotificationKind.ESCALATED,
-            f"逾期上报：{instance.title}（{step['name']}）",
-            f"Escalated (overdue): {instance.title} ({step['name_en']})",
-        )
-        audit_record(
-            action="workflow.escalate",
-            actor=None,
-            obj=instance,
-            changes={"escalated_to": [None, f"{target['organisation_name']}/{target['role']}"]},
-            extra={
-                "before": before,
-                "due_at": instance.due_at.isoformat() if instance.due_at else None,
-            },
-        )
-        count += 1
-    return count
-
-
-MAX_CALENDAR_RANGE_DAYS = 31
-
-
-@transaction.atomic
-def calendar_days_set(
-    *, actor: Actor, start: dt.date, end: dt.date, is_workday: bool, name: str
-) -> list[CalendarDay]:
-    """Enter an announced holiday (or 调休 working weekend) the calendar library does not know yet."""
-    ensure_permission(actor, "workflow.change_calendarday")
-    errors: list[ErrorDetail] = []
-    if end < start:
-        errors.append(
-            ErrorDetail(
-                code="workflow.period_reversed",
-                rule="R-WF-9",
-                field="end",
-                value=str(end),
-                limit=str(start),
-                message_zh="结束日期早于开始日期",
-                message_en="the period ends before it starts",
-            )
-        )
-    elif (end - start).days + 1 > MAX_CALENDAR_RANGE_DAYS:
-        errors.append(
-            ErrorDetail(
-                code="workflow.range_too_long",
-                rule="R-WF-9",
-                field="end",
-                value=(end - start).days + 1,
-                limit=MAX_CALENDAR_RANGE_DAYS,
-                message_zh=f"一次最多设置 {MAX_CALENDAR_RANGE_DAYS} 天",
-                message_en=f"at most {MAX_CALENDAR_RANGE_DAYS} days at a time",
-            )
-        )
-    if not name.strip():
-        errors.append(
-            ErrorDetail(
-                code="workflow.name_required",
-                rule="R-WF-9",
-                field="name",
-                message_zh="请填写名称（如“春节”“国庆节调休上班”）",
-                message_en="give the days a name",
-            )
-        )
-    raise_if_any(errors)
-    days = []
-    day = start
-    while day <= end:
-        row, created = CalendarDay.objects.select_for_update().get_or_create(
-            date=day, defaults={"is_workday": is_workday, "name": name.strip()}
-        )
-        before = None if created else row.is_workday
-        row.is_workday, row.name = is_workday, name.strip()
-        row.save()
-        audit_record(
-            action="workflow.calendar_day_set",
-            actor=actor,
-            obj=row,
-            object_repr=f"{day} {row.name}",
-            changes={"is_workday": [before, is_workday]},
-        )
-        days.append(row)
-        day += dt.timedelta(days=1)
-    return days
-
-
-@transaction.atomic
-def calendar_day_remove(*, actor: Actor, day: CalendarDay) -> None:
-    ensure_permission(actor, "workflow.change_calendarday")
-    audit_record(
-        action="workflow.calendar_day_remove",
-        actor=actor,
-        obj=day,
-        object_repr=f"{day.date} {day.name}",
-        changes={"is_workday": [day.is_workday, None]},
-    )
-    day.delete()
-
-
-@transaction.atomic
-def notifications_mark_read(*, actor: Actor, ids: Sequence[int] | None = None) -> int:
-    queryset = Notification.objects.filter(user_id=_user(actor).pk, read_at__isnull=True)
-    if ids is not None:
-        queryset = queryset.filter(pk__in=list(ids))
-    return queryset.update(read_at=timezone.now())
