@@ -36,6 +36,13 @@ def add_business_errors(form: forms.BaseForm, error: BusinessRuleError) -> None:
         form.add_error(field, text)
 
 
+def flash_business_errors(request: HttpRequest, error: BusinessRuleError) -> None:
+    """For actions without a form to stand beside (buttons): each violation as a page message."""
+    language = get_language()
+    for detail in error.errors:
+        messages.error(request, f"{detail.message(language)} [{detail.rule or detail.code}]")
+
+
 def is_htmx(request: HttpRequest) -> bool:
     """Set by django-htmx's middleware: the request wants a fragment, not a page."""
     return bool(getattr(request, "htmx", False))

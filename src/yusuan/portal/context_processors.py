@@ -63,6 +63,16 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
 )
 
 
+def request_inbox(request: HttpRequest) -> list[Any]:
+    """The signed-in user's inbox, computed once per request (the badge and the home page)."""
+    cached: list[Any] | None = getattr(request, "_yusuan_inbox", None)
+    if cached is None:
+        user: Any = request.user  # signed in: both callers check it first
+        cached = inbox(actor=user)
+        request._yusuan_inbox = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -80,6 +90,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             menu.append({"title": title, "items": entries})
     return {
         "menu": menu,
-        "inbox_count": len(inbox(actor=user)),
+        "inbox_count": len(request_inbox(request)),
         "unread_count": unread_count(actor=user),
     }

@@ -9,7 +9,8 @@ from django.shortcuts import render
 
 from yusuan import __version__
 from yusuan.core.selectors import current_fiscal_year
-from yusuan.workflow.selectors import inbox, my_submissions
+from yusuan.portal.context_processors import request_inbox
+from yusuan.workflow.selectors import my_submissions
 
 
 @login_required
@@ -24,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "scope_size": None if scope.organisation_ids is None else len(scope.organisation_ids),
             "fiscal_year": current_fiscal_year(actor=user),
             "roles": user.roles.all(),
-            "inbox": list(inbox(actor=user)[:8]),
+            "inbox": request_inbox(request)[:8],
             "submitted": list(my_submissions(actor=user).filter(state="in_progress")[:5]),
         },
     )

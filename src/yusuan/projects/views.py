@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
-from yusuan.common.web import form_page, is_htmx, paginate, query_without_page
+from yusuan.common.web import (
+    flash_business_errors,
+    form_page,
+    is_htmx,
+    paginate,
+    query_without_page,
+)
 from yusuan.core.choices import CodeKind
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.projects import selectors
@@ -151,10 +157,7 @@ def project_submit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=actor, document_type=DOCUMENT_TYPE, object_id=str(project.pk)
         )
     except BusinessRuleError as exc:
-        for detail in exc.errors:
-            messages.error(
-                request, f"{detail.message(request.LANGUAGE_CODE)} [{detail.rule or detail.code}]"
-            )
+        flash_business_errors(request, exc)
     else:
         step = instance.current_step or {}
         messages.success(

@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
-from yusuan.common.web import add_business_errors, paginate, query_without_page
+from yusuan.common.web import (
+    add_business_errors,
+    flash_business_errors,
+    paginate,
+    query_without_page,
+)
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.workflow import registry, routing, selectors, services
@@ -31,13 +36,6 @@ from yusuan.workflow.forms import (
     PreviewForm,
 )
 from yusuan.workflow.models import CalendarDay, Delegation, WorkflowAttachment
-
-
-def _flash_errors(request: HttpRequest, exc: BusinessRuleError) -> None:
-    for detail in exc.errors:
-        messages.error(
-            request, f"{detail.message(request.LANGUAGE_CODE)} [{detail.rule or detail.code}]"
-        )
 
 
 @login_required
@@ -169,7 +167,7 @@ def instance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if fields & {"reason", "comment"}:
                 add_business_errors(form, _on_the_form(exc))
                 return _detail_page(request, actor, instance, form)
-        _flash_errors(request, exc)
+        flash_business_errors(request, exc)
         return redirect("workflow:instance_detail", pk=instance.pk)
     raise Http404
 
@@ -360,7 +358,7 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.delegation_revoke(actor=actor, delegation=delegation)
     except BusinessRuleError as exc:
-        _flash_errors(request, exc)
+        flash_business_errors(request, exc)
     else:
         messages.success(request, _("Delegation revoked."))
     return redirect("workflow:delegation_list")
