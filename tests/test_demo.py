@@ -78,7 +78,7 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
     from django.test import Client
 
     usernames = list(User.objects.order_by("username").values_list("username", flat=True))
-    assert len(usernames) == 21
+    assert len(usernames) == 22
     for username in usernames:
         client = Client()
         response = client.post(

@@ -335,6 +335,13 @@ class _Builder:
             "wj_budget", ("budget_officer",), d["budget"], "预算处 budget division", "全区范围"
         )
         self.user(
+            "wj_budget_chief",
+            ("budget_officer",),
+            d["budget"],
+            "预算处复核 budget division (posts)",
+            "审核记账他人录入的指标单据",
+        )
+        self.user(
             "wj_treasury",
             ("treasury_officer",),
             d["treasury"],

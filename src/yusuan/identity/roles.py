@@ -44,6 +44,14 @@ WORKFLOW_ADMIN = (
     "workflow.change_calendarday",
 )
 
+INDICATOR_VIEW = ("indicators.view_indicatorline", "indicators.view_indicatordocument")
+INDICATOR_FINANCE = (
+    "indicators.add_indicatordocument",
+    "indicators.change_indicatordocument",
+    "indicators.post_indicatordocument",
+)
+INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatordocument")
+
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
 
@@ -86,7 +94,13 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "预算处",
         "Budget division officer",
         tuple(FINANCE),
-        VIEW_MASTER + EDIT_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
+        VIEW_MASTER
+        + EDIT_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW
+        + INDICATOR_FINANCE,
         ("budget",),
     ),
     RoleSpec(
@@ -94,7 +108,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "业务处室",
         "Sector division officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
         ("sector",),
     ),
     RoleSpec(
@@ -106,7 +120,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PERSONAL
         + ("core.add_bankaccount", "core.change_bankaccount")
         + AUDIT_OWN
-        + WORKFLOW_VIEW,
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW,
         ("treasury",),
     ),
     RoleSpec(
@@ -114,7 +129,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "政府采购处",
         "Procurement officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
         ("procurement",),
     ),
     RoleSpec(
@@ -122,7 +137,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "绩效处",
         "Performance officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
         ("performance",),
     ),
     RoleSpec(
@@ -130,14 +145,20 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "经办",
         "Unit clerk",
         tuple(AGENCY),
-        VIEW_MASTER + PAYEE_EDIT + AUDIT_OWN + PROJECT_VIEW + PROJECT_EDIT,
+        VIEW_MASTER
+        + PAYEE_EDIT
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + PROJECT_EDIT
+        + INDICATOR_VIEW
+        + INDICATOR_ADJUST,
     ),
     RoleSpec(
         "unit_reviewer",
         "复核",
         "Unit reviewer",
         tuple(AGENCY),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
     ),
     RoleSpec(
         "unit_approver",
@@ -147,6 +168,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         VIEW_MASTER
         + AUDIT_OWN
         + PROJECT_VIEW
+        + INDICATOR_VIEW
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(
@@ -154,14 +176,14 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "出纳",
         "Cashier",
         tuple(AGENCY),
-        VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN + PROJECT_VIEW,
+        VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
     ),
     RoleSpec(
         "accountant",
         "会计",
         "Accountant",
         tuple(AGENCY),
-        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW,
+        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
     ),
     RoleSpec(
         "bank",
@@ -180,6 +202,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + AUDIT_ALL
         + PROJECT_VIEW
         + WORKFLOW_VIEW
+        + INDICATOR_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
     ),
 )

@@ -1,0 +1,77 @@
+"""Choice sets of the indicator module (DOMAIN §2.6, §2.7)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LineKind(models.TextChoices):
+    PENDING = "pending", _("Pending allocation")
+    EXECUTABLE = "executable", _("Executable")
+
+
+class ThreePublic(models.TextChoices):
+    """三公经费 category of a line (R-AJ-3); blank when the line is not 三公."""
+
+    NONE = "", _("Not 三公")
+    ABROAD = "1", _("Official travel abroad")
+    CAR_PURCHASE = "2", _("Official vehicle purchase")
+    CAR_RUNNING = "3", _("Official vehicle running costs")
+    RECEPTION = "4", _("Official reception")
+
+
+class DocumentKind(models.TextChoices):
+    ISSUE = "issue", _("Issue (下达)")
+    ALLOCATE = "allocate", _("Allocation (分解下达)")
+    INCREASE = "increase", _("Supplementary increase (追加)")
+    DECREASE = "decrease", _("Supplementary decrease (追减)")
+    ADJUST = "adjust", _("Adjustment (调剂)")
+    HOLD = "hold", _("Freeze (冻结)")
+    RELEASE = "release", _("Unfreeze (解冻)")
+    RECLAIM = "reclaim", _("Reclaim (收回)")
+
+
+# Documents the finance side enters and a second officer posts; adjustments go through the
+# approval engine instead (R-AJ-2).
+DIRECT_KINDS = frozenset(
+    {
+        DocumentKind.ISSUE,
+        DocumentKind.ALLOCATE,
+        DocumentKind.INCREASE,
+        DocumentKind.DECREASE,
+        DocumentKind.HOLD,
+        DocumentKind.RELEASE,
+        DocumentKind.RECLAIM,
+    }
+)
+# Kinds whose lines create a new indicator line at posting.
+CREATING_KINDS = frozenset({DocumentKind.ISSUE, DocumentKind.ALLOCATE})
+
+
+class DocumentState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("In approval")
+    POSTED = "posted", _("Effective")
+    REJECTED = "rejected", _("Rejected")
+    VOID = "void", _("Void")
+
+
+class MovementKind(models.TextChoices):
+    ISSUE = "ISSUE", _("Issue")
+    ALLOCATE_OUT = "ALLOCATE_OUT", _("Allocated out")
+    ALLOCATE_IN = "ALLOCATE_IN", _("Allocated in")
+    INCREASE = "INCREASE", _("Increase")
+    DECREASE = "DECREASE", _("Decrease")
+    ADJUST_OUT = "ADJUST_OUT", _("Adjusted out")
+    ADJUST_IN = "ADJUST_IN", _("Adjusted in")
+    HOLD = "HOLD", _("Frozen by finance")
+    UNHOLD = "UNHOLD", _("Unfrozen by finance")
+    RECLAIM = "RECLAIM", _("Reclaimed")
+    RECLAIM_IN = "RECLAIM_IN", _("Reclaimed back from a child line")
+    RESERVE = "RESERVE", _("Reserved for a contract")
+    UNRESERVE = "UNRESERVE", _("Contract reservation released")
+    FREEZE = "FREEZE", _("Frozen for a payment")
+    UNFREEZE = "UNFREEZE", _("Payment freeze released")
+    PAY = "PAY", _("Paid")
+    REFUND_RESTORE = "REFUND_RESTORE", _("Same-year refund restored")

@@ -1,0 +1,340 @@
+"""Indicator lines (预算指标), the documents that change them and the append-only ledger (指标账).
+
+DOMAIN §2.6, §2.7; ADR 0009. A line's buckets are integer fen columns that only the ledger
+services change, each by one conditional UPDATE, always together with the movement rows that
+explain the change; ``yusuan reconcile`` recomputes every bucket from the movements.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from yusuan.core.choices import AccountType
+from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
+from yusuan.indicators.choices import (
+    DocumentKind,
+    DocumentState,
+    LineKind,
+    MovementKind,
+    ThreePublic,
+)
+
+BUCKETS = ("available", "allocated", "reserved", "frozen", "held", "paid")
+
+
+class Elements(models.Model):
+    """The elements of R-IN-1, carried unchanged from indicator to payment (DOMAIN §1.3 inv. 5).
+
+    On an indicator line they are required (checked by the services, which name each missing
+    one); on a document line they describe the line to create and stay blank otherwise.
+    """
+
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+    )
+    exp_func_code = models.CharField(_("functional class"), max_length=16, blank=True)
+    dep_bgt_eco_code = models.CharField(_("department economic class"), max_length=16, blank=True)
+    gov_bgt_eco_code = models.CharField(_("government economic class"), max_length=16, blank=True)
+    fund_type_code = models.CharField(_("fund nature"), max_length=8, blank=True)
+    source_type_code = models.CharField(_("indicator source"), max_length=8, blank=True)
+    pay_type_code = models.CharField(_("payment type"), max_length=8, blank=True)
+    acc_type = models.CharField(
+        _("account type"), max_length=24, choices=AccountType.choices, blank=True
+    )
+    doc_no = models.CharField(_("indicator document number (文号)"), max_length=60, blank=True)
+    doc_title = models.CharField(_("indicator document title"), max_length=200, blank=True)
+    is_gov_pur = models.BooleanField(_("government procurement"), default=False)
+    thr_exp_code = models.CharField(
+        _("三公 category"), max_length=2, choices=ThreePublic.choices, blank=True, default=""
+    )
+    is_sal = models.BooleanField(_("salary"), default=False)
+    is_dir = models.BooleanField(_("direct funds (直达资金)"), default=False)
+    manage_division = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("supervising finance division"),
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorLine(Elements):
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    code = models.CharField(_("indicator code"), max_length=32, editable=False)
+    kind = models.CharField(_("indicator type"), max_length=12, choices=LineKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("source indicator"),
+    )
+    origin_document = models.ForeignKey(
+        "indicators.IndicatorDocument",
+        on_delete=models.PROTECT,
+        related_name="created_lines",
+        verbose_name=_("created by"),
+    )
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    # Buckets (integer fen). total = available + allocated + reserved + frozen + held + paid.
+    total = models.BigIntegerField(_("total"), default=0)
+    available = models.BigIntegerField(_("available"), default=0)
+    allocated = models.BigIntegerField(_("allocated to child lines"), default=0)
+    reserved = models.BigIntegerField(_("reserved for contracts"), default=0)
+    frozen = models.BigIntegerField(_("frozen for payments"), default=0)
+    held = models.BigIntegerField(_("frozen by finance"), default=0)
+    paid = models.BigIntegerField(_("paid"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator line")
+        verbose_name_plural = _("indicator lines")
+        ordering = ["code"]
+        permissions = [("view_all_indicators", "May see every indicator line of the region")]
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "code"], name="indicator_code_unique"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{bucket}__gte": 0}), name=f"indicator_{bucket}_nonneg"
+                )
+                for bucket in BUCKETS
+            ),
+            # R-IN-3 and R-IN-2 hold by construction once this identity holds.
+            models.CheckConstraint(
+                condition=Q(
+                    total=F("available")
+                    + F("allocated")
+                    + F("reserved")
+                    + F("frozen")
+                    + F("held")
+                    + F("paid")
+                ),
+                name="indicator_buckets_sum_to_total",
+            ),
+            # Only pending lines pass money down; only executable lines carry payments.
+            models.CheckConstraint(
+                condition=Q(kind=LineKind.PENDING) | Q(allocated=0),
+                name="indicator_allocated_only_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=LineKind.EXECUTABLE) | Q(reserved=0, frozen=0, paid=0),
+                name="indicator_payments_only_executable",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mof_div_code", "fiscal_year", "organisation"], name="ind_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.summary}".strip()
+
+
+class IndicatorDocument(TimestampedModel):
+    """Every change of an indicator is a document (R-IN-4) with a number and, where it applies,
+    a 文号; adjustments move through the approval engine, the others are posted by a second
+    finance officer."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    number = models.CharField(_("document number"), max_length=32, editable=False)
+    kind = models.CharField(_("document type"), max_length=12, choices=DocumentKind.choices)
+    subtype = models.CharField(_("adjustment type"), max_length=24, blank=True)
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by organisation"),
+    )
+    doc_no = models.CharField(_("document number (文号)"), max_length=60, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.TextField(_("reason"), blank=True)
+    npc_reference = models.CharField(_("people's congress decision"), max_length=120, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=DocumentState.choices, default=DocumentState.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    posted_at = models.DateTimeField(_("effective at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator document")
+        verbose_name_plural = _("indicator documents")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("post_indicatordocument", "May post indicator documents"),
+            ("enter_adjustment", "May enter adjustments of the unit's indicators"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "number"], name="indicator_document_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount for line in self.lines.all())
+
+
+class DocumentLine(Elements):
+    """One row of a document: from ``source`` to ``target`` (an existing line), or to a new line
+    described by the element fields (issue, allocation, adjustment into a new line)."""
+
+    document = models.ForeignKey(IndicatorDocument, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveSmallIntegerField(_("row"))
+    source = models.ForeignKey(
+        IndicatorLine,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("from indicator"),
+    )
+    target = models.ForeignKey(
+        IndicatorLine,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("to indicator"),
+    )
+    line_kind = models.CharField(
+        _("indicator type"), max_length=12, choices=LineKind.choices, blank=True
+    )
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    amount = models.BigIntegerField(_("amount"))
+    to_parent = models.BooleanField(_("return to the source indicator"), default=False)
+    created_line = models.ForeignKey(
+        IndicatorLine,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("created indicator"),
+    )
+
+    class Meta:
+        verbose_name = _("document line")
+        verbose_name_plural = _("document lines")
+        ordering = ["document", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "row"], name="document_line_row_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="document_line_amount_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.row}"
+
+
+class Movement(models.Model):
+    """One leg of a posting on one line: the signed change of each bucket (ADR 0009).
+
+    Row identity (CHECK): ``d_total = Σ d_buckets``. Posting balance (reconcile): over the legs
+    of one posting, ``Σ (d_total − d_allocated) + d_outside = 0`` — money enters or leaves the
+    indicator system only through ``d_outside`` (budget source, reclaim, decrease).
+    """
+
+    posting = models.UUIDField(_("posting"), db_index=True)
+    line = models.ForeignKey(IndicatorLine, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(_("movement"), max_length=16, choices=MovementKind.choices)
+    d_total = models.BigIntegerField(default=0)
+    d_available = models.BigIntegerField(default=0)
+    d_allocated = models.BigIntegerField(default=0)
+    d_reserved = models.BigIntegerField(default=0)
+    d_frozen = models.BigIntegerField(default=0)
+    d_held = models.BigIntegerField(default=0)
+    d_paid = models.BigIntegerField(default=0)
+    d_outside = models.BigIntegerField(default=0)
+    document = models.ForeignKey(
+        IndicatorDocument,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        null=True,
+        blank=True,
+    )
+    # A movement caused by another module's document (a payment, a contract): its type, id and
+    # number, for the trace links of P4.
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=40, blank=True)
+    source_no = models.CharField(max_length=60, blank=True)
+    op_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("indicator movement")
+        verbose_name_plural = _("indicator movements")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    d_total=F("d_available")
+                    + F("d_allocated")
+                    + F("d_reserved")
+                    + F("d_frozen")
+                    + F("d_held")
+                    + F("d_paid")
+                ),
+                name="movement_legs_sum_to_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source_type", "source_id"], name="movement_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.line_id}"
+
+    @property
+    def amount(self) -> int:
+        """The size of the movement as a clerk reads it."""
+        return max(
+            abs(self.d_total),
+            abs(self.d_available),
+            abs(self.d_frozen),
+            abs(self.d_paid),
+            abs(self.d_held),
+            abs(self.d_reserved),
+        )

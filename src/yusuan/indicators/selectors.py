@@ -1,0 +1,155 @@
+"""Reading indicators: scoped lists, a line's movements with a running balance, reconciliation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Sum, Window
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import NotFoundError
+from yusuan.indicators.choices import LineKind
+from yusuan.indicators.models import BUCKETS, IndicatorDocument, IndicatorLine, Movement
+
+COLUMNS = ("total", *BUCKETS)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One reconciliation finding: what, where, expected and found."""
+
+    line_code: str
+    check: str
+    expected: int
+    found: int
+
+    def __str__(self) -> str:
+        return f"{self.line_code}: {self.check} expected {self.expected} found {self.found}"
+
+
+def reconcile(
+    *, mof_div_code: str | None = None, fiscal_year: int | None = None
+) -> list[Difference]:
+    """Buckets = Σ movements per line; Σ children allocated = parent's allocated (R-IN-2);
+    every posting balances. Empty list when the ledger is consistent."""
+    lines = IndicatorLine.objects.all()
+    if mof_div_code:
+        lines = lines.filter(mof_div_code=mof_div_code)
+    if fiscal_year:
+        lines = lines.filter(fiscal_year=fiscal_year)
+    sums = {
+        row["line_id"]: row
+        for row in Movement.objects.filter(line__in=lines)
+        .values("line_id")
+        .annotate(**{c: Sum(f"d_{c}") for c in COLUMNS})
+    }
+    differences: list[Difference] = []
+    for line in lines.values("id", "code", "kind", *COLUMNS):
+        moved: dict[str, Any] = dict(sums.get(line["id"], {}))
+        for column in COLUMNS:
+            if int(moved.get(column) or 0) != line[column]:
+                differences.append(
+                    Difference(
+                        line["code"],
+                        f"{column} = Σ movements",
+                        int(moved.get(column) or 0),
+                        line[column],
+                    )
+                )
+    # R-IN-2: what a pending line says it passed down is what its children received, net of
+    # reclaims back to it.
+    net_children = dict(
+        Movement.objects.filter(line__in=lines, kind__in=["ALLOCATE_OUT", "RECLAIM_IN"])
+        .values("line_id")
+        .annotate(n=Sum("d_allocated"))
+        .values_list("line_id", "n")
+    )
+    received = dict(
+        Movement.objects.filter(line__parent__in=lines.filter(kind=LineKind.PENDING))
+        .filter(Q(kind="ALLOCATE_IN") | Q(kind="RECLAIM", d_outside=0))
+        .values("line__parent_id")
+        .annotate(n=Sum("d_total"))
+        .values_list("line__parent_id", "n")
+    )
+    for line in lines.filter(kind=LineKind.PENDING).values("id", "code", "total", "allocated"):
+        given = int(received.get(line["id"]) or 0)
+        if given != line["allocated"] or int(net_children.get(line["id"]) or 0) != given:
+            differences.append(
+                Difference(
+                    line["code"], "allocated = Σ children (R-IN-2)", given, line["allocated"]
+                )
+            )
+        if line["allocated"] > line["total"]:
+            differences.append(
+                Difference(
+                    line["code"], "allocated ≤ total (R-IN-2)", line["total"], line["allocated"]
+                )
+            )
+    unbalanced = (
+        Movement.objects.filter(line__in=lines)
+        .values("posting")
+        .annotate(n=Sum(F("d_total") - F("d_allocated") + F("d_outside")))
+        .exclude(n=0)
+    )
+    for row in unbalanced:
+        differences.append(Difference(str(row["posting"]), "posting balances", 0, int(row["n"])))
+    return differences
+
+
+def line_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[IndicatorLine]:
+    queryset = IndicatorLine.objects.visible_to(actor).select_related("organisation", "project")
+    for key, value in (filters or {}).items():
+        if value not in (None, ""):
+            queryset = queryset.filter(**{key: value})
+    return queryset.order_by("code")
+
+
+def line_get(*, actor: Actor, line_id: int) -> IndicatorLine:
+    line = (
+        IndicatorLine.objects.visible_to(actor)
+        .select_related("organisation", "project", "parent", "origin_document", "manage_division")
+        .filter(pk=line_id)
+        .first()
+    )
+    if line is None:
+        raise NotFoundError("indicator line")
+    return line
+
+
+def line_movements(*, actor: Actor, line_id: int) -> QuerySet[Movement]:
+    """Movements oldest first, each with the running total and available after it."""
+    line = line_get(actor=actor, line_id=line_id)
+    order = [F("id").asc()]
+    return (
+        Movement.objects.filter(line=line)
+        .select_related("document", "actor")
+        .annotate(
+            total_after=Window(Sum("d_total"), order_by=order),
+            available_after=Window(Sum("d_available"), order_by=order),
+        )
+        .order_by("id")
+    )
+
+
+def document_list(*, actor: Actor, kind: str = "", state: str = "") -> QuerySet[IndicatorDocument]:
+    queryset = IndicatorDocument.objects.visible_to(actor).select_related(
+        "organisation", "created_by"
+    )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset
+
+
+def document_get(*, actor: Actor, document_id: int) -> IndicatorDocument:
+    document = (
+        IndicatorDocument.objects.visible_to(actor)
+        .select_related("organisation", "created_by", "posted_by")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None:
+        raise NotFoundError("indicator document")
+    return document

@@ -1,0 +1,329 @@
+"""The indicator ledger's write path (ADR 0009): every balance change is one posting.
+
+A posting is one or more legs, each the signed change of a line's buckets. It is applied as one
+conditional ``UPDATE … WHERE id = %s AND <each decreasing bucket> >= <amount>`` per line, in
+ascending line id order (no deadlocks), plus the movement rows, inside one transaction. Zero rows
+updated means the money is not there: the posting raises a rule error with the line, the bucket
+and both figures, and the transaction leaves nothing behind. No balance is ever read and written
+back from Python (R-IN-3).
+
+These functions trust their caller for scope and permission: the document services above them
+(indicator documents here, payments and contracts later) check those first.
+
+Idempotency (P11): a posting may carry an ``op_key``; the first leg's movement is inserted with
+``ON CONFLICT (op_key) DO NOTHING`` before any update, so a retried or concurrent duplicate
+posts nothing and reports ``False``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.money import Money
+from yusuan.indicators.choices import LineKind, MovementKind
+from yusuan.indicators.models import BUCKETS, IndicatorLine, Movement
+
+LINE_TABLE = IndicatorLine._meta.db_table
+MOVEMENT_TABLE = Movement._meta.db_table
+DELTA_COLUMNS = ("total", *BUCKETS)
+BUCKET_LABELS: dict[str, tuple[str, str]] = {
+    "total": ("指标总额", "total"),
+    "available": ("可用余额", "available"),
+    "allocated": ("已分解", "allocated"),
+    "reserved": ("合同预留", "reserved for contracts"),
+    "frozen": ("支付在途（冻结）", "frozen for payments"),
+    "held": ("财政冻结", "frozen by finance"),
+    "paid": ("已支付", "paid"),
+}
+
+
+@dataclass(frozen=True)
+class Leg:
+    """The change of one line: ``deltas`` maps bucket (or ``total``) to signed fen.
+
+    ``rule``/``field``/``row`` name what the clerk sees if the money is not there.
+    """
+
+    line_id: int
+    kind: str
+    deltas: Mapping[str, int]
+    d_outside: int = 0
+    executable_only: bool = False
+    rule: str = "R-IN-3"
+    field: str = "amount"
+    row: int | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.deltas) - set(DELTA_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown buckets {sorted(unknown)}")
+        total = self.deltas.get("total", 0)
+        if total != sum(v for k, v in self.deltas.items() if k != "total"):
+            raise ValueError(f"leg on line {self.line_id} does not balance: {dict(self.deltas)}")
+
+
+@dataclass(frozen=True)
+class Posting:
+    legs: Sequence[Leg]
+    actor_id: int | None
+    document_id: int | None = None
+    source_type: str = ""
+    source_id: str = ""
+    source_no: str = ""
+    op_key: str | None = None
+    posting_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def __post_init__(self) -> None:
+        if not self.legs:
+            raise ValueError("a posting needs at least one leg")
+        balance = sum(
+            leg.deltas.get("total", 0) - leg.deltas.get("allocated", 0) + leg.d_outside
+            for leg in self.legs
+        )
+        if balance != 0:
+            raise ValueError(f"posting does not balance by {balance} fen")
+
+
+_INSERT_COLUMNS = (
+    "posting",
+    "line_id",
+    "kind",
+    *(f"d_{c}" for c in DELTA_COLUMNS),
+    "d_outside",
+    "document_id",
+    "source_type",
+    "source_id",
+    "source_no",
+    "op_key",
+    "actor_id",
+    "created_at",
+)
+_INSERT_SQL = (
+    f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES "  # noqa: S608
+    f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"
+)
+
+
+def _row(posting: Posting, leg: Leg, *, op_key: str | None, now: Any, posting_db: Any) -> list[Any]:
+    return [
+        posting_db,
+        leg.line_id,
+        leg.kind,
+        *(leg.deltas.get(c, 0) for c in DELTA_COLUMNS),
+        leg.d_outside,
+        posting.document_id,
+        posting.source_type,
+        posting.source_id,
+        posting.source_no,
+        op_key,
+        posting.actor_id,
+        now,
+    ]
+
+
+def _update_sql(leg: Leg) -> tuple[str, list[Any]]:
+    sets: list[str] = []
+    params: list[Any] = []
+    guards: list[str] = []
+    guard_params: list[Any] = []
+    for column in DELTA_COLUMNS:
+        delta = leg.deltas.get(column, 0)
+        if delta == 0:
+            continue
+        sets.append(f"{column} = {column} + %s")
+        params.append(delta)
+        if delta < 0:
+            guards.append(f"{column} >= %s")
+            guard_params.append(-delta)
+    if leg.executable_only:
+        guards.append("kind = %s")
+        guard_params.append(LineKind.EXECUTABLE.value)
+    where = " AND ".join(["id = %s", *guards])
+    sql = f"UPDATE {LINE_TABLE} SET {', '.join(sets)} WHERE {where}"  # noqa: S608
+    return sql, [*params, leg.line_id, *guard_params]
+
+
+def post(posting: Posting) -> bool:
+    """Apply a posting atomically; ``False`` when its ``op_key`` was already applied."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    posting_db = Movement._meta.get_field("posting").get_db_prep_value(
+        posting.posting_id, connection
+    )
+    legs = sorted(posting.legs, key=lambda leg: leg.line_id)
+    with transaction.atomic(), connection.cursor() as cursor:
+        first = legs[0]
+        if posting.op_key is not None:
+            cursor.execute(
+                _INSERT_SQL + " ON CONFLICT (op_key) DO NOTHING RETURNING id",
+                _row(posting, first, op_key=posting.op_key, now=now, posting_db=posting_db),
+            )
+            if cursor.fetchone() is None:
+                return False
+            rest = legs[1:]
+        else:
+            rest = legs
+        for leg in legs:
+            sql, params = _update_sql(leg)
+            cursor.execute(sql, params)
+            if cursor.rowcount != 1:
+                raise _shortfall(leg)
+        if rest:
+            cursor.executemany(
+                _INSERT_SQL,
+                [_row(posting, leg, op_key=None, now=now, posting_db=posting_db) for leg in rest],
+            )
+    return True
+
+
+def _shortfall(leg: Leg) -> BusinessRuleError:
+    """Why a conditional update matched no row: name the line, the bucket and both figures."""
+    line = IndicatorLine.objects.filter(pk=leg.line_id).first()
+    if line is None:
+        return NotFoundError("indicator line")
+    if leg.executable_only and line.kind != LineKind.EXECUTABLE:
+        return BusinessRuleError.single(
+            code="indicators.not_executable",
+            rule="R-IN-1",
+            field=leg.field,
+            row=leg.row,
+            value=line.code,
+            message_zh=f"指标 {line.code} 是待分指标，不能用于支付或合同",
+            message_en=f"indicator {line.code} is pending allocation and cannot be spent",
+        )
+    for column in DELTA_COLUMNS:
+        delta = leg.deltas.get(column, 0)
+        have = int(getattr(line, column))
+        if delta < 0 and have < -delta:
+            label_zh, label_en = BUCKET_LABELS[column]
+            need, left = Money(-delta), Money(have)
+            return BusinessRuleError.single(
+                code="indicators.insufficient",
+                rule=leg.rule,
+                field=leg.field,
+                row=leg.row,
+                value=need.format(),
+                limit=left.format(),
+                message_zh=(
+                    f"指标 {line.code}（{line.summary}）{label_zh}不足：需要 {need} 元，"
+                    f"{label_zh} {left} 元"
+                ),
+                message_en=(f"indicator {line.code} has {left} {label_en}; {need} is needed"),
+            )
+    # The row changed between the update and this read (another transaction committed).
+    return BusinessRuleError.single(
+        code="indicators.conflict",
+        rule=leg.rule,
+        field=leg.field,
+        row=leg.row,
+        value=line.code,
+        message_zh=f"指标 {line.code} 余额刚被其他业务占用，请重试",
+        message_en=f"indicator {line.code} changed concurrently; retry",
+        status=409,
+    )
+
+
+# --- Operations for later modules (payments, contracts): two-phase like TigerBeetle's
+# pending transfers: freeze (pending) → pay (post) or unfreeze (void).
+
+
+@dataclass(frozen=True)
+class Op:
+    line_id: int
+    amount: int
+    row: int | None = None
+
+
+def _money_op(
+    kind: str,
+    deltas: Mapping[str, int],
+    *,
+    ops: Iterable[Op],
+    actor_id: int | None,
+    source_type: str,
+    source_id: str,
+    source_no: str,
+    op_key: str | None,
+    rule: str,
+) -> bool:
+    legs = []
+    for op in ops:
+        if op.amount <= 0:
+            raise BusinessRuleError.single(
+                code="indicators.amount_not_positive",
+                field="amount",
+                row=op.row,
+                value=Money(op.amount).format(),
+                limit="> 0",
+                message_zh=f"金额必须大于 0（当前 {Money(op.amount)} 元）",
+                message_en=f"the amount must be above 0 (got {Money(op.amount)})",
+            )
+        legs.append(
+            Leg(
+                line_id=op.line_id,
+                kind=kind,
+                deltas={k: v * op.amount for k, v in deltas.items()},
+                executable_only=True,
+                rule=rule,
+                field="lines.amount" if op.row is not None else "amount",
+                row=op.row,
+            )
+        )
+    return post(
+        Posting(
+            legs=legs,
+            actor_id=actor_id,
+            source_type=source_type,
+            source_id=source_id,
+            source_no=source_no,
+            op_key=op_key,
+        )
+    )
+
+
+# Bucket moves per operation, as +1/−1 multipliers of the amount.
+MOVES: dict[str, tuple[str, dict[str, int], str]] = {
+    "reserve": (MovementKind.RESERVE, {"available": -1, "reserved": 1}, "R-GP-4"),
+    "unreserve": (MovementKind.UNRESERVE, {"reserved": -1, "available": 1}, "R-IN-3"),
+    "freeze": (MovementKind.FREEZE, {"available": -1, "frozen": 1}, "R-PY-1"),
+    "freeze_reserved": (MovementKind.FREEZE, {"reserved": -1, "frozen": 1}, "R-PY-3"),
+    "unfreeze": (MovementKind.UNFREEZE, {"frozen": -1, "available": 1}, "R-IN-3"),
+    "unfreeze_reserved": (MovementKind.UNFREEZE, {"frozen": -1, "reserved": 1}, "R-IN-3"),
+    "pay": (MovementKind.PAY, {"frozen": -1, "paid": 1}, "R-IN-3"),
+    "restore": (MovementKind.REFUND_RESTORE, {"paid": -1, "available": 1}, "R-RF-2"),
+}
+
+
+def apply(
+    operation: str,
+    ops: Iterable[Op],
+    *,
+    actor_id: int | None,
+    source_type: str = "",
+    source_id: str = "",
+    source_no: str = "",
+    op_key: str | None = None,
+) -> bool:
+    """One money operation on one or several lines, all or nothing.
+
+    ``operation`` is one of :data:`MOVES`: reserve/unreserve (contracts), freeze / pay / unfreeze
+    (payments in flight, two-phase), restore (same-year refund).
+    """
+    kind, deltas, rule = MOVES[operation]
+    return _money_op(
+        kind,
+        deltas,
+        ops=ops,
+        actor_id=actor_id,
+        source_type=source_type,
+        source_id=source_id,
+        source_no=source_no,
+        op_key=op_key,
+        rule=rule,
+    )

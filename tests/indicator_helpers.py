@@ -1,0 +1,77 @@
+"""Builders for indicator tests: lines issued through real documents, as a user would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yusuan.common.money import Money
+from yusuan.core.models import Organisation
+from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services import (
+    DocumentInput,
+    LineInput,
+    LineSpec,
+    document_create,
+    document_post,
+)
+from yusuan.projects.models import Project
+from yusuan.projects.services import ProjectInput, project_create
+
+
+def project(
+    unit: Organisation, clerk: Any, *, category: str = "3", name: str = "测试项目", **kw: Any
+) -> Project:
+    return project_create(
+        actor=clerk,
+        organisation=unit,
+        fiscal_year=2026,
+        data=ProjectInput(
+            name=name,
+            category=category,
+            kind="new",
+            start_year=2026,
+            end_year=2026,
+            total_amount=Money(10_000_000_00),
+            fund_type="111",
+            **kw,
+        ),
+    )
+
+
+def spec(unit: Organisation, proj: Project | None, **kw: Any) -> LineSpec:
+    values: dict[str, Any] = {
+        "line_kind": LineKind.EXECUTABLE,
+        "organisation_id": unit.pk,
+        "project_id": proj.pk if proj else None,
+        "exp_func_code": "2050202",
+        "dep_bgt_eco_code": "30201",
+        "fund_type_code": "111",
+        "source_type_code": "01",
+        "pay_type_code": "1",
+        "acc_type": "unit_zero_balance",
+        "summary": "测试指标",
+    }
+    values.update(kw)
+    return LineSpec(**values)
+
+
+def issue(
+    entrant: Any,
+    poster: Any,
+    specs: list[tuple[LineSpec, int]],
+    *,
+    doc_no: str = "吴财预〔2026〕1号",
+) -> list[IndicatorLine]:
+    document = document_create(
+        actor=entrant,
+        data=DocumentInput(
+            kind=DocumentKind.ISSUE,
+            title="年初预算指标下达",
+            doc_no=doc_no,
+            fiscal_year=2026,
+            lines=[LineInput(amount=Money(fen), spec=s) for s, fen in specs],
+        ),
+    )
+    document_post(actor=poster, document_id=document.pk)
+    return [line.created_line for line in document.lines.order_by("row")]  # type: ignore[misc]
