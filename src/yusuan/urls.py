@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("yusuan.audit.urls")),
     path("workflow/", include("yusuan.workflow.urls")),
     path("projects/", include("yusuan.projects.urls")),
+    path("indicators/", include("yusuan.indicators.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -71,7 +71,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     database = sqlite3.connect(f"file:{var_dir / 'yusuan.sqlite3'}?mode=ro", uri=True)
     ids = dict(database.execute("SELECT name, id FROM core_organisation").fetchall())
     database.close()
-    yield {"base": base, "org_ids": ids}
+    yield {"base": base, "org_ids": ids, "base_var_dir": var_dir}
     process.terminate()
     process.wait(timeout=20)
     log.close()

@@ -62,8 +62,8 @@ class BusinessRuleError(Exception):
         super().__init__("; ".join(e.message_en for e in self.errors))
 
     @classmethod
-    def single(cls, **kwargs: Any) -> BusinessRuleError:
-        return cls([ErrorDetail(**kwargs)])
+    def single(cls, *, status: int = 422, **kwargs: Any) -> BusinessRuleError:
+        return cls([ErrorDetail(**kwargs)], status=status)
 
 
 class NotFoundError(BusinessRuleError):

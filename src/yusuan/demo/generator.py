@@ -35,7 +35,7 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import names, workflows
+from yusuan.demo import indicators, names, workflows
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
 
@@ -73,6 +73,7 @@ class DemoResult:
     logins: list[Login] = field(default_factory=list)
     api_tokens: dict[str, str] = field(default_factory=dict)
     projects: int = 0
+    indicator_lines: int = 0
     seconds: float = 0.0
 
 
@@ -433,6 +434,8 @@ def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
                 other.region(code, short_name, main=False)
     with transaction.atomic():
         result.projects = workflows.load(regions=result.regions, year=CURRENT_YEAR)
+    with transaction.atomic():
+        result.indicator_lines = indicators.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -153,3 +153,112 @@ def document_get(*, actor: Actor, document_id: int) -> IndicatorDocument:
     if document is None:
         raise NotFoundError("indicator document")
     return document
+
+
+def line_by_code(*, actor: Actor, code: str) -> IndicatorLine | None:
+    return (
+        IndicatorLine.objects.visible_to(actor)
+        .select_related("organisation", "project")
+        .filter(code=code)
+        .first()
+    )
+
+
+def line_totals(queryset: QuerySet[IndicatorLine]) -> dict[str, int]:
+    sums = queryset.order_by().aggregate(**{c: Sum(c) for c in COLUMNS})
+    return {c: int(v or 0) for c, v in sums.items()}
+
+
+def pickable_lines(*, actor: Actor, fiscal_year: int, kind: str) -> list[IndicatorLine]:
+    """The lines a document row may name (offered in the picker, checked again by the service)."""
+    queryset = IndicatorLine.objects.visible_to(actor).filter(fiscal_year=fiscal_year)
+    if kind == "allocate":
+        queryset = queryset.filter(kind=LineKind.PENDING)
+    elif kind == "adjust":
+        queryset = queryset.filter(kind=LineKind.EXECUTABLE)
+    return list(queryset.select_related("organisation").order_by("code")[:2000])
+
+
+def unit_options(*, actor: Actor) -> list[tuple[str, str]]:
+    from yusuan.core.models import Organisation
+
+    scope = actor.scope
+    return list(
+        Organisation.objects.filter(mof_div_code__in=scope.mof_div_codes)
+        .exclude(kind__in=["bank", "audit_office"])
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+def project_options(*, actor: Actor, fiscal_year: int) -> list[tuple[str, str, str]]:
+    from yusuan.projects.models import Project
+
+    scope = actor.scope
+    queryset = Project.objects.filter(mof_div_code__in=scope.mof_div_codes)
+    if scope.organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=scope.organisation_ids)
+    return list(queryset.order_by("code").values_list("code", "name", "organisation__name")[:3000])
+
+
+@dataclass(frozen=True)
+class AdjustmentFacts:
+    fund_type: str
+    project_category: str
+    flags: frozenset[str]
+
+
+def adjustment_facts(*, actor: Actor, lines: Any) -> AdjustmentFacts:
+    """What routing tests (R-AJ-2, R-AJ-3) for adjustment rows not yet saved."""
+    ids = {x.source_id for x in lines if x.source_id} | {x.target_id for x in lines if x.target_id}
+    found = {
+        line.pk: line
+        for line in IndicatorLine.objects.visible_to(actor)
+        .filter(pk__in=ids)
+        .select_related("project")
+    }
+    flags: set[str] = set()
+    fund_type = category = ""
+    for item in lines:
+        target = found.get(item.target_id) if item.target_id else None
+        if (target is not None and target.thr_exp_code) or (
+            item.spec is not None and item.spec.thr_exp_code
+        ):
+            flags.add("three_public_increase")
+        source = found.get(item.source_id) if item.source_id else None
+        if source is not None:
+            fund_type = fund_type or source.fund_type_code
+            if source.project is not None:
+                category = category or source.project.category
+                if source.project.is_research:
+                    flags.add("research")
+    return AdjustmentFacts(fund_type, category, frozenset(flags))
+
+
+@dataclass(frozen=True)
+class Trace:
+    """P4: where a line came from and what changed it."""
+
+    origin: IndicatorDocument
+    parent: IndicatorLine | None
+    documents: list[IndicatorDocument]
+    sources: list[dict[str, str]]
+
+
+def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
+    document_ids = (
+        Movement.objects.filter(line=line, document__isnull=False)
+        .values_list("document_id", flat=True)
+        .distinct()
+    )
+    documents = list(
+        IndicatorDocument.objects.filter(pk__in=document_ids).order_by("created_at", "pk")
+    )
+    sources: list[dict[str, str]] = [
+        {key: str(value) for key, value in row.items()}
+        for row in Movement.objects.filter(line=line, document__isnull=True)
+        .exclude(source_type="")
+        .values("source_type", "source_id", "source_no")
+        .distinct()
+    ]
+    return Trace(line.origin_document, line.parent, documents, sources)

@@ -40,6 +40,17 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
         (MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),),
     ),
     (
+        _("Indicators"),
+        (
+            MenuItem(_("Indicator ledger"), "indicators:ledger", "indicators.view_indicatorline"),
+            MenuItem(
+                _("Indicator documents"),
+                "indicators:document_list",
+                "indicators.view_indicatordocument",
+            ),
+        ),
+    ),
+    (
         _("Master data"),
         (
             MenuItem(_("Organisations"), "core:organisation_list", "core.view_organisation"),

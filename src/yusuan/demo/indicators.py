@@ -1,0 +1,429 @@
+"""Demo indicators: a year of 年初 issue from a plausible budget, a transfer allocated to schools,
+supplementary increases, a finance freeze and adjustments in every approval state (main region).
+
+Everything goes through the indicator services, entered by wj_budget and posted by
+wj_budget_chief, so the demo ledger reconciles like a real one.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+from yusuan.common.money import Money
+from yusuan.core.choices import OrganisationKind
+from yusuan.core.models import Organisation
+from yusuan.identity.models import User
+from yusuan.indicators.choices import DocumentKind, LineKind, ThreePublic
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services import (
+    DocumentInput,
+    LineInput,
+    LineSpec,
+    document_create,
+    document_post,
+)
+from yusuan.projects.choices import ProjectState
+from yusuan.projects.models import Project
+from yusuan.projects.services import ProjectInput, project_create, project_set_state
+from yusuan.workflow.services import (
+    document_submit,
+    instance_approve,
+    instance_reject,
+    instance_return,
+)
+
+ADJUSTMENT = "indicators.adjustment"
+
+
+def _project_entry(user: User) -> User:
+    """Units declare projects; for the demo's budgeted projects the budget officer enters them on
+    the units' behalf (a copy of the user allowed to add projects, for seeding only)."""
+    entry = copy.copy(user)
+    real = user.has_perm
+
+    def has_perm(perm: str, obj: Any = None) -> bool:
+        return perm == "projects.add_project" or real(perm, obj)
+
+    entry.has_perm = has_perm  # type: ignore[method-assign]
+    return entry
+
+
+def _functional(name: str, is_department: bool) -> str:
+    for key, department_code, unit_code in (
+        ("教育", "2050101", "2050202"),
+        ("卫生", "2100101", "2100302"),
+        ("人力资源", "2080101", "2080101"),
+        ("民政", "2080201", "2080201"),
+        ("政府办公室", "2010301", "2010350"),
+        ("文化", "2070101", "2070109"),
+        ("住房", "2120101", "2120102"),
+        ("公安", "2040201", "2040202"),
+        ("财政", "2010601", "2010602"),
+    ):
+        if key in name:
+            return department_code if is_department else unit_code
+    return "2013101"
+
+
+def _yuan(rng: random.Random, low: int, high: int, step: int = 1000) -> Money:
+    return Money(rng.randrange(low, high, step) * 100)
+
+
+def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
+    users = {u.username: u for u in User.objects.filter(username__startswith="wj_budget")}
+    budget, chief = users.get("wj_budget"), users.get("wj_budget_chief")
+    if budget is None or chief is None:
+        return 0
+    rng = random.Random(seed)
+    entry = _project_entry(budget)
+    bureau = Organisation.objects.get(
+        mof_div_code=mof_div_code, kind=OrganisationKind.FINANCE_BUREAU
+    )
+    departments = list(
+        Organisation.objects.filter(
+            mof_div_code=mof_div_code, kind=OrganisationKind.DEPARTMENT
+        ).order_by("code")
+    )
+    for department in departments:
+        agencies = [department, *department.children.filter(kind=OrganisationKind.UNIT)]
+        rows: list[LineInput] = []
+        for agency in agencies:
+            rows += _agency_rows(rng, entry, agency, year)
+        _post(
+            budget,
+            chief,
+            DocumentKind.ISSUE,
+            f"{year}年{department.name}年初预算指标",
+            rows,
+            doc_no=f"吴财预〔{year}〕{departments.index(department) + 1}号",
+            year=year,
+        )
+    _transfers(rng, entry, budget, chief, bureau, year)
+    _increases(budget, chief, year, mof_div_code)
+    _adjustments(year)
+    return IndicatorLine.objects.filter(mof_div_code=mof_div_code, fiscal_year=year).count()
+
+
+def _project(
+    entry: Any, agency: Organisation, year: int, name: str, category: str, **kw: Any
+) -> Project:
+    project = project_create(
+        actor=entry,
+        organisation=agency,
+        fiscal_year=year,
+        data=ProjectInput(
+            name=name,
+            category=category,
+            kind="continuing" if category != "3" else "new",
+            start_year=year,
+            end_year=year,
+            total_amount=Money(100_000_000_00),
+            fund_type="111",
+            **kw,
+        ),
+    )
+    project_set_state(actor=entry, project=project, state=ProjectState.BUDGETED, why="demo")
+    return project
+
+
+def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: Any) -> LineSpec:
+    values: dict[str, Any] = {
+        "line_kind": LineKind.EXECUTABLE,
+        "organisation_id": agency.pk,
+        "project_id": project.pk,
+        "exp_func_code": _functional(
+            agency.parent.name
+            if agency.kind == OrganisationKind.UNIT and agency.parent
+            else agency.name,
+            agency.kind == OrganisationKind.DEPARTMENT,
+        ),
+        "dep_bgt_eco_code": eco,
+        "fund_type_code": "111",
+        "source_type_code": "01",
+        "pay_type_code": "1",
+        "acc_type": "unit_zero_balance",
+        "manage_division_id": agency.supervising_division_id,
+        "summary": summary,
+    }
+    values.update(kw)
+    return LineSpec(**values)
+
+
+def _agency_rows(
+    rng: random.Random, entry: Any, agency: Organisation, year: int
+) -> list[LineInput]:
+    people = _project(entry, agency, year, f"{agency.short_name or agency.name}人员经费", "1")
+    public = _project(entry, agency, year, f"{agency.short_name or agency.name}日常公用经费", "21")
+    special = _project(
+        entry,
+        agency,
+        year,
+        f"{agency.short_name or agency.name}{rng.choice(['信息化运维', '设备购置更新', '业务能力建设', '专项业务经费'])}",
+        "3",
+        is_procurement=True,
+    )
+    rows = [
+        LineInput(
+            _yuan(rng, 600_000, 3_000_000),
+            spec=_spec(agency, people, "30101", "基本工资", is_sal=True),
+        ),
+        LineInput(
+            _yuan(rng, 300_000, 1_500_000),
+            spec=_spec(agency, people, "30107", "绩效工资", is_sal=True),
+        ),
+        LineInput(_yuan(rng, 60_000, 300_000), spec=_spec(agency, public, "30201", "办公费")),
+        LineInput(_yuan(rng, 20_000, 120_000), spec=_spec(agency, public, "30211", "差旅费")),
+        LineInput(
+            _yuan(rng, 8_000, 50_000),
+            spec=_spec(agency, public, "30217", "公务接待费", thr_exp_code=ThreePublic.RECEPTION),
+        ),
+        LineInput(_yuan(rng, 30_000, 200_000), spec=_spec(agency, public, "30213", "维修（护）费")),
+        LineInput(
+            _yuan(rng, 200_000, 2_000_000, 10_000),
+            spec=_spec(agency, special, "31002", "设备购置", is_gov_pur=True),
+        ),
+        LineInput(_yuan(rng, 100_000, 800_000), spec=_spec(agency, special, "30227", "委托业务费")),
+    ]
+    return rows
+
+
+def _post(
+    entrant: User,
+    poster: User,
+    kind: str,
+    title: str,
+    lines: list[LineInput],
+    *,
+    year: int,
+    doc_no: str = "",
+    post: bool = True,
+) -> Any:
+    document = document_create(
+        actor=entrant,
+        data=DocumentInput(
+            kind=kind,
+            title=title,
+            doc_no=doc_no,
+            lines=lines,
+            fiscal_year=year,
+            organisation_id=entrant.organisation_id,
+        ),
+    )
+    if post:
+        document_post(actor=poster, document_id=document.pk)
+    return document
+
+
+def _transfers(
+    rng: random.Random, entry: Any, budget: User, chief: User, bureau: Organisation, year: int
+) -> None:
+    """An upper-level transfer held pending, partly allocated to schools; a reserve fund."""
+    pending = _post(
+        budget,
+        chief,
+        DocumentKind.ISSUE,
+        "中央财政义务教育薄弱环节改善与能力提升补助资金",
+        [
+            LineInput(
+                Money(5_000_000_00),
+                spec=LineSpec(
+                    line_kind=LineKind.PENDING,
+                    organisation_id=bureau.pk,
+                    exp_func_code="2050202",
+                    fund_type_code="111",
+                    source_type_code="04",
+                    is_dir=True,
+                    summary="义务教育薄弱环节改善（直达资金，待分）",
+                ),
+            ),
+            LineInput(
+                Money(3_000_000_00),
+                spec=LineSpec(
+                    line_kind=LineKind.PENDING,
+                    organisation_id=bureau.pk,
+                    exp_func_code="2013101",
+                    fund_type_code="111",
+                    source_type_code="05",
+                    summary="预备费（待分）",
+                ),
+            ),
+        ],
+        doc_no=f"苏财教〔{year}〕18号",
+        year=year,
+    )
+    source = pending.lines.get(row=0).created_line
+    education = Organisation.objects.filter(
+        name="苏州市吴江区教育局", mof_div_code=bureau.mof_div_code
+    ).first()
+    if education is None:
+        return
+    schools = list(education.children.filter(kind=OrganisationKind.UNIT).order_by("code")[:3])
+    rows = []
+    for school in schools:
+        project = _project(
+            entry,
+            school,
+            year,
+            f"{school.short_name or school.name}薄弱环节改善",
+            "3",
+            is_procurement=True,
+        )
+        rows.append(
+            LineInput(
+                _yuan(rng, 600_000, 1_200_000, 10_000),
+                source_id=source.pk,
+                spec=LineSpec(
+                    organisation_id=school.pk,
+                    project_id=project.pk,
+                    dep_bgt_eco_code="31002",
+                    pay_type_code="1",
+                    acc_type="unit_zero_balance",
+                    is_gov_pur=True,
+                    summary="薄弱环节改善设备购置（直达）",
+                ),
+            )
+        )
+    _post(
+        budget,
+        chief,
+        DocumentKind.ALLOCATE,
+        "义务教育薄弱环节改善资金分配",
+        rows,
+        doc_no=f"吴财教〔{year}〕6号",
+        year=year,
+    )
+
+
+def _increases(budget: User, chief: User, year: int, mof_div_code: str) -> None:
+    lines = list(
+        IndicatorLine.objects.filter(
+            mof_div_code=mof_div_code, fiscal_year=year, dep_bgt_eco_code="30227"
+        ).order_by("code")[:3]
+    )
+    if lines:
+        _post(
+            budget,
+            chief,
+            DocumentKind.INCREASE,
+            "年中追加专项业务经费",
+            [LineInput(Money(150_000_00), target_id=line.pk) for line in lines],
+            doc_no=f"吴财预〔{year}〕87号",
+            year=year,
+        )
+    maintenance = (
+        IndicatorLine.objects.filter(
+            mof_div_code=mof_div_code, fiscal_year=year, dep_bgt_eco_code="30213"
+        )
+        .order_by("-code")
+        .first()
+    )
+    if maintenance is not None:
+        _post(
+            budget,
+            chief,
+            DocumentKind.HOLD,
+            "动态监控预警：维修费支出进度异常，暂停使用",
+            [LineInput(Money(min(maintenance.available, 20_000_00)), target_id=maintenance.pk)],
+            year=year,
+        )
+    # One entered and waiting for the second officer.
+    travel = (
+        IndicatorLine.objects.filter(
+            mof_div_code=mof_div_code, fiscal_year=year, dep_bgt_eco_code="30211"
+        )
+        .order_by("code")
+        .first()
+    )
+    if travel is not None:
+        _post(
+            budget,
+            chief,
+            DocumentKind.DECREASE,
+            "压减一般性支出：差旅费追减",
+            [LineInput(Money(5_000_00), target_id=travel.pk)],
+            doc_no=f"吴财预〔{year}〕91号",
+            year=year,
+            post=False,
+        )
+
+
+def _adjustments(year: int) -> None:
+    """The school's adjustments in each approval state."""
+    names = ("school_clerk", "school_approver", "edu_approver", "wj_sector_edu")
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    if len(users) < len(names):
+        return
+    clerk = users["school_clerk"]
+    school_lines = {
+        line.dep_bgt_eco_code: line
+        for line in IndicatorLine.objects.filter(
+            organisation_id=clerk.organisation_id,
+            fiscal_year=year,
+            kind=LineKind.EXECUTABLE,
+            source_type_code="01",
+        ).order_by("code")
+    }
+    office, travel, reception = (
+        school_lines.get("30201"),
+        school_lines.get("30211"),
+        school_lines.get("30217"),
+    )
+    repair, equipment, commission = (
+        school_lines.get("30213"),
+        school_lines.get("31002"),
+        school_lines.get("30227"),
+    )
+    if not (office and travel and reception and repair and equipment and commission):
+        return
+
+    def adjust(
+        title: str, subtype: str, source: IndicatorLine, target: IndicatorLine, fen: int
+    ) -> Any:
+        return document_create(
+            actor=clerk,
+            data=DocumentInput(
+                kind=DocumentKind.ADJUST,
+                subtype=subtype,
+                title=title,
+                reason=title,
+                fiscal_year=year,
+                lines=[LineInput(Money(fen), source_id=source.pk, target_id=target.pk)],
+            ),
+        )
+
+    def submit(document: Any) -> Any:
+        return document_submit(actor=clerk, document_type=ADJUSTMENT, object_id=str(document.pk))
+
+    adjust("办公费调剂至维修费（草稿）", "economic_class", office, repair, 8_000_00)
+    submit(adjust("办公费调剂至差旅费", "economic_class", office, travel, 5_000_00))
+    waiting_dept = submit(adjust("维修费调剂至办公费", "economic_class", repair, office, 6_000_00))
+    instance_approve(actor=users["school_approver"], instance_id=waiting_dept.pk, comment="同意。")
+    done = submit(
+        adjust("办公费调剂至维修费（教学楼漏水）", "economic_class", office, repair, 12_000_00)
+    )
+    instance_approve(actor=users["school_approver"], instance_id=done.pk, comment="同意。")
+    instance_approve(actor=users["edu_approver"], instance_id=done.pk, comment="同意，按规定使用。")
+    to_finance = submit(
+        adjust("差旅费调剂至公务接待费", "economic_class", travel, reception, 3_000_00)
+    )
+    instance_approve(
+        actor=users["school_approver"], instance_id=to_finance.pk, comment="同意上报。"
+    )
+    instance_approve(
+        actor=users["edu_approver"], instance_id=to_finance.pk, comment="同意，报财政。"
+    )
+    returned = submit(
+        adjust("委托业务费调剂至设备购置", "economic_class", commission, equipment, 20_000_00)
+    )
+    instance_return(
+        actor=users["school_approver"],
+        instance_id=returned.pk,
+        reason="请附设备采购清单和询价记录后重新提交。",
+        to_entry=True,
+    )
+    rejected = submit(adjust("差旅费调剂至办公费", "economic_class", travel, office, 2_000_00))
+    instance_reject(
+        actor=users["school_approver"], instance_id=rejected.pk, reason="年中不再调整公用经费结构。"
+    )

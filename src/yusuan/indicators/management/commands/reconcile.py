@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from yusuan.indicators.models import IndicatorLine, Movement
+from yusuan.indicators.selectors import reconcile
+
+
+class Command(BaseCommand):
+    help = (
+        "Reconcile the indicator ledger (P2): every line's buckets = Σ its movements, every "
+        "pending line's allocated = Σ its children (R-IN-2), every posting balances. Exits "
+        "non-zero and prints each difference when anything is off."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--region", help="mof_div_code (default: every region)")
+        parser.add_argument("--year", type=int, help="fiscal year (default: every year)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        region, year = options.get("region"), options.get("year")
+        differences = reconcile(mof_div_code=region, fiscal_year=year)
+        lines = IndicatorLine.objects.all()
+        if region:
+            lines = lines.filter(mof_div_code=region)
+        if year:
+            lines = lines.filter(fiscal_year=year)
+        checked = lines.count()
+        movements = Movement.objects.filter(line__in=lines).count()
+        if differences:
+            for difference in differences:
+                self.stderr.write(f"DIFFERENCE / 不符: {difference}")
+            raise CommandError(
+                f"indicator ledger does NOT reconcile / 指标账不平: {len(differences)} "
+                f"differences in {checked} lines"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"indicator ledger reconciles / 指标账平衡: {checked} lines, {movements} movements"
+            )
+        )

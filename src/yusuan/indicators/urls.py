@@ -1,0 +1,21 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from yusuan.indicators import views
+
+app_name = "indicators"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="indicators:ledger"), name="index"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("lines/<int:pk>/", views.line_detail, name="line_detail"),
+    path("lines/lookup/", views.line_lookup, name="line_lookup"),
+    path("documents/", views.document_list, name="document_list"),
+    path("documents/new/<str:kind>/", views.document_new, name="document_new"),
+    path("documents/route/", views.route_preview, name="route_preview"),
+    path("documents/<int:pk>/", views.document_detail, name="document_detail"),
+    path("documents/<int:pk>/edit/", views.document_edit, name="document_edit"),
+    path("documents/<int:pk>/post/", views.document_post_view, name="document_post"),
+    path("documents/<int:pk>/void/", views.document_void_view, name="document_void"),
+    path("documents/<int:pk>/submit/", views.document_submit_view, name="document_submit"),
+]

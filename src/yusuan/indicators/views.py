@@ -1,0 +1,758 @@
+"""Indicator pages: the ledger (指标账), a line with its movements, document entry with the
+available amount live beside each line, document detail with posting or approval."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.web import flash_business_errors, is_htmx, paginate, query_without_page
+from yusuan.core.choices import AccountType, CodeKind
+from yusuan.core.models import Organisation
+from yusuan.core.selectors import current_fiscal_year
+from yusuan.indicators import selectors
+from yusuan.indicators.choices import (
+    DIRECT_KINDS,
+    DocumentKind,
+    DocumentState,
+    LineKind,
+    ThreePublic,
+)
+from yusuan.indicators.models import IndicatorDocument
+from yusuan.indicators.services import (
+    DocumentInput,
+    LineInput,
+    LineSpec,
+    document_create,
+    document_post,
+    document_update,
+    document_void,
+)
+from yusuan.indicators.workflow import DOCUMENT_TYPE, AdjustmentHandler
+from yusuan.projects.models import Project
+from yusuan.workflow import selectors as workflow_selectors
+from yusuan.workflow.doctypes import ADJUSTMENT
+from yusuan.workflow.services import document_submit
+
+LINE_FILTERS = (
+    ("organisation", "organisation__code", _("Unit code")),
+    ("project", "project__code", _("Project code")),
+    ("exp_func_code", "exp_func_code__startswith", _("Functional class")),
+    ("dep_bgt_eco_code", "dep_bgt_eco_code__startswith", _("Department economic class")),
+    ("gov_bgt_eco_code", "gov_bgt_eco_code__startswith", _("Government economic class")),
+    ("fund_type_code", "fund_type_code", _("Fund nature")),
+    ("source_type_code", "source_type_code", _("Indicator source")),
+    ("doc_no", "doc_no__icontains", _("文号")),
+)
+FLAG_FILTERS = (
+    ("is_gov_pur", _("Government procurement")),
+    ("is_sal", _("Salary")),
+    ("is_dir", _("Direct funds")),
+)
+# Columns a document kind asks for on each row.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    DocumentKind.ISSUE: (
+        "line_kind",
+        "organisation",
+        "project",
+        "exp_func_code",
+        "dep_bgt_eco_code",
+        "fund_type_code",
+        "source_type_code",
+        "pay_type_code",
+        "acc_type",
+        "flags",
+        "summary",
+        "amount",
+    ),
+    DocumentKind.ALLOCATE: (
+        "source",
+        "organisation",
+        "project",
+        "dep_bgt_eco_code",
+        "pay_type_code",
+        "acc_type",
+        "flags",
+        "summary",
+        "amount",
+    ),
+    DocumentKind.INCREASE: ("target", "amount"),
+    DocumentKind.DECREASE: ("target", "amount"),
+    DocumentKind.HOLD: ("target", "amount"),
+    DocumentKind.RELEASE: ("target", "amount"),
+    DocumentKind.RECLAIM: ("source", "to_parent", "amount"),
+    DocumentKind.ADJUST: ("source", "target", "amount"),
+}
+TEXT_FIELDS = (
+    "exp_func_code",
+    "dep_bgt_eco_code",
+    "fund_type_code",
+    "source_type_code",
+    "pay_type_code",
+    "acc_type",
+    "summary",
+    "line_kind",
+    "thr_exp_code",
+)
+FLAG_FIELDS = ("is_gov_pur", "is_sal", "is_dir", "to_parent")
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.user
+
+
+# --- The ledger -------------------------------------------------------------------------------
+
+
+def _line_filters(request: HttpRequest) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for name, lookup, _label in LINE_FILTERS:
+        value = request.GET.get(name, "").strip()
+        if value:
+            filters[lookup] = value
+    for name, _label in FLAG_FILTERS:
+        if request.GET.get(name) == "1":
+            filters[name] = True
+    for name in ("kind", "fiscal_year", "thr_exp_code"):
+        value = request.GET.get(name, "").strip()
+        if value:
+            filters[name] = value
+    return filters
+
+
+@login_required
+@permission_required("indicators.view_indicatorline", raise_exception=True)
+def ledger(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    filters = _line_filters(request)
+    if "fiscal_year" not in filters:
+        current = current_fiscal_year(actor=actor)
+        if current is not None:
+            filters["fiscal_year"] = current.year
+    queryset = selectors.line_list(actor=actor, filters=filters)
+    if request.GET.get("export") == "xlsx":
+        return _export(queryset)
+    context = {
+        "page": paginate(request, queryset),
+        "query": query_without_page(request),
+        "totals": selectors.line_totals(queryset),
+        "filters": [(n, label, request.GET.get(n, "")) for n, _l, label in LINE_FILTERS],
+        "flags": [(n, label, request.GET.get(n) == "1") for n, label in FLAG_FILTERS],
+        "kinds": LineKind.choices,
+        "kind": request.GET.get("kind", ""),
+        "three_public": ThreePublic.choices[1:],
+        "thr": request.GET.get("thr_exp_code", ""),
+        "year": filters.get("fiscal_year"),
+    }
+    if is_htmx(request):
+        return render(request, "indicators/ledger_rows.html", context)
+    return render(request, "indicators/ledger.html", context)
+
+
+def _export(queryset: Any) -> HttpResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("指标账")
+    sheet.append(
+        [
+            "指标编码",
+            "类型",
+            "单位",
+            "项目",
+            "功能分类",
+            "部门经济分类",
+            "政府经济分类",
+            "资金性质",
+            "指标来源",
+            "指标文号",
+            "政府采购",
+            "三公",
+            "工资",
+            "直达",
+            "总额",
+            "可用",
+            "已分解",
+            "合同预留",
+            "支付在途",
+            "财政冻结",
+            "已支付",
+        ]
+    )
+    for line in queryset.iterator(chunk_size=2000):
+        sheet.append(
+            [
+                line.code,
+                line.get_kind_display(),
+                line.organisation.name if line.organisation else "",
+                line.project.code if line.project else "",
+                line.exp_func_code,
+                line.dep_bgt_eco_code,
+                line.gov_bgt_eco_code,
+                line.fund_type_code,
+                line.source_type_code,
+                line.doc_no,
+                "是" if line.is_gov_pur else "",
+                line.get_thr_exp_code_display() if line.thr_exp_code else "",
+                "是" if line.is_sal else "",
+                "是" if line.is_dir else "",
+                *(
+                    Money(getattr(line, c)).to_yuan()
+                    for c in (
+                        "total",
+                        "available",
+                        "allocated",
+                        "reserved",
+                        "frozen",
+                        "held",
+                        "paid",
+                    )
+                ),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="indicator-ledger.xlsx"'
+    return response
+
+
+@login_required
+@permission_required("indicators.view_indicatorline", raise_exception=True)
+def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        line = selectors.line_get(actor=actor, line_id=pk)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "indicators/line_detail.html",
+        {
+            "line": line,
+            "movements": selectors.line_movements(actor=actor, line_id=pk),
+            "trace": selectors.line_trace(actor=actor, line=line),
+            "children": selectors.line_list(actor=actor, filters={"parent": line.pk}),
+        },
+    )
+
+
+@login_required
+@permission_required("indicators.view_indicatorline", raise_exception=True)
+def line_lookup(request: HttpRequest) -> HttpResponse:
+    """The fragment beside a picked line: its unit, summary and available amount, live."""
+    actor = _actor(request)
+    # The picker sends its own field name (``lines-0-source``); a plain ``code`` works too.
+    code = request.GET.get("code", "").strip() or next(
+        (request.GET.get(k, "").strip() for k in request.GET if k.startswith("lines-")), ""
+    )
+    line = selectors.line_by_code(actor=actor, code=code) if code else None
+    return render(
+        request,
+        "indicators/_line_hint.html",
+        {"line": line, "code": code, "target": request.GET.get("target", "")},
+    )
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("indicators.view_indicatordocument", raise_exception=True)
+def document_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    queryset = selectors.document_list(
+        actor=actor, kind=request.GET.get("kind", ""), state=request.GET.get("state", "")
+    )
+    return render(
+        request,
+        "indicators/document_list.html",
+        {
+            "page": paginate(request, queryset),
+            "query": query_without_page(request),
+            "kinds": DocumentKind.choices,
+            "states": DocumentState.choices,
+            "kind": request.GET.get("kind", ""),
+            "state": request.GET.get("state", ""),
+            "can_enter_finance": actor.has_perm("indicators.add_indicatordocument"),
+            "can_enter_adjustment": actor.has_perm("indicators.enter_adjustment"),
+            "direct_kinds": [(k, v) for k, v in DocumentKind.choices if k in DIRECT_KINDS],
+        },
+    )
+
+
+@dataclass
+class RowForm:
+    index: int
+    values: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def has_error(self, name: str) -> bool:
+        return bool(self.errors.get(name))
+
+
+def _rows_from_post(request: HttpRequest, count: int) -> list[RowForm]:
+    rows = []
+    for index in range(count):
+        values = {
+            name: request.POST.get(f"lines-{index}-{name}", "").strip()
+            for name in (*TEXT_FIELDS, "source", "target", "organisation", "project", "amount")
+        }
+        for name in FLAG_FIELDS:
+            values[name] = "1" if request.POST.get(f"lines-{index}-{name}") else ""
+        rows.append(RowForm(index, values))
+    return rows
+
+
+def _rows_from_document(document: IndicatorDocument) -> list[RowForm]:
+    rows = []
+    for line in document.lines.select_related("source", "target", "organisation", "project"):
+        values = {name: str(getattr(line, name) or "") for name in TEXT_FIELDS}
+        values.update(
+            source=line.source.code if line.source else "",
+            target=line.target.code if line.target else "",
+            organisation=line.organisation.code if line.organisation else "",
+            project=line.project.code if line.project else "",
+            amount=Money(line.amount).format(grouping=False),
+        )
+        for name in FLAG_FIELDS:
+            values[name] = "1" if getattr(line, name) else ""
+        rows.append(RowForm(line.row, values))
+    return rows
+
+
+def _blank(row: RowForm) -> bool:
+    return not any(v for k, v in row.values.items() if k not in ("line_kind", "acc_type"))
+
+
+class _Resolver:
+    """Turns the codes a clerk typed into ids, naming the row and field when a code is unknown."""
+
+    def __init__(self, actor: Any, year: int) -> None:
+        self.actor = actor
+        self.year = year
+        self.errors: list[ErrorDetail] = []
+
+    def _fail(self, index: int, name: str, code: str, zh: str, en: str) -> None:
+        self.errors.append(
+            ErrorDetail(
+                code="indicators.code_unknown",
+                field=f"lines[{index}].{name}",
+                row=index,
+                value=code,
+                message_zh=f"第 {index + 1} 行：{zh}“{code}”不存在或无权使用",
+                message_en=f"row {index + 1}: {en} '{code}' not found",
+            )
+        )
+
+    def line(self, index: int, name: str, code: str) -> int | None:
+        if not code:
+            return None
+        line = selectors.line_by_code(actor=self.actor, code=code)
+        if line is None:
+            self._fail(index, name, code, "指标", "indicator")
+            return None
+        return line.pk
+
+    def organisation(self, index: int, code: str) -> int | None:
+        if not code:
+            return None
+        found = (
+            Organisation.objects.visible_to(self.actor)
+            .filter(code=code)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            # Finance issues to any unit of its regions; the unit need not be in its own scope.
+            found = (
+                Organisation.objects.filter(
+                    code=code, mof_div_code__in=self.actor.scope.mof_div_codes
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if found is None:
+            self._fail(index, "organisation", code, "单位", "unit")
+        return found
+
+    def project(self, index: int, code: str) -> int | None:
+        if not code:
+            return None
+        found = (
+            Project.objects.filter(code=code, mof_div_code__in=self.actor.scope.mof_div_codes)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            self._fail(index, "project", code, "项目", "project")
+        return found
+
+
+def _document_input(
+    request: HttpRequest, kind: str, rows: list[RowForm], year: int
+) -> tuple[DocumentInput, list[ErrorDetail]]:
+    actor = _actor(request)
+    resolver = _Resolver(actor, year)
+    lines: list[LineInput] = []
+    used = [row for row in rows if not _blank(row)]
+    for position, row in enumerate(used):
+        v = row.values
+        index = position
+        try:
+            amount = Money.parse(v["amount"])
+        except MoneyParseError as exc:
+            resolver.errors.append(
+                ErrorDetail(
+                    code=exc.code,
+                    field=f"lines[{index}].amount",
+                    row=index,
+                    value=v["amount"],
+                    message_zh=f"第 {index + 1} 行：{exc.message_zh}",
+                    message_en=f"row {index + 1}: {exc.message_en}",
+                )
+            )
+            amount = Money(0)
+        spec = None
+        wants_spec = kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) or (
+            kind == DocumentKind.ADJUST and not v["target"] and v["dep_bgt_eco_code"]
+        )
+        if wants_spec:
+            spec = LineSpec(
+                line_kind=v["line_kind"] or LineKind.EXECUTABLE,
+                organisation_id=resolver.organisation(index, v["organisation"]),
+                project_id=resolver.project(index, v["project"]),
+                exp_func_code=v["exp_func_code"],
+                dep_bgt_eco_code=v["dep_bgt_eco_code"],
+                fund_type_code=v["fund_type_code"],
+                source_type_code=v["source_type_code"],
+                pay_type_code=v["pay_type_code"],
+                acc_type=v["acc_type"],
+                is_gov_pur=v["is_gov_pur"] == "1",
+                thr_exp_code=v["thr_exp_code"],
+                is_sal=v["is_sal"] == "1",
+                is_dir=v["is_dir"] == "1",
+                summary=v["summary"],
+            )
+        lines.append(
+            LineInput(
+                amount=amount,
+                source_id=resolver.line(index, "source", v["source"]),
+                target_id=resolver.line(index, "target", v["target"]),
+                spec=spec,
+                to_parent=v["to_parent"] == "1",
+            )
+        )
+    # Row numbers in errors refer to the rows actually sent; map them back to the form rows.
+    data = DocumentInput(
+        kind=kind,
+        title=request.POST.get("title", ""),
+        doc_no=request.POST.get("doc_no", ""),
+        reason=request.POST.get("reason", ""),
+        subtype=request.POST.get("subtype", ""),
+        npc_reference=request.POST.get("npc_reference", ""),
+        lines=lines,
+        fiscal_year=year,
+    )
+    return data, resolver.errors
+
+
+def _place_errors(
+    rows: list[RowForm], errors: list[ErrorDetail]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Each error beside its field: ``lines[i].name`` on row i (of the rows sent), header fields
+    by name, the rest at the top."""
+    language = get_language()
+    used = [row for row in rows if not _blank(row)]
+    header: dict[str, list[str]] = {}
+    general: list[str] = []
+    for detail in errors:
+        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+        path = detail.field or ""
+        if path.startswith("lines[") and "]" in path:
+            index = int(path[6 : path.index("]")])
+            name = path[path.index("]") + 2 :] or "amount"
+            if name in ("line_kind",):
+                name = "line_kind"
+            if 0 <= index < len(used):
+                used[index].errors.setdefault(name, []).append(text)
+                continue
+        if path and not path.startswith("lines"):
+            header.setdefault(path, []).append(text)
+        else:
+            general.append(text)
+    return header, general
+
+
+def _choices(actor: Any, year: int, kind: str) -> dict[str, Any]:
+    from yusuan.core.validation import code_names
+
+    region = actor.organisation.mof_div_code
+
+    def codes(code_kind: str) -> list[tuple[str, str]]:
+        names = code_names(
+            mof_div_code=region,
+            fiscal_year=year,
+            kind=code_kind,
+            codes=_all_codes(region, year, code_kind),
+        )
+        return sorted(names.items())
+
+    lines = selectors.pickable_lines(actor=actor, fiscal_year=year, kind=kind)
+    return {
+        "line_options": lines,
+        "fund_types": codes(CodeKind.FUND_TYPE),
+        "source_types": codes(CodeKind.SOURCE_TYPE),
+        "pay_types": codes(CodeKind.PAY_TYPE),
+        "acc_types": AccountType.choices,
+        "line_kinds": LineKind.choices,
+        "three_public": ThreePublic.choices,
+        "units": selectors.unit_options(actor=actor)
+        if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE)
+        else [],
+        "projects": selectors.project_options(actor=actor, fiscal_year=year)
+        if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE, DocumentKind.ADJUST)
+        else [],
+    }
+
+
+def _all_codes(region: str, year: int, kind: str) -> list[str]:
+    from yusuan.core.models import ClassificationCode
+
+    return list(
+        ClassificationCode.objects.filter(
+            mof_div_code=region, fiscal_year=year, kind=kind, is_enabled=True
+        ).values_list("code", flat=True)
+    )
+
+
+def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | None) -> HttpResponse:
+    actor = _actor(request)
+    if kind not in ROW_FIELDS:
+        raise Http404
+    permission = (
+        "indicators.enter_adjustment"
+        if kind == DocumentKind.ADJUST
+        else "indicators.add_indicatordocument"
+    )
+    if not actor.has_perm(permission):
+        raise PermissionDenied
+    current = current_fiscal_year(actor=actor)
+    year = document.fiscal_year if document else (current.year if current else 0)
+    header_values = {
+        name: request.POST.get(name, getattr(document, name, "") if document else "")
+        for name in ("title", "doc_no", "reason", "subtype", "npc_reference")
+    }
+    default_rows = 5 if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) else 3
+    if request.method == "POST":
+        count = max(1, min(int(request.POST.get("row_count", default_rows) or 1), 200))
+        if "add_row" in request.POST:
+            count += 1
+        rows = _rows_from_post(request, count)
+    elif document is not None:
+        rows = _rows_from_document(document)
+        rows += [RowForm(len(rows) + i, {}) for i in range(max(0, default_rows - len(rows)))]
+    else:
+        rows = [RowForm(i, {}) for i in range(default_rows)]
+    header_errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    if request.method == "POST" and "add_row" not in request.POST:
+        data, resolve_errors = _document_input(request, kind, rows, year)
+        if resolve_errors:
+            header_errors, general = _place_errors(rows, resolve_errors)
+        else:
+            try:
+                saved = (
+                    document_update(actor=actor, document_id=document.pk, data=data)
+                    if document is not None
+                    else document_create(actor=actor, data=data)
+                )
+            except BusinessRuleError as exc:
+                header_errors, general = _place_errors(rows, exc.errors)
+            else:
+                messages.success(
+                    request, _("Saved as draft %(number)s.") % {"number": saved.number}
+                )
+                return redirect("indicators:document_detail", pk=saved.pk)
+    context = {
+        "kind": kind,
+        "kind_label": DocumentKind(kind).label,
+        "document": document,
+        "rows": rows,
+        "row_fields": ROW_FIELDS[kind],
+        "header": header_values,
+        "header_errors": header_errors,
+        "general_errors": general,
+        "subtypes": ADJUSTMENT.subtypes,
+        "year": year,
+        **_choices(actor, year, kind),
+    }
+    return render(request, "indicators/document_form.html", context)
+
+
+@login_required
+def document_new(request: HttpRequest, kind: str) -> HttpResponse:
+    return _editor(request, kind=kind, document=None)
+
+
+@login_required
+def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        document = selectors.document_get(actor=actor, document_id=pk)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    if document.state != DocumentState.DRAFT:
+        messages.error(request, _("Only drafts can be edited."))
+        return redirect("indicators:document_detail", pk=pk)
+    return _editor(request, kind=document.kind, document=document)
+
+
+@login_required
+@permission_required("indicators.view_indicatordocument", raise_exception=True)
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        document = selectors.document_get(actor=actor, document_id=pk)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    rounds = (
+        workflow_selectors.document_rounds(
+            actor=actor, document_type=DOCUMENT_TYPE, object_id=str(document.pk)
+        )
+        if document.kind == DocumentKind.ADJUST
+        else []
+    )
+    latest = rounds[-1] if rounds else None
+    preview = None
+    is_draft = document.state == DocumentState.DRAFT
+    if document.kind == DocumentKind.ADJUST and is_draft:
+        preview = _route_preview(actor, document)
+    entry_perm = (
+        "indicators.enter_adjustment"
+        if document.kind == DocumentKind.ADJUST
+        else "indicators.add_indicatordocument"
+    )
+    return render(
+        request,
+        "indicators/document_detail.html",
+        {
+            "document": document,
+            "lines": document.lines.select_related(
+                "source", "target", "created_line", "organisation", "project"
+            ),
+            "rounds": rounds,
+            "latest": latest,
+            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "preview": preview,
+            "can_edit": is_draft and actor.has_perm(entry_perm),
+            "can_post": is_draft
+            and document.kind in DIRECT_KINDS
+            and actor.has_perm("indicators.post_indicatordocument")
+            and document.created_by_id != actor.pk,
+            "can_submit": is_draft
+            and document.kind == DocumentKind.ADJUST
+            and actor.has_perm("indicators.enter_adjustment"),
+        },
+    )
+
+
+def _route_preview(actor: Any, document: IndicatorDocument) -> Any:
+    facts = AdjustmentHandler().facts(document)
+    return _preview_for(actor, document.organisation, facts.subtype, facts.amount_fen, facts)
+
+
+def _preview_for(
+    actor: Any, organisation: Organisation, subtype: str, amount: int | None, facts: Any
+) -> Any:
+    return workflow_selectors.preview(
+        actor=actor,
+        document_type=DOCUMENT_TYPE,
+        organisation=organisation,
+        values={
+            "subtype": subtype,
+            "amount": amount,
+            "fund_type": facts.fund_type,
+            "project_category": facts.project_category,
+            "flag": facts.flags,
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("indicators.enter_adjustment", raise_exception=True)
+def route_preview(request: HttpRequest) -> HttpResponse:
+    """The approval path the adjustment on the form would take, refreshed as the clerk types."""
+    actor = _actor(request)
+    current = current_fiscal_year(actor=actor)
+    year = current.year if current else 0
+    count = max(1, min(int(request.POST.get("row_count", 3) or 1), 200))
+    data, _errors = _document_input(
+        request, DocumentKind.ADJUST, _rows_from_post(request, count), year
+    )
+    facts = selectors.adjustment_facts(actor=actor, lines=data.lines)
+    preview = None
+    if data.subtype:
+        preview = _preview_for(
+            actor, actor.organisation, data.subtype, sum(x.amount.fen for x in data.lines), facts
+        )
+    return render(request, "indicators/_route.html", {"preview": preview})
+
+
+def _action(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        run(actor)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("indicators:document_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def document_post_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: document_post(actor=actor, document_id=pk),
+        _("Posted: the indicators have changed."),
+    )
+
+
+@require_POST
+@login_required
+def document_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request, pk, lambda actor: document_void(actor=actor, document_id=pk), _("Voided.")
+    )
+
+
+@require_POST
+@login_required
+def document_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)),
+        _("Submitted for approval."),
+    )
