@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+
+import pytest
 from openpyxl import load_workbook
 
 from yusuan.indicators.models import IndicatorDocument, IndicatorLine
