@@ -87,8 +87,14 @@ class PaperHandler(BaseHandler):
 @contextmanager
 def attached(code: str) -> Iterator[PaperHandler]:
     handler = PaperHandler()
+    declared = registry.get(code)
+    previous = declared.handler if declared is not None else None
     registry.attach(code, handler)
     try:
         yield handler
     finally:
-        registry.detach(code)
+        # Put the owning module's handler back (indicators attaches the adjustment's).
+        if previous is not None:
+            registry.attach(code, previous)
+        else:
+            registry.detach(code)
