@@ -423,6 +423,11 @@ def _spec_from_parent(parent: IndicatorLine, spec: LineSpec) -> LineSpec:
         values[name] = own if own not in (None, "") else getattr(parent, name)
     values["line_kind"] = LineKind.EXECUTABLE
     values["summary"] = spec.summary or parent.summary
+    # 直达资金 stays 直达 on every line its money reaches (R-IN-5, R-MO-11).
+    values["is_dir"] = spec.is_dir or parent.is_dir
+    if parent.dep_bgt_eco_code and values["dep_bgt_eco_code"] != parent.dep_bgt_eco_code:
+        # Another economic class is another 三公 category, or none: never inherited (R-AJ-3).
+        values["thr_exp_code"] = spec.thr_exp_code
     return LineSpec(**values)
 
 
@@ -543,7 +548,16 @@ def _validate(
                 fiscal_year=fiscal_year,
                 checked=checked,
             )
-            if source is not None and item.to_parent and source.parent_id is None:
+            if (
+                source is not None
+                and item.to_parent
+                and not (
+                    source.parent_id is not None
+                    and IndicatorLine.objects.filter(
+                        pk=source.parent_id, kind=LineKind.PENDING
+                    ).exists()
+                )
+            ):
                 errors.append(
                     _err(
                         "indicators.no_parent",

@@ -1,0 +1,507 @@
+"""Property (ADR 0009, "Proof"): whatever sequence of indicator documents and money operations is
+tried, with amounts that fit and amounts that must be refused, the ledger equals a plain model.
+
+Documents: issue (pending or executable), allocate, increase, decrease, hold, release, reclaim to
+finance or to the source line, and adjustments between executable lines (posted directly after
+revalidation, or through every step of the approval engine; into an existing or a new line; and
+adjustments whose money leaves before they post, R-AJ-4). Money operations: every operation of
+``ledger.MOVES``, with and without an idempotency key, and replays of a used key (P11).
+
+After every step: no bucket below zero, total = Σ buckets, database = model, ``reconcile()`` is
+empty (buckets = Σ movements, R-IN-2 for pending lines, every posting balances); a refusal
+changes nothing (no bucket, movement, line, document or audit record).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import transaction
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from tests.indicator_helpers import spec
+from tests.test_indicators_rules import APPROVERS, World, make_world
+
+from yusuan.audit.models import AuditRecord
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.money import Money
+from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.models import IndicatorDocument, IndicatorLine, Movement
+from yusuan.indicators.selectors import reconcile
+from yusuan.indicators.services import (
+    DocumentInput,
+    LineInput,
+    LineSpec,
+    Op,
+    apply,
+    apply_document,
+    document_create,
+    document_post,
+    revalidate,
+)
+from yusuan.indicators.services.ledger import MOVES
+from yusuan.workflow import services as workflow
+from yusuan.workflow.models import WorkflowInstance
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ("total", "available", "allocated", "reserved", "frozen", "held", "paid")
+BUCKETS = COLUMNS[1:]
+ECONOMIC = ("30201", "30211", "30216")
+MAX_LINES = 9
+_keys = itertools.count(1)
+
+
+@dataclass
+class Line:
+    """What the model knows of one indicator line."""
+
+    pk: int
+    code: str
+    kind: str
+    parent: int | None
+    project_id: int | None
+    dep_bgt_eco_code: str
+    is_gov_pur: bool
+    b: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
+
+    def add(self, **deltas: int) -> None:
+        for bucket, delta in deltas.items():
+            self.b[bucket] += delta
+        assert all(self.b[c] >= 0 for c in COLUMNS), self.b
+        assert self.b["total"] == sum(self.b[c] for c in BUCKETS), self.b
+
+
+def amounts(limit: int) -> st.SearchStrategy[int]:
+    """Amounts around ``limit`` (what is there): some fit, some are one fen too many, some are
+    wild, some are not positive at all."""
+    return st.one_of(
+        st.integers(1, max(limit, 1)),
+        st.just(max(limit, 1)),
+        st.just(limit + 1),
+        st.integers(1, 2_000_000_00),
+        st.sampled_from([0, -1]),
+    )
+
+
+def snapshot() -> tuple[Any, ...]:
+    return (
+        list(IndicatorLine.objects.order_by("id").values_list("id", *COLUMNS)),
+        Movement.objects.count(),
+        list(IndicatorDocument.objects.order_by("id").values_list("id", "state")),
+        AuditRecord.objects.count(),
+        list(WorkflowInstance.objects.order_by("id").values_list("id", "state", "step_index")),
+    )
+
+
+REFUSALS = {
+    "indicators.amount_not_positive",
+    "indicators.insufficient",
+    "indicators.not_executable",
+    "indicators.no_parent",
+}
+
+
+class Ledger(RuleBasedStateMachine):
+    world: ClassVar[World]
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Each example starts from the same database: everything it writes is rolled back.
+        self.savepoint = transaction.savepoint()
+        self.base_lines = IndicatorLine.objects.count()
+        self.lines: dict[int, Line] = {}
+        self.keys: list[str] = []
+        self.refusals: dict[str, int] = {}
+
+    def teardown(self) -> None:
+        transaction.savepoint_rollback(self.savepoint)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def pick(self, data: Any, kind: str | None = None) -> Line:
+        choices = [pk for pk, line in self.lines.items() if kind is None or line.kind == kind]
+        return self.lines[data.draw(st.sampled_from(sorted(choices)))]
+
+    def refused(self, call: Callable[[], Any], *codes: str) -> None:
+        """``call`` must be refused with one of ``codes`` (any known refusal when none) and
+        leave everything as it was."""
+        before = snapshot()
+        with pytest.raises(BusinessRuleError) as caught:
+            call()
+        assert snapshot() == before
+        self.count(caught.value, codes)
+
+    def document(self, kind: str, rows: list[LineInput], doc_no: str = "") -> IndicatorDocument:
+        w = self.world
+        return document_create(
+            actor=w.budget,
+            data=DocumentInput(
+                kind=kind, title="随机单据", lines=rows, doc_no=doc_no, fiscal_year=2026
+            ),
+        )
+
+    def post(self, kind: str, rows: list[LineInput], doc_no: str = "") -> IndicatorDocument:
+        document = self.document(kind, rows, doc_no)
+        document_post(actor=self.world.chief, document_id=document.pk)
+        return document
+
+    def refused_document(
+        self, kind: str, rows: list[LineInput], *codes: str, doc_no: str = ""
+    ) -> None:
+        """Refused when entered, or else when posted (the money left, or the ledger's guard)."""
+        before = snapshot()
+        try:
+            document = self.document(kind, rows, doc_no)
+        except BusinessRuleError as exc:
+            refusal = exc
+        else:
+            self.refused(
+                lambda: document_post(actor=self.world.chief, document_id=document.pk), *codes
+            )
+            return
+        assert snapshot() == before
+        self.count(refusal, codes)
+
+    def count(self, refusal: BusinessRuleError, codes: tuple[str, ...]) -> None:
+        found = {e.code for e in refusal.errors}
+        assert found & set(codes or REFUSALS), refusal.errors
+        for code in found:
+            self.refusals[code] = self.refusals.get(code, 0) + 1
+
+    def track(self, created: IndicatorLine) -> Line:
+        line = Line(
+            pk=created.pk,
+            code=created.code,
+            kind=created.kind,
+            parent=created.parent_id,
+            project_id=created.project_id,
+            dep_bgt_eco_code=created.dep_bgt_eco_code,
+            is_gov_pur=created.is_gov_pur,
+        )
+        self.lines[line.pk] = line
+        return line
+
+    def school_spec(self, data: Any) -> LineSpec:
+        w = self.world
+        return spec(
+            w.school,
+            data.draw(st.sampled_from([w.proj, w.proj2])),
+            dep_bgt_eco_code=data.draw(st.sampled_from(ECONOMIC)),
+            is_gov_pur=data.draw(st.booleans()),
+        )
+
+    # --- documents ----------------------------------------------------------------------------
+
+    @initialize()
+    def start(self) -> None:
+        w = self.world
+        pot = spec(w.bureau, None, line_kind=LineKind.PENDING, dep_bgt_eco_code="")
+        document = self.post(
+            DocumentKind.ISSUE,
+            [
+                LineInput(Money(5_000_000_00), spec=pot),
+                LineInput(Money(1_000_000_00), spec=spec(w.school, w.proj)),
+            ],
+            doc_no="吴财预〔2026〕1号",
+        )
+        for row in document.lines.order_by("row"):
+            assert row.created_line is not None
+            self.track(row.created_line).add(total=row.amount, available=row.amount)
+
+    @rule(data=st.data(), pending=st.booleans())
+    def issue(self, data: Any, pending: bool) -> None:
+        if len(self.lines) >= MAX_LINES:
+            return
+        w = self.world
+        line_spec = (
+            spec(w.bureau, None, line_kind=LineKind.PENDING, dep_bgt_eco_code="")
+            if pending
+            else self.school_spec(data)
+        )
+        x = data.draw(amounts(1_000_000_00))
+        rows = [LineInput(Money(x), spec=line_spec)]
+        if x <= 0:
+            self.refused_document(DocumentKind.ISSUE, rows, doc_no="吴财预〔2026〕2号")
+            return
+        document = self.post(DocumentKind.ISSUE, rows, doc_no="吴财预〔2026〕2号")
+        created = document.lines.get().created_line
+        assert created is not None and created.parent_id is None
+        self.track(created).add(total=x, available=x)
+
+    @rule(data=st.data())
+    def allocate(self, data: Any) -> None:
+        if len(self.lines) >= MAX_LINES:
+            return
+        source = self.pick(data, LineKind.PENDING)
+        x = data.draw(amounts(source.b["available"]))
+        child = self.school_spec(data)
+        rows = [LineInput(Money(x), source_id=source.pk, spec=child)]
+        if x <= 0 or x > source.b["available"]:
+            self.refused_document(DocumentKind.ALLOCATE, rows)
+            return
+        created = self.post(DocumentKind.ALLOCATE, rows).lines.get().created_line
+        assert created is not None and created.parent_id == source.pk
+        source.add(available=-x, allocated=x)
+        self.track(created).add(total=x, available=x)
+
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(
+            [DocumentKind.INCREASE, DocumentKind.DECREASE, DocumentKind.HOLD, DocumentKind.RELEASE]
+        ),
+    )
+    def change(self, data: Any, kind: str) -> None:
+        line = self.pick(data)
+        limit = {
+            DocumentKind.INCREASE: 1_000_000_00,
+            DocumentKind.DECREASE: line.b["available"],
+            DocumentKind.HOLD: line.b["available"],
+            DocumentKind.RELEASE: line.b["held"],
+        }[kind]
+        x = data.draw(amounts(limit))
+        rows = [LineInput(Money(x), target_id=line.pk)]
+        doc_no = (
+            "吴财预〔2026〕3号" if kind in (DocumentKind.INCREASE, DocumentKind.DECREASE) else ""
+        )
+        if x <= 0 or (kind != DocumentKind.INCREASE and x > limit):
+            self.refused_document(kind, rows, doc_no=doc_no)
+            return
+        self.post(kind, rows, doc_no=doc_no)
+        if kind == DocumentKind.INCREASE:
+            line.add(total=x, available=x)
+        elif kind == DocumentKind.DECREASE:
+            line.add(total=-x, available=-x)
+        elif kind == DocumentKind.HOLD:
+            line.add(available=-x, held=x)
+        else:
+            line.add(available=x, held=-x)
+
+    @rule(data=st.data(), to_parent=st.booleans())
+    def reclaim(self, data: Any, to_parent: bool) -> None:
+        line = self.pick(data)
+        parent = self.lines.get(line.parent) if line.parent is not None else None
+        x = data.draw(amounts(line.b["available"]))
+        rows = [LineInput(Money(x), source_id=line.pk, to_parent=to_parent)]
+        fits = 0 < x <= line.b["available"]
+        if to_parent:
+            # Only what a pending line allocated goes back to it (R-IN-6, R-IN-2).
+            fits = fits and (
+                parent is not None
+                and parent.kind == LineKind.PENDING
+                and parent.b["allocated"] >= x
+            )
+        if not fits:
+            self.refused_document(DocumentKind.RECLAIM, rows)
+            return
+        self.post(DocumentKind.RECLAIM, rows)
+        line.add(total=-x, available=-x)
+        if to_parent:
+            assert parent is not None
+            parent.add(allocated=-x, available=x)
+
+    # --- adjustments ----------------------------------------------------------------------------
+
+    def adjustment_rows(self, data: Any) -> tuple[Line, Line | None, str, LineSpec | None] | None:
+        executables = [line for line in self.lines.values() if line.kind == LineKind.EXECUTABLE]
+        source = self.lines[data.draw(st.sampled_from(sorted(line.pk for line in executables)))]
+        others = sorted(line.pk for line in executables if line.pk != source.pk)
+        new_line = not others or len(self.lines) < MAX_LINES and data.draw(st.booleans())
+        if new_line:
+            if len(self.lines) >= MAX_LINES:
+                return None
+            dep = data.draw(st.sampled_from([c for c in ECONOMIC if c != source.dep_bgt_eco_code]))
+            return source, None, "economic_class", LineSpec(dep_bgt_eco_code=dep)
+        target = self.lines[data.draw(st.sampled_from(others))]
+        if source.project_id != target.project_id:
+            subtype = "across_projects"
+        elif source.dep_bgt_eco_code != target.dep_bgt_eco_code:
+            subtype = "economic_class"
+        elif source.is_gov_pur != target.is_gov_pur:
+            subtype = "procurement_split"
+        else:
+            subtype = "budget_adjustment"
+        return source, target, subtype, None
+
+    def enter_adjustment(
+        self, source: Line, target: Line | None, subtype: str, new: LineSpec | None, x: int
+    ) -> IndicatorDocument:
+        return document_create(
+            actor=self.world.clerk,
+            data=DocumentInput(
+                kind=DocumentKind.ADJUST,
+                title="随机调剂",
+                subtype=subtype,
+                npc_reference="吴人常〔2026〕3号" if subtype == "budget_adjustment" else "",
+                fiscal_year=2026,
+                lines=[
+                    LineInput(
+                        Money(x),
+                        source_id=source.pk,
+                        target_id=target.pk if target else None,
+                        spec=new,
+                    )
+                ],
+            ),
+        )
+
+    def take_effect(self, document: IndicatorDocument, engine: bool) -> None:
+        """Post through every approval step, or directly as the final approval would."""
+        w = self.world
+        if engine:
+            instance = workflow.document_submit(
+                actor=w.clerk, document_type="indicators.adjustment", object_id=str(document.pk)
+            )
+            while instance.state == "in_progress":
+                instance = workflow.instance_approve(
+                    actor=w.user(APPROVERS[instance.step_key]), instance_id=instance.pk
+                )
+            return
+        with transaction.atomic():
+            locked = IndicatorDocument.objects.select_for_update().get(pk=document.pk)
+            revalidate(w.budget, locked)
+            apply_document(actor=w.budget, document=locked)
+
+    def final_step(self, document: IndicatorDocument, engine: bool) -> Callable[[], Any]:
+        """Submit and decide every step but the last; return the last decision."""
+        w = self.world
+        if not engine:
+            return lambda: self.take_effect(document, engine=False)
+        instance = workflow.document_submit(
+            actor=w.clerk, document_type="indicators.adjustment", object_id=str(document.pk)
+        )
+        while instance.step_index is not None and instance.step_index + 1 < len(instance.route):
+            instance = workflow.instance_approve(
+                actor=w.user(APPROVERS[instance.step_key]), instance_id=instance.pk
+            )
+        last = instance
+        return lambda: workflow.instance_approve(
+            actor=w.user(APPROVERS[last.step_key]), instance_id=last.pk
+        )
+
+    def effect(
+        self, document: IndicatorDocument, source: Line, target: Line | None, x: int
+    ) -> None:
+        source.add(total=-x, available=-x)
+        if target is None:
+            created = document.lines.get().created_line
+            assert created is not None and created.parent_id == source.pk
+            target = self.track(created)
+        target.add(total=x, available=x)
+
+    @rule(data=st.data(), engine=st.booleans())
+    def adjust(self, data: Any, engine: bool) -> None:
+        rows = self.adjustment_rows(data)
+        if rows is None:
+            return
+        source, target, subtype, new = rows
+        x = data.draw(amounts(source.b["available"]))
+        if x <= 0 or x > source.b["available"]:
+            self.refused(lambda: self.enter_adjustment(source, target, subtype, new, x))
+            return
+        document = self.enter_adjustment(source, target, subtype, new, x)
+        self.take_effect(document, engine)
+        document.refresh_from_db()
+        assert document.state == "posted"
+        self.effect(document, source, target, x)
+
+    @rule(data=st.data(), engine=st.booleans())
+    def adjust_after_the_money_left(self, data: Any, engine: bool) -> None:
+        """R-AJ-4: entered (and approved up to the last step) while the money was there; a
+        payment freezes part of it; the final approval is refused and changes nothing."""
+        rows = self.adjustment_rows(data)
+        if rows is None or rows[0].b["available"] == 0:
+            return
+        source, target, subtype, new = rows
+        x = data.draw(st.integers(1, source.b["available"]))
+        document = self.enter_adjustment(source, target, subtype, new, x)
+        last = self.final_step(document, engine)
+        y = data.draw(st.integers(source.b["available"] - x + 1, source.b["available"]))
+        assert apply("freeze", [Op(source.pk, y)], actor_id=self.world.clerk.pk)
+        source.add(available=-y, frozen=y)
+        self.refused(last, "indicators.insufficient")
+        document.refresh_from_db()
+        assert document.state == ("submitted" if engine else "draft")
+
+    # --- money operations ----------------------------------------------------------------------
+
+    @rule(data=st.data(), operation=st.sampled_from(sorted(MOVES)), keyed=st.booleans())
+    def operate(self, data: Any, operation: str, keyed: bool) -> None:
+        line = self.pick(data)
+        _kind, deltas, _rule = MOVES[operation]
+        [taken] = [bucket for bucket, sign in deltas.items() if sign < 0]
+        x = data.draw(amounts(line.b[taken]))
+        key = f"sm-{next(_keys)}" if keyed else None
+
+        def call() -> bool:
+            return apply(operation, [Op(line.pk, x)], actor_id=self.world.clerk.pk, op_key=key)
+
+        if x <= 0:
+            self.refused(call, "indicators.amount_not_positive")
+        elif line.kind != LineKind.EXECUTABLE:
+            self.refused(call, "indicators.not_executable")
+        elif x > line.b[taken]:
+            self.refused(call, "indicators.insufficient")
+        else:
+            assert call() is True
+            line.add(**{bucket: sign * x for bucket, sign in deltas.items()})
+            if key is not None:
+                self.keys.append(key)
+
+    @rule(data=st.data(), operation=st.sampled_from(sorted(MOVES)))
+    def replay(self, data: Any, operation: str) -> None:
+        """A retried operation (same key) posts nothing, whatever it carries (P11)."""
+        if not self.keys:
+            return
+        key = data.draw(st.sampled_from(self.keys))
+        line = self.pick(data)
+        x = data.draw(st.integers(1, 2_000_000_00))
+        before = snapshot()
+        assert apply(operation, [Op(line.pk, x)], actor_id=self.world.clerk.pk, op_key=key) is False
+        assert snapshot() == before
+
+    # --- invariants -------------------------------------------------------------------------------
+
+    @invariant()
+    def database_equals_model(self) -> None:
+        rows = {
+            row[0]: dict(zip(COLUMNS, row[1:], strict=True))
+            for row in IndicatorLine.objects.filter(pk__in=self.lines).values_list("id", *COLUMNS)
+        }
+        assert rows == {pk: line.b for pk, line in self.lines.items()}
+        assert IndicatorLine.objects.count() == self.base_lines + len(self.lines)
+
+    @invariant()
+    def buckets_are_whole(self) -> None:
+        for row in IndicatorLine.objects.values(*COLUMNS):
+            assert all(row[c] >= 0 for c in COLUMNS), row
+            assert row["total"] == sum(row[c] for c in BUCKETS), row
+
+    @invariant()
+    def ledger_reconciles(self) -> None:
+        assert reconcile() == []
+
+
+def test_random_documents_and_operations_keep_the_ledger_whole(user: Any) -> None:
+    Ledger.world = make_world(user)
+    run_state_machine_as_test(
+        Ledger,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
