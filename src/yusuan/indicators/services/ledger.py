@@ -4,8 +4,9 @@ A posting is one or more legs, each the signed change of a line's buckets. It is
 conditional ``UPDATE … WHERE id = %s AND <each decreasing bucket> >= <amount>`` per line, in
 ascending line id order (no deadlocks), plus the movement rows, inside one transaction. Zero rows
 updated means the money is not there: the posting raises a rule error with the line, the bucket
-and both figures, and the transaction leaves nothing behind. No balance is ever read and written
-back from Python (R-IN-3).
+and both figures, and the transaction leaves nothing behind (if the explaining read finds the
+money back, put there by a transaction that committed meanwhile, the same update is tried
+again). No balance is ever read and written back from Python (R-IN-3).
 
 These functions trust their caller for scope and permission: the document services above them
 (indicator documents here, payments and contracts later) check those first.
@@ -170,10 +171,7 @@ def post(posting: Posting) -> bool:
         else:
             rest = legs
         for leg in legs:
-            sql, params = _update_sql(leg)
-            cursor.execute(sql, params)
-            if cursor.rowcount != 1:
-                raise _shortfall(leg)
+            _update(cursor, leg)
         if rest:
             cursor.executemany(
                 _INSERT_SQL,
@@ -182,8 +180,28 @@ def post(posting: Posting) -> bool:
     return True
 
 
-def _shortfall(leg: Leg) -> BusinessRuleError:
-    """Why a conditional update matched no row: name the line, the bucket and both figures."""
+# How often one leg's conditional update is tried. Under PostgreSQL's READ COMMITTED another
+# transaction may put the money back (an unfreeze, a restore) between a refused update and the
+# read that explains it; the update is then simply tried again, as the same conditional UPDATE.
+UPDATE_TRIES = 3
+
+
+def _update(cursor: Any, leg: Leg) -> None:
+    """Apply one leg, or raise why the money is not there."""
+    sql, params = _update_sql(leg)
+    for _ in range(UPDATE_TRIES):
+        cursor.execute(sql, params)
+        if cursor.rowcount == 1:
+            return
+        error = _shortfall(leg)
+        if error is not None:
+            raise error
+    raise _conflict(leg)
+
+
+def _shortfall(leg: Leg) -> BusinessRuleError | None:
+    """Why a conditional update matched no row: name the line, the bucket and both figures;
+    ``None`` when the line, read now, has the money (another transaction just committed)."""
     line = IndicatorLine.objects.filter(pk=leg.line_id).first()
     if line is None:
         return NotFoundError("indicator line")
@@ -216,7 +234,12 @@ def _shortfall(leg: Leg) -> BusinessRuleError:
                 ),
                 message_en=(f"indicator {line.code} has {left} {label_en}; {need} is needed"),
             )
-    # The row changed between the update and this read (another transaction committed).
+    return None
+
+
+def _conflict(leg: Leg) -> BusinessRuleError:
+    """The money kept coming and going between the update and the read (rare): ask to retry."""
+    line = IndicatorLine.objects.only("code").get(pk=leg.line_id)
     return BusinessRuleError.single(
         code="indicators.conflict",
         rule=leg.rule,

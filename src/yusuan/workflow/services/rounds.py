@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yusuan.audit.services import audit_record
@@ -141,6 +142,24 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
             field="state",
             value=last.state,
         )
+    if last is not None:
+        # R-WF-1 over all rounds: whoever decided a step of this document never submits it.
+        decided = (
+            WorkflowAction.objects.filter(instance__in=rounds, kind__in=list(STEP_ACTIONS))
+            .filter(Q(actor_id=user.pk) | Q(on_behalf_of_id=user.pk))
+            .values_list("step_name", flat=True)
+            .first()
+        )
+        if decided is not None:
+            raise error(
+                "decider_submits",
+                "R-WF-1",
+                f"{label}：您已在前一轮审批了“{decided}”环节，不能再作为送审人提交",
+                f"{label}: you decided step '{decided}' in an earlier round and cannot submit it",
+                status=403,
+                field="submitted_by",
+                value=user.username,
+            )
     organisation = Organisation.objects.get(pk=facts.organisation_id)
     values = facts.condition_values(agency_type=organisation.agency_type or "")
     matched = routing.match_definition(
