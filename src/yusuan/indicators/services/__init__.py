@@ -1,19 +1,17 @@
-"""Indicator services: documents (R-IN-4) and the ledger's write path (ADR 0009)."""
+"""Indicator services: documents (R-IN-4), their checks and postings, and the ledger's write path
+(ADR 0009)."""
 
+from yusuan.indicators.services.checks import DocumentInput, LineInput, LineSpec
 from yusuan.indicators.services.documents import (
-    DocumentInput,
-    LineInput,
-    LineSpec,
-    apply_document,
     as_input,
     document_create,
     document_post,
     document_update,
     document_void,
     revalidate,
-    set_state,
 )
 from yusuan.indicators.services.ledger import Op, apply, post
+from yusuan.indicators.services.posting import apply_document, set_state
 
 __all__ = [
     "DocumentInput",

@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.money import Money
 from yusuan.indicators.choices import LineKind, MovementKind
 from yusuan.indicators.models import BUCKETS, IndicatorLine, Movement
@@ -199,6 +199,31 @@ def _update(cursor: Any, leg: Leg) -> None:
     raise _conflict(leg)
 
 
+def insufficient(
+    line: IndicatorLine, bucket: str, need_fen: int, *, rule: str, field: str, row: int | None
+) -> ErrorDetail:
+    """The one wording of "the money is not there": line, bucket, needed and left figures.
+    Used by the posting itself and by the document checks that run before it."""
+    label_zh, label_en = BUCKET_LABELS[bucket]
+    need, left = Money(need_fen), Money(int(getattr(line, bucket)))
+    prefix_zh, prefix_en = (
+        (f"第 {row + 1} 行：", f"row {row + 1}: ") if row is not None else ("", "")
+    )
+    return ErrorDetail(
+        code="indicators.insufficient",
+        rule=rule,
+        field=field,
+        row=row,
+        value=need.format(),
+        limit=left.format(),
+        message_zh=(
+            f"{prefix_zh}指标 {line.code}（{line.summary}）{label_zh}不足：需要 {need} 元，"
+            f"{label_zh} {left} 元"
+        ),
+        message_en=f"{prefix_en}indicator {line.code} has {left} {label_en}; {need} is needed",
+    )
+
+
 def _shortfall(leg: Leg) -> BusinessRuleError | None:
     """Why a conditional update matched no row: name the line, the bucket and both figures;
     ``None`` when the line, read now, has the money (another transaction just committed)."""
@@ -217,22 +242,9 @@ def _shortfall(leg: Leg) -> BusinessRuleError | None:
         )
     for column in DELTA_COLUMNS:
         delta = leg.deltas.get(column, 0)
-        have = int(getattr(line, column))
-        if delta < 0 and have < -delta:
-            label_zh, label_en = BUCKET_LABELS[column]
-            need, left = Money(-delta), Money(have)
-            return BusinessRuleError.single(
-                code="indicators.insufficient",
-                rule=leg.rule,
-                field=leg.field,
-                row=leg.row,
-                value=need.format(),
-                limit=left.format(),
-                message_zh=(
-                    f"指标 {line.code}（{line.summary}）{label_zh}不足：需要 {need} 元，"
-                    f"{label_zh} {left} 元"
-                ),
-                message_en=(f"indicator {line.code} has {left} {label_en}; {need} is needed"),
+        if delta < 0 and int(getattr(line, column)) < -delta:
+            return BusinessRuleError(
+                [insufficient(line, column, -delta, rule=leg.rule, field=leg.field, row=leg.row)]
             )
     return None
 

@@ -1,0 +1,633 @@
+"""Checks of indicator documents before they are saved, submitted or posted (R-IN-1, R-IN-2,
+R-IN-6, R-AJ-1…R-AJ-5): every violation at once, each naming ``lines[i].field`` and its figures.
+The posting re-checks the money atomically; these checks tell the clerk early and completely."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import ErrorDetail
+from yusuan.common.money import Money
+from yusuan.core.choices import AccountType, CodeKind, OrganisationKind
+from yusuan.core.models import Organisation
+from yusuan.core.validation import ElementValue, element_errors
+from yusuan.indicators import rules
+from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services.ledger import insufficient
+from yusuan.projects.models import Project
+
+ADJUSTMENT_SUBTYPES = (
+    "procurement_split",
+    "research_items",
+    "economic_class",
+    "across_projects",
+    "budget_adjustment",
+)
+FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
+ELEMENT_FIELDS = (
+    "organisation_id",
+    "project_id",
+    "exp_func_code",
+    "dep_bgt_eco_code",
+    "fund_type_code",
+    "source_type_code",
+    "pay_type_code",
+    "acc_type",
+    "is_gov_pur",
+    "thr_exp_code",
+    "is_sal",
+    "is_dir",
+    "manage_division_id",
+)
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """The elements of a line to create (issue, allocation, adjustment into a new line)."""
+
+    line_kind: str = LineKind.EXECUTABLE
+    organisation_id: int | None = None
+    project_id: int | None = None
+    exp_func_code: str = ""
+    dep_bgt_eco_code: str = ""
+    fund_type_code: str = ""
+    source_type_code: str = ""
+    pay_type_code: str = ""
+    acc_type: str = ""
+    is_gov_pur: bool = False
+    thr_exp_code: str = ""
+    is_sal: bool = False
+    is_dir: bool = False
+    manage_division_id: int | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class LineInput:
+    amount: Money
+    source_id: int | None = None
+    target_id: int | None = None
+    spec: LineSpec | None = None
+    to_parent: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    kind: str
+    title: str
+    lines: Sequence[LineInput]
+    doc_no: str = ""
+    reason: str = ""
+    subtype: str = ""
+    npc_reference: str = ""
+    organisation_id: int | None = None
+    fiscal_year: int | None = None
+
+
+@dataclass
+class _Checked:
+    errors: list[ErrorDetail] = field(default_factory=list)
+    lines: dict[int, IndicatorLine] = field(default_factory=dict)
+    projects: dict[int, Project] = field(default_factory=dict)
+    organisations: dict[int, Organisation] = field(default_factory=dict)
+
+
+def _err(code: str, field_path: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
+    return ErrorDetail(code=code, field=field_path, message_zh=zh, message_en=en, **kwargs)
+
+
+def _visible_line(actor: Actor, line_id: int | None) -> IndicatorLine | None:
+    if line_id is None:
+        return None
+    return (
+        IndicatorLine.objects.visible_to(actor)
+        .select_related("project", "organisation")
+        .filter(pk=line_id)
+        .first()
+    )
+
+
+def _spec_errors(
+    *,
+    actor: Actor,
+    spec: LineSpec,
+    index: int,
+    mof_div_code: str,
+    fiscal_year: int,
+    checked: _Checked,
+    parent: IndicatorLine | None,
+) -> list[ErrorDetail]:
+    """R-IN-1: every element present and valid in the year's code set."""
+    prefix = f"lines[{index}]"
+    errors: list[ErrorDetail] = []
+    executable = spec.line_kind == LineKind.EXECUTABLE
+    if spec.line_kind not in LineKind.values:
+        errors.append(
+            _err(
+                "indicators.bad_line_kind",
+                f"{prefix}.line_kind",
+                f"第 {index + 1} 行：指标类型无效",
+                f"row {index + 1}: unknown indicator type",
+                value=spec.line_kind,
+                row=index,
+            )
+        )
+        return errors
+    required: list[tuple[str, str, str, Any]] = [
+        ("organisation", "单位", "unit", spec.organisation_id),
+        ("exp_func_code", "功能分类", "functional class", spec.exp_func_code),
+        ("fund_type_code", "资金性质", "fund nature", spec.fund_type_code),
+        ("source_type_code", "指标来源", "indicator source", spec.source_type_code),
+    ]
+    if executable:
+        required += [
+            ("project", "项目", "project", spec.project_id),
+            (
+                "dep_bgt_eco_code",
+                "部门经济分类",
+                "department economic class",
+                spec.dep_bgt_eco_code,
+            ),
+            ("pay_type_code", "支付方式", "payment type", spec.pay_type_code),
+            ("acc_type", "账户类别", "account type", spec.acc_type),
+        ]
+    for name, zh, en, value in required:
+        if value in (None, ""):
+            errors.append(
+                _err(
+                    "indicators.element_missing",
+                    f"{prefix}.{name}",
+                    f"第 {index + 1} 行：{zh}不能为空（可执行指标须具备全部要素）",
+                    f"row {index + 1}: {en} is required (R-IN-1)",
+                    rule="R-IN-1",
+                    row=index,
+                )
+            )
+    if spec.acc_type and spec.acc_type not in AccountType.values:
+        errors.append(
+            _err(
+                "indicators.bad_account_type",
+                f"{prefix}.acc_type",
+                f"第 {index + 1} 行：账户类别无效",
+                f"row {index + 1}: unknown account type",
+                rule="R-IN-1",
+                value=spec.acc_type,
+                row=index,
+            )
+        )
+    if spec.thr_exp_code and spec.thr_exp_code not in ("1", "2", "3", "4"):
+        errors.append(
+            _err(
+                "indicators.bad_three_public",
+                f"{prefix}.thr_exp_code",
+                f"第 {index + 1} 行：三公类别无效",
+                f"row {index + 1}: unknown 三公 category",
+                rule="R-IN-1",
+                value=spec.thr_exp_code,
+                row=index,
+            )
+        )
+    elements = [
+        ElementValue(f"{prefix}.{name}", kind, code, row=index)
+        for name, kind, code in (
+            ("exp_func_code", CodeKind.FUNCTIONAL, spec.exp_func_code),
+            ("dep_bgt_eco_code", CodeKind.DEPARTMENT_ECONOMIC, spec.dep_bgt_eco_code),
+            ("fund_type_code", CodeKind.FUND_TYPE, spec.fund_type_code),
+            ("source_type_code", CodeKind.SOURCE_TYPE, spec.source_type_code),
+            ("pay_type_code", CodeKind.PAY_TYPE, spec.pay_type_code),
+        )
+        if code
+    ]
+    errors += element_errors(mof_div_code=mof_div_code, fiscal_year=fiscal_year, elements=elements)
+    organisation = None
+    if spec.organisation_id is not None:
+        organisation = Organisation.objects.filter(
+            pk=spec.organisation_id, mof_div_code=mof_div_code
+        ).first()
+        allowed = (
+            (OrganisationKind.DEPARTMENT, OrganisationKind.UNIT)
+            if executable
+            else (*FINANCE_KINDS, OrganisationKind.DEPARTMENT)
+        )
+        if organisation is None or organisation.kind not in allowed:
+            errors.append(
+                _err(
+                    "indicators.bad_holder",
+                    f"{prefix}.organisation",
+                    f"第 {index + 1} 行："
+                    + (
+                        "可执行指标须下达到预算单位"
+                        if executable
+                        else "待分指标须由财政或主管部门持有"
+                    ),
+                    f"row {index + 1}: "
+                    + (
+                        "executable lines belong to a budget unit"
+                        if executable
+                        else "pending lines are held by finance or a department"
+                    ),
+                    rule="R-IN-1",
+                    value=spec.organisation_id,
+                    row=index,
+                )
+            )
+            organisation = None
+        else:
+            checked.organisations[organisation.pk] = organisation
+        if organisation is not None and parent is not None:
+            # 分解 passes money down the tree: a department's pending line only to its units.
+            holder = parent.organisation
+            if (
+                holder is not None
+                and holder.kind == OrganisationKind.DEPARTMENT
+                and not (organisation.path.startswith(holder.path))
+            ):
+                errors.append(
+                    _err(
+                        "indicators.outside_holder",
+                        f"{prefix}.organisation",
+                        f"第 {index + 1} 行：{organisation.name}不属于待分指标持有部门"
+                        f"{holder.name}",
+                        f"row {index + 1}: {organisation.name} is outside {holder.name}",
+                        rule="R-IN-2",
+                        value=organisation.name,
+                        row=index,
+                    )
+                )
+    if spec.project_id is not None:
+        project = Project.objects.filter(pk=spec.project_id, mof_div_code=mof_div_code).first()
+        if project is None or (
+            organisation is not None and project.organisation_id != organisation.pk
+        ):
+            errors.append(
+                _err(
+                    "indicators.bad_project",
+                    f"{prefix}.project",
+                    f"第 {index + 1} 行：项目不存在或不属于该单位",
+                    f"row {index + 1}: the project does not exist or belongs to another unit",
+                    rule="R-IN-1",
+                    value=spec.project_id,
+                    row=index,
+                )
+            )
+        else:
+            checked.projects[project.pk] = project
+    if (
+        spec.manage_division_id is not None
+        and not Organisation.objects.filter(
+            pk=spec.manage_division_id, kind=OrganisationKind.FINANCE_DIVISION
+        ).exists()
+    ):
+        errors.append(
+            _err(
+                "indicators.bad_division",
+                f"{prefix}.manage_division",
+                f"第 {index + 1} 行：业务主管处室无效",
+                f"row {index + 1}: unknown supervising division",
+                value=spec.manage_division_id,
+                row=index,
+            )
+        )
+    return errors
+
+
+def _source_errors(
+    *,
+    actor: Actor,
+    line_id: int | None,
+    index: int,
+    name: str,
+    fiscal_year: int,
+    checked: _Checked,
+    want_kind: str | None = None,
+) -> IndicatorLine | None:
+    path = f"lines[{index}].{name}"
+    if line_id is None:
+        checked.errors.append(
+            _err(
+                "indicators.line_required",
+                path,
+                f"第 {index + 1} 行：请选择指标",
+                f"row {index + 1}: pick an indicator line",
+                row=index,
+            )
+        )
+        return None
+    line = _visible_line(actor, line_id)
+    if line is None or line.fiscal_year != fiscal_year:
+        checked.errors.append(
+            _err(
+                "indicators.line_unknown",
+                path,
+                f"第 {index + 1} 行：指标不存在、不在本年度或无权使用",
+                f"row {index + 1}: indicator not found in {fiscal_year} or not yours",
+                value=line_id,
+                row=index,
+            )
+        )
+        return None
+    if want_kind is not None and line.kind != want_kind:
+        checked.errors.append(
+            _err(
+                "indicators.wrong_line_kind",
+                path,
+                f"第 {index + 1} 行：指标 {line.code} 是{line.get_kind_display()}指标",
+                f"row {index + 1}: indicator {line.code} is {line.kind}",
+                rule="R-IN-2" if want_kind == LineKind.PENDING else "R-IN-1",
+                value=line.code,
+                limit=want_kind,
+                row=index,
+            )
+        )
+    checked.lines[line.pk] = line
+    return line
+
+
+def _shortfall(
+    line: IndicatorLine, bucket: str, amount: int, index: int, rule: str
+) -> ErrorDetail | None:
+    if amount <= int(getattr(line, bucket)):
+        return None
+    return insufficient(line, bucket, amount, rule=rule, field=f"lines[{index}].amount", row=index)
+
+
+def _facts(line: IndicatorLine) -> rules.LineFacts:
+    project = line.project
+    return rules.LineFacts(
+        code=line.code,
+        organisation_id=line.organisation_id,
+        project_id=line.project_id,
+        project_category=project.category if project else "",
+        project_is_research=bool(project and project.is_research),
+        dep_bgt_eco_code=line.dep_bgt_eco_code,
+        is_gov_pur=line.is_gov_pur,
+        thr_exp_code=line.thr_exp_code,
+        source_type_code=line.source_type_code,
+    )
+
+
+def _spec_from_parent(parent: IndicatorLine, spec: LineSpec) -> LineSpec:
+    """A child line inherits what the clerk left blank from the line it comes from."""
+    values = {}
+    for name in ELEMENT_FIELDS:
+        own = getattr(spec, name)
+        values[name] = own if own not in (None, "") else getattr(parent, name)
+    values["line_kind"] = LineKind.EXECUTABLE
+    values["summary"] = spec.summary or parent.summary
+    # 直达资金 stays 直达 on every line its money reaches (R-IN-5, R-MO-11).
+    values["is_dir"] = spec.is_dir or parent.is_dir
+    if parent.dep_bgt_eco_code and values["dep_bgt_eco_code"] != parent.dep_bgt_eco_code:
+        # Another economic class is another 三公 category, or none: never inherited (R-AJ-3).
+        values["thr_exp_code"] = spec.thr_exp_code
+    return LineSpec(**values)
+
+
+def validate(
+    actor: Actor, data: DocumentInput, *, mof_div_code: str, fiscal_year: int
+) -> tuple[_Checked, list[LineInput]]:
+    checked = _Checked()
+    errors = checked.errors
+    kind = data.kind
+    lines = list(data.lines)
+    if kind not in DocumentKind.values:
+        errors.append(
+            _err("indicators.bad_kind", "kind", "单据类型无效", "unknown document type", value=kind)
+        )
+        return checked, lines
+    if not data.title.strip():
+        errors.append(_err("indicators.title_required", "title", "标题不能为空", "title required"))
+    if kind in (DocumentKind.ISSUE, DocumentKind.INCREASE, DocumentKind.DECREASE) and not (
+        data.doc_no.strip()
+    ):
+        errors.append(
+            _err(
+                "indicators.doc_no_required",
+                "doc_no",
+                "下达、追加、追减须填写指标文号",
+                "issue, increase and decrease need the 文号",
+                rule="R-IN-4",
+            )
+        )
+    if kind == DocumentKind.ADJUST:
+        if data.subtype not in ADJUSTMENT_SUBTYPES:
+            errors.append(
+                _err(
+                    "indicators.bad_subtype",
+                    "subtype",
+                    "请选择调剂类型",
+                    "choose the adjustment type",
+                    rule="R-AJ-2",
+                    value=data.subtype,
+                    limit=list(ADJUSTMENT_SUBTYPES),
+                )
+            )
+        errors += rules.npc_reference_errors(subtype=data.subtype, npc_reference=data.npc_reference)
+    if not lines:
+        errors.append(
+            _err("indicators.no_lines", "lines", "至少需要一行", "at least one line is needed")
+        )
+    resolved: list[LineInput] = []
+    # Amount asked per (line, bucket) over all rows, so two rows cannot each take the same yuan.
+    asked: dict[tuple[int, str], int] = {}
+    for index, item in enumerate(lines):
+        if item.amount.fen <= 0:
+            errors.append(
+                _err(
+                    "indicators.amount_not_positive",
+                    f"lines[{index}].amount",
+                    f"第 {index + 1} 行：金额必须大于 0（当前 {item.amount} 元）",
+                    f"row {index + 1}: the amount must be above 0 (got {item.amount})",
+                    value=item.amount.format(),
+                    limit="> 0",
+                    row=index,
+                )
+            )
+        source: IndicatorLine | None = None
+        target: IndicatorLine | None = None
+        spec = item.spec
+        if kind == DocumentKind.ISSUE:
+            if spec is None:
+                spec = LineSpec()
+            errors += _spec_errors(
+                actor=actor,
+                spec=spec,
+                index=index,
+                mof_div_code=mof_div_code,
+                fiscal_year=fiscal_year,
+                checked=checked,
+                parent=None,
+            )
+        elif kind == DocumentKind.ALLOCATE:
+            source = _source_errors(
+                actor=actor,
+                line_id=item.source_id,
+                index=index,
+                name="source",
+                fiscal_year=fiscal_year,
+                checked=checked,
+                want_kind=LineKind.PENDING,
+            )
+            if source is not None:
+                spec = _spec_from_parent(source, spec or LineSpec())
+                errors += _spec_errors(
+                    actor=actor,
+                    spec=spec,
+                    index=index,
+                    mof_div_code=mof_div_code,
+                    fiscal_year=fiscal_year,
+                    checked=checked,
+                    parent=source,
+                )
+        elif (
+            kind in (DocumentKind.INCREASE, DocumentKind.DECREASE, DocumentKind.HOLD)
+            or kind == DocumentKind.RELEASE
+        ):
+            target = _source_errors(
+                actor=actor,
+                line_id=item.target_id,
+                index=index,
+                name="target",
+                fiscal_year=fiscal_year,
+                checked=checked,
+            )
+        elif kind == DocumentKind.RECLAIM:
+            source = _source_errors(
+                actor=actor,
+                line_id=item.source_id,
+                index=index,
+                name="source",
+                fiscal_year=fiscal_year,
+                checked=checked,
+            )
+            if (
+                source is not None
+                and item.to_parent
+                and not (
+                    source.parent_id is not None
+                    and IndicatorLine.objects.filter(
+                        pk=source.parent_id, kind=LineKind.PENDING
+                    ).exists()
+                )
+            ):
+                errors.append(
+                    _err(
+                        "indicators.no_parent",
+                        f"lines[{index}].to_parent",
+                        f"第 {index + 1} 行：指标 {source.code} 不是分解而来，只能收回财政",
+                        f"row {index + 1}: {source.code} was not allocated from a pending line",
+                        rule="R-IN-6",
+                        value=source.code,
+                        row=index,
+                    )
+                )
+        elif kind == DocumentKind.ADJUST:
+            source = _source_errors(
+                actor=actor,
+                line_id=item.source_id,
+                index=index,
+                name="source",
+                fiscal_year=fiscal_year,
+                checked=checked,
+                want_kind=LineKind.EXECUTABLE,
+            )
+            if item.target_id is not None or spec is None:
+                target = _source_errors(
+                    actor=actor,
+                    line_id=item.target_id,
+                    index=index,
+                    name="target",
+                    fiscal_year=fiscal_year,
+                    checked=checked,
+                    want_kind=LineKind.EXECUTABLE,
+                )
+                spec = None
+            elif source is not None:
+                spec = _spec_from_parent(source, spec)
+                errors += _spec_errors(
+                    actor=actor,
+                    spec=spec,
+                    index=index,
+                    mof_div_code=mof_div_code,
+                    fiscal_year=fiscal_year,
+                    checked=checked,
+                    parent=None,
+                )
+            if source is not None and data.subtype in ADJUSTMENT_SUBTYPES:
+                target_facts = _facts(target) if target is not None else _spec_facts(spec, checked)
+                if target_facts is not None:
+                    errors += rules.check_adjustment_row(
+                        subtype=data.subtype, source=_facts(source), target=target_facts, row=index
+                    )
+                    if (
+                        data.subtype != "budget_adjustment"
+                        and target_facts.organisation_id != source.organisation_id
+                    ):
+                        errors.append(
+                            _err(
+                                "indicators.across_units",
+                                f"lines[{index}].target",
+                                f"第 {index + 1} 行：单位之间的调剂须按预算调整办理",
+                                f"row {index + 1}: moves between units are budget adjustments",
+                                rule="R-AJ-2",
+                                value=target_facts.code,
+                                row=index,
+                            )
+                        )
+        # Money checks against the line as it is now (posting re-checks atomically).
+        bucket_rule = {
+            DocumentKind.ALLOCATE: ("available", "R-IN-2"),
+            DocumentKind.DECREASE: ("available", "R-IN-3"),
+            DocumentKind.HOLD: ("available", "R-IN-3"),
+            DocumentKind.RELEASE: ("held", "R-IN-3"),
+            DocumentKind.RECLAIM: ("available", "R-IN-6"),
+            DocumentKind.ADJUST: ("available", "R-AJ-4"),
+        }.get(DocumentKind(kind))
+        checked_line = source or target
+        if bucket_rule is not None and checked_line is not None and item.amount.fen > 0:
+            bucket, rule = bucket_rule
+            key = (checked_line.pk, bucket)
+            asked[key] = asked.get(key, 0) + item.amount.fen
+            problem = _shortfall(checked_line, bucket, asked[key], index, rule)
+            if problem is not None:
+                errors.append(problem)
+        resolved.append(replace(item, spec=spec))
+    return checked, resolved
+
+
+def _spec_facts(spec: LineSpec | None, checked: _Checked) -> rules.LineFacts | None:
+    if spec is None:
+        return None
+    project = checked.projects.get(spec.project_id) if spec.project_id else None
+    return rules.LineFacts(
+        code="（新指标）",
+        organisation_id=spec.organisation_id,
+        project_id=spec.project_id,
+        project_category=project.category if project else "",
+        project_is_research=bool(project and project.is_research),
+        dep_bgt_eco_code=spec.dep_bgt_eco_code,
+        is_gov_pur=spec.is_gov_pur,
+        thr_exp_code=spec.thr_exp_code,
+        source_type_code=spec.source_type_code,
+    )
+
+
+def ensure_own_lines(checked: _Checked, organisation: Organisation, subtype: str) -> None:
+    """A unit adjusts its own lines; only a 预算调整 crosses units."""
+    if subtype == "budget_adjustment":
+        return
+    for line in checked.lines.values():
+        if line.organisation_id != organisation.pk:
+            checked.errors.append(
+                _err(
+                    "indicators.not_own_line",
+                    "lines",
+                    f"指标 {line.code} 不属于{organisation.name}",
+                    f"indicator {line.code} does not belong to {organisation.name}",
+                    rule="R-AJ-2",
+                    value=line.code,
+                )
+            )
