@@ -1,7 +1,7 @@
 """Indicator ledger throughput on PostgreSQL against pgbench TPC-B on the same server (issue 4).
 
 Usage: .venv/bin/python bench/indicators.py [--seconds 8] [--pgbench-seconds 10] [--profile]
-       [--prepared] [--keep]                                         (about 2 ½ minutes)
+       [--unprepared] [--keep]                                         (about 2 ½ minutes)
 Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
 script creates and drops two scratch databases there, ``yusuan_bench_indicators`` (migrated with
 ``yusuan.conf.test`` and DATABASE_URL pointing at it; 10,001 executable lines issued through one
@@ -12,12 +12,13 @@ What it measures, in one run, at 1, 4 and 16 concurrent workers (processes, one 
 
 - ledger: one *pair* is ``apply("freeze", [Op(line, 1 yuan)], op_key=…)`` then
   ``apply("pay", …)`` from ``yusuan.indicators.services.ledger`` — two transactions, each one
-  ``INSERT … ON CONFLICT (op_key) DO NOTHING`` of the movement plus one conditional ``UPDATE`` of
-  the line, through Django; reported as pairs per second;
-- prepared (``--prepared``, +45 s): the same with Django's ``server_side_binding`` and
-  ``prepare_threshold`` database options, which the settings leave off (connection poolers);
-- raw SQL: the same two transactions written by hand with psycopg (no Django; psycopg prepares
-  them after five runs), to show what Python and Django cost;
+  statement (``INSERT … ON CONFLICT (op_key) DO NOTHING`` of the movement and the conditional
+  ``UPDATE`` of the line in one data-modifying CTE), through Django with the settings' prepared
+  statements; reported as pairs per second;
+- unprepared (``--unprepared``, +45 s): the same with ``YUSUAN_DB_PREPARED=false`` (Django's
+  client-side binding, nothing prepared: what a transaction-mode pooler needs, ADR 0010);
+- raw SQL: the same two transactions written by hand with psycopg as two statements each (no
+  Django; psycopg prepares them after five runs), to show what Python and Django cost;
 - on (a) one hot line, every worker on the same row, and (b) 10,000 spread lines, each worker
   picking a random line per pair;
 - pgbench: TPC-B-like TPS (5 statements per transaction) at the same client counts.
@@ -226,11 +227,11 @@ def worker(
     results: Any,
 ) -> None:
     try:
-        if mode == "prepared":
-            # Django's own options (off by default, for connection poolers): bind parameters on
-            # the server and let psycopg prepare statements it has seen 5 times.
+        if mode == "unprepared":
+            # As with YUSUAN_DB_PREPARED=false: client-side binding, nothing prepared.
             options = connections["default"].settings_dict["OPTIONS"]
-            options.update(server_side_binding=True, prepare_threshold=5)
+            options.pop("server_side_binding", None)
+            options.pop("prepare_threshold", None)
         pair: Callable[[int, str, int], None] = (
             sql_pair_factory(actor_id) if mode == "sql" else ledger_pair
         )
@@ -332,9 +333,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="always profile one worker")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument(
-        "--prepared",
+        "--unprepared",
         action="store_true",
-        help="add the ledger with Django's server_side_binding and prepare_threshold options",
+        help="add the ledger as with YUSUAN_DB_PREPARED=false (client-side binding)",
     )
     options = parser.parse_args()
     began = time.perf_counter()
@@ -355,7 +356,7 @@ def main() -> None:
     if load > 1.5:
         print("warning: other work is running on this machine; the figures will be noisy")
 
-    modes = ["ledger", *(["prepared"] if options.prepared else []), "sql"]
+    modes = ["ledger", *(["unprepared"] if options.unprepared else []), "sql"]
     figures: dict[tuple[str, int], dict[str, float]] = {}
     for workers in WORKERS:
         pgb = pgbench_tps(workers, options.pgbench_seconds)
@@ -367,11 +368,11 @@ def main() -> None:
     print(
         "freeze+pay pairs per second: one pair = apply('freeze') then apply('pay') of "
         f"{AMOUNT / 100:.0f} yuan with op_keys,\ntwo transactions of INSERT movement + "
-        f"conditional UPDATE line each; {options.seconds:.0f} s per run, one process and "
+        f"conditional UPDATE line each (one CTE statement in the ledger); {options.seconds:.0f} s per run, one process and "
         "connection per worker;\npgbench: TPC-B-like TPS, scale 10, "
         f"-T {options.pgbench_seconds}, -j min(clients, cores)"
     )
-    names = {"ledger": "ledger", "prepared": "prepared", "sql": "raw SQL", "pgbench": "pgbench"}
+    names = {"ledger": "ledger", "unprepared": "unprep.", "sql": "raw SQL", "pgbench": "pgbench"}
     columns = [*modes, "pgbench"]
     ratios = [(m, "pgbench") for m in modes] + [("ledger", "sql")]
     header = (

@@ -92,3 +92,26 @@ def run_once(
             status_code=status, response_body=result
         )
     return StoredResult(status, result, replayed=False)
+
+
+def stored_json(value: Any) -> Any:
+    """What a replay will return: the body as JSON text would carry it (datetimes as ISO text)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def respond_once(
+    response: Any,
+    *,
+    key: str | None,
+    actor_id: int,
+    scope: str,
+    body: Mapping[str, Any],
+    execute: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any]:
+    """``run_once`` for an API endpoint: marks a replayed answer with ``Idempotent-Replayed``."""
+    result = run_once(key=key, actor_id=actor_id, scope=scope, body=body, execute=execute)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return result.status, result.body

@@ -106,11 +106,24 @@ DATABASE_URL = env_str(
 )
 
 
+DATABASE_PREPARED = env_bool(
+    "YUSUAN_DB_PREPARED",
+    True,
+    "PostgreSQL: bind parameters on the server and prepare statements run 5 times (fewer bytes "
+    "and planning per ledger posting, ADR 0010). Turn off behind a transaction-mode pooler "
+    "that cannot keep prepared statements (PgBouncer before 1.21).",
+)
+
+
 def database_from_url(url: str, sqlite_path: Path) -> dict[str, object]:
     if url:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = dict(SQLITE_OPTIONS)
+        elif DATABASE_PREPARED and "postgresql" in str(config["ENGINE"]):
+            options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+            options.update(server_side_binding=True, prepare_threshold=5)
+            config["OPTIONS"] = options
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import run_once
+from yusuan.audit.idempotency import respond_once
 from yusuan.common.api import require
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
@@ -165,16 +165,16 @@ def create_payee(
         payee = payee_create(actor=actor, organisation_id=payload.organisation_id, data=data)
         return 201, _payee_out(payee, actor.has_perm("core.view_personal_data"))
 
-    result = run_once(
-        key=idempotency_key,
-        actor_id=actor.pk,
-        scope="api:core.payee.create",
-        body=body,
-        execute=execute,
+    return Status(
+        *respond_once(
+            response,
+            key=idempotency_key,
+            actor_id=actor.pk,
+            scope="api:core.payee.create",
+            body=body,
+            execute=execute,
+        )
     )
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(result.status, result.body)
 
 
 @router.get("/fiscal-years", response=list[FiscalYearOut])

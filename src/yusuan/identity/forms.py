@@ -59,7 +59,11 @@ class TokenForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=80)
     scopes = forms.MultipleChoiceField(
         label=_("API scopes"),
-        choices=[("core:read", "core:read"), ("core:write", "core:write")],
+        choices=[
+            (scope, scope)
+            for app in ("core", "workflow", "indicators")
+            for scope in (f"{app}:read", f"{app}:write")
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     days = forms.IntegerField(label=_("valid for (days)"), min_value=1, max_value=730, initial=365)

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
-from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.money import Money
 from yusuan.common.web import flash_business_errors, is_htmx, paginate, query_without_page
 from yusuan.core.choices import AccountType, CodeKind
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
+from yusuan.indicators import rows as rows_input
 from yusuan.indicators import selectors
 from yusuan.indicators.choices import (
     DIRECT_KINDS,
@@ -33,15 +34,12 @@ from yusuan.indicators.choices import (
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import (
     DocumentInput,
-    LineInput,
-    LineSpec,
     document_create,
     document_post,
     document_update,
     document_void,
 )
 from yusuan.indicators.workflow import DOCUMENT_TYPE, AdjustmentHandler
-from yusuan.projects.models import Project
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.doctypes import ADJUSTMENT
 from yusuan.workflow.services import document_submit
@@ -95,18 +93,7 @@ ROW_FIELDS: dict[str, tuple[str, ...]] = {
     DocumentKind.RECLAIM: ("source", "to_parent", "amount"),
     DocumentKind.ADJUST: ("source", "target", "amount"),
 }
-TEXT_FIELDS = (
-    "exp_func_code",
-    "dep_bgt_eco_code",
-    "fund_type_code",
-    "source_type_code",
-    "pay_type_code",
-    "acc_type",
-    "summary",
-    "line_kind",
-    "thr_exp_code",
-)
-FLAG_FIELDS = ("is_gov_pur", "is_sal", "is_dir", "to_parent")
+TEXT_FIELDS, FLAG_FIELDS = rows_input.TEXT_FIELDS, rows_input.FLAG_FIELDS
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -340,136 +327,16 @@ def _blank(row: RowForm) -> bool:
     return not any(v for k, v in row.values.items() if k not in ("line_kind", "acc_type"))
 
 
-class _Resolver:
-    """Turns the codes a clerk typed into ids, naming the row and field when a code is unknown."""
-
-    def __init__(self, actor: Any, year: int) -> None:
-        self.actor = actor
-        self.year = year
-        self.errors: list[ErrorDetail] = []
-
-    def _fail(self, index: int, name: str, code: str, zh: str, en: str) -> None:
-        self.errors.append(
-            ErrorDetail(
-                code="indicators.code_unknown",
-                field=f"lines[{index}].{name}",
-                row=index,
-                value=code,
-                message_zh=f"第 {index + 1} 行：{zh}“{code}”不存在或无权使用",
-                message_en=f"row {index + 1}: {en} '{code}' not found",
-            )
-        )
-
-    def line(self, index: int, name: str, code: str) -> int | None:
-        if not code:
-            return None
-        line = selectors.line_by_code(actor=self.actor, code=code)
-        if line is None:
-            self._fail(index, name, code, "指标", "indicator")
-            return None
-        return line.pk
-
-    def organisation(self, index: int, code: str) -> int | None:
-        if not code:
-            return None
-        found = (
-            Organisation.objects.visible_to(self.actor)
-            .filter(code=code)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found is None:
-            # Finance issues to any unit of its regions; the unit need not be in its own scope.
-            found = (
-                Organisation.objects.filter(
-                    code=code, mof_div_code__in=self.actor.scope.mof_div_codes
-                )
-                .values_list("pk", flat=True)
-                .first()
-            )
-        if found is None:
-            self._fail(index, "organisation", code, "单位", "unit")
-        return found
-
-    def project(self, index: int, code: str) -> int | None:
-        if not code:
-            return None
-        found = (
-            Project.objects.filter(code=code, mof_div_code__in=self.actor.scope.mof_div_codes)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found is None:
-            self._fail(index, "project", code, "项目", "project")
-        return found
-
-
 def _document_input(
     request: HttpRequest, kind: str, rows: list[RowForm], year: int
 ) -> tuple[DocumentInput, list[ErrorDetail]]:
-    actor = _actor(request)
-    resolver = _Resolver(actor, year)
-    lines: list[LineInput] = []
-    used = [row for row in rows if not _blank(row)]
-    for position, row in enumerate(used):
-        v = row.values
-        index = position
-        try:
-            amount = Money.parse(v["amount"])
-        except MoneyParseError as exc:
-            resolver.errors.append(
-                ErrorDetail(
-                    code=exc.code,
-                    field=f"lines[{index}].amount",
-                    row=index,
-                    value=v["amount"],
-                    message_zh=f"第 {index + 1} 行：{exc.message_zh}",
-                    message_en=f"row {index + 1}: {exc.message_en}",
-                )
-            )
-            amount = Money(0)
-        spec = None
-        wants_spec = kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) or (
-            kind == DocumentKind.ADJUST and not v["target"] and v["dep_bgt_eco_code"]
-        )
-        if wants_spec:
-            spec = LineSpec(
-                line_kind=v["line_kind"] or LineKind.EXECUTABLE,
-                organisation_id=resolver.organisation(index, v["organisation"]),
-                project_id=resolver.project(index, v["project"]),
-                exp_func_code=v["exp_func_code"],
-                dep_bgt_eco_code=v["dep_bgt_eco_code"],
-                fund_type_code=v["fund_type_code"],
-                source_type_code=v["source_type_code"],
-                pay_type_code=v["pay_type_code"],
-                acc_type=v["acc_type"],
-                is_gov_pur=v["is_gov_pur"] == "1",
-                thr_exp_code=v["thr_exp_code"],
-                is_sal=v["is_sal"] == "1",
-                is_dir=v["is_dir"] == "1",
-                summary=v["summary"],
-            )
-        lines.append(
-            LineInput(
-                amount=amount,
-                source_id=resolver.line(index, "source", v["source"]),
-                target_id=resolver.line(index, "target", v["target"]),
-                spec=spec,
-                to_parent=v["to_parent"] == "1",
-            )
-        )
-    # Row numbers in errors refer to the rows actually sent; map them back to the form rows.
-    data = DocumentInput(
+    return rows_input.document_input(
+        actor=_actor(request),
         kind=kind,
-        title=request.POST.get("title", ""),
-        doc_no=request.POST.get("doc_no", ""),
-        reason=request.POST.get("reason", ""),
-        subtype=request.POST.get("subtype", ""),
-        npc_reference=request.POST.get("npc_reference", ""),
-        lines=lines,
+        header=request.POST,
+        rows=[row.values for row in rows if not _blank(row)],
         fiscal_year=year,
     )
-    return data, resolver.errors
 
 
 def _place_errors(

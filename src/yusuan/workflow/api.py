@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Header, Router, Schema, Status
 
-from yusuan.audit.idempotency import run_once
+from yusuan.audit.idempotency import respond_once, stored_json
 from yusuan.common.api import require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
@@ -148,14 +146,11 @@ def _mutate(
 
     def execute() -> tuple[int, Any]:
         instance = call(actor)
-        # Stored for replays as JSON: datetimes become ISO text, as the response renders them.
-        detail = json.loads(json.dumps(_detail(_loaded(instance.pk, actor)), cls=DjangoJSONEncoder))
-        return 200, detail
+        return 200, stored_json(_detail(_loaded(instance.pk, actor)))
 
-    result = run_once(key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(result.status, result.body)
+    return Status(
+        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    )
 
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -383,19 +378,18 @@ def create_delegation(
             ends_on=payload.ends_on,
             reason=payload.reason,
         )
-        body = json.loads(json.dumps(_delegation(delegation), cls=DjangoJSONEncoder))
-        return 201, body
+        return 201, stored_json(_delegation(delegation))
 
-    result = run_once(
-        key=idempotency_key,
-        actor_id=actor.pk,
-        scope="api:workflow.delegation.create",
-        body=payload.model_dump(mode="json"),
-        execute=execute,
+    return Status(
+        *respond_once(
+            response,
+            key=idempotency_key,
+            actor_id=actor.pk,
+            scope="api:workflow.delegation.create",
+            body=payload.model_dump(mode="json"),
+            execute=execute,
+        )
     )
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(result.status, result.body)
 
 
 @router.post("/workflow/delegations/{delegation_id}/revoke", response=DelegationOut)

@@ -94,21 +94,64 @@ class _Checked:
     lines: dict[int, IndicatorLine] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)
     organisations: dict[int, Organisation] = field(default_factory=dict)
+    # Looked up once for the whole document (an issue has hundreds of rows), not per row.
+    elements: list[ElementValue] = field(default_factory=list)
+    found_lines: dict[int, IndicatorLine] = field(default_factory=dict)
+    found_units: dict[int, Organisation] = field(default_factory=dict)
+    found_projects: dict[int, Project] = field(default_factory=dict)
+    divisions: dict[int, bool] = field(default_factory=dict)
+
+    def prefetch(self, actor: Actor, items: Sequence[LineInput], mof_div_code: str) -> None:
+        line_ids = {i.source_id for i in items} | {i.target_id for i in items}
+        self.found_lines = (
+            IndicatorLine.objects.visible_to(actor)
+            .select_related("project", "organisation")
+            .in_bulk(line_ids - {None})
+        )
+        specs = [i.spec for i in items if i.spec is not None]
+        unit_ids = {s.organisation_id for s in specs} | {
+            line.organisation_id for line in self.found_lines.values()
+        }
+        self.found_units = Organisation.objects.filter(mof_div_code=mof_div_code).in_bulk(
+            unit_ids - {None}
+        )
+        project_ids = {s.project_id for s in specs} | {
+            line.project_id for line in self.found_lines.values()
+        }
+        self.found_projects = Project.objects.filter(mof_div_code=mof_div_code).in_bulk(
+            project_ids - {None}
+        )
+
+    def is_division(self, pk: int) -> bool:
+        if pk not in self.divisions:
+            self.divisions[pk] = Organisation.objects.filter(
+                pk=pk, kind=OrganisationKind.FINANCE_DIVISION
+            ).exists()
+        return self.divisions[pk]
+
+    def unit(self, pk: int, mof_div_code: str) -> Organisation | None:
+        if pk not in self.found_units:
+            found = Organisation.objects.filter(pk=pk, mof_div_code=mof_div_code).first()
+            if found is None:
+                return None
+            self.found_units[pk] = found
+        return self.found_units[pk]
+
+    def project(self, pk: int, mof_div_code: str) -> Project | None:
+        if pk not in self.found_projects:
+            found = Project.objects.filter(pk=pk, mof_div_code=mof_div_code).first()
+            if found is None:
+                return None
+            self.found_projects[pk] = found
+        return self.found_projects[pk]
 
 
 def _err(code: str, field_path: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
     return ErrorDetail(code=code, field=field_path, message_zh=zh, message_en=en, **kwargs)
 
 
-def _visible_line(actor: Actor, line_id: int | None) -> IndicatorLine | None:
-    if line_id is None:
-        return None
-    return (
-        IndicatorLine.objects.visible_to(actor)
-        .select_related("project", "organisation")
-        .filter(pk=line_id)
-        .first()
-    )
+def _visible_line(checked: _Checked, line_id: int | None) -> IndicatorLine | None:
+    return checked.found_lines.get(line_id) if line_id is not None else None
 
 
 def _spec_errors(
@@ -202,12 +245,10 @@ def _spec_errors(
         )
         if code
     ]
-    errors += element_errors(mof_div_code=mof_div_code, fiscal_year=fiscal_year, elements=elements)
+    checked.elements += elements
     organisation = None
     if spec.organisation_id is not None:
-        organisation = Organisation.objects.filter(
-            pk=spec.organisation_id, mof_div_code=mof_div_code
-        ).first()
+        organisation = checked.unit(spec.organisation_id, mof_div_code)
         allowed = (
             (OrganisationKind.DEPARTMENT, OrganisationKind.UNIT)
             if executable
@@ -259,7 +300,7 @@ def _spec_errors(
                     )
                 )
     if spec.project_id is not None:
-        project = Project.objects.filter(pk=spec.project_id, mof_div_code=mof_div_code).first()
+        project = checked.project(spec.project_id, mof_div_code)
         if project is None or (
             organisation is not None and project.organisation_id != organisation.pk
         ):
@@ -276,12 +317,7 @@ def _spec_errors(
             )
         else:
             checked.projects[project.pk] = project
-    if (
-        spec.manage_division_id is not None
-        and not Organisation.objects.filter(
-            pk=spec.manage_division_id, kind=OrganisationKind.FINANCE_DIVISION
-        ).exists()
-    ):
+    if spec.manage_division_id is not None and not checked.is_division(spec.manage_division_id):
         errors.append(
             _err(
                 "indicators.bad_division",
@@ -317,7 +353,7 @@ def _source_errors(
             )
         )
         return None
-    line = _visible_line(actor, line_id)
+    line = _visible_line(checked, line_id)
     if line is None or line.fiscal_year != fiscal_year:
         checked.errors.append(
             _err(
@@ -430,6 +466,7 @@ def validate(
         errors.append(
             _err("indicators.no_lines", "lines", "至少需要一行", "at least one line is needed")
         )
+    checked.prefetch(actor, lines, mof_div_code)
     resolved: list[LineInput] = []
     # Amount asked per (line, bucket) over all rows, so two rows cannot each take the same yuan.
     asked: dict[tuple[int, str], int] = {}
@@ -595,6 +632,9 @@ def validate(
             if problem is not None:
                 errors.append(problem)
         resolved.append(replace(item, spec=spec))
+    errors += element_errors(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year, elements=checked.elements
+    )
     return checked, resolved
 
 

@@ -13,7 +13,9 @@ These functions trust their caller for scope and permission: the document servic
 
 Idempotency (P11): a posting may carry an ``op_key``; the first leg's movement is inserted with
 ``ON CONFLICT (op_key) DO NOTHING`` before any update, so a retried or concurrent duplicate
-posts nothing and reports ``False``.
+posts nothing and reports ``False``. On PostgreSQL that insert and the first line's update are
+one statement (a data-modifying CTE), so a one-line operation is three round trips: the
+statement, and the transaction's begin and commit.
 """
 
 from __future__ import annotations
@@ -160,17 +162,33 @@ def post(posting: Posting) -> bool:
     legs = sorted(posting.legs, key=lambda leg: leg.line_id)
     with transaction.atomic(), connection.cursor() as cursor:
         first = legs[0]
+        updates = legs
         if posting.op_key is not None:
-            cursor.execute(
-                _INSERT_SQL + " ON CONFLICT (op_key) DO NOTHING RETURNING id",
-                _row(posting, first, op_key=posting.op_key, now=now, posting_db=posting_db),
-            )
-            if cursor.fetchone() is None:
-                return False
+            keyed = _row(posting, first, op_key=posting.op_key, now=now, posting_db=posting_db)
+            if connection.vendor == "postgresql":
+                # One round trip instead of two: the keyed insert and the first line's update
+                # in one statement; the update runs only if the insert did (not a duplicate).
+                sql, params = _update_sql(first)
+                cursor.execute(
+                    f"WITH ins AS ({_INSERT_SQL} ON CONFLICT (op_key) DO NOTHING RETURNING 1),"  # noqa: S608 (column names only)
+                    f" upd AS ({sql} AND EXISTS (SELECT 1 FROM ins) RETURNING 1)"
+                    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)",
+                    [*keyed, *params],
+                )
+                inserted, updated = cursor.fetchone()
+                if not inserted:
+                    return False
+                if not updated:
+                    _update(cursor, first)  # explains the shortfall or tries once more
+                updates = legs[1:]
+            else:
+                cursor.execute(_INSERT_SQL + " ON CONFLICT (op_key) DO NOTHING RETURNING id", keyed)
+                if cursor.fetchone() is None:
+                    return False
             rest = legs[1:]
         else:
             rest = legs
-        for leg in legs:
+        for leg in updates:
             _update(cursor, leg)
         if rest:
             cursor.executemany(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor
-from yusuan.core.services.sequences import next_number
+from yusuan.core.services.sequences import next_numbers
 from yusuan.core.validation import government_economic_code
 from yusuan.indicators.choices import DocumentKind, DocumentState, LineKind, MovementKind
 from yusuan.indicators.models import DocumentLine, IndicatorDocument, IndicatorLine
@@ -14,36 +14,54 @@ from yusuan.indicators.services.checks import ELEMENT_FIELDS
 from yusuan.indicators.services.ledger import Leg, Posting, post
 
 
-def _line_from_spec(
-    document: IndicatorDocument, line: DocumentLine, parent: IndicatorLine | None
-) -> IndicatorLine:
-    organisation = line.organisation
-    gov_code = ""
-    if line.line_kind == LineKind.EXECUTABLE and organisation is not None:
-        gov_code = government_economic_code(
-            mof_div_code=document.mof_div_code,
-            fiscal_year=document.fiscal_year,
-            department_economic_code=line.dep_bgt_eco_code,
-            agency_type=organisation.agency_type,
-            field=f"lines[{line.row}].dep_bgt_eco_code",
-            row=line.row,
-        )
-    sequence = next_number(
-        mof_div_code=document.mof_div_code, fiscal_year=document.fiscal_year, series="indicator"
-    )
-    return IndicatorLine.objects.create(
+def _create_lines(document: IndicatorDocument, rows: list[DocumentLine]) -> None:
+    """Create the new lines of the rows (issue, allocation, adjustment into a new line) at once:
+    one block of numbers, one insert, the derived government economic class looked up once per
+    (class, agency type)."""
+    if not rows:
+        return
+    numbers = next_numbers(
         mof_div_code=document.mof_div_code,
         fiscal_year=document.fiscal_year,
-        code=f"ZB{document.mof_div_code[:6]}{document.fiscal_year % 100:02d}{sequence:07d}",
-        kind=line.line_kind,
-        parent=parent,
-        origin_document=document,
-        summary=line.summary or document.title,
-        gov_bgt_eco_code=gov_code,
-        doc_no=document.doc_no or (parent.doc_no if parent else ""),
-        doc_title=document.title if document.doc_no or parent is None else parent.doc_title,
-        **{name: getattr(line, name) for name in ELEMENT_FIELDS},
+        series="indicator",
+        count=len(rows),
     )
+    gov_codes: dict[tuple[str, str], str] = {}
+    new: list[IndicatorLine] = []
+    for line, sequence in zip(rows, numbers, strict=True):
+        organisation, parent = line.organisation, line.source
+        gov_code = ""
+        if line.line_kind == LineKind.EXECUTABLE and organisation is not None:
+            key = (line.dep_bgt_eco_code, organisation.agency_type)
+            if key not in gov_codes:
+                gov_codes[key] = government_economic_code(
+                    mof_div_code=document.mof_div_code,
+                    fiscal_year=document.fiscal_year,
+                    department_economic_code=line.dep_bgt_eco_code,
+                    agency_type=organisation.agency_type,
+                    field=f"lines[{line.row}].dep_bgt_eco_code",
+                    row=line.row,
+                )
+            gov_code = gov_codes[key]
+        new.append(
+            IndicatorLine(
+                mof_div_code=document.mof_div_code,
+                fiscal_year=document.fiscal_year,
+                code=f"ZB{document.mof_div_code[:6]}{document.fiscal_year % 100:02d}{sequence:07d}",
+                kind=line.line_kind,
+                parent=parent,
+                origin_document=document,
+                summary=line.summary or document.title,
+                gov_bgt_eco_code=gov_code,
+                doc_no=document.doc_no or (parent.doc_no if parent else ""),
+                doc_title=document.title if document.doc_no or parent is None else parent.doc_title,
+                **{name: getattr(line, name) for name in ELEMENT_FIELDS},
+            )
+        )
+    IndicatorLine.objects.bulk_create(new)
+    for line, created in zip(rows, new, strict=True):
+        line.created_line = created
+    DocumentLine.objects.bulk_update(rows, ["created_line"])
 
 
 # Per document kind: (movement, bucket multipliers of the amount, d_outside multiplier, rule) on the
@@ -70,18 +88,16 @@ INCOMING: dict[str, tuple[str, dict[str, int]]] = {
 }
 
 
-def _created(document: IndicatorDocument, line: DocumentLine) -> int:
-    """Create the row's new line (issue, allocation, adjustment into a new line)."""
-    created = _line_from_spec(document, line, line.source)
-    line.created_line = created
-    line.save(update_fields=["created_line"])
-    return created.pk
-
-
 def _legs(document: IndicatorDocument) -> list[Leg]:
     legs: list[Leg] = []
     kind = document.kind
-    for line in document.lines.select_related("organisation", "source").order_by("row"):
+    rows = list(document.lines.select_related("organisation", "source").order_by("row"))
+    if kind in INCOMING:
+        _create_lines(
+            document,
+            [row for row in rows if not (kind == DocumentKind.ADJUST and row.target_id)],
+        )
+    for line in rows:
         x = line.amount
         row, at = line.row, f"lines[{line.row}].amount"
         own = OWN_LEG.get(kind)
@@ -118,8 +134,9 @@ def _legs(document: IndicatorDocument) -> list[Leg]:
             target_id = (
                 line.target_id
                 if kind == DocumentKind.ADJUST and line.target_id
-                else _created(document, line)
+                else line.created_line_id
             )
+            assert target_id is not None
             legs.append(
                 Leg(
                     target_id,

@@ -1,0 +1,606 @@
+"""Indicator endpoints of /api/v1: the ledger's lines (scoped list, detail with trace links, P4;
+movements with running balances) and indicator documents (create, edit, submit, post, void).
+
+Amounts come in as text in 元 (``"1,234.56"``; JSON numbers are refused so no float ever carries
+money) and go out as integer fen (``*_fen``). Rows name lines, units and projects by code, as the
+entry form does (``yusuan.indicators.rows``). Approval actions on a submitted adjustment are the
+workflow endpoints (``/workflow/instances/{id}/approve`` …); a document lists its rounds.
+Every mutating call accepts an ``Idempotency-Key`` (P11).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from yusuan.audit.idempotency import respond_once, stored_json
+from yusuan.common.api import require
+from yusuan.common.errors import raise_if_any
+from yusuan.core.models import Organisation
+from yusuan.indicators import rows as rows_input
+from yusuan.indicators import selectors
+from yusuan.indicators.models import IndicatorDocument, IndicatorLine
+from yusuan.indicators.services import (
+    document_create,
+    document_post,
+    document_update,
+    document_void,
+)
+from yusuan.indicators.workflow import DOCUMENT_TYPE
+from yusuan.workflow import selectors as workflow_selectors
+from yusuan.workflow.services import document_submit
+
+router = Router(tags=["indicators"])
+
+READ, WRITE = "indicators:read", "indicators:write"
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+# --- Schemas -------------------------------------------------------------------------------------
+
+
+class LineOut(Schema):
+    id: int
+    code: str
+    fiscal_year: int
+    mof_div_code: str
+    kind: str
+    organisation_id: int
+    organisation_code: str = Field(alias="organisation.code")
+    organisation_name: str = Field(alias="organisation.name")
+    project_id: int | None
+    project_code: str
+    summary: str
+    exp_func_code: str
+    dep_bgt_eco_code: str
+    gov_bgt_eco_code: str
+    fund_type_code: str
+    source_type_code: str
+    pay_type_code: str
+    acc_type: str
+    doc_no: str
+    doc_title: str
+    is_gov_pur: bool
+    thr_exp_code: str
+    is_sal: bool
+    is_dir: bool
+    parent_id: int | None
+    origin_document_id: int
+    total_fen: int = Field(alias="total")
+    available_fen: int = Field(alias="available")
+    allocated_fen: int = Field(alias="allocated")
+    reserved_fen: int = Field(alias="reserved")
+    frozen_fen: int = Field(alias="frozen")
+    held_fen: int = Field(alias="held")
+    paid_fen: int = Field(alias="paid")
+
+    @staticmethod
+    def resolve_project_code(line: IndicatorLine) -> str:
+        return line.project.code if line.project else ""
+
+
+class DocumentRef(Schema):
+    id: int
+    number: str
+    kind: str
+    subtype: str
+    state: str
+    doc_no: str
+    title: str
+    url: str
+
+
+class LineRef(Schema):
+    id: int
+    code: str
+    organisation_name: str
+    total_fen: int
+    url: str
+
+
+class SourceRef(Schema):
+    source_type: str
+    source_id: str
+    source_no: str
+
+
+class TraceOut(Schema):
+    origin_document: DocumentRef
+    parent: LineRef | None
+    children: list[LineRef]
+    documents: list[DocumentRef] = Field(
+        description="Every document that moved the line: its issue, allocations, adjustments…"
+    )
+    sources: list[SourceRef] = Field(
+        description="Postings by later modules (payments, contracts, refunds), by type and id."
+    )
+
+
+class LineDetailOut(LineOut):
+    trace: TraceOut
+    links: dict[str, str]
+
+
+class MovementOut(Schema):
+    id: int
+    posting: str
+    kind: str
+    created_at: dt.datetime
+    d_total_fen: int
+    d_available_fen: int
+    d_allocated_fen: int
+    d_reserved_fen: int
+    d_frozen_fen: int
+    d_held_fen: int
+    d_paid_fen: int
+    total_after_fen: int
+    available_after_fen: int
+    document: DocumentRef | None
+    source_type: str
+    source_id: str
+    source_no: str
+    actor: str
+
+
+class LineFilters(Schema):
+    year: int | None = Field(None, description="Fiscal year")
+    kind: Literal["pending", "executable", ""] = ""
+    organisation: str = Field("", description="Unit code")
+    project: str = Field("", description="Project code")
+    exp_func_code: str = Field("", description="Functional class, prefix")
+    dep_bgt_eco_code: str = Field("", description="Department economic class, prefix")
+    gov_bgt_eco_code: str = Field("", description="Government economic class, prefix")
+    fund_type_code: str = ""
+    source_type_code: str = ""
+    doc_no: str = Field("", description="文号, contains")
+    is_gov_pur: bool | None = None
+    is_sal: bool | None = None
+    is_dir: bool | None = None
+
+
+LOOKUPS = {
+    "year": "fiscal_year",
+    "kind": "kind",
+    "organisation": "organisation__code",
+    "project": "project__code",
+    "exp_func_code": "exp_func_code__startswith",
+    "dep_bgt_eco_code": "dep_bgt_eco_code__startswith",
+    "gov_bgt_eco_code": "gov_bgt_eco_code__startswith",
+    "fund_type_code": "fund_type_code",
+    "source_type_code": "source_type_code",
+    "doc_no": "doc_no__icontains",
+    "is_gov_pur": "is_gov_pur",
+    "is_sal": "is_sal",
+    "is_dir": "is_dir",
+}
+
+
+class RowIn(Schema):
+    """One document row. Which fields a kind reads: issue — the new line's elements; allocate —
+    ``source`` (a pending line) and the new line's elements; increase / decrease / hold / release
+    — ``target``; reclaim — ``source`` and ``to_parent``; adjust — ``source`` and ``target`` (or
+    the elements of a new line instead of ``target``)."""
+
+    amount: str = Field(description="元, e.g. '1,234.56'; at most two decimals", max_length=32)
+    source: str = Field("", description="Indicator code (ZB…) the money leaves", max_length=32)
+    target: str = Field("", description="Indicator code (ZB…) the money goes to", max_length=32)
+    to_parent: bool = False
+    line_kind: Literal["pending", "executable", ""] = ""
+    organisation: str = Field("", description="Unit code of a new line", max_length=32)
+    project: str = Field("", description="Project code of a new line", max_length=40)
+    exp_func_code: str = Field("", max_length=16)
+    dep_bgt_eco_code: str = Field("", max_length=16)
+    fund_type_code: str = Field("", max_length=16)
+    source_type_code: str = Field("", max_length=16)
+    pay_type_code: str = Field("", max_length=16)
+    acc_type: str = Field("", max_length=16)
+    is_gov_pur: bool = False
+    thr_exp_code: str = Field("", max_length=16)
+    is_sal: bool = False
+    is_dir: bool = False
+    summary: str = Field("", max_length=200)
+
+
+class DocumentIn(Schema):
+    kind: Literal[
+        "issue", "allocate", "increase", "decrease", "adjust", "hold", "release", "reclaim"
+    ]
+    title: str = Field(max_length=200)
+    doc_no: str = Field("", description="文号 (required for increase/decrease)", max_length=100)
+    reason: str = Field("", max_length=2000)
+    subtype: str = Field("", description="Adjustment subtype (R-AJ-1)", max_length=40)
+    npc_reference: str = Field(
+        "", description="People's congress reference (R-AJ-5)", max_length=200
+    )
+    organisation_id: int | None = Field(None, description="Holder; default the caller's unit")
+    fiscal_year: int | None = None
+    lines: list[RowIn] = Field(min_length=1, max_length=500)
+
+
+class DocumentLineOut(Schema):
+    row: int
+    source_code: str
+    target_code: str
+    created_line_code: str
+    line_kind: str
+    organisation_code: str
+    project_code: str
+    dep_bgt_eco_code: str
+    summary: str
+    to_parent: bool
+    amount_fen: int
+
+
+class RoundRef(Schema):
+    id: int
+    round: int
+    state: str
+    url: str
+
+
+class DocumentOut(Schema):
+    id: int
+    number: str
+    kind: str
+    subtype: str
+    state: str
+    fiscal_year: int
+    organisation_id: int
+    organisation_name: str
+    doc_no: str
+    title: str
+    reason: str
+    npc_reference: str
+    total_fen: int
+    created_by: str
+    created_at: dt.datetime
+    posted_by: str
+    posted_at: dt.datetime | None
+
+
+class DocumentDetailOut(DocumentOut):
+    lines: list[DocumentLineOut]
+    rounds: list[RoundRef] = Field(description="Approval rounds (adjustments); act on them there")
+
+
+# --- Serialisers ---------------------------------------------------------------------------------
+
+
+def _api(name: str, *args: Any) -> str:
+    return reverse(f"api-1.0.0:{name}", args=args)
+
+
+def _unit(line: IndicatorLine) -> Organisation:
+    assert line.organisation is not None  # every ledger line has a holder (NOT NULL on lines)
+    return line.organisation
+
+
+def _document_ref(document: IndicatorDocument) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "number": document.number,
+        "kind": document.kind,
+        "subtype": document.subtype,
+        "state": document.state,
+        "doc_no": document.doc_no,
+        "title": document.title,
+        "url": _api("indicator_document", document.pk),
+    }
+
+
+def _line_ref(line: IndicatorLine) -> dict[str, Any]:
+    return {
+        "id": line.pk,
+        "code": line.code,
+        "organisation_name": _unit(line).name,
+        "total_fen": line.total,
+        "url": _api("indicator_line", line.pk),
+    }
+
+
+def _document(document: IndicatorDocument) -> dict[str, Any]:
+    return {
+        **{
+            name: getattr(document, name)
+            for name in DocumentOut.model_fields
+            if name not in ("organisation_name", "created_by", "posted_by", "total_fen")
+        },
+        "organisation_name": document.organisation.name,
+        "created_by": document.created_by.username,
+        "posted_by": document.posted_by.username if document.posted_by else "",
+        "total_fen": document.total_fen,
+    }
+
+
+def _document_detail(actor: Any, document: IndicatorDocument) -> dict[str, Any]:
+    lines = document.lines.select_related(
+        "source", "target", "created_line", "organisation", "project"
+    ).order_by("row")
+    rounds = workflow_selectors.document_rounds(
+        actor=actor, document_type=DOCUMENT_TYPE, object_id=str(document.pk)
+    )
+    return {
+        **_document(document),
+        "lines": [
+            {
+                "row": x.row,
+                "source_code": x.source.code if x.source else "",
+                "target_code": x.target.code if x.target else "",
+                "created_line_code": x.created_line.code if x.created_line else "",
+                "line_kind": x.line_kind,
+                "organisation_code": x.organisation.code if x.organisation else "",
+                "project_code": x.project.code if x.project else "",
+                "dep_bgt_eco_code": x.dep_bgt_eco_code,
+                "summary": x.summary,
+                "to_parent": x.to_parent,
+                "amount_fen": x.amount,
+            }
+            for x in lines
+        ],
+        "rounds": [
+            {
+                "id": r.pk,
+                "round": r.round,
+                "state": r.state,
+                "url": _api("get_instance", r.pk),
+            }
+            for r in rounds
+        ],
+    }
+
+
+# --- Lines ---------------------------------------------------------------------------------------
+
+
+@router.get("/indicators/lines", response=list[LineOut], url_name="indicator_lines")
+@paginate(PageNumberPagination, page_size=100)
+def list_lines(request: HttpRequest, filters: Query[LineFilters]) -> Any:
+    """The indicator ledger (指标账) within the caller's scope, by code."""
+    actor = require(request, "indicators.view_indicatorline", READ)
+    lookups = {
+        LOOKUPS[name]: value for name, value in filters.model_dump().items() if value is not None
+    }
+    return selectors.line_list(actor=actor, filters=lookups)
+
+
+@router.get("/indicators/lines/{line_id}", response=LineDetailOut, url_name="indicator_line")
+def get_line(request: HttpRequest, line_id: int) -> Any:
+    """A line with its buckets and its trace (P4): the document that created it, its parent and
+    children, every document that moved it, and the payments/contracts that used it."""
+    actor = require(request, "indicators.view_indicatorline", READ)
+    line = selectors.line_get(actor=actor, line_id=line_id)
+    trace = selectors.line_trace(actor=actor, line=line)
+    children = line.children.select_related("organisation").order_by("code")
+    links = {
+        "self": _api("indicator_line", line.pk),
+        "movements": _api("indicator_line_movements", line.pk),
+        "origin_document": _api("indicator_document", trace.origin.pk),
+        "page": reverse("indicators:line_detail", args=[line.pk]),
+    }
+    if trace.parent is not None:
+        links["parent"] = _api("indicator_line", trace.parent.pk)
+    # The schema reads the line's own attributes; trace and links ride along on the instance.
+    line.trace = {  # type: ignore[attr-defined]
+        "origin_document": _document_ref(trace.origin),
+        "parent": _line_ref(trace.parent) if trace.parent else None,
+        "children": [_line_ref(child) for child in children],
+        "documents": [_document_ref(d) for d in trace.documents],
+        "sources": trace.sources,
+    }
+    line.links = links  # type: ignore[attr-defined]
+    return line
+
+
+@router.get(
+    "/indicators/lines/{line_id}/movements",
+    response=list[MovementOut],
+    url_name="indicator_line_movements",
+)
+@paginate(PageNumberPagination, page_size=200)
+def list_movements(request: HttpRequest, line_id: int) -> Any:
+    """The line's movements oldest first, each with the running total and available after it."""
+    actor = require(request, "indicators.view_indicatorline", READ)
+    return [
+        {
+            "id": movement.pk,
+            "posting": str(movement.posting),
+            "kind": movement.kind,
+            "created_at": movement.created_at,
+            **{f"d_{b}_fen": getattr(movement, f"d_{b}") for b in selectors.COLUMNS},
+            "total_after_fen": movement.total_after,  # type: ignore[attr-defined]
+            "available_after_fen": movement.available_after,  # type: ignore[attr-defined]
+            "document": _document_ref(movement.document) if movement.document else None,
+            "source_type": movement.source_type,
+            "source_id": movement.source_id,
+            "source_no": movement.source_no,
+            "actor": movement.actor.username if movement.actor else "",
+        }
+        for movement in selectors.line_movements(actor=actor, line_id=line_id)
+    ]
+
+
+# --- Documents -----------------------------------------------------------------------------------
+
+
+@router.get("/indicators/documents", response=list[DocumentOut], url_name="indicator_documents")
+@paginate(PageNumberPagination, page_size=100)
+def list_documents(request: HttpRequest, kind: str = "", state: str = "") -> Any:
+    actor = require(request, "indicators.view_indicatordocument", READ)
+    return [
+        _document(d)
+        for d in selectors.document_list(actor=actor, kind=kind, state=state).order_by("-pk")
+    ]
+
+
+@router.get(
+    "/indicators/documents/{document_id}",
+    response=DocumentDetailOut,
+    url_name="indicator_document",
+)
+def get_document(request: HttpRequest, document_id: int) -> Any:
+    actor = require(request, "indicators.view_indicatordocument", READ)
+    return _document_detail(actor, selectors.document_get(actor=actor, document_id=document_id))
+
+
+def _input(actor: Any, payload: DocumentIn, *, year: int | None) -> Any:
+    data, errors = rows_input.document_input(
+        actor=actor,
+        kind=payload.kind,
+        header=payload.model_dump(include=set(rows_input.HEADER_FIELDS)),
+        rows=[row.model_dump() for row in payload.lines],
+        fiscal_year=year,
+        organisation_id=payload.organisation_id,
+    )
+    raise_if_any(errors)
+    return data
+
+
+def _mutate(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    scope: str,
+    body: dict[str, Any],
+    status: int,
+    call: Callable[[Any], IndicatorDocument],
+) -> Status[Any]:
+    actor = require(request, None, WRITE)
+
+    def execute() -> tuple[int, Any]:
+        document = call(actor)
+        fresh = selectors.document_get(actor=actor, document_id=document.pk)
+        return status, stored_json(_document_detail(actor, fresh))
+
+    return Status(
+        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    )
+
+
+@router.post("/indicators/documents", response={201: DocumentDetailOut})
+def create_document(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: DocumentIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Enter a document as a draft. Finance documents are then posted by another officer
+    (R-WF-1); an adjustment is submitted for approval."""
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope="api:indicators.document.create",
+        body=payload.model_dump(),
+        status=201,
+        call=lambda actor: document_create(
+            actor=actor, data=_input(actor, payload, year=payload.fiscal_year)
+        ),
+    )
+
+
+@router.put("/indicators/documents/{document_id}", response=DocumentDetailOut)
+def update_document(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_id: int,
+    payload: DocumentIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Replace a draft's header and rows (the kind cannot change)."""
+
+    def call(actor: Any) -> IndicatorDocument:
+        current = selectors.document_get(actor=actor, document_id=document_id)
+        data = _input(actor, payload, year=current.fiscal_year)
+        return document_update(actor=actor, document_id=document_id, data=data)
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:indicators.document.update:{document_id}",
+        body=payload.model_dump(),
+        status=200,
+        call=call,
+    )
+
+
+def _action(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_id: int,
+    key: str | None,
+    name: str,
+    call: Callable[[Any], Any],
+) -> Status[Any]:
+    def run(actor: Any) -> IndicatorDocument:
+        call(actor)
+        return selectors.document_get(actor=actor, document_id=document_id)
+
+    return _mutate(
+        request,
+        response,
+        key=key,
+        scope=f"api:indicators.document.{name}:{document_id}",
+        body={},
+        status=200,
+        call=run,
+    )
+
+
+@router.post("/indicators/documents/{document_id}/post", response=DocumentDetailOut)
+def post_document(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Post a finance document to the ledger: checks again, then moves the money (R-IN-4);
+    the officer who entered it cannot post it (R-WF-1)."""
+    return _action(
+        request,
+        response,
+        document_id,
+        idempotency_key,
+        "post",
+        lambda actor: document_post(actor=actor, document_id=document_id),
+    )
+
+
+@router.post("/indicators/documents/{document_id}/void", response=DocumentDetailOut)
+def void_document(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    return _action(
+        request,
+        response,
+        document_id,
+        idempotency_key,
+        "void",
+        lambda actor: document_void(actor=actor, document_id=document_id),
+    )
+
+
+@router.post("/indicators/documents/{document_id}/submit", response=DocumentDetailOut)
+def submit_document(
+    request: HttpRequest,
+    response: HttpResponse,
+    document_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Submit an adjustment for approval: the route follows the approval matrix (R-AJ-2/3); the
+    final approval checks the money again and posts it (R-AJ-4)."""
+
+    def call(actor: Any) -> Any:
+        selectors.document_get(actor=actor, document_id=document_id)  # scope: 404 first
+        return document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(document_id))
+
+    return _action(request, response, document_id, idempotency_key, "submit", call)

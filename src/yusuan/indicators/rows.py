@@ -1,0 +1,184 @@
+"""Document rows as clerks and client systems write them — codes and amounts in 元 — turned into
+the services' ``DocumentInput``. Shared by the entry form and the API, so both name an unknown
+code or a malformed amount the same way (``lines[i].field``, row, value; DESIGN §6).
+
+Codes are resolved in one query per kind (lines, units, projects) for the whole document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import ErrorDetail
+from yusuan.common.money import Money, MoneyParseError
+from yusuan.core.models import Organisation
+from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services import DocumentInput, LineInput, LineSpec
+from yusuan.projects.models import Project
+
+TEXT_FIELDS = (
+    "exp_func_code",
+    "dep_bgt_eco_code",
+    "fund_type_code",
+    "source_type_code",
+    "pay_type_code",
+    "acc_type",
+    "summary",
+    "line_kind",
+    "thr_exp_code",
+)
+FLAG_FIELDS = ("is_gov_pur", "is_sal", "is_dir", "to_parent")
+CODE_FIELDS = ("source", "target", "organisation", "project")
+HEADER_FIELDS = ("title", "doc_no", "reason", "subtype", "npc_reference")
+
+Row = Mapping[str, Any]
+
+
+def _text(row: Row, name: str) -> str:
+    value = row.get(name)
+    return str(value).strip() if value not in (None, False) else ""
+
+
+def _flag(row: Row, name: str) -> bool:
+    value = row.get(name)
+    return value is True or value in ("1", "on", "true")
+
+
+def wants_spec(kind: str, row: Row) -> bool:
+    """Rows of issues and allocations create a line; an adjustment row creates one when it names
+    no target line but an economic class."""
+    return kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) or (
+        kind == DocumentKind.ADJUST
+        and not _text(row, "target")
+        and bool(_text(row, "dep_bgt_eco_code"))
+    )
+
+
+class _Codes:
+    """Every code the rows name, looked up at once; unknown ones become errors on their row."""
+
+    def __init__(self, actor: Actor, rows: Sequence[Row]) -> None:
+        def wanted(*names: str) -> set[str]:
+            return {_text(row, n) for row in rows for n in names} - {""}
+
+        regions = actor.scope.mof_div_codes
+        self.lines = dict(
+            IndicatorLine.objects.visible_to(actor)
+            .filter(code__in=wanted("source", "target"))
+            .values_list("code", "pk")
+        )
+        units = wanted("organisation")
+        # Finance issues to any unit of its regions; the unit need not be in its own scope.
+        self.units = dict(
+            Organisation.objects.filter(code__in=units, mof_div_code__in=regions).values_list(
+                "code", "pk"
+            )
+        )
+        self.units.update(
+            Organisation.objects.visible_to(actor).filter(code__in=units).values_list("code", "pk")
+        )
+        self.projects = dict(
+            Project.objects.filter(
+                code__in=wanted("project"), mof_div_code__in=regions
+            ).values_list("code", "pk")
+        )
+        self.errors: list[ErrorDetail] = []
+
+    def get(self, table: dict[str, int], index: int, name: str, code: str) -> int | None:
+        if not code:
+            return None
+        found = table.get(code)
+        if found is None:
+            zh, en = {
+                "source": ("指标", "indicator"),
+                "target": ("指标", "indicator"),
+                "organisation": ("单位", "unit"),
+                "project": ("项目", "project"),
+            }[name]
+            self.errors.append(
+                ErrorDetail(
+                    code="indicators.code_unknown",
+                    field=f"lines[{index}].{name}",
+                    row=index,
+                    value=code,
+                    message_zh=f"第 {index + 1} 行：{zh}“{code}”不存在或无权使用",
+                    message_en=f"row {index + 1}: {en} '{code}' not found",
+                )
+            )
+        return found
+
+
+def _amount(row: Row, index: int, errors: list[ErrorDetail]) -> Money:
+    text = _text(row, "amount")
+    try:
+        return Money.parse(text)
+    except MoneyParseError as exc:
+        errors.append(
+            ErrorDetail(
+                code=exc.code,
+                field=f"lines[{index}].amount",
+                row=index,
+                value=text,
+                message_zh=f"第 {index + 1} 行：{exc.message_zh}",
+                message_en=f"row {index + 1}: {exc.message_en}",
+            )
+        )
+        return Money(0)
+
+
+def document_input(
+    *,
+    actor: Actor,
+    kind: str,
+    header: Mapping[str, Any],
+    rows: Sequence[Row],
+    fiscal_year: int | None,
+    organisation_id: int | None = None,
+) -> tuple[DocumentInput, list[ErrorDetail]]:
+    """The document the rows describe and what could not be read (codes, amounts). Row ``i`` of
+    an error is the position in ``rows``; the services' own checks come after."""
+    codes = _Codes(actor, rows)
+    errors = codes.errors
+    lines: list[LineInput] = []
+    for index, row in enumerate(rows):
+        amount = _amount(row, index, errors)
+        spec = None
+        if wants_spec(kind, row):
+            spec = LineSpec(
+                line_kind=_text(row, "line_kind") or LineKind.EXECUTABLE,
+                organisation_id=codes.get(
+                    codes.units, index, "organisation", _text(row, "organisation")
+                ),
+                project_id=codes.get(codes.projects, index, "project", _text(row, "project")),
+                exp_func_code=_text(row, "exp_func_code"),
+                dep_bgt_eco_code=_text(row, "dep_bgt_eco_code"),
+                fund_type_code=_text(row, "fund_type_code"),
+                source_type_code=_text(row, "source_type_code"),
+                pay_type_code=_text(row, "pay_type_code"),
+                acc_type=_text(row, "acc_type"),
+                is_gov_pur=_flag(row, "is_gov_pur"),
+                thr_exp_code=_text(row, "thr_exp_code"),
+                is_sal=_flag(row, "is_sal"),
+                is_dir=_flag(row, "is_dir"),
+                summary=_text(row, "summary"),
+            )
+        lines.append(
+            LineInput(
+                amount=amount,
+                source_id=codes.get(codes.lines, index, "source", _text(row, "source")),
+                target_id=codes.get(codes.lines, index, "target", _text(row, "target")),
+                spec=spec,
+                to_parent=_flag(row, "to_parent"),
+            )
+        )
+    data = DocumentInput(
+        kind=kind,
+        lines=lines,
+        fiscal_year=fiscal_year,
+        organisation_id=organisation_id,
+        **{name: _text(header, name) for name in HEADER_FIELDS},
+    )
+    return data, errors
