@@ -155,12 +155,18 @@ def test_bad_rows_are_named_and_nothing_is_saved(client_as: Any, user: Any) -> N
 
     body = _adjustment(office, repair, "1.234")
     body["lines"].append({"source": "ZB-NOPE", "target": repair.code, "amount": "5"})
+    over = f"{office.available // 100 + 1}"
+    body["lines"].append({"source": office.code, "target": repair.code, "amount": over})
     refused = _post(clerk, "/api/v1/indicators/documents", body)
     assert refused.status_code == 422, refused.content
-    errors = {e["field"]: e for e in refused.json()["errors"]}
+    listed = refused.json()["errors"]
+    errors = {e["field"]: e for e in listed}
     assert errors["lines[0].amount"]["value"] == "1.234"
+    assert [e["field"] for e in listed].count("lines[0].amount") == 1  # not also "must be > 0"
     assert errors["lines[1].source"]["code"] == "indicators.code_unknown"
     assert errors["lines[1].source"]["value"] == "ZB-NOPE"
+    # The rule checks of the readable rows come in the same answer.
+    assert errors["lines[2].amount"]["rule"] == "R-AJ-4"
 
     too_much = f"{office.available // 100 + 1}"
     refused = _post(clerk, "/api/v1/indicators/documents", _adjustment(office, repair, too_much))

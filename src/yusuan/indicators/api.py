@@ -456,7 +456,7 @@ def _input(actor: Any, payload: DocumentIn, *, year: int | None) -> Any:
         fiscal_year=year,
         organisation_id=payload.organisation_id,
     )
-    raise_if_any(errors)
+    raise_if_any(rows_input.with_rule_errors(actor, data, errors))
     return data
 
 

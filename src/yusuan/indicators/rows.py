@@ -16,7 +16,7 @@ from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.indicators.services import DocumentInput, LineInput, LineSpec
+from yusuan.indicators.services import DocumentInput, LineInput, LineSpec, document_check
 from yusuan.projects.models import Project
 
 TEXT_FIELDS = (
@@ -182,3 +182,15 @@ def document_input(
         **{name: _text(header, name) for name in HEADER_FIELDS},
     )
     return data, errors
+
+
+def with_rule_errors(
+    actor: Actor, data: DocumentInput, unreadable: list[ErrorDetail]
+) -> list[ErrorDetail]:
+    """The codes and amounts that could not be read, then every rule error of the rest — so the
+    clerk sees all of a document's problems at once. A field already named for an unreadable
+    value is not named again for being empty."""
+    if not unreadable:
+        return []
+    named = {e.field for e in unreadable}
+    return unreadable + [e for e in document_check(actor=actor, data=data) if e.field not in named]

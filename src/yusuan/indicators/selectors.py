@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,35 @@ def line_by_code(*, actor: Actor, code: str) -> IndicatorLine | None:
         .filter(code=code)
         .first()
     )
+
+
+def with_code_names(lines: Iterable[IndicatorLine]) -> list[IndicatorLine]:
+    """Set ``exp_func_name`` and ``dep_bgt_eco_name`` on each line from its year's code set
+    (one query per region, year and code kind: a page of the ledger, not a query per row)."""
+    from yusuan.core.choices import CodeKind
+    from yusuan.core.validation import code_names
+
+    lines = list(lines)
+    groups: dict[tuple[str, int], list[IndicatorLine]] = {}
+    for line in lines:
+        groups.setdefault((line.mof_div_code, line.fiscal_year), []).append(line)
+    for (region, year), members in groups.items():
+        functional = code_names(
+            mof_div_code=region,
+            fiscal_year=year,
+            kind=CodeKind.FUNCTIONAL,
+            codes=[x.exp_func_code for x in members],
+        )
+        economic = code_names(
+            mof_div_code=region,
+            fiscal_year=year,
+            kind=CodeKind.DEPARTMENT_ECONOMIC,
+            codes=[x.dep_bgt_eco_code for x in members],
+        )
+        for line in members:
+            line.exp_func_name = functional.get(line.exp_func_code, "")  # type: ignore[attr-defined]
+            line.dep_bgt_eco_name = economic.get(line.dep_bgt_eco_code, "")  # type: ignore[attr-defined]
+    return lines
 
 
 def line_totals(queryset: QuerySet[IndicatorLine]) -> dict[str, int]:

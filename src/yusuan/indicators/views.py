@@ -131,8 +131,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     queryset = selectors.line_list(actor=actor, filters=filters)
     if request.GET.get("export") == "xlsx":
         return _export(queryset)
+    page = paginate(request, queryset)
+    page.object_list = selectors.with_code_names(page.object_list)
     context = {
-        "page": paginate(request, queryset),
+        "page": page,
         "query": query_without_page(request),
         "totals": selectors.line_totals(queryset),
         "filters": [(n, label, request.GET.get(n, "")) for n, _l, label in LINE_FILTERS],
@@ -441,6 +443,10 @@ def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | No
     if request.method == "POST" and "add_row" not in request.POST:
         data, resolve_errors = _document_input(request, kind, rows, year)
         if resolve_errors:
+            try:
+                resolve_errors = rows_input.with_rule_errors(actor, data, resolve_errors)
+            except BusinessRuleError as exc:
+                resolve_errors += exc.errors
             header_errors, general = _place_errors(rows, resolve_errors)
         else:
             try:
@@ -465,6 +471,8 @@ def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | No
         "header": header_values,
         "header_errors": header_errors,
         "general_errors": general,
+        # Wide forms scroll sideways: every row error is also listed above the table.
+        "row_errors": [text for row in rows for texts in row.errors.values() for text in texts],
         "subtypes": ADJUSTMENT.subtypes,
         "year": year,
         **_choices(actor, year, kind),

@@ -4,6 +4,7 @@
 from yusuan.indicators.services.checks import DocumentInput, LineInput, LineSpec
 from yusuan.indicators.services.documents import (
     as_input,
+    document_check,
     document_create,
     document_post,
     document_update,
@@ -21,6 +22,7 @@ __all__ = [
     "apply",
     "apply_document",
     "as_input",
+    "document_check",
     "document_create",
     "document_post",
     "document_update",

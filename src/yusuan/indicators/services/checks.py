@@ -204,7 +204,8 @@ def _spec_errors(
                 _err(
                     "indicators.element_missing",
                     f"{prefix}.{name}",
-                    f"第 {index + 1} 行：{zh}不能为空（可执行指标须具备全部要素）",
+                    f"第 {index + 1} 行：{zh}不能为空"
+                    + ("（可执行指标须具备全部要素）" if executable else ""),
                     f"row {index + 1}: {en} is required (R-IN-1)",
                     rule="R-IN-1",
                     row=index,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
@@ -100,8 +100,9 @@ def _write_lines(document: IndicatorDocument, lines: Sequence[LineInput]) -> Non
     DocumentLine.objects.bulk_create(rows)
 
 
-@transaction.atomic
-def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
+def _validated(
+    actor: Actor, data: DocumentInput
+) -> tuple[Organisation, int, list[ErrorDetail], list[LineInput]]:
     ensure_permission(actor, _permission_for(data.kind))
     organisation = _holder(actor, data)
     fiscal_year = data.fiscal_year or timezone.localdate().year
@@ -110,7 +111,19 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
     )
     if data.kind == DocumentKind.ADJUST:
         ensure_own_lines(checked, organisation, data.subtype)
-    raise_if_any(checked.errors)
+    return organisation, fiscal_year, checked.errors, lines
+
+
+def document_check(*, actor: Actor, data: DocumentInput) -> list[ErrorDetail]:
+    """Every error ``document_create`` would raise for ``data``, without writing anything (the
+    entry form and the API show them together with the codes they could not resolve)."""
+    return _validated(actor, data)[2]
+
+
+@transaction.atomic
+def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
+    organisation, fiscal_year, errors, lines = _validated(actor, data)
+    raise_if_any(errors)
     number = next_number(
         mof_div_code=organisation.mof_div_code,
         fiscal_year=fiscal_year,
