@@ -114,3 +114,22 @@ def test_reconcile_command_passes_then_names_a_tampered_line() -> None:
         )
     with pytest.raises(CommandError, match="does NOT reconcile"):
         call_command("reconcile", stderr=io.StringIO())
+
+
+def test_line_picker_searches_within_scope(client_as: Any, user: Any) -> None:
+    repair = _school_line(user, "30213")
+    clerk = client_as("school_clerk")
+    found = clerk.get(
+        "/indicators/lines/lookup/", {"code": "维修", "kind": "adjust", "year": "2026"}
+    ).content.decode()
+    assert 'id="line-options" hx-swap-oob="true"' in found
+    assert f'value="{repair.code}"' in found
+    others = IndicatorLine.objects.exclude(organisation=repair.organisation).filter(
+        summary__contains="维修"
+    )
+    assert others.exists() and not any(f'value="{o.code}"' in found for o in others)
+    # An exact code shows the hint (unit, summary, available) instead of suggestions.
+    exact = clerk.get("/indicators/lines/lookup/", {"code": repair.code}).content.decode()
+    assert 'data-available="' in exact and "line-options" not in exact
+    missing = clerk.get("/indicators/lines/lookup/", {"code": "ZB-NOPE"}).content.decode()
+    assert "field-error" in missing

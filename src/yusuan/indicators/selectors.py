@@ -199,14 +199,31 @@ def line_totals(queryset: QuerySet[IndicatorLine]) -> dict[str, int]:
     return {c: int(v or 0) for c, v in sums.items()}
 
 
-def pickable_lines(*, actor: Actor, fiscal_year: int, kind: str) -> list[IndicatorLine]:
-    """The lines a document row may name (offered in the picker, checked again by the service)."""
-    queryset = IndicatorLine.objects.visible_to(actor).filter(fiscal_year=fiscal_year)
+PICKER_LIMIT = 30
+
+
+def line_search(
+    *, actor: Actor, fiscal_year: int | None, kind: str, text: str, limit: int = PICKER_LIMIT
+) -> list[IndicatorLine]:
+    """Lines a picker offers for what the clerk typed: part of the code, the summary, the unit or
+    project name, or the leading digits of the economic class; best first (code prefix)."""
+    queryset = IndicatorLine.objects.visible_to(actor)
+    if fiscal_year:
+        queryset = queryset.filter(fiscal_year=fiscal_year)
     if kind == "allocate":
         queryset = queryset.filter(kind=LineKind.PENDING)
     elif kind == "adjust":
         queryset = queryset.filter(kind=LineKind.EXECUTABLE)
-    return list(queryset.select_related("organisation").order_by("code")[:2000])
+    text = text.strip()
+    if text:
+        queryset = queryset.filter(
+            Q(code__icontains=text)
+            | Q(summary__icontains=text)
+            | Q(organisation__name__icontains=text)
+            | Q(project__name__icontains=text)
+            | Q(dep_bgt_eco_code__startswith=text)
+        )
+    return list(queryset.select_related("organisation").order_by("code")[:limit])
 
 
 def unit_options(*, actor: Actor) -> list[tuple[str, str]]:

@@ -251,10 +251,21 @@ def line_lookup(request: HttpRequest) -> HttpResponse:
         (request.GET.get(k, "").strip() for k in request.GET if k.startswith("lines-")), ""
     )
     line = selectors.line_by_code(actor=actor, code=code) if code else None
+    matches: list[Any] = []
+    if line is None:
+        # Typing part of a code, a summary, a unit or an economic class: refresh the picker's
+        # suggestions (out of band) instead of shipping every line with the page.
+        year = request.GET.get("year", "")
+        matches = selectors.line_search(
+            actor=actor,
+            fiscal_year=int(year) if year.isdigit() else None,
+            kind=request.GET.get("kind", ""),
+            text=code,
+        )
     return render(
         request,
         "indicators/_line_hint.html",
-        {"line": line, "code": code, "target": request.GET.get("target", "")},
+        {"line": line, "code": code, "matches": matches, "limit": selectors.PICKER_LIMIT},
     )
 
 
@@ -382,7 +393,7 @@ def _choices(actor: Any, year: int, kind: str) -> dict[str, Any]:
         )
         return sorted(names.items())
 
-    lines = selectors.pickable_lines(actor=actor, fiscal_year=year, kind=kind)
+    lines = selectors.line_search(actor=actor, fiscal_year=year, kind=kind, text="")
     return {
         "line_options": lines,
         "fund_types": codes(CodeKind.FUND_TYPE),
