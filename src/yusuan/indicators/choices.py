@@ -58,7 +58,7 @@ class DocumentState(models.TextChoices):
 
 
 class MovementKind(models.TextChoices):
-    ISSUE = "ISSUE", _("Issue")
+    ISSUE = "ISSUE", _("Issued (下达)")
     ALLOCATE_OUT = "ALLOCATE_OUT", _("Allocated out")
     ALLOCATE_IN = "ALLOCATE_IN", _("Allocated in")
     INCREASE = "INCREASE", _("Increase")

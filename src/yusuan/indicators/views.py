@@ -229,6 +229,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         line = selectors.line_get(actor=actor, line_id=pk)
     except NotFoundError as exc:
         raise Http404 from exc
+    selectors.with_code_names([line])
     return render(
         request,
         "indicators/line_detail.html",
