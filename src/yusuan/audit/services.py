@@ -109,3 +109,19 @@ def audit_record(
     )
     record.save(force_insert=True)
     return record
+
+
+def state_change(
+    *, action: str, actor: AuditActor | None, obj: models.Model, state: str, why: str
+) -> bool:
+    """Move ``obj.state`` and record it with the reason, in the caller's transaction (every state
+    change of a document writes its audit record with it). ``False`` if it was already there."""
+    before = getattr(obj, "state")  # noqa: B009 - any model with a ``state`` field
+    if before == state:
+        return False
+    setattr(obj, "state", state)  # noqa: B010
+    obj.save(update_fields=["state", "updated_at"])
+    audit_record(
+        action=action, actor=actor, obj=obj, changes={"state": [before, state]}, extra={"by": why}
+    )
+    return True

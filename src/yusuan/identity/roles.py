@@ -51,6 +51,9 @@ INDICATOR_FINANCE = (
     "indicators.post_indicatordocument",
 )
 INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatordocument")
+PAYMENT_VIEW = ("payments.view_paymentrequest", "payments.view_contract")
+PAYMENT_ENTER = ("payments.add_paymentrequest", "payments.change_paymentrequest")
+CONTRACT_EDIT = ("payments.add_contract", "payments.change_contract")
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -121,7 +124,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + ("core.add_bankaccount", "core.change_bankaccount")
         + AUDIT_OWN
         + WORKFLOW_VIEW
-        + INDICATOR_VIEW,
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW,
         ("treasury",),
     ),
     RoleSpec(
@@ -129,7 +133,13 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "政府采购处",
         "Procurement officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + CONTRACT_EDIT,
         ("procurement",),
     ),
     RoleSpec(
@@ -151,14 +161,17 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + PROJECT_EDIT
         + INDICATOR_VIEW
-        + INDICATOR_ADJUST,
+        + INDICATOR_ADJUST
+        + PAYMENT_VIEW
+        + PAYMENT_ENTER
+        + CONTRACT_EDIT,
     ),
     RoleSpec(
         "unit_reviewer",
         "复核",
         "Unit reviewer",
         tuple(AGENCY),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW,
     ),
     RoleSpec(
         "unit_approver",
@@ -169,6 +182,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + AUDIT_OWN
         + PROJECT_VIEW
         + INDICATOR_VIEW
+        + PAYMENT_VIEW
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(
@@ -176,14 +190,21 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "出纳",
         "Cashier",
         tuple(AGENCY),
-        VIEW_MASTER + PAYEE_EDIT + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER
+        + PAYEE_EDIT
+        + PERSONAL
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + PAYMENT_ENTER,
     ),
     RoleSpec(
         "accountant",
         "会计",
         "Accountant",
         tuple(AGENCY),
-        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW,
     ),
     RoleSpec(
         "bank",

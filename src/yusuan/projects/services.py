@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from yusuan.audit.services import audit_record, diff, snapshot
+from yusuan.audit.services import audit_record, diff, snapshot, state_change
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money
@@ -214,18 +214,7 @@ def project_set_state(
     *, actor: Actor | None, project: Project, state: ProjectState, why: str
 ) -> None:
     """Called by the declaration workflow's hooks, inside their transaction."""
-    if project.state == state:
-        return
-    before = project.state
-    project.state = state
-    project.save(update_fields=["state", "updated_at"])
-    audit_record(
-        action="projects.state",
-        actor=actor,
-        obj=project,
-        changes={"state": [before, state]},
-        extra={"by": why},
-    )
+    state_change(action="projects.state", actor=actor, obj=project, state=state, why=why)
 
 
 def as_input(project: Project) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from yusuan.audit.services import audit_record
+from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor
 from yusuan.core.services.sequences import next_numbers
 from yusuan.core.validation import government_economic_code
@@ -181,15 +181,6 @@ def apply_document(*, actor: Actor, document: IndicatorDocument) -> None:
 
 def set_state(*, actor: Actor, document: IndicatorDocument, state: str, why: str) -> None:
     """Called by the adjustment workflow's hooks, inside their transaction."""
-    if document.state == state:
-        return
-    before = document.state
-    document.state = state
-    document.save(update_fields=["state", "updated_at"])
-    audit_record(
-        action="indicators.document_state",
-        actor=actor,
-        obj=document,
-        changes={"state": [before, state]},
-        extra={"by": why},
+    state_change(
+        action="indicators.document_state", actor=actor, obj=document, state=state, why=why
     )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    name = "yusuan.payments"
+    label = "payments"
+    verbose_name = _("Treasury payments")
+
+    def ready(self) -> None:
+        from yusuan.payments import workflow  # noqa: F401  (attaches the payment request handler)

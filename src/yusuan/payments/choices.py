@@ -1,0 +1,55 @@
+"""Choices of the payments module (DOMAIN §2.10, §2.11)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BusinessType(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary (普通)")
+    SALARY = "salary", _("Salary (工资)")
+    CARD_REPAYMENT = "card_repayment", _("Official card repayment (公务卡还款)")
+    PROCUREMENT = "procurement", _("Government procurement (政府采购)")
+
+
+class SettlementMode(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer (转账)")
+    CARD = "card", _("Official card (公务卡)")
+    CASH = "cash", _("Cash (现金)")
+
+
+class RequestState(models.TextChoices):
+    """DOMAIN §2.10: draft → submitted (frozen) → approved → voucher issued → at bank → paid."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("In approval")
+    APPROVED = "approved", _("Approved, awaiting monitoring and voucher")
+    PENDING_EXPLANATION = "pending_explanation", _("Warning: explanation needed")
+    BLOCKED = "blocked", _("Blocked by monitoring")
+    VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+    AT_BANK = "at_bank", _("At the bank")
+    PAID = "paid", _("Paid")
+    PARTLY_FAILED = "partly_failed", _("Partly failed")
+    FAILED = "failed", _("Failed")
+    CLEARED = "cleared", _("Cleared")
+    REJECTED = "rejected", _("Rejected")
+    VOID = "void", _("Void")
+
+
+# States in which the request's lines hold frozen money (released on leaving them).
+FROZEN_STATES = frozenset(
+    {
+        RequestState.SUBMITTED,
+        RequestState.APPROVED,
+        RequestState.PENDING_EXPLANATION,
+        RequestState.VOUCHER_ISSUED,
+        RequestState.AT_BANK,
+    }
+)
+
+
+class LineState(models.TextChoices):
+    OPEN = "open", _("Not yet paid")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed at the bank")

@@ -1,0 +1,170 @@
+"""Payment requests (支付申请) and their lines, and the minimal contract registry of the double
+control (R-PY-3). DOMAIN §2.10; ADR 0011.
+
+A line draws on one executable indicator line and keeps a read-only copy of its elements
+(R-PY-2) and its own payee (a salary batch pays one employee per line, and one line can later be
+refunded alone, P9). Money never lives here: submitting freezes each line's amount on the
+indicator ledger, the bank's result pays or releases it (``yusuan.indicators.services.ledger``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yusuan.core.choices import PayeeKind
+from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
+from yusuan.payments.choices import BusinessType, LineState, RequestState, SettlementMode
+
+
+class Contract(TimestampedModel):
+    """A filed procurement contract (合同备案): what a procurement line may pay, to whom."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    number = models.CharField(_("contract number"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    supplier = models.ForeignKey(
+        "core.Payee", on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
+    )
+    amount = models.BigIntegerField(_("contract amount"))
+    # Σ of the contract's payment lines in flight or paid; changed only by conditional updates.
+    committed = models.BigIntegerField(_("committed by payments"), default=0)
+    filed_on = models.DateField(_("filed on"))
+    indicator_lines = models.ManyToManyField(
+        "indicators.IndicatorLine", related_name="contracts", verbose_name=_("indicator lines")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "number"], name="contract_no_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("amount")),
+                name="contract_committed_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class PaymentRequest(TimestampedModel):
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    business_type = models.CharField(
+        _("business type"), max_length=16, choices=BusinessType.choices
+    )
+    settlement_mode = models.CharField(
+        _("settlement mode"), max_length=12, choices=SettlementMode.choices
+    )
+    purpose = models.CharField(_("purpose"), max_length=200)
+    pay_date = models.DateField(_("payment date"))
+    payer_account = models.ForeignKey(
+        "core.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("payer account"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        blank=True,
+        verbose_name=_("contract"),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=RequestState.choices, default=RequestState.DRAFT
+    )
+    explanation = models.TextField(_("explanation of warnings"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment request")
+        verbose_name_plural = _("payment requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "number"], name="payment_no_unique")
+        ]
+        permissions = [("review_paymentrequest", "Can review and approve payment requests")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount for line in self.lines.all())
+
+
+class PaymentLine(models.Model):
+    request = models.ForeignKey(PaymentRequest, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveIntegerField(_("row"))
+    indicator_line = models.ForeignKey(
+        "indicators.IndicatorLine",
+        on_delete=models.PROTECT,
+        related_name="payment_lines",
+        verbose_name=_("indicator"),
+    )
+    amount = models.BigIntegerField(_("amount"))
+    # The indicator's elements at entry, read-only (R-PY-2).
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    exp_func_code = models.CharField(_("functional class"), max_length=16)
+    dep_bgt_eco_code = models.CharField(_("department economic class"), max_length=16)
+    gov_bgt_eco_code = models.CharField(_("government economic class"), max_length=16)
+    fund_type_code = models.CharField(_("fund nature"), max_length=8)
+    thr_exp_code = models.CharField(_("三公 category"), max_length=2, blank=True)
+    is_gov_pur = models.BooleanField(_("government procurement"), default=False)
+    is_sal = models.BooleanField(_("salary"), default=False)
+    is_dir = models.BooleanField(_("direct funds"), default=False)
+    # The payee of this line (a salary batch: one employee).
+    payee = models.ForeignKey(
+        "core.Payee", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    payee_kind = models.CharField(_("payee kind"), max_length=12, choices=PayeeKind.choices)
+    payee_name = models.CharField(_("payee"), max_length=200)
+    payee_account_no = models.CharField(_("payee account"), max_length=32)
+    payee_bank_name = models.CharField(_("payee bank"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    state = models.CharField(
+        _("bank state"), max_length=8, choices=LineState.choices, default=LineState.OPEN
+    )
+    refunded = models.BigIntegerField(_("refunded"), default=0)
+
+    class Meta:
+        verbose_name = _("payment line")
+        ordering = ["request", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "row"], name="payment_line_row_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")),
+                name="payment_line_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}/{self.row}"

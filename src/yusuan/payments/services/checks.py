@@ -1,0 +1,320 @@
+"""The checks of a payment request before it is saved or submitted (DOMAIN §3.6).
+
+Each error names the rule, the field path (``lines[2].amount``), the row, the value and the limit
+(DESIGN §6). Lookups are made once per request, not per line: a salary batch has hundreds of lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import ErrorDetail
+from yusuan.common.money import Money
+from yusuan.core.choices import AccountType, FiscalYearStatus, PayeeKind
+from yusuan.core.models import BankAccount, FiscalYear, Organisation, Payee
+from yusuan.indicators.choices import LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services.ledger import insufficient
+from yusuan.payments.choices import BusinessType, SettlementMode
+from yusuan.payments.models import Contract
+
+
+@dataclass(frozen=True)
+class PaymentLineInput:
+    indicator_line_id: int | None
+    amount: Money
+    payee_id: int | None = None  # default: the request's payee
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    business_type: str
+    settlement_mode: str
+    purpose: str
+    pay_date: dt.date
+    payer_account_id: int | None
+    lines: Sequence[PaymentLineInput]
+    payee_id: int | None = None
+    contract_id: int | None = None
+    organisation_id: int | None = None
+
+
+@dataclass
+class Checked:
+    errors: list[ErrorDetail] = field(default_factory=list)
+    indicator_lines: dict[int, IndicatorLine] = field(default_factory=dict)
+    payees: dict[int, Payee] = field(default_factory=dict)
+    contract: Contract | None = None
+    payer_account: BankAccount | None = None
+
+
+def _err(code: str, path: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
+    return ErrorDetail(code=code, field=path, message_zh=zh, message_en=en, **kwargs)
+
+
+def _row_err(index: int, name: str, code: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
+    return _err(
+        code,
+        f"lines[{index}].{name}",
+        f"第 {index + 1} 行：{zh}",
+        f"row {index + 1}: {en}",
+        row=index,
+        **kwargs,
+    )
+
+
+def _header_errors(
+    data: PaymentInput, organisation: Organisation, fiscal_year: int, checked: Checked
+) -> None:
+    errors = checked.errors
+    if data.business_type not in BusinessType.values:
+        errors.append(
+            _err(
+                "payments.bad_business_type",
+                "business_type",
+                "支付业务类型无效",
+                "unknown business type",
+                value=data.business_type,
+                limit=list(BusinessType.values),
+            )
+        )
+    if data.settlement_mode not in SettlementMode.values:
+        errors.append(
+            _err(
+                "payments.bad_settlement_mode",
+                "settlement_mode",
+                "结算方式无效",
+                "unknown settlement mode",
+                value=data.settlement_mode,
+                limit=list(SettlementMode.values),
+            )
+        )
+    if not data.purpose.strip():
+        errors.append(
+            _err("payments.purpose_required", "purpose", "用途不能为空", "purpose required")
+        )
+    year = FiscalYear.objects.filter(
+        mof_div_code=organisation.mof_div_code, year=fiscal_year
+    ).first()
+    if data.pay_date.year != fiscal_year or year is None or year.status != FiscalYearStatus.OPEN:
+        errors.append(
+            _err(
+                "payments.date_outside_year",
+                "pay_date",
+                f"支付日期 {data.pay_date} 不在已开放的 {fiscal_year} 预算年度内",
+                f"payment date {data.pay_date} is outside the open fiscal year {fiscal_year}",
+                rule="R-PY-7",
+                value=str(data.pay_date),
+                limit=str(fiscal_year),
+            )
+        )
+    account = (
+        BankAccount.objects.filter(pk=data.payer_account_id, organisation=organisation).first()
+        if data.payer_account_id
+        else None
+    )
+    if (
+        account is None
+        or not account.is_enabled
+        or (account.account_type != AccountType.UNIT_ZERO_BALANCE)
+    ):
+        errors.append(
+            _err(
+                "payments.bad_payer_account",
+                "payer_account",
+                "付款账户须为本单位启用的单位零余额账户",
+                "the payer account must be the unit's own enabled zero-balance account",
+                rule="R-RF-4",
+                value=account.account_no if account else data.payer_account_id,
+            )
+        )
+    else:
+        checked.payer_account = account
+
+
+def _load(actor: Actor, data: PaymentInput, organisation: Organisation, checked: Checked) -> None:
+    ids = {x.indicator_line_id for x in data.lines} - {None}
+    checked.indicator_lines = (
+        IndicatorLine.objects.visible_to(actor)
+        .filter(organisation=organisation)
+        .select_related("project")
+        .in_bulk(ids)
+    )
+    payee_ids = ({x.payee_id for x in data.lines} | {data.payee_id}) - {None}
+    checked.payees = Payee.objects.visible_to(actor).filter(is_enabled=True).in_bulk(payee_ids)
+    if data.contract_id is not None:
+        checked.contract = (
+            Contract.objects.visible_to(actor)
+            .filter(pk=data.contract_id, organisation=organisation)
+            .select_related("supplier")
+            .first()
+        )
+        if checked.contract is None:
+            checked.errors.append(
+                _err(
+                    "payments.contract_unknown",
+                    "contract",
+                    "合同不存在或不属于本单位",
+                    "contract not found for this unit",
+                    rule="R-PY-3",
+                    value=data.contract_id,
+                )
+            )
+
+
+def validate(
+    actor: Actor, data: PaymentInput, *, organisation: Organisation, fiscal_year: int
+) -> Checked:
+    checked = Checked()
+    errors = checked.errors
+    _header_errors(data, organisation, fiscal_year, checked)
+    _load(actor, data, organisation, checked)
+    if not data.lines:
+        errors.append(_err("payments.no_lines", "lines", "至少需要一行", "at least one line"))
+    contract = checked.contract
+    contract_lines = (
+        set(contract.indicator_lines.values_list("pk", flat=True)) if contract else set()
+    )
+    asked: dict[int, int] = {}
+    on_contract = 0
+    for index, item in enumerate(data.lines):
+        if item.amount.fen <= 0:
+            errors.append(
+                _row_err(
+                    index,
+                    "amount",
+                    "payments.amount_not_positive",
+                    f"金额必须大于 0（当前 {item.amount} 元）",
+                    f"the amount must be above 0 (got {item.amount})",
+                    value=item.amount.format(),
+                    limit="> 0",
+                )
+            )
+        line = checked.indicator_lines.get(item.indicator_line_id or 0)
+        if line is None or line.fiscal_year != fiscal_year or line.kind != LineKind.EXECUTABLE:
+            errors.append(
+                _row_err(
+                    index,
+                    "indicator_line",
+                    "payments.indicator_unknown",
+                    "指标不存在、不是本单位本年度的可执行指标",
+                    f"no executable {fiscal_year} indicator of this unit",
+                    rule="R-PY-1",
+                    value=line.code if line else item.indicator_line_id,
+                )
+            )
+            continue
+        payee_id = item.payee_id or data.payee_id
+        payee = checked.payees.get(payee_id or 0)
+        if payee is None:
+            errors.append(
+                _row_err(
+                    index,
+                    "payee",
+                    "payments.payee_required",
+                    "请选择已登记且启用的收款人",
+                    "pick a registered, enabled payee",
+                    rule="R-PY-5",
+                    value=payee_id,
+                )
+            )
+        if item.amount.fen > 0:
+            asked[line.pk] = asked.get(line.pk, 0) + item.amount.fen
+            if asked[line.pk] > line.available:
+                errors.append(
+                    insufficient(
+                        line,
+                        "available",
+                        asked[line.pk],
+                        rule="R-PY-1",
+                        field=f"lines[{index}].amount",
+                        row=index,
+                    )
+                )
+        if line.is_gov_pur:
+            on_contract += item.amount.fen
+            _contract_errors(index, line, payee, contract, contract_lines, errors)
+        if line.is_sal and data.business_type != BusinessType.SALARY:
+            errors.append(
+                _row_err(
+                    index,
+                    "indicator_line",
+                    "payments.salary_line",
+                    f"指标 {line.code} 是工资指标，须通过工资支付办理",
+                    f"indicator {line.code} is a salary line; pay it as a salary batch",
+                    rule="R-PY-4",
+                    value=line.code,
+                )
+            )
+    if contract is not None and on_contract > contract.amount - contract.committed:
+        left = Money(contract.amount - contract.committed)
+        errors.append(
+            _err(
+                "payments.contract_exceeded",
+                "contract",
+                f"合同 {contract.number} 剩余可付 {left} 元，本次需 {Money(on_contract)} 元",
+                f"contract {contract.number} has {left} left; {Money(on_contract)} is needed",
+                rule="R-PY-3",
+                value=Money(on_contract).format(),
+                limit=left.format(),
+            )
+        )
+    return checked
+
+
+def _contract_errors(
+    index: int,
+    line: IndicatorLine,
+    payee: Payee | None,
+    contract: Contract | None,
+    contract_lines: set[int],
+    errors: list[ErrorDetail],
+) -> None:
+    """R-PY-3 / R-GP-4: a procurement line pays a filed contract covering it, to its supplier."""
+    if contract is None:
+        errors.append(
+            _row_err(
+                index,
+                "contract",
+                "payments.contract_required",
+                f"指标 {line.code} 为政府采购指标，须选择已备案的合同",
+                f"indicator {line.code} is procurement; cite a filed contract",
+                rule="R-PY-3",
+                value=line.code,
+            )
+        )
+        return
+    if line.pk not in contract_lines:
+        errors.append(
+            _row_err(
+                index,
+                "indicator_line",
+                "payments.contract_line",
+                f"合同 {contract.number} 未列明指标 {line.code}",
+                f"contract {contract.number} does not cover indicator {line.code}",
+                rule="R-PY-3",
+                value=line.code,
+            )
+        )
+    if payee is not None and payee.pk != contract.supplier_id:
+        errors.append(
+            _row_err(
+                index,
+                "payee",
+                "payments.not_supplier",
+                f"收款人须为合同供应商 {contract.supplier.name}",
+                f"the payee must be the contract's supplier {contract.supplier.name}",
+                rule="R-GP-4",
+                value=payee.name,
+                limit=contract.supplier.name,
+            )
+        )
+
+
+def is_personal(payee: Payee) -> bool:
+    return payee.kind == PayeeKind.INDIVIDUAL

@@ -1,0 +1,275 @@
+"""Payment requests: enter, edit and void drafts; freeze on submission, release on return,
+withdrawal or rejection (DOMAIN §2.10, R-PY-1…3).
+
+The freeze is one ledger posting over all lines of the request (lines in ascending id order,
+ADR 0009) keyed by request and approval round, so a retried submission freezes once; a
+procurement request also commits its amount on the contract by a conditional update in the same
+transaction (R-PY-3), so two requests cannot both take the contract's last yuan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F
+
+from yusuan.audit.services import audit_record, state_change
+from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
+from yusuan.common.money import Money
+from yusuan.core.models import Organisation, Payee
+from yusuan.core.services.sequences import next_number
+from yusuan.indicators.services.ledger import Op, apply
+from yusuan.payments.choices import RequestState
+from yusuan.payments.models import Contract, PaymentLine, PaymentRequest
+from yusuan.payments.services.checks import Checked, PaymentInput, validate
+
+SOURCE_TYPE = "payments.request"
+
+
+def _organisation(actor: Actor, data: PaymentInput) -> Organisation:
+    organisation_id = data.organisation_id or getattr(actor, "organisation_id", None)
+    organisation = (
+        Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
+        if organisation_id
+        else None
+    )
+    if organisation is None:
+        raise NotFoundError("organisation")
+    return organisation
+
+
+def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) -> None:
+    rows = []
+    for index, item in enumerate(data.lines):
+        line = checked.indicator_lines[item.indicator_line_id or 0]
+        payee: Payee = checked.payees[item.payee_id or data.payee_id or 0]
+        rows.append(
+            PaymentLine(
+                request=request,
+                row=index,
+                indicator_line=line,
+                amount=item.amount.fen,
+                # R-PY-2: the indicator's elements, copied, never typed.
+                project_id=line.project_id,
+                exp_func_code=line.exp_func_code,
+                dep_bgt_eco_code=line.dep_bgt_eco_code,
+                gov_bgt_eco_code=line.gov_bgt_eco_code,
+                fund_type_code=line.fund_type_code,
+                thr_exp_code=line.thr_exp_code,
+                is_gov_pur=line.is_gov_pur,
+                is_sal=line.is_sal,
+                is_dir=line.is_dir,
+                payee=payee,
+                payee_kind=payee.kind,
+                payee_name=payee.name,
+                payee_account_no=payee.bank_account_no,
+                payee_bank_name=payee.bank_name,
+                summary=item.summary.strip(),
+            )
+        )
+    PaymentLine.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def request_create(*, actor: Actor, data: PaymentInput, fiscal_year: int) -> PaymentRequest:
+    ensure_permission(actor, "payments.add_paymentrequest")
+    organisation = _organisation(actor, data)
+    checked = validate(actor, data, organisation=organisation, fiscal_year=fiscal_year)
+    raise_if_any(checked.errors)
+    assert checked.payer_account is not None  # no error means the account was found
+    number = next_number(
+        mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, series="payment-request"
+    )
+    request = PaymentRequest.objects.create(
+        mof_div_code=organisation.mof_div_code,
+        fiscal_year=fiscal_year,
+        number=f"ZF{fiscal_year}{number:06d}",
+        organisation=organisation,
+        business_type=data.business_type,
+        settlement_mode=data.settlement_mode,
+        purpose=data.purpose.strip(),
+        pay_date=data.pay_date,
+        payer_account=checked.payer_account,
+        contract=checked.contract,
+        created_by_id=actor.pk,
+    )
+    _write_lines(request, data, checked)
+    audit_record(
+        action="payments.request_create",
+        actor=actor,
+        obj=request,
+        changes={"state": [None, RequestState.DRAFT]},
+        extra={"lines": len(data.lines), "total_fen": sum(x.amount.fen for x in data.lines)},
+    )
+    return request
+
+
+def locked_request(actor: Actor, request_id: int) -> PaymentRequest:
+    request = (
+        PaymentRequest.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .filter(pk=request_id)
+        .select_related("organisation", "contract")
+        .first()
+    )
+    if request is None:
+        raise NotFoundError("payment request")
+    return request
+
+
+def _not_draft(request: PaymentRequest) -> BusinessRuleError:
+    return BusinessRuleError.single(
+        code="payments.not_draft",
+        field="state",
+        value=request.get_state_display(),
+        message_zh=f"支付申请 {request.number} 处于“{request.get_state_display()}”状态，不能修改",
+        message_en=f"payment request {request.number} is {request.state}, not a draft",
+        status=409,
+    )
+
+
+@transaction.atomic
+def request_update(*, actor: Actor, request_id: int, data: PaymentInput) -> PaymentRequest:
+    ensure_permission(actor, "payments.change_paymentrequest")
+    request = locked_request(actor, request_id)
+    if request.state != RequestState.DRAFT:
+        raise _not_draft(request)
+    checked = validate(
+        actor, data, organisation=request.organisation, fiscal_year=request.fiscal_year
+    )
+    raise_if_any(checked.errors)
+    before = {"purpose": request.purpose, "total": request.total_fen}
+    request.business_type = data.business_type
+    request.settlement_mode = data.settlement_mode
+    request.purpose = data.purpose.strip()
+    request.pay_date = data.pay_date
+    assert checked.payer_account is not None
+    request.payer_account = checked.payer_account
+    request.contract = checked.contract
+    request.save()
+    request.lines.all().delete()
+    _write_lines(request, data, checked)
+    after = {"purpose": request.purpose, "total": request.total_fen}
+    audit_record(
+        action="payments.request_update",
+        actor=actor,
+        obj=request,
+        changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+    )
+    return request
+
+
+@transaction.atomic
+def request_void(*, actor: Actor, request_id: int) -> PaymentRequest:
+    ensure_permission(actor, "payments.change_paymentrequest")
+    request = locked_request(actor, request_id)
+    if request.state not in (RequestState.DRAFT, RequestState.BLOCKED, RequestState.FAILED):
+        raise _not_draft(request)
+    set_state(actor=actor, request=request, state=RequestState.VOID, why="void")
+    return request
+
+
+def set_state(*, actor: Actor, request: PaymentRequest, state: str, why: str) -> None:
+    state_change(action="payments.request_state", actor=actor, obj=request, state=state, why=why)
+
+
+def _ops(lines: Sequence[PaymentLine]) -> list[Op]:
+    return [Op(line.indicator_line_id, line.amount, row=line.row) for line in lines]
+
+
+def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
+    """R-PY-1 at submission: every line's amount moves from available to frozen, all or none;
+    R-PY-3: a contract's remaining amount is taken by the same transaction."""
+    lines = list(request.lines.all())
+    if request.contract_id is not None:
+        _commit_contract(request, sum(x.amount for x in lines if x.is_gov_pur))
+    apply(
+        "freeze",
+        _ops(lines),
+        actor_id=actor.pk,
+        source_type=SOURCE_TYPE,
+        source_id=str(request.pk),
+        source_no=request.number,
+        op_key=f"{SOURCE_TYPE}:{request.pk}:r{round_no}:freeze",
+    )
+
+
+def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -> None:
+    """Return, withdrawal, rejection, a monitoring block: the frozen money is available again."""
+    lines = [x for x in request.lines.all() if x.state == "open"]
+    if not lines:
+        return
+    if request.contract_id is not None:
+        _commit_contract(request, -sum(x.amount for x in lines if x.is_gov_pur))
+    apply(
+        "unfreeze",
+        _ops(lines),
+        actor_id=actor.pk,
+        source_type=SOURCE_TYPE,
+        source_id=str(request.pk),
+        source_no=request.number,
+        op_key=f"{SOURCE_TYPE}:{request.pk}:r{round_no}:{why}",
+    )
+
+
+def _commit_contract(request: PaymentRequest, amount: int) -> None:
+    if amount == 0:
+        return
+    contract = request.contract
+    assert contract is not None
+    updated = Contract.objects.filter(
+        pk=contract.pk, committed__lte=F("amount") - amount, committed__gte=-amount
+    ).update(committed=F("committed") + amount)
+    if not updated:
+        contract.refresh_from_db()
+        left = Money(contract.amount - contract.committed)
+        raise BusinessRuleError.single(
+            code="payments.contract_exceeded",
+            rule="R-PY-3",
+            field="contract",
+            value=Money(amount).format(),
+            limit=left.format(),
+            message_zh=f"合同 {contract.number} 剩余可付 {left} 元，本次需 {Money(amount)} 元",
+            message_en=f"contract {contract.number} has {left} left; {Money(amount)} is needed",
+        )
+
+
+def as_input(request: PaymentRequest) -> PaymentInput:
+    from yusuan.payments.services.checks import PaymentLineInput
+
+    return PaymentInput(
+        business_type=request.business_type,
+        settlement_mode=request.settlement_mode,
+        purpose=request.purpose,
+        pay_date=request.pay_date,
+        payer_account_id=request.payer_account_id,
+        contract_id=request.contract_id,
+        organisation_id=request.organisation_id,
+        lines=[
+            PaymentLineInput(
+                indicator_line_id=line.indicator_line_id,
+                amount=Money(line.amount),
+                payee_id=line.payee_id,
+                summary=line.summary,
+            )
+            for line in request.lines.all()
+        ],
+    )
+
+
+def revalidate(actor: Actor, request: PaymentRequest, *, frozen: bool = False) -> None:
+    """Every check again against the indicators and contract as they are now. With ``frozen``
+    the request's own money is already frozen, so availability is left to the ledger."""
+    checked = validate(
+        actor, as_input(request), organisation=request.organisation, fiscal_year=request.fiscal_year
+    )
+    errors = checked.errors
+    if frozen:
+        errors = [
+            e
+            for e in errors
+            if e.code not in ("indicators.insufficient", "payments.contract_exceeded")
+        ]
+    raise_if_any(errors)

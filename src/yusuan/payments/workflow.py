@@ -1,0 +1,91 @@
+"""The payment request as a document of the approval engine (P6, R-PY-6).
+
+Entry ≠ review ≠ approval is the engine's (R-WF-1); the shipped definition adds a treasury
+review at 500,000 yuan and above. Submission freezes the lines' money (R-PY-1) in the same
+transaction as the round starting; returning, withdrawing or rejecting releases it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.core.choices import PayeeKind
+from yusuan.payments.choices import RequestState, SettlementMode
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services import freeze, release, revalidate, set_state
+from yusuan.workflow.doctypes import PAYMENT_REQUEST
+from yusuan.workflow.models import WorkflowInstance
+from yusuan.workflow.registry import BaseHandler, DocumentFacts, attach
+
+DOCUMENT_TYPE = PAYMENT_REQUEST.code
+
+
+class PaymentRequestHandler(BaseHandler):
+    def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> PaymentRequest:
+        if not object_id.isdigit():
+            raise NotFoundError("payment request")
+        queryset = PaymentRequest.objects.visible_to(actor).filter(pk=int(object_id))
+        if for_update:
+            queryset = queryset.select_for_update(of=("self",))
+        request = queryset.select_related("organisation", "contract").first()
+        if request is None:
+            raise NotFoundError("payment request")
+        return request
+
+    def facts(self, document: Any) -> DocumentFacts:
+        assert isinstance(document, PaymentRequest)
+        lines = list(document.lines.all())
+        flags: set[str] = set()
+        if any(line.is_gov_pur for line in lines):
+            flags.add("procurement")
+        if any(line.payee_kind == PayeeKind.INDIVIDUAL for line in lines):
+            flags.add("personal_account")
+        if document.settlement_mode == SettlementMode.CASH:
+            flags.add("cash")
+        return DocumentFacts(
+            organisation_id=document.organisation_id,
+            mof_div_code=document.mof_div_code,
+            fiscal_year=document.fiscal_year,
+            title=f"{document.number} {document.purpose}",
+            entered_by_id=document.created_by_id,
+            amount_fen=sum(line.amount for line in lines),
+            subtype=document.business_type,
+            fund_type=lines[0].fund_type_code if lines else "",
+            flags=frozenset(flags),
+            url="",  # the request page comes with the payment pages
+        )
+
+    def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        if document.state != RequestState.DRAFT:
+            raise BusinessRuleError.single(
+                code="payments.not_draft",
+                field="state",
+                value=document.get_state_display(),
+                message_zh=f"支付申请处于“{document.get_state_display()}”状态，不能送审",
+                message_en=f"the payment request is {document.state}; only drafts are submitted",
+                status=409,
+            )
+        revalidate(actor, document)
+        freeze(actor=actor, request=document, round_no=instance.round)
+        set_state(actor=actor, request=document, state=RequestState.SUBMITTED, why="submit")
+
+    def on_approved(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        revalidate(actor, document, frozen=True)
+        set_state(actor=actor, request=document, state=RequestState.APPROVED, why="approved")
+
+    def on_returned(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        release(actor=actor, request=document, round_no=instance.round, why="returned")
+        set_state(actor=actor, request=document, state=RequestState.DRAFT, why="returned")
+
+    def on_withdrawn(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        release(actor=actor, request=document, round_no=instance.round, why="withdrawn")
+        set_state(actor=actor, request=document, state=RequestState.DRAFT, why="withdrawn")
+
+    def on_rejected(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        release(actor=actor, request=document, round_no=instance.round, why="rejected")
+        set_state(actor=actor, request=document, state=RequestState.REJECTED, why="rejected")
+
+
+attach(DOCUMENT_TYPE, PaymentRequestHandler())

@@ -1,0 +1,203 @@
+"""Payment requests through the approval engine, with the indicator buckets asserted after each
+step: entry (nothing moves), submission (frozen, R-PY-1), approvals (R-PY-6), return, withdrawal
+and rejection (released); the refusals name rule, field, row and figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.money import Money
+from yusuan.core.models import BankAccount, Payee
+from yusuan.identity.services import user_set_roles
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.selectors import reconcile
+from yusuan.payments.choices import RequestState
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
+from yusuan.workflow.models import WorkflowInstance
+from yusuan.workflow.services import (
+    document_submit,
+    instance_approve,
+    instance_reject,
+    instance_return,
+    instance_withdraw,
+)
+
+pytestmark = pytest.mark.django_db
+DOCUMENT_TYPE = "payments.request"
+
+
+def _line(user: Any, eco: str) -> IndicatorLine:
+    return IndicatorLine.objects.get(
+        organisation=user("school_clerk").organisation, dep_bgt_eco_code=eco, source_type_code="01"
+    )
+
+
+def _payee(user: Any) -> Payee:
+    return Payee.objects.filter(
+        organisation=user("school_clerk").organisation, kind="organisation"
+    ).first() or Payee.objects.create(
+        mof_div_code=user("school_clerk").organisation.mof_div_code,
+        organisation=user("school_clerk").organisation,
+        kind="organisation",
+        name="苏州文具有限公司",
+        credit_code="91320509MA1XXXXX0X",
+        bank_account_no="6222020000000001",
+        bank_name="工商银行吴江支行",
+    )
+
+
+def _input(user: Any, lines: list[tuple[IndicatorLine, str]], **kw: Any) -> PaymentInput:
+    school = user("school_clerk").organisation
+    account = BankAccount.objects.get(organisation=school, account_type="unit_zero_balance")
+    values: dict[str, Any] = {
+        "business_type": "ordinary",
+        "settlement_mode": "transfer",
+        "purpose": "购买办公用品",
+        "pay_date": dt.date(2026, 11, 23),
+        "payer_account_id": account.pk,
+        "payee_id": _payee(user).pk,
+        "lines": [PaymentLineInput(line.pk, Money.parse(amount)) for line, amount in lines],
+    }
+    values.update(kw)
+    return PaymentInput(**values)
+
+
+def _buckets(line: IndicatorLine) -> tuple[int, int, int]:
+    line.refresh_from_db()
+    return line.available, line.frozen, line.paid
+
+
+def _round(request: PaymentRequest) -> WorkflowInstance:
+    return WorkflowInstance.objects.filter(
+        document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    ).latest("round")
+
+
+def test_entry_submission_and_approvals_freeze_once(user: Any) -> None:
+    office = _line(user, "30201")
+    available, frozen, paid = _buckets(office)
+    request = request_create(
+        actor=user("school_clerk"), data=_input(user, [(office, "1,200.00")]), fiscal_year=2026
+    )
+    assert request.state == RequestState.DRAFT and request.number.startswith("ZF2026")
+    line = request.lines.get()
+    assert (line.exp_func_code, line.dep_bgt_eco_code) == (office.exp_func_code, "30201")  # R-PY-2
+    assert _buckets(office) == (available, frozen, paid)  # entry moves nothing
+
+    instance = document_submit(
+        actor=user("school_clerk"), document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.SUBMITTED
+    assert _buckets(office) == (available - 120000, frozen + 120000, paid)  # R-PY-1
+    assert [s["key"] for s in instance.route] == ["unit_review", "unit_approval"]
+
+    instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
+    instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+    request.refresh_from_db()
+    assert request.state == RequestState.APPROVED
+    assert _buckets(office) == (available - 120000, frozen + 120000, paid)  # still in flight
+    assert reconcile() == []
+
+
+def test_over_available_is_refused_with_line_and_figures(user: Any) -> None:
+    office = _line(user, "30201")
+    too_much = Money(office.available + 1)
+    with pytest.raises(BusinessRuleError) as caught:
+        request_create(
+            actor=user("school_clerk"),
+            data=_input(user, [(office, "1"), (office, too_much.format())]),
+            fiscal_year=2026,
+        )
+    error = caught.value.errors[0]
+    assert (error.code, error.rule, error.field, error.row) == (
+        "indicators.insufficient",
+        "R-PY-1",
+        "lines[1].amount",
+        1,
+    )
+    assert error.value == Money(office.available + 1 + 100).format()  # both rows on one line
+    assert error.limit == Money(office.available).format()
+    assert office.code in error.message_zh
+    assert not PaymentRequest.objects.filter(purpose="购买办公用品").exists()
+
+
+def test_return_withdraw_and_reject_release_the_money(user: Any) -> None:
+    office = _line(user, "30201")
+    start = _buckets(office)
+    clerk = user("school_clerk")
+    request = request_create(actor=clerk, data=_input(user, [(office, "500")]), fiscal_year=2026)
+    submit = lambda: document_submit(  # noqa: E731
+        actor=clerk, document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    )
+    first = submit()
+    instance_return(
+        actor=user("school_reviewer"), instance_id=first.pk, reason="附件不全", to_entry=True
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.DRAFT and _buckets(office) == start
+
+    second = submit()  # round 2 freezes again (its own op_key)
+    assert _buckets(office)[0] == start[0] - 50000
+    instance_withdraw(actor=clerk, instance_id=second.pk, reason="金额有误")
+    request.refresh_from_db()
+    assert request.state == RequestState.DRAFT and _buckets(office) == start
+
+    third = submit()
+    instance_approve(actor=user("school_reviewer"), instance_id=third.pk)
+    instance_reject(actor=user("school_approver"), instance_id=third.pk, reason="不符合规定")
+    request.refresh_from_db()
+    assert request.state == RequestState.REJECTED and _buckets(office) == start
+    assert reconcile() == []
+
+
+def test_clerk_holding_the_reviewer_role_cannot_review_her_own_request(user: Any) -> None:
+    office = _line(user, "30201")
+    clerk = user("school_clerk")
+    user_set_roles(actor=user("wj_admin"), user=clerk, role_codes=["unit_clerk", "unit_reviewer"])
+    request = request_create(actor=clerk, data=_input(user, [(office, "10")]), fiscal_year=2026)
+    instance = document_submit(actor=clerk, document_type=DOCUMENT_TYPE, object_id=str(request.pk))
+    with pytest.raises(BusinessRuleError) as caught:
+        instance_approve(actor=user("school_clerk"), instance_id=instance.pk)
+    assert caught.value.errors[0].rule in ("R-WF-1", "R-PY-6")
+    assert _round(request).step_key == "unit_review"
+
+
+def test_header_errors_are_named(user: Any) -> None:
+    office = _line(user, "30201")
+    with pytest.raises(BusinessRuleError) as caught:
+        request_create(
+            actor=user("school_clerk"),
+            data=_input(
+                user,
+                [(office, "0")],
+                purpose=" ",
+                pay_date=dt.date(2025, 12, 31),
+                payer_account_id=None,
+                payee_id=None,
+            ),
+            fiscal_year=2026,
+        )
+    fields = {e.field: e for e in caught.value.errors}
+    assert fields["pay_date"].rule == "R-PY-7"
+    assert fields["payer_account"].code == "payments.bad_payer_account"
+    assert fields["purpose"].code == "payments.purpose_required"
+    assert fields["lines[0].amount"].code == "payments.amount_not_positive"
+    assert fields["lines[0].payee"].rule == "R-PY-5"
+
+
+def test_another_units_indicator_is_not_payable(user: Any) -> None:
+    school = user("school_clerk").organisation
+    other = IndicatorLine.objects.exclude(organisation=school).filter(kind="executable").first()
+    assert other is not None
+    with pytest.raises(BusinessRuleError) as caught:
+        request_create(
+            actor=user("school_clerk"), data=_input(user, [(other, "1")]), fiscal_year=2026
+        )
+    error = caught.value.errors[0]
+    assert (error.field, error.rule) == ("lines[0].indicator_line", "R-PY-1")
