@@ -17,7 +17,13 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.selectors import reconcile
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
-from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
+from yusuan.payments.services import (
+    PaymentInput,
+    PaymentLineInput,
+    request_create,
+    request_update,
+)
+from yusuan.payments.services.monitoring import request_explain
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.services import (
     document_submit,
@@ -100,8 +106,85 @@ def test_entry_submission_and_approvals_freeze_once(user: Any) -> None:
     instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
     instance_approve(actor=user("school_approver"), instance_id=instance.pk)
     request.refresh_from_db()
-    assert request.state == RequestState.APPROVED
+    # Monitoring passed (a company, by transfer): the voucher is issued at once.
+    assert request.state == RequestState.VOUCHER_ISSUED
+    voucher = request.voucher
+    assert voucher.number.startswith("PZ2026") and voucher.amount == 120000
+    assert voucher.amount_in_words == "壹仟贰佰元整"
+    assert voucher.approvers == ["school_reviewer", "school_approver"]
+    assert not request.findings.exists()
     assert _buckets(office) == (available - 120000, frozen + 120000, paid)  # still in flight
+    assert reconcile() == []
+
+
+def _approved(user: Any, request: PaymentRequest) -> PaymentRequest:
+    instance = document_submit(
+        actor=user("school_clerk"), document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    )
+    instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
+    instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+    request.refresh_from_db()
+    return request
+
+
+def _individual(user: Any) -> Payee:
+    school = user("school_clerk").organisation
+    return Payee.objects.create(
+        mof_div_code=school.mof_div_code,
+        organisation=school,
+        kind="individual",
+        name="张三",
+        id_number="11010519491231002X",
+        bank_account_no="6217000000000002",
+        bank_name="建设银行吴江支行",
+    )
+
+
+def test_public_funds_to_a_person_waits_for_an_explanation(user: Any) -> None:
+    office = _line(user, "30201")
+    start = _buckets(office)
+    request = request_create(
+        actor=user("school_clerk"),
+        data=_input(user, [(office, "800")], payee_id=_individual(user).pk),
+        fiscal_year=2026,
+    )
+    request = _approved(user, request)
+    assert request.state == RequestState.PENDING_EXPLANATION
+    finding = request.findings.get()
+    assert (finding.rule, finding.outcome, finding.row) == ("R-MO-1", "warn", 0)
+    assert "张三" in finding.message_zh and "30201" in finding.message_zh
+    with pytest.raises(BusinessRuleError) as caught:
+        request_explain(actor=user("school_clerk"), request_id=request.pk, explanation=" ")
+    assert caught.value.errors[0].field == "explanation"
+    request_explain(
+        actor=user("school_clerk"),
+        request_id=request.pk,
+        explanation="临时聘用人员垫付办公用品费用，凭发票报销",
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.VOUCHER_ISSUED and request.explanation
+    assert _buckets(office)[1] == start[1] + 80000  # frozen until the bank answers
+
+
+def test_large_cash_is_blocked_and_released_then_revised(user: Any) -> None:
+    office = _line(user, "30201")
+    start = _buckets(office)
+    data = _input(user, [(office, "60,000")], settlement_mode="cash")
+    request = _approved(
+        user, request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
+    )
+    assert request.state == RequestState.BLOCKED
+    assert _buckets(office) == start  # a block releases the money
+    rules = {(f.rule, f.outcome, f.limit) for f in request.findings.all()}
+    assert ("R-MO-2", "block", "50,000.00") in rules  # the single-withdrawal hard limit
+    assert ("R-MO-2", "warn", "50,000.00") in rules  # the month-to-date soft limit
+    revised = request_update(
+        actor=user("school_clerk"),
+        request_id=request.pk,
+        data=_input(user, [(office, "30,000")], settlement_mode="transfer"),
+    )
+    assert revised.state == RequestState.DRAFT
+    assert _approved(user, revised).state == RequestState.VOUCHER_ISSUED
     assert reconcile() == []
 
 

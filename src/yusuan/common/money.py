@@ -96,5 +96,14 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         return Money(self.fen - other.fen)
 
+    def in_words(self) -> str:
+        """The amount in Chinese capitals as vouchers print it: ``壹仟零肆元零柒分``, ``壹元整``."""
+        import cn2an  # the standard RMB wording; imported late, it is only needed on vouchers
+
+        if self.fen == 0:
+            return "零元整"
+        sign = "负" if self.fen < 0 else ""
+        return sign + str(cn2an.an2cn(str(abs(self.to_yuan())), "rmb"))
+
     def __str__(self) -> str:
         return self.format()

@@ -168,3 +168,56 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}/{self.row}"
+
+
+class MonitoringFinding(models.Model):
+    """What a monitoring rule found on a request before its voucher (DOMAIN §2.12), kept with the
+    outcome and, for a warning, the unit's written explanation (on the request)."""
+
+    request = models.ForeignKey(PaymentRequest, on_delete=models.CASCADE, related_name="findings")
+    round = models.PositiveIntegerField(_("approval round"))
+    rule = models.CharField(_("rule"), max_length=12)
+    outcome = models.CharField(_("outcome"), max_length=8)
+    level = models.CharField(_("level"), max_length=8)
+    row = models.IntegerField(_("row"), null=True, blank=True)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    limit = models.CharField(_("limit"), max_length=40, blank=True)
+    message_zh = models.CharField(max_length=300)
+    message_en = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monitoring finding")
+        ordering = ["request", "round", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.outcome}"
+
+
+class PaymentVoucher(TimestampedModel):
+    """支付凭证: issued once the request passed approval and monitoring; what the bank pays."""
+
+    SCOPE_ORGANISATION_LOOKUP = "request__organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    number = models.CharField(_("voucher number"), max_length=20, editable=False)
+    request = models.OneToOneField(PaymentRequest, on_delete=models.PROTECT, related_name="voucher")
+    amount = models.BigIntegerField(_("amount"))
+    amount_in_words = models.CharField(_("amount in words"), max_length=80)
+    approvers = models.JSONField(_("approved by"), default=list)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment voucher")
+        verbose_name_plural = _("payment vouchers")
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "number"], name="voucher_no_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -84,6 +84,10 @@ class DocumentHandler(Protocol):
 
     def on_withdrawn(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None: ...
 
+    def reopened(self, document: Any) -> bool:
+        """Whether an approved document was sent back for revision after its approval (a payment
+        blocked by monitoring) and may start a new round."""
+
 
 class BaseHandler:
     """No-op hooks; a handler overrides the ones its document needs."""
@@ -107,6 +111,9 @@ class BaseHandler:
 
     def on_withdrawn(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         return None
+
+    def reopened(self, document: Any) -> bool:
+        return False
 
 
 @dataclass(frozen=True)

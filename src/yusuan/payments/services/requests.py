@@ -134,7 +134,7 @@ def _not_draft(request: PaymentRequest) -> BusinessRuleError:
 def request_update(*, actor: Actor, request_id: int, data: PaymentInput) -> PaymentRequest:
     ensure_permission(actor, "payments.change_paymentrequest")
     request = locked_request(actor, request_id)
-    if request.state != RequestState.DRAFT:
+    if request.state not in (RequestState.DRAFT, RequestState.BLOCKED):
         raise _not_draft(request)
     checked = validate(
         actor, data, organisation=request.organisation, fiscal_year=request.fiscal_year
@@ -149,6 +149,8 @@ def request_update(*, actor: Actor, request_id: int, data: PaymentInput) -> Paym
     request.payer_account = checked.payer_account
     request.contract = checked.contract
     request.save()
+    # A request blocked by monitoring is revised into a new draft.
+    set_state(actor=actor, request=request, state=RequestState.DRAFT, why="revised")
     request.lines.all().delete()
     _write_lines(request, data, checked)
     after = {"purpose": request.purpose, "total": request.total_fen}

@@ -132,7 +132,11 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
             field="state",
             value=last.state,
         )
-    if last is not None and last.state in DOCUMENT_CLOSED_STATES:
+    if (
+        last is not None
+        and last.state in DOCUMENT_CLOSED_STATES
+        and not (last.state == InstanceState.APPROVED and handler.reopened(document))
+    ):
         raise error(
             "document_closed",
             "R-WF-6",
