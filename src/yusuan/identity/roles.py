@@ -54,6 +54,7 @@ INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatord
 PAYMENT_VIEW = ("payments.view_paymentrequest", "payments.view_contract")
 PAYMENT_ENTER = ("payments.add_paymentrequest", "payments.change_paymentrequest")
 CONTRACT_EDIT = ("payments.add_contract", "payments.change_contract")
+BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -125,7 +126,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + AUDIT_OWN
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
-        + PAYMENT_VIEW,
+        + PAYMENT_VIEW
+        + BANK_EXCHANGE,
         ("treasury",),
     ),
     RoleSpec(
@@ -211,7 +213,12 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "代理银行（系统账户）",
         "Agent bank (system account)",
         ("bank",),
-        ("core.view_bankaccount", "core.view_payee", "core.view_personal_data"),
+        (
+            "core.view_bankaccount",
+            "core.view_payee",
+            "core.view_personal_data",
+            "payments.record_bank_result",
+        ),
     ),
     RoleSpec(
         "auditor",

@@ -108,7 +108,10 @@ class PaymentRequest(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["mof_div_code", "number"], name="payment_no_unique")
         ]
-        permissions = [("review_paymentrequest", "Can review and approve payment requests")]
+        permissions = [
+            ("send_to_bank", "Can send payment vouchers to the agent bank"),
+            ("record_bank_result", "Can record the bank's payment results"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -194,6 +197,56 @@ class MonitoringFinding(models.Model):
         return f"{self.rule} {self.outcome}"
 
 
+class BankFile(models.Model):
+    """One pain.001 file sent to the agent bank: the vouchers it carries, as sent."""
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    xml = models.TextField(_("file"))
+    transfers = models.PositiveIntegerField(_("transfers"))
+    total = models.BigIntegerField(_("total"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank file")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class BankResult(models.Model):
+    """A bank's result for one payment line, kept once per (message, entry) of the bank (P11)."""
+
+    message_id = models.CharField(_("bank message id"), max_length=64)
+    entry_id = models.CharField(_("bank entry id"), max_length=64)
+    line = models.ForeignKey(
+        "payments.PaymentLine", on_delete=models.PROTECT, related_name="bank_results"
+    )
+    accepted = models.BooleanField(_("paid"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank result")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id", "entry_id"], name="bank_result_once_per_entry"
+            ),
+            # A line is settled once: paid or failed, never both, never twice.
+            models.UniqueConstraint(fields=["line"], name="bank_result_once_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}/{self.entry_id}"
+
+
 class PaymentVoucher(TimestampedModel):
     """支付凭证: issued once the request passed approval and monitoring; what the bank pays."""
 
@@ -205,6 +258,9 @@ class PaymentVoucher(TimestampedModel):
     amount = models.BigIntegerField(_("amount"))
     amount_in_words = models.CharField(_("amount in words"), max_length=80)
     approvers = models.JSONField(_("approved by"), default=list)
+    bank_file = models.ForeignKey(
+        BankFile, on_delete=models.PROTECT, related_name="vouchers", null=True, blank=True
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

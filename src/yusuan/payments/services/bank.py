@@ -1,0 +1,256 @@
+"""The agent bank: vouchers go out as one pain.001 file, results come back per line (DOMAIN
+§2.10, P11).
+
+A line is settled once — paid (frozen → paid on the indicator) or failed (frozen → available) —
+under the ledger key ``payments.line:<id>:settle`` and a unique result per line. The same result
+sent again (same bank message and entry id) is a replay with no effect; another result for a
+settled line, or a result for a line we never sent, is refused naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yusuan.audit.services import audit_record
+from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.money import Money
+from yusuan.core.services.sequences import next_number
+from yusuan.indicators.services.ledger import Op, apply
+from yusuan.payments import iso20022 as iso
+from yusuan.payments.choices import LineState, RequestState
+from yusuan.payments.models import (
+    BankFile,
+    BankResult,
+    Contract,
+    PaymentLine,
+    PaymentVoucher,
+)
+from yusuan.payments.services.requests import set_state
+
+
+def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:
+    return f"{voucher.number}-{line.row + 1}"
+
+
+@transaction.atomic
+def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
+    """Every issued voucher of the region not yet sent, in one pain.001 file (valid against the
+    schema, or nothing is sent); their requests move to ``at_bank``."""
+    ensure_permission(actor, "payments.send_to_bank")
+    if mof_div_code not in actor.scope.mof_div_codes:
+        raise BusinessRuleError.single(
+            code="payments.region", field="mof_div_code", value=mof_div_code, status=404
+        )
+    vouchers = list(
+        PaymentVoucher.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(
+            mof_div_code=mof_div_code,
+            bank_file__isnull=True,
+            request__state=RequestState.VOUCHER_ISSUED,
+        )
+        .select_related("request__payer_account", "request__organisation")
+        .order_by("pk")
+    )
+    if not vouchers:
+        return None
+    now = timezone.now()
+    sequence = next_number(mof_div_code=mof_div_code, fiscal_year=now.year, series="bank-file")
+    message_id = f"YS{mof_div_code}{now:%Y%m%d}{sequence:06d}"
+    blocks = []
+    for voucher in vouchers:
+        request = voucher.request
+        account = request.payer_account
+        blocks.append(
+            iso.PaymentBlock(
+                payment_id=voucher.number,
+                execution_date=max(request.pay_date, timezone.localdate()),
+                debtor=iso.Account(
+                    account.account_name, account.account_no, account.bank_name, account.bank_code
+                ),
+                transfers=[
+                    iso.Transfer(
+                        end_to_end_id=end_to_end_id(voucher, line),
+                        amount_fen=line.amount,
+                        creditor=iso.Account(
+                            line.payee_name,
+                            line.payee_account_no,
+                            line.payee_bank_name,
+                            line.payee.bank_code if line.payee else "",
+                        ),
+                        remittance=line.summary or request.purpose,
+                    )
+                    for line in request.lines.select_related("payee").order_by("row")
+                ],
+            )
+        )
+    xml = iso.pain001(
+        message_id=message_id,
+        created_at=now,
+        initiating_party=vouchers[0].request.organisation.name,
+        blocks=blocks,
+    )
+    errors = iso.schema_errors(xml, "pain.001.001.03")
+    if errors:  # a bug of ours, never the clerk's: nothing leaves, the cause is named
+        raise BusinessRuleError.single(
+            code="payments.bank_file_invalid",
+            field="xml",
+            value=errors[0],
+            message_zh=f"银行文件未通过 ISO 20022 校验：{errors[0]}",
+            message_en=f"the bank file fails the ISO 20022 schema: {errors[0]}",
+            status=500,
+        )
+    bank_file = BankFile.objects.create(
+        mof_div_code=mof_div_code,
+        message_id=message_id,
+        xml=xml.decode(),
+        transfers=sum(len(b.transfers) for b in blocks),
+        total=sum(v.amount for v in vouchers),
+        created_by_id=actor.pk,
+    )
+    PaymentVoucher.objects.filter(pk__in=[v.pk for v in vouchers]).update(bank_file=bank_file)
+    for voucher in vouchers:
+        set_state(actor=actor, request=voucher.request, state=RequestState.AT_BANK, why="sent")
+    audit_record(
+        action="payments.bank_file",
+        actor=actor,
+        obj=bank_file,
+        extra={"vouchers": [v.number for v in vouchers], "total_fen": bank_file.total},
+    )
+    return bank_file
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    message_id: str
+    entry_id: str
+    end_to_end_id: str
+    accepted: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ResultOutcome:
+    end_to_end_id: str
+    replayed: bool
+    line_state: str
+
+
+def _refused(code: str, item: ResultInput, zh: str, en: str) -> BusinessRuleError:
+    return BusinessRuleError.single(
+        code=code,
+        rule="P11",
+        field="end_to_end_id",
+        value=item.end_to_end_id,
+        message_zh=zh,
+        message_en=en,
+        status=409,
+    )
+
+
+def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
+    number, _, row = item.end_to_end_id.rpartition("-")
+    line = (
+        PaymentLine.objects.select_for_update(of=("self",))
+        .filter(
+            request__voucher__number=number,
+            request__voucher__bank_file__isnull=False,
+            request__mof_div_code__in=actor.scope.mof_div_codes,
+            row=int(row) - 1 if row.isdigit() and int(row) > 0 else -1,
+        )
+        .select_related("request__contract")
+        .first()
+    )
+    if line is None:
+        raise _refused(
+            "payments.result_unknown_line",
+            item,
+            f"结果对应的支付明细 {item.end_to_end_id} 不存在或未发送银行",
+            f"no payment line {item.end_to_end_id} was sent to the bank",
+        )
+    return line
+
+
+@transaction.atomic
+def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
+    """Apply one bank result to its payment line, exactly once."""
+    ensure_permission(actor, "payments.record_bank_result")
+    existing = BankResult.objects.filter(message_id=item.message_id, entry_id=item.entry_id).first()
+    if existing is not None:
+        if end_to_end_id(existing.line.request.voucher, existing.line) != item.end_to_end_id:
+            raise _refused(
+                "payments.result_entry_reused",
+                item,
+                f"银行报文 {item.message_id} 的明细 {item.entry_id} 已用于另一笔支付",
+                f"bank entry {item.message_id}/{item.entry_id} was used for another line",
+            )
+        return ResultOutcome(item.end_to_end_id, True, existing.line.state)
+    line = _line_for(actor, item)
+    if line.state != LineState.OPEN:
+        raise _refused(
+            "payments.result_settled",
+            item,
+            f"支付明细 {item.end_to_end_id} 已于此前处理为“{line.get_state_display()}”，"
+            "不能再次记录结果",
+            f"payment line {item.end_to_end_id} is already {line.state}",
+        )
+    try:
+        with transaction.atomic():
+            BankResult.objects.create(
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                line=line,
+                accepted=item.accepted,
+                reason=item.reason[:300],
+                recorded_by_id=actor.pk,
+            )
+    except IntegrityError:  # a concurrent duplicate committed first: it settled the line
+        raise _refused(
+            "payments.result_settled",
+            item,
+            f"支付明细 {item.end_to_end_id} 已有银行结果",
+            f"payment line {item.end_to_end_id} already has a result",
+        ) from None
+    request = line.request
+    apply(
+        "pay" if item.accepted else "unfreeze",
+        [Op(line.indicator_line_id, line.amount, row=line.row)],
+        actor_id=actor.pk,
+        source_type="payments.line",
+        source_id=str(line.pk),
+        source_no=item.end_to_end_id,
+        op_key=f"payments.line:{line.pk}:settle",
+    )
+    if not item.accepted and line.is_gov_pur and request.contract_id is not None:
+        Contract.objects.filter(pk=request.contract_id).update(
+            committed=F("committed") - line.amount
+        )
+    line.state = LineState.PAID if item.accepted else LineState.FAILED
+    line.save(update_fields=["state"])
+    audit_record(
+        action="payments.bank_result",
+        actor=actor,
+        obj=request,
+        extra={
+            "line": item.end_to_end_id,
+            "paid": item.accepted,
+            "amount": Money(line.amount).format(),
+            "reason": item.reason,
+            "bank_message": item.message_id,
+        },
+    )
+    states = set(request.lines.values_list("state", flat=True))
+    if LineState.OPEN not in states:
+        final = (
+            RequestState.PAID
+            if states == {LineState.PAID}
+            else RequestState.FAILED
+            if states == {LineState.FAILED}
+            else RequestState.PARTLY_FAILED
+        )
+        set_state(actor=actor, request=request, state=final, why="bank")
+    return ResultOutcome(item.end_to_end_id, False, line.state)

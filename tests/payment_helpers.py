@@ -1,0 +1,86 @@
+"""Builders for payment tests: requests entered and approved by the demo's school users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from yusuan.common.money import Money
+from yusuan.core.models import BankAccount, Payee
+from yusuan.indicators.models import IndicatorLine
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services import PaymentInput, PaymentLineInput
+from yusuan.workflow.models import WorkflowInstance
+from yusuan.workflow.services import document_submit, instance_approve
+
+DOCUMENT_TYPE = "payments.request"
+
+
+def _line(user: Any, eco: str) -> IndicatorLine:
+    return IndicatorLine.objects.get(
+        organisation=user("school_clerk").organisation, dep_bgt_eco_code=eco, source_type_code="01"
+    )
+
+
+def _payee(user: Any) -> Payee:
+    return Payee.objects.filter(
+        organisation=user("school_clerk").organisation, kind="organisation"
+    ).first() or Payee.objects.create(
+        mof_div_code=user("school_clerk").organisation.mof_div_code,
+        organisation=user("school_clerk").organisation,
+        kind="organisation",
+        name="苏州文具有限公司",
+        credit_code="91320509MA1XXXXX0X",
+        bank_account_no="6222020000000001",
+        bank_name="工商银行吴江支行",
+    )
+
+
+def _input(user: Any, lines: list[tuple[IndicatorLine, str]], **kw: Any) -> PaymentInput:
+    school = user("school_clerk").organisation
+    account = BankAccount.objects.get(organisation=school, account_type="unit_zero_balance")
+    values: dict[str, Any] = {
+        "business_type": "ordinary",
+        "settlement_mode": "transfer",
+        "purpose": "购买办公用品",
+        "pay_date": dt.date(2026, 11, 23),
+        "payer_account_id": account.pk,
+        "payee_id": _payee(user).pk,
+        "lines": [PaymentLineInput(line.pk, Money.parse(amount)) for line, amount in lines],
+    }
+    values.update(kw)
+    return PaymentInput(**values)
+
+
+def _buckets(line: IndicatorLine) -> tuple[int, int, int]:
+    line.refresh_from_db()
+    return line.available, line.frozen, line.paid
+
+
+def _round(request: PaymentRequest) -> WorkflowInstance:
+    return WorkflowInstance.objects.filter(
+        document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    ).latest("round")
+
+
+def _approved(user: Any, request: PaymentRequest) -> PaymentRequest:
+    instance = document_submit(
+        actor=user("school_clerk"), document_type=DOCUMENT_TYPE, object_id=str(request.pk)
+    )
+    instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
+    instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+    request.refresh_from_db()
+    return request
+
+
+def _individual(user: Any) -> Payee:
+    school = user("school_clerk").organisation
+    return Payee.objects.create(
+        mof_div_code=school.mof_div_code,
+        organisation=school,
+        kind="individual",
+        name="张三",
+        id_number="11010519491231002X",
+        bank_account_no="6217000000000002",
+        bank_name="建设银行吴江支行",
+    )
