@@ -9,7 +9,9 @@ from lxml import etree
 
 from yusuan.payments import iso20022 as iso
 
-DEBTOR = iso.Account("吴江区松陵实验小学", "32050161393600000123", "工商银行吴江支行", "102305000012")
+DEBTOR = iso.Account(
+    "吴江区松陵实验小学", "32050161393600000123", "工商银行吴江支行", "102305000012"
+)
 
 
 def _file(*amounts: int, name: str = "苏州文具有限公司") -> bytes:
@@ -80,4 +82,6 @@ def test_pain002_statuses_are_read() -> None:
     with pytest.raises(ValueError, match="PZ2026000001-1"):
         iso.read_pain002(PAIN002.replace("<TxSts>ACSC</TxSts>", "").encode())
     with pytest.raises(ValueError, match="OrgnlMsgNmId"):  # not a valid report at all
-        iso.read_pain002(PAIN002.replace("<OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>", "").encode())
+        iso.read_pain002(
+            PAIN002.replace("<OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>", "").encode()
+        )
