@@ -68,7 +68,10 @@ def test_entry_submission_and_approvals_freeze_once(user: Any) -> None:
     voucher = request.voucher
     assert voucher.number.startswith("PZ2026") and voucher.amount == 120000
     assert voucher.amount_in_words == "壹仟贰佰元整"
-    assert voucher.approvers == ["school_reviewer", "school_approver"]
+    assert voucher.approvers == [
+        user("school_reviewer").full_name,
+        user("school_approver").full_name,
+    ]
     assert not request.findings.exists()
     assert _buckets(office) == (available - 120000, frozen + 120000, paid)  # still in flight
     assert reconcile() == []

@@ -17,6 +17,7 @@ from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
 from yusuan.identity.services import api_token_authenticate
 from yusuan.indicators.api import router as indicators_router
+from yusuan.payments.api import router as payments_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -53,6 +54,7 @@ api.add_router("/", identity_router)
 api.add_router("/", core_router)
 api.add_router("/", workflow_router)
 api.add_router("/", indicators_router)
+api.add_router("/", payments_router)
 
 
 def problem(

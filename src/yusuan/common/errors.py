@@ -137,3 +137,24 @@ def first_per_field(errors: Iterable[ErrorDetail]) -> list[ErrorDetail]:
         seen.add(key)
         kept.append(detail)
     return kept
+
+
+def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "amount") -> Any:
+    """The amount typed on row ``index`` of a document (``Money``); an unreadable one is added to
+    ``errors`` as ``lines[index].amount`` with the row and what was typed, and counts as 0."""
+    from yusuan.common.money import Money, MoneyParseError
+
+    try:
+        return Money.parse(text)
+    except MoneyParseError as exc:
+        errors.append(
+            ErrorDetail(
+                code=exc.code,
+                field=f"lines[{index}].{name}",
+                row=index,
+                value=text,
+                message_zh=f"第 {index + 1} 行：{exc.message_zh}",
+                message_en=f"row {index + 1}: {exc.message_en}",
+            )
+        )
+        return Money(0)

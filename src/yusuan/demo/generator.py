@@ -413,7 +413,10 @@ class _Builder:
             "API 令牌见 api_tokens",
         )
         issued = api_token_issue(
-            actor=None, user=bank_user, name="demo bank interface", scopes=("core:read",)
+            actor=None,
+            user=bank_user,
+            name="demo bank interface",
+            scopes=("core:read", "payments:read", "payments:write"),
         )
         self.result.api_tokens[bank_user.username] = issued.key
 

@@ -61,7 +61,7 @@ class TokenForm(forms.Form):
         label=_("API scopes"),
         choices=[
             (scope, scope)
-            for app in ("core", "workflow", "indicators")
+            for app in ("core", "workflow", "indicators", "payments")
             for scope in (f"{app}:read", f"{app}:write")
         ],
         widget=forms.CheckboxSelectMultiple,

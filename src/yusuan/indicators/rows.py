@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import ErrorDetail
-from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.errors import ErrorDetail, row_amount
+from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.models import IndicatorLine
@@ -112,21 +112,8 @@ class _Codes:
 
 
 def _amount(row: Row, index: int, errors: list[ErrorDetail]) -> Money:
-    text = _text(row, "amount")
-    try:
-        return Money.parse(text)
-    except MoneyParseError as exc:
-        errors.append(
-            ErrorDetail(
-                code=exc.code,
-                field=f"lines[{index}].amount",
-                row=index,
-                value=text,
-                message_zh=f"第 {index + 1} 行：{exc.message_zh}",
-                message_en=f"row {index + 1}: {exc.message_en}",
-            )
-        )
-        return Money(0)
+    amount: Money = row_amount(_text(row, "amount"), index, errors)
+    return amount
 
 
 def document_input(

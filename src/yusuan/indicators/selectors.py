@@ -212,7 +212,7 @@ def line_search(
         queryset = queryset.filter(fiscal_year=fiscal_year)
     if kind == "allocate":
         queryset = queryset.filter(kind=LineKind.PENDING)
-    elif kind == "adjust":
+    elif kind in ("adjust", "pay"):
         queryset = queryset.filter(kind=LineKind.EXECUTABLE)
     text = text.strip()
     if text:

@@ -51,6 +51,10 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
         ),
     ),
     (
+        _("Payments"),
+        (MenuItem(_("Payment requests"), "payments:request_list", "payments.view_paymentrequest"),),
+    ),
+    (
         _("Master data"),
         (
             MenuItem(_("Organisations"), "core:organisation_list", "core.view_organisation"),

@@ -9,7 +9,7 @@ settled line, or a result for a line we never sent, is refused naming it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -254,3 +254,22 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         )
         set_state(actor=actor, request=request, state=final, why="bank")
     return ResultOutcome(item.end_to_end_id, False, line.state)
+
+
+@transaction.atomic
+def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[ResultOutcome]:
+    """A bank's batch of results, all or nothing (DESIGN §6): every refused entry is reported,
+    named by its position, and none is applied; replays of entries already recorded are fine."""
+    outcomes: list[ResultOutcome] = []
+    errors = []
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                outcomes.append(bank_result_record(actor=actor, item=item))
+        except BusinessRuleError as exc:
+            errors += [
+                replace(e, field=f"entries[{index}].{e.field}", row=index) for e in exc.errors
+            ]
+    if errors:
+        raise BusinessRuleError(errors, status=409)
+    return outcomes

@@ -111,11 +111,13 @@ def issue_voucher(
     sequence = next_number(
         mof_div_code=request.mof_div_code, fiscal_year=request.fiscal_year, series="voucher"
     )
-    approvers = list(
-        WorkflowAction.objects.filter(instance=instance, kind="approve")
+    # Names as they sign today: the voucher is a printed record, not a lookup.
+    approvers = [
+        name or username
+        for name, username in WorkflowAction.objects.filter(instance=instance, kind="approve")
         .order_by("pk")
-        .values_list("actor__username", flat=True)
-    )
+        .values_list("actor__full_name", "actor__username")
+    ]
     voucher = PaymentVoucher.objects.create(
         mof_div_code=request.mof_div_code,
         number=f"PZ{request.fiscal_year}{sequence:06d}",

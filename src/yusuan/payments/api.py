@@ -1,0 +1,402 @@
+"""Payment endpoints of /api/v1: requests (scoped list and detail, create, submit, explain a
+warning), bank files for the agent bank, and the bank's results (JSON or a pain.002 report).
+
+Amounts come in as text in 元 and go out as integer fen (``*_fen``); indicator lines are named by
+code. Every mutating call accepts an ``Idempotency-Key`` (P11); bank results are idempotent on the
+bank's own message and entry ids as well, and a batch is all or nothing.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+
+from ninja import Field, Header, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from yusuan.audit.idempotency import respond_once, stored_json
+from yusuan.common.api import require
+from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
+from yusuan.payments import iso20022 as iso
+from yusuan.payments.models import BankFile, PaymentRequest
+from yusuan.payments.rows import request_input
+from yusuan.payments.services import PaymentInput, request_create
+from yusuan.payments.services.bank import (
+    ResultInput,
+    bank_file_create,
+    bank_results_record,
+    end_to_end_id,
+)
+from yusuan.payments.services.monitoring import request_explain
+from yusuan.payments.workflow import DOCUMENT_TYPE
+from yusuan.workflow.services import document_submit
+
+router = Router(tags=["payments"])
+READ, WRITE = "payments:read", "payments:write"
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+class LineIn(Schema):
+    indicator_line: str = Field(description="Indicator code (ZB…)", max_length=32)
+    amount: str = Field(description="元, e.g. '1,234.56'", max_length=32)
+    payee_id: int | None = Field(None, description="Default: the request's payee")
+    summary: str = Field("", max_length=200)
+
+
+class RequestIn(Schema):
+    business_type: Literal["ordinary", "salary", "card_repayment", "procurement"]
+    settlement_mode: Literal["transfer", "card", "cash"]
+    purpose: str = Field(max_length=200)
+    pay_date: dt.date
+    payer_account_id: int
+    payee_id: int | None = None
+    contract_id: int | None = None
+    fiscal_year: int | None = None
+    lines: list[LineIn] = Field(min_length=1, max_length=5000)
+
+
+class ExplainIn(Schema):
+    explanation: str = Field(max_length=2000)
+
+
+class LineOut(Schema):
+    row: int
+    indicator_line_code: str
+    amount_fen: int
+    payee_name: str
+    payee_account_no: str = Field(description="Masked unless the role may see personal data")
+    dep_bgt_eco_code: str
+    exp_func_code: str
+    state: str
+    end_to_end_id: str
+
+
+class FindingOut(Schema):
+    round: int
+    rule: str
+    outcome: str
+    level: str
+    row: int | None
+    message_zh: str
+    message_en: str
+
+
+class RequestOut(Schema):
+    id: int
+    number: str
+    state: str
+    organisation_id: int
+    business_type: str
+    settlement_mode: str
+    purpose: str
+    pay_date: dt.date
+    total_fen: int
+    voucher_number: str
+    amount_in_words: str
+
+
+class RequestDetailOut(RequestOut):
+    explanation: str
+    lines: list[LineOut]
+    findings: list[FindingOut]
+
+
+class EntryIn(Schema):
+    entry_id: str = Field(max_length=64)
+    end_to_end_id: str = Field(max_length=64)
+    paid: bool
+    reason: str = Field("", max_length=300)
+
+
+class ResultsIn(Schema):
+    message_id: str = Field(max_length=64)
+    entries: list[EntryIn] = Field(min_length=1, max_length=20000)
+
+
+class OutcomeOut(Schema):
+    end_to_end_id: str
+    replayed: bool
+    line_state: str
+
+
+class BankFileOut(Schema):
+    id: int
+    message_id: str
+    transfers: int
+    total_fen: int
+    created_at: dt.datetime
+
+
+def _masked(number: str, actor: Any) -> str:
+    if actor.has_perm("core.view_personal_data"):
+        return number
+    return f"{number[:4]}****{number[-4:]}" if len(number) > 8 else "****"
+
+
+def _request(request: PaymentRequest) -> dict[str, Any]:
+    voucher = getattr(request, "voucher", None)
+    return {
+        "id": request.pk,
+        "number": request.number,
+        "state": request.state,
+        "organisation_id": request.organisation_id,
+        "business_type": request.business_type,
+        "settlement_mode": request.settlement_mode,
+        "purpose": request.purpose,
+        "pay_date": request.pay_date,
+        "total_fen": request.total_fen,
+        "voucher_number": voucher.number if voucher else "",
+        "amount_in_words": voucher.amount_in_words if voucher else "",
+    }
+
+
+def _detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
+    voucher = getattr(request, "voucher", None)
+    return {
+        **_request(request),
+        "explanation": request.explanation,
+        "lines": [
+            {
+                "row": x.row,
+                "indicator_line_code": x.indicator_line.code,
+                "amount_fen": x.amount,
+                "payee_name": x.payee_name,
+                "payee_account_no": _masked(x.payee_account_no, actor),
+                "dep_bgt_eco_code": x.dep_bgt_eco_code,
+                "exp_func_code": x.exp_func_code,
+                "state": x.state,
+                "end_to_end_id": end_to_end_id(voucher, x) if voucher else "",
+            }
+            for x in request.lines.select_related("indicator_line").order_by("row")
+        ],
+        "findings": [
+            {k: getattr(f, k) for k in FindingOut.model_fields} for f in request.findings.all()
+        ],
+    }
+
+
+def _get(actor: Any, request_id: int) -> PaymentRequest:
+    found = (
+        PaymentRequest.objects.visible_to(actor)
+        .select_related("voucher")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("payment request")
+    return found
+
+
+@router.get("/payments/requests", response=list[RequestOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_requests(request: HttpRequest, state: str = "") -> Any:
+    actor = require(request, "payments.view_paymentrequest", READ)
+    queryset = PaymentRequest.objects.visible_to(actor).select_related("voucher")
+    if state:
+        queryset = queryset.filter(state=state)
+    return [_request(r) for r in queryset.prefetch_related("lines")]
+
+
+@router.get("/payments/requests/{request_id}", response=RequestDetailOut)
+def get_request(request: HttpRequest, request_id: int) -> Any:
+    actor = require(request, "payments.view_paymentrequest", READ)
+    return _detail(actor, _get(actor, request_id))
+
+
+def _input(actor: Any, payload: RequestIn) -> PaymentInput:
+    data, errors = request_input(
+        actor=actor,
+        header=payload.model_dump(exclude={"lines"}),
+        rows=[row.model_dump() for row in payload.lines],
+    )
+    raise_if_any(errors)
+    return data
+
+
+def _mutate(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    scope: str,
+    body: dict[str, Any],
+    status: int,
+    call: Callable[[Any], PaymentRequest],
+) -> Status[Any]:
+    actor = require(request, None, WRITE)
+
+    def execute() -> tuple[int, Any]:
+        done = call(actor)
+        return status, stored_json(_detail(actor, _get(actor, done.pk)))
+
+    return Status(
+        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    )
+
+
+@router.post("/payments/requests", response={201: RequestDetailOut})
+def create_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: RequestIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Enter a payment request as a draft; each line names an executable indicator line of the
+    unit, whose elements it takes read-only (R-PY-2)."""
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope="api:payments.request.create",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        call=lambda actor: request_create(
+            actor=actor,
+            data=_input(actor, payload),
+            fiscal_year=payload.fiscal_year or payload.pay_date.year,
+        ),
+    )
+
+
+@router.post("/payments/requests/{request_id}/submit", response=RequestDetailOut)
+def submit_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Submit for approval: every line's amount is frozen on its indicator (R-PY-1); approve,
+    return or reject through ``/workflow/instances/{id}/…``."""
+
+    def call(actor: Any) -> PaymentRequest:
+        found = _get(actor, request_id)
+        document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(found.pk))
+        return found
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.submit:{request_id}",
+        body={},
+        status=200,
+        call=call,
+    )
+
+
+@router.post("/payments/requests/{request_id}/explain", response=RequestDetailOut)
+def explain_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: int,
+    payload: ExplainIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The written explanation a monitoring warning asks for; then the voucher is issued."""
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.explain:{request_id}",
+        body=payload.model_dump(),
+        status=200,
+        call=lambda actor: request_explain(
+            actor=actor, request_id=request_id, explanation=payload.explanation
+        ),
+    )
+
+
+# --- The agent bank ------------------------------------------------------------------------------
+
+
+@router.post("/payments/bank-files", response={200: BankFileOut, 204: None})
+def send_to_bank(request: HttpRequest, mof_div_code: str) -> Any:
+    """Every issued voucher of the region not yet sent, as one pain.001 file (204: none)."""
+    actor = require(request, "payments.send_to_bank", WRITE)
+    bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code)
+    if bank_file is None:
+        return Status(204, None)
+    return Status(
+        200,
+        {
+            "id": bank_file.pk,
+            "message_id": bank_file.message_id,
+            "transfers": bank_file.transfers,
+            "total_fen": bank_file.total,
+            "created_at": bank_file.created_at,
+        },
+    )
+
+
+@router.get("/payments/bank-files/{file_id}.xml")
+def download_bank_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    """The pain.001 file as sent (ISO 20022 pain.001.001.03, UTF-8)."""
+    actor = require(request, "payments.record_bank_result", READ)
+    found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
+    if found is None:
+        raise NotFoundError("bank file")
+    response = HttpResponse(found.xml.encode(), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.message_id}.xml"'
+    return response
+
+
+def _record(
+    request: HttpRequest, response: HttpResponse, key: str | None, items: list[ResultInput]
+) -> Status[Any]:
+    actor = require(request, "payments.record_bank_result", WRITE)
+
+    def execute() -> tuple[int, Any]:
+        outcomes = bank_results_record(actor=actor, items=items)
+        return 200, [o.__dict__ for o in outcomes]
+
+    body = {"entries": [i.__dict__ for i in items]}
+    return Status(
+        *respond_once(
+            response,
+            key=key,
+            actor_id=actor.pk,
+            scope="api:payments.bank_results",
+            body=body,
+            execute=execute,
+        )
+    )
+
+
+@router.post("/payments/bank-results", response=list[OutcomeOut])
+def record_results(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: ResultsIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The bank's results, one entry per payment line (``end_to_end_id`` as sent in the file):
+    paid turns frozen into paid, not paid releases it. All or nothing; the same message and
+    entry ids again are replays."""
+    items = [
+        ResultInput(payload.message_id, e.entry_id, e.end_to_end_id, e.paid, e.reason)
+        for e in payload.entries
+    ]
+    return _record(request, response, idempotency_key, items)
+
+
+@router.post("/payments/bank-results/pain002", response=list[OutcomeOut])
+def record_pain002(
+    request: HttpRequest, response: HttpResponse, idempotency_key: IdempotencyKey = None
+) -> Status[Any]:
+    """The same from an ISO 20022 pain.002.001.03 status report sent as the request body."""
+    try:
+        entries = iso.read_pain002(request.body)
+    except (ValueError, SyntaxError) as exc:
+        raise BusinessRuleError.single(
+            code="payments.pain002_invalid",
+            field="body",
+            value=str(exc)[:200],
+            message_zh=f"状态报告不是有效的 pain.002.001.03：{exc}",
+            message_en=f"not a valid pain.002.001.03 report: {exc}",
+        ) from exc
+    items = [
+        ResultInput(e.message_id, e.entry_id, e.end_to_end_id, e.accepted, e.reason)
+        for e in entries
+    ]
+    return _record(request, response, idempotency_key, items)

@@ -1,0 +1,59 @@
+"""Reads of the payments module, each scoped to the actor (another unit's request is a 404)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yusuan.common.actor import Actor
+from yusuan.common.errors import NotFoundError
+from yusuan.core.choices import AccountType
+from yusuan.core.models import BankAccount, Payee
+from yusuan.payments.models import Contract, PaymentRequest
+
+
+def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
+    queryset = PaymentRequest.objects.visible_to(actor).select_related(
+        "organisation", "created_by", "voucher"
+    )
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-created_at", "-pk")
+
+
+def request_get(*, actor: Actor, request_id: int) -> PaymentRequest:
+    found = (
+        PaymentRequest.objects.visible_to(actor)
+        .select_related("organisation", "created_by", "payer_account", "contract", "voucher")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("payment request")
+    return found
+
+
+def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
+    return list(
+        BankAccount.objects.visible_to(actor).filter(
+            organisation_id=organisation_id,
+            account_type=AccountType.UNIT_ZERO_BALANCE,
+            is_enabled=True,
+        )
+    )
+
+
+def payees(*, actor: Actor, organisation_id: int) -> list[Payee]:
+    return list(
+        Payee.objects.visible_to(actor)
+        .filter(organisation_id=organisation_id, is_enabled=True)
+        .order_by("name")[:500]
+    )
+
+
+def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
+    return list(
+        Contract.objects.visible_to(actor)
+        .filter(organisation_id=organisation_id)
+        .select_related("supplier")
+        .order_by("-filed_on")
+    )

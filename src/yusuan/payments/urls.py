@@ -1,0 +1,16 @@
+from django.urls import path
+
+from yusuan.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", views.request_list, name="request_list"),
+    path("new/", views.request_new, name="request_new"),
+    path("<int:pk>/", views.request_detail, name="request_detail"),
+    path("<int:pk>/edit/", views.request_edit, name="request_edit"),
+    path("<int:pk>/submit/", views.request_submit_view, name="request_submit"),
+    path("<int:pk>/explain/", views.request_explain_view, name="request_explain"),
+    path("<int:pk>/void/", views.request_void_view, name="request_void"),
+    path("<int:pk>/voucher/", views.voucher_print, name="voucher_print"),
+]

@@ -1,0 +1,281 @@
+"""Payment pages: my requests, entry with the available amount live beside each indicator line
+and errors in place, the request with its approval, monitoring findings and voucher, and the
+voucher as printed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.money import Money
+from yusuan.common.web import flash_business_errors, paginate, query_without_page
+from yusuan.payments import selectors
+from yusuan.payments.choices import BusinessType, RequestState, SettlementMode
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.rows import request_input
+from yusuan.payments.services import request_create, request_update, request_void
+from yusuan.payments.services.monitoring import request_explain
+from yusuan.payments.workflow import DOCUMENT_TYPE
+from yusuan.workflow import selectors as workflow_selectors
+from yusuan.workflow.services import document_submit
+
+ROW_FIELDS = ("indicator_line", "amount", "payee_id", "summary")
+HEADER_FIELDS = (
+    "business_type",
+    "settlement_mode",
+    "purpose",
+    "pay_date",
+    "payer_account_id",
+    "payee_id",
+    "contract_id",
+)
+
+
+@login_required
+@permission_required("payments.view_paymentrequest", raise_exception=True)
+def request_list(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    state = request.GET.get("state", "")
+    return render(
+        request,
+        "payments/request_list.html",
+        {
+            "page": paginate(request, selectors.request_list(actor=actor, state=state)),
+            "query": query_without_page(request),
+            "states": RequestState.choices,
+            "state": state,
+            "can_enter": actor.has_perm("payments.add_paymentrequest"),
+        },
+    )
+
+
+def _rows(request: HttpRequest, count: int) -> list[dict[str, Any]]:
+    return [
+        {name: request.POST.get(f"lines-{i}-{name}", "").strip() for name in ROW_FIELDS}
+        for i in range(count)
+    ]
+
+
+def _blank(row: dict[str, Any]) -> bool:
+    return not any(row.get(name) for name in ("indicator_line", "amount"))
+
+
+def _place(
+    rows: list[dict[str, Any]], errors: list[ErrorDetail]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Errors beside their fields: ``lines[i].name`` on row i of the rows sent, header fields by
+    name; every row error is also listed above the table (wide forms scroll)."""
+    language = get_language()
+    used = [row for row in rows if not _blank(row)]
+    header: dict[str, list[str]] = {}
+    listed: list[str] = []
+    for detail in errors:
+        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+        path = detail.field or ""
+        if path.startswith("lines[") and "]" in path:
+            index = int(path[6 : path.index("]")])
+            name = path[path.index("]") + 2 :] or "amount"
+            if 0 <= index < len(used):
+                used[index].setdefault("errors", {}).setdefault(name, []).append(text)
+                listed.append(text)
+                continue
+        if path and not path.startswith("lines"):
+            header.setdefault(path, []).append(text)
+        else:
+            listed.append(text)
+    return header, listed
+
+
+def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpResponse:
+    actor: Any = request.user
+    if not actor.has_perm("payments.add_paymentrequest"):
+        raise PermissionDenied
+    organisation_id = document.organisation_id if document else actor.organisation_id
+    if request.method == "POST":
+        count = max(1, min(int(request.POST.get("row_count", 3) or 1), 500))
+        count += 1 if "add_row" in request.POST else 0
+        rows = _rows(request, count)
+        header = {name: request.POST.get(name, "") for name in HEADER_FIELDS}
+    elif document is not None:
+        rows = [
+            {
+                "indicator_line": line.indicator_line.code,
+                "amount": Money(line.amount).format(grouping=False),
+                "payee_id": str(line.payee_id or ""),
+                "summary": line.summary,
+            }
+            for line in document.lines.select_related("indicator_line")
+        ]
+        rows += [{} for _ in range(max(0, 3 - len(rows)))]
+        header = {
+            "business_type": document.business_type,
+            "settlement_mode": document.settlement_mode,
+            "purpose": document.purpose,
+            "pay_date": document.pay_date.isoformat(),
+            "payer_account_id": str(document.payer_account_id),
+            "payee_id": "",
+            "contract_id": str(document.contract_id or ""),
+        }
+    else:
+        rows = [{} for _ in range(3)]
+        header = {
+            "business_type": BusinessType.ORDINARY,
+            "settlement_mode": SettlementMode.TRANSFER,
+            "pay_date": timezone.localdate().isoformat(),
+        }
+    header_errors: dict[str, list[str]] = {}
+    row_errors: list[str] = []
+    if request.method == "POST" and "add_row" not in request.POST:
+        used = [row for row in rows if not _blank(row)]
+        data, unreadable = request_input(actor=actor, header=header, rows=used)
+        try:
+            if unreadable:
+                raise BusinessRuleError(unreadable)
+            saved = (
+                request_update(actor=actor, request_id=document.pk, data=data)
+                if document is not None
+                else request_create(actor=actor, data=data, fiscal_year=data.pay_date.year)
+            )
+        except BusinessRuleError as exc:
+            header_errors, row_errors = _place(rows, exc.errors)
+        else:
+            messages.success(request, _("Saved as draft %(number)s.") % {"number": saved.number})
+            return redirect("payments:request_detail", pk=saved.pk)
+    return render(
+        request,
+        "payments/request_form.html",
+        {
+            "document": document,
+            "rows": rows,
+            "header": header,
+            "header_errors": header_errors,
+            "row_errors": row_errors,
+            "business_types": BusinessType.choices,
+            "settlement_modes": SettlementMode.choices,
+            "accounts": selectors.payer_accounts(actor=actor, organisation_id=organisation_id),
+            "payees": selectors.payees(actor=actor, organisation_id=organisation_id),
+            "contracts": selectors.contracts(actor=actor, organisation_id=organisation_id),
+            "year": (document.fiscal_year if document else timezone.localdate().year),
+        },
+    )
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    return _editor(request, None)
+
+
+def _get(request: HttpRequest, pk: int) -> PaymentRequest:
+    try:
+        return selectors.request_get(actor=request.user, request_id=pk)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        raise Http404 from exc
+
+
+@login_required
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _get(request, pk)
+    if document.state not in (RequestState.DRAFT, RequestState.BLOCKED):
+        return redirect("payments:request_detail", pk=pk)
+    return _editor(request, document)
+
+
+@login_required
+@permission_required("payments.view_paymentrequest", raise_exception=True)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    document = _get(request, pk)
+    rounds = workflow_selectors.document_rounds(
+        actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)
+    )
+    latest = rounds[-1] if rounds else None
+    editable = document.state in (RequestState.DRAFT, RequestState.BLOCKED)
+    may_enter = actor.has_perm("payments.change_paymentrequest")
+    return render(
+        request,
+        "payments/request_detail.html",
+        {
+            "document": document,
+            "lines": document.lines.select_related("indicator_line").order_by("row"),
+            "findings": document.findings.all(),
+            "voucher": getattr(document, "voucher", None),
+            "latest": latest,
+            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "can_edit": editable and may_enter,
+            "can_submit": document.state == RequestState.DRAFT and may_enter,
+            "can_explain": document.state == RequestState.PENDING_EXPLANATION and may_enter,
+        },
+    )
+
+
+def _action(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
+    _get(request, pk)
+    try:
+        run(request.user)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("payments:request_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def request_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)),
+        _("Submitted for approval: the amounts are frozen on their indicators."),
+    )
+
+
+@require_POST
+@login_required
+def request_explain_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: request_explain(
+            actor=actor, request_id=pk, explanation=request.POST.get("explanation", "")
+        ),
+        _("Explanation recorded; the voucher is issued."),
+    )
+
+
+@require_POST
+@login_required
+def request_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(
+        request, pk, lambda actor: request_void(actor=actor, request_id=pk), _("Voided.")
+    )
+
+
+@login_required
+@permission_required("payments.view_paymentrequest", raise_exception=True)
+def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _get(request, pk)
+    voucher = getattr(document, "voucher", None)
+    if voucher is None:
+        raise Http404
+    return render(
+        request,
+        "payments/voucher_print.html",
+        {
+            "document": document,
+            "voucher": voucher,
+            "lines": document.lines.select_related("indicator_line").order_by("row"),
+        },
+    )

@@ -1,0 +1,65 @@
+"""Payment pages as a clerk uses them: entry with errors in place, submission, the voucher as
+printed after approval; another unit's request is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.payment_helpers import _line, _payee
+
+from yusuan.core.models import BankAccount
+from yusuan.payments.models import PaymentRequest
+from yusuan.workflow.models import WorkflowInstance
+from yusuan.workflow.services import instance_approve
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(user: Any, rows: list[tuple[str, str]], **header: str) -> dict[str, str]:
+    school = user("school_clerk").organisation
+    data = {
+        "business_type": "ordinary",
+        "settlement_mode": "transfer",
+        "purpose": "页面支付：印刷费",
+        "pay_date": "2026-11-23",
+        "payer_account_id": str(
+            BankAccount.objects.get(organisation=school, account_type="unit_zero_balance").pk
+        ),
+        "payee_id": str(_payee(user).pk),
+        "row_count": str(len(rows)),
+        **header,
+    }
+    for i, (code, amount) in enumerate(rows):
+        data[f"lines-{i}-indicator_line"] = code
+        data[f"lines-{i}-amount"] = amount
+    return data
+
+
+def test_entry_errors_in_place_then_saved_submitted_and_printed(client_as: Any, user: Any) -> None:
+    office = _line(user, "30201")
+    clerk = client_as("school_clerk")
+    assert clerk.get("/payments/new/").status_code == 200
+    too_much = f"{office.available // 100 + 1}"
+    page = clerk.post("/payments/new/", _form(user, [(office.code, "1"), (office.code, too_much)]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-field="lines[1].amount"' in body and "R-PY-1" in body and office.code in body
+    assert not PaymentRequest.objects.filter(purpose="页面支付：印刷费").exists()
+
+    saved = clerk.post("/payments/new/", _form(user, [(office.code, "1,500.00")]))
+    request = PaymentRequest.objects.get(purpose="页面支付：印刷费")
+    assert saved.status_code == 302 and saved["Location"] == f"/payments/{request.pk}/"
+    clerk.post(f"/payments/{request.pk}/submit/")
+    request.refresh_from_db()
+    assert request.state == "submitted"
+    assert request.number in clerk.get("/payments/").content.decode()
+
+    instance = WorkflowInstance.objects.get(
+        document_type="payments.request", object_id=str(request.pk)
+    )
+    instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
+    instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+    sheet = clerk.get(f"/payments/{request.pk}/voucher/").content.decode()
+    assert "人民币壹仟伍佰元整" in sheet and request.voucher.number in sheet
+    assert client_as("hospital_cashier").get(f"/payments/{request.pk}/").status_code == 404
