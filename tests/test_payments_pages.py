@@ -63,3 +63,36 @@ def test_entry_errors_in_place_then_saved_submitted_and_printed(client_as: Any, 
     sheet = clerk.get(f"/payments/{request.pk}/voucher/").content.decode()
     assert "人民币壹仟伍佰元整" in sheet and request.voucher.number in sheet
     assert client_as("hospital_cashier").get(f"/payments/{request.pk}/").status_code == 404
+
+
+def test_treasury_sends_downloads_and_uploads_the_report(client_as: Any, user: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_payments_api import PAIN002
+
+    office = _line(user, "30201")
+    clerk = client_as("school_clerk")
+    clerk.post("/payments/new/", _form(user, [(office.code, "10"), (office.code, "20")]))
+    request = PaymentRequest.objects.get(purpose="页面支付：印刷费")
+    clerk.post(f"/payments/{request.pk}/submit/")
+    instance = WorkflowInstance.objects.get(
+        document_type="payments.request", object_id=str(request.pk)
+    )
+    instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
+    instance_approve(actor=user("school_approver"), instance_id=instance.pk)
+    treasury = client_as("wj_treasury")
+    assert "1" in treasury.get("/payments/bank/").content.decode()
+    treasury.post("/payments/bank/", {"send": "1"})
+    request.refresh_from_db()
+    assert request.state == "at_bank"
+    bank_file = request.voucher.bank_file
+    xml = treasury.get(f"/payments/bank/files/{bank_file.pk}.xml")
+    assert xml.content.decode() == bank_file.xml
+    report = PAIN002.format(file=bank_file.message_id, voucher=request.voucher.number)
+    treasury.post(
+        "/payments/bank/",
+        {"report": SimpleUploadedFile("sts.xml", report.encode(), "application/xml")},
+    )
+    request.refresh_from_db()
+    assert request.state == "partly_failed"
+    assert clerk.get("/payments/bank/").status_code == 403

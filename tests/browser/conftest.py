@@ -122,3 +122,19 @@ def login(page: Any, base: str, username: str, password: str = "Yusuan@2026") ->
     page.fill("input[name=password]", password)
     page.click("button[type=submit].btn")
     page.wait_for_url(f"{base}/")
+
+
+def approve_from_inbox(page: Any, base: str, number: str, approvers: tuple[str, ...]) -> None:
+    """Each approver in turn logs in, opens the document from 待办 and approves it."""
+    import re
+
+    from playwright.sync_api import expect
+
+    for approver in approvers:
+        page.context.clear_cookies()
+        login(page, base, approver)
+        page.goto(f"{base}/workflow/inbox/")
+        page.get_by_role("link", name=re.compile(re.escape(number))).first.click()
+        page.fill("textarea[name=comment]", "同意。")
+        page.get_by_test_id("approve").click()
+        expect(page.locator(".messages")).to_be_visible()

@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from playwright.sync_api import expect
-from tests.browser.conftest import login
+from tests.browser.conftest import approve_from_inbox, login
 
 
 def _school_lines(demo_server: dict[str, Any]) -> dict[str, tuple[str, int]]:
@@ -65,14 +65,7 @@ def test_adjustment_from_entry_to_ledger(page: Any, demo_server: dict[str, Any])
     expect(page.get_by_test_id("document-state")).to_have_attribute("data-state", "submitted")
     number = page.locator("h1").inner_text().split(" ")[0]
 
-    for approver in ("school_approver", "edu_approver"):
-        page.context.clear_cookies()
-        login(page, base, approver)
-        page.goto(f"{base}/workflow/inbox/")
-        page.get_by_role("link", name=re.compile(re.escape(number))).first.click()
-        page.fill("textarea[name=comment]", "同意。")
-        page.get_by_test_id("approve").click()
-        expect(page.locator(".messages")).to_be_visible()
+    approve_from_inbox(page, base, number, ("school_approver", "edu_approver"))
 
     page.context.clear_cookies()
     login(page, base, "school_clerk")

@@ -17,8 +17,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import respond_once, stored_json
 from yusuan.common.api import require
-from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
-from yusuan.payments import iso20022 as iso
+from yusuan.common.errors import NotFoundError, raise_if_any
 from yusuan.payments.models import BankFile, PaymentRequest
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import PaymentInput, request_create
@@ -27,6 +26,7 @@ from yusuan.payments.services.bank import (
     bank_file_create,
     bank_results_record,
     end_to_end_id,
+    read_report,
 )
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.workflow import DOCUMENT_TYPE
@@ -385,18 +385,5 @@ def record_pain002(
     request: HttpRequest, response: HttpResponse, idempotency_key: IdempotencyKey = None
 ) -> Status[Any]:
     """The same from an ISO 20022 pain.002.001.03 status report sent as the request body."""
-    try:
-        entries = iso.read_pain002(request.body)
-    except (ValueError, SyntaxError) as exc:
-        raise BusinessRuleError.single(
-            code="payments.pain002_invalid",
-            field="body",
-            value=str(exc)[:200],
-            message_zh=f"状态报告不是有效的 pain.002.001.03：{exc}",
-            message_en=f"not a valid pain.002.001.03 report: {exc}",
-        ) from exc
-    items = [
-        ResultInput(e.message_id, e.entry_id, e.end_to_end_id, e.accepted, e.reason)
-        for e in entries
-    ]
+    items = read_report(request.body)
     return _record(request, response, idempotency_key, items)

@@ -4,11 +4,12 @@ voucher as printed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,9 +22,10 @@ from yusuan.common.money import Money
 from yusuan.common.web import flash_business_errors, paginate, query_without_page
 from yusuan.payments import selectors
 from yusuan.payments.choices import BusinessType, RequestState, SettlementMode
-from yusuan.payments.models import PaymentRequest
+from yusuan.payments.models import BankFile, PaymentRequest
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
+from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
@@ -279,3 +281,61 @@ def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": document.lines.select_related("indicator_line").order_by("row"),
         },
     )
+
+
+@login_required
+@permission_required("payments.send_to_bank", raise_exception=True)
+def bank_exchange(request: HttpRequest) -> HttpResponse:
+    """The treasury's exchange with the agent bank: send issued vouchers as a pain.001 file,
+    download what was sent, upload the bank's pain.002 status report."""
+    actor: Any = request.user
+    region = actor.organisation.mof_div_code
+    if request.method == "POST":
+        try:
+            if "send" in request.POST:
+                sent = bank_file_create(actor=actor, mof_div_code=region)
+                if sent is None:
+                    messages.info(request, _("No issued voucher is waiting to be sent."))
+                else:
+                    messages.success(
+                        request,
+                        _("Sent %(file)s: %(count)s transfers.")
+                        % {"file": sent.message_id, "count": sent.transfers},
+                    )
+            elif "report" in request.FILES:
+                upload = cast("UploadedFile[Any]", request.FILES["report"])
+                entries = read_report(upload.read())
+                outcomes = bank_results_record(actor=actor, items=entries)
+                messages.success(
+                    request,
+                    _("Recorded %(new)s results (%(old)s already known).")
+                    % {
+                        "new": sum(not o.replayed for o in outcomes),
+                        "old": sum(o.replayed for o in outcomes),
+                    },
+                )
+        except BusinessRuleError as exc:
+            flash_business_errors(request, exc)
+        return redirect("payments:bank_exchange")
+    return render(
+        request,
+        "payments/bank_exchange.html",
+        {
+            "files": BankFile.objects.filter(mof_div_code=region)[:50],
+            "waiting": PaymentRequest.objects.filter(
+                mof_div_code=region, state=RequestState.VOUCHER_ISSUED
+            ).count(),
+        },
+    )
+
+
+@login_required
+@permission_required("payments.send_to_bank", raise_exception=True)
+def bank_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    found = BankFile.objects.filter(pk=pk, mof_div_code__in=actor.scope.mof_div_codes).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(found.xml.encode(), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.message_id}.xml"'
+    return response

@@ -273,3 +273,21 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
     if errors:
         raise BusinessRuleError(errors, status=409)
     return outcomes
+
+
+def read_report(xml: bytes) -> list[ResultInput]:
+    """A pain.002 upload as result entries; an unreadable file is named, not a server error."""
+    try:
+        entries = iso.read_pain002(xml)
+    except (ValueError, SyntaxError) as exc:
+        raise BusinessRuleError.single(
+            code="payments.pain002_invalid",
+            field="report",
+            value=str(exc)[:200],
+            message_zh=f"状态报告不是有效的 pain.002.001.03：{exc}",
+            message_en=f"not a valid pain.002.001.03 report: {exc}",
+        ) from exc
+    return [
+        ResultInput(e.message_id, e.entry_id, e.end_to_end_id, e.accepted, e.reason)
+        for e in entries
+    ]
