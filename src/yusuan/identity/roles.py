@@ -51,8 +51,13 @@ INDICATOR_FINANCE = (
     "indicators.post_indicatordocument",
 )
 INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatordocument")
-PAYMENT_VIEW = ("payments.view_paymentrequest", "payments.view_contract")
-PAYMENT_ENTER = ("payments.add_paymentrequest", "payments.change_paymentrequest")
+PAYMENT_VIEW = ("payments.view_paymentrequest", "payments.view_contract", "payments.view_refund")
+PAYMENT_ENTER = (
+    "payments.add_paymentrequest",
+    "payments.change_paymentrequest",
+    "payments.add_refund",
+)
+REFUND_CONFIRM = ("payments.change_refund",)
 CONTRACT_EDIT = ("payments.add_contract", "payments.change_contract")
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 
@@ -127,7 +132,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + PAYMENT_VIEW
-        + BANK_EXCHANGE,
+        + BANK_EXCHANGE
+        + ("payments.add_refund",)
+        + REFUND_CONFIRM,
         ("treasury",),
     ),
     RoleSpec(
@@ -185,6 +192,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + INDICATOR_VIEW
         + PAYMENT_VIEW
+        + REFUND_CONFIRM
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(

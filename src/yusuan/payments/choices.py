@@ -53,3 +53,23 @@ class LineState(models.TextChoices):
     OPEN = "open", _("Not yet paid")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed at the bank")
+
+
+class RefundKind(models.TextChoices):
+    """DOMAIN §2.11: the money never arrived (退票), or the payee sent it back (退款)."""
+
+    BANK_RETURN = "bank_return", _("Bank return (退票)")
+    PAYEE_REFUND = "payee_refund", _("Payee refund (退款)")
+
+
+class RefundReason(models.TextChoices):
+    WRONG_ACCOUNT = "wrong_account", _("Payee account wrong")
+    RETURNED = "returned", _("Returned by the payee")
+    OVERPAID = "overpaid", _("Overpaid")
+    ERROR = "error", _("Paid in error")
+
+
+class RefundState(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    RESTORED = "restored", _("Indicator restored (same year)")
+    TO_TREASURY = "to_treasury", _("Returned to the treasury (prior year)")

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.choices import PayeeKind
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
-from yusuan.payments.choices import BusinessType, LineState, RequestState, SettlementMode
+from yusuan.payments.choices import (
+    BusinessType,
+    LineState,
+    RefundKind,
+    RefundReason,
+    RefundState,
+    RequestState,
+    SettlementMode,
+)
 
 
 class Contract(TimestampedModel):
@@ -273,6 +281,46 @@ class PaymentVoucher(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["mof_div_code", "number"], name="voucher_no_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="voucher_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Refund(TimestampedModel):
+    """退回: one original payment line, part or all of it (R-RF-1, P9). Registered by the unit or
+    matched from the bank's return; confirmed by another person, which restores the indicator in
+    the same year (R-RF-2) or marks the money returned to the treasury (R-RF-3)."""
+
+    SCOPE_ORGANISATION_LOOKUP = "line__request__organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    number = models.CharField(_("refund number"), max_length=20, editable=False)
+    line = models.ForeignKey(PaymentLine, on_delete=models.PROTECT, related_name="refunds")
+    kind = models.CharField(_("kind"), max_length=16, choices=RefundKind.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=RefundReason.choices)
+    amount = models.BigIntegerField(_("amount"))
+    refund_date = models.DateField(_("refund date"))
+    bank_receipt_no = models.CharField(_("bank receipt number"), max_length=60, blank=True)
+    same_year = models.BooleanField(_("same year"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=RefundState.choices, default=RefundState.REGISTERED
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "number"], name="refund_no_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
 
     def __str__(self) -> str:

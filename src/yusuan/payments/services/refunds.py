@@ -1,0 +1,213 @@
+"""Refunds of paid payment lines (退回, DOMAIN §2.11, R-RF-1…3, P9).
+
+A refund names one original line — one employee inside a salary batch is one line — and takes
+part or all of what is left of it: ``PaymentLine.refunded`` grows by a conditional update
+(``refunded + x <= amount``), so two registrations cannot refund the same yuan twice. Another
+person confirms it (R-WF-1): a same-year refund restores the indicator line (paid → available,
+R-RF-2); a refund in a later year does not, the money goes back to the treasury (R-RF-3).
+A bank return (退票) is matched to its line by voucher number and payee account (R-RF-1b).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+
+from yusuan.audit.services import audit_record, state_change
+from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.money import Money
+from yusuan.core.services.sequences import next_number
+from yusuan.indicators.services.ledger import Op, apply
+from yusuan.payments.choices import LineState, RefundKind, RefundReason, RefundState
+from yusuan.payments.models import PaymentLine, PaymentRequest, Refund
+
+
+def _paid_line(actor: Actor, line_id: int) -> PaymentLine:
+    line = (
+        PaymentLine.objects.filter(
+            pk=line_id,
+            request__in=PaymentRequest.objects.visible_to(actor).values("pk"),
+        )
+        .select_related("request", "indicator_line", "request__voucher")
+        .first()
+    )
+    if line is None:
+        raise NotFoundError("payment line")
+    return line
+
+
+@transaction.atomic
+def refund_register(
+    *,
+    actor: Actor,
+    line_id: int,
+    amount: Money,
+    kind: str,
+    reason: str,
+    refund_date: dt.date,
+    bank_receipt_no: str = "",
+) -> Refund:
+    ensure_permission(actor, "payments.add_refund")
+    line = _paid_line(actor, line_id)
+    label = f"{line.request.voucher.number}-{line.row + 1}"
+    if line.state != LineState.PAID:
+        raise BusinessRuleError.single(
+            code="payments.refund_unpaid",
+            rule="R-RF-1",
+            field="line",
+            value=label,
+            message_zh=f"支付明细 {label} 尚未支付成功，不能退回",
+            message_en=f"payment line {label} was not paid; nothing to refund",
+        )
+    if kind not in RefundKind.values or reason not in RefundReason.values:
+        raise BusinessRuleError.single(
+            code="payments.refund_kind",
+            field="kind" if kind not in RefundKind.values else "reason",
+            value=kind if kind not in RefundKind.values else reason,
+            message_zh="退回类型或原因无效",
+            message_en="unknown refund kind or reason",
+        )
+    if amount.fen <= 0 or not PaymentLine.objects.filter(
+        pk=line.pk, refunded__lte=F("amount") - amount.fen
+    ).update(refunded=F("refunded") + amount.fen):
+        line.refresh_from_db(fields=["refunded"])
+        left = Money(line.amount - line.refunded)
+        raise BusinessRuleError.single(
+            code="payments.refund_exceeds",
+            rule="R-RF-1",
+            field="amount",
+            value=amount.format(),
+            limit=left.format(),
+            message_zh=(
+                f"支付明细 {label}（{line.payee_name}）可退回 {left} 元，本次 {amount} 元超出"
+            ),
+            message_en=f"payment line {label} ({line.payee_name}) has {left} left to refund",
+        )
+    sequence = next_number(
+        mof_div_code=line.request.mof_div_code, fiscal_year=refund_date.year, series="refund"
+    )
+    refund = Refund.objects.create(
+        mof_div_code=line.request.mof_div_code,
+        number=f"TH{refund_date.year}{sequence:06d}",
+        line=line,
+        kind=kind,
+        reason=reason,
+        amount=amount.fen,
+        refund_date=refund_date,
+        bank_receipt_no=bank_receipt_no.strip(),
+        same_year=refund_date.year == line.request.fiscal_year,
+        registered_by_id=actor.pk,
+    )
+    audit_record(
+        action="payments.refund_register",
+        actor=actor,
+        obj=refund,
+        changes={"state": [None, RefundState.REGISTERED]},
+        extra={"line": label, "amount": amount.format(), "kind": kind},
+    )
+    return refund
+
+
+@transaction.atomic
+def bank_return_register(
+    *,
+    actor: Actor,
+    voucher_number: str,
+    payee_account_no: str,
+    amount: Money,
+    refund_date: dt.date,
+    bank_receipt_no: str,
+) -> Refund:
+    """R-RF-1b: the bank's 退票 names the voucher and the payee account; the line is found from
+    them (and the amount, when one account appears on several lines of the voucher)."""
+    candidates = list(
+        PaymentLine.objects.filter(
+            request__voucher__number=voucher_number,
+            payee_account_no=payee_account_no,
+            request__mof_div_code__in=actor.scope.mof_div_codes,
+            state=LineState.PAID,
+        )
+    )
+    if len(candidates) > 1:
+        candidates = [c for c in candidates if c.amount - c.refunded == amount.fen] or candidates
+    if len(candidates) != 1:
+        raise BusinessRuleError.single(
+            code="payments.return_unmatched",
+            rule="R-RF-1b",
+            field="payee_account_no",
+            value=f"{voucher_number} {payee_account_no}",
+            message_zh=(
+                f"退票未能匹配到原支付明细（凭证 {voucher_number}，账号 {payee_account_no}，"
+                f"{len(candidates)} 条候选），请人工匹配"
+            ),
+            message_en=(
+                f"the bank return matches {len(candidates)} lines of voucher {voucher_number} "
+                f"for account {payee_account_no}; match it by hand"
+            ),
+        )
+    return refund_register(
+        actor=actor,
+        line_id=candidates[0].pk,
+        amount=amount,
+        kind=RefundKind.BANK_RETURN,
+        reason=RefundReason.WRONG_ACCOUNT,
+        refund_date=refund_date,
+        bank_receipt_no=bank_receipt_no,
+    )
+
+
+@transaction.atomic
+def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
+    ensure_permission(actor, "payments.change_refund")
+    refund = (
+        Refund.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("line__request")
+        .filter(pk=refund_id)
+        .first()
+    )
+    if refund is None:
+        raise NotFoundError("refund")
+    if refund.state != RefundState.REGISTERED:
+        raise BusinessRuleError.single(
+            code="payments.refund_done",
+            field="state",
+            value=refund.get_state_display(),
+            message_zh=f"退回 {refund.number} 已处理",
+            message_en=f"refund {refund.number} is already {refund.state}",
+            status=409,
+        )
+    if refund.registered_by_id == actor.pk:
+        raise BusinessRuleError.single(
+            code="payments.refund_same_person",
+            rule="R-WF-1",
+            field="confirmed_by",
+            value=getattr(actor, "username", ""),
+            message_zh=f"退回 {refund.number} 由您登记，须由另一位人员确认",
+            message_en=f"you registered refund {refund.number}; another person confirms it",
+            status=403,
+        )
+    line = refund.line
+    if refund.same_year:
+        # R-RF-2: the indicator is available again; the unit may pay from it.
+        apply(
+            "restore",
+            [Op(line.indicator_line_id, refund.amount, row=line.row)],
+            actor_id=actor.pk,
+            source_type="payments.refund",
+            source_id=str(refund.pk),
+            source_no=refund.number,
+            op_key=f"payments.refund:{refund.pk}",
+        )
+        state = RefundState.RESTORED
+    else:
+        state = RefundState.TO_TREASURY  # R-RF-3: carry-over or surplus handling decides
+    refund.confirmed_by_id = actor.pk
+    refund.save(update_fields=["confirmed_by", "updated_at"])
+    state_change(
+        action="payments.refund_state", actor=actor, obj=refund, state=state, why="confirmed"
+    )
+    return refund
