@@ -96,3 +96,34 @@ def test_treasury_sends_downloads_and_uploads_the_report(client_as: Any, user: A
     request.refresh_from_db()
     assert request.state == "partly_failed"
     assert clerk.get("/payments/bank/").status_code == 403
+
+
+def test_refund_one_line_from_the_request_page(client_as: Any, user: Any) -> None:
+    from tests.test_payments_refunds import _paid_batch
+
+    request = _paid_batch(user)
+    clerk = client_as("school_clerk")
+    page = clerk.get(f"/payments/{request.pk}/").content.decode()
+    assert f"/payments/{request.pk}/lines/1/refund/" in page  # one click from the request
+    form = clerk.get(f"/payments/{request.pk}/lines/1/refund/").content.decode()
+    assert "250.00" in form  # what is left, proposed
+    too_much = clerk.post(
+        f"/payments/{request.pk}/lines/1/refund/",
+        {
+            "amount": "250.01",
+            "kind": "payee_refund",
+            "reason": "overpaid",
+            "refund_date": "2026-11-23",
+        },
+    ).content.decode()
+    assert "R-RF-1" in too_much and "250.00" in too_much
+    done = clerk.post(
+        f"/payments/{request.pk}/lines/1/refund/",
+        {"amount": "50", "kind": "payee_refund", "reason": "overpaid", "refund_date": "2026-11-23"},
+    )
+    assert done.status_code == 302
+    refund = request.lines.get(row=1).refunds.get()
+    approver = client_as("school_approver")
+    approver.post(f"/payments/{request.pk}/refunds/{refund.pk}/confirm/")
+    refund.refresh_from_db()
+    assert refund.state == "restored"

@@ -13,6 +13,12 @@ urlpatterns = [
     path("<int:pk>/explain/", views.request_explain_view, name="request_explain"),
     path("<int:pk>/void/", views.request_void_view, name="request_void"),
     path("<int:pk>/voucher/", views.voucher_print, name="voucher_print"),
+    path("<int:pk>/lines/<int:row>/refund/", views.refund_new, name="refund_new"),
+    path(
+        "<int:pk>/refunds/<int:refund_id>/confirm/",
+        views.refund_confirm_view,
+        name="refund_confirm",
+    ),
     path("bank/", views.bank_exchange, name="bank_exchange"),
     path("bank/files/<int:pk>.xml", views.bank_file_download, name="bank_file_download"),
 ]

@@ -4,6 +4,7 @@ voucher as printed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django.contrib import messages
@@ -17,16 +18,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, row_amount
 from yusuan.common.money import Money
 from yusuan.common.web import flash_business_errors, paginate, query_without_page
 from yusuan.payments import selectors
-from yusuan.payments.choices import BusinessType, RequestState, SettlementMode
-from yusuan.payments.models import BankFile, PaymentRequest
+from yusuan.payments.choices import (
+    BusinessType,
+    RefundKind,
+    RefundReason,
+    RequestState,
+    SettlementMode,
+)
+from yusuan.payments.models import BankFile, PaymentRequest, Refund
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
 from yusuan.payments.services.monitoring import request_explain
+from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
@@ -210,6 +218,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "lines": document.lines.select_related("indicator_line").order_by("row"),
             "findings": document.findings.all(),
+            "refunds": Refund.objects.filter(line__request=document).select_related("line"),
+            "can_refund": actor.has_perm("payments.add_refund"),
+            "can_confirm_refund": actor.has_perm("payments.change_refund"),
             "voucher": getattr(document, "voucher", None),
             "latest": latest,
             "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
@@ -339,3 +350,86 @@ def bank_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(found.xml.encode(), content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.message_id}.xml"'
     return response
+
+
+@login_required
+@permission_required("payments.add_refund", raise_exception=True)
+def refund_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """“Refund this line” from the request page: part or all of one paid line (P9)."""
+    actor: Any = request.user
+    document = _get(request, pk)
+    line = document.lines.filter(row=row).first()
+    if line is None:
+        raise Http404
+    values = {
+        "amount": request.POST.get("amount", Money(line.amount - line.refunded).format()),
+        "kind": request.POST.get("kind", RefundKind.PAYEE_REFUND),
+        "reason": request.POST.get("reason", RefundReason.RETURNED),
+        "refund_date": request.POST.get("refund_date", timezone.localdate().isoformat()),
+        "bank_receipt_no": request.POST.get("bank_receipt_no", ""),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        found: list[ErrorDetail] = []
+        amount = row_amount(values["amount"], 0, found)
+        try:
+            refund_date = dt.date.fromisoformat(values["refund_date"])
+        except ValueError:
+            refund_date = None
+        try:
+            if found:
+                raise BusinessRuleError(found)
+            if refund_date is None:
+                raise BusinessRuleError.single(
+                    code="payments.bad_date",
+                    field="refund_date",
+                    value=values["refund_date"],
+                    message_zh="退回日期格式应为 YYYY-MM-DD",
+                    message_en="the refund date must be YYYY-MM-DD",
+                )
+            refund = refund_register(
+                actor=actor,
+                line_id=line.pk,
+                amount=amount,
+                kind=values["kind"],
+                reason=values["reason"],
+                refund_date=refund_date,
+                bank_receipt_no=values["bank_receipt_no"],
+            )
+        except BusinessRuleError as exc:
+            language = get_language()
+            for detail in exc.errors:
+                name = "amount" if (detail.field or "").endswith("amount") else detail.field
+                errors.setdefault(name or "", []).append(
+                    detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+                )
+        else:
+            messages.success(
+                request,
+                _("Refund %(number)s registered; another person confirms it.")
+                % {"number": refund.number},
+            )
+            return redirect("payments:request_detail", pk=pk)
+    return render(
+        request,
+        "payments/refund_form.html",
+        {
+            "document": document,
+            "line": line,
+            "values": values,
+            "errors": errors,
+            "kinds": RefundKind.choices,
+            "reasons": RefundReason.choices,
+        },
+    )
+
+
+@require_POST
+@login_required
+def refund_confirm_view(request: HttpRequest, pk: int, refund_id: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: refund_confirm(actor=actor, refund_id=refund_id),
+        _("Refund confirmed."),
+    )
