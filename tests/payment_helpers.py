@@ -42,7 +42,7 @@ def _input(user: Any, lines: list[tuple[IndicatorLine, str]], **kw: Any) -> Paym
     values: dict[str, Any] = {
         "business_type": "ordinary",
         "settlement_mode": "transfer",
-        "purpose": "购买办公用品",
+        "purpose": "测试：购买办公用品",
         "pay_date": dt.date(2026, 11, 23),
         "payer_account_id": account.pk,
         "payee_id": _payee(user).pk,

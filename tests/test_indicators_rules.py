@@ -1316,7 +1316,9 @@ def test_r_aj_4_submission_without_the_money(w: World, lines: dict[str, Indicato
         "60,000.00",
         "50,000.00",
     )
-    assert not WorkflowInstance.objects.filter(object_id=str(document.pk)).exists()
+    assert not WorkflowInstance.objects.filter(
+        document_type="indicators.adjustment", object_id=str(document.pk)
+    ).exists()
 
 
 def test_r_aj_4_creation_beyond_available(w: World, lines: dict[str, IndicatorLine]) -> None:

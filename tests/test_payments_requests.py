@@ -144,7 +144,7 @@ def test_over_available_is_refused_with_line_and_figures(user: Any) -> None:
     assert error.value == Money(office.available + 1 + 100).format()  # both rows on one line
     assert error.limit == Money(office.available).format()
     assert office.code in error.message_zh
-    assert not PaymentRequest.objects.filter(purpose="购买办公用品").exists()
+    assert not PaymentRequest.objects.filter(purpose="测试：购买办公用品").exists()
 
 
 def test_return_withdraw_and_reject_release_the_money(user: Any) -> None:

@@ -126,7 +126,9 @@ def test_another_units_project_and_approval_are_404(client_as: Any, user: Any) -
     edu_project = Project.objects.filter(
         organisation__name="苏州市吴江区教育局", name="全区教师信息技术能力提升培训"
     ).first()
-    edu_round = WorkflowInstance.objects.filter(object_id=str(edu_project.pk)).first()
+    edu_round = WorkflowInstance.objects.filter(
+        document_type="projects.declaration", object_id=str(edu_project.pk)
+    ).first()
     school = client_as("school_clerk")
     assert school.get(f"/projects/{edu_project.pk}/").status_code == 404
     assert school.get(f"/workflow/instances/{edu_round.pk}/").status_code == 404

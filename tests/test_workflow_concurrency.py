@@ -62,7 +62,12 @@ def test_simultaneous_submits_open_one_round(
         "workflow.already_submitted",
         "projects.not_draft",
     }
-    assert WorkflowInstance.objects.filter(object_id=str(draft.pk)).count() == 1
+    assert (
+        WorkflowInstance.objects.filter(
+            document_type="projects.declaration", object_id=str(draft.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_two_approvers_one_step_one_decision(

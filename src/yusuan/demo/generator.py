@@ -35,7 +35,7 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import indicators, names, workflows
+from yusuan.demo import indicators, names, payments, workflows
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
 
@@ -74,6 +74,7 @@ class DemoResult:
     api_tokens: dict[str, str] = field(default_factory=dict)
     projects: int = 0
     indicator_lines: int = 0
+    payment_requests: int = 0
     seconds: float = 0.0
 
 
@@ -439,6 +440,8 @@ def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
         result.projects = workflows.load(regions=result.regions, year=CURRENT_YEAR)
     with transaction.atomic():
         result.indicator_lines = indicators.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
+    with transaction.atomic():
+        result.payment_requests = payments.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -260,7 +260,9 @@ def test_submission_without_an_approver_names_the_step(payments: PaperHandler, u
         "R-WF-5",
         "steps.unit_review",
     )
-    assert not WorkflowInstance.objects.filter(object_id=str(paper.pk)).exists()
+    assert not WorkflowInstance.objects.filter(
+        document_type="payments.request", object_id=str(paper.pk)
+    ).exists()
 
 
 # --- project declarations (real documents) --------------------------------------------------------

@@ -1,0 +1,189 @@
+"""A year of the demo school's payments, made the way users make them: entered by the clerk,
+approved by the reviewer and the approver through the engine, monitored, sent to the bank in a
+monthly pain.001 file and settled by the bank's results — so every figure on the indicator ledger
+comes from real postings. Includes a failure at the bank, a warning explained, a cash request
+blocked by monitoring, refunds, a request waiting for review and a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.utils import timezone
+
+from yusuan.common.money import Money
+from yusuan.core.choices import AccountType, PayeeKind
+from yusuan.core.models import BankAccount, Payee
+from yusuan.identity.models import User
+from yusuan.indicators.models import IndicatorLine
+from yusuan.payments.choices import RequestState
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
+from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
+from yusuan.payments.services.monitoring import request_explain
+from yusuan.payments.services.refunds import (
+    bank_return_register,
+    refund_confirm,
+    refund_register,
+)
+from yusuan.workflow.services import document_submit, instance_approve
+
+PURPOSES = {
+    "30201": ("购买办公用品", "打印纸及耗材", "教学文具"),
+    "30211": ("教师外出培训差旅费", "教研活动差旅费"),
+    "30213": ("教室门窗维修", "课桌椅维修", "操场围栏维修"),
+}
+
+
+class _School:
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.users = {
+            u.username: u
+            for u in User.objects.filter(username__startswith="school_").select_related(
+                "organisation"
+            )
+        }
+        self.clerk = self.users["school_clerk"]
+        unit = self.clerk.organisation
+        self.account = BankAccount.objects.get(
+            organisation=unit, account_type=AccountType.UNIT_ZERO_BALANCE
+        )
+        self.lines = {
+            line.dep_bgt_eco_code: line
+            for line in IndicatorLine.objects.filter(
+                organisation=unit, fiscal_year=year, source_type_code="01", is_sal=False
+            )
+        }
+        self.companies = list(
+            Payee.objects.filter(organisation=unit, kind=PayeeKind.ORGANISATION, is_enabled=True)
+        )
+        self.people = list(
+            Payee.objects.filter(organisation=unit, kind=PayeeKind.INDIVIDUAL, is_enabled=True)
+        )
+
+    def request(
+        self, day: dt.date, rows: list[tuple[str, int, Payee]], purpose: str, **kw: Any
+    ) -> PaymentRequest:
+        data = PaymentInput(
+            business_type="ordinary",
+            settlement_mode=kw.pop("settlement_mode", "transfer"),
+            purpose=purpose,
+            pay_date=day,
+            payer_account_id=self.account.pk,
+            payee_id=rows[0][2].pk,
+            lines=[
+                PaymentLineInput(self.lines[eco].pk, Money(fen), payee.pk)
+                for eco, fen, payee in rows
+            ],
+        )
+        return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
+
+    def approve(self, request: PaymentRequest) -> PaymentRequest:
+        instance = document_submit(
+            actor=self.clerk, document_type="payments.request", object_id=str(request.pk)
+        )
+        for name in ("school_reviewer", "school_approver"):
+            instance_approve(actor=self.users[name], instance_id=instance.pk)
+        request.refresh_from_db()
+        return request
+
+
+def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
+    users = User.objects.filter(
+        username__in=["school_clerk", "school_reviewer", "school_approver", "wj_treasury"]
+    )
+    if users.count() < 4:
+        return 0
+    rng = random.Random(seed)
+    school = _School(year)
+    if not school.companies or not {"30201", "30211", "30213"} <= set(school.lines):
+        return 0
+    treasury = User.objects.get(username="wj_treasury")
+    bank = User.objects.filter(username="bank_icbc").first() or treasury
+    today = timezone.localdate()
+    last_month = today.month if today.year == year else 12
+    failed_once = False
+    for month in range(1, last_month + 1):
+        day = dt.date(year, month, min(25, today.day) if month == last_month else 20)
+        month_requests = []
+        for eco, purposes in PURPOSES.items():
+            fen = rng.randrange(800, 6000, 10) * 100
+            payee = rng.choice(school.companies)
+            month_requests.append(
+                school.approve(school.request(day, [(eco, fen, payee)], rng.choice(purposes)))
+            )
+        if month == 3 and school.people:
+            # R-MO-1: office money to a teacher's own account waits for an explanation.
+            warned = school.approve(
+                school.request(day, [("30201", 680_00, school.people[0])], "垫付办公用品报销")
+            )
+            request_explain(
+                actor=school.clerk,
+                request_id=warned.pk,
+                explanation="教师垫付购买实验耗材，凭发票报销，已附发票和验收单",
+            )
+            month_requests.append(warned)
+        sent = bank_file_create(actor=treasury, mof_div_code=mof_div_code)
+        if sent is None:
+            continue
+        for request in month_requests:
+            request.refresh_from_db()
+            for line in request.lines.all():
+                reject = month == 5 and not failed_once
+                failed_once = failed_once or reject
+                bank_result_record(
+                    actor=bank,
+                    item=ResultInput(
+                        message_id=f"DEMO-{sent.message_id}",
+                        entry_id=f"{request.voucher.number}-{line.row + 1}",
+                        end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
+                        accepted=not reject,
+                        reason="AC01 收款账号不存在" if reject else "",
+                    ),
+                )
+    _refunds(school, treasury)
+    day = dt.date(year, last_month, min(25, today.day))
+    # R-MO-2: a large cash withdrawal is blocked and waits for revision.
+    school.approve(
+        school.request(
+            day, [("30201", 60_000_00, school.companies[0])], "提取备用金", settlement_mode="cash"
+        )
+    )
+    waiting = school.request(day, [("30213", 12_800_00, school.companies[-1])], "实验室水管维修")
+    document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
+    school.request(day, [("30211", 2_300_00, school.companies[0])], "参加市级教研会差旅费")
+    return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
+
+
+def _refunds(school: _School, treasury: User) -> None:
+    paid = list(
+        PaymentRequest.objects.filter(
+            organisation=school.clerk.organisation, state=RequestState.PAID
+        ).order_by("pk")
+    )
+    if len(paid) < 3:
+        return
+    # The supplier sent back part of an overpayment: confirmed, the indicator is available again.
+    line = paid[1].lines.get(row=0)
+    refund = refund_register(
+        actor=school.clerk,
+        line_id=line.pk,
+        amount=Money(min(line.amount, 300_00)),
+        kind="payee_refund",
+        reason="overpaid",
+        refund_date=paid[1].pay_date + dt.timedelta(days=9),
+        bank_receipt_no="HD" + paid[1].number[-6:],
+    )
+    refund_confirm(actor=school.users["school_approver"], refund_id=refund.pk)
+    # The bank returned a whole payment (wrong account): registered, waiting for confirmation.
+    returned = paid[2].lines.get(row=0)
+    bank_return_register(
+        actor=treasury,
+        voucher_number=paid[2].voucher.number,
+        payee_account_no=returned.payee_account_no,
+        amount=Money(returned.amount),
+        refund_date=paid[2].pay_date + dt.timedelta(days=3),
+        bank_receipt_no="TP" + paid[2].number[-6:],
+    )
