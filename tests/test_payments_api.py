@@ -182,3 +182,24 @@ def test_a_pain002_report_pays_one_line_and_releases_the_other(client_as: Any, u
     )
     assert broken.status_code == 422
     assert broken.json()["errors"][0]["code"] == "payments.pain002_invalid"
+
+
+def test_the_bank_reports_a_day_for_clearing(client_as: Any, user: Any, client: Client) -> None:
+    token = api_token_issue(actor=None, user=user("bank_icbc"), name="c", scopes=["payments:write"])
+    school = user("school_clerk").organisation
+    account = BankAccount.objects.get(organisation=school, account_type="unit_zero_balance")
+    body = {"account_no": account.account_no, "day": "2026-01-05", "bank_total": "1,234.56"}
+    answer = _post(
+        client, "/api/v1/payments/clearing", body, HTTP_AUTHORIZATION=f"Bearer {token.key}"
+    )
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["difference_fen"], answer.json()["state"]) == (123456, "open")
+    page = client_as("wj_treasury").get("/payments/bank/").content.decode()
+    assert "1,234.56" in page and 'name="resolve"' in page
+    bad = _post(
+        client,
+        "/api/v1/payments/clearing",
+        {**body, "bank_total": "1.234"},
+        HTTP_AUTHORIZATION=f"Bearer {token.key}",
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "bank_total"

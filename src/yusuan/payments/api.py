@@ -8,6 +8,7 @@ bank's own message and entry ids as well, and a batch is all or nothing.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,13 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import respond_once, stored_json
 from yusuan.common.api import require
-from yusuan.common.errors import NotFoundError, raise_if_any
+from yusuan.common.errors import (
+    BusinessRuleError,
+    ErrorDetail,
+    NotFoundError,
+    raise_if_any,
+    row_amount,
+)
 from yusuan.payments.models import BankFile, PaymentRequest
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import PaymentInput, request_create
@@ -28,6 +35,7 @@ from yusuan.payments.services.bank import (
     end_to_end_id,
     read_report,
 )
+from yusuan.payments.services.clearing import clearing_record
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow.services import document_submit
@@ -387,3 +395,42 @@ def record_pain002(
     """The same from an ISO 20022 pain.002.001.03 status report sent as the request body."""
     items = read_report(request.body)
     return _record(request, response, idempotency_key, items)
+
+
+class ClearingIn(Schema):
+    account_no: str = Field(max_length=32)
+    day: dt.date
+    bank_total: str = Field(description="元, what the bank paid from the account that day")
+
+
+class ClearingOut(Schema):
+    id: int
+    account_no: str
+    day: dt.date
+    bank_total_fen: int
+    system_total_fen: int
+    difference_fen: int
+    state: str
+
+
+@router.post("/payments/clearing", response=ClearingOut)
+def record_clearing(request: HttpRequest, payload: ClearingIn) -> Any:
+    """R-PY-8: the bank's paid total of a zero-balance account for a day, against the system's;
+    a difference opens an item for the treasury to resolve."""
+    actor = require(request, "payments.record_bank_result", WRITE)
+    errors: list[ErrorDetail] = []
+    amount = row_amount(payload.bank_total, 0, errors, name="bank_total")
+    if errors:
+        raise BusinessRuleError([replace(e, field="bank_total", row=None) for e in errors])
+    item = clearing_record(
+        actor=actor, account_no=payload.account_no, day=payload.day, bank_total=amount
+    )
+    return {
+        "id": item.pk,
+        "account_no": payload.account_no,
+        "day": item.day,
+        "bank_total_fen": item.bank_total,
+        "system_total_fen": item.system_total,
+        "difference_fen": item.difference,
+        "state": item.state,
+    }

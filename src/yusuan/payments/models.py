@@ -325,3 +325,43 @@ class Refund(TimestampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ClearingDay(models.Model):
+    """清算 (R-PY-8): one zero-balance account on one day — what the bank says it paid against
+    what the system settled; a difference stays open until someone resolves it."""
+
+    OPEN, MATCHED, RESOLVED = "open", "matched", "resolved"
+    STATES = ((OPEN, _("Difference open")), (MATCHED, _("Matched")), (RESOLVED, _("Resolved")))
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    account = models.ForeignKey(
+        "core.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
+    )
+    day = models.DateField(_("day"))
+    bank_total = models.BigIntegerField(_("bank total"))
+    system_total = models.BigIntegerField(_("system total"))
+    state = models.CharField(_("state"), max_length=10, choices=STATES)
+    note = models.TextField(_("resolution"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("clearing day")
+        ordering = ["-day", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="clearing_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"
+
+    @property
+    def difference(self) -> int:
+        return self.bank_total - self.system_total

@@ -29,10 +29,11 @@ from yusuan.payments.choices import (
     RequestState,
     SettlementMode,
 )
-from yusuan.payments.models import BankFile, PaymentRequest, Refund
+from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest, Refund
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
+from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.workflow import DOCUMENT_TYPE
@@ -313,6 +314,13 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                         _("Sent %(file)s: %(count)s transfers.")
                         % {"file": sent.message_id, "count": sent.transfers},
                     )
+            elif "resolve" in request.POST:
+                clearing_resolve(
+                    actor=actor,
+                    item_id=int(request.POST.get("resolve", "0") or 0),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Clearing difference resolved."))
             elif "report" in request.FILES:
                 upload = cast("UploadedFile[Any]", request.FILES["report"])
                 entries = read_report(upload.read())
@@ -333,6 +341,9 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         "payments/bank_exchange.html",
         {
             "files": BankFile.objects.filter(mof_div_code=region)[:50],
+            "clearing": ClearingDay.objects.filter(mof_div_code=region).select_related("account")[
+                :60
+            ],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED
             ).count(),
