@@ -133,3 +133,13 @@ def test_line_picker_searches_within_scope(client_as: Any, user: Any) -> None:
     assert 'data-available="' in exact and "line-options" not in exact
     missing = clerk.get("/indicators/lines/lookup/", {"code": "ZB-NOPE"}).content.decode()
     assert "field-error" in missing
+
+
+def test_ledger_filters_follow_the_chosen_language(client_as: Any) -> None:
+    from django.conf import settings
+
+    client = client_as("wj_budget")
+    assert 'placeholder="单位编码"' in client.get("/indicators/ledger/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/indicators/ledger/").content.decode()
+    assert 'placeholder="Unit code"' in english and "Direct funds" in english

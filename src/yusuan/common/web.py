@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -10,12 +11,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from yusuan.common.errors import BusinessRuleError
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 
 
 def paginate(
@@ -41,6 +42,62 @@ def flash_business_errors(request: HttpRequest, error: BusinessRuleError) -> Non
     language = get_language()
     for detail in error.errors:
         messages.error(request, f"{detail.message(language)} [{detail.rule or detail.code}]")
+
+
+@dataclass
+class PlacedErrors:
+    """Rule errors of a form with rows, each where it belongs (DESIGN §6)."""
+
+    rows: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # row sent → field → texts
+    header: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)  # row and general errors, in order
+
+
+def place_errors(errors: list[ErrorDetail], rows_sent: int) -> PlacedErrors:
+    """``lines[i].name`` beside field ``name`` of row ``i`` (of the rows sent), header fields by
+    name, the rest at the top; every row error is also listed, as wide forms scroll."""
+    language = get_language()
+    placed = PlacedErrors()
+    for detail in errors:
+        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+        path = detail.field or ""
+        if path.startswith("lines[") and "]" in path:
+            index = int(path[6 : path.index("]")])
+            name = path[path.index("]") + 2 :] or "amount"
+            if 0 <= index < rows_sent:
+                placed.rows.setdefault(index, {}).setdefault(name, []).append(text)
+                placed.listed.append(text)
+                continue
+        if path and not path.startswith("lines"):
+            placed.header.setdefault(path, []).append(text)
+        else:
+            placed.general.append(text)
+            placed.listed.append(text)
+    return placed
+
+
+def run_action(
+    request: HttpRequest, run: Callable[[Any], Any], done: str, then: HttpResponse
+) -> HttpResponse:
+    """A button's service call: success as a message, rule errors flashed, another scope's
+    object a 404; then back to ``then``."""
+    try:
+        run(request.user)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return then
+
+
+def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file the browser saves rather than shows (exports, bank files)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.web import (
     add_business_errors,
+    attachment,
     form_page,
     is_htmx,
     paginate,
@@ -65,9 +66,7 @@ def _list_page(request: HttpRequest, template: str, queryset: Any, **context: An
 
 def _download(data: bytes, filename: str, file_format: str) -> HttpResponse:
     content_type = "text/csv; charset=utf-8" if file_format == "csv" else XLSX
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
-    return response
+    return attachment(data, f"{filename}.{file_format}", content_type)
 
 
 # --- organisations -----------------------------------------------------------------------------

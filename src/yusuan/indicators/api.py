@@ -166,17 +166,8 @@ class LineFilters(Schema):
 LOOKUPS = {
     "year": "fiscal_year",
     "kind": "kind",
-    "organisation": "organisation__code",
-    "project": "project__code",
-    "exp_func_code": "exp_func_code__startswith",
-    "dep_bgt_eco_code": "dep_bgt_eco_code__startswith",
-    "gov_bgt_eco_code": "gov_bgt_eco_code__startswith",
-    "fund_type_code": "fund_type_code",
-    "source_type_code": "source_type_code",
-    "doc_no": "doc_no__icontains",
-    "is_gov_pur": "is_gov_pur",
-    "is_sal": "is_sal",
-    "is_dir": "is_dir",
+    **selectors.LINE_FILTER_LOOKUPS,
+    **{flag: flag for flag in selectors.LINE_FLAGS},
 }
 
 

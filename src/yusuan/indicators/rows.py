@@ -111,11 +111,6 @@ class _Codes:
         return found
 
 
-def _amount(row: Row, index: int, errors: list[ErrorDetail]) -> Money:
-    amount: Money = row_amount(_text(row, "amount"), index, errors)
-    return amount
-
-
 def document_input(
     *,
     actor: Actor,
@@ -131,7 +126,7 @@ def document_input(
     errors = codes.errors
     lines: list[LineInput] = []
     for index, row in enumerate(rows):
-        amount = _amount(row, index, errors)
+        amount: Money = row_amount(_text(row, "amount"), index, errors)
         spec = None
         if wants_spec(kind, row):
             spec = LineSpec(

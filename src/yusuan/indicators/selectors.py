@@ -98,6 +98,20 @@ def reconcile(
     return differences
 
 
+# The ledger's text filters (pages and API): parameter → lookup on the line.
+LINE_FILTER_LOOKUPS = {
+    "organisation": "organisation__code",
+    "project": "project__code",
+    "exp_func_code": "exp_func_code__startswith",
+    "dep_bgt_eco_code": "dep_bgt_eco_code__startswith",
+    "gov_bgt_eco_code": "gov_bgt_eco_code__startswith",
+    "fund_type_code": "fund_type_code",
+    "source_type_code": "source_type_code",
+    "doc_no": "doc_no__icontains",
+}
+LINE_FLAGS = ("is_gov_pur", "is_sal", "is_dir")
+
+
 def line_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[IndicatorLine]:
     queryset = IndicatorLine.objects.visible_to(actor).select_related("organisation", "project")
     for key, value in (filters or {}).items():

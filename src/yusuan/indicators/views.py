@@ -12,13 +12,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.money import Money
-from yusuan.common.web import flash_business_errors, is_htmx, paginate, query_without_page
+from yusuan.common.web import (
+    attachment,
+    is_htmx,
+    paginate,
+    place_errors,
+    query_without_page,
+    run_action,
+)
 from yusuan.core.choices import AccountType, CodeKind
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
@@ -44,20 +51,21 @@ from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.doctypes import ADJUSTMENT
 from yusuan.workflow.services import document_submit
 
+# Labels of the ledger's filters; what each filters on is ``selectors.LINE_FILTER_LOOKUPS``.
 LINE_FILTERS = (
-    ("organisation", "organisation__code", _("Unit code")),
-    ("project", "project__code", _("Project code")),
-    ("exp_func_code", "exp_func_code__startswith", _("Functional class")),
-    ("dep_bgt_eco_code", "dep_bgt_eco_code__startswith", _("Department economic class")),
-    ("gov_bgt_eco_code", "gov_bgt_eco_code__startswith", _("Government economic class")),
-    ("fund_type_code", "fund_type_code", _("Fund nature")),
-    ("source_type_code", "source_type_code", _("Indicator source")),
-    ("doc_no", "doc_no__icontains", _("文号")),
+    ("organisation", gettext_lazy("Unit code")),
+    ("project", gettext_lazy("Project code")),
+    ("exp_func_code", gettext_lazy("Functional class")),
+    ("dep_bgt_eco_code", gettext_lazy("Department economic class")),
+    ("gov_bgt_eco_code", gettext_lazy("Government economic class")),
+    ("fund_type_code", gettext_lazy("Fund nature")),
+    ("source_type_code", gettext_lazy("Indicator source")),
+    ("doc_no", gettext_lazy("文号")),
 )
 FLAG_FILTERS = (
-    ("is_gov_pur", _("Government procurement")),
-    ("is_sal", _("Salary")),
-    ("is_dir", _("Direct funds")),
+    ("is_gov_pur", gettext_lazy("Government procurement")),
+    ("is_sal", gettext_lazy("Salary")),
+    ("is_dir", gettext_lazy("Direct funds")),
 )
 # Columns a document kind asks for on each row.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
@@ -105,7 +113,7 @@ def _actor(request: HttpRequest) -> Any:
 
 def _line_filters(request: HttpRequest) -> dict[str, Any]:
     filters: dict[str, Any] = {}
-    for name, lookup, _label in LINE_FILTERS:
+    for name, lookup in selectors.LINE_FILTER_LOOKUPS.items():
         value = request.GET.get(name, "").strip()
         if value:
             filters[lookup] = value
@@ -137,7 +145,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query_without_page(request),
         "totals": selectors.line_totals(queryset),
-        "filters": [(n, label, request.GET.get(n, "")) for n, _l, label in LINE_FILTERS],
+        "filters": [(n, label, request.GET.get(n, "")) for n, label in LINE_FILTERS],
         "flags": [(n, label, request.GET.get(n) == "1") for n, label in FLAG_FILTERS],
         "kinds": LineKind.choices,
         "kind": request.GET.get("kind", ""),
@@ -213,12 +221,11 @@ def _export(queryset: Any) -> HttpResponse:
         )
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(
+    return attachment(
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "indicator-ledger.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = 'attachment; filename="indicator-ledger.xlsx"'
-    return response
 
 
 @login_required
@@ -356,28 +363,13 @@ def _document_input(
 def _place_errors(
     rows: list[RowForm], errors: list[ErrorDetail]
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """Each error beside its field: ``lines[i].name`` on row i (of the rows sent), header fields
-    by name, the rest at the top."""
-    language = get_language()
+    """Each error beside its field on the rows sent, header fields by name, the rest on top."""
     used = [row for row in rows if not _blank(row)]
-    header: dict[str, list[str]] = {}
-    general: list[str] = []
-    for detail in errors:
-        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
-        path = detail.field or ""
-        if path.startswith("lines[") and "]" in path:
-            index = int(path[6 : path.index("]")])
-            name = path[path.index("]") + 2 :] or "amount"
-            if name in ("line_kind",):
-                name = "line_kind"
-            if 0 <= index < len(used):
-                used[index].errors.setdefault(name, []).append(text)
-                continue
-        if path and not path.startswith("lines"):
-            header.setdefault(path, []).append(text)
-        else:
-            general.append(text)
-    return header, general
+    placed = place_errors(errors, len(used))
+    for index, fields in placed.rows.items():
+        for name, texts in fields.items():
+            used[index].errors.setdefault(name, []).extend(texts)
+    return placed.header, placed.general
 
 
 def _choices(actor: Any, year: int, kind: str) -> dict[str, Any]:
@@ -603,16 +595,7 @@ def route_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _action(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
-    actor = _actor(request)
-    try:
-        run(actor)
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except BusinessRuleError as exc:
-        flash_business_errors(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect("indicators:document_detail", pk=pk)
+    return run_action(request, run, done, redirect("indicators:document_detail", pk=pk))
 
 
 @require_POST

@@ -21,11 +21,13 @@ from yusuan.common.api import require
 from yusuan.common.errors import (
     BusinessRuleError,
     ErrorDetail,
-    NotFoundError,
     raise_if_any,
     row_amount,
 )
-from yusuan.payments.models import BankFile, PaymentRequest
+from yusuan.common.web import attachment
+from yusuan.core.rules import mask_account_no
+from yusuan.payments import selectors
+from yusuan.payments.models import PaymentRequest
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import PaymentInput, request_create
 from yusuan.payments.services.bank import (
@@ -136,12 +138,6 @@ class BankFileOut(Schema):
     created_at: dt.datetime
 
 
-def _masked(number: str, actor: Any) -> str:
-    if actor.has_perm("core.view_personal_data"):
-        return number
-    return f"{number[:4]}****{number[-4:]}" if len(number) > 8 else "****"
-
-
 def _request(request: PaymentRequest) -> dict[str, Any]:
     voucher = getattr(request, "voucher", None)
     return {
@@ -170,7 +166,9 @@ def _detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
                 "indicator_line_code": x.indicator_line.code,
                 "amount_fen": x.amount,
                 "payee_name": x.payee_name,
-                "payee_account_no": _masked(x.payee_account_no, actor),
+                "payee_account_no": x.payee_account_no
+                if actor.has_perm("core.view_personal_data")
+                else mask_account_no(x.payee_account_no),
                 "dep_bgt_eco_code": x.dep_bgt_eco_code,
                 "exp_func_code": x.exp_func_code,
                 "state": x.state,
@@ -185,25 +183,15 @@ def _detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
 
 
 def _get(actor: Any, request_id: int) -> PaymentRequest:
-    found = (
-        PaymentRequest.objects.visible_to(actor)
-        .select_related("voucher")
-        .filter(pk=request_id)
-        .first()
-    )
-    if found is None:
-        raise NotFoundError("payment request")
-    return found
+    return selectors.request_get(actor=actor, request_id=request_id)
 
 
 @router.get("/payments/requests", response=list[RequestOut])
 @paginate(PageNumberPagination, page_size=100)
 def list_requests(request: HttpRequest, state: str = "") -> Any:
     actor = require(request, "payments.view_paymentrequest", READ)
-    queryset = PaymentRequest.objects.visible_to(actor).select_related("voucher")
-    if state:
-        queryset = queryset.filter(state=state)
-    return [_request(r) for r in queryset.prefetch_related("lines")]
+    requests = selectors.request_list(actor=actor, state=state).prefetch_related("lines")
+    return [_request(r) for r in requests]
 
 
 @router.get("/payments/requests/{request_id}", response=RequestDetailOut)
@@ -341,12 +329,10 @@ def send_to_bank(request: HttpRequest, mof_div_code: str) -> Any:
 def download_bank_file(request: HttpRequest, file_id: int) -> HttpResponse:
     """The pain.001 file as sent (ISO 20022 pain.001.001.03, UTF-8)."""
     actor = require(request, "payments.record_bank_result", READ)
-    found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
-    if found is None:
-        raise NotFoundError("bank file")
-    response = HttpResponse(found.xml.encode(), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{found.message_id}.xml"'
-    return response
+    found = selectors.bank_file_get(actor=actor, file_id=file_id)
+    return attachment(
+        found.xml.encode(), f"{found.message_id}.xml", "application/xml; charset=utf-8"
+    )
 
 
 def _record(

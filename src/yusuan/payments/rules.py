@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from yusuan.common.money import Money
+
 PASS, WARN, BLOCK = "pass", "warn", "block"
 ORDER = {PASS: 0, WARN: 1, BLOCK: 2}
 
 
 def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+    return Money(fen).format()
 
 
 @dataclass(frozen=True)

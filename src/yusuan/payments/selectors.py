@@ -8,7 +8,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount, Payee
-from yusuan.payments.models import Contract, PaymentRequest
+from yusuan.payments.models import BankFile, Contract, PaymentRequest
 
 
 def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
@@ -57,3 +57,10 @@ def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
         .select_related("supplier")
         .order_by("-filed_on")
     )
+
+
+def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
+    found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
+    if found is None:
+        raise NotFoundError("bank file")
+    return found

@@ -20,7 +20,14 @@ from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, row_amount
 from yusuan.common.money import Money
-from yusuan.common.web import flash_business_errors, paginate, query_without_page
+from yusuan.common.web import (
+    attachment,
+    flash_business_errors,
+    paginate,
+    place_errors,
+    query_without_page,
+    run_action,
+)
 from yusuan.payments import selectors
 from yusuan.payments.choices import (
     BusinessType,
@@ -40,6 +47,7 @@ from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
 
+XML = "application/xml; charset=utf-8"
 ROW_FIELDS = ("indicator_line", "amount", "payee_id", "summary")
 HEADER_FIELDS = (
     "business_type",
@@ -84,27 +92,13 @@ def _blank(row: dict[str, Any]) -> bool:
 def _place(
     rows: list[dict[str, Any]], errors: list[ErrorDetail]
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """Errors beside their fields: ``lines[i].name`` on row i of the rows sent, header fields by
-    name; every row error is also listed above the table (wide forms scroll)."""
-    language = get_language()
+    """Errors beside their fields on the rows sent, header fields by name; every row error is
+    also listed above the table."""
     used = [row for row in rows if not _blank(row)]
-    header: dict[str, list[str]] = {}
-    listed: list[str] = []
-    for detail in errors:
-        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
-        path = detail.field or ""
-        if path.startswith("lines[") and "]" in path:
-            index = int(path[6 : path.index("]")])
-            name = path[path.index("]") + 2 :] or "amount"
-            if 0 <= index < len(used):
-                used[index].setdefault("errors", {}).setdefault(name, []).append(text)
-                listed.append(text)
-                continue
-        if path and not path.startswith("lines"):
-            header.setdefault(path, []).append(text)
-        else:
-            listed.append(text)
-    return header, listed
+    placed = place_errors(errors, len(used))
+    for index, fields in placed.rows.items():
+        used[index]["errors"] = fields
+    return placed.header, placed.listed
 
 
 def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpResponse:
@@ -233,16 +227,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _action(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
-    _get(request, pk)
-    try:
-        run(request.user)
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except BusinessRuleError as exc:
-        flash_business_errors(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect("payments:request_detail", pk=pk)
+    _get(request, pk)  # another unit's request: 404 before anything runs
+    return run_action(request, run, done, redirect("payments:request_detail", pk=pk))
 
 
 @require_POST
@@ -354,13 +340,11 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("payments.send_to_bank", raise_exception=True)
 def bank_file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
-    found = BankFile.objects.filter(pk=pk, mof_div_code__in=actor.scope.mof_div_codes).first()
-    if found is None:
-        raise Http404
-    response = HttpResponse(found.xml.encode(), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{found.message_id}.xml"'
-    return response
+    try:
+        found = selectors.bank_file_get(actor=request.user, file_id=pk)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        raise Http404 from exc
+    return attachment(found.xml.encode(), f"{found.message_id}.xml", XML)
 
 
 @login_required

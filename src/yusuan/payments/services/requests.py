@@ -21,7 +21,7 @@ from yusuan.common.money import Money
 from yusuan.core.models import Organisation, Payee
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
-from yusuan.payments.choices import RequestState
+from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.models import Contract, PaymentLine, PaymentRequest
 from yusuan.payments.services.checks import Checked, PaymentInput, validate
 
@@ -200,7 +200,7 @@ def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
 
 def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -> None:
     """Return, withdrawal, rejection, a monitoring block: the frozen money is available again."""
-    lines = [x for x in request.lines.all() if x.state == "open"]
+    lines = [x for x in request.lines.all() if x.state == LineState.OPEN]
     if not lines:
         return
     if request.contract_id is not None:
