@@ -84,3 +84,66 @@ def _individual(user: Any) -> Payee:
         bank_account_no="6217000000000002",
         bank_name="建设银行吴江支行",
     )
+
+
+def id_number(serial: int, *, birth: str = "19850612") -> str:
+    """A valid 身份证号 (GB 11643 check digit) for test employee ``serial``."""
+    from stdnum.cn import ric
+
+    body = f"320584{birth}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum skips the last character
+
+
+def salary_sheet(rows: list[list[object]], header: list[str] | None = None) -> bytes:
+    """An .xlsx salary sheet as a unit's HR system exports it."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        header
+        or [
+            "序号",
+            "姓名",
+            "身份证号",
+            "银行账号",
+            "开户银行",
+            "30101 基本工资",
+            "30107 绩效工资",
+            "个人所得税",
+            "住房公积金",
+            "实发工资",
+        ]
+    )
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def employees(count: int, *, base: int = 1000, bonus: int = 500) -> list[list[object]]:
+    """``count`` clean rows: 基本工资 ``base`` + a varying 绩效, tax 1 % and fund 50 withheld."""
+    rows: list[list[object]] = []
+    for i in range(count):
+        performance = bonus + i % 7
+        tax = round((base + performance) * 0.01, 2)
+        net = round(base + performance - tax - 50, 2)
+        rows.append(
+            [
+                i + 1,
+                f"职工{i + 1:05d}",
+                id_number(i, birth=f"19{70 + i // 1000 % 30}0612"),
+                f"62170000{i:08d}",
+                "建设银行吴江支行",
+                base,
+                performance,
+                tax,
+                50,
+                net,
+            ]
+        )
+    return rows

@@ -41,27 +41,7 @@ def read_table(
     data: bytes, filename: str, columns: Sequence[Column], required: Iterable[str]
 ) -> Table:
     """Parse a sheet into ``(row_number, {key: text})``; unknown or missing headers are errors."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        raw_rows = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        raw_rows = _csv_rows(data)
-    else:
-        raise BusinessRuleError.single(
-            code="import.file_type",
-            field="file",
-            value=filename,
-            limit=".xlsx, .csv",
-            message_zh="只支持 .xlsx 或 .csv 文件",
-            message_en="Only .xlsx and .csv files are accepted",
-        )
-    if not raw_rows:
-        raise BusinessRuleError.single(
-            code="core.import_empty",
-            field="file",
-            message_zh="文件为空",
-            message_en="The file is empty",
-        )
+    raw_rows = read_rows(data, filename)
     mapping = _header_map(columns)
     header = [str(cell or "").strip() for cell in raw_rows[0]]
     keys: list[str | None] = []
@@ -111,6 +91,32 @@ def read_table(
         if any(values.values()):
             rows.append((number, values))
     return Table(rows)
+
+
+def read_rows(data: bytes, filename: str) -> list[list[object]]:
+    """The first sheet of an .xlsx (typed cell values) or a CSV (text), header row included."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        raw_rows = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        raw_rows = _csv_rows(data)
+    else:
+        raise BusinessRuleError.single(
+            code="import.file_type",
+            field="file",
+            value=filename,
+            limit=".xlsx, .csv",
+            message_zh="只支持 .xlsx 或 .csv 文件",
+            message_en="Only .xlsx and .csv files are accepted",
+        )
+    if not raw_rows:
+        raise BusinessRuleError.single(
+            code="core.import_empty",
+            field="file",
+            message_zh="文件为空",
+            message_en="The file is empty",
+        )
+    return raw_rows
 
 
 def _text(value: object) -> str:

@@ -75,3 +75,5 @@ class MovementKind(models.TextChoices):
     UNFREEZE = "UNFREEZE", _("Payment freeze released")
     PAY = "PAY", _("Paid")
     REFUND_RESTORE = "REFUND_RESTORE", _("Same-year refund restored")
+    CORRECT_OUT = "CORRECT_OUT", _("Payment corrected to another line")
+    CORRECT_IN = "CORRECT_IN", _("Payment corrected from another line")

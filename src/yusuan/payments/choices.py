@@ -73,3 +73,14 @@ class RefundState(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     RESTORED = "restored", _("Indicator restored (same year)")
     TO_TREASURY = "to_treasury", _("Returned to the treasury (prior year)")
+
+
+class CorrectionState(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    POSTED = "posted", _("Posted")
+
+
+class PayrollState(models.TextChoices):
+    IMPORTED = "imported", _("Imported, to be matched")
+    REQUESTED = "requested", _("Payment request generated")
+    VOID = "void", _("Void")

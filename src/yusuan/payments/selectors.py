@@ -8,7 +8,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount, Payee
-from yusuan.payments.models import BankFile, Contract, PaymentRequest
+from yusuan.payments.models import BankFile, Contract, PaymentRequest, PayrollBatch
 
 
 def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
@@ -63,4 +63,20 @@ def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
     found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
     if found is None:
         raise NotFoundError("bank file")
+    return found
+
+
+def payroll_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
+    return (
+        PayrollBatch.objects.visible_to(actor)
+        .select_related("organisation", "request")
+        .defer("file")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def payroll_get(*, actor: Actor, batch_id: int) -> PayrollBatch:
+    found = payroll_list(actor=actor).filter(pk=batch_id).first()
+    if found is None:
+        raise NotFoundError("salary batch")
     return found

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.payments import views
+from yusuan.payments import payroll_views, views
 
 app_name = "payments"
 
@@ -19,6 +19,9 @@ urlpatterns = [
         views.refund_confirm_view,
         name="refund_confirm",
     ),
+    path("payroll/", payroll_views.payroll_list, name="payroll_list"),
+    path("payroll/template.xlsx", payroll_views.payroll_template, name="payroll_template"),
+    path("payroll/<int:pk>/", payroll_views.payroll_detail, name="payroll_detail"),
     path("bank/", views.bank_exchange, name="bank_exchange"),
     path("bank/files/<int:pk>.xml", views.bank_file_download, name="bank_file_download"),
 ]

@@ -4,6 +4,7 @@ voucher as printed."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any, cast
 
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, row_amount
-from yusuan.common.money import Money
+from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import (
     attachment,
     flash_business_errors,
@@ -206,12 +208,25 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = rounds[-1] if rounds else None
     editable = document.state in (RequestState.DRAFT, RequestState.BLOCKED)
     may_enter = actor.has_perm("payments.change_paymentrequest")
+    # A salary batch has thousands of lines: searched by payee, account tail or amount (P9).
+    text = request.GET.get("q", "").strip()
+    rows = document.lines.select_related("indicator_line").order_by("row")
+    if text:
+        found = Q(payee_name__contains=text) | Q(payee_account_no__endswith=text)
+        with contextlib.suppress(MoneyParseError):
+            found |= Q(amount=Money.parse(text).fen)
+        rows = rows.filter(found)
+    lines = paginate(request, rows, per_page=100)
     return render(
         request,
         "payments/request_detail.html",
         {
             "document": document,
-            "lines": document.lines.select_related("indicator_line").order_by("row"),
+            "lines": lines,
+            "line_count": document.lines.count(),
+            "q": text,
+            "query": query_without_page(request),
+            "batch": getattr(document, "payroll", None),
             "findings": document.findings.all(),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
             "can_refund": actor.has_perm("payments.add_refund"),

@@ -52,7 +52,13 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
     ),
     (
         _("Payments"),
-        (MenuItem(_("Payment requests"), "payments:request_list", "payments.view_paymentrequest"),),
+        (
+            MenuItem(
+                _("Payment requests"), "payments:request_list", "payments.view_paymentrequest"
+            ),
+            MenuItem(_("Salary batches"), "payments:payroll_list", "payments.view_payrollbatch"),
+            MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
+        ),
     ),
     (
         _("Master data"),

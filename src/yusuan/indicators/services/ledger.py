@@ -353,6 +353,48 @@ MOVES: dict[str, tuple[str, dict[str, int], str]] = {
 }
 
 
+def correct(
+    *,
+    from_line_id: int,
+    to_line_id: int,
+    amount: int,
+    actor_id: int | None,
+    source_type: str,
+    source_id: str,
+    source_no: str,
+    op_key: str,
+) -> bool:
+    """更正 (R-RF-5): paid money moves from one line to another without leaving the bank — the
+    old line's paid becomes available, the new line's available becomes paid, in one posting."""
+    legs = [
+        Leg(
+            line_id=from_line_id,
+            kind=MovementKind.CORRECT_OUT,
+            deltas={"paid": -amount, "available": amount},
+            executable_only=True,
+            rule="R-RF-5",
+        ),
+        Leg(
+            line_id=to_line_id,
+            kind=MovementKind.CORRECT_IN,
+            deltas={"available": -amount, "paid": amount},
+            executable_only=True,
+            rule="R-RF-5",
+            field="to_line",
+        ),
+    ]
+    return post(
+        Posting(
+            legs=legs,
+            actor_id=actor_id,
+            source_type=source_type,
+            source_id=source_id,
+            source_no=source_no,
+            op_key=op_key,
+        )
+    )
+
+
 def apply(
     operation: str,
     ops: Iterable[Op],

@@ -28,6 +28,7 @@ from yusuan.payments.models import (
     BankResult,
     Contract,
     PaymentLine,
+    PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
@@ -218,7 +219,11 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     request = line.request
     apply(
         "pay" if item.accepted else "unfreeze",
-        [Op(line.indicator_line_id, line.amount, row=line.row)],
+        [
+            Op(indicator_line_id, fen, row=line.row)
+            for indicator_line_id, fen in line.charges.values_list("indicator_line_id", "amount")
+            if fen
+        ],
         actor_id=actor.pk,
         source_type="payments.line",
         source_id=str(line.pk),
@@ -243,8 +248,12 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             "bank_message": item.message_id,
         },
     )
-    states = set(request.lines.values_list("state", flat=True))
-    if LineState.OPEN not in states:
+    # The request is settled with its last open line (a salary batch has thousands of lines:
+    # one indexed existence test per result, the states read once at the end).
+    # Locked so that two last results of one request, settled at once, see each other.
+    PaymentRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
+    if not request.lines.filter(state=LineState.OPEN).exists():
+        states = set(request.lines.values_list("state", flat=True).distinct())
         final = (
             RequestState.PAID
             if states == {LineState.PAID}

@@ -16,6 +16,7 @@ from yusuan.common.errors import ErrorDetail
 from yusuan.common.money import Money
 from yusuan.core.choices import AccountType, FiscalYearStatus, PayeeKind
 from yusuan.core.models import BankAccount, FiscalYear, Organisation, Payee
+from yusuan.core.rules import check_bank_account_no
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
@@ -24,11 +25,30 @@ from yusuan.payments.models import Contract
 
 
 @dataclass(frozen=True)
+class PayeeSnapshot:
+    """A payee not kept in the registry: one employee of a salary sheet (R-PY-4)."""
+
+    kind: str
+    name: str
+    account_no: str
+    bank_name: str
+
+
+@dataclass(frozen=True)
 class PaymentLineInput:
     indicator_line_id: int | None
     amount: Money
     payee_id: int | None = None  # default: the request's payee
     summary: str = ""
+    payee: PayeeSnapshot | None = None
+    # (indicator line id, fen) when the line is borne by several indicator lines (a salary
+    # batch, ADR 0012); empty: all of it on ``indicator_line_id``.
+    charges: tuple[tuple[int, int], ...] = ()
+
+    def charged(self) -> tuple[tuple[int, int], ...]:
+        if self.charges:
+            return self.charges
+        return ((self.indicator_line_id or 0, self.amount.fen),)
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,7 @@ def _header_errors(
 
 def _load(actor: Actor, data: PaymentInput, organisation: Organisation, checked: Checked) -> None:
     ids = {x.indicator_line_id for x in data.lines} - {None}
+    ids |= {line_id for x in data.lines for line_id, _ in x.charges}
     checked.indicator_lines = (
         IndicatorLine.objects.visible_to(actor)
         .filter(organisation=organisation)
@@ -181,6 +202,7 @@ def validate(
         set(contract.indicator_lines.values_list("pk", flat=True)) if contract else set()
     )
     asked: dict[int, int] = {}
+    short: set[int] = set()
     on_contract = 0
     for index, item in enumerate(data.lines):
         if item.amount.fen <= 0:
@@ -195,62 +217,34 @@ def validate(
                     limit="> 0",
                 )
             )
-        line = checked.indicator_lines.get(item.indicator_line_id or 0)
-        if line is None or line.fiscal_year != fiscal_year or line.kind != LineKind.EXECUTABLE:
-            errors.append(
-                _row_err(
-                    index,
-                    "indicator_line",
-                    "payments.indicator_unknown",
-                    "指标不存在、不是本单位本年度的可执行指标",
-                    f"no executable {fiscal_year} indicator of this unit",
-                    rule="R-PY-1",
-                    value=line.code if line else item.indicator_line_id,
-                )
-            )
+        line = _executable(checked, item.indicator_line_id, fiscal_year)
+        if line is None:
+            errors.append(_no_indicator(index, checked, item.indicator_line_id, fiscal_year))
             continue
-        payee_id = item.payee_id or data.payee_id
-        payee = checked.payees.get(payee_id or 0)
-        if payee is None:
-            errors.append(
-                _row_err(
-                    index,
-                    "payee",
-                    "payments.payee_required",
-                    "请选择已登记且启用的收款人",
-                    "pick a registered, enabled payee",
-                    rule="R-PY-5",
-                    value=payee_id,
-                )
-            )
+        payee = _payee_errors(index, item, data, checked)
         if item.amount.fen > 0:
-            asked[line.pk] = asked.get(line.pk, 0) + item.amount.fen
-            if asked[line.pk] > line.available:
-                errors.append(
-                    insufficient(
-                        line,
-                        "available",
-                        asked[line.pk],
-                        rule="R-PY-1",
-                        field=f"lines[{index}].amount",
-                        row=index,
+            for line_id, fen in item.charged():
+                charged = _executable(checked, line_id, fiscal_year)
+                if charged is None:
+                    errors.append(_no_indicator(index, checked, line_id, fiscal_year))
+                    continue
+                asked[line_id] = asked.get(line_id, 0) + fen
+                if asked[line_id] > charged.available and line_id not in short:
+                    short.add(line_id)  # once per indicator line, not on every later row
+                    errors.append(
+                        insufficient(
+                            charged,
+                            "available",
+                            asked[line_id],
+                            rule="R-PY-1",
+                            field=f"lines[{index}].amount",
+                            row=index,
+                        )
                     )
-                )
+                _salary_errors(index, charged, data.business_type, errors)
         if line.is_gov_pur:
             on_contract += item.amount.fen
             _contract_errors(index, line, payee, contract, contract_lines, errors)
-        if line.is_sal and data.business_type != BusinessType.SALARY:
-            errors.append(
-                _row_err(
-                    index,
-                    "indicator_line",
-                    "payments.salary_line",
-                    f"指标 {line.code} 是工资指标，须通过工资支付办理",
-                    f"indicator {line.code} is a salary line; pay it as a salary batch",
-                    rule="R-PY-4",
-                    value=line.code,
-                )
-            )
     if contract is not None and on_contract > contract.amount - contract.committed:
         left = Money(contract.amount - contract.committed)
         errors.append(
@@ -265,6 +259,101 @@ def validate(
             )
         )
     return checked
+
+
+def _executable(checked: Checked, line_id: int | None, fiscal_year: int) -> IndicatorLine | None:
+    line = checked.indicator_lines.get(line_id or 0)
+    if line is None or line.fiscal_year != fiscal_year or line.kind != LineKind.EXECUTABLE:
+        return None
+    return line
+
+
+def _no_indicator(
+    index: int, checked: Checked, line_id: int | None, fiscal_year: int
+) -> ErrorDetail:
+    line = checked.indicator_lines.get(line_id or 0)
+    return _row_err(
+        index,
+        "indicator_line",
+        "payments.indicator_unknown",
+        "指标不存在、不是本单位本年度的可执行指标",
+        f"no executable {fiscal_year} indicator of this unit",
+        rule="R-PY-1",
+        value=line.code if line else line_id,
+    )
+
+
+def _payee_errors(
+    index: int, item: PaymentLineInput, data: PaymentInput, checked: Checked
+) -> Payee | None:
+    """R-PY-5: a registered, enabled payee — or, for a salary sheet's employee, a name, an
+    account number and a bank (the sheet's own checks ran at import)."""
+    errors = checked.errors
+    if item.payee is not None:
+        snapshot = item.payee
+        if not snapshot.name.strip() or not snapshot.bank_name.strip():
+            errors.append(
+                _row_err(
+                    index,
+                    "payee",
+                    "payments.payee_incomplete",
+                    "收款人户名和开户银行不能为空",
+                    "the payee's name and bank are required",
+                    rule="R-PY-5",
+                    value=snapshot.name,
+                )
+            )
+        errors.extend(
+            check_bank_account_no(
+                snapshot.account_no, field=f"lines[{index}].payee_account_no", row=index
+            )
+        )
+        return None
+    payee_id = item.payee_id or data.payee_id
+    payee = checked.payees.get(payee_id or 0)
+    if payee is None:
+        errors.append(
+            _row_err(
+                index,
+                "payee",
+                "payments.payee_required",
+                "请选择已登记且启用的收款人",
+                "pick a registered, enabled payee",
+                rule="R-PY-5",
+                value=payee_id,
+            )
+        )
+    return payee
+
+
+def _salary_errors(
+    index: int, line: IndicatorLine, business_type: str, errors: list[ErrorDetail]
+) -> None:
+    """R-PY-4: salary lines are paid only by salary batches, and salary batches only from them."""
+    if line.is_sal and business_type != BusinessType.SALARY:
+        errors.append(
+            _row_err(
+                index,
+                "indicator_line",
+                "payments.salary_line",
+                f"指标 {line.code} 是工资指标，须通过工资支付办理",
+                f"indicator {line.code} is a salary line; pay it as a salary batch",
+                rule="R-PY-4",
+                value=line.code,
+            )
+        )
+    elif not line.is_sal and business_type == BusinessType.SALARY:
+        errors.append(
+            _row_err(
+                index,
+                "indicator_line",
+                "payments.not_salary_line",
+                f"工资支付只能使用工资指标，指标 {line.code} 不是工资指标",
+                f"a salary payment draws on salary lines only; {line.code} is not one",
+                rule="R-PY-4",
+                value=line.code,
+            )
+        )
 
 
 def _contract_errors(

@@ -23,6 +23,7 @@ from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RefundKind, RefundReason, RefundState
 from yusuan.payments.models import PaymentLine, PaymentRequest, Refund
+from yusuan.payments.services.second_person import locked_for_confirmation
 
 
 def _paid_line(actor: Actor, line_id: int) -> PaymentLine:
@@ -159,43 +160,39 @@ def bank_return_register(
     )
 
 
+def restore_ops(line: PaymentLine, amount: int) -> list[Op]:
+    """Which indicator lines a same-year refund gives back to: the line's charges, last first,
+    each up to what it has not yet had back (R-RF-2). The payment line is locked by the caller,
+    so the charges are read and written under that lock."""
+    ops: list[Op] = []
+    left = amount
+    for charge in line.charges.select_for_update().order_by("-pk"):
+        take = min(left, charge.amount - charge.restored)
+        if take <= 0:
+            continue
+        charge.restored += take
+        charge.save(update_fields=["restored"])
+        ops.append(Op(charge.indicator_line_id, take, row=line.row))
+        left -= take
+        if not left:
+            break
+    if left:
+        raise ValueError(f"payment line {line.pk}: {left} fen of the refund has no charge left")
+    return ops
+
+
 @transaction.atomic
 def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
     ensure_permission(actor, "payments.change_refund")
-    refund = (
-        Refund.objects.visible_to(actor)
-        .select_for_update(of=("self",))
-        .select_related("line__request")
-        .filter(pk=refund_id)
-        .first()
+    refund: Refund = locked_for_confirmation(
+        actor, Refund.objects, refund_id, code="refund", zh="退回", en="refund"
     )
-    if refund is None:
-        raise NotFoundError("refund")
-    if refund.state != RefundState.REGISTERED:
-        raise BusinessRuleError.single(
-            code="payments.refund_done",
-            field="state",
-            value=refund.get_state_display(),
-            message_zh=f"退回 {refund.number} 已处理",
-            message_en=f"refund {refund.number} is already {refund.state}",
-            status=409,
-        )
-    if refund.registered_by_id == actor.pk:
-        raise BusinessRuleError.single(
-            code="payments.refund_same_person",
-            rule="R-WF-1",
-            field="confirmed_by",
-            value=getattr(actor, "username", ""),
-            message_zh=f"退回 {refund.number} 由您登记，须由另一位人员确认",
-            message_en=f"you registered refund {refund.number}; another person confirms it",
-            status=403,
-        )
-    line = refund.line
+    line = PaymentLine.objects.select_for_update().get(pk=refund.line_id)
     if refund.same_year:
         # R-RF-2: the indicator is available again; the unit may pay from it.
         apply(
             "restore",
-            [Op(line.indicator_line_id, refund.amount, row=line.row)],
+            restore_ops(line, refund.amount),
             actor_id=actor.pk,
             source_type="payments.refund",
             source_id=str(refund.pk),

@@ -9,21 +9,25 @@ transaction (R-PY-3), so two requests cannot both take the contract's last yuan.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
 from yusuan.common.money import Money
-from yusuan.core.models import Organisation, Payee
+from yusuan.core.models import Organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RequestState
-from yusuan.payments.models import Contract, PaymentLine, PaymentRequest
-from yusuan.payments.services.checks import Checked, PaymentInput, validate
+from yusuan.payments.models import Contract, PaymentCharge, PaymentLine, PaymentRequest
+from yusuan.payments.services.checks import (
+    Checked,
+    PayeeSnapshot,
+    PaymentInput,
+    PaymentLineInput,
+    validate,
+)
 
 SOURCE_TYPE = "payments.request"
 
@@ -44,7 +48,14 @@ def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) 
     rows = []
     for index, item in enumerate(data.lines):
         line = checked.indicator_lines[item.indicator_line_id or 0]
-        payee: Payee = checked.payees[item.payee_id or data.payee_id or 0]
+        if item.payee is not None:
+            payee = None
+            kind, name = item.payee.kind, item.payee.name.strip()
+            account_no, bank_name = item.payee.account_no.strip(), item.payee.bank_name.strip()
+        else:
+            payee = checked.payees[item.payee_id or data.payee_id or 0]
+            kind, name = payee.kind, payee.name
+            account_no, bank_name = payee.bank_account_no, payee.bank_name
         rows.append(
             PaymentLine(
                 request=request,
@@ -62,20 +73,37 @@ def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) 
                 is_sal=line.is_sal,
                 is_dir=line.is_dir,
                 payee=payee,
-                payee_kind=payee.kind,
-                payee_name=payee.name,
-                payee_account_no=payee.bank_account_no,
-                payee_bank_name=payee.bank_name,
+                payee_kind=kind,
+                payee_name=name,
+                payee_account_no=account_no,
+                payee_bank_name=bank_name,
                 summary=item.summary.strip(),
             )
         )
-    PaymentLine.objects.bulk_create(rows)
+    created = PaymentLine.objects.bulk_create(rows, batch_size=2000)
+    charges: list[PaymentCharge] = []
+    for row, item in zip(created, data.lines, strict=True):
+        charged = item.charged()
+        if sum(fen for _, fen in charged) != item.amount.fen:
+            raise ValueError(f"row {row.row}: charges do not add up to the line's amount")
+        charges.extend(
+            PaymentCharge(line=row, indicator_line_id=line_id, amount=fen)
+            for line_id, fen in charged
+        )
+    PaymentCharge.objects.bulk_create(charges, batch_size=2000)
 
 
 @transaction.atomic
 def request_create(*, actor: Actor, data: PaymentInput, fiscal_year: int) -> PaymentRequest:
     ensure_permission(actor, "payments.add_paymentrequest")
     organisation = _organisation(actor, data)
+    return create(actor=actor, data=data, organisation=organisation, fiscal_year=fiscal_year)
+
+
+def create(
+    *, actor: Actor, data: PaymentInput, organisation: Organisation, fiscal_year: int
+) -> PaymentRequest:
+    """Check and store a draft request (the caller has checked the permission and the unit)."""
     checked = validate(actor, data, organisation=organisation, fiscal_year=fiscal_year)
     raise_if_any(checked.errors)
     assert checked.payer_account is not None  # no error means the account was found
@@ -177,19 +205,29 @@ def set_state(*, actor: Actor, request: PaymentRequest, state: str, why: str) ->
     state_change(action="payments.request_state", actor=actor, obj=request, state=state, why=why)
 
 
-def _ops(lines: Sequence[PaymentLine]) -> list[Op]:
-    return [Op(line.indicator_line_id, line.amount, row=line.row) for line in lines]
+def _ops(request: PaymentRequest, *, open_only: bool = False) -> list[Op]:
+    """One leg per indicator line, however many payment lines it bears (a salary batch of
+    10,000 employees freezes two or three lines, not 10,000); errors name its first row."""
+    amounts: dict[int, int] = {}
+    rows: dict[int, int] = {}
+    charges = PaymentCharge.objects.filter(line__request=request)
+    if open_only:
+        charges = charges.filter(line__state=LineState.OPEN)
+    for charge in charges.values_list("indicator_line_id", "amount", "line__row"):
+        line_id, fen, row = charge
+        amounts[line_id] = amounts.get(line_id, 0) + fen
+        rows[line_id] = min(rows.get(line_id, row), row)
+    return [Op(line_id, fen, row=rows[line_id]) for line_id, fen in amounts.items() if fen]
 
 
 def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
     """R-PY-1 at submission: every line's amount moves from available to frozen, all or none;
     R-PY-3: a contract's remaining amount is taken by the same transaction."""
-    lines = list(request.lines.all())
     if request.contract_id is not None:
-        _commit_contract(request, sum(x.amount for x in lines if x.is_gov_pur))
+        _commit_contract(request, _procured(request, open_only=False))
     apply(
         "freeze",
-        _ops(lines),
+        _ops(request),
         actor_id=actor.pk,
         source_type=SOURCE_TYPE,
         source_id=str(request.pk),
@@ -200,20 +238,27 @@ def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
 
 def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -> None:
     """Return, withdrawal, rejection, a monitoring block: the frozen money is available again."""
-    lines = [x for x in request.lines.all() if x.state == LineState.OPEN]
-    if not lines:
+    ops = _ops(request, open_only=True)
+    if not ops:
         return
     if request.contract_id is not None:
-        _commit_contract(request, -sum(x.amount for x in lines if x.is_gov_pur))
+        _commit_contract(request, -_procured(request, open_only=True))
     apply(
         "unfreeze",
-        _ops(lines),
+        ops,
         actor_id=actor.pk,
         source_type=SOURCE_TYPE,
         source_id=str(request.pk),
         source_no=request.number,
         op_key=f"{SOURCE_TYPE}:{request.pk}:r{round_no}:{why}",
     )
+
+
+def _procured(request: PaymentRequest, *, open_only: bool) -> int:
+    lines = request.lines.filter(is_gov_pur=True)
+    if open_only:
+        lines = lines.filter(state=LineState.OPEN)
+    return int(lines.aggregate(s=Sum("amount"))["s"] or 0)
 
 
 def _commit_contract(request: PaymentRequest, amount: int) -> None:
@@ -239,8 +284,11 @@ def _commit_contract(request: PaymentRequest, amount: int) -> None:
 
 
 def as_input(request: PaymentRequest) -> PaymentInput:
-    from yusuan.payments.services.checks import PaymentLineInput
-
+    charges: dict[int, list[tuple[int, int]]] = {}
+    for line_id, indicator_line_id, fen in PaymentCharge.objects.filter(
+        line__request=request
+    ).values_list("line_id", "indicator_line_id", "amount"):
+        charges.setdefault(line_id, []).append((indicator_line_id, fen))
     return PaymentInput(
         business_type=request.business_type,
         settlement_mode=request.settlement_mode,
@@ -255,6 +303,15 @@ def as_input(request: PaymentRequest) -> PaymentInput:
                 amount=Money(line.amount),
                 payee_id=line.payee_id,
                 summary=line.summary,
+                payee=None
+                if line.payee_id
+                else PayeeSnapshot(
+                    kind=line.payee_kind,
+                    name=line.payee_name,
+                    account_no=line.payee_account_no,
+                    bank_name=line.payee_bank_name,
+                ),
+                charges=tuple(charges.get(line.pk, ())),
             )
             for line in request.lines.all()
         ],

@@ -1,0 +1,106 @@
+"""Corrections (更正, R-RF-5): a paid amount moves to another indicator line of the same unit
+without money moving; checked against what the line paid and what the new line has; posted by
+another person; a later refund restores the line that bears the money now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.payment_helpers import _buckets, _line
+from tests.test_payments_refunds import TODAY, _paid_batch
+
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.money import Money
+from yusuan.indicators.models import IndicatorLine, Movement
+from yusuan.indicators.selectors import reconcile
+from yusuan.payments.services.corrections import correction_post, correction_register
+from yusuan.payments.services.refunds import refund_confirm, refund_register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_correction_moves_paid_amount_between_lines(user: Any) -> None:
+    office, travel = _line(user, "30201"), _line(user, "30211")
+    request = _paid_batch(user)
+    line = request.lines.get(row=1)  # 250.00 paid from 办公费, should have been 差旅费
+    before_office, before_travel = _buckets(office), _buckets(travel)
+    correction = correction_register(
+        actor=user("school_clerk"),
+        line_id=line.pk,
+        to_line_id=travel.pk,
+        amount=Money(200_00),
+        reason="误用办公费指标，应列差旅费",
+    )
+    assert _buckets(office) == before_office  # nothing moves until posted
+    with pytest.raises(BusinessRuleError) as same_person:
+        correction_post(actor=user("school_clerk"), correction_id=correction.pk)
+    assert same_person.value.errors[0].code in (
+        "payments.correction_same_person",
+        "permission_denied",
+    )
+    correction_post(actor=user("school_approver"), correction_id=correction.pk)
+    a, f, p = before_office
+    assert _buckets(office) == (a + 200_00, f, p - 200_00)
+    a, f, p = before_travel
+    assert _buckets(travel) == (a - 200_00, f, p + 200_00)
+    kinds = set(
+        Movement.objects.filter(source_type="payments.correction").values_list("kind", flat=True)
+    )
+    assert kinds == {"CORRECT_OUT", "CORRECT_IN"}
+    assert dict(line.charges.values_list("indicator_line_id", "amount")) == {
+        office.pk: 50_00,
+        travel.pk: 200_00,
+    }
+    # A whole refund afterwards gives back to both, each what it bears.
+    refund = refund_register(
+        actor=user("school_clerk"),
+        line_id=line.pk,
+        amount=Money(250_00),
+        kind="payee_refund",
+        reason="error",
+        refund_date=TODAY,
+    )
+    refund_confirm(actor=user("school_approver"), refund_id=refund.pk)
+    assert _buckets(travel) == before_travel
+    a, f, p = before_office
+    assert _buckets(office) == (a + 250_00, f, p - 250_00)
+    assert reconcile() == []
+
+
+def test_correction_refused_with_figures(user: Any) -> None:
+    travel = _line(user, "30211")
+    request = _paid_batch(user)
+    line = request.lines.get(row=2)  # 40.00
+    with pytest.raises(BusinessRuleError) as caught:
+        correction_register(
+            actor=user("school_clerk"),
+            line_id=line.pk,
+            to_line_id=travel.pk,
+            amount=Money(40_01),
+            reason="",
+        )
+    found = {(e.code, e.field, e.value, e.limit) for e in caught.value.errors}
+    assert ("payments.correction_exceeds", "amount", "40.01", "40.00") in found
+    assert ("payments.correction_reason", "reason", None, None) in found
+    other_unit = IndicatorLine.objects.exclude(organisation=line.request.organisation).first()
+    assert other_unit is not None
+    with pytest.raises(BusinessRuleError) as caught:
+        correction_register(
+            actor=user("school_clerk"),
+            line_id=line.pk,
+            to_line_id=other_unit.pk,
+            amount=Money(10_00),
+            reason="错列单位",
+        )
+    assert caught.value.errors[0].code == "payments.correction_target"
+    salary = _line(user, "30101")
+    with pytest.raises(BusinessRuleError) as caught:
+        correction_register(
+            actor=user("school_clerk"),
+            line_id=line.pk,
+            to_line_id=salary.pk,
+            amount=Money(10_00),
+            reason="改列工资",
+        )
+    assert [e.rule for e in caught.value.errors] == ["R-PY-4"]
