@@ -41,7 +41,7 @@ def test_same_seed_same_data(db: Any) -> None:
     assert first[0][0] == "101"
     import random
 
-    from yusuan.demo.generator import credit_code, id_number
+    from yusuan.demo.names import credit_code, id_number
 
     assert credit_code(random.Random(1), "320509") == credit_code(random.Random(1), "320509")
     assert id_number(random.Random(7)) == id_number(random.Random(7))

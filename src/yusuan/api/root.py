@@ -18,6 +18,7 @@ from yusuan.identity.api import router as identity_router
 from yusuan.identity.services import api_token_authenticate
 from yusuan.indicators.api import router as indicators_router
 from yusuan.payments.api import router as payments_router
+from yusuan.payments.api_refunds import router as payments_after_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -55,6 +56,7 @@ api.add_router("/", core_router)
 api.add_router("/", workflow_router)
 api.add_router("/", indicators_router)
 api.add_router("/", payments_router)
+api.add_router("/", payments_after_router)
 
 
 def problem(

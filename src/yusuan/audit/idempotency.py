@@ -115,3 +115,30 @@ def respond_once(
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return result.status, result.body
+
+
+def write_once(
+    request: Any,
+    response: Any,
+    *,
+    api_scope: str,
+    key: str | None,
+    scope: str,
+    body: Mapping[str, Any],
+    status: int,
+    render: Callable[[Any], Any],
+) -> Any:
+    """A mutating API endpoint: the caller's write scope checked, then ``render(actor)`` — which
+    performs the change and returns the answer's body — run once per ``Idempotency-Key``."""
+    from ninja import Status
+
+    from yusuan.common.api import require
+
+    actor = require(request, None, api_scope)
+
+    def execute() -> tuple[int, Any]:
+        return status, stored_json(render(actor))
+
+    return Status(
+        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    )

@@ -15,8 +15,6 @@ from typing import Any
 
 from django.db import transaction
 
-from stdnum.cn import ric, uscc
-
 from yusuan.core.choices import (
     AccountType,
     BudgetLevel,
@@ -36,6 +34,7 @@ from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_ope
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
 from yusuan.demo import indicators, names, payments, workflows
+from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
 
@@ -76,32 +75,6 @@ class DemoResult:
     indicator_lines: int = 0
     payment_requests: int = 0
     seconds: float = 0.0
-
-
-def credit_code(rng: random.Random, region_code: str) -> str:
-    """A valid 统一社会信用代码: 91 (enterprise), region, organisation code with check digits."""
-    body = (
-        "91"
-        + region_code
-        + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
-    )
-    return body + uscc.calc_check_digit(body)
-
-
-def id_number(rng: random.Random) -> str:
-    birth = f"{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-    body = "320584" + birth + f"{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
-
-
-def person_name(rng: random.Random) -> str:
-    return rng.choice(names.SURNAMES) + "".join(
-        rng.choice(names.GIVEN) for _ in range(rng.choice((1, 2)))
-    )
-
-
-def account_no(rng: random.Random) -> str:
-    return "".join(rng.choice("0123456789") for _ in range(19))
 
 
 class _Builder:

@@ -6,6 +6,10 @@ A template ``{town}`` is filled with Wujiang's towns; counts are per district sc
 
 from __future__ import annotations
 
+import random
+
+from stdnum.cn import ric, uscc
+
 TOWNS = (
     "松陵",
     "同里",
@@ -238,3 +242,27 @@ OTHER_REGIONS = (
     ("320585", "太仓市"),
     ("320571", "苏州工业园区"),
 )
+
+
+def credit_code(rng: random.Random, region_code: str) -> str:
+    """A valid 统一社会信用代码: 91 (enterprise), region, organisation code with check digits."""
+    body = (
+        "91"
+        + region_code
+        + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    )
+    return body + uscc.calc_check_digit(body)
+
+
+def id_number(rng: random.Random) -> str:
+    birth = f"{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = "320584" + birth + f"{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def account_no(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(19))

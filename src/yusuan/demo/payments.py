@@ -2,26 +2,35 @@
 approved by the reviewer and the approver through the engine, monitored, sent to the bank in a
 monthly pain.001 file and settled by the bank's results — so every figure on the indicator ledger
 comes from real postings. Includes a failure at the bank, a warning explained, a cash request
-blocked by monitoring, refunds, a request waiting for review and a draft."""
+blocked by monitoring, refunds, a request waiting for review and a draft. The school's staff are
+paid each month from an imported salary sheet (R-PY-4); one teacher's overpaid salary is refunded
+alone, and an office payment charged to the wrong line is corrected (更正)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import Any
 
 from django.utils import timezone
 
+from openpyxl import Workbook
+
 from yusuan.common.money import Money
 from yusuan.core.choices import AccountType, PayeeKind
 from yusuan.core.models import BankAccount, Payee
+from yusuan.core.services.accounts import PayeeData, payee_create
+from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
+from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
+from yusuan.payments.services.payroll import payroll_import, payroll_request_create
 from yusuan.payments.services.refunds import (
     bank_return_register,
     refund_confirm,
@@ -62,6 +71,10 @@ class _School:
         self.people = list(
             Payee.objects.filter(organisation=unit, kind=PayeeKind.INDIVIDUAL, is_enabled=True)
         )
+        self.admin = User.objects.filter(is_superuser=True).order_by("pk").first() or self.clerk
+        self.staff: list[tuple[str, str, str]] = []
+        self.base = self.performance = 0
+        self.withholders: dict[str, int] = {}
 
     def request(
         self, day: dt.date, rows: list[tuple[str, int, Payee]], purpose: str, **kw: Any
@@ -79,6 +92,68 @@ class _School:
             ],
         )
         return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
+
+    def salary(self, rng: random.Random, month: int, day: dt.date) -> PaymentRequest | None:
+        """This month's salary sheet, as the unit's HR system exports it, imported and matched."""
+        if not self.staff:
+            totals = dict(
+                IndicatorLine.objects.filter(
+                    organisation=self.clerk.organisation, fiscal_year=self.year, is_sal=True
+                ).values_list("dep_bgt_eco_code", "total")
+            )
+            if not {"30101", "30107"} <= set(totals):
+                return None
+            # About 80 % of each salary line's monthly share is paid.
+            count = 24
+            self.base = totals["30101"] * 8 // 10 // 12 // count // 100 * 100 - 40_00
+            self.performance = totals["30107"] * 8 // 10 // 12 // count // 100 * 100 - 300_00
+            self.staff = [(person_name(rng), id_number(rng), account_no(rng)) for _ in range(count)]
+            self.withholders = {
+                name: payee_create(
+                    actor=self.admin,
+                    organisation_id=self.clerk.organisation_id,
+                    data=PayeeData(
+                        kind=PayeeKind.ORGANISATION,
+                        name=name,
+                        credit_code=credit_code(rng, self.clerk.organisation.mof_div_code[:6]),
+                        bank_account_no=account_no(rng),
+                        bank_name="中国工商银行苏州吴江支行",
+                    ),
+                ).pk
+                for name in ("国家税务总局苏州市吴江区税务局", "苏州市住房公积金管理中心")
+            }
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资",
+                      "30107 绩效工资", "个人所得税", "住房公积金", "实发工资"])  # fmt: skip
+        for index, (name, id_no, account) in enumerate(self.staff):
+            pay = self.base + (index % 5) * 20_00
+            performance = self.performance + rng.randrange(0, 300) * 100
+            tax = (pay + performance) * 3 // 100
+            fund = pay * 12 // 100
+            net = pay + performance - tax - fund
+            sheet.append([index + 1, name, id_no, account, "中国建设银行吴江支行",
+                          pay / 100, performance / 100, tax / 100, fund / 100, net / 100])  # fmt: skip
+        out = io.BytesIO()
+        book.save(out)
+        batch = payroll_import(
+            actor=self.clerk,
+            data=out.getvalue(),
+            filename=f"{self.year}年{month}月工资表.xlsx",
+            month=month,
+            fiscal_year=self.year,
+        )
+        return payroll_request_create(
+            actor=self.clerk,
+            batch_id=batch.pk,
+            pay_date=day,
+            payer_account_id=self.account.pk,
+            deduction_payees={
+                "个人所得税": self.withholders["国家税务总局苏州市吴江区税务局"],
+                "住房公积金": self.withholders["苏州市住房公积金管理中心"],
+            },
+        )
 
     def approve(self, request: PaymentRequest) -> PaymentRequest:
         instance = document_submit(
@@ -108,6 +183,9 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
     for month in range(1, last_month + 1):
         day = dt.date(year, month, min(25, today.day) if month == last_month else 20)
         month_requests = []
+        salary = school.salary(rng, month, dt.date(year, month, 10))
+        if salary is not None:
+            month_requests.append(school.approve(salary))
         for eco, purposes in PURPOSES.items():
             fen = rng.randrange(800, 6000, 10) * 100
             payee = rng.choice(school.companies)
@@ -144,6 +222,7 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
                     ),
                 )
     _refunds(school, treasury)
+    _salary_refund_and_correction(school)
     day = dt.date(year, last_month, min(25, today.day))
     # R-MO-2: a large cash withdrawal is blocked and waits for revision.
     school.approve(
@@ -155,6 +234,46 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
     document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
     school.request(day, [("30211", 2_300_00, school.companies[0])], "参加市级教研会差旅费")
     return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
+
+
+def _salary_refund_and_correction(school: _School) -> None:
+    salaries = PaymentRequest.objects.filter(
+        organisation=school.clerk.organisation, business_type="salary", state=RequestState.PAID
+    ).order_by("pk")
+    if salaries.count() >= 2:
+        # One teacher was paid a month's performance pay too much: that line alone comes back.
+        line = salaries[1].lines.get(row=3)
+        refund = refund_register(
+            actor=school.clerk,
+            line_id=line.pk,
+            amount=Money(min(line.amount // 4 // 100 * 100, 800_00)),
+            kind="payee_refund",
+            reason="overpaid",
+            refund_date=salaries[1].pay_date + dt.timedelta(days=12),
+            bank_receipt_no="GZTH" + salaries[1].number[-6:],
+        )
+        refund_confirm(actor=school.users["school_approver"], refund_id=refund.pk)
+    office = (
+        PaymentRequest.objects.filter(
+            organisation=school.clerk.organisation,
+            state=RequestState.PAID,
+            lines__dep_bgt_eco_code="30201",
+            lines__refunded=0,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if office is not None and "30211" in school.lines:
+        # Training materials bought on the office line belonged to the travel line: 更正.
+        line = office.lines.get(row=0)
+        correction = correction_register(
+            actor=school.clerk,
+            line_id=line.pk,
+            to_line_id=school.lines["30211"].pk,
+            amount=Money(min(line.amount, 500_00)),
+            reason="培训资料费误列办公费，更正为差旅费（培训）",
+        )
+        correction_post(actor=school.users["school_approver"], correction_id=correction.pk)
 
 
 def _refunds(school: _School, treasury: User) -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import respond_once, stored_json
+from yusuan.audit.idempotency import write_once
 from yusuan.common.api import require
 from yusuan.common.errors import raise_if_any
 from yusuan.core.models import Organisation
@@ -461,15 +461,17 @@ def _mutate(
     status: int,
     call: Callable[[Any], IndicatorDocument],
 ) -> Status[Any]:
-    actor = require(request, None, WRITE)
-
-    def execute() -> tuple[int, Any]:
-        document = call(actor)
-        fresh = selectors.document_get(actor=actor, document_id=document.pk)
-        return status, stored_json(_document_detail(actor, fresh))
-
-    return Status(
-        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    return write_once(  # type: ignore[no-any-return]
+        request,
+        response,
+        api_scope=WRITE,
+        key=key,
+        scope=scope,
+        body=body,
+        status=status,
+        render=lambda actor: _document_detail(
+            actor, selectors.document_get(actor=actor, document_id=call(actor).pk)
+        ),
     )
 
 

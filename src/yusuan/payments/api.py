@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import respond_once, stored_json
+from yusuan.audit.idempotency import respond_once, write_once
 from yusuan.common.api import require
 from yusuan.common.errors import (
     BusinessRuleError,
@@ -220,14 +220,15 @@ def _mutate(
     status: int,
     call: Callable[[Any], PaymentRequest],
 ) -> Status[Any]:
-    actor = require(request, None, WRITE)
-
-    def execute() -> tuple[int, Any]:
-        done = call(actor)
-        return status, stored_json(_detail(actor, _get(actor, done.pk)))
-
-    return Status(
-        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    return write_once(  # type: ignore[no-any-return]
+        request,
+        response,
+        api_scope=WRITE,
+        key=key,
+        scope=scope,
+        body=body,
+        status=status,
+        render=lambda actor: _detail(actor, _get(actor, call(actor).pk)),
     )
 
 

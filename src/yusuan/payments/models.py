@@ -128,7 +128,10 @@ class PaymentRequest(TimestampedModel):
 
     @property
     def total_fen(self) -> int:
-        return sum(line.amount for line in self.lines.all())
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "lines" in cache:  # lists prefetch the lines
+            return sum(line.amount for line in cache["lines"])
+        return int(self.lines.aggregate(s=models.Sum("amount"))["s"] or 0)
 
 
 class PaymentLine(models.Model):

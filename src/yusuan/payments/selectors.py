@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount, Payee
-from yusuan.payments.models import BankFile, Contract, PaymentRequest, PayrollBatch
+from yusuan.payments.models import (
+    BankFile,
+    Contract,
+    PaymentLine,
+    PaymentRequest,
+    PayrollBatch,
+)
 
 
 def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
@@ -80,3 +89,36 @@ def payroll_get(*, actor: Actor, batch_id: int) -> PayrollBatch:
     if found is None:
         raise NotFoundError("salary batch")
     return found
+
+
+def line_search(
+    *,
+    actor: Actor,
+    payee: str = "",
+    account: str = "",
+    amount: str = "",
+    voucher: str = "",
+    pay_date: dt.date | None = None,
+    state: str = "",
+) -> QuerySet[PaymentLine]:
+    """Payment lines of the actor's scope by payee name, the account's last digits, the amount
+    (元), the voucher number or the payment date — what a refund starts from (P9)."""
+    lines = PaymentLine.objects.filter(
+        request__in=PaymentRequest.objects.visible_to(actor).values("pk")
+    ).select_related("request", "request__voucher")
+    if state:
+        lines = lines.filter(state=state)
+    if payee:
+        lines = lines.filter(payee_name__contains=payee)
+    if account:
+        lines = lines.filter(payee_account_no__endswith=account)
+    if voucher:
+        lines = lines.filter(request__voucher__number=voucher)
+    if pay_date:
+        lines = lines.filter(request__pay_date=pay_date)
+    if amount:
+        try:
+            lines = lines.filter(amount=Money.parse(amount).fen)
+        except MoneyParseError:
+            lines = lines.none()
+    return lines.order_by("-request__pay_date", "request", "row")

@@ -292,6 +292,7 @@ def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "voucher": voucher,
             "lines": document.lines.select_related("indicator_line").order_by("row"),
+            "can_refund": request.user.has_perm("payments.add_refund"),
         },
     )
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ninja import Header, Router, Schema, Status
 
-from yusuan.audit.idempotency import respond_once, stored_json
+from yusuan.audit.idempotency import respond_once, stored_json, write_once
 from yusuan.common.api import require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
@@ -142,14 +142,15 @@ def _mutate(
     body: dict[str, Any],
     call: Callable[[Any], WorkflowInstance],
 ) -> Status[Any]:
-    actor = require(request, None, "workflow:write")
-
-    def execute() -> tuple[int, Any]:
-        instance = call(actor)
-        return 200, stored_json(_detail(_loaded(instance.pk, actor)))
-
-    return Status(
-        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    return write_once(  # type: ignore[no-any-return]
+        request,
+        response,
+        api_scope="workflow:write",
+        key=key,
+        scope=scope,
+        body=body,
+        status=200,
+        render=lambda actor: _detail(_loaded(call(actor).pk, actor)),
     )
 
 

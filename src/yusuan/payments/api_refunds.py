@@ -1,0 +1,495 @@
+"""Payment endpoints after the money left (/api/v1/payments/…): find a paid line by payee,
+account, amount, date or voucher number (one employee in a salary batch is one line), refund
+part or all of it, correct it to another indicator line, and salary batches from the sheet to
+the request. Amounts in as text in 元, out as integer fen; every mutating call accepts an
+``Idempotency-Key`` (P11)."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from ninja import Field, File, Form, Header, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from yusuan.audit.idempotency import write_once
+from yusuan.common.api import require
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, row_amount
+from yusuan.common.money import Money
+from yusuan.core.rules import mask_account_no
+from yusuan.indicators.models import IndicatorLine
+from yusuan.payments import selectors
+from yusuan.payments.models import Correction, PaymentLine, PayrollBatch, Refund
+from yusuan.payments.services.corrections import correction_post, correction_register
+from yusuan.payments.services.payroll import (
+    Match,
+    matching_report,
+    payroll_import,
+    payroll_request_create,
+)
+from yusuan.payments.services.refunds import refund_confirm, refund_register
+
+router = Router(tags=["payments"])
+READ, WRITE = "payments:read", "payments:write"
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def once(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    scope: str,
+    body: dict[str, Any],
+    status: int,
+    call: Callable[[Any], dict[str, Any]],
+) -> Status[Any]:
+    """Run ``call(actor)`` once per ``Idempotency-Key``; a replay returns the stored answer."""
+    return write_once(  # type: ignore[no-any-return]
+        request,
+        response,
+        api_scope=WRITE,
+        key=key,
+        scope=scope,
+        body=body,
+        status=status,
+        render=call,
+    )
+
+
+def _amount(text: str, name: str = "amount") -> Money:
+    errors: list[ErrorDetail] = []
+    amount = row_amount(text, 0, errors, name=name)
+    if errors:
+        raise BusinessRuleError(
+            [ErrorDetail(**{**e.__dict__, "field": name, "row": None}) for e in errors]
+        )
+    return amount  # type: ignore[no-any-return]
+
+
+def _indicator(actor: Any, code: str, name: str) -> int:
+    found = IndicatorLine.objects.visible_to(actor).filter(code=code).values_list("pk", flat=True)
+    pk = found.first()
+    if pk is None:
+        raise BusinessRuleError.single(
+            code="payments.indicator_unknown",
+            field=name,
+            value=code,
+            message_zh=f"指标 {code} 不存在",
+            message_en=f"no indicator {code}",
+        )
+    return int(pk)
+
+
+# --- Paid lines ----------------------------------------------------------------------------------
+
+
+class PaidLineOut(Schema):
+    id: int
+    request_number: str
+    voucher_number: str
+    row: int
+    end_to_end_id: str
+    payee_name: str
+    payee_account_no: str = Field(description="Masked unless the role may see personal data")
+    amount_fen: int
+    refunded_fen: int
+    pay_date: dt.date
+    state: str
+
+
+def _paid_line(actor: Any, line: PaymentLine) -> dict[str, Any]:
+    voucher = getattr(line.request, "voucher", None)
+    number = voucher.number if voucher else ""
+    return {
+        "id": line.pk,
+        "request_number": line.request.number,
+        "voucher_number": number,
+        "row": line.row,
+        "end_to_end_id": f"{number}-{line.row + 1}" if number else "",
+        "payee_name": line.payee_name,
+        "payee_account_no": line.payee_account_no
+        if actor.has_perm("core.view_personal_data")
+        else mask_account_no(line.payee_account_no),
+        "amount_fen": line.amount,
+        "refunded_fen": line.refunded,
+        "pay_date": line.request.pay_date,
+        "state": line.state,
+    }
+
+
+@router.get("/payments/lines", response=list[PaidLineOut])
+@paginate(PageNumberPagination, page_size=100)
+def search_lines(
+    request: HttpRequest,
+    payee: str = "",
+    account: str = "",
+    amount: str = "",
+    voucher: str = "",
+    pay_date: dt.date | None = None,
+    state: Literal["", "open", "paid", "failed"] = "paid",
+) -> Any:
+    """The original lines a refund or correction starts from (P9): by payee name, the account's
+    last digits, the amount in 元, the voucher number, the payment date."""
+    actor = require(request, "payments.view_paymentrequest", READ)
+    lines = selectors.line_search(
+        actor=actor,
+        payee=payee,
+        account=account,
+        amount=amount,
+        voucher=voucher,
+        pay_date=pay_date,
+        state=state,
+    )
+    return [_paid_line(actor, x) for x in lines]
+
+
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+class RefundIn(Schema):
+    amount: str = Field(description="元", max_length=32)
+    kind: Literal["bank_return", "payee_refund"]
+    reason: Literal["wrong_account", "returned", "overpaid", "error"]
+    refund_date: dt.date
+    bank_receipt_no: str = Field("", max_length=60)
+
+
+class RefundOut(Schema):
+    id: int
+    number: str
+    line_id: int
+    kind: str
+    reason: str
+    amount_fen: int
+    refund_date: dt.date
+    same_year: bool
+    state: str
+
+
+def _refund(refund: Refund) -> dict[str, Any]:
+    return {
+        "id": refund.pk,
+        "number": refund.number,
+        "line_id": refund.line_id,
+        "kind": refund.kind,
+        "reason": refund.reason,
+        "amount_fen": refund.amount,
+        "refund_date": refund.refund_date,
+        "same_year": refund.same_year,
+        "state": refund.state,
+    }
+
+
+@router.post("/payments/lines/{line_id}/refunds", response={201: RefundOut})
+def register_refund(
+    request: HttpRequest,
+    response: HttpResponse,
+    line_id: int,
+    payload: RefundIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Refund part or all of one paid line (R-RF-1); another person confirms it."""
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.refund:{line_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        call=lambda actor: _refund(
+            refund_register(
+                actor=actor,
+                line_id=line_id,
+                amount=_amount(payload.amount),
+                kind=payload.kind,
+                reason=payload.reason,
+                refund_date=payload.refund_date,
+                bank_receipt_no=payload.bank_receipt_no,
+            )
+        ),
+    )
+
+
+@router.post("/payments/refunds/{refund_id}/confirm", response=RefundOut)
+def confirm_refund(
+    request: HttpRequest,
+    response: HttpResponse,
+    refund_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Same year: the indicator is available again (R-RF-2); later: back to the treasury."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        refund_confirm(actor=actor, refund_id=refund_id)
+        return _refund(Refund.objects.get(pk=refund_id))
+
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.refund.confirm:{refund_id}",
+        body={},
+        status=200,
+        call=call,
+    )
+
+
+# --- Corrections ---------------------------------------------------------------------------------
+
+
+class CorrectionIn(Schema):
+    to_indicator_line: str = Field(description="Indicator code (ZB…)", max_length=32)
+    from_indicator_line: str = Field("", description="When the line is charged to several")
+    amount: str = Field(description="元", max_length=32)
+    reason: str = Field(max_length=200)
+
+
+class CorrectionOut(Schema):
+    id: int
+    number: str
+    line_id: int
+    from_indicator_line_id: int
+    to_indicator_line_id: int
+    amount_fen: int
+    reason: str
+    state: str
+
+
+def _correction(correction: Correction) -> dict[str, Any]:
+    return {
+        "id": correction.pk,
+        "number": correction.number,
+        "line_id": correction.line_id,
+        "from_indicator_line_id": correction.from_line_id,
+        "to_indicator_line_id": correction.to_line_id,
+        "amount_fen": correction.amount,
+        "reason": correction.reason,
+        "state": correction.state,
+    }
+
+
+@router.post("/payments/lines/{line_id}/corrections", response={201: CorrectionOut})
+def register_correction(
+    request: HttpRequest,
+    response: HttpResponse,
+    line_id: int,
+    payload: CorrectionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """更正 (R-RF-5): charge part of a paid line to another indicator line of the same unit."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        return _correction(
+            correction_register(
+                actor=actor,
+                line_id=line_id,
+                to_line_id=_indicator(actor, payload.to_indicator_line, "to_indicator_line"),
+                from_line_id=_indicator(actor, payload.from_indicator_line, "from_indicator_line")
+                if payload.from_indicator_line
+                else None,
+                amount=_amount(payload.amount),
+                reason=payload.reason,
+            )
+        )
+
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.correction:{line_id}",
+        body=payload.model_dump(),
+        status=201,
+        call=call,
+    )
+
+
+@router.post("/payments/corrections/{correction_id}/post", response=CorrectionOut)
+def post_correction(
+    request: HttpRequest,
+    response: HttpResponse,
+    correction_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Posted by someone other than who registered it: CORRECT_OUT / CORRECT_IN."""
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.correction.post:{correction_id}",
+        body={},
+        status=200,
+        call=lambda actor: _correction(correction_post(actor=actor, correction_id=correction_id)),
+    )
+
+
+# --- Salary batches ------------------------------------------------------------------------------
+
+
+class MatchOut(Schema):
+    item: str
+    total_fen: int
+    matched_fen: int
+    unmatched_fen: int
+    lines: list[dict[str, Any]]
+
+
+class PayrollOut(Schema):
+    id: int
+    number: str
+    month: int
+    file_name: str
+    file_sha256: str
+    employees: int
+    gross_fen: int
+    deductions_fen: int
+    net_fen: int
+    items: dict[str, int]
+    deductions: dict[str, int]
+    state: str
+    request_id: int | None
+    matching: list[MatchOut]
+
+
+def _batch(batch: PayrollBatch) -> dict[str, Any]:
+    return {
+        "id": batch.pk,
+        "number": batch.number,
+        "month": batch.month,
+        "file_name": batch.file_name,
+        "file_sha256": batch.file_sha256,
+        "employees": batch.employees,
+        "gross_fen": batch.gross,
+        "deductions_fen": batch.deductions,
+        "net_fen": batch.net,
+        "items": batch.items,
+        "deductions": batch.deduction_totals,
+        "state": batch.state,
+        "request_id": batch.request_id,
+        "matching": [
+            {
+                "item": r["item"],
+                "total_fen": r["total"],
+                "matched_fen": r["matched"],
+                "unmatched_fen": r["unmatched"],
+                "lines": [
+                    {"indicator_line": line.code, "amount_fen": fen}
+                    for line, fen in r["lines"]  # type: ignore[attr-defined]
+                ],
+            }
+            for r in matching_report(batch)
+        ],
+    }
+
+
+@router.post("/payments/payroll", response={201: PayrollOut})
+def import_payroll(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    month: Form[int],
+    fiscal_year: Form[int | None] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Import a salary sheet (.xlsx/.csv). A sheet with problems is refused with every one of
+    them (row, column, value, reason) and nothing is kept; the same file twice is a 409."""
+    data = file.read()
+
+    def call(actor: Any) -> dict[str, Any]:
+        return _batch(
+            payroll_import(
+                actor=actor,
+                data=data,
+                filename=file.name or "",
+                month=month,
+                fiscal_year=fiscal_year or timezone.localdate().year,
+            )
+        )
+
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope="api:payments.payroll.import",
+        body={"month": month, "size": len(data), "name": file.name},
+        status=201,
+        call=call,
+    )
+
+
+@router.get("/payments/payroll/{batch_id}", response=PayrollOut)
+def get_payroll(request: HttpRequest, batch_id: int) -> Any:
+    """The batch with its 工资发放与指标匹配表 (the proposal until the request is generated)."""
+    actor = require(request, "payments.view_payrollbatch", READ)
+    return _batch(selectors.payroll_get(actor=actor, batch_id=batch_id))
+
+
+class MatchIn(Schema):
+    item: str = Field(description="Economic code of the salary item", max_length=5)
+    indicator_line: str = Field(description="Indicator code (ZB…)", max_length=32)
+    amount: str = Field(description="元", max_length=32)
+
+
+class PayrollRequestIn(Schema):
+    pay_date: dt.date
+    payer_account_id: int
+    deduction_payees: dict[str, int] = Field(default_factory=dict)
+    matches: list[MatchIn] | None = Field(None, description="Default: the proposal")
+
+
+class CreatedOut(Schema):
+    id: int
+    number: str
+    lines: int
+    total_fen: int
+
+
+@router.post("/payments/payroll/{batch_id}/request", response={201: CreatedOut})
+def payroll_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    batch_id: int,
+    payload: PayrollRequestIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The batch's payment request (draft), the items matched to salary indicator lines with
+    the three checks of R-PY-4; submit it through ``/payments/requests/{id}/submit``."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        matches = None
+        if payload.matches is not None:
+            matches = [
+                Match(
+                    m.item,
+                    _indicator(actor, m.indicator_line, f"matches[{i}].indicator_line"),
+                    _amount(m.amount, f"matches[{i}].amount").fen,
+                )
+                for i, m in enumerate(payload.matches)
+            ]
+        created = payroll_request_create(
+            actor=actor,
+            batch_id=batch_id,
+            pay_date=payload.pay_date,
+            payer_account_id=payload.payer_account_id,
+            deduction_payees=payload.deduction_payees,
+            matches=matches,
+        )
+        return {
+            "id": created.pk,
+            "number": created.number,
+            "lines": created.lines.count(),
+            "total_fen": created.total_fen,
+        }
+
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.payroll.request:{batch_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        call=call,
+    )
