@@ -127,3 +127,20 @@ def test_refund_one_line_from_the_request_page(client_as: Any, user: Any) -> Non
     approver.post(f"/payments/{request.pk}/refunds/{refund.pk}/confirm/")
     refund.refresh_from_db()
     assert refund.state == "restored"
+
+
+def test_voucher_pdf(client_as: Any, user: Any) -> None:
+    paid = PaymentRequest.objects.filter(
+        organisation=user("school_clerk").organisation, state="paid"
+    ).first()
+    draft = PaymentRequest.objects.filter(
+        organisation=user("school_clerk").organisation, state="draft"
+    ).first()
+    assert paid is not None and draft is not None
+    clerk = client_as("school_clerk")
+    pdf = clerk.get(f"/payments/{paid.pk}/voucher.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"STSong-Light" in pdf.content
+    assert paid.voucher.number in pdf["Content-Disposition"]
+    assert clerk.get(f"/payments/{draft.pk}/voucher.pdf").status_code == 404
+    assert client_as("hospital_clerk").get(f"/payments/{paid.pk}/voucher.pdf").status_code == 404

@@ -25,9 +25,10 @@ from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.choices import RequestState
-from yusuan.payments.models import PaymentRequest
+from yusuan.payments.models import Contract, PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
+from yusuan.payments.services.contracts import ContractInput, contract_file
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.payroll import payroll_import, payroll_request_create
@@ -74,6 +75,7 @@ class _School:
         self.admin = User.objects.filter(is_superuser=True).order_by("pk").first() or self.clerk
         self.staff: list[tuple[str, str, str]] = []
         self.base = self.performance = 0
+        self.equipment: IndicatorLine | None = None
         self.withholders: dict[str, int] = {}
 
     def request(
@@ -155,6 +157,48 @@ class _School:
             },
         )
 
+    def contract(self, day: dt.date) -> Contract | None:
+        """Equipment bought through government procurement: the contract filed, then paid."""
+        line = IndicatorLine.objects.filter(
+            organisation=self.clerk.organisation,
+            fiscal_year=self.year,
+            is_gov_pur=True,
+            source_type_code="01",
+        ).first()
+        if line is None or not self.companies:
+            return None
+        self.equipment = line
+        return contract_file(
+            actor=self.clerk,
+            data=ContractInput(
+                number=f"WJCG-{self.year}-{self.clerk.organisation_id:04d}",
+                title="多媒体教室设备采购",
+                supplier_id=self.companies[-1].pk,
+                amount=Money(line.total * 8 // 10 // 100_000 * 100_000),
+                indicator_line_ids=[line.pk],
+                filed_on=day,
+            ),
+            fiscal_year=self.year,
+        )
+
+    def procurement(self, day: dt.date, contract: Contract, share: int) -> PaymentRequest:
+        assert self.equipment is not None  # set when the contract was filed
+        data = PaymentInput(
+            business_type="procurement",
+            settlement_mode="transfer",
+            purpose=f"{contract.title}（合同 {contract.number}）第{'一' if share < 50 else '二'}期款",
+            pay_date=day,
+            payer_account_id=self.account.pk,
+            payee_id=contract.supplier_id,
+            contract_id=contract.pk,
+            lines=[
+                PaymentLineInput(
+                    self.equipment.pk, Money(contract.amount * share // 100 // 100 * 100)
+                )
+            ],
+        )
+        return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
+
     def approve(self, request: PaymentRequest) -> PaymentRequest:
         instance = document_submit(
             actor=self.clerk, document_type="payments.request", object_id=str(request.pk)
@@ -162,6 +206,10 @@ class _School:
         for name in ("school_reviewer", "school_approver"):
             instance_approve(actor=self.users[name], instance_id=instance.pk)
         request.refresh_from_db()
+        if request.state == RequestState.SUBMITTED:  # large amounts: the treasury reviews too
+            treasury = User.objects.get(username="wj_treasury")
+            instance_approve(actor=treasury, instance_id=instance.pk)
+            request.refresh_from_db()
         return request
 
 
@@ -180,12 +228,19 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
     today = timezone.localdate()
     last_month = today.month if today.year == year else 12
     failed_once = False
+    contract: Contract | None = None
     for month in range(1, last_month + 1):
         day = dt.date(year, month, min(25, today.day) if month == last_month else 20)
         month_requests = []
         salary = school.salary(rng, month, dt.date(year, month, 10))
         if salary is not None:
             month_requests.append(school.approve(salary))
+        if month == 4:
+            contract = school.contract(dt.date(year, month, 8))
+        if contract is not None and month in (6, 10):
+            # R-PY-3: 30 % on delivery, 60 % on acceptance; 10 % kept as the warranty deposit.
+            paid = school.procurement(day, contract, 30 if month == 6 else 60)
+            month_requests.append(school.approve(paid))
         for eco, purposes in PURPOSES.items():
             fen = rng.randrange(800, 6000, 10) * 100
             payee = rng.choice(school.companies)

@@ -69,6 +69,10 @@ class Contract(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.committed
+
 
 class PaymentRequest(TimestampedModel):
     SCOPE_ORGANISATION_LOOKUP = "organisation_id"

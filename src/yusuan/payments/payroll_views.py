@@ -1,4 +1,4 @@
-"""Salary batch pages (R-PY-4): upload a sheet (every bad row listed, nothing kept), then the
+"""Salary batch pages (R-PY-4) and the contract registry (R-PY-3): upload a sheet (every bad row listed, nothing kept), then the
 batch with its 工资发放与指标匹配表 — the proposed matching, editable — and the withholding payees,
 which generates the one payment request of the batch."""
 
@@ -25,6 +25,7 @@ from yusuan.core.tabular import Column, write_table
 from yusuan.payments import selectors
 from yusuan.payments.choices import PayrollState
 from yusuan.payments.models import PayrollBatch
+from yusuan.payments.services.contracts import ContractInput, contract_file
 from yusuan.payments.services.payroll import (
     DEDUCTIONS,
     Match,
@@ -254,3 +255,73 @@ def payroll_template(request: HttpRequest) -> HttpResponse:
     ]  # fmt: skip
     data = write_table(columns, rows, file_format="xlsx")
     return attachment(data, "payroll-template.xlsx", XLSX)
+
+
+@login_required
+@permission_required("payments.view_contract", raise_exception=True)
+def contract_list(request: HttpRequest) -> HttpResponse:
+    """合同备案: the filed contracts with what payments took from them; filing a new one."""
+    actor: Any = request.user
+    errors: list[ErrorDetail] = []
+    posted: dict[str, Any] = {}
+    if request.method == "POST":
+        if not actor.has_perm("payments.add_contract"):
+            raise PermissionDenied
+        posted = {k: request.POST.get(k, "") for k in request.POST}
+        amount = Money(0)
+        try:
+            amount = Money.parse(posted.get("amount", ""))
+        except MoneyParseError as exc:
+            errors.append(
+                ErrorDetail(
+                    code=exc.code,
+                    field="amount",
+                    value=posted.get("amount"),
+                    message_zh=exc.message_zh,
+                    message_en=exc.message_en,
+                )
+            )
+        try:
+            filed_on = dt.date.fromisoformat(posted.get("filed_on", ""))
+        except ValueError:
+            filed_on = timezone.localdate()
+        supplier = posted.get("supplier_id", "")
+        data = ContractInput(
+            number=posted.get("number", ""),
+            title=posted.get("title", ""),
+            supplier_id=int(supplier) if supplier.isdigit() else None,
+            amount=amount,
+            indicator_line_ids=[
+                int(x) for x in request.POST.getlist("indicator_lines") if x.isdigit()
+            ],
+            filed_on=filed_on,
+        )
+        if not errors:
+            try:
+                filed = contract_file(actor=actor, data=data, fiscal_year=filed_on.year)
+            except BusinessRuleError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request, _("Contract %(number)s filed.") % {"number": filed.number}
+                )
+                return redirect("payments:contract_list")
+    organisation_id = actor.organisation_id
+    return render(
+        request,
+        "payments/contract_list.html",
+        {
+            "page": paginate(request, selectors.contract_list(actor=actor)),
+            "errors": errors,
+            "posted": posted,
+            "chosen": request.POST.getlist("indicator_lines"),
+            "can_file": actor.has_perm("payments.add_contract"),
+            "suppliers": [
+                p
+                for p in selectors.payees(actor=actor, organisation_id=organisation_id)
+                if p.kind == PayeeKind.ORGANISATION
+            ],
+            "lines": selectors.procurement_lines(actor=actor, organisation_id=organisation_id),
+            "today": timezone.localdate().isoformat(),
+        },
+    )

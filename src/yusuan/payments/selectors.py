@@ -11,6 +11,8 @@ from yusuan.common.errors import NotFoundError
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount, Payee
+from yusuan.indicators.choices import LineKind
+from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
     Contract,
@@ -122,3 +124,25 @@ def line_search(
         except MoneyParseError:
             lines = lines.none()
     return lines.order_by("-request__pay_date", "request", "row")
+
+
+def contract_list(*, actor: Actor) -> QuerySet[Contract]:
+    return (
+        Contract.objects.visible_to(actor)
+        .select_related("organisation", "supplier")
+        .prefetch_related("indicator_lines")
+        .order_by("-filed_on", "-pk")
+    )
+
+
+def procurement_lines(*, actor: Actor, organisation_id: int) -> list[IndicatorLine]:
+    """The unit's executable procurement lines a contract may be paid from."""
+    return list(
+        IndicatorLine.objects.visible_to(actor)
+        .filter(
+            organisation_id=organisation_id,
+            is_gov_pur=True,
+            kind=LineKind.EXECUTABLE,
+        )
+        .order_by("-fiscal_year", "code")
+    )

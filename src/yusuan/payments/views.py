@@ -45,6 +45,7 @@ from yusuan.payments.services.bank import bank_file_create, bank_results_record,
 from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
@@ -278,13 +279,18 @@ def request_void_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required("payments.view_paymentrequest", raise_exception=True)
-def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
+def _voucher(request: HttpRequest, pk: int) -> tuple[PaymentRequest, Any]:
     document = _get(request, pk)
     voucher = getattr(document, "voucher", None)
     if voucher is None:
         raise Http404
+    return document, voucher
+
+
+@login_required
+@permission_required("payments.view_paymentrequest", raise_exception=True)
+def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
+    document, voucher = _voucher(request, pk)
     return render(
         request,
         "payments/voucher_print.html",
@@ -295,6 +301,17 @@ def voucher_print(request: HttpRequest, pk: int) -> HttpResponse:
             "can_refund": request.user.has_perm("payments.add_refund"),
         },
     )
+
+
+@login_required
+@permission_required("payments.view_paymentrequest", raise_exception=True)
+def voucher_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document, voucher = _voucher(request, pk)
+    lines = document.lines.select_related("indicator_line").order_by("row")
+    data = voucher_pdf(document, voucher, lines)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{voucher.number}.pdf"'
+    return response
 
 
 @login_required

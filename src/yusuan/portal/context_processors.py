@@ -57,6 +57,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 _("Payment requests"), "payments:request_list", "payments.view_paymentrequest"
             ),
             MenuItem(_("Salary batches"), "payments:payroll_list", "payments.view_payrollbatch"),
+            MenuItem(_("Contracts"), "payments:contract_list", "payments.view_contract"),
             MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
         ),
     ),
@@ -109,6 +110,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             entries.append({"label": item.label, "url": url, "active": path.startswith(url)})
         if entries:
             menu.append({"title": title, "items": entries})
+    # Only the longest matching entry is current (/payments/payroll/ is not also /payments/).
+    longest = max(
+        (len(e["url"]) for group in menu for e in group["items"] if e["active"]), default=0
+    )
+    for group in menu:
+        for entry in group["items"]:
+            entry["active"] = entry["active"] and len(entry["url"]) == longest
     return {
         "menu": menu,
         "inbox_count": len(request_inbox(request)),
