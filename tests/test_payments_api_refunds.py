@@ -126,3 +126,38 @@ def test_refund_and_correction_of_a_found_line(client_as: Any, user: Any) -> Non
         outsider.get(f"/api/v1/payments/lines?voucher={request.voucher.number}").json()["count"]
         == 0
     )
+
+
+def test_bank_returns_all_or_nothing(user: Any) -> None:
+    from yusuan.identity.services import api_token_issue
+
+    request = _paid_batch(user)
+    line = request.lines.get(row=2)
+    token = api_token_issue(
+        actor=None, user=user("bank_icbc"), name="returns", scopes=["payments:write"]
+    )
+    bank = Client(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+    good = {
+        "voucher_number": request.voucher.number,
+        "payee_account_no": line.payee_account_no,
+        "amount": "40.00",
+        "refund_date": "2026-11-25",
+        "bank_receipt_no": "TP-0001",
+    }
+    bad = {**good, "payee_account_no": "6222000000000000", "bank_receipt_no": "TP-0002"}
+    refused = _post(
+        bank, "/api/v1/payments/bank-returns", {"returns": [good, bad, {**good, "amount": "x"}]}
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["returns[2].amount"]
+    refused = _post(bank, "/api/v1/payments/bank-returns", {"returns": [good, bad]})
+    assert refused.status_code == 422
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+        ("returns[1].payee_account_no", "R-RF-1b")
+    ]
+    assert not Refund.objects.filter(line=line).exists()
+    done = _post(bank, "/api/v1/payments/bank-returns", {"returns": [good]}, key="tp-1")
+    assert done.status_code == 201, done.content
+    assert done.json()[0]["kind"] == "bank_return" and done.json()[0]["line_id"] == line.pk
+    _post(bank, "/api/v1/payments/bank-returns", {"returns": [good]}, key="tp-1")
+    assert Refund.objects.filter(line=line).count() == 1

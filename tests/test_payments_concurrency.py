@@ -85,3 +85,77 @@ def test_requests_race_for_the_last_yuan(reload_demo_after: None, transactional_
     )
     assert states.count(RequestState.SUBMITTED) == 6 and states.count(RequestState.DRAFT) == 10
     assert reconcile() == []
+
+
+@pytest.mark.postgres
+def test_a_bank_result_replayed_while_the_first_commits(
+    reload_demo_after: None, transactional_db: None
+) -> None:
+    """The bank resends a result (a timeout on its side) while the first is still committing: the
+    second waits for the line's lock and is then a replay, not a conflict (P11)."""
+    import time
+
+    from django.db import transaction
+
+    from tests.payment_helpers import _approved
+
+    from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
+
+    clerk = _user("school_clerk")
+    request = _approved(
+        _user,
+        request_create(
+            actor=clerk,
+            data=_input(
+                _user,
+                [
+                    (
+                        IndicatorLine.objects.get(
+                            organisation=clerk.organisation,
+                            dep_bgt_eco_code="30201",
+                            source_type_code="01",
+                        ),
+                        "12.00",
+                    )
+                ],
+            ),  # fmt: skip
+            fiscal_year=2026,
+        ),
+    )
+    bank_file_create(actor=_user("wj_treasury"), mof_div_code=request.mof_div_code)
+    request.refresh_from_db()
+    item = ResultInput("RESEND-1", "1", f"{request.voucher.number}-1", True)
+    recorded = threading.Event()
+    outcomes: list[Any] = [None, None]
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                outcomes[0] = bank_result_record(actor=_user("bank_icbc"), item=item)
+                recorded.set()
+                time.sleep(1.0)  # still committing when the resend arrives
+        except BaseException as exc:
+            outcomes[0] = exc
+        finally:
+            recorded.set()
+            connections.close_all()
+
+    def resend() -> None:
+        try:
+            recorded.wait(timeout=30)
+            outcomes[1] = bank_result_record(actor=_user("bank_icbc"), item=item)
+        except BaseException as exc:
+            outcomes[1] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=resend)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [type(o).__name__ for o in outcomes] == ["ResultOutcome", "ResultOutcome"], outcomes
+    assert outcomes[0].replayed is False and outcomes[1].replayed is True
+    request.refresh_from_db()
+    assert request.state == RequestState.PAID
+    assert reconcile() == []

@@ -104,3 +104,29 @@ def test_correction_refused_with_figures(user: Any) -> None:
             reason="改列工资",
         )
     assert [e.rule for e in caught.value.errors] == ["R-PY-4"]
+
+
+def test_correction_from_the_request_page(client_as: Any, user: Any) -> None:
+    travel = _line(user, "30211")
+    request = _paid_batch(user)
+    clerk, approver = client_as("school_clerk"), client_as("school_approver")
+    page = clerk.get(f"/payments/{request.pk}/").content.decode()
+    assert f"/payments/{request.pk}/lines/0/correct/" in page
+    url = f"/payments/{request.pk}/lines/0/correct/"
+    assert f'value="{travel.pk}"' in clerk.get(url).content.decode()
+    refused = clerk.post(url, {"to_line": str(travel.pk), "amount": "100.01", "reason": "改列"})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "has-error" in html and "100.00" in html
+    done = clerk.post(url, {"to_line": str(travel.pk), "amount": "60", "reason": "改列差旅费"})
+    assert done.status_code == 302
+    from yusuan.payments.models import Correction
+
+    correction = Correction.objects.get(line__request=request)
+    detail = approver.get(f"/payments/{request.pk}/").content.decode()
+    assert f"post-correction-{correction.pk}" in detail
+    before = _buckets(travel)
+    approver.post(f"/payments/{request.pk}/corrections/{correction.pk}/post/")
+    correction.refresh_from_db()
+    assert correction.state == "posted"
+    available, frozen, paid = before
+    assert _buckets(travel) == (available - 60_00, frozen, paid + 60_00)

@@ -6,6 +6,7 @@ the request. Amounts in as text in 元, out as integer fen; every mutating call 
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import require
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, row_amount
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any, row_amount
 from yusuan.common.money import Money
 from yusuan.core.rules import mask_account_no
 from yusuan.indicators.models import IndicatorLine
@@ -30,7 +31,12 @@ from yusuan.payments.services.payroll import (
     payroll_import,
     payroll_request_create,
 )
-from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.payments.services.refunds import (
+    ReturnInput,
+    bank_returns_register,
+    refund_confirm,
+    refund_register,
+)
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
@@ -45,7 +51,7 @@ def once(
     scope: str,
     body: dict[str, Any],
     status: int,
-    call: Callable[[Any], dict[str, Any]],
+    call: Callable[[Any], Any],
 ) -> Status[Any]:
     """Run ``call(actor)`` once per ``Idempotency-Key``; a replay returns the stored answer."""
     return write_once(  # type: ignore[no-any-return]
@@ -492,4 +498,55 @@ def payroll_request(
         body=payload.model_dump(mode="json"),
         status=201,
         call=call,
+    )
+
+
+# --- Bank returns (退票) -------------------------------------------------------------------------
+
+
+class BankReturnIn(Schema):
+    voucher_number: str = Field(max_length=20)
+    payee_account_no: str = Field(max_length=32)
+    amount: str = Field(description="元", max_length=32)
+    refund_date: dt.date
+    bank_receipt_no: str = Field(max_length=60)
+
+
+class BankReturnsIn(Schema):
+    returns: list[BankReturnIn] = Field(min_length=1, max_length=5000)
+
+
+@router.post("/payments/bank-returns", response={201: list[RefundOut]})
+def register_bank_returns(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: BankReturnsIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """退票 from the agent bank: each return is matched to its original line by voucher number
+    and payee account (R-RF-1b) and registered for the unit to confirm. All or nothing: every
+    return that cannot be matched is reported, by position, and none is registered."""
+    actor = require(request, "payments.record_bank_result", WRITE)
+    errors: list[ErrorDetail] = []
+    items = []
+    for index, item in enumerate(payload.returns):
+        amount = row_amount(item.amount, index, errors, name="amount")
+        items.append(
+            ReturnInput(
+                item.voucher_number,
+                item.payee_account_no,
+                amount,
+                item.refund_date,
+                item.bank_receipt_no,
+            )
+        )
+    raise_if_any([replace(e, field=f"returns[{e.row}].amount") for e in errors])
+    return once(
+        request,
+        response,
+        key=idempotency_key,
+        scope="api:payments.bank_returns",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        call=lambda _actor: [_refund(r) for r in bank_returns_register(actor=actor, items=items)],
     )

@@ -146,3 +146,18 @@ def procurement_lines(*, actor: Actor, organisation_id: int) -> list[IndicatorLi
         )
         .order_by("-fiscal_year", "code")
     )
+
+
+def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine]:
+    """Where a paid line may be corrected to (R-RF-5): the unit's executable lines of the year,
+    salary lines for salary payments only, never into a procurement line."""
+    lines = IndicatorLine.objects.visible_to(actor).filter(
+        organisation_id=line.request.organisation_id,
+        fiscal_year=line.request.fiscal_year,
+        kind=LineKind.EXECUTABLE,
+        is_sal=line.is_sal,
+        available__gt=0,
+    )
+    if not line.is_gov_pur:
+        lines = lines.filter(is_gov_pur=False)
+    return list(lines.exclude(pk__in=line.charges.values("indicator_line_id")).order_by("code"))

@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:pk>/voucher/", views.voucher_print, name="voucher_print"),
     path("<int:pk>/voucher.pdf", views.voucher_pdf_view, name="voucher_pdf"),
     path("<int:pk>/lines/<int:row>/refund/", views.refund_new, name="refund_new"),
+    path("<int:pk>/lines/<int:row>/correct/", views.correction_new, name="correction_new"),
+    path(
+        "<int:pk>/corrections/<int:correction_id>/post/",
+        views.correction_post_view,
+        name="correction_post",
+    ),
     path(
         "<int:pk>/refunds/<int:refund_id>/confirm/",
         views.refund_confirm_view,

@@ -20,7 +20,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, row_amount
+from yusuan.common.errors import (
+    BusinessRuleError,
+    ErrorDetail,
+    NotFoundError,
+    raise_if_any,
+    row_amount,
+)
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import (
     attachment,
@@ -38,11 +44,12 @@ from yusuan.payments.choices import (
     RequestState,
     SettlementMode,
 )
-from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest, Refund
+from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
 from yusuan.payments.services.clearing import clearing_resolve
+from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.voucher_pdf import voucher_pdf
@@ -230,6 +237,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "batch": getattr(document, "payroll", None),
             "findings": document.findings.all(),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
+            "corrections": Correction.objects.filter(line__request=document).select_related(
+                "line", "from_line", "to_line"
+            ),
+            "can_correct": actor.has_perm("payments.add_correction"),
+            "can_post_correction": actor.has_perm("payments.change_correction"),
             "can_refund": actor.has_perm("payments.add_refund"),
             "can_confirm_refund": actor.has_perm("payments.change_refund"),
             "voucher": getattr(document, "voucher", None),
@@ -460,4 +472,73 @@ def refund_confirm_view(request: HttpRequest, pk: int, refund_id: int) -> HttpRe
         pk,
         lambda actor: refund_confirm(actor=actor, refund_id=refund_id),
         _("Refund confirmed."),
+    )
+
+
+@login_required
+@permission_required("payments.add_correction", raise_exception=True)
+def correction_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """“Correct this line” (更正, R-RF-5): part of a paid line to another indicator line."""
+    actor: Any = request.user
+    document = _get(request, pk)
+    line = document.lines.filter(row=row).first()
+    if line is None:
+        raise Http404
+    charges = list(line.charges.select_related("indicator_line"))
+    values = {
+        "from_line": request.POST.get("from_line", str(charges[0].indicator_line_id)),
+        "to_line": request.POST.get("to_line", ""),
+        "amount": request.POST.get("amount", ""),
+        "reason": request.POST.get("reason", ""),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        found: list[ErrorDetail] = []
+        amount = row_amount(values["amount"], 0, found)
+        try:
+            raise_if_any(found)
+            correction = correction_register(
+                actor=actor,
+                line_id=line.pk,
+                from_line_id=int(values["from_line"]) if values["from_line"].isdigit() else None,
+                to_line_id=int(values["to_line"]) if values["to_line"].isdigit() else 0,
+                amount=amount,
+                reason=values["reason"],
+            )
+        except BusinessRuleError as exc:
+            language = get_language()
+            for detail in exc.errors:
+                name = "amount" if (detail.field or "").endswith("amount") else detail.field
+                errors.setdefault(name or "", []).append(
+                    detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+                )
+        else:
+            messages.success(
+                request,
+                _("Correction %(number)s registered; another person posts it.")
+                % {"number": correction.number},
+            )
+            return redirect("payments:request_detail", pk=pk)
+    return render(
+        request,
+        "payments/correction_form.html",
+        {
+            "document": document,
+            "line": line,
+            "charges": charges,
+            "values": values,
+            "errors": errors,
+            "targets": selectors.correction_targets(actor=actor, line=line),
+        },
+    )
+
+
+@require_POST
+@login_required
+def correction_post_view(request: HttpRequest, pk: int, correction_id: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        lambda actor: correction_post(actor=actor, correction_id=correction_id),
+        _("Correction posted."),
     )

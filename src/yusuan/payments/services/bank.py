@@ -176,22 +176,39 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
     return line
 
 
+def _replay(item: ResultInput) -> ResultOutcome | None:
+    """The outcome of this bank message and entry if it was recorded before."""
+    existing = (
+        BankResult.objects.filter(message_id=item.message_id, entry_id=item.entry_id)
+        .select_related("line__request__voucher")
+        .first()
+    )
+    if existing is None:
+        return None
+    if end_to_end_id(existing.line.request.voucher, existing.line) != item.end_to_end_id:
+        raise _refused(
+            "payments.result_entry_reused",
+            item,
+            f"银行报文 {item.message_id} 的明细 {item.entry_id} 已用于另一笔支付",
+            f"bank entry {item.message_id}/{item.entry_id} was used for another line",
+        )
+    return ResultOutcome(item.end_to_end_id, True, existing.line.state)
+
+
 @transaction.atomic
 def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     """Apply one bank result to its payment line, exactly once."""
     ensure_permission(actor, "payments.record_bank_result")
-    existing = BankResult.objects.filter(message_id=item.message_id, entry_id=item.entry_id).first()
-    if existing is not None:
-        if end_to_end_id(existing.line.request.voucher, existing.line) != item.end_to_end_id:
-            raise _refused(
-                "payments.result_entry_reused",
-                item,
-                f"银行报文 {item.message_id} 的明细 {item.entry_id} 已用于另一笔支付",
-                f"bank entry {item.message_id}/{item.entry_id} was used for another line",
-            )
-        return ResultOutcome(item.end_to_end_id, True, existing.line.state)
+    replayed = _replay(item)
+    if replayed is not None:
+        return replayed
     line = _line_for(actor, item)
     if line.state != LineState.OPEN:
+        # The same result may have been committing while this one waited for the line's lock:
+        # read again now that the lock is held — a replay, not a conflict (P11).
+        replayed = _replay(item)
+        if replayed is not None:
+            return replayed
         raise _refused(
             "payments.result_settled",
             item,

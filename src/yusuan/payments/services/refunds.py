@@ -11,13 +11,15 @@ A bank return (退票) is matched to its line by voucher number and payee accoun
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import F
 
 from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
@@ -52,7 +54,27 @@ def refund_register(
     bank_receipt_no: str = "",
 ) -> Refund:
     ensure_permission(actor, "payments.add_refund")
-    line = _paid_line(actor, line_id)
+    return _register(
+        actor,
+        _paid_line(actor, line_id),
+        amount=amount,
+        kind=kind,
+        reason=reason,
+        refund_date=refund_date,
+        bank_receipt_no=bank_receipt_no,
+    )
+
+
+def _register(
+    actor: Actor,
+    line: PaymentLine,
+    *,
+    amount: Money,
+    kind: str,
+    reason: str,
+    refund_date: dt.date,
+    bank_receipt_no: str,
+) -> Refund:
     label = f"{line.request.voucher.number}-{line.row + 1}"
     if line.state != LineState.PAID:
         raise BusinessRuleError.single(
@@ -123,14 +145,17 @@ def bank_return_register(
     bank_receipt_no: str,
 ) -> Refund:
     """R-RF-1b: the bank's 退票 names the voucher and the payee account; the line is found from
-    them (and the amount, when one account appears on several lines of the voucher)."""
+    them (and the amount, when one account appears on several lines of the voucher). Registered
+    by the agent bank's system account or the treasury; the unit confirms it."""
+    if not actor.has_perm("payments.add_refund"):
+        ensure_permission(actor, "payments.record_bank_result")
     candidates = list(
         PaymentLine.objects.filter(
             request__voucher__number=voucher_number,
             payee_account_no=payee_account_no,
             request__mof_div_code__in=actor.scope.mof_div_codes,
             state=LineState.PAID,
-        )
+        ).select_related("request", "indicator_line", "request__voucher")
     )
     if len(candidates) > 1:
         candidates = [c for c in candidates if c.amount - c.refunded == amount.fen] or candidates
@@ -149,9 +174,9 @@ def bank_return_register(
                 f"for account {payee_account_no}; match it by hand"
             ),
         )
-    return refund_register(
-        actor=actor,
-        line_id=candidates[0].pk,
+    return _register(
+        actor,
+        candidates[0],
         amount=amount,
         kind=RefundKind.BANK_RETURN,
         reason=RefundReason.WRONG_ACCOUNT,
@@ -179,6 +204,42 @@ def restore_ops(line: PaymentLine, amount: int) -> list[Op]:
     if left:
         raise ValueError(f"payment line {line.pk}: {left} fen of the refund has no charge left")
     return ops
+
+
+@dataclass(frozen=True)
+class ReturnInput:
+    voucher_number: str
+    payee_account_no: str
+    amount: Money
+    refund_date: dt.date
+    bank_receipt_no: str
+
+
+@transaction.atomic
+def bank_returns_register(*, actor: Actor, items: Sequence[ReturnInput]) -> list[Refund]:
+    """A bank's batch of returns, all or nothing: every return that does not match its line is
+    reported by position (``returns[i]``) and none is registered."""
+    registered: list[Refund] = []
+    errors: list[ErrorDetail] = []
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                registered.append(
+                    bank_return_register(
+                        actor=actor,
+                        voucher_number=item.voucher_number,
+                        payee_account_no=item.payee_account_no,
+                        amount=item.amount,
+                        refund_date=item.refund_date,
+                        bank_receipt_no=item.bank_receipt_no,
+                    )
+                )
+        except BusinessRuleError as exc:
+            errors.extend(
+                replace(e, field=f"returns[{index}].{e.field or ''}", row=index) for e in exc.errors
+            )
+    raise_if_any(errors)
+    return registered
 
 
 @transaction.atomic
