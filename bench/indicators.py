@@ -39,8 +39,6 @@ import multiprocessing as mp
 import os
 import pstats
 import random
-import re
-import subprocess
 import sys
 import time
 import uuid
@@ -49,12 +47,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from pgref import PGBENCH_DB, SERVER, drop_database, pgbench, pgbench_tps, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 BENCH_DB = "yusuan_bench_indicators"
-PGBENCH_DB = "yusuan_pgbench"
 WORKERS = (1, 4, 16)
 SPREAD_LINES = 10_000
 AMOUNT = 100  # fen per freeze and pay
@@ -95,18 +92,6 @@ class Fixture:
 
 
 # --- Scratch databases -------------------------------------------------------------------------
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    connections.close_all()
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def prepare_ledger() -> Fixture:
@@ -277,31 +262,6 @@ def measure(mode: str, lines: list[int], actor_id: int, workers: int, seconds: f
 
 
 # --- pgbench -------------------------------------------------------------------------------------
-
-
-def pgbench(args: list[str]) -> str:
-    server = urlsplit(SERVER)
-    command = [
-        "pgbench",
-        "-h",
-        server.hostname or "127.0.0.1",
-        "-p",
-        str(server.port or 5432),
-        "-U",
-        server.username or "postgres",
-        *args,
-        PGBENCH_DB,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-
-def pgbench_tps(clients: int, seconds: int) -> float:
-    threads = min(clients, os.cpu_count() or 1)
-    output = pgbench(["-c", str(clients), "-j", str(threads), "-T", str(seconds)])
-    found = re.search(r"tps = ([\d.]+)", output)
-    if found is None:
-        raise SystemExit(f"pgbench printed no tps:\n{output}")
-    return float(found.group(1))
 
 
 # --- Profile ---------------------------------------------------------------------------------------

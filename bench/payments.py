@@ -63,7 +63,6 @@ import multiprocessing as mp
 import os
 import pstats
 import random
-import re
 import resource
 import shutil
 import subprocess
@@ -76,12 +75,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from pgref import PGBENCH_DB, SERVER, drop_database, pgbench, pgbench_tps, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 BENCH_DB = "yusuan_bench_payments"
-PGBENCH_DB = "yusuan_pgbench"
 CLIENTS = (1, 4, 16)
 GOAL = 0.05
 SALARY_GOAL = 10.0  # seconds
@@ -178,18 +176,6 @@ def backend_cpu() -> float:
 
 
 # --- Scratch databases and the demo district ---------------------------------------------------
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    connections.close_all()
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def demo_load(url: str, var_dir: Path) -> subprocess.Popen[str]:
@@ -488,31 +474,6 @@ def measure(
 
 
 # --- pgbench -------------------------------------------------------------------------------------
-
-
-def pgbench(args: list[str]) -> str:
-    server = urlsplit(SERVER)
-    command = [
-        "pgbench",
-        "-h",
-        server.hostname or "127.0.0.1",
-        "-p",
-        str(server.port or 5432),
-        "-U",
-        server.username or "postgres",
-        *args,
-        PGBENCH_DB,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-
-def pgbench_tps(clients: int, seconds: int) -> float:
-    threads = min(clients, os.cpu_count() or 1)
-    output = pgbench(["-c", str(clients), "-j", str(threads), "-T", str(seconds)])
-    found = re.search(r"tps = ([\d.]+)", output)
-    if found is None:
-        raise SystemExit(f"pgbench printed no tps:\n{output}")
-    return float(found.group(1))
 
 
 # --- Profiles ------------------------------------------------------------------------------------

@@ -437,12 +437,7 @@ def refund_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
                 bank_receipt_no=values["bank_receipt_no"],
             )
         except BusinessRuleError as exc:
-            language = get_language()
-            for detail in exc.errors:
-                name = "amount" if (detail.field or "").endswith("amount") else detail.field
-                errors.setdefault(name or "", []).append(
-                    detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
-                )
+            errors = _by_field(exc)
         else:
             messages.success(
                 request,
@@ -473,6 +468,18 @@ def refund_confirm_view(request: HttpRequest, pk: int, refund_id: int) -> HttpRe
         lambda actor: refund_confirm(actor=actor, refund_id=refund_id),
         _("Refund confirmed."),
     )
+
+
+def _by_field(exc: BusinessRuleError) -> dict[str, list[str]]:
+    """A one-line form's errors by field, each with its rule."""
+    language = get_language()
+    errors: dict[str, list[str]] = {}
+    for detail in exc.errors:
+        name = "amount" if (detail.field or "").endswith("amount") else detail.field
+        errors.setdefault(name or "", []).append(
+            detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+        )
+    return errors
 
 
 @login_required
@@ -506,12 +513,7 @@ def correction_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
                 reason=values["reason"],
             )
         except BusinessRuleError as exc:
-            language = get_language()
-            for detail in exc.errors:
-                name = "amount" if (detail.field or "").endswith("amount") else detail.field
-                errors.setdefault(name or "", []).append(
-                    detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
-                )
+            errors = _by_field(exc)
         else:
             messages.success(
                 request,
