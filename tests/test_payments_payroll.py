@@ -32,6 +32,7 @@ from yusuan.payments.services.payroll import (
     payroll_request_create,
 )
 from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.workflow.services import instance_approve
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +186,9 @@ def test_500_employees_paid_then_one_line_refunded_in_part(user: Any) -> None:
     )
     request.refresh_from_db()
     assert request.state == RequestState.PAID
+    # The voucher prints page by page: 12 lines under the header block, then 16 a page.
+    pdf = voucher_pdf(request, request.voucher, request.lines.select_related("indicator_line"))
+    assert pdf.count(b"/Type /Page\n") == 1 + -(-(502 - 12) // 16)
     assert _buckets(basic) == (
         available - batch.items["30101"],
         frozen,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -15,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from yusuan.common.money import Money
 from yusuan.payments.models import PaymentLine, PaymentRequest, PaymentVoucher
@@ -24,6 +25,9 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
 TEXT = ParagraphStyle("text", fontName=FONT, fontSize=9, leading=12)
+CELL = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10)
+COLUMNS = [12 * mm, 55 * mm, 70 * mm, 50 * mm, 45 * mm, 38 * mm]
+FIRST_PAGE_ROWS, PAGE_ROWS = 12, 16  # two-line rows on landscape A4, below the header block
 
 
 def _grid(header_rows: int = 1) -> TableStyle:
@@ -69,43 +73,50 @@ def voucher_pdf(
         Paragraph(f"用途：{document.purpose}", TEXT),
         Spacer(0, 3 * mm),
     ]
-    rows: list[list[str]] = [
-        ["序号", "收款人", "收款账号 / 开户银行", "指标", "功能 / 经济分类", "金额（元）"]
-    ]
-    for line in lines:
-        rows.append(
-            [
-                str(line.row + 1),
-                line.payee_name,
-                f"{line.payee_account_no}\n{line.payee_bank_name}",
-                line.indicator_line.code,
-                f"{line.exp_func_code} / {line.dep_bgt_eco_code}",
-                Money(line.amount).format(),
-            ]
-        )
-    rows.append(
+    header = ["序号", "收款人", "收款账号 / 开户银行", "指标", "功能 / 经济分类", "金额（元）"]
+    body: list[list[Any]] = [
         [
-            "",
-            f"合计（大写）人民币{voucher.amount_in_words}",
-            "",
-            "",
-            "",
-            f"¥{Money(voucher.amount).format()}",
+            str(line.row + 1),
+            # A long company name wraps inside its column (a Paragraph); short names stay text.
+            Paragraph(line.payee_name, CELL) if len(line.payee_name) > 14 else line.payee_name,
+            f"{line.payee_account_no}\n{line.payee_bank_name}",
+            line.indicator_line.code,
+            f"{line.exp_func_code} / {line.dep_bgt_eco_code}",
+            Money(line.amount).format(),
         ]
-    )
-    table = LongTable(
-        rows,
-        colWidths=[12 * mm, 55 * mm, 70 * mm, 50 * mm, 45 * mm, 38 * mm],
-        repeatRows=1,
-    )
-    style = _grid()
-    style.add("SPAN", (1, len(rows) - 1), (4, len(rows) - 1))
-    table.setStyle(style)
+        for line in lines
+    ]
+    total = [
+        "",
+        f"合计（大写）人民币{voucher.amount_in_words}",
+        "",
+        "",
+        "",
+        f"¥{Money(voucher.amount).format()}",
+    ]
+    # One table per page, cut here: letting the layout engine split one long table costs time
+    # quadratic in the rows (a 10,000-employee salary voucher took 46 s; this way a few).
+    tables: list[Any] = []
+    first, per_page = FIRST_PAGE_ROWS, PAGE_ROWS
+    chunks = [body[:first]] + [body[i : i + per_page] for i in range(first, len(body), per_page)]
+    for index, chunk in enumerate(chunks):
+        rows = [header, *chunk]
+        last = index == len(chunks) - 1
+        if last:
+            rows.append(total)
+        table = Table(rows, colWidths=COLUMNS, repeatRows=1)
+        style = _grid()
+        if last:
+            style.add("SPAN", (1, len(rows) - 1), (4, len(rows) - 1))
+        table.setStyle(style)
+        tables.append(table)
+        if not last:
+            tables.append(PageBreak())
     approvers = "、".join(voucher.approvers) or "—"
     issued = voucher.issued_by.full_name or voucher.issued_by.username
     foot = [
         Spacer(0, 4 * mm),
         Paragraph(f"审核审批：{approvers}　开具：{issued}", TEXT),
     ]
-    sheet.build([*head, table, *foot])
+    sheet.build([*head, *tables, *foot])
     return out.getvalue()
