@@ -158,3 +158,12 @@ def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "am
             )
         )
         return Money(0)
+
+
+def field_amount(text: str, name: str) -> Any:
+    """The amount typed in the single field ``name`` (``Money``), or ``BusinessRuleError`` naming
+    that field and what was typed."""
+    errors: list[ErrorDetail] = []
+    amount = row_amount(text, 0, errors, name=name)
+    raise_if_any([replace(e, field=name, row=None) for e in errors])
+    return amount

@@ -8,7 +8,6 @@ bank's own message and entry ids as well, and a batch is all or nothing.
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +18,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from yusuan.audit.idempotency import respond_once, write_once
 from yusuan.common.api import require
 from yusuan.common.errors import (
-    BusinessRuleError,
-    ErrorDetail,
+    field_amount,
     raise_if_any,
-    row_amount,
 )
 from yusuan.common.web import attachment
 from yusuan.core.rules import mask_account_no
@@ -210,6 +207,30 @@ def _input(actor: Any, payload: RequestIn) -> PaymentInput:
     return data
 
 
+def once(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    key: str | None,
+    scope: str,
+    body: dict[str, Any],
+    status: int,
+    call: Callable[[Any], Any],
+) -> Status[Any]:
+    """A payments write: ``call(actor)`` makes the change and returns the answer's body, once
+    per ``Idempotency-Key``; a replay returns the stored answer."""
+    return write_once(  # type: ignore[no-any-return]
+        request,
+        response,
+        api_scope=WRITE,
+        key=key,
+        scope=scope,
+        body=body,
+        status=status,
+        render=call,
+    )
+
+
 def _mutate(
     request: HttpRequest,
     response: HttpResponse,
@@ -220,15 +241,15 @@ def _mutate(
     status: int,
     call: Callable[[Any], PaymentRequest],
 ) -> Status[Any]:
-    return write_once(  # type: ignore[no-any-return]
+    """A write on a request, answered with the request as it is afterwards."""
+    return once(
         request,
         response,
-        api_scope=WRITE,
         key=key,
         scope=scope,
         body=body,
         status=status,
-        render=lambda actor: _detail(actor, _get(actor, call(actor).pk)),
+        call=lambda actor: _detail(actor, _get(actor, call(actor).pk)),
     )
 
 
@@ -405,10 +426,7 @@ def record_clearing(request: HttpRequest, payload: ClearingIn) -> Any:
     """R-PY-8: the bank's paid total of a zero-balance account for a day, against the system's;
     a difference opens an item for the treasury to resolve."""
     actor = require(request, "payments.record_bank_result", WRITE)
-    errors: list[ErrorDetail] = []
-    amount = row_amount(payload.bank_total, 0, errors, name="bank_total")
-    if errors:
-        raise BusinessRuleError([replace(e, field="bank_total", row=None) for e in errors])
+    amount = field_amount(payload.bank_total, "bank_total")
     item = clearing_record(
         actor=actor, account_no=payload.account_no, day=payload.day, bank_total=amount
     )

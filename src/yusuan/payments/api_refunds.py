@@ -5,24 +5,28 @@ the request. Amounts in as text in 元, out as integer fen; every mutating call 
 ``Idempotency-Key`` (P11)."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from ninja import Field, File, Form, Header, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import write_once
 from yusuan.common.api import require
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any, row_amount
-from yusuan.common.money import Money
+from yusuan.common.errors import (
+    BusinessRuleError,
+    ErrorDetail,
+    field_amount,
+    raise_if_any,
+    row_amount,
+)
 from yusuan.core.rules import mask_account_no
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments import selectors
+from yusuan.payments.api import READ, WRITE, IdempotencyKey, once
 from yusuan.payments.models import Correction, PaymentLine, PayrollBatch, Refund
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.payroll import (
@@ -39,41 +43,6 @@ from yusuan.payments.services.refunds import (
 )
 
 router = Router(tags=["payments"])
-READ, WRITE = "payments:read", "payments:write"
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-
-
-def once(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    status: int,
-    call: Callable[[Any], Any],
-) -> Status[Any]:
-    """Run ``call(actor)`` once per ``Idempotency-Key``; a replay returns the stored answer."""
-    return write_once(  # type: ignore[no-any-return]
-        request,
-        response,
-        api_scope=WRITE,
-        key=key,
-        scope=scope,
-        body=body,
-        status=status,
-        render=call,
-    )
-
-
-def _amount(text: str, name: str = "amount") -> Money:
-    errors: list[ErrorDetail] = []
-    amount = row_amount(text, 0, errors, name=name)
-    if errors:
-        raise BusinessRuleError(
-            [ErrorDetail(**{**e.__dict__, "field": name, "row": None}) for e in errors]
-        )
-    return amount  # type: ignore[no-any-return]
 
 
 def _indicator(actor: Any, code: str, name: str) -> int:
@@ -210,7 +179,7 @@ def register_refund(
             refund_register(
                 actor=actor,
                 line_id=line_id,
-                amount=_amount(payload.amount),
+                amount=field_amount(payload.amount, "amount"),
                 kind=payload.kind,
                 reason=payload.reason,
                 refund_date=payload.refund_date,
@@ -297,7 +266,7 @@ def register_correction(
                 from_line_id=_indicator(actor, payload.from_indicator_line, "from_indicator_line")
                 if payload.from_indicator_line
                 else None,
-                amount=_amount(payload.amount),
+                amount=field_amount(payload.amount, "amount"),
                 reason=payload.reason,
             )
         )
@@ -471,7 +440,7 @@ def payroll_request(
                 Match(
                     m.item,
                     _indicator(actor, m.indicator_line, f"matches[{i}].indicator_line"),
-                    _amount(m.amount, f"matches[{i}].amount").fen,
+                    field_amount(m.amount, f"matches[{i}].amount").fen,
                 )
                 for i, m in enumerate(payload.matches)
             ]

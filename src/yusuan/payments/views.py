@@ -24,8 +24,7 @@ from yusuan.common.errors import (
     BusinessRuleError,
     ErrorDetail,
     NotFoundError,
-    raise_if_any,
-    row_amount,
+    field_amount,
 )
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import (
@@ -410,15 +409,12 @@ def refund_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     }
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        found: list[ErrorDetail] = []
-        amount = row_amount(values["amount"], 0, found)
         try:
             refund_date = dt.date.fromisoformat(values["refund_date"])
         except ValueError:
             refund_date = None
         try:
-            if found:
-                raise BusinessRuleError(found)
+            amount = field_amount(values["amount"], "amount")
             if refund_date is None:
                 raise BusinessRuleError.single(
                     code="payments.bad_date",
@@ -500,10 +496,8 @@ def correction_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     }
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        found: list[ErrorDetail] = []
-        amount = row_amount(values["amount"], 0, found)
         try:
-            raise_if_any(found)
+            amount = field_amount(values["amount"], "amount")
             correction = correction_register(
                 actor=actor,
                 line_id=line.pk,
