@@ -331,7 +331,30 @@ class PaymentVoucher(TimestampedModel):
         return self.number
 
 
-class Refund(TimestampedModel):
+class SecondPersonRecord(TimestampedModel):
+    """What one person registers and another confirms (R-WF-1): refunds and corrections.
+    ``services.second_person.locked_for_confirmation`` works on these fields and ``state``
+    (``registered`` until confirmed)."""
+
+    number: models.CharField[str, str]
+    state: models.CharField[str, str]
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class Refund(SecondPersonRecord):
     """退回: one original payment line, part or all of it (R-RF-1, P9). Registered by the unit or
     matched from the bank's return; confirmed by another person, which restores the indicator in
     the same year (R-RF-2) or marks the money returned to the treasury (R-RF-3)."""
@@ -350,14 +373,6 @@ class Refund(TimestampedModel):
     state = models.CharField(
         _("state"), max_length=16, choices=RefundState.choices, default=RefundState.REGISTERED
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("refund")
@@ -366,9 +381,6 @@ class Refund(TimestampedModel):
             models.UniqueConstraint(fields=["mof_div_code", "number"], name="refund_no_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class ClearingDay(models.Model):
@@ -411,7 +423,7 @@ class ClearingDay(models.Model):
         return self.bank_total - self.system_total
 
 
-class Correction(TimestampedModel):
+class Correction(SecondPersonRecord):
     """更正 (R-RF-5): part of a paid line is moved to another indicator line of the same unit; no
     money moves at the bank. Entered by the unit, confirmed by another person, which posts
     CORRECT_OUT on the old line and CORRECT_IN on the new one."""
@@ -441,14 +453,6 @@ class Correction(TimestampedModel):
         choices=CorrectionState.choices,
         default=CorrectionState.REGISTERED,
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("correction")
@@ -457,9 +461,6 @@ class Correction(TimestampedModel):
             models.UniqueConstraint(fields=["mof_div_code", "number"], name="correction_no_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="correction_amount_positive"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class PayrollBatch(TimestampedModel):
