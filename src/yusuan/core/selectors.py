@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from yusuan.common.actor import Actor
+from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import CodeKind, EconomicGroup
 from yusuan.core.models import (
     BankAccount,
@@ -41,6 +42,20 @@ def organisation_list(
     if agency_type:
         queryset = queryset.filter(agency_type=agency_type)
     return queryset.order_by("code")
+
+
+def acting_organisation(*, actor: Actor, organisation_id: int | None) -> Organisation:
+    """The unit a document is entered for: the one named, or the actor's own; outside the
+    actor's scope (or none at all) it does not exist for them (``NotFoundError``, a 404)."""
+    organisation_id = organisation_id or getattr(actor, "organisation_id", None)
+    organisation = (
+        Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
+        if organisation_id
+        else None
+    )
+    if organisation is None:
+        raise NotFoundError("organisation")
+    return organisation
 
 
 def access_organisation(*, actor: Actor, pk: int) -> Organisation:

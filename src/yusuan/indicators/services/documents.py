@@ -19,6 +19,7 @@ from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, 
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
+from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.choices import DIRECT_KINDS, DocumentKind, DocumentState
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
@@ -54,14 +55,7 @@ def _permission_for(kind: str) -> str:
 
 
 def _holder(actor: Actor, data: DocumentInput) -> Organisation:
-    organisation_id = data.organisation_id or getattr(actor, "organisation_id", None)
-    organisation = (
-        Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
-        if organisation_id
-        else None
-    )
-    if organisation is None:
-        raise NotFoundError("organisation")
+    organisation = acting_organisation(actor=actor, organisation_id=data.organisation_id)
     if data.kind in DIRECT_KINDS and organisation.kind not in (
         *FINANCE_KINDS,
         OrganisationKind.DEPARTMENT,

@@ -13,10 +13,11 @@ from django.db import transaction
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
+from yusuan.common.errors import ErrorDetail, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import PayeeKind
-from yusuan.core.models import Organisation, Payee
+from yusuan.core.models import Payee
+from yusuan.core.selectors import acting_organisation
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import Contract
@@ -42,10 +43,7 @@ def _error(field: str, code: str, zh: str, en: str, value: object = None) -> Err
 @transaction.atomic
 def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Contract:
     ensure_permission(actor, "payments.add_contract")
-    organisation_id = data.organisation_id or getattr(actor, "organisation_id", None)
-    organisation = Organisation.objects.visible_to(actor).filter(pk=organisation_id or 0).first()
-    if organisation is None:
-        raise NotFoundError("organisation")
+    organisation = acting_organisation(actor=actor, organisation_id=data.organisation_id)
     errors: list[ErrorDetail] = []
     number = data.number.strip()
     if not number:

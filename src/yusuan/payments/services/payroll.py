@@ -33,8 +33,9 @@ from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.choices import CodeKind, PayeeKind
-from yusuan.core.models import ClassificationCode, Organisation
+from yusuan.core.models import ClassificationCode
 from yusuan.core.rules import check_bank_account_no, id_number_is_valid, mask_id_number
+from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.core.tabular import read_rows
 from yusuan.indicators.choices import LineKind
@@ -433,18 +434,6 @@ def _read_row(
     )
 
 
-def _organisation(actor: Actor, organisation_id: int | None) -> Organisation:
-    organisation_id = organisation_id or getattr(actor, "organisation_id", None)
-    organisation = (
-        Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
-        if organisation_id
-        else None
-    )
-    if organisation is None:
-        raise NotFoundError("organisation")
-    return organisation
-
-
 @transaction.atomic
 def payroll_import(
     *,
@@ -456,7 +445,7 @@ def payroll_import(
     organisation_id: int | None = None,
 ) -> PayrollBatch:
     ensure_permission(actor, "payments.add_payrollbatch")
-    organisation = _organisation(actor, organisation_id)
+    organisation = acting_organisation(actor=actor, organisation_id=organisation_id)
     if not 1 <= month <= 12:
         raise BusinessRuleError.single(
             code="payroll.bad_month",

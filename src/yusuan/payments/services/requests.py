@@ -17,6 +17,7 @@ from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
+from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RequestState
@@ -30,18 +31,6 @@ from yusuan.payments.services.checks import (
 )
 
 SOURCE_TYPE = "payments.request"
-
-
-def _organisation(actor: Actor, data: PaymentInput) -> Organisation:
-    organisation_id = data.organisation_id or getattr(actor, "organisation_id", None)
-    organisation = (
-        Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
-        if organisation_id
-        else None
-    )
-    if organisation is None:
-        raise NotFoundError("organisation")
-    return organisation
 
 
 def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) -> None:
@@ -96,7 +85,7 @@ def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) 
 @transaction.atomic
 def request_create(*, actor: Actor, data: PaymentInput, fiscal_year: int) -> PaymentRequest:
     ensure_permission(actor, "payments.add_paymentrequest")
-    organisation = _organisation(actor, data)
+    organisation = acting_organisation(actor=actor, organisation_id=data.organisation_id)
     return create(actor=actor, data=data, organisation=organisation, fiscal_year=fiscal_year)
 
 
