@@ -1,4 +1,4 @@
-"""Salary batch pages (R-PY-4) and the contract registry (R-PY-3): upload a sheet (every bad row listed, nothing kept), then the
+"""Salary batch pages (R-PY-4): upload a sheet (every bad row listed, nothing kept), then the
 batch with its 工资发放与指标匹配表 — the proposed matching, editable — and the withholding payees,
 which generates the one payment request of the batch."""
 
@@ -25,16 +25,16 @@ from yusuan.core.tabular import Column, write_table
 from yusuan.payments import selectors
 from yusuan.payments.choices import PayrollState
 from yusuan.payments.models import PayrollBatch
-from yusuan.payments.services.contracts import ContractInput, contract_file
 from yusuan.payments.services.payroll import (
-    DEDUCTIONS,
     Match,
+    covers,
     matching_report,
     payroll_import,
     payroll_request_create,
     proposal,
     salary_lines,
 )
+from yusuan.payments.services.payroll_sheet import DEDUCTIONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -173,9 +173,10 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"number": created.number, "count": created.lines.count()},
                 )
                 return redirect("payments:request_detail", pk=created.pk)
-    report = matching_report(batch)
     lines = salary_lines(batch) if editable else []
-    proposed = {(m.item, m.line_id): m.amount for m in proposal(batch)} if editable else {}
+    suggested = proposal(batch, lines) if editable else []
+    report = matching_report(batch, suggested if editable else None)
+    proposed = {(m.item, m.line_id): m.amount for m in suggested}
     for entry in report:
         item = str(entry["item"])
         entry["choices"] = [
@@ -191,7 +192,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "errors": [e for e in errors if e.field == f"match:{item}:{line.pk}"],
             }
             for line in lines
-            if item.startswith(line.dep_bgt_eco_code)
+            if covers(line, item)
         ]
     text = request.GET.get("q", "").strip()
     rows = batch.rows.all()
@@ -217,11 +218,9 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "accounts": selectors.payer_accounts(
                 actor=actor, organisation_id=batch.organisation_id
             ),
-            "withholders": [
-                p
-                for p in selectors.payees(actor=actor, organisation_id=batch.organisation_id)
-                if p.kind == PayeeKind.ORGANISATION
-            ],
+            "withholders": selectors.payees(
+                actor=actor, organisation_id=batch.organisation_id, kind=PayeeKind.ORGANISATION
+            ),
             "pay_date": posted.get("pay_date", timezone.localdate().isoformat()),
             "can_generate": editable and actor.has_perm("payments.add_paymentrequest"),
             "page": page,
@@ -255,73 +254,3 @@ def payroll_template(request: HttpRequest) -> HttpResponse:
     ]  # fmt: skip
     data = write_table(columns, rows, file_format="xlsx")
     return attachment(data, "payroll-template.xlsx", XLSX)
-
-
-@login_required
-@permission_required("payments.view_contract", raise_exception=True)
-def contract_list(request: HttpRequest) -> HttpResponse:
-    """合同备案: the filed contracts with what payments took from them; filing a new one."""
-    actor: Any = request.user
-    errors: list[ErrorDetail] = []
-    posted: dict[str, Any] = {}
-    if request.method == "POST":
-        if not actor.has_perm("payments.add_contract"):
-            raise PermissionDenied
-        posted = {k: request.POST.get(k, "") for k in request.POST}
-        amount = Money(0)
-        try:
-            amount = Money.parse(posted.get("amount", ""))
-        except MoneyParseError as exc:
-            errors.append(
-                ErrorDetail(
-                    code=exc.code,
-                    field="amount",
-                    value=posted.get("amount"),
-                    message_zh=exc.message_zh,
-                    message_en=exc.message_en,
-                )
-            )
-        try:
-            filed_on = dt.date.fromisoformat(posted.get("filed_on", ""))
-        except ValueError:
-            filed_on = timezone.localdate()
-        supplier = posted.get("supplier_id", "")
-        data = ContractInput(
-            number=posted.get("number", ""),
-            title=posted.get("title", ""),
-            supplier_id=int(supplier) if supplier.isdigit() else None,
-            amount=amount,
-            indicator_line_ids=[
-                int(x) for x in request.POST.getlist("indicator_lines") if x.isdigit()
-            ],
-            filed_on=filed_on,
-        )
-        if not errors:
-            try:
-                filed = contract_file(actor=actor, data=data, fiscal_year=filed_on.year)
-            except BusinessRuleError as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request, _("Contract %(number)s filed.") % {"number": filed.number}
-                )
-                return redirect("payments:contract_list")
-    organisation_id = actor.organisation_id
-    return render(
-        request,
-        "payments/contract_list.html",
-        {
-            "page": paginate(request, selectors.contract_list(actor=actor)),
-            "errors": errors,
-            "posted": posted,
-            "chosen": request.POST.getlist("indicator_lines"),
-            "can_file": actor.has_perm("payments.add_contract"),
-            "suppliers": [
-                p
-                for p in selectors.payees(actor=actor, organisation_id=organisation_id)
-                if p.kind == PayeeKind.ORGANISATION
-            ],
-            "lines": selectors.procurement_lines(actor=actor, organisation_id=organisation_id),
-            "today": timezone.localdate().isoformat(),
-        },
-    )

@@ -53,12 +53,12 @@ def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
     )
 
 
-def payees(*, actor: Actor, organisation_id: int) -> list[Payee]:
-    return list(
-        Payee.objects.visible_to(actor)
-        .filter(organisation_id=organisation_id, is_enabled=True)
-        .order_by("name")[:500]
-    )
+def payees(*, actor: Actor, organisation_id: int, kind: str = "") -> list[Payee]:
+    """The unit's enabled payees (``kind``: only organisations or only individuals)."""
+    found = Payee.objects.visible_to(actor).filter(organisation_id=organisation_id, is_enabled=True)
+    if kind:
+        found = found.filter(kind=kind)
+    return list(found.order_by("name")[:500])
 
 
 def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:

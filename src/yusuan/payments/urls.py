@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.payments import payroll_views, views
+from yusuan.payments import contract_views, payroll_views, views
 
 app_name = "payments"
 
@@ -26,7 +26,7 @@ urlpatterns = [
         views.refund_confirm_view,
         name="refund_confirm",
     ),
-    path("contracts/", payroll_views.contract_list, name="contract_list"),
+    path("contracts/", contract_views.contract_list, name="contract_list"),
     path("payroll/", payroll_views.payroll_list, name="payroll_list"),
     path("payroll/template.xlsx", payroll_views.payroll_template, name="payroll_template"),
     path("payroll/<int:pk>/", payroll_views.payroll_detail, name="payroll_detail"),

@@ -1,10 +1,8 @@
 """Salary batches (工资统发, R-PY-4; ADR 0012): a salary sheet becomes one payment request.
 
-1. **Import** (``payroll_import``): the sheet is read whole and every bad row is reported at
-   once — row, column, value and reason: a bad 身份证号, an amount that is not a number, a salary
-   item whose economic code is unknown, the same employee twice, net pay that is not gross pay
-   less deductions. Nothing is stored until the sheet is clean; a clean sheet is kept (the file
-   itself, as evidence) with one row per employee.
+1. **Import** (``payroll_import``): the sheet is read whole, every bad row reported at once
+   (``payroll_sheet``); nothing is stored until the sheet is clean; a clean sheet is kept (the
+   file itself, as evidence) with one row per employee.
 2. **Matching** (``proposal``, ``check_matches``): each salary item (economic code) is matched
    to the unit's executable salary indicator lines with the three checks of R-PY-4 — a matched
    amount is above 0, within the line's mountable balance, within the item's unmatched amount —
@@ -19,419 +17,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 from django.db import transaction
-
-from openpyxl.utils import get_column_letter
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
-from yusuan.common.money import Money, MoneyParseError
-from yusuan.core.choices import CodeKind, PayeeKind
-from yusuan.core.models import ClassificationCode
-from yusuan.core.rules import check_bank_account_no, id_number_is_valid, mask_id_number
+from yusuan.common.money import Money
+from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
-from yusuan.core.tabular import read_rows
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.choices import BusinessType, PayrollState, SettlementMode
 from yusuan.payments.models import PaymentRequest, PayrollBatch, PayrollEmployee
 from yusuan.payments.services.checks import PayeeSnapshot, PaymentInput, PaymentLineInput
+from yusuan.payments.services.payroll_sheet import RULE, read_sheet, salary_codes
 from yusuan.payments.services.requests import create
-
-RULE = "R-PY-4"
-MAX_EMPLOYEES = 50_000
-
-# Fixed columns: key → header labels accepted (Chinese, English).
-FIXED = {
-    "seq": ("序号", "no."),
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "id number"),
-    "account_no": ("银行账号", "工资卡号", "account number"),
-    "bank_name": ("开户银行", "bank"),
-    "gross": ("应发合计", "应发工资", "gross pay"),
-    "deductions": ("扣款合计", "代扣合计", "deductions total"),
-    "net": ("实发工资", "实发金额", "net pay"),
-}
-REQUIRED = ("name", "id_number", "account_no", "bank_name", "net")
-# Deductions withheld from pay and paid on to the tax office and the funds (代扣代缴).
-DEDUCTIONS = (
-    "个人所得税",
-    "养老保险",
-    "职业年金",
-    "医疗保险",
-    "失业保险",
-    "住房公积金",
-    "其他扣款",
-)
-# An item column is headed by its economic code: "30101 基本工资".
-ITEM_HEADER = re.compile(r"^\s*(\d{5})\b\s*(.*)$")
-# Salary items are paid from 工资福利支出 (301) and 对个人和家庭的补助 (303).
-ITEM_CLASSES = ("301", "303")
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    row: int
-    name: str
-    id_number: str
-    account_no: str
-    bank_name: str
-    items: dict[str, int]
-    deductions: dict[str, int]
-    net: int
-
-    @property
-    def gross(self) -> int:
-        return sum(self.items.values())
-
-
-@dataclass
-class Sheet:
-    items: dict[str, str] = field(default_factory=dict)  # code → name as headed
-    deductions: list[str] = field(default_factory=list)
-    rows: list[SheetRow] = field(default_factory=list)
-
-    def item_totals(self) -> dict[str, int]:
-        totals = dict.fromkeys(self.items, 0)
-        for row in self.rows:
-            for code, fen in row.items.items():
-                totals[code] += fen
-        return totals
-
-    def deduction_totals(self) -> dict[str, int]:
-        totals = dict.fromkeys(self.deductions, 0)
-        for row in self.rows:
-            for name, fen in row.deductions.items():
-                totals[name] += fen
-        return totals
-
-
-def _cell_error(
-    code: str, row: int, column: int, header: str, value: object, zh: str, en: str, **kw: object
-) -> ErrorDetail:
-    where = f"{get_column_letter(column)}{row}"
-    return ErrorDetail(
-        code=code,
-        rule=RULE,
-        field=header,
-        row=row,
-        value=value,
-        limit=kw.get("limit"),
-        message_zh=f"第 {row} 行“{header}”列（{where}）：{zh}",
-        message_en=f"row {row}, column '{header}' ({where}): {en}",
-    )
-
-
-def _amount(value: object) -> int:
-    """Fen from a cell: a number typed in Excel or text as a clerk writes it."""
-    if value is None or value == "":
-        return 0
-    if isinstance(value, bool):
-        raise MoneyParseError("money.invalid", "不是有效金额", "not an amount")
-    if isinstance(value, int):
-        fen = value * 100
-    elif isinstance(value, float):
-        cents = value * 100
-        if abs(cents - round(cents)) > 1e-6:  # more than two decimals, not float noise
-            raise MoneyParseError(
-                "money.too_many_decimals", "最多两位小数（到分）", "more than 2 decimals"
-            )
-        fen = int(Decimal(round(cents)))
-    else:
-        fen = Money.parse(str(value)).fen
-    if fen < 0:
-        raise MoneyParseError("money.negative", "不能为负数", "cannot be negative")
-    return fen
-
-
-def _columns(
-    header: Sequence[object], known_codes: set[str], errors: list[ErrorDetail], sheet: Sheet
-) -> dict[int, tuple[str, str]]:
-    """Column index → (kind, key): ``fixed``/``item``/``deduction``; header errors on row 1."""
-    labels = {label.lower(): key for key, names in FIXED.items() for label in names}
-    columns: dict[int, tuple[str, str]] = {}
-    for index, cell in enumerate(header):
-        text = str(cell or "").strip()
-        if not text:
-            continue
-        column = index + 1
-        match = ITEM_HEADER.match(text)
-        if text.lower() in labels:
-            columns[index] = ("fixed", labels[text.lower()])
-        elif text in DEDUCTIONS:
-            columns[index] = ("deduction", text)
-            sheet.deductions.append(text)
-        elif match:
-            code = match.group(1)
-            if code not in known_codes:
-                errors.append(
-                    _cell_error(
-                        "payroll.unknown_code",
-                        1,
-                        column,
-                        text,
-                        code,
-                        f"经济分类 {code} 不是本年度启用的工资福利或个人补助科目（301xx/303xx）",
-                        f"{code} is not an enabled 301xx/303xx economic code of the year",
-                        limit="301xx, 303xx",
-                    )
-                )
-            elif code in sheet.items:
-                errors.append(
-                    _cell_error(
-                        "payroll.duplicate_column",
-                        1,
-                        column,
-                        text,
-                        code,
-                        f"工资项目 {code} 出现了两列",
-                        f"salary item {code} has two columns",
-                    )
-                )
-            else:
-                columns[index] = ("item", code)
-                sheet.items[code] = match.group(2).strip()
-        else:
-            errors.append(
-                _cell_error(
-                    "payroll.unknown_column",
-                    1,
-                    column,
-                    text,
-                    text,
-                    "无法识别的列名；工资项目列以经济分类编码开头（如“30101 基本工资”），"
-                    f"扣款列为：{'、'.join(DEDUCTIONS)}",
-                    "unknown column; salary items are headed by their economic code "
-                    "('30101 基本工资'), deductions by their name",
-                    limit=", ".join(DEDUCTIONS),
-                )
-            )
-    present = {key for kind, key in columns.values() if kind == "fixed"}
-    for key in REQUIRED:
-        if key not in present:
-            errors.append(
-                ErrorDetail(
-                    code="import.missing_column",
-                    rule=RULE,
-                    field=FIXED[key][0],
-                    row=1,
-                    limit=FIXED[key][0],
-                    message_zh=f"第 1 行：缺少必需的列“{FIXED[key][0]}”",
-                    message_en=f"row 1: the column '{FIXED[key][-1]}' is required",
-                )
-            )
-    if not sheet.items:
-        errors.append(
-            ErrorDetail(
-                code="payroll.no_items",
-                rule=RULE,
-                field="file",
-                row=1,
-                message_zh="第 1 行：没有工资项目列（以经济分类编码开头，如“30101 基本工资”）",
-                message_en="row 1: no salary item columns ('30101 基本工资')",
-            )
-        )
-    return columns
-
-
-def salary_codes(mof_div_code: str, fiscal_year: int) -> set[str]:
-    return set(
-        ClassificationCode.objects.filter(
-            mof_div_code=mof_div_code,
-            fiscal_year=fiscal_year,
-            kind=CodeKind.DEPARTMENT_ECONOMIC,
-            is_enabled=True,
-            code__regex=r"^(301|303)\d\d$",
-        ).values_list("code", flat=True)
-    )
-
-
-def read_sheet(data: bytes, filename: str, *, known_codes: set[str]) -> Sheet:
-    """The sheet, or every error in it at once (``BusinessRuleError``)."""
-    raw = read_rows(data, filename)
-    sheet = Sheet()
-    errors: list[ErrorDetail] = []
-    columns = _columns(raw[0], known_codes, errors, sheet)
-    if any(e.code in ("import.missing_column", "payroll.no_items") for e in errors):
-        raise BusinessRuleError(errors)  # without these columns the rows cannot be read
-    headers = {index: str(raw[0][index]).strip() for index in columns}
-    seen: dict[str, int] = {}
-    for number, cells in enumerate(raw[1:], start=2):
-        if not any(c not in (None, "") for c in cells):
-            continue
-        if len(sheet.rows) >= MAX_EMPLOYEES:
-            raise BusinessRuleError.single(
-                code="import.too_many_rows",
-                field="file",
-                value=number,
-                limit=MAX_EMPLOYEES,
-                message_zh=f"一个工资批次最多 {MAX_EMPLOYEES} 人",
-                message_en=f"a salary batch has at most {MAX_EMPLOYEES} employees",
-            )
-        sheet_row = _read_row(number, cells, columns, headers, seen, errors)
-        if sheet_row is not None:
-            sheet.rows.append(sheet_row)
-    if not sheet.rows and not errors:
-        errors.append(
-            ErrorDetail(
-                code="core.import_empty",
-                field="file",
-                message_zh="工资表没有人员行",
-                message_en="the salary sheet has no employee rows",
-            )
-        )
-    raise_if_any(errors)
-    return sheet
-
-
-def _read_row(
-    number: int,
-    cells: Sequence[object],
-    columns: Mapping[int, tuple[str, str]],
-    headers: Mapping[int, str],
-    seen: dict[str, int],
-    errors: list[ErrorDetail],
-) -> SheetRow | None:
-    texts: dict[str, str] = {}
-    amounts: dict[tuple[str, str], int] = {}
-    where: dict[str, int] = {}
-    before = len(errors)
-    for index, (kind, key) in columns.items():
-        value = cells[index] if index < len(cells) else None
-        where[key] = index
-        if kind == "fixed" and key in ("name", "id_number", "account_no", "bank_name", "seq"):
-            text = value if isinstance(value, str) else "" if value is None else str(value)
-            if isinstance(value, float) and value.is_integer():
-                text = str(int(value))
-            texts[key] = text.strip()
-            continue
-        try:
-            amounts[(kind, key)] = _amount(value)
-        except MoneyParseError as exc:
-            errors.append(
-                _cell_error(
-                    "payroll.bad_amount",
-                    number,
-                    index + 1,
-                    headers[index],
-                    value,
-                    f"“{value}”不是有效金额（{exc.message_zh}）",
-                    f"'{value}' is not an amount ({exc.message_en})",
-                )
-            )
-
-    def cell(key: str, code: str, zh: str, en: str, value: object, **kw: object) -> None:
-        index = where[key]
-        errors.append(_cell_error(code, number, index + 1, headers[index], value, zh, en, **kw))
-
-    name = texts.get("name", "")
-    if not name:
-        cell("name", "payroll.name_required", "姓名不能为空", "the name is required", name)
-    id_number = texts.get("id_number", "").upper()
-    if not id_number_is_valid(id_number):
-        cell(
-            "id_number",
-            "payroll.bad_id_number",
-            "身份证号无效（18 位，出生日期和末位校验码须正确）",
-            "invalid resident ID number (18 chars, valid birth date and check digit)",
-            mask_id_number(id_number),
-            limit="GB 11643",
-        )
-    elif id_number in seen:
-        cell(
-            "id_number",
-            "payroll.duplicate_employee",
-            f"与第 {seen[id_number]} 行是同一人（身份证号相同），每人只能有一行",
-            f"the same person as row {seen[id_number]} (same ID number); one row per person",
-            mask_id_number(id_number),
-            limit=f"row {seen[id_number]}",
-        )
-    else:
-        seen[id_number] = number
-    account_no = texts.get("account_no", "").replace(" ", "")
-    for error in check_bank_account_no(account_no, field=headers[where["account_no"]], row=number):
-        cell(
-            "account_no",
-            "payroll.bad_account_no",
-            "银行账号应为 6–32 位数字",
-            "the account number must be 6–32 digits",
-            account_no,
-            limit=error.limit,
-        )
-    if not texts.get("bank_name"):
-        cell("bank_name", "payroll.bank_required", "开户银行不能为空", "the bank is required", "")
-    if len(errors) > before:
-        return None
-    items = {key: fen for (kind, key), fen in amounts.items() if kind == "item"}
-    deductions = {key: fen for (kind, key), fen in amounts.items() if kind == "deduction"}
-    gross, withheld = sum(items.values()), sum(deductions.values())
-    net = amounts[("fixed", "net")]
-    if ("fixed", "gross") in amounts and amounts[("fixed", "gross")] != gross:
-        cell(
-            "gross",
-            "payroll.gross_mismatch",
-            f"应发合计应为各工资项目之和 {Money(gross)} 元",
-            f"gross pay must be the sum of the items, {Money(gross)}",
-            Money(amounts[("fixed", "gross")]).format(),
-            limit=Money(gross).format(),
-        )
-    if ("fixed", "deductions") in amounts and amounts[("fixed", "deductions")] != withheld:
-        cell(
-            "deductions",
-            "payroll.deductions_mismatch",
-            f"扣款合计应为各扣款之和 {Money(withheld)} 元",
-            f"the deductions total must be the sum of the deductions, {Money(withheld)}",
-            Money(amounts[("fixed", "deductions")]).format(),
-            limit=Money(withheld).format(),
-        )
-    if gross <= 0:
-        cell(
-            "net",
-            "payroll.no_pay",
-            "各工资项目合计为 0",
-            "the salary items add up to 0",
-            Money(gross).format(),
-            limit="> 0",
-        )
-    elif net != gross - withheld:
-        cell(
-            "net",
-            "payroll.net_mismatch",
-            f"实发 {Money(net)} 元 ≠ 应发 {Money(gross)} 元 − 扣款 {Money(withheld)} 元 "
-            f"= {Money(gross - withheld)} 元",
-            f"net {Money(net)} ≠ gross {Money(gross)} − deductions {Money(withheld)} "
-            f"= {Money(gross - withheld)}",
-            Money(net).format(),
-            limit=Money(gross - withheld).format(),
-        )
-    elif net <= 0:
-        cell(
-            "net",
-            "payroll.no_pay",
-            "实发金额须大于 0",
-            "net pay must be above 0",
-            Money(net).format(),
-            limit="> 0",
-        )
-    if len(errors) > before:
-        return None
-    return SheetRow(
-        row=number,
-        name=name,
-        id_number=id_number,
-        account_no=account_no,
-        bank_name=texts["bank_name"],
-        items=items,
-        deductions=deductions,
-        net=net,
-    )
 
 
 @transaction.atomic
@@ -552,9 +156,10 @@ def covers(line: IndicatorLine, item: str) -> bool:
     return item.startswith(line.dep_bgt_eco_code)
 
 
-def proposal(batch: PayrollBatch) -> list[Match]:
-    """Each item on the lines of its economic code, largest balance first, as far as it goes."""
-    lines = salary_lines(batch)
+def proposal(batch: PayrollBatch, lines: Sequence[IndicatorLine] | None = None) -> list[Match]:
+    """Each item on the lines of its economic code, largest balance first, as far as it goes.
+    ``lines``: ``salary_lines(batch)`` when the caller has them already."""
+    lines = salary_lines(batch) if lines is None else lines
     left = {line.pk: line.available for line in lines}
     matches: list[Match] = []
     for item, total in sorted(batch.items.items()):
@@ -738,8 +343,9 @@ def payroll_request_create(
             message_en=f"salary batch {batch.number} already has its payment request",
             status=409,
         )
-    lines = {line.pk: line for line in salary_lines(batch)}
-    chosen = list(matches) if matches is not None else proposal(batch)
+    available = salary_lines(batch)
+    lines = {line.pk: line for line in available}
+    chosen = list(matches) if matches is not None else proposal(batch, available)
     errors = check_matches(batch, chosen, lines)
     for name, fen in sorted(batch.deduction_totals.items()):
         if fen > 0 and not deduction_payees.get(name):
@@ -808,10 +414,16 @@ def payroll_request_create(
     return request
 
 
-def matching_report(batch: PayrollBatch) -> list[dict[str, object]]:
+def matching_report(
+    batch: PayrollBatch, proposed: Sequence[Match] | None = None
+) -> list[dict[str, object]]:
     """工资发放与指标匹配表 (DOMAIN §8): per salary item, its total, what each indicator line
-    took and what is left unmatched."""
-    matches = [Match(*m) for m in batch.matches] if batch.matches else proposal(batch)
+    took and what is left unmatched — the matching used, or the proposal (``proposed`` when the
+    caller has it already) until the request is generated."""
+    if batch.matches:
+        matches = [Match(*m) for m in batch.matches]
+    else:
+        matches = list(proposed) if proposed is not None else proposal(batch)
     codes = IndicatorLine.objects.in_bulk({m.line_id for m in matches})
     report = []
     for item, total in sorted(batch.items.items()):
