@@ -104,6 +104,27 @@ def test_result_for_an_unknown_line_is_refused(user: Any) -> None:
         assert wrong in caught.value.errors[0].message_zh
 
 
+def test_a_bank_entry_reused_for_another_line_is_refused_and_changes_nothing(user: Any) -> None:
+    office = _line(user, "30201")
+    request = _sent(user, "30", "40")
+    bank = user("bank_icbc")
+    bank_result_record(actor=bank, item=_result(request, 1, True))
+    after_first = _buckets(office)
+    reused = ResultInput("ICBC-1", "E1", f"{request.voucher.number}-2", True)  # E1 was row 1's
+    with pytest.raises(BusinessRuleError) as caught:
+        bank_result_record(actor=bank, item=reused)
+    error = caught.value.errors[0]
+    assert (error.code, error.value) == ("payments.result_entry_reused", reused.end_to_end_id)
+    assert "ICBC-1" in error.message_zh and "E1" in error.message_zh
+    assert _buckets(office) == after_first
+    line = request.lines.get(row=1)
+    assert line.state == "open" and not line.bank_results.exists()
+    bank_result_record(actor=bank, item=_result(request, 2, True))  # its own entry still works
+    request.refresh_from_db()
+    assert request.state == RequestState.PAID
+    assert reconcile() == []
+
+
 def test_nothing_to_send_and_a_clerk_cannot_send(user: Any) -> None:
     region = user("school_clerk").organisation.mof_div_code
     assert bank_file_create(actor=user("wj_treasury"), mof_div_code=region) is None

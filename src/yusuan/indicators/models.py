@@ -256,7 +256,7 @@ class DocumentLine(Elements):
     class Meta:
         verbose_name = _("document line")
         verbose_name_plural = _("document lines")
-        ordering = ["document", "row"]
+        ordering = ["document_id", "row"]
         constraints = [
             models.UniqueConstraint(fields=["document", "row"], name="document_line_row_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="document_line_amount_pos"),

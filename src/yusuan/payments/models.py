@@ -176,7 +176,7 @@ class PaymentLine(models.Model):
 
     class Meta:
         verbose_name = _("payment line")
-        ordering = ["request", "row"]
+        ordering = ["request_id", "row"]
         constraints = [
             models.UniqueConstraint(fields=["request", "row"], name="payment_line_row_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_positive"),
@@ -212,7 +212,7 @@ class PaymentCharge(models.Model):
 
     class Meta:
         verbose_name = _("payment charge")
-        ordering = ["line", "pk"]
+        ordering = ["line_id", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_charge_not_negative"),
             models.CheckConstraint(
@@ -243,7 +243,7 @@ class MonitoringFinding(models.Model):
 
     class Meta:
         verbose_name = _("monitoring finding")
-        ordering = ["request", "round", "pk"]
+        ordering = ["request_id", "round", "pk"]
 
     def __str__(self) -> str:
         return f"{self.rule} {self.outcome}"
@@ -410,7 +410,7 @@ class ClearingDay(models.Model):
 
     class Meta:
         verbose_name = _("clearing day")
-        ordering = ["-day", "account"]
+        ordering = ["-day", "account_id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="clearing_once_per_day")
         ]
@@ -534,7 +534,7 @@ class PayrollEmployee(models.Model):
 
     class Meta:
         verbose_name = _("salary sheet row")
-        ordering = ["batch", "row"]
+        ordering = ["batch_id", "row"]
         constraints = [
             models.UniqueConstraint(fields=["batch", "row"], name="payroll_row_unique"),
             models.UniqueConstraint(fields=["batch", "id_number"], name="payroll_person_once"),

@@ -16,6 +16,7 @@ from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import freeze, release, revalidate, set_state
 from yusuan.payments.services.monitoring import after_approval
+from yusuan.payments.services.requests import loaded
 from yusuan.workflow.doctypes import PAYMENT_REQUEST
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import BaseHandler, DocumentFacts, attach
@@ -30,14 +31,14 @@ class PaymentRequestHandler(BaseHandler):
         queryset = PaymentRequest.objects.visible_to(actor).filter(pk=int(object_id))
         if for_update:
             queryset = queryset.select_for_update(of=("self",))
-        request = queryset.select_related("organisation", "contract").first()
+        request = queryset.select_related("organisation").first()
         if request is None:
             raise NotFoundError("payment request")
         return request
 
     def facts(self, document: Any) -> DocumentFacts:
         assert isinstance(document, PaymentRequest)
-        lines = list(document.lines.all())
+        lines = loaded(document).lines
         flags: set[str] = set()
         if any(line.is_gov_pur for line in lines):
             flags.add("procurement")
@@ -56,6 +57,7 @@ class PaymentRequestHandler(BaseHandler):
             fund_type=lines[0].fund_type_code if lines else "",
             flags=frozenset(flags),
             url="",  # the request page comes with the payment pages
+            organisation=document.organisation,
         )
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:

@@ -74,7 +74,7 @@ class DefinitionVersion(models.Model):
     class Meta:
         verbose_name = _("definition version")
         verbose_name_plural = _("definition versions")
-        ordering = ["definition", "-number"]
+        ordering = ["definition_id", "-number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["definition", "number"], name="workflow_version_number_unique"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from yusuan.common.actor import Actor
+    from yusuan.core.models import Organisation
     from yusuan.workflow.models import WorkflowInstance
 
 
@@ -41,6 +42,8 @@ class DocumentFacts:
     project_category: str = ""
     flags: frozenset[str] = field(default_factory=frozenset)
     url: str = ""
+    # The organisation itself when the handler has it loaded already (saves the engine a read).
+    organisation: Organisation | None = field(default=None, compare=False, repr=False)
 
     def condition_values(self, *, agency_type: str) -> dict[str, Any]:
         return {

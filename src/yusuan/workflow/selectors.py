@@ -392,13 +392,13 @@ def preview(
     except Exception as exc:  # a BusinessRuleError: show it instead of the steps
         return Preview(definition, version.number, [], skipped, str(exc))
     steps = []
+    seated = routing.seated([routing.seat_of(step) for step in route], on=day)
     for step in route:
-        people = routing.candidates(int(step["organisation_id"]), str(step["role"]), on=day)
+        people = seated[routing.seat_of(step)]
         names = [
-            f"{c.user.full_name or c.user.username}"
-            + (f"（代 {c.principal.full_name or c.principal.username}）" if c.principal else "")
+            c.name + (f"（代 {c.principal_name}）" if c.principal_id else "")
             for c in people
-            if c.user.pk != user.pk
+            if c.user_id != user.pk
         ]
         escalation = step.get("escalate_to")
         steps.append(

@@ -199,13 +199,10 @@ def _replay(item: ResultInput) -> ResultOutcome | None:
 def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     """Apply one bank result to its payment line, exactly once."""
     ensure_permission(actor, "payments.record_bank_result")
-    replayed = _replay(item)
-    if replayed is not None:
-        return replayed
     line = _line_for(actor, item)
     if line.state != LineState.OPEN:
-        # The same result may have been committing while this one waited for the line's lock:
-        # read again now that the lock is held — a replay, not a conflict (P11).
+        # Settled before, or by the same result committing while this one waited for the
+        # line's lock: read with the lock held — a replay, not a conflict (P11).
         replayed = _replay(item)
         if replayed is not None:
             return replayed
@@ -226,7 +223,8 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
                 reason=item.reason[:300],
                 recorded_by_id=actor.pk,
             )
-    except IntegrityError:  # a concurrent duplicate committed first: it settled the line
+    except IntegrityError:  # this bank entry was recorded for another line
+        _replay(item)  # names the reuse
         raise _refused(
             "payments.result_settled",
             item,
@@ -268,9 +266,9 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     # The request is settled with its last open line (a salary batch has thousands of lines:
     # one indexed existence test per result, the states read once at the end).
     # Locked so that two last results of one request, settled at once, see each other.
-    PaymentRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
+    list(PaymentRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk"))
     if not request.lines.filter(state=LineState.OPEN).exists():
-        states = set(request.lines.values_list("state", flat=True).distinct())
+        states = set(request.lines.order_by().values_list("state", flat=True).distinct())
         final = (
             RequestState.PAID
             if states == {LineState.PAID}

@@ -161,10 +161,7 @@ def _load(actor: Actor, data: PaymentInput, organisation: Organisation, checked:
     ids = {x.indicator_line_id for x in data.lines} - {None}
     ids |= {line_id for x in data.lines for line_id, _ in x.charges}
     checked.indicator_lines = (
-        IndicatorLine.objects.visible_to(actor)
-        .filter(organisation=organisation)
-        .select_related("project")
-        .in_bulk(ids)
+        IndicatorLine.objects.visible_to(actor).filter(organisation=organisation).in_bulk(ids)
     )
     payee_ids = ({x.payee_id for x in data.lines} | {data.payee_id}) - {None}
     checked.payees = Payee.objects.visible_to(actor).filter(is_enabled=True).in_bulk(payee_ids)

@@ -20,7 +20,7 @@ from yusuan.core.services.sequences import next_number
 from yusuan.payments import rules
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import MonitoringFinding, PaymentRequest, PaymentVoucher
-from yusuan.payments.services.requests import locked_request, release, set_state
+from yusuan.payments.services.requests import loaded, locked_request, release, set_state
 from yusuan.workflow.models import WorkflowAction, WorkflowInstance
 
 # Requests whose cash counts toward the month and year limits of R-MO-2.
@@ -39,7 +39,7 @@ def thresholds() -> rules.Thresholds:
 
 
 def facts(request: PaymentRequest) -> rules.RequestFacts:
-    lines = list(request.lines.all())
+    lines = loaded(request).lines
     month_to_date = year_to_date = 0
     if request.settlement_mode == SettlementMode.CASH:
         cash = PaymentRequest.objects.filter(
@@ -107,7 +107,7 @@ def after_approval(*, actor: Actor, request: PaymentRequest, instance: WorkflowI
 def issue_voucher(
     *, actor: Actor, request: PaymentRequest, instance: WorkflowInstance
 ) -> PaymentVoucher:
-    amount = sum(line.amount for line in request.lines.all())
+    amount = sum(line.amount for line in loaded(request).lines)
     sequence = next_number(
         mof_div_code=request.mof_div_code, fiscal_year=request.fiscal_year, series="voucher"
     )

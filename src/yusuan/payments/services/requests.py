@@ -9,6 +9,8 @@ transaction (R-PY-3), so two requests cannot both take the contract's last yuan.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F, Sum
 
@@ -128,7 +130,7 @@ def locked_request(actor: Actor, request_id: int) -> PaymentRequest:
         PaymentRequest.objects.visible_to(actor)
         .select_for_update(of=("self",))
         .filter(pk=request_id)
-        .select_related("organisation", "contract")
+        .select_related("organisation")
         .first()
     )
     if request is None:
@@ -194,18 +196,49 @@ def set_state(*, actor: Actor, request: PaymentRequest, state: str, why: str) ->
     state_change(action="payments.request_state", actor=actor, obj=request, state=state, why=why)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A request's lines and, per line id, its charges (indicator line id, fen), by row."""
+
+    lines: list[PaymentLine]
+    charges: dict[int, list[tuple[int, int]]]
+
+
+_LOADED = "_yusuan_loaded_lines"
+
+
+def loaded(request: PaymentRequest) -> Loaded:
+    """The lines and charges, read once per request object: submission reads them for the
+    engine's facts, the checks and the freeze, the final approval for the checks, monitoring
+    and the voucher (two queries instead of seven). Handlers load the request afresh, locked,
+    for every action, so what is kept is never older than the transaction using it."""
+    memo = vars(request).get(_LOADED)
+    if memo is None:
+        charges: dict[int, list[tuple[int, int]]] = {}
+        for line_id, indicator_line_id, fen in (
+            PaymentCharge.objects.filter(line__request=request)
+            .order_by("line_id", "pk")
+            .values_list("line_id", "indicator_line_id", "amount")
+        ):
+            charges.setdefault(line_id, []).append((indicator_line_id, fen))
+        memo = Loaded(list(request.lines.order_by("row")), charges)
+        vars(request)[_LOADED] = memo
+    assert isinstance(memo, Loaded)
+    return memo
+
+
 def _ops(request: PaymentRequest, *, open_only: bool = False) -> list[Op]:
     """One leg per indicator line, however many payment lines it bears (a salary batch of
     10,000 employees freezes two or three lines, not 10,000); errors name its first row."""
     amounts: dict[int, int] = {}
     rows: dict[int, int] = {}
-    charges = PaymentCharge.objects.filter(line__request=request)
-    if open_only:
-        charges = charges.filter(line__state=LineState.OPEN)
-    for charge in charges.values_list("indicator_line_id", "amount", "line__row"):
-        line_id, fen, row = charge
-        amounts[line_id] = amounts.get(line_id, 0) + fen
-        rows[line_id] = min(rows.get(line_id, row), row)
+    memo = loaded(request)
+    for line in memo.lines:
+        if open_only and line.state != LineState.OPEN:
+            continue
+        for line_id, fen in memo.charges.get(line.pk, ()):
+            amounts[line_id] = amounts.get(line_id, 0) + fen
+            rows[line_id] = min(rows.get(line_id, line.row), line.row)
     return [Op(line_id, fen, row=rows[line_id]) for line_id, fen in amounts.items() if fen]
 
 
@@ -273,11 +306,7 @@ def _commit_contract(request: PaymentRequest, amount: int) -> None:
 
 
 def as_input(request: PaymentRequest) -> PaymentInput:
-    charges: dict[int, list[tuple[int, int]]] = {}
-    for line_id, indicator_line_id, fen in PaymentCharge.objects.filter(
-        line__request=request
-    ).values_list("line_id", "indicator_line_id", "amount"):
-        charges.setdefault(line_id, []).append((indicator_line_id, fen))
+    memo = loaded(request)
     return PaymentInput(
         business_type=request.business_type,
         settlement_mode=request.settlement_mode,
@@ -300,9 +329,9 @@ def as_input(request: PaymentRequest) -> PaymentInput:
                     account_no=line.payee_account_no,
                     bank_name=line.payee_bank_name,
                 ),
-                charges=tuple(charges.get(line.pk, ())),
+                charges=tuple(memo.charges.get(line.pk, ())),
             )
-            for line in request.lines.all()
+            for line in memo.lines
         ],
     )
 

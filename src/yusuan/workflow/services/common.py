@@ -53,23 +53,25 @@ def state_snapshot(instance: WorkflowInstance) -> dict[str, Any]:
 
 
 def notify(
-    users: Iterable[User],
+    user_ids: Iterable[int],
     instance: WorkflowInstance,
     kind: NotificationKind,
     zh: str,
     en: str,
 ) -> None:
-    unique = {u.pk: u for u in users}
+    unique = list(dict.fromkeys(user_ids))
     Notification.objects.bulk_create(
         [
             Notification(
-                user=user, instance=instance, kind=kind, message_zh=zh[:300], message_en=en[:300]
+                user_id=pk, instance=instance, kind=kind, message_zh=zh[:300], message_en=en[:300]
             )
-            for user in unique.values()
+            for pk in unique
         ]
     )
     if getattr(settings, "YUSUAN_WORKFLOW_EMAIL", False):
-        recipients = [u.email for u in unique.values() if u.email]
+        recipients = list(
+            User.objects.filter(pk__in=unique).exclude(email="").values_list("email", flat=True)
+        )
         if recipients:
             # Sent only once the decision is committed; a mail failure never undoes it.
             transaction.on_commit(
@@ -79,12 +81,16 @@ def notify(
             )
 
 
-def notify_step(instance: WorkflowInstance, now: dt.datetime) -> None:
+def notify_step(
+    instance: WorkflowInstance, now: dt.datetime, people: list[routing.Candidate] | None = None
+) -> None:
+    """A task for everyone who can decide the current step (``people``: when already known)."""
     step = instance.current_step
     assert step is not None
-    people = routing.candidates(int(step["organisation_id"]), str(step["role"]), on=today(now))
+    if people is None:
+        people = routing.candidates(*routing.seat_of(step), on=today(now))
     notify(
-        [c.user for c in people],
+        [c.user_id for c in people],
         instance,
         NotificationKind.TASK,
         f"待办：{instance.title}（{step['name']}）",

@@ -60,7 +60,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
         )
         holders = routing.role_holders(int(target["organisation_id"]), str(target["role"]))
         notify(
-            holders,
+            holders.values_list("pk", flat=True),
             instance,
             NotificationKind.ESCALATED,
             f"逾期上报：{instance.title}（{step['name']}）",

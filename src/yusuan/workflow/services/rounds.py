@@ -96,6 +96,24 @@ def _activate(instance: WorkflowInstance, index: int, now: dt.datetime) -> None:
         instance.due_at, instance.due_exact = None, True
 
 
+# What _activate and _close change: a decision saves these, not the frozen route and facts.
+MOVED = [
+    "state",
+    "step_index",
+    "step_key",
+    "assigned_organisation",
+    "assigned_role",
+    "waiting_since",
+    "due_at",
+    "due_exact",
+    "escalated_at",
+    "escalation_organisation",
+    "escalation_role",
+    "finished_at",
+    "updated_at",
+]
+
+
 def _close(instance: WorkflowInstance, state: InstanceState, now: dt.datetime) -> None:
     instance.state = state
     instance.step_index = None
@@ -164,7 +182,9 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
                 field="submitted_by",
                 value=user.username,
             )
-    organisation = Organisation.objects.get(pk=facts.organisation_id)
+    organisation = facts.organisation
+    if organisation is None or organisation.pk != facts.organisation_id:
+        organisation = Organisation.objects.get(pk=facts.organisation_id)
     values = facts.condition_values(agency_type=organisation.agency_type or "")
     matched = routing.match_definition(
         mof_div_code=facts.mof_div_code, document_type=document_type, values=values
@@ -187,7 +207,10 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
     )
     now = timezone.now()
     excluded = {user.pk} | ({facts.entered_by_id} if facts.entered_by_id else set())
-    stuck = routing.unresolved_step_for(route, excluded_user_ids=excluded, on=today(now))
+    people = routing.seated([routing.seat_of(step) for step in route], on=today(now))
+    stuck = routing.unresolved_step_for(
+        route, excluded_user_ids=excluded, on=today(now), people=people
+    )
     if stuck is not None:
         raise error(
             "no_approver",
@@ -253,7 +276,7 @@ def document_submit(*, actor: Actor, document_type: str, object_id: str) -> Work
             "route": [s["key"] for s in route],
         },
     )
-    notify_step(instance, now)
+    notify_step(instance, now, people[routing.seat_of(route[0])])
     return instance
 
 
@@ -268,12 +291,18 @@ def _locked_round(
     actor: Actor, instance_id: int, expected_step: int | None
 ) -> tuple[WorkflowInstance, registry.DocumentType, Any]:
     """Lock the document (through its owner) and then the round: one fixed order for every action."""
-    found = WorkflowInstance.objects.visible_to(actor).filter(pk=instance_id).first()
+    found = (
+        WorkflowInstance.objects.visible_to(actor)
+        .filter(pk=instance_id)
+        .values_list("document_type", "object_id")
+        .first()
+    )
     if found is None:
         raise NotFoundError("approval")
-    doc_type = _doc_type(found.document_type)
+    document_type, object_id = found
+    doc_type = _doc_type(document_type)
     assert doc_type.handler is not None
-    document = doc_type.handler.load(actor=actor, object_id=found.object_id, for_update=True)
+    document = doc_type.handler.load(actor=actor, object_id=object_id, for_update=True)
     instance = WorkflowInstance.objects.select_for_update().get(pk=instance_id)
     label = document_label(doc_type, instance.title)
     if instance.state != InstanceState.IN_PROGRESS:
@@ -323,8 +352,9 @@ def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Actin
     for candidate in routing.candidates(
         instance.assigned_organisation_id, instance.assigned_role, on=today(now)
     ):
-        if candidate.user.pk == user.pk and candidate.principal is not None:
-            return Acting(user, candidate.principal, instance.assigned_role)
+        if candidate.user_id == user.pk and candidate.principal_id is not None:
+            principal = User.objects.get(pk=candidate.principal_id)
+            return Acting(user, principal, instance.assigned_role)
     raise error(
         "not_assignee",
         "R-WF-5",
@@ -345,13 +375,20 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
     rounds = WorkflowInstance.objects.filter(
         document_type=instance.document_type, object_id=instance.object_id
     )
-    history = [
-        rules.PastAct(a.actor_id, a.on_behalf_of_id, a.step_key, a.step_name, a.created_at)
-        for a in WorkflowAction.objects.filter(
-            instance__in=rounds, kind__in=list(STEP_ACTIONS), actor__isnull=False
-        )
-        if a.actor_id is not None
-    ]
+    # One read for both: the decisions of every round, and who submitted each (its SUBMIT).
+    history: list[rules.PastAct] = []
+    submitters: list[int] = []
+    for a in WorkflowAction.objects.filter(
+        instance__in=rounds, kind__in=[*STEP_ACTIONS, ActionKind.SUBMIT], actor__isnull=False
+    ):
+        if a.actor_id is None:
+            continue
+        if a.kind == ActionKind.SUBMIT:
+            submitters.append(a.actor_id)
+        else:
+            history.append(
+                rules.PastAct(a.actor_id, a.on_behalf_of_id, a.step_key, a.step_name, a.created_at)
+            )
     persons = [acting.user] + ([acting.principal] if acting.principal is not None else [])
     people = [(p.pk, p.username) for p in persons]
     held = {p.pk: frozenset(p.role_codes) for p in persons}
@@ -365,7 +402,7 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
         step_name=str(step["name"]),
         step_role=acting.role,
         entered_by_id=instance.entered_by_id,
-        submitted_by_ids=rounds.values_list("submitted_by_id", flat=True),
+        submitted_by_ids=submitters,
         history=history,
         held_roles=held,
         other_route_roles=other_roles,
@@ -440,9 +477,8 @@ def _require_reason(reason: str, what: str) -> str:
     return text
 
 
-def _submitter_and_entrant(instance: WorkflowInstance) -> list[User]:
-    ids = [pk for pk in (instance.submitted_by_id, instance.entered_by_id) if pk is not None]
-    return list(User.objects.filter(pk__in=ids))
+def _submitter_and_entrant(instance: WorkflowInstance) -> list[int]:
+    return [pk for pk in (instance.submitted_by_id, instance.entered_by_id) if pk is not None]
 
 
 @dataclass(frozen=True)
@@ -489,11 +525,11 @@ def instance_approve(
     d.handler.on_step_approved(actor=actor, document=d.document, instance=instance, step=step)
     if instance.step_index + 1 < len(instance.route):
         _activate(instance, instance.step_index + 1, d.now)
-        instance.save()
+        instance.save(update_fields=MOVED)
         notify_step(instance, d.now)
     else:
         _close(instance, InstanceState.APPROVED, d.now)
-        instance.save()
+        instance.save(update_fields=MOVED)
         d.handler.on_approved(actor=actor, document=d.document, instance=instance)
         _notify_owner(
             instance,
@@ -524,7 +560,7 @@ def instance_return(
     _record(instance, ActionKind.RETURN, d.acting, d.now, comment=text, target=target, step=d.step)
     if back_to_entry:
         _close(instance, InstanceState.RETURNED, d.now)
-        instance.save()
+        instance.save(update_fields=MOVED)
         d.handler.on_returned(actor=actor, document=d.document, instance=instance)
         _notify_owner(
             instance,
@@ -534,7 +570,7 @@ def instance_return(
         )
     else:
         _activate(instance, instance.step_index - 1, d.now)
-        instance.save()
+        instance.save(update_fields=MOVED)
         notify_step(instance, d.now)
     _audit_move(actor, instance, "return", d.before, d.acting, text)
     return instance
@@ -549,7 +585,7 @@ def instance_reject(
     instance = d.instance
     _record(instance, ActionKind.REJECT, d.acting, d.now, comment=text, step=d.step)
     _close(instance, InstanceState.REJECTED, d.now)
-    instance.save()
+    instance.save(update_fields=MOVED)
     d.handler.on_rejected(actor=actor, document=d.document, instance=instance)
     _notify_owner(
         instance,
@@ -595,7 +631,7 @@ def instance_withdraw(*, actor: Actor, instance_id: int, reason: str = "") -> Wo
     before = state_snapshot(instance)
     _record(instance, ActionKind.WITHDRAW, None, now, comment=reason.strip(), actor=user)
     _close(instance, InstanceState.WITHDRAWN, now)
-    instance.save()
+    instance.save(update_fields=MOVED)
     handler.on_withdrawn(actor=actor, document=document, instance=instance)
     _audit_move(actor, instance, "withdraw", before, None, reason)
     return instance

@@ -19,7 +19,7 @@ from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
-from yusuan.workflow import selectors, services
+from yusuan.workflow import routing, selectors, services
 from yusuan.workflow.models import ApprovalDefinition, Notification, WorkflowInstance
 from yusuan.workflow.tests.documents import Paper, PaperHandler, attached
 
@@ -403,6 +403,30 @@ def test_delegate_acts_on_behalf_and_inherits_the_history(user: Any) -> None:
     assert (last.actor.username, last.on_behalf_of.username) == ("edu_reviewer", "edu_approver")
     entry = selectors.timeline(instance=instance).entries[-1]
     assert "edu_approver" in entry.on_behalf_of
+
+
+def test_seated_finds_every_steps_people_and_delegates_in_two_queries(
+    user: Any, django_assert_num_queries: Any
+) -> None:
+    """The people of a whole route at once: holders by seat, and whoever acts for one today."""
+    school, away = user("school_reviewer"), user("edu_approver")
+    seats = [
+        (school.organisation_id, "unit_reviewer"),
+        (away.organisation_id, "unit_approver"),
+        (school.organisation_id, "no_such_role"),
+    ]
+    with django_assert_num_queries(2):
+        people = routing.seated(seats, on=timezone.localdate())
+    assert [c.user_id for c in people[seats[0]]] == [school.pk]
+    assert people[seats[2]] == []
+    holders = [c for c in people[seats[1]] if c.principal_id is None]
+    acting = [c for c in people[seats[1]] if c.principal_id is not None]
+    assert away.pk in {c.user_id for c in holders}
+    delegate = user("edu_reviewer")
+    assert [(c.user_id, c.principal_id) for c in acting] == [(delegate.pk, away.pk)]
+    assert acting[0].name == (delegate.full_name or delegate.username)
+    assert acting[0].principal_name == (away.full_name or away.username)
+    assert routing.candidates(*seats[0], on=timezone.localdate()) == people[seats[0]]
 
 
 def test_delegation_rules(user: Any) -> None:
