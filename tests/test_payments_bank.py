@@ -4,9 +4,11 @@ twice has effect once; a result for a settled or unknown line is refused, naming
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from tests.payment_helpers import _approved, _buckets, _input, _line
 
 from yusuan.common.errors import BusinessRuleError
@@ -123,6 +125,15 @@ def test_a_bank_entry_reused_for_another_line_is_refused_and_changes_nothing(use
     request.refresh_from_db()
     assert request.state == RequestState.PAID
     assert reconcile() == []
+
+
+def test_the_bank_file_is_named_by_the_local_date(user: Any) -> None:
+    """01:00 in Beijing is still the previous day in UTC: the file carries the clerk's date."""
+    with time_machine.travel(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False):
+        request = _sent(user, "12")
+    message_id = request.voucher.bank_file.message_id
+    assert message_id.startswith(f"YS{request.mof_div_code}20261124"), message_id
+    assert "<ReqdExctnDt>2026-11-24</ReqdExctnDt>" in request.voucher.bank_file.xml
 
 
 def test_nothing_to_send_and_a_clerk_cannot_send(user: Any) -> None:

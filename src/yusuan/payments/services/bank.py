@@ -60,8 +60,9 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
     if not vouchers:
         return None
     now = timezone.now()
-    sequence = next_number(mof_div_code=mof_div_code, fiscal_year=now.year, series="bank-file")
-    message_id = f"YS{mof_div_code}{now:%Y%m%d}{sequence:06d}"
+    today = timezone.localdate(now)  # the bank's and the clerk's date, not UTC's
+    sequence = next_number(mof_div_code=mof_div_code, fiscal_year=today.year, series="bank-file")
+    message_id = f"YS{mof_div_code}{today:%Y%m%d}{sequence:06d}"
     blocks = []
     for voucher in vouchers:
         request = voucher.request
@@ -69,7 +70,7 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
         blocks.append(
             iso.PaymentBlock(
                 payment_id=voucher.number,
-                execution_date=max(request.pay_date, timezone.localdate()),
+                execution_date=max(request.pay_date, today),
                 debtor=iso.Account(
                     account.account_name, account.account_no, account.bank_name, account.bank_code
                 ),

@@ -10,4 +10,10 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.requestSubmit(); });
   });
+  // Irreversible buttons (void) ask first; the question is the button's data-confirm.
+  document.querySelectorAll("form [data-confirm]").forEach(function (el) {
+    el.form.addEventListener("submit", function (event) {
+      if (event.submitter === el && !window.confirm(el.dataset.confirm)) event.preventDefault();
+    });
+  });
 });
