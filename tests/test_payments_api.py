@@ -87,6 +87,26 @@ def test_request_to_paid_through_the_api(client_as: Any, user: Any, client: Clie
     ]
     assert all(e in xml.content.decode() for e in e2e)
 
+    # The same file as JSON for the bank's system: polled by id, read back from the XML as sent.
+    listed = client.get("/api/v1/payments/bank-files?after_id=0", **bank).json()["items"]
+    assert sent.json()["id"] in [f["id"] for f in listed]
+    newer = client.get(f"/api/v1/payments/bank-files?after_id={sent.json()['id']}", **bank)
+    assert newer.json()["items"] == []
+    as_json = client.get(f"/api/v1/payments/bank-files/{sent.json()['id']}", **bank).json()
+    assert as_json["message_id"] == sent.json()["message_id"]
+    (block,) = as_json["payments"]
+    assert block["payment_id"] == e2e[0].rsplit("-", 1)[0]  # the voucher number
+    assert (
+        block["debtor"]["account_no"]
+        == BankAccount.objects.get(pk=body["payer_account_id"]).account_no
+    )
+    assert [(t["end_to_end_id"], t["amount_fen"], t["amount"]) for t in block["transfers"]] == [
+        (e2e[0], 100000, "1,000.00"),
+        (e2e[1], 50, "0.50"),
+    ]
+    assert block["transfers"][0]["creditor"]["account_no"] == number  # the bank gets it whole
+    assert client.get("/api/v1/payments/bank-files/999999", **bank).status_code == 404
+
     # A batch with one unknown line applies nothing and names it.
     bad = {
         "message_id": "ICBC-9",

@@ -21,10 +21,12 @@ from yusuan.common.errors import (
     field_amount,
     raise_if_any,
 )
+from yusuan.common.money import Money
 from yusuan.common.web import attachment
 from yusuan.core.rules import mask_account_no
+from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
-from yusuan.payments.models import PaymentRequest
+from yusuan.payments.models import BankFile, PaymentRequest
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import PaymentInput, request_create
 from yusuan.payments.services.bank import (
@@ -133,6 +135,52 @@ class BankFileOut(Schema):
     transfers: int
     total_fen: int
     created_at: dt.datetime
+
+
+class PartyOut(Schema):
+    name: str
+    account_no: str
+    bank_name: str
+    bank_code: str = Field(description="CNAPS 行号; may be empty")
+
+
+class TransferOut(Schema):
+    end_to_end_id: str = Field(description="voucher number - row; the id a result names")
+    amount_fen: int
+    amount: str = Field(description="元, as text (never a JSON number)")
+    creditor: PartyOut
+    remittance: str
+
+
+class PaymentBlockOut(Schema):
+    payment_id: str = Field(description="the voucher number")
+    execution_date: dt.date
+    debtor: PartyOut
+    transfers: list[TransferOut]
+
+
+class BankFileDetailOut(BankFileOut):
+    initiating_party: str
+    payments: list[PaymentBlockOut]
+
+
+def _party(account: iso.Account) -> dict[str, str]:
+    return {
+        "name": account.name,
+        "account_no": account.number,
+        "bank_name": account.bank_name,
+        "bank_code": account.bank_code,
+    }
+
+
+def _bank_file(bank_file: BankFile) -> dict[str, Any]:
+    return {
+        "id": bank_file.pk,
+        "message_id": bank_file.message_id,
+        "transfers": bank_file.transfers,
+        "total_fen": bank_file.total,
+        "created_at": bank_file.created_at,
+    }
 
 
 def _request(request: PaymentRequest) -> dict[str, Any]:
@@ -335,16 +383,46 @@ def send_to_bank(request: HttpRequest, mof_div_code: str) -> Any:
     bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code)
     if bank_file is None:
         return Status(204, None)
-    return Status(
-        200,
-        {
-            "id": bank_file.pk,
-            "message_id": bank_file.message_id,
-            "transfers": bank_file.transfers,
-            "total_fen": bank_file.total,
-            "created_at": bank_file.created_at,
-        },
-    )
+    return Status(200, _bank_file(bank_file))
+
+
+@router.get("/payments/bank-files", response=list[BankFileOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_bank_files(request: HttpRequest, after_id: int = 0) -> Any:
+    """The files sent for the caller's regions, oldest first; a bank's system polls with
+    ``after_id`` = the last id it fetched."""
+    actor = require(request, "payments.record_bank_result", READ)
+    return [_bank_file(f) for f in selectors.bank_file_list(actor=actor, after_id=after_id)]
+
+
+@router.get("/payments/bank-files/{int:file_id}", response=BankFileDetailOut)
+def get_bank_file(request: HttpRequest, file_id: int) -> Any:
+    """The same file as JSON, read back from the pain.001 as sent (so both forms agree)."""
+    actor = require(request, "payments.record_bank_result", READ)
+    found = selectors.bank_file_get(actor=actor, file_id=file_id)
+    content = iso.read_pain001(found.xml.encode())
+    return {
+        **_bank_file(found),
+        "initiating_party": content.initiating_party,
+        "payments": [
+            {
+                "payment_id": block.payment_id,
+                "execution_date": block.execution_date,
+                "debtor": _party(block.debtor),
+                "transfers": [
+                    {
+                        "end_to_end_id": t.end_to_end_id,
+                        "amount_fen": t.amount_fen,
+                        "amount": Money(t.amount_fen).format(),
+                        "creditor": _party(t.creditor),
+                        "remittance": t.remittance,
+                    }
+                    for t in block.transfers
+                ],
+            }
+            for block in content.blocks
+        ],
+    }
 
 
 @router.get("/payments/bank-files/{file_id}.xml")

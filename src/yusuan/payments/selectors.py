@@ -77,6 +77,16 @@ def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
     return found
 
 
+def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:
+    """The files of the actor's regions, oldest first; ``after_id``: only those after it (a
+    bank's system polls with the last id it has)."""
+    return (
+        BankFile.objects.filter(mof_div_code__in=actor.scope.mof_div_codes, pk__gt=after_id)
+        .defer("xml")
+        .order_by("pk")
+    )
+
+
 def payroll_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
     return (
         PayrollBatch.objects.visible_to(actor)

@@ -133,6 +133,67 @@ def pain001(
 
 
 @dataclass(frozen=True)
+class CreditTransferFile:
+    """A pain.001 file read back: what the bank received, for the JSON form of the same file."""
+
+    message_id: str
+    created_at: str  # as written (ISO 8601, local time)
+    initiating_party: str
+    blocks: list[PaymentBlock]
+
+
+def _account_read(node: etree._Element, party: str, account: str, agent: str) -> Account:
+    ns = {"p": PAIN001}
+    return Account(
+        name=node.findtext(f"p:{party}/p:Nm", namespaces=ns) or "",
+        number=node.findtext(f"p:{account}/p:Id/p:Othr/p:Id", namespaces=ns) or "",
+        bank_name=node.findtext(f"p:{agent}/p:FinInstnId/p:Nm", namespaces=ns) or "",
+        bank_code=node.findtext(f"p:{agent}/p:FinInstnId/p:ClrSysMmbId/p:MmbId", namespaces=ns)
+        or "",
+    )
+
+
+def read_pain001(xml: bytes) -> CreditTransferFile:
+    """The content of a pain.001.001.03 file as ``pain001`` writes it (validated first)."""
+    errors = schema_errors(xml, "pain.001.001.03")
+    if errors:
+        raise ValueError("; ".join(errors[:5]))
+    ns = {"p": PAIN001}
+    document = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    initiation = document.find("p:CstmrCdtTrfInitn", namespaces=ns)
+    assert initiation is not None  # the schema requires it
+    blocks = []
+    for info in initiation.iterfind("p:PmtInf", namespaces=ns):
+        transfers = [
+            Transfer(
+                end_to_end_id=entry.findtext("p:PmtId/p:EndToEndId", namespaces=ns) or "",
+                amount_fen=int(
+                    Decimal(entry.findtext("p:Amt/p:InstdAmt", namespaces=ns) or "0") * 100
+                ),
+                creditor=_account_read(entry, "Cdtr", "CdtrAcct", "CdtrAgt"),
+                remittance=entry.findtext("p:RmtInf/p:Ustrd", namespaces=ns) or "",
+            )
+            for entry in info.iterfind("p:CdtTrfTxInf", namespaces=ns)
+        ]
+        blocks.append(
+            PaymentBlock(
+                payment_id=info.findtext("p:PmtInfId", namespaces=ns) or "",
+                execution_date=dt.date.fromisoformat(
+                    info.findtext("p:ReqdExctnDt", namespaces=ns) or ""
+                ),
+                debtor=_account_read(info, "Dbtr", "DbtrAcct", "DbtrAgt"),
+                transfers=transfers,
+            )
+        )
+    return CreditTransferFile(
+        message_id=initiation.findtext("p:GrpHdr/p:MsgId", namespaces=ns) or "",
+        created_at=initiation.findtext("p:GrpHdr/p:CreDtTm", namespaces=ns) or "",
+        initiating_party=initiation.findtext("p:GrpHdr/p:InitgPty/p:Nm", namespaces=ns) or "",
+        blocks=blocks,
+    )
+
+
+@dataclass(frozen=True)
 class StatusEntry:
     """One transaction's result from a pain.002 status report."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from yusuan.payments import iso20022 as iso
@@ -85,3 +87,53 @@ def test_pain002_statuses_are_read() -> None:
         iso.read_pain002(
             PAIN002.replace("<OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>", "").encode()
         )
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from("苏州吴江文具有限公司工资 ABCxyz0123-（）·"), min_size=1, max_size=140
+)
+ACCOUNTS = st.builds(
+    iso.Account,
+    TEXT,
+    st.from_regex(r"[0-9]{6,32}", fullmatch=True),
+    TEXT,
+    st.one_of(st.just(""), st.from_regex(r"[0-9]{12}", fullmatch=True)),
+)
+TRANSFERS = st.builds(
+    iso.Transfer,
+    st.from_regex(r"PZ2026[0-9]{6}-[1-9][0-9]{0,3}", fullmatch=True),
+    st.integers(min_value=1, max_value=10**12),
+    ACCOUNTS,
+    TEXT,
+)
+BLOCKS = st.builds(
+    iso.PaymentBlock,
+    st.from_regex(r"PZ2026[0-9]{6}", fullmatch=True),
+    st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31)),
+    ACCOUNTS,
+    st.lists(TRANSFERS, min_size=1, max_size=4),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blocks=st.lists(BLOCKS, min_size=1, max_size=3), party=TEXT)
+def test_a_pain001_reads_back_as_written(blocks: list[iso.PaymentBlock], party: str) -> None:
+    """The JSON form of a bank file is read from the XML as sent: reading must give back exactly
+    what was written, to the fen."""
+    xml = iso.pain001(
+        message_id="YS32050920261123000001",
+        created_at=dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC),
+        initiating_party=party,
+        blocks=blocks,
+    )
+    back = iso.read_pain001(xml)
+    assert (back.message_id, back.initiating_party) == ("YS32050920261123000001", party)
+    assert back.created_at == "2026-11-23T10:30:00+00:00"
+    assert [(b.payment_id, b.execution_date, b.debtor, list(b.transfers)) for b in back.blocks] == [
+        (b.payment_id, b.execution_date, b.debtor, list(b.transfers)) for b in blocks
+    ]
+
+
+def test_reading_a_file_that_is_not_pain001_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="PmtMtd"):
+        iso.read_pain001(_file(100).replace(b"<PmtMtd>TRF</PmtMtd>", b"<PmtMtd>X</PmtMtd>"))
