@@ -50,6 +50,16 @@ def _seat_filter(user: User, on: dt.date) -> Q:
     return seats
 
 
+def instances_visible(*, actor: Actor, ids: list[int]) -> list[tuple[int, str]]:
+    """(id, title) of those rounds the actor may see; the others are simply left out."""
+    return list(
+        WorkflowInstance.objects.visible_to(actor)
+        .filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "title")
+    )
+
+
 def inbox(*, actor: Actor, now: dt.datetime | None = None) -> list[WorkflowInstance]:
     """What waits for this person, overdue first, then by due date and age.
 

@@ -6,6 +6,7 @@ app_name = "workflow"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/approve/", views.inbox_approve, name="inbox_approve"),
     path("submitted/", views.submissions, name="submissions"),
     path("instances/<int:pk>/", views.instance_detail, name="instance_detail"),
     path(

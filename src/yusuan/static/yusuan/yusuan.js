@@ -10,6 +10,14 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.requestSubmit(); });
   });
+  // A header checkbox ticks every box of its name on the page (批量审核).
+  document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+    all.addEventListener("change", function () {
+      all.form.querySelectorAll("input[name='" + all.dataset.checkAll + "']").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
   // Irreversible buttons (void) ask first; the question is the button's data-confirm.
   document.querySelectorAll("form [data-confirm]").forEach(function (el) {
     el.form.addEventListener("submit", function (event) {

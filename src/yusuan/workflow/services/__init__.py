@@ -21,22 +21,27 @@ from yusuan.workflow.services.delegation import (
 from yusuan.workflow.services.rounds import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
+    MAX_BATCH,
     Acting,
+    BatchOutcome,
     document_submit,
     instance_approve,
     instance_comment,
     instance_reject,
     instance_return,
     instance_withdraw,
+    instances_approve,
 )
 
 __all__ = [
     "ATTACHMENT_TYPES",
     "DEFAULTS_FILE",
     "MAX_ATTACHMENT_BYTES",
+    "MAX_BATCH",
     "MAX_CALENDAR_RANGE_DAYS",
     "MAX_DELEGATION_DAYS",
     "Acting",
+    "BatchOutcome",
     "calendar_day_remove",
     "calendar_days_set",
     "definition_create",
@@ -51,5 +56,6 @@ __all__ = [
     "instance_reject",
     "instance_return",
     "instance_withdraw",
+    "instances_approve",
     "notifications_mark_read",
 ]

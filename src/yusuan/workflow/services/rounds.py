@@ -541,6 +541,44 @@ def instance_approve(
     return instance
 
 
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    instance_id: int
+    error: BusinessRuleError | None  # None: approved
+
+
+def instances_approve(
+    *, actor: Actor, picks: Sequence[tuple[int, int | None]], comment: str = ""
+) -> list[BatchOutcome]:
+    """批量审核: approve several documents with one comment. Each is decided exactly as alone
+    (who may act, SoD, the owner's checks, ``expected_step`` against a stale page) and in its own
+    transaction, so one refusal leaves the others approved; the outcomes name each refusal."""
+    if len(picks) > MAX_BATCH:
+        raise error(
+            "batch_too_large",
+            "R-WF-6",
+            f"一次最多批量审核 {MAX_BATCH} 件，本次选择了 {len(picks)} 件",
+            f"at most {MAX_BATCH} documents at once; {len(picks)} were picked",
+            field="picks",
+            value=len(picks),
+            limit=MAX_BATCH,
+        )
+    outcomes = []
+    for instance_id, step in dict.fromkeys(picks):  # a double-listed pick is decided once
+        try:
+            instance_approve(
+                actor=actor, instance_id=instance_id, comment=comment, expected_step=step
+            )
+        except BusinessRuleError as exc:
+            outcomes.append(BatchOutcome(instance_id, exc))
+        else:
+            outcomes.append(BatchOutcome(instance_id, None))
+    return outcomes
+
+
 @transaction.atomic
 def instance_return(
     *,
