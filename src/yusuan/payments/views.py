@@ -371,9 +371,9 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         "payments/bank_exchange.html",
         {
             "files": BankFile.objects.filter(mof_div_code=region)[:50],
-            "clearing": ClearingDay.objects.filter(mof_div_code=region).select_related("account")[
-                :60
-            ],
+            "clearing": ClearingDay.objects.filter(mof_div_code=region)
+            .select_related("account")
+            .order_by("-day", "account__organisation__code", "account__account_type")[:60],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED
             ).count(),

@@ -107,7 +107,7 @@ def seated(seats: Sequence[Seat], *, on: dt.date) -> dict[Seat, list[Candidate]]
         for delegate_id, delegator_id, full_name, username in (
             active_delegations(on)
             .filter(delegator_id__in=list(by_user))
-            .order_by("pk")
+            .order_by("-starts_on", "pk")  # the newest delegation acts first, as before
             .values_list("delegate_id", "delegator_id", "delegate__full_name", "delegate__username")
         ):
             principal_name, held = by_user[delegator_id]

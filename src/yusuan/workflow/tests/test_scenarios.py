@@ -17,10 +17,11 @@ import time_machine
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
+from yusuan.identity.models import Role, User
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
 from yusuan.workflow import routing, selectors, services
-from yusuan.workflow.models import ApprovalDefinition, Notification, WorkflowInstance
+from yusuan.workflow.models import ApprovalDefinition, Delegation, Notification, WorkflowInstance
 from yusuan.workflow.tests.documents import Paper, PaperHandler, attached
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -427,6 +428,30 @@ def test_seated_finds_every_steps_people_and_delegates_in_two_queries(
     assert acting[0].name == (delegate.full_name or delegate.username)
     assert acting[0].principal_name == (away.full_name or away.username)
     assert routing.candidates(*seats[0], on=timezone.localdate()) == people[seats[0]]
+
+
+def test_a_delegate_for_two_holders_acts_for_the_newest_delegation(user: Any) -> None:
+    """Which principal a decision is recorded for (and SoD checks) must not depend on row ids."""
+    away, delegate = user("edu_approver"), user("edu_reviewer")
+    other = User.objects.create(
+        username="edu_approver2", organisation=away.organisation, is_active=True
+    )
+    other.roles.add(Role.objects.get(code="unit_approver"))
+    today = timezone.localdate()
+    Delegation.objects.filter(delegate=delegate).update(starts_on=today - dt.timedelta(days=2))
+    Delegation.objects.create(
+        mof_div_code=other.mof_div_code,
+        delegator=other,
+        delegate=delegate,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+        reason="出差",
+        created_by=other,
+    )
+    instance = _approve_all(_declare(user, _project(user)), "school_approver", user=user)
+    instance = services.instance_approve(actor=delegate, instance_id=instance.pk)
+    last = instance.actions.order_by("-pk").first()
+    assert (last.actor.username, last.on_behalf_of.username) == ("edu_reviewer", "edu_approver2")
 
 
 def test_delegation_rules(user: Any) -> None:
