@@ -115,6 +115,7 @@ from django.utils import timezone  # noqa: E402
 from yusuan.common.money import Money  # noqa: E402
 from yusuan.core.choices import AccountType, PayeeKind  # noqa: E402
 from yusuan.core.models import BankAccount, Payee  # noqa: E402
+from yusuan.core.tabular import Column, write_table  # noqa: E402
 from yusuan.identity.models import User  # noqa: E402
 from yusuan.indicators.choices import LineKind  # noqa: E402
 from yusuan.indicators.models import IndicatorLine  # noqa: E402
@@ -545,28 +546,22 @@ def id_number(serial: int) -> str:
 def salary_sheet(employees: int, base: int, bonus: int, variant: str = "") -> bytes:
     """An .xlsx as a unit's HR system exports it: 基本工资 ``base`` and 绩效 ``bonus``–``bonus``+6
     yuan (30101, 30107), 1 % tax and 10 yuan housing fund withheld, net pay."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("工资表")
-    sheet.append(
-        [
-            "序号",
-            "姓名",
-            "身份证号",
-            "银行账号",
-            "开户银行",
-            "30101 基本工资",
-            "30107 绩效工资",
-            *DEDUCTIONS,
-            "实发工资",
-        ]
-    )
+    header = [
+        "序号",
+        "姓名",
+        "身份证号",
+        "银行账号",
+        "开户银行",
+        "30101 基本工资",
+        "30107 绩效工资",
+    ]
+    header += [*DEDUCTIONS, "实发工资"]
+    rows = []
     for i in range(employees):
         performance = bonus + i % 7
         gross = (base + performance) * 100
         tax, fund = gross // 100, 10_00
-        sheet.append(
+        rows.append(
             [
                 i + 1,
                 f"职工{variant}{i + 1:05d}",
@@ -580,9 +575,7 @@ def salary_sheet(employees: int, base: int, bonus: int, variant: str = "") -> by
                 (gross - tax - fund) / 100,
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return write_table([Column(n, n, n) for n in header], rows, file_format="xlsx")
 
 
 def max_rss_mb() -> float:

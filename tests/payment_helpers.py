@@ -96,33 +96,21 @@ def id_number(serial: int, *, birth: str = "19850612") -> str:
 
 def salary_sheet(rows: list[list[object]], header: list[str] | None = None) -> bytes:
     """An .xlsx salary sheet as a unit's HR system exports it."""
-    import io
+    from yusuan.core.tabular import Column, write_table
 
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(
-        header
-        or [
-            "序号",
-            "姓名",
-            "身份证号",
-            "银行账号",
-            "开户银行",
-            "30101 基本工资",
-            "30107 绩效工资",
-            "个人所得税",
-            "住房公积金",
-            "实发工资",
-        ]
-    )
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    names = header or [
+        "序号",
+        "姓名",
+        "身份证号",
+        "银行账号",
+        "开户银行",
+        "30101 基本工资",
+        "30107 绩效工资",
+        "个人所得税",
+        "住房公积金",
+        "实发工资",
+    ]
+    return write_table([Column(n, n, n) for n in names], rows, file_format="xlsx")
 
 
 def employees(count: int, *, base: int = 1000, bonus: int = 500) -> list[list[object]]:

@@ -26,22 +26,27 @@ def paginate(
     return paginator.get_page(request.GET.get("page"))
 
 
+def error_text(detail: ErrorDetail) -> str:
+    """A violation as it stands beside its field: the page's language, then its rule."""
+    text = detail.message(get_language())
+    return f"{text} [{detail.rule}]" if detail.rule else text
+
+
 def add_business_errors(form: forms.BaseForm, error: BusinessRuleError) -> None:
     """Put each rule violation beside its field (P7); unknown fields become form-wide errors."""
-    language = get_language()
     for detail in error.errors:
-        text = detail.message(language)
-        if detail.rule:
-            text = f"{text} [{detail.rule}]"
         field = detail.field if detail.field in form.fields else None
-        form.add_error(field, text)
+        form.add_error(field, error_text(detail))
 
 
-def flash_business_errors(request: HttpRequest, error: BusinessRuleError) -> None:
-    """For actions without a form to stand beside (buttons): each violation as a page message."""
+def flash_business_errors(request: HttpRequest, error: BusinessRuleError, prefix: str = "") -> None:
+    """For actions without a form to stand beside (buttons): each violation as a page message,
+    after ``prefix`` (which document, when a batch is answered at once)."""
     language = get_language()
     for detail in error.errors:
-        messages.error(request, f"{detail.message(language)} [{detail.rule or detail.code}]")
+        messages.error(
+            request, f"{prefix}{detail.message(language)} [{detail.rule or detail.code}]"
+        )
 
 
 @dataclass
@@ -57,10 +62,9 @@ class PlacedErrors:
 def place_errors(errors: list[ErrorDetail], rows_sent: int) -> PlacedErrors:
     """``lines[i].name`` beside field ``name`` of row ``i`` (of the rows sent), header fields by
     name, the rest at the top; every row error is also listed, as wide forms scroll."""
-    language = get_language()
     placed = PlacedErrors()
     for detail in errors:
-        text = detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
+        text = error_text(detail)
         path = detail.field or ""
         if path.startswith("lines[") and "]" in path:
             index = int(path[6 : path.index("]")])

@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +28,7 @@ from yusuan.common.errors import (
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import (
     attachment,
+    error_text,
     flash_business_errors,
     paginate,
     place_errors,
@@ -468,13 +468,10 @@ def refund_confirm_view(request: HttpRequest, pk: int, refund_id: int) -> HttpRe
 
 def _by_field(exc: BusinessRuleError) -> dict[str, list[str]]:
     """A one-line form's errors by field, each with its rule."""
-    language = get_language()
     errors: dict[str, list[str]] = {}
     for detail in exc.errors:
         name = "amount" if (detail.field or "").endswith("amount") else detail.field
-        errors.setdefault(name or "", []).append(
-            detail.message(language) + (f" [{detail.rule}]" if detail.rule else "")
-        )
+        errors.setdefault(name or "", []).append(error_text(detail))
     return errors
 
 

@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -77,14 +76,10 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
     titles = dict(
         selectors.instances_visible(actor=actor, ids=[o.instance_id for o in outcomes if o.error])
     )
-    language = get_language()
     for outcome in outcomes:
         if outcome.error is not None:
             title = titles.get(outcome.instance_id, f"#{outcome.instance_id}")
-            for detail in outcome.error.errors:
-                messages.error(
-                    request, f"{title}: {detail.message(language)} [{detail.rule or detail.code}]"
-                )
+            flash_business_errors(request, outcome.error, prefix=f"{title}: ")
     return redirect("workflow:inbox")
 
 
