@@ -1,25 +1,69 @@
 """Shared fixtures: the tiny demo district is loaded once per test database and every test runs
-inside a transaction that is rolled back, so tests see the same deterministic data."""
+inside a transaction that is rolled back, so tests see the same deterministic data.
+
+The suite runs under a fixed clock (issue 13): ``YUSUAN_TEST_CLOCK`` (ISO 8601, default
+:data:`DEFAULT_CLOCK`) is "now" when the session starts, and the clock ticks on from there. The
+demo is loaded "as of" that day, so a test sees the same demo year whatever the real date is. CI
+runs the suite again with the clock on 1 January, 30 June and 31 December of the demo year."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.test import Client
 
 import pytest
+import time_machine
+
+DEFAULT_CLOCK = "2026-06-30T10:00:00+08:00"  # a Tuesday, a working day, mid-year
+
+
+def test_clock() -> dt.datetime:
+    """The moment the suite starts at (aware); a bare date means 10:00 Beijing time."""
+    raw = os.environ.get("YUSUAN_TEST_CLOCK") or DEFAULT_CLOCK
+    moment = dt.datetime.fromisoformat(raw if "T" in raw else f"{raw}T10:00:00+08:00")
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"YUSUAN_TEST_CLOCK needs a UTC offset: {raw!r}")
+    return moment
+
+
+test_clock.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A database kept by --reuse-db was loaded as of another day: build it again.
+    if os.environ.get("YUSUAN_TEST_CLOCK"):
+        config.option.create_db = True
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"clock: {test_clock().isoformat()} (YUSUAN_TEST_CLOCK)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_clock() -> Iterator[dt.datetime]:
+    moment = test_clock()
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(fixed_clock: dt.datetime, django_db_setup: Any, django_db_blocker: Any) -> None:
     from yusuan.core.models import Region
     from yusuan.demo.generator import generate
 
     with django_db_blocker.unblock():
         if not Region.objects.filter(mof_div_code="320509").exists():
-            generate(scale="tiny")
+            generate(scale="tiny", as_of=_shanghai_date(fixed_clock))
+
+
+def _shanghai_date(moment: dt.datetime) -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate(moment)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,7 +95,7 @@ def reload_demo_after(django_db_blocker: Any) -> Any:
 
     with django_db_blocker.unblock():
         if not Region.objects.filter(mof_div_code="320509").exists():
-            generate(scale="tiny")
+            generate(scale="tiny", as_of=_shanghai_date(test_clock()))
 
 
 @pytest.fixture

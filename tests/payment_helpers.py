@@ -7,7 +7,9 @@ from typing import Any
 
 from yusuan.common.money import Money
 from yusuan.core.models import BankAccount, Payee
+from yusuan.indicators.choices import DocumentKind
 from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.services import DocumentInput, LineInput, document_create, document_post
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput
 from yusuan.workflow.models import WorkflowInstance
@@ -50,6 +52,23 @@ def _input(user: Any, lines: list[tuple[IndicatorLine, str]], **kw: Any) -> Paym
     }
     values.update(kw)
     return PaymentInput(**values)
+
+
+def top_up(user: Any, line: IndicatorLine, fen: int) -> None:
+    """追加 ``fen`` to ``line`` (entered by the budget division, posted by its chief), so that a
+    test does not depend on how much of the year the demo has already paid (its "as of" date)."""
+    document = document_create(
+        actor=user("wj_budget"),
+        data=DocumentInput(
+            kind=DocumentKind.INCREASE,
+            title="测试：追加工资指标",
+            doc_no="吴财预〔2026〕901号",
+            fiscal_year=2026,
+            lines=[LineInput(amount=Money(fen), target_id=line.pk)],
+        ),
+    )
+    document_post(actor=user("wj_budget_chief"), document_id=document.pk)
+    line.refresh_from_db()
 
 
 def _buckets(line: IndicatorLine) -> tuple[int, int, int]:

@@ -17,6 +17,7 @@ from tests.payment_helpers import (
     employees,
     id_number,
     salary_sheet,
+    top_up,
 )
 
 from yusuan.common.errors import BusinessRuleError
@@ -143,8 +144,11 @@ def test_a_deduction_needs_its_payee(user: Any) -> None:
 
 def test_500_employees_paid_then_one_line_refunded_in_part(user: Any) -> None:
     basic, performance = _line(user, "30101"), _line(user, "30107")
-    start = {"basic": _buckets(basic), "performance": _buckets(performance)}
     batch = _import(user, salary_sheet(employees(500, base=1000, bonus=200)))
+    # The demo has paid its own staff up to its "as of" date: top the lines up by this sheet.
+    top_up(user, basic, batch.items["30101"])
+    top_up(user, performance, batch.items["30107"])
+    start = {"basic": _buckets(basic), "performance": _buckets(performance)}
     request = _request(user, batch)
     lines = list(request.lines.order_by("row"))
     assert len(lines) == 500 + 2  # one per employee, one per deduction

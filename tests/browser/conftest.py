@@ -34,7 +34,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, fixed_clock: Any
+) -> Iterator[dict[str, Any]]:
+    """The server runs on the real clock in its own process; its demo is loaded as of the suite's
+    fixed clock's day, so its business dates are the ones the tests' database has."""
+    from django.utils import timezone
+
+    as_of = timezone.localdate(fixed_clock)
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required under CI (scripts/setup.sh --browser installs it)")
@@ -47,7 +54,18 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     )
     log = (var_dir / "server.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [sys.executable, "-m", "yusuan", "demo", "--scale", "tiny", "--addr", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "yusuan",
+            "demo",
+            "--scale",
+            "tiny",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--as-of",
+            as_of.isoformat(),
+        ],  # fmt: skip
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -77,8 +95,11 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per module: Playwright's sync API keeps an event loop running while it is
+    open, and a database test that a pytest-xdist worker runs after a browser module would then
+    be refused by Django (SynchronousOnlyOperation). Closing it with the module ends the loop."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -8,12 +8,14 @@ Later modules extend :func:`generate` with the data they own (staff, projects, i
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from yusuan.core.choices import (
     AccountType,
@@ -63,6 +65,7 @@ class Login:
 @dataclass
 class DemoResult:
     scale: str
+    as_of: dt.date | None = None
     regions: list[str] = field(default_factory=list)
     organisations: int = 0
     agencies: int = 0
@@ -395,11 +398,23 @@ class _Builder:
         self.result.api_tokens[bank_user.username] = issued.key
 
 
-def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
+def clamp_as_of(day: dt.date | None = None) -> dt.date:
+    """The demo's "as of" date: the given day (default: today) moved into the demo's fiscal year,
+    so that loading it in another year still shows a year in progress or a whole year."""
+    day = day or timezone.localdate()
+    return min(max(day, dt.date(CURRENT_YEAR, 1, 1)), dt.date(CURRENT_YEAR, 12, 31))
+
+
+def generate(
+    *, scale: str = "district", seed: int = 2026, as_of: dt.date | None = None
+) -> DemoResult:
+    """Load the demo. Business dates (payments, refunds, contracts) lie on or before ``as_of``
+    (clamped into the demo year); what is "now" for people (delegations, bank files) is the clock."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}")
     started = time.perf_counter()
-    result = DemoResult(scale=scale)
+    as_of = clamp_as_of(as_of)
+    result = DemoResult(scale=scale, as_of=as_of)
     builder = _Builder(scale, seed, result)
     with transaction.atomic():
         builder.region(*MAIN_REGION, main=True)
@@ -414,7 +429,9 @@ def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
     with transaction.atomic():
         result.indicator_lines = indicators.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
     with transaction.atomic():
-        result.payment_requests = payments.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
+        result.payment_requests = payments.load(
+            mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -422,6 +439,7 @@ def generate(*, scale: str = "district", seed: int = 2026) -> DemoResult:
 def as_json(result: DemoResult) -> dict[str, Any]:
     return {
         "scale": result.scale,
+        "as_of": result.as_of.isoformat() if result.as_of else None,
         "regions": result.regions,
         "password": DEMO_PASSWORD,
         "logins": [login.__dict__ for login in result.logins],

@@ -13,8 +13,6 @@ import io
 import random
 from typing import Any
 
-from django.utils import timezone
-
 from openpyxl import Workbook
 
 from yusuan.common.money import Money
@@ -95,6 +93,24 @@ class _School:
         )
         return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
 
+    def register_withholders(self, rng: random.Random) -> None:
+        """The payees that salary deductions go to: registered at the start of the year, before
+        any sheet (a clerk who pays the January salary on 1 January finds them)."""
+        self.withholders = {
+            name: payee_create(
+                actor=self.admin,
+                organisation_id=self.clerk.organisation_id,
+                data=PayeeData(
+                    kind=PayeeKind.ORGANISATION,
+                    name=name,
+                    credit_code=credit_code(rng, self.clerk.organisation.mof_div_code[:6]),
+                    bank_account_no=account_no(rng),
+                    bank_name="中国工商银行苏州吴江支行",
+                ),
+            ).pk
+            for name in ("国家税务总局苏州市吴江区税务局", "苏州市住房公积金管理中心")
+        }
+
     def salary(self, rng: random.Random, month: int, day: dt.date) -> PaymentRequest | None:
         """This month's salary sheet, as the unit's HR system exports it, imported and matched."""
         if not self.staff:
@@ -110,20 +126,6 @@ class _School:
             self.base = totals["30101"] * 8 // 10 // 12 // count // 100 * 100 - 40_00
             self.performance = totals["30107"] * 8 // 10 // 12 // count // 100 * 100 - 300_00
             self.staff = [(person_name(rng), id_number(rng), account_no(rng)) for _ in range(count)]
-            self.withholders = {
-                name: payee_create(
-                    actor=self.admin,
-                    organisation_id=self.clerk.organisation_id,
-                    data=PayeeData(
-                        kind=PayeeKind.ORGANISATION,
-                        name=name,
-                        credit_code=credit_code(rng, self.clerk.organisation.mof_div_code[:6]),
-                        bank_account_no=account_no(rng),
-                        bank_name="中国工商银行苏州吴江支行",
-                    ),
-                ).pk
-                for name in ("国家税务总局苏州市吴江区税务局", "苏州市住房公积金管理中心")
-            }
         book = Workbook()
         sheet = book.active
         assert sheet is not None
@@ -213,7 +215,9 @@ class _School:
         return request
 
 
-def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
+def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> int:
+    """Pay the school's year up to ``as_of`` (a date in ``year``): no business date lies after it,
+    so the ledger reads the same whoever loads the demo on whichever day (issue 13)."""
     users = User.objects.filter(
         username__in=["school_clerk", "school_reviewer", "school_approver", "wj_treasury"]
     )
@@ -225,17 +229,18 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
         return 0
     treasury = User.objects.get(username="wj_treasury")
     bank = User.objects.filter(username="bank_icbc").first() or treasury
-    today = timezone.localdate()
-    last_month = today.month if today.year == year else 12
+    school.register_withholders(random.Random(seed + 1))
     failed_once = False
     contract: Contract | None = None
-    for month in range(1, last_month + 1):
-        day = dt.date(year, month, min(25, today.day) if month == last_month else 20)
+    for month in range(1, as_of.month + 1):
+        # Office payments on the 20th, or on the "as of" day in its own month if that is earlier.
+        day = min(dt.date(year, month, 20), as_of)
         month_requests = []
-        salary = school.salary(rng, month, dt.date(year, month, 10))
-        if salary is not None:
-            month_requests.append(school.approve(salary))
-        if month == 4:
+        if dt.date(year, month, 10) <= as_of:
+            salary = school.salary(rng, month, dt.date(year, month, 10))
+            if salary is not None:
+                month_requests.append(school.approve(salary))
+        if month == 4 and dt.date(year, month, 8) <= as_of:
             contract = school.contract(dt.date(year, month, 8))
         if contract is not None and month in (6, 10):
             # R-PY-3: 30 % on delivery, 60 % on acceptance; 10 % kept as the warranty deposit.
@@ -276,22 +281,24 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
                         reason="AC01 收款账号不存在" if reject else "",
                     ),
                 )
-    _refunds(school, treasury)
-    _salary_refund_and_correction(school)
-    day = dt.date(year, last_month, min(25, today.day))
+    _refunds(school, treasury, as_of)
+    _salary_refund_and_correction(school, as_of)
     # R-MO-2: a large cash withdrawal is blocked and waits for revision.
     school.approve(
         school.request(
-            day, [("30201", 60_000_00, school.companies[0])], "提取备用金", settlement_mode="cash"
+            as_of,
+            [("30201", 60_000_00, school.companies[0])],
+            "提取备用金",
+            settlement_mode="cash",
         )
     )
-    waiting = school.request(day, [("30213", 12_800_00, school.companies[-1])], "实验室水管维修")
+    waiting = school.request(as_of, [("30213", 12_800_00, school.companies[-1])], "实验室水管维修")
     document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
-    school.request(day, [("30211", 2_300_00, school.companies[0])], "参加市级教研会差旅费")
+    school.request(as_of, [("30211", 2_300_00, school.companies[0])], "参加市级教研会差旅费")
     return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
 
 
-def _salary_refund_and_correction(school: _School) -> None:
+def _salary_refund_and_correction(school: _School, as_of: dt.date) -> None:
     salaries = PaymentRequest.objects.filter(
         organisation=school.clerk.organisation, business_type="salary", state=RequestState.PAID
     ).order_by("pk")
@@ -304,7 +311,7 @@ def _salary_refund_and_correction(school: _School) -> None:
             amount=Money(min(line.amount // 4 // 100 * 100, 800_00)),
             kind="payee_refund",
             reason="overpaid",
-            refund_date=salaries[1].pay_date + dt.timedelta(days=12),
+            refund_date=min(salaries[1].pay_date + dt.timedelta(days=12), as_of),
             bank_receipt_no="GZTH" + salaries[1].number[-6:],
         )
         refund_confirm(actor=school.users["school_approver"], refund_id=refund.pk)
@@ -331,7 +338,7 @@ def _salary_refund_and_correction(school: _School) -> None:
         correction_post(actor=school.users["school_approver"], correction_id=correction.pk)
 
 
-def _refunds(school: _School, treasury: User) -> None:
+def _refunds(school: _School, treasury: User, as_of: dt.date) -> None:
     paid = list(
         PaymentRequest.objects.filter(
             organisation=school.clerk.organisation, state=RequestState.PAID
@@ -347,7 +354,7 @@ def _refunds(school: _School, treasury: User) -> None:
         amount=Money(min(line.amount, 300_00)),
         kind="payee_refund",
         reason="overpaid",
-        refund_date=paid[1].pay_date + dt.timedelta(days=9),
+        refund_date=min(paid[1].pay_date + dt.timedelta(days=9), as_of),
         bank_receipt_no="HD" + paid[1].number[-6:],
     )
     refund_confirm(actor=school.users["school_approver"], refund_id=refund.pk)
@@ -358,6 +365,6 @@ def _refunds(school: _School, treasury: User) -> None:
         voucher_number=paid[2].voucher.number,
         payee_account_no=returned.payee_account_no,
         amount=Money(returned.amount),
-        refund_date=paid[2].pay_date + dt.timedelta(days=3),
+        refund_date=min(paid[2].pay_date + dt.timedelta(days=3), as_of),
         bank_receipt_no="TP" + paid[2].number[-6:],
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
 from django.test import Client
+from django.utils import timezone
 
 from yusuan.projects.models import Project
 from yusuan.workflow.models import WorkflowAction, WorkflowInstance
@@ -91,14 +93,10 @@ def test_submit_through_the_api(client_as: Callable[[str], Client]) -> None:
 
 def test_delegation_through_the_api(client_as: Callable[[str], Client]) -> None:
     client = client_as("school_approver")
-    body = json.dumps(
-        {
-            "delegate": "school_reviewer",
-            "starts_on": "2026-12-01",
-            "ends_on": "2026-12-05",
-            "reason": "休假",
-        }
-    )
+    # A delegation may not lie in the past: its period starts on the (fixed) clock's day.
+    today = timezone.localdate()
+    period = {"starts_on": today.isoformat(), "ends_on": (today + dt.timedelta(days=4)).isoformat()}
+    body = json.dumps({"delegate": "school_reviewer", **period, "reason": "休假"})
     made = client.post(
         "/api/v1/workflow/delegations",
         body,
@@ -115,14 +113,7 @@ def test_delegation_through_the_api(client_as: Callable[[str], Client]) -> None:
     assert replay.json()["id"] == made.json()["id"]
     other_unit = client.post(
         "/api/v1/workflow/delegations",
-        json.dumps(
-            {
-                "delegate": "edu_reviewer",
-                "starts_on": "2026-12-01",
-                "ends_on": "2026-12-05",
-                "reason": "x",
-            }
-        ),
+        json.dumps({"delegate": "edu_reviewer", **period, "reason": "x"}),
         content_type="application/json",
     )
     assert other_unit.status_code == 422

@@ -495,7 +495,11 @@ def test_overdue_over_national_day_and_escalation(user: Any) -> None:
     supervisor = user("wj_budget")
     with time_machine.travel(dt.datetime(2026, 10, 20, 17, 0, tzinfo=SHANGHAI), tick=False):
         assert not selectors.overdue(actor=supervisor).filter(pk=instance.pk).exists()
-        assert services.escalate_overdue() == 0
+        # The demo's own open steps may be overdue by now (how many depends on the clock the
+        # demo was loaded at): they go up here, so that only this step is left for 22 October.
+        services.escalate_overdue()
+        instance.refresh_from_db()
+        assert instance.escalated_at is None
     with time_machine.travel(dt.datetime(2026, 10, 22, 9, 0, tzinfo=SHANGHAI), tick=False):
         assert selectors.overdue(actor=supervisor).filter(pk=instance.pk).exists()
         assert selectors.working_days_overdue(instance) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -22,6 +23,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=SCALES, default="district")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--as-of",
+            type=dt.date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="Business date the demo year has reached (default: today, moved into the demo year).",
+        )
         parser.add_argument("--no-serve", action="store_true", help="Load the data and exit.")
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Address to serve on.")
         parser.add_argument(
@@ -37,14 +45,14 @@ class Command(BaseCommand):
                 "Demo data already loaded; keeping it. (Delete the database file to start over.)"
             )
         else:
-            result = generate(scale=options["scale"], seed=options["seed"])
+            result = generate(scale=options["scale"], seed=options["seed"], as_of=options["as_of"])
             sealed = seal(lag_seconds=0, batch_size=settings.YUSUAN_AUDIT_SEAL_BATCH_SIZE)
             logins_path.parent.mkdir(parents=True, exist_ok=True)
             logins_path.write_text(
                 json.dumps(as_json(result), ensure_ascii=False, indent=2), encoding="utf-8"
             )
             self.stdout.write(
-                f"Loaded scale '{result.scale}': {len(result.regions)} region(s), {result.organisations} organisations "
+                f"Loaded scale '{result.scale}' as of {result.as_of}: {len(result.regions)} region(s), {result.organisations} organisations "
                 f"({result.agencies} departments/units), {result.bank_accounts} bank accounts, {result.payees} payees, "
                 f"{result.users} users, {result.indicator_lines} indicator lines, "
                 f"{result.payment_requests} payment requests in {result.seconds:.1f} s; "
