@@ -1,6 +1,13 @@
 """Reading and writing the sheets finance staff live in: Excel (.xlsx) and CSV (UTF-8 or GBK).
 
 Headers may be Chinese or English; rows keep the line number the clerk sees in Excel (header = 1).
+
+Every export goes through ``write_table``, which makes typed text inert (OWASP "CSV injection"):
+a spreadsheet runs text that starts with ``= + - @``, a tab or a carriage return as a formula
+(``=HYPERLINK(…)`` in a payee name becomes a link that leaks data when clicked). In .xlsx such text
+is written as a text cell with Excel's quote prefix; in CSV, which has no types, it gets a leading
+``'``, which the CSV reader here takes off again so an exported file imports unchanged. Numbers
+stay numbers: only text is neutralised.
 """
 
 from __future__ import annotations
@@ -9,12 +16,17 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
 
 MAX_ROWS = 200_000
+# Text starting with one of these is a formula to Excel, WPS or LibreOffice (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,35 @@ def _csv_rows(data: bytes) -> list[list[object]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         text = data.decode("utf-8", errors="replace")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    return [[_csv_value(cell) for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _is_formula_like(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_value(text: str) -> str:
+    """A CSV cell as typed: the ``'`` that ``csv_cell`` put before a formula-like text removed."""
+    return text[1:] if text.startswith("'") and _is_formula_like(text[1:]) else text
+
+
+def _csv_cell(value: object) -> object:
+    """A value for a CSV file that no spreadsheet will run as a formula."""
+    if value is None:
+        return ""
+    return f"'{value}" if _is_formula_like(value) else value
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A value for a write-only sheet; formula-like text becomes a quoted text cell."""
+    if value is None:
+        return ""
+    if not _is_formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"  # openpyxl would store "=…" as a formula
+    cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+    return cell
 
 
 def write_table(
@@ -159,20 +199,22 @@ def write_table(
     *,
     file_format: str,
     language: str = "zh",
+    sheet_title: str | None = None,
 ) -> bytes:
+    """The one writer of exports (.xlsx or .csv): header row, then ``rows``, all made inert."""
     header = [c.en if language.startswith("en") else c.zh for c in columns]
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
+        writer.writerow([_csv_cell(v) for v in header])
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_csv_cell(v) for v in row])
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens UTF-8 CSV correctly
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append(header)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.append([_xlsx_cell(sheet, v) for v in header])
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
