@@ -240,3 +240,17 @@ def test_an_approval_attachment_over_the_upload_limit_is_refused(settings: Any) 
         256 * 1024,
     )
     assert error.message_zh == "附件 批复.pdf 超过 0.2 MB"
+
+
+@pytest.mark.django_db
+def test_an_oversized_bank_report_upload_is_refused_on_the_page(
+    settings: Any, client_as: Any
+) -> None:
+    from yusuan.payments.models import PaymentLine
+
+    settings.YUSUAN_UPLOAD_MAX_BYTES = 256 * 1024
+    paid_before = PaymentLine.objects.filter(state="paid").count()
+    report = SimpleUploadedFile("sts.xml", b"<x/>" + b" " * (2 * MB), "application/xml")
+    page = client_as("wj_treasury").post("/payments/bank/", {"report": report}, follow=True)
+    assert "文件 sts.xml 超过大小上限 0.2 MB" in page.content.decode()
+    assert PaymentLine.objects.filter(state="paid").count() == paid_before
