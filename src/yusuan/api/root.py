@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
@@ -13,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.uploads import megabytes
 from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
 from yusuan.identity.services import api_token_authenticate
@@ -144,3 +146,16 @@ def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     detail = ErrorDetail(code=f"http_{exc.status_code}", message_zh=str(exc), message_en=str(exc))
     return problem(request, exc.status_code, str(exc), [detail], f"http_{exc.status_code}")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = ErrorDetail(
+        code="upload.too_large",
+        field="body",
+        limit=limit,
+        message_zh=f"请求内容超过大小上限 {megabytes(limit)}",
+        message_en=f"the request body is larger than the limit of {megabytes(limit)}",
+    )
+    return problem(request, 413, "Content too large", [detail], "upload.too_large")

@@ -28,6 +28,8 @@ def jsonable(value: Any) -> Any:
         return value
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).isoformat()  # people read it: Beijing time, offset kept
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -246,6 +246,50 @@ YUSUAN_WORKFLOW_EMAIL = env_bool(
     "Also e-mail approval notifications (needs Django's EMAIL_* settings); off by default.",
 )
 
+# --- Uploads: every file a user or the bank sends is bounded before and while it is read -------
+# (core.tabular, common.uploads). A 10,000-employee salary sheet with 30 columns is about 2 MB and
+# unpacks to about 13 MB; openpyxl reads it in 3–5 s on a small server.
+YUSUAN_UPLOAD_MAX_BYTES = env_int(
+    "YUSUAN_UPLOAD_MAX_BYTES",
+    20 * 1024 * 1024,
+    "Largest uploaded file, and largest request body (a bank's pain.002 report), in bytes; "
+    "larger uploads are not stored past this size. Also the limit of approval attachments.",
+)
+YUSUAN_UPLOAD_MAX_INFLATED_BYTES = env_int(
+    "YUSUAN_UPLOAD_MAX_INFLATED_BYTES",
+    40 * 1024 * 1024,
+    "Largest total size the parts of an uploaded .xlsx may unpack to, in bytes (checked before "
+    "the sheet is opened).",
+)
+YUSUAN_UPLOAD_MAX_RATIO = env_int(
+    "YUSUAN_UPLOAD_MAX_RATIO",
+    100,
+    "Highest compression ratio of a part (over 1 MB) of an uploaded .xlsx: ordinary sheets pack "
+    "about 6:1, zip bombs hundreds to one.",
+)
+YUSUAN_UPLOAD_MAX_ROWS = env_int(
+    "YUSUAN_UPLOAD_MAX_ROWS", 50_000, "Most rows below the header in an imported sheet or CSV."
+)
+YUSUAN_UPLOAD_MAX_COLUMNS = env_int(
+    "YUSUAN_UPLOAD_MAX_COLUMNS", 200, "Most columns in an imported sheet or CSV."
+)
+YUSUAN_UPLOAD_PARSE_SECONDS = env_int(
+    "YUSUAN_UPLOAD_PARSE_SECONDS",
+    20,
+    "Longest time spent reading one imported sheet, in seconds; a longer one is stopped and "
+    "refused.",
+)
+# Request bodies other than files (JSON, a pain.002 posted as the body): Django's 2.5 MB default
+# would refuse the status report of a 10,000-line salary voucher.
+DATA_UPLOAD_MAX_MEMORY_SIZE = YUSUAN_UPLOAD_MAX_BYTES
+# Files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, Django's default) go to a temporary file; the
+# capped handler first stops storing any file past YUSUAN_UPLOAD_MAX_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "yusuan.common.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

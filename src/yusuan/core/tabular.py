@@ -1,20 +1,44 @@
 """Reading and writing the sheets finance staff live in: Excel (.xlsx) and CSV (UTF-8 or GBK).
 
 Headers may be Chinese or English; rows keep the line number the clerk sees in Excel (header = 1).
+
+Every import reads through ``read_rows``, which bounds what a file may cost before and while it
+is parsed (settings ``YUSUAN_UPLOAD_*``): its size; for an .xlsx (a zip) the size its parts unpack
+to and their compression ratio, checked before openpyxl opens it (a 227 KiB sheet that unpacked to
+50 MB kept a worker busy for 34 s); the rows and columns, from the sheet's declared dimension and
+again while streaming; and the time spent, checked on every row.
+
+Every export goes through ``write_table``, which makes typed text inert (OWASP "CSV injection"):
+a spreadsheet runs text that starts with ``= + - @``, a tab or a carriage return as a formula
+(``=HYPERLINK(…)`` in a payee name becomes a link that leaks data when clicked). In .xlsx such text
+is written as a text cell with Excel's quote prefix; in CSV, which has no types, it gets a leading
+``'``, which the CSV reader here takes off again so an exported file imports unchanged. Numbers
+stay numbers: only text is neutralised.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from time import monotonic
+from typing import TypeGuard
+
+from django.conf import settings
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.uploads import check_upload_size, megabytes
 
-MAX_ROWS = 200_000
+# Parts smaller than this are not judged by their ratio: a small styles.xml packs very well too.
+RATIO_FROM_BYTES = 1024 * 1024
+# Text starting with one of these is a formula to Excel, WPS or LibreOffice (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -76,15 +100,6 @@ def read_table(
         )
     if errors:
         raise BusinessRuleError(errors)
-    if len(raw_rows) > MAX_ROWS + 1:
-        raise BusinessRuleError.single(
-            code="import.too_many_rows",
-            field="file",
-            value=len(raw_rows) - 1,
-            limit=MAX_ROWS,
-            message_zh=f"文件行数超过上限 {MAX_ROWS}",
-            message_en=f"More than {MAX_ROWS} rows",
-        )
     rows: list[tuple[int, dict[str, str]]] = []
     for number, raw in enumerate(raw_rows[1:], start=2):
         values = {key: _text(raw[i]) if i < len(raw) else "" for i, key in enumerate(keys) if key}
@@ -94,12 +109,18 @@ def read_table(
 
 
 def read_rows(data: bytes, filename: str) -> list[list[object]]:
-    """The first sheet of an .xlsx (typed cell values) or a CSV (text), header row included."""
+    """The first sheet of an .xlsx (typed cell values) or a CSV (text), header row included;
+    trailing empty cells are left off. Refused, with the limit named, when the file is larger,
+    unpacks larger, has more rows or columns or takes longer than the ``YUSUAN_UPLOAD_*``
+    settings allow."""
+    started = monotonic()
     name = filename.lower()
+    if name.endswith((".xlsx", ".csv")):
+        check_upload_size(len(data), filename)
     if name.endswith(".xlsx"):
-        raw_rows = _xlsx_rows(data)
+        raw_rows = _xlsx_rows(data, filename, started)
     elif name.endswith(".csv"):
-        raw_rows = _csv_rows(data)
+        raw_rows = _csv_rows(data, started)
     else:
         raise BusinessRuleError.single(
             code="import.file_type",
@@ -127,21 +148,130 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> list[list[object]]:
+def _limit_error(code: str, value: object, limit: object, zh: str, en: str) -> BusinessRuleError:
+    return BusinessRuleError.single(
+        code=code, field="file", value=value, limit=limit, message_zh=zh, message_en=en
+    )
+
+
+def _unreadable(what: str, exc: Exception) -> BusinessRuleError:
+    return _limit_error(
+        "import.unreadable",
+        str(exc)[:200],
+        None,
+        f"无法读取 {what} 文件（{str(exc)[:200]}）",
+        f"Cannot read the {what} file ({str(exc)[:200]})",
+    )
+
+
+def _check_archive(data: bytes, filename: str) -> None:
+    """What the .xlsx unpacks to, from its zip directory, before anything is unpacked (the zip
+    reader stops at each part's declared size, so a part cannot unpack to more)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise _unreadable("Excel", exc) from exc
+    inflated = sum(part.file_size for part in parts)
+    limit: int = settings.YUSUAN_UPLOAD_MAX_INFLATED_BYTES
+    if inflated > limit:
+        raise _limit_error(
+            "import.inflated_too_large",
+            inflated,
+            limit,
+            f"文件 {filename} 解压后 {megabytes(inflated)}，上限 {megabytes(limit)}",
+            f"the file {filename} unpacks to {megabytes(inflated)}; the limit is "
+            f"{megabytes(limit)}",
+        )
+    max_ratio: int = settings.YUSUAN_UPLOAD_MAX_RATIO
+    for part in parts:
+        ratio = part.file_size // max(part.compress_size, 1)
+        if part.file_size >= RATIO_FROM_BYTES and ratio > max_ratio:
+            raise _limit_error(
+                "import.compression_ratio",
+                f"{ratio}:1",
+                f"{max_ratio}:1",
+                f"文件 {filename} 的 {part.filename} 压缩比 {ratio}:1，上限 {max_ratio}:1"
+                "（普通表格约 6:1；过高的压缩比是压缩炸弹的特征）",
+                f"{part.filename} in {filename} is compressed {ratio}:1; the limit is "
+                f"{max_ratio}:1 (an ordinary sheet is about 6:1; far more is a zip bomb)",
+            )
+
+
+def _bounded(rows: Iterable[Sequence[object]], started: float) -> list[list[object]]:
+    """The rows, trailing empty cells left off, stopped with an error past the row or column
+    limit or the time limit (checked on every row, so a slow file is cut short)."""
+    max_rows: int = settings.YUSUAN_UPLOAD_MAX_ROWS
+    max_columns: int = settings.YUSUAN_UPLOAD_MAX_COLUMNS
+    seconds: int = settings.YUSUAN_UPLOAD_PARSE_SECONDS
+    kept: list[list[object]] = []
+    for number, row in enumerate(rows, start=1):
+        if monotonic() - started > seconds:
+            raise _limit_error(
+                "import.parse_timeout",
+                number,
+                seconds,
+                f"读取文件超过 {seconds} 秒的上限，在第 {number:,} 行停止；请拆分文件",
+                f"reading the file took longer than the limit of {seconds} s; stopped at row "
+                f"{number:,}; split the file",
+            )
+        if number > max_rows + 1:
+            raise _too_many_rows(f"> {max_rows:,}", max_rows)
+        cells = list(row)
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > max_columns:
+            raise _too_many_columns(len(cells), max_columns, number)
+        kept.append(cells)
+    return kept
+
+
+def _too_many_rows(count: str, limit: int) -> BusinessRuleError:
+    return _limit_error(
+        "import.too_many_rows",
+        count,
+        limit,
+        f"文件表头下有 {count} 行（含空行），上限 {limit:,} 行",
+        f"the file has {count} rows below the header (empty ones included); the limit is {limit:,}",
+    )
+
+
+def _too_many_columns(count: int, limit: int, row: int | None) -> BusinessRuleError:
+    where = f"第 {row:,} 行" if row else "工作表"
+    where_en = f"row {row:,}" if row else "the sheet"
+    return _limit_error(
+        "import.too_many_columns",
+        count,
+        limit,
+        f"{where}有 {count:,} 列，上限 {limit:,} 列",
+        f"{where_en} has {count:,} columns; the limit is {limit:,}",
+    )
+
+
+def _xlsx_rows(data: bytes, filename: str, started: float) -> list[list[object]]:
+    _check_archive(data, filename)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged file
-        raise BusinessRuleError.single(
-            code="import.unreadable",
-            field="file",
-            message_zh="无法读取 Excel 文件",
-            message_en="Cannot read the Excel file",
-        ) from exc
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+        raise _unreadable("Excel", exc) from exc
+    try:
+        if not workbook.worksheets:
+            return []
+        sheet = workbook.worksheets[0]
+        # The declared dimension refuses an oversized sheet before a row is parsed; openpyxl pads
+        # every row to its width, so it must be checked (a dimension up to XFD means 16,384
+        # cells a row). Without one, each row is as wide as its last cell, checked per row.
+        max_rows: int = settings.YUSUAN_UPLOAD_MAX_ROWS
+        max_columns: int = settings.YUSUAN_UPLOAD_MAX_COLUMNS
+        if sheet.max_row is not None and sheet.max_row > max_rows + 1:
+            raise _too_many_rows(f"{sheet.max_row - 1:,}", max_rows)
+        if sheet.max_column is not None and sheet.max_column > max_columns:
+            raise _too_many_columns(sheet.max_column, max_columns, None)
+        return _bounded(sheet.iter_rows(values_only=True), started)
+    finally:
+        workbook.close()
 
 
-def _csv_rows(data: bytes) -> list[list[object]]:
+def _csv_rows(data: bytes, started: float) -> list[list[object]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -150,7 +280,39 @@ def _csv_rows(data: bytes) -> list[list[object]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         text = data.decode("utf-8", errors="replace")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    rows = ([_csv_value(cell) for cell in row] for row in csv.reader(io.StringIO(text)))
+    try:
+        return _bounded(rows, started)
+    except csv.Error as exc:  # a field over csv's 128 KiB limit, a stray quote
+        raise _unreadable("CSV", exc) from exc
+
+
+def _is_formula_like(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_value(text: str) -> str:
+    """A CSV cell as typed: the ``'`` that ``csv_cell`` put before a formula-like text removed."""
+    return text[1:] if text.startswith("'") and _is_formula_like(text[1:]) else text
+
+
+def _csv_cell(value: object) -> object:
+    """A value for a CSV file that no spreadsheet will run as a formula."""
+    if value is None:
+        return ""
+    return f"'{value}" if _is_formula_like(value) else value
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A value for a write-only sheet; formula-like text becomes a quoted text cell."""
+    if value is None:
+        return ""
+    if not _is_formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"  # openpyxl would store "=…" as a formula
+    cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+    return cell
 
 
 def write_table(
@@ -159,20 +321,22 @@ def write_table(
     *,
     file_format: str,
     language: str = "zh",
+    sheet_title: str | None = None,
 ) -> bytes:
+    """The one writer of exports (.xlsx or .csv): header row, then ``rows``, all made inert."""
     header = [c.en if language.startswith("en") else c.zh for c in columns]
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
+        writer.writerow([_csv_cell(v) for v in header])
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([_csv_cell(v) for v in row])
         return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens UTF-8 CSV correctly
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append(header)
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.append([_xlsx_cell(sheet, v) for v in header])
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

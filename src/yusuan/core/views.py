@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
     add_business_errors,
     attachment,
@@ -199,7 +200,7 @@ def units_import_view(request: HttpRequest) -> HttpResponse:
             result = units_import_file(
                 actor=actor,
                 mof_div_code=actor.mof_div_code,
-                data=upload.read(),
+                data=upload_bytes(upload),
                 filename=upload.name,
             )
         except BusinessRuleError as exc:
@@ -593,7 +594,7 @@ def code_import(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 mof_div_code=actor.mof_div_code,
                 fiscal_year=year,
-                data=upload.read(),
+                data=upload_bytes(upload),
                 filename=upload.name,
             )
         except BusinessRuleError as exc:

@@ -3,7 +3,6 @@ available amount live beside each line, document detail with posting or approval
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from yusuan.common.web import (
 from yusuan.core.choices import AccountType, CodeKind
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
+from yusuan.core.tabular import Column, write_table
 from yusuan.indicators import rows as rows_input
 from yusuan.indicators import selectors
 from yusuan.indicators.choices import (
@@ -158,71 +158,58 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/ledger.html", context)
 
 
-def _export(queryset: Any) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("指标账")
-    sheet.append(
-        [
-            "指标编码",
-            "类型",
-            "单位",
-            "项目",
-            "功能分类",
-            "部门经济分类",
-            "政府经济分类",
-            "资金性质",
-            "指标来源",
-            "指标文号",
-            "政府采购",
-            "三公",
-            "工资",
-            "直达",
-            "总额",
-            "可用",
-            "已分解",
-            "合同预留",
-            "支付在途",
-            "财政冻结",
-            "已支付",
-        ]
+LEDGER_COLUMNS = [
+    Column(key, zh, zh)
+    for key, zh in (
+        ("code", "指标编码"),
+        ("kind", "类型"),
+        ("organisation", "单位"),
+        ("project", "项目"),
+        ("exp_func_code", "功能分类"),
+        ("dep_bgt_eco_code", "部门经济分类"),
+        ("gov_bgt_eco_code", "政府经济分类"),
+        ("fund_type_code", "资金性质"),
+        ("source_type_code", "指标来源"),
+        ("doc_no", "指标文号"),
+        ("is_gov_pur", "政府采购"),
+        ("thr_exp_code", "三公"),
+        ("is_sal", "工资"),
+        ("is_dir", "直达"),
+        ("total", "总额"),
+        ("available", "可用"),
+        ("allocated", "已分解"),
+        ("reserved", "合同预留"),
+        ("frozen", "支付在途"),
+        ("held", "财政冻结"),
+        ("paid", "已支付"),
     )
-    for line in queryset.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                line.code,
-                line.get_kind_display(),
-                line.organisation.name if line.organisation else "",
-                line.project.code if line.project else "",
-                line.exp_func_code,
-                line.dep_bgt_eco_code,
-                line.gov_bgt_eco_code,
-                line.fund_type_code,
-                line.source_type_code,
-                line.doc_no,
-                "是" if line.is_gov_pur else "",
-                line.get_thr_exp_code_display() if line.thr_exp_code else "",
-                "是" if line.is_sal else "",
-                "是" if line.is_dir else "",
-                *(
-                    Money(getattr(line, c)).to_yuan()
-                    for c in (
-                        "total",
-                        "available",
-                        "allocated",
-                        "reserved",
-                        "frozen",
-                        "held",
-                        "paid",
-                    )
-                ),
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+]
+LEDGER_AMOUNTS = ("total", "available", "allocated", "reserved", "frozen", "held", "paid")
+
+
+def _export(queryset: Any) -> HttpResponse:
+    rows = (
+        [
+            line.code,
+            line.get_kind_display(),
+            line.organisation.name if line.organisation else "",
+            line.project.code if line.project else "",
+            line.exp_func_code,
+            line.dep_bgt_eco_code,
+            line.gov_bgt_eco_code,
+            line.fund_type_code,
+            line.source_type_code,
+            line.doc_no,
+            "是" if line.is_gov_pur else "",
+            line.get_thr_exp_code_display() if line.thr_exp_code else "",
+            "是" if line.is_sal else "",
+            "是" if line.is_dir else "",
+            *(Money(getattr(line, c)).to_yuan() for c in LEDGER_AMOUNTS),
+        ]
+        for line in queryset.iterator(chunk_size=2000)
+    )
     return attachment(
-        buffer.getvalue(),
+        write_table(LEDGER_COLUMNS, rows, file_format="xlsx", sheet_title="指标账"),
         "indicator-ledger.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

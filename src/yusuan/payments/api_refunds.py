@@ -23,6 +23,7 @@ from yusuan.common.errors import (
     raise_if_any,
     row_amount,
 )
+from yusuan.common.uploads import upload_bytes
 from yusuan.core.rules import mask_account_no
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments import selectors
@@ -371,7 +372,7 @@ def import_payroll(
 ) -> Status[Any]:
     """Import a salary sheet (.xlsx/.csv). A sheet with problems is refused with every one of
     them (row, column, value, reason) and nothing is kept; the same file twice is a 409."""
-    data = file.read()
+    data = upload_bytes(file)
 
     def call(actor: Any) -> dict[str, Any]:
         return _batch(

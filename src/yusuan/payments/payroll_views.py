@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import attachment, paginate, query_without_page
 from yusuan.core.choices import PayeeKind
 from yusuan.core.rules import mask_account_no, mask_id_number
@@ -61,7 +62,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
             file = upload
             batch = payroll_import(
                 actor=actor,
-                data=file.read(),
+                data=upload_bytes(file),
                 filename=file.name or "",
                 month=int(month) if month.isdigit() else 0,
                 fiscal_year=today.year,

@@ -26,6 +26,7 @@ from yusuan.common.errors import (
     field_amount,
 )
 from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
     attachment,
     error_text,
@@ -353,7 +354,7 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Clearing difference resolved."))
             elif "report" in request.FILES:
                 upload = cast("UploadedFile[Any]", request.FILES["report"])
-                entries = read_report(upload.read())
+                entries = read_report(upload_bytes(upload, field="report"))
                 outcomes = bank_results_record(actor=actor, items=entries)
                 messages.success(
                     request,

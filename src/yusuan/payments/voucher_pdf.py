@@ -2,6 +2,10 @@
 
 Chinese text uses the Adobe CID font STSong-Light: it is not embedded, every PDF reader ships a
 substitute for it, so the file stays small and nothing has to be downloaded (offline, P8).
+
+A ``Paragraph`` reads its text as ReportLab markup (``<font>``, ``<img src=…>`` opens a file or a
+URL): every value that comes from the database goes through ``_text`` first, so what was typed
+prints as typed. Dates are the local (Beijing) date, as on the HTML voucher.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -28,6 +35,11 @@ TEXT = ParagraphStyle("text", fontName=FONT, fontSize=9, leading=12)
 CELL = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=10)
 COLUMNS = [12 * mm, 55 * mm, 70 * mm, 50 * mm, 45 * mm, 38 * mm]
 FIRST_PAGE_ROWS, PAGE_ROWS = 12, 16  # two-line rows on landscape A4, below the header block
+
+
+def _text(value: object) -> str:
+    """A stored value as Paragraph text that ReportLab prints literally (``<b>`` stays ``<b>``)."""
+    return escape(str(value))
 
 
 def _grid(header_rows: int = 1) -> TableStyle:
@@ -57,20 +69,22 @@ def voucher_pdf(
         author=document.organisation.name,
     )
     account = document.payer_account
+    issued_on = timezone.localdate(voucher.created_at)
     head = [
         Paragraph("国库集中支付凭证", TITLE),
         Paragraph(
-            f"凭证号 {voucher.number}　支付申请 {document.number}　"
-            f"开具日期 {voucher.created_at:%Y-%m-%d}　支付日期 {document.pay_date:%Y-%m-%d}",
+            f"凭证号 {_text(voucher.number)}　支付申请 {_text(document.number)}　"
+            f"开具日期 {issued_on:%Y-%m-%d}　支付日期 {document.pay_date:%Y-%m-%d}",
             TEXT,
         ),
         Spacer(0, 3 * mm),
         Paragraph(
-            f"付款单位：{document.organisation.name}　付款账户：{account.account_name} "
-            f"{account.account_no} {account.bank_name}",
+            f"付款单位：{_text(document.organisation.name)}　"
+            f"付款账户：{_text(account.account_name)} "
+            f"{_text(account.account_no)} {_text(account.bank_name)}",
             TEXT,
         ),
-        Paragraph(f"用途：{document.purpose}", TEXT),
+        Paragraph(f"用途：{_text(document.purpose)}", TEXT),
         Spacer(0, 3 * mm),
     ]
     header = ["序号", "收款人", "收款账号 / 开户银行", "指标", "功能 / 经济分类", "金额（元）"]
@@ -78,7 +92,9 @@ def voucher_pdf(
         [
             str(line.row + 1),
             # A long company name wraps inside its column (a Paragraph); short names stay text.
-            Paragraph(line.payee_name, CELL) if len(line.payee_name) > 14 else line.payee_name,
+            Paragraph(_text(line.payee_name), CELL)
+            if len(line.payee_name) > 14
+            else line.payee_name,
             f"{line.payee_account_no}\n{line.payee_bank_name}",
             line.indicator_line.code,
             f"{line.exp_func_code} / {line.dep_bgt_eco_code}",
@@ -116,7 +132,7 @@ def voucher_pdf(
     issued = voucher.issued_by.full_name or voucher.issued_by.username
     foot = [
         Spacer(0, 4 * mm),
-        Paragraph(f"审核审批：{approvers}　开具：{issued}", TEXT),
+        Paragraph(f"审核审批：{_text(approvers)}　开具：{_text(issued)}", TEXT),
     ]
     sheet.build([*head, *tables, *foot])
     return out.getvalue()

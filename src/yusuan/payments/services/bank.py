@@ -92,7 +92,7 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
         )
     xml = iso.pain001(
         message_id=message_id,
-        created_at=now,
+        created_at=timezone.localtime(now),  # the bank's and the clerk's time, with its offset
         initiating_party=vouchers[0].request.organisation.name,
         blocks=blocks,
     )

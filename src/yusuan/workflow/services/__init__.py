@@ -20,7 +20,6 @@ from yusuan.workflow.services.delegation import (
 )
 from yusuan.workflow.services.rounds import (
     ATTACHMENT_TYPES,
-    MAX_ATTACHMENT_BYTES,
     MAX_BATCH,
     Acting,
     BatchOutcome,
@@ -36,7 +35,6 @@ from yusuan.workflow.services.rounds import (
 __all__ = [
     "ATTACHMENT_TYPES",
     "DEFAULTS_FILE",
-    "MAX_ATTACHMENT_BYTES",
     "MAX_BATCH",
     "MAX_CALENDAR_RANGE_DAYS",
     "MAX_DELEGATION_DAYS",

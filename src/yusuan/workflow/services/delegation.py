@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from yusuan.audit.services import audit_record
+from yusuan.audit.services import audit_record, jsonable
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
 from yusuan.identity.models import User
@@ -149,6 +149,6 @@ def delegation_revoke(*, actor: Actor, delegation: Delegation) -> Delegation:
             action="workflow.delegation_revoke",
             actor=actor,
             obj=locked,
-            changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
+            changes={"revoked_at": [None, jsonable(locked.revoked_at)]},
         )
     return locked

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,6 +21,7 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
+from yusuan.common.uploads import megabytes
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.workflow import calendar, registry, routing, rules
@@ -46,7 +48,6 @@ from yusuan.workflow.services.common import (
     where,
 )
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = (
     ".pdf",
     ".jpg",
@@ -713,16 +714,18 @@ def instance_comment(
                     message_en=f"attachment {name}: file type not allowed",
                 )
             )
-        if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
+        # The one upload limit: past it the upload handler stopped storing the file.
+        limit = settings.YUSUAN_UPLOAD_MAX_BYTES
+        if (upload.size or 0) > limit:
             errors.append(
                 ErrorDetail(
                     code="workflow.attachment_size",
                     rule="R-WF-7",
                     field=f"files[{i}]",
                     value=upload.size,
-                    limit=MAX_ATTACHMENT_BYTES,
-                    message_zh=f"附件 {name} 超过 20 MB",
-                    message_en=f"attachment {name} exceeds 20 MB",
+                    limit=limit,
+                    message_zh=f"附件 {name} 超过 {megabytes(limit)}",
+                    message_en=f"attachment {name} exceeds {megabytes(limit)}",
                 )
             )
     raise_if_any(errors)
