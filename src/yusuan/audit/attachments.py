@@ -15,7 +15,6 @@ usually made just before it).
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,7 +26,7 @@ logger = logging.getLogger("yusuan.audit")
 class _Attachment:
     """Registered as an on-commit hook only to learn whether it was rolled back."""
 
-    __slots__ = ("__weakref__", "items", "key", "savepoints", "taken_by")
+    __slots__ = ("items", "key", "savepoints", "taken_by")
 
     def __init__(self, key: str, items: list[Any], savepoints: set[str | None]) -> None:
         self.key = key
@@ -54,8 +53,17 @@ class _Taken:
         return None
 
 
-# Per connection (connections are per thread): attachments no surviving record carries yet.
-_PENDING: weakref.WeakKeyDictionary[Any, list[_Attachment]] = weakref.WeakKeyDictionary()
+# Kept on the connection itself (one per thread, so nothing shared between threads): the
+# attachments no surviving record carries yet.
+_PENDING = "yusuan_audit_attachments"
+
+
+def _pending(connection: Any) -> list[_Attachment]:
+    pending: list[_Attachment] | None = getattr(connection, _PENDING, None)
+    if pending is None:
+        pending = []
+        setattr(connection, _PENDING, pending)
+    return pending
 
 
 def attach(*, key: str, items: Iterable[Any]) -> None:
@@ -64,14 +72,14 @@ def attach(*, key: str, items: Iterable[Any]) -> None:
     assert connection.in_atomic_block, "attach() must run inside the service's transaction"
     attachment = _Attachment(key, list(items), set(connection.savepoint_ids))
     connection.on_commit(attachment)
-    _PENDING.setdefault(connection, []).append(attachment)
+    _pending(connection).append(attachment)
 
 
 def take() -> dict[str, list[Any]]:
     """The items of every live attachment no live record carries, by key; called by
     ``audit_record()`` for the record it is writing."""
     connection = transaction.get_connection()
-    pending = _PENDING.get(connection)
+    pending = _pending(connection)
     if not pending:
         return {}
     wanted = {id(a) for a in pending} | {id(a.taken_by) for a in pending if a.taken_by}
@@ -97,8 +105,5 @@ def take() -> dict[str, list[Any]]:
             connection.on_commit(attachment.taken_by)
             kept.append(attachment)
         # Otherwise the record can only roll back together with the attachment: done with it.
-    if kept:
-        _PENDING[connection] = kept
-    else:
-        _PENDING.pop(connection, None)
+    pending[:] = kept
     return taken
