@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from yusuan.audit.models import AuditRecord, AuditSeal
@@ -49,14 +51,22 @@ HASHED_FIELDS = (
 def _canonical_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
 
 
-def record_digest(values: dict[str, Any]) -> bytes:
-    """SHA-256 of a record's canonical JSON (sorted keys, UTC microsecond timestamps)."""
-    canonical = {name: _canonical_value(values[name]) for name in HASHED_FIELDS}
+def content_digest(values: Mapping[str, Any], fields: Sequence[str]) -> bytes:
+    """SHA-256 of a row's canonical JSON (sorted keys, UTC microsecond timestamps, UUIDs as
+    text): the audit records here, the ledger's movements in the records that account for them."""
+    canonical = {name: _canonical_value(values[name]) for name in fields}
     payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).digest()
+
+
+def record_digest(values: dict[str, Any]) -> bytes:
+    """SHA-256 of a record's canonical JSON."""
+    return content_digest(values, HASHED_FIELDS)
 
 
 def chain_digest(previous_digest: str, digests: bytes) -> str:
@@ -238,3 +248,40 @@ def _fail(
     seals: int, records: int, message: str, *, record: int | None = None, seal: int | None = None
 ) -> VerifyResult:
     return VerifyResult(False, seals, records, 0, message, record, seal)
+
+
+# --- Rows of other apps that audit records account for (ADR 0017) ------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one registered check found: rows accounted for by sealed records, by records not
+    yet sealed, and each failure (bilingual, naming the row)."""
+
+    label: str
+    checked: int
+    sealed: int
+    unsealed: int
+    failures: tuple[str, ...] = ()
+
+
+CoverageCheck = Callable[[], Coverage]
+_COVERAGE: dict[str, CoverageCheck] = {}
+
+
+def register_coverage(name: str, check: CoverageCheck) -> None:
+    """Called by an app's ``ready()``: the audit layer cannot import the apps above it."""
+    _COVERAGE[name] = check
+
+
+def sealed_up_to() -> int | None:
+    """The id of the last sealed record, ``None`` before the first seal (seal ranges are
+    contiguous from the first record: every id up to it is sealed)."""
+    last: int | None = AuditSeal.objects.aggregate(last=Max("last_record_id"))["last"]
+    return last
+
+
+def verify_coverage() -> list[Coverage]:
+    """Run every registered check: rows the audit records must account for (the indicator
+    ledger's movements), each recomputed against the digest its record holds."""
+    return [check() for check in _COVERAGE.values()]

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from django.db import models, transaction
 from django.utils import timezone
 
-from yusuan.audit import context
+from yusuan.audit import attachments, context
 from yusuan.audit.models import AuditRecord
 
 
@@ -72,7 +72,10 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
-    """Append one audit record. Must run inside the caller's transaction (P5: same commit)."""
+    """Append one audit record. Must run inside the caller's transaction (P5: same commit).
+
+    It also carries what lower writers of the same transaction attached for it
+    (:mod:`yusuan.audit.attachments`): the indicator ledger's movements, in ``extra``."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_record() must run inside the service's transaction"
     if obj is not None:
@@ -88,6 +91,9 @@ def audit_record(
         getattr(obj, "scope_organisation_id", None) if obj is not None else None
     )
     request = context.current()
+    details = dict(extra or {})
+    for key, items in attachments.take().items():  # e.g. the ledger's movements (ADR 0017)
+        details[key] = [*details.get(key, ()), *items]
     organisation = getattr(actor, "organisation", None) if actor is not None else None
     record = AuditRecord(
         occurred_at=timezone.now(),
@@ -107,7 +113,7 @@ def audit_record(
         mof_div_code=mof_div_code,
         fiscal_year=fiscal_year,
         changes=jsonable(dict(changes or {})),
-        extra=jsonable(dict(extra or {})),
+        extra=jsonable(details),
     )
     record.save(force_insert=True)
     return record

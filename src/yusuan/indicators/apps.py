@@ -8,4 +8,9 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Budget indicators")
 
     def ready(self) -> None:
+        from yusuan.audit.chain import register_coverage
         from yusuan.indicators import workflow  # noqa: F401  (attaches the adjustment handler)
+        from yusuan.indicators.selectors import movement_coverage
+
+        # audit_verify names any movement no audited action accounts for (ADR 0017).
+        register_coverage("indicators.movements", movement_coverage)

@@ -7,11 +7,15 @@ explain the change; ``yusuan reconcile`` recomputes every bucket from the moveme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.audit.chain import content_digest
 from yusuan.core.choices import AccountType
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 from yusuan.indicators.choices import (
@@ -338,3 +342,29 @@ class Movement(models.Model):
             abs(self.d_held),
             abs(self.d_reserved),
         )
+
+
+# ADR 0017: each movement's digest is carried by the audit record of the business action that
+# made it (``extra["movements"] = [[id, sha256 hex], ...]``) and sealed with it.
+MOVEMENTS_AUDIT_KEY = "movements"
+MOVEMENT_HASHED_FIELDS = (
+    "id",
+    "posting",
+    "line_id",
+    "kind",
+    *(f"d_{c}" for c in ("total", *BUCKETS)),
+    "d_outside",
+    "document_id",
+    "source_type",
+    "source_id",
+    "source_no",
+    "op_key",
+    "actor_id",
+    "created_at",
+)
+
+
+def movement_digest(values: Mapping[str, Any]) -> bytes:
+    """SHA-256 of a movement's content (every column: line, kind, deltas, document or source,
+    op key, actor, time), as written by the ledger and as read back by the proof."""
+    return content_digest(values, MOVEMENT_HASHED_FIELDS)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum, Window
 
+from yusuan.audit.chain import Coverage, sealed_up_to
+from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.common.money import Money
 from yusuan.indicators.choices import LineKind
-from yusuan.indicators.models import BUCKETS, IndicatorDocument, IndicatorLine, Movement
+from yusuan.indicators.models import (
+    BUCKETS,
+    MOVEMENT_HASHED_FIELDS,
+    MOVEMENTS_AUDIT_KEY,
+    IndicatorDocument,
+    IndicatorLine,
+    Movement,
+    movement_digest,
+)
 
 COLUMNS = ("total", *BUCKETS)
 
@@ -96,6 +107,158 @@ def reconcile(
     for row in unbalanced:
         differences.append(Difference(str(row["posting"]), "posting balances", 0, int(row["n"])))
     return differences
+
+
+# --- Provability of movements (ADR 0017) -------------------------------------------------------
+
+UNACCOUNTED = "unaccounted"
+ALTERED = "altered"
+MISSING = "missing"
+CLAIMED_TWICE = "claimed twice"
+
+
+@dataclass(frozen=True)
+class MovementFinding:
+    """A movement that no audit record accounts for, or not as it is now."""
+
+    movement_id: int
+    problem: str
+    record_id: int | None = None
+    other_record_id: int | None = None
+    what: str = ""  # line code, movement kind and amount, when the movement is there
+
+    def __str__(self) -> str:
+        m, r, what = self.movement_id, self.record_id, f" ({self.what})" if self.what else ""
+        if self.problem == UNACCOUNTED:
+            return (
+                f"movement {m}{what}: no audited business action accounts for it (no audit record "
+                f"lists it: forged, or written outside the services) / 指标账流水 {m}{what}"
+                "无任何审计记录对应（无业务操作留痕：伪造或绕过业务服务写入）"
+            )
+        if self.problem == ALTERED:
+            return (
+                f"movement {m}{what}: content differs from audit record {r} (edited after it was "
+                f"written) / 指标账流水 {m}{what}与审计记录 {r} 所记内容不符（写入后被修改）"
+            )
+        if self.problem == MISSING:
+            return (
+                f"movement {m}: listed by audit record {r} but missing (deleted) / "
+                f"审计记录 {r} 所列指标账流水 {m} 不存在（已被删除）"
+            )
+        return (
+            f"movement {m}{what}: listed by audit records {self.other_record_id} and {r} / "
+            f"指标账流水 {m}{what}被审计记录 {self.other_record_id} 与 {r} 重复列出"
+        )
+
+
+@dataclass(frozen=True)
+class MovementProof:
+    """Movements checked; accounted for by sealed records, by records not yet sealed; findings."""
+
+    checked: int
+    sealed: int
+    unsealed: int
+    findings: list[MovementFinding]
+
+
+def movement_proof(
+    *, mof_div_code: str | None = None, fiscal_year: int | None = None
+) -> MovementProof:
+    """Every movement (of the region and year, if given) must be listed, with its content
+    digest, by the audit record of the business action that made it (ADR 0017).
+
+    Movements are read before the records: a movement seen has committed, and with it the
+    record of its transaction. Memory: one digest per movement in scope (about 200 bytes).
+    Records after the last seal are counted as not yet sealed (the next ``audit_seal`` covers
+    them; until then only the append-only trigger protects them, ADR 0005)."""
+    movements = Movement.objects.all()
+    if mof_div_code:
+        movements = movements.filter(line__mof_div_code=mof_div_code)
+    if fiscal_year:
+        movements = movements.filter(line__fiscal_year=fiscal_year)
+    scoped = bool(mof_div_code or fiscal_year)
+    last_sealed = sealed_up_to()
+    # Per movement: its digest while unclaimed, then the id of the record that claimed it.
+    state: dict[int, bytes | int] = {
+        values["id"]: movement_digest(values)
+        for values in movements.order_by("id")
+        .values(*MOVEMENT_HASHED_FIELDS)
+        .iterator(chunk_size=2000)
+    }
+    checked = len(state)
+    findings: list[MovementFinding] = []
+    claims_elsewhere: dict[int, tuple[int, str]] = {}
+    sealed = unsealed = 0
+    records = (
+        AuditRecord.objects.filter(extra__has_key=MOVEMENTS_AUDIT_KEY)
+        .order_by("id")
+        .values_list("id", "extra")
+    )
+    for record_id, extra in records.iterator(chunk_size=500):
+        for movement_id, digest in extra.get(MOVEMENTS_AUDIT_KEY, ()):
+            found = state.get(movement_id)
+            if found is None:
+                if not scoped:
+                    claims_elsewhere[movement_id] = (record_id, digest)
+                continue
+            state[movement_id] = record_id
+            if isinstance(found, int):
+                findings.append(MovementFinding(movement_id, CLAIMED_TWICE, record_id, found))
+                continue
+            if found.hex() != digest:
+                findings.append(MovementFinding(movement_id, ALTERED, record_id))
+            elif last_sealed is not None and record_id <= last_sealed:
+                sealed += 1
+            else:
+                unsealed += 1
+    findings += [
+        MovementFinding(movement_id, UNACCOUNTED)
+        for movement_id, value in state.items()
+        if isinstance(value, bytes)
+    ]
+    if claims_elsewhere:
+        # Listed but not read: deleted, or committed after the movements were read.
+        listed = list(claims_elsewhere)
+        late = {
+            values["id"]: movement_digest(values)
+            for start in range(0, len(listed), 1000)
+            for values in Movement.objects.filter(id__in=listed[start : start + 1000]).values(
+                *MOVEMENT_HASHED_FIELDS
+            )
+        }
+        for movement_id, (record_id, digest) in claims_elsewhere.items():
+            if movement_id not in late:
+                findings.append(MovementFinding(movement_id, MISSING, record_id))
+            elif late[movement_id].hex() != digest:
+                findings.append(MovementFinding(movement_id, ALTERED, record_id))
+            else:
+                checked, unsealed = checked + 1, unsealed + 1
+    findings.sort(key=lambda f: (f.movement_id, f.problem))
+    return MovementProof(checked, sealed, unsealed, _described(findings))
+
+
+def _described(findings: list[MovementFinding]) -> list[MovementFinding]:
+    """Name each found movement's line, kind and amount (the ones still there)."""
+    ids = [f.movement_id for f in findings if f.problem != MISSING]
+    movements = Movement.objects.select_related("line").in_bulk(ids) if ids else {}
+    return [
+        replace(f, what=f"{m.line.code} {m.kind} {Money(m.amount).format()}")
+        if (m := movements.get(f.movement_id)) is not None
+        else f
+        for f in findings
+    ]
+
+
+def movement_coverage() -> Coverage:
+    """The proof as ``yusuan audit_verify`` reports it (registered in ``IndicatorsConfig``)."""
+    proof = movement_proof()
+    return Coverage(
+        label="indicator movements / 指标账流水",
+        checked=proof.checked,
+        sealed=proof.sealed,
+        unsealed=proof.unsealed,
+        failures=tuple(str(f) for f in proof.findings),
+    )
 
 
 # The ledger's text filters (pages and API): parameter → lookup on the line.

@@ -16,6 +16,12 @@ Idempotency (P11): a posting may carry an ``op_key``; the first leg's movement i
 posts nothing and reports ``False``. On PostgreSQL that insert and the first line's update are
 one statement (a data-modifying CTE), so a one-line operation is three round trips: the
 statement, and the transaction's begin and commit.
+
+Provability (ADR 0017): each movement's id and content digest is handed to the audit record the
+calling business action writes next in the same transaction (``extra["movements"]``); sealed
+with it, it lets ``yusuan audit_verify`` and ``yusuan reconcile`` name any movement that no
+audited action accounts for, or whose content changed. No extra statement: the ids come back
+from the inserts themselves (``RETURNING``).
 """
 
 from __future__ import annotations
@@ -28,10 +34,18 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from yusuan.audit.attachments import attach
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.money import Money
 from yusuan.indicators.choices import LineKind, MovementKind
-from yusuan.indicators.models import BUCKETS, IndicatorLine, Movement
+from yusuan.indicators.models import (
+    BUCKETS,
+    MOVEMENT_HASHED_FIELDS,
+    MOVEMENTS_AUDIT_KEY,
+    IndicatorLine,
+    Movement,
+    movement_digest,
+)
 
 LINE_TABLE = IndicatorLine._meta.db_table
 MOVEMENT_TABLE = Movement._meta.db_table
@@ -94,29 +108,18 @@ class Posting:
             raise ValueError(f"posting does not balance by {balance} fen")
 
 
-_INSERT_COLUMNS = (
-    "posting",
-    "line_id",
-    "kind",
-    *(f"d_{c}" for c in DELTA_COLUMNS),
-    "d_outside",
-    "document_id",
-    "source_type",
-    "source_id",
-    "source_no",
-    "op_key",
-    "actor_id",
-    "created_at",
-)
+# Every column but the id, in the digest's order (ADR 0017): what the inserts write.
+_INSERT_COLUMNS = MOVEMENT_HASHED_FIELDS[1:]
 _INSERT_SQL = (
     f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES "  # noqa: S608
     f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"
 )
 
 
-def _row(posting: Posting, leg: Leg, *, op_key: str | None, now: Any, posting_db: Any) -> list[Any]:
+def _values(posting: Posting, leg: Leg, *, op_key: str | None, created: Any) -> list[Any]:
+    """A movement's columns but the id, as Python values, in ``_INSERT_COLUMNS`` order."""
     return [
-        posting_db,
+        posting.posting_id,
         leg.line_id,
         leg.kind,
         *(leg.deltas.get(c, 0) for c in DELTA_COLUMNS),
@@ -127,8 +130,83 @@ def _row(posting: Posting, leg: Leg, *, op_key: str | None, now: Any, posting_db
         posting.source_no,
         op_key,
         posting.actor_id,
-        now,
+        created,
     ]
+
+
+def _row(posting: Posting, leg: Leg, *, op_key: str | None, db: tuple[Any, Any]) -> list[Any]:
+    """The same, with the posting's UUID and the time as the database takes them (``db``)."""
+    posting_db, now = db
+    return [posting_db, *_values(posting, leg, op_key=op_key, created=None)[1:-1], now]
+
+
+# Rows per INSERT of a posting's unkeyed legs (SQLite allows 32,766 parameters, 18 per row).
+INSERT_BATCH = 500
+_RETURNING = ", ".join(["id", "line_id", "kind", *(f"d_{c}" for c in DELTA_COLUMNS), "d_outside"])
+
+
+def _content(leg: Leg) -> tuple[Any, ...]:
+    """What tells a posting's legs apart, as RETURNING gives it back (legs alike in all of it
+    are interchangeable: their movements differ only by id)."""
+    return (
+        leg.line_id,
+        str(leg.kind),
+        *(leg.deltas.get(c, 0) for c in DELTA_COLUMNS),
+        leg.d_outside,
+    )
+
+
+def _insert(
+    cursor: Any, posting: Posting, legs: Sequence[Leg], *, db: tuple[Any, Any]
+) -> list[tuple[int, Leg]]:
+    """Insert the movements of ``legs`` (one statement per batch) and pair each id with its leg."""
+    by_content: dict[tuple[Any, ...], list[Leg]] = {}
+    for leg in legs:
+        by_content.setdefault(_content(leg), []).append(leg)
+    made: list[tuple[int, Leg]] = []
+    for start in range(0, len(legs), INSERT_BATCH):
+        batch = legs[start : start + INSERT_BATCH]
+        values = ", ".join([f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"] * len(batch))
+        cursor.execute(
+            f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608 (column names only)
+            f"RETURNING {_RETURNING}",
+            [value for leg in batch for value in _row(posting, leg, op_key=None, db=db)],
+        )
+        for row in cursor.fetchall():
+            made.append((row[0], by_content[tuple(row[1:])].pop()))
+    return made
+
+
+def _attach_digests(posting: Posting, made: list[tuple[int, Leg]], created: Any) -> None:
+    """Hand each movement's id and digest to the audit record the calling business action
+    writes next in this transaction (ADR 0017): the sealed chain then covers the movement."""
+    attach(
+        key=MOVEMENTS_AUDIT_KEY,
+        items=[
+            [
+                movement_id,
+                movement_digest(
+                    dict(
+                        zip(
+                            MOVEMENT_HASHED_FIELDS,
+                            [
+                                movement_id,
+                                # The keyed leg is the first one made; the others carry no key.
+                                *_values(
+                                    posting,
+                                    leg,
+                                    op_key=posting.op_key if index == 0 else None,
+                                    created=created,
+                                ),
+                            ],
+                            strict=True,
+                        )
+                    )
+                ).hex(),
+            ]
+            for index, (movement_id, leg) in enumerate(made)
+        ],
+    )
 
 
 def _update_sql(leg: Leg) -> tuple[str, list[Any]]:
@@ -155,46 +233,49 @@ def _update_sql(leg: Leg) -> tuple[str, list[Any]]:
 
 def post(posting: Posting) -> bool:
     """Apply a posting atomically; ``False`` when its ``op_key`` was already applied."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    posting_db = Movement._meta.get_field("posting").get_db_prep_value(
-        posting.posting_id, connection
+    created = timezone.now()
+    db = (
+        Movement._meta.get_field("posting").get_db_prep_value(posting.posting_id, connection),
+        connection.ops.adapt_datetimefield_value(created),
     )
     legs = sorted(posting.legs, key=lambda leg: leg.line_id)
     with transaction.atomic(), connection.cursor() as cursor:
         first = legs[0]
         updates = legs
+        made: list[tuple[int, Leg]] = []  # the keyed movement first (its op_key is the posting's)
         if posting.op_key is not None:
-            keyed = _row(posting, first, op_key=posting.op_key, now=now, posting_db=posting_db)
+            keyed = _row(posting, first, op_key=posting.op_key, db=db)
             if connection.vendor == "postgresql":
                 # One round trip instead of two: the keyed insert and the first line's update
                 # in one statement; the update runs only if the insert did (not a duplicate).
                 sql, params = _update_sql(first)
                 cursor.execute(
-                    f"WITH ins AS ({_INSERT_SQL} ON CONFLICT (op_key) DO NOTHING RETURNING 1),"  # noqa: S608 (column names only)
+                    f"WITH ins AS ({_INSERT_SQL} ON CONFLICT (op_key) DO NOTHING RETURNING id),"  # noqa: S608 (column names only)
                     f" upd AS ({sql} AND EXISTS (SELECT 1 FROM ins) RETURNING 1)"
-                    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)",
+                    " SELECT (SELECT id FROM ins), (SELECT count(*) FROM upd)",
                     [*keyed, *params],
                 )
                 inserted, updated = cursor.fetchone()
-                if not inserted:
+                if inserted is None:
                     return False
                 if not updated:
                     _update(cursor, first)  # explains the shortfall or tries once more
                 updates = legs[1:]
             else:
                 cursor.execute(_INSERT_SQL + " ON CONFLICT (op_key) DO NOTHING RETURNING id", keyed)
-                if cursor.fetchone() is None:
+                row = cursor.fetchone()
+                if row is None:
                     return False
+                inserted = row[0]
+            made.append((inserted, first))
             rest = legs[1:]
         else:
             rest = legs
         for leg in updates:
             _update(cursor, leg)
         if rest:
-            cursor.executemany(
-                _INSERT_SQL,
-                [_row(posting, leg, op_key=None, now=now, posting_db=posting_db) for leg in rest],
-            )
+            made += _insert(cursor, posting, rest, db=db)
+        _attach_digests(posting, made, created)
     return True
 
 

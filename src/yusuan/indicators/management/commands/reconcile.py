@@ -4,15 +4,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yusuan.indicators.models import IndicatorLine, Movement
-from yusuan.indicators.selectors import reconcile
+from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.selectors import movement_proof, reconcile
 
 
 class Command(BaseCommand):
     help = (
         "Reconcile the indicator ledger (P2): every line's buckets = Σ its movements, every "
-        "pending line's allocated = Σ its children (R-IN-2), every posting balances. Exits "
-        "non-zero and prints each difference when anything is off."
+        "pending line's allocated = Σ its children (R-IN-2), every posting balances, and every "
+        "movement is the one an audit record lists (ADR 0017). Exits non-zero and prints each "
+        "difference when anything is off."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,14 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         region, year = options.get("region"), options.get("year")
-        differences = reconcile(mof_div_code=region, fiscal_year=year)
+        # Movements first: any found later committed with its audit record (see movement_proof).
+        proof = movement_proof(mof_div_code=region, fiscal_year=year)
+        differences = [*reconcile(mof_div_code=region, fiscal_year=year), *proof.findings]
         lines = IndicatorLine.objects.all()
         if region:
             lines = lines.filter(mof_div_code=region)
         if year:
             lines = lines.filter(fiscal_year=year)
         checked = lines.count()
-        movements = Movement.objects.filter(line__in=lines).count()
         if differences:
             for difference in differences:
                 self.stderr.write(f"DIFFERENCE / 不符: {difference}")
@@ -38,6 +40,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"indicator ledger reconciles / 指标账平衡: {checked} lines, {movements} movements"
+                f"indicator ledger reconciles / 指标账平衡: {checked} lines, {proof.checked} "
+                f"movements, each listed by its audit record / 每笔流水均有审计记录 "
+                f"({proof.unsealed} not yet sealed / 尚未封存)"
             )
         )
