@@ -13,6 +13,7 @@ from typing import Any
 from django.test import Client
 
 import pytest
+from tests import api_helpers
 from tests.payment_helpers import _approved, _input, _line
 
 from yusuan.identity.services import api_token_issue
@@ -23,7 +24,6 @@ from yusuan.payments.services.bank import bank_file_create
 
 pytestmark = pytest.mark.django_db
 
-WRITE_METHODS = ("post", "put", "patch", "delete")
 # The scopes the demo generator gives the bank's interface token (demo/generator.py).
 BANK_SCOPES = ("core:read", "payments:read", "payments:write")
 # Values for path parameters: the answer may be a 404 or a 422, never a CSRF refusal.
@@ -32,12 +32,10 @@ PATH_VALUES = {"document_type": "payments.request"}
 
 def write_operations() -> list[tuple[str, str]]:
     """(method, path) of every mutating operation in /api/v1/openapi.json, path ids filled in."""
-    document = Client().get("/api/v1/openapi.json").json()
-    operations = []
-    for template, methods in document["paths"].items():
-        path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "999999"), template)
-        operations += [(method, path) for method in methods if method in WRITE_METHODS]
-    return operations
+    return [
+        (method, re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "999999"), template))
+        for method, template, _operation in api_helpers.write_operations()
+    ]
 
 
 def _send(client: Client, method: str, path: str, **extra: Any) -> Any:
