@@ -219,7 +219,6 @@ def validate(
         if line is None:
             errors.append(_no_indicator(index, checked, item.indicator_line_id, fiscal_year))
             continue
-        _account_errors(index, line, checked, wrong_account)
         payee = _payee_errors(index, item, data, checked)
         if item.amount.fen > 0:
             for line_id, fen in item.charged():
