@@ -36,7 +36,28 @@ class TokenAuth(HttpBearer):
         return api_token.user
 
 
+def bearer_request(request: HttpRequest) -> bool:
+    scheme, _, _ = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer"
+
+
+class CsrfError(Exception):
+    """A session request without a valid CSRF token (Django Ninja checks it while authenticating)."""
+
+
 class ActiveSessionAuth(SessionAuth):
+    """The browser's session cookie, with Django's CSRF check on unsafe methods. A request that
+    carries ``Authorization: Bearer`` is the token's alone: its cookie is never looked at, so a
+    bad token is a 401 and not a fall-back to whoever is logged in in that browser."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if bearer_request(request):
+            return None
+        try:
+            return super().__call__(request)
+        except HttpError as exc:  # the only refusal SessionAuth raises is the CSRF one
+            raise CsrfError from exc
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
@@ -50,7 +71,9 @@ api = NinjaAPI(
         "is an RFC 9457 problem-details body with `errors: [{code, rule, field, message, value, limit}]`. "
         "Mutating endpoints accept an `Idempotency-Key` header (P11)."
     ),
-    auth=[ActiveSessionAuth(), TokenAuth()],
+    # The token first: it answers only when a bearer header is present, and the session (which
+    # refuses a missing CSRF token outright) never sees a bearer request.
+    auth=[TokenAuth(), ActiveSessionAuth()],
     urls_namespace="api-1.0.0",
 )
 api.add_router("/", identity_router)
@@ -132,6 +155,19 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         message_en="Authentication required or token invalid",
     )
     return problem(request, 401, "Unauthorized", [detail], "unauthenticated")
+
+
+@api.exception_handler(CsrfError)
+def on_csrf_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    detail = ErrorDetail(
+        code="csrf",
+        field="X-CSRFToken",
+        message_zh="CSRF 校验失败：浏览器会话须带 X-CSRFToken 请求头（页面中的令牌）；"
+        "系统对接请使用 Authorization: Bearer 令牌",
+        message_en="CSRF check failed: a browser session must send the page's token in the "
+        "X-CSRFToken header; systems authenticate with Authorization: Bearer <token>",
+    )
+    return problem(request, 403, "CSRF check failed", [detail], "csrf")
 
 
 @api.exception_handler(PermissionDenied)

@@ -12,12 +12,15 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
 from yusuan.audit.models import IdempotencyRecord
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+
+if TYPE_CHECKING:
+    from ninja import Status
 
 KEY_LENGTH_MAX = 128
 
@@ -29,9 +32,17 @@ class StoredResult:
     replayed: bool
 
 
+def _canonical(value: Any) -> str:
+    # An uploaded file counts by its bytes: the same name and size with other content is
+    # another request (a salary sheet with other amounts is not a retry).
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    return str(value)
+
+
 def request_digest(body: Mapping[str, Any]) -> str:
     canonical = json.dumps(
-        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -101,22 +112,6 @@ def stored_json(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def respond_once(
-    response: Any,
-    *,
-    key: str | None,
-    actor_id: int,
-    scope: str,
-    body: Mapping[str, Any],
-    execute: Callable[[], tuple[int, Any]],
-) -> tuple[int, Any]:
-    """``run_once`` for an API endpoint: marks a replayed answer with ``Idempotent-Replayed``."""
-    result = run_once(key=key, actor_id=actor_id, scope=scope, body=body, execute=execute)
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return result.status, result.body
-
-
 def write_once(
     request: Any,
     response: Any,
@@ -127,18 +122,27 @@ def write_once(
     body: Mapping[str, Any],
     status: int,
     render: Callable[[Any], Any],
-) -> Any:
-    """A mutating API endpoint: the caller's write scope checked, then ``render(actor)`` — which
-    performs the change and returns the answer's body — run once per ``Idempotency-Key``."""
+    permission: str | None = None,
+) -> Status[Any]:
+    """Every mutating API endpoint goes through here: the caller's role permission and token
+    scope checked (on a replay too), then ``render(actor)`` — which performs the change and
+    returns the answer's body, or a ``ninja.Status`` when the status depends on the outcome —
+    run once per ``Idempotency-Key`` (the header, ``yusuan.common.api.IdempotencyKey``). A replay
+    returns the stored answer, marked ``Idempotent-Replayed: true``; the same key with another
+    ``body`` (uploaded bytes included) is a 409 ``idempotency.key_reused``."""
     from ninja import Status
 
     from yusuan.common.api import require
 
-    actor = require(request, None, api_scope)
+    actor = require(request, permission, api_scope)
 
     def execute() -> tuple[int, Any]:
-        return status, stored_json(render(actor))
+        answer = render(actor)
+        if isinstance(answer, Status):
+            return answer.status_code, stored_json(answer.value)
+        return status, stored_json(answer)
 
-    return Status(
-        *respond_once(response, key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
-    )
+    result = run_once(key=key, actor_id=actor.pk, scope=scope, body=body, execute=execute)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(result.status, result.body)

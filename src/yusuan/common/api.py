@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 
+from ninja import Header
+
 from yusuan.common.actor import PermissionDeniedError
+
+# The header every mutating endpoint declares and hands to ``audit.idempotency.write_once``
+# (P11); tests/test_api_integrator.py walks the OpenAPI document for it.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1–128 printable characters; a retry with the same key and body replays "
+        "the first answer (Idempotent-Replayed: true), another body is a 409",
+    ),
+]
 
 
 def api_actor(request: HttpRequest) -> Any:

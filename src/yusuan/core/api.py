@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import respond_once
-from yusuan.common.api import require
+from yusuan.audit.idempotency import write_once
+from yusuan.common.api import IdempotencyKey, require
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
 from yusuan.core.rules import mask_account_no, mask_id_number
@@ -154,26 +154,26 @@ def create_payee(
     request: HttpRequest,
     response: HttpResponse,
     payload: PayeeIn,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Register a payee. Send an ``Idempotency-Key`` so a retry cannot register it twice."""
-    actor = require(request, "core.add_payee", "core:write")
     body = payload.model_dump()
 
-    def execute() -> tuple[int, Any]:
+    def render(actor: Any) -> dict[str, Any]:
         data = PayeeData(**{k: v for k, v in body.items() if k != "organisation_id"})
         payee = payee_create(actor=actor, organisation_id=payload.organisation_id, data=data)
-        return 201, _payee_out(payee, actor.has_perm("core.view_personal_data"))
+        return _payee_out(payee, actor.has_perm("core.view_personal_data"))
 
-    return Status(
-        *respond_once(
-            response,
-            key=idempotency_key,
-            actor_id=actor.pk,
-            scope="api:core.payee.create",
-            body=body,
-            execute=execute,
-        )
+    return write_once(
+        request,
+        response,
+        permission="core.add_payee",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.payee.create",
+        body=body,
+        status=201,
+        render=render,
     )
 
 

@@ -10,16 +10,16 @@ Every mutating call accepts an ``Idempotency-Key`` (P11).
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import require
+from yusuan.common.api import IdempotencyKey, require
 from yusuan.common.errors import raise_if_any
 from yusuan.core.models import Organisation
 from yusuan.indicators import rows as rows_input
@@ -38,7 +38,6 @@ from yusuan.workflow.services import document_submit
 router = Router(tags=["indicators"])
 
 READ, WRITE = "indicators:read", "indicators:write"
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -189,7 +188,9 @@ class RowIn(Schema):
     fund_type_code: str = Field("", max_length=16)
     source_type_code: str = Field("", max_length=16)
     pay_type_code: str = Field("", max_length=16)
-    acc_type: str = Field("", max_length=16)
+    acc_type: Literal["", "unit_zero_balance", "finance_zero_balance", "real_funds"] = Field(
+        "", description="账户类别: the account the line's money is paid from (R-PY-14)"
+    )
     is_gov_pur: bool = False
     thr_exp_code: str = Field("", max_length=16)
     is_sal: bool = False
@@ -461,7 +462,7 @@ def _mutate(
     status: int,
     call: Callable[[Any], IndicatorDocument],
 ) -> Status[Any]:
-    return write_once(  # type: ignore[no-any-return]
+    return write_once(
         request,
         response,
         api_scope=WRITE,

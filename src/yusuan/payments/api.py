@@ -8,15 +8,15 @@ bank's own message and entry ids as well, and a batch is all or nothing.
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.audit.idempotency import respond_once, write_once
-from yusuan.common.api import require
+from yusuan.audit.idempotency import write_once
+from yusuan.common.api import IdempotencyKey, require
 from yusuan.common.errors import (
     field_amount,
     raise_if_any,
@@ -43,7 +43,6 @@ from yusuan.workflow.services import document_submit
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 class LineIn(Schema):
@@ -264,12 +263,14 @@ def once(
     body: dict[str, Any],
     status: int,
     call: Callable[[Any], Any],
+    permission: str | None = None,
 ) -> Status[Any]:
     """A payments write: ``call(actor)`` makes the change and returns the answer's body, once
     per ``Idempotency-Key``; a replay returns the stored answer."""
-    return write_once(  # type: ignore[no-any-return]
+    return write_once(
         request,
         response,
+        permission=permission,
         api_scope=WRITE,
         key=key,
         scope=scope,
@@ -377,13 +378,31 @@ def explain_request(
 
 
 @router.post("/payments/bank-files", response={200: BankFileOut, 204: None})
-def send_to_bank(request: HttpRequest, mof_div_code: str) -> Any:
-    """Every issued voucher of the region not yet sent, as one pain.001 file (204: none)."""
-    actor = require(request, "payments.send_to_bank", WRITE)
-    bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code)
-    if bank_file is None:
-        return Status(204, None)
-    return Status(200, _bank_file(bank_file))
+def send_to_bank(
+    request: HttpRequest,
+    response: HttpResponse,
+    mof_div_code: str,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Every issued voucher of the region not yet sent, as one pain.001 file (204: none). A
+    retry with the same ``Idempotency-Key`` answers with the file the first call made."""
+
+    def call(actor: Any) -> Status[Any]:
+        bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code)
+        if bank_file is None:
+            return Status(204, None)
+        return Status(200, _bank_file(bank_file))
+
+    return once(
+        request,
+        response,
+        permission="payments.send_to_bank",
+        key=idempotency_key,
+        scope=f"api:payments.bank_file:{mof_div_code}",
+        body={"mof_div_code": mof_div_code},
+        status=200,
+        call=call,
+    )
 
 
 @router.get("/payments/bank-files", response=list[BankFileOut])
@@ -438,22 +457,15 @@ def download_bank_file(request: HttpRequest, file_id: int) -> HttpResponse:
 def _record(
     request: HttpRequest, response: HttpResponse, key: str | None, items: list[ResultInput]
 ) -> Status[Any]:
-    actor = require(request, "payments.record_bank_result", WRITE)
-
-    def execute() -> tuple[int, Any]:
-        outcomes = bank_results_record(actor=actor, items=items)
-        return 200, [o.__dict__ for o in outcomes]
-
-    body = {"entries": [i.__dict__ for i in items]}
-    return Status(
-        *respond_once(
-            response,
-            key=key,
-            actor_id=actor.pk,
-            scope="api:payments.bank_results",
-            body=body,
-            execute=execute,
-        )
+    return once(
+        request,
+        response,
+        permission="payments.record_bank_result",
+        key=key,
+        scope="api:payments.bank_results",
+        body={"entries": [i.__dict__ for i in items]},
+        status=200,
+        call=lambda actor: [o.__dict__ for o in bank_results_record(actor=actor, items=items)],
     )
 
 
@@ -500,20 +512,37 @@ class ClearingOut(Schema):
 
 
 @router.post("/payments/clearing", response=ClearingOut)
-def record_clearing(request: HttpRequest, payload: ClearingIn) -> Any:
+def record_clearing(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: ClearingIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
     """R-PY-8: the bank's paid total of a zero-balance account for a day, against the system's;
     a difference opens an item for the treasury to resolve."""
-    actor = require(request, "payments.record_bank_result", WRITE)
-    amount = field_amount(payload.bank_total, "bank_total")
-    item = clearing_record(
-        actor=actor, account_no=payload.account_no, day=payload.day, bank_total=amount
+
+    def call(actor: Any) -> dict[str, Any]:
+        amount = field_amount(payload.bank_total, "bank_total")
+        item = clearing_record(
+            actor=actor, account_no=payload.account_no, day=payload.day, bank_total=amount
+        )
+        return {
+            "id": item.pk,
+            "account_no": payload.account_no,
+            "day": item.day,
+            "bank_total_fen": item.bank_total,
+            "system_total_fen": item.system_total,
+            "difference_fen": item.difference,
+            "state": item.state,
+        }
+
+    return once(
+        request,
+        response,
+        permission="payments.record_bank_result",
+        key=idempotency_key,
+        scope="api:payments.clearing",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        call=call,
     )
-    return {
-        "id": item.pk,
-        "account_no": payload.account_no,
-        "day": item.day,
-        "bank_total_fen": item.bank_total,
-        "system_total_fen": item.system_total,
-        "difference_fen": item.difference,
-        "state": item.state,
-    }

@@ -15,7 +15,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.common.api import require
+from yusuan.common.api import IdempotencyKey, require
 from yusuan.common.errors import (
     BusinessRuleError,
     ErrorDetail,
@@ -27,7 +27,7 @@ from yusuan.common.uploads import upload_bytes
 from yusuan.core.rules import mask_account_no
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments import selectors
-from yusuan.payments.api import READ, WRITE, IdempotencyKey, once
+from yusuan.payments.api import READ, WRITE, once
 from yusuan.payments.models import Correction, PaymentLine, PayrollBatch, Refund
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.payroll import (
@@ -390,7 +390,8 @@ def import_payroll(
         response,
         key=idempotency_key,
         scope="api:payments.payroll.import",
-        body={"month": month, "size": len(data), "name": file.name},
+        # The sheet's bytes, not its name and size: other amounts are another request.
+        body={"month": month, "fiscal_year": fiscal_year, "name": file.name, "file": data},
         status=201,
         call=call,
     )

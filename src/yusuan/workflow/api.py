@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 
-from yusuan.audit.idempotency import respond_once, stored_json, write_once
-from yusuan.common.api import require
+from yusuan.audit.idempotency import write_once
+from yusuan.common.api import IdempotencyKey, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
@@ -142,7 +142,7 @@ def _mutate(
     body: dict[str, Any],
     call: Callable[[Any], WorkflowInstance],
 ) -> Status[Any]:
-    return write_once(  # type: ignore[no-any-return]
+    return write_once(
         request,
         response,
         api_scope="workflow:write",
@@ -152,9 +152,6 @@ def _mutate(
         status=200,
         render=lambda actor: _detail(_loaded(call(actor).pk, actor)),
     )
-
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 @router.get("/workflow/inbox", response=list[RoundOut])
@@ -357,9 +354,8 @@ def create_delegation(
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """The caller names a colleague who decides for them during the period (R-WF-8)."""
-    actor = require(request, None, "workflow:write")
 
-    def execute() -> tuple[int, Any]:
+    def render(actor: Any) -> dict[str, Any]:
         delegate = User.objects.filter(
             username=payload.delegate, organisation_id=actor.organisation_id
         ).first()
@@ -379,24 +375,40 @@ def create_delegation(
             ends_on=payload.ends_on,
             reason=payload.reason,
         )
-        return 201, stored_json(_delegation(delegation))
+        return _delegation(delegation)
 
-    return Status(
-        *respond_once(
-            response,
-            key=idempotency_key,
-            actor_id=actor.pk,
-            scope="api:workflow.delegation.create",
-            body=payload.model_dump(mode="json"),
-            execute=execute,
-        )
+    return write_once(
+        request,
+        response,
+        api_scope="workflow:write",
+        key=idempotency_key,
+        scope="api:workflow.delegation.create",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=render,
     )
 
 
 @router.post("/workflow/delegations/{delegation_id}/revoke", response=DelegationOut)
-def revoke_delegation(request: HttpRequest, delegation_id: int) -> Any:
-    actor = require(request, None, "workflow:write")
-    delegation = selectors.delegations(actor=actor).filter(pk=delegation_id).first()
-    if delegation is None:
-        raise NotFoundError("delegation")
-    return _delegation(services.delegation_revoke(actor=actor, delegation=delegation))
+def revoke_delegation(
+    request: HttpRequest,
+    response: HttpResponse,
+    delegation_id: int,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    def render(actor: Any) -> dict[str, Any]:
+        delegation = selectors.delegations(actor=actor).filter(pk=delegation_id).first()
+        if delegation is None:
+            raise NotFoundError("delegation")
+        return _delegation(services.delegation_revoke(actor=actor, delegation=delegation))
+
+    return write_once(
+        request,
+        response,
+        api_scope="workflow:write",
+        key=idempotency_key,
+        scope=f"api:workflow.delegation.revoke:{delegation_id}",
+        body={},
+        status=200,
+        render=render,
+    )

@@ -373,7 +373,7 @@ class PastAct:
     principal_id: int | None  # the delegator, when acting on someone's behalf
     step_key: str
     step_name: str
-    at: dt.datetime
+    at: dt.datetime  # local time (Asia/Shanghai): R-WF-2's message prints it as people read it
 
 
 def sod_violation(

@@ -3,13 +3,15 @@
 
 A line is settled once — paid (frozen → paid on the indicator) or failed (frozen → available) —
 under the ledger key ``payments.line:<id>:settle`` and a unique result per line. The same result
-sent again (same bank message and entry id) is a replay with no effect; another result for a
-settled line, or a result for a line we never sent, is refused naming it.
+sent again (same bank message and entry id, same outcome) is a replay with no effect; the same
+entry with the opposite outcome, another result for a settled line, or a result for a line we
+never sent, is refused naming it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -142,15 +144,14 @@ class ResultOutcome:
     line_state: str
 
 
-def _refused(code: str, item: ResultInput, zh: str, en: str) -> BusinessRuleError:
+def _refused(code: str, item: ResultInput, zh: str, en: str, **named: Any) -> BusinessRuleError:
     return BusinessRuleError.single(
         code=code,
         rule="P11",
-        field="end_to_end_id",
-        value=item.end_to_end_id,
         message_zh=zh,
         message_en=en,
         status=409,
+        **({"field": "end_to_end_id", "value": item.end_to_end_id} | named),
     )
 
 
@@ -192,6 +193,20 @@ def _replay(item: ResultInput) -> ResultOutcome | None:
             item,
             f"银行报文 {item.message_id} 的明细 {item.entry_id} 已用于另一笔支付",
             f"bank entry {item.message_id}/{item.entry_id} was used for another line",
+        )
+    if existing.accepted != item.accepted:
+        # Not a retry: the bank now says the opposite of what it said for the same entry.
+        said, says = ("已支付", "未支付") if existing.accepted else ("未支付", "已支付")
+        raise _refused(
+            "payments.result_contradicts",
+            item,
+            f"银行报文 {item.message_id} 的明细 {item.entry_id}（{item.end_to_end_id}）此前报告为"
+            f"“{said}”，本次报告为“{says}”，与已记录的结果矛盾，未予处理",
+            f"bank entry {item.message_id}/{item.entry_id} ({item.end_to_end_id}) was recorded "
+            f"as paid={existing.accepted}; paid={item.accepted} contradicts it and is refused",
+            field="paid",
+            value=item.accepted,
+            limit=existing.accepted,
         )
     return ResultOutcome(item.end_to_end_id, True, existing.line.state)
 

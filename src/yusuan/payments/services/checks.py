@@ -200,6 +200,7 @@ def validate(
     )
     asked: dict[int, int] = {}
     short: set[int] = set()
+    wrong_account: set[int] = set()
     on_contract = 0
     for index, item in enumerate(data.lines):
         if item.amount.fen <= 0:
@@ -225,6 +226,7 @@ def validate(
                 if charged is None:
                     errors.append(_no_indicator(index, checked, line_id, fiscal_year))
                     continue
+                _account_errors(index, charged, checked, wrong_account)
                 asked[line_id] = asked.get(line_id, 0) + fen
                 if asked[line_id] > charged.available and line_id not in short:
                     short.add(line_id)  # once per indicator line, not on every later row
@@ -256,6 +258,42 @@ def validate(
             )
         )
     return checked
+
+
+ACCOUNT_TYPE_NAMES: dict[str, tuple[str, str]] = {
+    AccountType.UNIT_ZERO_BALANCE: ("单位零余额账户", "unit zero-balance account"),
+    AccountType.FINANCE_ZERO_BALANCE: ("财政零余额账户", "finance zero-balance account"),
+    AccountType.REAL_FUNDS: ("实有资金账户", "real-funds account"),
+}
+
+
+def _account_errors(index: int, line: IndicatorLine, checked: Checked, named: set[int]) -> None:
+    """R-PY-14 (our id): the indicator's 账户类别 names the account its money is paid from, an
+    element the payment inherits (R-PY-2); a line of the unit's own money (实有资金) is not paid
+    out of the zero-balance account, nor finance's direct-payment money (财政零余额) by the unit.
+    Once per indicator line, not on every row of a salary batch."""
+    account = checked.payer_account
+    if account is None or not line.acc_type or line.acc_type == account.account_type:
+        return
+    if line.pk in named:
+        return
+    named.add(line.pk)
+    wants_zh, wants_en = ACCOUNT_TYPE_NAMES.get(line.acc_type, (line.acc_type,) * 2)
+    has_zh, has_en = ACCOUNT_TYPE_NAMES.get(account.account_type, (account.account_type,) * 2)
+    checked.errors.append(
+        _row_err(
+            index,
+            "indicator_line",
+            "payments.account_type_mismatch",
+            f"指标 {line.code} 的账户类别为{wants_zh}，不能从付款账户 {account.account_no}"
+            f"（{has_zh}）支付",
+            f"indicator {line.code} is paid from a {wants_en}; the payer account "
+            f"{account.account_no} is a {has_en}",
+            rule="R-PY-14",
+            value=line.acc_type,
+            limit=account.account_type,
+        )
+    )
 
 
 def _executable(checked: Checked, line_id: int | None, fiscal_year: int) -> IndicatorLine | None:

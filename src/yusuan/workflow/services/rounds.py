@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,16 +307,25 @@ def _locked_round(
     instance = WorkflowInstance.objects.select_for_update().get(pk=instance_id)
     label = document_label(doc_type, instance.title)
     if instance.state != InstanceState.IN_PROGRESS:
+        last = _decisions(instance, [*STEP_ACTIONS, ActionKind.WITHDRAW]).last()
+        said_zh, said_en = _decision_text(last) if last else ("", "")
         raise error(
             "not_in_progress",
             "R-WF-6",
-            f"{label}已{instance.get_state_display()}，不能再办理",
-            f"{label} is {instance.state}; nothing is waiting",
+            f"{label}审批已结束（{instance.get_state_display()}）"
+            + (f"：{said_zh}" if last else "")
+            + "，不能再办理",
+            f"{label} is {instance.state}"
+            + (f": {said_en}" if last else "")
+            + "; nothing is waiting",
             status=409,
             field="state",
             value=instance.state,
         )
     if expected_step is not None and instance.step_index != expected_step:
+        decided = _decisions(instance, STEP_ACTIONS).filter(step_index=expected_step).last()
+        if decided is not None:
+            raise _already_decided(label, instance, decided, code="stale")
         step = instance.current_step or {}
         raise error(
             "stale",
@@ -329,6 +338,81 @@ def _locked_round(
             limit=instance.step_index,
         )
     return instance, doc_type, document
+
+
+# How a decision reads in a message: (zh, en).
+DECIDED = {
+    ActionKind.APPROVE: ("同意", "approved"),
+    ActionKind.RETURN: ("退回", "returned"),
+    ActionKind.REJECT: ("不予批准", "rejected"),
+    ActionKind.WITHDRAW: ("撤回", "withdrawn"),
+}
+
+
+def _decisions(instance: WorkflowInstance, kinds: Iterable[str]) -> Any:
+    """This round's actions of these kinds in the order they were taken, with who took them."""
+    return (
+        instance.actions.filter(kind__in=list(kinds))
+        .select_related("actor", "on_behalf_of")
+        .order_by("pk")
+    )
+
+
+def _decision_text(action: WorkflowAction) -> tuple[str, str]:
+    """'step X was already approved by Y at <time>', in both languages; the time is Beijing time,
+    as people read it (never the stored UTC)."""
+    who = str(action.actor) if action.actor else "—"
+    if action.on_behalf_of:
+        who = f"{who}（代 {action.on_behalf_of}）"
+    at = f"{timezone.localtime(action.created_at):%Y-%m-%d %H:%M}"
+    what_zh, what_en = DECIDED[ActionKind(action.kind)]
+    step_zh = f"“{action.step_name}”环节" if action.step_name else ""
+    step_en = "it"
+    if action.step_index is not None:
+        step_en = (
+            f"step '{action.instance.route[action.step_index].get('name_en', action.step_name)}'"
+        )
+    return (
+        f"{step_zh}已由 {who} 于 {at} {what_zh}",
+        f"{step_en} was already {what_en} by {who} at {at}",
+    )
+
+
+def _already_decided(
+    label: str, instance: WorkflowInstance, action: WorkflowAction, *, code: str
+) -> BusinessRuleError:
+    """A second click, or a colleague's click after the step was decided: say who decided the
+    step and when, and where the round waits now."""
+    said_zh, said_en = _decision_text(action)
+    step = instance.current_step
+    assert step is not None  # only asked while the round is open
+    return error(
+        code,
+        "R-WF-6",
+        f"{label}：{said_zh}，现在“{step['name']}”环节等待{step['organisation_name']}的"
+        f"“{step['role_name']}”办理",
+        f"{label}: {said_en}; it now waits at '{step['name_en']}' for {step['role']} at "
+        f"{step['organisation_name']}",
+        status=409,
+        field="step",
+        value=action.step_name,
+        limit=f"{action.actor.username if action.actor else ''} "
+        f"{timezone.localtime(action.created_at):%Y-%m-%d %H:%M}",
+    )
+
+
+def _decided_by_or_for(user: User, instance: WorkflowInstance) -> WorkflowAction | None:
+    """This round's latest decision of a step the user made, or could have made (a colleague
+    in the same seat got there first)."""
+    route = instance.route
+    roles = set(user.role_codes)
+    for action in reversed(list(_decisions(instance, STEP_ACTIONS))):
+        step = route[action.step_index] if action.step_index is not None else {}
+        if user.pk in (action.actor_id, action.on_behalf_of_id) or (
+            step.get("organisation_id") == user.organisation_id and step.get("role") in roles
+        ):
+            return action
+    return None
 
 
 def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Acting:
@@ -356,6 +440,14 @@ def _acting(actor: Actor, instance: WorkflowInstance, now: dt.datetime) -> Actin
         if candidate.user_id == user.pk and candidate.principal_id is not None:
             principal = User.objects.get(pk=candidate.principal_id)
             return Acting(user, principal, instance.assigned_role)
+    decided = _decided_by_or_for(user, instance)
+    if decided is not None:
+        raise _already_decided(
+            document_label(_doc_type(instance.document_type), instance.title),
+            instance,
+            decided,
+            code="already_decided",
+        )
     raise error(
         "not_assignee",
         "R-WF-5",
@@ -388,7 +480,13 @@ def _check_sod(instance: WorkflowInstance, doc_type: registry.DocumentType, acti
             submitters.append(a.actor_id)
         else:
             history.append(
-                rules.PastAct(a.actor_id, a.on_behalf_of_id, a.step_key, a.step_name, a.created_at)
+                rules.PastAct(
+                    a.actor_id,
+                    a.on_behalf_of_id,
+                    a.step_key,
+                    a.step_name,
+                    timezone.localtime(a.created_at),  # the message prints it: Beijing time
+                )
             )
     persons = [acting.user] + ([acting.principal] if acting.principal is not None else [])
     people = [(p.pk, p.username) for p in persons]
