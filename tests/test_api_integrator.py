@@ -107,7 +107,6 @@ def test_a_retried_clearing_report_has_effect_once(client: Client, user: Any) ->
 
 
 def test_a_retried_delegation_revoke_replays(client_as: Any, user: Any) -> None:
-    approver = client_as("school_approver")
     body = {
         "delegate": "school_reviewer",
         "starts_on": "2026-12-01",
@@ -115,6 +114,8 @@ def test_a_retried_delegation_revoke_replays(client_as: Any, user: Any) -> None:
         "reason": "出差",
     }
     with time_machine.travel(dt.datetime(2026, 11, 30, 2, tzinfo=UTC), tick=False):
+        # Logged in at that moment: a session from the suite's clock would have expired by then.
+        approver = client_as("school_approver")
         created = _post(approver, "/api/v1/workflow/delegations", body, key="dlg-1")
         assert created.status_code == 201, created.content
         pk = created.json()["id"]
@@ -213,9 +214,9 @@ def _submitted(user: Any) -> WorkflowInstance:
 
 def test_a_second_click_says_who_decided_the_step_and_when(client_as: Any, user: Any) -> None:
     instance = _submitted(user)
-    reviewer = client_as("school_reviewer")
     path = f"/api/v1/workflow/instances/{instance.pk}/approve"
     with time_machine.travel(EVENING_UTC, tick=False):
+        reviewer = client_as("school_reviewer")  # logged in then, not at the suite's clock
         first = _post(reviewer, path, {"comment": "同意"})
         assert first.status_code == 200, first.content
         second = _post(reviewer, path, {"comment": "同意"})
@@ -242,9 +243,9 @@ def test_the_second_click_on_a_finished_round_names_the_last_decision(
 ) -> None:
     instance = _submitted(user)
     instance_approve(actor=user("school_reviewer"), instance_id=instance.pk)
-    approver = client_as("school_approver")
     path = f"/api/v1/workflow/instances/{instance.pk}/approve"
     with time_machine.travel(EVENING_UTC, tick=False):
+        approver = client_as("school_approver")  # logged in then, not at the suite's clock
         assert _post(approver, path).status_code == 200
         again = _post(approver, path)
     assert again.status_code == 409
