@@ -1,6 +1,7 @@
 """Accounts and sessions (issue #13 item 8): sign-in throttling per address and per name (ADR
 0016), the initial password checked and changed at the first sign-in, system accounts kept off the
-pages, and ``Cache-Control: no-store`` on what a signed-in user gets."""
+pages, ``Cache-Control: no-store`` on what a signed-in user gets, and account numbers masked the
+same way in pages and API (ADR 0019)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 import time_machine
 
 from yusuan.audit.models import AuditRecord
+from yusuan.core.models import BankAccount
+from yusuan.core.rules import mask_account_no
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
 from yusuan.identity.tests.helpers import (
@@ -249,3 +252,64 @@ def test_what_a_signed_in_user_gets_is_never_stored(
     # Static files (the sign-in page's too) stay cacheable.
     css = Client().get("/static/yusuan/yusuan.css")
     assert css.status_code == 200 and "no-store" not in css.get("Cache-Control", "")
+
+
+# --- Account numbers (ADR 0019) -----------------------------------------------------------------
+
+
+def test_account_numbers_are_masked_alike_in_the_list_page_and_the_api_list(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    school = user("school_clerk").organisation
+    account = BankAccount.objects.get(organisation=school, account_type="unit_zero_balance")
+    masked = mask_account_no(account.account_no)
+    for username in ("school_clerk", "school_cashier"):  # without and with personal data
+        client = client_as(username)
+        page = client.get("/core/bank-accounts/").content.decode()
+        assert masked in page and account.account_no not in page, username
+        listed = client.get("/api/v1/bank-accounts").json()["items"]
+        shown = {a["id"]: a["account_no"] for a in listed}
+        assert shown[account.pk] == masked, username
+    # One account's own page and answer show it whole to a role that may see personal data.
+    cashier, clerk = client_as("school_cashier"), client_as("school_clerk")
+    assert account.account_no in cashier.get(f"/core/bank-accounts/{account.pk}/").content.decode()
+    assert cashier.get(f"/api/v1/bank-accounts/{account.pk}").json()["account_no"] == (
+        account.account_no
+    )
+    assert (
+        account.account_no not in clerk.get(f"/core/bank-accounts/{account.pk}/").content.decode()
+    )
+    assert clerk.get(f"/api/v1/bank-accounts/{account.pk}").json()["account_no"] == masked
+
+
+def test_the_voucher_carries_the_whole_numbers_and_the_request_page_the_same_as_the_api(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    paid = PaymentRequest.objects.filter(
+        organisation=user("school_clerk").organisation, state="paid"
+    ).first()
+    assert paid is not None
+    number = paid.lines.order_by("row").first().payee_account_no
+    clerk = client_as("school_clerk")
+    assert number in clerk.get(f"/payments/{paid.pk}/voucher/").content.decode()
+    page = clerk.get(f"/payments/{paid.pk}/").content.decode()
+    api = clerk.get(f"/api/v1/payments/requests/{paid.pk}").json()
+    assert number not in page and api["lines"][0]["payee_account_no"] == mask_account_no(number)
+    assert mask_account_no(number) in page
+    cashier = client_as("school_cashier")
+    assert number in cashier.get(f"/payments/{paid.pk}/").content.decode()
+    assert cashier.get(f"/api/v1/payments/requests/{paid.pk}").json()["lines"][0][
+        "payee_account_no"
+    ] == (number)
+
+
+def test_recorded_account_numbers_are_masked_for_whoever_may_not_see_them(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    account = BankAccount.objects.filter(organisation=user("school_clerk").organisation).first()
+    assert account is not None
+    assert account.account_no not in str(account)
+    admin_view = client_as("wj_admin").get(f"/core/bank-accounts/{account.pk}/")
+    assert account.account_no not in admin_view.content.decode()  # the history included
+    auditor_view = client_as("wj_auditor").get(f"/core/bank-accounts/{account.pk}/")
+    assert account.account_no in auditor_view.content.decode()
