@@ -86,6 +86,8 @@ def test_a_lockout_is_recorded_once_when_it_starts_and_refusals_after_it() -> No
     assert len(_records("security.login.failed")) == settings.AXES_FAILURE_LIMIT
     [lockout] = _records("security.login.lockout")
     assert lockout.extra["locked"] == "pair" and lockout.extra["failures"] == 5
+    # 15 minutes after the 5th failure (4 gaps of 61 s after MOMENT), in Beijing time
+    assert lockout.extra["until"] == "2026-06-01T09:19:04+08:00"
     [refused] = _records("security.login.refused")
     assert refused.extra["reason"] == "pair" and refused.extra["retry_after_seconds"] > 0
     assert DEMO_PASSWORD not in _text(refused)

@@ -245,7 +245,10 @@ def _record_failure(
                 "failures": state.pair_failures
                 if state.refused == PAIR
                 else state.address_failures,
-                "until": state.retry_at.isoformat() if state.retry_at else "",
+                # Read by a person on the audit page: local time (DESIGN §5), with its offset.
+                "until": timezone.localtime(state.retry_at).isoformat(timespec="seconds")
+                if state.retry_at
+                else "",
             },
             **target,
         )

@@ -330,7 +330,7 @@ def api_token_issue(
             "user": user.username,
             "prefix": token.prefix,
             "scopes": token.scopes,
-            "expires_at": token.expires_at.isoformat(),
+            "expires_at": timezone.localtime(token.expires_at).isoformat(timespec="seconds"),
         },
     )
     return IssuedToken(token, key)
