@@ -3,11 +3,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from yusuan.audit import context
+from yusuan.audit.services import security_event
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -65,3 +67,121 @@ class AuditContextMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+# Answers that carry a file out of the system: every one is recorded (who took what, when).
+DOWNLOAD_CONTENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "text/csv",
+    "application/xml",
+    "text/xml",
+    "application/zip",
+    "application/octet-stream",
+)
+CSRF_FAILURE_ATTRIBUTE = "yusuan_csrf_failure"
+PATH_LENGTH_MAX = 255
+TOKEN_PREFIX_SHOWN = 8  # as many characters as ApiToken.prefix keeps
+
+
+def mark_csrf_failure(request: HttpRequest, reason: str) -> None:
+    """Called by the CSRF failure view. Django Ninja also calls that view while it authenticates
+    a session (and may then accept a bearer token), so the middleware records a CSRF failure only
+    if the answer is indeed a 403."""
+    setattr(request, CSRF_FAILURE_ATTRIBUTE, reason or "csrf")
+
+
+def is_download(response: HttpResponse) -> bool:
+    disposition = response.get("Content-Disposition", "")
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return disposition.lower().startswith("attachment") or content_type in DOWNLOAD_CONTENT_TYPES
+
+
+def _filename(response: HttpResponse) -> str:
+    disposition = response.get("Content-Disposition", "")
+    _, _, name = disposition.partition("filename=")
+    return name.strip().strip('"')[:200]
+
+
+def _bearer_key(request: HttpRequest) -> str:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def _view_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return str(match.view_name) if match is not None else ""
+
+
+def _names_an_object(request: HttpRequest) -> bool:
+    """A URL that matched a view with an object's id in it (``/payments/requests/42/``): its 404
+    is a refused or missing object, not a mistyped address."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and bool(match.args or match.kwargs)
+
+
+class SecurityEventMiddleware:
+    """One place that records the refusals and downloads of pages and API alike, and keeps
+    logged-in answers out of every cache (``Cache-Control: no-store``).
+
+    Placed after the authentication and audit-context middleware, so that it sees the signed-in
+    user (a bearer-token caller too, set by the API while answering) and the request's context.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        download = 200 <= response.status_code < 300 and is_download(response)
+        if signed_in or download:
+            response["Cache-Control"] = "no-store"
+        self._record(request, response, user if signed_in else None, download)
+        return response
+
+    def _record(
+        self, request: HttpRequest, response: HttpResponse, user: Any, download: bool
+    ) -> None:
+        status = response.status_code
+        path = request.path[:PATH_LENGTH_MAX]
+        details: dict[str, Any] = {"method": request.method, "path": path, "status": status}
+        view = _view_name(request)
+        if view:
+            details["view"] = view
+        csrf_reason = getattr(request, CSRF_FAILURE_ATTRIBUTE, None)
+        if status == 403 and csrf_reason is not None:
+            action = "security.csrf_failure"
+            details["reason"] = str(csrf_reason)[:200]
+        elif status == 403:
+            action = "security.permission_denied"
+        elif status == 401 and _bearer_key(request):
+            # A token that does not (or no longer) authenticate: its first characters tell which
+            # (the prefix lists show them too); the rest of the key is never recorded.
+            action = "security.token_refused"
+            details["prefix"] = _bearer_key(request)[:TOKEN_PREFIX_SHOWN]
+        elif status == 404 and user is not None:
+            action = "security.scope_refused" if _names_an_object(request) else "security.not_found"
+        elif download and user is not None:
+            action = "security.download"
+            full_path = request.get_full_path()[:PATH_LENGTH_MAX]
+            details.update(
+                path=full_path,
+                filename=_filename(response),
+                content_type=response.get("Content-Type", "")[:100],
+            )
+            security_event(
+                action=action,
+                actor=user,
+                object_type="file",
+                object_repr=details["filename"] or full_path,
+                extra=details,
+            )
+            return
+        else:
+            return
+        security_event(
+            action=action, actor=user, object_type="url", object_repr=path, extra=details
+        )

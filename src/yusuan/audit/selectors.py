@@ -6,21 +6,35 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from yusuan.audit.actions import CHANGE, SECURITY, SECURITY_PREFIXES
 from yusuan.audit.models import AuditRecord
 from yusuan.common.scope import Scope
+
+
+def _security_actions() -> Q:
+    condition = Q()
+    for prefix in SECURITY_PREFIXES:
+        condition |= Q(action__startswith=prefix)
+    return condition
 
 
 def audit_record_list_visible_to(
     *,
     scope: Scope,
     text: str = "",
+    kind: str = "",
     action: str = "",
     username: str = "",
     object_type: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AuditRecord]:
-    queryset = AuditRecord.objects.filter(mof_div_code__in=scope.mof_div_codes)
+    in_region = Q(mof_div_code__in=scope.mof_div_codes)
+    if scope.is_region_wide:
+        # Events tied to no region (a sign-in under a name nobody holds, an anonymous CSRF
+        # failure) are shown to whoever watches a whole region.
+        in_region |= Q(mof_div_code="")
+    queryset = AuditRecord.objects.filter(in_region)
     if scope.organisation_ids is not None:
         queryset = queryset.filter(
             Q(organisation_id__in=scope.organisation_ids)
@@ -30,6 +44,10 @@ def audit_record_list_visible_to(
         queryset = queryset.filter(
             Q(object_repr__icontains=text) | Q(object_id=text) | Q(action__icontains=text)
         )
+    if kind == SECURITY:
+        queryset = queryset.filter(_security_actions())
+    elif kind == CHANGE:
+        queryset = queryset.exclude(_security_actions())
     if action:
         queryset = queryset.filter(action=action)
     if username:

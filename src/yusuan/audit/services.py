@@ -71,11 +71,14 @@ def audit_record(
     fiscal_year: int | None = None,
     changes: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
+    username: str = "",
 ) -> AuditRecord:
     """Append one audit record. Must run inside the caller's transaction (P5: same commit).
 
     It also carries what lower writers of the same transaction attached for it
-    (:mod:`yusuan.audit.attachments`): the indicator ledger's movements, in ``extra``."""
+    (:mod:`yusuan.audit.attachments`): the indicator ledger's movements, in ``extra``.
+    ``username`` names who was claimed when there is no actor (a failed sign-in): stored as
+    typed, cut to the field's length."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_record() must run inside the service's transaction"
     if obj is not None:
@@ -98,7 +101,7 @@ def audit_record(
     record = AuditRecord(
         occurred_at=timezone.now(),
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,  # type: ignore[misc]
-        actor_username=getattr(actor, "username", "") if actor is not None else "",
+        actor_username=getattr(actor, "username", "") if actor is not None else username[:150],
         organisation_id=getattr(organisation, "pk", None),
         organisation_code=str(getattr(organisation, "code", "") or ""),
         role_codes=",".join(actor.role_codes) if actor is not None else "",
@@ -133,3 +136,36 @@ def state_change(
         action=action, actor=actor, obj=obj, changes={"state": [before, state]}, extra={"by": why}
     )
     return True
+
+
+def security_event(
+    *,
+    action: str,
+    actor: AuditActor | None,
+    username: str = "",
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    mof_div_code: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> AuditRecord:
+    """Record a security event (a sign-in, a refusal, a download) in a transaction of its own.
+
+    A state change joins its service's transaction; a security event has none to join and must
+    be kept whatever becomes of the request (a 403 or 404 answer, a rolled-back form). It is
+    sealed into the hash chain like every record. Never pass a password or a token key."""
+    if not mof_div_code and obj is None and actor is not None:
+        mof_div_code = str(getattr(actor, "mof_div_code", "") or "")
+    with transaction.atomic():
+        return audit_record(
+            action=action,
+            actor=actor,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:255],
+            mof_div_code=mof_div_code,
+            extra=extra,
+            username=username,
+        )

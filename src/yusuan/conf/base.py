@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yusuan.audit.middleware.AuditContextMiddleware",
+    "yusuan.audit.middleware.SecurityEventMiddleware",
+    "yusuan.identity.middleware.AccountStateMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -155,14 +157,36 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "yusuan.identity.backends.RoleBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("YUSUAN_LOGIN_FAILURE_LIMIT", 5, "Failed logins before lockout.")
-AXES_COOLOFF_TIME = timedelta(
-    minutes=env_int("YUSUAN_LOGIN_LOCKOUT_MINUTES", 15, "Minutes an account stays locked.")
+# Sign-in throttling (ADR 0016): a name is locked at the address its failures come from, an
+# address is locked after failures under many names, and a name tried from everywhere waits a
+# growing delay. The real user's own address is never locked by failures from elsewhere.
+AXES_FAILURE_LIMIT = env_int(
+    "YUSUAN_LOGIN_FAILURE_LIMIT",
+    5,
+    "Failed sign-ins of one user name from one address before that name is locked there.",
 )
-# Lock the account, not the address: a county bureau's staff share one NAT address, and locking it
-# would let one mistyped password lock out the whole office.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env_int(
+        "YUSUAN_LOGIN_LOCKOUT_MINUTES", 15, "Minutes a lock lasts; failures are counted over it."
+    )
+)
+YUSUAN_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "YUSUAN_LOGIN_ADDRESS_FAILURE_LIMIT",
+    30,
+    "Failed sign-ins from one address, under any names, before the address is locked "
+    "(an office behind one NAT address shares it).",
+)
+YUSUAN_LOGIN_DELAY_FREE_FAILURES = 3
+YUSUAN_LOGIN_DELAY_MAX_SECONDS = env_int(
+    "YUSUAN_LOGIN_DELAY_MAX_SECONDS",
+    60,
+    "Longest wait imposed on a user name after failures from several addresses.",
+)
+YUSUAN_LOGIN_KNOWN_ADDRESS_DAYS = 90
+AXES_HANDLER = "yusuan.identity.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "yusuan.identity.login_throttle.client_address"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "yusuan.identity.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -239,6 +263,9 @@ YUSUAN_AUDIT_SEAL_LAG_SECONDS = env_int(
 )
 YUSUAN_AUDIT_SEAL_BATCH_SIZE = 1000
 YUSUAN_API_TOKEN_DAYS = env_int("YUSUAN_API_TOKEN_DAYS", 365, "Default lifetime of API tokens.")
+YUSUAN_API_TOKEN_MAX_DAYS = env_int(
+    "YUSUAN_API_TOKEN_MAX_DAYS", 365, "Longest lifetime an API token may be issued for."
+)
 YUSUAN_PAGE_SIZE = 50
 YUSUAN_WORKFLOW_EMAIL = env_bool(
     "YUSUAN_WORKFLOW_EMAIL",

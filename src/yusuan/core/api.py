@@ -11,9 +11,9 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.masking import account_no_for, mask_account_no, mask_id_number
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
-from yusuan.core.rules import mask_account_no, mask_id_number
 from yusuan.core.services.accounts import PayeeData, payee_create
 
 router = Router(tags=["master data"])
@@ -38,7 +38,10 @@ class BankAccountOut(Schema):
     id: int
     organisation_id: int
     account_type: str
-    account_no: str
+    account_no: str = Field(
+        description="Masked in lists; whole in one account's answer for roles that may view "
+        "personal data."
+    )
     account_name: str
     bank_name: str
     bank_code: str
@@ -121,17 +124,35 @@ def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation
     return selectors.access_organisation(actor=actor, pk=organisation_id)
 
 
+def _bank_account_out(account: BankAccount, account_no: str) -> dict[str, Any]:
+    return {
+        "id": account.pk,
+        "organisation_id": account.organisation_id,
+        "account_type": account.account_type,
+        "account_no": account_no,
+        "account_name": account.account_name,
+        "bank_name": account.bank_name,
+        "bank_code": account.bank_code,
+        "is_enabled": account.is_enabled,
+    }
+
+
 @router.get("/bank-accounts", response=list[BankAccountOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_bank_accounts(request: HttpRequest, q: str = "", account_type: str = "") -> Any:
     actor = require(request, "core.view_bankaccount", "core:read")
-    return selectors.bank_account_list(actor=actor, text=q, account_type=account_type)
+    # Lists are always masked, as on the list page (ADR 0019).
+    return [
+        _bank_account_out(a, mask_account_no(a.account_no))
+        for a in selectors.bank_account_list(actor=actor, text=q, account_type=account_type)
+    ]
 
 
 @router.get("/bank-accounts/{account_id}", response=BankAccountOut)
-def get_bank_account(request: HttpRequest, account_id: int) -> BankAccount:
+def get_bank_account(request: HttpRequest, account_id: int) -> dict[str, Any]:
     actor = require(request, "core.view_bankaccount", "core:read")
-    return selectors.access_bank_account(actor=actor, pk=account_id)
+    account = selectors.access_bank_account(actor=actor, pk=account_id)
+    return _bank_account_out(account, account_no_for(actor, account.account_no))
 
 
 @router.get("/payees", response=list[PayeeOut])

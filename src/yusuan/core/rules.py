@@ -10,6 +10,8 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from yusuan.common.errors import ErrorDetail
+from yusuan.common.masking import mask_account_no as mask_account_no
+from yusuan.common.masking import mask_id_number as mask_id_number
 
 # Digits per level of each hierarchical code set: 类 / 款 / 项.
 CODE_LEVEL_LENGTHS: dict[str, tuple[int, ...]] = {
@@ -174,16 +176,3 @@ def check_bank_account_no(value: str, *, field: str, row: int | None = None) -> 
             message_en=f"Bank account number '{value}' must be 6–32 digits",
         )
     ]
-
-
-def mask_id_number(value: str) -> str:
-    """``3205**********1234``: enough to tell people apart, not enough to misuse."""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_account_no(value: str) -> str:
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]

@@ -74,6 +74,11 @@ class User(AbstractUser):
     roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
     is_system_account = models.BooleanField(_("system account"), default=False)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an administrator chose the password; cleared by the user's change."),
+    )
 
     REQUIRED_FIELDS = ["email"]
 
@@ -110,7 +115,8 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A token for a system account (agent bank, data exchange); only its SHA-256 is stored."""
+    """A token for the API: a system account's (agent bank, data exchange) or a person's own.
+    Only its SHA-256 is stored; the key is shown once, when it is issued."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)
@@ -128,3 +134,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_organisation_id(self) -> int:
+        return self.user.organisation_id
+
+    @property
+    def is_usable(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

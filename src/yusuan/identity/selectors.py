@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
-from axes.models import AccessAttempt
-
+from yusuan.common.actor import Actor
 from yusuan.common.scope import Scope
-from yusuan.identity.models import IncompatibleRolePair, User
+from yusuan.identity.login_throttle import locked_usernames as locked_usernames
+from yusuan.identity.models import ApiToken, IncompatibleRolePair, User
 
 
 @dataclass(frozen=True)
@@ -38,16 +36,29 @@ def access_user(*, scope: Scope, pk: int) -> User:
     return user
 
 
-def locked_usernames(usernames: list[str]) -> set[str]:
-    """Accounts django-axes currently locks (failures at or over the limit within the cool-off)."""
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
-    return set(
-        AccessAttempt.objects.filter(
-            username__in=usernames,
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-            attempt_time__gte=since,
-        ).values_list("username", flat=True)
+def api_token_list(*, actor: Actor, everyone: bool = False) -> QuerySet[ApiToken]:
+    """The actor's own tokens; with ``everyone``, for an administrator, also every token held in
+    their scope (system accounts' and people's own)."""
+    visible = Q(user_id=actor.pk)
+    if everyone and actor.has_perm("identity.change_apitoken"):
+        scope = actor.scope
+        in_scope = Q(user__organisation__mof_div_code__in=scope.mof_div_codes)
+        if scope.organisation_ids is not None:
+            in_scope &= Q(user__organisation_id__in=scope.organisation_ids)
+        visible |= in_scope
+    return (
+        ApiToken.objects.filter(visible)
+        .select_related("user", "user__organisation")
+        .order_by("-created_at", "-pk")
     )
+
+
+def access_api_token(*, actor: Actor, pk: int) -> ApiToken:
+    """One's own token, or (for an administrator) one in their scope; else a 404."""
+    token = api_token_list(actor=actor, everyone=True).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
 
 
 def incompatible_role_holders(*, scope: Scope) -> list[RoleConflict]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
+from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.identity.models import ApiToken, IncompatibleRolePair, Role, User
 from yusuan.identity.roles import INCOMPATIBLE_PAIRS, ROLE_CATALOGUE
@@ -84,8 +85,19 @@ class UserData:
 
 
 @transaction.atomic
-def user_create(*, actor: Actor | None, data: UserData, password: str | None) -> User:
-    """Create a user; ``actor`` None only for the bootstrap and the demo generator."""
+def user_create(
+    *,
+    actor: Actor | None,
+    data: UserData,
+    password: str | None,
+    password_is_temporary: bool | None = None,
+) -> User:
+    """Create a user; ``actor`` None only for the bootstrap and the demo generator.
+
+    The password must pass the password validators. One an administrator chose is temporary:
+    the user is made to change it at the first sign-in. By default it is temporary exactly when
+    an administrator (``actor``) sets it; the bootstrap and the demo (no actor) set passwords
+    their users already know. An agent bank's users are system accounts (API tokens only)."""
     organisation = Organisation.objects.get(pk=data.organisation_id)
     if actor is not None:
         ensure_permission(actor, "identity.add_user")
@@ -115,17 +127,22 @@ def user_create(*, actor: Actor | None, data: UserData, password: str | None) ->
                 message_en=f"User name '{data.username}' is taken",
             )
         )
-    raise_if_any(errors)
+    system_account = data.is_system_account or organisation.kind == OrganisationKind.BANK
     user = User(
         username=data.username,
         full_name=data.full_name,
         organisation=organisation,
         email=data.email,
-        is_system_account=data.is_system_account,
+        is_system_account=system_account,
         password_changed_at=timezone.now(),
     )
     if password:
+        errors += password_errors(password, user)
+    raise_if_any(errors)
+    if password:
         user.set_password(password)
+        temporary = actor is not None if password_is_temporary is None else password_is_temporary
+        user.must_change_password = temporary and not system_account
     else:
         user.set_unusable_password()
     user.save()
@@ -140,8 +157,32 @@ def user_create(*, actor: Actor | None, data: UserData, password: str | None) ->
             "organisation": [None, organisation.code],
             "roles": [None, sorted(data.role_codes)],
         },
+        extra={
+            "system_account": user.is_system_account,
+            "must_change_password": user.must_change_password,
+        },
     )
     return user
+
+
+def password_errors(password: str, user: User) -> list[ErrorDetail]:
+    """The password validators' objections, one error each, beside the password field."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return [
+            ErrorDetail(
+                code="identity.weak_password",
+                field="password",
+                message_zh=str(message),
+                message_en=str(message),
+            )
+            for message in exc.messages
+        ]
+    return []
 
 
 def ensure_different_actor(
@@ -187,21 +228,96 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# What a token may be limited to; each API endpoint names the one it needs (``require``).
+API_TOKEN_APPS = ("core", "workflow", "indicators", "payments")
+API_SCOPES = tuple(f"{app}:{mode}" for app in API_TOKEN_APPS for mode in ("read", "write"))
+# Approvals need no permission of their own (the inbox is everyone's; each step is checked).
+OPEN_SCOPE_APPS = frozenset({"workflow"})
+
+
+def api_scopes_allowed(user: User) -> list[str]:
+    """The scopes the user's roles can use: ``app:read`` with any permission of the app,
+    ``app:write`` with any that is more than viewing. A token only ever narrows the roles, so a
+    scope beyond them would be dead weight that misleads whoever reads the token list."""
+    held = user.get_all_permissions() if user.is_active else set()
+    allowed = []
+    for scope in API_SCOPES:
+        app, mode = scope.split(":")
+        names = [p.split(".", 1)[1] for p in held if p.startswith(f"{app}.")]
+        if (
+            app in OPEN_SCOPE_APPS
+            or (mode == "read" and names)
+            or (mode == "write" and any(not n.startswith("view_") for n in names))
+        ):
+            allowed.append(scope)
+    return allowed
+
+
+def _token_errors(*, user: User, scopes: list[str], lifetime: int) -> list[ErrorDetail]:
+    errors = []
+    allowed = api_scopes_allowed(user)
+    for scope in scopes:
+        if scope not in allowed:
+            errors.append(
+                ErrorDetail(
+                    code="identity.token_scope_not_allowed",
+                    field="scopes",
+                    value=scope,
+                    limit=",".join(allowed),
+                    message_zh=f"用户 {user.username} 的岗位不能使用 API 范围 {scope}",
+                    message_en=f"The roles of {user.username} cannot use API scope {scope}",
+                )
+            )
+    if not scopes:
+        errors.append(
+            ErrorDetail(
+                code="identity.token_scope_required",
+                field="scopes",
+                message_zh="至少选择一个 API 范围",
+                message_en="Choose at least one API scope",
+            )
+        )
+    longest = settings.YUSUAN_API_TOKEN_MAX_DAYS
+    if not 1 <= lifetime <= longest:
+        errors.append(
+            ErrorDetail(
+                code="identity.token_lifetime",
+                field="days",
+                value=lifetime,
+                limit=f"1–{longest}",
+                message_zh=f"有效期 {lifetime} 天不在 1–{longest} 天之内",
+                message_en=f"A lifetime of {lifetime} days is outside 1–{longest} days",
+            )
+        )
+    return errors
+
+
+def _ensure_may_manage_token_of(actor: Actor, user: User, permission: str) -> None:
+    """A person manages their own tokens; an administrator those of the users in their scope."""
+    if actor.pk == user.pk:
+        return
+    ensure_permission(actor, permission)
+    ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
+
+
 @transaction.atomic
 def api_token_issue(
     *, actor: Actor | None, user: User, name: str, scopes: Iterable[str], days: int | None = None
 ) -> IssuedToken:
+    """Issue a token for ``user``: their own (``actor`` is the user) or, for an administrator,
+    one of their scope's (a bank's system account). ``actor`` None only for the demo."""
     if actor is not None:
-        ensure_permission(actor, "identity.add_apitoken")
-        ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
-    key = secrets.token_urlsafe(32)
+        _ensure_may_manage_token_of(actor, user, "identity.add_apitoken")
+    wanted = sorted(set(scopes))
     lifetime = days if days is not None else settings.YUSUAN_API_TOKEN_DAYS
+    raise_if_any(_token_errors(user=user, scopes=wanted, lifetime=lifetime))
+    key = secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
         name=name,
         prefix=key[:TOKEN_PREFIX_LENGTH],
         key_hash=_hash_key(key),
-        scopes=sorted(set(scopes)),
+        scopes=wanted,
         expires_at=timezone.now() + dt.timedelta(days=lifetime),
     )
     token.save()
@@ -212,8 +328,9 @@ def api_token_issue(
         mof_div_code=user.mof_div_code,
         extra={
             "user": user.username,
+            "prefix": token.prefix,
             "scopes": token.scopes,
-            "expires_at": token.expires_at.isoformat(),
+            "expires_at": timezone.localtime(token.expires_at).isoformat(timespec="seconds"),
         },
     )
     return IssuedToken(token, key)
@@ -233,24 +350,33 @@ def api_token_authenticate(key: str) -> ApiToken | None:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
-    ensure_permission(actor, "identity.change_apitoken")
-    ensure_in_scope(
-        actor, mof_div_code=token.user.mof_div_code, organisation_id=token.user.organisation_id
-    )
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
+    """Revoke a token: the holder's own, or an administrator any in their scope. ``False`` if it
+    was already revoked (and nothing is recorded twice)."""
+    _ensure_may_manage_token_of(actor, token.user, "identity.change_apitoken")
+    now = timezone.now()
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if not revoked:
+        return False
+    token.revoked_at = now
     audit_record(
         action="identity.api_token.revoke",
         actor=actor,
         obj=token,
         mof_div_code=token.user.mof_div_code,
+        extra={"user": token.user.username, "prefix": token.prefix},
     )
+    return True
 
 
 def password_changed(*, user: User) -> None:
-    """Recorded after Django's password-change form has saved the new hash."""
+    """Recorded after Django's password-change form has saved the new hash; a temporary
+    password is a temporary one no more."""
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
+        User.objects.filter(pk=user.pk).update(
+            password_changed_at=timezone.now(), must_change_password=False
+        )
+        user.must_change_password = False
         audit_record(
             action="identity.password.change", actor=user, obj=user, mof_div_code=user.mof_div_code
         )
@@ -327,28 +453,14 @@ def user_unlock(*, actor: Actor, user: User) -> int:
 
 @transaction.atomic
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
-    """An administrator's reset; the password policy applies as on the user's own change."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
+    """An administrator's reset; the password policy applies as on the user's own change, and the
+    user must change it at the next sign-in (the administrator knows it)."""
     _ensure_can_manage(actor, user)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise_if_any(
-            [
-                ErrorDetail(
-                    code="identity.weak_password",
-                    field="password",
-                    message_zh=str(message),
-                    message_en=str(message),
-                )
-                for message in exc.messages
-            ]
-        )
+    raise_if_any(password_errors(password, user))
     user.set_password(password)
     user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    user.must_change_password = not user.is_system_account
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit_record(
         action="identity.password.reset", actor=actor, obj=user, mof_div_code=user.mof_div_code
     )

@@ -13,20 +13,36 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError
-from yusuan.common.web import add_business_errors, paginate, query_without_page
+from yusuan.common.web import (
+    add_business_errors,
+    flash_business_errors,
+    paginate,
+    query_without_page,
+)
 from yusuan.core.models import Organisation
-from yusuan.identity.forms import PasswordResetForm, TokenForm, UserCreateForm, UserRolesForm
+from yusuan.identity.forms import (
+    LoginForm,
+    PasswordResetForm,
+    TokenForm,
+    UserCreateForm,
+    UserRolesForm,
+)
+from yusuan.identity.login_throttle import request_throttle
 from yusuan.identity.selectors import (
+    access_api_token,
     access_user,
+    api_token_list,
     incompatible_role_holders,
     locked_usernames,
     user_list_visible_to,
 )
 from yusuan.identity.services import (
     UserData,
+    api_scopes_allowed,
     api_token_issue,
     api_token_revoke,
     password_changed,
@@ -42,6 +58,7 @@ security_log = logging.getLogger("yusuan.security")
 
 class LoginView(auth_views.LoginView):
     template_name = "identity/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
@@ -57,12 +74,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def lockout_response(
-    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
-    """Shown by django-axes after too many failed sign-ins; says how long, in both languages."""
-    username = (credentials or {}).get("username", "") if isinstance(credentials, dict) else ""
-    security_log.warning("login locked out", extra={"username": username})
-    return render(request, "identity/locked_out.html", status=429)
+    """Shown by django-axes when the throttle refuses a sign-in (ADR 0016): says why and until
+    when, with ``Retry-After``."""
+    state = request_throttle(request, credentials if isinstance(credentials, dict) else None)
+    now = timezone.now()
+    wait = state.retry_after_seconds(now)
+    security_log.warning("sign-in refused", extra={"reason": state.refused, "wait": wait})
+    response = render(
+        request,
+        "identity/locked_out.html",
+        {
+            "reason": state.refused,
+            "wait": wait,
+            "until": state.retry_at or now,
+        },
+        status=429,
+    )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @login_required
@@ -107,7 +139,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = actor.has_perm("identity.change_user")
     roles_form = UserRolesForm(initial={"roles": list(user.roles.all())})
     password_form = PasswordResetForm()
-    token_form = TokenForm()
+    allowed = api_scopes_allowed(user)
+    token_form = TokenForm(allowed=allowed)
     issued_key = None
     if request.method == "POST":
         if not can_manage:
@@ -141,17 +174,10 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("The password has been reset."))
                     return redirect("identity:user_detail", pk=user.pk)
             elif action == "token":
-                token_form = TokenForm(request.POST)
-                if token_form.is_valid():
-                    issued = api_token_issue(
-                        actor=actor,
-                        user=user,
-                        name=token_form.cleaned_data["name"],
-                        scopes=token_form.cleaned_data["scopes"],
-                        days=token_form.cleaned_data["days"],
-                    )
-                    issued_key = issued.key  # shown once, never stored
-                    token_form = TokenForm()
+                token_form = TokenForm(request.POST, allowed=allowed)
+                issued_key = _issue_token(actor, user, token_form)
+                if issued_key:
+                    token_form = TokenForm(allowed=allowed)
             elif action == "revoke":
                 token = user.api_tokens.filter(pk=request.POST.get("token") or 0).first()
                 if token is not None:
@@ -207,3 +233,99 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("identity:user_detail", pk=user.pk)
     return render(request, "components/form_page.html", {"form": form, "title": _("New user")})
+
+
+# --- API tokens: one's own, and an administrator's view of every token in scope ----------------
+
+
+def _issue_token(actor: Any, holder: Any, form: TokenForm) -> str | None:
+    """The new key, to be shown in this answer only (never stored); rule errors go beside the
+    form's fields."""
+    if not form.is_valid():
+        return None
+    try:
+        issued = api_token_issue(
+            actor=actor,
+            user=holder,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            days=form.cleaned_data["days"],
+        )
+    except BusinessRuleError as exc:
+        add_business_errors(form, exc)
+        return None
+    return issued.key
+
+
+def _revoke_posted(request: HttpRequest, actor: Any) -> None:
+    token = access_api_token(actor=actor, pk=_int(request.POST.get("token")))
+    try:
+        revoked = api_token_revoke(actor=actor, token=token)
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+        return
+    if revoked:
+        messages.success(request, _("The token has been revoked."))
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """我的 API 令牌: issue (the key is shown once), list and revoke one's own tokens."""
+    actor: Any = request.user
+    allowed = api_scopes_allowed(actor)
+    form = TokenForm(allowed=allowed)
+    issued_key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            _revoke_posted(request, actor)
+            return redirect("identity:token_list")
+        form = TokenForm(request.POST, allowed=allowed)
+        issued_key = _issue_token(actor, actor, form)
+        if issued_key:
+            form = TokenForm(allowed=allowed)
+    return render(
+        request,
+        "identity/token_list.html",
+        {
+            "form": form,
+            "issued_key": issued_key,
+            "tokens": paginate(request, api_token_list(actor=actor)),
+            "allowed": allowed,
+            "can_see_all": actor.has_perm("identity.change_apitoken"),
+        },
+    )
+
+
+@login_required
+@permission_required("identity.change_apitoken", raise_exception=True)
+def token_admin(request: HttpRequest) -> HttpResponse:
+    """Every token held in the administrator's scope, with its holder; each can be revoked."""
+    actor: Any = request.user
+    if request.method == "POST":
+        _revoke_posted(request, actor)
+        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    tokens = api_token_list(actor=actor, everyone=True)
+    text = request.GET.get("q", "").strip()
+    if text:
+        tokens = tokens.filter(
+            Q(user__username__icontains=text) | Q(name__icontains=text) | Q(prefix=text)
+        )
+    if request.GET.get("state") == "usable":
+        tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return render(
+        request,
+        "identity/token_admin.html",
+        {
+            "tokens": paginate(request, tokens),
+            "query": query_without_page(request),
+            "q": text,
+            "state": request.GET.get("state", ""),
+        },
+    )

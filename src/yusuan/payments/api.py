@@ -21,9 +21,9 @@ from yusuan.common.errors import (
     field_amount,
     raise_if_any,
 )
+from yusuan.common.masking import account_no_for
 from yusuan.common.money import Money
 from yusuan.common.web import attachment
-from yusuan.core.rules import mask_account_no
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
 from yusuan.payments.models import BankFile, PaymentRequest
@@ -210,9 +210,7 @@ def _detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
                 "indicator_line_code": x.indicator_line.code,
                 "amount_fen": x.amount,
                 "payee_name": x.payee_name,
-                "payee_account_no": x.payee_account_no
-                if actor.has_perm("core.view_personal_data")
-                else mask_account_no(x.payee_account_no),
+                "payee_account_no": account_no_for(actor, x.payee_account_no),
                 "dep_bgt_eco_code": x.dep_bgt_eco_code,
                 "exp_func_code": x.exp_func_code,
                 "state": x.state,

@@ -76,6 +76,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
         _("Control"),
         (
             MenuItem(_("Users"), "identity:user_list", "identity.view_user"),
+            MenuItem(_("API tokens"), "identity:token_admin", "identity.change_apitoken"),
             MenuItem(_("Audit log"), "audit:log", "audit.view_all_audit"),
             MenuItem(_("Incompatible roles"), "identity:sod_report", "identity.view_sod_report"),
             MenuItem(_("Shared devices"), "workflow:shared_devices", "identity.view_sod_report"),

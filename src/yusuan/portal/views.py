@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 
 from yusuan import __version__
+from yusuan.audit.middleware import mark_csrf_failure
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.portal.context_processors import request_inbox
 from yusuan.workflow.selectors import my_submissions
@@ -45,4 +46,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal, for pages and (through Django Ninja's session check) the API; the
+    security-event middleware records it once the answer is known to be a 403."""
+    mark_csrf_failure(request, reason)
+    if request.path.startswith("/api/"):
+        return HttpResponseForbidden()  # Django Ninja answers with its own problem body
     return render(request, "portal/csrf_failure.html", status=403)

@@ -4,9 +4,16 @@ from typing import Any
 
 from django import template
 
+from yusuan.audit.actions import action_label as label_of
 from yusuan.audit.selectors import audit_history_for
 
 register = template.Library()
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """``security.login.failed`` → 登录失败 (the code itself when it has no label)."""
+    return label_of(action)
 
 
 @register.inclusion_tag("audit/history.html", takes_context=True)

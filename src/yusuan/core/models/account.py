@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.common.masking import mask_account_no
 from yusuan.core.choices import AccountType, PayeeKind
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 
@@ -39,7 +40,8 @@ class BankAccount(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_name} {self.account_no}"
+        # Masked: the name travels into titles, audit records and choice lists (ADR 0019).
+        return f"{self.account_name} {mask_account_no(self.account_no)}"
 
     @property
     def scope_organisation_id(self) -> int:

@@ -6,8 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.test import Client
 
+import time_machine
+
 from yusuan.audit.models import AuditRecord
 from yusuan.identity.models import User
+from yusuan.identity.tests.helpers import DEMO_PASSWORD, MOMENT, fail_sign_ins, sign_in
+
+ADDRESS = "203.0.113.20"
 
 
 def test_admin_creates_a_user_with_roles(
@@ -63,27 +68,14 @@ def test_roles_change_is_audited_before_and_after(
 def test_locked_account_is_shown_and_unlocked(
     client_as: Callable[[str], Client], user: Callable[[str], Any]
 ) -> None:
-    anonymous = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        anonymous.post(
-            "/accounts/login/", {"username": "school_clerk", "password": "nope-nope-nope"}
-        )
-    assert (
-        anonymous.post(
-            "/accounts/login/", {"username": "school_clerk", "password": "Yusuan@2026"}
-        ).status_code
-        == 429
-    )
-    admin = client_as("wj_admin")
-    target = user("school_clerk")
-    assert "解锁" in admin.get(f"/accounts/users/{target.pk}/").content.decode()
-    admin.post(f"/accounts/users/{target.pk}/", {"action": "unlock"})
-    assert (
-        Client()
-        .post("/accounts/login/", {"username": "school_clerk", "password": "Yusuan@2026"})
-        .status_code
-        == 302
-    )
+    with time_machine.travel(MOMENT, tick=False) as traveller:
+        fail_sign_ins(traveller, "school_clerk", settings.AXES_FAILURE_LIMIT, address=ADDRESS)
+        assert sign_in("school_clerk", DEMO_PASSWORD, address=ADDRESS).status_code == 429
+        admin = client_as("wj_admin")
+        target = user("school_clerk")
+        assert "解锁" in admin.get(f"/accounts/users/{target.pk}/").content.decode()
+        admin.post(f"/accounts/users/{target.pk}/", {"action": "unlock"})
+        assert sign_in("school_clerk", DEMO_PASSWORD, address=ADDRESS).status_code == 302
     assert AuditRecord.objects.filter(
         action="identity.user.unlock", object_id=str(target.pk)
     ).exists()

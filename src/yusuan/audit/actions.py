@@ -1,0 +1,112 @@
+"""What each audit action is called on the audit page, and which kind of event it is.
+
+Actions are stable codes written by the services (``payments.voucher_issue``) and by the security
+event recorders (``security.login.failed``); a person reads them through these gettext labels. An
+action without a label is shown by its code, so a new action is never hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+SECURITY = "security"
+CHANGE = "change"
+# Sign-ins, refusals and downloads (``security.*``) change nothing; accounts, roles, passwords and
+# tokens (``identity.*``) are state changes, but an auditor looks for them with the former.
+SECURITY_PREFIXES = ("security.", "identity.")
+
+ACTION_LABELS: dict[str, Any] = {
+    # Security events: written by the login throttle and the security-event middleware.
+    "security.login.succeeded": _("Signed in"),
+    "security.login.failed": _("Sign-in failed"),
+    "security.login.lockout": _("Locked out after failed sign-ins"),
+    "security.login.refused": _("Sign-in refused"),
+    "security.logout": _("Signed out"),
+    "security.permission_denied": _("Refused: no permission (403)"),
+    "security.scope_refused": _("Refused: object outside the data scope or missing (404)"),
+    "security.not_found": _("Page not found (404)"),
+    "security.csrf_failure": _("Refused: CSRF check failed"),
+    "security.token_refused": _("Refused: API token invalid, expired or revoked (401)"),
+    "security.download": _("Export or file download"),
+    # Accounts and credentials.
+    "identity.user.create": _("User created"),
+    "identity.user.roles": _("Roles changed"),
+    "identity.user.active": _("Account enabled or disabled"),
+    "identity.user.unlock": _("Account unlocked"),
+    "identity.password.change": _("Password changed"),
+    "identity.password.reset": _("Password reset by an administrator"),
+    "identity.api_token.issue": _("API token issued"),
+    "identity.api_token.revoke": _("API token revoked"),
+    # Master data.
+    "core.region.create": _("Region created"),
+    "core.fiscal_year.open": _("Fiscal year opened"),
+    "core.fiscal_year.close": _("Fiscal year closed"),
+    "core.organisation.create": _("Organisation created"),
+    "core.organisation.update": _("Organisation changed"),
+    "core.units.import": _("Units imported"),
+    "core.bank_account.create": _("Bank account registered"),
+    "core.bank_account.update": _("Bank account changed"),
+    "core.payee.create": _("Payee registered"),
+    "core.payee.update": _("Payee changed"),
+    "core.code.update": _("Classification code changed"),
+    "core.code_set.import": _("Code set imported"),
+    "core.code_set.copy_year": _("Code set copied to the next year"),
+    # Approvals.
+    "workflow.submit": _("Submitted for approval"),
+    "workflow.approve": _("Approved"),
+    "workflow.return": _("Returned"),
+    "workflow.reject": _("Rejected"),
+    "workflow.withdraw": _("Withdrawn"),
+    "workflow.comment": _("Commented"),
+    "workflow.escalate": _("Escalated (overdue)"),
+    "workflow.definition_create": _("Approval definition created"),
+    "workflow.definition_publish": _("Approval definition published"),
+    "workflow.delegation_create": _("Delegation granted"),
+    "workflow.delegation_revoke": _("Delegation revoked"),
+    "workflow.calendar_day_set": _("Working calendar day set"),
+    "workflow.calendar_day_remove": _("Working calendar day removed"),
+    # Projects and indicators.
+    "projects.create": _("Project created"),
+    "projects.update": _("Project changed"),
+    "projects.state": _("Project state changed"),
+    "indicators.document_create": _("Indicator document created"),
+    "indicators.document_update": _("Indicator document changed"),
+    "indicators.document_state": _("Indicator document state changed"),
+    "indicators.document_post": _("Indicator document posted"),
+    "indicators.document_void": _("Indicator document voided"),
+    # Payments.
+    "payments.request_create": _("Payment request created"),
+    "payments.request_update": _("Payment request changed"),
+    "payments.request_state": _("Payment request state changed"),
+    "payments.explain": _("Payment explanation given"),
+    "payments.voucher_issue": _("Payment voucher issued"),
+    "payments.bank_file": _("Bank file made"),
+    "payments.bank_result": _("Bank result recorded"),
+    "payments.clearing": _("Clearing recorded"),
+    "payments.clearing_state": _("Clearing state changed"),
+    "payments.contract_file": _("Contract filed"),
+    "payments.refund_register": _("Refund registered"),
+    "payments.refund_state": _("Refund state changed"),
+    "payments.correction_register": _("Correction registered"),
+    "payments.correction_state": _("Correction state changed"),
+    "payments.payroll_import": _("Salary sheet imported"),
+    "payments.payroll_request": _("Salary payment request made"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in the page's language; its code when it has no label yet."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def action_kind(action: str) -> str:
+    return SECURITY if action.startswith(SECURITY_PREFIXES) else CHANGE
+
+
+def action_choices(kind: str = "") -> list[tuple[str, str]]:
+    """(code, label) for the page's action filter, security events first."""
+    codes = [code for code in ACTION_LABELS if not kind or action_kind(code) == kind]
+    return [(code, action_label(code)) for code in codes]

@@ -1,0 +1,70 @@
+"""What a signed-in session may reach, given the account's state.
+
+- A system account (an agent bank's interface user) works with API tokens only: a session of
+  theirs (from before the account became one, or made by other means) is ended on its first
+  request, so it reaches neither pages nor the API.
+- A user whose password an administrator chose must change it first: every page leads to the
+  password change, and the API answers 403 until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from yusuan.common.errors import ErrorDetail
+
+# Reachable before the password is changed: the change itself, signing out, the language switch.
+OPEN_PATHS = ("/i18n/", "/jsi18n/", "/healthz", "/static/", "/favicon.ico")
+
+
+def _password_change_required(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        detail = ErrorDetail(
+            code="identity.password_change_required",
+            field="password",
+            message_zh="请先在网页上修改管理员设置的初始密码",
+            message_en="Change the password an administrator set (on the web pages) first",
+        )
+        language = get_language()
+        body = {
+            "type": "urn:yusuan:error:identity.password_change_required",
+            "title": "Forbidden",
+            "status": 403,
+            "detail": detail.message(language),
+            "instance": request.path,
+            "errors": [detail.as_dict(language)],
+        }
+        return JsonResponse(body, status=403, content_type="application/problem+json")
+    messages.warning(request, _("Choose a new password before you continue."))
+    return redirect("identity:password_change")
+
+
+class AccountStateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.is_system_account:
+                logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.error(request, _("A system account works with API tokens only."))
+                    return redirect("identity:login")
+            elif user.must_change_password and not self._open(request):
+                return _password_change_required(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(request: HttpRequest) -> bool:
+        own = (reverse("identity:password_change"), reverse("identity:logout"))
+        return request.path in own or request.path.startswith(OPEN_PATHS)
