@@ -387,7 +387,7 @@ class _Builder:
             ("bank",),
             self.banks[0],
             "代理银行系统账户 agent bank",
-            "API 令牌见 api_tokens",
+            "仅凭 API 令牌访问，不能登录页面（令牌见 api_tokens）",
         )
         issued = api_token_issue(
             actor=None,

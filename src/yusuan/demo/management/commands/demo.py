@@ -71,7 +71,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Yusuan demo: http://{addr}/"))
         self.stdout.write(f"Password for every demo login: {data['password']}")
         for login in data["logins"]:
+            note = f"  ({login['note']})" if login.get("note") else ""
             self.stdout.write(
-                f"  {login['username']:<18} {login['role']:<28} {login['organisation']}"
+                f"  {login['username']:<18} {login['role']:<28} {login['organisation']}{note}"
             )
         self.stdout.write(f"Logins (and the bank's API token) are also in {path}")
