@@ -153,6 +153,7 @@ def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "am
                 field=f"lines[{index}].{name}",
                 row=index,
                 value=text,
+                limit=exc.limit,
                 message_zh=f"第 {index + 1} 行：{exc.message_zh}",
                 message_en=f"row {index + 1}: {exc.message_en}",
             )
