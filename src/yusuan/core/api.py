@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Header, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import respond_once
-from yusuan.common.api import require
+from yusuan.common.api import Id, Year, paged, require
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
 from yusuan.core.rules import mask_account_no, mask_id_number
@@ -59,7 +58,7 @@ class PayeeOut(Schema):
 
 
 class PayeeIn(Schema):
-    organisation_id: int
+    organisation_id: Id
     kind: Literal["organisation", "individual"]
     name: str = Field(min_length=1, max_length=200)
     credit_code: str = Field("", max_length=18)
@@ -109,33 +108,33 @@ def _payee_out(payee: Payee, unmasked: bool) -> dict[str, Any]:
 
 
 @router.get("/organisations", response=list[OrganisationOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_organisations(request: HttpRequest, q: str = "", kind: str = "") -> Any:
     actor = require(request, "core.view_organisation", "core:read")
     return selectors.organisation_list(actor=actor, text=q, kind=kind)
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def get_organisation(request: HttpRequest, organisation_id: Id) -> Organisation:
     actor = require(request, "core.view_organisation", "core:read")
     return selectors.access_organisation(actor=actor, pk=organisation_id)
 
 
 @router.get("/bank-accounts", response=list[BankAccountOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_bank_accounts(request: HttpRequest, q: str = "", account_type: str = "") -> Any:
     actor = require(request, "core.view_bankaccount", "core:read")
     return selectors.bank_account_list(actor=actor, text=q, account_type=account_type)
 
 
 @router.get("/bank-accounts/{account_id}", response=BankAccountOut)
-def get_bank_account(request: HttpRequest, account_id: int) -> BankAccount:
+def get_bank_account(request: HttpRequest, account_id: Id) -> BankAccount:
     actor = require(request, "core.view_bankaccount", "core:read")
     return selectors.access_bank_account(actor=actor, pk=account_id)
 
 
 @router.get("/payees", response=list[PayeeOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_payees(request: HttpRequest, q: str = "", kind: str = "") -> Any:
     actor = require(request, "core.view_payee", "core:read")
     # Lists are always masked (DESIGN §7).
@@ -143,7 +142,7 @@ def list_payees(request: HttpRequest, q: str = "", kind: str = "") -> Any:
 
 
 @router.get("/payees/{payee_id}", response=PayeeOut)
-def get_payee(request: HttpRequest, payee_id: int) -> dict[str, Any]:
+def get_payee(request: HttpRequest, payee_id: Id) -> dict[str, Any]:
     actor = require(request, "core.view_payee", "core:read")
     payee = selectors.access_payee(actor=actor, pk=payee_id)
     return _payee_out(payee, actor.has_perm("core.view_personal_data"))
@@ -184,7 +183,7 @@ def list_fiscal_years(request: HttpRequest) -> Any:
 
 
 @router.get("/codes", response=list[CodeOut])
-@paginate(PageNumberPagination, page_size=200)
-def list_codes(request: HttpRequest, year: int, kind: str = "", q: str = "") -> Any:
+@paged(200)
+def list_codes(request: HttpRequest, year: Year, kind: str = "", q: str = "") -> Any:
     actor = require(request, "core.view_classificationcode", "core:read")
     return selectors.code_list(actor=actor, fiscal_year=year, kind=kind, text=q)

@@ -12,5 +12,5 @@ urlpatterns = [
     path("sod-report/", views.sod_report, name="sod_report"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
-    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<id:pk>/", views.user_detail, name="user_detail"),
 ]

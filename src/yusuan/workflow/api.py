@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Schema, Status
 
 from yusuan.audit.idempotency import respond_once, stored_json, write_once
-from yusuan.common.api import require
+from yusuan.common.api import Id, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
@@ -165,7 +165,7 @@ def inbox(request: HttpRequest) -> Any:
 
 
 @router.get("/workflow/instances/{instance_id}", response=RoundDetailOut)
-def get_instance(request: HttpRequest, instance_id: int) -> Any:
+def get_instance(request: HttpRequest, instance_id: Id) -> Any:
     """A round with its frozen route, where it waits and the document's whole timeline."""
     actor = require(request, None, "workflow:read")
     return _detail(_loaded(instance_id, actor))
@@ -207,7 +207,7 @@ def submit(
 def approve(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: DecisionIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -230,7 +230,7 @@ def approve(
 def return_(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: ReturnIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -254,7 +254,7 @@ def return_(
 def reject(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: ReasonIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -277,7 +277,7 @@ def reject(
 def withdraw(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     return _mutate(
@@ -294,7 +294,7 @@ def withdraw(
 def comment(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: CommentIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -394,7 +394,7 @@ def create_delegation(
 
 
 @router.post("/workflow/delegations/{delegation_id}/revoke", response=DelegationOut)
-def revoke_delegation(request: HttpRequest, delegation_id: int) -> Any:
+def revoke_delegation(request: HttpRequest, delegation_id: Id) -> Any:
     actor = require(request, None, "workflow:write")
     delegation = selectors.delegations(actor=actor).filter(pk=delegation_id).first()
     if delegation is None:
