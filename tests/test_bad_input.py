@@ -176,6 +176,57 @@ def test_numbers_posted_by_forms_are_never_a_500(client_as: Any, user: Any) -> N
     ).status_code in (200, 302)
 
 
+# --- NUL characters (PostgreSQL refuses them in text: a 500 there, found by schemathesis) -------
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        pytest.param("/api/v1/bank-accounts?account_type=%00", "account_type", id="api_query_case"),
+        pytest.param("/api/v1/payees?q=a%00b", "q", id="api_search_case"),
+        pytest.param("/api/v1/workflow/documents/x%00/1", "path", id="api_path_case"),
+    ],
+)
+def test_a_nul_in_a_query_is_a_422_naming_it(client_as: Any, path: str, field: str) -> None:
+    error = _problem(client_as("wj_treasury").get(path), 422, field)
+    assert error["code"] == "input.nul_character"
+
+
+def test_a_nul_in_a_json_string_is_a_422_naming_its_path(client_as: Any, user: Any) -> None:
+    from tests.payment_helpers import _line, _payee
+
+    from yusuan.core.models import BankAccount
+    from yusuan.payments.models import PaymentRequest
+
+    school = user("school_clerk").organisation
+    body = {
+        "business_type": "ordinary",
+        "settlement_mode": "transfer",
+        "purpose": "空字符",
+        "pay_date": "2026-11-23",
+        "payer_account_id": BankAccount.objects.get(
+            organisation=school, account_type="unit_zero_balance"
+        ).pk,
+        "payee_id": _payee(user).pk,
+        "lines": [{"indicator_line": _line(user, "30201").code, "amount": "1", "summary": "a\x00"}],
+    }
+    answer = client_as("school_clerk").post(
+        "/api/v1/payments/requests", data=json.dumps(body), content_type="application/json"
+    )
+    assert _problem(answer, 422, "lines[0].summary")["code"] == "input.nul_character"
+    assert not PaymentRequest.objects.filter(purpose="空字符").exists()
+
+
+def test_a_nul_on_the_pages_is_a_422_naming_it(client_as: Any) -> None:
+    admin = client_as("wj_admin")
+    listed = admin.get("/core/organisations/", {"q": "吴江\x00"})
+    assert listed.status_code == 422
+    assert 'data-field="q"' in listed.content.decode()
+    posted = admin.post("/core/fiscal-years/open/", {"year": "2030\x00"})
+    assert posted.status_code == 422
+    assert 'data-field="year"' in posted.content.decode()
+
+
 # --- pain.002 with a DTD ----------------------------------------------------------------------------
 
 XXE = """<?xml version="1.0" encoding="UTF-8"?>

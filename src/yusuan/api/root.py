@@ -14,7 +14,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, problem_body
 from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
 from yusuan.identity.services import api_token_authenticate
@@ -109,15 +109,14 @@ api.add_router("/", payments_after_router)
 def problem(
     request: HttpRequest, status: int, title: str, errors: list[ErrorDetail], code: str
 ) -> HttpResponse:
-    language = get_language()
-    body = {
-        "type": f"urn:yusuan:error:{code}",
-        "title": title,
-        "status": status,
-        "detail": "; ".join(e.message(language) for e in errors) or title,
-        "instance": request.path,
-        "errors": [e.as_dict(language) for e in errors],
-    }
+    body = problem_body(
+        instance=request.path,
+        status=status,
+        title=title,
+        errors=errors,
+        code=code,
+        language=get_language(),
+    )
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = "application/problem+json"
     return response

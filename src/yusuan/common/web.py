@@ -24,7 +24,7 @@ def paginate(
     request: HttpRequest, queryset: QuerySet[Any] | list[Any], per_page: int | None = None
 ) -> Page[Any]:
     """The page ``?page=`` names; one that is not 1 … the last page is a 422 naming ``page`` and
-    the limit, as in the API (``common.pages``, rendered by ``RuleErrorPageMiddleware``)."""
+    the limit, as in the API (``common.pages``, rendered by ``BadInputMiddleware``)."""
     paginator = Paginator(queryset, per_page or settings.YUSUAN_PAGE_SIZE)
     number = page_number(
         request.GET.get("page"), count=paginator.count, per_page=paginator.per_page
