@@ -157,6 +157,10 @@ def test_the_api_answers_as_its_openapi_document_says(
     deadline = began + BUDGET_SECONDS
 
     def send(case: Any, phase: str) -> None:
+        if case.headers and "Authorization" not in headers:
+            # schemathesis fills the document's bearer scheme with made-up tokens; a request
+            # with a bearer header is the token's alone, so the session would never be used.
+            case.headers.pop("Authorization", None)
         response = case.call(headers=headers, cookies=cookies)
         sent[phase] += 1
         statuses[response.status_code] += 1
