@@ -1,9 +1,10 @@
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from yusuan.api.root import api
+from yusuan.api.root import not_found_view as api_not_found
 from yusuan.portal import views as portal_views
 
 urlpatterns = [
@@ -24,4 +25,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),  # after the API: what it does not match is a problem
 ]

@@ -7,13 +7,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.utils.translation import get_language
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, problem_body
 from yusuan.common.uploads import megabytes
 from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
@@ -63,7 +65,52 @@ class ActiveSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
-api = NinjaAPI(
+class ProblemErrorOut(Schema):
+    code: str
+    rule: str | None
+    field: str | None
+    row: int | None
+    message: str
+    message_zh: str
+    message_en: str
+    value: Any = None
+    limit: Any = None
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details, as ``problem()`` writes them."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemErrorOut]
+
+
+class YusuanAPI(NinjaAPI):
+    """Declares what every operation may answer besides its success: any 4xx is a problem body
+    (``problem()``), so a client and schemathesis can check errors against the document too."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        definitions = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(definitions.pop("$defs", {}))
+        components["ProblemOut"] = definitions
+        problem_response = {
+            "description": "Problem details (RFC 9457) naming the rule, field, value and limit",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+            },
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("4XX", problem_response)
+        return schema
+
+
+api = YusuanAPI(
     title="Yusuan API",
     version="1.0.0",
     description=(
@@ -87,15 +134,14 @@ api.add_router("/", payments_after_router)
 def problem(
     request: HttpRequest, status: int, title: str, errors: list[ErrorDetail], code: str
 ) -> HttpResponse:
-    language = get_language()
-    body = {
-        "type": f"urn:yusuan:error:{code}",
-        "title": title,
-        "status": status,
-        "detail": "; ".join(e.message(language) for e in errors) or title,
-        "instance": request.path,
-        "errors": [e.as_dict(language) for e in errors],
-    }
+    body = problem_body(
+        instance=request.path,
+        status=status,
+        title=title,
+        errors=errors,
+        code=code,
+        language=get_language(),
+    )
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = "application/problem+json"
     return response
@@ -110,19 +156,22 @@ def _field_path(loc: list[Any]) -> str:
     return path
 
 
+_LIMIT_KEYS = ("limit_value", "max_length", "le", "ge", "lt", "gt")  # pydantic's error context
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
         field = _field_path(list(error.get("loc", [])))
+        context = error.get("ctx") or {}
         message = str(error.get("msg", "invalid"))
         errors.append(
             ErrorDetail(
                 code=f"validation.{error.get('type', 'invalid')}",
                 field=field,
                 value=error.get("input") if not isinstance(error.get("input"), dict) else None,
-                limit=(error.get("ctx") or {}).get("limit_value")
-                or (error.get("ctx") or {}).get("max_length"),
+                limit=next((context[k] for k in _LIMIT_KEYS if k in context), None),
                 message_zh=f"{field}：输入无效（{message}）",
                 message_en=f"{field}: {message}",
             )
@@ -178,6 +227,36 @@ def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(request, 403, "Forbidden", [detail], "permission_denied")
 
 
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    detail = ErrorDetail(
+        code="request.unreadable_body",
+        field="body",
+        value=request.content_type,
+        message_zh="请求正文无法读取（Content-Type 与正文不符）",
+        message_en="The request body cannot be read (its Content-Type does not match it)",
+    )
+    return problem(request, 400, "Bad request", [detail], "request.unreadable_body")
+
+
+@api.exception_handler(RawPostDataException)
+def on_form_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A form (multipart) sent where the operation reads its body as JSON or XML: the form
+    parser took the stream (for the CSRF check) and nothing is left to read."""
+    detail = ErrorDetail(
+        code="request.unsupported_media_type",
+        field="body",
+        value=request.content_type,
+        limit="application/json, application/xml",
+        message_zh=f"此接口不接受 {request.content_type} 正文：请按接口文档发送 JSON 或 XML",
+        message_en=f"This operation does not take a {request.content_type} body: send JSON or "
+        "XML as documented",
+    )
+    return problem(
+        request, 415, "Unsupported media type", [detail], "request.unsupported_media_type"
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     detail = ErrorDetail(code=f"http_{exc.status_code}", message_zh=str(exc), message_en=str(exc))
@@ -195,3 +274,12 @@ def on_body_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
         message_en=f"the request body is larger than the limit of {megabytes(limit)}",
     )
     return problem(request, 413, "Content too large", [detail], "upload.too_large")
+
+
+def not_found_view(request: HttpRequest) -> HttpResponse:
+    """Any URL under /api/v1/ that no operation matches (``/bank-files/abc``): a problem body like
+    every other API error, not the HTML 404 page."""
+    detail = ErrorDetail(
+        code="not_found", message_zh="接口或对象不存在", message_en="No such endpoint or object"
+    )
+    return problem(request, 404, "Not found", [detail], "not_found")

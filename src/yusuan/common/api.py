@@ -1,14 +1,50 @@
-"""Helpers for API routers of every app: who is calling, with which token scopes."""
+"""Helpers for API routers of every app: who is calling, with which token scopes; the bounded
+number types and the paginator every endpoint uses (no 500 on a huge or absurd number)."""
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from typing import Annotated, Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ninja import Header
+from ninja import Field, Header
+from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.common.actor import PermissionDeniedError
+from yusuan.common.ids import MAX_ID
+from yusuan.common.pages import page_number
+
+# A row id in a path, query or body: beyond the database's BigInteger it is a 422, not a 500.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A fiscal year as the pages accept it (projects, approval definitions).
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+class Pages(PageNumberPagination):
+    """Ninja's page-number pagination, with the house's page rule (``common.pages``): a page past
+    the last one is a 422 naming ``page`` and the last page, not an empty list or an SQL
+    ``OFFSET`` overflow."""
+
+    class Input(PageNumberPagination.Input):
+        # The ceiling only says what can ever be a page; the last page is checked on each call.
+        page: int = Field(1, ge=1, le=MAX_ID)
+
+    def paginate_queryset(
+        self,
+        queryset: QuerySet[Any],
+        pagination: PageNumberPagination.Input,
+        request: HttpRequest,
+        **params: Any,
+    ) -> Any:
+        page_size = self._get_page_size(pagination.page_size)
+        count = self._items_count(queryset)
+        page = page_number(pagination.page, count=count, per_page=page_size)
+        offset = (page - 1) * page_size
+        return {self.items_attribute: queryset[offset : offset + page_size], "count": count}
+
 
 # The header every mutating endpoint declares and hands to ``audit.idempotency.write_once``
 # (P11); tests/test_api_integrator.py walks the OpenAPI document for it.
@@ -36,3 +72,15 @@ def require(request: HttpRequest, permission: str | None, api_scope: str) -> Any
     if permission is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(permission)
     return actor
+
+
+def paged(page_size: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``@paginate(Pages, page_size=…)``. Ninja reads the view's annotations in the pagination
+    wrapper's module, where this module's ``Id`` and ``Year`` are unknown (the API modules use
+    ``from __future__ import annotations``), so they are resolved here first."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.__annotations__ = typing.get_type_hints(view, include_extras=True)
+        return paginate(Pages, page_size=page_size)(view)
+
+    return decorate

@@ -51,6 +51,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def problem_body(
+    *,
+    instance: str,
+    status: int,
+    title: str,
+    errors: list[ErrorDetail],
+    code: str,
+    language: str | None,
+) -> dict[str, Any]:
+    """RFC 9457 problem details as the API answers every error (DESIGN §6)."""
+    return {
+        "type": f"urn:yusuan:error:{code}",
+        "title": title,
+        "status": status,
+        "detail": "; ".join(e.message(language) for e in errors) or title,
+        "instance": instance,
+        "errors": [e.as_dict(language) for e in errors],
+    }
+
+
 @dataclass
 class BusinessRuleError(Exception):
     """One or more rule violations; raised by services, never half-applied."""
@@ -153,6 +173,7 @@ def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "am
                 field=f"lines[{index}].{name}",
                 row=index,
                 value=text,
+                limit=exc.limit,
                 message_zh=f"第 {index + 1} 行：{exc.message_zh}",
                 message_en=f"row {index + 1}: {exc.message_en}",
             )

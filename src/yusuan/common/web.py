@@ -17,13 +17,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.pages import page_number
 
 
 def paginate(
     request: HttpRequest, queryset: QuerySet[Any] | list[Any], per_page: int | None = None
 ) -> Page[Any]:
+    """The page ``?page=`` names; one that is not 1 … the last page is a 422 naming ``page`` and
+    the limit, as in the API (``common.pages``, rendered by ``BadInputMiddleware``)."""
     paginator = Paginator(queryset, per_page or settings.YUSUAN_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    number = page_number(
+        request.GET.get("page"), count=paginator.count, per_page=paginator.per_page
+    )
+    return paginator.page(number)
 
 
 def error_text(detail: ErrorDetail) -> str:

@@ -7,10 +7,9 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
 from yusuan.common.masking import account_no_for, mask_account_no, mask_id_number
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
@@ -62,7 +61,7 @@ class PayeeOut(Schema):
 
 
 class PayeeIn(Schema):
-    organisation_id: int
+    organisation_id: Id
     kind: Literal["organisation", "individual"]
     name: str = Field(min_length=1, max_length=200)
     credit_code: str = Field("", max_length=18)
@@ -112,14 +111,14 @@ def _payee_out(payee: Payee, unmasked: bool) -> dict[str, Any]:
 
 
 @router.get("/organisations", response=list[OrganisationOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_organisations(request: HttpRequest, q: str = "", kind: str = "") -> Any:
     actor = require(request, "core.view_organisation", "core:read")
     return selectors.organisation_list(actor=actor, text=q, kind=kind)
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def get_organisation(request: HttpRequest, organisation_id: Id) -> Organisation:
     actor = require(request, "core.view_organisation", "core:read")
     return selectors.access_organisation(actor=actor, pk=organisation_id)
 
@@ -138,7 +137,7 @@ def _bank_account_out(account: BankAccount, account_no: str) -> dict[str, Any]:
 
 
 @router.get("/bank-accounts", response=list[BankAccountOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_bank_accounts(request: HttpRequest, q: str = "", account_type: str = "") -> Any:
     actor = require(request, "core.view_bankaccount", "core:read")
     # Lists are always masked, as on the list page (ADR 0019).
@@ -149,14 +148,14 @@ def list_bank_accounts(request: HttpRequest, q: str = "", account_type: str = ""
 
 
 @router.get("/bank-accounts/{account_id}", response=BankAccountOut)
-def get_bank_account(request: HttpRequest, account_id: int) -> dict[str, Any]:
+def get_bank_account(request: HttpRequest, account_id: Id) -> dict[str, Any]:
     actor = require(request, "core.view_bankaccount", "core:read")
     account = selectors.access_bank_account(actor=actor, pk=account_id)
     return _bank_account_out(account, account_no_for(actor, account.account_no))
 
 
 @router.get("/payees", response=list[PayeeOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_payees(request: HttpRequest, q: str = "", kind: str = "") -> Any:
     actor = require(request, "core.view_payee", "core:read")
     # Lists are always masked (DESIGN §7).
@@ -164,7 +163,7 @@ def list_payees(request: HttpRequest, q: str = "", kind: str = "") -> Any:
 
 
 @router.get("/payees/{payee_id}", response=PayeeOut)
-def get_payee(request: HttpRequest, payee_id: int) -> dict[str, Any]:
+def get_payee(request: HttpRequest, payee_id: Id) -> dict[str, Any]:
     actor = require(request, "core.view_payee", "core:read")
     payee = selectors.access_payee(actor=actor, pk=payee_id)
     return _payee_out(payee, actor.has_perm("core.view_personal_data"))
@@ -205,7 +204,7 @@ def list_fiscal_years(request: HttpRequest) -> Any:
 
 
 @router.get("/codes", response=list[CodeOut])
-@paginate(PageNumberPagination, page_size=200)
-def list_codes(request: HttpRequest, year: int, kind: str = "", q: str = "") -> Any:
+@paged(200)
+def list_codes(request: HttpRequest, year: Year, kind: str = "", q: str = "") -> Any:
     actor = require(request, "core.view_classificationcode", "core:read")
     return selectors.code_list(actor=actor, fiscal_year=year, kind=kind, text=q)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.ids import parse_int
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
     add_business_errors,
@@ -447,11 +448,12 @@ def fiscal_year_list(request: HttpRequest) -> HttpResponse:
 @permission_required("core.add_fiscalyear", raise_exception=True)
 def fiscal_year_open_view(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
+    year = parse_int(request.POST.get("year", ""))
+    if year is None or not 2000 <= year <= 2100:  # the column is a small integer
+        messages.error(request, _("Enter a year from 2000 to 2100."))
+        return redirect("core:fiscal_year_list")
     try:
-        year = int(request.POST.get("year", ""))
         fiscal_year_open(actor=actor, mof_div_code=actor.mof_div_code, year=year)
-    except ValueError:
-        messages.error(request, _("Enter a year."))
     except BusinessRuleError as exc:
         for detail in exc.errors:
             messages.error(request, detail.message(request.LANGUAGE_CODE))
@@ -480,8 +482,8 @@ def fiscal_year_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _selected_year(request: HttpRequest, actor: Any) -> int | None:
     raw = request.GET.get("year", "")
-    if raw.isdigit():
-        return int(raw)
+    if (year := parse_int(raw)) is not None:
+        return year
     current = selectors.current_fiscal_year(actor=actor)
     return current.year if current else None
 

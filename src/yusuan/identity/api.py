@@ -6,11 +6,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.actor import PermissionDeniedError
-from yusuan.common.api import IdempotencyKey, api_actor
+from yusuan.common.api import Id, IdempotencyKey, api_actor, paged
 from yusuan.identity.models import ApiToken
 from yusuan.identity.selectors import access_api_token, api_token_list
 from yusuan.identity.services import api_token_issue, api_token_revoke
@@ -109,7 +108,7 @@ def _session_actor(request: HttpRequest) -> Any:
 
 
 @router.get("/tokens", response=list[TokenOut])
-@paginate(PageNumberPagination, page_size=50)
+@paged(50)
 def list_tokens(request: HttpRequest, everyone: bool = False) -> Any:
     """The caller's own tokens, newest first; ``everyone=true`` for an administrator: every token
     held in their scope."""
@@ -154,7 +153,7 @@ def issue_token(
 def revoke_token(
     request: HttpRequest,
     response: HttpResponse,
-    token_id: int,
+    token_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Revoke one of the caller's tokens (an administrator: any token in scope). Revoking a

@@ -12,7 +12,7 @@ urlpatterns = [
     path("sod-report/", views.sod_report, name="sod_report"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create_view, name="user_create"),
-    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<id:pk>/", views.user_detail, name="user_detail"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/all/", views.token_admin, name="token_admin"),
 ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.ids import parse_id
 from yusuan.common.web import (
     add_business_errors,
     flash_business_errors,
@@ -269,10 +270,7 @@ def _revoke_posted(request: HttpRequest, actor: Any) -> None:
 
 
 def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
+    return parse_id(value) or 0
 
 
 @login_required

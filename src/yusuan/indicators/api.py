@@ -16,10 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
 from yusuan.common.errors import raise_if_any
 from yusuan.core.models import Organisation
 from yusuan.indicators import rows as rows_input
@@ -43,7 +42,7 @@ READ, WRITE = "indicators:read", "indicators:write"
 # --- Schemas -------------------------------------------------------------------------------------
 
 
-class LineOut(Schema):
+class IndicatorLineOut(Schema):
     id: int
     code: str
     fiscal_year: int
@@ -120,7 +119,7 @@ class TraceOut(Schema):
     )
 
 
-class LineDetailOut(LineOut):
+class LineDetailOut(IndicatorLineOut):
     trace: TraceOut
     links: dict[str, str]
 
@@ -147,7 +146,7 @@ class MovementOut(Schema):
 
 
 class LineFilters(Schema):
-    year: int | None = Field(None, description="Fiscal year")
+    year: Year | None = Field(None, description="Fiscal year")
     kind: Literal["pending", "executable", ""] = ""
     organisation: str = Field("", description="Unit code")
     project: str = Field("", description="Project code")
@@ -209,8 +208,8 @@ class DocumentIn(Schema):
     npc_reference: str = Field(
         "", description="People's congress reference (R-AJ-5)", max_length=200
     )
-    organisation_id: int | None = Field(None, description="Holder; default the caller's unit")
-    fiscal_year: int | None = None
+    organisation_id: Id | None = Field(None, description="Holder; default the caller's unit")
+    fiscal_year: Year | None = None
     lines: list[RowIn] = Field(min_length=1, max_length=500)
 
 
@@ -349,8 +348,8 @@ def _document_detail(actor: Any, document: IndicatorDocument) -> dict[str, Any]:
 # --- Lines ---------------------------------------------------------------------------------------
 
 
-@router.get("/indicators/lines", response=list[LineOut], url_name="indicator_lines")
-@paginate(PageNumberPagination, page_size=100)
+@router.get("/indicators/lines", response=list[IndicatorLineOut], url_name="indicator_lines")
+@paged(100)
 def list_lines(request: HttpRequest, filters: Query[LineFilters]) -> Any:
     """The indicator ledger (指标账) within the caller's scope, by code."""
     actor = require(request, "indicators.view_indicatorline", READ)
@@ -361,7 +360,7 @@ def list_lines(request: HttpRequest, filters: Query[LineFilters]) -> Any:
 
 
 @router.get("/indicators/lines/{line_id}", response=LineDetailOut, url_name="indicator_line")
-def get_line(request: HttpRequest, line_id: int) -> Any:
+def get_line(request: HttpRequest, line_id: Id) -> Any:
     """A line with its buckets and its trace (P4): the document that created it, its parent and
     children, every document that moved it, and the payments/contracts that used it."""
     actor = require(request, "indicators.view_indicatorline", READ)
@@ -393,8 +392,8 @@ def get_line(request: HttpRequest, line_id: int) -> Any:
     response=list[MovementOut],
     url_name="indicator_line_movements",
 )
-@paginate(PageNumberPagination, page_size=200)
-def list_movements(request: HttpRequest, line_id: int) -> Any:
+@paged(200)
+def list_movements(request: HttpRequest, line_id: Id) -> Any:
     """The line's movements oldest first, each with the running total and available after it."""
     actor = require(request, "indicators.view_indicatorline", READ)
     return [
@@ -420,7 +419,7 @@ def list_movements(request: HttpRequest, line_id: int) -> Any:
 
 
 @router.get("/indicators/documents", response=list[DocumentOut], url_name="indicator_documents")
-@paginate(PageNumberPagination, page_size=100)
+@paged(100)
 def list_documents(request: HttpRequest, kind: str = "", state: str = "") -> Any:
     actor = require(request, "indicators.view_indicatordocument", READ)
     return [
@@ -434,7 +433,7 @@ def list_documents(request: HttpRequest, kind: str = "", state: str = "") -> Any
     response=DocumentDetailOut,
     url_name="indicator_document",
 )
-def get_document(request: HttpRequest, document_id: int) -> Any:
+def get_document(request: HttpRequest, document_id: Id) -> Any:
     actor = require(request, "indicators.view_indicatordocument", READ)
     return _document_detail(actor, selectors.document_get(actor=actor, document_id=document_id))
 
@@ -502,7 +501,7 @@ def create_document(
 def update_document(
     request: HttpRequest,
     response: HttpResponse,
-    document_id: int,
+    document_id: Id,
     payload: DocumentIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -527,7 +526,7 @@ def update_document(
 def _action(
     request: HttpRequest,
     response: HttpResponse,
-    document_id: int,
+    document_id: Id,
     key: str | None,
     name: str,
     call: Callable[[Any], Any],
@@ -551,7 +550,7 @@ def _action(
 def post_document(
     request: HttpRequest,
     response: HttpResponse,
-    document_id: int,
+    document_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Post a finance document to the ledger: checks again, then moves the money (R-IN-4);
@@ -570,7 +569,7 @@ def post_document(
 def void_document(
     request: HttpRequest,
     response: HttpResponse,
-    document_id: int,
+    document_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     return _action(
@@ -587,7 +586,7 @@ def void_document(
 def submit_document(
     request: HttpRequest,
     response: HttpResponse,
-    document_id: int,
+    document_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Submit an adjustment for approval: the route follows the approval matrix (R-AJ-2/3); the

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.ids import parse_int
 from yusuan.common.money import Money
 from yusuan.common.web import (
     attachment,
@@ -253,7 +254,7 @@ def line_lookup(request: HttpRequest) -> HttpResponse:
         year = request.GET.get("year", "")
         matches = selectors.line_search(
             actor=actor,
-            fiscal_year=int(year) if year.isdigit() else None,
+            fiscal_year=parse_int(year),
             kind=request.GET.get("kind", ""),
             text=code,
         )
@@ -420,7 +421,7 @@ def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | No
     }
     default_rows = 5 if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) else 3
     if request.method == "POST":
-        count = max(1, min(int(request.POST.get("row_count", default_rows) or 1), 200))
+        count = max(1, min(parse_int(request.POST.get("row_count", str(default_rows))) or 1, 200))
         if "add_row" in request.POST:
             count += 1
         rows = _rows_from_post(request, count)
@@ -568,7 +569,7 @@ def route_preview(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     current = current_fiscal_year(actor=actor)
     year = current.year if current else 0
-    count = max(1, min(int(request.POST.get("row_count", 3) or 1), 200))
+    count = max(1, min(parse_int(request.POST.get("row_count", "3")) or 1, 200))
     data, _errors = _document_input(
         request, DocumentKind.ADJUST, _rows_from_post(request, count), year
     )

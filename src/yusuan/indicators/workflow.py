@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.ids import parse_id
 from yusuan.indicators.choices import DocumentKind, DocumentState
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import apply_document, revalidate, set_state
@@ -25,10 +26,11 @@ DOCUMENT_TYPE = ADJUSTMENT.code
 
 class AdjustmentHandler(BaseHandler):
     def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> IndicatorDocument:
-        if not object_id.isdigit():
+        pk = parse_id(object_id)
+        if pk is None:
             raise NotFoundError("adjustment")
         queryset = IndicatorDocument.objects.visible_to(actor).filter(
-            pk=int(object_id), kind=DocumentKind.ADJUST
+            pk=pk, kind=DocumentKind.ADJUST
         )
         if for_update:
             queryset = queryset.select_for_update()

@@ -8,19 +8,19 @@ bank's own message and entry ids as well, and a batch is all or nothing.
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
 from yusuan.common.errors import (
     field_amount,
     raise_if_any,
 )
+from yusuan.common.ids import MAX_ID
 from yusuan.common.masking import account_no_for
 from yusuan.common.money import Money
 from yusuan.common.web import attachment
@@ -48,7 +48,7 @@ READ, WRITE = "payments:read", "payments:write"
 class LineIn(Schema):
     indicator_line: str = Field(description="Indicator code (ZB…)", max_length=32)
     amount: str = Field(description="元, e.g. '1,234.56'", max_length=32)
-    payee_id: int | None = Field(None, description="Default: the request's payee")
+    payee_id: Id | None = Field(None, description="Default: the request's payee")
     summary: str = Field("", max_length=200)
 
 
@@ -57,10 +57,10 @@ class RequestIn(Schema):
     settlement_mode: Literal["transfer", "card", "cash"]
     purpose: str = Field(max_length=200)
     pay_date: dt.date
-    payer_account_id: int
-    payee_id: int | None = None
-    contract_id: int | None = None
-    fiscal_year: int | None = None
+    payer_account_id: Id
+    payee_id: Id | None = None
+    contract_id: Id | None = None
+    fiscal_year: Year | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=5000)
 
 
@@ -68,7 +68,7 @@ class ExplainIn(Schema):
     explanation: str = Field(max_length=2000)
 
 
-class LineOut(Schema):
+class PaymentLineOut(Schema):
     row: int
     indicator_line_code: str
     amount_fen: int
@@ -106,7 +106,7 @@ class RequestOut(Schema):
 
 class RequestDetailOut(RequestOut):
     explanation: str
-    lines: list[LineOut]
+    lines: list[PaymentLineOut]
     findings: list[FindingOut]
 
 
@@ -229,7 +229,7 @@ def _get(actor: Any, request_id: int) -> PaymentRequest:
 
 
 @router.get("/payments/requests", response=list[RequestOut])
-@paginate(PageNumberPagination, page_size=100)
+@paged(100)
 def list_requests(request: HttpRequest, state: str = "") -> Any:
     actor = require(request, "payments.view_paymentrequest", READ)
     requests = selectors.request_list(actor=actor, state=state).prefetch_related("lines")
@@ -237,7 +237,7 @@ def list_requests(request: HttpRequest, state: str = "") -> Any:
 
 
 @router.get("/payments/requests/{request_id}", response=RequestDetailOut)
-def get_request(request: HttpRequest, request_id: int) -> Any:
+def get_request(request: HttpRequest, request_id: Id) -> Any:
     actor = require(request, "payments.view_paymentrequest", READ)
     return _detail(actor, _get(actor, request_id))
 
@@ -328,7 +328,7 @@ def create_request(
 def submit_request(
     request: HttpRequest,
     response: HttpResponse,
-    request_id: int,
+    request_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Submit for approval: every line's amount is frozen on its indicator (R-PY-1); approve,
@@ -354,7 +354,7 @@ def submit_request(
 def explain_request(
     request: HttpRequest,
     response: HttpResponse,
-    request_id: int,
+    request_id: Id,
     payload: ExplainIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -404,8 +404,10 @@ def send_to_bank(
 
 
 @router.get("/payments/bank-files", response=list[BankFileOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_bank_files(request: HttpRequest, after_id: int = 0) -> Any:
+@paged(100)
+def list_bank_files(
+    request: HttpRequest, after_id: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+) -> Any:
     """The files sent for the caller's regions, oldest first; a bank's system polls with
     ``after_id`` = the last id it fetched."""
     actor = require(request, "payments.record_bank_result", READ)
@@ -413,7 +415,7 @@ def list_bank_files(request: HttpRequest, after_id: int = 0) -> Any:
 
 
 @router.get("/payments/bank-files/{int:file_id}", response=BankFileDetailOut)
-def get_bank_file(request: HttpRequest, file_id: int) -> Any:
+def get_bank_file(request: HttpRequest, file_id: Id) -> Any:
     """The same file as JSON, read back from the pain.001 as sent (so both forms agree)."""
     actor = require(request, "payments.record_bank_result", READ)
     found = selectors.bank_file_get(actor=actor, file_id=file_id)
@@ -443,7 +445,7 @@ def get_bank_file(request: HttpRequest, file_id: int) -> Any:
 
 
 @router.get("/payments/bank-files/{file_id}.xml")
-def download_bank_file(request: HttpRequest, file_id: int) -> HttpResponse:
+def download_bank_file(request: HttpRequest, file_id: Id) -> HttpResponse:
     """The pain.001 file as sent (ISO 20022 pain.001.001.03, UTF-8)."""
     actor = require(request, "payments.record_bank_result", READ)
     found = selectors.bank_file_get(actor=actor, file_id=file_id)
@@ -489,7 +491,7 @@ def record_pain002(
     request: HttpRequest, response: HttpResponse, idempotency_key: IdempotencyKey = None
 ) -> Status[Any]:
     """The same from an ISO 20022 pain.002.001.03 status report sent as the request body."""
-    items = read_report(request.body)
+    items = read_report(request.body, filename="pain.002 (request body)")
     return _record(request, response, idempotency_key, items)
 
 

@@ -6,16 +6,15 @@ the request. Amounts in as text in 元, out as integer fen; every mutating call 
 
 import datetime as dt
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
-from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
 from yusuan.common.errors import (
     BusinessRuleError,
     ErrorDetail,
@@ -98,7 +97,7 @@ def _paid_line(actor: Any, line: PaymentLine) -> dict[str, Any]:
 
 
 @router.get("/payments/lines", response=list[PaidLineOut])
-@paginate(PageNumberPagination, page_size=100)
+@paged(100)
 def search_lines(
     request: HttpRequest,
     payee: str = "",
@@ -164,7 +163,7 @@ def _refund(refund: Refund) -> dict[str, Any]:
 def register_refund(
     request: HttpRequest,
     response: HttpResponse,
-    line_id: int,
+    line_id: Id,
     payload: RefundIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -194,7 +193,7 @@ def register_refund(
 def confirm_refund(
     request: HttpRequest,
     response: HttpResponse,
-    refund_id: int,
+    refund_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Same year: the indicator is available again (R-RF-2); later: back to the treasury."""
@@ -252,7 +251,7 @@ def _correction(correction: Correction) -> dict[str, Any]:
 def register_correction(
     request: HttpRequest,
     response: HttpResponse,
-    line_id: int,
+    line_id: Id,
     payload: CorrectionIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -287,7 +286,7 @@ def register_correction(
 def post_correction(
     request: HttpRequest,
     response: HttpResponse,
-    correction_id: int,
+    correction_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Posted by someone other than who registered it: CORRECT_OUT / CORRECT_IN."""
@@ -366,8 +365,8 @@ def import_payroll(
     request: HttpRequest,
     response: HttpResponse,
     file: File[UploadedFile],
-    month: Form[int],
-    fiscal_year: Form[int | None] = None,
+    month: Form[Annotated[int, Field(ge=1, le=12)]],
+    fiscal_year: Form[Year | None] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Import a salary sheet (.xlsx/.csv). A sheet with problems is refused with every one of
@@ -398,7 +397,7 @@ def import_payroll(
 
 
 @router.get("/payments/payroll/{batch_id}", response=PayrollOut)
-def get_payroll(request: HttpRequest, batch_id: int) -> Any:
+def get_payroll(request: HttpRequest, batch_id: Id) -> Any:
     """The batch with its 工资发放与指标匹配表 (the proposal until the request is generated)."""
     actor = require(request, "payments.view_payrollbatch", READ)
     return _batch(selectors.payroll_get(actor=actor, batch_id=batch_id))
@@ -412,8 +411,8 @@ class MatchIn(Schema):
 
 class PayrollRequestIn(Schema):
     pay_date: dt.date
-    payer_account_id: int
-    deduction_payees: dict[str, int] = Field(default_factory=dict)
+    payer_account_id: Id
+    deduction_payees: dict[str, Id] = Field(default_factory=dict)
     matches: list[MatchIn] | None = Field(None, description="Default: the proposal")
 
 
@@ -428,7 +427,7 @@ class CreatedOut(Schema):
 def payroll_request(
     request: HttpRequest,
     response: HttpResponse,
-    batch_id: int,
+    batch_id: Id,
     payload: PayrollRequestIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:

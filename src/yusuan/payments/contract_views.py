@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.ids import parse_id
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import paginate
 from yusuan.core.choices import PayeeKind
@@ -54,10 +55,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         data = ContractInput(
             number=posted.get("number", ""),
             title=posted.get("title", ""),
-            supplier_id=int(supplier) if supplier.isdigit() else None,
+            supplier_id=parse_id(supplier),
             amount=amount,
             indicator_line_ids=[
-                int(x) for x in request.POST.getlist("indicator_lines") if x.isdigit()
+                pk for x in request.POST.getlist("indicator_lines") if (pk := parse_id(x))
             ],
             filed_on=filed_on,
         )

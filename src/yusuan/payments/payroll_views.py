@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import attachment, paginate, query_without_page
@@ -64,7 +65,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 data=upload_bytes(file),
                 filename=file.name or "",
-                month=int(month) if month.isdigit() else 0,
+                month=parse_int(month) or 0,
                 fiscal_year=today.year,
             )
         except BusinessRuleError as exc:
@@ -98,7 +99,7 @@ def _matches_from_post(
     errors: list[ErrorDetail] = []
     for key in request.POST:
         text = request.POST.get(key, "")
-        if not key.startswith("match:") or not text.strip():
+        if key.count(":") < 2 or not key.startswith("match:") or not text.strip():
             continue
         _prefix, item, line_id = key.split(":", 2)
         try:
@@ -115,8 +116,8 @@ def _matches_from_post(
                 )
             )
             continue
-        if fen and line_id.isdigit() and item in batch.items:
-            matches.append(Match(item, int(line_id), fen))
+        if fen and (indicator_line_id := parse_id(line_id)) and item in batch.items:
+            matches.append(Match(item, indicator_line_id, fen))
     return matches, errors
 
 
@@ -150,9 +151,9 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             pay_date = timezone.localdate()
         payees = {
-            name: int(v)
+            name: payee_id
             for name in batch.deduction_totals
-            if (v := posted.get(f"payee:{name}", "")).isdigit()
+            if (payee_id := parse_id(posted.get(f"payee:{name}", ""))) is not None
         }
         account = posted.get("payer_account_id", "")
         if not errors:
@@ -161,7 +162,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=actor,
                     batch_id=batch.pk,
                     pay_date=pay_date,
-                    payer_account_id=int(account) if account.isdigit() else None,
+                    payer_account_id=parse_id(account),
                     deduction_payees=payees,
                     matches=matches,
                 )

@@ -10,14 +10,14 @@ from typing import Any
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail, row_amount
+from yusuan.common.ids import parse_id
 from yusuan.common.money import Money
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.services import PaymentInput, PaymentLineInput
 
 
 def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_id(str(value or "").strip())
 
 
 def request_input(

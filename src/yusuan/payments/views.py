@@ -25,6 +25,7 @@ from yusuan.common.errors import (
     NotFoundError,
     field_amount,
 )
+from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
@@ -117,7 +118,7 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
         raise PermissionDenied
     organisation_id = document.organisation_id if document else actor.organisation_id
     if request.method == "POST":
-        count = max(1, min(int(request.POST.get("row_count", 3) or 1), 500))
+        count = max(1, min(parse_int(request.POST.get("row_count", "3")) or 1, 500))
         count += 1 if "add_row" in request.POST else 0
         rows = _rows(request, count)
         header = {name: request.POST.get(name, "") for name in HEADER_FIELDS}
@@ -348,13 +349,15 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
             elif "resolve" in request.POST:
                 clearing_resolve(
                     actor=actor,
-                    item_id=int(request.POST.get("resolve", "0") or 0),
+                    item_id=parse_id(request.POST.get("resolve", "")) or 0,
                     note=request.POST.get("note", ""),
                 )
                 messages.success(request, _("Clearing difference resolved."))
             elif "report" in request.FILES:
                 upload = cast("UploadedFile[Any]", request.FILES["report"])
-                entries = read_report(upload_bytes(upload, field="report"))
+                entries = read_report(
+                    upload_bytes(upload, field="report"), filename=upload.name or ""
+                )
                 outcomes = bank_results_record(actor=actor, items=entries)
                 messages.success(
                     request,
@@ -499,8 +502,8 @@ def correction_new(request: HttpRequest, pk: int, row: int) -> HttpResponse:
             correction = correction_register(
                 actor=actor,
                 line_id=line.pk,
-                from_line_id=int(values["from_line"]) if values["from_line"].isdigit() else None,
-                to_line_id=int(values["to_line"]) if values["to_line"].isdigit() else 0,
+                from_line_id=parse_id(values["from_line"]),
+                to_line_id=parse_id(values["to_line"]) or 0,
                 amount=amount,
                 reason=values["reason"],
             )

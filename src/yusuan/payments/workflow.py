@@ -11,6 +11,7 @@ from typing import Any
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.ids import parse_id
 from yusuan.core.choices import PayeeKind
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
@@ -26,9 +27,10 @@ DOCUMENT_TYPE = PAYMENT_REQUEST.code
 
 class PaymentRequestHandler(BaseHandler):
     def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> PaymentRequest:
-        if not object_id.isdigit():
+        pk = parse_id(object_id)
+        if pk is None:
             raise NotFoundError("payment request")
-        queryset = PaymentRequest.objects.visible_to(actor).filter(pk=int(object_id))
+        queryset = PaymentRequest.objects.visible_to(actor).filter(pk=pk)
         if for_update:
             queryset = queryset.select_for_update(of=("self",))
         request = queryset.select_related("organisation").first()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.ids import parse_id
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
@@ -23,10 +24,13 @@ STATE_AFTER_STEP = {"department_review": ProjectState.DEPT_REVIEWED}
 
 class DeclarationHandler(BaseHandler):
     def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> Project:
-        queryset = Project.objects.visible_to(actor).filter(pk=int(object_id))
+        pk = parse_id(object_id)  # "abc", "²" or 30 digits: not found, never a 500
+        if pk is None:
+            raise NotFoundError("project")
+        queryset = Project.objects.visible_to(actor).filter(pk=pk)
         if for_update:
             queryset = queryset.select_for_update()
-        project = queryset.first() if object_id.isdigit() else None
+        project = queryset.first()
         if project is None:
             raise NotFoundError("project")
         return project

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
@@ -162,7 +162,7 @@ def inbox(request: HttpRequest) -> Any:
 
 
 @router.get("/workflow/instances/{instance_id}", response=RoundDetailOut)
-def get_instance(request: HttpRequest, instance_id: int) -> Any:
+def get_instance(request: HttpRequest, instance_id: Id) -> Any:
     """A round with its frozen route, where it waits and the document's whole timeline."""
     actor = require(request, None, "workflow:read")
     return _detail(_loaded(instance_id, actor))
@@ -204,7 +204,7 @@ def submit(
 def approve(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: DecisionIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -227,7 +227,7 @@ def approve(
 def return_(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: ReturnIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -251,7 +251,7 @@ def return_(
 def reject(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: ReasonIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -274,7 +274,7 @@ def reject(
 def withdraw(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     return _mutate(
@@ -291,7 +291,7 @@ def withdraw(
 def comment(
     request: HttpRequest,
     response: HttpResponse,
-    instance_id: int,
+    instance_id: Id,
     payload: CommentIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
@@ -393,7 +393,7 @@ def create_delegation(
 def revoke_delegation(
     request: HttpRequest,
     response: HttpResponse,
-    delegation_id: int,
+    delegation_id: Id,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     def render(actor: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.web import (
     add_business_errors,
     flash_business_errors,
@@ -59,8 +60,8 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
     picks: list[tuple[int, int | None]] = []
     for value in request.POST.getlist("pick"):
         pk, _sep, step = value.partition(":")
-        if pk.isdigit():
-            picks.append((int(pk), int(step) if step.isdigit() else None))
+        if (picked := parse_id(pk)) is not None:
+            picks.append((picked, parse_int(step)))
     if not picks:
         messages.error(request, _("Tick the documents to approve first."))
         return redirect("workflow:inbox")
@@ -414,7 +415,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def shared_device_report(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     raw = request.GET.get("minutes", "30")
-    minutes = int(raw) if raw.isdigit() and 0 < int(raw) <= 1440 else 30
+    minutes = number if (number := parse_int(raw)) and 0 < number <= 1440 else 30
     rows = selectors.shared_device_report(actor=actor, minutes=minutes)
     return render(request, "workflow/shared_devices.html", {"rows": rows, "minutes": minutes})
 
@@ -477,7 +478,11 @@ def definition_create_view(request: HttpRequest) -> HttpResponse:
 def calendar_view(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year + 1
+    year = (
+        number
+        if (number := parse_int(raw)) and 2000 <= number <= 2100
+        else timezone.localdate().year + 1
+    )
     form = CalendarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -20,6 +20,7 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.ids import parse_int
 from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
@@ -163,7 +164,7 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
             request__voucher__number=number,
             request__voucher__bank_file__isnull=False,
             request__mof_div_code__in=actor.scope.mof_div_codes,
-            row=int(row) - 1 if row.isdigit() and int(row) > 0 else -1,
+            row=row_no - 1 if (row_no := parse_int(row)) else -1,
         )
         .select_related("request__contract")
         .first()
@@ -315,10 +316,21 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
     return outcomes
 
 
-def read_report(xml: bytes) -> list[ResultInput]:
-    """A pain.002 upload as result entries; an unreadable file is named, not a server error."""
+def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
+    """A pain.002 upload as result entries; an unreadable file is named, not a server error,
+    and a file with a DTD is refused before anything in it is read."""
     try:
         entries = iso.read_pain002(xml)
+    except iso.DoctypeRefusedError as exc:
+        name = filename or "pain.002"
+        raise BusinessRuleError.single(
+            code="payments.pain002_doctype",
+            field="report",
+            value=name[:200],
+            message_zh=f"状态报告“{name}”含有 DOCTYPE（DTD）声明，不予接受：ISO 20022 报文不使用 DTD",
+            message_en=f"status report '{name}' declares a DOCTYPE (DTD) and is refused: "
+            "ISO 20022 messages use none",
+        ) from exc
     except (ValueError, SyntaxError) as exc:
         raise BusinessRuleError.single(
             code="payments.pain002_invalid",

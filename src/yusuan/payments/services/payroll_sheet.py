@@ -6,6 +6,7 @@ pay less deductions, totals that do not add up. Nothing is returned until the sh
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -111,14 +112,16 @@ def _amount(value: object) -> int:
     if isinstance(value, bool):
         raise MoneyParseError("money.invalid", "不是有效金额", "not an amount")
     if isinstance(value, int):
-        fen = value * 100
+        fen = Money.within_limit(value * 100, str(value)).fen
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise MoneyParseError("money.invalid", "不是有效金额", "not an amount")
         cents = value * 100
         if abs(cents - round(cents)) > 1e-6:  # more than two decimals, not float noise
             raise MoneyParseError(
                 "money.too_many_decimals", "最多两位小数（到分）", "more than 2 decimals"
             )
-        fen = int(Decimal(round(cents)))
+        fen = Money.within_limit(int(Decimal(round(cents))), str(value)).fen
     else:
         fen = Money.parse(str(value)).fen
     if fen < 0:
