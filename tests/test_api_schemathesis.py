@@ -95,9 +95,7 @@ def _token_of(username: str, user: Any) -> Credentials:
 CALLERS = {
     "anonymous": lambda user: ({}, {}),
     "session_unit_clerk": lambda user: _session_of("school_clerk", user),
-    # TODO(issue 13 item 3): until the token authenticator is tried before the session's CSRF
-    # check, every token write answers 403 "CSRF check Failed" (a declared problem body), so
-    # this caller reaches the write endpoints' logic only once item 3 has landed.
+    # Writes without any CSRF token: a bearer request is the token's alone (ADR 0018).
     "token_bank": lambda user: _token_of("bank_icbc", user),
 }
 
