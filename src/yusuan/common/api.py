@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,6 +16,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from yusuan.common.actor import PermissionDeniedError
 from yusuan.common.ids import MAX_ID
 from yusuan.common.pages import page_number
+
+T = TypeVar("T")
 
 # A row id in a path, query or body: beyond the database's BigInteger it is a 422, not a 500.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -44,6 +46,22 @@ class Pages(PageNumberPagination):
         page = page_number(pagination.page, count=count, per_page=page_size)
         offset = (page - 1) * page_size
         return {self.items_attribute: queryset[offset : offset + page_size], "count": count}
+
+
+class Rendered(Generic[T]):
+    """A queryset shown through ``render``, one page at a time. The paginator counts it and
+    slices it, so only the page's rows are read and rendered; a list comprehension handed to the
+    paginator would read and render the whole list (every payment request of a district) first."""
+
+    def __init__(self, queryset: QuerySet[Any], render: Callable[[Any], T]) -> None:
+        self.queryset = queryset
+        self.render = render
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index: slice) -> list[T]:
+        return [self.render(row) for row in self.queryset[index]]
 
 
 # The header every mutating endpoint declares and hands to ``audit.idempotency.write_once``

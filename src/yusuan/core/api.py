@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.masking import account_no_for, mask_account_no, mask_id_number
 from yusuan.core import selectors
 from yusuan.core.models import BankAccount, Organisation, Payee
@@ -141,10 +141,10 @@ def _bank_account_out(account: BankAccount, account_no: str) -> dict[str, Any]:
 def list_bank_accounts(request: HttpRequest, q: str = "", account_type: str = "") -> Any:
     actor = require(request, "core.view_bankaccount", "core:read")
     # Lists are always masked, as on the list page (ADR 0019).
-    return [
-        _bank_account_out(a, mask_account_no(a.account_no))
-        for a in selectors.bank_account_list(actor=actor, text=q, account_type=account_type)
-    ]
+    return Rendered(
+        selectors.bank_account_list(actor=actor, text=q, account_type=account_type),
+        lambda a: _bank_account_out(a, mask_account_no(a.account_no)),
+    )
 
 
 @router.get("/bank-accounts/{account_id}", response=BankAccountOut)
@@ -154,12 +154,16 @@ def get_bank_account(request: HttpRequest, account_id: Id) -> dict[str, Any]:
     return _bank_account_out(account, account_no_for(actor, account.account_no))
 
 
+def _masked_payee(payee: Payee) -> dict[str, Any]:
+    return _payee_out(payee, False)
+
+
 @router.get("/payees", response=list[PayeeOut])
 @paged(50)
 def list_payees(request: HttpRequest, q: str = "", kind: str = "") -> Any:
     actor = require(request, "core.view_payee", "core:read")
     # Lists are always masked (DESIGN §7).
-    return [_payee_out(p, False) for p in selectors.payee_list(actor=actor, text=q, kind=kind)]
+    return Rendered(selectors.payee_list(actor=actor, text=q, kind=kind), _masked_payee)
 
 
 @router.get("/payees/{payee_id}", response=PayeeOut)

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.actor import PermissionDeniedError
-from yusuan.common.api import Id, IdempotencyKey, api_actor, paged
+from yusuan.common.api import Id, IdempotencyKey, Rendered, api_actor, paged
 from yusuan.identity.models import ApiToken
 from yusuan.identity.selectors import access_api_token, api_token_list
 from yusuan.identity.services import api_token_issue, api_token_revoke
@@ -113,7 +113,7 @@ def list_tokens(request: HttpRequest, everyone: bool = False) -> Any:
     """The caller's own tokens, newest first; ``everyone=true`` for an administrator: every token
     held in their scope."""
     actor = _session_actor(request)
-    return [_token(t) for t in api_token_list(actor=actor, everyone=everyone)]
+    return Rendered(api_token_list(actor=actor, everyone=everyone), _token)
 
 
 @router.post("/tokens", response={201: IssuedTokenOut})

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import (
     field_amount,
     raise_if_any,
@@ -233,7 +233,7 @@ def _get(actor: Any, request_id: int) -> PaymentRequest:
 def list_requests(request: HttpRequest, state: str = "") -> Any:
     actor = require(request, "payments.view_paymentrequest", READ)
     requests = selectors.request_list(actor=actor, state=state).prefetch_related("lines")
-    return [_request(r) for r in requests]
+    return Rendered(requests, _request)
 
 
 @router.get("/payments/requests/{request_id}", response=RequestDetailOut)
@@ -411,7 +411,7 @@ def list_bank_files(
     """The files sent for the caller's regions, oldest first; a bank's system polls with
     ``after_id`` = the last id it fetched."""
     actor = require(request, "payments.record_bank_result", READ)
-    return [_bank_file(f) for f in selectors.bank_file_list(actor=actor, after_id=after_id)]
+    return Rendered(selectors.bank_file_list(actor=actor, after_id=after_id), _bank_file)
 
 
 @router.get("/payments/bank-files/{int:file_id}", response=BankFileDetailOut)

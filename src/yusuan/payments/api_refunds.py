@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import (
     BusinessRuleError,
     ErrorDetail,
@@ -119,7 +119,7 @@ def search_lines(
         pay_date=pay_date,
         state=state,
     )
-    return [_paid_line(actor, x) for x in lines]
+    return Rendered(lines, lambda x: _paid_line(actor, x))
 
 
 # --- Refunds -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
@@ -343,7 +343,7 @@ def _delegation(d: Any) -> dict[str, Any]:
 @router.get("/workflow/delegations", response=list[DelegationOut])
 def list_delegations(request: HttpRequest) -> Any:
     actor = require(request, None, "workflow:read")
-    return [_delegation(d) for d in selectors.delegations(actor=actor)]
+    return Rendered(selectors.delegations(actor=actor), _delegation)
 
 
 @router.post("/workflow/delegations", response={201: DelegationOut})
