@@ -135,7 +135,7 @@ def test_the_bank_posts_its_results_with_its_token_and_a_session_needs_csrf(user
     (line,) = request.lines.all()
     body = json.dumps(
         {
-            "message_id": "ICBC-CSRF-1",
+            "message_id": request.voucher.bank_file.message_id,
             "entries": [
                 {"entry_id": "1", "end_to_end_id": f"{request.voucher.number}-1", "paid": True}
             ],

@@ -19,6 +19,7 @@ from tests import api_helpers
 from tests.payment_helpers import _approved, _input, _line, _payee, employees
 
 from yusuan.audit.models import AuditRecord
+from yusuan.common.masking import mask_account_no
 from yusuan.core.models import BankAccount
 from yusuan.core.tabular import Column, write_table
 from yusuan.identity.models import IncompatibleRolePair, Role
@@ -168,21 +169,25 @@ def test_the_same_key_with_another_sheet_of_the_same_name_and_size_is_refused(
 
 def test_a_result_contradicting_the_recorded_one_is_a_conflict(client: Client, user: Any) -> None:
     request = _issued(user, "456.00")
-    assert bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    assert sent is not None
     token = api_token_issue(
         actor=None, user=user("bank_icbc"), name="t", scopes=["payments:read", "payments:write"]
     )
     bank = {"HTTP_AUTHORIZATION": f"Bearer {token.key}"}
     office = _line(user, "30201")
     entry = {"entry_id": "7", "end_to_end_id": f"{request.voucher.number}-1"}
-    paid = {"message_id": "ICBC-77", "entries": [{**entry, "paid": True}]}
+    paid = {"message_id": sent.message_id, "entries": [{**entry, "paid": True}]}
     assert _post(client, "/api/v1/payments/bank-results", paid, **bank).status_code == 200
     office.refresh_from_db()
     buckets = (office.available, office.frozen, office.paid)
     again = _post(client, "/api/v1/payments/bank-results", paid, **bank)
     assert again.status_code == 200 and again.json()[0]["replayed"] is True  # a true retry
 
-    unpaid = {"message_id": "ICBC-77", "entries": [{**entry, "paid": False, "reason": "AC01"}]}
+    unpaid = {
+        "message_id": sent.message_id,
+        "entries": [{**entry, "paid": False, "reason": "AC01"}],
+    }
     refused = _post(client, "/api/v1/payments/bank-results", unpaid, **bank)
     assert refused.status_code == 409, refused.content
     (error,) = refused.json()["errors"]
@@ -192,7 +197,7 @@ def test_a_result_contradicting_the_recorded_one_is_a_conflict(client: Client, u
         False,
         True,
     )
-    assert "ICBC-77" in error["message"] and entry["end_to_end_id"] in error["message"]
+    assert sent.message_id in error["message"] and entry["end_to_end_id"] in error["message"]
     office.refresh_from_db()
     assert (office.available, office.frozen, office.paid) == buckets
     assert request.lines.get().state == LineState.PAID
@@ -349,5 +354,9 @@ def test_a_real_funds_line_is_not_paid_from_the_zero_balance_account(
     assert [(e["rule"], e["field"], e["value"], e["limit"]) for e in errors] == [
         ("R-PY-14", "lines[1].indicator_line", "real_funds", "unit_zero_balance")
     ]
-    assert real.code in errors[0]["message"] and account.account_no in errors[0]["message"]
+    # The payer account masked as everywhere else (common.masking, ADR 0019), in both languages.
+    masked = mask_account_no(account.account_no)
+    for message in (errors[0]["message_zh"], errors[0]["message_en"]):
+        assert real.code in message and masked in message
+        assert account.account_no not in message and account.account_no[:-4] not in message
     assert not PaymentRequest.objects.filter(purpose=body["purpose"]).exists()

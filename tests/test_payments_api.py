@@ -107,23 +107,23 @@ def test_request_to_paid_through_the_api(client_as: Any, user: Any, client: Clie
     assert block["transfers"][0]["creditor"]["account_no"] == number  # the bank gets it whole
     assert client.get("/api/v1/payments/bank-files/999999", **bank).status_code == 404
 
-    # A batch with one unknown line applies nothing and names it.
+    # A batch with one unknown line applies nothing and names it (a line not in the file: 422).
     bad = {
-        "message_id": "ICBC-9",
+        "message_id": sent.json()["message_id"],
         "entries": [
             {"entry_id": "1", "end_to_end_id": e2e[0], "paid": True},
             {"entry_id": "2", "end_to_end_id": "PZ-NOPE-1", "paid": True},
         ],
     }
     refused = _post(client, "/api/v1/payments/bank-results", bad, **bank)
-    assert refused.status_code == 409
+    assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "entries[1].end_to_end_id"
     office_before = office.paid
     office.refresh_from_db()
     assert office.paid == office_before
 
     results = {
-        "message_id": "ICBC-10",
+        "message_id": sent.json()["message_id"],
         "entries": [
             {"entry_id": "1", "end_to_end_id": e2e[0], "paid": True},
             {"entry_id": "2", "end_to_end_id": e2e[1], "paid": True},

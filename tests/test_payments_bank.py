@@ -39,10 +39,11 @@ def _sent(user: Any, *amounts: str) -> PaymentRequest:
     return request
 
 
-def _result(request: PaymentRequest, row: int, accepted: bool, *, message: str = "ICBC-1") -> Any:
+def _result(request: PaymentRequest, row: int, accepted: bool, *, entry: str = "") -> Any:
+    """The bank's result for a row, answering the file the request's voucher went out in."""
     return ResultInput(
-        message_id=message,
-        entry_id=f"E{row}",
+        message_id=request.voucher.bank_file.message_id,
+        entry_id=entry or f"E{row}",
         end_to_end_id=f"{request.voucher.number}-{row}",
         accepted=accepted,
         reason="" if accepted else "AC01 收款账号不存在",
@@ -82,7 +83,7 @@ def test_failure_releases_and_a_second_result_is_refused(user: Any) -> None:
     assert _buckets(office) == start
     assert request.lines.get().bank_results.get().reason == "AC01 收款账号不存在"
     with pytest.raises(BusinessRuleError) as caught:
-        bank_result_record(actor=bank, item=_result(request, 1, True, message="ICBC-2"))
+        bank_result_record(actor=bank, item=_result(request, 1, True, entry="E2"))
     error = caught.value.errors[0]
     assert (error.code, error.field, error.value) == (
         "payments.result_settled",
@@ -100,9 +101,12 @@ def test_result_for_an_unknown_line_is_refused(user: Any) -> None:
         with pytest.raises(BusinessRuleError) as caught:
             bank_result_record(
                 actor=bank,
-                item=ResultInput("ICBC-3", wrong, wrong, True),
+                item=ResultInput(request.voucher.bank_file.message_id, wrong, wrong, True),
             )
-        assert caught.value.errors[0].code == "payments.result_unknown_line"
+        assert (caught.value.status, caught.value.errors[0].code) == (
+            422,
+            "payments.result_unknown_line",
+        )
         assert wrong in caught.value.errors[0].message_zh
 
 
@@ -112,12 +116,13 @@ def test_a_bank_entry_reused_for_another_line_is_refused_and_changes_nothing(use
     bank = user("bank_icbc")
     bank_result_record(actor=bank, item=_result(request, 1, True))
     after_first = _buckets(office)
-    reused = ResultInput("ICBC-1", "E1", f"{request.voucher.number}-2", True)  # E1 was row 1's
+    sent = request.voucher.bank_file.message_id
+    reused = ResultInput(sent, "E1", f"{request.voucher.number}-2", True)  # E1 was row 1's
     with pytest.raises(BusinessRuleError) as caught:
         bank_result_record(actor=bank, item=reused)
     error = caught.value.errors[0]
     assert (error.code, error.value) == ("payments.result_entry_reused", reused.end_to_end_id)
-    assert "ICBC-1" in error.message_zh and "E1" in error.message_zh
+    assert sent in error.message_zh and "E1" in error.message_zh
     assert _buckets(office) == after_first
     line = request.lines.get(row=1)
     assert line.state == "open" and not line.bank_results.exists()

@@ -122,9 +122,10 @@ def test_a_bank_result_replayed_while_the_first_commits(
             fiscal_year=2026,
         ),
     )
-    bank_file_create(actor=_user("wj_treasury"), mof_div_code=request.mof_div_code)
+    sent = bank_file_create(actor=_user("wj_treasury"), mof_div_code=request.mof_div_code)
+    assert sent is not None
     request.refresh_from_db()
-    item = ResultInput("RESEND-1", "1", f"{request.voucher.number}-1", True)
+    item = ResultInput(sent.message_id, "1", f"{request.voucher.number}-1", True)
     recorded = threading.Event()
     outcomes: list[Any] = [None, None]
 

@@ -125,11 +125,12 @@ def test_two_requests_cannot_share_the_contracts_last_yuan(user: Any) -> None:
     assert contract.committed == 60_000_00
 
     # The bank fails the first payment: the contract has its amount back; the second goes through.
-    bank_file_create(actor=user("wj_treasury"), mof_div_code=first.mof_div_code)
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=first.mof_div_code)
+    assert sent is not None
     end_to_end = f"{first.voucher.number}-1"
     bank_result_record(
         actor=user("bank_icbc"),
-        item=ResultInput("B-CT", "1", end_to_end, False, "AC01 账号不存在"),
+        item=ResultInput(sent.message_id, "1", end_to_end, False, "AC01 账号不存在"),
     )
     contract.refresh_from_db()
     assert contract.committed == 0

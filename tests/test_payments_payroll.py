@@ -180,7 +180,7 @@ def test_500_employees_paid_then_one_line_refunded_in_part(user: Any) -> None:
         actor=user("bank_icbc"),
         items=[
             ResultInput(
-                message_id="BANK-PAYROLL-1",
+                message_id=sent.message_id,
                 entry_id=f"{voucher}-{x.row + 1}",
                 end_to_end_id=f"{voucher}-{x.row + 1}",
                 accepted=True,
@@ -243,12 +243,13 @@ def test_an_employee_across_two_indicator_lines_is_refunded_to_both(user: Any) -
     """The line where the 30101 pool ends is borne by both lines; a whole refund restores both."""
     batch = _import(user, salary_sheet(employees(3)))
     request = _approved(user, _request(user, batch))
-    bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    assert sent is not None
     voucher = request.voucher.number
     bank_results_record(
         actor=user("bank_icbc"),
         items=[
-            ResultInput("BANK-PAYROLL-2", f"{voucher}-{x.row + 1}", f"{voucher}-{x.row + 1}", True)
+            ResultInput(sent.message_id, f"{voucher}-{x.row + 1}", f"{voucher}-{x.row + 1}", True)
             for x in request.lines.all()
         ],
     )

@@ -56,11 +56,12 @@ def _paid_batch(user: Any) -> PaymentRequest:
     request = _approved(
         user, request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
     )
-    bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    assert sent is not None
     for row in (1, 2, 3):
         bank_result_record(
             actor=user("bank_icbc"),
-            item=ResultInput("B", str(row), f"{request.voucher.number}-{row}", True),
+            item=ResultInput(sent.message_id, str(row), f"{request.voucher.number}-{row}", True),
         )
     request.refresh_from_db()
     assert request.state == "paid"

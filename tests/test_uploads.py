@@ -198,25 +198,60 @@ def test_an_oversized_upload_is_not_stored_past_the_limit(settings: Any, client_
     assert "超过大小上限 0.2 MB" in error["message_zh"]
 
 
+PAIN002_API = "/api/v1/payments/bank-results/pain002"
+
+
+def _send_report(client: Any, how: str, content: bytes) -> Any:
+    """A status report to the API as the body itself, or as a form's file."""
+    if how == "body":
+        return client.post(PAIN002_API, data=content, content_type="application/xml")
+    return client.post(PAIN002_API, {"report": SimpleUploadedFile("pain002.xml", content)})
+
+
 @pytest.mark.django_db
-def test_a_bank_report_body_over_the_limit_is_a_413_problem(settings: Any, client_as: Any) -> None:
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == settings.YUSUAN_UPLOAD_MAX_BYTES
+@pytest.mark.parametrize(("how", "field"), [("body", "body"), ("form", "report")])
+def test_a_bank_report_is_bounded_by_the_upload_limit_alone(
+    settings: Any, client_as: Any, how: str, field: str
+) -> None:
+    """A pain.002 is read whatever DATA_UPLOAD_MAX_MEMORY_SIZE (the ordinary requests' limit)
+    says, and refused past YUSUAN_UPLOAD_MAX_BYTES with a 413 naming that limit."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # far below any real report
     treasury = client_as("wj_treasury")
     # A 10,000-line voucher's report is over Django's 2.5 MB default: it must be read.
-    padded = "<?xml version='1.0'?><!--" + " " * (3 * MB) + "--><x/>"
-    read = treasury.post(
-        "/api/v1/payments/bank-results/pain002", data=padded, content_type="application/xml"
-    )
-    assert read.status_code == 422 and read.json()["errors"][0]["code"].startswith("payments.")
+    padded = b"<?xml version='1.0'?><!--" + b" " * (3 * MB) + b"--><x/>"
+    read = _send_report(treasury, how, padded)
+    assert read.status_code == 422, read.content[:300]
+    assert read.json()["errors"][0]["code"] == "payments.pain002_invalid"  # read, then judged
 
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
-    refused = treasury.post(
-        "/api/v1/payments/bank-results/pain002", data="<x/>" * 1000, content_type="application/xml"
-    )
+    settings.YUSUAN_UPLOAD_MAX_BYTES = 2048
+    refused = _send_report(treasury, how, b"<x/>" * 1000)
     assert refused.status_code == 413
     assert refused["Content-Type"] == "application/problem+json"
     [error] = refused.json()["errors"]
-    assert (error["code"], error["field"], error["limit"]) == ("upload.too_large", "body", 1024)
+    assert (error["code"], error["field"], error["limit"]) == ("upload.too_large", field, 2048)
+    assert "超过大小上限" in error["message_zh"] and "limit" in error["message_en"]
+    assert _send_report(treasury, how, b"<x/>" * 500).status_code == 422  # 2,000 bytes: read
+
+
+@pytest.mark.django_db
+def test_the_upload_page_reads_a_bank_report_whatever_the_request_limit(
+    settings: Any, client_as: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    treasury = client_as("wj_treasury")
+    padded = b"<?xml version='1.0'?><!--" + b" " * (3 * MB) + b"--><x/>"
+    page = treasury.post(
+        "/payments/bank/", {"report": SimpleUploadedFile("回单.xml", padded)}, follow=True
+    )
+    assert page.status_code == 200
+    assert "payments.pain002_invalid" in page.content.decode()  # read, then judged
+
+    settings.YUSUAN_UPLOAD_MAX_BYTES = 2048
+    page = treasury.post(
+        "/payments/bank/", {"report": SimpleUploadedFile("回单.xml", b"<x/>" * 1000)}, follow=True
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and "upload.too_large" in html and "回单.xml" in html
 
 
 @pytest.mark.django_db

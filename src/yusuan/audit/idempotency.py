@@ -129,12 +129,14 @@ def write_once(
     returns the answer's body, or a ``ninja.Status`` when the status depends on the outcome —
     run once per ``Idempotency-Key`` (the header, ``yusuan.common.api.IdempotencyKey``). A replay
     returns the stored answer, marked ``Idempotent-Replayed: true``; the same key with another
-    ``body`` (uploaded bytes included) is a 409 ``idempotency.key_reused``."""
+    ``body`` (uploaded bytes included) or another query string is a 409
+    ``idempotency.key_reused``."""
     from ninja import Status
 
-    from yusuan.common.api import require
+    from yusuan.common.api import idempotency_inputs, require
 
     actor = require(request, permission, api_scope)
+    body = idempotency_inputs(request, body)  # the query string is an input too
 
     def execute() -> tuple[int, Any]:
         answer = render(actor)

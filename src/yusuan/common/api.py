@@ -4,7 +4,7 @@ number types and the paginator every endpoint uses (no 500 on a huge or absurd n
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
@@ -70,10 +70,22 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="1–128 printable characters; a retry with the same key and body replays "
-        "the first answer (Idempotent-Replayed: true), another body is a 409",
+        description="1–128 printable characters; a retry with the same key, body and query "
+        "parameters replays the first answer (Idempotent-Replayed: true); another body or "
+        "query is a 409",
     ),
 ]
+
+
+def idempotency_inputs(request: HttpRequest, body: Mapping[str, Any]) -> dict[str, Any]:
+    """What an ``Idempotency-Key`` is bound to: the operation's body and its query parameters
+    (``?mof_div_code=…`` is as much an input as a body field), so that the same key with another
+    query is a 409 ``idempotency.key_reused``, not a replay of the first answer. A request without
+    a query string keeps the body alone (the digests stored before queries counted still match)."""
+    query = getattr(request, "GET", None)
+    if not query:
+        return dict(body)
+    return {**body, "?": {name: query.getlist(name) for name in sorted(query)}}
 
 
 def api_actor(request: HttpRequest) -> Any:

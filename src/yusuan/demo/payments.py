@@ -274,7 +274,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 bank_result_record(
                     actor=bank,
                     item=ResultInput(
-                        message_id=f"DEMO-{sent.message_id}",
+                        message_id=sent.message_id,  # the file the result answers
                         entry_id=f"{request.voucher.number}-{line.row + 1}",
                         end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
                         accepted=not reject,

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
@@ -17,12 +18,14 @@ from ninja import Field, Router, Schema, Status
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import (
+    BusinessRuleError,
     field_amount,
     raise_if_any,
 )
-from yusuan.common.ids import MAX_ID
+from yusuan.common.ids import MAX_ID, parse_int
 from yusuan.common.masking import account_no_for
 from yusuan.common.money import Money
+from yusuan.common.uploads import check_upload_size, upload_bytes
 from yusuan.common.web import attachment
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
@@ -111,14 +114,24 @@ class RequestDetailOut(RequestOut):
 
 
 class EntryIn(Schema):
-    entry_id: str = Field(max_length=64)
-    end_to_end_id: str = Field(max_length=64)
+    entry_id: str = Field(
+        max_length=64,
+        description="The bank's own id of this result, unique within the message: the same "
+        "message_id and entry_id again is a replay",
+    )
+    end_to_end_id: str = Field(
+        max_length=64, description="The transfer's EndToEndId, as sent in that bank file"
+    )
     paid: bool
     reason: str = Field("", max_length=300)
 
 
 class ResultsIn(Schema):
-    message_id: str = Field(max_length=64)
+    message_id: str = Field(
+        max_length=64,
+        description="The message_id of the bank file (pain.001, GET /payments/bank-files) these "
+        "results answer; any other id is a 422",
+    )
     entries: list[EntryIn] = Field(min_length=1, max_length=20000)
 
 
@@ -182,6 +195,26 @@ def _bank_file(bank_file: BankFile) -> dict[str, Any]:
     }
 
 
+# A request's state as a list filter: one of ``RequestState`` (tests check the two agree), or
+# empty for all; anything else is a 422 naming ``state``, not an empty list.
+StateFilter = Literal[
+    "",
+    "draft",
+    "submitted",
+    "approved",
+    "pending_explanation",
+    "blocked",
+    "voucher_issued",
+    "at_bank",
+    "paid",
+    "partly_failed",
+    "failed",
+    "cleared",
+    "rejected",
+    "void",
+]
+
+
 def _request(request: PaymentRequest) -> dict[str, Any]:
     voucher = getattr(request, "voucher", None)
     return {
@@ -230,7 +263,7 @@ def _get(actor: Any, request_id: int) -> PaymentRequest:
 
 @router.get("/payments/requests", response=list[RequestOut])
 @paged(100)
-def list_requests(request: HttpRequest, state: str = "") -> Any:
+def list_requests(request: HttpRequest, state: StateFilter = "") -> Any:
     actor = require(request, "payments.view_paymentrequest", READ)
     requests = selectors.request_list(actor=actor, state=state).prefetch_related("lines")
     return Rendered(requests, _request)
@@ -396,8 +429,10 @@ def send_to_bank(
         response,
         permission="payments.send_to_bank",
         key=idempotency_key,
-        scope=f"api:payments.bank_file:{mof_div_code}",
-        body={"mof_div_code": mof_div_code},
+        # The region is the query's: the key's fingerprint has it (common.api.idempotency_inputs),
+        # so the same key for another region is refused, not replayed nor run again.
+        scope="api:payments.bank_file",
+        body={},
         status=200,
         call=call,
     )
@@ -486,13 +521,62 @@ def record_results(
     return _record(request, response, idempotency_key, items)
 
 
-@router.post("/payments/bank-results/pain002", response=list[OutcomeOut])
+PAIN002_BODY = {
+    "required": True,
+    "description": "An ISO 20022 pain.002.001.03 status report (UTF-8, no DOCTYPE): the XML "
+    "itself as the body, or a form with the file in `report`. At most YUSUAN_UPLOAD_MAX_BYTES "
+    "(20 MB by default); a larger one is a 413 naming the limit.",
+    "content": {
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+        "text/xml": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["report"],
+                "properties": {"report": {"type": "string", "format": "binary"}},
+            }
+        },
+    },
+}
+
+
+def _report(request: HttpRequest) -> tuple[bytes, str]:
+    """The status report's bytes and name, bounded by ``YUSUAN_UPLOAD_MAX_BYTES`` alone: a form's
+    file through the capped upload handlers, a raw body read from the stream up to the limit —
+    never through ``request.body``, whose limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``) is for the
+    ordinary requests' JSON and forms."""
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("report")
+        if upload is None:
+            raise BusinessRuleError.single(
+                code="payments.pain002_missing",
+                field="report",
+                message_zh="表单中没有状态报告文件（字段 report）",
+                message_en="the form carries no status report file (field 'report')",
+            )
+        return upload_bytes(upload, field="report"), upload.name or "pain.002"
+    name = "pain.002 (request body)"
+    limit: int = settings.YUSUAN_UPLOAD_MAX_BYTES
+    # The declared length first (nothing read), then what actually arrives, one byte past it.
+    check_upload_size(parse_int(request.META.get("CONTENT_LENGTH", "")) or 0, name, field="body")
+    content = request.read(limit + 1)
+    check_upload_size(len(content), name, field="body")
+    return content, name
+
+
+@router.post(
+    "/payments/bank-results/pain002",
+    response=list[OutcomeOut],
+    openapi_extra={"requestBody": PAIN002_BODY},
+)
 def record_pain002(
     request: HttpRequest, response: HttpResponse, idempotency_key: IdempotencyKey = None
 ) -> Status[Any]:
-    """The same from an ISO 20022 pain.002.001.03 status report sent as the request body."""
-    items = read_report(request.body, filename="pain.002 (request body)")
-    return _record(request, response, idempotency_key, items)
+    """The same from an ISO 20022 pain.002.001.03 status report (the XML as the body, or a form
+    with the file in ``report``); each transaction must be a transfer of the bank file the
+    report's ``OrgnlMsgId`` names."""
+    content, name = _report(request)
+    return _record(request, response, idempotency_key, read_report(content, filename=name))
 
 
 class ClearingIn(Schema):

@@ -100,21 +100,35 @@ def _paid_line(actor: Any, line: PaymentLine) -> dict[str, Any]:
 @paged(100)
 def search_lines(
     request: HttpRequest,
-    payee: str = "",
-    account: str = "",
-    amount: str = "",
-    voucher: str = "",
+    payee: Annotated[str, Field(max_length=200)] = "",
+    account: Annotated[
+        str, Field(max_length=40, description="The account number's last digits")
+    ] = "",
+    amount: Annotated[str, Field(max_length=32, description="元, e.g. '1,234.50'")] = "",
+    voucher: Annotated[str, Field(max_length=20)] = "",
     pay_date: dt.date | None = None,
     state: Literal["", "open", "paid", "failed"] = "paid",
 ) -> Any:
     """The original lines a refund or correction starts from (P9): by payee name, the account's
-    last digits, the amount in 元, the voucher number, the payment date."""
+    last digits, the amount in 元, the voucher number, the payment date. A filter that no line
+    could ever match (an amount that is not one, letters in the account's digits) is a 422
+    naming it, not an empty list."""
     actor = require(request, "payments.view_paymentrequest", READ)
+    digits = account.replace(" ", "")
+    if digits and not (digits.isascii() and digits.isdigit()):
+        raise BusinessRuleError.single(
+            code="payments.filter_account",
+            field="account",
+            value=account,
+            limit="0–9",
+            message_zh=f"账号末位“{account}”只能是数字",
+            message_en=f"account '{account}': the account number's last digits are digits only",
+        )
     lines = selectors.line_search(
         actor=actor,
         payee=payee,
-        account=account,
-        amount=amount,
+        account=digits,
+        amount=field_amount(amount, "amount").fen if amount.strip() else None,
         voucher=voucher,
         pay_date=pay_date,
         state=state,

@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
-from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount, Payee
 from yusuan.indicators.choices import LineKind
@@ -108,13 +107,14 @@ def line_search(
     actor: Actor,
     payee: str = "",
     account: str = "",
-    amount: str = "",
+    amount: int | None = None,
     voucher: str = "",
     pay_date: dt.date | None = None,
     state: str = "",
 ) -> QuerySet[PaymentLine]:
     """Payment lines of the actor's scope by payee name, the account's last digits, the amount
-    (元), the voucher number or the payment date — what a refund starts from (P9)."""
+    (in fen: the caller reads what was typed, and refuses what is no amount), the voucher number
+    or the payment date — what a refund starts from (P9)."""
     lines = PaymentLine.objects.filter(
         request__in=PaymentRequest.objects.visible_to(actor).values("pk")
     ).select_related("request", "request__voucher")
@@ -128,11 +128,8 @@ def line_search(
         lines = lines.filter(request__voucher__number=voucher)
     if pay_date:
         lines = lines.filter(request__pay_date=pay_date)
-    if amount:
-        try:
-            lines = lines.filter(amount=Money.parse(amount).fen)
-        except MoneyParseError:
-            lines = lines.none()
+    if amount is not None:
+        lines = lines.filter(amount=amount)
     return lines.order_by("-request__pay_date", "request", "row")
 
 

@@ -48,13 +48,30 @@ def parse(xml: bytes) -> etree._Element:
     return document
 
 
-def schema_errors(xml: bytes, name: str) -> list[str]:
-    """Every violation of the named schema (``pain.001.001.03``), as ``line N: message``."""
+class ReportError(ValueError):
+    """A status report that cannot be read, told apart for the person who has to fix it:
+    ``kind`` is ``syntax`` (not well-formed XML), ``schema`` (not a pain.002.001.03) or
+    ``status`` (a transaction without its status); ``line`` where the reader stopped, ``detail``
+    the reader's own words (libxml's, English)."""
+
+    def __init__(self, kind: str, line: int | None, detail: str) -> None:
+        super().__init__(f"line {line}: {detail}" if line else detail)
+        self.kind = kind
+        self.line = line
+        self.detail = detail
+
+
+def _violations(xml: bytes, name: str) -> list[tuple[int, str]]:
     validator = schema(name)
     document = parse(xml)
     if validator.validate(document):
         return []
-    return [f"line {e.line}: {e.message}" for e in validator.error_log]
+    return [(e.line, e.message) for e in validator.error_log]
+
+
+def schema_errors(xml: bytes, name: str) -> list[str]:
+    """Every violation of the named schema (``pain.001.001.03``), as ``line N: message``."""
+    return [f"line {line}: {message}" for line, message in _violations(xml, name)]
 
 
 @dataclass(frozen=True)
@@ -219,25 +236,37 @@ class StatusEntry:
     end_to_end_id: str
     accepted: bool
     reason: str
+    original_message_id: str = ""  # OrgnlGrpInfAndSts/OrgnlMsgId: the pain.001 it answers
 
 
 ACCEPTED = frozenset({"ACSC", "ACCP", "ACSP", "ACWC"})
 
 
 def read_pain002(xml: bytes) -> list[StatusEntry]:
-    """The transaction statuses of a pain.002.001.03 report (validated first)."""
-    errors = schema_errors(xml, "pain.002.001.03")
+    """The transaction statuses of a pain.002.001.03 report (validated first); an unreadable
+    report is a ``ReportError`` naming the first line at fault (a DTD: ``DoctypeRefusedError``)."""
+    try:
+        errors = _violations(xml, "pain.002.001.03")
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else exc.lineno
+        raise ReportError("syntax", line or None, str(exc.msg)) from exc
     if errors:
-        raise ValueError("; ".join(errors[:5]))
+        line, message = errors[0]
+        raise ReportError("schema", line, message)
     ns = {"p": PAIN002}
     document = parse(xml)
     message_id = document.findtext("p:CstmrPmtStsRpt/p:GrpHdr/p:MsgId", namespaces=ns) or ""
+    original = (
+        document.findtext("p:CstmrPmtStsRpt/p:OrgnlGrpInfAndSts/p:OrgnlMsgId", namespaces=ns) or ""
+    )
     entries = []
     for tx in document.iterfind(".//p:TxInfAndSts", namespaces=ns):
         end_to_end = tx.findtext("p:OrgnlEndToEndId", namespaces=ns) or ""
         status = tx.findtext("p:TxSts", namespaces=ns) or ""
         if not status:
-            raise ValueError(f"transaction {end_to_end or '?'} has no status (TxSts)")
+            raise ReportError(
+                "status", tx.sourceline, f"transaction {end_to_end or '?'} has no status (TxSts)"
+            )
         reason = " ".join(
             filter(
                 None,
@@ -254,6 +283,7 @@ def read_pain002(xml: bytes) -> list[StatusEntry]:
                 end_to_end_id=end_to_end,
                 accepted=status in ACCEPTED,
                 reason=reason,
+                original_message_id=original,
             )
         )
     return entries

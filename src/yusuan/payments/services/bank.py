@@ -4,8 +4,12 @@
 A line is settled once — paid (frozen → paid on the indicator) or failed (frozen → available) —
 under the ledger key ``payments.line:<id>:settle`` and a unique result per line. The same result
 sent again (same bank message and entry id, same outcome) is a replay with no effect; the same
-entry with the opposite outcome, another result for a settled line, or a result for a line we
-never sent, is refused naming it.
+entry with the opposite outcome, or another result for a settled line, is refused naming it.
+
+A result answers a bank file we sent: its message id (through the API) or its report's
+``OrgnlMsgId`` (a pain.002) must be the ``message_id`` of a file of the caller's regions, and its
+end-to-end id a transfer of that file; an invented message, or a line not in that file, is a 422
+naming the field and the value.
 """
 
 from __future__ import annotations
@@ -47,8 +51,17 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
     schema, or nothing is sent); their requests move to ``at_bank``."""
     ensure_permission(actor, "payments.send_to_bank")
     if mof_div_code not in actor.scope.mof_div_codes:
+        # Another region's code and one that does not exist are told apart by nobody (a 404).
+        code = mof_div_code[:40]
         raise BusinessRuleError.single(
-            code="payments.region", field="mof_div_code", value=mof_div_code, status=404
+            code="payments.region",
+            field="mof_div_code",
+            value=code,
+            limit=sorted(actor.scope.mof_div_codes),
+            message_zh=f"区划代码 {code} 不存在或不在您的管辖范围内，不能向银行发送其支付凭证",
+            message_en=f"region (mof_div_code) {code} does not exist or is outside your scope: "
+            "its vouchers cannot be sent to the bank",
+            status=404,
         )
     vouchers = list(
         PaymentVoucher.objects.select_for_update(of=("self",), skip_locked=True)
@@ -131,11 +144,26 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
 
 @dataclass(frozen=True)
 class ResultInput:
+    """One bank result. ``message_id`` and ``entry_id`` are what the result is kept under (one
+    result per pair, P11); ``message_id`` is also the bank file the result answers unless
+    ``sent_message_id`` says otherwise (a pain.002 report has its own MsgId and names our file in
+    ``OrgnlMsgId``)."""
+
     message_id: str
     entry_id: str
     end_to_end_id: str
     accepted: bool
     reason: str = ""
+    sent_message_id: str = ""
+
+    @property
+    def answers(self) -> str:
+        """The ``message_id`` of the bank file (pain.001) this result is for."""
+        return self.sent_message_id or self.message_id
+
+    @property
+    def answers_field(self) -> str:
+        return "OrgnlMsgId" if self.sent_message_id else "message_id"
 
 
 @dataclass(frozen=True)
@@ -145,24 +173,51 @@ class ResultOutcome:
     line_state: str
 
 
-def _refused(code: str, item: ResultInput, zh: str, en: str, **named: Any) -> BusinessRuleError:
+def _refused(
+    code: str, item: ResultInput, zh: str, en: str, *, status: int = 409, **named: Any
+) -> BusinessRuleError:
     return BusinessRuleError.single(
         code=code,
         rule="P11",
         message_zh=zh,
         message_en=en,
-        status=409,
+        status=status,
         **({"field": "end_to_end_id", "value": item.end_to_end_id} | named),
     )
 
 
+def _sent(actor: Actor, message_id: str) -> bool:
+    """Whether ``message_id`` names a bank file sent for one of the actor's regions."""
+    return BankFile.objects.filter(
+        message_id=message_id, mof_div_code__in=actor.scope.mof_div_codes
+    ).exists()
+
+
+def _unknown_message(item: ResultInput) -> BusinessRuleError:
+    # Another region's file and an invented id are told apart by nobody (DESIGN §7).
+    message = item.answers[:64]
+    return _refused(
+        "payments.result_unknown_message",
+        item,
+        f"银行结果所答复的报文 {message} 不是本系统发往银行的支付文件（或不在您的管辖范围内），"
+        "未予处理；报文标识应为支付文件的 message_id（YS 开头）",
+        f"message {message} is not a bank file this system sent for your regions, so its "
+        "results are refused; give the message_id of the payment file (YS…)",
+        status=422,
+        field=item.answers_field,
+        value=message,
+    )
+
+
 def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
+    """The line a result is for: a transfer of the bank file the result answers."""
     number, _, row = item.end_to_end_id.rpartition("-")
     line = (
         PaymentLine.objects.select_for_update(of=("self",))
         .filter(
             request__voucher__number=number,
-            request__voucher__bank_file__isnull=False,
+            request__voucher__bank_file__message_id=item.answers,
+            request__voucher__bank_file__mof_div_code__in=actor.scope.mof_div_codes,
             request__mof_div_code__in=actor.scope.mof_div_codes,
             row=row_no - 1 if (row_no := parse_int(row)) else -1,
         )
@@ -170,11 +225,17 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
         .first()
     )
     if line is None:
+        if not _sent(actor, item.answers):
+            raise _unknown_message(item)
         raise _refused(
             "payments.result_unknown_line",
             item,
-            f"结果对应的支付明细 {item.end_to_end_id} 不存在或未发送银行",
-            f"no payment line {item.end_to_end_id} was sent to the bank",
+            f"支付明细 {item.end_to_end_id} 不在银行文件 {item.answers} 中（不存在或未随该文件发送），"
+            "未予处理",
+            f"payment line {item.end_to_end_id} is not a transfer of bank file {item.answers} "
+            "(no such line, or sent in another file)",
+            status=422,
+            limit=item.answers,
         )
     return line
 
@@ -278,6 +339,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             "amount": Money(line.amount).format(),
             "reason": item.reason,
             "bank_message": item.message_id,
+            "bank_file": item.answers,
         },
     )
     # The request is settled with its last open line (a salary batch has thousands of lines:
@@ -300,19 +362,31 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
 @transaction.atomic
 def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[ResultOutcome]:
     """A bank's batch of results, all or nothing (DESIGN §6): every refused entry is reported,
-    named by its position, and none is applied; replays of entries already recorded are fine."""
+    named by its position, and none is applied; replays of entries already recorded are fine.
+    A message that is not a file we sent refuses the batch at once (422, naming the message);
+    entries not in that file are 422s, conflicts with what was recorded 409s (a batch with both:
+    409)."""
+    unknown = []
+    for message in dict.fromkeys(item.answers for item in items):
+        if not _sent(actor, message):
+            first = next(item for item in items if item.answers == message)
+            unknown += _unknown_message(first).errors
+    if unknown:
+        raise BusinessRuleError(unknown, status=422)
     outcomes: list[ResultOutcome] = []
     errors = []
+    statuses = set()
     for index, item in enumerate(items):
         try:
             with transaction.atomic():
                 outcomes.append(bank_result_record(actor=actor, item=item))
         except BusinessRuleError as exc:
+            statuses.add(exc.status)
             errors += [
                 replace(e, field=f"entries[{index}].{e.field}", row=index) for e in exc.errors
             ]
     if errors:
-        raise BusinessRuleError(errors, status=409)
+        raise BusinessRuleError(errors, status=statuses.pop() if len(statuses) == 1 else 409)
     return outcomes
 
 
@@ -331,15 +405,51 @@ def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
             message_en=f"status report '{name}' declares a DOCTYPE (DTD) and is refused: "
             "ISO 20022 messages use none",
         ) from exc
-    except (ValueError, SyntaxError) as exc:
+    except iso.ReportError as exc:
+        name = filename or "pain.002"
+        zh, en = REPORT_FAULTS[exc.kind]
+        where_zh, where_en = (f"第 {exc.line} 行", f", line {exc.line}") if exc.line else ("", "")
+        raise BusinessRuleError.single(
+            code="payments.pain002_invalid",
+            field="report",
+            row=exc.line,
+            value=str(exc)[:200],
+            limit="pain.002.001.03",
+            message_zh=f"状态报告“{name}”{where_zh}{zh}，未予处理（解析器提示：{exc.detail[:200]}）",
+            message_en=f"status report '{name}'{where_en}: {en}; nothing was recorded "
+            f"(parser: {exc.detail[:200]})",
+        ) from exc
+    except (ValueError, SyntaxError) as exc:  # what the reader does not name (not expected)
+        name = filename or "pain.002"
         raise BusinessRuleError.single(
             code="payments.pain002_invalid",
             field="report",
             value=str(exc)[:200],
-            message_zh=f"状态报告不是有效的 pain.002.001.03：{exc}",
-            message_en=f"not a valid pain.002.001.03 report: {exc}",
+            limit="pain.002.001.03",
+            message_zh=f"状态报告“{name}”不是有效的 pain.002.001.03 报文，未予处理"
+            f"（解析器提示：{str(exc)[:200]}）",
+            message_en=f"status report '{name}' is not a valid pain.002.001.03 report; nothing "
+            f"was recorded (parser: {str(exc)[:200]})",
         ) from exc
     return [
-        ResultInput(e.message_id, e.entry_id, e.end_to_end_id, e.accepted, e.reason)
+        ResultInput(
+            e.message_id,
+            e.entry_id,
+            e.end_to_end_id,
+            e.accepted,
+            e.reason,
+            sent_message_id=e.original_message_id,
+        )
         for e in entries
     ]
+
+
+# What is wrong with an unreadable pain.002, by ``iso.ReportError.kind``: (中文, English).
+REPORT_FAULTS = {
+    "syntax": ("不是格式正确的 XML（标签未闭合、文件不完整或编码错误）", "not well-formed XML"),
+    "schema": (
+        "不符合 ISO 20022 pain.002.001.03 状态报告的结构",
+        "not a valid ISO 20022 pain.002.001.03 status report",
+    ),
+    "status": ("有一笔交易缺少状态（TxSts）", "a transaction has no status (TxSts)"),
+}

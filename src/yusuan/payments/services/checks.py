@@ -13,6 +13,7 @@ from typing import Any
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
+from yusuan.common.masking import mask_account_no
 from yusuan.common.money import Money
 from yusuan.core.choices import AccountType, FiscalYearStatus, PayeeKind
 from yusuan.core.models import BankAccount, FiscalYear, Organisation, Payee
@@ -280,15 +281,16 @@ def _account_errors(index: int, line: IndicatorLine, checked: Checked, named: se
     named.add(line.pk)
     wants_zh, wants_en = ACCOUNT_TYPE_NAMES.get(line.acc_type, (line.acc_type,) * 2)
     has_zh, has_en = ACCOUNT_TYPE_NAMES.get(account.account_type, (account.account_type,) * 2)
+    # A message is read by whoever sees the page or the answer: the account masked (ADR 0019).
+    shown = mask_account_no(account.account_no)
     checked.errors.append(
         _row_err(
             index,
             "indicator_line",
             "payments.account_type_mismatch",
-            f"指标 {line.code} 的账户类别为{wants_zh}，不能从付款账户 {account.account_no}"
-            f"（{has_zh}）支付",
+            f"指标 {line.code} 的账户类别为{wants_zh}，不能从付款账户 {shown}（{has_zh}）支付",
             f"indicator {line.code} is paid from a {wants_en}; the payer account "
-            f"{account.account_no} is a {has_en}",
+            f"{shown} is a {has_en}",
             rule="R-PY-14",
             value=line.acc_type,
             limit=account.account_type,

@@ -73,7 +73,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
             changes={"escalated_to": [None, f"{target['organisation_name']}/{target['role']}"]},
             extra={
                 "before": before,
-                "due_at": instance.due_at.isoformat() if instance.due_at else None,
+                "due_at": instance.due_at,  # written in Beijing time (audit.services.jsonable)
             },
         )
         count += 1

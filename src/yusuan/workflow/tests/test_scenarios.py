@@ -505,6 +505,9 @@ def test_overdue_over_national_day_and_escalation(user: Any) -> None:
         assert selectors.working_days_overdue(instance) == 2
         assert services.escalate_overdue() == 1
         assert services.escalate_overdue() == 0  # once
+        escalated = AuditRecord.objects.get(action="workflow.escalate", object_id=str(instance.pk))
+        # Beijing time, as every audit value a person reads (not 15:59:59 UTC).
+        assert escalated.extra["due_at"] == "2026-10-20T23:59:59+08:00"
         assert selectors.inbox_contains(actor=supervisor, pk=instance.pk)
         first = next(iter(selectors.inbox(actor=user("wj_sector_edu"))), None)
         assert first is not None and first.overdue == 0  # overdue items come first
