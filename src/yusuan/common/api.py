@@ -76,6 +76,10 @@ IdempotencyKey = Annotated[
 ]
 
 
+# Set on a request whose bearer token lacked the scope an operation requires.
+REFUSED_TOKEN_SCOPE = "yusuan_refused_token_scope"  # noqa: S105 - an attribute name
+
+
 def api_actor(request: HttpRequest) -> Any:
     """The authenticated user (session or token); set by the API's auth classes."""
     return request.auth  # type: ignore[attr-defined]
@@ -86,6 +90,7 @@ def require(request: HttpRequest, permission: str | None, api_scope: str) -> Any
     actor = api_actor(request)
     token_scopes: list[str] | None = getattr(request, "api_token_scopes", None)
     if token_scopes is not None and api_scope not in token_scopes:
+        setattr(request, REFUSED_TOKEN_SCOPE, api_scope)  # recorded as such (audit middleware)
         raise PermissionDeniedError(f"token scope {api_scope}")
     if permission is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(permission)
