@@ -70,7 +70,8 @@ def test_failures_from_many_addresses_make_the_name_wait_longer_and_longer() -> 
     with time_machine.travel(MOMENT, tick=False) as traveller:
         # A few failures from anywhere cost nothing (typos) …
         for i in range(free):
-            assert sign_in("school_clerk", WRONG_PASSWORD, address=f"203.0.113.{i}").status_code
+            failed = sign_in("school_clerk", WRONG_PASSWORD, address=f"203.0.113.{i}")
+            assert failed.status_code == 200  # the form again, with its error
         waits = []
         for i in range(3):
             refused = sign_in("school_clerk", DEMO_PASSWORD, address=f"192.0.2.{i}")
@@ -176,6 +177,50 @@ def test_a_password_an_administrator_resets_must_be_changed_too(
     assert client_as("school_cashier").get("/")["Location"] == "/accounts/password/"
 
 
+def test_the_temporary_password_cannot_be_kept_by_typing_it_again(
+    client_as: Callable[[str], Client], org: Callable[[str], Any]
+) -> None:
+    assert _new_user(client_as("wj_admin"), org, "Strong#Pass-2026").status_code == 302
+    person = Client()
+    sign_in("new_clerk", "Strong#Pass-2026", address=OFFICE, client=person)
+    same = {
+        "old_password": "Strong#Pass-2026",
+        "new_password1": "Strong#Pass-2026",
+        "new_password2": "Strong#Pass-2026",
+    }
+    refused = person.post("/accounts/password/", same)
+    assert refused.status_code == 200
+    assert "新密码不能与当前密码相同" in refused.content.decode()
+    assert User.objects.get(username="new_clerk").must_change_password
+    person.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = person.post("/accounts/password/", same).content.decode()
+    assert "The new password must differ from the current one" in english
+    assert not AuditRecord.objects.filter(action="identity.password.change").exists()
+
+
+def test_the_password_rules_read_in_chinese_on_the_user_form_and_the_password_change(
+    client_as: Callable[[str], Client], org: Callable[[str], Any], user: Callable[[str], Any]
+) -> None:
+    created = _new_user(client_as("wj_admin"), org, "Sh#1").content.decode()
+    assert "密码太短，至少要有 10 个字符。" in created
+    assert "This password is too short" not in created
+    clerk = client_as("school_clerk")
+    page = clerk.get("/accounts/password/").content.decode()
+    assert "你的密码必须包含至少 10 个字符。" in page  # the rules, beside the field
+    changed = clerk.post(
+        "/accounts/password/",
+        {"old_password": DEMO_PASSWORD, "new_password1": "Sh#1", "new_password2": "Sh#1"},
+    ).content.decode()
+    assert "密码太短，至少要有 10 个字符。" in changed
+    assert "This password is too short" not in changed
+    # The service's errors carry both languages, each in its own.
+    from yusuan.identity.services import password_errors
+
+    [error] = password_errors("Sh#1-x", user("school_clerk"))
+    assert error.message_zh == "密码太短，至少要有 10 个字符。"
+    assert error.message_en == "This password is too short. It must contain at least 10 characters."
+
+
 def test_users_made_without_an_administrator_know_their_password(
     user: Callable[[str], Any],
 ) -> None:
@@ -197,17 +242,30 @@ def test_users_made_without_an_administrator_know_their_password(
 # --- System accounts ----------------------------------------------------------------------------
 
 
-def test_a_system_account_cannot_sign_in_to_the_pages(user: Callable[[str], Any]) -> None:
+def test_a_system_account_gets_the_generic_refusal_whatever_the_password(
+    user: Callable[[str], Any],
+) -> None:
     bank = user("bank_icbc")
     assert bank.is_system_account  # an agent bank's users are system accounts by design
-    person = Client()
-    response = sign_in("bank_icbc", DEMO_PASSWORD, address=OFFICE, client=person)
-    assert response.status_code == 200
-    assert "系统账户" in response.content.decode()
-    assert person.get("/").status_code == 302
-    assert AuditRecord.objects.filter(
-        action="security.login.refused", object_id=str(bank.pk), extra__reason="system_account"
-    ).exists()
+    answers = {}
+    for password in (DEMO_PASSWORD, WRONG_PASSWORD):  # the right one, then a wrong one
+        person = Client()
+        answers[password] = sign_in("bank_icbc", password, address=OFFICE, client=person)
+        assert answers[password].status_code == 200
+        assert person.get("/").status_code == 302  # not signed in
+    right, wrong = (_form_errors(a.content.decode()) for a in answers.values())
+    assert right == wrong and "请输入一个正确的" in right  # nothing tells them apart
+    assert "系统账户" not in right
+    # The audit trail says why, for whoever reads it (never the password, nor whether it was right).
+    records = AuditRecord.objects.filter(action="security.login.failed", object_id=str(bank.pk))
+    assert [r.extra for r in records.order_by("id")] == [
+        {"username": "bank_icbc", "known_user": True, "system_account": True}
+    ] * 2
+
+
+def _form_errors(body: str) -> str:
+    start = body.index('class="form-errors"')
+    return body[start : body.index("</div>", start)]
 
 
 def test_a_session_of_a_system_account_reaches_neither_pages_nor_api(
@@ -247,7 +305,7 @@ def test_what_a_signed_in_user_gets_is_never_stored(
         "refusal": clerk.get("/audit/"),
     }
     for name, answer in answers.items():
-        assert answer.status_code in (200, 403), name
+        assert answer.status_code == (403 if name == "refusal" else 200), name
         assert "no-store" in answer.get("Cache-Control", ""), name
     # Static files (the sign-in page's too) stay cacheable.
     css = Client().get("/static/yusuan/yusuan.css")

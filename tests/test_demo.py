@@ -85,7 +85,8 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
             "/accounts/login/", {"username": username, "password": "Yusuan@2026"}
         )
         if User.objects.get(username=username).is_system_account:  # the bank: API tokens only
-            assert response.status_code == 200 and "系统账户" in response.content.decode()
+            # refused like a wrong password, so the page does not confirm the password (ADR 0016)
+            assert response.status_code == 200 and "请输入一个正确的" in response.content.decode()
             continue
         assert response.status_code == 302, username
         home = client.get("/")

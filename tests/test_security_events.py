@@ -5,11 +5,14 @@ password or a token, and listed in Chinese on the audit page with a filter."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -19,6 +22,8 @@ import time_machine
 from yusuan.audit.chain import seal, verify
 from yusuan.audit.models import AuditRecord
 from yusuan.audit.tests.test_chain import _disable_append_only_triggers
+from yusuan.identity.models import ApiToken
+from yusuan.identity.services import api_token_issue
 from yusuan.identity.tests.helpers import (
     DEMO_PASSWORD,
     MOMENT,
@@ -70,13 +75,28 @@ def test_a_failed_sign_in_is_recorded_with_the_name_and_never_the_password(
     assert WRONG_PASSWORD not in _text(record)
 
 
-def test_a_sign_in_under_an_unknown_name_is_recorded_as_typed() -> None:
-    typed = "admin' OR 1=1 --" + "x" * 200
+def test_a_sign_in_under_an_unknown_name_is_recorded_as_typed_if_it_looks_like_a_name() -> None:
+    sign_in("zhang.san", WRONG_PASSWORD, address=ADDRESS)
+    [record] = _records("security.login.failed")
+    assert record.actor_username == "zhang.san" and record.object_id == ""
+    assert record.extra == {"username": "zhang.san", "known_user": False}
+    assert record.mof_div_code == ""
+    assert WRONG_PASSWORD not in _text(record)
+
+
+@pytest.mark.parametrize(
+    ("typed", "recorded"),
+    [
+        pytest.param("Yusuan@2026", "Yu…(11 characters)", id="password_in_the_name_field"),
+        pytest.param("wangwei19850612", "wa…(15 characters)", id="long_with_digits"),
+        pytest.param("admin' OR 1=1 --" + "x" * 200, "ad…(216 characters)", id="injection"),
+    ],
+)
+def test_an_unknown_name_that_may_be_a_password_is_masked(typed: str, recorded: str) -> None:
     sign_in(typed, WRONG_PASSWORD, address=ADDRESS)
     [record] = _records("security.login.failed")
-    assert record.actor_username == typed[:150] and record.object_id == ""
-    assert record.extra["known_user"] is False and record.mof_div_code == ""
-    assert WRONG_PASSWORD not in _text(record)
+    assert record.actor_username == record.object_repr == record.extra["username"] == recorded
+    assert typed not in _text(record)
 
 
 def test_a_lockout_is_recorded_once_when_it_starts_and_refusals_after_it() -> None:
@@ -148,8 +168,56 @@ def test_the_record_outlives_the_refused_requests_rolled_back_transaction(
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="k-1",
     )
-    assert answer.status_code in (403, 404)
-    assert _records("security.scope_refused") or _records("security.permission_denied")
+    assert answer.status_code == 404  # another unit's round: indistinguishable from none
+    [record] = _records("security.scope_refused")
+    assert record.actor_username == "hospital_clerk"
+    assert record.extra["path"] == f"/api/v1/workflow/instances/{instance.pk}/approve"
+    assert record.extra["view"] == "api-1.0.0:approve"
+    assert not _records("security.permission_denied")
+
+
+def test_a_security_event_inside_a_rolled_back_transaction_is_kept() -> None:
+    from django.db import transaction
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from yusuan.audit.middleware import AuditContextMiddleware
+    from yusuan.audit.services import security_event
+
+    def view(request: HttpRequest) -> HttpResponse:
+        try:
+            with transaction.atomic():  # e.g. a service's transaction, then refused
+                security_event(
+                    action="security.permission_denied",
+                    actor=None,
+                    object_type="url",
+                    object_repr="/refused/",
+                    extra={"path": "/refused/"},
+                )
+                raise PermissionError
+        except PermissionError:
+            return HttpResponse(status=403)
+
+    response = AuditContextMiddleware(view)(RequestFactory().get("/refused/", REMOTE_ADDR=ADDRESS))
+    assert response.status_code == 403
+    [record] = _records("security.permission_denied")
+    assert record.extra == {"path": "/refused/"} and record.ip_address == ADDRESS
+    assert record.request_id == response["X-Request-ID"]
+
+
+def test_a_security_event_inside_a_committed_transaction_is_written_once(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.db import transaction
+
+    from yusuan.audit.services import security_event, write_deferred_security_events
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        security_event(action="security.download", actor=None, object_repr="x.csv")
+        assert not _records("security.download")  # not before the commit
+    assert len(_records("security.download")) == 1
+    assert write_deferred_security_events() == 0
+    assert len(_records("security.download")) == 1
 
 
 def test_csrf_failures_are_recorded_for_pages_and_the_api(user: Callable[[str], Any]) -> None:
@@ -217,7 +285,7 @@ def test_the_audit_page_lists_security_events_in_chinese_with_a_filter(
         "导出或下载文件",
     ):
         assert label in page, label
-    assert "nobody_at_all" in page  # a name nobody holds is shown to a region-wide auditor
+    assert "nobody_at_all" in page  # the auditor of a one-region installation sees its all
     assert 'data-action="payments.' not in page and 'data-action="core.' not in page
     only = auditor.get("/audit/?action=security.login.lockout").content.decode()
     assert only.count('data-action="security.login.lockout"') == 1
@@ -225,3 +293,113 @@ def test_the_audit_page_lists_security_events_in_chinese_with_a_filter(
     changes = auditor.get("/audit/?kind=change").content.decode()
     assert 'data-action="security.' not in changes
     assert changes.count('data-action="') == settings.YUSUAN_PAGE_SIZE  # the demo's changes
+
+
+# --- Follow-ups (issue #13, items 7 and 8) ------------------------------------------------------
+
+
+def test_a_token_scope_refusal_names_the_operation_and_the_scope(
+    user: Callable[[str], Any],
+) -> None:
+    clerk = user("school_clerk")
+    key = api_token_issue(actor=clerk, user=clerk, name="t", scopes=["core:read"]).key
+    answer = Client().post(
+        "/api/v1/payees",
+        {
+            "organisation_id": clerk.organisation_id,
+            "kind": "organisation",
+            "name": "某公司",
+            "bank_account_no": "6222000011112222",
+            "bank_name": "工商银行",
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert answer.status_code == 403
+    [record] = _records("security.token_scope_refused")
+    assert record.actor_username == "school_clerk"
+    assert record.extra["view"] == "api-1.0.0:create_payee"  # not the GET's list_payees
+    assert record.extra["route"] == "api/v1/payees" and record.extra["scope"] == "core:write"
+    assert record.extra["method"] == "POST" and record.extra["status"] == 403
+    assert not _records("security.permission_denied") and not _records("security.not_found")
+
+
+def test_a_refused_token_is_recorded_under_its_claimed_holder_not_the_session(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    bank = user("bank_icbc")
+    prefix = ApiToken.objects.filter(user=bank).values_list("prefix", flat=True).first()
+    assert prefix
+    browser = client_as("wj_admin")  # signed in in the same browser: not who is asking
+    for key in (prefix + "x" * 35, "nothing-like-any-token-at-all-0123456789"):
+        assert browser.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+    claimed, unknown = _records("security.token_refused")
+    assert claimed.actor_id is None and claimed.actor_username == "bank_icbc"
+    assert claimed.object_type == "identity.user" and claimed.object_id == str(bank.pk)
+    assert claimed.mof_div_code == bank.mof_div_code and claimed.extra["prefix"] == prefix
+    assert unknown.actor_id is None and unknown.actor_username == "" and unknown.mof_div_code == ""
+    assert "wj_admin" not in _text(claimed) + _text(unknown)
+
+
+def test_anonymous_events_are_counted_past_a_limit_and_summed_up_once_the_window_closes(
+    settings: Any,
+) -> None:
+    settings.YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW = 3
+    settings.YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS = 600
+    other = "198.51.100.9"
+
+    def bad_token(i: int, address: str = ADDRESS) -> None:
+        key = f"flood-{i:034}"
+        assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR=address)
+
+    with time_machine.travel(MOMENT, tick=False) as traveller:  # 09:00 Beijing: a window's start
+        for i in range(10):
+            bad_token(i)
+        bad_token(99, other)  # another address is counted apart
+        for i in range(5):  # another action too
+            sign_in(f"nobody{i}", WRONG_PASSWORD, address=ADDRESS)
+        # A known user's failures are all recorded, however many.
+        fail_sign_ins(traveller, "school_clerk", 4, address=ADDRESS)
+        assert len(_records("security.token_refused", ip_address=ADDRESS)) == 3
+        assert len(_records("security.token_refused", ip_address=other)) == 1
+        assert len(_records("security.login.failed", extra__known_user=False)) == 3
+        assert len(_records("security.login.failed", extra__known_user=True)) == 4
+        assert not _records("security.events_suppressed")  # the window is still open
+        traveller.move_to(MOMENT + dt.timedelta(minutes=10))
+        bad_token(100)  # the next event after the window: its summary, then itself
+        [tokens] = _records("security.events_suppressed", object_repr="security.token_refused")
+        assert len(_records("security.token_refused", ip_address=ADDRESS)) == 4
+        assert tokens.ip_address == ADDRESS and tokens.actor_id is None
+        assert tokens.extra == {
+            "action": "security.token_refused",
+            "ip_address": ADDRESS,
+            "window_start": "2026-06-01T09:00:00+08:00",
+            "window_end": "2026-06-01T09:10:00+08:00",
+            "events": 10,
+            "recorded": 3,
+            "not_recorded": 7,
+        }
+        # The other windows over the limit are summed up too, once; those under it need none.
+        call_command("audit_seal", stdout=io.StringIO())
+        [logins] = _records("security.events_suppressed", object_repr="security.login.failed")
+        assert logins.extra["events"] == 5 and logins.extra["not_recorded"] == 2
+        call_command("audit_seal", stdout=io.StringIO())
+        assert len(_records("security.events_suppressed")) == 2
+
+
+def test_events_tied_to_no_region_are_shown_only_to_whoever_sees_the_whole_installation(
+    client_as: Callable[[str], Client],
+) -> None:
+    from yusuan.core.models import Organisation
+
+    sign_in("nobody_at_all", WRONG_PASSWORD, address=ADDRESS)
+    sign_in("school_clerk", WRONG_PASSWORD, address=ADDRESS)
+    page = client_as("wj_auditor").get("/audit/?kind=security").content.decode()
+    assert "nobody_at_all" in page  # one region: the installation is the auditor's
+    # A second region in the installation: its events are not this region's auditor's.
+    Organisation.objects.create(
+        mof_div_code="320506", code="320506000", name="苏州市吴中区财政局", kind="finance_bureau"
+    )
+    page = client_as("wj_auditor").get("/audit/?kind=security").content.decode()
+    assert "nobody_at_all" not in page
+    assert page.count('data-action="security.login.failed"') == 1  # school_clerk's

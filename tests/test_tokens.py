@@ -176,3 +176,86 @@ def test_tokens_through_the_api(client_as: Callable[[str], Client]) -> None:
     )
     everyone = client_as("wj_admin").get("/api/v1/tokens?everyone=true").json()["items"]
     assert {t["username"] for t in everyone} >= {"school_clerk", "bank_icbc"}
+
+
+# --- Follow-ups (issue #13, items 8 and 11): nobody acts as another person ----------------------
+
+
+def test_an_administrator_issues_tokens_for_system_accounts_only(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    clerk, bank = user("school_clerk"), user("bank_icbc")
+    admin = client_as("wj_admin")
+    assert 'value="token"' not in admin.get(f"/accounts/users/{clerk.pk}/").content.decode()
+    refused = admin.post(
+        f"/accounts/users/{clerk.pk}/",
+        {"action": "token", "name": "冒用", "scopes": ["payments:read"], "days": "30"},
+    )
+    assert refused.status_code == 403
+    assert not ApiToken.objects.filter(user=clerk).exists()
+    [event] = AuditRecord.objects.filter(action="security.permission_denied")
+    assert event.actor_username == "wj_admin"
+    assert event.extra["path"] == f"/accounts/users/{clerk.pk}/"
+    # The service refuses it too, called directly.
+    with pytest.raises(BusinessRuleError) as direct:
+        api_token_issue(actor=user("wj_admin"), user=clerk, name="x", scopes=["core:read"])
+    assert direct.value.status == 403
+    assert direct.value.errors[0].code == "identity.token_for_another_person"
+    assert not ApiToken.objects.filter(user=clerk).exists()
+    # The API issues the caller's own token only, whoever the body names.
+    made = admin.post(
+        "/api/v1/tokens",
+        {"name": "x", "scopes": ["core:read"], "days": 1, "username": "school_clerk"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201 and made.json()["username"] == "wj_admin"
+    assert Client().get("/api/v1/me", **_bearer(made.json()["key"])).json()["username"] == (
+        "wj_admin"
+    )
+    # A system account's token is still the administrator's to issue …
+    page = admin.post(
+        f"/accounts/users/{bank.pk}/",
+        {"action": "token", "name": "接口", "scopes": ["payments:read"], "days": "30"},
+    )
+    key = _issued_key(page.content.decode())
+    assert Client().get("/api/v1/me", **_bearer(key)).json()["username"] == "bank_icbc"
+    # … and anyone's token in scope theirs to revoke.
+    own = api_token_issue(actor=clerk, user=clerk, name="脚本", scopes=["core:read"])
+    revoked = admin.post(
+        f"/accounts/users/{clerk.pk}/", {"action": "revoke", "token": own.token.pk}
+    )
+    assert revoked.status_code == 302
+    assert Client().get("/api/v1/me", **_bearer(own.key)).status_code == 401
+
+
+def test_a_password_reset_revokes_the_users_tokens_and_records_each(
+    client_as: Callable[[str], Client], user: Callable[[str], Any]
+) -> None:
+    clerk = user("school_clerk")
+    first = api_token_issue(actor=clerk, user=clerk, name="a", scopes=["core:read"])
+    second = api_token_issue(actor=clerk, user=clerk, name="b", scopes=["payments:read"])
+    client_as("wj_admin").post(
+        f"/accounts/users/{clerk.pk}/", {"action": "password", "password": "Reset#Pass-2026"}
+    )
+    for issued in (first, second):
+        assert Client().get("/api/v1/me", **_bearer(issued.key)).status_code == 401
+    records = AuditRecord.objects.filter(action="identity.api_token.revoke").order_by("id")
+    assert [(r.object_id, r.actor_username, r.extra["reason"]) for r in records] == [
+        (str(first.token.pk), "wj_admin", "password_reset"),
+        (str(second.token.pk), "wj_admin", "password_reset"),
+    ]
+
+
+def test_a_token_of_a_user_who_must_change_the_password_is_refused_with_the_reason(
+    user: Callable[[str], Any],
+) -> None:
+    clerk = user("school_clerk")
+    issued = api_token_issue(actor=clerk, user=clerk, name="a", scopes=["core:read"])
+    type(clerk).objects.filter(pk=clerk.pk).update(must_change_password=True)
+    answer = Client().get("/api/v1/me", **_bearer(issued.key))
+    assert answer.status_code == 403
+    assert answer["Content-Type"] == "application/problem+json"
+    [error] = answer.json()["errors"]
+    assert error["code"] == "identity.password_change_required" and error["field"] == "password"
+    [event] = AuditRecord.objects.filter(action="security.permission_denied")
+    assert event.actor_username == "school_clerk" and event.extra["path"] == "/api/v1/me"

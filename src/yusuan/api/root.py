@@ -15,11 +15,16 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, problem_body
 from yusuan.common.uploads import megabytes
 from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
-from yusuan.identity.services import api_token_authenticate
+from yusuan.identity.services import (
+    api_token_authenticate,
+    api_token_claimed_holder,
+    ensure_token_holder_may_act,
+)
 from yusuan.indicators.api import router as indicators_router
 from yusuan.payments.api import router as payments_router
 from yusuan.payments.api_refunds import router as payments_after_router
@@ -32,9 +37,12 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = api_token_authenticate(token)
         if api_token is None:
+            # The audit record of the 401 names whose token the key claims to be, if anyone's.
+            setattr(request, TOKEN_HOLDER_CLAIMED, api_token_claimed_holder(token))
             return None
         request.api_token_scopes = list(api_token.scopes)  # type: ignore[attr-defined]
         request.user = api_token.user
+        ensure_token_holder_may_act(api_token.user)  # a 403 problem body naming why
         return api_token.user
 
 

@@ -29,6 +29,8 @@ ACTION_LABELS: dict[str, Any] = {
     "security.not_found": _("Page not found (404)"),
     "security.csrf_failure": _("Refused: CSRF check failed"),
     "security.token_refused": _("Refused: API token invalid, expired or revoked (401)"),
+    "security.token_scope_refused": _("Refused: the API token lacks the scope (403)"),
+    "security.events_suppressed": _("Repeated anonymous events counted, not listed one by one"),
     "security.download": _("Export or file download"),
     # Accounts and credentials.
     "identity.user.create": _("User created"),

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from yusuan.audit import context
-from yusuan.audit.services import security_event
+from yusuan.audit.services import security_event, write_deferred_security_events
+from yusuan.common.api import REFUSED_TOKEN_SCOPE
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -55,6 +56,8 @@ class AuditContextMiddleware:
         try:
             response = self.get_response(request)
         finally:
+            # Security events recorded inside a transaction that was then rolled back.
+            write_deferred_security_events()
             context.reset(token)
         response["X-Request-ID"] = request_id
         if new_device and not request.path.startswith(("/api/", "/static/", "/healthz")):
@@ -81,6 +84,9 @@ DOWNLOAD_CONTENT_TYPES = (
     "application/octet-stream",
 )
 CSRF_FAILURE_ATTRIBUTE = "yusuan_csrf_failure"
+# Set by the API's token authenticator when a key does not authenticate: the user whose token
+# it claims to be (a prefix held by one person), or None.
+TOKEN_HOLDER_CLAIMED = "yusuan_token_holder_claimed"  # noqa: S105 - an attribute name
 PATH_LENGTH_MAX = 255
 TOKEN_PREFIX_SHOWN = 8  # as many characters as ApiToken.prefix keeps
 
@@ -110,8 +116,40 @@ def _bearer_key(request: HttpRequest) -> str:
 
 
 def _view_name(request: HttpRequest) -> str:
+    """The view that answered. One API path serves several operations (``GET`` lists payees,
+    ``POST`` registers one) under the URL name of the first: name the one of this method."""
     match = getattr(request, "resolver_match", None)
-    return str(match.view_name) if match is not None else ""
+    if match is None:
+        return ""
+    for operation in _api_operations(match.func):
+        if request.method in getattr(operation, "methods", ()):
+            name = str(getattr(operation, "url_name", None) or operation.view_func.__name__)
+            return f"{match.namespace}:{name}" if match.namespace else name
+    return str(match.view_name)
+
+
+def _api_operations(view: Any) -> list[Any]:
+    """The Django Ninja operations one API path serves: its view is a closure over the path's
+    ``PathView``, which lists them (each with its methods and function)."""
+    for cell in getattr(view, "__closure__", None) or ():
+        try:
+            operations = getattr(cell.cell_contents, "operations", None)
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(operations, list):
+            return operations
+    return []
+
+
+def _actor(request: HttpRequest) -> Any:
+    """Who asked. A request with a bearer token is the token's alone (ADR 0018): if the token
+    did not authenticate, nobody, whoever is signed in in that browser."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if _bearer_key(request) and getattr(request, "api_token_scopes", None) is None:
+        return None
+    return user
 
 
 def _names_an_object(request: HttpRequest) -> bool:
@@ -139,7 +177,7 @@ class SecurityEventMiddleware:
         download = 200 <= response.status_code < 300 and is_download(response)
         if signed_in or download:
             response["Cache-Control"] = "no-store"
-        self._record(request, response, user if signed_in else None, download)
+        self._record(request, response, _actor(request), download)
         return response
 
     def _record(
@@ -151,17 +189,35 @@ class SecurityEventMiddleware:
         view = _view_name(request)
         if view:
             details["view"] = view
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.route:
+            details["route"] = str(match.route)[:PATH_LENGTH_MAX]
         csrf_reason = getattr(request, CSRF_FAILURE_ATTRIBUTE, None)
+        refused_scope = getattr(request, REFUSED_TOKEN_SCOPE, None)
         if status == 403 and csrf_reason is not None:
             action = "security.csrf_failure"
             details["reason"] = str(csrf_reason)[:200]
+        elif status == 403 and refused_scope is not None:
+            # The token's holder may do it, the token may not: it was issued for less.
+            action = "security.token_scope_refused"
+            details["scope"] = str(refused_scope)
         elif status == 403:
             action = "security.permission_denied"
         elif status == 401 and _bearer_key(request):
             # A token that does not (or no longer) authenticate: its first characters tell which
-            # (the prefix lists show them too); the rest of the key is never recorded.
-            action = "security.token_refused"
+            # (the prefix lists show them too); the rest of the key is never recorded. The
+            # record names whose token it claims to be, never the browser's signed-in user.
             details["prefix"] = _bearer_key(request)[:TOKEN_PREFIX_SHOWN]
+            holder = getattr(request, TOKEN_HOLDER_CLAIMED, None)
+            security_event(
+                action="security.token_refused",
+                actor=None,
+                username=getattr(holder, "username", ""),
+                obj=holder,
+                object_repr=path,
+                extra=details,
+            )
+            return
         elif status == 404 and user is not None:
             action = "security.scope_refused" if _names_an_object(request) else "security.not_found"
         elif download and user is not None:

@@ -125,3 +125,28 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class SecurityEventTally(models.Model):
+    """How many security events naming no account one address caused with one action in one
+    window (ADR 0016): the first few are audit records, the rest only counted here, and one
+    summary record names how many there were once the window has closed."""
+
+    action = models.CharField(max_length=80)
+    ip_address = models.CharField(max_length=45, blank=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    summarised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "ip_address", "window_start"], name="security_tally_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["summarised_at", "window_start"], name="security_tally_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} from {self.ip_address or '?'} at {self.window_start}: {self.count}"

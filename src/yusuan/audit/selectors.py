@@ -28,18 +28,22 @@ def audit_record_list_visible_to(
     object_type: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    whole_site: bool = False,
 ) -> QuerySet[AuditRecord]:
+    """The records of ``scope``. Events tied to no region (a sign-in under a name nobody holds,
+    an anonymous CSRF failure or bad token, their summaries) belong to the installation, not to
+    a region: only a viewer of the ``whole_site`` sees them (``User.sees_whole_site``: a
+    region-wide auditor of a one-region installation, or a superuser), never one region's
+    auditor among several (ADR 0016)."""
     in_region = Q(mof_div_code__in=scope.mof_div_codes)
-    if scope.is_region_wide:
-        # Events tied to no region (a sign-in under a name nobody holds, an anonymous CSRF
-        # failure) are shown to whoever watches a whole region.
+    if whole_site:
         in_region |= Q(mof_div_code="")
     queryset = AuditRecord.objects.filter(in_region)
     if scope.organisation_ids is not None:
-        queryset = queryset.filter(
-            Q(organisation_id__in=scope.organisation_ids)
-            | Q(subject_organisation_id__in=scope.organisation_ids)
+        mine = Q(organisation_id__in=scope.organisation_ids) | Q(
+            subject_organisation_id__in=scope.organisation_ids
         )
+        queryset = queryset.filter(mine | Q(mof_div_code="") if whole_site else mine)
     if text:
         queryset = queryset.filter(
             Q(object_repr__icontains=text) | Q(object_id=text) | Q(action__icontains=text)

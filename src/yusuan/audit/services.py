@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yusuan.audit import attachments, context
-from yusuan.audit.models import AuditRecord
+from yusuan.audit.models import AuditRecord, SecurityEventTally
 
 
 class AuditActor(Protocol):
@@ -138,6 +141,14 @@ def state_change(
     return True
 
 
+# --- Security events (ADR 0016) -------------------------------------------------------------------
+
+# Deferred events: written inside a caller's transaction that might yet be rolled back.
+_deferred: contextvars.ContextVar[tuple[dict[str, Any], ...]] = contextvars.ContextVar(
+    "yusuan_deferred_security_events", default=()
+)
+
+
 def security_event(
     *,
     action: str,
@@ -149,23 +160,152 @@ def security_event(
     object_repr: str = "",
     mof_div_code: str = "",
     extra: Mapping[str, Any] | None = None,
-) -> AuditRecord:
+) -> AuditRecord | None:
     """Record a security event (a sign-in, a refusal, a download) in a transaction of its own.
 
-    A state change joins its service's transaction; a security event has none to join and must
-    be kept whatever becomes of the request (a 403 or 404 answer, a rolled-back form). It is
-    sealed into the hash chain like every record. Never pass a password or a token key."""
+    A state change joins its service's transaction; a security event must be kept whatever
+    becomes of the request (a 403 or 404 answer, a rolled-back form): it is written in a durable
+    transaction of its own, committed at once. Called inside a caller's transaction, it waits:
+    it is written just after that transaction commits, or, if it is rolled back, at the end of
+    the request (:func:`write_deferred_security_events`, called by the audit middleware).
+
+    An event that names no account (no actor, no object: a sign-in under a name nobody holds, an
+    anonymous CSRF failure or bad token) is rate-limited per action and address: the first
+    ``YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW`` of a window are recorded, the rest only counted
+    and summed up in one ``security.events_suppressed`` record once the window has closed; then
+    ``None`` is returned. Sealed into the hash chain like every record. Never pass a password or
+    a token key."""
     if not mof_div_code and obj is None and actor is not None:
         mof_div_code = str(getattr(actor, "mof_div_code", "") or "")
+    event = {
+        "action": action,
+        "actor": actor,
+        "username": username,
+        "obj": obj,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": object_repr[:255],
+        "mof_div_code": mof_div_code,
+        "extra": dict(extra or {}),
+        "context": context.current(),
+    }
+    if _inside_a_transaction():
+        _deferred.set((*_deferred.get(), event))
+        transaction.on_commit(lambda: _write_deferred(event))
+        return None
+    return _write_now(event)
+
+
+def _inside_a_transaction() -> bool:
+    """In an atomic block of the caller's (a test case's own blocks do not count)."""
+    connection = transaction.get_connection()
+    blocks = getattr(connection, "atomic_blocks", [])
+    return connection.in_atomic_block and any(
+        not getattr(block, "_from_testcase", False) for block in blocks
+    )
+
+
+def _write_now(event: Mapping[str, Any]) -> AuditRecord | None:
+    bound = context.bind(event["context"])
+    try:
+        with transaction.atomic(durable=True):
+            anonymous = event["actor"] is None and event["obj"] is None
+            if anonymous and not _anonymous_event_allowed(
+                event["action"], event["context"].ip_address
+            ):
+                return None
+            fields = {k: v for k, v in event.items() if k != "context"}
+            return audit_record(**fields)
+    finally:
+        context.reset(bound)
+
+
+def _write_deferred(event: Mapping[str, Any]) -> None:
+    remaining = tuple(e for e in _deferred.get() if e is not event)
+    if len(remaining) != len(_deferred.get()):
+        _deferred.set(remaining)
+        _write_now(event)
+
+
+def write_deferred_security_events() -> int:
+    """Write the security events deferred by a transaction that was rolled back (those of a
+    committed one are already written). The audit middleware calls it at the end of every
+    request; a command that records events inside its own transactions calls it at its end."""
+    events = _deferred.get()
+    _deferred.set(())
+    written = 0
+    for event in events:
+        if not _inside_a_transaction():
+            _write_now(event)
+            written += 1
+    return written
+
+
+def _window_start(now: dt.datetime) -> dt.datetime:
+    seconds = max(1, int(settings.YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS))
+    epoch = int(now.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
+
+
+def _anonymous_event_allowed(action: str, ip_address: str) -> bool:
+    """Count this event in its (action, address, window) tally, in the event's transaction; true
+    for the first ``YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW`` of the window. The increment is
+    one UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so processes and threads
+    count each event once."""
+    now = timezone.now()
+    start = _window_start(now)
+    key = {"action": action, "ip_address": ip_address, "window_start": start}
+    tally = SecurityEventTally.objects.filter(**key)
+    if not tally.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                SecurityEventTally.objects.create(**key, count=1)
+        except IntegrityError:  # another process created it first
+            tally.update(count=F("count") + 1)
+    count = tally.values_list("count", flat=True).get()
+    summarise_suppressed_security_events(now=now)
+    return bool(count <= settings.YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW)
+
+
+def summarise_suppressed_security_events(*, now: dt.datetime | None = None, limit: int = 20) -> int:
+    """One ``security.events_suppressed`` record for each closed window in which an action from
+    one address went over the limit: how many events there were and how many were not recorded
+    one by one. Claimed by a conditional update, so two processes never write the same summary.
+    Run at every rate-limited event and by ``audit_seal`` (every minute)."""
+    now = now or timezone.now()
+    per_window = settings.YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW
+    window = dt.timedelta(seconds=settings.YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS)
+    closed = SecurityEventTally.objects.filter(
+        summarised_at__isnull=True, window_start__lte=now - window
+    )
+    written = 0
     with transaction.atomic():
-        return audit_record(
-            action=action,
-            actor=actor,
-            obj=obj,
-            object_type=object_type,
-            object_id=object_id,
-            object_repr=object_repr[:255],
-            mof_div_code=mof_div_code,
-            extra=extra,
-            username=username,
-        )
+        for tally in closed.filter(count__gt=per_window).order_by("window_start", "pk")[:limit]:
+            if not SecurityEventTally.objects.filter(
+                pk=tally.pk, summarised_at__isnull=True
+            ).update(summarised_at=now):
+                continue
+            bound = context.bind(context.RequestContext(ip_address=tally.ip_address))
+            try:
+                audit_record(
+                    action="security.events_suppressed",
+                    actor=None,
+                    object_type="security.action",
+                    object_repr=tally.action,
+                    extra={
+                        "action": tally.action,
+                        "ip_address": tally.ip_address,
+                        "window_start": tally.window_start,
+                        "window_end": tally.window_start + window,
+                        "events": tally.count,
+                        "recorded": per_window,
+                        "not_recorded": tally.count - per_window,
+                    },
+                )
+            finally:
+                context.reset(bound)
+            written += 1
+        # Windows that stayed under the limit need no summary; old tallies are kept a day.
+        closed.filter(count__lte=per_window).update(summarised_at=now)
+        SecurityEventTally.objects.filter(summarised_at__lt=now - dt.timedelta(days=1)).delete()
+    return written

@@ -37,6 +37,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         object_type=request.GET.get("object_type", "").strip(),
         date_from=_date(request.GET.get("from", "")),
         date_to=_date(request.GET.get("to", "")),
+        whole_site=bool(getattr(user, "sees_whole_site", False)),
     )
     page = paginate(request, queryset)
     context = {

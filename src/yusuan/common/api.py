@@ -88,6 +88,10 @@ def idempotency_inputs(request: HttpRequest, body: Mapping[str, Any]) -> dict[st
     return {**body, "?": {name: query.getlist(name) for name in sorted(query)}}
 
 
+# Set on a request whose bearer token lacked the scope an operation requires.
+REFUSED_TOKEN_SCOPE = "yusuan_refused_token_scope"  # noqa: S105 - an attribute name
+
+
 def api_actor(request: HttpRequest) -> Any:
     """The authenticated user (session or token); set by the API's auth classes."""
     return request.auth  # type: ignore[attr-defined]
@@ -98,6 +102,7 @@ def require(request: HttpRequest, permission: str | None, api_scope: str) -> Any
     actor = api_actor(request)
     token_scopes: list[str] | None = getattr(request, "api_token_scopes", None)
     if token_scopes is not None and api_scope not in token_scopes:
+        setattr(request, REFUSED_TOKEN_SCOPE, api_scope)  # recorded as such (audit middleware)
         raise PermissionDeniedError(f"token scope {api_scope}")
     if permission is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(permission)

@@ -263,6 +263,19 @@ YUSUAN_AUDIT_SEAL_LAG_SECONDS = env_int(
     "Audit records younger than this are left for the next seal (longer than any transaction).",
 )
 YUSUAN_AUDIT_SEAL_BATCH_SIZE = 1000
+# Security events naming no account (unknown user names, anonymous CSRF failures and bad tokens)
+# are recorded one by one up to this many per action and address in each window, then counted
+# and summed up in one record (ADR 0016): an anonymous flood cannot grow the audit trail freely.
+YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW = env_int(
+    "YUSUAN_AUDIT_ANONYMOUS_EVENTS_PER_WINDOW",
+    20,
+    "Anonymous security events recorded one by one per action, address and window.",
+)
+YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS = env_int(
+    "YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS",
+    600,
+    "Length of the window over which anonymous security events are counted.",
+)
 YUSUAN_API_TOKEN_DAYS = env_int("YUSUAN_API_TOKEN_DAYS", 365, "Default lifetime of API tokens.")
 YUSUAN_API_TOKEN_MAX_DAYS = env_int(
     "YUSUAN_API_TOKEN_MAX_DAYS", 365, "Longest lifetime an API token may be issued for."

@@ -4,31 +4,43 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models import Organisation
-from yusuan.identity.login_throttle import record_refused_sign_in
 from yusuan.identity.models import Role
 from yusuan.identity.services import API_SCOPES
 
 
 class LoginForm(AuthenticationForm):
+    """Django's sign-in form. A system account never gets past ``authenticate`` (the backend's
+    ``user_can_authenticate``): its refusal is the generic one, whatever the password."""
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's change form, refusing a new password equal to the current one (a temporary
+    password an administrator chose cannot be kept by typing it again)."""
+
     error_messages = {
-        **AuthenticationForm.error_messages,
-        "system_account": _(
-            "This is a system account: it works with API tokens only and cannot sign in to "
-            "the web pages."
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_unchanged": _(
+            "The new password must differ from the current one (the one an administrator set "
+            "is known to them)."
         ),
     }
 
-    def confirm_login_allowed(self, user: Any) -> None:
-        super().confirm_login_allowed(user)
-        if user.is_system_account:
-            record_refused_sign_in(user=user, reason="system_account")
-            raise forms.ValidationError(
-                self.error_messages["system_account"], code="system_account"
+    def clean(self) -> Any:
+        cleaned = super().clean()
+        password = self.cleaned_data.get("new_password1")
+        if password and self.user.check_password(password):
+            self.add_error(
+                "new_password1",
+                forms.ValidationError(
+                    self.error_messages["password_unchanged"], code="password_unchanged"
+                ),
             )
+        return cleaned
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,15 +206,20 @@ def _record_failure(
 ) -> None:
     from yusuan.identity.models import User
 
-    username = str((credentials or {}).get("username") or "")[:USERNAME_LENGTH_MAX]
+    typed = str((credentials or {}).get("username") or "")
     user = (
-        User.objects.select_related("organisation").filter(username=username).first()
-        if username
+        User.objects.select_related("organisation").filter(username=typed).first()
+        if typed
         else None
     )
-    # The name as typed is not a secret (and tells an attacker's guesses); the password never is
-    # recorded (Django has already masked it in ``credentials``).
+    # A known name is recorded as it is. A name nobody holds is recorded as typed only if it
+    # looks like a user name and not like a password (people type their password into the name
+    # field); otherwise masked (ADR 0016). The password never is recorded.
+    username = typed if user is not None else recorded_unknown_name(typed)
+    username = username[:USERNAME_LENGTH_MAX]
     details: dict[str, Any] = {"username": username, "known_user": user is not None}
+    if user is not None and user.is_system_account:
+        details["system_account"] = True  # refused whatever the password (backends.py)
     target: dict[str, Any] = (
         {"obj": user}
         if user is not None
@@ -254,12 +260,18 @@ def _record_failure(
         )
 
 
-def record_refused_sign_in(*, user: Any, reason: str) -> None:
-    """A right password refused all the same (a system account at the sign-in page)."""
-    security_event(
-        action="security.login.refused",
-        actor=None,
-        username=user.username,
-        obj=user,
-        extra={"username": user.username, "known_user": True, "reason": reason},
-    )
+# What a user name looks like (lower-case letters, digits, ``_ . -``, starting with a letter).
+USER_NAME_SHAPE = re.compile(r"[a-z][a-z0-9_.-]{2,39}")
+# Digits in a name this long look like a password (the policy asks for 10 characters or more).
+PASSWORD_LIKE_LENGTH = 10
+
+
+def recorded_unknown_name(typed: str) -> str:
+    """A name nobody holds, as the audit trail keeps it: as typed if it has a user name's shape
+    and no password's (no digits at 10 characters or more); else its first two characters and
+    its length, e.g. ``Yu…(11 characters)``, so that a password typed into the name field is
+    never stored."""
+    looks_like_password = len(typed) >= PASSWORD_LIKE_LENGTH and any(c.isdigit() for c in typed)
+    if USER_NAME_SHAPE.fullmatch(typed) and not looks_like_password:
+        return typed
+    return f"{typed[:2]}…({len(typed)} characters)"

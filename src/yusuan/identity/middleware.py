@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from yusuan.common.errors import ErrorDetail
+from yusuan.common.errors import problem_body
+from yusuan.identity.services import password_change_required_error
 
 # Reachable before the password is changed: the change itself, signing out, the language switch.
 OPEN_PATHS = ("/i18n/", "/jsi18n/", "/healthz", "/static/", "/favicon.ico")
@@ -28,22 +29,17 @@ OPEN_PATHS = ("/i18n/", "/jsi18n/", "/healthz", "/static/", "/favicon.ico")
 
 def _password_change_required(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        detail = ErrorDetail(
-            code="identity.password_change_required",
-            field="password",
-            message_zh="请先在网页上修改管理员设置的初始密码",
-            message_en="Change the password an administrator set (on the web pages) first",
-        )
+        exc = password_change_required_error()
         language = get_language()
-        body = {
-            "type": "urn:yusuan:error:identity.password_change_required",
-            "title": "Forbidden",
-            "status": 403,
-            "detail": detail.message(language),
-            "instance": request.path,
-            "errors": [detail.as_dict(language)],
-        }
-        return JsonResponse(body, status=403, content_type="application/problem+json")
+        body = problem_body(
+            instance=request.path,
+            status=exc.status,
+            title="Forbidden",
+            errors=exc.errors,
+            code=exc.errors[0].code,
+            language=language,
+        )
+        return JsonResponse(body, status=exc.status, content_type="application/problem+json")
     messages.warning(request, _("Choose a new password before you continue."))
     return redirect("identity:password_change")
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.scope import Scope
+from yusuan.identity.roles import READ_ONLY_ROLES
 
 
 class Role(models.Model):
@@ -106,6 +107,27 @@ class User(AbstractUser):
         if not self.pk:
             return ()
         return tuple(sorted(self.roles.values_list("code", flat=True)))
+
+    @property
+    def is_read_only(self) -> bool:
+        """Holds no role that writes (an auditor, or no role at all): gets no API write scope and
+        may neither comment on nor decide an approval."""
+        return not any(code not in READ_ONLY_ROLES for code in self.role_codes)
+
+    @cached_property
+    def sees_whole_site(self) -> bool:
+        """Whether the data scope covers the whole installation: a superuser, or a region-wide
+        scope when every organisation of the installation is in its regions. Audit events tied to
+        no region (a sign-in under a name nobody holds, an anonymous refusal) are shown to them
+        only (ADR 0016)."""
+        if self.is_superuser:
+            return True
+        scope = self.scope
+        if not scope.is_region_wide or not scope.mof_div_codes:
+            return False
+        from yusuan.core.models import Organisation
+
+        return not Organisation.objects.exclude(mof_div_code__in=scope.mof_div_codes).exists()
 
     @cached_property
     def scope(self) -> Scope:

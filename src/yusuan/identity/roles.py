@@ -82,6 +82,8 @@ class RoleSpec:
     organisation_kinds: tuple[str, ...]
     permissions: tuple[str, ...]
     division_types: tuple[str, ...] = ()
+    # Reads only: no API write scope, no approval comment or decision (an auditor watches).
+    read_only: bool = False
 
 
 ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
@@ -249,8 +251,12 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
+        read_only=True,
     ),
 )
+
+# Roles that only read (see ``RoleSpec.read_only``); a user holding no other role writes nothing.
+READ_ONLY_ROLES = frozenset(spec.code for spec in ROLE_CATALOGUE if spec.read_only)
 
 # R-PY-6 and P6: entry, review, approval and signing are different people; keeping the books and
 # keeping the cash are different people; whoever administers the system does not audit it.

@@ -169,20 +169,27 @@ def password_errors(password: str, user: User) -> list[ErrorDetail]:
     """The password validators' objections, one error each, beside the password field."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
+    from django.utils import translation
 
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        return [
-            ErrorDetail(
-                code="identity.weak_password",
-                field="password",
-                message_zh=str(message),
-                message_en=str(message),
-            )
-            for message in exc.messages
-        ]
-    return []
+    def objections(language: str) -> list[str]:
+        # The validators translate their messages when they raise: once in each language.
+        with translation.override(language):
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                return [str(message) for message in exc.messages]
+        return []
+
+    chinese, english = objections("zh-hans"), objections("en")
+    return [
+        ErrorDetail(
+            code="identity.weak_password",
+            field="password",
+            message_zh=zh,
+            message_en=en,
+        )
+        for zh, en in zip(chinese, english, strict=True)
+    ]
 
 
 def ensure_different_actor(
@@ -237,13 +244,17 @@ OPEN_SCOPE_APPS = frozenset({"workflow"})
 
 def api_scopes_allowed(user: User) -> list[str]:
     """The scopes the user's roles can use: ``app:read`` with any permission of the app,
-    ``app:write`` with any that is more than viewing. A token only ever narrows the roles, so a
+    ``app:write`` with any that is more than viewing, and none for a read-only role (an
+    auditor: not even ``workflow:write``, open to everyone else). A token only ever narrows the roles, so a
     scope beyond them would be dead weight that misleads whoever reads the token list."""
     held = user.get_all_permissions() if user.is_active else set()
+    read_only = user.is_read_only
     allowed = []
     for scope in API_SCOPES:
         app, mode = scope.split(":")
         names = [p.split(".", 1)[1] for p in held if p.startswith(f"{app}.")]
+        if mode == "write" and read_only:
+            continue  # an auditor's token reads, whatever the app
         if (
             app in OPEN_SCOPE_APPS
             or (mode == "read" and names)
@@ -292,12 +303,56 @@ def _token_errors(*, user: User, scopes: list[str], lifetime: int) -> list[Error
     return errors
 
 
-def _ensure_may_manage_token_of(actor: Actor, user: User, permission: str) -> None:
-    """A person manages their own tokens; an administrator those of the users in their scope."""
+def _ensure_may_issue_token_for(actor: Actor, user: User) -> None:
+    """A person issues tokens for themselves only; an administrator also for the system accounts
+    (an agent bank's) in their scope, never for another person, who could then be acted as."""
     if actor.pk == user.pk:
         return
-    ensure_permission(actor, permission)
+    ensure_permission(actor, "identity.add_apitoken")
     ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
+    if not user.is_system_account:
+        raise BusinessRuleError(
+            [
+                ErrorDetail(
+                    code="identity.token_for_another_person",
+                    rule="DESIGN-7",
+                    field="user",
+                    value=user.username,
+                    limit="system accounts",
+                    message_zh=f"不能为他人（{user.username}）签发 API 令牌：个人令牌只能由本人签发，"
+                    "管理员只能为系统账户签发",
+                    message_en=f"An API token cannot be issued for another person ({user.username}): "
+                    "people issue their own; administrators issue them for system accounts only",
+                )
+            ],
+            status=403,
+        )
+
+
+def _ensure_may_revoke_token_of(actor: Actor, user: User) -> None:
+    """A person revokes their own tokens; an administrator anyone's in their scope."""
+    if actor.pk == user.pk:
+        return
+    ensure_permission(actor, "identity.change_apitoken")
+    ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
+
+
+def ensure_not_read_only(actor: Actor, action: str) -> None:
+    """A read-only role (an auditor) writes nothing, whatever else it may see: a 403."""
+    if getattr(actor, "is_read_only", False):
+        raise BusinessRuleError(
+            [
+                ErrorDetail(
+                    code="identity.read_only_role",
+                    rule="DESIGN-7",
+                    value=actor.username,
+                    limit=action,
+                    message_zh=f"只读岗位（如审计）不能执行此操作：{action}",
+                    message_en=f"A read-only role (such as the auditor) cannot do this: {action}",
+                )
+            ],
+            status=403,
+        )
 
 
 @transaction.atomic
@@ -305,9 +360,10 @@ def api_token_issue(
     *, actor: Actor | None, user: User, name: str, scopes: Iterable[str], days: int | None = None
 ) -> IssuedToken:
     """Issue a token for ``user``: their own (``actor`` is the user) or, for an administrator,
-    one of their scope's (a bank's system account). ``actor`` None only for the demo."""
+    a system account's of their scope (a bank's), never another person's. ``actor`` None only
+    for the demo."""
     if actor is not None:
-        _ensure_may_manage_token_of(actor, user, "identity.add_apitoken")
+        _ensure_may_issue_token_for(actor, user)
     wanted = sorted(set(scopes))
     lifetime = days if days is not None else settings.YUSUAN_API_TOKEN_DAYS
     raise_if_any(_token_errors(user=user, scopes=wanted, lifetime=lifetime))
@@ -349,22 +405,64 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
+def api_token_claimed_holder(key: str) -> User | None:
+    """Whose token a key that does not authenticate claims to be: the holder of the tokens that
+    begin like it (the prefix lists show), if exactly one person holds them; else None."""
+    prefix = key[:TOKEN_PREFIX_LENGTH]
+    if len(prefix) < TOKEN_PREFIX_LENGTH:
+        return None
+    holders = list(
+        User.objects.filter(api_tokens__prefix=prefix).select_related("organisation").distinct()[:2]
+    )
+    return holders[0] if len(holders) == 1 else None
+
+
+def password_change_required_error() -> BusinessRuleError:
+    """The API's 403 for a user who must first change the password an administrator chose:
+    their session and their tokens alike."""
+    return BusinessRuleError(
+        [
+            ErrorDetail(
+                code="identity.password_change_required",
+                field="password",
+                message_zh="请先在网页上修改管理员设置的初始密码",
+                message_en="Change the password an administrator set (on the web pages) first",
+            )
+        ],
+        status=403,
+    )
+
+
+def ensure_token_holder_may_act(user: User) -> None:
+    """A token works only while its holder could work in a session: not before they have
+    changed a password an administrator chose."""
+    if user.must_change_password:
+        raise password_change_required_error()
+
+
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
     """Revoke a token: the holder's own, or an administrator any in their scope. ``False`` if it
     was already revoked (and nothing is recorded twice)."""
-    _ensure_may_manage_token_of(actor, token.user, "identity.change_apitoken")
+    _ensure_may_revoke_token_of(actor, token.user)
+    return _revoke(actor=actor, token=token)
+
+
+def _revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> bool:
     now = timezone.now()
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     if not revoked:
         return False
     token.revoked_at = now
+    extra = {"user": token.user.username, "prefix": token.prefix}
+    if reason:
+        extra["reason"] = reason
     audit_record(
         action="identity.api_token.revoke",
         actor=actor,
         obj=token,
         mof_div_code=token.user.mof_div_code,
-        extra={"user": token.user.username, "prefix": token.prefix},
+        extra=extra,
     )
     return True
 
@@ -453,8 +551,9 @@ def user_unlock(*, actor: Actor, user: User) -> int:
 
 @transaction.atomic
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
-    """An administrator's reset; the password policy applies as on the user's own change, and the
-    user must change it at the next sign-in (the administrator knows it)."""
+    """An administrator's reset; the password policy applies as on the user's own change, the
+    user must change it at the next sign-in (the administrator knows it), and every usable API
+    token of the user is revoked (each revocation audited)."""
     _ensure_can_manage(actor, user)
     raise_if_any(password_errors(password, user))
     user.set_password(password)
@@ -464,4 +563,7 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     audit_record(
         action="identity.password.reset", actor=actor, obj=user, mof_div_code=user.mof_div_code
     )
+    # Whoever knew the old password may have issued tokens with it: they end with it.
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("pk"):
+        _revoke(actor=actor, token=token, reason="password_reset")
     return user

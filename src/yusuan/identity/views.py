@@ -27,6 +27,7 @@ from yusuan.common.web import (
 from yusuan.core.models import Organisation
 from yusuan.identity.forms import (
     LoginForm,
+    PasswordChangeForm,
     PasswordResetForm,
     TokenForm,
     UserCreateForm,
@@ -65,6 +66,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "identity/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("portal:home")
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -141,12 +143,15 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roles_form = UserRolesForm(initial={"roles": list(user.roles.all())})
     password_form = PasswordResetForm()
     allowed = api_scopes_allowed(user)
+    # An administrator issues tokens for system accounts only: another person's token would let
+    # them act as that person (a person issues their own on 我的 API 令牌).
+    may_issue_token = user.is_system_account and actor.has_perm("identity.add_apitoken")
     token_form = TokenForm(allowed=allowed)
     issued_key = None
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
         action = request.POST.get("action")
+        if not can_manage or (action == "token" and not may_issue_token):
+            raise PermissionDenied
         try:
             if action == "roles":
                 roles_form = UserRolesForm(request.POST)
@@ -201,7 +206,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "roles_form": roles_form,
             "password_form": password_form,
-            "token_form": token_form,
+            "token_form": token_form if may_issue_token else None,
             "issued_key": issued_key,
             "tokens": user.api_tokens.order_by("-created_at"),
             "locked": user.username in locked_usernames([user.username]),

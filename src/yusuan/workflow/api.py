@@ -9,13 +9,14 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
+from yusuan.workflow.forms import COMMENT_MAX_LENGTH  # as on the pages; longer is a 422
 from yusuan.workflow.models import WorkflowInstance
 
 router = Router(tags=["approvals"])
@@ -74,22 +75,22 @@ class RoundDetailOut(RoundOut):
 
 class DecisionIn(Schema):
     expected_step: int | None = None
-    comment: str = ""
+    comment: str = Field("", max_length=COMMENT_MAX_LENGTH)
 
 
 class ReturnIn(Schema):
     expected_step: int | None = None
-    reason: str
+    reason: str = Field(max_length=COMMENT_MAX_LENGTH)
     to_entry: bool = False
 
 
 class ReasonIn(Schema):
     expected_step: int | None = None
-    reason: str
+    reason: str = Field(max_length=COMMENT_MAX_LENGTH)
 
 
 class CommentIn(Schema):
-    comment: str
+    comment: str = Field(max_length=COMMENT_MAX_LENGTH)
 
 
 def _round(instance: WorkflowInstance) -> dict[str, Any]:

@@ -27,13 +27,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+# The longest opinion or comment (the API's ``COMMENT_MAX_LENGTH`` too).
+COMMENT_MAX_LENGTH = 2000
+
+
 class DecisionForm(forms.Form):
     step = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Opinion"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
     )
     to = forms.ChoiceField(
         label=_("Return to"),
@@ -47,7 +51,7 @@ class CommentForm(forms.Form):
         label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -103,7 +104,11 @@ def instance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, actor: Any, instance: Any, decision_form: DecisionForm | None
+    request: HttpRequest,
+    actor: Any,
+    instance: Any,
+    decision_form: DecisionForm | None,
+    comment_form: CommentForm | None = None,
 ) -> HttpResponse:
     doc_type = registry.get(instance.document_type)
     can_decide = instance.is_open and selectors.can_decide(actor=actor, instance=instance)
@@ -120,9 +125,9 @@ def _detail_page(
             "can_withdraw": selectors.can_withdraw(actor=actor, instance=instance),
             "decision_form": decision_form
             or DecisionForm(initial={"step": instance.step_index, "to": "previous"}),
-            "comment_form": CommentForm(),
+            "comment_form": comment_form or CommentForm(),
         },
-        status=422 if decision_form is not None else 200,
+        status=422 if decision_form is not None or comment_form is not None else 200,
     )
 
 
@@ -139,12 +144,14 @@ def _on_the_form(exc: BusinessRuleError) -> BusinessRuleError:
 def instance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor: Any = request.user
     instance = selectors.access_instance(actor=actor, pk=pk)
+    if getattr(actor, "is_read_only", False):
+        raise PermissionDenied  # an auditor reads; the services refuse it too
     form = DecisionForm(request.POST)
     comment_form = CommentForm(request.POST, request.FILES)
     try:
         if action == "comment":
-            if not comment_form.is_valid():
-                raise Http404
+            if not comment_form.is_valid():  # e.g. longer than the limit: said beside it
+                return _detail_page(request, actor, instance, None, comment_form)
             services.instance_comment(
                 actor=actor,
                 instance_id=instance.pk,
@@ -160,6 +167,8 @@ def instance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, _("Withdrawn. The document is back in draft."))
             return redirect("workflow:instance_detail", pk=instance.pk)
         if not form.is_valid():
+            if "comment" in form.errors:  # e.g. longer than the limit: said beside it
+                return _detail_page(request, actor, instance, form)
             messages.error(request, _("The form was incomplete; reload the page."))
             return redirect("workflow:instance_detail", pk=instance.pk)
         data = form.cleaned_data

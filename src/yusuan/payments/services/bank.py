@@ -391,8 +391,9 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
 
 
 def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
-    """A pain.002 upload as result entries; an unreadable file is named, not a server error,
-    and a file with a DTD is refused before anything in it is read."""
+    """A pain.002 upload as result entries; an unreadable file is named, not a server error.
+    The XML is parsed without loading a DTD, expanding an entity or touching the network; a file
+    that declares a DOCTYPE is then refused before its content is validated or used."""
     try:
         entries = iso.read_pain002(xml)
     except iso.DoctypeRefusedError as exc:

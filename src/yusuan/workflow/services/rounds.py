@@ -24,6 +24,7 @@ from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, 
 from yusuan.common.uploads import megabytes
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
+from yusuan.identity.services import ensure_not_read_only
 from yusuan.workflow import calendar, registry, routing, rules
 from yusuan.workflow.choices import (
     DOCUMENT_CLOSED_STATES,
@@ -593,6 +594,7 @@ class _Decision:
 
 def _decision(actor: Actor, instance_id: int, expected_step: int | None) -> _Decision:
     """Lock, then check who acts and separation of duties: the common start of every decision."""
+    ensure_not_read_only(actor, "workflow decision")
     instance, doc_type, document = _locked_round(actor, instance_id, expected_step)
     now = timezone.now()
     acting = _acting(actor, instance, now)
@@ -782,7 +784,9 @@ def instance_comment(
     comment: str,
     files: Sequence[UploadedFile] = (),
 ) -> WorkflowAction:
-    """A remark, with optional attachments, by anyone who can see the round. Moves nothing."""
+    """A remark, with optional attachments, by anyone who can see the round and writes at all
+    (a read-only role such as the auditor does not: a 403). Moves nothing."""
+    ensure_not_read_only(actor, "workflow comment")
     instance = WorkflowInstance.objects.visible_to(actor).filter(pk=instance_id).first()
     if instance is None:
         raise NotFoundError("approval")
