@@ -183,8 +183,21 @@ def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "am
 
 def field_amount(text: str, name: str) -> Any:
     """The amount typed in the single field ``name`` (``Money``), or ``BusinessRuleError`` naming
-    that field and what was typed."""
-    errors: list[ErrorDetail] = []
-    amount = row_amount(text, 0, errors, name=name)
-    raise_if_any([replace(e, field=name, row=None) for e in errors])
-    return amount
+    that field and what was typed (one amount: no row in the message)."""
+    from yusuan.common.money import Money, MoneyParseError
+
+    try:
+        return Money.parse(text)
+    except MoneyParseError as exc:
+        raise BusinessRuleError(
+            [
+                ErrorDetail(
+                    code=exc.code,
+                    field=name,
+                    value=text,
+                    limit=exc.limit,
+                    message_zh=exc.message_zh,
+                    message_en=exc.message_en,
+                )
+            ]
+        ) from exc
