@@ -435,3 +435,16 @@ def test_a_salary_sheet_cell_obeys_the_same_rules(client_as: Any) -> None:
     ]
     assert "千分位" in errors[0]["message_zh"] and LIMIT in errors[1]["message_zh"]
     assert PayrollBatch.objects.count() == before
+
+
+def test_the_refund_form_names_no_row_for_its_one_amount(user: Any, client_as: Any) -> None:
+    html = _refund_page(user, client_as).send("tea").content.decode()
+    assert "“tea”不是有效金额" in html
+    assert "第 1 行" not in html
+
+
+def test_the_refund_api_names_no_row_for_its_one_amount(user: Any, client_as: Any) -> None:
+    answer = _refund_api(user, client_as).send(user, "tea")
+    [error] = answer.json()["errors"]
+    assert (error["code"], error["field"], error["row"]) == ("money.invalid", "amount", None)
+    assert error["message_zh"] == "“tea”不是有效金额"

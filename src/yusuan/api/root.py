@@ -11,13 +11,13 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.utils.translation import get_language
 
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, problem_body
-from yusuan.common.uploads import megabytes
+from yusuan.common.errors import MAX_PROBLEM_ERRORS, BusinessRuleError, ErrorDetail, problem_body
+from yusuan.common.middleware import body_too_large
 from yusuan.core.api import router as core_router
 from yusuan.identity.api import router as identity_router
 from yusuan.identity.services import (
@@ -94,6 +94,9 @@ class ProblemOut(Schema):
     detail: str
     instance: str
     errors: list[ProblemErrorOut]
+    errors_total: int | None = Field(
+        None, description="How many errors there were, when more than the 100 listed"
+    )
 
 
 class YusuanAPI(NinjaAPI):
@@ -140,7 +143,12 @@ api.add_router("/", payments_after_router)
 
 
 def problem(
-    request: HttpRequest, status: int, title: str, errors: list[ErrorDetail], code: str
+    request: HttpRequest,
+    status: int,
+    title: str,
+    errors: list[ErrorDetail],
+    code: str,
+    total: int | None = None,
 ) -> HttpResponse:
     body = problem_body(
         instance=request.path,
@@ -149,6 +157,7 @@ def problem(
         errors=errors,
         code=code,
         language=get_language(),
+        total=total,
     )
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = "application/problem+json"
@@ -164,27 +173,86 @@ def _field_path(loc: list[Any]) -> str:
     return path
 
 
-_LIMIT_KEYS = ("limit_value", "max_length", "le", "ge", "lt", "gt")  # pydantic's error context
+_LIMIT_KEYS = ("limit_value", "max_length", "min_length", "le", "ge", "lt", "gt")
+
+# pydantic's error types in Chinese (``{limit}``: the bound from its context, ``{expected}``: the
+# values a choice takes); a type not listed is shown with pydantic's English text.
+_VALIDATION_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不接受此字段",
+    "string_type": "应为文本",
+    "string_too_long": "最多 {limit} 个字符",
+    "string_too_short": "至少 {limit} 个字符",
+    "string_pattern_mismatch": "格式不符",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "less_than_equal": "不能大于 {limit}",
+    "less_than": "应小于 {limit}",
+    "greater_than_equal": "不能小于 {limit}",
+    "greater_than": "应大于 {limit}",
+    "too_long": "最多 {limit} 项",
+    "too_short": "至少 {limit} 项",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不带时间",
+    "datetime_type": "应为日期时间（ISO 8601）",
+    "datetime_parsing": "应为日期时间（ISO 8601）",
+    "datetime_from_date_parsing": "应为日期时间（ISO 8601）",
+    "uuid_type": "应为 UUID",
+    "uuid_parsing": "应为 UUID",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON",
+    "union_tag_invalid": "类型标记无效",
+    "union_tag_not_found": "缺少类型标记",
+    "url_parsing": "应为网址",
+    "value_error": "取值无效",
+}
+
+
+def _validation_detail(error: dict[str, Any]) -> ErrorDetail:
+    field = _field_path(list(error.get("loc", [])))
+    context = error.get("ctx") or {}
+    kind = str(error.get("type", "invalid"))
+    message = str(error.get("msg", "invalid"))
+    limit = next((context[k] for k in _LIMIT_KEYS if k in context), None)
+    template = _VALIDATION_ZH.get(kind)
+    if template is None:
+        zh = f"输入无效（{message}）"
+    else:
+        expected = str(context.get("expected", "")).replace("' or '", "'、'")
+        zh = template.format(limit=limit, expected=expected.replace("', '", "'、'"))
+        if kind == "value_error" and context.get("error"):
+            zh = f"{zh}（{context['error']}）"
+    value = error.get("input")
+    return ErrorDetail(
+        code=f"validation.{kind}",
+        field=field,
+        value=value if not isinstance(value, dict | list) else None,
+        limit=limit,
+        message_zh=f"{field or '请求'}：{zh}",
+        message_en=f"{field or 'request'}: {message}",
+    )
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for error in exc.errors:
-        field = _field_path(list(error.get("loc", [])))
-        context = error.get("ctx") or {}
-        message = str(error.get("msg", "invalid"))
-        errors.append(
-            ErrorDetail(
-                code=f"validation.{error.get('type', 'invalid')}",
-                field=field,
-                value=error.get("input") if not isinstance(error.get("input"), dict) else None,
-                limit=next((context[k] for k in _LIMIT_KEYS if k in context), None),
-                message_zh=f"{field}：输入无效（{message}）",
-                message_en=f"{field}: {message}",
-            )
-        )
-    return problem(request, 422, "Validation failed", errors, "validation")
+    # Only the listed errors are made into details (MAX_PROBLEM_ERRORS): a 20,000-line body
+    # wrong on every line is answered at once, with the count.
+    errors = [_validation_detail(error) for error in exc.errors[:MAX_PROBLEM_ERRORS]]
+    return problem(request, 422, "Validation failed", errors, "validation", len(exc.errors))
 
 
 @api.exception_handler(BusinessRuleError)
@@ -267,21 +335,32 @@ def on_form_body(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    detail = ErrorDetail(code=f"http_{exc.status_code}", message_zh=str(exc), message_en=str(exc))
-    return problem(request, exc.status_code, str(exc), [detail], f"http_{exc.status_code}")
+    """Django Ninja's own refusals; the one it raises for a body it cannot parse (``Cannot parse
+    request body``) names the body, the rest say the status in both languages."""
+    status = exc.status_code
+    if status == 400 and str(exc).startswith("Cannot parse request body"):
+        detail = ErrorDetail(
+            code="request.unparseable_body",
+            field="body",
+            value=request.content_type,
+            message_zh=f"请求正文无法解析：应为与 Content-Type（{request.content_type}）相符的"
+            "有效内容，如 JSON",
+            message_en=f"The request body cannot be parsed: it must be valid for its "
+            f"Content-Type ({request.content_type}), e.g. JSON",
+        )
+        return problem(request, 400, "Bad request", [detail], "request.unparseable_body")
+    detail = ErrorDetail(
+        code=f"http_{status}",
+        message_zh=f"请求无法处理（HTTP {status}）",
+        message_en=f"The request cannot be handled (HTTP {status}: {exc})",
+    )
+    return problem(request, status, "Bad request", [detail], f"http_{status}")
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_body_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    detail = ErrorDetail(
-        code="upload.too_large",
-        field="body",
-        limit=limit,
-        message_zh=f"请求内容超过大小上限 {megabytes(limit)}",
-        message_en=f"the request body is larger than the limit of {megabytes(limit)}",
-    )
-    return problem(request, 413, "Content too large", [detail], "upload.too_large")
+    error = body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return problem(request, 413, "Content too large", error.errors, "upload.too_large")
 
 
 def not_found_view(request: HttpRequest) -> HttpResponse:

@@ -41,6 +41,12 @@ class Pages(PageNumberPagination):
         request: HttpRequest,
         **params: Any,
     ) -> Any:
+        if not isinstance(queryset, QuerySet | Rendered):
+            # A list (a comprehension over the whole scope) would be read and rendered in full
+            # for one page: hand over the queryset, or ``Rendered(queryset, render)``.
+            raise TypeError(
+                f"paged() lists a QuerySet or common.api.Rendered, not {type(queryset).__name__}"
+            )
         page_size = self._get_page_size(pagination.page_size)
         count = self._items_count(queryset)
         page = page_number(pagination.page, count=count, per_page=page_size)

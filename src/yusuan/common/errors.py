@@ -51,6 +51,34 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# A problem body lists at most this many errors (the first ones) and says how many there were:
+# a 20,000-line body with an error on every line is answered with 100 of them, not 11 MB.
+MAX_PROBLEM_ERRORS = 100
+
+# The titles problem bodies carry, in Chinese for a Chinese caller (``problem_body``).
+TITLES_ZH = {
+    "Bad request": "请求无效",
+    "Business rule violated": "违反业务规则",
+    "Conflict": "冲突",
+    "Content too large": "请求内容过大",
+    "CSRF check failed": "CSRF 校验失败",
+    "Forbidden": "无权访问",
+    "Invalid input": "输入无效",
+    "Method not allowed": "不支持此请求方法",
+    "Not found": "不存在",
+    "Too many requests": "请求过于频繁",
+    "Unauthorized": "未认证",
+    "Unsupported media type": "不支持的内容类型",
+    "Validation failed": "校验未通过",
+}
+
+
+def problem_title(title: str, language: str | None) -> str:
+    if language and language.lower().startswith("en"):
+        return title
+    return TITLES_ZH.get(title, title)
+
+
 def problem_body(
     *,
     instance: str,
@@ -59,16 +87,32 @@ def problem_body(
     errors: list[ErrorDetail],
     code: str,
     language: str | None,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """RFC 9457 problem details as the API answers every error (DESIGN §6)."""
-    return {
+    """RFC 9457 problem details as the API answers every error (DESIGN §6). At most
+    ``MAX_PROBLEM_ERRORS`` errors are listed; when there were more (``total``, or the length of
+    ``errors``), ``errors_total`` says how many and ``detail`` how many were left out."""
+    total = max(total or 0, len(errors))
+    shown = errors[:MAX_PROBLEM_ERRORS]
+    detail = "; ".join(e.message(language) for e in shown) or problem_title(title, language)
+    body: dict[str, Any] = {
         "type": f"urn:yusuan:error:{code}",
-        "title": title,
+        "title": problem_title(title, language),
         "status": status,
-        "detail": "; ".join(e.message(language) for e in errors) or title,
+        "detail": detail,
         "instance": instance,
-        "errors": [e.as_dict(language) for e in errors],
+        "errors": [e.as_dict(language) for e in shown],
     }
+    if total > len(shown):
+        left = total - len(shown)
+        english = bool(language and language.lower().startswith("en"))
+        body["detail"] = (
+            f"{detail}; … and {left} more errors ({total} in all; the first {len(shown)} are listed)"
+            if english
+            else f"{detail}；……另有 {left} 项错误未列出（共 {total} 项，列出前 {len(shown)} 项）"
+        )
+        body["errors_total"] = total
+    return body
 
 
 @dataclass
@@ -183,8 +227,21 @@ def row_amount(text: str, index: int, errors: list[ErrorDetail], name: str = "am
 
 def field_amount(text: str, name: str) -> Any:
     """The amount typed in the single field ``name`` (``Money``), or ``BusinessRuleError`` naming
-    that field and what was typed."""
-    errors: list[ErrorDetail] = []
-    amount = row_amount(text, 0, errors, name=name)
-    raise_if_any([replace(e, field=name, row=None) for e in errors])
-    return amount
+    that field and what was typed (one amount: no row in the message)."""
+    from yusuan.common.money import Money, MoneyParseError
+
+    try:
+        return Money.parse(text)
+    except MoneyParseError as exc:
+        raise BusinessRuleError(
+            [
+                ErrorDetail(
+                    code=exc.code,
+                    field=name,
+                    value=text,
+                    limit=exc.limit,
+                    message_zh=exc.message_zh,
+                    message_en=exc.message_en,
+                )
+            ]
+        ) from exc

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 # Digits after NFKC are ASCII (full-width ０–９ become 0–9); other scripts' digits are refused.
 # Thousands separators only in groups of three (``1,234,567.50``), never ``1,50`` or ``12,34,5``.
 _NUMBER = re.compile(r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d*))?", re.ASCII)
+# Exponent notation: a number, ``e`` or ``E``, a whole power (``1e5``, ``1.5E-3``, ``2e+10``).
+_EXPONENT = re.compile(r"(?:\d[\d,]*\.?\d*|\.\d+)[eE][+-]?\d+", re.ASCII)
 FEN_PER_YUAN = 100
 # The largest amount any one field accepts (ADR 0015): under a trillion yuan (一万亿元), far above
 # any single budget line or payment, and small enough that 90,000 of them still add up inside
@@ -92,9 +94,11 @@ class Money:
             if not negative and number.startswith("-"):  # ¥-5
                 negative, number = True, number.removeprefix("-")
         number = number.removesuffix("元").rstrip()
-        if "e" in number.lower():
+        if _EXPONENT.fullmatch(number):
             raise MoneyParseError(
-                "money.exponent", "金额不能使用科学计数法", "Exponent notation is not allowed"
+                "money.exponent",
+                f"金额“{text}”不能使用科学计数法",
+                f"Amount '{text}': exponent notation is not allowed",
             )
         match = _NUMBER.fullmatch(number)
         if match is None:

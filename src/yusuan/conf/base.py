@@ -320,9 +320,16 @@ YUSUAN_UPLOAD_PARSE_SECONDS = env_int(
     "Longest time spent reading one imported sheet, in seconds; a longer one is stopped and "
     "refused.",
 )
-# Request bodies other than files (JSON, a pain.002 posted as the body): Django's 2.5 MB default
-# would refuse the status report of a 10,000-line salary voucher.
-DATA_UPLOAD_MAX_MEMORY_SIZE = YUSUAN_UPLOAD_MAX_BYTES
+# Request bodies other than files (JSON, form fields): a bound for ordinary requests, so that a
+# 20 MB JSON body is a 413 before it is parsed (common.middleware). Operations that take a file
+# as their body (a bank's pain.002) read it under YUSUAN_UPLOAD_MAX_BYTES instead.
+YUSUAN_REQUEST_MAX_BYTES = env_int(
+    "YUSUAN_REQUEST_MAX_BYTES",
+    2_621_440,
+    "Largest request body other than an uploaded file (JSON, form fields), in bytes (Django's "
+    "DATA_UPLOAD_MAX_MEMORY_SIZE; 2.5 MB, Django's default). A larger one is a 413 naming it.",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = YUSUAN_REQUEST_MAX_BYTES
 # Files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, Django's default) go to a temporary file; the
 # capped handler first stops storing any file past YUSUAN_UPLOAD_MAX_BYTES.
 FILE_UPLOAD_HANDLERS = [

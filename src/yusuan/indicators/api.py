@@ -18,7 +18,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Year, paged, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import raise_if_any
 from yusuan.core.models import Organisation
 from yusuan.indicators import rows as rows_input
@@ -396,23 +396,24 @@ def get_line(request: HttpRequest, line_id: Id) -> Any:
 def list_movements(request: HttpRequest, line_id: Id) -> Any:
     """The line's movements oldest first, each with the running total and available after it."""
     actor = require(request, "indicators.view_indicatorline", READ)
-    return [
-        {
-            "id": movement.pk,
-            "posting": str(movement.posting),
-            "kind": movement.kind,
-            "created_at": movement.created_at,
-            **{f"d_{b}_fen": getattr(movement, f"d_{b}") for b in selectors.COLUMNS},
-            "total_after_fen": movement.total_after,  # type: ignore[attr-defined]
-            "available_after_fen": movement.available_after,  # type: ignore[attr-defined]
-            "document": _document_ref(movement.document) if movement.document else None,
-            "source_type": movement.source_type,
-            "source_id": movement.source_id,
-            "source_no": movement.source_no,
-            "actor": movement.actor.username if movement.actor else "",
-        }
-        for movement in selectors.line_movements(actor=actor, line_id=line_id)
-    ]
+    return Rendered(selectors.line_movements(actor=actor, line_id=line_id), _movement)
+
+
+def _movement(movement: Any) -> dict[str, Any]:
+    return {
+        "id": movement.pk,
+        "posting": str(movement.posting),
+        "kind": movement.kind,
+        "created_at": movement.created_at,
+        **{f"d_{b}_fen": getattr(movement, f"d_{b}") for b in selectors.COLUMNS},
+        "total_after_fen": movement.total_after,
+        "available_after_fen": movement.available_after,
+        "document": _document_ref(movement.document) if movement.document else None,
+        "source_type": movement.source_type,
+        "source_id": movement.source_id,
+        "source_no": movement.source_no,
+        "actor": movement.actor.username if movement.actor else "",
+    }
 
 
 # --- Documents -----------------------------------------------------------------------------------
@@ -422,10 +423,8 @@ def list_movements(request: HttpRequest, line_id: Id) -> Any:
 @paged(100)
 def list_documents(request: HttpRequest, kind: str = "", state: str = "") -> Any:
     actor = require(request, "indicators.view_indicatordocument", READ)
-    return [
-        _document(d)
-        for d in selectors.document_list(actor=actor, kind=kind, state=state).order_by("-pk")
-    ]
+    documents = selectors.document_list(actor=actor, kind=kind, state=state).order_by("-pk")
+    return Rendered(documents.prefetch_related("lines"), _document)
 
 
 @router.get(

@@ -312,7 +312,7 @@ def line_movements(*, actor: Actor, line_id: int) -> QuerySet[Movement]:
 
 def document_list(*, actor: Actor, kind: str = "", state: str = "") -> QuerySet[IndicatorDocument]:
     queryset = IndicatorDocument.objects.visible_to(actor).select_related(
-        "organisation", "created_by"
+        "organisation", "created_by", "posted_by"
     )
     if kind:
         queryset = queryset.filter(kind=kind)

@@ -48,6 +48,7 @@ from yusuan.indicators.services import (
     document_void,
 )
 from yusuan.indicators.workflow import DOCUMENT_TYPE, AdjustmentHandler
+from yusuan.projects import selectors as project_selectors
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.doctypes import ADJUSTMENT
 from yusuan.workflow.services import document_submit
@@ -230,6 +231,9 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators/line_detail.html",
         {
             "line": line,
+            # A link only when the project page opens for the viewer (not a 403 or 404).
+            "project_link": line.project_id is not None
+            and project_selectors.can_open_project(actor=actor, pk=line.project_id),
             "movements": selectors.line_movements(actor=actor, line_id=pk),
             "trace": selectors.line_trace(actor=actor, line=line),
             "children": selectors.line_list(actor=actor, filters={"parent": line.pk}),

@@ -35,6 +35,15 @@ def access_project(*, actor: Actor, pk: int) -> Project:
     return project
 
 
+def can_open_project(*, actor: Actor, pk: int) -> bool:
+    """Whether ``project_detail`` opens for ``actor`` (its permission and scope): pages link a
+    project only then, and show its code and name as plain text otherwise."""
+    return bool(
+        actor.has_perm("projects.view_project")
+        and Project.objects.visible_to(actor).filter(pk=pk).exists()
+    )
+
+
 def code_choices(*, mof_div_code: str, fiscal_year: int, kind: str) -> list[tuple[str, str]]:
     return [
         (code, f"{code} {name}")

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yusuan.common.actor import Actor
+from yusuan.common.errors import BusinessRuleError
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.workflow import calendar, registry, routing, rules
@@ -311,6 +312,21 @@ def can_withdraw(*, actor: Actor, instance: WorkflowInstance) -> bool:
         and instance.submitted_by_id == _user(actor).pk
         and not instance.actions.filter(kind=ActionKind.APPROVE).exists()
     )
+
+
+def can_open_document(*, actor: Actor, instance: WorkflowInstance) -> bool:
+    """Whether the document's own page opens for ``actor``: its module's scoped ``load`` finds it
+    and the actor may view that kind of document (``<app>.view_<model>``, the permission every
+    document page asks for). An approver of another office sees the round, not a link to a 403."""
+    doc_type = registry.get(instance.document_type)
+    if doc_type is None or doc_type.handler is None:
+        return False
+    try:
+        document = doc_type.handler.load(actor=actor, object_id=instance.object_id)
+    except (BusinessRuleError, Http404):  # not found, out of scope (NotFoundError) or refused
+        return False
+    meta = type(document)._meta
+    return bool(actor.has_perm(f"{meta.app_label}.view_{meta.model_name}"))
 
 
 def can_decide(*, actor: Actor, instance: WorkflowInstance, now: dt.datetime | None = None) -> bool:

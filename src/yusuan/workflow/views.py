@@ -123,6 +123,7 @@ def _detail_page(
             "timeline": selectors.timeline(instance=instance),
             "can_decide": can_decide,
             "can_withdraw": selectors.can_withdraw(actor=actor, instance=instance),
+            "can_open_document": selectors.can_open_document(actor=actor, instance=instance),
             "decision_form": decision_form
             or DecisionForm(initial={"step": instance.step_index, "to": "previous"}),
             "comment_form": comment_form or CommentForm(),

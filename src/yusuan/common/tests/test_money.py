@@ -183,3 +183,45 @@ def test_a_number_read_from_a_sheet_obeys_the_same_limit() -> None:
     with pytest.raises(MoneyParseError) as refused:
         Money.within_limit(MAX_FEN + 1, "1e12")
     assert refused.value.code == "money.too_large"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        pytest.param("abc", "money.invalid", id="abc_case"),
+        pytest.param("tea", "money.invalid", id="tea_case"),
+        pytest.param("e", "money.invalid", id="bare_e_case"),
+        pytest.param("1e", "money.invalid", id="no_power_case"),
+        pytest.param("e5", "money.invalid", id="no_number_case"),
+        pytest.param("12 yen", "money.invalid", id="word_with_e_case"),
+        pytest.param("1e5", "money.exponent", id="exponent_case"),
+        pytest.param("1.5E-3", "money.exponent", id="negative_power_case"),
+        pytest.param("2e+10", "money.exponent", id="signed_power_case"),
+        pytest.param("１ｅ５", "money.exponent", id="full_width_case"),
+        pytest.param("¥1,000e2元", "money.exponent", id="grouped_case"),
+    ],
+)
+def test_only_a_real_exponent_is_called_one(text: str, code: str) -> None:
+    """Any text with an ``e`` in it was refused as exponent notation ("tea")."""
+    with pytest.raises(MoneyParseError) as excinfo:
+        Money.parse(text)
+    assert excinfo.value.code == code
+    if code == "money.exponent":
+        assert text in excinfo.value.message_zh and "科学计数法" in excinfo.value.message_zh
+
+
+def test_a_single_amount_field_names_no_row() -> None:
+    """One amount (a refund's) is not row 1 of anything: its message has no row prefix."""
+    from yusuan.common.errors import BusinessRuleError, field_amount
+
+    with pytest.raises(BusinessRuleError) as excinfo:
+        field_amount("tea", "amount")
+    [error] = excinfo.value.errors
+    assert (error.code, error.field, error.row, error.value) == (
+        "money.invalid",
+        "amount",
+        None,
+        "tea",
+    )
+    assert error.message_zh == "“tea”不是有效金额"
+    assert error.message_en == "'tea' is not a valid amount"
