@@ -4,7 +4,7 @@ number types and the paginator every endpoint uses (no 500 on a huge or absurd n
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
@@ -68,6 +68,11 @@ class Rendered(Generic[T]):
 
     def __getitem__(self, index: slice) -> list[T]:
         return [self.render(row) for row in self.queryset[index]]
+
+    def __iter__(self) -> Iterator[T]:
+        # Only ``@paged`` may show it: iterated whole, it would be the list it replaces (and
+        # Python's fallback iteration through ``__getitem__(0)`` would hand out bare rows).
+        raise TypeError("a Rendered list is shown through @paged, one page at a time")
 
 
 # The header every mutating endpoint declares and hands to ``audit.idempotency.write_once``

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Rendered, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
 from yusuan.workflow import selectors, services
@@ -342,6 +342,7 @@ def _delegation(d: Any) -> dict[str, Any]:
 
 
 @router.get("/workflow/delegations", response=list[DelegationOut])
+@paged(100)
 def list_delegations(request: HttpRequest) -> Any:
     actor = require(request, None, "workflow:read")
     return Rendered(selectors.delegations(actor=actor), _delegation)

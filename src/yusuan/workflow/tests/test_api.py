@@ -118,5 +118,9 @@ def test_delegation_through_the_api(client_as: Callable[[str], Client]) -> None:
     )
     assert other_unit.status_code == 422
     assert other_unit.json()["errors"][0]["field"] == "delegate"
+    listed = client.get("/api/v1/workflow/delegations")
+    assert listed.status_code == 200, listed.content
+    assert [d["id"] for d in listed.json()["items"]] == [made.json()["id"]]
+    assert listed.json()["count"] == 1
     revoked = client.post(f"/api/v1/workflow/delegations/{made.json()['id']}/revoke")
     assert revoked.json()["revoked_at"] is not None
