@@ -74,19 +74,26 @@ HEADER_FIELDS = (
 @login_required
 @permission_required("payments.view_paymentrequest", raise_exception=True)
 def request_list(request: HttpRequest) -> HttpResponse:
+    """My requests, of one state or all. A state that is none of them (``?state=lost``) is not
+    an empty list: the page answers 422, like a page number out of range (ADR 0015), with the
+    filter's error beside it naming the states there are, and no rows."""
     actor: Any = request.user
     state = request.GET.get("state", "")
-    return render(
-        request,
-        "payments/request_list.html",
-        {
-            "page": paginate(request, selectors.request_list(actor=actor, state=state)),
-            "query": query_without_page(request),
-            "states": RequestState.choices,
-            "state": state,
-            "can_enter": actor.has_perm("payments.add_paymentrequest"),
-        },
-    )
+    context = {
+        "query": query_without_page(request),
+        "states": RequestState.choices,
+        "state": state,
+        "can_enter": actor.has_perm("payments.add_paymentrequest"),
+    }
+    if state and state not in RequestState.values:
+        allowed = ", ".join(f"{value} ({label})" for value, label in RequestState.choices)
+        context["state_error"] = _(
+            "State filter (state) “%(value)s” is not a state of a payment request: "
+            "choose one of %(allowed)s, or none for all."
+        ) % {"value": state[:40], "allowed": allowed}
+        return render(request, "payments/request_list.html", context, status=422)
+    context["page"] = paginate(request, selectors.request_list(actor=actor, state=state))
+    return render(request, "payments/request_list.html", context)
 
 
 def _rows(request: HttpRequest, count: int) -> list[dict[str, Any]]:
