@@ -48,7 +48,12 @@ from yusuan.payments.choices import (
 from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
-from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
+from yusuan.payments.services.bank import (
+    bank_file_create,
+    bank_report_record,
+    read_report,
+    report_message,
+)
 from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
@@ -362,18 +367,13 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Clearing difference resolved."))
             elif "report" in request.FILES:
                 upload = cast("UploadedFile[Any]", request.FILES["report"])
-                entries = read_report(
+                report = read_report(
                     upload_bytes(upload, field="report"), filename=upload.name or ""
                 )
-                outcomes = bank_results_record(actor=actor, items=entries)
-                messages.success(
-                    request,
-                    _("Recorded %(new)s results (%(old)s already known).")
-                    % {
-                        "new": sum(not o.replayed for o in outcomes),
-                        "old": sum(o.replayed for o in outcomes),
-                    },
-                )
+                answer = bank_report_record(actor=actor, report=report)
+                # A report that settles nothing is no success: the clerk reads why.
+                told = messages.success if answer.outcomes else messages.info
+                told(request, report_message(answer))
         except BusinessRuleError as exc:
             flash_business_errors(request, exc)
         return redirect("payments:bank_exchange")
