@@ -302,9 +302,17 @@ def test_a_pain002_form_upload_is_read_like_a_body(user: Any) -> None:
     report = REPORT.format(file=sent.message_id, voucher=request.voucher.number).encode()
     answer = bank.post(PAIN002, {"report": SimpleUploadedFile("回单.xml", report)}, **token)
     assert answer.status_code == 200, answer.content
-    assert answer.json() == [
+    body = answer.json()
+    assert (body["message_id"], body["answers"], body["group_status"]) == (
+        "ICBC-STS-88",
+        sent.message_id,
+        "",
+    )
+    assert body["outcomes"] == [
         {"end_to_end_id": f"{request.voucher.number}-1", "replayed": False, "line_state": "paid"}
     ]
+    assert body["message_zh"] == "已登记 1 条结果（0 条此前已登记）。"
+    assert body["message_en"] == "Recorded 1 results (0 already known)."
 
 
 @pytest.mark.parametrize(
@@ -344,3 +352,161 @@ def test_an_unreadable_pain002_is_explained_in_both_languages(
     assert f"line {line}: {en}" in error["message_en"]
     assert detail in error["message_zh"] and detail in error["message_en"]
     assert error["value"].startswith(f"line {line}: ") and detail in error["value"]
+
+
+# --- 6. A report that gives a status for the whole file, or for a payment block ------------------
+
+GROUP_REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>{report}</MsgId><CreDtTm>2026-06-30T16:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+<GrpSts>{status}</GrpSts>{reason}</OrgnlGrpInfAndSts>{blocks}</CstmrPmtStsRpt></Document>"""
+CLOSED = "<StsRsnInf><Rsn><Cd>AC04</Cd></Rsn><AddtlInf>付款账户已销户</AddtlInf></StsRsnInf>"
+
+
+def _group_report(file: str, status: str, report: str = "ICBC-GRP-1", **kw: str) -> str:
+    return GROUP_REPORT.format(
+        report=report, file=file, status=status, reason=kw.get("reason", ""), blocks=""
+    ).replace("</OrgnlGrpInfAndSts>", "</OrgnlGrpInfAndSts>" + kw.get("blocks", ""))
+
+
+def _two_vouchers_one_file(user: Any) -> tuple[PaymentRequest, PaymentRequest, BankFile]:
+    """Two issued requests (the first of two lines) sent in one bank file."""
+    first = request_create(
+        actor=user("school_clerk"),
+        data=_input(user, [(_line(user, "30201"), "21.00"), (_line(user, "30201"), "22.00")]),
+        fiscal_year=2026,
+    )
+    first = _approved(user, first)
+    second = _issued(user, "23.00")
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=first.mof_div_code)
+    assert sent is not None and sent.transfers == 3
+    return first, second, sent
+
+
+def _e2e(request: PaymentRequest) -> list[str]:
+    request.refresh_from_db()
+    return [f"{request.voucher.number}-{line.row + 1}" for line in request.lines.order_by("row")]
+
+
+def test_a_file_rejected_as_a_whole_fails_every_transfer_of_it(user: Any) -> None:
+    """GrpSts RJCT and no TxInfAndSts: the bank refused the whole file, so each of its transfers
+    is failed (its amount released), as a TxSts RJCT for each would; another file is untouched."""
+    first, second, sent = _two_vouchers_one_file(user)
+    elsewhere, _other_file = _sent(user, "24.00")
+    office = _line(user, "30201")
+    office.refresh_from_db()
+    frozen_before = office.frozen
+    bank, token = _bank(user)
+    report = _group_report(sent.message_id, "RJCT", reason=CLOSED)
+    answer = bank.post(PAIN002, data=report, content_type="application/xml", **token)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    transfers = _e2e(first) + _e2e(second)
+    assert (body["answers"], body["group_status"]) == (sent.message_id, "RJCT")
+    assert body["outcomes"] == [
+        {"end_to_end_id": e2e, "replayed": False, "line_state": "failed"} for e2e in transfers
+    ]
+    assert body["message_zh"].startswith("已登记 3 条结果（0 条此前已登记）。")
+    assert "3 笔" in body["message_zh"] and sent.message_id in body["message_zh"]
+    assert "rejected 3 transfers" in body["message_en"] and "whole file" in body["message_en"]
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.state == "failed"
+        assert set(request.lines.values_list("state", flat=True)) == {LineState.FAILED}
+    office.refresh_from_db()
+    assert office.frozen == frozen_before - 6600  # 21 + 22 + 23 元 released
+    reasons = set(BankResult.objects.filter(message_id="ICBC-GRP-1").values_list("reason"))
+    assert reasons == {("GrpSts RJCT: AC04 付款账户已销户",)}
+    assert elsewhere.lines.get().state == LineState.OPEN
+
+    # The same report again is a replay, not a conflict.
+    again = bank.post(PAIN002, data=report, content_type="application/xml", **token)
+    assert again.status_code == 200, again.content
+    assert [o["replayed"] for o in again.json()["outcomes"]] == [True, True, True]
+    assert BankResult.objects.filter(message_id="ICBC-GRP-1").count() == 3
+
+
+def test_a_payment_block_rejected_as_a_whole_fails_its_transfers_only(user: Any) -> None:
+    first, second, sent = _two_vouchers_one_file(user)
+    first.refresh_from_db()
+    block = (
+        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{first.voucher.number}</OrgnlPmtInfId>"
+        f"<PmtInfSts>RJCT</PmtInfSts>{CLOSED}</OrgnlPmtInfAndSts>"
+    )
+    bank, token = _bank(user)
+    report = _group_report(sent.message_id, "PART", blocks=block)
+    answer = bank.post(PAIN002, data=report, content_type="application/xml", **token)
+    assert answer.status_code == 200, answer.content
+    assert [o["end_to_end_id"] for o in answer.json()["outcomes"]] == _e2e(first)
+    assert set(first.lines.values_list("state", flat=True)) == {LineState.FAILED}
+    assert second.lines.get().state == LineState.OPEN  # its block has no status: still at bank
+    assert set(
+        BankResult.objects.filter(message_id="ICBC-GRP-1").values_list("reason", flat=True)
+    ) == {"PmtInfSts RJCT: AC04 付款账户已销户"}
+
+
+@pytest.mark.parametrize("status", ["ACCP", "ACSC", "ACTC"])
+def test_a_file_confirmed_as_a_whole_records_nothing_and_says_so(user: Any, status: str) -> None:
+    """A file status that accepts it settles no transfer (payment is confirmed transfer by
+    transfer): 200 with no outcome, and a message saying the report carried no transfer result."""
+    first, second, sent = _two_vouchers_one_file(user)
+    bank, token = _bank(user)
+    report = _group_report(sent.message_id, status)
+    answer = bank.post(PAIN002, data=report, content_type="application/xml", **token)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["group_status"], body["outcomes"]) == (status, [])
+    assert body["message_en"] == (
+        f"Status report ICBC-GRP-1 confirms bank file {sent.message_id} (file status {status}) "
+        "but carries no result for any transfer: nothing was recorded, and the transfers stay "
+        "at the bank until their own results are reported."
+    )
+    assert "确认" in body["message_zh"] and "未登记任何结果" in body["message_zh"]
+    assert sent.message_id in body["message_zh"] and status in body["message_zh"]
+    assert not BankResult.objects.filter(message_id="ICBC-GRP-1").exists()
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.state == "at_bank"
+
+
+def test_a_report_with_no_transfer_for_a_file_we_never_sent_is_refused(user: Any) -> None:
+    """With no transaction to check, the file it answers is checked all the same."""
+    _sent(user, "25.00")
+    bank, token = _bank(user)
+    for status in ("ACCP", "RJCT"):
+        report = _group_report("YS-NEVER-SENT", status)
+        answer = bank.post(PAIN002, data=report, content_type="application/xml", **token)
+        error = _error(answer, 422)
+        assert (error["code"], error["field"], error["value"]) == (
+            "payments.result_unknown_message",
+            "OrgnlMsgId",
+            "YS-NEVER-SENT",
+        )
+    assert not BankResult.objects.filter(message_id="ICBC-GRP-1").exists()
+
+
+def test_the_treasury_page_applies_a_whole_file_status_and_tells_what_it_did(
+    client_as: Any, user: Any
+) -> None:
+    first, second, sent = _two_vouchers_one_file(user)
+    treasury = client_as("wj_treasury")
+
+    def upload(report: str) -> str:
+        file = SimpleUploadedFile("回单.xml", report.encode(), "application/xml")
+        page = treasury.post("/payments/bank/", {"report": file}, follow=True)
+        assert page.status_code == 200
+        return str(page.content.decode())
+
+    confirmed = upload(_group_report(sent.message_id, "ACCP", report="ICBC-GRP-0"))
+    assert 'class="msg-info"' in confirmed
+    assert f"状态报告 ICBC-GRP-0 确认了银行文件 {sent.message_id}" in confirmed
+    assert "未登记任何结果" in confirmed and "msg-success" not in confirmed
+    assert not BankResult.objects.filter(message_id="ICBC-GRP-0").exists()
+
+    rejected = upload(_group_report(sent.message_id, "RJCT"))
+    assert 'class="msg-success"' in rejected and "已登记 3 条结果" in rejected
+    assert f"银行拒绝了文件 {sent.message_id} 中的 3 笔支付" in rejected
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.state == "failed"

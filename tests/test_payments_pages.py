@@ -144,3 +144,63 @@ def test_voucher_pdf(client_as: Any, user: Any) -> None:
     assert paid.voucher.number in pdf["Content-Disposition"]
     assert clerk.get(f"/payments/{draft.pk}/voucher.pdf").status_code == 404
     assert client_as("hospital_clerk").get(f"/payments/{paid.pk}/voucher.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("state", ["lost", "<script>alert(1)</script>", "PAID", "paid "])
+def test_a_state_filter_that_is_no_state_is_named_beside_the_filter(
+    client_as: Any, state: str
+) -> None:
+    """Not an empty list (which says "no such requests"): a 422 like a page number out of range,
+    the error beside the filter naming the parameter, the value and the states there are."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.html import escape
+
+    from yusuan.payments.choices import RequestState
+
+    clerk = client_as("school_clerk")
+    page = clerk.get(f"/payments/?state={quote(state)}")
+    body = page.content.decode()
+    assert page.status_code == 422
+    assert body.count('data-field="state"') == 1
+    error = body.split('data-field="state"', 1)[1].split("</p>", 1)[0]
+    assert "（state）" in error and f"“{escape(state)}”" in error
+    assert "不是支付申请的状态" in error
+    with translation.override("zh-hans"):
+        for value, label in RequestState.choices:
+            assert f"{value} ({escape(label)})" in error, value
+    assert "<script>alert" not in body  # the value is shown as typed, never run
+    assert 'data-testid="requests"' not in body  # no rows: not "there are none"
+
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = clerk.get(f"/payments/?state={quote(state)}").content.decode()
+    assert "State filter (state)" in english and "is not a state of a payment request" in english
+    assert "paid (Paid)" in english and "draft (Draft)" in english
+
+
+def test_the_state_filter_still_lists_a_state_or_all(client_as: Any, user: Any) -> None:
+    school = user("school_clerk").organisation
+    paid = PaymentRequest.objects.filter(organisation=school, state="paid").first()
+    draft = PaymentRequest.objects.filter(organisation=school, state="draft").first()
+    assert paid is not None and draft is not None
+    clerk = client_as("school_clerk")
+    for query, shown, hidden in (("paid", paid, draft), ("draft", draft, paid)):
+        page = clerk.get(f"/payments/?state={query}")
+        body = page.content.decode()
+        assert page.status_code == 200 and 'data-field="state"' not in body
+        assert f"/payments/{shown.pk}/" in body and f"/payments/{hidden.pk}/" not in body
+    everything = clerk.get("/payments/?state=")
+    assert everything.status_code == 200
+    assert 'data-testid="requests"' in everything.content.decode()
+
+
+def test_the_agent_bank_page_shows_its_clearing_table_once_and_a_plain_title(
+    client_as: Any,
+) -> None:
+    """The clearing table was pasted into the page's <title> block as well."""
+    body = client_as("wj_treasury").get("/payments/bank/").content.decode()
+    title = body.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("代理银行 · ") and "<" not in title
+    assert body.count('data-testid="clearing"') == 1

@@ -15,7 +15,7 @@ from tests.browser.conftest import approve_from_inbox, login
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
 <GrpHdr><MsgId>ICBC-STS-BROWSER</MsgId><CreDtTm>2026-11-23T16:00:00</CreDtTm></GrpHdr>
-<OrgnlGrpInfAndSts><OrgnlMsgId>{message}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
 </OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>{voucher}</OrgnlPmtInfId>
 <TxInfAndSts><StsId>1</StsId><OrgnlEndToEndId>{voucher}-1</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
 <TxInfAndSts><StsId>2</StsId><OrgnlEndToEndId>{voucher}-2</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
@@ -78,12 +78,11 @@ def test_payment_from_entry_to_paid(page: Any, demo_server: dict[str, Any], tmp_
     page.goto(f"{base}/payments/bank/")
     page.get_by_test_id("send").click()
     expect(page.locator(".messages")).to_contain_text("2")
-    # The report answers the file just sent (its message id heads the list, newest first).
-    message = page.get_by_test_id("bank-files").locator("tbody tr td").first.inner_text()
+    sent = re.search(r"YS\w+", page.locator(".messages").inner_text())[0]  # the file's id
     page.goto(detail)
     voucher = page.get_by_test_id("voucher").inner_text().split(" ")[-1]
     report = tmp_path / "sts.xml"
-    report.write_text(REPORT.format(voucher=voucher, message=message), encoding="utf-8")
+    report.write_text(REPORT.format(file=sent, voucher=voucher), encoding="utf-8")
     page.goto(f"{base}/payments/bank/")
     page.get_by_test_id("report").set_input_files(str(report))
     page.get_by_test_id("upload").click()

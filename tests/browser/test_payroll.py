@@ -5,6 +5,7 @@ one teacher's line is refunded in part from the voucher and confirmed by the app
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ ENTRY = (
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
 <GrpHdr><MsgId>ICBC-STS-PAYROLL</MsgId><CreDtTm>2026-11-23T16:00:00</CreDtTm></GrpHdr>
-<OrgnlGrpInfAndSts><OrgnlMsgId>{message}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
 </OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>{voucher}</OrgnlPmtInfId>
 {entries}
 </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
@@ -67,15 +68,12 @@ def test_salary_sheet_to_one_line_refunded(
     page.goto(f"{base}/payments/bank/")
     page.get_by_test_id("send").click()
     expect(page.locator(".messages")).to_be_visible()
-    # The report answers the file just sent (its message id heads the list, newest first).
-    message = page.get_by_test_id("bank-files").locator("tbody tr td").first.inner_text()
+    sent = re.search(r"YS\w+", page.locator(".messages").inner_text())[0]  # the file's id
     page.goto(detail)
     voucher = page.get_by_test_id("voucher").inner_text().split(" ")[-1]
     report = tmp_path / "sts.xml"
     entries = "\n".join(ENTRY.format(n=n, voucher=voucher) for n in range(1, 33))
-    report.write_text(
-        REPORT.format(voucher=voucher, entries=entries, message=message), encoding="utf-8"
-    )
+    report.write_text(REPORT.format(file=sent, voucher=voucher, entries=entries), encoding="utf-8")
     page.goto(f"{base}/payments/bank/")
     page.get_by_test_id("report").set_input_files(str(report))
     page.get_by_test_id("upload").click()

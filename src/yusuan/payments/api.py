@@ -6,6 +6,7 @@ code. Every mutating call accepts an ``Idempotency-Key`` (P11); bank results are
 bank's own message and entry ids as well, and a batch is all or nothing.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -35,9 +36,11 @@ from yusuan.payments.services import PaymentInput, request_create
 from yusuan.payments.services.bank import (
     ResultInput,
     bank_file_create,
+    bank_report_record,
     bank_results_record,
     end_to_end_id,
     read_report,
+    report_messages,
 )
 from yusuan.payments.services.clearing import clearing_record
 from yusuan.payments.services.monitoring import request_explain
@@ -139,6 +142,18 @@ class OutcomeOut(Schema):
     end_to_end_id: str
     replayed: bool
     line_state: str
+
+
+class ReportOut(Schema):
+    message_id: str = Field(description="The status report's own MsgId")
+    answers: str = Field(description="OrgnlMsgId: the bank file (pain.001) the report answers")
+    group_status: str = Field(description="GrpSts, the whole file's status ('' when not given)")
+    outcomes: list[OutcomeOut] = Field(
+        description="One per transfer settled or replayed; empty when the report carries no "
+        "transfer result (see the message)"
+    )
+    message_zh: str
+    message_en: str
 
 
 class BankFileOut(Schema):
@@ -566,17 +581,40 @@ def _report(request: HttpRequest) -> tuple[bytes, str]:
 
 @router.post(
     "/payments/bank-results/pain002",
-    response=list[OutcomeOut],
+    response=ReportOut,
     openapi_extra={"requestBody": PAIN002_BODY},
 )
 def record_pain002(
     request: HttpRequest, response: HttpResponse, idempotency_key: IdempotencyKey = None
 ) -> Status[Any]:
     """The same from an ISO 20022 pain.002.001.03 status report (the XML as the body, or a form
-    with the file in ``report``); each transaction must be a transfer of the bank file the
-    report's ``OrgnlMsgId`` names."""
+    with the file in ``report``); its ``OrgnlMsgId`` must name a bank file we sent, and each
+    transaction a transfer of that file. A rejection of the whole file (``GrpSts`` RJCT) or of a
+    payment block (``PmtInfSts`` RJCT) fails every transfer of it with no status of its own; any
+    other file status records nothing, and the answer's message says so."""
     content, name = _report(request)
-    return _record(request, response, idempotency_key, read_report(content, filename=name))
+    report = read_report(content, filename=name)
+
+    def call(actor: Any) -> dict[str, Any]:
+        answer = bank_report_record(actor=actor, report=report)
+        return {
+            "message_id": answer.report_id,
+            "answers": answer.answers,
+            "group_status": answer.group_status,
+            "outcomes": [o.__dict__ for o in answer.outcomes],
+            **report_messages(answer),
+        }
+
+    return once(
+        request,
+        response,
+        permission="payments.record_bank_result",
+        key=idempotency_key,
+        scope="api:payments.bank_results",
+        body={"report": dataclasses.asdict(report)},
+        status=200,
+        call=call,
+    )
 
 
 class ClearingIn(Schema):

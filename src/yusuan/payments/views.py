@@ -48,7 +48,12 @@ from yusuan.payments.choices import (
 from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
-from yusuan.payments.services.bank import bank_file_create, bank_results_record, read_report
+from yusuan.payments.services.bank import (
+    bank_file_create,
+    bank_report_record,
+    read_report,
+    report_message,
+)
 from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
@@ -74,19 +79,26 @@ HEADER_FIELDS = (
 @login_required
 @permission_required("payments.view_paymentrequest", raise_exception=True)
 def request_list(request: HttpRequest) -> HttpResponse:
+    """My requests, of one state or all. A state that is none of them (``?state=lost``) is not
+    an empty list: the page answers 422, like a page number out of range (ADR 0015), with the
+    filter's error beside it naming the states there are, and no rows."""
     actor: Any = request.user
     state = request.GET.get("state", "")
-    return render(
-        request,
-        "payments/request_list.html",
-        {
-            "page": paginate(request, selectors.request_list(actor=actor, state=state)),
-            "query": query_without_page(request),
-            "states": RequestState.choices,
-            "state": state,
-            "can_enter": actor.has_perm("payments.add_paymentrequest"),
-        },
-    )
+    context = {
+        "query": query_without_page(request),
+        "states": RequestState.choices,
+        "state": state,
+        "can_enter": actor.has_perm("payments.add_paymentrequest"),
+    }
+    if state and state not in RequestState.values:
+        allowed = ", ".join(f"{value} ({label})" for value, label in RequestState.choices)
+        context["state_error"] = _(
+            "State filter (state) “%(value)s” is not a state of a payment request: "
+            "choose one of %(allowed)s, or none for all."
+        ) % {"value": state[:40], "allowed": allowed}
+        return render(request, "payments/request_list.html", context, status=422)
+    context["page"] = paginate(request, selectors.request_list(actor=actor, state=state))
+    return render(request, "payments/request_list.html", context)
 
 
 def _rows(request: HttpRequest, count: int) -> list[dict[str, Any]]:
@@ -355,18 +367,13 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Clearing difference resolved."))
             elif "report" in request.FILES:
                 upload = cast("UploadedFile[Any]", request.FILES["report"])
-                entries = read_report(
+                report = read_report(
                     upload_bytes(upload, field="report"), filename=upload.name or ""
                 )
-                outcomes = bank_results_record(actor=actor, items=entries)
-                messages.success(
-                    request,
-                    _("Recorded %(new)s results (%(old)s already known).")
-                    % {
-                        "new": sum(not o.replayed for o in outcomes),
-                        "old": sum(o.replayed for o in outcomes),
-                    },
-                )
+                answer = bank_report_record(actor=actor, report=report)
+                # A report that settles nothing is no success: the clerk reads why.
+                told = messages.success if answer.outcomes else messages.info
+                told(request, report_message(answer))
         except BusinessRuleError as exc:
             flash_business_errors(request, exc)
         return redirect("payments:bank_exchange")

@@ -240,11 +240,53 @@ class StatusEntry:
 
 
 ACCEPTED = frozenset({"ACSC", "ACCP", "ACSP", "ACWC"})
+REJECTED = "RJCT"
+
+
+@dataclass(frozen=True)
+class BlockStatus:
+    """A status a pain.002 gives a whole payment block (``OrgnlPmtInfAndSts/PmtInfSts``)."""
+
+    payment_id: str  # OrgnlPmtInfId: the block's PmtInfId in the pain.001 (a voucher number)
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A pain.002 status report: the statuses of single transactions, and those given for the
+    whole file (``OrgnlGrpInfAndSts/GrpSts``) and for payment blocks (``PmtInfSts``)."""
+
+    message_id: str  # the report's own MsgId
+    original_message_id: str  # OrgnlMsgId: the pain.001 it answers
+    group_status: str  # GrpSts, "" when the report gives none
+    group_reason: str
+    blocks: list[BlockStatus]  # the blocks given a status of their own
+    entries: list[StatusEntry]
+
+
+def _reason(node: etree._Element) -> str:
+    """A status's reason: its code and additional information, as one line."""
+    ns = {"p": PAIN002}
+    return " ".join(
+        filter(
+            None,
+            [
+                node.findtext("p:StsRsnInf/p:Rsn/p:Cd", namespaces=ns),
+                *(t.text for t in node.iterfind("p:StsRsnInf/p:AddtlInf", namespaces=ns)),
+            ],
+        )
+    )
 
 
 def read_pain002(xml: bytes) -> list[StatusEntry]:
-    """The transaction statuses of a pain.002.001.03 report (validated first); an unreadable
-    report is a ``ReportError`` naming the first line at fault (a DTD: ``DoctypeRefusedError``)."""
+    """The transaction statuses of a pain.002.001.03 report (see ``read_status_report``)."""
+    return read_status_report(xml).entries
+
+
+def read_status_report(xml: bytes) -> StatusReport:
+    """A pain.002.001.03 report (validated first); an unreadable report is a ``ReportError``
+    naming the first line at fault (a DTD: ``DoctypeRefusedError``)."""
     try:
         errors = _violations(xml, "pain.002.001.03")
     except etree.XMLSyntaxError as exc:
@@ -256,9 +298,9 @@ def read_pain002(xml: bytes) -> list[StatusEntry]:
     ns = {"p": PAIN002}
     document = parse(xml)
     message_id = document.findtext("p:CstmrPmtStsRpt/p:GrpHdr/p:MsgId", namespaces=ns) or ""
-    original = (
-        document.findtext("p:CstmrPmtStsRpt/p:OrgnlGrpInfAndSts/p:OrgnlMsgId", namespaces=ns) or ""
-    )
+    group = document.find("p:CstmrPmtStsRpt/p:OrgnlGrpInfAndSts", namespaces=ns)
+    assert group is not None  # the schema requires it
+    original = group.findtext("p:OrgnlMsgId", namespaces=ns) or ""
     entries = []
     for tx in document.iterfind(".//p:TxInfAndSts", namespaces=ns):
         end_to_end = tx.findtext("p:OrgnlEndToEndId", namespaces=ns) or ""
@@ -267,23 +309,30 @@ def read_pain002(xml: bytes) -> list[StatusEntry]:
             raise ReportError(
                 "status", tx.sourceline, f"transaction {end_to_end or '?'} has no status (TxSts)"
             )
-        reason = " ".join(
-            filter(
-                None,
-                [
-                    tx.findtext("p:StsRsnInf/p:Rsn/p:Cd", namespaces=ns),
-                    *(t.text for t in tx.iterfind("p:StsRsnInf/p:AddtlInf", namespaces=ns)),
-                ],
-            )
-        )
         entries.append(
             StatusEntry(
                 message_id=message_id,
                 entry_id=tx.findtext("p:StsId", namespaces=ns) or end_to_end,
                 end_to_end_id=end_to_end,
                 accepted=status in ACCEPTED,
-                reason=reason,
+                reason=_reason(tx),
                 original_message_id=original,
             )
         )
-    return entries
+    blocks = [
+        BlockStatus(
+            payment_id=block.findtext("p:OrgnlPmtInfId", namespaces=ns) or "",
+            status=block.findtext("p:PmtInfSts", namespaces=ns) or "",
+            reason=_reason(block),
+        )
+        for block in document.iterfind("p:CstmrPmtStsRpt/p:OrgnlPmtInfAndSts", namespaces=ns)
+        if block.findtext("p:PmtInfSts", namespaces=ns)
+    ]
+    return StatusReport(
+        message_id=message_id,
+        original_message_id=original,
+        group_status=group.findtext("p:GrpSts", namespaces=ns) or "",
+        group_reason=_reason(group),
+        blocks=blocks,
+        entries=entries,
+    )

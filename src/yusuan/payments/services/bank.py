@@ -19,7 +19,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
@@ -390,12 +391,12 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
     return outcomes
 
 
-def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
-    """A pain.002 upload as result entries; an unreadable file is named, not a server error.
-    The XML is parsed without loading a DTD, expanding an entity or touching the network; a file
-    that declares a DOCTYPE is then refused before its content is validated or used."""
+def read_report(xml: bytes, *, filename: str = "") -> iso.StatusReport:
+    """A pain.002 upload, read (``bank_report_record`` applies it); an unreadable file is named,
+    not a server error. The XML is parsed without loading a DTD, expanding an entity or touching
+    the network; a file that declares a DOCTYPE is then refused before its content is used."""
     try:
-        entries = iso.read_pain002(xml)
+        return iso.read_status_report(xml)
     except iso.DoctypeRefusedError as exc:
         name = filename or "pain.002"
         raise BusinessRuleError.single(
@@ -432,6 +433,10 @@ def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
             message_en=f"status report '{name}' is not a valid pain.002.001.03 report; nothing "
             f"was recorded (parser: {str(exc)[:200]})",
         ) from exc
+
+
+def report_results(report: iso.StatusReport) -> list[ResultInput]:
+    """The results a report gives transaction by transaction (``TxInfAndSts``)."""
     return [
         ResultInput(
             e.message_id,
@@ -441,8 +446,131 @@ def read_report(xml: bytes, *, filename: str = "") -> list[ResultInput]:
             e.reason,
             sent_message_id=e.original_message_id,
         )
-        for e in entries
+        for e in report.entries
     ]
+
+
+@dataclass(frozen=True)
+class ReportAnswer:
+    """What a pain.002 did: the results recorded, and how many transfers were failed by a
+    rejection of their whole file or payment block rather than one by one."""
+
+    report_id: str  # the report's MsgId
+    answers: str  # OrgnlMsgId: our bank file
+    group_status: str
+    outcomes: list[ResultOutcome]
+    rejected_whole: int  # transfers failed by GrpSts or PmtInfSts RJCT
+
+
+def _rejected_with_block_or_file(
+    report: iso.StatusReport, bank_file: BankFile
+) -> list[ResultInput]:
+    """A transfer the report names no status for takes its payment block's status, else the
+    whole file's: when that is RJCT, the bank refused it with its block or file — a failed
+    result, as a TxSts RJCT would be. Any other block or file status (ACCP, ACSC, PART, …)
+    settles no transfer: payment is confirmed transfer by transfer."""
+    listed = {entry.end_to_end_id for entry in report.entries}
+    given = {block.payment_id: block for block in report.blocks}
+    items = []
+    for block in iso.read_pain001(bank_file.xml.encode()).blocks:
+        own = given.get(block.payment_id)
+        status, reason, level = (
+            (own.status, own.reason, "PmtInfSts")
+            if own is not None
+            else (report.group_status, report.group_reason, "GrpSts")
+        )
+        if status != iso.REJECTED:
+            continue
+        items += [
+            ResultInput(
+                report.message_id,
+                transfer.end_to_end_id,
+                transfer.end_to_end_id,
+                False,
+                f"{level} {status}" + (f": {reason}" if reason else ""),
+                sent_message_id=report.original_message_id,
+            )
+            for transfer in block.transfers
+            if transfer.end_to_end_id not in listed
+        ]
+    return items
+
+
+@transaction.atomic
+def bank_report_record(*, actor: Actor, report: iso.StatusReport) -> ReportAnswer:
+    """A pain.002 status report applied (all or nothing, as ``bank_results_record``): each
+    transaction's status, and a rejection (RJCT) of the whole file or of a payment block for
+    every transfer of it that has no status of its own. The file the report answers must be one
+    we sent, even when the report carries no transaction (a 422 naming ``OrgnlMsgId``)."""
+    ensure_permission(actor, "payments.record_bank_result")
+    bank_file = BankFile.objects.filter(
+        message_id=report.original_message_id, mof_div_code__in=actor.scope.mof_div_codes
+    ).first()
+    if bank_file is None:
+        probe = ResultInput(
+            report.message_id, "", "", False, sent_message_id=report.original_message_id
+        )
+        raise BusinessRuleError(_unknown_message(probe).errors, status=422)
+    whole = _rejected_with_block_or_file(report, bank_file)
+    outcomes = bank_results_record(actor=actor, items=report_results(report) + whole)
+    return ReportAnswer(
+        report_id=report.message_id,
+        answers=report.original_message_id,
+        group_status=report.group_status,
+        outcomes=outcomes,
+        rejected_whole=len(whole),
+    )
+
+
+# File statuses that confirm what was received (accepted, technically or for settlement).
+CONFIRMING = frozenset({*iso.ACCEPTED, "ACTC", "RCVD"})
+
+
+def report_message(answer: ReportAnswer) -> str:
+    """What a report did, for the clerk who uploaded it and the bank that sent it, in the
+    active language. A report with no transfer result at all says so: nothing was recorded."""
+    if not answer.outcomes:
+        named = {
+            "report": answer.report_id,
+            "file": answer.answers,
+            "status": answer.group_status or _("none given"),
+        }
+        if answer.group_status in CONFIRMING:
+            return (
+                _(
+                    "Status report %(report)s confirms bank file %(file)s (file status "
+                    "%(status)s) but carries no result for any transfer: nothing was recorded, and "
+                    "the transfers stay at the bank until their own results are reported."
+                )
+                % named
+            )
+        return (
+            _(
+                "Status report %(report)s answers bank file %(file)s (file status %(status)s) but "
+                "carries no result for any transfer: nothing was recorded, and the transfers stay "
+                "at the bank until their own results are reported."
+            )
+            % named
+        )
+    text = _("Recorded %(new)s results (%(old)s already known).") % {
+        "new": sum(not o.replayed for o in answer.outcomes),
+        "old": sum(o.replayed for o in answer.outcomes),
+    }
+    if answer.rejected_whole:
+        text += " " + _(
+            "The bank rejected %(count)s transfers of file %(file)s with their whole file or "
+            "payment block: they are recorded as failed and their amounts released."
+        ) % {"count": answer.rejected_whole, "file": answer.answers}
+    return text
+
+
+def report_messages(answer: ReportAnswer) -> dict[str, str]:
+    """``report_message`` in both languages (the API answers in both)."""
+    messages = {}
+    for language, key in (("zh-hans", "message_zh"), ("en", "message_en")):
+        with translation.override(language):
+            messages[key] = report_message(answer)
+    return messages
 
 
 # What is wrong with an unreadable pain.002, by ``iso.ReportError.kind``: (中文, English).

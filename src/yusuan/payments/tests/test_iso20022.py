@@ -89,6 +89,28 @@ def test_pain002_statuses_are_read() -> None:
         )
 
 
+def test_pain002_whole_file_and_block_statuses_are_read() -> None:
+    """GrpSts and PmtInfSts with their reasons: what a report says of a whole file or block."""
+    report = iso.read_status_report(
+        PAIN002.replace(
+            "</OrgnlMsgNmId></OrgnlGrpInfAndSts>",
+            "</OrgnlMsgNmId><GrpSts>PART</GrpSts>"
+            "<StsRsnInf><Rsn><Cd>NARR</Cd></Rsn><AddtlInf>部分受理</AddtlInf></StsRsnInf>"
+            "</OrgnlGrpInfAndSts>"
+            "<OrgnlPmtInfAndSts><OrgnlPmtInfId>PZ2026000002</OrgnlPmtInfId>"
+            "<PmtInfSts>RJCT</PmtInfSts><StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf>"
+            "</OrgnlPmtInfAndSts>",
+        ).encode()
+    )
+    assert (report.message_id, report.original_message_id) == ("ICBC-STS-0001", "YS-20261123-0001")
+    assert (report.group_status, report.group_reason) == ("PART", "NARR 部分受理")
+    # The block with only transactions gives no status of its own.
+    assert report.blocks == [iso.BlockStatus("PZ2026000002", "RJCT", "AC04")]
+    assert [e.end_to_end_id for e in report.entries] == ["PZ2026000001-1", "PZ2026000001-2"]
+    plain = iso.read_status_report(PAIN002.encode())
+    assert (plain.group_status, plain.group_reason, plain.blocks) == ("", "", [])
+
+
 TEXT = st.text(
     alphabet=st.sampled_from("苏州吴江文具有限公司工资 ABCxyz0123-（）·"), min_size=1, max_size=140
 )
