@@ -161,7 +161,8 @@ def test_numbers_posted_by_forms_are_never_a_500(client_as: Any, user: Any) -> N
         entry = clerk.post(
             "/payments/new/", {**_form(user, [(office.code, "1")]), "row_count": junk}
         )
-        assert entry.status_code in (200, 302), junk
+        # The row count only sizes the form again: junk is ignored and the request is saved.
+        assert entry.status_code == 302, junk
         adjust = clerk.post("/indicators/documents/new/adjust/", {"row_count": junk, "title": "x"})
         assert adjust.status_code == 200, junk
         treasury = client_as("wj_treasury")
@@ -171,9 +172,12 @@ def test_numbers_posted_by_forms_are_never_a_500(client_as: Any, user: Any) -> N
         assert admin.get("/workflow/calendar/", {"year": junk}).status_code == 200
         opened = admin.post("/core/fiscal-years/open/", {"year": junk})
         assert opened.status_code == 302, junk
-    assert client_as("school_approver").post(
-        "/workflow/inbox/approve/", {"pick": ["²:1", f"{'9' * 30}:²"]}
-    ).status_code in (200, 302)
+    assert (
+        client_as("school_approver")
+        .post("/workflow/inbox/approve/", {"pick": ["²:1", f"{'9' * 30}:²"]})
+        .status_code
+        == 302
+    )
 
 
 # --- NUL characters (PostgreSQL refuses them in text: a 500 there, found by schemathesis) -------

@@ -1,9 +1,14 @@
-"""P11 under real concurrency (PostgreSQL): two simultaneous submissions with one key, one effect."""
+"""P11 under real concurrency (PostgreSQL): simultaneous submissions with one key, one effect.
+
+The race bodies return what they observed; ``tests/test_race_mutants.py`` runs them again with
+the idempotency record looked up first and stored after the change (check-then-insert) and
+asserts that the race is then lost."""
 
 from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
@@ -33,6 +38,8 @@ def _body(organisation_id: int, name: str) -> str:
 
 
 def _race(bodies: list[str], key: str) -> list[Any]:
+    """Post ``bodies`` at the same moment with one key: each response, or what the request
+    raised."""
     clerk = User.objects.get(username="school_clerk")
     barrier = threading.Barrier(len(bodies))
     results: list[Any] = [None] * len(bodies)
@@ -48,6 +55,8 @@ def _race(bodies: list[str], key: str) -> list[Any]:
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=key,
             )
+        except BaseException as exc:  # observed and asserted on by the test
+            results[index] = exc
         finally:
             connections.close_all()
 
@@ -59,21 +68,52 @@ def _race(bodies: list[str], key: str) -> list[Any]:
     return results
 
 
-def test_double_click_has_effect_once(reload_demo_after: None, transactional_db: None) -> None:
+@dataclass(frozen=True)
+class Observed:
+    statuses: list[Any]  # each status code, or the name of the exception a request raised
+    bodies: int  # distinct response bodies among the 201s
+    replayed: int  # responses marked Idempotent-Replayed
+    payees: int  # payees stored under the names posted
+
+
+def _observe(results: list[Any], names: list[str]) -> Observed:
+    answers = [r for r in results if not isinstance(r, BaseException)]
+    return Observed(
+        statuses=sorted(
+            (
+                r.status_code if not isinstance(r, BaseException) else type(r).__name__
+                for r in results
+            ),
+            key=str,
+        ),
+        bodies=len({json.dumps(r.json(), sort_keys=True) for r in answers if r.status_code == 201}),
+        replayed=sum(1 for r in answers if r.get("Idempotent-Replayed") == "true"),
+        payees=Payee.objects.filter(name__in=names).count(),
+    )
+
+
+def double_click() -> Observed:
+    """Four identical submissions with one key."""
     clerk = User.objects.get(username="school_clerk")
     body = _body(clerk.organisation_id, "并发测试公司")
-    results = _race([body] * 4, key="double-click")
-    assert sorted(r.status_code for r in results) == [201, 201, 201, 201]
-    assert len({json.dumps(r.json(), sort_keys=True) for r in results}) == 1
-    assert sum(1 for r in results if r.get("Idempotent-Replayed") == "true") == 3
-    assert Payee.objects.filter(name="并发测试公司").count() == 1
+    return _observe(_race([body] * 4, key="double-click"), ["并发测试公司"])
+
+
+def same_key_different_bodies() -> Observed:
+    clerk = User.objects.get(username="school_clerk")
+    return _observe(
+        _race(
+            [_body(clerk.organisation_id, "甲公司"), _body(clerk.organisation_id, "乙公司")],
+            key="clash",
+        ),
+        ["甲公司", "乙公司"],
+    )
+
+
+def test_double_click_has_effect_once(reload_demo_after: None, transactional_db: None) -> None:
+    assert double_click() == Observed(statuses=[201, 201, 201, 201], bodies=1, replayed=3, payees=1)
 
 
 def test_same_key_different_bodies_at_once(reload_demo_after: None, transactional_db: None) -> None:
-    clerk = User.objects.get(username="school_clerk")
-    results = _race(
-        [_body(clerk.organisation_id, "甲公司"), _body(clerk.organisation_id, "乙公司")],
-        key="clash",
-    )
-    assert sorted(r.status_code for r in results) == [201, 409]
-    assert Payee.objects.filter(name__in=["甲公司", "乙公司"]).count() == 1
+    observed = same_key_different_bodies()
+    assert (observed.statuses, observed.payees) == ([201, 409], 1)

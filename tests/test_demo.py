@@ -1,5 +1,6 @@
 """The demo generator is deterministic and gives every role of DESIGN §2 a login."""
 
+import json
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -36,24 +37,64 @@ def test_tiny_demo_contents(db: Any) -> None:
     )
 
 
-def test_same_seed_same_data(db: Any) -> None:
-    first = list(Organisation.objects.order_by("code").values_list("code", "name", "credit_code"))
-    assert first[0][0] == "101"
+def test_name_generators_repeat_with_the_same_seed() -> None:
+    """What the generator draws per seed (credit codes, ID numbers, names, account numbers) is
+    the same for the same seed and differs for another seed. (Generating the demo twice into
+    one database is not possible: ``django_db_setup`` loaded it once already.)"""
     import random
 
-    from yusuan.demo.names import credit_code, id_number
+    from yusuan.demo.names import account_no, credit_code, id_number, person_name
 
-    assert credit_code(random.Random(1), "320509") == credit_code(random.Random(1), "320509")
-    assert id_number(random.Random(7)) == id_number(random.Random(7))
+    def draws(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        return [
+            value
+            for _ in range(20)
+            for value in (
+                credit_code(rng, "320509"),
+                id_number(rng),
+                person_name(rng),
+                account_no(rng),
+            )
+        ]
+
+    assert draws(2026) == draws(2026)
+    assert draws(2026) != draws(2027)
 
 
-def test_demo_command_prints_logins_and_writes_json(db: Any, tmp_path: Path) -> None:
+def test_demo_command_keeps_loaded_data_and_writes_no_logins_file(db: Any, tmp_path: Path) -> None:
+    organisations = Organisation.objects.count()
     out = StringIO()
     logins = tmp_path / "logins.json"
     call_command("demo", "--no-serve", "--logins-file", str(logins), stdout=out)
-    # Data are already loaded in the test database; the command keeps them and still prints.
+    # The data are already loaded in the test database: the command keeps them, says so, and
+    # has no new logins to write.
     assert "already loaded" in out.getvalue()
+    assert Organisation.objects.count() == organisations
     assert not logins.exists()
+
+
+def test_demo_command_prints_the_logins_of_an_earlier_load(db: Any, tmp_path: Path) -> None:
+    logins = tmp_path / "logins.json"
+    logins.write_text(
+        json.dumps(
+            {
+                "password": "Yusuan@2026",
+                "logins": [
+                    {"username": "wj_budget", "role": "预算科", "organisation": "吴江区财政局"}
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    before = logins.read_text(encoding="utf-8")
+    out = StringIO()
+    call_command("demo", "--no-serve", "--logins-file", str(logins), stdout=out)
+    printed = out.getvalue()
+    assert "Password for every demo login: Yusuan@2026" in printed
+    assert "wj_budget" in printed and "吴江区财政局" in printed
+    assert logins.read_text(encoding="utf-8") == before  # kept, not rewritten
 
 
 def test_audit_verify_passes_on_demo_data(db: Any) -> None:

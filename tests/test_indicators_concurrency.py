@@ -7,6 +7,11 @@ the sum of the tallies exactly: nothing overspent, nothing lost, no bucket negat
 reconciled with its movements, and no error reaching a caller other than the rule error for
 money that is not there (no deadlock, no constraint violation, no lost update).
 
+``last_yuan_freezes`` and ``keyed_freezes`` return what they observed; ``tests/
+test_race_mutants.py`` runs them again on PostgreSQL with the guard removed (the conditional
+update turned into a read-modify-write; the op_key no longer stored) and asserts that the race
+is then lost.
+
 Each scenario runs on PostgreSQL (row locks, a transactional test database) and on SQLite. The
 SQLite test database is in memory with a shared cache, where concurrent writers fail at once
 with "table is locked" instead of waiting; so the SQLite variant copies it, demo included, to a
@@ -234,11 +239,12 @@ def multi_line_operations_in_random_order_do_not_deadlock() -> None:
     assert legs["freeze"] > operations["freeze"], "some freezes spanned several lines"
 
 
-def race_for_the_last_yuan() -> None:
-    """Sixteen freezes of 100.00 where only five fit: exactly five succeed; and sixteen retries
-    of one payment (one op_key) freeze it once."""
+def last_yuan_freezes() -> tuple[list[Any], tuple[int, int]]:
+    """Sixteen freezes of 100.00 at once on a line where only five fit: each result (True,
+    False when refused for want of money, or what was raised) and the line's (available,
+    frozen)."""
     fits, amount = 5, 100_00
-    last, keyed = _lines(fits * amount + amount - 1, 1_000_00)
+    [last] = _lines(fits * amount + amount - 1)
     actor_id = _actor_id()
 
     def freeze(index: int) -> bool:
@@ -250,17 +256,36 @@ def race_for_the_last_yuan() -> None:
             return False
 
     results = _in_threads(freeze)
-    assert results.count(True) == fits and results.count(False) == THREADS - fits
     line = IndicatorLine.objects.get(pk=last)
-    assert (line.available, line.frozen) == (amount - 1, fits * amount)
+    return results, (line.available, line.frozen)
 
+
+def keyed_freezes() -> tuple[list[Any], tuple[int, int], int]:
+    """Sixteen retries of one payment (one op_key) at once: each result, the line's (available,
+    frozen) and the movements stored under the key."""
+    [keyed] = _lines(1_000_00)
+    actor_id = _actor_id()
     results = _in_threads(
         lambda i: apply("freeze", [Op(keyed, 30_00)], actor_id=actor_id, op_key="payment-1")
     )
-    assert results.count(True) == 1 and results.count(False) == THREADS - 1
     line = IndicatorLine.objects.get(pk=keyed)
-    assert (line.available, line.frozen) == (970_00, 30_00)
-    assert Movement.objects.filter(op_key="payment-1").count() == 1
+    return (
+        results,
+        (line.available, line.frozen),
+        Movement.objects.filter(op_key="payment-1").count(),
+    )
+
+
+def race_for_the_last_yuan() -> None:
+    """Sixteen freezes of 100.00 where only five fit: exactly five succeed; and sixteen retries
+    of one payment (one op_key) freeze it once."""
+    results, buckets = last_yuan_freezes()
+    assert (results.count(True), results.count(False)) == (5, THREADS - 5), results
+    assert buckets == (100_00 - 1, 5 * 100_00)
+
+    results, buckets, movements = keyed_freezes()
+    assert (results.count(True), results.count(False)) == (1, THREADS - 1), results
+    assert (buckets, movements) == ((970_00, 30_00), 1)
     assert reconcile() == []
 
 

@@ -10,11 +10,20 @@ adjustments whose money leaves before they post, R-AJ-4). Money operations: ever
 After every step: no bucket below zero, total = Σ buckets, database = model, ``reconcile()`` is
 empty (buckets = Σ movements, R-IN-2 for pending lines, every posting balances); a refusal
 changes nothing (no bucket, movement, line, document or audit record).
+
+The machine is steered (docs/development/testing.md, "Property tests that bite"): a money
+operation mostly takes money that is there (an executable line, a bucket that holds some), and
+replays draw from keys that were really used, often with the very same operation, line and
+amount. Every outcome is counted (``event()`` and ``Ledger.seen``) and the test checks afterwards
+that keyed operations, replays and each refusal really happened.
+``test_the_machine_catches_a_ledger_that_forgets_op_keys`` keeps the mutant that motivated this:
+with the ledger no longer storing ``op_key`` the machine must fail.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -22,16 +31,18 @@ from typing import Any, ClassVar
 from django.db import transaction
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 from tests.indicator_helpers import spec
+from tests.mutant_helpers import ledger_forgets_op_keys
 from tests.test_indicators_rules import APPROVERS, World, make_world
 
 from yusuan.audit.models import AuditRecord
@@ -106,6 +117,25 @@ def snapshot() -> tuple[Any, ...]:
     )
 
 
+# What each run must have seen at least once: keyed operations and their replays, unkeyed
+# operations, and each refusal of a money operation.
+MUST_HAPPEN = (
+    "operate keyed",
+    "operate unkeyed",
+    "replay same",
+    "replay other",
+    "indicators.amount_not_positive",
+    "indicators.insufficient",
+    "indicators.not_executable",
+)
+
+
+def taken(operation: str) -> str:
+    """The bucket an operation takes its money from."""
+    [bucket] = [bucket for bucket, sign in MOVES[operation][1].items() if sign < 0]
+    return bucket
+
+
 REFUSALS = {
     "indicators.amount_not_positive",
     "indicators.insufficient",
@@ -116,6 +146,8 @@ REFUSALS = {
 
 class Ledger(RuleBasedStateMachine):
     world: ClassVar[World]
+    # Outcomes over every example of a run (operations, replays, refusal codes).
+    seen: ClassVar[Counter[str]] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
@@ -123,7 +155,8 @@ class Ledger(RuleBasedStateMachine):
         self.savepoint = transaction.savepoint()
         self.base_lines = IndicatorLine.objects.count()
         self.lines: dict[int, Line] = {}
-        self.keys: list[str] = []
+        # Each key used by an operation that took effect: (key, operation, line, amount).
+        self.keys: list[tuple[str, str, int, int]] = []
         self.refusals: dict[str, int] = {}
 
     def teardown(self) -> None:
@@ -180,6 +213,8 @@ class Ledger(RuleBasedStateMachine):
         assert found & set(codes or REFUSALS), refusal.errors
         for code in found:
             self.refusals[code] = self.refusals.get(code, 0) + 1
+            self.seen[code] += 1
+            event(f"refused: {code}")
 
     def track(self, created: IndicatorLine) -> Line:
         line = Line(
@@ -437,12 +472,25 @@ class Ledger(RuleBasedStateMachine):
 
     # --- money operations ----------------------------------------------------------------------
 
-    @rule(data=st.data(), operation=st.sampled_from(sorted(MOVES)), keyed=st.booleans())
-    def operate(self, data: Any, operation: str, keyed: bool) -> None:
+    def possible(self, line: Line) -> list[str]:
+        """The operations that can take effect on ``line``: the bucket they take holds money."""
+        if line.kind != LineKind.EXECUTABLE:
+            return []
+        return [operation for operation in sorted(MOVES) if line.b[taken(operation)] > 0]
+
+    @rule(data=st.data(), keyed=st.booleans(), fits=st.sampled_from([True, True, True, False]))
+    def operate(self, data: Any, keyed: bool, fits: bool) -> None:
+        """Mostly (``fits``) an operation that can take effect: an executable line and at most
+        what its bucket holds; otherwise any operation on any line with any amount."""
         line = self.pick(data)
-        _kind, deltas, _rule = MOVES[operation]
-        [taken] = [bucket for bucket, sign in deltas.items() if sign < 0]
-        x = data.draw(amounts(line.b[taken]))
+        possible = self.possible(line)
+        if fits and possible:
+            operation = data.draw(st.sampled_from(possible))
+            x = data.draw(st.integers(1, line.b[taken(operation)]))
+        else:
+            operation = data.draw(st.sampled_from(sorted(MOVES)))
+            x = data.draw(amounts(line.b[taken(operation)]))
+        deltas = MOVES[operation][1]
         key = f"sm-{next(_keys)}" if keyed else None
 
         def call() -> bool:
@@ -452,25 +500,37 @@ class Ledger(RuleBasedStateMachine):
             self.refused(call, "indicators.amount_not_positive")
         elif line.kind != LineKind.EXECUTABLE:
             self.refused(call, "indicators.not_executable")
-        elif x > line.b[taken]:
+        elif x > line.b[taken(operation)]:
             self.refused(call, "indicators.insufficient")
         else:
             assert call() is True
             line.add(**{bucket: sign * x for bucket, sign in deltas.items()})
+            outcome = "operate keyed" if key is not None else "operate unkeyed"
+            self.seen[outcome] += 1
+            event(outcome)
             if key is not None:
-                self.keys.append(key)
+                self.keys.append((key, operation, line.pk, x))
 
-    @rule(data=st.data(), operation=st.sampled_from(sorted(MOVES)))
-    def replay(self, data: Any, operation: str) -> None:
-        """A retried operation (same key) posts nothing, whatever it carries (P11)."""
-        if not self.keys:
-            return
-        key = data.draw(st.sampled_from(self.keys))
-        line = self.pick(data)
-        x = data.draw(st.integers(1, 2_000_000_00))
+    @precondition(lambda self: bool(self.keys))
+    @rule(data=st.data(), same=st.booleans())
+    def replay(self, data: Any, same: bool) -> None:
+        """A retried operation (a key that was used) posts nothing, whether it carries the same
+        operation, line and amount or anything else (P11)."""
+        key, operation, line_pk, x = data.draw(st.sampled_from(self.keys))
+        if not same:
+            operation = data.draw(st.sampled_from(sorted(MOVES)))
+            line_pk = self.pick(data).pk
+            x = data.draw(st.integers(1, 2_000_000_00))
         before = snapshot()
-        assert apply(operation, [Op(line.pk, x)], actor_id=self.world.clerk.pk, op_key=key) is False
-        assert snapshot() == before
+        try:
+            replayed = apply(operation, [Op(line_pk, x)], actor_id=self.world.clerk.pk, op_key=key)
+        except BusinessRuleError as exc:
+            raise AssertionError(f"replay of {key} was not recognised: {exc.errors}") from exc
+        assert replayed is False, f"replay of {key} posted again"
+        assert snapshot() == before, f"replay of {key} changed the ledger"
+        outcome = "replay same" if same else "replay other"
+        self.seen[outcome] += 1
+        event(outcome)
 
     # --- invariants -------------------------------------------------------------------------------
 
@@ -494,14 +554,40 @@ class Ledger(RuleBasedStateMachine):
         assert reconcile() == []
 
 
-def test_random_documents_and_operations_keep_the_ledger_whole(user: Any) -> None:
+def _run(user: Any, **overrides: Any) -> Counter[str]:
+    """Run the machine; what it saw."""
     Ledger.world = make_world(user)
+    Ledger.seen = Counter()
     run_state_machine_as_test(
         Ledger,
         settings=settings(
-            max_examples=20,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            **{
+                "max_examples": 20,
+                # Fixed examples: the counts checked afterwards are the same on every run.
+                "derandomize": True,
+                "database": None,
+                "stateful_step_count": 25,
+                "deadline": None,
+                "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+                **overrides,
+            }
         ),
     )
+    return Ledger.seen
+
+
+def test_random_documents_and_operations_keep_the_ledger_whole(user: Any) -> None:
+    seen = _run(user)
+    # The machine proved something: keyed operations took effect and their replays ran.
+    missing = [outcome for outcome in MUST_HAPPEN if seen[outcome] == 0]
+    assert missing == [], f"never happened: {missing}; seen: {dict(seen)}"
+
+
+def test_the_machine_catches_a_ledger_that_forgets_op_keys(
+    user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutant: the ledger no longer stores ``op_key``, so a retried operation posts again. The
+    machine must catch it in its replay rule (fixed seed, no shrinking)."""
+    ledger_forgets_op_keys(monkeypatch)
+    with pytest.raises(AssertionError, match=r"replay of sm-\d+ (posted again|was not recognised)"):
+        _run(user, phases=[Phase.explicit, Phase.generate])

@@ -3,18 +3,25 @@
 Sixteen drafts of 150 yuan each, every one affordable alone, are submitted at the same moment by
 sixteen threads with their own PostgreSQL connections against a line with 1,000 yuan: exactly six
 freeze, the other ten are refused with the line and the figures, and the buckets reconcile.
+
+The race bodies return what they observed; ``tests/test_race_mutants.py`` runs them again with
+the guard removed (the ledger's conditional update turned into a read-modify-write, the payment
+line's lock dropped) and asserts that the race is then lost.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 
 import pytest
 from tests.indicator_helpers import issue, project, spec
-from tests.payment_helpers import DOCUMENT_TYPE, _input
+from tests.payment_helpers import DOCUMENT_TYPE, _approved, _input
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.identity.models import User
@@ -23,6 +30,7 @@ from yusuan.indicators.selectors import reconcile
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import request_create
+from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
 from yusuan.workflow.services import document_submit
 
 THREADS = 16
@@ -32,8 +40,18 @@ def _user(name: str) -> Any:
     return User.objects.select_related("organisation").get(username=name)
 
 
-@pytest.mark.postgres
-def test_requests_race_for_the_last_yuan(reload_demo_after: None, transactional_db: None) -> None:
+@dataclass(frozen=True)
+class LastYuan:
+    frozen: int  # submissions that froze their 150 yuan
+    refused: list[tuple[str, str, str]]  # (code, rule, limit) of each refusal
+    other: list[str]  # anything else a submission raised
+    buckets: tuple[int, int, int]  # the line's available, frozen and paid
+    states: dict[str, int]  # the requests' states
+    reconciled: bool
+
+
+def requests_race_for_the_last_yuan() -> LastYuan:
+    """Sixteen requests of 150 yuan submitted at once against a line of 1,000 yuan."""
     clerk = _user("school_clerk")
     proj = project(clerk.organisation, clerk)
     (line,) = issue(
@@ -55,9 +73,7 @@ def test_requests_race_for_the_last_yuan(reload_demo_after: None, transactional_
                 object_id=str(requests[index].pk),
             )
             results[index] = True
-        except BusinessRuleError as exc:
-            results[index] = exc
-        except BaseException as exc:  # anything else fails the test below
+        except BaseException as exc:  # observed and asserted on by the test
             results[index] = exc
         finally:
             connections.close_all()
@@ -70,37 +86,39 @@ def test_requests_race_for_the_last_yuan(reload_demo_after: None, transactional_
     assert not any(t.is_alive() for t in threads), "a submission hung"
 
     refused = [r for r in results if isinstance(r, BusinessRuleError)]
-    assert [r for r in results if r is not True and not isinstance(r, BusinessRuleError)] == []
-    assert results.count(True) == 6 and len(refused) == 10
     for exc in refused:
-        error = exc.errors[0]
-        assert (error.code, error.rule) == ("indicators.insufficient", "R-PY-1")
-        assert line.code in error.message_zh and error.limit == "100.00"
+        assert line.code in exc.errors[0].message_zh
     line = IndicatorLine.objects.get(pk=line.pk)
-    assert (line.available, line.frozen, line.paid) == (100_00, 900_00, 0)
-    states = list(
+    states = Counter(
         PaymentRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
             "state", flat=True
         )
     )
-    assert states.count(RequestState.SUBMITTED) == 6 and states.count(RequestState.DRAFT) == 10
-    assert reconcile() == []
+    return LastYuan(
+        frozen=results.count(True),
+        refused=[(e.errors[0].code, e.errors[0].rule, e.errors[0].limit) for e in refused],
+        other=[repr(r) for r in results if r is not True and not isinstance(r, BusinessRuleError)],
+        buckets=(line.available, line.frozen, line.paid),
+        states=dict(states),
+        reconciled=reconcile() == [],
+    )
 
 
 @pytest.mark.postgres
-def test_a_bank_result_replayed_while_the_first_commits(
-    reload_demo_after: None, transactional_db: None
-) -> None:
-    """The bank resends a result (a timeout on its side) while the first is still committing: the
-    second waits for the line's lock and is then a replay, not a conflict (P11)."""
-    import time
+def test_requests_race_for_the_last_yuan(reload_demo_after: None, transactional_db: None) -> None:
+    assert requests_race_for_the_last_yuan() == LastYuan(
+        frozen=6,
+        refused=[("indicators.insufficient", "R-PY-1", "100.00")] * 10,
+        other=[],
+        buckets=(100_00, 900_00, 0),
+        states={RequestState.SUBMITTED: 6, RequestState.DRAFT: 10},
+        reconciled=True,
+    )
 
-    from django.db import transaction
 
-    from tests.payment_helpers import _approved
-
-    from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
-
+def bank_result_resent_while_the_first_commits() -> tuple[list[Any], str, bool]:
+    """The bank resends a result while the first is still committing: both outcomes (or what
+    was raised), the request's state, and whether the ledger reconciles."""
     clerk = _user("school_clerk")
     request = _approved(
         _user,
@@ -155,8 +173,17 @@ def test_a_bank_result_replayed_while_the_first_commits(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    request.refresh_from_db()
+    return outcomes, request.state, reconcile() == []
+
+
+@pytest.mark.postgres
+def test_a_bank_result_replayed_while_the_first_commits(
+    reload_demo_after: None, transactional_db: None
+) -> None:
+    """The second waits for the payment line's lock and is then a replay, not a conflict
+    (P11)."""
+    outcomes, state, reconciled = bank_result_resent_while_the_first_commits()
     assert [type(o).__name__ for o in outcomes] == ["ResultOutcome", "ResultOutcome"], outcomes
     assert outcomes[0].replayed is False and outcomes[1].replayed is True
-    request.refresh_from_db()
-    assert request.state == RequestState.PAID
-    assert reconcile() == []
+    assert (state, reconciled) == (RequestState.PAID, True)

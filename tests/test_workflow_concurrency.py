@@ -1,6 +1,10 @@
 """Approvals under real concurrency (PostgreSQL): simultaneous submits of one document open one
 round; two people deciding one step at the same moment produce one decision, and the other is
-told it moved on (409), never a half-applied state."""
+told it moved on (409), never a half-applied state.
+
+The race bodies return what they observed; ``tests/test_race_mutants.py`` runs them again with
+the guards removed (row locks dropped, the one-open-round constraints dropped) and asserts that
+the race is then lost."""
 
 from __future__ import annotations
 
@@ -42,9 +46,9 @@ def _race(calls: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def test_simultaneous_submits_open_one_round(
-    reload_demo_after: None, transactional_db: None
-) -> None:
+def simultaneous_submits() -> tuple[int, list[str], int]:
+    """Four submits of one draft at the same moment: how many succeeded, the refusals' codes,
+    and how many rounds the document has."""
     clerk = User.objects.get(username="school_clerk")
     draft = Project.objects.get(name__startswith="智慧教室建设")
     results = _race(
@@ -55,24 +59,28 @@ def test_simultaneous_submits_open_one_round(
         ]
         * 4
     )
-    assert sum(isinstance(r, WorkflowInstance) for r in results) == 1
-    refusals = [r for r in results if isinstance(r, BusinessRuleError)]
-    assert len(refusals) == 3
-    assert {r.errors[0].code for r in refusals} <= {
-        "workflow.already_submitted",
-        "projects.not_draft",
-    }
-    assert (
-        WorkflowInstance.objects.filter(
-            document_type="projects.declaration", object_id=str(draft.pk)
-        ).count()
-        == 1
+    rounds = WorkflowInstance.objects.filter(
+        document_type="projects.declaration", object_id=str(draft.pk)
+    ).count()
+    return (
+        sum(isinstance(r, WorkflowInstance) for r in results),
+        sorted(r.errors[0].code for r in results if isinstance(r, BusinessRuleError)),
+        rounds,
     )
 
 
-def test_two_approvers_one_step_one_decision(
+def test_simultaneous_submits_open_one_round(
     reload_demo_after: None, transactional_db: None
 ) -> None:
+    submitted, refusals, rounds = simultaneous_submits()
+    assert (submitted, len(refusals), rounds) == (1, 3, 1)
+    # Whichever check the losers reach first: the open round (R-WF-6) or the project's state.
+    assert set(refusals) <= {"workflow.already_submitted", "projects.not_draft"}
+
+
+def two_approvers() -> tuple[int, list[tuple[str, int]], int, str]:
+    """Two unit approvers approve step 0 of one round at the same moment: how many succeeded,
+    the losers' (code, status), the round's approvals and the step it is at."""
     school = User.objects.get(username="school_clerk").organisation
     second, _ = User.objects.get_or_create(
         username="second_approver", defaults={"organisation": school}
@@ -90,9 +98,16 @@ def test_two_approvers_one_step_one_decision(
             for who in (first, second)
         ]
     )
-    assert sum(isinstance(r, WorkflowInstance) for r in results) == 1
-    loser = next(r for r in results if isinstance(r, BusinessRuleError))
-    assert (loser.errors[0].code, loser.status) == ("workflow.stale", 409)
-    assert WorkflowAction.objects.filter(instance=instance, kind="approve").count() == 1
     instance.refresh_from_db()
-    assert instance.step_key == "department_review"
+    return (
+        sum(isinstance(r, WorkflowInstance) for r in results),
+        [(r.errors[0].code, r.status) for r in results if isinstance(r, BusinessRuleError)],
+        WorkflowAction.objects.filter(instance=instance, kind="approve").count(),
+        instance.step_key,
+    )
+
+
+def test_two_approvers_one_step_one_decision(
+    reload_demo_after: None, transactional_db: None
+) -> None:
+    assert two_approvers() == (1, [("workflow.stale", 409)], 1, "department_review")
