@@ -65,21 +65,33 @@ def test_no_template_has_inline_script_or_external_asset() -> None:
 
 
 def test_lockout_after_repeated_failures(client: Client, user: Callable[[str], Any]) -> None:
-    statuses = []
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        response = client.post(
-            "/accounts/login/", {"username": "school_clerk", "password": "wrong-password"}
-        )
-        statuses.append(response.status_code)
-    # The first failures are answered at once; after them the name waits a growing delay (429,
-    # ADR 0016) until it is locked.
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    def attempt(password: str) -> Any:
+        return client.post("/accounts/login/", {"username": "school_clerk", "password": password})
+
+    # Without waiting, the failures after the first few meet the growing delay (429, ADR 0016):
+    # refused before the password check, not counted as failures, no lock.
     free = settings.YUSUAN_LOGIN_DELAY_FREE_FAILURES
-    assert statuses == [200] * free + [429] * (settings.AXES_FAILURE_LIMIT - free)
-    locked = client.post(
-        "/accounts/login/", {"username": "school_clerk", "password": "Yusuan@2026"}
-    )
-    assert locked.status_code == 429
-    assert "锁定" in locked.content.decode() or "locked" in locked.content.decode().lower()
+    hurried = [attempt("wrong-password").status_code for _ in range(free + 1)]
+    assert hurried == [200] * free + [429]
+    assert "请 1 秒后再试" in attempt("wrong-password").content.decode()
+    # Waiting out each delay, every try is a failure; the failure that reaches the limit is
+    # answered with the lock, and so is the right password while the lock lasts.
+    start = timezone.now()
+    limit = settings.AXES_FAILURE_LIMIT
+    for n in range(free, limit - 1):
+        with time_machine.travel(start + dt.timedelta(minutes=n), tick=False):
+            assert attempt("wrong-password").status_code == 200, n
+    with time_machine.travel(start + dt.timedelta(minutes=limit), tick=False):
+        last = attempt("wrong-password")
+        locked = attempt("Yusuan@2026")
+    for answer in (last, locked):
+        assert answer.status_code == 429
+        assert "账户已锁定" in answer.content.decode()
 
 
 def test_login_with_the_right_password_works(client: Client, db: Any) -> None:
