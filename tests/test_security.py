@@ -67,8 +67,9 @@ def test_no_template_has_inline_script_or_external_asset() -> None:
 def test_lockout_after_repeated_failures(client: Client, user: Callable[[str], Any]) -> None:
     import datetime as dt
 
-    import time_machine
     from django.utils import timezone
+
+    import time_machine
 
     def attempt(password: str) -> Any:
         return client.post("/accounts/login/", {"username": "school_clerk", "password": password})
