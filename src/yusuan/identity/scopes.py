@@ -9,14 +9,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from yusuan.common.scope import Scope
 from yusuan.core.choices import DivisionType, OrganisationKind
 from yusuan.core.models import Organisation
 
-if TYPE_CHECKING:  # pragma: no cover
-    from yusuan.identity.models import User
+
+class ScopedUser(Protocol):
+    """What the scope reads of a user (``identity.models.User`` has it): named here so that this
+    module does not import the models that call it (no circle between the two)."""
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def organisation_id(self) -> int | None: ...
+
+    @property
+    def organisation(self) -> Organisation | None: ...
+
 
 REGION_WIDE_DIVISIONS = frozenset(
     {
@@ -54,7 +66,10 @@ def _supervised_scope(division: Organisation) -> Scope:
     return Scope(frozenset({division.mof_div_code}), frozenset(ids), "supervised")
 
 
-def scope_for_user(user: User) -> Scope:
+def scope_for_user(user: ScopedUser) -> Scope:
     if not user.is_active or not user.organisation_id:
         return Scope.nothing()
-    return scope_for_organisation(user.organisation)
+    organisation = user.organisation
+    if organisation is None:  # pragma: no cover - organisation_id names one
+        return Scope.nothing()
+    return scope_for_organisation(organisation)
