@@ -32,6 +32,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, problem_body
+from yusuan.common.uploads import megabytes
 from yusuan.common.web import error_text
 
 NUL = "\x00"
@@ -125,10 +126,6 @@ def _refused_character(field: str, char: str) -> ErrorDetail:
     )
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
 def body_too_large(limit: int) -> BusinessRuleError:
     """413: the request body (other than uploaded files) is over ``limit`` bytes."""
     return BusinessRuleError.single(
@@ -136,8 +133,8 @@ def body_too_large(limit: int) -> BusinessRuleError:
         code="upload.too_large",
         field="body",
         limit=limit,
-        message_zh=f"请求内容超过大小上限 {_megabytes(limit)}（{limit} 字节）",
-        message_en=f"the request body is larger than the limit of {_megabytes(limit)} "
+        message_zh=f"请求内容超过大小上限 {megabytes(limit)}（{limit} 字节）",
+        message_en=f"the request body is larger than the limit of {megabytes(limit)} "
         f"({limit} bytes)",
     )
 
