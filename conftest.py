@@ -58,12 +58,12 @@ def django_db_setup(fixed_clock: dt.datetime, django_db_setup: Any, django_db_bl
     with django_db_blocker.unblock():
         if not Region.objects.filter(mof_div_code="320509").exists():
             generate(scale="tiny", as_of=_shanghai_date(fixed_clock))
-        _take_snapshot()
 
 
-# PostgreSQL: the loaded demo, table by table (COPY, binary), so that a transactional test's
-# flush is undone by copying it back (about 1 s) instead of generating the demo again (about 20 s
-# each; the race tests and their mutants are 20 of them).
+# PostgreSQL: the loaded demo, table by table (COPY, binary), taken before the first transactional
+# test of the session (a run without one takes none), so that a transactional test's flush is
+# undone by copying it back (about 1 s) instead of generating the demo again (about 20 s each; the
+# race tests and their mutants are 20 of them).
 _SNAPSHOT: dict[str, bytes] = {}
 
 
@@ -133,6 +133,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def reload_demo_after(django_db_blocker: Any) -> Any:
     """For transactional tests: request it *before* ``transactional_db`` so that it tears down
     after Django's flush and puts the tiny demo back for the tests that follow."""
+    if not _SNAPSHOT:
+        with django_db_blocker.unblock():
+            _take_snapshot()  # the demo as every test before has left it: untouched
     yield
     from yusuan.core.models import Region
     from yusuan.demo.generator import generate
