@@ -9,38 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
+from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError, NotFoundError
-from yusuan.common.ids import parse_id
 from yusuan.indicators.choices import DocumentKind, DocumentState
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import apply_document, revalidate, set_state
 from yusuan.workflow.doctypes import ADJUSTMENT
+from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
-from yusuan.workflow.registry import BaseHandler, DocumentFacts, attach
+from yusuan.workflow.registry import attach
 
 DOCUMENT_TYPE = ADJUSTMENT.code
 
 
-class AdjustmentHandler(BaseHandler):
-    def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> IndicatorDocument:
-        pk = parse_id(object_id)
-        if pk is None:
-            raise NotFoundError("adjustment")
-        queryset = IndicatorDocument.objects.visible_to(actor).filter(
-            pk=pk, kind=DocumentKind.ADJUST
-        )
-        if for_update:
-            queryset = queryset.select_for_update()
-        document = queryset.select_related("organisation").first()
-        if document is None:
-            raise NotFoundError("adjustment")
-        return document
+class AdjustmentHandler(ModelHandler[IndicatorDocument]):
+    model = IndicatorDocument
+    not_found = "adjustment"
+    not_draft = NotDraft(code="indicators.not_draft", noun_zh="调剂单", noun_en="the adjustment")
+    fact_fields = FactFields(
+        title=("number", "title"), subtype="subtype", url="indicators:document_detail"
+    )
+    related = ("organisation",)
 
-    def facts(self, document: Any) -> DocumentFacts:
-        assert isinstance(document, IndicatorDocument)
+    def queryset(self, actor: Actor) -> QuerySet[IndicatorDocument]:
+        return super().queryset(actor).filter(kind=DocumentKind.ADJUST)
+
+    def computed_facts(self, document: IndicatorDocument) -> ComputedFacts:
         lines = list(
             document.lines.select_related("source__project", "target", "source", "project")
         )
@@ -60,30 +55,15 @@ class AdjustmentHandler(BaseHandler):
                     category = category or source.project.category
                     if source.project.is_research:
                         flags.add("research")
-        return DocumentFacts(
-            organisation_id=document.organisation_id,
-            mof_div_code=document.mof_div_code,
-            fiscal_year=document.fiscal_year,
-            title=f"{document.number} {document.title}",
-            entered_by_id=document.created_by_id,
-            amount_fen=sum(line.amount for line in lines),
-            subtype=document.subtype,
-            fund_type=fund_type,
-            project_category=category,
-            flags=frozenset(flags),
-            url=reverse("indicators:document_detail", args=[document.pk]),
-        )
+        return {
+            "amount_fen": sum(line.amount for line in lines),
+            "fund_type": fund_type,
+            "project_category": category,
+            "flags": frozenset(flags),
+        }
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
-        if document.state != DocumentState.DRAFT:
-            raise BusinessRuleError.single(
-                code="indicators.not_draft",
-                field="state",
-                value=document.get_state_display(),
-                message_zh=f"调剂单处于“{document.get_state_display()}”状态，不能送审",
-                message_en=f"the adjustment is {document.state}; only drafts are submitted",
-                status=409,
-            )
+        self.ensure_draft(document)
         revalidate(actor, document)
         set_state(actor=actor, document=document, state=DocumentState.SUBMITTED, why="submit")
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError, NotFoundError
-from yusuan.common.ids import parse_id
 from yusuan.core.choices import PayeeKind
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
@@ -19,27 +17,24 @@ from yusuan.payments.services import freeze, release, revalidate, set_state
 from yusuan.payments.services.monitoring import after_approval
 from yusuan.payments.services.requests import loaded
 from yusuan.workflow.doctypes import PAYMENT_REQUEST
+from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
-from yusuan.workflow.registry import BaseHandler, DocumentFacts, attach
+from yusuan.workflow.registry import attach
 
 DOCUMENT_TYPE = PAYMENT_REQUEST.code
 
 
-class PaymentRequestHandler(BaseHandler):
-    def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> PaymentRequest:
-        pk = parse_id(object_id)
-        if pk is None:
-            raise NotFoundError("payment request")
-        queryset = PaymentRequest.objects.visible_to(actor).filter(pk=pk)
-        if for_update:
-            queryset = queryset.select_for_update(of=("self",))
-        request = queryset.select_related("organisation").first()
-        if request is None:
-            raise NotFoundError("payment request")
-        return request
+class PaymentRequestHandler(ModelHandler[PaymentRequest]):
+    model = PaymentRequest
+    not_found = "payment request"
+    not_draft = NotDraft(
+        code="payments.not_draft", noun_zh="支付申请", noun_en="the payment request"
+    )
+    # The request page comes with the payment pages (no ``url`` yet).
+    fact_fields = FactFields(title=("number", "purpose"), subtype="business_type")
+    related = ("organisation",)
 
-    def facts(self, document: Any) -> DocumentFacts:
-        assert isinstance(document, PaymentRequest)
+    def computed_facts(self, document: PaymentRequest) -> ComputedFacts:
         lines = loaded(document).lines
         flags: set[str] = set()
         if any(line.is_gov_pur for line in lines):
@@ -48,30 +43,14 @@ class PaymentRequestHandler(BaseHandler):
             flags.add("personal_account")
         if document.settlement_mode == SettlementMode.CASH:
             flags.add("cash")
-        return DocumentFacts(
-            organisation_id=document.organisation_id,
-            mof_div_code=document.mof_div_code,
-            fiscal_year=document.fiscal_year,
-            title=f"{document.number} {document.purpose}",
-            entered_by_id=document.created_by_id,
-            amount_fen=sum(line.amount for line in lines),
-            subtype=document.business_type,
-            fund_type=lines[0].fund_type_code if lines else "",
-            flags=frozenset(flags),
-            url="",  # the request page comes with the payment pages
-            organisation=document.organisation,
-        )
+        return {
+            "amount_fen": sum(line.amount for line in lines),
+            "fund_type": lines[0].fund_type_code if lines else "",
+            "flags": frozenset(flags),
+        }
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
-        if document.state != RequestState.DRAFT:
-            raise BusinessRuleError.single(
-                code="payments.not_draft",
-                field="state",
-                value=document.get_state_display(),
-                message_zh=f"支付申请处于“{document.get_state_display()}”状态，不能送审",
-                message_en=f"the payment request is {document.state}; only drafts are submitted",
-                status=409,
-            )
+        self.ensure_draft(document)
         revalidate(actor, document)
         freeze(actor=actor, request=document, round_no=instance.round)
         set_state(actor=actor, request=document, state=RequestState.SUBMITTED, why="submit")

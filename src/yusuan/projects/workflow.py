@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.urls import reverse
-
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError, NotFoundError
-from yusuan.common.ids import parse_id
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
+from yusuan.workflow.kit import FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
-from yusuan.workflow.registry import BaseHandler, DocumentFacts, DocumentType, Term, declare
+from yusuan.workflow.registry import DocumentType, Term, declare
 
 DOCUMENT_TYPE = "projects.declaration"
 
@@ -22,54 +19,32 @@ DOCUMENT_TYPE = "projects.declaration"
 STATE_AFTER_STEP = {"department_review": ProjectState.DEPT_REVIEWED}
 
 
-class DeclarationHandler(BaseHandler):
-    def load(self, *, actor: Actor, object_id: str, for_update: bool = False) -> Project:
-        pk = parse_id(object_id)  # "abc", "²" or 30 digits: not found, never a 500
-        if pk is None:
-            raise NotFoundError("project")
-        queryset = Project.objects.visible_to(actor).filter(pk=pk)
-        if for_update:
-            queryset = queryset.select_for_update()
-        project = queryset.first()
-        if project is None:
-            raise NotFoundError("project")
-        return project
-
-    def facts(self, document: Any) -> DocumentFacts:
-        assert isinstance(document, Project)
-        flags = {
-            name
-            for name, on in (
-                ("procurement", document.is_procurement),
-                ("three_public", document.is_three_public),
-                ("research", document.is_research),
-            )
-            if on
-        }
-        return DocumentFacts(
-            organisation_id=document.organisation_id,
-            mof_div_code=document.mof_div_code,
-            fiscal_year=document.fiscal_year,
-            title=f"{document.code} {document.name}",
-            entered_by_id=document.created_by_id,
-            amount_fen=document.total_amount_fen,
-            subtype=document.kind,
-            fund_type=document.fund_type,
-            project_category=document.category,
-            flags=frozenset(flags),
-            url=reverse("projects:project_detail", args=[document.pk]),
-        )
+class DeclarationHandler(ModelHandler[Project]):
+    model = Project
+    not_found = "project"
+    not_draft = NotDraft(
+        code="projects.not_draft",
+        noun_zh="项目",
+        noun_en="the project",
+        action_zh="申报",
+        action_en="declared",
+    )
+    fact_fields = FactFields(
+        title=("code", "name"),
+        amount="total_amount_fen",
+        subtype="kind",
+        fund_type="fund_type",
+        project_category="category",
+        flags={
+            "procurement": "is_procurement",
+            "three_public": "is_three_public",
+            "research": "is_research",
+        },
+        url="projects:project_detail",
+    )
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
-        if document.state != ProjectState.DRAFT:
-            raise BusinessRuleError.single(
-                code="projects.not_draft",
-                field="state",
-                value=document.get_state_display(),
-                message_zh=f"项目处于“{document.get_state_display()}”状态，不能申报",
-                message_en=f"the project is {document.state}; only drafts are declared",
-                status=409,
-            )
+        self.ensure_draft(document)
         project_set_state(actor=actor, project=document, state=ProjectState.DECLARED, why="submit")
 
     def on_step_approved(
