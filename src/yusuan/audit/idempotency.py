@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, transaction
 
@@ -148,3 +148,51 @@ def write_once(
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(result.status, result.body)
+
+
+class _HasPk(Protocol):
+    @property
+    def pk(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DocumentWrite:
+    """One app's API writes on one kind of document, answered with the document as it is
+    afterwards: ``write(request, response, key=…, scope=…, body=…, call=…)`` runs ``call(actor)``
+    (the service: it validates, writes and audits) through ``write_once`` — the role permission
+    and token scope checked, once per ``Idempotency-Key`` — and answers with
+    ``read(actor, pk)``, the document read back in the caller's scope. A BusinessRuleError or
+    NotFoundError raised by either is the API's problem body (``yusuan.api.root``).
+
+    Declared once per document type in its app's api module (the document-type kit,
+    docs/development/adding-a-document-type.md)::
+
+        write = DocumentWrite(api_scope="memos:write", read=lambda actor, pk: _detail(…))
+    """
+
+    api_scope: str
+    read: Callable[[Any, int], Any]
+    permission: str | None = None
+
+    def __call__(
+        self,
+        request: Any,
+        response: Any,
+        *,
+        key: str | None,
+        scope: str,
+        body: Mapping[str, Any],
+        call: Callable[[Any], _HasPk],
+        status: int = 200,
+    ) -> Status[Any]:
+        return write_once(
+            request,
+            response,
+            permission=self.permission,
+            api_scope=self.api_scope,
+            key=key,
+            scope=scope,
+            body=body,
+            status=status,
+            render=lambda actor: self.read(actor, call(actor).pk),
+        )

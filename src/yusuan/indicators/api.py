@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from ninja import Field, Query, Router, Schema, Status
 
-from yusuan.audit.idempotency import write_once
+from yusuan.audit.idempotency import DocumentWrite
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import raise_if_any
 from yusuan.core.models import Organisation
@@ -450,28 +450,13 @@ def _input(actor: Any, payload: DocumentIn, *, year: int | None) -> Any:
     return data
 
 
-def _mutate(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    status: int,
-    call: Callable[[Any], IndicatorDocument],
-) -> Status[Any]:
-    return write_once(
-        request,
-        response,
-        api_scope=WRITE,
-        key=key,
-        scope=scope,
-        body=body,
-        status=status,
-        render=lambda actor: _document_detail(
-            actor, selectors.document_get(actor=actor, document_id=call(actor).pk)
-        ),
-    )
+# Every write on a document answers with the document read back in the caller's scope.
+_mutate = DocumentWrite(
+    api_scope=WRITE,
+    read=lambda actor, pk: _document_detail(
+        actor, selectors.document_get(actor=actor, document_id=pk)
+    ),
+)
 
 
 @router.post("/indicators/documents", response={201: DocumentDetailOut})

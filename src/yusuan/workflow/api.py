@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
 
-from yusuan.audit.idempotency import write_once
+from yusuan.audit.idempotency import DocumentWrite, write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import User
@@ -134,25 +133,10 @@ def _loaded(pk: int, actor: Any) -> WorkflowInstance:
     return selectors.access_instance(actor=actor, pk=pk)
 
 
-def _mutate(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    call: Callable[[Any], WorkflowInstance],
-) -> Status[Any]:
-    return write_once(
-        request,
-        response,
-        api_scope="workflow:write",
-        key=key,
-        scope=scope,
-        body=body,
-        status=200,
-        render=lambda actor: _detail(_loaded(call(actor).pk, actor)),
-    )
+# Every action answers with the round as it is afterwards.
+_mutate = DocumentWrite(
+    api_scope="workflow:write", read=lambda actor, pk: _detail(_loaded(pk, actor))
+)
 
 
 @router.get("/workflow/inbox", response=list[RoundOut])
