@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 from ninja import Field, NinjaAPI, Schema
@@ -140,6 +141,9 @@ api.add_router("/", workflow_router)
 api.add_router("/", indicators_router)
 api.add_router("/", payments_router)
 api.add_router("/", payments_after_router)
+# Test settings add the routers of test-only apps (the memo of adding-a-document-type.md).
+for _extra in getattr(settings, "YUSUAN_API_EXTRA_ROUTERS", ()):
+    api.add_router("/", import_string(_extra))
 
 
 def problem(

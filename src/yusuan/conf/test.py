@@ -14,3 +14,7 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {"default": database_from_url(DATABASE_URL, VAR_DIR / "test.sqlite3")}
 YUSUAN_AUDIT_SEAL_LAG_SECONDS = 0
+# The test-only document type that docs/development/adding-a-document-type.md builds (备忘单):
+# its app and its API router (``yusuan.api.root`` adds the routers named here).
+INSTALLED_APPS = [*INSTALLED_APPS, "yusuan.workflow.tests.memos"]  # noqa: F405
+YUSUAN_API_EXTRA_ROUTERS = ["yusuan.workflow.tests.memos.api.router"]

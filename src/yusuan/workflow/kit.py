@@ -10,10 +10,10 @@ differs and writes only its hooks (docs/development/adding-a-document-type.md):
         not_found = "memo"
         not_draft = NotDraft(code="memos.not_draft", noun_zh="备忘单", noun_en="the memo")
         fact_fields = FactFields(title=("number", "title"), amount="amount_fen")
+        lifecycle = Lifecycle(action="memos.memo.state")  # or hooks of its own
 
-        def on_submitted(self, *, actor, document, instance):
-            self.ensure_draft(document)
-            ...
+A submission of anything but a draft is refused by ``on_submitted`` (``ensure_draft``); a
+handler that writes its own ``on_submitted`` calls ``self.ensure_draft(document)`` first.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 from django.db import models
 from django.urls import reverse
 
+from yusuan.audit.services import state_change
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
 from yusuan.core.models.base import ScopedQuerySet
@@ -32,6 +33,7 @@ from yusuan.workflow.registry import BaseHandler, DocumentFacts
 
 if TYPE_CHECKING:
     from yusuan.common.actor import Actor
+    from yusuan.workflow.models import WorkflowInstance
 
 M = TypeVar("M", bound=models.Model)
 
@@ -91,6 +93,20 @@ class FactFields:
     url: str = ""
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """The states the engine's hooks move a document to, each change recorded with its reason
+    (``audit.services.state_change`` under ``action``). A document type whose hooks do no more
+    than that declares this instead of writing them; one with money to freeze or post writes
+    its own hooks (they run in the action's transaction)."""
+
+    action: str  # the audit action: "memos.memo.state"
+    submitted: str = "submitted"
+    approved: str = "approved"
+    returned: str = DRAFT  # also withdrawn
+    rejected: str = "rejected"
+
+
 class ComputedFacts(TypedDict, total=False):
     """Facts a handler works out from more than one field (sums over lines, flags of lines)."""
 
@@ -112,6 +128,7 @@ class ModelHandler(BaseHandler, Generic[M]):
     not_draft: NotDraft
     fact_fields: FactFields
     related: tuple[str, ...] = ()  # select_related on load
+    lifecycle: Lifecycle | None = None  # None: the hooks are the subclass's own
 
     def queryset(self, actor: Actor) -> models.QuerySet[M]:
         """The documents the actor may see (``visible_to``: region and organisation scope)."""
@@ -150,6 +167,34 @@ class ModelHandler(BaseHandler, Generic[M]):
             action_zh=self.not_draft.action_zh,
             action_en=self.not_draft.action_en,
         )
+
+    def move(self, *, actor: Actor, document: M, state: str, why: str) -> None:
+        """Move the document to ``state`` with an audit record (``lifecycle.action``)."""
+        assert self.lifecycle is not None, f"{type(self).__name__} declares no lifecycle"
+        state_change(action=self.lifecycle.action, actor=actor, obj=document, state=state, why=why)
+
+    def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        self.ensure_draft(document)
+        if self.lifecycle is not None:
+            self.move(actor=actor, document=document, state=self.lifecycle.submitted, why="submit")
+
+    def on_approved(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        if self.lifecycle is not None:
+            self.move(actor=actor, document=document, state=self.lifecycle.approved, why="approved")
+
+    def on_returned(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        if self.lifecycle is not None:
+            self.move(actor=actor, document=document, state=self.lifecycle.returned, why="returned")
+
+    def on_withdrawn(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        if self.lifecycle is not None:
+            self.move(
+                actor=actor, document=document, state=self.lifecycle.returned, why="withdrawn"
+            )
+
+    def on_rejected(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        if self.lifecycle is not None:
+            self.move(actor=actor, document=document, state=self.lifecycle.rejected, why="rejected")
 
     def computed_facts(self, document: M) -> ComputedFacts:
         return {}
