@@ -33,6 +33,7 @@ from yusuan.indicators.services.checks import (
     validate,
 )
 from yusuan.indicators.services.posting import apply_document
+from yusuan.workflow.kit import not_draft_error
 
 SERIES = {
     DocumentKind.ISSUE: "XD",
@@ -164,13 +165,14 @@ def _locked_document(actor: Actor, document_id: int) -> IndicatorDocument:
 
 
 def _not_draft(document: IndicatorDocument) -> BusinessRuleError:
-    return BusinessRuleError.single(
+    return not_draft_error(
         code="indicators.not_draft",
-        field="state",
-        value=document.get_state_display(),
-        message_zh=f"单据 {document.number} 处于“{document.get_state_display()}”状态，不能修改",
-        message_en=f"document {document.number} is {document.state}, not a draft",
-        status=409,
+        state=document.state,
+        state_display=document.get_state_display(),
+        noun_zh=f"单据 {document.number} ",
+        noun_en=f"document {document.number}",
+        action_zh="修改",
+        action_en="changed",
     )
 
 

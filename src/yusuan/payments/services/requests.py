@@ -31,6 +31,7 @@ from yusuan.payments.services.checks import (
     PaymentLineInput,
     validate,
 )
+from yusuan.workflow.kit import not_draft_error
 
 SOURCE_TYPE = "payments.request"
 
@@ -139,13 +140,14 @@ def locked_request(actor: Actor, request_id: int) -> PaymentRequest:
 
 
 def _not_draft(request: PaymentRequest) -> BusinessRuleError:
-    return BusinessRuleError.single(
+    return not_draft_error(
         code="payments.not_draft",
-        field="state",
-        value=request.get_state_display(),
-        message_zh=f"支付申请 {request.number} 处于“{request.get_state_display()}”状态，不能修改",
-        message_en=f"payment request {request.number} is {request.state}, not a draft",
-        status=409,
+        state=request.state,
+        state_display=request.get_state_display(),
+        noun_zh=f"支付申请 {request.number} ",
+        noun_en=f"payment request {request.number}",
+        action_zh="修改",
+        action_en="changed",
     )
 
 
