@@ -19,7 +19,12 @@ from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.indicators.workflow import AdjustmentHandler
 from yusuan.payments.workflow import PaymentRequestHandler
 from yusuan.projects.workflow import DeclarationHandler
-from yusuan.workflow.services import definition_create
+from yusuan.workflow.services import (
+    definition_create,
+    document_submit,
+    instance_reject,
+    instance_withdraw,
+)
 from yusuan.workflow.tests.memos.models import Memo, MemoState
 from yusuan.workflow.tests.memos.services import memo_create
 from yusuan.workflow.tests.memos.workflow import APPROVAL, DOCUMENT_TYPE, HANDLER
@@ -173,3 +178,19 @@ def test_submitting_what_is_not_a_draft_is_a_409_naming_the_state(
         "不予批准",
     )
     assert "only drafts are submitted" in error["message_en"]
+
+
+def test_the_lifecycle_moves_a_withdrawn_memo_back_and_a_rejected_one_out(
+    approval: None, user: Callable[[str], Any]
+) -> None:
+    clerk, approver = user("school_clerk"), user("school_approver")
+    memos = [memo_create(actor=clerk, title=t, amount_fen=100, fiscal_year=2026) for t in "ab"]
+    rounds = [
+        document_submit(actor=clerk, document_type=DOCUMENT_TYPE, object_id=str(m.pk))
+        for m in memos
+    ]
+    instance_withdraw(actor=clerk, instance_id=rounds[0].pk)
+    instance_reject(actor=approver, instance_id=rounds[1].pk, reason="不需要")
+    assert [Memo.objects.get(pk=m.pk).state for m in memos] == ["draft", "rejected"]
+    reasons = AuditRecord.objects.filter(action="memos.memo.state").order_by("pk")
+    assert [r.extra["by"] for r in reasons][-2:] == ["withdrawn", "rejected"]
