@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
 
-from yusuan.audit.idempotency import write_once
+from yusuan.audit.idempotency import DocumentWrite, write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import (
     BusinessRuleError,
@@ -326,26 +326,8 @@ def once(
     )
 
 
-def _mutate(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    status: int,
-    call: Callable[[Any], PaymentRequest],
-) -> Status[Any]:
-    """A write on a request, answered with the request as it is afterwards."""
-    return once(
-        request,
-        response,
-        key=key,
-        scope=scope,
-        body=body,
-        status=status,
-        call=lambda actor: _detail(actor, _get(actor, call(actor).pk)),
-    )
+# A write on a request, answered with the request as it is afterwards.
+_mutate = DocumentWrite(api_scope=WRITE, read=lambda actor, pk: _detail(actor, _get(actor, pk)))
 
 
 @router.post("/payments/requests", response={201: RequestDetailOut})
