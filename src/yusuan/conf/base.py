@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yusuan.workflow",
     "yusuan.projects",
     "yusuan.indicators",
+    "yusuan.procurement",
     "yusuan.payments",
     "yusuan.portal",
     "yusuan.demo",

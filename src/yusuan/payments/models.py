@@ -1,5 +1,5 @@
-"""Payment requests (支付申请) and their lines, and the minimal contract registry of the double
-control (R-PY-3). DOMAIN §2.10; ADR 0011.
+"""Payment requests (支付申请) and their lines. DOMAIN §2.10; ADR 0011. A procurement request
+cites a filed contract of ``yusuan.procurement`` (R-PY-3).
 
 A line draws on one executable indicator line and keeps a read-only copy of its elements
 (R-PY-2) and its own payee (a salary batch pays one employee per line, and one line can later be
@@ -29,51 +29,6 @@ from yusuan.payments.choices import (
 )
 
 
-class Contract(TimestampedModel):
-    """A filed procurement contract (合同备案): what a procurement line may pay, to whom."""
-
-    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
-
-    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
-    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
-    organisation = models.ForeignKey(
-        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
-    )
-    number = models.CharField(_("contract number"), max_length=60)
-    title = models.CharField(_("title"), max_length=200)
-    supplier = models.ForeignKey(
-        "core.Payee", on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
-    )
-    amount = models.BigIntegerField(_("contract amount"))
-    # Σ of the contract's payment lines in flight or paid; changed only by conditional updates.
-    committed = models.BigIntegerField(_("committed by payments"), default=0)
-    filed_on = models.DateField(_("filed on"))
-    indicator_lines = models.ManyToManyField(
-        "indicators.IndicatorLine", related_name="contracts", verbose_name=_("indicator lines")
-    )
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("contract")
-        verbose_name_plural = _("contracts")
-        constraints = [
-            models.UniqueConstraint(fields=["mof_div_code", "number"], name="contract_no_unique"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(committed__gte=0) & Q(committed__lte=models.F("amount")),
-                name="contract_committed_within_amount",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.title}"
-
-    @property
-    def remaining(self) -> int:
-        return self.amount - self.committed
-
-
 class PaymentRequest(TimestampedModel):
     SCOPE_ORGANISATION_LOOKUP = "organisation_id"
 
@@ -98,7 +53,7 @@ class PaymentRequest(TimestampedModel):
         verbose_name=_("payer account"),
     )
     contract = models.ForeignKey(
-        Contract,
+        "procurement.Contract",
         on_delete=models.PROTECT,
         related_name="requests",
         null=True,

@@ -9,12 +9,12 @@ from django.db.models import QuerySet
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import AccountType
-from yusuan.core.models import BankAccount, Payee
+from yusuan.core.models import BankAccount
+from yusuan.core.selectors import payees as payees  # the unit's payees, shared with procurement
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
-    Contract,
     PaymentLine,
     PaymentRequest,
     PayrollBatch,
@@ -49,23 +49,6 @@ def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
             account_type=AccountType.UNIT_ZERO_BALANCE,
             is_enabled=True,
         )
-    )
-
-
-def payees(*, actor: Actor, organisation_id: int, kind: str = "") -> list[Payee]:
-    """The unit's enabled payees (``kind``: only organisations or only individuals)."""
-    found = Payee.objects.visible_to(actor).filter(organisation_id=organisation_id, is_enabled=True)
-    if kind:
-        found = found.filter(kind=kind)
-    return list(found.order_by("name")[:500])
-
-
-def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
-    return list(
-        Contract.objects.visible_to(actor)
-        .filter(organisation_id=organisation_id)
-        .select_related("supplier")
-        .order_by("-filed_on")
     )
 
 
@@ -131,28 +114,6 @@ def line_search(
     if amount is not None:
         lines = lines.filter(amount=amount)
     return lines.order_by("-request__pay_date", "request", "row")
-
-
-def contract_list(*, actor: Actor) -> QuerySet[Contract]:
-    return (
-        Contract.objects.visible_to(actor)
-        .select_related("organisation", "supplier")
-        .prefetch_related("indicator_lines")
-        .order_by("-filed_on", "-pk")
-    )
-
-
-def procurement_lines(*, actor: Actor, organisation_id: int) -> list[IndicatorLine]:
-    """The unit's executable procurement lines a contract may be paid from."""
-    return list(
-        IndicatorLine.objects.visible_to(actor)
-        .filter(
-            organisation_id=organisation_id,
-            is_gov_pur=True,
-            kind=LineKind.EXECUTABLE,
-        )
-        .order_by("-fiscal_year", "code")
-    )
 
 
 def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine]:

@@ -60,6 +60,7 @@ from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
+from yusuan.procurement import selectors as procurement_selectors
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
 
@@ -192,7 +193,9 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
             "settlement_modes": SettlementMode.choices,
             "accounts": selectors.payer_accounts(actor=actor, organisation_id=organisation_id),
             "payees": selectors.payees(actor=actor, organisation_id=organisation_id),
-            "contracts": selectors.contracts(actor=actor, organisation_id=organisation_id),
+            "contracts": procurement_selectors.contracts(
+                actor=actor, organisation_id=organisation_id
+            ),
             "year": (document.fiscal_year if document else timezone.localdate().year),
         },
     )
