@@ -18,6 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 import pytest
 
+from yusuan.monitoring.models import MonitoringFinding
 from yusuan.payments.models import PaymentRequest
 from yusuan.procurement.models import Contract
 
@@ -29,7 +30,7 @@ pytestmark = [
 ]
 
 # The last payments migration before the moves, and the apps the moves created.
-BEFORE = [("payments", "0007_ordering_by_column"), ("procurement", None)]
+BEFORE = [("payments", "0007_ordering_by_column"), ("procurement", None), ("monitoring", None)]
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> Any:
@@ -106,3 +107,35 @@ def test_contracts_keep_their_ids_links_and_permissions(forward_after: None) -> 
     assert again.pk == permission.pk
     assert set(again.role_set.values_list("pk", flat=True)) == granted
     assert not ContentType.objects.filter(app_label="payments", model="contract").exists()
+
+
+def test_findings_keep_their_ids_and_requests(forward_after: None) -> None:
+    kept = dict(MonitoringFinding.objects.values_list("pk", "request_id"))
+    assert kept, "the demo has a warning explained and a cash request blocked"
+    content_type = ContentType.objects.get(app_label="monitoring", model="monitoringfinding")
+
+    old = _migrate(BEFORE)
+    assert "payments_monitoringfinding" in _tables()
+    assert "monitoring_monitoringfinding" not in _tables()
+    request_id = next(iter(kept.values()))
+    written = old.get_model("payments", "MonitoringFinding").objects.create(
+        request_id=request_id,
+        round=9,
+        rule="R-MO-9",
+        outcome="warn",
+        level="blue",
+        message_zh="迁移前写入",
+        message_en="written before the move",
+    )
+
+    _forward()
+    assert "monitoring_monitoringfinding" in _tables()
+    assert "payments_monitoringfinding" not in _tables()
+    assert dict(MonitoringFinding.objects.values_list("pk", "request_id")) == {
+        **kept,
+        written.pk: request_id,
+    }
+    assert MonitoringFinding.objects.get(pk=written.pk).rule == "R-MO-9"
+    assert PaymentRequest.objects.get(pk=request_id).findings.filter(pk=written.pk).exists()
+    moved = ContentType.objects.get(app_label="monitoring", model="monitoringfinding")
+    assert moved.pk == content_type.pk

@@ -23,6 +23,7 @@ urlpatterns = [
     path("indicators/", include("yusuan.indicators.urls")),
     path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
     path("payments/", include("yusuan.payments.urls")),
+    path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

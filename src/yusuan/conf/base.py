@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "yusuan.indicators",
     "yusuan.procurement",
     "yusuan.payments",
+    "yusuan.monitoring",
     "yusuan.portal",
     "yusuan.demo",
 ]

@@ -1,5 +1,5 @@
-"""Payment endpoints of /api/v1: requests (scoped list and detail, create, submit, explain a
-warning), bank files for the agent bank, and the bank's results (JSON or a pain.002 report).
+"""Payment endpoints of /api/v1: requests (scoped list and detail, create, submit; explaining a
+warning is monitoring's), bank files for the agent bank, and the bank's results (JSON or a pain.002 report).
 
 Amounts come in as text in 元 and go out as integer fen (``*_fen``); indicator lines are named by
 code. Every mutating call accepts an ``Idempotency-Key`` (P11); bank results are idempotent on the
@@ -8,7 +8,6 @@ bank's own message and entry ids as well, and a batch is all or nothing.
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -16,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
 
-from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import (
     BusinessRuleError,
@@ -24,7 +22,6 @@ from yusuan.common.errors import (
     raise_if_any,
 )
 from yusuan.common.ids import MAX_ID, parse_int
-from yusuan.common.masking import account_no_for
 from yusuan.common.money import Money
 from yusuan.common.uploads import check_upload_size, upload_bytes
 from yusuan.common.web import attachment
@@ -32,23 +29,30 @@ from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
 from yusuan.payments.models import BankFile, PaymentRequest
 from yusuan.payments.rows import request_input
+from yusuan.payments.schemas import READ as READ
+from yusuan.payments.schemas import WRITE as WRITE
+from yusuan.payments.schemas import (
+    RequestDetailOut,
+    RequestOut,
+)
+from yusuan.payments.schemas import once as once
+from yusuan.payments.schemas import request_detail as _detail
+from yusuan.payments.schemas import request_row as _request
+from yusuan.payments.schemas import request_write as _mutate
 from yusuan.payments.services import PaymentInput, request_create
 from yusuan.payments.services.bank import (
     ResultInput,
     bank_file_create,
     bank_report_record,
     bank_results_record,
-    end_to_end_id,
     read_report,
     report_messages,
 )
 from yusuan.payments.services.clearing import clearing_record
-from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow.services import document_submit
 
 router = Router(tags=["payments"])
-READ, WRITE = "payments:read", "payments:write"
 
 
 class LineIn(Schema):
@@ -68,52 +72,6 @@ class RequestIn(Schema):
     contract_id: Id | None = None
     fiscal_year: Year | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=5000)
-
-
-class ExplainIn(Schema):
-    explanation: str = Field(max_length=2000)
-
-
-class PaymentLineOut(Schema):
-    row: int
-    indicator_line_code: str
-    amount_fen: int
-    payee_name: str
-    payee_account_no: str = Field(description="Masked unless the role may see personal data")
-    dep_bgt_eco_code: str
-    exp_func_code: str
-    state: str
-    end_to_end_id: str
-
-
-class FindingOut(Schema):
-    round: int
-    rule: str
-    outcome: str
-    level: str
-    row: int | None
-    message_zh: str
-    message_en: str
-
-
-class RequestOut(Schema):
-    id: int
-    number: str
-    state: str
-    organisation_id: int
-    business_type: str
-    settlement_mode: str
-    purpose: str
-    pay_date: dt.date
-    total_fen: int
-    voucher_number: str
-    amount_in_words: str
-
-
-class RequestDetailOut(RequestOut):
-    explanation: str
-    lines: list[PaymentLineOut]
-    findings: list[FindingOut]
 
 
 class EntryIn(Schema):
@@ -230,48 +188,6 @@ StateFilter = Literal[
 ]
 
 
-def _request(request: PaymentRequest) -> dict[str, Any]:
-    voucher = getattr(request, "voucher", None)
-    return {
-        "id": request.pk,
-        "number": request.number,
-        "state": request.state,
-        "organisation_id": request.organisation_id,
-        "business_type": request.business_type,
-        "settlement_mode": request.settlement_mode,
-        "purpose": request.purpose,
-        "pay_date": request.pay_date,
-        "total_fen": request.total_fen,
-        "voucher_number": voucher.number if voucher else "",
-        "amount_in_words": voucher.amount_in_words if voucher else "",
-    }
-
-
-def _detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
-    voucher = getattr(request, "voucher", None)
-    return {
-        **_request(request),
-        "explanation": request.explanation,
-        "lines": [
-            {
-                "row": x.row,
-                "indicator_line_code": x.indicator_line.code,
-                "amount_fen": x.amount,
-                "payee_name": x.payee_name,
-                "payee_account_no": account_no_for(actor, x.payee_account_no),
-                "dep_bgt_eco_code": x.dep_bgt_eco_code,
-                "exp_func_code": x.exp_func_code,
-                "state": x.state,
-                "end_to_end_id": end_to_end_id(voucher, x) if voucher else "",
-            }
-            for x in request.lines.select_related("indicator_line").order_by("row")
-        ],
-        "findings": [
-            {k: getattr(f, k) for k in FindingOut.model_fields} for f in request.findings.all()
-        ],
-    }
-
-
 def _get(actor: Any, request_id: int) -> PaymentRequest:
     return selectors.request_get(actor=actor, request_id=request_id)
 
@@ -298,54 +214,6 @@ def _input(actor: Any, payload: RequestIn) -> PaymentInput:
     )
     raise_if_any(errors)
     return data
-
-
-def once(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    status: int,
-    call: Callable[[Any], Any],
-    permission: str | None = None,
-) -> Status[Any]:
-    """A payments write: ``call(actor)`` makes the change and returns the answer's body, once
-    per ``Idempotency-Key``; a replay returns the stored answer."""
-    return write_once(
-        request,
-        response,
-        permission=permission,
-        api_scope=WRITE,
-        key=key,
-        scope=scope,
-        body=body,
-        status=status,
-        render=call,
-    )
-
-
-def _mutate(
-    request: HttpRequest,
-    response: HttpResponse,
-    *,
-    key: str | None,
-    scope: str,
-    body: dict[str, Any],
-    status: int,
-    call: Callable[[Any], PaymentRequest],
-) -> Status[Any]:
-    """A write on a request, answered with the request as it is afterwards."""
-    return once(
-        request,
-        response,
-        key=key,
-        scope=scope,
-        body=body,
-        status=status,
-        call=lambda actor: _detail(actor, _get(actor, call(actor).pk)),
-    )
 
 
 @router.post("/payments/requests", response={201: RequestDetailOut})
@@ -395,28 +263,6 @@ def submit_request(
         body={},
         status=200,
         call=call,
-    )
-
-
-@router.post("/payments/requests/{request_id}/explain", response=RequestDetailOut)
-def explain_request(
-    request: HttpRequest,
-    response: HttpResponse,
-    request_id: Id,
-    payload: ExplainIn,
-    idempotency_key: IdempotencyKey = None,
-) -> Status[Any]:
-    """The written explanation a monitoring warning asks for; then the voucher is issued."""
-    return _mutate(
-        request,
-        response,
-        key=idempotency_key,
-        scope=f"api:payments.request.explain:{request_id}",
-        body=payload.model_dump(),
-        status=200,
-        call=lambda actor: request_explain(
-            actor=actor, request_id=request_id, explanation=payload.explanation
-        ),
     )
 
 

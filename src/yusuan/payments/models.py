@@ -180,30 +180,6 @@ class PaymentCharge(models.Model):
         return f"{self.line_id}→{self.indicator_line_id}: {self.amount}"
 
 
-class MonitoringFinding(models.Model):
-    """What a monitoring rule found on a request before its voucher (DOMAIN §2.12), kept with the
-    outcome and, for a warning, the unit's written explanation (on the request)."""
-
-    request = models.ForeignKey(PaymentRequest, on_delete=models.CASCADE, related_name="findings")
-    round = models.PositiveIntegerField(_("approval round"))
-    rule = models.CharField(_("rule"), max_length=12)
-    outcome = models.CharField(_("outcome"), max_length=8)
-    level = models.CharField(_("level"), max_length=8)
-    row = models.IntegerField(_("row"), null=True, blank=True)
-    value = models.CharField(_("value"), max_length=40, blank=True)
-    limit = models.CharField(_("limit"), max_length=40, blank=True)
-    message_zh = models.CharField(max_length=300)
-    message_en = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("monitoring finding")
-        ordering = ["request_id", "round", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.rule} {self.outcome}"
-
-
 class BankFile(models.Model):
     """One pain.001 file sent to the agent bank: the vouchers it carries, as sent."""
 

@@ -10,7 +10,6 @@ urlpatterns = [
     path("<id:pk>/", views.request_detail, name="request_detail"),
     path("<id:pk>/edit/", views.request_edit, name="request_edit"),
     path("<id:pk>/submit/", views.request_submit_view, name="request_submit"),
-    path("<id:pk>/explain/", views.request_explain_view, name="request_explain"),
     path("<id:pk>/void/", views.request_void_view, name="request_void"),
     path("<id:pk>/voucher/", views.voucher_print, name="voucher_print"),
     path("<id:pk>/voucher.pdf", views.voucher_pdf_view, name="voucher_pdf"),

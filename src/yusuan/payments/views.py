@@ -37,7 +37,7 @@ from yusuan.common.web import (
     query_without_page,
     run_action,
 )
-from yusuan.payments import selectors
+from yusuan.payments import hooks, selectors
 from yusuan.payments.choices import (
     BusinessType,
     RefundKind,
@@ -56,7 +56,6 @@ from yusuan.payments.services.bank import (
 )
 from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.corrections import correction_post, correction_register
-from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
@@ -251,7 +250,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "q": text,
             "query": query_without_page(request),
             "batch": getattr(document, "payroll", None),
-            "findings": document.findings.all(),
+            "findings": hooks.findings(document),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
             "corrections": Correction.objects.filter(line__request=document).select_related(
                 "line", "from_line", "to_line"
@@ -283,19 +282,6 @@ def request_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda actor: document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)),
         _("Submitted for approval: the amounts are frozen on their indicators."),
-    )
-
-
-@require_POST
-@login_required
-def request_explain_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(
-        request,
-        pk,
-        lambda actor: request_explain(
-            actor=actor, request_id=pk, explanation=request.POST.get("explanation", "")
-        ),
-        _("Explanation recorded; the voucher is issued."),
     )
 
 
