@@ -24,9 +24,9 @@ from yusuan.payments.models import (
     Contract,
     Correction,
     PaymentRequest,
-    PayrollBatch,
     Refund,
 )
+from yusuan.payroll.models import PayrollBatch
 from yusuan.projects.models import Project
 
 pytestmark = pytest.mark.django_db

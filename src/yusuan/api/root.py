@@ -28,6 +28,7 @@ from yusuan.identity.services import (
 from yusuan.indicators.api import router as indicators_router
 from yusuan.payments.api import router as payments_router
 from yusuan.payments.api_refunds import router as payments_after_router
+from yusuan.payroll.api import router as payroll_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -140,6 +141,7 @@ api.add_router("/", workflow_router)
 api.add_router("/", indicators_router)
 api.add_router("/", payments_router)
 api.add_router("/", payments_after_router)
+api.add_router("/", payroll_router)
 
 
 def problem(

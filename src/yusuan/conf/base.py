@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yusuan.projects",
     "yusuan.indicators",
     "yusuan.payments",
+    "yusuan.payroll",
     "yusuan.portal",
     "yusuan.demo",
 ]

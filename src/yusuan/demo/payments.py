@@ -29,12 +29,12 @@ from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_re
 from yusuan.payments.services.contracts import ContractInput, contract_file
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.monitoring import request_explain
-from yusuan.payments.services.payroll import payroll_import, payroll_request_create
 from yusuan.payments.services.refunds import (
     bank_return_register,
     refund_confirm,
     refund_register,
 )
+from yusuan.payroll.services.batches import payroll_import, payroll_request_create
 from yusuan.workflow.services import document_submit, instance_approve
 
 PURPOSES = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.payments import contract_views, payroll_views, views
+from yusuan.payments import contract_views, views
 
 app_name = "payments"
 
@@ -27,9 +27,6 @@ urlpatterns = [
         name="refund_confirm",
     ),
     path("contracts/", contract_views.contract_list, name="contract_list"),
-    path("payroll/", payroll_views.payroll_list, name="payroll_list"),
-    path("payroll/template.xlsx", payroll_views.payroll_template, name="payroll_template"),
-    path("payroll/<id:pk>/", payroll_views.payroll_detail, name="payroll_detail"),
     path("bank/", views.bank_exchange, name="bank_exchange"),
     path("bank/files/<id:pk>.xml", views.bank_file_download, name="bank_file_download"),
 ]
