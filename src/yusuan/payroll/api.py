@@ -30,6 +30,8 @@ from yusuan.payroll.services.batches import (
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
+# Operation ids are published: they keep the module these endpoints were first published from.
+OPERATION_ID_PREFIX = "yusuan_payments_api_refunds"
 
 
 class MatchOut(Schema):
@@ -88,11 +90,7 @@ def _batch(batch: PayrollBatch) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/payments/payroll",
-    response={201: PayrollOut},
-    operation_id="yusuan_payments_api_refunds_import_payroll",
-)
+@router.post("/payments/payroll", response={201: PayrollOut})
 def import_payroll(
     request: HttpRequest,
     response: HttpResponse,
@@ -129,11 +127,7 @@ def import_payroll(
     )
 
 
-@router.get(
-    "/payments/payroll/{batch_id}",
-    response=PayrollOut,
-    operation_id="yusuan_payments_api_refunds_get_payroll",
-)
+@router.get("/payments/payroll/{batch_id}", response=PayrollOut)
 def get_payroll(request: HttpRequest, batch_id: Id) -> Any:
     """The batch with its 工资发放与指标匹配表 (the proposal until the request is generated)."""
     actor = require(request, "payroll.view_payrollbatch", READ)
@@ -160,11 +154,7 @@ class CreatedOut(Schema):
     total_fen: int
 
 
-@router.post(
-    "/payments/payroll/{batch_id}/request",
-    response={201: CreatedOut},
-    operation_id="yusuan_payments_api_refunds_payroll_request",
-)
+@router.post("/payments/payroll/{batch_id}/request", response={201: CreatedOut})
 def payroll_request(
     request: HttpRequest,
     response: HttpResponse,

@@ -1,7 +1,8 @@
 """Payment endpoints after the money left (/api/v1/payments/…): find a paid line by payee,
 account, amount, date or voucher number (one employee in a salary batch is one line), refund
-part or all of it, correct it to another indicator line, and the bank's returns. Amounts in as
-text in 元, out as integer fen; every mutating call accepts an ``Idempotency-Key`` (P11)."""
+part or all of it, correct it to another indicator line, and register the agent bank's returns
+(退票, refunds too). Amounts in as text in 元, out as integer fen; every mutating call accepts an
+``Idempotency-Key`` (P11)."""
 
 import datetime as dt
 from dataclasses import replace
@@ -21,7 +22,7 @@ from yusuan.common.errors import (
 )
 from yusuan.core.rules import mask_account_no
 from yusuan.payments import selectors
-from yusuan.payments.api import READ, WRITE, once
+from yusuan.payments.api.requests import READ, WRITE, once
 from yusuan.payments.models import Correction, PaymentLine, Refund
 from yusuan.payments.rows import indicator_id
 from yusuan.payments.services.corrections import correction_post, correction_register
