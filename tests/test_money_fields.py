@@ -23,9 +23,9 @@ from yusuan.payments.models import (
     ClearingDay,
     Correction,
     PaymentRequest,
-    PayrollBatch,
     Refund,
 )
+from yusuan.payroll.models import PayrollBatch
 from yusuan.procurement.models import Contract
 from yusuan.projects.models import Project
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("workflow/", include("yusuan.workflow.urls")),
     path("projects/", include("yusuan.projects.urls")),
     path("indicators/", include("yusuan.indicators.urls")),
+    path("payments/payroll/", include("yusuan.payroll.urls")),
     path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
     path("payments/", include("yusuan.payments.urls")),
     path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yusuan.procurement",
     "yusuan.payments",
     "yusuan.monitoring",
+    "yusuan.payroll",
     "yusuan.portal",
     "yusuan.demo",
 ]

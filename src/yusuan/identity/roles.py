@@ -56,15 +56,15 @@ PAYMENT_VIEW = (
     "procurement.view_contract",
     "payments.view_refund",
     "payments.view_correction",
-    "payments.view_payrollbatch",
+    "payroll.view_payrollbatch",
 )
 PAYMENT_ENTER = (
     "payments.add_paymentrequest",
     "payments.change_paymentrequest",
     "payments.add_refund",
     "payments.add_correction",
-    "payments.add_payrollbatch",
-    "payments.change_payrollbatch",
+    "payroll.add_payrollbatch",
+    "payroll.change_payrollbatch",
 )
 REFUND_CONFIRM = ("payments.change_refund", "payments.change_correction")
 CONTRACT_EDIT = ("procurement.add_contract", "procurement.change_contract")

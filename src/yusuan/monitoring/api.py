@@ -12,6 +12,8 @@ from yusuan.monitoring.services import request_explain
 from yusuan.payments.schemas import RequestDetailOut, request_write
 
 router = Router(tags=["monitoring"])
+# Operation ids are published: they keep the module these endpoints were first published from.
+OPERATION_ID_PREFIX = "yusuan_payments_api"
 
 
 class ExplainIn(Schema):

@@ -17,7 +17,6 @@ from yusuan.payments.models import (
     BankFile,
     PaymentLine,
     PaymentRequest,
-    PayrollBatch,
 )
 
 
@@ -67,22 +66,6 @@ def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:
         .defer("xml")
         .order_by("pk")
     )
-
-
-def payroll_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
-    return (
-        PayrollBatch.objects.visible_to(actor)
-        .select_related("organisation", "request")
-        .defer("file")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def payroll_get(*, actor: Actor, batch_id: int) -> PayrollBatch:
-    found = payroll_list(actor=actor).filter(pk=batch_id).first()
-    if found is None:
-        raise NotFoundError("salary batch")
-    return found
 
 
 def line_search(

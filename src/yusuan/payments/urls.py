@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.payments import payroll_views, views
+from yusuan.payments import views
 
 app_name = "payments"
 
@@ -25,9 +25,6 @@ urlpatterns = [
         views.refund_confirm_view,
         name="refund_confirm",
     ),
-    path("payroll/", payroll_views.payroll_list, name="payroll_list"),
-    path("payroll/template.xlsx", payroll_views.payroll_template, name="payroll_template"),
-    path("payroll/<id:pk>/", payroll_views.payroll_detail, name="payroll_detail"),
     path("bank/", views.bank_exchange, name="bank_exchange"),
     path("bank/files/<id:pk>.xml", views.bank_file_download, name="bank_file_download"),
 ]

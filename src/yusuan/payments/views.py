@@ -46,6 +46,7 @@ from yusuan.payments.choices import (
     SettlementMode,
 )
 from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
+from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
@@ -249,7 +250,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line_count": document.lines.count(),
             "q": text,
             "query": query_without_page(request),
-            "batch": getattr(document, "payroll", None),
+            "origins": origins_of(document),
             "findings": hooks.findings(document),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
             "corrections": Correction.objects.filter(line__request=document).select_related(
