@@ -34,12 +34,12 @@ from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.models import (
     BankFile,
     BankResult,
-    Contract,
     PaymentLine,
     PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
+from yusuan.procurement.models import Contract
 
 
 def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:

@@ -23,7 +23,7 @@ from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RequestState
-from yusuan.payments.models import Contract, PaymentCharge, PaymentLine, PaymentRequest
+from yusuan.payments.models import PaymentCharge, PaymentLine, PaymentRequest
 from yusuan.payments.services.checks import (
     Checked,
     PayeeSnapshot,
@@ -31,6 +31,7 @@ from yusuan.payments.services.checks import (
     PaymentLineInput,
     validate,
 )
+from yusuan.procurement.models import Contract
 from yusuan.workflow.kit import not_draft_error
 
 SOURCE_TYPE = "payments.request"

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +25,13 @@ from yusuan.common.web import attachment, paginate, query_without_page
 from yusuan.core.choices import PayeeKind
 from yusuan.core.rules import mask_account_no, mask_id_number
 from yusuan.core.tabular import Column, write_table
-from yusuan.payments import selectors
-from yusuan.payments.choices import PayrollState
-from yusuan.payments.models import PayrollBatch
-from yusuan.payments.services.payroll import (
+from yusuan.payments import selectors as payment_selectors
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.origins import Origin
+from yusuan.payroll import selectors
+from yusuan.payroll.choices import PayrollState
+from yusuan.payroll.models import PayrollBatch
+from yusuan.payroll.services.batches import (
     Match,
     covers,
     matching_report,
@@ -36,20 +40,20 @@ from yusuan.payments.services.payroll import (
     proposal,
     salary_lines,
 )
-from yusuan.payments.services.payroll_sheet import DEDUCTIONS
+from yusuan.payroll.services.sheet import DEDUCTIONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
-@permission_required("payments.view_payrollbatch", raise_exception=True)
-def payroll_list(request: HttpRequest) -> HttpResponse:
+@permission_required("payroll.view_payrollbatch", raise_exception=True)
+def batch_list(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     errors: list[ErrorDetail] | None = None
     today = timezone.localdate()
     month = request.POST.get("month", str(today.month))
     if request.method == "POST":
-        if not actor.has_perm("payments.add_payrollbatch"):
+        if not actor.has_perm("payroll.add_payrollbatch"):
             raise PermissionDenied
         upload = request.FILES.get("file")
         try:
@@ -76,17 +80,17 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
                 _("Imported %(number)s: %(count)s employees. Check the matching below.")
                 % {"number": batch.number, "count": batch.employees},
             )
-            return redirect("payments:payroll_detail", pk=batch.pk)
-    batches = selectors.payroll_list(actor=actor)
+            return redirect("payroll:batch_detail", pk=batch.pk)
+    batches = selectors.batch_list(actor=actor)
     return render(
         request,
-        "payments/payroll_list.html",
+        "payroll/batch_list.html",
         {
             "page": paginate(request, batches),
             "errors": errors,
             "month": month,
             "months": range(1, 13),
-            "can_import": actor.has_perm("payments.add_payrollbatch"),
+            "can_import": actor.has_perm("payroll.add_payrollbatch"),
         },
     )
 
@@ -122,11 +126,11 @@ def _matches_from_post(
 
 
 @login_required
-@permission_required("payments.view_payrollbatch", raise_exception=True)
-def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@permission_required("payroll.view_payrollbatch", raise_exception=True)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     try:
-        batch = selectors.payroll_get(actor=actor, batch_id=pk)
+        batch = selectors.batch_get(actor=actor, batch_id=pk)
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
     errors: list[ErrorDetail] = []
@@ -207,7 +211,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
         row.shown_account = row.account_no if personal else mask_account_no(row.account_no)
     return render(
         request,
-        "payments/payroll_detail.html",
+        "payroll/batch_detail.html",
         {
             "batch": batch,
             "report": report,
@@ -217,10 +221,10 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for name, fen in sorted(batch.deduction_totals.items())
             ],
             "posted": posted,
-            "accounts": selectors.payer_accounts(
+            "accounts": payment_selectors.payer_accounts(
                 actor=actor, organisation_id=batch.organisation_id
             ),
-            "withholders": selectors.payees(
+            "withholders": payment_selectors.payees(
                 actor=actor, organisation_id=batch.organisation_id, kind=PayeeKind.ORGANISATION
             ),
             "pay_date": posted.get("pay_date", timezone.localdate().isoformat()),
@@ -233,8 +237,8 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("payments.view_payrollbatch", raise_exception=True)
-def payroll_template(request: HttpRequest) -> HttpResponse:
+@permission_required("payroll.view_payrollbatch", raise_exception=True)
+def sheet_template(request: HttpRequest) -> HttpResponse:
     """The sheet as the import reads it, with two example rows."""
     columns = [
         Column("seq", "序号", "No."),
@@ -256,3 +260,16 @@ def payroll_template(request: HttpRequest) -> HttpResponse:
     ]  # fmt: skip
     data = write_table(columns, rows, file_format="xlsx")
     return attachment(data, "payroll-template.xlsx", XLSX)
+
+
+def batch_origin(request: PaymentRequest) -> Origin | None:
+    """The salary batch a payment request was generated from, for the request's page."""
+    batch = PayrollBatch.objects.filter(request=request).only("pk", "number", "employees").first()
+    if batch is None:
+        return None
+    return Origin(
+        label=_("Salary batch"),
+        text=batch.number,
+        url=reverse("payroll:batch_detail", args=[batch.pk]),
+        note=f"{batch.employees} {_('employees')}",
+    )

@@ -20,7 +20,7 @@ from yusuan.core.models import Payee
 from yusuan.core.selectors import acting_organisation
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.payments.models import Contract
+from yusuan.procurement.models import Contract
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _error(field: str, code: str, zh: str, en: str, value: object = None) -> Err
 
 @transaction.atomic
 def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Contract:
-    ensure_permission(actor, "payments.add_contract")
+    ensure_permission(actor, "procurement.add_contract")
     organisation = acting_organisation(actor=actor, organisation_id=data.organisation_id)
     errors: list[ErrorDetail] = []
     number = data.number.strip()

@@ -24,16 +24,18 @@ from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.core.models import BankAccount
 from yusuan.indicators.selectors import reconcile
-from yusuan.payments.choices import LineState, PayrollState, RequestState
-from yusuan.payments.models import PaymentCharge, PayrollBatch
+from yusuan.payments.choices import LineState, RequestState
+from yusuan.payments.models import PaymentCharge
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_results_record
-from yusuan.payments.services.payroll import (
+from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.payments.voucher_pdf import voucher_pdf
+from yusuan.payroll.choices import PayrollState
+from yusuan.payroll.models import PayrollBatch
+from yusuan.payroll.services.batches import (
     Match,
     payroll_import,
     payroll_request_create,
 )
-from yusuan.payments.services.refunds import refund_confirm, refund_register
-from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.workflow.services import instance_approve
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Salary batches (工资统发, R-PY-4; ADR 0012): a salary sheet becomes one payment request.
 
 1. **Import** (``payroll_import``): the sheet is read whole, every bad row reported at once
-   (``payroll_sheet``); nothing is stored until the sheet is clean; a clean sheet is kept (the
+   (``payroll.services.sheet``); nothing is stored until the sheet is clean; a clean sheet is kept (the
    file itself, as evidence) with one row per employee.
 2. **Matching** (``proposal``, ``check_matches``): each salary item (economic code) is matched
    to the unit's executable salary indicator lines with the three checks of R-PY-4 — a matched
@@ -31,11 +31,13 @@ from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.payments.choices import BusinessType, PayrollState, SettlementMode
-from yusuan.payments.models import PaymentRequest, PayrollBatch, PayrollEmployee
+from yusuan.payments.choices import BusinessType, SettlementMode
+from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services.checks import PayeeSnapshot, PaymentInput, PaymentLineInput
-from yusuan.payments.services.payroll_sheet import RULE, read_sheet, salary_codes
 from yusuan.payments.services.requests import create
+from yusuan.payroll.choices import PayrollState
+from yusuan.payroll.models import PayrollBatch, PayrollEmployee
+from yusuan.payroll.services.sheet import RULE, read_sheet, salary_codes
 
 
 @transaction.atomic
@@ -48,7 +50,7 @@ def payroll_import(
     fiscal_year: int,
     organisation_id: int | None = None,
 ) -> PayrollBatch:
-    ensure_permission(actor, "payments.add_payrollbatch")
+    ensure_permission(actor, "payroll.add_payrollbatch")
     organisation = acting_organisation(actor=actor, organisation_id=organisation_id)
     if not 1 <= month <= 12:
         raise BusinessRuleError.single(

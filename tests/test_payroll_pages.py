@@ -1,6 +1,7 @@
 """Salary batch pages: a bad sheet lists every problem and keeps nothing; a clean one shows the
 matching table; the clerk corrects a matched amount, names the withholding payees and generates
-the request; the request page finds one employee's line; another unit's batch is a 404."""
+the request; the request page links the batch and finds one employee's line; another unit's
+batch is a 404."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from tests.payment_helpers import _line, _payee, employees, salary_sheet
 
 from yusuan.core.models import BankAccount
-from yusuan.payments.models import PayrollBatch
+from yusuan.payroll.models import PayrollBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,10 @@ def test_clean_sheet_matched_and_generated(client_as: Any, user: Any) -> None:
     assert done.status_code == 302
     batch.refresh_from_db()
     assert batch.request is not None and batch.request.lines.count() == 32
+    # The request's page links the batch it came from (payroll registers it with payments).
+    shown = client.get(done["Location"]).content.decode()
+    link = f'<dt>工资批次</dt><dd><a href="/payments/payroll/{batch.pk}/" data-testid="origin">'
+    assert f"{link}{batch.number}</a> · 30 人</dd>" in shown
     found = client.get(f"{done['Location']}?q=职工00017").content.decode()
     assert "职工00017" in found and "职工00018" not in found
     assert "32 行中的 1 行" in found

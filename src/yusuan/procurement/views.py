@@ -19,19 +19,20 @@ from yusuan.common.ids import parse_id
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import paginate
 from yusuan.core.choices import PayeeKind
-from yusuan.payments import selectors
-from yusuan.payments.services.contracts import ContractInput, contract_file
+from yusuan.core.selectors import payees
+from yusuan.procurement import selectors
+from yusuan.procurement.services import ContractInput, contract_file
 
 
 @login_required
-@permission_required("payments.view_contract", raise_exception=True)
+@permission_required("procurement.view_contract", raise_exception=True)
 def contract_list(request: HttpRequest) -> HttpResponse:
     """合同备案: the filed contracts with what payments took from them; filing a new one."""
     actor: Any = request.user
     errors: list[ErrorDetail] = []
     posted: dict[str, Any] = {}
     if request.method == "POST":
-        if not actor.has_perm("payments.add_contract"):
+        if not actor.has_perm("procurement.add_contract"):
             raise PermissionDenied
         posted = {k: request.POST.get(k, "") for k in request.POST}
         amount = Money(0)
@@ -71,18 +72,18 @@ def contract_list(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Contract %(number)s filed.") % {"number": filed.number}
                 )
-                return redirect("payments:contract_list")
+                return redirect("procurement:contract_list")
     organisation_id = actor.organisation_id
     return render(
         request,
-        "payments/contract_list.html",
+        "procurement/contract_list.html",
         {
             "page": paginate(request, selectors.contract_list(actor=actor)),
             "errors": errors,
             "posted": posted,
             "chosen": request.POST.getlist("indicator_lines"),
-            "can_file": actor.has_perm("payments.add_contract"),
-            "suppliers": selectors.payees(
+            "can_file": actor.has_perm("procurement.add_contract"),
+            "suppliers": payees(
                 actor=actor, organisation_id=organisation_id, kind=PayeeKind.ORGANISATION
             ),
             "lines": selectors.procurement_lines(actor=actor, organisation_id=organisation_id),

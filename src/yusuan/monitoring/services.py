@@ -1,12 +1,15 @@
-"""Monitoring before the voucher (事中, DOMAIN §3.9) and the voucher itself (DOMAIN §2.10).
+"""Monitoring before the voucher (事中, DOMAIN §3.9): payments' release check (ADR 0025).
 
-The final approval calls ``after_approval``: the registered rules (``yusuan.payments.rules``) run
-on the request's facts; a block releases the frozen money and sends the request back for revision,
-a warning waits for the unit's written explanation (``request_explain``), a pass issues the
-voucher. Everything happens in the approval's transaction.
+When a request is fully approved, payments runs its release checks (``payments.hooks``) in the
+approval's transaction; :class:`MonitoringCheck` runs the rules (``yusuan.monitoring.rules``) on
+the request's facts and keeps what they found. Payments acts on the outcome: a block releases the
+frozen money and sends the request back for revision, a warning waits for the unit's written
+explanation (:func:`request_explain`, which then issues the voucher), a pass issues the voucher.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from django.conf import settings
 from django.db import transaction
@@ -15,13 +18,17 @@ from django.db.models import Sum
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError
-from yusuan.common.money import Money
-from yusuan.core.services.sequences import next_number
-from yusuan.payments import rules
+from yusuan.monitoring import rules
+from yusuan.monitoring.models import MonitoringFinding
 from yusuan.payments.choices import RequestState, SettlementMode
-from yusuan.payments.models import MonitoringFinding, PaymentRequest, PaymentVoucher
-from yusuan.payments.services.requests import loaded, locked_request, release, set_state
-from yusuan.workflow.models import WorkflowAction, WorkflowInstance
+from yusuan.payments.hooks import Finding, Outcome
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services.requests import loaded, locked_request
+from yusuan.payments.services.vouchers import issue_voucher
+from yusuan.workflow.models import WorkflowInstance
+
+# What the request page and API show of a finding (``payments.hooks.Finding``).
+SHOWN = [field.name for field in dataclasses.fields(Finding)]
 
 # Requests whose cash counts toward the month and year limits of R-MO-2.
 CASH_COUNTED = (
@@ -74,68 +81,20 @@ def facts(request: PaymentRequest) -> rules.RequestFacts:
     )
 
 
-def after_approval(*, actor: Actor, request: PaymentRequest, instance: WorkflowInstance) -> str:
-    """Run monitoring on an approved request and act on the outcome; returns it."""
-    outcome, findings = rules.evaluate(facts(request), thresholds())
-    MonitoringFinding.objects.bulk_create(
-        MonitoringFinding(
-            request=request,
-            round=instance.round,
-            rule=f.rule,
-            outcome=f.outcome,
-            level=f.level,
-            row=f.row,
-            value=f.value,
-            limit=f.limit,
-            message_zh=f.message_zh,
-            message_en=f.message_en,
-        )
-        for f in findings
-    )
-    if outcome == rules.BLOCK:
-        release(actor=actor, request=request, round_no=instance.round, why="blocked")
-        set_state(actor=actor, request=request, state=RequestState.BLOCKED, why="monitoring")
-    elif outcome == rules.WARN:
-        set_state(
-            actor=actor, request=request, state=RequestState.PENDING_EXPLANATION, why="monitoring"
-        )
-    else:
-        issue_voucher(actor=actor, request=request, instance=instance)
-    return outcome
+class MonitoringCheck:
+    """The monitoring rules as payments' release check (registered by ``MonitoringConfig``)."""
 
+    def run(self, *, actor: Actor, request: PaymentRequest, round_no: int) -> Outcome:
+        outcome, findings = rules.evaluate(facts(request), thresholds())
+        MonitoringFinding.objects.bulk_create(
+            MonitoringFinding(request=request, round=round_no, **dataclasses.asdict(f))
+            for f in findings
+        )
+        return Outcome(outcome)
 
-def issue_voucher(
-    *, actor: Actor, request: PaymentRequest, instance: WorkflowInstance
-) -> PaymentVoucher:
-    amount = sum(line.amount for line in loaded(request).lines)
-    sequence = next_number(
-        mof_div_code=request.mof_div_code, fiscal_year=request.fiscal_year, series="voucher"
-    )
-    # Names as they sign today: the voucher is a printed record, not a lookup.
-    approvers = [
-        name or username
-        for name, username in WorkflowAction.objects.filter(instance=instance, kind="approve")
-        .order_by("pk")
-        .values_list("actor__full_name", "actor__username")
-    ]
-    voucher = PaymentVoucher.objects.create(
-        mof_div_code=request.mof_div_code,
-        number=f"PZ{request.fiscal_year}{sequence:06d}",
-        request=request,
-        amount=amount,
-        amount_in_words=Money(amount).in_words(),
-        approvers=approvers,
-        issued_by_id=actor.pk,
-    )
-    audit_record(
-        action="payments.voucher_issue",
-        actor=actor,
-        obj=voucher,
-        changes={"amount": [None, amount]},
-        extra={"request": request.number},
-    )
-    set_state(actor=actor, request=request, state=RequestState.VOUCHER_ISSUED, why="voucher")
-    return voucher
+    def findings(self, request: PaymentRequest) -> list[Finding]:
+        rows = MonitoringFinding.objects.filter(request=request).values(*SHOWN)
+        return [Finding(**row) for row in rows]
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Monitoring before the voucher (事中监控, DOMAIN §3.9): pure rules over a request's facts.
 
-No Django here (import-linter): ``yusuan.payments.monitoring`` gathers the facts (including the
+No Django here (import-linter): ``yusuan.monitoring.services`` gathers the facts (including the
 unit's cash already withdrawn this month and year) and the thresholds, runs every registered
 rule and records the findings. A rule returns findings; the strongest outcome decides: ``block``
 releases the money and the request must be revised, ``warn`` needs a written explanation before

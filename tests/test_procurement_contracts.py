@@ -13,10 +13,10 @@ from tests.payment_helpers import _approved, _buckets, _input, _line, _payee, _r
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.core.models import Payee
-from yusuan.payments.models import Contract
 from yusuan.payments.services import PaymentLineInput, request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
-from yusuan.payments.services.contracts import ContractInput, contract_file
+from yusuan.procurement.models import Contract
+from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
 
 pytestmark = pytest.mark.django_db
