@@ -42,7 +42,11 @@ from yusuan.payments.models import BankFile, PaymentLine, PaymentRequest, Refund
 from yusuan.payments.services import request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
 from yusuan.payments.services.corrections import correction_post, correction_register
-from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.payments.services.refunds import (
+    bank_return_register,
+    refund_confirm,
+    refund_register,
+)
 from yusuan.payments.services.requests import freeze
 from yusuan.workflow.services import document_submit, instance_withdraw
 
@@ -398,6 +402,43 @@ def test_refund_and_correction_once_each(user: Any, journal: Journal, commit: An
         20_00,
     )
     assert corrected.line.id == confirmed.line.id == line.pk
+
+
+def test_a_bank_return_and_a_later_years_refund(user: Any, journal: Journal, commit: Any) -> None:
+    request = _paid_batch(user)
+    first, third = request.lines.get(row=0), request.lines.get(row=2)
+    with commit():
+        returned = bank_return_register(
+            actor=user("wj_treasury"),
+            voucher_number=request.voucher.number,
+            payee_account_no=third.payee_account_no,
+            amount=Money(40_00),
+            refund_date=dt.date(2026, 12, 1),
+            bank_receipt_no="TP20261201001",
+        )
+        later = refund_register(
+            actor=user("school_clerk"),
+            line_id=first.pk,
+            amount=Money(30_00),
+            kind="payee_refund",
+            reason="error",
+            refund_date=dt.date(2027, 3, 2),
+        )
+        refund_confirm(actor=user("school_approver"), refund_id=later.pk)
+    bank_return, late = journal.of(RefundRegistered)
+    assert (bank_return.refund_kind, bank_return.source.id, bank_return.bank_receipt_no) == (
+        "bank_return",
+        returned.pk,
+        "TP20261201001",
+    )
+    assert bank_return.line.end_to_end_id == f"{request.voucher.number}-3"
+    (confirmed,) = journal.of(RefundConfirmed)
+    assert (confirmed.fiscal_year, confirmed.payment_fiscal_year, confirmed.same_year) == (
+        2027,
+        2026,
+        False,
+    )
+    assert confirmed.restored == () and confirmed.amount == late.amount == 30_00
 
 
 def test_a_rolled_back_transaction_keeps_no_event(user: Any, journal: Journal, commit: Any) -> None:

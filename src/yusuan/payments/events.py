@@ -5,20 +5,18 @@ One channel per event type, declared here, in the lower layer; a higher app subs
 ``AppConfig.ready`` (``PAYMENT_SETTLED.subscribe(handler)``). The payment services publish,
 inside their transaction, once per movement:
 
-========================  ==========================================  ==========================
-channel                   published by                                when
-========================  ==========================================  ==========================
-``payments.frozen``       ``services.requests.freeze``                submission froze the money
-``payments.released``     ``services.requests.release``               returned, withdrawn,
-                                                                      rejected, blocked
-``payments.settled``      ``services.bank.bank_result_record``        the bank paid a line
-``payments.failed``       ``services.bank.bank_result_record``        the bank failed a line
-``payments.refund_registered`` ``services.refunds._register``         a refund or bank return
-                                                                      (退票) came in
-``payments.refund_confirmed``  ``services.refunds.refund_confirm``    confirmed: same year
-                                                                      restores the indicator
-``payments.correction_posted`` ``services.corrections.correction_post``  更正 moved paid money
-========================  ==========================================  ==========================
+- ``payments.frozen``: ``services.requests.freeze`` — submission froze the money (R-PY-1);
+- ``payments.released``: ``services.requests.release`` — returned, withdrawn, rejected or
+  blocked by monitoring (payroll and monitoring reach the ledger through these two);
+- ``payments.settled`` / ``payments.failed``: ``services.bank.bank_result_record`` — the bank
+  paid or failed one payment line;
+- ``payments.refund_registered``: ``services.refunds._register`` — a payee's refund or a bank
+  return (退票) came back;
+- ``payments.refund_confirmed``: ``services.refunds.refund_confirm`` — same year: the indicator
+  is restored; later year: to the treasury;
+- ``payments.correction_posted``: ``services.corrections.correction_post`` — 更正.
+
+Clearing moves no money (it compares the bank's figure with ours) and publishes nothing.
 
 The builders below read what an event needs only when the channel has a handler
 (``Channel.publish_built``), so a deployment without consumers pays no query for them.
