@@ -63,3 +63,61 @@ def test_each_model_is_listed_under_its_app() -> None:
         if f"`{app}`" not in table.get(name, f"`{app}`")
     ]
     assert wrong == []
+
+
+# --- ADR 0024: every 技术标准 abbreviation in a model or the API is in the ADR's table ------------
+
+ADR_0024 = ROOT / "docs" / "adr" / "0024-technical-standard-field-names.md"
+# The standard's abbreviations, as words of a name (``exp_func_code`` → exp, func, code).
+STANDARD_WORDS = {
+    "mof", "div", "exp", "func", "bgt", "eco", "gov", "pur", "sal", "dir", "thr", "acc", "pro",
+    "doc", "agency",
+}  # fmt: skip
+
+
+def adr_0024_names() -> set[str]:
+    """The backticked names of the first column of ADR 0024's table."""
+    names: set[str] = set()
+    for line in ADR_0024.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`(\w+)`", line.split("|")[1]))
+    return names
+
+
+def used_names() -> dict[str, str]:
+    """Every model field and every API property or parameter name → where it was seen."""
+    from django.test import Client
+
+    found = {
+        field.name: f"{model.__name__}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("yusuan.")
+        for field in model._meta.concrete_fields
+    }
+    document = Client().get("/api/v1/openapi.json").json()
+    for schema_name, schema in document["components"]["schemas"].items():
+        for name in schema.get("properties", {}):
+            found.setdefault(name, f"API schema {schema_name}")
+    for path, methods in document["paths"].items():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                found.setdefault(parameter["name"], f"API {path}")
+    return found
+
+
+def test_every_standard_abbreviation_is_in_adr_0024() -> None:
+    table = adr_0024_names()
+    missing = sorted(
+        f"{name} ({where})"
+        for name, where in used_names().items()
+        if STANDARD_WORDS & set(name.lower().split("_")) and name not in table
+    )
+    assert not missing, (
+        "names with a 技术标准 abbreviation that ADR 0024's table lacks (add a row with the "
+        f"standard's name, its Chinese and English meaning): {missing}"
+    )
+
+
+def test_adr_0024_table_is_read() -> None:
+    """Positive control: the table parses and holds the names the issue named."""
+    assert {"exp_func_code", "is_gov_pur", "mof_div_code", "project_code"} <= adr_0024_names()
