@@ -92,6 +92,28 @@ def submitted_project() -> Any:
     return Project.objects.get(pk=school_round().object_id)
 
 
+def attachment() -> Any:
+    """The tiny demo has none: the school's clerk attaches a file to its open round."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yusuan.identity.models import User
+    from yusuan.workflow.services import instance_comment
+
+    action = instance_comment(
+        actor=User.objects.get(username="school_clerk"),
+        instance_id=school_round().pk,
+        comment="scope",
+        files=[SimpleUploadedFile("scope.pdf", b"%PDF-1.4 scope", content_type="application/pdf")],
+    )
+    return action.attachments.get()
+
+
+def notification() -> Any:
+    from yusuan.workflow.models import Notification
+
+    return Notification.objects.filter(user__username="school_clerk").order_by("-pk").first()
+
+
 def delegation() -> Any:
     from yusuan.workflow.models import Delegation
 
@@ -225,6 +247,13 @@ PAGES: dict[str, Entry] = {
         hospital, PK, outsider="school_clerk", insider="health_clerk"
     ),
     "core:organisation_edit": Entry(hospital, PK, outsider="school_approver", insider="wj_budget"),
+    "core:units_export": Entry(
+        hospital,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=lambda o: o.name,
+        query=lambda o: "format=csv",
+    ),
     "core:bank_account_list": Entry(
         hospital_account,
         outsider="school_clerk",
@@ -277,6 +306,8 @@ PAGES: dict[str, Entry] = {
         school_round, insider="school_approver", marker=link("workflow:instance_detail")
     ),
     # The demo's one delegation: 教育局's approver to its reviewer.
+    "workflow:attachment": Entry(attachment, PK),
+    "workflow:notifications": Entry(notification, marker=lambda n: n.message_zh),
     "workflow:delegation_list": Entry(
         delegation, outsider="school_approver", insider="edu_approver", marker=lambda d: d.reason
     ),
@@ -365,10 +396,9 @@ PAGE_EXEMPT: dict[str, str] = {
     "identity:user_list": REGION_WIDE + " (identity.view_user: administrators and auditors)",
     "identity:user_detail": REGION_WIDE + " (identity.view_user: administrators and auditors)",
     "identity:user_create": CREATE,
-    "identity:token_list": "the caller's own tokens only (queried by user = caller)",
+    "identity:token_list": "the caller's own tokens only (api_token_list(actor=…))",
     "identity:token_admin": REGION_WIDE,
     "core:organisation_create": CREATE,
-    "core:units_export": "a binary xlsx of organisation_list's scoped queryset",
     "core:units_import": CREATE,
     "core:bank_account_create": CREATE,
     "core:payee_create": CREATE,
@@ -384,14 +414,13 @@ PAGE_EXEMPT: dict[str, str] = {
     "audit:log": REGION_WIDE + " (audit.view_all_audit: administrators and auditors)",
     "workflow:inbox_approve": "posts the caller's own inbox selection; each id goes through "
     "instance_approve's scoped load (workflow:instance_action is checked)",
-    "workflow:attachment": "the tiny demo has no attachment to point at",
-    "workflow:overdue": REGION_WIDE,
+    "workflow:overdue": "visible_to-scoped, but workflow.view_workflowinstance is held only by "
+    "approvers and finance roles, and every one of them sees the school's rounds: no outsider",
     "workflow:definition_list": REGION_WIDE,
     "workflow:definition_create": REGION_WIDE,
     "workflow:definition_detail": REGION_WIDE,
     "workflow:definition_edit": REGION_WIDE,
     "workflow:preview": REGION_WIDE,
-    "workflow:notifications": "the caller's own notifications only (queried by user = caller)",
     "workflow:calendar": REGION_WIDE + " (the national working-day calendar)",
     "workflow:calendar_day_remove": REGION_WIDE + " (the national working-day calendar)",
     "workflow:shared_devices": REGION_WIDE,
@@ -590,7 +619,8 @@ BANK = (
 
 API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_me": "the caller itself",
-    "yusuan_identity_api_list_tokens": "the caller's own tokens only (queried by user = caller)",
+    "yusuan_identity_api_list_tokens": "the caller's own tokens; everyone=true only for an "
+    "administrator (identity.change_apitoken: region-wide)",
     "yusuan_identity_api_issue_token": CREATE,
     "yusuan_core_api_list_fiscal_years": REGION_WIDE,
     "yusuan_core_api_list_codes": REGION_WIDE,
