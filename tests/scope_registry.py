@@ -15,7 +15,9 @@ An entry names *another scope's* object of the tiny demo (``target``) and two pe
   5xx), and the list shows ``marker``.
 
 Most objects of the demo's payments belong to 吴江区松陵实验小学 (``school_clerk``); their outsider is
-``hospital_clerk``, a clerk of 吴江区第一人民医院 holding the same role."""
+``hospital_clerk``, a clerk of 吴江区第一人民医院 holding the same role. Region-wide data (users,
+codes, years, approval definitions, bank files) is checked against another region's
+administrator or treasury officer, made by :func:`other_region` (``setup``)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Entry:
     # permission (the refusal comes before scope is looked at), with the reason in ``why``.
     refused: int = 404
     why: str = ""
+    setup: Callable[[], None] | None = None  # run first, e.g. other_region() for its outsiders
 
 
 # --- the foreign objects --------------------------------------------------------------------------
@@ -213,6 +216,65 @@ def link(view: str) -> Callable[[Any], str]:
     return lambda obj: f'href="{reverse(view, kwargs={"pk": obj.pk})}"'
 
 
+OTHER_REGION = "320506"
+
+
+def other_region() -> None:
+    """Another region (吴中区) with a system administrator (``wz_admin``) and a treasury officer
+    (``wz_treasury``): the outsiders of region-wide data. The tiny demo has users in one region."""
+    from yusuan.core.services.regions import region_bootstrap
+    from yusuan.identity.models import User
+    from yusuan.identity.services import UserData, user_create
+
+    if User.objects.filter(username="wz_admin").exists():
+        return
+    other = region_bootstrap(
+        mof_div_code=OTHER_REGION, name="吴中区", bureau_name="苏州市吴中区财政局"
+    )
+    for username, role, organisation in (
+        ("wz_admin", "sysadmin", other.administration),
+        ("wz_treasury", "treasury_officer", other.bureau),
+    ):
+        data = UserData(username, username, organisation.pk, (role,))
+        user_create(actor=None, data=data, password="Scope-Suite-2026")
+
+
+def region_wide(target: Callable[[], Any], params: Any = None, **more: Any) -> Entry:
+    """An entry for the region's own data: another region's user is the outsider."""
+    fields: dict[str, Any] = {"outsider": "wz_admin", "insider": "wj_admin", **more}
+    return Entry(target, params, setup=other_region, **fields)
+
+
+def wj_user() -> Any:
+    from yusuan.identity.models import User
+
+    return User.objects.get(username="school_clerk")
+
+
+def wj_code() -> Any:
+    from yusuan.core.models import ClassificationCode
+
+    return ClassificationCode.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_open_year() -> Any:
+    from yusuan.core.models import FiscalYear
+
+    return FiscalYear.objects.filter(mof_div_code="320509", status="open").order_by("year").first()
+
+
+def wj_definition() -> Any:
+    from yusuan.workflow.models import ApprovalDefinition
+
+    return ApprovalDefinition.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_bank_file() -> Any:
+    from yusuan.payments.models import BankFile
+
+    return BankFile.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
 def _pk(name: str) -> Callable[[Any], dict[str, Any]]:
     return lambda obj: {name: obj.pk}
 
@@ -284,6 +346,21 @@ PAGES: dict[str, Entry] = {
     # Editing shows the unmasked identity number: people holding core.view_personal_data.
     "core:payee_edit": Entry(
         hospital_payee, PK, outsider="school_cashier", insider="hospital_cashier"
+    ),
+    # region-wide data: the outsider is another region's administrator or treasury officer
+    "identity:user_list": region_wide(
+        wj_user, marker=link("identity:user_detail"), query=lambda u: f"q={u.username}"
+    ),
+    "identity:user_detail": region_wide(wj_user, PK),
+    "core:code_edit": region_wide(wj_code, PK),
+    "core:fiscal_year_close": region_wide(wj_open_year, PK, method="post"),
+    "workflow:definition_list": region_wide(
+        wj_definition, marker=link("workflow:definition_detail")
+    ),
+    "workflow:definition_detail": region_wide(wj_definition, PK),
+    "workflow:definition_edit": region_wide(wj_definition, PK),
+    "payments:bank_file_download": region_wide(
+        wj_bank_file, PK, outsider="wz_treasury", insider="wj_treasury"
     ),
     # projects
     "projects:project_list": Entry(
@@ -374,8 +451,9 @@ PAGES: dict[str, Entry] = {
 }
 
 REGION_WIDE = (
-    "region-wide data (reference data, configuration or the finance bureau's work): scoped by "
-    "region, and the tiny demo has users in one region only; no unit's object is shown"
+    "region-wide data (reference data, configuration, the finance bureau's work) for region-wide "
+    "roles only; no unit's object. Region scoping itself is checked on the id pages of the same "
+    "kind against another region (core:code_edit, workflow:definition_detail, identity:user_detail)"
 )
 NO_OBJECT = "shows no stored object: nothing to scope"
 CREATE = (
@@ -393,8 +471,6 @@ PAGE_EXEMPT: dict[str, str] = {
     "identity:logout": NO_OBJECT,
     "identity:password_change": "the caller's own password",
     "identity:sod_report": REGION_WIDE,
-    "identity:user_list": REGION_WIDE + " (identity.view_user: administrators and auditors)",
-    "identity:user_detail": REGION_WIDE + " (identity.view_user: administrators and auditors)",
     "identity:user_create": CREATE,
     "identity:token_list": "the caller's own tokens only (api_token_list(actor=…))",
     "identity:token_admin": REGION_WIDE,
@@ -404,22 +480,17 @@ PAGE_EXEMPT: dict[str, str] = {
     "core:payee_create": CREATE,
     "core:fiscal_year_list": REGION_WIDE,
     "core:fiscal_year_open": REGION_WIDE,
-    "core:fiscal_year_close": REGION_WIDE,
     "core:code_list": REGION_WIDE,
     "core:code_export": REGION_WIDE,
     "core:economic_mapping": REGION_WIDE,
     "core:code_import": REGION_WIDE,
-    "core:code_edit": REGION_WIDE,
     "core:region_list": REGION_WIDE,
     "audit:log": REGION_WIDE + " (audit.view_all_audit: administrators and auditors)",
     "workflow:inbox_approve": "posts the caller's own inbox selection; each id goes through "
     "instance_approve's scoped load (workflow:instance_action is checked)",
     "workflow:overdue": "visible_to-scoped, but workflow.view_workflowinstance is held only by "
     "approvers and finance roles, and every one of them sees the school's rounds: no outsider",
-    "workflow:definition_list": REGION_WIDE,
     "workflow:definition_create": REGION_WIDE,
-    "workflow:definition_detail": REGION_WIDE,
-    "workflow:definition_edit": REGION_WIDE,
     "workflow:preview": REGION_WIDE,
     "workflow:calendar": REGION_WIDE + " (the national working-day calendar)",
     "workflow:calendar_day_remove": REGION_WIDE + " (the national working-day calendar)",
@@ -431,7 +502,6 @@ PAGE_EXEMPT: dict[str, str] = {
     "payments:request_new": CREATE,
     "payments:payroll_template": NO_OBJECT + " (an empty salary sheet)",
     "payments:bank_exchange": REGION_WIDE + " (the treasury's bank exchange)",
-    "payments:bank_file_download": REGION_WIDE + " (a bank file holds the whole region's payments)",
     "^api/v1/": "the API's catch-all 404",
 }
 
@@ -563,6 +633,18 @@ API: dict[str, Entry] = {
         method="post",
         body={"explanation": "scope"},
     ),
+    "yusuan_payments_api_list_bank_files": region_wide(
+        wj_bank_file,
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        marker=lambda f: f.message_id,
+    ),
+    "yusuan_payments_api_get_bank_file": region_wide(
+        wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
+    "yusuan_payments_api_download_bank_file": region_wide(
+        wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
     "yusuan_payments_api_refunds_search_lines": Entry(
         paid_line,
         marker=lambda x: x.request.number,
@@ -629,9 +711,6 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_indicators_api_create_document": CREATE,
     "yusuan_payments_api_create_request": CREATE,
     "yusuan_payments_api_send_to_bank": BANK,
-    "yusuan_payments_api_list_bank_files": BANK,
-    "yusuan_payments_api_get_bank_file": BANK,
-    "yusuan_payments_api_download_bank_file": BANK,
     "yusuan_payments_api_record_results": BANK,
     "yusuan_payments_api_record_pain002": BANK,
     "yusuan_payments_api_record_clearing": BANK,

@@ -260,6 +260,8 @@ def test_page_scope(
     key: str, client_as: Callable[[str], Client], user: Callable[[str], Any]
 ) -> None:
     entry = PAGES[key]
+    if entry.setup is not None:
+        entry.setup()
     if entry.params is None:
         _check_list(client_as, entry, reverse(key))
         return
@@ -283,6 +285,8 @@ def test_api_scope(
     key: str, client_as: Callable[[str], Client], user: Callable[[str], Any]
 ) -> None:
     entry = API[key]
+    if entry.setup is not None:
+        entry.setup()
     method, template = api_operations()[key]
     if entry.params is None:
         _check_list(client_as, entry, template)
