@@ -191,13 +191,13 @@ def correction() -> Any:
 
 
 def payroll_batch() -> Any:
-    from yusuan.payments.models import PayrollBatch
+    from yusuan.payroll.models import PayrollBatch
 
     return PayrollBatch.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
 
 
 def contract() -> Any:
-    from yusuan.payments.models import Contract
+    from yusuan.procurement.models import Contract
 
     return Contract.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
 
@@ -425,7 +425,7 @@ PAGES: dict[str, Entry] = {
     "payments:request_detail": Entry(school_request, PK),
     "payments:request_edit": Entry(school_request, PK),
     "payments:request_submit": Entry(school_request, PK, method="post"),
-    "payments:request_explain": Entry(
+    "monitoring:request_explain": Entry(
         lambda: school_request("blocked"), PK, method="post", body={"explanation": "scope"}
     ),
     "payments:request_void": Entry(school_request, PK, method="post"),
@@ -445,9 +445,9 @@ PAGES: dict[str, Entry] = {
         insider="school_approver",
         method="post",
     ),
-    "payments:contract_list": Entry(contract, marker=lambda c: c.number),
-    "payments:payroll_list": Entry(payroll_batch, marker=link("payments:payroll_detail")),
-    "payments:payroll_detail": Entry(payroll_batch, PK),
+    "procurement:contract_list": Entry(contract, marker=lambda c: c.number),
+    "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
+    "payroll:batch_detail": Entry(payroll_batch, PK),
 }
 
 REGION_WIDE = (
@@ -500,7 +500,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "indicators:document_new": CREATE,
     "indicators:route_preview": CREATE,
     "payments:request_new": CREATE,
-    "payments:payroll_template": NO_OBJECT + " (an empty salary sheet)",
+    "payroll:sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "payments:bank_exchange": REGION_WIDE + " (the treasury's bank exchange)",
     "^api/v1/": "the API's catch-all 404",
 }
