@@ -12,11 +12,12 @@ from typing import Any, Literal
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.money import Money
-from yusuan.core.choices import AccountType, CodeKind, OrganisationKind
+from yusuan.core.choices import AccountType, OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.indicators import rules
 from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.elements import CODED_ELEMENTS, REQUIRED_ELEMENTS, SPEC_ELEMENTS
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.projects.models import Project
@@ -29,21 +30,8 @@ ADJUSTMENT_SUBTYPES = (
     "budget_adjustment",
 )
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
-ELEMENT_FIELDS = (
-    "organisation_id",
-    "project_id",
-    "exp_func_code",
-    "dep_bgt_eco_code",
-    "fund_type_code",
-    "source_type_code",
-    "pay_type_code",
-    "acc_type",
-    "is_gov_pur",
-    "thr_exp_code",
-    "is_sal",
-    "is_dir",
-    "manage_division_id",
-)
+# What a new line carries and a child line inherits (``yusuan.indicators.elements``).
+ELEMENT_FIELDS = tuple(e.attribute for e in SPEC_ELEMENTS)
 
 
 @dataclass(frozen=True)
@@ -173,26 +161,10 @@ def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> lis
             )
         )
         return errors
-    required: list[tuple[str, str, str, Any]] = [
-        ("organisation", "单位", "unit", spec.organisation_id),
-        ("exp_func_code", "功能分类", "functional class", spec.exp_func_code),
-        ("fund_type_code", "资金性质", "fund nature", spec.fund_type_code),
-        ("source_type_code", "指标来源", "indicator source", spec.source_type_code),
-    ]
-    if executable:
-        required += [
-            ("project", "项目", "project", spec.project_id),
-            (
-                "dep_bgt_eco_code",
-                "部门经济分类",
-                "department economic class",
-                spec.dep_bgt_eco_code,
-            ),
-            ("pay_type_code", "支付方式", "payment type", spec.pay_type_code),
-            ("acc_type", "账户类别", "account type", spec.acc_type),
-        ]
-    for name, zh, en, value in required:
-        if value in (None, ""):
+    required = [e for e in REQUIRED_ELEMENTS if executable or e.required == "always"]
+    for element in required:
+        if getattr(spec, element.attribute) in (None, ""):
+            name, zh, en = element.name, element.label_zh, element.label_en.lower()
             errors.append(
                 _err(
                     "indicators.element_missing",
@@ -229,15 +201,9 @@ def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> lis
             )
         )
     elements = [
-        ElementValue(f"{prefix}.{name}", kind, code, row=index)
-        for name, kind, code in (
-            ("exp_func_code", CodeKind.FUNCTIONAL, spec.exp_func_code),
-            ("dep_bgt_eco_code", CodeKind.DEPARTMENT_ECONOMIC, spec.dep_bgt_eco_code),
-            ("fund_type_code", CodeKind.FUND_TYPE, spec.fund_type_code),
-            ("source_type_code", CodeKind.SOURCE_TYPE, spec.source_type_code),
-            ("pay_type_code", CodeKind.PAY_TYPE, spec.pay_type_code),
-        )
-        if code
+        ElementValue(f"{prefix}.{e.name}", e.code_kind, getattr(spec, e.attribute), row=index)
+        for e in CODED_ELEMENTS
+        if e.code_kind is not None and getattr(spec, e.attribute)
     ]
     checked.elements += elements
     organisation = None
