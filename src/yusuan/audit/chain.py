@@ -96,7 +96,7 @@ def seal(*, lag_seconds: int, batch_size: int = 1000) -> SealResult:
     """
     made = 0
     sealed = 0
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One sealer at a time; writers of audit records are never blocked by this lock.
         last = locks.last_seal_select_for_update()
         previous = last.digest if last else GENESIS_DIGEST

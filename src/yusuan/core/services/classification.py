@@ -131,7 +131,7 @@ def _row_errors(
     return errors
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def code_set_import(
     *, actor: Actor, mof_div_code: str, fiscal_year: int, rows: Sequence[CodeRow]
 ) -> ImportResult:
@@ -224,7 +224,7 @@ def _ensure_year_open(*, mof_div_code: str, fiscal_year: int) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def code_update(
     *, actor: Actor, code: ClassificationCode, name: str, is_enabled: bool
 ) -> ClassificationCode:
@@ -299,7 +299,7 @@ def copy_codes(*, mof_div_code: str, from_year: int, to_year: int) -> tuple[int,
     return len(copies), len(mappings)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def code_set_copy_year(*, actor: Actor, mof_div_code: str, from_year: int, to_year: int) -> int:
     """Start a new year's code set from the previous one (R-MD-4); existing codes are kept."""
     ensure_permission(actor, "core.add_classificationcode")

@@ -209,7 +209,7 @@ def organisation_create(*, actor: Actor, mof_div_code: str, data: OrganisationDa
     return instance
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def organisation_update(
     *, actor: Actor, organisation: Organisation, data: OrganisationData
 ) -> Organisation:

@@ -28,7 +28,7 @@ from yusuan.workflow.services.common import (
 # --- deadlines ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def escalate_overdue(*, now: dt.datetime | None = None) -> int:
     """Open overdue steps with an escalation target are shown to that target too, once."""
     moment = now or timezone.now()
@@ -82,7 +82,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
 MAX_CALENDAR_RANGE_DAYS = 31
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def calendar_days_set(
     *, actor: Actor, start: dt.date, end: dt.date, is_workday: bool, name: str
 ) -> list[CalendarDay]:
@@ -145,7 +145,7 @@ def calendar_days_set(
     return days
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def calendar_day_remove(*, actor: Actor, day: CalendarDay) -> None:
     ensure_permission(actor, "workflow.change_calendarday")
     audit_record(

@@ -102,7 +102,7 @@ def definition_create(
     return definition
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def definition_publish(
     *,
     actor: Actor,
