@@ -101,7 +101,7 @@ def _choice(
     ]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def units_import_file(
     *, actor: Actor, mof_div_code: str, data: bytes, filename: str
 ) -> UnitImportResult:

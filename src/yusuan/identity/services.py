@@ -470,7 +470,7 @@ def _revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> bool:
 def password_changed(*, user: User) -> None:
     """Recorded after Django's password-change form has saved the new hash; a temporary
     password is a temporary one no more."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.filter(pk=user.pk).update(
             password_changed_at=timezone.now(), must_change_password=False
         )
@@ -485,7 +485,7 @@ def _ensure_can_manage(actor: Actor, user: User) -> None:
     ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> User:
     _ensure_can_manage(actor, user)
     wanted = sorted(set(role_codes))
@@ -504,7 +504,7 @@ def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> Us
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     _ensure_can_manage(actor, user)
     if user.pk == actor.pk:
@@ -532,7 +532,7 @@ def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_unlock(*, actor: Actor, user: User) -> int:
     """Clear the failed-login record of a locked-out account (django-axes)."""
     from axes.utils import reset
@@ -549,7 +549,7 @@ def user_unlock(*, actor: Actor, user: User) -> int:
     return int(cleared)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """An administrator's reset; the password policy applies as on the user's own change, the
     user must change it at the next sign-in (the administrator knows it), and every usable API

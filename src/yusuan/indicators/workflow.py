@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
+from yusuan.indicators import locks
 from yusuan.indicators.choices import DocumentKind, DocumentState
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import apply_document, revalidate, set_state
@@ -32,8 +33,11 @@ class AdjustmentHandler(ModelHandler[IndicatorDocument]):
     )
     related = ("organisation",)
 
-    def queryset(self, actor: Actor) -> QuerySet[IndicatorDocument]:
-        return super().queryset(actor).filter(kind=DocumentKind.ADJUST)
+    def locked(self) -> QuerySet[IndicatorDocument]:
+        return locks.document_qs_select_for_update()
+
+    def queryset(self, actor: Actor, *, for_update: bool = False) -> QuerySet[IndicatorDocument]:
+        return super().queryset(actor, for_update=for_update).filter(kind=DocumentKind.ADJUST)
 
     def computed_facts(self, document: IndicatorDocument) -> ComputedFacts:
         lines = list(

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import QuerySet
+
 from yusuan.common.actor import Actor
+from yusuan.projects import locks
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
@@ -42,6 +45,9 @@ class DeclarationHandler(ModelHandler[Project]):
         },
         url="projects:project_detail",
     )
+
+    def locked(self) -> QuerySet[Project]:
+        return locks.project_qs_select_for_update()
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)

@@ -29,6 +29,7 @@ from yusuan.audit.services import state_change
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
 from yusuan.core.models.base import ScopedQuerySet
+from yusuan.workflow import locks
 from yusuan.workflow.registry import BaseHandler, DocumentFacts
 
 if TYPE_CHECKING:
@@ -130,9 +131,15 @@ class ModelHandler(BaseHandler, Generic[M]):
     related: tuple[str, ...] = ()  # select_related on load
     lifecycle: Lifecycle | None = None  # None: the hooks are the subclass's own
 
-    def queryset(self, actor: Actor) -> models.QuerySet[M]:
-        """The documents the actor may see (``visible_to``: region and organisation scope)."""
-        rows = self.model._default_manager.all()
+    def locked(self) -> models.QuerySet[M]:
+        """The rows as an action locks them. An app whose ``locks.py`` names the set returns it
+        (``locks.project_qs_select_for_update()``); by default the document's row only."""
+        return locks.kit_document_qs_select_for_update(self.model)
+
+    def queryset(self, actor: Actor, *, for_update: bool = False) -> models.QuerySet[M]:
+        """The documents the actor may see (``visible_to``: region and organisation scope),
+        locked when ``for_update``; a subclass narrows it (one kind of a shared model)."""
+        rows = self.locked() if for_update else self.model._default_manager.all()
         assert isinstance(rows, ScopedQuerySet), f"{self.model.__name__} needs a ScopedQuerySet"
         return rows.visible_to(actor)
 
@@ -142,11 +149,9 @@ class ModelHandler(BaseHandler, Generic[M]):
         pk = parse_id(object_id)
         if pk is None:
             raise NotFoundError(self.not_found)
-        rows = self.queryset(actor).filter(pk=pk)
+        rows = self.queryset(actor, for_update=for_update).filter(pk=pk)
         if self.related:
             rows = rows.select_related(*self.related)
-        if for_update:
-            rows = rows.select_for_update(of=("self",))  # the document's row, not its relations
         document = rows.first()
         if document is None:
             raise NotFoundError(self.not_found)
