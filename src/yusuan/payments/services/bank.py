@@ -30,13 +30,13 @@ from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import iso20022 as iso
+from yusuan.payments import locks
 from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
     BankResult,
     PaymentLine,
-    PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
@@ -66,14 +66,13 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
             status=404,
         )
     vouchers = list(
-        PaymentVoucher.objects.select_for_update(of=("self",), skip_locked=True)
+        locks.voucher_qs_select_for_update_skip_locked()
         .filter(
             mof_div_code=mof_div_code,
             bank_file__isnull=True,
             request__state=RequestState.VOUCHER_ISSUED,
         )
         .select_related("request__payer_account", "request__organisation")
-        .order_by("pk")
     )
     if not vouchers:
         return None
@@ -215,7 +214,7 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
     """The line a result is for: a transfer of the bank file the result answers."""
     number, _, row = item.end_to_end_id.rpartition("-")
     line = (
-        PaymentLine.objects.select_for_update(of=("self",))
+        locks.line_qs_select_for_update()
         .filter(
             request__voucher__number=number,
             request__voucher__bank_file__message_id=item.answers,
@@ -364,7 +363,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     # The request is settled with its last open line (a salary batch has thousands of lines:
     # one indexed existence test per result, the states read once at the end).
     # Locked so that two last results of one request, settled at once, see each other.
-    list(PaymentRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk"))
+    list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     if not request.lines.filter(state=LineState.OPEN).exists():
         states = set(request.lines.order_by().values_list("state", flat=True).distinct())
         final = (
