@@ -4,8 +4,10 @@ Take a lock only through these, so the lock order of every payment transaction r
 
 - a request's actions (edit, void, workflow) lock the request (then its workflow instance and the
   ledger lines, ascending, as ``workflow.locks`` and ``indicators.locks`` say);
-- a bank result locks its payment line, moves the ledger lines, then locks the line's request;
-  a bank file locks the issued vouchers it takes, skipping those another file is taking;
+- a bank result locks its payment line, then the line's request, then moves the ledger lines; a
+  batch of results locks all its lines, then their requests, before it applies any (a resend
+  in another order waits instead of deadlocking);
+- a bank file locks the issued vouchers it takes, skipping those another file is taking;
 - a refund or correction locks its record, then its payment line, then that line's charges.
   Charges change only under their line's lock (refund, correction), so their own order cannot
   meet another transaction's; a refund takes them last first (R-RF-2 gives back the latest).

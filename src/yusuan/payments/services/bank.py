@@ -311,6 +311,9 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             f"payment line {item.end_to_end_id} already has a result",
         ) from None
     request = line.request
+    # Locked so that two last results of one request, settled at once, see each other; before
+    # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
+    list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     key = f"payments.line:{line.pk}:settle"
     posted = apply(
         "pay" if item.accepted else "unfreeze",
@@ -362,8 +365,6 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         )
     # The request is settled with its last open line (a salary batch has thousands of lines:
     # one indexed existence test per result, the states read once at the end).
-    # Locked so that two last results of one request, settled at once, see each other.
-    list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     if not request.lines.filter(state=LineState.OPEN).exists():
         states = set(request.lines.order_by().values_list("state", flat=True).distinct())
         final = (
@@ -375,6 +376,28 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         )
         set_state(actor=actor, request=request, state=final, why="bank")
     return ResultOutcome(item.end_to_end_id, False, line.state)
+
+
+def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
+    """A batch's payment lines locked in pk order, then their requests, before any result is
+    applied (each result takes its line and request again, already held). Locked as each entry
+    comes, a resend in another order, or one result of a request the batch is settling, would
+    each hold a row the other waits for: a deadlock. The rows the entries name, and at most a
+    few more lines of the same vouchers (their numbers and rows are matched apart)."""
+    if len(items) < 2:
+        return  # one result locks its line, then its request
+    wanted = [item.end_to_end_id.rpartition("-") for item in items]
+    request_ids = (
+        locks.line_qs_select_for_update()
+        .filter(
+            request__voucher__number__in={number for number, _, _ in wanted},
+            request__voucher__bank_file__message_id__in={item.answers for item in items},
+            request__mof_div_code__in=actor.scope.mof_div_codes,
+            row__in={row_no - 1 for _, _, row in wanted if (row_no := parse_int(row))},
+        )
+        .values_list("request_id", flat=True)
+    )
+    list(locks.request_qs_select_for_update().filter(pk__in=set(request_ids)).values_list("pk"))
 
 
 @transaction.atomic
@@ -391,6 +414,7 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
             unknown += _unknown_message(first).errors
     if unknown:
         raise BusinessRuleError(unknown, status=422)
+    _lock_in_order(actor, items)
     outcomes: list[ResultOutcome] = []
     errors = []
     statuses = set()
