@@ -24,6 +24,7 @@ from django.db import connections, transaction
 import pytest
 from tests.indicator_helpers import issue, project, spec
 from tests.payment_helpers import DOCUMENT_TYPE, _approved, _input
+from tests.test_indicators_concurrency import _in_threads
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.identity.models import User
@@ -239,26 +240,6 @@ def _pausing(step: Any, seconds: float = 3) -> tuple[Any, threading.Event]:
     return wrapped, started
 
 
-def _run(*calls: Any) -> list[Any]:
-    """Each call in its own thread and connection: what it returned or raised."""
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = calls[index]()
-        except BaseException as exc:
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 def bank_report_resent_in_another_order() -> tuple[list[Any], str, bool]:
     """The bank sends the results of a two-line request twice at once, the second time in the
     other order; each batch pauses after its first result so that both could hold a line before
@@ -267,9 +248,9 @@ def bank_report_resent_in_another_order() -> tuple[list[Any], str, bool]:
     request, items = _at_bank(["12.00", "13.00"])
     pausing, _started = _pausing(bank.bank_result_record)
     with mock.patch.object(bank, "bank_result_record", pausing):
-        outcomes = _run(
-            lambda: bank_results_record(actor=_user("bank_icbc"), items=items),
-            lambda: bank_results_record(actor=_user("bank_icbc"), items=items[::-1]),
+        outcomes = _in_threads(
+            lambda i: bank_results_record(actor=_user("bank_icbc"), items=[items, items[::-1]][i]),
+            count=2,
         )
     request.refresh_from_db()
     return outcomes, request.state, reconcile() == []
@@ -282,14 +263,14 @@ def bank_result_while_a_batch_settles_its_request() -> tuple[list[Any], str, boo
     request, items = _at_bank(["12.00", "13.00", "14.00"])
     pausing, locked = _pausing(bank._lock_in_order)
 
-    def single() -> Any:
+    def batch_or_single(index: int) -> Any:
+        if index == 0:
+            return bank_results_record(actor=_user("bank_icbc"), items=items[:2])
         assert locked.wait(timeout=30)
         return bank_result_record(actor=_user("bank_icbc"), item=items[2])
 
     with mock.patch.object(bank, "_lock_in_order", pausing):
-        outcomes = _run(
-            lambda: bank_results_record(actor=_user("bank_icbc"), items=items[:2]), single
-        )
+        outcomes = _in_threads(batch_or_single, count=2)
     request.refresh_from_db()
     return outcomes, request.state, reconcile() == []
 
