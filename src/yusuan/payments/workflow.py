@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from yusuan.common.actor import Actor
 from yusuan.core.choices import PayeeKind
-from yusuan.payments import hooks
+from yusuan.payments import hooks, locks
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import freeze, release, revalidate, set_state
@@ -34,6 +36,9 @@ class PaymentRequestHandler(ModelHandler[PaymentRequest]):
     # The request page comes with the payment pages (no ``url`` yet).
     fact_fields = FactFields(title=("number", "purpose"), subtype="business_type")
     related = ("organisation",)
+
+    def locked(self) -> QuerySet[PaymentRequest]:
+        return locks.request_qs_select_for_update()
 
     def computed_facts(self, document: PaymentRequest) -> ComputedFacts:
         lines = loaded(document).lines
