@@ -227,6 +227,54 @@ def import_codes(
     )
 
 
+class MappingTargetOut(Schema):
+    code: str
+    name: str
+
+
+class MappingRowOut(Schema):
+    code: str = Field(description="department economic 款")
+    name: str
+    agency: MappingTargetOut | None = Field(description="government economic 款 for agencies")
+    institution: MappingTargetOut | None = Field(description="… for public institutions")
+
+
+@router.get("/codes/mapping", response=list[MappingRowOut])
+def economic_mapping(request: HttpRequest, year: Year, q: str = "") -> list[dict[str, Any]]:
+    """R-MD-3 as a table: every enabled department economic 款 and the government economic 款 it
+    maps to for each unit group (``null``: a gap), as the mapping page shows it."""
+    actor = require(request, "core.view_classificationcode", "core:read")
+    rows = selectors.economic_mapping_table(actor=actor, fiscal_year=year, text=q.strip())
+
+    def target(pair: tuple[str, str] | None) -> dict[str, str] | None:
+        return {"code": pair[0], "name": pair[1]} if pair else None
+
+    return [
+        {
+            "code": row.code,
+            "name": row.name,
+            "agency": target(row.agency),
+            "institution": target(row.institution),
+        }
+        for row in rows
+    ]
+
+
+class RegionOut(Schema):
+    id: int
+    mof_div_code: str
+    name: str
+    level: int
+    parent_id: int | None
+
+
+@router.get("/regions", response=list[RegionOut])
+def list_regions(request: HttpRequest) -> Any:
+    """财政区划 the caller sees."""
+    actor = require(request, "core.view_region", "core:read")
+    return list(selectors.region_list(actor=actor))
+
+
 @router.get("/organisations", response=list[OrganisationOut])
 @paged(50)
 def list_organisations(

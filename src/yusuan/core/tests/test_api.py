@@ -333,3 +333,19 @@ def test_a_missing_sheet_is_named(client_as: Any) -> None:
     answer = client_as("wj_budget").post("/api/v1/codes/import", {"year": 2026})
     assert answer.status_code == 422
     assert [e["field"] for e in answer.json()["errors"]] == ["file"]
+
+
+def test_the_economic_mapping_and_regions_are_read_as_the_pages_show_them(client_as: Any) -> None:
+    budget = client_as("wj_budget")
+    rows = budget.get("/api/v1/codes/mapping?year=2026").json()
+    page = budget.get("/core/codes/mapping/?year=2026").content.decode()
+    assert rows and all(row["code"] in page for row in rows)
+    mapped = [row for row in rows if row["agency"]]
+    assert mapped and mapped[0]["agency"]["code"] in page
+    assert budget.get("/api/v1/codes/mapping?year=1999").status_code == 422
+    regions = budget.get("/api/v1/regions").json()
+    assert "320509" in [r["mof_div_code"] for r in regions]
+    from yusuan.core.services.regions import region_bootstrap
+
+    region_bootstrap(mof_div_code="320506", name="吴中区", bureau_name="苏州市吴中区财政局")
+    assert "320506" not in [r["mof_div_code"] for r in budget.get("/api/v1/regions").json()]
