@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -161,6 +162,76 @@ def inbox(request: HttpRequest) -> Any:
     """What waits for the caller's decision, overdue first."""
     actor = require(request, None, "workflow:read")
     return [_round(i) for i in selectors.inbox(actor=actor)]
+
+
+@router.get("/workflow/submitted", response=list[RoundOut])
+@paged(50)
+def submitted(request: HttpRequest) -> Any:
+    """The rounds the caller submitted, open ones first: where each waits, since when."""
+    actor = require(request, None, "workflow:read")
+    return Rendered(selectors.my_submissions(actor=actor), _round)
+
+
+class OverdueOut(RoundOut):
+    working_days_overdue: int
+
+
+@router.get("/workflow/overdue", response=list[OverdueOut])
+@paged(50)
+def overdue(request: HttpRequest) -> Any:
+    """Open rounds of the caller's scope past their due date, the longest overdue first."""
+    actor = require(request, "workflow.view_workflowinstance", "workflow:read")
+    now = timezone.now()
+    overrides = routing.calendar_overrides()
+    return Rendered(
+        selectors.overdue(actor=actor, now=now),
+        lambda i: {
+            **_round(i),
+            "working_days_overdue": selectors.working_days_overdue(i, now, overrides),
+        },
+    )
+
+
+Minutes = Annotated[int, Field(ge=1, le=1440)]  # the report's window, as the page bounds it
+
+
+class SeatActionOut(Schema):
+    username: str
+    kind: str
+    at: dt.datetime
+
+
+class SharedSeatOut(Schema):
+    instance_id: int
+    title: str
+    organisation_name: str
+    first: SeatActionOut
+    second: SeatActionOut
+    matched_on: list[str] = Field(description="session, device or address")
+    minutes_apart: float
+
+
+@router.get("/workflow/shared-devices", response=list[SharedSeatOut])
+def shared_devices(request: HttpRequest, minutes: Minutes = 30) -> list[dict[str, Any]]:
+    """P6: different people deciding one document from one session, device or address within
+    ``minutes`` (a borrowed UKey), as the shared-device report shows it."""
+    actor = require(request, "identity.view_sod_report", "workflow:read")
+
+    def action(a: Any) -> dict[str, Any]:
+        return {"username": a.actor.username, "kind": a.kind, "at": a.created_at}
+
+    return [
+        {
+            "instance_id": seat.instance.pk,
+            "title": seat.instance.title,
+            "organisation_name": seat.instance.organisation.name,
+            "first": action(seat.first),
+            "second": action(seat.second),
+            "matched_on": list(seat.matched_on),
+            "minutes_apart": seat.minutes_apart,
+        }
+        for seat in selectors.shared_device_report(actor=actor, minutes=minutes)
+    ]
 
 
 @router.get("/workflow/instances/{instance_id}", response=RoundDetailOut)

@@ -233,3 +233,24 @@ def test_notifications_are_marked_read(user: Any, client_as: Any) -> None:
         Client(), "/api/v1/workflow/notifications/read", HTTP_AUTHORIZATION=f"Bearer {reader.key}"
     )
     assert refused.status_code == 403
+
+
+def test_submitted_overdue_and_shared_devices_are_read_as_the_pages_show_them(
+    user: Any, client_as: Any
+) -> None:
+    mine = _submitted(user, "52")
+    clerk = client_as("school_clerk")
+    rows = clerk.get("/api/v1/workflow/submitted").json()["items"]
+    assert rows[0]["id"] == mine.pk and rows[0]["state"] == "in_progress"
+    WorkflowInstance.objects.filter(pk=mine.pk).update(
+        due_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    )
+    budget = client_as("wj_budget")
+    late = {r["id"]: r for r in budget.get("/api/v1/workflow/overdue").json()["items"]}
+    assert late[mine.pk]["overdue"] is True and late[mine.pk]["working_days_overdue"] > 0
+    assert clerk.get("/api/v1/workflow/overdue").status_code == 403
+    auditor = client_as("wj_auditor")
+    assert auditor.get("/api/v1/workflow/shared-devices?minutes=60").status_code == 200
+    too_long = auditor.get("/api/v1/workflow/shared-devices?minutes=5000")
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "minutes"
+    assert clerk.get("/api/v1/workflow/shared-devices").status_code == 403
