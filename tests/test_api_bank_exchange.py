@@ -256,7 +256,7 @@ def test_a_list_filter_that_is_no_value_is_a_422_naming_it(
 def test_the_request_state_filter_offers_exactly_the_states() -> None:
     from typing import get_args
 
-    from yusuan.payments.api import StateFilter
+    from yusuan.payments.api.requests import StateFilter
     from yusuan.payments.choices import RequestState
 
     assert set(get_args(StateFilter)) == {"", *RequestState.values}

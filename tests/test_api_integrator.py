@@ -27,9 +27,10 @@ from yusuan.identity.services import api_token_issue
 from yusuan.indicators.api import RowIn
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.choices import LineState
-from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest, PayrollBatch
+from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest
 from yusuan.payments.services import request_create
 from yusuan.payments.services.bank import bank_file_create
+from yusuan.payroll.models import PayrollBatch
 from yusuan.workflow.models import Delegation, WorkflowInstance
 from yusuan.workflow.services import document_submit, instance_approve
 

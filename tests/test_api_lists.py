@@ -12,7 +12,7 @@ from django.test import Client
 import pytest
 
 from yusuan.indicators import api as indicators_api
-from yusuan.payments import api as payments_api
+from yusuan.payments.api import requests as payments_api
 from yusuan.payments.models import PaymentRequest
 
 pytestmark = pytest.mark.django_db

@@ -46,7 +46,7 @@ SESSION_ONLY = {
 # Service (module.function) → the operation that will call it, to be closed in issue 14 as the
 # payments family moves into procurement, payroll and monitoring and projects join the kit.
 KNOWN_GAPS: dict[str, str] = {
-    "yusuan.payments.services.contracts.contract_file": "POST /api/v1/procurement/contracts",
+    "yusuan.procurement.services.contracts.contract_file": "POST /api/v1/procurement/contracts",
     "yusuan.payments.services.requests.request_update": "PUT /api/v1/payments/requests/{id}",
     "yusuan.payments.services.requests.request_void": "POST /api/v1/payments/requests/{id}/void",
     "yusuan.payments.services.clearing.clearing_resolve": (
@@ -62,9 +62,9 @@ NOT_A_WRITE = {
     "yusuan.identity.services.api_scopes_allowed": "the token scopes a form offers",
     "yusuan.identity.services.password_changed": "the browser's own password change (above)",
     "yusuan.projects.services.as_input": "a project as the form's input",
-    "yusuan.payments.services.payroll.covers": "whether an indicator line covers a salary item",
-    "yusuan.payments.services.payroll.proposal": "the proposed salary-to-indicator matching",
-    "yusuan.payments.services.payroll.salary_lines": "the indicator lines a batch may draw on",
+    "yusuan.payroll.services.batches.covers": "whether an indicator line covers a salary item",
+    "yusuan.payroll.services.batches.proposal": "the proposed salary-to-indicator matching",
+    "yusuan.payroll.services.batches.salary_lines": "the indicator lines a batch may draw on",
     "yusuan.payments.services.bank.report_message": "a bank report's outcome as a message",
 }
 

@@ -21,12 +21,12 @@ from yusuan.core.models import BankAccount
 from yusuan.indicators.models import IndicatorDocument, IndicatorLine
 from yusuan.payments.models import (
     ClearingDay,
-    Contract,
     Correction,
     PaymentRequest,
-    PayrollBatch,
     Refund,
 )
+from yusuan.payroll.models import PayrollBatch
+from yusuan.procurement.models import Contract
 from yusuan.projects.models import Project
 
 pytestmark = pytest.mark.django_db

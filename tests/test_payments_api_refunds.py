@@ -16,7 +16,8 @@ from tests.payment_helpers import _buckets, _line, _payee, employees, salary_she
 from tests.test_payments_refunds import _paid_batch
 
 from yusuan.core.models import BankAccount
-from yusuan.payments.models import PayrollBatch, Refund
+from yusuan.payments.models import Refund
+from yusuan.payroll.models import PayrollBatch
 
 pytestmark = pytest.mark.django_db
 

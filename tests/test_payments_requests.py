@@ -23,13 +23,13 @@ from yusuan.common.money import Money
 from yusuan.identity.services import user_set_roles
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.selectors import reconcile
+from yusuan.monitoring.services import request_explain
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import (
     request_create,
     request_update,
 )
-from yusuan.payments.services.monitoring import request_explain
 from yusuan.workflow.services import (
     document_submit,
     instance_approve,

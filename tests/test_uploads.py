@@ -22,7 +22,7 @@ from yusuan.core import tabular
 from yusuan.core.exchange import code_set_import_file
 from yusuan.core.models import ClassificationCode
 from yusuan.core.tabular import read_rows, write_table
-from yusuan.payments.models import PayrollBatch
+from yusuan.payroll.models import PayrollBatch
 
 MB = 1024 * 1024
 SHEET = "xl/worksheets/sheet1.xml"

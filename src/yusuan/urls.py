@@ -21,7 +21,10 @@ urlpatterns = [
     path("workflow/", include("yusuan.workflow.urls")),
     path("projects/", include("yusuan.projects.urls")),
     path("indicators/", include("yusuan.indicators.urls")),
+    path("payments/payroll/", include("yusuan.payroll.urls")),
+    path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
     path("payments/", include("yusuan.payments.urls")),
+    path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

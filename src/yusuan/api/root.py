@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -27,8 +28,9 @@ from yusuan.identity.services import (
     ensure_token_holder_may_act,
 )
 from yusuan.indicators.api import router as indicators_router
-from yusuan.payments.api import router as payments_router
-from yusuan.payments.api_refunds import router as payments_after_router
+from yusuan.monitoring.api import router as monitoring_router
+from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
+from yusuan.payroll.api import router as payroll_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -104,6 +106,14 @@ class YusuanAPI(NinjaAPI):
     """Declares what every operation may answer besides its success: any 4xx is a problem body
     (``problem()``), so a client and schemathesis can check errors against the document too."""
 
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """``<module>_<function>`` as Django Ninja makes them, except that a module holding
+        endpoints first published from another names that one's prefix (``OPERATION_ID_PREFIX``):
+        clients generate their method names from these ids, and moving code must not rename them."""
+        view = operation.view_func
+        module = view.__module__.replace(".", "_")
+        return f"{getattr(sys.modules[view.__module__], 'OPERATION_ID_PREFIX', module)}_{view.__name__}"
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         definitions = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -140,8 +150,10 @@ api.add_router("/", core_router)
 api.add_router("/", workflow_router)
 api.add_router("/", audit_router)
 api.add_router("/", indicators_router)
-api.add_router("/", payments_router)
-api.add_router("/", payments_after_router)
+for payments_router in PAYMENTS_ROUTERS:
+    api.add_router("/", payments_router)
+api.add_router("/", payroll_router)
+api.add_router("/", monitoring_router)
 
 
 def problem(

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from yusuan.audit import locks
 from yusuan.audit.models import AuditRecord, AuditSeal
 
 GENESIS_DIGEST = "0" * 64
@@ -95,9 +96,9 @@ def seal(*, lag_seconds: int, batch_size: int = 1000) -> SealResult:
     """
     made = 0
     sealed = 0
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One sealer at a time; writers of audit records are never blocked by this lock.
-        last = AuditSeal.objects.select_for_update().order_by("-last_record_id").first()
+        last = locks.last_seal_select_for_update()
         previous = last.digest if last else GENESIS_DIGEST
         next_id = (last.last_record_id + 1) if last else 0
         cutoff = timezone.now() - dt.timedelta(seconds=lag_seconds)

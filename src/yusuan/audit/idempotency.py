@@ -74,7 +74,8 @@ def run_once(
         return StoredResult(status, result, replayed=False)
     _check_key(key)
     digest = request_digest(body)
-    with transaction.atomic():
+    # The API call's own transaction: the key's record commits with what the call wrote.
+    with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(

@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "yusuan.workflow",
     "yusuan.projects",
     "yusuan.indicators",
+    "yusuan.procurement",
     "yusuan.payments",
+    "yusuan.monitoring",
+    "yusuan.payroll",
     "yusuan.portal",
     "yusuan.demo",
 ]

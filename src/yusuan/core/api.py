@@ -235,8 +235,12 @@ class MappingTargetOut(Schema):
 class MappingRowOut(Schema):
     code: str = Field(description="department economic 款")
     name: str
-    agency: MappingTargetOut | None = Field(description="government economic 款 for agencies")
-    institution: MappingTargetOut | None = Field(description="… for public institutions")
+    for_administrative_units: MappingTargetOut | None = Field(
+        description="government economic 款 for administrative units (行政单位)"
+    )
+    for_institutions: MappingTargetOut | None = Field(
+        description="… for public institutions (事业单位)"
+    )
 
 
 @router.get("/codes/mapping", response=list[MappingRowOut])
@@ -253,8 +257,8 @@ def economic_mapping(request: HttpRequest, year: Year, q: str = "") -> list[dict
         {
             "code": row.code,
             "name": row.name,
-            "agency": target(row.agency),
-            "institution": target(row.institution),
+            "for_administrative_units": target(row.agency),
+            "for_institutions": target(row.institution),
         }
         for row in rows
     ]

@@ -194,3 +194,11 @@ def economic_mapping_table(*, actor: Actor, fiscal_year: int, text: str = "") ->
         )
         for row in departments.order_by("code")
     ]
+
+
+def payees(*, actor: Actor, organisation_id: int, kind: str = "") -> list[Payee]:
+    """The unit's enabled payees (``kind``: only organisations or only individuals)."""
+    found = Payee.objects.visible_to(actor).filter(organisation_id=organisation_id, is_enabled=True)
+    if kind:
+        found = found.filter(kind=kind)
+    return list(found.order_by("name")[:500])

@@ -22,19 +22,20 @@ from yusuan.core.services.accounts import PayeeData, payee_create
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
+from yusuan.monitoring.services import request_explain
 from yusuan.payments.choices import RequestState
-from yusuan.payments.models import Contract, PaymentRequest
+from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
-from yusuan.payments.services.contracts import ContractInput, contract_file
 from yusuan.payments.services.corrections import correction_post, correction_register
-from yusuan.payments.services.monitoring import request_explain
-from yusuan.payments.services.payroll import payroll_import, payroll_request_create
 from yusuan.payments.services.refunds import (
     bank_return_register,
     refund_confirm,
     refund_register,
 )
+from yusuan.payroll.services.batches import payroll_import, payroll_request_create
+from yusuan.procurement.models import Contract
+from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
 
 PURPOSES = {

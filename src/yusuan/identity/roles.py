@@ -53,21 +53,21 @@ INDICATOR_FINANCE = (
 INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatordocument")
 PAYMENT_VIEW = (
     "payments.view_paymentrequest",
-    "payments.view_contract",
+    "procurement.view_contract",
     "payments.view_refund",
     "payments.view_correction",
-    "payments.view_payrollbatch",
+    "payroll.view_payrollbatch",
 )
 PAYMENT_ENTER = (
     "payments.add_paymentrequest",
     "payments.change_paymentrequest",
     "payments.add_refund",
     "payments.add_correction",
-    "payments.add_payrollbatch",
-    "payments.change_payrollbatch",
+    "payroll.add_payrollbatch",
+    "payroll.change_payrollbatch",
 )
 REFUND_CONFIRM = ("payments.change_refund", "payments.change_correction")
-CONTRACT_EDIT = ("payments.add_contract", "payments.change_contract")
+CONTRACT_EDIT = ("procurement.add_contract", "procurement.change_contract")
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 
 FINANCE = ["finance_bureau", "finance_division"]

@@ -472,7 +472,7 @@ def _revoke(*, actor: Actor, token: ApiToken, reason: str = "") -> bool:
 def password_changed(*, user: User) -> None:
     """Recorded after Django's password-change form has saved the new hash; a temporary
     password is a temporary one no more."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.filter(pk=user.pk).update(
             password_changed_at=timezone.now(), must_change_password=False
         )
@@ -487,6 +487,7 @@ def _ensure_can_manage(actor: Actor, user: User) -> None:
     ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> User:
     _ensure_can_manage(actor, user)
@@ -506,6 +507,7 @@ def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> Us
     return user
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     _ensure_can_manage(actor, user)
@@ -534,6 +536,7 @@ def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     return user
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def user_unlock(*, actor: Actor, user: User) -> int:
     """Clear the failed-login record of a locked-out account (django-axes)."""
@@ -551,6 +554,7 @@ def user_unlock(*, actor: Actor, user: User) -> int:
     return int(cleared)
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """An administrator's reset; the password policy applies as on the user's own change, the

@@ -15,22 +15,14 @@ from yusuan.common.errors import ErrorDetail, row_amount
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.elements import ENTERED_ELEMENTS
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services import DocumentInput, LineInput, LineSpec, document_check
 from yusuan.projects.models import Project
 
-TEXT_FIELDS = (
-    "exp_func_code",
-    "dep_bgt_eco_code",
-    "fund_type_code",
-    "source_type_code",
-    "pay_type_code",
-    "acc_type",
-    "summary",
-    "line_kind",
-    "thr_exp_code",
-)
-FLAG_FIELDS = ("is_gov_pur", "is_sal", "is_dir", "to_parent")
+_ENTERED = tuple(e for e in ENTERED_ELEMENTS if e.value != "ref")
+TEXT_FIELDS = (*(e.name for e in _ENTERED if e.value != "flag"), "summary", "line_kind")
+FLAG_FIELDS = (*(e.name for e in _ENTERED if e.value == "flag"), "to_parent")
 CODE_FIELDS = ("source", "target", "organisation", "project")
 HEADER_FIELDS = ("title", "doc_no", "reason", "subtype", "npc_reference")
 
@@ -45,6 +37,14 @@ def _text(row: Row, name: str) -> str:
 def _flag(row: Row, name: str) -> bool:
     value = row.get(name)
     return value is True or value in ("1", "on", "true")
+
+
+def _entered_elements(row: Row) -> dict[str, Any]:
+    """The codes, choices and flags a row gives its new line (units and projects aside)."""
+    return {
+        e.attribute: _flag(row, e.name) if e.value == "flag" else _text(row, e.name)
+        for e in _ENTERED
+    }
 
 
 def wants_spec(kind: str, row: Row) -> bool:
@@ -135,17 +135,8 @@ def document_input(
                     codes.units, index, "organisation", _text(row, "organisation")
                 ),
                 project_id=codes.get(codes.projects, index, "project", _text(row, "project")),
-                exp_func_code=_text(row, "exp_func_code"),
-                dep_bgt_eco_code=_text(row, "dep_bgt_eco_code"),
-                fund_type_code=_text(row, "fund_type_code"),
-                source_type_code=_text(row, "source_type_code"),
-                pay_type_code=_text(row, "pay_type_code"),
-                acc_type=_text(row, "acc_type"),
-                is_gov_pur=_flag(row, "is_gov_pur"),
-                thr_exp_code=_text(row, "thr_exp_code"),
-                is_sal=_flag(row, "is_sal"),
-                is_dir=_flag(row, "is_dir"),
                 summary=_text(row, "summary"),
+                **_entered_elements(row),
             )
         lines.append(
             LineInput(

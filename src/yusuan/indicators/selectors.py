@@ -14,6 +14,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.common.money import Money
 from yusuan.indicators.choices import LineKind
+from yusuan.indicators.elements import LEDGER_CODES, LEDGER_FLAGS
 from yusuan.indicators.models import (
     BUCKETS,
     MOVEMENT_HASHED_FIELDS,
@@ -265,14 +266,10 @@ def movement_coverage() -> Coverage:
 LINE_FILTER_LOOKUPS = {
     "organisation": "organisation__code",
     "project": "project__code",
-    "exp_func_code": "exp_func_code__startswith",
-    "dep_bgt_eco_code": "dep_bgt_eco_code__startswith",
-    "gov_bgt_eco_code": "gov_bgt_eco_code__startswith",
-    "fund_type_code": "fund_type_code",
-    "source_type_code": "source_type_code",
+    **{e.name: f"{e.name}__startswith" if e.hierarchical else e.name for e in LEDGER_CODES},
     "doc_no": "doc_no__icontains",
 }
-LINE_FLAGS = ("is_gov_pur", "is_sal", "is_dir")
+LINE_FLAGS = tuple(e.name for e in LEDGER_FLAGS)
 
 
 def line_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[IndicatorLine]:

@@ -39,6 +39,13 @@ from yusuan.indicators.choices import (
     LineKind,
     ThreePublic,
 )
+from yusuan.indicators.elements import (
+    ELEMENTS,
+    ENTERED_ELEMENTS,
+    LEDGER_CODES,
+    LEDGER_FLAGS,
+    Element,
+)
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import (
     DocumentInput,
@@ -57,34 +64,19 @@ from yusuan.workflow.services import document_submit
 LINE_FILTERS = (
     ("organisation", gettext_lazy("Unit code")),
     ("project", gettext_lazy("Project code")),
-    ("exp_func_code", gettext_lazy("Functional class")),
-    ("dep_bgt_eco_code", gettext_lazy("Department economic class")),
-    ("gov_bgt_eco_code", gettext_lazy("Government economic class")),
-    ("fund_type_code", gettext_lazy("Fund nature")),
-    ("source_type_code", gettext_lazy("Indicator source")),
+    *((e.name, gettext_lazy(e.label_en)) for e in LEDGER_CODES),
     ("doc_no", gettext_lazy("文号")),
 )
-FLAG_FILTERS = (
-    ("is_gov_pur", gettext_lazy("Government procurement")),
-    ("is_sal", gettext_lazy("Salary")),
-    ("is_dir", gettext_lazy("Direct funds")),
+FLAG_FILTERS = tuple((e.name, gettext_lazy(e.label_en)) for e in LEDGER_FLAGS)
+# The ledger's yes/no flags and 三公 category, shown together.
+LEDGER_MARKS = tuple(e for e in ELEMENTS if e.in_ledger and e.value in ("flag", "choice"))
+# A new line's elements on a row, in their own columns (三公 is chosen in the flags column).
+NEW_LINE_COLUMNS = tuple(
+    e.name for e in ENTERED_ELEMENTS if e.value != "flag" and e.name != "thr_exp_code"
 )
 # Columns a document kind asks for on each row.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    DocumentKind.ISSUE: (
-        "line_kind",
-        "organisation",
-        "project",
-        "exp_func_code",
-        "dep_bgt_eco_code",
-        "fund_type_code",
-        "source_type_code",
-        "pay_type_code",
-        "acc_type",
-        "flags",
-        "summary",
-        "amount",
-    ),
+    DocumentKind.ISSUE: ("line_kind", *NEW_LINE_COLUMNS, "flags", "summary", "amount"),
     DocumentKind.ALLOCATE: (
         "source",
         "organisation",
@@ -160,6 +152,15 @@ def ledger(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/ledger.html", context)
 
 
+LEDGER_AMOUNT_COLUMNS = (
+    ("total", "总额"),
+    ("available", "可用"),
+    ("allocated", "已分解"),
+    ("reserved", "合同预留"),
+    ("frozen", "支付在途"),
+    ("held", "财政冻结"),
+    ("paid", "已支付"),
+)
 LEDGER_COLUMNS = [
     Column(key, zh, zh)
     for key, zh in (
@@ -167,26 +168,21 @@ LEDGER_COLUMNS = [
         ("kind", "类型"),
         ("organisation", "单位"),
         ("project", "项目"),
-        ("exp_func_code", "功能分类"),
-        ("dep_bgt_eco_code", "部门经济分类"),
-        ("gov_bgt_eco_code", "政府经济分类"),
-        ("fund_type_code", "资金性质"),
-        ("source_type_code", "指标来源"),
+        *((e.name, e.label_zh) for e in LEDGER_CODES),
         ("doc_no", "指标文号"),
-        ("is_gov_pur", "政府采购"),
-        ("thr_exp_code", "三公"),
-        ("is_sal", "工资"),
-        ("is_dir", "直达"),
-        ("total", "总额"),
-        ("available", "可用"),
-        ("allocated", "已分解"),
-        ("reserved", "合同预留"),
-        ("frozen", "支付在途"),
-        ("held", "财政冻结"),
-        ("paid", "已支付"),
+        *((e.name, e.label_zh) for e in LEDGER_MARKS),
+        *LEDGER_AMOUNT_COLUMNS,
     )
 ]
-LEDGER_AMOUNTS = ("total", "available", "allocated", "reserved", "frozen", "held", "paid")
+LEDGER_AMOUNTS = tuple(name for name, _zh in LEDGER_AMOUNT_COLUMNS)
+
+
+def _mark(line: Any, element: Element) -> str:
+    """A flag as 是 or blank; the 三公 category by its name."""
+    if element.value == "flag":
+        return "是" if getattr(line, element.attribute) else ""
+    shown = getattr(line, f"get_{element.attribute}_display")
+    return str(shown()) if getattr(line, element.attribute) else ""
 
 
 def _export(queryset: Any) -> HttpResponse:
@@ -196,16 +192,9 @@ def _export(queryset: Any) -> HttpResponse:
             line.get_kind_display(),
             line.organisation.name if line.organisation else "",
             line.project.code if line.project else "",
-            line.exp_func_code,
-            line.dep_bgt_eco_code,
-            line.gov_bgt_eco_code,
-            line.fund_type_code,
-            line.source_type_code,
+            *(getattr(line, e.attribute) for e in LEDGER_CODES),
             line.doc_no,
-            "是" if line.is_gov_pur else "",
-            line.get_thr_exp_code_display() if line.thr_exp_code else "",
-            "是" if line.is_sal else "",
-            "是" if line.is_dir else "",
+            *(_mark(line, e) for e in LEDGER_MARKS),
             *(Money(getattr(line, c)).to_yuan() for c in LEDGER_AMOUNTS),
         ]
         for line in queryset.iterator(chunk_size=2000)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
+from yusuan.indicators import locks
 from yusuan.indicators.choices import DocumentKind, DocumentState
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import apply_document, revalidate, set_state
@@ -29,11 +30,8 @@ class AdjustmentHandler(BaseHandler):
         pk = parse_id(object_id)
         if pk is None:
             raise NotFoundError("adjustment")
-        queryset = IndicatorDocument.objects.visible_to(actor).filter(
-            pk=pk, kind=DocumentKind.ADJUST
-        )
-        if for_update:
-            queryset = queryset.select_for_update()
+        base = locks.document_qs_select_for_update() if for_update else IndicatorDocument.objects
+        queryset = base.visible_to(actor).filter(pk=pk, kind=DocumentKind.ADJUST)
         document = queryset.select_related("organisation").first()
         if document is None:
             raise NotFoundError("adjustment")

@@ -78,9 +78,3 @@ class RefundState(models.TextChoices):
 class CorrectionState(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     POSTED = "posted", _("Posted")
-
-
-class PayrollState(models.TextChoices):
-    IMPORTED = "imported", _("Imported, to be matched")
-    REQUESTED = "requested", _("Payment request generated")
-    VOID = "void", _("Void")

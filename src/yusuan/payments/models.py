@@ -1,5 +1,5 @@
-"""Payment requests (支付申请) and their lines, and the minimal contract registry of the double
-control (R-PY-3). DOMAIN §2.10; ADR 0011.
+"""Payment requests (支付申请) and their lines. DOMAIN §2.10; ADR 0011. A procurement request
+cites a filed contract of ``yusuan.procurement`` (R-PY-3).
 
 A line draws on one executable indicator line and keeps a read-only copy of its elements
 (R-PY-2) and its own payee (a salary batch pays one employee per line, and one line can later be
@@ -20,58 +20,12 @@ from yusuan.payments.choices import (
     BusinessType,
     CorrectionState,
     LineState,
-    PayrollState,
     RefundKind,
     RefundReason,
     RefundState,
     RequestState,
     SettlementMode,
 )
-
-
-class Contract(TimestampedModel):
-    """A filed procurement contract (合同备案): what a procurement line may pay, to whom."""
-
-    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
-
-    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
-    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
-    organisation = models.ForeignKey(
-        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
-    )
-    number = models.CharField(_("contract number"), max_length=60)
-    title = models.CharField(_("title"), max_length=200)
-    supplier = models.ForeignKey(
-        "core.Payee", on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
-    )
-    amount = models.BigIntegerField(_("contract amount"))
-    # Σ of the contract's payment lines in flight or paid; changed only by conditional updates.
-    committed = models.BigIntegerField(_("committed by payments"), default=0)
-    filed_on = models.DateField(_("filed on"))
-    indicator_lines = models.ManyToManyField(
-        "indicators.IndicatorLine", related_name="contracts", verbose_name=_("indicator lines")
-    )
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("contract")
-        verbose_name_plural = _("contracts")
-        constraints = [
-            models.UniqueConstraint(fields=["mof_div_code", "number"], name="contract_no_unique"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="contract_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(committed__gte=0) & Q(committed__lte=models.F("amount")),
-                name="contract_committed_within_amount",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.title}"
-
-    @property
-    def remaining(self) -> int:
-        return self.amount - self.committed
 
 
 class PaymentRequest(TimestampedModel):
@@ -98,7 +52,7 @@ class PaymentRequest(TimestampedModel):
         verbose_name=_("payer account"),
     )
     contract = models.ForeignKey(
-        Contract,
+        "procurement.Contract",
         on_delete=models.PROTECT,
         related_name="requests",
         null=True,
@@ -223,30 +177,6 @@ class PaymentCharge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}→{self.indicator_line_id}: {self.amount}"
-
-
-class MonitoringFinding(models.Model):
-    """What a monitoring rule found on a request before its voucher (DOMAIN §2.12), kept with the
-    outcome and, for a warning, the unit's written explanation (on the request)."""
-
-    request = models.ForeignKey(PaymentRequest, on_delete=models.CASCADE, related_name="findings")
-    round = models.PositiveIntegerField(_("approval round"))
-    rule = models.CharField(_("rule"), max_length=12)
-    outcome = models.CharField(_("outcome"), max_length=8)
-    level = models.CharField(_("level"), max_length=8)
-    row = models.IntegerField(_("row"), null=True, blank=True)
-    value = models.CharField(_("value"), max_length=40, blank=True)
-    limit = models.CharField(_("limit"), max_length=40, blank=True)
-    message_zh = models.CharField(max_length=300)
-    message_en = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("monitoring finding")
-        ordering = ["request_id", "round", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.rule} {self.outcome}"
 
 
 class BankFile(models.Model):
@@ -461,84 +391,3 @@ class Correction(SecondPersonRecord):
             models.UniqueConstraint(fields=["mof_div_code", "number"], name="correction_no_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="correction_amount_positive"),
         ]
-
-
-class PayrollBatch(TimestampedModel):
-    """A salary sheet (工资发放明细表) as imported (R-PY-4): the file kept as evidence, its totals
-    per salary item and deduction, and — once matched to salary indicator lines — the one
-    payment request that pays it (one line per employee, one per deduction)."""
-
-    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
-
-    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
-    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
-    organisation = models.ForeignKey(
-        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
-    )
-    number = models.CharField(_("batch number"), max_length=20, editable=False)
-    month = models.PositiveSmallIntegerField(_("salary month"))
-    file_name = models.CharField(_("file"), max_length=200)
-    file_sha256 = models.CharField(max_length=64)
-    file = models.BinaryField(_("file content"))
-    employees = models.PositiveIntegerField(_("employees"))
-    gross = models.BigIntegerField(_("gross pay"))
-    deductions = models.BigIntegerField(_("deductions"))
-    net = models.BigIntegerField(_("net pay"))
-    # {economic code: fen}, {deduction name: fen}
-    items = models.JSONField(_("salary items"), default=dict)
-    deduction_totals = models.JSONField(_("deductions by kind"), default=dict)
-    # [[item code, indicator line id, fen], …] once the request is generated
-    matches = models.JSONField(_("matching"), default=list)
-    state = models.CharField(
-        _("state"), max_length=12, choices=PayrollState.choices, default=PayrollState.IMPORTED
-    )
-    request = models.OneToOneField(
-        PaymentRequest,
-        on_delete=models.PROTECT,
-        related_name="payroll",
-        null=True,
-        blank=True,
-        verbose_name=_("payment request"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("salary batch")
-        verbose_name_plural = _("salary batches")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["mof_div_code", "number"], name="payroll_no_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class PayrollEmployee(models.Model):
-    """One row of the salary sheet: who is paid, where, and how the net pay was made up."""
-
-    batch = models.ForeignKey(PayrollBatch, on_delete=models.CASCADE, related_name="rows")
-    row = models.PositiveIntegerField(_("sheet row"))
-    name = models.CharField(_("name"), max_length=60)
-    id_number = models.CharField(_("resident ID number"), max_length=18)
-    account_no = models.CharField(_("bank account number"), max_length=32)
-    bank_name = models.CharField(_("bank"), max_length=120)
-    items = models.JSONField(_("salary items"), default=dict)
-    gross = models.BigIntegerField(_("gross pay"))
-    deductions = models.BigIntegerField(_("deductions"))
-    net = models.BigIntegerField(_("net pay"))
-
-    class Meta:
-        verbose_name = _("salary sheet row")
-        ordering = ["batch_id", "row"]
-        constraints = [
-            models.UniqueConstraint(fields=["batch", "row"], name="payroll_row_unique"),
-            models.UniqueConstraint(fields=["batch", "id_number"], name="payroll_person_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}/{self.row}"

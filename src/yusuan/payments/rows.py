@@ -9,11 +9,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import ErrorDetail, row_amount
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, row_amount
 from yusuan.common.ids import parse_id
 from yusuan.common.money import Money
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.services import PaymentInput, PaymentLineInput
+
+
+def indicator_id(actor: Actor, code: str, name: str) -> int:
+    """The id of the indicator line ``code`` the actor may use; a 422 naming field ``name``."""
+    found = IndicatorLine.objects.visible_to(actor).filter(code=code).values_list("pk", flat=True)
+    pk = found.first()
+    if pk is None:
+        raise BusinessRuleError.single(
+            code="payments.indicator_unknown",
+            field=name,
+            value=code,
+            message_zh=f"指标 {code} 不存在",
+            message_en=f"no indicator {code}",
+        )
+    return int(pk)
 
 
 def _int(value: Any) -> int | None:

@@ -9,15 +9,14 @@ from django.db.models import QuerySet
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import AccountType
-from yusuan.core.models import BankAccount, Payee
+from yusuan.core.models import BankAccount
+from yusuan.core.selectors import payees as payees  # the unit's payees, shared with procurement
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
-    Contract,
     PaymentLine,
     PaymentRequest,
-    PayrollBatch,
 )
 
 
@@ -52,23 +51,6 @@ def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
     )
 
 
-def payees(*, actor: Actor, organisation_id: int, kind: str = "") -> list[Payee]:
-    """The unit's enabled payees (``kind``: only organisations or only individuals)."""
-    found = Payee.objects.visible_to(actor).filter(organisation_id=organisation_id, is_enabled=True)
-    if kind:
-        found = found.filter(kind=kind)
-    return list(found.order_by("name")[:500])
-
-
-def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
-    return list(
-        Contract.objects.visible_to(actor)
-        .filter(organisation_id=organisation_id)
-        .select_related("supplier")
-        .order_by("-filed_on")
-    )
-
-
 def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
     found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
     if found is None:
@@ -84,22 +66,6 @@ def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:
         .defer("xml")
         .order_by("pk")
     )
-
-
-def payroll_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
-    return (
-        PayrollBatch.objects.visible_to(actor)
-        .select_related("organisation", "request")
-        .defer("file")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def payroll_get(*, actor: Actor, batch_id: int) -> PayrollBatch:
-    found = payroll_list(actor=actor).filter(pk=batch_id).first()
-    if found is None:
-        raise NotFoundError("salary batch")
-    return found
 
 
 def line_search(
@@ -131,28 +97,6 @@ def line_search(
     if amount is not None:
         lines = lines.filter(amount=amount)
     return lines.order_by("-request__pay_date", "request", "row")
-
-
-def contract_list(*, actor: Actor) -> QuerySet[Contract]:
-    return (
-        Contract.objects.visible_to(actor)
-        .select_related("organisation", "supplier")
-        .prefetch_related("indicator_lines")
-        .order_by("-filed_on", "-pk")
-    )
-
-
-def procurement_lines(*, actor: Actor, organisation_id: int) -> list[IndicatorLine]:
-    """The unit's executable procurement lines a contract may be paid from."""
-    return list(
-        IndicatorLine.objects.visible_to(actor)
-        .filter(
-            organisation_id=organisation_id,
-            is_gov_pur=True,
-            kind=LineKind.EXECUTABLE,
-        )
-        .order_by("-fiscal_year", "code")
-    )
 
 
 def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine]:

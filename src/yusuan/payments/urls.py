@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.payments import contract_views, payroll_views, views
+from yusuan.payments import views
 
 app_name = "payments"
 
@@ -10,7 +10,6 @@ urlpatterns = [
     path("<id:pk>/", views.request_detail, name="request_detail"),
     path("<id:pk>/edit/", views.request_edit, name="request_edit"),
     path("<id:pk>/submit/", views.request_submit_view, name="request_submit"),
-    path("<id:pk>/explain/", views.request_explain_view, name="request_explain"),
     path("<id:pk>/void/", views.request_void_view, name="request_void"),
     path("<id:pk>/voucher/", views.voucher_print, name="voucher_print"),
     path("<id:pk>/voucher.pdf", views.voucher_pdf_view, name="voucher_pdf"),
@@ -26,10 +25,6 @@ urlpatterns = [
         views.refund_confirm_view,
         name="refund_confirm",
     ),
-    path("contracts/", contract_views.contract_list, name="contract_list"),
-    path("payroll/", payroll_views.payroll_list, name="payroll_list"),
-    path("payroll/template.xlsx", payroll_views.payroll_template, name="payroll_template"),
-    path("payroll/<id:pk>/", payroll_views.payroll_detail, name="payroll_detail"),
     path("bank/", views.bank_exchange, name="bank_exchange"),
     path("bank/files/<id:pk>.xml", views.bank_file_download, name="bank_file_download"),
 ]

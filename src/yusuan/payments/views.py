@@ -37,7 +37,7 @@ from yusuan.common.web import (
     query_without_page,
     run_action,
 )
-from yusuan.payments import selectors
+from yusuan.payments import hooks, selectors
 from yusuan.payments.choices import (
     BusinessType,
     RefundKind,
@@ -46,6 +46,7 @@ from yusuan.payments.choices import (
     SettlementMode,
 )
 from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
+from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
@@ -56,10 +57,10 @@ from yusuan.payments.services.bank import (
 )
 from yusuan.payments.services.clearing import clearing_resolve
 from yusuan.payments.services.corrections import correction_post, correction_register
-from yusuan.payments.services.monitoring import request_explain
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
+from yusuan.procurement import selectors as procurement_selectors
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
 
@@ -192,7 +193,9 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
             "settlement_modes": SettlementMode.choices,
             "accounts": selectors.payer_accounts(actor=actor, organisation_id=organisation_id),
             "payees": selectors.payees(actor=actor, organisation_id=organisation_id),
-            "contracts": selectors.contracts(actor=actor, organisation_id=organisation_id),
+            "contracts": procurement_selectors.contracts(
+                actor=actor, organisation_id=organisation_id
+            ),
             "year": (document.fiscal_year if document else timezone.localdate().year),
         },
     )
@@ -247,8 +250,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line_count": document.lines.count(),
             "q": text,
             "query": query_without_page(request),
-            "batch": getattr(document, "payroll", None),
-            "findings": document.findings.all(),
+            "origins": origins_of(document),
+            "findings": hooks.findings(document),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
             "corrections": Correction.objects.filter(line__request=document).select_related(
                 "line", "from_line", "to_line"
@@ -280,19 +283,6 @@ def request_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda actor: document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)),
         _("Submitted for approval: the amounts are frozen on their indicators."),
-    )
-
-
-@require_POST
-@login_required
-def request_explain_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(
-        request,
-        pk,
-        lambda actor: request_explain(
-            actor=actor, request_id=pk, explanation=request.POST.get("explanation", "")
-        ),
-        _("Explanation recorded; the voucher is issued."),
     )
 
 

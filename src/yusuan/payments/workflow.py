@@ -13,11 +13,12 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
 from yusuan.core.choices import PayeeKind
+from yusuan.payments import hooks
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import freeze, release, revalidate, set_state
-from yusuan.payments.services.monitoring import after_approval
 from yusuan.payments.services.requests import loaded
+from yusuan.payments.services.vouchers import after_approval
 from yusuan.workflow.doctypes import PAYMENT_REQUEST
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import BaseHandler, DocumentFacts, attach
@@ -79,12 +80,12 @@ class PaymentRequestHandler(BaseHandler):
     def on_approved(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         revalidate(actor, document, frozen=True)
         set_state(actor=actor, request=document, state=RequestState.APPROVED, why="approved")
-        # Monitoring before the voucher (事中), in the approval's transaction.
+        # The release checks (monitoring, 事中) before the voucher, in the approval's transaction.
         after_approval(actor=actor, request=document, instance=instance)
 
     def reopened(self, document: Any) -> bool:
         # Blocked by monitoring after approval, then revised: it goes through approval again.
-        return bool(document.state == RequestState.DRAFT and document.findings.exists())
+        return bool(document.state == RequestState.DRAFT and hooks.findings(document))
 
     def on_returned(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         release(actor=actor, request=document, round_no=instance.round, why="returned")

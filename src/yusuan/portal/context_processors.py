@@ -56,8 +56,8 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(
                 _("Payment requests"), "payments:request_list", "payments.view_paymentrequest"
             ),
-            MenuItem(_("Salary batches"), "payments:payroll_list", "payments.view_payrollbatch"),
-            MenuItem(_("Contracts"), "payments:contract_list", "payments.view_contract"),
+            MenuItem(_("Salary batches"), "payroll:batch_list", "payroll.view_payrollbatch"),
+            MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
             MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
         ),
     ),

@@ -16,6 +16,7 @@ from yusuan.core.choices import CodeKind
 from yusuan.core.models import Organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.core.validation import ElementValue, element_errors
+from yusuan.projects import locks
 from yusuan.projects.choices import EDITABLE_STATES, ProjectKind, ProjectState
 from yusuan.projects.models import Project
 
@@ -183,10 +184,10 @@ def project_create(
     return project
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def project_update(*, actor: Actor, project: Project, data: ProjectInput) -> Project:
     ensure_permission(actor, "projects.change_project")
-    locked = Project.objects.visible_to(actor).select_for_update().filter(pk=project.pk).first()
+    locked = locks.project_qs_select_for_update().visible_to(actor).filter(pk=project.pk).first()
     if locked is None:
         raise BusinessRuleError.single(
             code="not_found", message_zh="对象不存在或无权访问", message_en="project not found"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
+from yusuan.projects import locks
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
@@ -27,9 +28,8 @@ class DeclarationHandler(BaseHandler):
         pk = parse_id(object_id)  # "abc", "²" or 30 digits: not found, never a 500
         if pk is None:
             raise NotFoundError("project")
-        queryset = Project.objects.visible_to(actor).filter(pk=pk)
-        if for_update:
-            queryset = queryset.select_for_update()
+        base = locks.project_qs_select_for_update() if for_update else Project.objects
+        queryset = base.visible_to(actor).filter(pk=pk)
         project = queryset.first()
         if project is None:
             raise NotFoundError("project")

@@ -208,7 +208,7 @@ class SharedSeatOut(Schema):
     first: SeatActionOut
     second: SeatActionOut
     matched_on: list[str] = Field(description="session, device or address")
-    minutes_apart: float
+    seconds_apart: int
 
 
 @router.get("/workflow/shared-devices", response=list[SharedSeatOut])
@@ -228,7 +228,7 @@ def shared_devices(request: HttpRequest, minutes: Minutes = 30) -> list[dict[str
             "first": action(seat.first),
             "second": action(seat.second),
             "matched_on": list(seat.matched_on),
-            "minutes_apart": seat.minutes_apart,
+            "seconds_apart": round(seat.minutes_apart * 60),
         }
         for seat in selectors.shared_device_report(actor=actor, minutes=minutes)
     ]

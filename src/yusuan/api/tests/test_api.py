@@ -40,6 +40,65 @@ def test_openapi_document_is_valid_openapi_3(client: Client) -> None:
     assert "/api/v1/payees" in document["paths"]
 
 
+# The payment and salary-batch operations' ids as first published; issue 14 moved their code into
+# payments/api/ and payroll/api.py. Clients generate their method names from these ids.
+PUBLISHED_PAYMENT_OPERATION_IDS = {
+    ("get", "/api/v1/payments/requests"): "yusuan_payments_api_list_requests",
+    ("post", "/api/v1/payments/requests"): "yusuan_payments_api_create_request",
+    ("get", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_get_request",
+    ("post", "/api/v1/payments/requests/{request_id}/submit"): "yusuan_payments_api_submit_request",
+    (
+        "post",
+        "/api/v1/payments/requests/{request_id}/explain",
+    ): "yusuan_payments_api_explain_request",
+    ("post", "/api/v1/payments/bank-files"): "yusuan_payments_api_send_to_bank",
+    ("get", "/api/v1/payments/bank-files"): "yusuan_payments_api_list_bank_files",
+    ("get", "/api/v1/payments/bank-files/{file_id}"): "yusuan_payments_api_get_bank_file",
+    ("get", "/api/v1/payments/bank-files/{file_id}.xml"): "yusuan_payments_api_download_bank_file",
+    ("post", "/api/v1/payments/bank-results"): "yusuan_payments_api_record_results",
+    ("post", "/api/v1/payments/bank-results/pain002"): "yusuan_payments_api_record_pain002",
+    ("post", "/api/v1/payments/clearing"): "yusuan_payments_api_record_clearing",
+    ("get", "/api/v1/payments/lines"): "yusuan_payments_api_refunds_search_lines",
+    (
+        "post",
+        "/api/v1/payments/lines/{line_id}/refunds",
+    ): "yusuan_payments_api_refunds_register_refund",
+    (
+        "post",
+        "/api/v1/payments/refunds/{refund_id}/confirm",
+    ): "yusuan_payments_api_refunds_confirm_refund",
+    (
+        "post",
+        "/api/v1/payments/lines/{line_id}/corrections",
+    ): "yusuan_payments_api_refunds_register_correction",
+    (
+        "post",
+        "/api/v1/payments/corrections/{correction_id}/post",
+    ): "yusuan_payments_api_refunds_post_correction",
+    ("post", "/api/v1/payments/payroll"): "yusuan_payments_api_refunds_import_payroll",
+    ("get", "/api/v1/payments/payroll/{batch_id}"): "yusuan_payments_api_refunds_get_payroll",
+    (
+        "post",
+        "/api/v1/payments/payroll/{batch_id}/request",
+    ): "yusuan_payments_api_refunds_payroll_request",
+    ("post", "/api/v1/payments/bank-returns"): "yusuan_payments_api_refunds_register_bank_returns",
+}
+
+
+def test_moved_operations_keep_their_published_ids(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert {
+        (method, path): operation["operationId"]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if path.startswith("/api/v1/payments/")
+    } == PUBLISHED_PAYMENT_OPERATION_IDS
+    # A module that took over no one's endpoints keeps Django Ninja's own ids.
+    assert (
+        document["paths"]["/api/v1/payees"]["get"]["operationId"] == "yusuan_core_api_list_payees"
+    )
+
+
 def test_docs_page_uses_only_local_assets(client: Client) -> None:
     body = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in body

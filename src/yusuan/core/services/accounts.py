@@ -9,7 +9,7 @@ from django.db import transaction
 from yusuan.audit.services import audit_record, diff, snapshot
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
-from yusuan.core import rules
+from yusuan.core import locks, rules
 from yusuan.core.choices import AccountType, OrganisationKind, PayeeKind
 from yusuan.core.models import BankAccount, Organisation, Payee
 
@@ -153,6 +153,7 @@ def bank_account_create(*, actor: Actor, data: BankAccountData) -> BankAccount:
     return account
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def bank_account_update(
     *, actor: Actor, account: BankAccount, data: BankAccountData
@@ -161,7 +162,7 @@ def bank_account_update(
     ensure_in_scope(
         actor, mof_div_code=account.mof_div_code, organisation_id=account.organisation_id
     )
-    instance = BankAccount.objects.select_for_update().get(pk=account.pk)
+    instance = locks.bank_account_qs_select_for_update().get(pk=account.pk)
     organisation = _organisation_for(actor, data.organisation_id)
     raise_if_any(_account_errors(organisation=organisation, data=data, instance=instance))
     before = snapshot(instance, ACCOUNT_FIELDS)
@@ -271,11 +272,12 @@ def payee_create(*, actor: Actor, organisation_id: int, data: PayeeData) -> Paye
     return payee
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def payee_update(*, actor: Actor, payee: Payee, data: PayeeData) -> Payee:
     ensure_permission(actor, "core.change_payee")
     ensure_in_scope(actor, mof_div_code=payee.mof_div_code, organisation_id=payee.organisation_id)
-    instance = Payee.objects.select_for_update().get(pk=payee.pk)
+    instance = locks.payee_qs_select_for_update().get(pk=payee.pk)
     data = _normalised(data)
     raise_if_any(payee_errors(data) + _duplicate_payee(instance.organisation_id, data, instance.pk))
     before = _payee_snapshot(instance)

@@ -10,7 +10,7 @@ from django.db import transaction
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, on_row, raise_if_any
-from yusuan.core import rules
+from yusuan.core import locks, rules
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode, EconomicMapping, FiscalYear
 
@@ -131,6 +131,7 @@ def _row_errors(
     return errors
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def code_set_import(
     *, actor: Actor, mof_div_code: str, fiscal_year: int, rows: Sequence[CodeRow]
@@ -141,7 +142,7 @@ def code_set_import(
     _ensure_year_open(mof_div_code=mof_div_code, fiscal_year=fiscal_year)
     existing = {
         (c.kind, c.code): c
-        for c in ClassificationCode.objects.select_for_update().filter(
+        for c in locks.classification_code_qs_select_for_update().filter(
             mof_div_code=mof_div_code, fiscal_year=fiscal_year
         )
     }
@@ -224,6 +225,7 @@ def _ensure_year_open(*, mof_div_code: str, fiscal_year: int) -> None:
         )
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def code_update(
     *, actor: Actor, code: ClassificationCode, name: str, is_enabled: bool
@@ -231,7 +233,7 @@ def code_update(
     ensure_permission(actor, "core.change_classificationcode")
     ensure_in_scope(actor, mof_div_code=code.mof_div_code, organisation_id=None)
     _ensure_year_open(mof_div_code=code.mof_div_code, fiscal_year=code.fiscal_year)
-    instance = ClassificationCode.objects.select_for_update().get(pk=code.pk)
+    instance = locks.classification_code_qs_select_for_update().get(pk=code.pk)
     if not name.strip():
         raise_if_any(
             [
@@ -299,7 +301,7 @@ def copy_codes(*, mof_div_code: str, from_year: int, to_year: int) -> tuple[int,
     return len(copies), len(mappings)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def code_set_copy_year(*, actor: Actor, mof_div_code: str, from_year: int, to_year: int) -> int:
     """Start a new year's code set from the previous one (R-MD-4); existing codes are kept."""
     ensure_permission(actor, "core.add_classificationcode")

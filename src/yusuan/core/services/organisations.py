@@ -9,7 +9,7 @@ from django.db import transaction
 from yusuan.audit.services import audit_record, diff, snapshot
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
-from yusuan.core import rules
+from yusuan.core import locks, rules
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation, Region
 
@@ -209,6 +209,7 @@ def organisation_create(*, actor: Actor, mof_div_code: str, data: OrganisationDa
     return instance
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def organisation_update(
     *, actor: Actor, organisation: Organisation, data: OrganisationData
@@ -216,7 +217,7 @@ def organisation_update(
     ensure_permission(actor, "core.change_organisation")
     ensure_in_scope(actor, mof_div_code=organisation.mof_div_code, organisation_id=organisation.pk)
     # Lock the row so two editors cannot interleave their before/after snapshots.
-    instance = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    instance = locks.organisation_qs_select_for_update().get(pk=organisation.pk)
     if data.parent_id is not None and data.parent_id != instance.parent_id:
         ensure_in_scope(actor, mof_div_code=instance.mof_div_code, organisation_id=data.parent_id)
     raise_if_any(

@@ -340,8 +340,8 @@ def test_the_economic_mapping_and_regions_are_read_as_the_pages_show_them(client
     rows = budget.get("/api/v1/codes/mapping?year=2026").json()
     page = budget.get("/core/codes/mapping/?year=2026").content.decode()
     assert rows and all(row["code"] in page for row in rows)
-    mapped = [row for row in rows if row["agency"]]
-    assert mapped and mapped[0]["agency"]["code"] in page
+    mapped = [row for row in rows if row["for_administrative_units"]]
+    assert mapped and mapped[0]["for_administrative_units"]["code"] in page
     assert budget.get("/api/v1/codes/mapping?year=1999").status_code == 422
     regions = budget.get("/api/v1/regions").json()
     assert "320509" in [r["mof_div_code"] for r in regions]

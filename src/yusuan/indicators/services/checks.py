@@ -4,18 +4,20 @@ The posting re-checks the money atomically; these checks tell the clerk early an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.money import Money
-from yusuan.core.choices import AccountType, CodeKind, OrganisationKind
+from yusuan.core.choices import AccountType, OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.indicators import rules
 from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.elements import CODED_ELEMENTS, REQUIRED_ELEMENTS, SPEC_ELEMENTS
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.projects.models import Project
@@ -28,21 +30,8 @@ ADJUSTMENT_SUBTYPES = (
     "budget_adjustment",
 )
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
-ELEMENT_FIELDS = (
-    "organisation_id",
-    "project_id",
-    "exp_func_code",
-    "dep_bgt_eco_code",
-    "fund_type_code",
-    "source_type_code",
-    "pay_type_code",
-    "acc_type",
-    "is_gov_pur",
-    "thr_exp_code",
-    "is_sal",
-    "is_dir",
-    "manage_division_id",
-)
+# What a new line carries and a child line inherits (``yusuan.indicators.elements``).
+ELEMENT_FIELDS = tuple(e.attribute for e in SPEC_ELEMENTS)
 
 
 @dataclass(frozen=True)
@@ -154,17 +143,9 @@ def _visible_line(checked: _Checked, line_id: int | None) -> IndicatorLine | Non
     return checked.found_lines.get(line_id) if line_id is not None else None
 
 
-def _spec_errors(
-    *,
-    actor: Actor,
-    spec: LineSpec,
-    index: int,
-    mof_div_code: str,
-    fiscal_year: int,
-    checked: _Checked,
-    parent: IndicatorLine | None,
-) -> list[ErrorDetail]:
+def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> list[ErrorDetail]:
     """R-IN-1: every element present and valid in the year's code set."""
+    index, mof_div_code, checked = row.index, row.mof_div_code, row.checked
     prefix = f"lines[{index}]"
     errors: list[ErrorDetail] = []
     executable = spec.line_kind == LineKind.EXECUTABLE
@@ -180,26 +161,10 @@ def _spec_errors(
             )
         )
         return errors
-    required: list[tuple[str, str, str, Any]] = [
-        ("organisation", "单位", "unit", spec.organisation_id),
-        ("exp_func_code", "功能分类", "functional class", spec.exp_func_code),
-        ("fund_type_code", "资金性质", "fund nature", spec.fund_type_code),
-        ("source_type_code", "指标来源", "indicator source", spec.source_type_code),
-    ]
-    if executable:
-        required += [
-            ("project", "项目", "project", spec.project_id),
-            (
-                "dep_bgt_eco_code",
-                "部门经济分类",
-                "department economic class",
-                spec.dep_bgt_eco_code,
-            ),
-            ("pay_type_code", "支付方式", "payment type", spec.pay_type_code),
-            ("acc_type", "账户类别", "account type", spec.acc_type),
-        ]
-    for name, zh, en, value in required:
-        if value in (None, ""):
+    required = [e for e in REQUIRED_ELEMENTS if executable or e.required == "always"]
+    for element in required:
+        if getattr(spec, element.attribute) in (None, ""):
+            name, zh, en = element.name, element.label_zh, element.label_en.lower()
             errors.append(
                 _err(
                     "indicators.element_missing",
@@ -236,15 +201,9 @@ def _spec_errors(
             )
         )
     elements = [
-        ElementValue(f"{prefix}.{name}", kind, code, row=index)
-        for name, kind, code in (
-            ("exp_func_code", CodeKind.FUNCTIONAL, spec.exp_func_code),
-            ("dep_bgt_eco_code", CodeKind.DEPARTMENT_ECONOMIC, spec.dep_bgt_eco_code),
-            ("fund_type_code", CodeKind.FUND_TYPE, spec.fund_type_code),
-            ("source_type_code", CodeKind.SOURCE_TYPE, spec.source_type_code),
-            ("pay_type_code", CodeKind.PAY_TYPE, spec.pay_type_code),
-        )
-        if code
+        ElementValue(f"{prefix}.{e.name}", e.code_kind, getattr(spec, e.attribute), row=index)
+        for e in CODED_ELEMENTS
+        if e.code_kind is not None and getattr(spec, e.attribute)
     ]
     checked.elements += elements
     organisation = None
@@ -333,15 +292,9 @@ def _spec_errors(
 
 
 def _source_errors(
-    *,
-    actor: Actor,
-    line_id: int | None,
-    index: int,
-    name: str,
-    fiscal_year: int,
-    checked: _Checked,
-    want_kind: str | None = None,
+    row: _Row, line_id: int | None, name: str, want_kind: str | None
 ) -> IndicatorLine | None:
+    index, fiscal_year, checked = row.index, row.fiscal_year, row.checked
     path = f"lines[{index}].{name}"
     if line_id is None:
         checked.errors.append(
@@ -423,33 +376,140 @@ def _spec_from_parent(parent: IndicatorLine, spec: LineSpec) -> LineSpec:
     return LineSpec(**values)
 
 
-def validate(
-    actor: Actor, data: DocumentInput, *, mof_div_code: str, fiscal_year: int
-) -> tuple[_Checked, list[LineInput]]:
-    checked = _Checked()
-    errors = checked.errors
-    kind = data.kind
-    lines = list(data.lines)
-    if kind not in DocumentKind.values:
-        errors.append(
-            _err("indicators.bad_kind", "kind", "单据类型无效", "unknown document type", value=kind)
-        )
-        return checked, lines
-    if not data.title.strip():
-        errors.append(_err("indicators.title_required", "title", "标题不能为空", "title required"))
-    if kind in (DocumentKind.ISSUE, DocumentKind.INCREASE, DocumentKind.DECREASE) and not (
-        data.doc_no.strip()
-    ):
-        errors.append(
+# --- One check per document kind -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One row of a document being checked: what every kind's check reads."""
+
+    actor: Actor
+    data: DocumentInput
+    item: LineInput
+    index: int
+    mof_div_code: str
+    fiscal_year: int
+    checked: _Checked
+
+    def line(
+        self, name: Literal["source", "target"], want_kind: str | None = None
+    ) -> IndicatorLine | None:
+        """The row's ``source`` or ``target`` line, visible and of this year (else an error)."""
+        line_id = self.item.source_id if name == "source" else self.item.target_id
+        return _source_errors(self, line_id, name, want_kind)
+
+    def check_spec(self, spec: LineSpec, parent: IndicatorLine | None) -> None:
+        """R-IN-1/R-IN-2 on the elements of the line the row creates."""
+        self.checked.errors.extend(_spec_errors(self, spec, parent))
+
+    def error(self, code: str, name: str, zh: str, en: str, **kwargs: Any) -> None:
+        """An error on this row's field ``name``; the messages start with the row's number."""
+        self.checked.errors.append(
             _err(
-                "indicators.doc_no_required",
-                "doc_no",
-                "下达、追加、追减须填写指标文号",
-                "issue, increase and decrease need the 文号",
-                rule="R-IN-4",
+                code,
+                f"lines[{self.index}].{name}",
+                f"第 {self.index + 1} 行：{zh}",
+                f"row {self.index + 1}: {en}",
+                row=self.index,
+                **kwargs,
             )
         )
-    if kind == DocumentKind.ADJUST:
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """What a kind's row check found: the line the money leaves or reaches, the new line."""
+
+    spec: LineSpec | None
+    source: IndicatorLine | None = None
+    target: IndicatorLine | None = None
+
+
+class KindCheck:
+    """The checks one document kind adds to the shared ones (title, lines, positive amounts,
+    the year's code sets). ``bucket`` is the balance a row's money comes from and its rule."""
+
+    doc_no_required = False
+    bucket: tuple[str, str] | None = None
+
+    def header_errors(self, data: DocumentInput) -> list[ErrorDetail]:
+        return []
+
+    def check_row(self, row: _Row) -> _Resolved:
+        raise NotImplementedError
+
+
+class _Issue(KindCheck):
+    """下达: each row creates a line from its own elements (R-IN-1)."""
+
+    doc_no_required = True
+
+    def check_row(self, row: _Row) -> _Resolved:
+        spec = row.item.spec or LineSpec()
+        row.check_spec(spec, parent=None)
+        return _Resolved(spec)
+
+
+class _Allocate(KindCheck):
+    """分解下达: a pending line's money goes to a new executable line below it (R-IN-2)."""
+
+    bucket = ("available", "R-IN-2")
+
+    def check_row(self, row: _Row) -> _Resolved:
+        source = row.line("source", want_kind=LineKind.PENDING)
+        if source is None:
+            return _Resolved(row.item.spec)
+        spec = _spec_from_parent(source, row.item.spec or LineSpec())
+        row.check_spec(spec, parent=source)
+        return _Resolved(spec, source=source)
+
+
+class _OnTarget(KindCheck):
+    """追加, 追减, 冻结, 解冻: the row names the line it changes."""
+
+    def __init__(self, *, doc_no_required: bool, bucket: tuple[str, str] | None) -> None:
+        self.doc_no_required = doc_no_required
+        self.bucket = bucket
+
+    def check_row(self, row: _Row) -> _Resolved:
+        return _Resolved(row.item.spec, target=row.line("target"))
+
+
+class _Reclaim(KindCheck):
+    """收回: to finance, or to the pending line it was allocated from (R-IN-6)."""
+
+    bucket = ("available", "R-IN-6")
+
+    def check_row(self, row: _Row) -> _Resolved:
+        source = row.line("source")
+        if (
+            source is not None
+            and row.item.to_parent
+            and not (
+                source.parent_id is not None
+                and IndicatorLine.objects.filter(
+                    pk=source.parent_id, kind=LineKind.PENDING
+                ).exists()
+            )
+        ):
+            row.error(
+                "indicators.no_parent",
+                "to_parent",
+                f"指标 {source.code} 不是分解而来，只能收回财政",
+                f"{source.code} was not allocated from a pending line",
+                rule="R-IN-6",
+                value=source.code,
+            )
+        return _Resolved(row.item.spec, source=source)
+
+
+class _Adjust(KindCheck):
+    """调剂: executable to executable, or into a new line; the subtype's rules (R-AJ-1…5)."""
+
+    bucket = ("available", "R-AJ-4")
+
+    def header_errors(self, data: DocumentInput) -> list[ErrorDetail]:
+        errors = []
         if data.subtype not in ADJUSTMENT_SUBTYPES:
             errors.append(
                 _err(
@@ -462,7 +522,92 @@ def validate(
                     limit=list(ADJUSTMENT_SUBTYPES),
                 )
             )
-        errors += rules.npc_reference_errors(subtype=data.subtype, npc_reference=data.npc_reference)
+        return errors + rules.npc_reference_errors(
+            subtype=data.subtype, npc_reference=data.npc_reference
+        )
+
+    def check_row(self, row: _Row) -> _Resolved:
+        item, subtype = row.item, row.data.subtype
+        source = row.line("source", want_kind=LineKind.EXECUTABLE)
+        target = None
+        spec = item.spec
+        if item.target_id is not None or spec is None:
+            target = row.line("target", want_kind=LineKind.EXECUTABLE)
+            spec = None
+        elif source is not None:
+            spec = _spec_from_parent(source, spec)
+            row.check_spec(spec, parent=None)
+        if source is not None and subtype in ADJUSTMENT_SUBTYPES:
+            target_facts = _facts(target) if target is not None else _spec_facts(spec, row.checked)
+            if target_facts is not None:
+                row.checked.errors.extend(
+                    rules.check_adjustment_row(
+                        subtype=subtype, source=_facts(source), target=target_facts, row=row.index
+                    )
+                )
+                if (
+                    subtype != "budget_adjustment"
+                    and target_facts.organisation_id != source.organisation_id
+                ):
+                    row.error(
+                        "indicators.across_units",
+                        "target",
+                        "单位之间的调剂须按预算调整办理",
+                        "moves between units are budget adjustments",
+                        rule="R-AJ-2",
+                        value=target_facts.code,
+                    )
+        return _Resolved(spec, source=source, target=target)
+
+
+# Every kind has its check: a kind added to ``DocumentKind`` without one fails at import.
+KIND_CHECKS: Mapping[DocumentKind, KindCheck] = MappingProxyType(
+    {
+        DocumentKind.ISSUE: _Issue(),
+        DocumentKind.ALLOCATE: _Allocate(),
+        DocumentKind.INCREASE: _OnTarget(doc_no_required=True, bucket=None),
+        DocumentKind.DECREASE: _OnTarget(doc_no_required=True, bucket=("available", "R-IN-3")),
+        DocumentKind.ADJUST: _Adjust(),
+        DocumentKind.HOLD: _OnTarget(doc_no_required=False, bucket=("available", "R-IN-3")),
+        DocumentKind.RELEASE: _OnTarget(doc_no_required=False, bucket=("held", "R-IN-3")),
+        DocumentKind.RECLAIM: _Reclaim(),
+    }
+)
+if set(KIND_CHECKS) != set(DocumentKind):  # pragma: no cover - caught at import
+    raise ImportError(f"indicator checks missing for {set(DocumentKind) - set(KIND_CHECKS)}")
+
+
+def validate(
+    actor: Actor, data: DocumentInput, *, mof_div_code: str, fiscal_year: int
+) -> tuple[_Checked, list[LineInput]]:
+    checked = _Checked()
+    errors = checked.errors
+    lines = list(data.lines)
+    if data.kind not in DocumentKind.values:
+        errors.append(
+            _err(
+                "indicators.bad_kind",
+                "kind",
+                "单据类型无效",
+                "unknown document type",
+                value=data.kind,
+            )
+        )
+        return checked, lines
+    kind = KIND_CHECKS[DocumentKind(data.kind)]
+    if not data.title.strip():
+        errors.append(_err("indicators.title_required", "title", "标题不能为空", "title required"))
+    if kind.doc_no_required and not data.doc_no.strip():
+        errors.append(
+            _err(
+                "indicators.doc_no_required",
+                "doc_no",
+                "下达、追加、追减须填写指标文号",
+                "issue, increase and decrease need the 文号",
+                rule="R-IN-4",
+            )
+        )
+    errors += kind.header_errors(data)
     if not lines:
         errors.append(
             _err("indicators.no_lines", "lines", "至少需要一行", "at least one line is needed")
@@ -484,155 +629,17 @@ def validate(
                     row=index,
                 )
             )
-        source: IndicatorLine | None = None
-        target: IndicatorLine | None = None
-        spec = item.spec
-        if kind == DocumentKind.ISSUE:
-            if spec is None:
-                spec = LineSpec()
-            errors += _spec_errors(
-                actor=actor,
-                spec=spec,
-                index=index,
-                mof_div_code=mof_div_code,
-                fiscal_year=fiscal_year,
-                checked=checked,
-                parent=None,
-            )
-        elif kind == DocumentKind.ALLOCATE:
-            source = _source_errors(
-                actor=actor,
-                line_id=item.source_id,
-                index=index,
-                name="source",
-                fiscal_year=fiscal_year,
-                checked=checked,
-                want_kind=LineKind.PENDING,
-            )
-            if source is not None:
-                spec = _spec_from_parent(source, spec or LineSpec())
-                errors += _spec_errors(
-                    actor=actor,
-                    spec=spec,
-                    index=index,
-                    mof_div_code=mof_div_code,
-                    fiscal_year=fiscal_year,
-                    checked=checked,
-                    parent=source,
-                )
-        elif (
-            kind in (DocumentKind.INCREASE, DocumentKind.DECREASE, DocumentKind.HOLD)
-            or kind == DocumentKind.RELEASE
-        ):
-            target = _source_errors(
-                actor=actor,
-                line_id=item.target_id,
-                index=index,
-                name="target",
-                fiscal_year=fiscal_year,
-                checked=checked,
-            )
-        elif kind == DocumentKind.RECLAIM:
-            source = _source_errors(
-                actor=actor,
-                line_id=item.source_id,
-                index=index,
-                name="source",
-                fiscal_year=fiscal_year,
-                checked=checked,
-            )
-            if (
-                source is not None
-                and item.to_parent
-                and not (
-                    source.parent_id is not None
-                    and IndicatorLine.objects.filter(
-                        pk=source.parent_id, kind=LineKind.PENDING
-                    ).exists()
-                )
-            ):
-                errors.append(
-                    _err(
-                        "indicators.no_parent",
-                        f"lines[{index}].to_parent",
-                        f"第 {index + 1} 行：指标 {source.code} 不是分解而来，只能收回财政",
-                        f"row {index + 1}: {source.code} was not allocated from a pending line",
-                        rule="R-IN-6",
-                        value=source.code,
-                        row=index,
-                    )
-                )
-        elif kind == DocumentKind.ADJUST:
-            source = _source_errors(
-                actor=actor,
-                line_id=item.source_id,
-                index=index,
-                name="source",
-                fiscal_year=fiscal_year,
-                checked=checked,
-                want_kind=LineKind.EXECUTABLE,
-            )
-            if item.target_id is not None or spec is None:
-                target = _source_errors(
-                    actor=actor,
-                    line_id=item.target_id,
-                    index=index,
-                    name="target",
-                    fiscal_year=fiscal_year,
-                    checked=checked,
-                    want_kind=LineKind.EXECUTABLE,
-                )
-                spec = None
-            elif source is not None:
-                spec = _spec_from_parent(source, spec)
-                errors += _spec_errors(
-                    actor=actor,
-                    spec=spec,
-                    index=index,
-                    mof_div_code=mof_div_code,
-                    fiscal_year=fiscal_year,
-                    checked=checked,
-                    parent=None,
-                )
-            if source is not None and data.subtype in ADJUSTMENT_SUBTYPES:
-                target_facts = _facts(target) if target is not None else _spec_facts(spec, checked)
-                if target_facts is not None:
-                    errors += rules.check_adjustment_row(
-                        subtype=data.subtype, source=_facts(source), target=target_facts, row=index
-                    )
-                    if (
-                        data.subtype != "budget_adjustment"
-                        and target_facts.organisation_id != source.organisation_id
-                    ):
-                        errors.append(
-                            _err(
-                                "indicators.across_units",
-                                f"lines[{index}].target",
-                                f"第 {index + 1} 行：单位之间的调剂须按预算调整办理",
-                                f"row {index + 1}: moves between units are budget adjustments",
-                                rule="R-AJ-2",
-                                value=target_facts.code,
-                                row=index,
-                            )
-                        )
+        found = kind.check_row(_Row(actor, data, item, index, mof_div_code, fiscal_year, checked))
         # Money checks against the line as it is now (posting re-checks atomically).
-        bucket_rule = {
-            DocumentKind.ALLOCATE: ("available", "R-IN-2"),
-            DocumentKind.DECREASE: ("available", "R-IN-3"),
-            DocumentKind.HOLD: ("available", "R-IN-3"),
-            DocumentKind.RELEASE: ("held", "R-IN-3"),
-            DocumentKind.RECLAIM: ("available", "R-IN-6"),
-            DocumentKind.ADJUST: ("available", "R-AJ-4"),
-        }.get(DocumentKind(kind))
-        checked_line = source or target
-        if bucket_rule is not None and checked_line is not None and item.amount.fen > 0:
-            bucket, rule = bucket_rule
+        checked_line = found.source or found.target
+        if kind.bucket is not None and checked_line is not None and item.amount.fen > 0:
+            bucket, rule = kind.bucket
             key = (checked_line.pk, bucket)
             asked[key] = asked.get(key, 0) + item.amount.fen
             problem = _shortfall(checked_line, bucket, asked[key], index, rule)
             if problem is not None:
                 errors.append(problem)
-        resolved.append(replace(item, spec=spec))
+        resolved.append(replace(item, spec=found.spec))
     errors += element_errors(
         mof_div_code=mof_div_code, fiscal_year=fiscal_year, elements=checked.elements
     )

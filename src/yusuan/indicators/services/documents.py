@@ -21,6 +21,7 @@ from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
+from yusuan.indicators import locks
 from yusuan.indicators.choices import DIRECT_KINDS, DocumentKind, DocumentState
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
 from yusuan.indicators.services.checks import (
@@ -153,10 +154,7 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
 
 def _locked_document(actor: Actor, document_id: int) -> IndicatorDocument:
     document = (
-        IndicatorDocument.objects.visible_to(actor)
-        .select_for_update()
-        .filter(pk=document_id)
-        .first()
+        locks.document_qs_select_for_update().visible_to(actor).filter(pk=document_id).first()
     )
     if document is None:
         raise NotFoundError("indicator document")

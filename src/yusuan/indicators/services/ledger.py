@@ -37,6 +37,7 @@ from django.utils import timezone
 from yusuan.audit.attachments import attach
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.money import Money
+from yusuan.indicators import locks
 from yusuan.indicators.choices import LineKind, MovementKind
 from yusuan.indicators.models import (
     BUCKETS,
@@ -238,7 +239,7 @@ def post(posting: Posting) -> bool:
         Movement._meta.get_field("posting").get_db_prep_value(posting.posting_id, connection),
         connection.ops.adapt_datetimefield_value(created),
     )
-    legs = sorted(posting.legs, key=lambda leg: leg.line_id)
+    legs = locks.legs_in_lock_order(posting.legs)
     with transaction.atomic(), connection.cursor() as cursor:
         first = legs[0]
         updates = legs

@@ -9,6 +9,7 @@ from yusuan.common.actor import Actor
 from yusuan.core.services.sequences import next_numbers
 from yusuan.core.validation import government_economic_code
 from yusuan.indicators.choices import DocumentKind, DocumentState, LineKind, MovementKind
+from yusuan.indicators.events import INDICATOR_POSTED, document_posted
 from yusuan.indicators.models import DocumentLine, IndicatorDocument, IndicatorLine
 from yusuan.indicators.services.checks import ELEMENT_FIELDS
 from yusuan.indicators.services.ledger import Leg, Posting, post
@@ -153,7 +154,10 @@ def _legs(document: IndicatorDocument) -> list[Leg]:
 def apply_document(*, actor: Actor, document: IndicatorDocument) -> None:
     """Post the document's legs as one posting and mark it effective (caller holds the lock)."""
     legs = _legs(document)
-    post(Posting(legs=legs, actor_id=actor.pk, document_id=document.pk, source_no=document.number))
+    posting = Posting(
+        legs=legs, actor_id=actor.pk, document_id=document.pk, source_no=document.number
+    )
+    post(posting)
     before = document.state
     document.state = DocumentState.POSTED
     document.posted_by_id = actor.pk
@@ -177,6 +181,7 @@ def apply_document(*, actor: Actor, document: IndicatorDocument) -> None:
             ],
         },
     )
+    INDICATOR_POSTED.publish_built(lambda: document_posted(document, posting))
 
 
 def set_state(*, actor: Actor, document: IndicatorDocument, state: str, why: str) -> None:

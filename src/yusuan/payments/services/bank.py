@@ -31,15 +31,16 @@ from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import iso20022 as iso
 from yusuan.payments.choices import LineState, RequestState
+from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
     BankResult,
-    Contract,
     PaymentLine,
     PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
+from yusuan.procurement.models import Contract
 
 
 def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:
@@ -311,7 +312,8 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             f"payment line {item.end_to_end_id} already has a result",
         ) from None
     request = line.request
-    apply(
+    key = f"payments.line:{line.pk}:settle"
+    posted = apply(
         "pay" if item.accepted else "unfreeze",
         [
             Op(indicator_line_id, fen, row=line.row)
@@ -322,7 +324,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         source_type="payments.line",
         source_id=str(line.pk),
         source_no=item.end_to_end_id,
-        op_key=f"payments.line:{line.pk}:settle",
+        op_key=key,
     )
     if not item.accepted and line.is_gov_pur and request.contract_id is not None:
         Contract.objects.filter(pk=request.contract_id).update(
@@ -343,6 +345,22 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             "bank_file": item.answers,
         },
     )
+    if posted and item.accepted:
+        PAYMENT_SETTLED.publish_built(
+            lambda: line_settled(
+                line, event_id=key, message_id=item.message_id, entry_id=item.entry_id
+            )
+        )
+    elif posted:
+        PAYMENT_FAILED.publish_built(
+            lambda: line_failed(
+                line,
+                event_id=key,
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                reason=item.reason,
+            )
+        )
     # The request is settled with its last open line (a salary batch has thousands of lines:
     # one indexed existence test per result, the states read once at the end).
     # Locked so that two last results of one request, settled at once, see each other.

@@ -22,7 +22,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.payments.choices import BusinessType, SettlementMode
-from yusuan.payments.models import Contract
+from yusuan.procurement.models import Contract
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import correct, insufficient
 from yusuan.payments.choices import CorrectionState, LineState
+from yusuan.payments.events import CORRECTION_POSTED, correction_posted
 from yusuan.payments.models import Correction, PaymentCharge, PaymentLine, PaymentRequest
 from yusuan.payments.services.second_person import locked_for_confirmation
 
@@ -237,4 +238,5 @@ def correction_post(*, actor: Actor, correction_id: int) -> Correction:
         state=CorrectionState.POSTED,
         why="posted",
     )
+    CORRECTION_POSTED.publish_built(lambda: correction_posted(correction))
     return correction

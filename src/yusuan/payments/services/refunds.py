@@ -24,6 +24,12 @@ from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RefundKind, RefundReason, RefundState
+from yusuan.payments.events import (
+    REFUND_CONFIRMED,
+    REFUND_REGISTERED,
+    refund_confirmed,
+    refund_registered,
+)
 from yusuan.payments.models import PaymentLine, PaymentRequest, Refund
 from yusuan.payments.services.second_person import locked_for_confirmation
 
@@ -131,6 +137,7 @@ def _register(
         changes={"state": [None, RefundState.REGISTERED]},
         extra={"line": label, "amount": amount.format(), "kind": kind},
     )
+    REFUND_REGISTERED.publish_built(lambda: refund_registered(refund))
     return refund
 
 
@@ -249,11 +256,13 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
         actor, Refund.objects, refund_id, code="refund", zh="退回", en="refund"
     )
     line = PaymentLine.objects.select_for_update().get(pk=refund.line_id)
+    restored: list[Op] = []
     if refund.same_year:
         # R-RF-2: the indicator is available again; the unit may pay from it.
+        restored = restore_ops(line, refund.amount)
         apply(
             "restore",
-            restore_ops(line, refund.amount),
+            restored,
             actor_id=actor.pk,
             source_type="payments.refund",
             source_id=str(refund.pk),
@@ -267,5 +276,8 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
     refund.save(update_fields=["confirmed_by", "updated_at"])
     state_change(
         action="payments.refund_state", actor=actor, obj=refund, state=state, why="confirmed"
+    )
+    REFUND_CONFIRMED.publish_built(
+        lambda: refund_confirmed(refund, [(o.line_id, o.amount) for o in restored])
     )
     return refund

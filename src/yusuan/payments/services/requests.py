@@ -23,7 +23,13 @@ from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments.choices import LineState, RequestState
-from yusuan.payments.models import Contract, PaymentCharge, PaymentLine, PaymentRequest
+from yusuan.payments.events import (
+    PAYMENT_FROZEN,
+    PAYMENT_RELEASED,
+    request_frozen,
+    request_released,
+)
+from yusuan.payments.models import PaymentCharge, PaymentLine, PaymentRequest
 from yusuan.payments.services.checks import (
     Checked,
     PayeeSnapshot,
@@ -31,6 +37,7 @@ from yusuan.payments.services.checks import (
     PaymentLineInput,
     validate,
 )
+from yusuan.procurement.models import Contract
 
 SOURCE_TYPE = "payments.request"
 
@@ -247,15 +254,19 @@ def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
     R-PY-3: a contract's remaining amount is taken by the same transaction."""
     if request.contract_id is not None:
         _commit_contract(request, _procured(request, open_only=False))
-    apply(
+    ops, key = _ops(request), f"{SOURCE_TYPE}:{request.pk}:r{round_no}:freeze"
+    if apply(
         "freeze",
-        _ops(request),
+        ops,
         actor_id=actor.pk,
         source_type=SOURCE_TYPE,
         source_id=str(request.pk),
         source_no=request.number,
-        op_key=f"{SOURCE_TYPE}:{request.pk}:r{round_no}:freeze",
-    )
+        op_key=key,
+    ):
+        PAYMENT_FROZEN.publish_built(
+            lambda: request_frozen(request, [(o.line_id, o.amount) for o in ops], event_id=key)
+        )
 
 
 def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -> None:
@@ -265,15 +276,21 @@ def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -
         return
     if request.contract_id is not None:
         _commit_contract(request, -_procured(request, open_only=True))
-    apply(
+    key = f"{SOURCE_TYPE}:{request.pk}:r{round_no}:{why}"
+    if apply(
         "unfreeze",
         ops,
         actor_id=actor.pk,
         source_type=SOURCE_TYPE,
         source_id=str(request.pk),
         source_no=request.number,
-        op_key=f"{SOURCE_TYPE}:{request.pk}:r{round_no}:{why}",
-    )
+        op_key=key,
+    ):
+        PAYMENT_RELEASED.publish_built(
+            lambda: request_released(
+                request, [(o.line_id, o.amount) for o in ops], event_id=key, why=why
+            )
+        )
 
 
 def _procured(request: PaymentRequest, *, open_only: bool) -> int:

@@ -106,6 +106,7 @@ def document_label(doc_type: registry.DocumentType, title: str) -> str:
     return f"{doc_type.name}“{title}”"
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def notifications_mark_read(*, actor: Actor, ids: Sequence[int] | None = None) -> int:
     queryset = Notification.objects.filter(user_id=as_user(actor).pk, read_at__isnull=True)

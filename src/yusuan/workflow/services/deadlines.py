@@ -10,7 +10,7 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
-from yusuan.workflow import routing
+from yusuan.workflow import locks, routing
 from yusuan.workflow.choices import (
     ActionKind,
     InstanceState,
@@ -19,7 +19,6 @@ from yusuan.workflow.choices import (
 from yusuan.workflow.models import (
     CalendarDay,
     WorkflowAction,
-    WorkflowInstance,
 )
 from yusuan.workflow.services.common import (
     notify,
@@ -29,13 +28,13 @@ from yusuan.workflow.services.common import (
 # --- deadlines ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def escalate_overdue(*, now: dt.datetime | None = None) -> int:
     """Open overdue steps with an escalation target are shown to that target too, once."""
     moment = now or timezone.now()
     count = 0
     overdue = (
-        WorkflowInstance.objects.select_for_update()
+        locks.instance_qs_select_for_update()
         .filter(state=InstanceState.IN_PROGRESS, due_at__lt=moment, escalated_at__isnull=True)
         .order_by("pk")
     )
@@ -83,6 +82,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
 MAX_CALENDAR_RANGE_DAYS = 31
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def calendar_days_set(
     *, actor: Actor, start: dt.date, end: dt.date, is_workday: bool, name: str
@@ -128,7 +128,7 @@ def calendar_days_set(
     days = []
     day = start
     while day <= end:
-        row, created = CalendarDay.objects.select_for_update().get_or_create(
+        row, created = locks.calendar_day_qs_select_for_update().get_or_create(
             date=day, defaults={"is_workday": is_workday, "name": name.strip()}
         )
         before = None if created else row.is_workday
@@ -146,6 +146,7 @@ def calendar_days_set(
     return days
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def calendar_day_remove(*, actor: Actor, day: CalendarDay) -> None:
     ensure_permission(actor, "workflow.change_calendarday")

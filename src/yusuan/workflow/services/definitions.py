@@ -11,7 +11,7 @@ from django.db import transaction
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import raise_if_any
-from yusuan.workflow import registry, routing, rules
+from yusuan.workflow import locks, registry, routing, rules
 from yusuan.workflow.models import (
     ApprovalDefinition,
     DefinitionVersion,
@@ -102,6 +102,7 @@ def definition_create(
     return definition
 
 
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
 @transaction.atomic
 def definition_publish(
     *,
@@ -115,7 +116,7 @@ def definition_publish(
 ) -> DefinitionVersion:
     """A new version; documents already submitted keep the version and route they started with."""
     ensure_permission(actor, "workflow.change_approvaldefinition")
-    locked = ApprovalDefinition.objects.select_for_update().get(pk=definition.pk)
+    locked = locks.definition_qs_select_for_update().get(pk=definition.pk)
     parsed = _validated_body(locked.document_type, body)
     if not note.strip():
         raise error(

@@ -12,6 +12,7 @@ from yusuan.audit.services import audit_record, jsonable
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
 from yusuan.identity.models import User
+from yusuan.workflow import locks
 from yusuan.workflow.models import (
     Delegation,
 )
@@ -138,7 +139,7 @@ def delegation_create(
 @transaction.atomic
 def delegation_revoke(*, actor: Actor, delegation: Delegation) -> Delegation:
     user = as_user(actor)
-    locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    locked = locks.delegation_qs_select_for_update().get(pk=delegation.pk)
     if user.pk not in (locked.delegator_id, locked.created_by_id):
         ensure_permission(actor, "workflow.change_delegation")
     if locked.revoked_at is None:

@@ -25,7 +25,7 @@ from yusuan.common.uploads import megabytes
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.identity.services import ensure_not_read_only
-from yusuan.workflow import calendar, registry, routing, rules
+from yusuan.workflow import calendar, locks, registry, routing, rules
 from yusuan.workflow.choices import (
     DOCUMENT_CLOSED_STATES,
     STEP_ACTIONS,
@@ -305,7 +305,7 @@ def _locked_round(
     doc_type = _doc_type(document_type)
     assert doc_type.handler is not None
     document = doc_type.handler.load(actor=actor, object_id=object_id, for_update=True)
-    instance = WorkflowInstance.objects.select_for_update().get(pk=instance_id)
+    instance = locks.instance_qs_select_for_update().get(pk=instance_id)
     label = document_label(doc_type, instance.title)
     if instance.state != InstanceState.IN_PROGRESS:
         last = _decisions(instance, [*STEP_ACTIONS, ActionKind.WITHDRAW]).last()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "yusuan.monitoring"
+    label = "monitoring"
+    verbose_name = _("Monitoring")
+
+    def ready(self) -> None:
+        from yusuan.monitoring.services import MonitoringCheck
+        from yusuan.payments.hooks import register_release_check
+
+        # Between a payment request's final approval and its voucher (事中监控, ADR 0025).
+        register_release_check("monitoring", MonitoringCheck())

@@ -1,0 +1,203 @@
+"""Salary batch endpoints (/api/v1/payments/payroll…, R-PY-4): import a sheet, read the batch
+with its 工资发放与指标匹配表, generate its payment request. Amounts in as text in 元, out as
+integer fen; every mutating call accepts an ``Idempotency-Key`` (P11).
+
+The paths, operation ids, tag and token scopes (``payments:read``/``payments:write``) are the ones
+published while salary batches lived in payments: clients keep working."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from yusuan.audit.idempotency import write_once
+from yusuan.common.api import Id, IdempotencyKey, Year, require
+from yusuan.common.errors import field_amount
+from yusuan.common.uploads import upload_bytes
+from yusuan.payments.rows import indicator_id
+from yusuan.payroll import selectors
+from yusuan.payroll.models import PayrollBatch
+from yusuan.payroll.services.batches import (
+    Match,
+    matching_report,
+    payroll_import,
+    payroll_request_create,
+)
+
+router = Router(tags=["payments"])
+READ, WRITE = "payments:read", "payments:write"
+# Operation ids are published: they keep the module these endpoints were first published from.
+OPERATION_ID_PREFIX = "yusuan_payments_api_refunds"
+
+
+class MatchOut(Schema):
+    item: str
+    total_fen: int
+    matched_fen: int
+    unmatched_fen: int
+    lines: list[dict[str, Any]]
+
+
+class PayrollOut(Schema):
+    id: int
+    number: str
+    month: int
+    file_name: str
+    file_sha256: str
+    employees: int
+    gross_fen: int
+    deductions_fen: int
+    net_fen: int
+    items: dict[str, int]
+    deductions: dict[str, int]
+    state: str
+    request_id: int | None
+    matching: list[MatchOut]
+
+
+def _batch(batch: PayrollBatch) -> dict[str, Any]:
+    return {
+        "id": batch.pk,
+        "number": batch.number,
+        "month": batch.month,
+        "file_name": batch.file_name,
+        "file_sha256": batch.file_sha256,
+        "employees": batch.employees,
+        "gross_fen": batch.gross,
+        "deductions_fen": batch.deductions,
+        "net_fen": batch.net,
+        "items": batch.items,
+        "deductions": batch.deduction_totals,
+        "state": batch.state,
+        "request_id": batch.request_id,
+        "matching": [
+            {
+                "item": r["item"],
+                "total_fen": r["total"],
+                "matched_fen": r["matched"],
+                "unmatched_fen": r["unmatched"],
+                "lines": [
+                    {"indicator_line": line.code, "amount_fen": fen}
+                    for line, fen in r["lines"]  # type: ignore[attr-defined]
+                ],
+            }
+            for r in matching_report(batch)
+        ],
+    }
+
+
+@router.post("/payments/payroll", response={201: PayrollOut})
+def import_payroll(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    month: Form[Annotated[int, Field(ge=1, le=12)]],
+    fiscal_year: Form[Year | None] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Import a salary sheet (.xlsx/.csv). A sheet with problems is refused with every one of
+    them (row, column, value, reason) and nothing is kept; the same file twice is a 409."""
+    data = upload_bytes(file)
+
+    def call(actor: Any) -> dict[str, Any]:
+        return _batch(
+            payroll_import(
+                actor=actor,
+                data=data,
+                filename=file.name or "",
+                month=month,
+                fiscal_year=fiscal_year or timezone.localdate().year,
+            )
+        )
+
+    return write_once(
+        request,
+        response,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope="api:payments.payroll.import",
+        # The sheet's bytes, not its name and size: other amounts are another request.
+        body={"month": month, "fiscal_year": fiscal_year, "name": file.name, "file": data},
+        status=201,
+        render=call,
+    )
+
+
+@router.get("/payments/payroll/{batch_id}", response=PayrollOut)
+def get_payroll(request: HttpRequest, batch_id: Id) -> Any:
+    """The batch with its 工资发放与指标匹配表 (the proposal until the request is generated)."""
+    actor = require(request, "payroll.view_payrollbatch", READ)
+    return _batch(selectors.batch_get(actor=actor, batch_id=batch_id))
+
+
+class MatchIn(Schema):
+    item: str = Field(description="Economic code of the salary item", max_length=5)
+    indicator_line: str = Field(description="Indicator code (ZB…)", max_length=32)
+    amount: str = Field(description="元", max_length=32)
+
+
+class PayrollRequestIn(Schema):
+    pay_date: dt.date
+    payer_account_id: Id
+    deduction_payees: dict[str, Id] = Field(default_factory=dict)
+    matches: list[MatchIn] | None = Field(None, description="Default: the proposal")
+
+
+class CreatedOut(Schema):
+    id: int
+    number: str
+    lines: int
+    total_fen: int
+
+
+@router.post("/payments/payroll/{batch_id}/request", response={201: CreatedOut})
+def payroll_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    batch_id: Id,
+    payload: PayrollRequestIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The batch's payment request (draft), the items matched to salary indicator lines with
+    the three checks of R-PY-4; submit it through ``/payments/requests/{id}/submit``."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        matches = None
+        if payload.matches is not None:
+            matches = [
+                Match(
+                    m.item,
+                    indicator_id(actor, m.indicator_line, f"matches[{i}].indicator_line"),
+                    field_amount(m.amount, f"matches[{i}].amount").fen,
+                )
+                for i, m in enumerate(payload.matches)
+            ]
+        created = payroll_request_create(
+            actor=actor,
+            batch_id=batch_id,
+            pay_date=payload.pay_date,
+            payer_account_id=payload.payer_account_id,
+            deduction_payees=payload.deduction_payees,
+            matches=matches,
+        )
+        return {
+            "id": created.pk,
+            "number": created.number,
+            "lines": created.lines.count(),
+            "total_fen": created.total_fen,
+        }
+
+    return write_once(
+        request,
+        response,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:payments.payroll.request:{batch_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=call,
+    )

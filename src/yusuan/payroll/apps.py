@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PayrollConfig(AppConfig):
+    name = "yusuan.payroll"
+    label = "payroll"
+    verbose_name = _("Payroll")
+
+    def ready(self) -> None:
+        from yusuan.payments.origins import register_origin
+        from yusuan.payroll.views import batch_origin
+
+        # A payment request's page links the salary batch that made it (payments cannot import us).
+        register_origin("payroll.batch", batch_origin)

@@ -1,0 +1,1 @@
+"""Payroll services: salary batches (import, matching, the request) and the sheet reader."""

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yusuan.procurement import views
+
+app_name = "procurement"
+
+# Under /payments/ (included from yusuan.urls), where the contract registry has always been.
+urlpatterns = [
+    path("contracts/", views.contract_list, name="contract_list"),
+]

@@ -1,0 +1,846 @@
+"""Every page and API operation, and how its data scope is checked (DESIGN §2, §7; issue 14 item 7).
+
+NetBox style: ``tests/test_scopes.py`` walks every URL pattern (``get_resolver()``) and every
+operation of ``/api/v1/openapi.json`` and fails for one that is neither in :data:`PAGES` /
+:data:`API` nor in :data:`PAGE_EXEMPT` / :data:`API_EXEMPT` (with a reason). So a new page fails CI
+until it is registered here. Pages are keyed by URL name (``namespace:name``; an unnamed pattern by
+its route), API operations by their OpenAPI ``operationId``.
+
+An entry names *another scope's* object of the tiny demo (``target``) and two people:
+
+- ``outsider`` must not reach it: a page or operation that takes its id answers 404 (the API with
+  a problem body) — a POST-only route too, sent with a CSRF token, and nothing changes; a list
+  (``params`` is ``None``) does not show ``marker``.
+- ``insider`` is the positive control: the same request answers 200 (a POST: anything but 404 and
+  5xx), and the list shows ``marker``.
+
+Most objects of the demo's payments belong to 吴江区松陵实验小学 (``school_clerk``); their outsider is
+``hospital_clerk``, a clerk of 吴江区第一人民医院 holding the same role. Region-wide data (users,
+codes, years, approval definitions, bank files) is checked against another region's
+administrator or treasury officer, made by :func:`other_region` (``setup``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHOOL = "吴江区松陵实验小学"
+HOSPITAL = "吴江区第一人民医院"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How one page or API operation is checked; see the module's docstring."""
+
+    target: Callable[[], Any]
+    params: Callable[[Any], dict[str, Any]] | None = None  # URL kwargs / path parameters
+    outsider: str = "hospital_clerk"
+    insider: str = "school_clerk"
+    method: str = "get"
+    body: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict)
+    marker: Callable[[Any], str] | None = None  # a list: text naming the object
+    query: Callable[[Any], str] | None = None  # a list: narrows it to the object (pagination)
+    # The outsider's answer; 403 only where no one outside the object's scope holds the
+    # permission (the refusal comes before scope is looked at), with the reason in ``why``.
+    refused: int = 404
+    why: str = ""
+    setup: Callable[[], None] | None = None  # run first, e.g. other_region() for its outsiders
+
+
+# --- the foreign objects --------------------------------------------------------------------------
+
+
+def hospital() -> Any:
+    from yusuan.core.models import Organisation
+
+    return Organisation.objects.get(name=HOSPITAL)
+
+
+def hospital_account() -> Any:
+    from yusuan.core.models import BankAccount
+
+    return BankAccount.objects.filter(organisation__name=HOSPITAL).order_by("pk").first()
+
+
+def hospital_payee() -> Any:
+    from yusuan.core.models import Payee
+
+    return Payee.objects.filter(organisation__name=HOSPITAL).order_by("pk").first()
+
+
+def school_project(state: str = "draft") -> Any:
+    from yusuan.projects.models import Project
+
+    return Project.objects.filter(organisation__name=SCHOOL, state=state).order_by("pk").first()
+
+
+def school_round() -> Any:
+    """An open approval round of one of the school's projects."""
+    from yusuan.workflow.models import WorkflowInstance
+
+    return (
+        WorkflowInstance.objects.filter(
+            organisation__name=SCHOOL, document_type="projects.declaration", state="in_progress"
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def submitted_project() -> Any:
+    """The project of :func:`school_round`: it has rounds to show."""
+    from yusuan.projects.models import Project
+
+    return Project.objects.get(pk=school_round().object_id)
+
+
+def attachment() -> Any:
+    """The tiny demo has none: the school's clerk attaches a file to its open round."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yusuan.identity.models import User
+    from yusuan.workflow.services import instance_comment
+
+    action = instance_comment(
+        actor=User.objects.get(username="school_clerk"),
+        instance_id=school_round().pk,
+        comment="scope",
+        files=[SimpleUploadedFile("scope.pdf", b"%PDF-1.4 scope", content_type="application/pdf")],
+    )
+    return action.attachments.get()
+
+
+def notification() -> Any:
+    from yusuan.workflow.models import Notification
+
+    return Notification.objects.filter(user__username="school_clerk").order_by("-pk").first()
+
+
+def delegation() -> Any:
+    from yusuan.workflow.models import Delegation
+
+    return Delegation.objects.select_related("delegator").order_by("pk").first()
+
+
+def school_line() -> Any:
+    from yusuan.indicators.models import IndicatorLine
+
+    return IndicatorLine.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
+def hospital_line() -> Any:
+    from yusuan.indicators.models import IndicatorLine
+
+    return IndicatorLine.objects.filter(organisation__name=HOSPITAL).order_by("pk").first()
+
+
+def school_document(state: str = "draft") -> Any:
+    from yusuan.indicators.models import IndicatorDocument
+
+    return (
+        IndicatorDocument.objects.filter(organisation__name=SCHOOL, state=state)
+        .order_by("pk")
+        .first()
+    )
+
+
+def school_request(state: str = "draft") -> Any:
+    from yusuan.payments.models import PaymentRequest
+
+    return (
+        PaymentRequest.objects.filter(organisation__name=SCHOOL, state=state).order_by("pk").first()
+    )
+
+
+def paid_line() -> Any:
+    """A paid line of the school's with something left to refund."""
+    from django.db.models import F
+
+    from yusuan.payments.models import PaymentLine
+
+    return (
+        PaymentLine.objects.filter(
+            request__organisation__name=SCHOOL, request__state="paid", refunded__lt=F("amount")
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def registered_refund() -> Any:
+    from yusuan.payments.models import Refund
+
+    return (
+        Refund.objects.filter(line__request__organisation__name=SCHOOL, state="registered")
+        .select_related("line")
+        .order_by("pk")
+        .first()
+    )
+
+
+def correction() -> Any:
+    from yusuan.payments.models import Correction
+
+    return (
+        Correction.objects.filter(line__request__organisation__name=SCHOOL)
+        .select_related("line")
+        .order_by("pk")
+        .first()
+    )
+
+
+def payroll_batch() -> Any:
+    from yusuan.payroll.models import PayrollBatch
+
+    return PayrollBatch.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
+def contract() -> Any:
+    from yusuan.procurement.models import Contract
+
+    return Contract.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
+def api_token() -> Any:
+    from yusuan.identity.models import ApiToken
+
+    return ApiToken.objects.filter(user__username="bank_icbc").order_by("pk").first()
+
+
+def link(view: str) -> Callable[[Any], str]:
+    """A list's marker: the link to the object's own page (a query echoed in the search box
+    or the language switcher cannot fake it)."""
+    from django.urls import reverse
+
+    return lambda obj: f'href="{reverse(view, kwargs={"pk": obj.pk})}"'
+
+
+OTHER_REGION = "320506"
+
+
+def other_region() -> None:
+    """Another region (吴中区) with a system administrator (``wz_admin``) and a treasury officer
+    (``wz_treasury``): the outsiders of region-wide data. The tiny demo has users in one region."""
+    from yusuan.core.services.regions import region_bootstrap
+    from yusuan.identity.models import User
+    from yusuan.identity.services import UserData, user_create
+
+    if User.objects.filter(username="wz_admin").exists():
+        return
+    other = region_bootstrap(
+        mof_div_code=OTHER_REGION, name="吴中区", bureau_name="苏州市吴中区财政局"
+    )
+    for username, role, organisation in (
+        ("wz_admin", "sysadmin", other.administration),
+        ("wz_treasury", "treasury_officer", other.bureau),
+    ):
+        data = UserData(username, username, organisation.pk, (role,))
+        user_create(actor=None, data=data, password="Scope-Suite-2026")
+
+
+def region_wide(target: Callable[[], Any], params: Any = None, **more: Any) -> Entry:
+    """An entry for the region's own data: another region's user is the outsider."""
+    fields: dict[str, Any] = {"outsider": "wz_admin", "insider": "wj_admin", **more}
+    return Entry(target, params, setup=other_region, **fields)
+
+
+def wj_user() -> Any:
+    from yusuan.identity.models import User
+
+    return User.objects.get(username="school_clerk")
+
+
+def wj_code() -> Any:
+    from yusuan.core.models import ClassificationCode
+
+    return ClassificationCode.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_open_year() -> Any:
+    from yusuan.core.models import FiscalYear
+
+    return FiscalYear.objects.filter(mof_div_code="320509", status="open").order_by("year").first()
+
+
+def wj_definition() -> Any:
+    from yusuan.workflow.models import ApprovalDefinition
+
+    return ApprovalDefinition.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_bank_file() -> Any:
+    from yusuan.payments.models import BankFile
+
+    return BankFile.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def _pk(name: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda obj: {name: obj.pk}
+
+
+# --- bodies of the API's edits (a body the schema refuses would be a 422, not a scope answer) -----
+
+
+def _organisation_body() -> dict[str, Any]:
+    o = hospital()
+    return {
+        "code": o.code,
+        "name": o.name,
+        "kind": o.kind,
+        "parent_id": o.parent_id,
+        "agency_type": o.agency_type,
+        "budget_level": o.budget_level,
+    }
+
+
+def _account_body() -> dict[str, Any]:
+    a = hospital_account()
+    fields = ("organisation_id", "account_type", "account_no", "account_name", "bank_name")
+    return {f: getattr(a, f) for f in fields}
+
+
+def _payee_body() -> dict[str, Any]:
+    p = hospital_payee()
+    return {f: getattr(p, f) for f in ("kind", "name", "bank_account_no", "bank_name")}
+
+
+def _version_body() -> dict[str, Any]:
+    d = wj_definition()
+    version = d.current_version()
+    return {
+        "name": d.name,
+        "priority": d.priority,
+        "is_active": d.is_active,
+        "body": version.body,
+        "note": "scope",
+    }
+
+
+def wj_audit_record() -> Any:
+    from yusuan.audit.models import AuditRecord
+
+    return AuditRecord.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+PK = _pk("pk")
+ONLY_BUDGET = (
+    "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
+    "indicators.post_indicatordocument; anyone else is refused before scope is looked at"
+)
+ONLY_APPROVERS = (
+    "payments.change_refund / change_correction: school_approver, edu_approver (both in the "
+    "school's scope) and wj_treasury (region-wide); anyone else is refused before scope is "
+    "looked at. The page (payments:refund_confirm, correction_post) loads the request first: 404"
+)
+ONLY_ADMINS = (
+    "only region-wide roles (wj_admin, wj_budget, wj_treasury) hold the permission; a unit clerk "
+    "is refused before scope is looked at"
+)
+
+# --- pages ----------------------------------------------------------------------------------------
+
+PAGES: dict[str, Entry] = {
+    # core
+    "core:organisation_list": Entry(
+        hospital,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=link("core:organisation_detail"),
+        query=lambda o: f"q={o.name}",
+    ),
+    "core:organisation_detail": Entry(
+        hospital, PK, outsider="school_clerk", insider="health_clerk"
+    ),
+    "core:organisation_edit": Entry(hospital, PK, outsider="school_approver", insider="wj_budget"),
+    "core:units_export": Entry(
+        hospital,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=lambda o: o.name,
+        query=lambda o: "format=csv",
+    ),
+    "core:bank_account_list": Entry(
+        hospital_account,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=link("core:bank_account_detail"),
+    ),
+    "core:bank_account_detail": Entry(
+        hospital_account, PK, outsider="school_clerk", insider="health_clerk"
+    ),
+    "core:bank_account_edit": Entry(
+        hospital_account,
+        PK,
+        outsider="school_clerk",
+        insider="wj_budget",
+        refused=403,
+        why=ONLY_ADMINS,
+    ),
+    "core:payee_list": Entry(
+        hospital_payee,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        marker=link("core:payee_detail"),
+        query=lambda p: f"q={p.name}",
+    ),
+    "core:payee_detail": Entry(
+        hospital_payee, PK, outsider="school_clerk", insider="hospital_clerk"
+    ),
+    # Editing shows the unmasked identity number: people holding core.view_personal_data.
+    "core:payee_edit": Entry(
+        hospital_payee, PK, outsider="school_cashier", insider="hospital_cashier"
+    ),
+    # region-wide data: the outsider is another region's administrator or treasury officer
+    "identity:user_list": region_wide(
+        wj_user, marker=link("identity:user_detail"), query=lambda u: f"q={u.username}"
+    ),
+    "identity:user_detail": region_wide(wj_user, PK),
+    "core:code_edit": region_wide(wj_code, PK),
+    "core:fiscal_year_close": region_wide(wj_open_year, PK, method="post"),
+    "workflow:definition_list": region_wide(
+        wj_definition, marker=link("workflow:definition_detail")
+    ),
+    "workflow:definition_detail": region_wide(wj_definition, PK),
+    "workflow:definition_edit": region_wide(wj_definition, PK),
+    "payments:bank_file_download": region_wide(
+        wj_bank_file, PK, outsider="wz_treasury", insider="wj_treasury"
+    ),
+    # projects
+    "projects:project_list": Entry(
+        school_project, marker=link("projects:project_detail"), query=lambda p: f"q={p.name}"
+    ),
+    "projects:project_detail": Entry(school_project, PK),
+    "projects:project_edit": Entry(school_project, PK),
+    "projects:project_submit": Entry(school_project, PK, method="post"),
+    # workflow
+    "workflow:instance_detail": Entry(school_round, PK, insider="school_approver"),
+    "workflow:instance_action": Entry(
+        school_round,
+        lambda i: {"pk": i.pk, "action": "approve"},
+        insider="school_approver",
+        method="post",
+        body={"step": 0, "comment": "scope"},
+    ),
+    "workflow:submissions": Entry(school_round, marker=link("workflow:instance_detail")),
+    "workflow:inbox": Entry(
+        school_round, insider="school_approver", marker=link("workflow:instance_detail")
+    ),
+    # The demo's one delegation: 教育局's approver to its reviewer.
+    "workflow:attachment": Entry(attachment, PK),
+    "workflow:notifications": Entry(notification, marker=lambda n: n.message_zh),
+    "workflow:delegation_list": Entry(
+        delegation, outsider="school_approver", insider="edu_approver", marker=lambda d: d.reason
+    ),
+    "workflow:delegation_revoke": Entry(
+        delegation, PK, outsider="school_approver", insider="edu_approver", method="post"
+    ),
+    # indicators
+    "indicators:ledger": Entry(
+        school_line,
+        marker=link("indicators:line_detail"),
+        query=lambda x: f"organisation={x.organisation.code}",
+    ),
+    "indicators:line_detail": Entry(school_line, PK),
+    "indicators:line_lookup": Entry(
+        school_line, marker=lambda x: x.summary, query=lambda x: f"code={x.code}"
+    ),
+    "indicators:document_list": Entry(
+        school_document,
+        marker=link("indicators:document_detail"),
+        query=lambda d: f"q={d.number}",
+    ),
+    "indicators:document_detail": Entry(school_document, PK),
+    "indicators:document_edit": Entry(school_document, PK),
+    "indicators:document_post": Entry(
+        lambda: school_document("submitted"),
+        PK,
+        insider="wj_budget",
+        method="post",
+        refused=302,
+        why=ONLY_BUDGET + "; the page flashes the refusal and goes back",
+    ),
+    "indicators:document_void": Entry(school_document, PK, method="post"),
+    "indicators:document_submit": Entry(school_document, PK, method="post"),
+    # payments
+    "payments:request_list": Entry(
+        school_request, marker=link("payments:request_detail"), query=lambda r: f"q={r.number}"
+    ),
+    "payments:request_detail": Entry(school_request, PK),
+    "payments:request_edit": Entry(school_request, PK),
+    "payments:request_submit": Entry(school_request, PK, method="post"),
+    "monitoring:request_explain": Entry(
+        lambda: school_request("blocked"), PK, method="post", body={"explanation": "scope"}
+    ),
+    "payments:request_void": Entry(school_request, PK, method="post"),
+    "payments:voucher_print": Entry(lambda: school_request("paid"), PK),
+    "payments:voucher_pdf": Entry(lambda: school_request("paid"), PK),
+    "payments:refund_new": Entry(paid_line, lambda x: {"pk": x.request_id, "row": x.row}),
+    "payments:correction_new": Entry(paid_line, lambda x: {"pk": x.request_id, "row": x.row}),
+    "payments:refund_confirm": Entry(
+        registered_refund,
+        lambda r: {"pk": r.line.request_id, "refund_id": r.pk},
+        insider="school_approver",
+        method="post",
+    ),
+    "payments:correction_post": Entry(
+        correction,
+        lambda c: {"pk": c.line.request_id, "correction_id": c.pk},
+        insider="school_approver",
+        method="post",
+    ),
+    "procurement:contract_list": Entry(contract, marker=lambda c: c.number),
+    "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
+    "payroll:batch_detail": Entry(payroll_batch, PK),
+}
+
+REGION_WIDE = (
+    "region-wide data (reference data, configuration, the finance bureau's work) for region-wide "
+    "roles only; no unit's object. Region scoping itself is checked on the id pages of the same "
+    "kind against another region (core:code_edit, workflow:definition_detail, identity:user_detail)"
+)
+NO_OBJECT = "shows no stored object: nothing to scope"
+CREATE = (
+    "a blank form for the caller's own unit: no object id; the ids it posts are refused out of "
+    "scope by the service (not checked by this suite)"
+)
+
+PAGE_EXEMPT: dict[str, str] = {
+    "portal:home": "links and the caller's own counts only",
+    "healthz": NO_OBJECT,
+    "favicon.ico": NO_OBJECT,
+    "set_language": NO_OBJECT,
+    "javascript-catalog": NO_OBJECT,
+    "identity:login": NO_OBJECT,
+    "identity:logout": NO_OBJECT,
+    "identity:password_change": "the caller's own password",
+    "identity:sod_report": REGION_WIDE,
+    "identity:user_create": CREATE,
+    "identity:token_list": "the caller's own tokens only (api_token_list(actor=…))",
+    "identity:token_admin": REGION_WIDE,
+    "core:organisation_create": CREATE,
+    "core:units_import": CREATE,
+    "core:bank_account_create": CREATE,
+    "core:payee_create": CREATE,
+    "core:fiscal_year_list": REGION_WIDE,
+    "core:fiscal_year_open": REGION_WIDE,
+    "core:code_list": REGION_WIDE,
+    "core:code_export": REGION_WIDE,
+    "core:economic_mapping": REGION_WIDE,
+    "core:code_import": REGION_WIDE,
+    "core:region_list": REGION_WIDE,
+    "audit:log": REGION_WIDE + " (audit.view_all_audit: administrators and auditors)",
+    "workflow:inbox_approve": "posts the caller's own inbox selection; each id goes through "
+    "instance_approve's scoped load (workflow:instance_action is checked)",
+    "workflow:overdue": "visible_to-scoped, but workflow.view_workflowinstance is held only by "
+    "approvers and finance roles, and every one of them sees the school's rounds: no outsider",
+    "workflow:definition_create": REGION_WIDE,
+    "workflow:preview": REGION_WIDE,
+    "workflow:calendar": REGION_WIDE + " (the national working-day calendar)",
+    "workflow:calendar_day_remove": REGION_WIDE + " (the national working-day calendar)",
+    "workflow:shared_devices": REGION_WIDE,
+    "projects:project_create": CREATE,
+    "indicators:index": "a redirect to indicators:ledger",
+    "indicators:document_new": CREATE,
+    "indicators:route_preview": CREATE,
+    "payments:request_new": CREATE,
+    "payroll:sheet_template": NO_OBJECT + " (an empty salary sheet)",
+    "payments:bank_exchange": REGION_WIDE + " (the treasury's bank exchange)",
+    "^api/v1/": "the API's catch-all 404",
+}
+
+# --- API operations -------------------------------------------------------------------------------
+
+API: dict[str, Entry] = {
+    # issue 14 item 6: what the master-data, user, definition and audit pages do
+    "yusuan_core_api_update_organisation": Entry(
+        hospital,
+        _pk("organisation_id"),
+        outsider="school_approver",
+        insider="wj_budget",
+        method="put",
+        body=_organisation_body,
+    ),
+    "yusuan_core_api_update_bank_account": Entry(
+        hospital_account,
+        _pk("account_id"),
+        outsider="school_clerk",
+        insider="wj_budget",
+        method="put",
+        body=_account_body,
+        refused=403,
+        why=ONLY_ADMINS,
+    ),
+    "yusuan_core_api_update_payee": Entry(
+        hospital_payee,
+        _pk("payee_id"),
+        outsider="school_cashier",
+        insider="hospital_cashier",
+        method="put",
+        body=_payee_body,
+    ),
+    "yusuan_core_api_update_code": region_wide(
+        wj_code, _pk("code_id"), method="put", body={"name": "scope", "is_enabled": True}
+    ),
+    "yusuan_core_api_close_fiscal_year": region_wide(
+        wj_open_year, _pk("fiscal_year_id"), method="post"
+    ),
+    "yusuan_identity_api_list_users": region_wide(
+        wj_user, marker=lambda u: u.username, query=lambda u: f"q={u.username}"
+    ),
+    "yusuan_identity_api_get_user": region_wide(wj_user, _pk("user_id")),
+    "yusuan_identity_api_set_user_roles": region_wide(
+        wj_user, _pk("user_id"), method="put", body={"roles": ["unit_clerk"]}
+    ),
+    "yusuan_identity_api_activate_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_deactivate_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_unlock_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_reset_user_password": region_wide(
+        wj_user, _pk("user_id"), method="post", body={"password": "Scope-Suite-2026-reset"}
+    ),
+    "yusuan_identity_api_issue_user_token": region_wide(
+        wj_user,
+        _pk("user_id"),
+        method="post",
+        body={"name": "scope", "scopes": ["payments:read"], "days": 1},
+    ),
+    "yusuan_workflow_api_list_definitions": region_wide(wj_definition, marker=lambda d: d.code),
+    "yusuan_workflow_api_get_definition": region_wide(wj_definition, _pk("definition_id")),
+    "yusuan_workflow_api_publish_definition": region_wide(
+        wj_definition, _pk("definition_id"), method="post", body=_version_body
+    ),
+    "yusuan_audit_api_get_record": region_wide(wj_audit_record, _pk("record_id")),
+    "yusuan_identity_api_revoke_token": Entry(
+        api_token, _pk("token_id"), outsider="school_clerk", insider="wj_admin", method="post"
+    ),
+    "yusuan_core_api_list_organisations": Entry(
+        hospital,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=lambda o: o.code,
+        query=lambda o: f"q={o.name}",
+    ),
+    "yusuan_core_api_get_organisation": Entry(
+        hospital, _pk("organisation_id"), outsider="school_clerk", insider="health_clerk"
+    ),
+    "yusuan_core_api_list_bank_accounts": Entry(
+        hospital_account,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=lambda a: f'"id": {a.pk},',
+        query=lambda a: "page_size=100",
+    ),
+    "yusuan_core_api_get_bank_account": Entry(
+        hospital_account, _pk("account_id"), outsider="school_clerk", insider="health_clerk"
+    ),
+    "yusuan_core_api_list_payees": Entry(
+        hospital_payee,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        marker=lambda p: p.name,
+        query=lambda p: f"q={p.name}",
+    ),
+    "yusuan_core_api_get_payee": Entry(
+        hospital_payee, _pk("payee_id"), outsider="school_clerk", insider="hospital_clerk"
+    ),
+    "yusuan_workflow_api_inbox": Entry(
+        school_round, insider="school_approver", marker=lambda i: i.title
+    ),
+    "yusuan_workflow_api_get_instance": Entry(
+        school_round, _pk("instance_id"), insider="school_approver"
+    ),
+    "yusuan_workflow_api_document_rounds": Entry(
+        submitted_project,
+        lambda p: {"document_type": "projects.declaration", "object_id": p.pk},
+    ),
+    "yusuan_workflow_api_submit": Entry(
+        school_project,
+        lambda p: {"document_type": "projects.declaration", "object_id": p.pk},
+        method="post",
+    ),
+    "yusuan_workflow_api_approve": Entry(
+        school_round,
+        _pk("instance_id"),
+        insider="school_approver",
+        method="post",
+        body={"step": 0, "comment": "scope"},
+    ),
+    "yusuan_workflow_api_return_": Entry(
+        school_round,
+        _pk("instance_id"),
+        insider="school_approver",
+        method="post",
+        body={"reason": "scope"},
+    ),
+    "yusuan_workflow_api_reject": Entry(
+        school_round,
+        _pk("instance_id"),
+        insider="school_approver",
+        method="post",
+        body={"reason": "scope"},
+    ),
+    "yusuan_workflow_api_withdraw": Entry(
+        school_round, _pk("instance_id"), method="post", body={"comment": "scope"}
+    ),
+    "yusuan_workflow_api_comment": Entry(
+        school_round, _pk("instance_id"), method="post", body={"comment": "scope"}
+    ),
+    "yusuan_workflow_api_list_delegations": Entry(
+        delegation, outsider="school_approver", insider="edu_approver", marker=lambda d: d.reason
+    ),
+    "yusuan_workflow_api_revoke_delegation": Entry(
+        delegation,
+        _pk("delegation_id"),
+        outsider="school_approver",
+        insider="edu_approver",
+        method="post",
+    ),
+    "yusuan_indicators_api_list_lines": Entry(
+        school_line, marker=lambda x: x.code, query=lambda x: f"organisation={x.organisation.code}"
+    ),
+    "yusuan_indicators_api_get_line": Entry(school_line, _pk("line_id")),
+    "yusuan_indicators_api_list_movements": Entry(school_line, _pk("line_id")),
+    "yusuan_indicators_api_list_documents": Entry(
+        school_document, marker=lambda d: d.number, query=lambda d: "state=draft"
+    ),
+    "yusuan_indicators_api_get_document": Entry(school_document, _pk("document_id")),
+    "yusuan_indicators_api_update_document": Entry(
+        school_document,
+        _pk("document_id"),
+        method="put",
+        body={"kind": "adjust", "title": "scope", "lines": [{"amount": "0.01"}]},
+    ),
+    "yusuan_indicators_api_post_document": Entry(
+        lambda: school_document("submitted"),
+        _pk("document_id"),
+        insider="wj_budget",
+        method="post",
+        refused=403,
+        why=ONLY_BUDGET,
+    ),
+    "yusuan_indicators_api_void_document": Entry(
+        school_document, _pk("document_id"), method="post"
+    ),
+    "yusuan_indicators_api_submit_document": Entry(
+        school_document, _pk("document_id"), method="post"
+    ),
+    "yusuan_payments_api_list_requests": Entry(
+        school_request, marker=lambda r: r.number, query=lambda r: "state=draft"
+    ),
+    "yusuan_payments_api_get_request": Entry(school_request, _pk("request_id")),
+    "yusuan_payments_api_submit_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_explain_request": Entry(
+        lambda: school_request("blocked"),
+        _pk("request_id"),
+        method="post",
+        body={"explanation": "scope"},
+    ),
+    "yusuan_payments_api_list_bank_files": region_wide(
+        wj_bank_file,
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        marker=lambda f: f.message_id,
+    ),
+    "yusuan_payments_api_get_bank_file": region_wide(
+        wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
+    "yusuan_payments_api_download_bank_file": region_wide(
+        wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
+    "yusuan_payments_api_refunds_search_lines": Entry(
+        paid_line,
+        marker=lambda x: x.request.number,
+        query=lambda x: f"payee={x.payee_name}",
+    ),
+    "yusuan_payments_api_refunds_register_refund": Entry(
+        paid_line,
+        _pk("line_id"),
+        method="post",
+        body={
+            "kind": "payee_refund",
+            "amount": "0.01",
+            "reason": "overpaid",
+            "refund_date": "2026-06-30",
+        },
+    ),
+    "yusuan_payments_api_refunds_confirm_refund": Entry(
+        registered_refund,
+        _pk("refund_id"),
+        insider="school_approver",
+        method="post",
+        refused=403,
+        why=ONLY_APPROVERS,
+    ),
+    "yusuan_payments_api_refunds_register_correction": Entry(
+        paid_line,
+        _pk("line_id"),
+        method="post",
+        # The API resolves the body's indicator code (in the caller's scope) before the path's
+        # line: name one of the outsider's own lines so that the line's scope is what answers.
+        body=lambda: {"amount": "0.01", "to_indicator_line": hospital_line().code, "reason": "-"},
+    ),
+    "yusuan_payments_api_refunds_post_correction": Entry(
+        correction,
+        _pk("correction_id"),
+        insider="school_approver",
+        method="post",
+        refused=403,
+        why=ONLY_APPROVERS,
+    ),
+    "yusuan_payments_api_refunds_get_payroll": Entry(payroll_batch, _pk("batch_id")),
+    "yusuan_payments_api_refunds_payroll_request": Entry(
+        payroll_batch,
+        _pk("batch_id"),
+        method="post",
+        body={"pay_date": "2026-06-30", "payer_account_id": 1},
+    ),
+}
+
+BANK = (
+    "the agent bank's and the treasury's exchange: region-wide (payments.send_to_bank, "
+    "payments.record_bank_result), no unit's object"
+)
+
+API_EXEMPT: dict[str, str] = {
+    "yusuan_identity_api_me": "the caller itself",
+    "yusuan_identity_api_list_tokens": "the caller's own tokens; everyone=true only for an "
+    "administrator (identity.change_apitoken: region-wide)",
+    "yusuan_identity_api_issue_token": CREATE,
+    "yusuan_core_api_list_fiscal_years": REGION_WIDE,
+    "yusuan_core_api_list_codes": REGION_WIDE,
+    "yusuan_core_api_create_payee": CREATE,
+    "yusuan_workflow_api_create_delegation": CREATE,
+    "yusuan_indicators_api_create_document": CREATE,
+    "yusuan_payments_api_create_request": CREATE,
+    "yusuan_payments_api_send_to_bank": BANK,
+    "yusuan_payments_api_record_results": BANK,
+    "yusuan_payments_api_record_pain002": BANK,
+    "yusuan_payments_api_record_clearing": BANK,
+    "yusuan_payments_api_refunds_register_bank_returns": BANK,
+    "yusuan_payments_api_refunds_import_payroll": CREATE,
+    # issue 14 item 6
+    "yusuan_identity_api_create_user": CREATE,
+    "yusuan_identity_api_sod_report": REGION_WIDE,
+    "yusuan_core_api_create_organisation": CREATE,
+    "yusuan_core_api_create_bank_account": CREATE,
+    "yusuan_core_api_import_units": CREATE,
+    "yusuan_core_api_import_codes": REGION_WIDE,
+    "yusuan_core_api_open_fiscal_year": REGION_WIDE,
+    "yusuan_core_api_economic_mapping": REGION_WIDE,
+    "yusuan_core_api_list_regions": REGION_WIDE,
+    "yusuan_audit_api_list_records": REGION_WIDE
+    + " (audit.view_all_audit: administrators and auditors; the id is checked on get_record)",
+    "yusuan_workflow_api_create_definition": REGION_WIDE,
+    "yusuan_workflow_api_preview": REGION_WIDE,
+    "yusuan_workflow_api_role_names": NO_OBJECT,
+    "yusuan_workflow_api_calendar_days": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_set_calendar_days": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_remove_calendar_day": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_batch_approve": "posts the caller's own inbox selection; each id goes "
+    "through instance_approve's scoped load (yusuan_workflow_api_approve is checked)",
+    "yusuan_workflow_api_mark_notifications_read": "the caller's own notifications only",
+    "yusuan_workflow_api_submitted": "the caller's own submissions only",
+    "yusuan_workflow_api_overdue": "as workflow:overdue: workflow.view_workflowinstance is held "
+    "only by approvers and finance roles, and every one of them sees the school's rounds",
+    "yusuan_workflow_api_shared_devices": REGION_WIDE,
+}
