@@ -128,7 +128,7 @@ from yusuan.payments.services.bank import (  # noqa: E402
     bank_file_create,
     bank_result_record,
 )
-from yusuan.payments.services.payroll import payroll_import, payroll_request_create  # noqa: E402
+from yusuan.payroll.services.batches import payroll_import, payroll_request_create  # noqa: E402
 from yusuan.workflow.services import document_submit, instance_approve  # noqa: E402
 
 STEPS = ("create", "submit", "review", "approve", "bank file", "result")

@@ -7,9 +7,6 @@ from pathlib import Path
 import yusuan
 
 SOURCE = Path(yusuan.__file__).parent
-# The payments family (payments, payroll) still takes its locks in its services (issue 14 item 4);
-# its lock sites move into those apps' locks.py next.
-NOT_YET_MOVED = ("payments/", "payroll/")
 
 
 def test_select_for_update_appears_only_in_locks_modules() -> None:
@@ -17,9 +14,7 @@ def test_select_for_update_appears_only_in_locks_modules() -> None:
     stray = [
         f"{path.relative_to(SOURCE)}:{number}"
         for path in sorted(SOURCE.rglob("*.py"))
-        if path.name != "locks.py"
-        and "tests" not in path.parts
-        and not str(path.relative_to(SOURCE)).startswith(NOT_YET_MOVED)
+        if path.name != "locks.py" and "tests" not in path.parts
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if re.search(r"\bselect_for_update\(", line)
     ]
@@ -30,5 +25,5 @@ def test_select_for_update_appears_only_in_locks_modules() -> None:
 def test_each_queryset_lock_orders_by_its_key() -> None:
     for path in sorted(SOURCE.rglob("locks.py")):
         text = path.read_text(encoding="utf-8")
-        for call in re.findall(r"return [^\n]*select_for_update\(\)[^\n]*", text):
+        for call in re.findall(r"return [^\n]*select_for_update\([^\n]*", text):
             assert "order_by(" in call, f"{path.relative_to(SOURCE)}: {call}"

@@ -130,3 +130,38 @@ def test_correction_from_the_request_page(client_as: Any, user: Any) -> None:
     assert correction.state == "posted"
     available, frozen, paid = before
     assert _buckets(travel) == (available - 60_00, frozen, paid + 60_00)
+
+
+def test_a_partial_refund_gives_back_to_the_last_charge_first(user: Any) -> None:
+    # Given a paid line of 250.00 whose 200.00 a correction moved to 差旅费 (its second charge),
+    office, travel = _line(user, "30201"), _line(user, "30211")
+    line = _paid_batch(user).lines.get(row=1)
+    correction = correction_register(
+        actor=user("school_clerk"),
+        line_id=line.pk,
+        to_line_id=travel.pk,
+        amount=Money(200_00),
+        reason="误用办公费指标，应列差旅费",
+    )
+    correction_post(actor=user("school_approver"), correction_id=correction.pk)
+    before_office, before_travel = _buckets(office), _buckets(travel)
+    # when 100.00 of it comes back and is confirmed,
+    refund = refund_register(
+        actor=user("school_clerk"),
+        line_id=line.pk,
+        amount=Money(100_00),
+        kind="payee_refund",
+        reason="overpaid",
+        refund_date=TODAY,
+    )
+    refund_confirm(actor=user("school_approver"), refund_id=refund.pk)
+    # then the last charge (差旅费) has it back, in the order payments.locks locks the charges
+    # (R-RF-2), and 办公费 keeps what it paid.
+    a, f, p = before_travel
+    assert _buckets(travel) == (a + 100_00, f, p - 100_00)
+    assert _buckets(office) == before_office
+    assert dict(line.charges.values_list("indicator_line_id", "restored")) == {
+        office.pk: 0,
+        travel.pk: 100_00,
+    }
+    assert reconcile() == []

@@ -13,7 +13,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.ids import parse_id
 from yusuan.core.choices import PayeeKind
-from yusuan.payments import hooks
+from yusuan.payments import hooks, locks
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import freeze, release, revalidate, set_state
@@ -31,10 +31,8 @@ class PaymentRequestHandler(BaseHandler):
         pk = parse_id(object_id)
         if pk is None:
             raise NotFoundError("payment request")
-        queryset = PaymentRequest.objects.visible_to(actor).filter(pk=pk)
-        if for_update:
-            queryset = queryset.select_for_update(of=("self",))
-        request = queryset.select_related("organisation").first()
+        base = locks.request_qs_select_for_update() if for_update else PaymentRequest.objects
+        request = base.visible_to(actor).filter(pk=pk).select_related("organisation").first()
         if request is None:
             raise NotFoundError("payment request")
         return request

@@ -30,13 +30,13 @@ from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import iso20022 as iso
+from yusuan.payments import locks
 from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
     BankResult,
     PaymentLine,
-    PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
@@ -66,14 +66,13 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
             status=404,
         )
     vouchers = list(
-        PaymentVoucher.objects.select_for_update(of=("self",), skip_locked=True)
+        locks.voucher_qs_select_for_update_skip_locked()
         .filter(
             mof_div_code=mof_div_code,
             bank_file__isnull=True,
             request__state=RequestState.VOUCHER_ISSUED,
         )
         .select_related("request__payer_account", "request__organisation")
-        .order_by("pk")
     )
     if not vouchers:
         return None
@@ -215,7 +214,7 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
     """The line a result is for: a transfer of the bank file the result answers."""
     number, _, row = item.end_to_end_id.rpartition("-")
     line = (
-        PaymentLine.objects.select_for_update(of=("self",))
+        locks.line_qs_select_for_update()
         .filter(
             request__voucher__number=number,
             request__voucher__bank_file__message_id=item.answers,
@@ -312,6 +311,9 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             f"payment line {item.end_to_end_id} already has a result",
         ) from None
     request = line.request
+    # Locked so that two last results of one request, settled at once, see each other; before
+    # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
+    list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     key = f"payments.line:{line.pk}:settle"
     posted = apply(
         "pay" if item.accepted else "unfreeze",
@@ -363,8 +365,6 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         )
     # The request is settled with its last open line (a salary batch has thousands of lines:
     # one indexed existence test per result, the states read once at the end).
-    # Locked so that two last results of one request, settled at once, see each other.
-    list(PaymentRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk"))
     if not request.lines.filter(state=LineState.OPEN).exists():
         states = set(request.lines.order_by().values_list("state", flat=True).distinct())
         final = (
@@ -376,6 +376,28 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
         )
         set_state(actor=actor, request=request, state=final, why="bank")
     return ResultOutcome(item.end_to_end_id, False, line.state)
+
+
+def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
+    """A batch's payment lines locked in pk order, then their requests, before any result is
+    applied (each result takes its line and request again, already held). Locked as each entry
+    comes, a resend in another order, or one result of a request the batch is settling, would
+    each hold a row the other waits for: a deadlock. The rows the entries name, and at most a
+    few more lines of the same vouchers (their numbers and rows are matched apart)."""
+    if len(items) < 2:
+        return  # one result locks its line, then its request
+    wanted = [item.end_to_end_id.rpartition("-") for item in items]
+    request_ids = (
+        locks.line_qs_select_for_update()
+        .filter(
+            request__voucher__number__in={number for number, _, _ in wanted},
+            request__voucher__bank_file__message_id__in={item.answers for item in items},
+            request__mof_div_code__in=actor.scope.mof_div_codes,
+            row__in={row_no - 1 for _, _, row in wanted if (row_no := parse_int(row))},
+        )
+        .values_list("request_id", flat=True)
+    )
+    list(locks.request_qs_select_for_update().filter(pk__in=set(request_ids)).values_list("pk"))
 
 
 @transaction.atomic
@@ -392,6 +414,7 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
             unknown += _unknown_message(first).errors
     if unknown:
         raise BusinessRuleError(unknown, status=422)
+    _lock_in_order(actor, items)
     outcomes: list[ResultOutcome] = []
     errors = []
     statuses = set()

@@ -19,6 +19,7 @@ from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.money import Money
 from yusuan.core.choices import AccountType
 from yusuan.core.models import BankAccount
+from yusuan.payments import locks
 from yusuan.payments.models import BankResult, ClearingDay
 
 
@@ -53,7 +54,7 @@ def clearing_record(
         )
     ours = system_total(account, day)
     state = ClearingDay.MATCHED if ours == bank_total.fen else ClearingDay.OPEN
-    existing = ClearingDay.objects.select_for_update().filter(account=account, day=day).first()
+    existing = locks.clearing_day_qs_select_for_update().filter(account=account, day=day).first()
     if existing is not None and existing.state != ClearingDay.OPEN:
         raise BusinessRuleError.single(
             code="payments.clearing_done",
@@ -89,7 +90,7 @@ def clearing_record(
 def clearing_resolve(*, actor: Actor, item_id: int, note: str) -> ClearingDay:
     ensure_permission(actor, "payments.send_to_bank")
     item = (
-        ClearingDay.objects.select_for_update()
+        locks.clearing_day_qs_select_for_update()
         .filter(pk=item_id, mof_div_code__in=actor.scope.mof_div_codes)
         .first()
     )

@@ -20,6 +20,7 @@ from yusuan.core.services.sequences import next_number
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import correct, insufficient
+from yusuan.payments import locks
 from yusuan.payments.choices import CorrectionState, LineState
 from yusuan.payments.events import CORRECTION_POSTED, correction_posted
 from yusuan.payments.models import Correction, PaymentCharge, PaymentLine, PaymentRequest
@@ -135,11 +136,10 @@ def _checks(
 
 
 def _line(actor: Actor, line_id: int, *, lock: bool) -> PaymentLine:
-    lines = PaymentLine.objects.filter(
+    base = locks.line_qs_select_for_update() if lock else PaymentLine.objects
+    lines = base.filter(
         pk=line_id, request__in=PaymentRequest.objects.visible_to(actor).values("pk")
     )
-    if lock:
-        lines = lines.select_for_update(of=("self",))
     line = lines.select_related("request", "request__voucher").first()
     if line is None:
         raise NotFoundError("payment line")
@@ -202,7 +202,12 @@ def correction_register(
 def correction_post(*, actor: Actor, correction_id: int) -> Correction:
     ensure_permission(actor, "payments.change_correction")
     correction: Correction = locked_for_confirmation(
-        actor, Correction.objects, correction_id, code="correction", zh="更正", en="correction"
+        actor,
+        locks.correction_qs_select_for_update(),
+        correction_id,
+        code="correction",
+        zh="更正",
+        en="correction",
     )
     # The payment line is locked: its charges change only under that lock.
     line = _line(actor, correction.line_id, lock=True)

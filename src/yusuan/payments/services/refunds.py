@@ -23,6 +23,7 @@ from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, 
 from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
+from yusuan.payments import locks
 from yusuan.payments.choices import LineState, RefundKind, RefundReason, RefundState
 from yusuan.payments.events import (
     REFUND_CONFIRMED,
@@ -198,7 +199,7 @@ def restore_ops(line: PaymentLine, amount: int) -> list[Op]:
     so the charges are read and written under that lock."""
     ops: list[Op] = []
     left = amount
-    for charge in line.charges.select_for_update().order_by("-pk"):
+    for charge in locks.line_charges_select_for_update(line):
         take = min(left, charge.amount - charge.restored)
         if take <= 0:
             continue
@@ -253,9 +254,9 @@ def bank_returns_register(*, actor: Actor, items: Sequence[ReturnInput]) -> list
 def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
     ensure_permission(actor, "payments.change_refund")
     refund: Refund = locked_for_confirmation(
-        actor, Refund.objects, refund_id, code="refund", zh="退回", en="refund"
+        actor, locks.refund_qs_select_for_update(), refund_id, code="refund", zh="退回", en="refund"
     )
-    line = PaymentLine.objects.select_for_update().get(pk=refund.line_id)
+    line = locks.line_qs_select_for_update().get(pk=refund.line_id)
     restored: list[Op] = []
     if refund.same_year:
         # R-RF-2: the indicator is available again; the unit may pay from it.

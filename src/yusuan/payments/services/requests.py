@@ -22,6 +22,7 @@ from yusuan.core.models import Organisation
 from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
+from yusuan.payments import locks
 from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.events import (
     PAYMENT_FROZEN,
@@ -134,8 +135,8 @@ def create(
 
 def locked_request(actor: Actor, request_id: int) -> PaymentRequest:
     request = (
-        PaymentRequest.objects.visible_to(actor)
-        .select_for_update(of=("self",))
+        locks.request_qs_select_for_update()
+        .visible_to(actor)
         .filter(pk=request_id)
         .select_related("organisation")
         .first()

@@ -9,11 +9,12 @@ from yusuan.common.errors import BusinessRuleError, NotFoundError
 
 
 def locked_for_confirmation(
-    actor: Actor, manager: Any, pk: int, *, code: str, zh: str, en: str
+    actor: Actor, locked: Any, pk: int, *, code: str, zh: str, en: str
 ) -> Any:
-    """The registered record (a ``SecondPersonRecord``), locked; 404 outside the actor's scope, 409 once confirmed, 403
-    for the person who registered it. ``code``/``zh``/``en`` name the kind (refund, 退回)."""
-    found = manager.visible_to(actor).select_for_update(of=("self",)).filter(pk=pk).first()
+    """The registered record (a ``SecondPersonRecord``) from ``locked``, its kind's lock of
+    ``payments.locks``; 404 outside the actor's scope, 409 once confirmed, 403 for the person who
+    registered it. ``code``/``zh``/``en`` name the kind (refund, 退回)."""
+    found = locked.visible_to(actor).filter(pk=pk).first()
     if found is None:
         raise NotFoundError(en)
     if found.state != "registered":

@@ -35,6 +35,7 @@ from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services.checks import PayeeSnapshot, PaymentInput, PaymentLineInput
 from yusuan.payments.services.requests import create
+from yusuan.payroll import locks
 from yusuan.payroll.choices import PayrollState
 from yusuan.payroll.models import PayrollBatch, PayrollEmployee
 from yusuan.payroll.services.sheet import RULE, read_sheet, salary_codes
@@ -328,8 +329,8 @@ def payroll_request_create(
 ) -> PaymentRequest:
     ensure_permission(actor, "payments.add_paymentrequest")
     batch = (
-        PayrollBatch.objects.visible_to(actor)
-        .select_for_update(of=("self",))
+        locks.batch_qs_select_for_update()
+        .visible_to(actor)
         .select_related("organisation")
         .filter(pk=batch_id)
         .first()
