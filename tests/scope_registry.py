@@ -289,6 +289,50 @@ def _pk(name: str) -> Callable[[Any], dict[str, Any]]:
     return lambda obj: {name: obj.pk}
 
 
+# --- bodies of the API's edits (a body the schema refuses would be a 422, not a scope answer) -----
+
+
+def _organisation_body() -> dict[str, Any]:
+    o = hospital()
+    return {
+        "code": o.code,
+        "name": o.name,
+        "kind": o.kind,
+        "parent_id": o.parent_id,
+        "agency_type": o.agency_type,
+        "budget_level": o.budget_level,
+    }
+
+
+def _account_body() -> dict[str, Any]:
+    a = hospital_account()
+    fields = ("organisation_id", "account_type", "account_no", "account_name", "bank_name")
+    return {f: getattr(a, f) for f in fields}
+
+
+def _payee_body() -> dict[str, Any]:
+    p = hospital_payee()
+    return {f: getattr(p, f) for f in ("kind", "name", "bank_account_no", "bank_name")}
+
+
+def _version_body() -> dict[str, Any]:
+    d = wj_definition()
+    version = d.current_version()
+    return {
+        "name": d.name,
+        "priority": d.priority,
+        "is_active": d.is_active,
+        "body": version.body,
+        "note": "scope",
+    }
+
+
+def wj_audit_record() -> Any:
+    from yusuan.audit.models import AuditRecord
+
+    return AuditRecord.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
 PK = _pk("pk")
 ONLY_BUDGET = (
     "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
@@ -522,6 +566,64 @@ API: dict[str, Entry] = {
     "yusuan_workflow_tests_memos_api_submit_memo": Entry(
         school_memo, _pk("memo_id"), method="post"
     ),
+    # issue 14 item 6: what the master-data, user, definition and audit pages do
+    "yusuan_core_api_update_organisation": Entry(
+        hospital,
+        _pk("organisation_id"),
+        outsider="school_approver",
+        insider="wj_budget",
+        method="put",
+        body=_organisation_body,
+    ),
+    "yusuan_core_api_update_bank_account": Entry(
+        hospital_account,
+        _pk("account_id"),
+        outsider="school_clerk",
+        insider="wj_budget",
+        method="put",
+        body=_account_body,
+        refused=403,
+        why=ONLY_ADMINS,
+    ),
+    "yusuan_core_api_update_payee": Entry(
+        hospital_payee,
+        _pk("payee_id"),
+        outsider="school_cashier",
+        insider="hospital_cashier",
+        method="put",
+        body=_payee_body,
+    ),
+    "yusuan_core_api_update_code": region_wide(
+        wj_code, _pk("code_id"), method="put", body={"name": "scope", "is_enabled": True}
+    ),
+    "yusuan_core_api_close_fiscal_year": region_wide(
+        wj_open_year, _pk("fiscal_year_id"), method="post"
+    ),
+    "yusuan_identity_api_list_users": region_wide(
+        wj_user, marker=lambda u: u.username, query=lambda u: f"q={u.username}"
+    ),
+    "yusuan_identity_api_get_user": region_wide(wj_user, _pk("user_id")),
+    "yusuan_identity_api_set_user_roles": region_wide(
+        wj_user, _pk("user_id"), method="put", body={"roles": ["unit_clerk"]}
+    ),
+    "yusuan_identity_api_activate_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_deactivate_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_unlock_user": region_wide(wj_user, _pk("user_id"), method="post"),
+    "yusuan_identity_api_reset_user_password": region_wide(
+        wj_user, _pk("user_id"), method="post", body={"password": "Scope-Suite-2026-reset"}
+    ),
+    "yusuan_identity_api_issue_user_token": region_wide(
+        wj_user,
+        _pk("user_id"),
+        method="post",
+        body={"name": "scope", "scopes": ["payments:read"], "days": 1},
+    ),
+    "yusuan_workflow_api_list_definitions": region_wide(wj_definition, marker=lambda d: d.code),
+    "yusuan_workflow_api_get_definition": region_wide(wj_definition, _pk("definition_id")),
+    "yusuan_workflow_api_publish_definition": region_wide(
+        wj_definition, _pk("definition_id"), method="post", body=_version_body
+    ),
+    "yusuan_audit_api_get_record": region_wide(wj_audit_record, _pk("record_id")),
     "yusuan_identity_api_revoke_token": Entry(
         api_token, _pk("token_id"), outsider="school_clerk", insider="wj_admin", method="post"
     ),
@@ -731,4 +833,29 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_payments_api_record_clearing": BANK,
     "yusuan_payments_api_refunds_register_bank_returns": BANK,
     "yusuan_payments_api_refunds_import_payroll": CREATE,
+    # issue 14 item 6
+    "yusuan_identity_api_create_user": CREATE,
+    "yusuan_identity_api_sod_report": REGION_WIDE,
+    "yusuan_core_api_create_organisation": CREATE,
+    "yusuan_core_api_create_bank_account": CREATE,
+    "yusuan_core_api_import_units": CREATE,
+    "yusuan_core_api_import_codes": REGION_WIDE,
+    "yusuan_core_api_open_fiscal_year": REGION_WIDE,
+    "yusuan_core_api_economic_mapping": REGION_WIDE,
+    "yusuan_core_api_list_regions": REGION_WIDE,
+    "yusuan_audit_api_list_records": REGION_WIDE
+    + " (audit.view_all_audit: administrators and auditors; the id is checked on get_record)",
+    "yusuan_workflow_api_create_definition": REGION_WIDE,
+    "yusuan_workflow_api_preview": REGION_WIDE,
+    "yusuan_workflow_api_role_names": NO_OBJECT,
+    "yusuan_workflow_api_calendar_days": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_set_calendar_days": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_remove_calendar_day": REGION_WIDE + " (the national working-day calendar)",
+    "yusuan_workflow_api_batch_approve": "posts the caller's own inbox selection; each id goes "
+    "through instance_approve's scoped load (yusuan_workflow_api_approve is checked)",
+    "yusuan_workflow_api_mark_notifications_read": "the caller's own notifications only",
+    "yusuan_workflow_api_submitted": "the caller's own submissions only",
+    "yusuan_workflow_api_overdue": "as workflow:overdue: workflow.view_workflowinstance is held "
+    "only by approvers and finance roles, and every one of them sees the school's rounds",
+    "yusuan_workflow_api_shared_devices": REGION_WIDE,
 }

@@ -122,7 +122,7 @@ def test_an_unparseable_body_is_a_bilingual_problem(client_as: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        pytest.param("delete", "/api/v1/organisations", "GET", id="list_case"),
+        pytest.param("delete", "/api/v1/codes", "GET", id="list_case"),
         pytest.param("put", "/api/v1/payees", "GET, POST", id="create_case"),
     ],
 )

@@ -17,6 +17,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yusuan.audit.api import router as audit_router
 from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
 from yusuan.common.errors import MAX_PROBLEM_ERRORS, BusinessRuleError, ErrorDetail, problem_body
 from yusuan.common.middleware import body_too_large
@@ -148,6 +149,7 @@ api = YusuanAPI(
 api.add_router("/", identity_router)
 api.add_router("/", core_router)
 api.add_router("/", workflow_router)
+api.add_router("/", audit_router)
 api.add_router("/", indicators_router)
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)
@@ -182,6 +184,8 @@ def problem(
 
 def _field_path(loc: list[Any]) -> str:
     """``["body", "payload", "lines", 2, "amount"]`` → ``lines[2].amount``."""
+    if len(loc) > 1 and loc[0] in ("form", "file", "cookie"):  # where a parameter came from
+        loc = loc[1:]
     parts = [p for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
     path = ""
     for part in parts:

@@ -4,16 +4,40 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.masking import account_no_for, mask_account_no, mask_id_number
+from yusuan.common.uploads import upload_bytes
 from yusuan.core import selectors
-from yusuan.core.models import BankAccount, Organisation, Payee
-from yusuan.core.services.accounts import PayeeData, payee_create
+from yusuan.core.choices import (
+    AccountType,
+    AgencyType,
+    BudgetLevel,
+    DivisionType,
+    OrganisationKind,
+)
+from yusuan.core.exchange import code_set_import_file, units_import_file
+from yusuan.core.models import BankAccount, ClassificationCode, FiscalYear, Organisation, Payee
+from yusuan.core.services.accounts import (
+    BankAccountData,
+    PayeeData,
+    bank_account_create,
+    bank_account_update,
+    payee_create,
+    payee_update,
+)
+from yusuan.core.services.classification import code_update
+from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
+from yusuan.core.services.organisations import (
+    OrganisationData,
+    organisation_create,
+    organisation_update,
+)
 
 router = Router(tags=["master data"])
 
@@ -60,8 +84,9 @@ class PayeeOut(Schema):
     is_enabled: bool
 
 
-class PayeeIn(Schema):
-    organisation_id: Id
+class PayeeFieldsIn(Schema):
+    """A payee's own fields (its organisation is chosen once, at registration)."""
+
     kind: Literal["organisation", "individual"]
     name: str = Field(min_length=1, max_length=200)
     credit_code: str = Field("", max_length=18)
@@ -69,6 +94,23 @@ class PayeeIn(Schema):
     bank_account_no: str = Field(min_length=1, max_length=32)
     bank_name: str = Field(min_length=1, max_length=120)
     bank_code: str = Field("", max_length=12)
+
+    def data(self, is_enabled: bool = True) -> PayeeData:
+        """As the page's form hands it over (trimmed; the account number without spaces)."""
+        return PayeeData(
+            kind=self.kind,
+            name=self.name.strip(),
+            credit_code=self.credit_code.strip(),
+            id_number=self.id_number.strip(),
+            bank_account_no=self.bank_account_no.replace(" ", ""),
+            bank_name=self.bank_name.strip(),
+            bank_code=self.bank_code.strip(),
+            is_enabled=is_enabled,
+        )
+
+
+class PayeeIn(PayeeFieldsIn):
+    organisation_id: Id
 
 
 class CodeOut(Schema):
@@ -110,11 +152,140 @@ def _payee_out(payee: Payee, unmasked: bool) -> dict[str, Any]:
     }
 
 
+# --- Imports from a sheet (.xlsx or .csv), as the import pages take them. Declared before the
+# ``/{id}`` paths of the same collection, which would otherwise take ``import`` for an id. ------
+
+
+class UnitsImportedOut(Schema):
+    created: int
+
+
+class CodesImportedOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@router.post("/organisations/import", response={201: UnitsImportedOut})
+def import_units(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Departments and units from a sheet, parents before children. A sheet with problems is
+    refused with every one of them (row, column, value, reason) and nothing is kept."""
+    data = upload_bytes(file)
+    return write_once(
+        request,
+        response,
+        permission="core.add_organisation",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.units.import",
+        body={"name": file.name, "file": data},  # the bytes: another sheet is another request
+        status=201,
+        render=lambda actor: {
+            "created": units_import_file(
+                actor=actor, mof_div_code=actor.mof_div_code, data=data, filename=file.name or ""
+            ).created
+        },
+    )
+
+
+@router.post("/codes/import", response={201: CodesImportedOut})
+def import_codes(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    year: Form[Year],
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """A year's code set from a sheet: new codes added, changed names and states updated."""
+    data = upload_bytes(file)
+
+    def render(actor: Any) -> dict[str, Any]:
+        result = code_set_import_file(
+            actor=actor,
+            mof_div_code=actor.mof_div_code,
+            fiscal_year=year,
+            data=data,
+            filename=file.name or "",
+        )
+        return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+    return write_once(
+        request,
+        response,
+        permission="core.add_classificationcode",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.codes.import",
+        body={"year": year, "name": file.name, "file": data},
+        status=201,
+        render=render,
+    )
+
+
+class MappingTargetOut(Schema):
+    code: str
+    name: str
+
+
+class MappingRowOut(Schema):
+    code: str = Field(description="department economic 款")
+    name: str
+    for_administrative_units: MappingTargetOut | None = Field(
+        description="government economic 款 for administrative units (行政单位)"
+    )
+    for_institutions: MappingTargetOut | None = Field(
+        description="… for public institutions (事业单位)"
+    )
+
+
+@router.get("/codes/mapping", response=list[MappingRowOut])
+def economic_mapping(request: HttpRequest, year: Year, q: str = "") -> list[dict[str, Any]]:
+    """R-MD-3 as a table: every enabled department economic 款 and the government economic 款 it
+    maps to for each unit group (``null``: a gap), as the mapping page shows it."""
+    actor = require(request, "core.view_classificationcode", "core:read")
+    rows = selectors.economic_mapping_table(actor=actor, fiscal_year=year, text=q.strip())
+
+    def target(pair: tuple[str, str] | None) -> dict[str, str] | None:
+        return {"code": pair[0], "name": pair[1]} if pair else None
+
+    return [
+        {
+            "code": row.code,
+            "name": row.name,
+            "for_administrative_units": target(row.agency),
+            "for_institutions": target(row.institution),
+        }
+        for row in rows
+    ]
+
+
+class RegionOut(Schema):
+    id: int
+    mof_div_code: str
+    name: str
+    level: int
+    parent_id: int | None
+
+
+@router.get("/regions", response=list[RegionOut])
+def list_regions(request: HttpRequest) -> Any:
+    """财政区划 the caller sees."""
+    actor = require(request, "core.view_region", "core:read")
+    return list(selectors.region_list(actor=actor))
+
+
 @router.get("/organisations", response=list[OrganisationOut])
 @paged(50)
-def list_organisations(request: HttpRequest, q: str = "", kind: str = "") -> Any:
+def list_organisations(
+    request: HttpRequest, q: str = "", kind: str = "", agency_type: str = ""
+) -> Any:
     actor = require(request, "core.view_organisation", "core:read")
-    return selectors.organisation_list(actor=actor, text=q, kind=kind)
+    return selectors.organisation_list(actor=actor, text=q, kind=kind, agency_type=agency_type)
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
@@ -184,8 +355,9 @@ def create_payee(
     body = payload.model_dump()
 
     def render(actor: Any) -> dict[str, Any]:
-        data = PayeeData(**{k: v for k, v in body.items() if k != "organisation_id"})
-        payee = payee_create(actor=actor, organisation_id=payload.organisation_id, data=data)
+        payee = payee_create(
+            actor=actor, organisation_id=payload.organisation_id, data=payload.data()
+        )
         return _payee_out(payee, actor.has_perm("core.view_personal_data"))
 
     return write_once(
@@ -209,6 +381,297 @@ def list_fiscal_years(request: HttpRequest) -> Any:
 
 @router.get("/codes", response=list[CodeOut])
 @paged(200)
-def list_codes(request: HttpRequest, year: Year, kind: str = "", q: str = "") -> Any:
+def list_codes(
+    request: HttpRequest,
+    year: Year,
+    kind: str = "",
+    q: str = "",
+    enabled: Literal["", "1", "0"] = "",
+) -> Any:
     actor = require(request, "core.view_classificationcode", "core:read")
-    return selectors.code_list(actor=actor, fiscal_year=year, kind=kind, text=q)
+    return selectors.code_list(actor=actor, fiscal_year=year, kind=kind, text=q, enabled=enabled)
+
+
+# --- writes the pages make (issue 14 item 6: the same service, the page's permission) ----------
+
+
+class OrganisationIn(Schema):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str = Field("", max_length=60)
+    kind: OrganisationKind
+    parent_id: Id | None = None
+    division_type: DivisionType | Literal[""] = ""
+    agency_type: AgencyType | Literal[""] = ""
+    budget_level: BudgetLevel | None = None
+    supervising_division_id: Id | None = None
+    credit_code: str = Field("", max_length=18)
+    is_enabled: bool = True
+
+    def data(self) -> OrganisationData:
+        """As the page's form hands it over (trimmed; the credit code in capitals)."""
+        return OrganisationData(
+            code=self.code.strip(),
+            name=self.name.strip(),
+            short_name=self.short_name.strip(),
+            kind=str(self.kind),
+            parent_id=self.parent_id,
+            division_type=str(self.division_type),
+            agency_type=str(self.agency_type),
+            budget_level=None if self.budget_level is None else int(self.budget_level),
+            supervising_division_id=self.supervising_division_id,
+            credit_code=self.credit_code.strip().upper(),
+            is_enabled=self.is_enabled,
+        )
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def create_organisation(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: OrganisationIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """A new organisation in the caller's region, under a parent in their scope."""
+    return write_once(
+        request,
+        response,
+        permission="core.add_organisation",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.organisation.create",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=lambda actor: OrganisationOut.model_validate(
+            organisation_create(actor=actor, mof_div_code=actor.mof_div_code, data=payload.data())
+        ).model_dump(),
+    )
+
+
+@router.put("/organisations/{organisation_id}", response=OrganisationOut)
+def update_organisation(
+    request: HttpRequest,
+    response: HttpResponse,
+    organisation_id: Id,
+    payload: OrganisationIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Every field, as the edit page sends them."""
+
+    def render(actor: Any) -> dict[str, Any]:
+        organisation = selectors.access_organisation(actor=actor, pk=organisation_id)
+        changed = organisation_update(actor=actor, organisation=organisation, data=payload.data())
+        return OrganisationOut.model_validate(changed).model_dump()
+
+    return write_once(
+        request,
+        response,
+        permission="core.change_organisation",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope=f"api:core.organisation.update:{organisation_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=render,
+    )
+
+
+class BankAccountIn(Schema):
+    organisation_id: Id
+    account_type: AccountType
+    account_no: str = Field(min_length=1, max_length=32)
+    account_name: str = Field(min_length=1, max_length=200)
+    bank_name: str = Field(min_length=1, max_length=120)
+    bank_code: str = Field("", max_length=12)
+    is_enabled: bool = True
+
+    def data(self) -> BankAccountData:
+        return BankAccountData(
+            organisation_id=self.organisation_id,
+            account_type=str(self.account_type),
+            account_no=self.account_no.replace(" ", ""),
+            account_name=self.account_name.strip(),
+            bank_name=self.bank_name.strip(),
+            bank_code=self.bank_code.strip(),
+            is_enabled=self.is_enabled,
+        )
+
+
+@router.post("/bank-accounts", response={201: BankAccountOut})
+def create_bank_account(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: BankAccountIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    def render(actor: Any) -> dict[str, Any]:
+        account = bank_account_create(actor=actor, data=payload.data())
+        return _bank_account_out(account, account_no_for(actor, account.account_no))
+
+    return write_once(
+        request,
+        response,
+        permission="core.add_bankaccount",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.bank_account.create",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=render,
+    )
+
+
+@router.put("/bank-accounts/{account_id}", response=BankAccountOut)
+def update_bank_account(
+    request: HttpRequest,
+    response: HttpResponse,
+    account_id: Id,
+    payload: BankAccountIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    def render(actor: Any) -> dict[str, Any]:
+        account = selectors.access_bank_account(actor=actor, pk=account_id)
+        changed = bank_account_update(actor=actor, account=account, data=payload.data())
+        return _bank_account_out(changed, account_no_for(actor, changed.account_no))
+
+    return write_once(
+        request,
+        response,
+        permission="core.change_bankaccount",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope=f"api:core.bank_account.update:{account_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=render,
+    )
+
+
+class PayeeUpdateIn(PayeeFieldsIn):
+    """The payee's own fields; its organisation does not change (the page shows it disabled)."""
+
+    is_enabled: bool = True
+
+
+@router.put("/payees/{payee_id}", response=PayeeOut)
+def update_payee(
+    request: HttpRequest,
+    response: HttpResponse,
+    payee_id: Id,
+    payload: PayeeUpdateIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Only for roles that may view personal data (editing shows the whole identity number);
+    for others the payee is a 404, as on the edit page."""
+
+    def render(actor: Any) -> dict[str, Any]:
+        payee = selectors.access_payee(actor=actor, pk=payee_id)
+        if not actor.has_perm("core.view_personal_data"):
+            raise Http404
+        data = payload.data(is_enabled=payload.is_enabled)
+        return _payee_out(payee_update(actor=actor, payee=payee, data=data), True)
+
+    return write_once(
+        request,
+        response,
+        permission="core.change_payee",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope=f"api:core.payee.update:{payee_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=render,
+    )
+
+
+class FiscalYearIn(Schema):
+    year: Year
+
+
+def _fiscal_year_out(fiscal_year: FiscalYear) -> dict[str, Any]:
+    return FiscalYearOut.model_validate(fiscal_year).model_dump()
+
+
+@router.post("/fiscal-years", response={201: FiscalYearOut})
+def open_fiscal_year(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: FiscalYearIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Open a year in the caller's region; its code set starts as a copy of the year before."""
+    return write_once(
+        request,
+        response,
+        permission="core.add_fiscalyear",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope="api:core.fiscal_year.open",
+        body=payload.model_dump(),
+        status=201,
+        render=lambda actor: _fiscal_year_out(
+            fiscal_year_open(actor=actor, mof_div_code=actor.mof_div_code, year=payload.year)
+        ),
+    )
+
+
+@router.post("/fiscal-years/{fiscal_year_id}/close", response=FiscalYearOut)
+def close_fiscal_year(
+    request: HttpRequest,
+    response: HttpResponse,
+    fiscal_year_id: Id,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    def render(actor: Any) -> dict[str, Any]:
+        fiscal_year = selectors.access_fiscal_year(actor=actor, pk=fiscal_year_id)
+        return _fiscal_year_out(fiscal_year_close(actor=actor, fiscal_year=fiscal_year))
+
+    return write_once(
+        request,
+        response,
+        permission="core.change_fiscalyear",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope=f"api:core.fiscal_year.close:{fiscal_year_id}",
+        body={},
+        status=200,
+        render=render,
+    )
+
+
+class CodeIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    is_enabled: bool
+
+
+def _code_out(code: ClassificationCode) -> dict[str, Any]:
+    return CodeOut.model_validate(code).model_dump()
+
+
+@router.put("/codes/{code_id}", response=CodeOut)
+def update_code(
+    request: HttpRequest,
+    response: HttpResponse,
+    code_id: Id,
+    payload: CodeIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """A code's name and whether it may be chosen, in an open year (R-MD-4)."""
+
+    def render(actor: Any) -> dict[str, Any]:
+        code = selectors.access_code(actor=actor, pk=code_id)
+        return _code_out(
+            code_update(actor=actor, code=code, name=payload.name, is_enabled=payload.is_enabled)
+        )
+
+    return write_once(
+        request,
+        response,
+        permission="core.change_classificationcode",
+        api_scope="core:write",
+        key=idempotency_key,
+        scope=f"api:core.code.update:{code_id}",
+        body=payload.model_dump(),
+        status=200,
+        render=render,
+    )

@@ -101,7 +101,8 @@ def _choice(
     ]
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def units_import_file(
     *, actor: Actor, mof_div_code: str, data: bytes, filename: str
 ) -> UnitImportResult:

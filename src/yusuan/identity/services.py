@@ -236,7 +236,9 @@ def _hash_key(key: str) -> str:
 
 
 # What a token may be limited to; each API endpoint names the one it needs (``require``).
-API_TOKEN_APPS = ("core", "workflow", "indicators", "payments")
+# ``identity`` (user administration, the SoD report) and ``audit`` (the log, for an auditor's tools)
+# joined with issue 14's API parity: what a page shows or does, an operation does.
+API_TOKEN_APPS = ("core", "identity", "audit", "workflow", "indicators", "payments")
 API_SCOPES = tuple(f"{app}:{mode}" for app in API_TOKEN_APPS for mode in ("read", "write"))
 # Approvals need no permission of their own (the inbox is everyone's; each step is checked).
 OPEN_SCOPE_APPS = frozenset({"workflow"})
@@ -485,7 +487,8 @@ def _ensure_can_manage(actor: Actor, user: User) -> None:
     ensure_in_scope(actor, mof_div_code=user.mof_div_code, organisation_id=user.organisation_id)
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> User:
     _ensure_can_manage(actor, user)
     wanted = sorted(set(role_codes))
@@ -504,7 +507,8 @@ def user_set_roles(*, actor: Actor, user: User, role_codes: Iterable[str]) -> Us
     return user
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     _ensure_can_manage(actor, user)
     if user.pk == actor.pk:
@@ -532,7 +536,8 @@ def user_set_active(*, actor: Actor, user: User, is_active: bool) -> User:
     return user
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def user_unlock(*, actor: Actor, user: User) -> int:
     """Clear the failed-login record of a locked-out account (django-axes)."""
     from axes.utils import reset
@@ -549,7 +554,8 @@ def user_unlock(*, actor: Actor, user: User) -> int:
     return int(cleared)
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """An administrator's reset; the password policy applies as on the user's own change, the
     user must change it at the next sign-in (the administrator knows it), and every usable API

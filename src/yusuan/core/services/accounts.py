@@ -153,7 +153,8 @@ def bank_account_create(*, actor: Actor, data: BankAccountData) -> BankAccount:
     return account
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def bank_account_update(
     *, actor: Actor, account: BankAccount, data: BankAccountData
 ) -> BankAccount:
@@ -271,7 +272,8 @@ def payee_create(*, actor: Actor, organisation_id: int, data: PayeeData) -> Paye
     return payee
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def payee_update(*, actor: Actor, payee: Payee, data: PayeeData) -> Payee:
     ensure_permission(actor, "core.change_payee")
     ensure_in_scope(actor, mof_div_code=payee.mof_div_code, organisation_id=payee.organisation_id)

@@ -131,7 +131,8 @@ def _row_errors(
     return errors
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def code_set_import(
     *, actor: Actor, mof_div_code: str, fiscal_year: int, rows: Sequence[CodeRow]
 ) -> ImportResult:
@@ -224,7 +225,8 @@ def _ensure_year_open(*, mof_div_code: str, fiscal_year: int) -> None:
         )
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def code_update(
     *, actor: Actor, code: ClassificationCode, name: str, is_enabled: bool
 ) -> ClassificationCode:

@@ -209,7 +209,8 @@ def organisation_create(*, actor: Actor, mof_div_code: str, data: OrganisationDa
     return instance
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def organisation_update(
     *, actor: Actor, organisation: Organisation, data: OrganisationData
 ) -> Organisation:

@@ -106,7 +106,8 @@ def document_label(doc_type: registry.DocumentType, title: str) -> str:
     return f"{doc_type.name}“{title}”"
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def notifications_mark_read(*, actor: Actor, ids: Sequence[int] | None = None) -> int:
     queryset = Notification.objects.filter(user_id=as_user(actor).pk, read_at__isnull=True)
     if ids is not None:

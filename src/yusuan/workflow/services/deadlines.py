@@ -82,7 +82,8 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
 MAX_CALENDAR_RANGE_DAYS = 31
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def calendar_days_set(
     *, actor: Actor, start: dt.date, end: dt.date, is_workday: bool, name: str
 ) -> list[CalendarDay]:
@@ -145,7 +146,8 @@ def calendar_days_set(
     return days
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def calendar_day_remove(*, actor: Actor, day: CalendarDay) -> None:
     ensure_permission(actor, "workflow.change_calendarday")
     audit_record(

@@ -102,7 +102,8 @@ def definition_create(
     return definition
 
 
-@transaction.atomic(durable=True)
+# Not durable: /api/v1 calls it inside its idempotency transaction (audit.idempotency.run_once).
+@transaction.atomic
 def definition_publish(
     *,
     actor: Actor,
