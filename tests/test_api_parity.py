@@ -195,7 +195,7 @@ def test_the_walk_finds_the_pages_and_operations_it_should() -> None:
     writes = page_writes()
     assert "yusuan.core.services.accounts.payee_update" in writes["yusuan.core.views.payee_edit"][1]
     assert (
-        "yusuan.workflow.services.rounds.instances_approve"
+        "yusuan.workflow.services.decisions.instances_approve"
         in writes["yusuan.workflow.views.inbox_approve"][1]
     )
     # A helper of the view's module is followed (the user page issues tokens through one).
