@@ -153,6 +153,17 @@ def school_request(state: str = "draft") -> Any:
     )
 
 
+def vouchered_request() -> Any:
+    """A request of the school's with its payment voucher issued."""
+    from yusuan.payments.models import PaymentRequest
+
+    return (
+        PaymentRequest.objects.filter(organisation__name=SCHOOL, voucher__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+
+
 def paid_line() -> Any:
     """A paid line of the school's with something left to refund."""
     from django.db.models import F
@@ -627,6 +638,23 @@ API: dict[str, Entry] = {
     ),
     "yusuan_payments_api_get_request": Entry(school_request, _pk("request_id")),
     "yusuan_payments_api_submit_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_update_request": Entry(
+        school_request,
+        _pk("request_id"),
+        method="put",
+        # The path's request is looked up before the body is read: any well-formed body does.
+        body={
+            "business_type": "ordinary",
+            "settlement_mode": "transfer",
+            "purpose": "scope",
+            "pay_date": "2026-06-30",
+            "payer_account_id": 1,
+            "lines": [{"indicator_line": "ZB-scope", "amount": "0.01"}],
+        },
+    ),
+    "yusuan_payments_api_void_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_get_voucher": Entry(vouchered_request, _pk("request_id")),
+    "yusuan_payments_api_download_voucher_pdf": Entry(vouchered_request, _pk("request_id")),
     "yusuan_payments_api_explain_request": Entry(
         lambda: school_request("blocked"),
         _pk("request_id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
@@ -20,12 +20,53 @@ from yusuan.payments.models import (
 )
 
 
-def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
+def request_list(
+    *,
+    actor: Actor,
+    state: str = "",
+    organisation_id: int | None = None,
+    pay_date_from: dt.date | None = None,
+    pay_date_to: dt.date | None = None,
+    total_min: int | None = None,
+    total_max: int | None = None,
+    payee_id: int | None = None,
+    payee: str = "",
+    indicator_line: str = "",
+    text: str = "",
+) -> QuerySet[PaymentRequest]:
+    """The actor's requests, newest first, narrowed by what is given: state, unit, payment date
+    range, total range (fen, both ends included), a payee of any line (by id, or a part of its
+    name), an indicator line of any line (its code), a part of the number or purpose. The caller
+    reads what was typed and refuses what is no value (a 422 naming the filter)."""
     queryset = PaymentRequest.objects.visible_to(actor).select_related(
         "organisation", "created_by", "voucher"
     )
     if state:
         queryset = queryset.filter(state=state)
+    if organisation_id is not None:
+        queryset = queryset.filter(organisation_id=organisation_id)
+    if pay_date_from is not None:
+        queryset = queryset.filter(pay_date__gte=pay_date_from)
+    if pay_date_to is not None:
+        queryset = queryset.filter(pay_date__lte=pay_date_to)
+    lines = PaymentLine.objects.all()
+    if payee_id is not None:
+        lines = lines.filter(payee_id=payee_id)
+    if payee:
+        lines = lines.filter(payee_name__contains=payee)
+    if indicator_line:
+        lines = lines.filter(indicator_line__code=indicator_line)
+    if lines.query.where:
+        queryset = queryset.filter(pk__in=lines.values("request_id"))
+    if text:
+        queryset = queryset.filter(Q(number__icontains=text) | Q(purpose__contains=text))
+    if total_min is not None or total_max is not None:
+        totals = PaymentLine.objects.values("request_id").annotate(total=Sum("amount"))
+        if total_min is not None:
+            totals = totals.filter(total__gte=total_min)
+        if total_max is not None:
+            totals = totals.filter(total__lte=total_max)
+        queryset = queryset.filter(pk__in=totals.values("request_id"))
     return queryset.order_by("-created_at", "-pk")
 
 

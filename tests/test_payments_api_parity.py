@@ -1,0 +1,213 @@
+"""API parity for the payments family (issue 14 item 6): what the pages do, /api/v1 does with the
+same service call — the request list's filters, a draft's edit and void, the voucher (JSON and the
+page's PDF), refund and correction read-back, contracts, salary batches, clearing days. Each: the
+happy path, another unit's object (404), a missing permission (403), a bad value (422 naming
+the field), token auth."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+import pytest
+from tests.payment_helpers import _approved, _input, _line, _payee
+from tests.test_api_csrf import csrf_session
+
+from yusuan.identity.services import api_token_issue
+from yusuan.payments.models import PaymentRequest
+from yusuan.payments.services import request_create
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/payments"
+
+
+def _send(client: Client, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+    return getattr(client, method)(
+        path, data=json.dumps(body or {}), content_type="application/json", **kw
+    )
+
+
+def _draft(user: Any, amount: str = "123.45", **kw: Any) -> PaymentRequest:
+    return request_create(
+        actor=user("school_clerk"),
+        data=_input(user, [(_line(user, "30201"), amount)], **kw),
+        fiscal_year=2026,
+    )
+
+
+def _ids(response: Any) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+def _field(response: Any) -> str:
+    assert response.status_code == 422, response.content
+    return str(response.json()["errors"][0]["field"])
+
+
+def _token(user: Any, username: str, *scopes: str) -> dict[str, str]:
+    token = api_token_issue(actor=None, user=user(username), name="t", scopes=list(scopes))
+    return {"HTTP_AUTHORIZATION": f"Bearer {token.key}"}
+
+
+# --- the request list's filters -------------------------------------------------------------------
+
+
+def test_the_request_list_filters_as_the_page_offers(client_as: Any, user: Any) -> None:
+    cheap = _draft(user, "10.00", purpose="接口筛选：便宜的")
+    dear = _draft(user, "9,000.00", purpose="接口筛选：贵的")
+    clerk = client_as("school_clerk")
+    unit = cheap.organisation_id
+    code = _line(user, "30201").code
+    base = f"{API}/requests?page_size=100&q=接口筛选"
+    assert set(_ids(clerk.get(base))) == {cheap.pk, dear.pk}
+    assert _ids(clerk.get(f"{base}&amount_min=100")) == [dear.pk]
+    assert _ids(clerk.get(f"{base}&amount_max=10.00")) == [cheap.pk]  # both ends included
+    assert _ids(clerk.get(f"{base}&amount_min=10&amount_max=10")) == [cheap.pk]
+    assert _ids(clerk.get(f"{base}&q=便宜")) == [cheap.pk]
+    assert _ids(clerk.get(f"{API}/requests?q={cheap.number.lower()}")) == [cheap.pk]
+    assert set(_ids(clerk.get(f"{base}&organisation={unit}&indicator_line={code}"))) == {
+        cheap.pk,
+        dear.pk,
+    }
+    assert _ids(clerk.get(f"{base}&indicator_line=ZB-NONE")) == []
+    assert _ids(clerk.get(f"{base}&organisation={user('hospital_clerk').organisation_id}")) == []
+    payee = _payee(user)
+    assert len(_ids(clerk.get(f"{base}&payee_id={payee.pk}&payee={payee.name[:3]}"))) == 2
+    assert _ids(clerk.get(f"{base}&payee=没有这个收款人")) == []
+    day = cheap.pay_date.isoformat()
+    assert len(_ids(clerk.get(f"{base}&pay_date_from={day}&pay_date_to={day}"))) == 2
+    assert _ids(clerk.get(f"{base}&pay_date_to=2000-01-01")) == []
+    # Another unit's clerk sees neither, whatever the filters.
+    assert _ids(client_as("hospital_clerk").get(base)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("amount_min=abc", "amount_min"),
+        ("amount_max=1.234", "amount_max"),
+        ("amount_min=10&amount_max=9", "amount_max"),
+        ("pay_date_from=2026-02-01&pay_date_to=2026-01-01", "pay_date_to"),
+        ("pay_date_from=2026-13-01", "pay_date_from"),
+        ("organisation=0", "organisation"),
+        ("state=lost", "state"),
+    ],
+)
+def test_a_bad_filter_is_a_422_naming_it(client_as: Any, query: str, field: str) -> None:
+    response = client_as("school_clerk").get(f"{API}/requests?{query}")
+    assert field in _field(response)
+
+
+# --- edit and void ---------------------------------------------------------------------------------
+
+
+def _body(user: Any, amount: str, purpose: str = "接口修改") -> dict[str, Any]:
+    draft_input = _input(user, [])
+    return {
+        "business_type": "ordinary",
+        "settlement_mode": "transfer",
+        "purpose": purpose,
+        "pay_date": "2026-11-24",
+        "payer_account_id": draft_input.payer_account_id,
+        "payee_id": _payee(user).pk,
+        "lines": [{"indicator_line": _line(user, "30201").code, "amount": amount}],
+    }
+
+
+def test_a_draft_is_edited_and_voided_through_the_api(client_as: Any, user: Any) -> None:
+    draft = _draft(user)
+    clerk = client_as("school_clerk")
+    path = f"{API}/requests/{draft.pk}"
+    body = _body(user, "200.00")
+    edited = _send(clerk, "put", path, body, HTTP_IDEMPOTENCY_KEY="edit-1")
+    assert edited.status_code == 200, edited.content
+    assert (edited.json()["total_fen"], edited.json()["purpose"]) == (20000, "接口修改")
+    assert edited.json()["pay_date"] == "2026-11-24"
+    again = _send(clerk, "put", path, body, HTTP_IDEMPOTENCY_KEY="edit-1")
+    assert again["Idempotent-Replayed"] == "true"
+    draft.refresh_from_db()
+    assert draft.total_fen == 20000
+
+    bad = _send(clerk, "put", path, _body(user, "two hundred"))
+    assert _field(bad) == "lines[0].amount"
+    assert _send(client_as("hospital_clerk"), "put", path, body).status_code == 404
+
+    assert _send(client_as("hospital_clerk"), "post", f"{path}/void").status_code == 404
+    voided = _send(clerk, "post", f"{path}/void", HTTP_IDEMPOTENCY_KEY="void-1")
+    assert voided.status_code == 200 and voided.json()["state"] == "void"
+    draft.refresh_from_db()
+    assert draft.state == "void"
+    # Void is no draft: editing it now is a conflict, naming what it is.
+    conflict = _send(clerk, "put", path, body)
+    assert (
+        conflict.status_code == 409 and "not a draft" in conflict.json()["errors"][0]["message_en"]
+    )
+
+
+def test_edit_and_void_need_the_clerks_permission(client_as: Any, user: Any) -> None:
+    draft = _draft(user)
+    reviewer = client_as("school_reviewer")
+    path = f"{API}/requests/{draft.pk}"
+    assert reviewer.get(path).status_code == 200  # may read it, not change it
+    assert _send(reviewer, "put", path, _body(user, "1.00")).status_code == 403
+    assert _send(reviewer, "post", f"{path}/void").status_code == 403
+    draft.refresh_from_db()
+    assert (draft.state, draft.total_fen) == ("draft", 12345)
+
+
+def test_a_session_writes_with_its_csrf_token_and_a_token_without(user: Any) -> None:
+    draft = _draft(user)
+    client, csrf = csrf_session(user("school_clerk"))
+    path = f"{API}/requests/{draft.pk}/void"
+    refused = _send(client, "post", path)
+    assert refused.status_code == 403
+    assert _send(client, "post", path, HTTP_X_CSRFTOKEN=csrf).json()["state"] == "void"
+
+    other = _draft(user)
+    bearer = _token(user, "school_clerk", "payments:read", "payments:write")
+    edited = _send(Client(enforce_csrf_checks=True), "put", f"{API}/requests/{other.pk}",
+                   _body(user, "3.00"), **bearer)  # fmt: skip
+    assert edited.status_code == 200 and edited.json()["total_fen"] == 300
+    read_only = _token(user, "school_clerk", "payments:read")
+    assert (
+        _send(Client(), "post", f"{API}/requests/{other.pk}/void", **read_only).status_code == 403
+    )
+
+
+# --- the voucher -----------------------------------------------------------------------------------
+
+
+def test_the_voucher_reads_as_printed_and_downloads_as_the_page_does(
+    client_as: Any, user: Any
+) -> None:
+    issued = _approved(user, _draft(user, "88.00"))
+    voucher = issued.voucher
+    clerk = client_as("school_clerk")
+    shown = clerk.get(f"{API}/requests/{issued.pk}/voucher")
+    assert shown.status_code == 200, shown.content
+    assert (shown.json()["number"], shown.json()["amount_fen"]) == (voucher.number, 8800)
+    (line,) = shown.json()["lines"]
+    # Whole, as on the printed voucher (ADR 0019), where the request's detail masks it for a clerk.
+    assert line["payee_account_no"] == _payee(user).bank_account_no
+    assert line["end_to_end_id"] == f"{voucher.number}-1"
+
+    pdf = clerk.get(f"{API}/requests/{issued.pk}/voucher.pdf")
+    page = clerk.get(reverse("payments:voucher_pdf", kwargs={"pk": issued.pk}))
+    assert pdf.status_code == page.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"] == page["Content-Disposition"]
+
+    outsider = client_as("hospital_clerk")
+    for suffix in ("voucher", "voucher.pdf"):
+        assert outsider.get(f"{API}/requests/{issued.pk}/{suffix}").status_code == 404
+    draft = _draft(user)
+    missing = clerk.get(f"{API}/requests/{draft.pk}/voucher")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+    bearer = _token(user, "school_clerk", "payments:read")
+    assert Client().get(f"{API}/requests/{issued.pk}/voucher.pdf", **bearer).status_code == 200
+    assert client_as("wj_admin").get(f"{API}/requests/{issued.pk}/voucher").status_code == 403
