@@ -697,6 +697,10 @@ API: dict[str, Entry] = {
         refused=403,
         why=ONLY_APPROVERS,
     ),
+    "yusuan_payments_api_refunds_list_refunds": Entry(registered_refund, marker=lambda r: r.number),
+    "yusuan_payments_api_refunds_get_refund": Entry(registered_refund, _pk("refund_id")),
+    "yusuan_payments_api_refunds_list_corrections": Entry(correction, marker=lambda c: c.number),
+    "yusuan_payments_api_refunds_get_correction": Entry(correction, _pk("correction_id")),
     "yusuan_payments_api_refunds_register_correction": Entry(
         paid_line,
         _pk("line_id"),

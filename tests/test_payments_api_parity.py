@@ -18,6 +18,7 @@ from tests.test_api_csrf import csrf_session
 
 from yusuan.identity.services import api_token_issue
 from yusuan.payments.models import PaymentRequest
+from yusuan.payments.selectors import correction_targets
 from yusuan.payments.services import request_create
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +212,58 @@ def test_the_voucher_reads_as_printed_and_downloads_as_the_page_does(
     bearer = _token(user, "school_clerk", "payments:read")
     assert Client().get(f"{API}/requests/{issued.pk}/voucher.pdf", **bearer).status_code == 200
     assert client_as("wj_admin").get(f"{API}/requests/{issued.pk}/voucher").status_code == 403
+
+
+# --- refunds and corrections read back -------------------------------------------------------------
+
+
+def _paid_line(user: Any) -> Any:
+    from django.db.models import F
+
+    from yusuan.payments.models import PaymentLine
+
+    return PaymentLine.objects.filter(
+        request__organisation=user("school_clerk").organisation,
+        state="paid",
+        refunded__lt=F("amount"),
+    ).first()
+
+
+def test_refunds_and_corrections_are_read_back(client_as: Any, user: Any) -> None:
+    line = _paid_line(user)
+    clerk = client_as("school_clerk")
+    body = {
+        "amount": "0.01",
+        "kind": "payee_refund",
+        "reason": "overpaid",
+        "refund_date": "2026-06-30",
+    }
+    refund = _send(clerk, "post", f"{API}/lines/{line.pk}/refunds", body).json()
+    listed = clerk.get(f"{API}/refunds?state=registered&request_id={line.request_id}")
+    assert refund["id"] in _ids(listed)
+    assert listed.json()["items"][0] == refund  # the same answer as the write's
+    assert clerk.get(f"{API}/refunds/{refund['id']}").json() == refund
+    assert refund["id"] not in _ids(clerk.get(f"{API}/refunds?state=restored"))
+    hospital = client_as("hospital_clerk")
+    assert hospital.get(f"{API}/refunds/{refund['id']}").status_code == 404
+    assert refund["id"] not in _ids(hospital.get(f"{API}/refunds"))
+    assert _field(clerk.get(f"{API}/refunds?state=lost")) == "state"
+
+    target = correction_targets(actor=user("school_clerk"), line=line)[0].code
+    correction = _send(
+        clerk,
+        "post",
+        f"{API}/lines/{line.pk}/corrections",
+        {"amount": "0.01", "to_indicator_line": target, "reason": "接口更正"},
+    ).json()
+    assert "id" in correction, correction
+    assert correction["id"] in _ids(clerk.get(f"{API}/corrections?request_id={line.request_id}"))
+    assert clerk.get(f"{API}/corrections/{correction['id']}").json() == correction
+    assert hospital.get(f"{API}/corrections/{correction['id']}").status_code == 404
+    assert correction["id"] not in _ids(hospital.get(f"{API}/corrections"))
+    assert _field(clerk.get(f"{API}/corrections?request_id=0")) == "request_id"
+    bearer = _token(user, "school_clerk", "payments:read")
+    assert Client().get(f"{API}/corrections/{correction['id']}", **bearer).status_code == 200
+    admin = client_as("wj_admin")
+    assert admin.get(f"{API}/refunds").status_code == 403
+    assert admin.get(f"{API}/corrections/{correction['id']}").status_code == 403

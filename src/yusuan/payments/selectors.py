@@ -15,8 +15,10 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
+    Correction,
     PaymentLine,
     PaymentRequest,
+    Refund,
 )
 
 
@@ -153,3 +155,41 @@ def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine
     if not line.is_gov_pur:
         lines = lines.filter(is_gov_pur=False)
     return list(lines.exclude(pk__in=line.charges.values("indicator_line_id")).order_by("code"))
+
+
+def refund_list(
+    *, actor: Actor, state: str = "", request_id: int | None = None
+) -> QuerySet[Refund]:
+    """The refunds of the actor's units, newest first; of one state, of one request's lines."""
+    refunds = Refund.objects.visible_to(actor).select_related("line")
+    if state:
+        refunds = refunds.filter(state=state)
+    if request_id is not None:
+        refunds = refunds.filter(line__request_id=request_id)
+    return refunds.order_by("-created_at", "-pk")
+
+
+def refund_get(*, actor: Actor, refund_id: int) -> Refund:
+    found = Refund.objects.visible_to(actor).filter(pk=refund_id).first()
+    if found is None:
+        raise NotFoundError("refund")
+    return found
+
+
+def correction_list(
+    *, actor: Actor, state: str = "", request_id: int | None = None
+) -> QuerySet[Correction]:
+    """The corrections of the actor's units, newest first; of one state, of one request's lines."""
+    corrections = Correction.objects.visible_to(actor).select_related("line")
+    if state:
+        corrections = corrections.filter(state=state)
+    if request_id is not None:
+        corrections = corrections.filter(line__request_id=request_id)
+    return corrections.order_by("-created_at", "-pk")
+
+
+def correction_get(*, actor: Actor, correction_id: int) -> Correction:
+    found = Correction.objects.visible_to(actor).filter(pk=correction_id).first()
+    if found is None:
+        raise NotFoundError("correction")
+    return found
