@@ -717,6 +717,8 @@ API: dict[str, Entry] = {
         refused=403,
         why=ONLY_APPROVERS,
     ),
+    "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
+    "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
     "yusuan_payments_api_refunds_get_payroll": Entry(payroll_batch, _pk("batch_id")),
     "yusuan_payments_api_refunds_payroll_request": Entry(
         payroll_batch,
@@ -748,4 +750,6 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_payments_api_record_clearing": BANK,
     "yusuan_payments_api_refunds_register_bank_returns": BANK,
     "yusuan_payments_api_refunds_import_payroll": CREATE,
+    "yusuan_procurement_api_file_contract": CREATE
+    + " (another unit's organisation_id in the body is a 404: test_payments_api_parity)",
 }

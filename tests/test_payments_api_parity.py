@@ -267,3 +267,84 @@ def test_refunds_and_corrections_are_read_back(client_as: Any, user: Any) -> Non
     admin = client_as("wj_admin")
     assert admin.get(f"{API}/refunds").status_code == 403
     assert admin.get(f"{API}/corrections/{correction['id']}").status_code == 403
+
+
+# --- contracts -------------------------------------------------------------------------------------
+
+
+def _contract_body(user: Any, number: str, **kw: Any) -> dict[str, Any]:
+    from yusuan.procurement.selectors import procurement_lines
+
+    clerk = user("school_clerk")
+    lines = procurement_lines(actor=clerk, organisation_id=clerk.organisation_id)
+    body = {
+        "number": number,
+        "title": "接口备案：办公家具采购",
+        "supplier_id": _payee(user).pk,
+        "amount": "12,000.00",
+        "indicator_lines": [lines[0].code],
+        "filed_on": "2026-06-30",
+    }
+    return {**body, **kw}
+
+
+def test_a_contract_is_filed_and_listed_as_on_the_registry_page(client_as: Any, user: Any) -> None:
+    clerk = client_as("school_clerk")
+    body = _contract_body(user, "HT-API-0001")
+    filed = _send(clerk, "post", "/api/v1/procurement/contracts", body, HTTP_IDEMPOTENCY_KEY="ht-1")
+    assert filed.status_code == 201, filed.content
+    answer = filed.json()
+    assert (answer["amount_fen"], answer["remaining_fen"], answer["fiscal_year"]) == (
+        1200000,
+        1200000,
+        2026,
+    )
+    assert answer["indicator_lines"] == body["indicator_lines"]
+    again = _send(clerk, "post", "/api/v1/procurement/contracts", body, HTTP_IDEMPOTENCY_KEY="ht-1")
+    assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == answer["id"]
+    listed = clerk.get("/api/v1/procurement/contracts?page_size=100")
+    assert answer["id"] in _ids(listed)
+    assert clerk.get(f"/api/v1/procurement/contracts/{answer['id']}").json() == answer
+    page = clerk.get(reverse("procurement:contract_list"))
+    assert "HT-API-0001" in page.content.decode()  # the page's list is the API's
+
+    hospital = client_as("hospital_clerk")
+    assert hospital.get(f"/api/v1/procurement/contracts/{answer['id']}").status_code == 404
+    assert answer["id"] not in _ids(hospital.get("/api/v1/procurement/contracts?page_size=100"))
+    # The same number again is the service's refusal, by field.
+    assert _field(_send(clerk, "post", "/api/v1/procurement/contracts", body)) == "number"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "twelve"}, "amount"),
+        ({"indicator_lines": ["ZB-NONE"]}, "indicator_lines[0]"),
+        ({"filed_on": "2026-02-30"}, "filed_on"),
+        ({"indicator_lines": []}, "indicator_lines"),
+    ],
+)
+def test_a_bad_contract_is_a_422_naming_the_field(
+    client_as: Any, user: Any, change: dict[str, Any], field: str
+) -> None:
+    body = _contract_body(user, "HT-API-0002", **change)
+    response = _send(client_as("school_clerk"), "post", "/api/v1/procurement/contracts", body)
+    assert field in _field(response)
+
+
+def test_contracts_need_the_permission_and_stay_in_scope(client_as: Any, user: Any) -> None:
+    body = _contract_body(user, "HT-API-0003")
+    # Filing for another unit: the service's scope refuses the organisation, nothing is filed.
+    foreign = {**body, "organisation_id": user("hospital_clerk").organisation_id}
+    refused = _send(client_as("school_clerk"), "post", "/api/v1/procurement/contracts", foreign)
+    assert refused.status_code == 404, refused.content
+    from yusuan.procurement.models import Contract
+
+    assert not Contract.objects.filter(number="HT-API-0003").exists()
+    admin = client_as("wj_admin")
+    assert admin.get("/api/v1/procurement/contracts").status_code == 403
+    assert _send(admin, "post", "/api/v1/procurement/contracts", body).status_code == 403
+    bearer = _token(user, "school_clerk", "payments:read", "payments:write")
+    filed = _send(Client(enforce_csrf_checks=True), "post", "/api/v1/procurement/contracts",
+                  body, **bearer)  # fmt: skip
+    assert filed.status_code == 201, filed.content
