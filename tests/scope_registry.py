@@ -720,6 +720,8 @@ API: dict[str, Entry] = {
     "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
     "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
     "yusuan_payments_api_refunds_get_payroll": Entry(payroll_batch, _pk("batch_id")),
+    "yusuan_payments_api_refunds_list_payroll": Entry(payroll_batch, marker=lambda b: b.number),
+    "yusuan_payments_api_refunds_list_payroll_rows": Entry(payroll_batch, _pk("batch_id")),
     "yusuan_payments_api_refunds_payroll_request": Entry(
         payroll_batch,
         _pk("batch_id"),

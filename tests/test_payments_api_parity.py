@@ -348,3 +348,68 @@ def test_contracts_need_the_permission_and_stay_in_scope(client_as: Any, user: A
     filed = _send(Client(enforce_csrf_checks=True), "post", "/api/v1/procurement/contracts",
                   body, **bearer)  # fmt: skip
     assert filed.status_code == 201, filed.content
+
+
+# --- salary batches --------------------------------------------------------------------------------
+
+
+def _batch(user: Any) -> Any:
+    from tests.payment_helpers import employees, salary_sheet
+
+    from yusuan.payroll.services.batches import payroll_import
+
+    return payroll_import(
+        actor=user("school_clerk"),
+        data=salary_sheet(employees(3)),
+        filename="工资表.xlsx",
+        month=10,
+        fiscal_year=2026,
+    )
+
+
+def test_salary_batches_are_listed_and_their_rows_searched_as_on_the_pages(
+    client_as: Any, user: Any
+) -> None:
+    from yusuan.identity.models import User
+
+    batch = _batch(user)
+    clerk = client_as("school_clerk")
+    listed = clerk.get(f"{API}/payroll?page_size=100")
+    assert batch.pk in _ids(listed)
+    (mine,) = [b for b in listed.json()["items"] if b["id"] == batch.pk]
+    assert (mine["employees"], mine["net_fen"], mine["state"]) == (3, batch.net, "imported")
+    assert batch.pk not in _ids(client_as("hospital_clerk").get(f"{API}/payroll?page_size=100"))
+
+    rows = clerk.get(f"{API}/payroll/{batch.pk}/rows")
+    assert rows.status_code == 200 and rows.json()["count"] == 3
+    first = rows.json()["items"][0]
+    employee = batch.rows.get(row=first["row"])
+    # Masked for a clerk, as the batch's page masks them.
+    assert first["account_no"] != employee.account_no
+    assert first["account_no"].endswith(employee.account_no[-4:])
+    assert first["net_fen"] == employee.net
+    found = clerk.get(f"{API}/payroll/{batch.pk}/rows?q={employee.account_no[-6:]}").json()
+    assert [r["row"] for r in found["items"]] == [employee.row]
+    by_name = clerk.get(f"{API}/payroll/{batch.pk}/rows?q={employee.name}").json()
+    assert [r["name"] for r in by_name["items"]] == [employee.name]
+    page = clerk.get(
+        reverse("payroll:batch_detail", kwargs={"pk": batch.pk}) + f"?q={employee.name}"
+    )
+    assert employee.name in page.content.decode()
+
+    viewers = [
+        u
+        for u in User.objects.filter(organisation=user("school_clerk").organisation, is_active=True)
+        if u.has_perm("payroll.view_payrollbatch") and u.has_perm("core.view_personal_data")
+    ]
+    if viewers:  # whole for a role that may see personal data
+        whole = client_as(viewers[0].username).get(
+            f"{API}/payroll/{batch.pk}/rows?q={employee.name}"
+        )
+        assert whole.json()["items"][0]["account_no"] == employee.account_no
+
+    assert client_as("hospital_clerk").get(f"{API}/payroll/{batch.pk}/rows").status_code == 404
+    assert client_as("wj_admin").get(f"{API}/payroll").status_code == 403
+    assert _field(clerk.get(f"{API}/payroll/{batch.pk}/rows?q={'x' * 61}")) == "q"
+    bearer = _token(user, "school_clerk", "payments:read")
+    assert batch.pk in _ids(Client().get(f"{API}/payroll", **bearer))

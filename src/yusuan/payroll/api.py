@@ -15,8 +15,9 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Year, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import field_amount
+from yusuan.common.masking import account_no_for, id_number_for
 from yusuan.common.uploads import upload_bytes
 from yusuan.payments.rows import indicator_id
 from yusuan.payroll import selectors
@@ -42,7 +43,7 @@ class MatchOut(Schema):
     lines: list[dict[str, Any]]
 
 
-class PayrollOut(Schema):
+class PayrollSummaryOut(Schema):
     id: int
     number: str
     month: int
@@ -56,10 +57,13 @@ class PayrollOut(Schema):
     deductions: dict[str, int]
     state: str
     request_id: int | None
+
+
+class PayrollOut(PayrollSummaryOut):
     matching: list[MatchOut]
 
 
-def _batch(batch: PayrollBatch) -> dict[str, Any]:
+def _summary(batch: PayrollBatch) -> dict[str, Any]:
     return {
         "id": batch.pk,
         "number": batch.number,
@@ -74,6 +78,12 @@ def _batch(batch: PayrollBatch) -> dict[str, Any]:
         "deductions": batch.deduction_totals,
         "state": batch.state,
         "request_id": batch.request_id,
+    }
+
+
+def _batch(batch: PayrollBatch) -> dict[str, Any]:
+    return {
+        **_summary(batch),
         "matching": [
             {
                 "item": r["item"],
@@ -124,6 +134,55 @@ def import_payroll(
         body={"month": month, "fiscal_year": fiscal_year, "name": file.name, "file": data},
         status=201,
         render=call,
+    )
+
+
+@router.get("/payments/payroll", response=list[PayrollSummaryOut])
+@paged(100)
+def list_payroll(request: HttpRequest) -> Any:
+    """The salary batches of the caller's units, newest first, as the batch list page shows them."""
+    actor = require(request, "payroll.view_payrollbatch", READ)
+    return Rendered(selectors.batch_list(actor=actor), _summary)
+
+
+class EmployeeOut(Schema):
+    row: int
+    name: str
+    id_number: str = Field(description="Masked unless the role may see personal data")
+    account_no: str = Field(description="Masked unless the role may see personal data")
+    bank_name: str
+    items: dict[str, int]
+    gross_fen: int
+    deductions_fen: int
+    net_fen: int
+
+
+@router.get("/payments/payroll/{batch_id}/rows", response=list[EmployeeOut])
+@paged(100)
+def list_payroll_rows(
+    request: HttpRequest,
+    batch_id: Id,
+    q: Annotated[
+        str, Field(max_length=60, description="Part of the name, or the account's last digits")
+    ] = "",
+) -> Any:
+    """The batch's employees in sheet order, searched as its page searches them; 身份证号 and
+    account numbers masked unless the role may see personal data (ADR 0019)."""
+    actor = require(request, "payroll.view_payrollbatch", READ)
+    batch = selectors.batch_get(actor=actor, batch_id=batch_id)
+    return Rendered(
+        selectors.batch_rows(batch=batch, text=q.strip()),
+        lambda row: {
+            "row": row.row,
+            "name": row.name,
+            "id_number": id_number_for(actor, row.id_number),
+            "account_no": account_no_for(actor, row.account_no),
+            "bank_name": row.bank_name,
+            "items": row.items,
+            "gross_fen": row.gross,
+            "deductions_fen": row.deductions,
+            "net_fen": row.net,
+        },
     )
 
 

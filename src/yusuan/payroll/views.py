@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -201,10 +200,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if covers(line, item)
         ]
     text = request.GET.get("q", "").strip()
-    rows = batch.rows.all()
-    if text:
-        rows = rows.filter(Q(name__contains=text) | Q(account_no__endswith=text))
-    page = paginate(request, rows, per_page=50)
+    page = paginate(request, selectors.batch_rows(batch=batch, text=text), per_page=50)
     personal = actor.has_perm("core.view_personal_data")
     for row in page.object_list:
         row.shown_id = row.id_number if personal else mask_id_number(row.id_number)

@@ -93,6 +93,11 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
     ("get", "/api/v1/payments/refunds"): "yusuan_payments_api_refunds_list_refunds",
     ("get", "/api/v1/payments/refunds/{refund_id}"): "yusuan_payments_api_refunds_get_refund",
     ("get", "/api/v1/payments/corrections"): "yusuan_payments_api_refunds_list_corrections",
+    ("get", "/api/v1/payments/payroll"): "yusuan_payments_api_refunds_list_payroll",
+    (
+        "get",
+        "/api/v1/payments/payroll/{batch_id}/rows",
+    ): "yusuan_payments_api_refunds_list_payroll_rows",
     (
         "get",
         "/api/v1/payments/corrections/{correction_id}",
