@@ -286,6 +286,29 @@ def wj_bank_file() -> Any:
     return BankFile.objects.filter(mof_div_code="320509").order_by("pk").first()
 
 
+def wj_clearing_day() -> Any:
+    """An open clearing difference of the region (the tiny demo has none): the agent bank reports
+    a paid total for the school's zero-balance account that the system does not have."""
+    import datetime as dt
+
+    from yusuan.common.money import Money
+    from yusuan.core.models import BankAccount
+    from yusuan.identity.models import User
+    from yusuan.payments.models import ClearingDay
+    from yusuan.payments.services.clearing import clearing_record
+
+    found = ClearingDay.objects.filter(mof_div_code="320509", state="open").order_by("pk").first()
+    if found is not None:
+        return found
+    account = BankAccount.objects.get(organisation__name=SCHOOL, account_type="unit_zero_balance")
+    return clearing_record(
+        actor=User.objects.get(username="bank_icbc"),
+        account_no=account.account_no,
+        day=dt.date(2026, 1, 5),
+        bank_total=Money.parse("12.34"),
+    )
+
+
 def _pk(name: str) -> Callable[[Any], dict[str, Any]]:
     return lambda obj: {name: obj.pk}
 
@@ -672,6 +695,20 @@ API: dict[str, Entry] = {
     ),
     "yusuan_payments_api_download_bank_file": region_wide(
         wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
+    "yusuan_payments_api_list_clearing": region_wide(
+        wj_clearing_day,
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        marker=lambda c: f'"id": {c.pk},',
+    ),
+    "yusuan_payments_api_resolve_clearing": region_wide(
+        wj_clearing_day,
+        _pk("item_id"),
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        method="post",
+        body={"note": "scope: the bank's fee"},
     ),
     "yusuan_payments_api_refunds_search_lines": Entry(
         paid_line,

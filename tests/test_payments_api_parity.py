@@ -413,3 +413,48 @@ def test_salary_batches_are_listed_and_their_rows_searched_as_on_the_pages(
     assert _field(clerk.get(f"{API}/payroll/{batch.pk}/rows?q={'x' * 61}")) == "q"
     bearer = _token(user, "school_clerk", "payments:read")
     assert batch.pk in _ids(Client().get(f"{API}/payroll", **bearer))
+
+
+# --- clearing --------------------------------------------------------------------------------------
+
+
+def test_clearing_days_are_listed_and_resolved_as_on_the_bank_exchange_page(
+    client_as: Any, user: Any
+) -> None:
+    from tests.scope_registry import other_region, wj_clearing_day
+
+    from yusuan.core.rules import mask_account_no
+
+    item = wj_clearing_day()
+    treasury = client_as("wj_treasury")
+    listed = treasury.get(f"{API}/clearing?state=open&page_size=100")
+    assert item.pk in _ids(listed)
+    (shown,) = [x for x in listed.json()["items"] if x["id"] == item.pk]
+    assert shown["account_no"] == mask_account_no(item.account.account_no)  # a list: masked
+    assert (shown["bank_total_fen"], shown["difference_fen"]) == (1234, item.difference)
+    assert item.pk not in _ids(treasury.get(f"{API}/clearing?state=resolved"))
+    assert _field(treasury.get(f"{API}/clearing?state=lost")) == "state"
+
+    path = f"{API}/clearing/{item.pk}/resolve"
+    other_region()
+    assert _send(client_as("wz_treasury"), "post", path, {"note": "银行手续费"}).status_code == 404
+    assert _send(client_as("school_clerk"), "post", path, {"note": "银行手续费"}).status_code == 403
+    assert client_as("school_clerk").get(f"{API}/clearing").status_code == 403
+    assert _field(_send(treasury, "post", path, {"note": "费"})) == "note"
+    # The bank's system reports clearing; resolving is the treasury's (payments.send_to_bank).
+    bank = _token(user, "bank_icbc", "payments:read", "payments:write")
+    refused = _send(Client(), "post", path, {"note": "银行手续费"}, **bank)
+    assert (
+        refused.status_code == 403
+        and refused.json()["errors"][0]["value"] == "payments.send_to_bank"
+    )
+
+    client, csrf = csrf_session(user("wj_treasury"))
+    assert _send(client, "post", path, {"note": "银行手续费"}).status_code == 403  # no CSRF token
+    resolved = _send(client, "post", path, {"note": "银行手续费"}, HTTP_X_CSRFTOKEN=csrf)
+    assert resolved.status_code == 200, resolved.content
+    assert (resolved.json()["state"], resolved.json()["note"]) == ("resolved", "银行手续费")
+    item.refresh_from_db()
+    assert (item.state, item.resolved_by.username) == ("resolved", "wj_treasury")
+    again = _send(treasury, "post", path, {"note": "银行手续费"})
+    assert again.status_code == 409

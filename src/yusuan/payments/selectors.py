@@ -15,6 +15,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
+    ClearingDay,
     Correction,
     PaymentLine,
     PaymentRequest,
@@ -193,3 +194,14 @@ def correction_get(*, actor: Actor, correction_id: int) -> Correction:
     if found is None:
         raise NotFoundError("correction")
     return found
+
+
+def clearing_days(*, actor: Actor, state: str = "") -> QuerySet[ClearingDay]:
+    """The daily clearing of the actor's regions (R-PY-8), newest day first, then by unit and
+    account; of one state (``open``: the differences waiting to be resolved)."""
+    days = ClearingDay.objects.filter(mof_div_code__in=actor.scope.mof_div_codes).select_related(
+        "account"
+    )
+    if state:
+        days = days.filter(state=state)
+    return days.order_by("-day", "account__organisation__code", "account__account_type", "pk")

@@ -45,7 +45,7 @@ from yusuan.payments.choices import (
     RequestState,
     SettlementMode,
 )
-from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
+from yusuan.payments.models import BankFile, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_input
 from yusuan.payments.services import request_create, request_update, request_void
@@ -372,9 +372,7 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         "payments/bank_exchange.html",
         {
             "files": BankFile.objects.filter(mof_div_code=region)[:50],
-            "clearing": ClearingDay.objects.filter(mof_div_code=region)
-            .select_related("account")
-            .order_by("-day", "account__organisation__code", "account__account_type")[:60],
+            "clearing": selectors.clearing_days(actor=actor)[:60],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED
             ).count(),

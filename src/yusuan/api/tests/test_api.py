@@ -94,6 +94,11 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
     ("get", "/api/v1/payments/refunds/{refund_id}"): "yusuan_payments_api_refunds_get_refund",
     ("get", "/api/v1/payments/corrections"): "yusuan_payments_api_refunds_list_corrections",
     ("get", "/api/v1/payments/payroll"): "yusuan_payments_api_refunds_list_payroll",
+    ("get", "/api/v1/payments/clearing"): "yusuan_payments_api_list_clearing",
+    (
+        "post",
+        "/api/v1/payments/clearing/{item_id}/resolve",
+    ): "yusuan_payments_api_resolve_clearing",
     (
         "get",
         "/api/v1/payments/payroll/{batch_id}/rows",
