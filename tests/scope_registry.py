@@ -789,6 +789,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_payments_api_record_clearing": BANK,
     "yusuan_payments_api_refunds_register_bank_returns": BANK,
     "yusuan_payments_api_refunds_import_payroll": CREATE,
+    "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "yusuan_procurement_api_file_contract": CREATE
     + " (another unit's organisation_id in the body is a 404: test_payments_api_parity)",
 }

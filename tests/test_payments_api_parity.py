@@ -458,3 +458,14 @@ def test_clearing_days_are_listed_and_resolved_as_on_the_bank_exchange_page(
     assert (item.state, item.resolved_by.username) == ("resolved", "wj_treasury")
     again = _send(treasury, "post", path, {"note": "银行手续费"})
     assert again.status_code == 409
+
+
+def test_the_empty_salary_sheet_is_the_pages(client_as: Any, user: Any) -> None:
+    clerk = client_as("school_clerk")
+    api = clerk.get(f"{API}/payroll/template.xlsx")
+    page = clerk.get(reverse("payroll:sheet_template"))
+    assert api.status_code == page.status_code == 200
+    assert api.content == page.content and api["Content-Type"] == page["Content-Type"]
+    assert client_as("wj_admin").get(f"{API}/payroll/template.xlsx").status_code == 403
+    bearer = _token(user, "school_clerk", "payments:read")
+    assert Client().get(f"{API}/payroll/template.xlsx", **bearer).status_code == 200

@@ -19,6 +19,7 @@ from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import field_amount
 from yusuan.common.masking import account_no_for, id_number_for
 from yusuan.common.uploads import upload_bytes
+from yusuan.common.web import attachment
 from yusuan.payments.rows import indicator_id
 from yusuan.payroll import selectors
 from yusuan.payroll.models import PayrollBatch
@@ -28,9 +29,11 @@ from yusuan.payroll.services.batches import (
     payroll_import,
     payroll_request_create,
 )
+from yusuan.payroll.services.sheet import template_xlsx
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Operation ids are published: they keep the module these endpoints were first published from.
 OPERATION_ID_PREFIX = "yusuan_payments_api_refunds"
 
@@ -184,6 +187,14 @@ def list_payroll_rows(
             "net_fen": row.net,
         },
     )
+
+
+@router.get("/payments/payroll/template.xlsx")
+def download_sheet_template(request: HttpRequest) -> HttpResponse:
+    """An empty salary sheet as the import reads it, with two example rows (the batch list
+    page's download)."""
+    require(request, "payroll.view_payrollbatch", READ)
+    return attachment(template_xlsx(), "payroll-template.xlsx", XLSX)
 
 
 @router.get("/payments/payroll/{batch_id}", response=PayrollOut)

@@ -94,6 +94,10 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
     ("get", "/api/v1/payments/refunds/{refund_id}"): "yusuan_payments_api_refunds_get_refund",
     ("get", "/api/v1/payments/corrections"): "yusuan_payments_api_refunds_list_corrections",
     ("get", "/api/v1/payments/payroll"): "yusuan_payments_api_refunds_list_payroll",
+    (
+        "get",
+        "/api/v1/payments/payroll/template.xlsx",
+    ): "yusuan_payments_api_refunds_download_sheet_template",
     ("get", "/api/v1/payments/clearing"): "yusuan_payments_api_list_clearing",
     (
         "post",
