@@ -675,6 +675,9 @@ API: dict[str, Entry] = {
             "lines": [{"indicator_line": "ZB-scope", "amount": "0.01"}],
         },
     ),
+    "yusuan_payments_api_patch_request": Entry(
+        school_request, _pk("request_id"), method="patch", body={"purpose": "scope"}
+    ),
     "yusuan_payments_api_void_request": Entry(school_request, _pk("request_id"), method="post"),
     "yusuan_payments_api_get_voucher": Entry(vouchered_request, _pk("request_id")),
     "yusuan_payments_api_download_voucher_pdf": Entry(vouchered_request, _pk("request_id")),

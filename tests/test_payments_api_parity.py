@@ -150,6 +150,38 @@ def test_a_draft_is_edited_and_voided_through_the_api(client_as: Any, user: Any)
     )
 
 
+def test_a_partial_edit_keeps_what_it_does_not_name(client_as: Any, user: Any) -> None:
+    draft = _draft(user, "55.00", purpose="接口部分修改前")
+    clerk = client_as("school_clerk")
+    path = f"{API}/requests/{draft.pk}"
+    before = clerk.get(path).json()
+    patched = _send(clerk, "patch", path, {"purpose": "接口部分修改后"}, HTTP_IDEMPOTENCY_KEY="p-1")
+    assert patched.status_code == 200, patched.content
+    after = patched.json()
+    assert after["purpose"] == "接口部分修改后"
+    assert (after["total_fen"], after["pay_date"], after["lines"]) == (
+        before["total_fen"],
+        before["pay_date"],
+        before["lines"],
+    )
+    new_lines = [{"indicator_line": _line(user, "30201").code, "amount": "7.00"}]
+    unpaid = _send(clerk, "patch", path, {"lines": new_lines})
+    assert _field(unpaid) == "lines[0].payee"  # the edit page's rule: each line has its payee
+    lines = _send(clerk, "patch", path, {"lines": new_lines, "payee_id": _payee(user).pk})
+    assert lines.json()["total_fen"] == 700 and lines.json()["purpose"] == "接口部分修改后"
+    assert _field(_send(clerk, "patch", path, {"purpose": None})) == "purpose"
+    assert (
+        _field(
+            _send(clerk, "patch", path, {"lines": [{"indicator_line": "ZB-NONE", "amount": "1"}]})
+        )
+        == "lines[0].indicator_line"
+    )
+    assert _send(client_as("hospital_clerk"), "patch", path, {"purpose": "x"}).status_code == 404
+    assert _send(client_as("school_reviewer"), "patch", path, {"purpose": "x"}).status_code == 403
+    draft.refresh_from_db()
+    assert (draft.purpose, draft.total_fen) == ("接口部分修改后", 700)
+
+
 def test_edit_and_void_need_the_clerks_permission(client_as: Any, user: Any) -> None:
     draft = _draft(user)
     reviewer = client_as("school_reviewer")
@@ -469,3 +501,24 @@ def test_the_empty_salary_sheet_is_the_pages(client_as: Any, user: Any) -> None:
     assert client_as("wj_admin").get(f"{API}/payroll/template.xlsx").status_code == 403
     bearer = _token(user, "school_clerk", "payments:read")
     assert Client().get(f"{API}/payroll/template.xlsx", **bearer).status_code == 200
+
+
+def test_the_edit_page_starts_from_the_values_a_partial_edit_keeps(
+    client_as: Any, user: Any
+) -> None:
+    from yusuan.payments.rows import request_values
+
+    draft = _draft(user, "1,055.50", purpose="页面修改")
+    header, rows = request_values(draft)
+    assert rows == [
+        {
+            "indicator_line": _line(user, "30201").code,
+            "amount": "1055.50",
+            "payee_id": str(_payee(user).pk),
+            "summary": "",
+        }
+    ]
+    page = client_as("school_clerk").get(reverse("payments:request_edit", kwargs={"pk": draft.pk}))
+    text = page.content.decode()
+    assert page.status_code == 200 and 'value="1055.50"' in text and "页面修改" in text
+    assert header["pay_date"] in text

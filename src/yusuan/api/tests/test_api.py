@@ -84,6 +84,7 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
     ("post", "/api/v1/payments/bank-returns"): "yusuan_payments_api_refunds_register_bank_returns",
     # Issue 14 item 6 (API parity), published with the module's prefix.
     ("put", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_update_request",
+    ("patch", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_patch_request",
     ("post", "/api/v1/payments/requests/{request_id}/void"): "yusuan_payments_api_void_request",
     ("get", "/api/v1/payments/requests/{request_id}/voucher"): "yusuan_payments_api_get_voucher",
     (

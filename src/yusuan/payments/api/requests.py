@@ -16,7 +16,7 @@ from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import BusinessRuleError, NotFoundError, field_amount, raise_if_any
 from yusuan.payments import selectors
 from yusuan.payments.models import PaymentRequest, PaymentVoucher
-from yusuan.payments.rows import request_input
+from yusuan.payments.rows import request_input, request_values
 from yusuan.payments.schemas import READ, RequestDetailOut, RequestOut
 from yusuan.payments.schemas import request_detail as _detail
 from yusuan.payments.schemas import request_row as _request
@@ -221,6 +221,55 @@ def update_request(
         key=idempotency_key,
         scope=f"api:payments.request.update:{request_id}",
         body=payload.model_dump(mode="json"),
+        status=200,
+        call=call,
+    )
+
+
+class RequestPatchIn(Schema):
+    """What a partial edit changes; what it leaves out stays as it is (the lines as a whole);
+    a field sent as null is emptied."""
+
+    business_type: Literal["ordinary", "salary", "card_repayment", "procurement"] | None = None
+    settlement_mode: Literal["transfer", "card", "cash"] | None = None
+    purpose: str | None = Field(None, max_length=200)
+    pay_date: dt.date | None = None
+    payer_account_id: Id | None = None
+    payee_id: Id | None = Field(None, description="The payee of the lines sent without one")
+    contract_id: Id | None = None
+    lines: list[LineIn] | None = Field(None, min_length=1, max_length=5000)
+
+
+@router.patch("/payments/requests/{request_id}", response=RequestDetailOut)
+def patch_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: Id,
+    payload: RequestPatchIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Change some of a draft's header fields, or replace its lines, keeping the rest as the
+    edit page shows them; the same checks and service as a full edit (``PUT``)."""
+
+    def call(actor: Any) -> PaymentRequest:
+        found = _get(actor, request_id)
+        header, rows = request_values(found)
+        given = payload.model_dump(exclude_unset=True, exclude={"lines"})
+        # A field sent as null is emptied (``contract_id``: no contract); a required one is then
+        # refused by name, as the edit page refuses an emptied field.
+        header.update({name: "" if value is None else value for name, value in given.items()})
+        if payload.lines is not None:
+            rows = [row.model_dump() for row in payload.lines]
+        data, errors = request_input(actor=actor, header=header, rows=rows)
+        raise_if_any(errors)
+        return request_update(actor=actor, request_id=found.pk, data=data)
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.patch:{request_id}",
+        body=payload.model_dump(mode="json", exclude_unset=True),
         status=200,
         call=call,
     )
