@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from django.db.models import Q, QuerySet, Sum
 
@@ -21,6 +22,8 @@ from yusuan.payments.models import (
     PaymentRequest,
     Refund,
 )
+
+R = TypeVar("R", Refund, Correction)
 
 
 def request_list(
@@ -158,16 +161,20 @@ def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine
     return list(lines.exclude(pk__in=line.charges.values("indicator_line_id")).order_by("code"))
 
 
+def _of_lines(records: QuerySet[R], state: str, request_id: int | None) -> QuerySet[R]:
+    """Refunds or corrections, newest first; of one state, of one request's lines."""
+    if state:
+        records = records.filter(state=state)
+    if request_id is not None:
+        records = records.filter(line__request_id=request_id)
+    return records.select_related("line").order_by("-created_at", "-pk")
+
+
 def refund_list(
     *, actor: Actor, state: str = "", request_id: int | None = None
 ) -> QuerySet[Refund]:
     """The refunds of the actor's units, newest first; of one state, of one request's lines."""
-    refunds = Refund.objects.visible_to(actor).select_related("line")
-    if state:
-        refunds = refunds.filter(state=state)
-    if request_id is not None:
-        refunds = refunds.filter(line__request_id=request_id)
-    return refunds.order_by("-created_at", "-pk")
+    return _of_lines(Refund.objects.visible_to(actor), state, request_id)
 
 
 def refund_get(*, actor: Actor, refund_id: int) -> Refund:
@@ -181,12 +188,7 @@ def correction_list(
     *, actor: Actor, state: str = "", request_id: int | None = None
 ) -> QuerySet[Correction]:
     """The corrections of the actor's units, newest first; of one state, of one request's lines."""
-    corrections = Correction.objects.visible_to(actor).select_related("line")
-    if state:
-        corrections = corrections.filter(state=state)
-    if request_id is not None:
-        corrections = corrections.filter(line__request_id=request_id)
-    return corrections.order_by("-created_at", "-pk")
+    return _of_lines(Correction.objects.visible_to(actor), state, request_id)
 
 
 def correction_get(*, actor: Actor, correction_id: int) -> Correction:
