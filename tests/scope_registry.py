@@ -163,6 +163,17 @@ def school_request(state: str = "draft") -> Any:
     )
 
 
+def vouchered_request() -> Any:
+    """A request of the school's with its payment voucher issued."""
+    from yusuan.payments.models import PaymentRequest
+
+    return (
+        PaymentRequest.objects.filter(organisation__name=SCHOOL, voucher__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+
+
 def paid_line() -> Any:
     """A paid line of the school's with something left to refund."""
     from django.db.models import F
@@ -283,6 +294,29 @@ def wj_bank_file() -> Any:
     from yusuan.payments.models import BankFile
 
     return BankFile.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_clearing_day() -> Any:
+    """An open clearing difference of the region (the tiny demo has none): the agent bank reports
+    a paid total for the school's zero-balance account that the system does not have."""
+    import datetime as dt
+
+    from yusuan.common.money import Money
+    from yusuan.core.models import BankAccount
+    from yusuan.identity.models import User
+    from yusuan.payments.models import ClearingDay
+    from yusuan.payments.services.clearing import clearing_record
+
+    found = ClearingDay.objects.filter(mof_div_code="320509", state="open").order_by("pk").first()
+    if found is not None:
+        return found
+    account = BankAccount.objects.get(organisation__name=SCHOOL, account_type="unit_zero_balance")
+    return clearing_record(
+        actor=User.objects.get(username="bank_icbc"),
+        account_no=account.account_no,
+        day=dt.date(2026, 1, 5),
+        bank_total=Money.parse("12.34"),
+    )
 
 
 def _pk(name: str) -> Callable[[Any], dict[str, Any]]:
@@ -743,6 +777,26 @@ API: dict[str, Entry] = {
     ),
     "yusuan_payments_api_get_request": Entry(school_request, _pk("request_id")),
     "yusuan_payments_api_submit_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_update_request": Entry(
+        school_request,
+        _pk("request_id"),
+        method="put",
+        # The path's request is looked up before the body is read: any well-formed body does.
+        body={
+            "business_type": "ordinary",
+            "settlement_mode": "transfer",
+            "purpose": "scope",
+            "pay_date": "2026-06-30",
+            "payer_account_id": 1,
+            "lines": [{"indicator_line": "ZB-scope", "amount": "0.01"}],
+        },
+    ),
+    "yusuan_payments_api_patch_request": Entry(
+        school_request, _pk("request_id"), method="patch", body={"purpose": "scope"}
+    ),
+    "yusuan_payments_api_void_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_get_voucher": Entry(vouchered_request, _pk("request_id")),
+    "yusuan_payments_api_download_voucher_pdf": Entry(vouchered_request, _pk("request_id")),
     "yusuan_payments_api_explain_request": Entry(
         lambda: school_request("blocked"),
         _pk("request_id"),
@@ -760,6 +814,20 @@ API: dict[str, Entry] = {
     ),
     "yusuan_payments_api_download_bank_file": region_wide(
         wj_bank_file, _pk("file_id"), outsider="wz_treasury", insider="wj_treasury"
+    ),
+    "yusuan_payments_api_list_clearing": region_wide(
+        wj_clearing_day,
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        marker=lambda c: f'"id": {c.pk},',
+    ),
+    "yusuan_payments_api_resolve_clearing": region_wide(
+        wj_clearing_day,
+        _pk("item_id"),
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        method="post",
+        body={"note": "scope: the bank's fee"},
     ),
     "yusuan_payments_api_refunds_search_lines": Entry(
         paid_line,
@@ -785,6 +853,10 @@ API: dict[str, Entry] = {
         refused=403,
         why=ONLY_APPROVERS,
     ),
+    "yusuan_payments_api_refunds_list_refunds": Entry(registered_refund, marker=lambda r: r.number),
+    "yusuan_payments_api_refunds_get_refund": Entry(registered_refund, _pk("refund_id")),
+    "yusuan_payments_api_refunds_list_corrections": Entry(correction, marker=lambda c: c.number),
+    "yusuan_payments_api_refunds_get_correction": Entry(correction, _pk("correction_id")),
     "yusuan_payments_api_refunds_register_correction": Entry(
         paid_line,
         _pk("line_id"),
@@ -801,7 +873,11 @@ API: dict[str, Entry] = {
         refused=403,
         why=ONLY_APPROVERS,
     ),
+    "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
+    "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
     "yusuan_payments_api_refunds_get_payroll": Entry(payroll_batch, _pk("batch_id")),
+    "yusuan_payments_api_refunds_list_payroll": Entry(payroll_batch, marker=lambda b: b.number),
+    "yusuan_payments_api_refunds_list_payroll_rows": Entry(payroll_batch, _pk("batch_id")),
     "yusuan_payments_api_refunds_payroll_request": Entry(
         payroll_batch,
         _pk("batch_id"),
@@ -858,4 +934,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_workflow_api_overdue": "as workflow:overdue: workflow.view_workflowinstance is held "
     "only by approvers and finance roles, and every one of them sees the school's rounds",
     "yusuan_workflow_api_shared_devices": REGION_WIDE,
+    "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
+    "yusuan_procurement_api_file_contract": CREATE
+    + " (another unit's organisation_id in the body is a 404: test_payments_api_parity)",
 }

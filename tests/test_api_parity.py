@@ -45,16 +45,7 @@ SESSION_ONLY = {
 
 # Service (module.function) → the operation that will call it, to be closed in issue 14 as the
 # payments family moves into procurement, payroll and monitoring and projects join the kit.
-KNOWN_GAPS: dict[str, str] = {
-    "yusuan.procurement.services.contracts.contract_file": "POST /api/v1/procurement/contracts",
-    "yusuan.payments.services.requests.request_update": "PUT /api/v1/payments/requests/{id}",
-    "yusuan.payments.services.requests.request_void": "POST /api/v1/payments/requests/{id}/void",
-    "yusuan.payments.services.clearing.clearing_resolve": (
-        "POST /api/v1/payments/clearing/{id}/resolve"
-    ),
-    "yusuan.projects.services.project_create": "POST /api/v1/projects",
-    "yusuan.projects.services.project_update": "PUT /api/v1/projects/{id}",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 # Functions of a services module that a page names but that write nothing: what a form offers,
 # a proposal or a reader the page shows before (or instead of) the write.

@@ -32,6 +32,7 @@ from yusuan.indicators.api import router as indicators_router
 from yusuan.monitoring.api import router as monitoring_router
 from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
+from yusuan.procurement.api import router as procurement_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -153,6 +154,7 @@ api.add_router("/", audit_router)
 api.add_router("/", indicators_router)
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)
+api.add_router("/", procurement_router)
 api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
 # Test settings add the routers of test-only apps (the memo of adding-a-document-type.md).

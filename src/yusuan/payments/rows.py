@@ -13,6 +13,7 @@ from yusuan.common.errors import BusinessRuleError, ErrorDetail, row_amount
 from yusuan.common.ids import parse_id
 from yusuan.common.money import Money
 from yusuan.indicators.models import IndicatorLine
+from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput
 
 
@@ -91,3 +92,27 @@ def request_input(
         lines=lines,
     )
     return data, errors
+
+
+def request_values(request: PaymentRequest) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A request's header and lines as its editor shows them, and as ``request_input`` reads
+    them back: what a page's edit form starts from and an API's partial edit (PATCH) keeps."""
+    header = {
+        "business_type": request.business_type,
+        "settlement_mode": request.settlement_mode,
+        "purpose": request.purpose,
+        "pay_date": request.pay_date.isoformat(),
+        "payer_account_id": str(request.payer_account_id),
+        "payee_id": "",
+        "contract_id": str(request.contract_id or ""),
+    }
+    rows = [
+        {
+            "indicator_line": line.indicator_line.code,
+            "amount": Money(line.amount).format(grouping=False),
+            "payee_id": str(line.payee_id or ""),
+            "summary": line.summary,
+        }
+        for line in request.lines.select_related("indicator_line").order_by("row")
+    ]
+    return header, rows

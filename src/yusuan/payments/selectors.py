@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
@@ -15,17 +16,63 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import (
     BankFile,
+    ClearingDay,
+    Correction,
     PaymentLine,
     PaymentRequest,
+    Refund,
 )
 
+R = TypeVar("R", Refund, Correction)
 
-def request_list(*, actor: Actor, state: str = "") -> QuerySet[PaymentRequest]:
+
+def request_list(
+    *,
+    actor: Actor,
+    state: str = "",
+    organisation_id: int | None = None,
+    pay_date_from: dt.date | None = None,
+    pay_date_to: dt.date | None = None,
+    total_min: int | None = None,
+    total_max: int | None = None,
+    payee_id: int | None = None,
+    payee: str = "",
+    indicator_line: str = "",
+    text: str = "",
+) -> QuerySet[PaymentRequest]:
+    """The actor's requests, newest first, narrowed by what is given: state, unit, payment date
+    range, total range (fen, both ends included), a payee of any line (by id, or a part of its
+    name), an indicator line of any line (its code), a part of the number or purpose. The caller
+    reads what was typed and refuses what is no value (a 422 naming the filter)."""
     queryset = PaymentRequest.objects.visible_to(actor).select_related(
         "organisation", "created_by", "voucher"
     )
     if state:
         queryset = queryset.filter(state=state)
+    if organisation_id is not None:
+        queryset = queryset.filter(organisation_id=organisation_id)
+    if pay_date_from is not None:
+        queryset = queryset.filter(pay_date__gte=pay_date_from)
+    if pay_date_to is not None:
+        queryset = queryset.filter(pay_date__lte=pay_date_to)
+    lines = PaymentLine.objects.all()
+    if payee_id is not None:
+        lines = lines.filter(payee_id=payee_id)
+    if payee:
+        lines = lines.filter(payee_name__contains=payee)
+    if indicator_line:
+        lines = lines.filter(indicator_line__code=indicator_line)
+    if lines.query.where:
+        queryset = queryset.filter(pk__in=lines.values("request_id"))
+    if text:
+        queryset = queryset.filter(Q(number__icontains=text) | Q(purpose__contains=text))
+    if total_min is not None or total_max is not None:
+        totals = PaymentLine.objects.values("request_id").annotate(total=Sum("amount"))
+        if total_min is not None:
+            totals = totals.filter(total__gte=total_min)
+        if total_max is not None:
+            totals = totals.filter(total__lte=total_max)
+        queryset = queryset.filter(pk__in=totals.values("request_id"))
     return queryset.order_by("-created_at", "-pk")
 
 
@@ -112,3 +159,51 @@ def correction_targets(*, actor: Actor, line: PaymentLine) -> list[IndicatorLine
     if not line.is_gov_pur:
         lines = lines.filter(is_gov_pur=False)
     return list(lines.exclude(pk__in=line.charges.values("indicator_line_id")).order_by("code"))
+
+
+def _of_lines(records: QuerySet[R], state: str, request_id: int | None) -> QuerySet[R]:
+    """Refunds or corrections, newest first; of one state, of one request's lines."""
+    if state:
+        records = records.filter(state=state)
+    if request_id is not None:
+        records = records.filter(line__request_id=request_id)
+    return records.select_related("line").order_by("-created_at", "-pk")
+
+
+def refund_list(
+    *, actor: Actor, state: str = "", request_id: int | None = None
+) -> QuerySet[Refund]:
+    """The refunds of the actor's units, newest first; of one state, of one request's lines."""
+    return _of_lines(Refund.objects.visible_to(actor), state, request_id)
+
+
+def refund_get(*, actor: Actor, refund_id: int) -> Refund:
+    found = Refund.objects.visible_to(actor).filter(pk=refund_id).first()
+    if found is None:
+        raise NotFoundError("refund")
+    return found
+
+
+def correction_list(
+    *, actor: Actor, state: str = "", request_id: int | None = None
+) -> QuerySet[Correction]:
+    """The corrections of the actor's units, newest first; of one state, of one request's lines."""
+    return _of_lines(Correction.objects.visible_to(actor), state, request_id)
+
+
+def correction_get(*, actor: Actor, correction_id: int) -> Correction:
+    found = Correction.objects.visible_to(actor).filter(pk=correction_id).first()
+    if found is None:
+        raise NotFoundError("correction")
+    return found
+
+
+def clearing_days(*, actor: Actor, state: str = "") -> QuerySet[ClearingDay]:
+    """The daily clearing of the actor's regions (R-PY-8), newest day first, then by unit and
+    account; of one state (``open``: the differences waiting to be resolved)."""
+    days = ClearingDay.objects.filter(mof_div_code__in=actor.scope.mof_div_codes).select_related(
+        "account"
+    )
+    if state:
+        days = days.filter(state=state)
+    return days.order_by("-day", "account__organisation__code", "account__account_type", "pk")

@@ -45,9 +45,9 @@ from yusuan.payments.choices import (
     RequestState,
     SettlementMode,
 )
-from yusuan.payments.models import BankFile, ClearingDay, Correction, PaymentRequest, Refund
+from yusuan.payments.models import BankFile, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
-from yusuan.payments.rows import request_input
+from yusuan.payments.rows import request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
     bank_file_create,
@@ -136,25 +136,8 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
         rows = _rows(request, count)
         header = {name: request.POST.get(name, "") for name in HEADER_FIELDS}
     elif document is not None:
-        rows = [
-            {
-                "indicator_line": line.indicator_line.code,
-                "amount": Money(line.amount).format(grouping=False),
-                "payee_id": str(line.payee_id or ""),
-                "summary": line.summary,
-            }
-            for line in document.lines.select_related("indicator_line")
-        ]
-        rows += [{} for _ in range(max(0, 3 - len(rows)))]
-        header = {
-            "business_type": document.business_type,
-            "settlement_mode": document.settlement_mode,
-            "purpose": document.purpose,
-            "pay_date": document.pay_date.isoformat(),
-            "payer_account_id": str(document.payer_account_id),
-            "payee_id": "",
-            "contract_id": str(document.contract_id or ""),
-        }
+        header, shown = request_values(document)
+        rows = [*shown, *({} for _ in range(max(0, 3 - len(shown))))]
     else:
         rows = [{} for _ in range(3)]
         header = {
@@ -372,9 +355,7 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         "payments/bank_exchange.html",
         {
             "files": BankFile.objects.filter(mof_div_code=region)[:50],
-            "clearing": ClearingDay.objects.filter(mof_div_code=region)
-            .select_related("account")
-            .order_by("-day", "account__organisation__code", "account__account_type")[:60],
+            "clearing": selectors.clearing_days(actor=actor)[:60],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED
             ).count(),

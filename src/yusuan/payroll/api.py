@@ -15,9 +15,11 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yusuan.audit.idempotency import write_once
-from yusuan.common.api import Id, IdempotencyKey, Year, require
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import field_amount
+from yusuan.common.masking import account_no_for, id_number_for
 from yusuan.common.uploads import upload_bytes
+from yusuan.common.web import attachment
 from yusuan.payments.rows import indicator_id
 from yusuan.payroll import selectors
 from yusuan.payroll.models import PayrollBatch
@@ -27,9 +29,11 @@ from yusuan.payroll.services.batches import (
     payroll_import,
     payroll_request_create,
 )
+from yusuan.payroll.services.sheet import template_xlsx
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Operation ids are published: they keep the module these endpoints were first published from.
 OPERATION_ID_PREFIX = "yusuan_payments_api_refunds"
 
@@ -42,7 +46,7 @@ class MatchOut(Schema):
     lines: list[dict[str, Any]]
 
 
-class PayrollOut(Schema):
+class PayrollSummaryOut(Schema):
     id: int
     number: str
     month: int
@@ -56,10 +60,13 @@ class PayrollOut(Schema):
     deductions: dict[str, int]
     state: str
     request_id: int | None
+
+
+class PayrollOut(PayrollSummaryOut):
     matching: list[MatchOut]
 
 
-def _batch(batch: PayrollBatch) -> dict[str, Any]:
+def _summary(batch: PayrollBatch) -> dict[str, Any]:
     return {
         "id": batch.pk,
         "number": batch.number,
@@ -74,6 +81,12 @@ def _batch(batch: PayrollBatch) -> dict[str, Any]:
         "deductions": batch.deduction_totals,
         "state": batch.state,
         "request_id": batch.request_id,
+    }
+
+
+def _batch(batch: PayrollBatch) -> dict[str, Any]:
+    return {
+        **_summary(batch),
         "matching": [
             {
                 "item": r["item"],
@@ -125,6 +138,63 @@ def import_payroll(
         status=201,
         render=call,
     )
+
+
+@router.get("/payments/payroll", response=list[PayrollSummaryOut])
+@paged(100)
+def list_payroll(request: HttpRequest) -> Any:
+    """The salary batches of the caller's units, newest first, as the batch list page shows them."""
+    actor = require(request, "payroll.view_payrollbatch", READ)
+    return Rendered(selectors.batch_list(actor=actor), _summary)
+
+
+class EmployeeOut(Schema):
+    row: int
+    name: str
+    id_number: str = Field(description="Masked unless the role may see personal data")
+    account_no: str = Field(description="Masked unless the role may see personal data")
+    bank_name: str
+    items: dict[str, int]
+    gross_fen: int
+    deductions_fen: int
+    net_fen: int
+
+
+@router.get("/payments/payroll/{batch_id}/rows", response=list[EmployeeOut])
+@paged(100)
+def list_payroll_rows(
+    request: HttpRequest,
+    batch_id: Id,
+    q: Annotated[
+        str, Field(max_length=60, description="Part of the name, or the account's last digits")
+    ] = "",
+) -> Any:
+    """The batch's employees in sheet order, searched as its page searches them; 身份证号 and
+    account numbers masked unless the role may see personal data (ADR 0019)."""
+    actor = require(request, "payroll.view_payrollbatch", READ)
+    batch = selectors.batch_get(actor=actor, batch_id=batch_id)
+    return Rendered(
+        selectors.batch_rows(batch=batch, text=q.strip()),
+        lambda row: {
+            "row": row.row,
+            "name": row.name,
+            "id_number": id_number_for(actor, row.id_number),
+            "account_no": account_no_for(actor, row.account_no),
+            "bank_name": row.bank_name,
+            "items": row.items,
+            "gross_fen": row.gross,
+            "deductions_fen": row.deductions,
+            "net_fen": row.net,
+        },
+    )
+
+
+@router.get("/payments/payroll/template.xlsx")
+def download_sheet_template(request: HttpRequest) -> HttpResponse:
+    """An empty salary sheet as the import reads it, with two example rows (the batch list
+    page's download)."""
+    require(request, "payroll.view_payrollbatch", READ)
+    return attachment(template_xlsx(), "payroll-template.xlsx", XLSX)
 
 
 @router.get("/payments/payroll/{batch_id}", response=PayrollOut)

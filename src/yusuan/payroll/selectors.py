@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
-from yusuan.payroll.models import PayrollBatch
+from yusuan.payroll.models import PayrollBatch, PayrollEmployee
 
 
 def batch_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
@@ -23,3 +23,12 @@ def batch_get(*, actor: Actor, batch_id: int) -> PayrollBatch:
     if found is None:
         raise NotFoundError("salary batch")
     return found
+
+
+def batch_rows(*, batch: PayrollBatch, text: str = "") -> QuerySet[PayrollEmployee]:
+    """A batch's employees in sheet order; ``text``: a part of the name or the account number's
+    last digits (a batch has thousands of rows, P9)."""
+    rows = batch.rows.all()
+    if text:
+        rows = rows.filter(Q(name__contains=text) | Q(account_no__endswith=text))
+    return rows.order_by("row")

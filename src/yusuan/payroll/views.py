@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,6 @@ from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import attachment, paginate, query_without_page
 from yusuan.core.choices import PayeeKind
 from yusuan.core.rules import mask_account_no, mask_id_number
-from yusuan.core.tabular import Column, write_table
 from yusuan.payments import selectors as payment_selectors
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.origins import Origin
@@ -40,7 +38,7 @@ from yusuan.payroll.services.batches import (
     proposal,
     salary_lines,
 )
-from yusuan.payroll.services.sheet import DEDUCTIONS
+from yusuan.payroll.services.sheet import template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -201,10 +199,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if covers(line, item)
         ]
     text = request.GET.get("q", "").strip()
-    rows = batch.rows.all()
-    if text:
-        rows = rows.filter(Q(name__contains=text) | Q(account_no__endswith=text))
-    page = paginate(request, rows, per_page=50)
+    page = paginate(request, selectors.batch_rows(batch=batch, text=text), per_page=50)
     personal = actor.has_perm("core.view_personal_data")
     for row in page.object_list:
         row.shown_id = row.id_number if personal else mask_id_number(row.id_number)
@@ -240,26 +235,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("payroll.view_payrollbatch", raise_exception=True)
 def sheet_template(request: HttpRequest) -> HttpResponse:
     """The sheet as the import reads it, with two example rows."""
-    columns = [
-        Column("seq", "序号", "No."),
-        Column("name", "姓名", "Name"),
-        Column("id_number", "身份证号", "ID number"),
-        Column("account_no", "银行账号", "Account number"),
-        Column("bank_name", "开户银行", "Bank"),
-        Column("30101", "30101 基本工资", "30101 基本工资"),
-        Column("30102", "30102 津贴补贴", "30102 津贴补贴"),
-        Column("30107", "30107 绩效工资", "30107 绩效工资"),
-        *(Column(name, name, name) for name in DEDUCTIONS[:1] + DEDUCTIONS[5:6]),
-        Column("net", "实发工资", "实发工资"),
-    ]
-    rows = [
-        [1, "张三", "11010519491231002X", "6217000010000001", "建设银行吴江支行",
-         4200, 1800, 2500, 85.5, 960, 7454.5],
-        [2, "李四", "320584198506120030", "6217000010000002", "工商银行吴江支行",
-         3900, 1600, 2300, 51.2, 890, 6858.8],
-    ]  # fmt: skip
-    data = write_table(columns, rows, file_format="xlsx")
-    return attachment(data, "payroll-template.xlsx", XLSX)
+    return attachment(template_xlsx(), "payroll-template.xlsx", XLSX)
 
 
 def batch_origin(request: PaymentRequest) -> Origin | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
+from yusuan.common.errors import NotFoundError
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.procurement.models import Contract
@@ -26,6 +27,13 @@ def contract_list(*, actor: Actor) -> QuerySet[Contract]:
         .prefetch_related("indicator_lines")
         .order_by("-filed_on", "-pk")
     )
+
+
+def contract_get(*, actor: Actor, contract_id: int) -> Contract:
+    found = contract_list(actor=actor).filter(pk=contract_id).first()
+    if found is None:
+        raise NotFoundError("contract")
+    return found
 
 
 def procurement_lines(*, actor: Actor, organisation_id: int) -> list[IndicatorLine]:

@@ -82,6 +82,36 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
         "/api/v1/payments/payroll/{batch_id}/request",
     ): "yusuan_payments_api_refunds_payroll_request",
     ("post", "/api/v1/payments/bank-returns"): "yusuan_payments_api_refunds_register_bank_returns",
+    # Issue 14 item 6 (API parity), published with the module's prefix.
+    ("put", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_update_request",
+    ("patch", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_patch_request",
+    ("post", "/api/v1/payments/requests/{request_id}/void"): "yusuan_payments_api_void_request",
+    ("get", "/api/v1/payments/requests/{request_id}/voucher"): "yusuan_payments_api_get_voucher",
+    (
+        "get",
+        "/api/v1/payments/requests/{request_id}/voucher.pdf",
+    ): "yusuan_payments_api_download_voucher_pdf",
+    ("get", "/api/v1/payments/refunds"): "yusuan_payments_api_refunds_list_refunds",
+    ("get", "/api/v1/payments/refunds/{refund_id}"): "yusuan_payments_api_refunds_get_refund",
+    ("get", "/api/v1/payments/corrections"): "yusuan_payments_api_refunds_list_corrections",
+    ("get", "/api/v1/payments/payroll"): "yusuan_payments_api_refunds_list_payroll",
+    (
+        "get",
+        "/api/v1/payments/payroll/template.xlsx",
+    ): "yusuan_payments_api_refunds_download_sheet_template",
+    ("get", "/api/v1/payments/clearing"): "yusuan_payments_api_list_clearing",
+    (
+        "post",
+        "/api/v1/payments/clearing/{item_id}/resolve",
+    ): "yusuan_payments_api_resolve_clearing",
+    (
+        "get",
+        "/api/v1/payments/payroll/{batch_id}/rows",
+    ): "yusuan_payments_api_refunds_list_payroll_rows",
+    (
+        "get",
+        "/api/v1/payments/corrections/{correction_id}",
+    ): "yusuan_payments_api_refunds_get_correction",
 }
 
 

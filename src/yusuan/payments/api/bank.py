@@ -8,7 +8,7 @@ all or nothing.
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,12 +18,14 @@ from ninja import Field, Router, Schema, Status
 from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import BusinessRuleError, field_amount
 from yusuan.common.ids import MAX_ID, parse_int
+from yusuan.common.masking import account_no_for
 from yusuan.common.money import Money
 from yusuan.common.uploads import check_upload_size, upload_bytes
 from yusuan.common.web import attachment
+from yusuan.core.rules import mask_account_no
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
-from yusuan.payments.models import BankFile
+from yusuan.payments.models import BankFile, ClearingDay
 from yusuan.payments.schemas import READ, once
 from yusuan.payments.services.bank import (
     ResultInput,
@@ -33,7 +35,7 @@ from yusuan.payments.services.bank import (
     read_report,
     report_messages,
 )
-from yusuan.payments.services.clearing import clearing_record
+from yusuan.payments.services.clearing import clearing_record, clearing_resolve
 
 router = Router(tags=["payments"])
 # Operation ids are published: they keep the module these endpoints were first published from.
@@ -376,6 +378,71 @@ def record_clearing(
         key=idempotency_key,
         scope="api:payments.clearing",
         body=payload.model_dump(mode="json"),
+        status=200,
+        call=call,
+    )
+
+
+class ClearingDayOut(ClearingOut):
+    organisation_id: int
+    account_name: str
+    note: str
+
+
+def _clearing_day(item: ClearingDay, account_no: str) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "account_no": account_no,
+        "account_name": item.account.account_name,
+        "organisation_id": item.account.organisation_id,
+        "day": item.day,
+        "bank_total_fen": item.bank_total,
+        "system_total_fen": item.system_total,
+        "difference_fen": item.difference,
+        "state": item.state,
+        "note": item.note,
+    }
+
+
+@router.get("/payments/clearing", response=list[ClearingDayOut])
+@paged(100)
+def list_clearing(
+    request: HttpRequest, state: Literal["", "open", "matched", "resolved"] = ""
+) -> Any:
+    """The daily clearing of the caller's regions as the bank exchange page lists it, newest day
+    first: the bank's paid total of each zero-balance account against the system's (R-PY-8).
+    Account numbers masked (a list, ADR 0019)."""
+    actor = require(request, "payments.send_to_bank", READ)
+    days = selectors.clearing_days(actor=actor, state=state)
+    return Rendered(days, lambda x: _clearing_day(x, mask_account_no(x.account.account_no)))
+
+
+class ResolveIn(Schema):
+    note: str = Field(max_length=2000, description="What caused the difference, how it was settled")
+
+
+@router.post("/payments/clearing/{item_id}/resolve", response=ClearingDayOut)
+def resolve_clearing(
+    request: HttpRequest,
+    response: HttpResponse,
+    item_id: Id,
+    payload: ResolveIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Resolve an open clearing difference, as the bank exchange page does: by someone other
+    than who recorded it (R-WF-1), with what caused it and how it was settled."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        item = clearing_resolve(actor=actor, item_id=item_id, note=payload.note)
+        return _clearing_day(item, account_no_for(actor, item.account.account_no))
+
+    return once(
+        request,
+        response,
+        permission="payments.send_to_bank",
+        key=idempotency_key,
+        scope=f"api:payments.clearing.resolve:{item_id}",
+        body=payload.model_dump(),
         status=200,
         call=call,
     )

@@ -180,6 +180,26 @@ def register_refund(
     )
 
 
+@router.get("/payments/refunds", response=list[RefundOut])
+@paged(100)
+def list_refunds(
+    request: HttpRequest,
+    state: Literal["", "registered", "restored", "to_treasury"] = "",
+    request_id: Id | None = None,
+) -> Any:
+    """The refunds of the caller's units, newest first (what a request's page lists under it):
+    of one state, of one payment request's lines."""
+    actor = require(request, "payments.view_paymentrequest", READ)
+    refunds = selectors.refund_list(actor=actor, state=state, request_id=request_id)
+    return Rendered(refunds, _refund)
+
+
+@router.get("/payments/refunds/{refund_id}", response=RefundOut)
+def get_refund(request: HttpRequest, refund_id: Id) -> Any:
+    actor = require(request, "payments.view_paymentrequest", READ)
+    return _refund(selectors.refund_get(actor=actor, refund_id=refund_id))
+
+
 @router.post("/payments/refunds/{refund_id}/confirm", response=RefundOut)
 def confirm_refund(
     request: HttpRequest,
@@ -271,6 +291,26 @@ def register_correction(
         status=201,
         call=call,
     )
+
+
+@router.get("/payments/corrections", response=list[CorrectionOut])
+@paged(100)
+def list_corrections(
+    request: HttpRequest,
+    state: Literal["", "registered", "posted"] = "",
+    request_id: Id | None = None,
+) -> Any:
+    """The corrections of the caller's units, newest first (what a request's page lists under
+    it): of one state, of one payment request's lines."""
+    actor = require(request, "payments.view_paymentrequest", READ)
+    corrections = selectors.correction_list(actor=actor, state=state, request_id=request_id)
+    return Rendered(corrections, _correction)
+
+
+@router.get("/payments/corrections/{correction_id}", response=CorrectionOut)
+def get_correction(request: HttpRequest, correction_id: Id) -> Any:
+    actor = require(request, "payments.view_paymentrequest", READ)
+    return _correction(selectors.correction_get(actor=actor, correction_id=correction_id))
 
 
 @router.post("/payments/corrections/{correction_id}/post", response=CorrectionOut)

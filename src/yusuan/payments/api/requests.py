@@ -6,22 +6,24 @@ code. Every mutating call accepts an ``Idempotency-Key`` (P11).
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 
 from ninja import Field, Router, Schema, Status
 
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
-from yusuan.common.errors import raise_if_any
+from yusuan.common.errors import BusinessRuleError, NotFoundError, field_amount, raise_if_any
 from yusuan.payments import selectors
-from yusuan.payments.models import PaymentRequest
-from yusuan.payments.rows import request_input
+from yusuan.payments.models import PaymentRequest, PaymentVoucher
+from yusuan.payments.rows import request_input, request_values
 from yusuan.payments.schemas import READ, RequestDetailOut, RequestOut
 from yusuan.payments.schemas import request_detail as _detail
 from yusuan.payments.schemas import request_row as _request
 from yusuan.payments.schemas import request_write as _mutate
-from yusuan.payments.services import PaymentInput, request_create
+from yusuan.payments.services import PaymentInput, request_create, request_update, request_void
+from yusuan.payments.services.bank import end_to_end_id
+from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
 from yusuan.workflow.services import document_submit
 
@@ -73,12 +75,63 @@ def _get(actor: Any, request_id: int) -> PaymentRequest:
     return selectors.request_get(actor=actor, request_id=request_id)
 
 
+def _amount(text: str, name: str) -> int | None:
+    return field_amount(text, name).fen if text.strip() else None
+
+
+def _range_error(name: str, low: object, high: object) -> BusinessRuleError:
+    return BusinessRuleError.single(
+        code="payments.filter_range",
+        field=name,
+        value=str(high),
+        limit=str(low),
+        message_zh=f"筛选条件 {name}（{high}）不能小于下限（{low}）",
+        message_en=f"filter {name} ({high}) is below the lower end of the range ({low})",
+    )
+
+
+Amount = Annotated[str, Field(max_length=32, description="元, e.g. '1,234.50'")]
+
+
 @router.get("/payments/requests", response=list[RequestOut])
 @paged(100)
-def list_requests(request: HttpRequest, state: StateFilter = "") -> Any:
+def list_requests(
+    request: HttpRequest,
+    state: StateFilter = "",
+    organisation: Annotated[Id | None, Field(description="The unit's id")] = None,
+    pay_date_from: dt.date | None = None,
+    pay_date_to: dt.date | None = None,
+    amount_min: Amount = "",
+    amount_max: Amount = "",
+    payee_id: Id | None = None,
+    payee: Annotated[str, Field(max_length=200, description="Part of a payee's name")] = "",
+    indicator_line: Annotated[str, Field(max_length=32, description="Indicator code (ZB…)")] = "",
+    q: Annotated[str, Field(max_length=200, description="Part of the number or purpose")] = "",
+) -> Any:
+    """The caller's requests, newest first: by state, unit, payment date range, total range (元,
+    both ends included), payee (id, or part of the name) of any line, indicator line (code) of
+    any line, and text in the number or purpose. A filter that is no value (an amount that is
+    not one, a range upside down) is a 422 naming it, not an empty list."""
     actor = require(request, "payments.view_paymentrequest", READ)
-    requests = selectors.request_list(actor=actor, state=state).prefetch_related("lines")
-    return Rendered(requests, _request)
+    low, high = _amount(amount_min, "amount_min"), _amount(amount_max, "amount_max")
+    if low is not None and high is not None and high < low:
+        raise _range_error("amount_max", amount_min, amount_max)
+    if pay_date_from and pay_date_to and pay_date_to < pay_date_from:
+        raise _range_error("pay_date_to", pay_date_from, pay_date_to)
+    requests = selectors.request_list(
+        actor=actor,
+        state=state,
+        organisation_id=organisation,
+        pay_date_from=pay_date_from,
+        pay_date_to=pay_date_to,
+        total_min=low,
+        total_max=high,
+        payee_id=payee_id,
+        payee=payee.strip(),
+        indicator_line=indicator_line.strip(),
+        text=q.strip(),
+    )
+    return Rendered(requests.prefetch_related("lines"), _request)
 
 
 @router.get("/payments/requests/{request_id}", response=RequestDetailOut)
@@ -145,3 +198,195 @@ def submit_request(
         status=200,
         call=call,
     )
+
+
+@router.put("/payments/requests/{request_id}", response=RequestDetailOut)
+def update_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: Id,
+    payload: RequestIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Replace a draft's (or a blocked request's) header and lines, as the edit page does; the
+    fiscal year stays the request's. Another unit's request is a 404, a submitted one a 409."""
+
+    def call(actor: Any) -> PaymentRequest:
+        found = _get(actor, request_id)  # another unit's request: 404 before the body is read
+        return request_update(actor=actor, request_id=found.pk, data=_input(actor, payload))
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.update:{request_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        call=call,
+    )
+
+
+class RequestPatchIn(Schema):
+    """What a partial edit changes; what it leaves out stays as it is (the lines as a whole);
+    a field sent as null is emptied."""
+
+    business_type: Literal["ordinary", "salary", "card_repayment", "procurement"] | None = None
+    settlement_mode: Literal["transfer", "card", "cash"] | None = None
+    purpose: str | None = Field(None, max_length=200)
+    pay_date: dt.date | None = None
+    payer_account_id: Id | None = None
+    payee_id: Id | None = Field(None, description="The payee of the lines sent without one")
+    contract_id: Id | None = None
+    lines: list[LineIn] | None = Field(None, min_length=1, max_length=5000)
+
+
+@router.patch("/payments/requests/{request_id}", response=RequestDetailOut)
+def patch_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: Id,
+    payload: RequestPatchIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Change some of a draft's header fields, or replace its lines, keeping the rest as the
+    edit page shows them; the same checks and service as a full edit (``PUT``)."""
+
+    def call(actor: Any) -> PaymentRequest:
+        found = _get(actor, request_id)
+        header, rows = request_values(found)
+        given = payload.model_dump(exclude_unset=True, exclude={"lines"})
+        # A field sent as null is emptied (``contract_id``: no contract); a required one is then
+        # refused by name, as the edit page refuses an emptied field.
+        header.update({name: "" if value is None else value for name, value in given.items()})
+        if payload.lines is not None:
+            rows = [row.model_dump() for row in payload.lines]
+        data, errors = request_input(actor=actor, header=header, rows=rows)
+        raise_if_any(errors)
+        return request_update(actor=actor, request_id=found.pk, data=data)
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.patch:{request_id}",
+        body=payload.model_dump(mode="json", exclude_unset=True),
+        status=200,
+        call=call,
+    )
+
+
+@router.post("/payments/requests/{request_id}/void", response=RequestDetailOut)
+def void_request(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: Id,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Void a draft, a blocked or a failed request, as its page does; what it froze is released."""
+
+    def call(actor: Any) -> PaymentRequest:
+        found = _get(actor, request_id)
+        return request_void(actor=actor, request_id=found.pk)
+
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.void:{request_id}",
+        body={},
+        status=200,
+        call=call,
+    )
+
+
+class VoucherLineOut(Schema):
+    row: int
+    end_to_end_id: str
+    payee_name: str
+    payee_account_no: str = Field(description="Whole: the voucher is what the bank pays")
+    payee_bank_name: str
+    indicator_line_code: str
+    exp_func_code: str
+    dep_bgt_eco_code: str
+    gov_bgt_eco_code: str
+    amount_fen: int
+    state: str
+
+
+class VoucherOut(Schema):
+    number: str
+    request_id: int
+    request_number: str
+    organisation_id: int
+    pay_date: dt.date
+    amount_fen: int
+    amount_in_words: str
+    approvers: list[Any]
+    payer_account_name: str
+    payer_account_no: str
+    payer_bank_name: str
+    bank_file_id: int | None
+    lines: list[VoucherLineOut]
+
+
+def _voucher(actor: Any, request_id: int) -> tuple[PaymentRequest, PaymentVoucher]:
+    found = _get(actor, request_id)
+    voucher = getattr(found, "voucher", None)
+    if voucher is None:
+        raise NotFoundError("payment voucher")
+    return found, voucher
+
+
+@router.get("/payments/requests/{request_id}/voucher", response=VoucherOut)
+def get_voucher(request: HttpRequest, request_id: Id) -> Any:
+    """The request's payment voucher (支付凭证) as printed: account numbers whole, for whoever
+    may see the voucher (ADR 0019). A request with no voucher yet is a 404."""
+    actor = require(request, "payments.view_paymentrequest", READ)
+    found, voucher = _voucher(actor, request_id)
+    account = found.payer_account
+    return {
+        "number": voucher.number,
+        "request_id": found.pk,
+        "request_number": found.number,
+        "organisation_id": found.organisation_id,
+        "pay_date": found.pay_date,
+        "amount_fen": voucher.amount,
+        "amount_in_words": voucher.amount_in_words,
+        "approvers": voucher.approvers,
+        "payer_account_name": account.account_name,
+        "payer_account_no": account.account_no,
+        "payer_bank_name": account.bank_name,
+        "bank_file_id": voucher.bank_file_id,
+        "lines": [
+            {
+                "row": x.row,
+                "end_to_end_id": end_to_end_id(voucher, x),
+                "payee_name": x.payee_name,
+                "payee_account_no": x.payee_account_no,
+                "payee_bank_name": x.payee_bank_name,
+                "indicator_line_code": x.indicator_line.code,
+                "exp_func_code": x.exp_func_code,
+                "dep_bgt_eco_code": x.dep_bgt_eco_code,
+                "gov_bgt_eco_code": x.gov_bgt_eco_code,
+                "amount_fen": x.amount,
+                "state": x.state,
+            }
+            for x in _voucher_lines(found)
+        ],
+    }
+
+
+def _voucher_lines(found: PaymentRequest) -> Any:
+    return found.lines.select_related("indicator_line").order_by("row")
+
+
+@router.get("/payments/requests/{request_id}/voucher.pdf")
+def download_voucher_pdf(request: HttpRequest, request_id: Id) -> HttpResponse:
+    """The payment voucher as the page prints it (PDF, account numbers whole: ADR 0019)."""
+    actor = require(request, "payments.view_paymentrequest", READ)
+    found, voucher = _voucher(actor, request_id)
+    response = HttpResponse(
+        voucher_pdf(found, voucher, _voucher_lines(found)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{voucher.number}.pdf"'
+    return response

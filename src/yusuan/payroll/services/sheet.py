@@ -19,7 +19,7 @@ from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode
 from yusuan.core.rules import check_bank_account_no, id_number_is_valid, mask_id_number
-from yusuan.core.tabular import read_rows
+from yusuan.core.tabular import Column, read_rows, write_table
 
 RULE = "R-PY-4"
 MAX_EMPLOYEES = 50_000
@@ -410,3 +410,27 @@ def _read_row(
         deductions=deductions,
         net=net,
     )
+
+
+def template_xlsx() -> bytes:
+    """The sheet as the import reads it, with two example rows (the page's and the API's
+    download)."""
+    columns = [
+        Column("seq", "序号", "No."),
+        Column("name", "姓名", "Name"),
+        Column("id_number", "身份证号", "ID number"),
+        Column("account_no", "银行账号", "Account number"),
+        Column("bank_name", "开户银行", "Bank"),
+        Column("30101", "30101 基本工资", "30101 基本工资"),
+        Column("30102", "30102 津贴补贴", "30102 津贴补贴"),
+        Column("30107", "30107 绩效工资", "30107 绩效工资"),
+        *(Column(name, name, name) for name in DEDUCTIONS[:1] + DEDUCTIONS[5:6]),
+        Column("net", "实发工资", "实发工资"),
+    ]
+    rows = [
+        [1, "张三", "11010519491231002X", "6217000010000001", "建设银行吴江支行",
+         4200, 1800, 2500, 85.5, 960, 7454.5],
+        [2, "李四", "320584198506120030", "6217000010000002", "工商银行吴江支行",
+         3900, 1600, 2300, 51.2, 890, 6858.8],
+    ]  # fmt: skip
+    return write_table(columns, rows, file_format="xlsx")
