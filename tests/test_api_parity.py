@@ -52,8 +52,6 @@ KNOWN_GAPS: dict[str, str] = {
     "yusuan.payments.services.clearing.clearing_resolve": (
         "POST /api/v1/payments/clearing/{id}/resolve"
     ),
-    "yusuan.projects.services.project_create": "POST /api/v1/projects",
-    "yusuan.projects.services.project_update": "PUT /api/v1/projects/{id}",
 }
 
 # Functions of a services module that a page names but that write nothing: what a form offers,
