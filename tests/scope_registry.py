@@ -338,6 +338,19 @@ def _organisation_body() -> dict[str, Any]:
     }
 
 
+def _project_body() -> dict[str, Any]:
+    p = school_project()
+    return {
+        "name": p.name,
+        "category": p.category,
+        "kind": p.kind,
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "total_amount": str(p.total_amount_fen / 100),
+        "fund_type": p.fund_type,
+    }
+
+
 def _account_body() -> dict[str, Any]:
     a = hospital_account()
     fields = ("organisation_id", "account_type", "account_no", "account_name", "bank_name")
@@ -596,6 +609,14 @@ PAGE_EXEMPT: dict[str, str] = {
 # --- API operations -------------------------------------------------------------------------------
 
 API: dict[str, Entry] = {
+    "yusuan_projects_api_list_projects": Entry(
+        school_project, marker=lambda p: p.code, query=lambda p: f"q={p.code}"
+    ),
+    "yusuan_projects_api_get_project": Entry(school_project, _pk("project_id")),
+    "yusuan_projects_api_update_project": Entry(
+        school_project, _pk("project_id"), method="put", body=_project_body
+    ),
+    "yusuan_projects_api_submit_project": Entry(school_project, _pk("project_id"), method="post"),
     "yusuan_workflow_tests_memos_api_get_memo": Entry(school_memo, _pk("memo_id")),
     "yusuan_workflow_tests_memos_api_submit_memo": Entry(
         school_memo, _pk("memo_id"), method="post"
@@ -913,6 +934,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_create_user": CREATE,
     "yusuan_identity_api_sod_report": REGION_WIDE,
     "yusuan_core_api_create_organisation": CREATE,
+    "yusuan_projects_api_create_project": CREATE,
     "yusuan_core_api_create_bank_account": CREATE,
     "yusuan_core_api_import_units": CREATE,
     "yusuan_core_api_import_codes": REGION_WIDE,

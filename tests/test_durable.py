@@ -21,6 +21,7 @@ from yusuan.monitoring import services as monitoring
 from yusuan.payments.services import bank, clearing, corrections, refunds, requests
 from yusuan.payroll.services import batches
 from yusuan.procurement.services import contracts
+from yusuan.projects import services as project_services
 from yusuan.workflow import services as workflow_services
 from yusuan.workflow.services import escalate_overdue
 
@@ -143,6 +144,7 @@ API_CALLED: list[tuple[Callable[..., Any], dict[str, Any]]] = [
         {"start": None, "end": None, "is_workday": False, "name": ""},
     ),
     (workflow_services.calendar_day_remove, {"day": None}),
+    (project_services.project_update, {"project": None, "data": None}),
 ]
 
 

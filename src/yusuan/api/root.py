@@ -33,6 +33,7 @@ from yusuan.monitoring.api import router as monitoring_router
 from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.procurement.api import router as procurement_router
+from yusuan.projects.api import router as projects_router
 from yusuan.workflow.api import router as workflow_router
 
 
@@ -151,6 +152,7 @@ api.add_router("/", identity_router)
 api.add_router("/", core_router)
 api.add_router("/", workflow_router)
 api.add_router("/", audit_router)
+api.add_router("/", projects_router)
 api.add_router("/", indicators_router)
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)

@@ -184,7 +184,7 @@ def project_create(
     return project
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic  # not durable: the API calls it inside its idempotent write (run_once)
 def project_update(*, actor: Actor, project: Project, data: ProjectInput) -> Project:
     ensure_permission(actor, "projects.change_project")
     locked = locks.project_qs_select_for_update().visible_to(actor).filter(pk=project.pk).first()
