@@ -146,7 +146,8 @@ def test_a_draft_is_edited_and_voided_through_the_api(client_as: Any, user: Any)
     # Void is no draft: editing it now is a conflict, naming what it is.
     conflict = _send(clerk, "put", path, body)
     assert (
-        conflict.status_code == 409 and "not a draft" in conflict.json()["errors"][0]["message_en"]
+        conflict.status_code == 409
+        and "only drafts are changed" in conflict.json()["errors"][0]["message_en"]
     )
 
 
