@@ -211,16 +211,58 @@ def correction() -> Any:
     )
 
 
-def payroll_batch() -> Any:
-    from yusuan.payroll.models import PayrollBatch
+def _school_clerk() -> Any:
+    from yusuan.identity.models import User
 
-    return PayrollBatch.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    return User.objects.select_related("organisation").get(username="school_clerk")
+
+
+def payroll_batch() -> Any:
+    """One of the school's salary batches; early in the demo year (1 January) there is none yet,
+    so the school imports one, as its clerk would."""
+    from django.utils import timezone
+
+    from tests.payment_helpers import employees, salary_sheet
+
+    from yusuan.payroll.models import PayrollBatch
+    from yusuan.payroll.services.batches import payroll_import
+
+    found = PayrollBatch.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    if found is not None:
+        return found
+    today = timezone.localdate()
+    return payroll_import(
+        actor=_school_clerk(),
+        data=salary_sheet(employees(3)),
+        filename="工资表.xlsx",
+        month=today.month,
+        fiscal_year=today.year,
+    )
 
 
 def contract() -> Any:
-    from yusuan.procurement.models import Contract
+    """One of the school's contracts; filed now if the demo year has none yet (1 January)."""
+    from django.utils import timezone
 
-    return Contract.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    from tests.payment_helpers import _line, _payee
+
+    from yusuan.common.money import Money
+    from yusuan.procurement.models import Contract
+    from yusuan.procurement.services import ContractInput, contract_file
+
+    found = Contract.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    if found is not None:
+        return found
+    user = lambda name: _school_clerk()  # noqa: E731 - the helpers take a user getter
+    data = ContractInput(
+        number="WJCG-SCOPE-0001",
+        title="范围测试合同",
+        supplier_id=_payee(user).pk,
+        amount=Money.parse("1,000.00"),
+        indicator_line_ids=[_line(user, "31002").pk],
+        filed_on=timezone.localdate(),
+    )
+    return contract_file(actor=_school_clerk(), data=data, fiscal_year=timezone.localdate().year)
 
 
 def api_token() -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 from tests.payment_helpers import _approved, _input, _line, _payee
@@ -102,6 +103,51 @@ def test_the_request_list_filters_as_the_page_offers(client_as: Any, user: Any) 
 def test_a_bad_filter_is_a_422_naming_it(client_as: Any, query: str, field: str) -> None:
     response = client_as("school_clerk").get(f"{API}/requests?{query}")
     assert field in _field(response)
+
+
+def _numbers_on_page(response: Any) -> set[str]:
+    from yusuan.payments.models import PaymentRequest
+
+    assert response.status_code == 200, response.content[:500]
+    body = response.content.decode()
+    return {
+        n for n in PaymentRequest.objects.values_list("number", flat=True) if f">{n}</a>" in body
+    }
+
+
+def test_the_list_page_filters_as_the_api_does(client_as: Any, user: Any) -> None:
+    cheap = _draft(user, "10.00", purpose="页面筛选：便宜的")
+    dear = _draft(user, "9,000.00", purpose="页面筛选：贵的")
+    clerk = client_as("school_clerk")
+    base = "/payments/?q=页面筛选"
+    assert _numbers_on_page(clerk.get(base)) == {cheap.number, dear.number}
+    assert _numbers_on_page(clerk.get(f"{base}&amount_min=100")) == {dear.number}
+    assert _numbers_on_page(clerk.get(f"{base}&amount_max=10.00")) == {cheap.number}
+    assert _numbers_on_page(clerk.get(f"{base}&payee=没有这个收款人")) == set()
+    code = _line(user, "30201").code
+    assert _numbers_on_page(clerk.get(f"{base}&indicator_line={code}")) == {
+        cheap.number,
+        dear.number,
+    }
+    day = cheap.pay_date.isoformat()
+    assert _numbers_on_page(clerk.get(f"{base}&pay_date_from={day}&pay_date_to={day}")) == {
+        cheap.number,
+        dear.number,
+    }
+    assert _numbers_on_page(client_as("hospital_clerk").get(base)) == set()
+    # What was typed stays in the form.
+    assert 'value="100"' in clerk.get(f"{base}&amount_min=100").content.decode()
+
+
+def test_the_list_page_names_every_bad_filter_at_once(client_as: Any) -> None:
+    page = client_as("school_clerk").get(
+        "/payments/?amount_min=1e5&pay_date_from=2026-13-01&amount_max=5&state=lost"
+    )
+    assert page.status_code == 422
+    body = page.content.decode()
+    for field in ("amount_min", "pay_date_from", "state"):
+        assert f'data-field="{field}"' in body, field
+    assert 'data-testid="requests"' not in body  # no rows: not an empty list
 
 
 # --- edit and void ---------------------------------------------------------------------------------
@@ -251,15 +297,10 @@ def test_the_voucher_reads_as_printed_and_downloads_as_the_page_does(
 
 
 def _paid_line(user: Any) -> Any:
-    from django.db.models import F
+    """A line the test pays itself: the demo year may not have paid one yet (1 January)."""
+    from tests.test_payments_refunds import _paid_batch
 
-    from yusuan.payments.models import PaymentLine
-
-    return PaymentLine.objects.filter(
-        request__organisation=user("school_clerk").organisation,
-        state="paid",
-        refunded__lt=F("amount"),
-    ).first()
+    return _paid_batch(user).lines.order_by("row").first()
 
 
 def test_refunds_and_corrections_are_read_back(client_as: Any, user: Any) -> None:
@@ -269,7 +310,7 @@ def test_refunds_and_corrections_are_read_back(client_as: Any, user: Any) -> Non
         "amount": "0.01",
         "kind": "payee_refund",
         "reason": "overpaid",
-        "refund_date": "2026-06-30",
+        "refund_date": timezone.localdate().isoformat(),
     }
     refund = _send(clerk, "post", f"{API}/lines/{line.pk}/refunds", body).json()
     listed = clerk.get(f"{API}/refunds?state=registered&request_id={line.request_id}")

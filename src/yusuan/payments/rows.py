@@ -9,7 +9,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, row_amount
+from yusuan.common.errors import (
+    BusinessRuleError,
+    ErrorDetail,
+    field_amount,
+    raise_if_any,
+    row_amount,
+)
 from yusuan.common.ids import parse_id
 from yusuan.common.money import Money
 from yusuan.indicators.models import IndicatorLine
@@ -116,3 +122,98 @@ def request_values(request: PaymentRequest) -> tuple[dict[str, str], list[dict[s
         for line in request.lines.select_related("indicator_line").order_by("row")
     ]
     return header, rows
+
+
+def request_filters(
+    *,
+    state: str = "",
+    organisation: int | None = None,
+    pay_date_from: dt.date | str | None = None,
+    pay_date_to: dt.date | str | None = None,
+    amount_min: str = "",
+    amount_max: str = "",
+    payee_id: int | None = None,
+    payee: str = "",
+    indicator_line: str = "",
+    q: str = "",
+) -> dict[str, Any]:
+    """The request list's filters as the list page and ``GET /payments/requests`` take them
+    (dates as dates or ISO text, amounts as 元 text), read into ``selectors.request_list``'s
+    arguments. What is no value — a date or amount that is none, a range upside down — raises one
+    BusinessRuleError naming every such filter, so neither answers an empty list instead."""
+    errors: list[ErrorDetail] = []
+    dates = [
+        _filter_date(value, name, errors)
+        for value, name in (
+            (pay_date_from, "pay_date_from"),
+            (pay_date_to, "pay_date_to"),
+        )
+    ]
+    amounts = [
+        _filter_amount(text, name, errors)
+        for text, name in (
+            (amount_min, "amount_min"),
+            (amount_max, "amount_max"),
+        )
+    ]
+    if dates[0] and dates[1] and dates[1] < dates[0]:
+        errors.append(_range_error("pay_date_to", pay_date_from, pay_date_to))
+    if amounts[0] is not None and amounts[1] is not None and amounts[1] < amounts[0]:
+        errors.append(_range_error("amount_max", amount_min, amount_max))
+    raise_if_any(errors)
+    return {
+        "state": state,
+        "organisation_id": organisation,
+        "pay_date_from": dates[0],
+        "pay_date_to": dates[1],
+        "total_min": amounts[0],
+        "total_max": amounts[1],
+        "payee_id": payee_id,
+        "payee": payee.strip(),
+        "indicator_line": indicator_line.strip(),
+        "text": q.strip(),
+    }
+
+
+def _range_error(name: str, low: object, high: object) -> ErrorDetail:
+    return ErrorDetail(
+        code="payments.filter_range",
+        field=name,
+        value=str(high),
+        limit=str(low),
+        message_zh=f"筛选条件 {name}（{high}）不能小于下限（{low}）",
+        message_en=f"filter {name} ({high}) is below the lower end of the range ({low})",
+    )
+
+
+def _filter_date(
+    value: dt.date | str | None, name: str, errors: list[ErrorDetail]
+) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(
+            ErrorDetail(
+                code="invalid_date",
+                field=name,
+                value=text[:40],
+                message_zh=f"日期“{text[:40]}”无法识别，请按 YYYY-MM-DD 填写",
+                message_en=f"“{text[:40]}” is not a date (YYYY-MM-DD)",
+            )
+        )
+        return None
+
+
+def _filter_amount(text: str, name: str, errors: list[ErrorDetail]) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return int(field_amount(text, name).fen)
+    except BusinessRuleError as exc:
+        errors.extend(exc.errors)
+        return None

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import AccountType
-from yusuan.core.models import BankAccount
+from yusuan.core.models import BankAccount, Organisation
 from yusuan.core.selectors import payees as payees  # the unit's payees, shared with procurement
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
@@ -74,6 +74,15 @@ def request_list(
             totals = totals.filter(total__lte=total_max)
         queryset = queryset.filter(pk__in=totals.values("request_id"))
     return queryset.order_by("-created_at", "-pk")
+
+
+def request_units(*, actor: Actor) -> list[Organisation]:
+    """The units whose requests the actor sees: what the list page's unit filter offers."""
+    return list(
+        Organisation.objects.filter(
+            pk__in=PaymentRequest.objects.visible_to(actor).values("organisation_id")
+        ).order_by("code")
+    )
 
 
 def request_get(*, actor: Actor, request_id: int) -> PaymentRequest:

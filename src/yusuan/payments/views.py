@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,7 +48,7 @@ from yusuan.payments.choices import (
 )
 from yusuan.payments.models import BankFile, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
-from yusuan.payments.rows import request_input, request_values
+from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
     bank_file_create,
@@ -80,26 +81,87 @@ HEADER_FIELDS = (
 @login_required
 @permission_required("payments.view_paymentrequest", raise_exception=True)
 def request_list(request: HttpRequest) -> HttpResponse:
-    """My requests, of one state or all. A state that is none of them (``?state=lost``) is not
-    an empty list: the page answers 422, like a page number out of range (ADR 0015), with the
-    filter's error beside it naming the states there are, and no rows."""
+    """My requests, narrowed as ``GET /api/v1/payments/requests`` narrows them (state, unit,
+    payment dates, total in 元, payee, indicator, text: ``rows.request_filters``). A filter that
+    is no value (``?state=lost``, a date or amount that is none, a range upside down) is not an
+    empty list: the page answers 422, like a page number out of range (ADR 0015), with each
+    filter's error beside it, and no rows."""
     actor: Any = request.user
-    state = request.GET.get("state", "")
-    context = {
+    params = {name: request.GET.get(name, "").strip()[:200] for name in LIST_FILTERS}
+    # A state is a code: "paid " is none (a 422 naming it), not "paid" quietly.
+    state = params["state"] = request.GET.get("state", "")[:200]
+    units = selectors.request_units(actor=actor)
+    context: dict[str, Any] = {
         "query": query_without_page(request),
         "states": RequestState.choices,
         "state": state,
+        "filters": params,
+        "units": units if len(units) > 1 else [],
         "can_enter": actor.has_perm("payments.add_paymentrequest"),
     }
+    errors: dict[str, str] = {}
     if state and state not in RequestState.values:
         allowed = ", ".join(f"{value} ({label})" for value, label in RequestState.choices)
-        context["state_error"] = _(
+        errors["state"] = _(
             "State filter (state) “%(value)s” is not a state of a payment request: "
             "choose one of %(allowed)s, or none for all."
         ) % {"value": state[:40], "allowed": allowed}
+    if params["organisation"] and parse_id(params["organisation"]) is None:
+        errors["organisation"] = _("Unit filter (organisation) “%(value)s” is not a unit id.") % {
+            "value": params["organisation"][:40]
+        }
+    filters: dict[str, Any] = {}
+    try:
+        filters = request_filters(
+            state=state,
+            organisation=parse_id(params["organisation"]),
+            pay_date_from=params["pay_date_from"],
+            pay_date_to=params["pay_date_to"],
+            amount_min=params["amount_min"],
+            amount_max=params["amount_max"],
+            payee=params["payee"],
+            indicator_line=params["indicator_line"],
+            q=params["q"],
+        )
+    except BusinessRuleError as exc:
+        for error in exc.errors:
+            errors.setdefault(error.field or "q", error.message(get_language()))
+    context["filter_errors"] = errors
+    context["filter_fields"] = [
+        {
+            "name": name,
+            "label": label,
+            "kind": kind,
+            "value": params[name],
+            "error": errors.get(name),
+        }
+        for name, label, kind in (
+            ("q", _("Number or purpose"), "text"),
+            ("payee", _("Payee"), "text"),
+            ("indicator_line", _("Indicator"), "text"),
+            ("pay_date_from", _("Paid from"), "date"),
+            ("pay_date_to", _("to"), "date"),
+            ("amount_min", _("Amount from (yuan)"), "amount"),
+            ("amount_max", _("to"), "amount"),
+        )
+    ]
+    if errors:
         return render(request, "payments/request_list.html", context, status=422)
-    context["page"] = paginate(request, selectors.request_list(actor=actor, state=state))
+    context["page"] = paginate(request, selectors.request_list(actor=actor, **filters))
     return render(request, "payments/request_list.html", context)
+
+
+LIST_FILTERS = (
+    "state",
+    "organisation",
+    "pay_date_from",
+    "pay_date_to",
+    "amount_min",
+    "amount_max",
+    "payee",
+    "indicator_line",
+    "q",
+)
 
 
 def _rows(request: HttpRequest, count: int) -> list[dict[str, Any]]:

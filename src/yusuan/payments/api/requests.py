@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
-from yusuan.common.errors import BusinessRuleError, NotFoundError, field_amount, raise_if_any
+from yusuan.common.errors import NotFoundError, raise_if_any
 from yusuan.payments import selectors
 from yusuan.payments.models import PaymentRequest, PaymentVoucher
-from yusuan.payments.rows import request_input, request_values
+from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.schemas import READ, RequestDetailOut, RequestOut
 from yusuan.payments.schemas import request_detail as _detail
 from yusuan.payments.schemas import request_row as _request
@@ -75,21 +75,6 @@ def _get(actor: Any, request_id: int) -> PaymentRequest:
     return selectors.request_get(actor=actor, request_id=request_id)
 
 
-def _amount(text: str, name: str) -> int | None:
-    return field_amount(text, name).fen if text.strip() else None
-
-
-def _range_error(name: str, low: object, high: object) -> BusinessRuleError:
-    return BusinessRuleError.single(
-        code="payments.filter_range",
-        field=name,
-        value=str(high),
-        limit=str(low),
-        message_zh=f"筛选条件 {name}（{high}）不能小于下限（{low}）",
-        message_en=f"filter {name} ({high}) is below the lower end of the range ({low})",
-    )
-
-
 Amount = Annotated[str, Field(max_length=32, description="元, e.g. '1,234.50'")]
 
 
@@ -113,24 +98,19 @@ def list_requests(
     any line, and text in the number or purpose. A filter that is no value (an amount that is
     not one, a range upside down) is a 422 naming it, not an empty list."""
     actor = require(request, "payments.view_paymentrequest", READ)
-    low, high = _amount(amount_min, "amount_min"), _amount(amount_max, "amount_max")
-    if low is not None and high is not None and high < low:
-        raise _range_error("amount_max", amount_min, amount_max)
-    if pay_date_from and pay_date_to and pay_date_to < pay_date_from:
-        raise _range_error("pay_date_to", pay_date_from, pay_date_to)
-    requests = selectors.request_list(
-        actor=actor,
+    filters = request_filters(
         state=state,
-        organisation_id=organisation,
+        organisation=organisation,
         pay_date_from=pay_date_from,
         pay_date_to=pay_date_to,
-        total_min=low,
-        total_max=high,
+        amount_min=amount_min,
+        amount_max=amount_max,
         payee_id=payee_id,
-        payee=payee.strip(),
-        indicator_line=indicator_line.strip(),
-        text=q.strip(),
+        payee=payee,
+        indicator_line=indicator_line,
+        q=q,
     )
+    requests = selectors.request_list(actor=actor, **filters)
     return Rendered(requests.prefetch_related("lines"), _request)
 
 
