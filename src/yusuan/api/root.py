@@ -34,7 +34,7 @@ from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.procurement.api import router as procurement_router
 from yusuan.projects.api import router as projects_router
-from yusuan.workflow.api import router as workflow_router
+from yusuan.workflow.api import ROUTERS as WORKFLOW_ROUTERS
 
 
 class TokenAuth(HttpBearer):
@@ -150,7 +150,8 @@ api = YusuanAPI(
 )
 api.add_router("/", identity_router)
 api.add_router("/", core_router)
-api.add_router("/", workflow_router)
+for workflow_router in WORKFLOW_ROUTERS:
+    api.add_router("/", workflow_router)
 api.add_router("/", audit_router)
 api.add_router("/", projects_router)
 api.add_router("/", indicators_router)
