@@ -8,11 +8,6 @@ function of a ``services`` or ``exchange`` module its code (and the same module'
 names. The API operations are read the same way from the routers of ``yusuan.api.root.api``. Nothing
 is declared by hand, so the map cannot go stale: a new page that writes through a service no
 operation calls fails here, and so does a page that takes a POST without calling any service.
-
-The pages of the payments family (payments, contracts, payroll, monitoring, bank) are being moved
-into their own apps; what they can do that the API cannot yet is listed in ``KNOWN_GAPS``, each
-with the operation that will close it. The list only shrinks: an entry the API now covers, or
-that no page calls any more, fails until it is removed.
 """
 
 from __future__ import annotations
@@ -28,8 +23,6 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-import pytest
-
 # A service, or an import entry point that validates and calls one (core.exchange).
 SERVICE_MODULE = re.compile(r"yusuan\.\w+\.(services|exchange)(\.\w+)?")
 
@@ -42,10 +35,6 @@ SESSION_ONLY = {
     "yusuan.identity.views.PasswordChangeView": "one's own password, changed in the browser",
     "yusuan.indicators.views.route_preview": "a read: GET /api/v1/workflow/preview",
 }
-
-# Service (module.function) → the operation that will call it. Empty since issue 14 closed the
-# last gaps: a new page that writes through a service no operation calls fails until it has one.
-KNOWN_GAPS: dict[str, str] = {}
 
 # Functions of a services module that a page names but that write nothing: what a form offers,
 # a proposal or a reader the page shows before (or instead of) the write.
@@ -205,7 +194,7 @@ def test_every_page_write_has_an_api_operation_calling_the_same_service() -> Non
         f"{route} ({view}) → {service}"
         for view, (route, services) in page_writes().items()
         for service in services
-        if service not in calls and service not in KNOWN_GAPS
+        if service not in calls
     )
     assert missing == [], "pages that write through a service no API operation calls"
 
@@ -221,20 +210,11 @@ def test_every_page_that_takes_a_post_writes_through_a_service() -> None:
     assert silent == []
 
 
-@pytest.mark.parametrize("service", sorted(KNOWN_GAPS))
-def test_a_known_gap_is_still_a_gap(service: str) -> None:
-    """Remove the entry once an operation calls the service (or no page does any more)."""
-    calls = api_calls()
-    assert service not in calls, f"closed by {sorted(calls[service])}: remove it from KNOWN_GAPS"
-    called_by_pages = {s for _route, services in page_writes().values() for s in services}
-    assert service in called_by_pages, "no page calls it any more: remove it from KNOWN_GAPS"
-
-
 def test_the_lists_name_what_exists() -> None:
     """Every exemption names a function that still exists and a page that still takes a POST."""
     import importlib
 
-    for name in (*NOT_A_WRITE, *KNOWN_GAPS):
+    for name in NOT_A_WRITE:
         module, _, function = name.rpartition(".")
         assert inspect.isfunction(getattr(importlib.import_module(module), function, None)), name
     writes = page_writes()
