@@ -14,8 +14,10 @@ from typing import Any
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
+from yusuan.demo import budget
+from yusuan.demo.names import functional_code
 from yusuan.identity.models import User
-from yusuan.indicators.choices import DocumentKind, LineKind, ThreePublic
+from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services import (
     DocumentInput,
@@ -50,21 +52,11 @@ def _project_entry(user: User) -> User:
     return entry
 
 
-def _functional(name: str, is_department: bool) -> str:
-    for key, department_code, unit_code in (
-        ("教育", "2050101", "2050202"),
-        ("卫生", "2100101", "2100302"),
-        ("人力资源", "2080101", "2080101"),
-        ("民政", "2080201", "2080201"),
-        ("政府办公室", "2010301", "2010350"),
-        ("文化", "2070101", "2070109"),
-        ("住房", "2120101", "2120102"),
-        ("公安", "2040201", "2040202"),
-        ("财政", "2010601", "2010602"),
-    ):
-        if key in name:
-            return department_code if is_department else unit_code
-    return "2013101"
+def _functional(agency: Organisation) -> str:
+    """C10: the body's own functional code (demo.names), not one code per department."""
+    if agency.kind == OrganisationKind.UNIT and agency.parent:
+        return functional_code(agency.name, agency.parent.name)
+    return functional_code(agency.name)
 
 
 def _yuan(rng: random.Random, low: int, high: int, step: int = 1000) -> Money:
@@ -107,8 +99,21 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
 
 
 def _project(
-    entry: Any, agency: Organisation, year: int, name: str, category: str, **kw: Any
+    entry: Any,
+    agency: Organisation,
+    year: int,
+    name: str,
+    category: str,
+    *,
+    total: Money,
+    kind: str = "",
+    years: tuple[int, int] | None = None,
+    state: str = ProjectState.BUDGETED,
+    **kw: Any,
 ) -> Project:
+    """A project of the library; ``total`` is its whole amount over ``years`` (C10: a one-year
+    人员/公用 project's total is the year's amount, not a round 1亿)."""
+    start, end = years or (year, year)
     project = project_create(
         actor=entry,
         organisation=agency,
@@ -116,15 +121,15 @@ def _project(
         data=ProjectInput(
             name=name,
             category=category,
-            kind="continuing" if category != "3" else "new",
-            start_year=year,
-            end_year=year,
-            total_amount=Money(100_000_000_00),
+            kind=kind or ("continuing" if category != "3" else "new"),
+            start_year=start,
+            end_year=end,
+            total_amount=total,
             fund_type="111",
             **kw,
         ),
     )
-    project_set_state(actor=entry, project=project, state=ProjectState.BUDGETED, why="demo")
+    project_set_state(actor=entry, project=project, state=ProjectState(state), why="demo")
     return project
 
 
@@ -133,12 +138,7 @@ def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: 
         "line_kind": LineKind.EXECUTABLE,
         "organisation_id": agency.pk,
         "project_id": project.pk,
-        "exp_func_code": _functional(
-            agency.parent.name
-            if agency.kind == OrganisationKind.UNIT and agency.parent
-            else agency.name,
-            agency.kind == OrganisationKind.DEPARTMENT,
-        ),
+        "exp_func_code": _functional(agency),
         "dep_bgt_eco_code": eco,
         "fund_type_code": "111",
         "source_type_code": "01",
@@ -154,38 +154,44 @@ def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: 
 def _agency_rows(
     rng: random.Random, entry: Any, agency: Organisation, year: int
 ) -> list[LineInput]:
-    people = _project(entry, agency, year, f"{agency.short_name or agency.name}人员经费", "1")
-    public = _project(entry, agency, year, f"{agency.short_name or agency.name}日常公用经费", "21")
-    special = _project(
-        entry,
-        agency,
-        year,
-        f"{agency.short_name or agency.name}{rng.choice(['信息化运维', '设备购置更新', '业务能力建设', '专项业务经费'])}",
-        "3",
-        is_procurement=True,
-    )
-    rows = [
-        LineInput(
-            _yuan(rng, 600_000, 3_000_000),
-            spec=_spec(agency, people, "30101", "基本工资", is_sal=True),
-        ),
-        LineInput(
-            _yuan(rng, 300_000, 1_500_000),
-            spec=_spec(agency, people, "30107", "绩效工资", is_sal=True),
-        ),
-        LineInput(_yuan(rng, 60_000, 300_000), spec=_spec(agency, public, "30201", "办公费")),
-        LineInput(_yuan(rng, 20_000, 120_000), spec=_spec(agency, public, "30211", "差旅费")),
-        LineInput(
-            _yuan(rng, 8_000, 50_000),
-            spec=_spec(agency, public, "30217", "公务接待费", thr_exp_code=ThreePublic.RECEPTION),
-        ),
-        LineInput(_yuan(rng, 30_000, 200_000), spec=_spec(agency, public, "30213", "维修（护）费")),
-        LineInput(
-            _yuan(rng, 200_000, 2_000_000, 10_000),
-            spec=_spec(agency, special, "31002", "设备购置", is_gov_pur=True),
-        ),
-        LineInput(_yuan(rng, 100_000, 800_000), spec=_spec(agency, special, "30227", "委托业务费")),
-    ]
+    """The agency's projects as demo.budget plans them (C10), and the lines of those funded this
+    year; 储备 projects are stored without lines."""
+    short = agency.short_name or agency.name
+    rows: list[LineInput] = []
+    for plan in budget.plan_agency(
+        rng,
+        name=agency.name,
+        short=short,
+        agency_type=agency.agency_type,
+        is_department=agency.kind == OrganisationKind.DEPARTMENT,
+        year=year,
+    ):
+        project = _project(
+            entry,
+            agency,
+            plan.declared_in,
+            plan.name,
+            plan.category,
+            total=Money(plan.total_fen),
+            kind=plan.kind,
+            years=(plan.start_year, plan.end_year),
+            state=plan.state,
+            is_procurement=plan.is_procurement,
+        )
+        rows += [
+            LineInput(
+                Money(line.fen),
+                spec=_spec(
+                    agency,
+                    project,
+                    line.eco,
+                    line.summary,
+                    source_type_code=plan.source_type,
+                    **line.extra,
+                ),
+            )
+            for line in plan.lines
+        ]
     return rows
 
 
@@ -262,17 +268,19 @@ def _transfers(
     schools = list(education.children.filter(kind=OrganisationKind.UNIT).order_by("code")[:3])
     rows = []
     for school in schools:
+        amount = _yuan(rng, 600_000, 1_200_000, 10_000)
         project = _project(
             entry,
             school,
             year,
             f"{school.short_name or school.name}薄弱环节改善",
             "3",
+            total=amount,
             is_procurement=True,
         )
         rows.append(
             LineInput(
-                _yuan(rng, 600_000, 1_200_000, 10_000),
+                amount,
                 source_id=source.pk,
                 spec=LineSpec(
                     organisation_id=school.pk,

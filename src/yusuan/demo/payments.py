@@ -43,6 +43,13 @@ PURPOSES = {
     "30211": ("教师外出培训差旅费", "教研活动差旅费"),
     "30213": ("教室门窗维修", "课桌椅维修", "操场围栏维修"),
 }
+# C10: the payee fits the economic class. Office supplies from a stationer or printer, repairs
+# from a building or electrical firm; 差旅费 is the traveller's 公务卡 repayment, never a company.
+SUPPLIERS_BY_CLASS = {
+    "30201": ("吴江{town}办公用品经营部", "吴江{town}印务有限公司"),
+    "30213": ("苏州{town}建筑工程有限公司", "吴江{town}电气安装工程有限公司"),
+}
+TRAVELLERS = 3
 
 
 class _School:
@@ -76,12 +83,15 @@ class _School:
         self.base = self.performance = 0
         self.equipment: IndicatorLine | None = None
         self.withholders: dict[str, int] = {}
+        self.suppliers: dict[str, list[Payee]] = {}
+        self.travellers: list[Payee] = []
+        self.itself: Payee | None = None
 
     def request(
         self, day: dt.date, rows: list[tuple[str, int, Payee]], purpose: str, **kw: Any
     ) -> PaymentRequest:
         data = PaymentInput(
-            business_type="ordinary",
+            business_type=kw.pop("business_type", "ordinary"),
             settlement_mode=kw.pop("settlement_mode", "transfer"),
             purpose=purpose,
             pay_date=day,
@@ -93,6 +103,75 @@ class _School:
             ],
         )
         return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
+
+    def register_payees(self, rng: random.Random) -> None:
+        """C10: suppliers that fit each class, teachers holding a 公务卡 (their travel is repaid
+        to the card), and the school itself (a 备用金 withdrawal is a cash cheque to the unit)."""
+        unit = self.clerk.organisation
+
+        def register(
+            kind: str,
+            name: str,
+            *,
+            credit_code: str = "",
+            id_number: str = "",
+            account: str = "",
+            bank: str = "中国工商银行苏州吴江支行",
+        ) -> Payee:
+            return payee_create(
+                actor=self.admin,
+                organisation_id=unit.pk,
+                data=PayeeData(
+                    kind=kind,
+                    name=name,
+                    bank_account_no=account or account_no(rng),
+                    bank_name=bank,
+                    credit_code=credit_code,
+                    id_number=id_number,
+                ),
+            )
+
+        self.suppliers = {
+            eco: [
+                register(
+                    PayeeKind.ORGANISATION,
+                    template.format(town=town),
+                    credit_code=credit_code(rng, unit.mof_div_code[:6]),
+                )
+                for template, town in zip(templates, ("松陵", "同里"), strict=True)
+            ]
+            for eco, templates in SUPPLIERS_BY_CLASS.items()
+        }
+        self.travellers = [
+            register(
+                PayeeKind.INDIVIDUAL,
+                f"{person_name(rng)}（公务卡）",
+                id_number=id_number(rng),
+                account="6" + account_no(rng)[:15],
+            )
+            for _ in range(TRAVELLERS)
+        ]
+        own = BankAccount.objects.get(organisation=unit, account_type=AccountType.REAL_FUNDS)
+        self.itself = register(
+            PayeeKind.ORGANISATION,
+            unit.name,
+            credit_code=unit.credit_code or credit_code(rng, unit.mof_div_code[:6]),
+            account=own.account_no,
+            bank=own.bank_name,
+        )
+
+    def payee_for(self, eco: str, rng: random.Random) -> Payee:
+        return rng.choice(self.suppliers[eco])
+
+    def travel(self, day: dt.date, fen: int, purpose: str, rng: random.Random) -> PaymentRequest:
+        """差旅费 repaid to the traveller's 公务卡 (R-MO-1 does not apply to card repayments)."""
+        return self.request(
+            day,
+            [("30211", fen, rng.choice(self.travellers))],
+            purpose,
+            business_type="card_repayment",
+            settlement_mode="card",
+        )
 
     def register_withholders(self, rng: random.Random) -> None:
         """The payees that salary deductions go to: registered at the start of the year, before
@@ -231,6 +310,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     treasury = User.objects.get(username="wj_treasury")
     bank = User.objects.filter(username="bank_icbc").first() or treasury
     school.register_withholders(random.Random(seed + 1))
+    school.register_payees(random.Random(seed + 2))
     failed_once = False
     contract: Contract | None = None
     for month in range(1, as_of.month + 1):
@@ -249,10 +329,12 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
             month_requests.append(school.approve(paid))
         for eco, purposes in PURPOSES.items():
             fen = rng.randrange(800, 6000, 10) * 100
-            payee = rng.choice(school.companies)
-            month_requests.append(
-                school.approve(school.request(day, [(eco, fen, payee)], rng.choice(purposes)))
-            )
+            purpose = rng.choice(purposes)
+            if eco == "30211":
+                made = school.travel(day, fen, purpose, rng)
+            else:
+                made = school.request(day, [(eco, fen, school.payee_for(eco, rng))], purpose)
+            month_requests.append(school.approve(made))
         if month == 3 and school.people:
             # R-MO-1: office money to a teacher's own account waits for an explanation.
             warned = school.approve(
@@ -284,18 +366,22 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 )
     _refunds(school, treasury, as_of)
     _salary_refund_and_correction(school, as_of)
-    # R-MO-2: a large cash withdrawal is blocked and waits for revision.
+    # R-MO-2: a large cash withdrawal is blocked and waits for revision: a cash cheque drawn to
+    # the school itself (C10), not to a company.
+    assert school.itself is not None  # registered above
     school.approve(
         school.request(
             as_of,
-            [("30201", 60_000_00, school.companies[0])],
-            "提取备用金",
+            [("30201", 60_000_00, school.itself)],
+            "提取备用金（现金支票）",
             settlement_mode="cash",
         )
     )
-    waiting = school.request(as_of, [("30213", 12_800_00, school.companies[-1])], "实验室水管维修")
+    waiting = school.request(
+        as_of, [("30213", 12_800_00, school.payee_for("30213", rng))], "实验室水管维修"
+    )
     document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
-    school.request(as_of, [("30211", 2_300_00, school.companies[0])], "参加市级教研会差旅费")
+    school.travel(as_of, 2_300_00, "参加市级教研会差旅费（公务卡还款）", rng)
     return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
 
 
@@ -326,15 +412,15 @@ def _salary_refund_and_correction(school: _School, as_of: dt.date) -> None:
         .order_by("pk")
         .first()
     )
-    if office is not None and "30211" in school.lines:
-        # Training materials bought on the office line belonged to the travel line: 更正.
+    if office is not None and "30216" in school.lines:
+        # Training materials bought on the office line belonged to the training line (C10): 更正.
         line = office.lines.get(row=0)
         correction = correction_register(
             actor=school.clerk,
             line_id=line.pk,
-            to_line_id=school.lines["30211"].pk,
+            to_line_id=school.lines["30216"].pk,
             amount=Money(min(line.amount, 500_00)),
-            reason="培训资料费误列办公费，更正为差旅费（培训）",
+            reason="培训资料费误列办公费，更正为培训费",
         )
         correction_post(actor=school.users["school_approver"], correction_id=correction.pk)
 

@@ -146,6 +146,19 @@ def _apply(project: Project, data: ProjectInput) -> None:
     project.is_research = data.is_research
 
 
+PROJECT_CODE_LENGTH = 21
+
+
+def project_code(mof_div_code: str, fiscal_year: int, sequence: int) -> str:
+    """R-PJ-13 (DOMAIN-2 §2.2): the 21-character code of the 一体化 systems, 6-digit region +
+    2-digit year of declaration + 13-digit sequence (DOMAIN §2.3's observed example
+    ``3213222200001000016xx``); unique in the region and kept for the project's whole life
+    (R-PJ-4). Codes issued before (14 characters: a 6-digit sequence) stay as they are: the
+    sequence series is the same, and codes of two lengths cannot collide (ADR 0026)."""
+    prefix = f"{mof_div_code[:6]}{fiscal_year % 100:02d}"
+    return f"{prefix}{sequence:0{PROJECT_CODE_LENGTH - len(prefix)}d}"
+
+
 @transaction.atomic
 def project_create(
     *, actor: Actor, organisation: Organisation, fiscal_year: int, data: ProjectInput
@@ -164,8 +177,7 @@ def project_create(
     sequence = next_number(
         mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, series="project"
     )
-    # [D] 6-digit region + 2-digit year + 6-digit sequence; kept for the project's whole life.
-    code = f"{organisation.mof_div_code[:6]}{fiscal_year % 100:02d}{sequence:06d}"
+    code = project_code(organisation.mof_div_code, fiscal_year, sequence)
     project = Project(
         mof_div_code=organisation.mof_div_code,
         fiscal_year=fiscal_year,
