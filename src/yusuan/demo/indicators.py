@@ -24,6 +24,7 @@ from yusuan.indicators.services import (
     document_create,
     document_post,
 )
+from yusuan.payroll import contributions
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create, project_set_state
@@ -151,6 +152,20 @@ def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: 
     return LineSpec(**values)
 
 
+def _contribution_rows(agency: Organisation, people: Project, wages: int) -> list[LineInput]:
+    """R-PY-13: the employer contributions budgeted on their own lines and functional codes
+    (DOMAIN §3.11), at the rates of ``payroll.contributions`` on the year's wages, in whole yuan;
+    no random draw (the rest of the demo is drawn as before)."""
+    unit_code = _spec(agency, people, "30112", "").exp_func_code
+    rows: list[LineInput] = []
+    for item in contributions.ITEMS:
+        (functional,) = contributions.functional_codes(item.code, agency.agency_type, [unit_code])
+        fen = contributions.share(wages, item.rate_bp) // 100 * 100
+        spec = _spec(agency, people, item.code, item.name, is_sal=True, exp_func_code=functional)
+        rows.append(LineInput(Money(fen), spec=spec))
+    return rows
+
+
 def _agency_rows(
     rng: random.Random, entry: Any, agency: Organisation, year: int
 ) -> list[LineInput]:
@@ -164,15 +179,12 @@ def _agency_rows(
         "3",
         is_procurement=True,
     )
+    basic, performance = _yuan(rng, 600_000, 3_000_000), _yuan(rng, 300_000, 1_500_000)
+    wages = basic.fen + performance.fen
     rows = [
-        LineInput(
-            _yuan(rng, 600_000, 3_000_000),
-            spec=_spec(agency, people, "30101", "基本工资", is_sal=True),
-        ),
-        LineInput(
-            _yuan(rng, 300_000, 1_500_000),
-            spec=_spec(agency, people, "30107", "绩效工资", is_sal=True),
-        ),
+        LineInput(basic, spec=_spec(agency, people, "30101", "基本工资", is_sal=True)),
+        LineInput(performance, spec=_spec(agency, people, "30107", "绩效工资", is_sal=True)),
+        *_contribution_rows(agency, people, wages),
         LineInput(_yuan(rng, 60_000, 300_000), spec=_spec(agency, public, "30201", "办公费")),
         LineInput(_yuan(rng, 20_000, 120_000), spec=_spec(agency, public, "30211", "差旅费")),
         LineInput(
