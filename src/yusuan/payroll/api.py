@@ -1,5 +1,6 @@
 """Salary batch endpoints (/api/v1/payments/payroll…, R-PY-4): import a sheet, read the batch
-with its 工资发放与指标匹配表, generate its payment request. Amounts in as text in 元, out as
+with its 工资发放与指标匹配表 and its employer contributions, generate its payment request and
+the contributions' requests to the agencies (R-PY-13). Amounts in as text in 元, out as
 integer fen; every mutating call accepts an ``Idempotency-Key`` (P11).
 
 The paths, operation ids, tag and token scopes (``payments:read``/``payments:write``) are the ones

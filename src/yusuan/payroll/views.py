@@ -1,6 +1,7 @@
 """Salary batch pages (R-PY-4): upload a sheet (every bad row listed, nothing kept), then the
 batch with its 工资发放与指标匹配表 — the proposed matching, editable — and the withholding payees,
-which generates the one payment request of the batch."""
+which generates the one payment request of the batch; and the batch's employer contributions
+(单位缴费, R-PY-13) with their agencies, which generates their own requests."""
 
 from __future__ import annotations
 
