@@ -947,6 +947,12 @@ API: dict[str, Entry] = {
         method="post",
         body={"pay_date": "2026-06-30", "payer_account_id": 1},
     ),
+    "yusuan_payments_api_refunds_payroll_contributions": Entry(
+        payroll_batch,
+        _pk("batch_id"),
+        method="post",
+        body={"pay_date": "2026-06-30", "payer_account_id": 1},
+    ),
 }
 
 BANK = (

@@ -26,6 +26,7 @@ from yusuan.indicators.services import (
     document_create,
     document_post,
 )
+from yusuan.payroll import contributions
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create, project_set_state
@@ -151,6 +152,20 @@ def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: 
     return LineSpec(**values)
 
 
+def _contribution_rows(agency: Organisation, people: Project, wages: int) -> list[LineInput]:
+    """R-PY-13: the employer contributions budgeted on their own lines and functional codes
+    (DOMAIN §3.11), at the rates of ``payroll.contributions`` on the year's wages, in whole yuan;
+    no random draw (the rest of the demo is drawn as before)."""
+    unit_code = _spec(agency, people, "30112", "").exp_func_code
+    rows: list[LineInput] = []
+    for item in contributions.ITEMS:
+        (functional,) = contributions.functional_codes(item.code, agency.agency_type, [unit_code])
+        fen = contributions.share(wages, item.rate_bp) // 100 * 100
+        spec = _spec(agency, people, item.code, item.name, is_sal=True, exp_func_code=functional)
+        rows.append(LineInput(Money(fen), spec=spec))
+    return rows
+
+
 def _agency_rows(
     rng: random.Random, entry: Any, agency: Organisation, year: int
 ) -> list[LineInput]:
@@ -166,13 +181,19 @@ def _agency_rows(
         is_department=agency.kind == OrganisationKind.DEPARTMENT,
         year=year,
     ):
+        # R-PY-13: the 人员类 project also budgets the employer contributions on their own
+        # lines, at payroll.contributions' rates on the year's wages.
+        wages = sum(line.fen for line in plan.lines) if plan.category == "1" else 0
+        owed = sum(
+            contributions.share(wages, item.rate_bp) // 100 * 100 for item in contributions.ITEMS
+        )
         project = _project(
             entry,
             agency,
             plan.declared_in,
             plan.name,
             plan.category,
-            total=Money(plan.total_fen),
+            total=Money(plan.total_fen + owed),
             kind=plan.kind,
             years=(plan.start_year, plan.end_year),
             state=plan.state,
@@ -192,6 +213,8 @@ def _agency_rows(
             )
             for line in plan.lines
         ]
+        if wages:
+            rows += _contribution_rows(agency, project, wages)
     return rows
 
 

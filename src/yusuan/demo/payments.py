@@ -33,7 +33,9 @@ from yusuan.payments.services.refunds import (
     refund_confirm,
     refund_register,
 )
+from yusuan.payroll import contributions
 from yusuan.payroll.services.batches import payroll_import, payroll_request_create
+from yusuan.payroll.services.contributions import payroll_contributions_request
 from yusuan.procurement.models import Contract
 from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
@@ -188,8 +190,29 @@ class _School:
                     bank_name="中国工商银行苏州吴江支行",
                 ),
             ).pk
-            for name in ("国家税务总局苏州市吴江区税务局", "苏州市住房公积金管理中心")
+            for name in (
+                "国家税务总局苏州市吴江区税务局",
+                "苏州市住房公积金管理中心",
+                "苏州市吴江区社会保险基金管理中心",
+            )
         }
+
+    def contributions(self, salary: PaymentRequest, day: dt.date) -> list[PaymentRequest]:
+        """R-PY-13: the month's employer contributions, from their own lines, to the
+        social-insurance agency and the housing-fund centre."""
+        agency = self.withholders["苏州市吴江区社会保险基金管理中心"]
+        return payroll_contributions_request(
+            actor=self.clerk,
+            batch_id=salary.payroll.pk,
+            pay_date=day,
+            payer_account_id=self.account.pk,
+            payees={
+                item.code: self.withholders["苏州市住房公积金管理中心"]
+                if item.code == "30113"
+                else agency
+                for item in contributions.ITEMS
+            },
+        )
 
     def salary(self, rng: random.Random, month: int, day: dt.date) -> PaymentRequest | None:
         """This month's salary sheet, as the unit's HR system exports it, imported and matched."""
@@ -321,6 +344,8 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
             salary = school.salary(rng, month, dt.date(year, month, 10))
             if salary is not None:
                 month_requests.append(school.approve(salary))
+                for paid in school.contributions(salary, dt.date(year, month, 10)):
+                    month_requests.append(school.approve(paid))
         if month == 4 and dt.date(year, month, 8) <= as_of:
             contract = school.contract(dt.date(year, month, 8))
         if contract is not None and month in (6, 10):

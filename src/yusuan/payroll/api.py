@@ -1,5 +1,6 @@
 """Salary batch endpoints (/api/v1/payments/payroll…, R-PY-4): import a sheet, read the batch
-with its 工资发放与指标匹配表, generate its payment request. Amounts in as text in 元, out as
+with its 工资发放与指标匹配表 and its employer contributions, generate its payment request and
+the contributions' requests to the agencies (R-PY-13). Amounts in as text in 元, out as
 integer fen; every mutating call accepts an ``Idempotency-Key`` (P11).
 
 The paths, operation ids, tag and token scopes (``payments:read``/``payments:write``) are the ones
@@ -29,6 +30,7 @@ from yusuan.payroll.services.batches import (
     payroll_import,
     payroll_request_create,
 )
+from yusuan.payroll.services.contributions import payroll_contributions_request
 from yusuan.payroll.services.sheet import template_xlsx
 
 router = Router(tags=["payments"])
@@ -62,8 +64,22 @@ class PayrollSummaryOut(Schema):
     request_id: int | None
 
 
+class ContributionOut(Schema):
+    item: str = Field(description="Economic code (30108, 30109, 30110, 30112, 30113)")
+    name: str
+    base_fen: int = Field(description="Σ of the employees' contribution bases")
+    rate_bp: int = Field(description="Rate in basis points (1600 = 16 %)")
+    amount_fen: int
+    components: list[dict[str, Any]]
+    functional_codes: list[str] = Field(description="What the paying line must carry (R-PY-13)")
+    available_fen: int = Field(description="Left on the lines that may pay it")
+    request_id: int | None
+    lines: list[dict[str, Any]] = Field(description="Indicator lines charged, once requested")
+
+
 class PayrollOut(PayrollSummaryOut):
     matching: list[MatchOut]
+    contributions: list[ContributionOut]
 
 
 def _summary(batch: PayrollBatch) -> dict[str, Any]:
@@ -99,6 +115,23 @@ def _batch(batch: PayrollBatch) -> dict[str, Any]:
                 ],
             }
             for r in matching_report(batch)
+        ],
+        "contributions": [
+            {
+                "item": p.contribution.item,
+                "name": p.contribution.name,
+                "base_fen": p.contribution.base,
+                "rate_bp": p.contribution.rate_bp,
+                "amount_fen": p.contribution.amount,
+                "components": p.contribution.components,
+                "functional_codes": p.functional_codes,
+                "available_fen": p.available,
+                "request_id": p.contribution.request_id,
+                "lines": [
+                    {"indicator_line": line.code, "amount_fen": fen} for line, fen in p.charged
+                ],
+            }
+            for p in selectors.contribution_plan(batch)
         ],
     }
 
@@ -267,6 +300,57 @@ def payroll_request(
         api_scope=WRITE,
         key=idempotency_key,
         scope=f"api:payments.payroll.request:{batch_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=call,
+    )
+
+
+class ContributionsRequestIn(Schema):
+    pay_date: dt.date
+    payer_account_id: Id
+    payees: dict[str, Id] = Field(
+        default_factory=dict, description="Economic code → payee (the agency) id"
+    )
+
+
+@router.post("/payments/payroll/{batch_id}/contributions", response={201: list[CreatedOut]})
+def payroll_contributions(
+    request: HttpRequest,
+    response: HttpResponse,
+    batch_id: Id,
+    payload: ContributionsRequestIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The batch's employer contributions (单位缴费, R-PY-13) as draft payment requests, one per
+    agency: each charged to the unit's personnel lines of its own economic and functional code
+    (30108 → 2080505, 30109 → 2080506, 30110 → 2101101/2101102, 30112 → the unit's function
+    line, 30113 → 2210201), never to the salary lines."""
+
+    def call(actor: Any) -> list[dict[str, Any]]:
+        created = payroll_contributions_request(
+            actor=actor,
+            batch_id=batch_id,
+            pay_date=payload.pay_date,
+            payer_account_id=payload.payer_account_id,
+            payees=payload.payees,
+        )
+        return [
+            {
+                "id": r.pk,
+                "number": r.number,
+                "lines": r.lines.count(),
+                "total_fen": r.total_fen,
+            }
+            for r in created
+        ]
+
+    return write_once(
+        request,
+        response,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:payments.payroll.contributions:{batch_id}",
         body=payload.model_dump(mode="json"),
         status=201,
         render=call,

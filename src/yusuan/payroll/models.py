@@ -92,3 +92,45 @@ class PayrollEmployee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.row}"
+
+
+class PayrollContribution(models.Model):
+    """One employer contribution of a salary batch (单位缴费, R-PY-13; ADR 0026): the unit's
+    pension (30108), annuity (30109), medical (30110), unemployment and work-injury (30112) or
+    housing-fund (30113) share for the month, computed at import from the employees' bases (or
+    read from the sheet's 单位… columns). It is paid by its own payment request to the agency,
+    charged to indicator lines of its own economic and functional codes — never the salary
+    lines."""
+
+    batch = models.ForeignKey(PayrollBatch, on_delete=models.CASCADE, related_name="contributions")
+    item = models.CharField(_("economic code"), max_length=5)
+    name = models.CharField(_("name"), max_length=60)
+    base = models.BigIntegerField(_("contribution base"))
+    rate_bp = models.PositiveIntegerField(_("rate (basis points)"))
+    amount = models.BigIntegerField(_("amount"))
+    # [{"name", "rate_bp" (None when read from the sheet), "amount", "from_sheet"}, …]
+    components = models.JSONField(_("components"), default=list)
+    # [[indicator line id, fen], …] once the request is generated
+    matches = models.JSONField(_("matching"), default=list)
+    request = models.ForeignKey(
+        PaymentRequest,
+        on_delete=models.PROTECT,
+        related_name="payroll_contributions",
+        null=True,
+        blank=True,
+        verbose_name=_("payment request"),
+    )
+
+    class Meta:
+        verbose_name = _("employer contribution")
+        verbose_name_plural = _("employer contributions")
+        ordering = ["batch_id", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "item"], name="payroll_contribution_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payroll_contribution_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.item}"

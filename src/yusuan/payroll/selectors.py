@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
-from yusuan.payroll.models import PayrollBatch, PayrollEmployee
+from yusuan.indicators.choices import LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.payroll import contributions
+from yusuan.payroll.models import PayrollBatch, PayrollContribution, PayrollEmployee
 
 
 def batch_list(*, actor: Actor) -> QuerySet[PayrollBatch]:
@@ -32,3 +37,66 @@ def batch_rows(*, batch: PayrollBatch, text: str = "") -> QuerySet[PayrollEmploy
     if text:
         rows = rows.filter(Q(name__contains=text) | Q(account_no__endswith=text))
     return rows.order_by("row")
+
+
+# --- employer contributions (R-PY-13) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedContribution:
+    contribution: PayrollContribution
+    functional_codes: list[str]
+    lines: list[IndicatorLine]  # the lines it may be charged to, largest balance first
+    charged: list[tuple[IndicatorLine, int]]  # once requested: the lines charged, fen
+
+    @property
+    def available(self) -> int:
+        return sum(line.available for line in self.lines)
+
+
+def _personnel_lines(batch: PayrollBatch) -> QuerySet[IndicatorLine]:
+    return IndicatorLine.objects.filter(
+        organisation_id=batch.organisation_id,
+        fiscal_year=batch.fiscal_year,
+        kind=LineKind.EXECUTABLE,
+        is_sal=True,
+    )
+
+
+def unit_function_codes(batch: PayrollBatch) -> list[str]:
+    """The functional codes of the salary lines the batch's pay items are drawn on (the unit's
+    function line, where 30112 is budgeted, DOMAIN §3.11)."""
+    codes = set(batch.items) | {code[:3] for code in batch.items}
+    return sorted(
+        set(
+            _personnel_lines(batch)
+            .filter(dep_bgt_eco_code__in=codes)
+            .values_list("exp_func_code", flat=True)
+        )
+    )
+
+
+def contribution_plan(batch: PayrollBatch) -> list[PlannedContribution]:
+    """Each contribution of the batch with the indicator lines that may pay it (R-PY-13): the
+    unit's executable personnel lines of the contribution's own economic code (not a line kept at
+    class 301: that is where the pay is drawn) and functional code, with money left, largest
+    balance first."""
+    unit_codes = unit_function_codes(batch)
+    agency_type = batch.organisation.agency_type
+    plan: list[PlannedContribution] = []
+    for contribution in batch.contributions.order_by("item"):
+        item = contribution.item
+        functional = contributions.functional_codes(item, agency_type, unit_codes)
+        lines = list(
+            _personnel_lines(batch)
+            .filter(
+                dep_bgt_eco_code=item,
+                exp_func_code__in=functional,
+                available__gt=0,
+            )
+            .order_by("-available", "pk")
+        )
+        found = IndicatorLine.objects.in_bulk([m[0] for m in contribution.matches])
+        charged = [(found[m[0]], m[1]) for m in contribution.matches if m[0] in found]
+        plan.append(PlannedContribution(contribution, functional, lines, charged))
+    return plan

@@ -1,6 +1,7 @@
 """Salary batch pages (R-PY-4): upload a sheet (every bad row listed, nothing kept), then the
 batch with its 工资发放与指标匹配表 — the proposed matching, editable — and the withholding payees,
-which generates the one payment request of the batch."""
+which generates the one payment request of the batch; and the batch's employer contributions
+(单位缴费, R-PY-13) with their agencies, which generates their own requests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +40,7 @@ from yusuan.payroll.services.batches import (
     proposal,
     salary_lines,
 )
+from yusuan.payroll.services.contributions import payroll_contributions_request
 from yusuan.payroll.services.sheet import template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,7 +137,44 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[ErrorDetail] = []
     editable = batch.state == PayrollState.IMPORTED
     posted: dict[str, str] = {}
-    if request.method == "POST":
+    contribution_errors: list[ErrorDetail] = []
+    if request.method == "POST" and request.POST.get("action") == "contributions":
+        # R-PY-13: the employer contributions, paid from their own lines to the agencies.
+        if not actor.has_perm("payments.add_paymentrequest"):
+            raise PermissionDenied
+        posted = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
+        try:
+            pay_date = dt.date.fromisoformat(posted.get("contribution_pay_date", ""))
+            created_list = payroll_contributions_request(
+                actor=actor,
+                batch_id=batch.pk,
+                pay_date=pay_date,
+                payer_account_id=parse_id(posted.get("contribution_account_id", "")),
+                payees={
+                    c.item: parse_id(posted.get(f"contribution_payee:{c.item}", ""))
+                    for c in batch.contributions.all()
+                },
+            )
+        except ValueError:
+            contribution_errors = [
+                ErrorDetail(
+                    code="payments.bad_date",
+                    field="contribution_pay_date",
+                    value=posted.get("contribution_pay_date", ""),
+                    message_zh="支付日期格式应为 YYYY-MM-DD",
+                    message_en="the payment date is YYYY-MM-DD",
+                )
+            ]
+        except BusinessRuleError as exc:
+            contribution_errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("Employer contributions requested: %(numbers)s.")
+                % {"numbers": "、".join(r.number for r in created_list)},
+            )
+            return redirect("payroll:batch_detail", pk=batch.pk)
+    elif request.method == "POST":
         if not (editable and actor.has_perm("payments.add_paymentrequest")):
             raise PermissionDenied
         posted = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
@@ -204,11 +244,29 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in page.object_list:
         row.shown_id = row.id_number if personal else mask_id_number(row.id_number)
         row.shown_account = row.account_no if personal else mask_account_no(row.account_no)
+    plan = selectors.contribution_plan(batch)
+    owed = [
+        {
+            "entry": entry,
+            "key": f"contribution_payee:{entry.contribution.item}",
+            "chosen": posted.get(f"contribution_payee:{entry.contribution.item}", ""),
+            "rate": f"{entry.contribution.rate_bp // 100}.{entry.contribution.rate_bp % 100:02d} %",
+        }
+        for entry in plan
+    ]
     return render(
         request,
         "payroll/batch_detail.html",
         {
             "batch": batch,
+            "contributions": owed,
+            "contribution_errors": contribution_errors,
+            "can_contribute": actor.has_perm("payments.add_paymentrequest")
+            and batch.state != PayrollState.VOID
+            and any(p.contribution.request_id is None for p in plan),
+            "contribution_pay_date": posted.get(
+                "contribution_pay_date", timezone.localdate().isoformat()
+            ),
             "report": report,
             "errors": errors,
             "deductions": [
@@ -239,8 +297,14 @@ def sheet_template(request: HttpRequest) -> HttpResponse:
 
 
 def batch_origin(request: PaymentRequest) -> Origin | None:
-    """The salary batch a payment request was generated from, for the request's page."""
-    batch = PayrollBatch.objects.filter(request=request).only("pk", "number", "employees").first()
+    """The salary batch a payment request was generated from (its pay, or its employer
+    contributions, R-PY-13), for the request's page."""
+    batch = (
+        PayrollBatch.objects.filter(Q(request=request) | Q(contributions__request=request))
+        .only("pk", "number", "employees")
+        .distinct()
+        .first()
+    )
     if batch is None:
         return None
     return Origin(

@@ -109,6 +109,11 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
         "get",
         "/api/v1/payments/payroll/{batch_id}/rows",
     ): "yusuan_payments_api_refunds_list_payroll_rows",
+    # Issue 15 item 8 (R-PY-13): the batch's employer contributions, with the module's prefix.
+    (
+        "post",
+        "/api/v1/payments/payroll/{batch_id}/contributions",
+    ): "yusuan_payments_api_refunds_payroll_contributions",
     (
         "get",
         "/api/v1/payments/corrections/{correction_id}",

@@ -35,9 +35,9 @@ from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services.checks import PayeeSnapshot, PaymentInput, PaymentLineInput
 from yusuan.payments.services.requests import create
-from yusuan.payroll import locks
+from yusuan.payroll import contributions, locks
 from yusuan.payroll.choices import PayrollState
-from yusuan.payroll.models import PayrollBatch, PayrollEmployee
+from yusuan.payroll.models import PayrollBatch, PayrollContribution, PayrollEmployee
 from yusuan.payroll.services.sheet import RULE, read_sheet, salary_codes
 
 
@@ -121,12 +121,33 @@ def payroll_import(
         ),
         batch_size=2000,
     )
+    # R-PY-13: the unit's own contributions of the month, per item, kept with the batch.
+    owed = contributions.compute(
+        ((r.contribution_base, r.employer) for r in sheet.rows), read=sheet.employer
+    )
+    PayrollContribution.objects.bulk_create(
+        PayrollContribution(
+            batch=batch,
+            item=c.item,
+            name=c.name,
+            base=c.base,
+            rate_bp=c.rate_bp,
+            amount=c.amount,
+            components=c.components,
+        )
+        for c in owed
+    )
     audit_record(
         action="payments.payroll_import",
         actor=actor,
         obj=batch,
         changes={"state": [None, PayrollState.IMPORTED]},
-        extra={"file": filename, "sha256": digest, "employees": len(sheet.rows)},
+        extra={
+            "file": filename,
+            "sha256": digest,
+            "employees": len(sheet.rows),
+            "contributions": {c.item: c.amount for c in owed},
+        },
     )
     return batch
 

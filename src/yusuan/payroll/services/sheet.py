@@ -20,6 +20,7 @@ from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode
 from yusuan.core.rules import check_bank_account_no, id_number_is_valid, mask_id_number
 from yusuan.core.tabular import Column, read_rows, write_table
+from yusuan.payroll import contributions
 
 RULE = "R-PY-4"
 MAX_EMPLOYEES = 50_000
@@ -34,6 +35,8 @@ FIXED = {
     "gross": ("应发合计", "应发工资", "gross pay"),
     "deductions": ("扣款合计", "代扣合计", "deductions total"),
     "net": ("实发工资", "实发金额", "net pay"),
+    # R-PY-13: the employee's contribution base (缴费基数); default: the row's 301xx items.
+    "base": (contributions.BASE_COLUMN, "contribution base"),
 }
 REQUIRED = ("name", "id_number", "account_no", "bank_name", "net")
 # Deductions withheld from pay and paid on to the tax office and the funds (代扣代缴).
@@ -62,16 +65,27 @@ class SheetRow:
     items: dict[str, int]
     deductions: dict[str, int]
     net: int
+    base: int | None = None  # 缴费基数 as on the sheet (R-PY-13)
+    employer: dict[str, int] = field(default_factory=dict)  # 单位… columns, fen
 
     @property
     def gross(self) -> int:
         return sum(self.items.values())
+
+    @property
+    def contribution_base(self) -> int:
+        """R-PY-13: the sheet's 缴费基数, else the row's pay items of class 301 (wages; 303
+        allowances to persons are no contribution base)."""
+        if self.base is not None:
+            return self.base
+        return sum(fen for code, fen in self.items.items() if code.startswith("301"))
 
 
 @dataclass
 class Sheet:
     items: dict[str, str] = field(default_factory=dict)  # code → name as headed
     deductions: list[str] = field(default_factory=list)
+    employer: list[str] = field(default_factory=list)  # 单位… columns present (R-PY-13)
     rows: list[SheetRow] = field(default_factory=list)
 
     def item_totals(self) -> dict[str, int]:
@@ -95,7 +109,7 @@ def _cell_error(
     where = f"{get_column_letter(column)}{row}"
     return ErrorDetail(
         code=code,
-        rule=RULE,
+        rule=str(kw.get("rule") or RULE),
         field=header,
         row=row,
         value=value,
@@ -146,9 +160,31 @@ def _columns(
         elif text in DEDUCTIONS:
             columns[index] = ("deduction", text)
             sheet.deductions.append(text)
+        elif text in contributions.COLUMNS:
+            columns[index] = ("employer", text)
+            sheet.employer.append(text)
         elif match:
             code = match.group(1)
-            if code not in known_codes:
+            if code in contributions.BY_CODE:
+                # R-PY-13: the unit's contributions are no pay item: they are paid from their
+                # own lines to the agencies, not to the employee's card.
+                errors.append(
+                    _cell_error(
+                        "payroll.contribution_as_item",
+                        1,
+                        column,
+                        text,
+                        code,
+                        f"{code} 是单位缴费，不是应发工资项目；单位缴费由其自身指标支付给社保机构和"
+                        f"公积金中心，可在“{'、'.join(contributions.COLUMNS)}”列填报",
+                        f"{code} is an employer contribution, not pay; it is paid from its own "
+                        "lines to the agencies (columns "
+                        f"{', '.join(contributions.COLUMNS)})",
+                        limit=", ".join(contributions.COLUMNS),
+                        rule=contributions.RULE,
+                    )
+                )
+            elif code not in known_codes:
                 errors.append(
                     _cell_error(
                         "payroll.unknown_code",
@@ -290,6 +326,8 @@ def _read_row(
                 text = str(int(value))
             texts[key] = text.strip()
             continue
+        if key == "base" and value in (None, ""):
+            continue  # no base given: the row's 301xx pay (R-PY-13)
         try:
             amounts[(kind, key)] = _amount(value)
         except MoneyParseError as exc:
@@ -349,6 +387,7 @@ def _read_row(
         return None
     items = {key: fen for (kind, key), fen in amounts.items() if kind == "item"}
     deductions = {key: fen for (kind, key), fen in amounts.items() if kind == "deduction"}
+    employer = {key: fen for (kind, key), fen in amounts.items() if kind == "employer"}
     gross, withheld = sum(items.values()), sum(deductions.values())
     net = amounts[("fixed", "net")]
     if ("fixed", "gross") in amounts and amounts[("fixed", "gross")] != gross:
@@ -409,6 +448,8 @@ def _read_row(
         items=items,
         deductions=deductions,
         net=net,
+        base=amounts.get(("fixed", "base")),
+        employer=employer,
     )
 
 
