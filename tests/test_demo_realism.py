@@ -33,10 +33,12 @@ def _lines(**kw: Any) -> Any:
 
 
 def _func_codes(name_part: str) -> set[str]:
+    """The body's own functional codes: the employer contributions (R-PY-13) carry the social
+    security and housing-fund codes of DOMAIN §3.11 instead, whatever the body."""
     return set(
-        _lines(organisation__name__contains=name_part, source_type_code="01").values_list(
-            "exp_func_code", flat=True
-        )
+        _lines(organisation__name__contains=name_part, source_type_code="01")
+        .exclude(dep_bgt_eco_code__in=("30108", "30109", "30110", "30113"))
+        .values_list("exp_func_code", flat=True)
     )
 
 
@@ -107,7 +109,10 @@ def test_staff_lines_follow_the_unit_type() -> None:
     assert full.filter(dep_bgt_eco_code="30107").exists()
     assert not full.filter(dep_bgt_eco_code__in=("30102", "30103")).exists()
     # 差额 (32, hospitals): only part of the basic pay.
-    partial = salary.filter(organisation__agency_type="32")
+    # (The employer contributions, R-PY-13, are budgeted on the funded wages.)
+    partial = salary.filter(organisation__agency_type="32").exclude(
+        dep_bgt_eco_code__in=("30108", "30109", "30110", "30112", "30113")
+    )
     assert set(partial.values_list("dep_bgt_eco_code", flat=True)) == {"30101"}
     assert set(partial.values_list("summary", flat=True)) == {"基本工资（差额补助）"}
     hospital = partial.get(organisation__name="吴江区第一人民医院")

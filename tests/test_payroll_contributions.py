@@ -225,10 +225,13 @@ def test_a_missing_line_is_named(user: Any) -> None:
 
 def test_a_short_line_and_a_missing_payee_are_named(user: Any) -> None:
     school = user("school_clerk").organisation
-    batch = _import(user, salary_sheet(employees(3, base=2_000_000)))
     pension = IndicatorLine.objects.get(
         organisation=school, dep_bgt_eco_code="30108", exp_func_code="2080505"
     )
+    # Bases (yuan) large enough that 16 % of three of them exceed the demo's pension line,
+    # whatever the demo budgeted for it.
+    base = max(2_000_000, pension.available // 48 + 10_000)  # yuan; 16 % × 3 > the line
+    batch = _import(user, salary_sheet(employees(3, base=base)))
     owed = batch.contributions.get(item="30108").amount
     assert owed > pension.available
     payees = _payees(user)
