@@ -14,6 +14,7 @@ from yusuan.core.models import BankAccount, Organisation
 from yusuan.core.selectors import payees as payees  # the unit's payees, shared with procurement
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
+from yusuan.payments.agent_banks import actor_bank
 from yusuan.payments.models import (
     BankFile,
     ClearingDay,
@@ -107,8 +108,16 @@ def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
     )
 
 
+def _files(actor: Actor) -> QuerySet[BankFile]:
+    """The files of the actor's regions; an agent bank's system account sees only its own
+    (R-PY-9): another bank's file is a 404."""
+    files = BankFile.objects.filter(mof_div_code__in=actor.scope.mof_div_codes)
+    bank = actor_bank(actor)
+    return files if bank is None else files.filter(bank=bank)
+
+
 def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
-    found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
+    found = _files(actor).filter(pk=file_id).first()
     if found is None:
         raise NotFoundError("bank file")
     return found
@@ -117,11 +126,7 @@ def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
 def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:
     """The files of the actor's regions, oldest first; ``after_id``: only those after it (a
     bank's system polls with the last id it has)."""
-    return (
-        BankFile.objects.filter(mof_div_code__in=actor.scope.mof_div_codes, pk__gt=after_id)
-        .defer("xml")
-        .order_by("pk")
-    )
+    return _files(actor).filter(pk__gt=after_id).defer("xml").order_by("pk")
 
 
 def line_search(
@@ -211,7 +216,7 @@ def clearing_days(*, actor: Actor, state: str = "") -> QuerySet[ClearingDay]:
     """The daily clearing of the actor's regions (R-PY-8), newest day first, then by unit and
     account; of one state (``open``: the differences waiting to be resolved)."""
     days = ClearingDay.objects.filter(mof_div_code__in=actor.scope.mof_div_codes).select_related(
-        "account"
+        "account", "bank"
     )
     if state:
         days = days.filter(state=state)

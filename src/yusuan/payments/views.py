@@ -51,7 +51,7 @@ from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
-    bank_file_create,
+    bank_files_create,
     bank_report_record,
     read_report,
     report_message,
@@ -384,14 +384,19 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "send" in request.POST:
-                sent = bank_file_create(actor=actor, mof_div_code=region)
-                if sent is None:
+                # R-PY-9: one file per agent bank, each holding only that bank's accounts.
+                sent_files = bank_files_create(actor=actor, mof_div_code=region)
+                if not sent_files:
                     messages.info(request, _("No issued voucher is waiting to be sent."))
-                else:
+                for sent in sent_files:
                     messages.success(
                         request,
-                        _("Sent %(file)s: %(count)s transfers.")
-                        % {"file": sent.message_id, "count": sent.transfers},
+                        _("Sent %(file)s to %(bank)s: %(count)s transfers.")
+                        % {
+                            "file": sent.message_id,
+                            "bank": sent.bank.name if sent.bank else "—",
+                            "count": sent.transfers,
+                        },
                     )
             elif "resolve" in request.POST:
                 clearing_resolve(
@@ -416,7 +421,7 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         request,
         "payments/bank_exchange.html",
         {
-            "files": BankFile.objects.filter(mof_div_code=region)[:50],
+            "files": BankFile.objects.filter(mof_div_code=region).select_related("bank")[:50],
             "clearing": selectors.clearing_days(actor=actor)[:60],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED
