@@ -7,24 +7,34 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 import pytest
 from tests.payment_helpers import _approved, _input, _line
+from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.money import Money
 from yusuan.core.models import BankAccount, Organisation
 from yusuan.core.services.accounts import BankAccountData, bank_account_create
+from yusuan.identity.services import api_token_issue
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import selectors
 from yusuan.payments.agent_banks import SPECIAL, TREASURY, clearing_source
 from yusuan.payments.choices import RequestState
-from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest
+from yusuan.payments.models import BankFile, BankResult, ClearingDay, PaymentRequest
 from yusuan.payments.services import request_create
-from yusuan.payments.services.bank import ResultInput, bank_files_create, bank_result_record
+from yusuan.payments.services.bank import (
+    ResultInput,
+    bank_files_create,
+    bank_report_record,
+    bank_result_record,
+    read_report,
+)
 from yusuan.payments.services.clearing import clearing_record, system_figures
+from yusuan.payments.services.refunds import bank_return_register
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +250,137 @@ def test_a_zero_balance_account_must_be_held_at_an_agent_bank(user: Any) -> None
         ),
     )
     assert made.agent_bank is not None and made.agent_bank.name == RCB
+
+
+REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>ICBC-STS-{n}</MsgId><CreDtTm>2026-11-05T16:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>{voucher}</OrgnlPmtInfId>
+<TxInfAndSts><StsId>A</StsId><OrgnlEndToEndId>{voucher}-1</OrgnlEndToEndId><TxSts>ACSC</TxSts>
+{accepted}</TxInfAndSts></OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
+
+
+@pytest.mark.parametrize(
+    ("accepted", "value_date"),
+    [
+        ("<AccptncDtTm>2026-11-03T09:30:00</AccptncDtTm>", dt.date(2026, 11, 3)),
+        ("", dt.date(2026, 11, 5)),  # no AccptncDtTm: the report's CreDtTm
+    ],
+)
+def test_the_value_date_comes_from_the_banks_report(
+    user: Any, accepted: str, value_date: dt.date
+) -> None:
+    request = _issued(user, "12.34")
+    bank_files_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    request.refresh_from_db()
+    assert request.voucher.bank_file is not None
+    xml = REPORT.format(
+        n=len(accepted),
+        file=request.voucher.bank_file.message_id,
+        voucher=request.voucher.number,
+        accepted=accepted,
+    )
+    report = read_report(xml.encode())
+    bank_report_record(actor=user("bank_icbc"), report=report)
+    result = BankResult.objects.get(line__request=request)
+    assert result.value_date == value_date  # R-PY-10: not the (fixed) clock's day
+    assert system_figures(request.payer_account, value_date) == (1_234, 0)
+
+
+def test_returns_count_on_their_day_and_only_the_holding_bank_reports_them(user: Any) -> None:
+    request = _issued(user, "500")
+    bank_files_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    day = dt.date(2026, 11, 9)
+    bank_result_record(actor=user("bank_icbc"), item=_result(request, value_date=day))
+    line = request.lines.get()
+    with pytest.raises(BusinessRuleError) as caught:
+        bank_return_register(
+            actor=user("bank_rcb"),
+            voucher_number=request.voucher.number,
+            payee_account_no=line.payee_account_no,
+            amount=Money(200_00),
+            refund_date=day,
+            bank_receipt_no="TP-R1",
+        )
+    error = caught.value.errors[0]
+    assert (error.code, error.rule, error.field, error.limit) == (
+        "payments.not_the_agent_bank",
+        "R-PY-9",
+        "voucher_number",
+        ICBC,
+    )
+    assert RCB in str(error.value)
+    bank_return_register(
+        actor=user("bank_icbc"),
+        voucher_number=request.voucher.number,
+        payee_account_no=line.payee_account_no,
+        amount=Money(200_00),
+        refund_date=day,
+        bank_receipt_no="TP-R1",
+    )
+    # R-PY-10: paid 500.00 and returned 200.00 that value date.
+    assert system_figures(request.payer_account, day) == (500_00, 200_00)
+    item = clearing_record(
+        actor=user("bank_icbc"),
+        account_no=request.payer_account.account_no,
+        day=day,
+        bank_total=Money(500_00),
+        bank_returned=Money(200_00),
+    )
+    assert (item.state, item.bank_total, item.system_total) == ("matched", 300_00, 300_00)
+
+
+def _two_banks_waiting(user: Any) -> tuple[PaymentRequest, PaymentRequest, BankAccount]:
+    at_icbc = _issued(user, "61")
+    data = _input(user, [(_line(user, "30201"), "39")])
+    rcb_account = _rcb_account(user)
+    at_rcb = _issued(user, "39", dataclasses.replace(data, payer_account_id=rcb_account.pk))
+    return at_icbc, at_rcb, rcb_account
+
+
+def test_the_bank_exchange_page_sends_one_file_per_bank(client_as: Any, user: Any) -> None:
+    at_icbc, at_rcb, _account = _two_banks_waiting(user)
+    page = client_as("wj_treasury").post("/payments/bank/", {"send": "1"}, follow=True)
+    text = page.content.decode()
+    at_icbc.refresh_from_db()
+    at_rcb.refresh_from_db()
+    files = {at_icbc.voucher.bank_file, at_rcb.voucher.bank_file}
+    assert len(files) == 2 and None not in files
+    for sent in files:
+        assert sent is not None and sent.bank is not None
+        assert f"已向{sent.bank.name}发送 {sent.message_id}" in text
+    assert ICBC in text and RCB in text  # the files table names each file's bank
+
+
+def test_the_api_sends_to_one_bank_at_a_time_and_a_bank_lists_only_its_files(
+    user: Any,
+) -> None:
+    at_icbc, at_rcb, rcb_account = _two_banks_waiting(user)
+    client, csrf = csrf_session(user("wj_treasury"))
+    path = f"/api/v1/payments/bank-files?mof_div_code={at_rcb.mof_div_code}"
+    first = client.post(
+        f"{path}&bank_id={rcb_account.agent_bank_id}",
+        content_type="application/json",
+        data="{}",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert first.status_code == 200, first.content
+    assert first.json()["bank_id"] == rcb_account.agent_bank_id
+    at_icbc.refresh_from_db()
+    assert at_icbc.state == RequestState.VOUCHER_ISSUED  # not the RCB's: still waiting
+    second = client.post(path, content_type="application/json", data="{}", HTTP_X_CSRFTOKEN=csrf)
+    assert (
+        second.status_code == 200
+        and second.json()["bank_id"] == at_icbc.payer_account.agent_bank_id
+    )
+    third = client.post(path, content_type="application/json", data="{}", HTTP_X_CSRFTOKEN=csrf)
+    assert third.status_code == 204
+
+    token = api_token_issue(
+        actor=None, user=user("bank_icbc"), name="t", scopes=("payments:read", "payments:write")
+    )
+    listed = Client().get("/api/v1/payments/bank-files", HTTP_AUTHORIZATION=f"Bearer {token.key}")
+    assert listed.status_code == 200
+    ids = {row["id"] for row in listed.json()["items"]}
+    assert second.json()["id"] in ids and first.json()["id"] not in ids  # R-PY-9

@@ -51,7 +51,7 @@ from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.bank import (
-    bank_files_create,
+    bank_file_create,
     bank_report_record,
     read_report,
     report_message,
@@ -385,7 +385,10 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         try:
             if "send" in request.POST:
                 # R-PY-9: one file per agent bank, each holding only that bank's accounts.
-                sent_files = bank_files_create(actor=actor, mof_div_code=region)
+                # (bank by bank, as POST /payments/bank-files is called until 204)
+                sent_files = []
+                while (sent := bank_file_create(actor=actor, mof_div_code=region)) is not None:
+                    sent_files.append(sent)
                 if not sent_files:
                     messages.info(request, _("No issued voucher is waiting to be sent."))
                 for sent in sent_files:
