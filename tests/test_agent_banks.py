@@ -384,3 +384,15 @@ def test_the_api_sends_to_one_bank_at_a_time_and_a_bank_lists_only_its_files(
     assert listed.status_code == 200
     ids = {row["id"] for row in listed.json()["items"]}
     assert second.json()["id"] in ids and first.json()["id"] not in ids  # R-PY-9
+
+
+def test_a_voucher_of_an_account_held_at_no_bank_is_not_sent_and_the_page_says_so(
+    client_as: Any, user: Any
+) -> None:
+    request = _issued(user, "18")
+    BankAccount.objects.filter(pk=request.payer_account_id).update(agent_bank=None)
+    page = client_as("wj_treasury").post("/payments/bank/", {"send": "1"}, follow=True)
+    text = page.content.decode()
+    request.refresh_from_db()
+    assert request.state == RequestState.VOUCHER_ISSUED and request.voucher.bank_file is None
+    assert "1 张已开具的支付凭证未发送" in text and "R-PY-9" in text

@@ -15,12 +15,14 @@ from yusuan.core.selectors import payees as payees  # the unit's payees, shared 
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.agent_banks import actor_bank
+from yusuan.payments.choices import RequestState
 from yusuan.payments.models import (
     BankFile,
     ClearingDay,
     Correction,
     PaymentLine,
     PaymentRequest,
+    PaymentVoucher,
     Refund,
 )
 
@@ -121,6 +123,19 @@ def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
     if found is None:
         raise NotFoundError("bank file")
     return found
+
+
+def vouchers_without_agent_bank(*, actor: Actor, mof_div_code: str) -> int:
+    """Issued vouchers of the region that no bank file can take: their payer account is held at
+    no agent bank (R-PY-9)."""
+    if mof_div_code not in actor.scope.mof_div_codes:
+        return 0
+    return PaymentVoucher.objects.filter(
+        mof_div_code=mof_div_code,
+        bank_file__isnull=True,
+        request__state=RequestState.VOUCHER_ISSUED,
+        request__payer_account__agent_bank__isnull=True,
+    ).count()
 
 
 def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:

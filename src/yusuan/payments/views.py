@@ -389,7 +389,17 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                 sent_files = []
                 while (sent := bank_file_create(actor=actor, mof_div_code=region)) is not None:
                     sent_files.append(sent)
-                if not sent_files:
+                stranded = selectors.vouchers_without_agent_bank(actor=actor, mof_div_code=region)
+                if stranded:
+                    messages.error(
+                        request,
+                        _(
+                            "%(count)s issued vouchers were not sent: their payer account is "
+                            "held at no agent bank (R-PY-9). Set the account's bank first."
+                        )
+                        % {"count": stranded},
+                    )
+                elif not sent_files:
                     messages.info(request, _("No issued voucher is waiting to be sent."))
                 for sent in sent_files:
                     messages.success(
