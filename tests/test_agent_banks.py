@@ -396,3 +396,30 @@ def test_a_voucher_of_an_account_held_at_no_bank_is_not_sent_and_the_page_says_s
     request.refresh_from_db()
     assert request.state == RequestState.VOUCHER_ISSUED and request.voucher.bank_file is None
     assert "1 张已开具的支付凭证未发送" in text and "R-PY-9" in text
+
+
+def test_special_account_money_clears_against_the_special_account(user: Any) -> None:
+    request = _issued(user, "70")
+    bank_files_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    day = dt.date(2026, 11, 4)
+    bank_result_record(actor=user("bank_icbc"), item=_result(request, value_date=day))
+    request.lines.update(fund_type_code="401")  # 财政专户管理资金 (R-PY-11)
+    account = request.payer_account
+    assert system_figures(account, day, TREASURY) == (0, 0)
+    assert system_figures(account, day, SPECIAL) == (70_00, 0)
+    treasury_day = clearing_record(
+        actor=user("bank_icbc"), account_no=account.account_no, day=day, bank_total=Money(0)
+    )
+    assert treasury_day.state == "matched"
+    request.refresh_from_db()
+    assert request.state == RequestState.PAID  # its special-account day is not cleared yet
+    special_day = clearing_record(
+        actor=user("bank_icbc"),
+        account_no=account.account_no,
+        day=day,
+        bank_total=Money(70_00),
+        source=SPECIAL,
+    )
+    assert (special_day.state, special_day.source) == ("matched", SPECIAL)
+    request.refresh_from_db()
+    assert request.state == RequestState.CLEARED

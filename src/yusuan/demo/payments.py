@@ -282,6 +282,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                         end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
                         accepted=not reject,
                         reason="AC01 收款账号不存在" if reject else "",
+                        value_date=request.pay_date,  # R-PY-10: the bank's day, not the load's
                     ),
                 )
     _refunds(school, treasury, as_of)
