@@ -68,6 +68,9 @@ class BankAccountOut(Schema):
     account_name: str
     bank_name: str
     bank_code: str
+    agent_bank_id: int | None = Field(
+        description="R-PY-9: the agent bank (a bank organisation) holding the account"
+    )
     is_enabled: bool
 
 
@@ -303,6 +306,7 @@ def _bank_account_out(account: BankAccount, account_no: str) -> dict[str, Any]:
         "account_name": account.account_name,
         "bank_name": account.bank_name,
         "bank_code": account.bank_code,
+        "agent_bank_id": account.agent_bank_id,
         "is_enabled": account.is_enabled,
     }
 
@@ -484,6 +488,11 @@ class BankAccountIn(Schema):
     bank_name: str = Field(min_length=1, max_length=120)
     bank_code: str = Field("", max_length=12)
     is_enabled: bool = True
+    agent_bank_id: Id | None = Field(
+        None,
+        description="R-PY-9: the agent bank (a bank organisation of the region) holding the "
+        "account; by default the one whose name is bank_name",
+    )
 
     def data(self) -> BankAccountData:
         return BankAccountData(
@@ -494,6 +503,7 @@ class BankAccountIn(Schema):
             bank_name=self.bank_name.strip(),
             bank_code=self.bank_code.strip(),
             is_enabled=self.is_enabled,
+            agent_bank_id=self.agent_bank_id,
         )
 
 

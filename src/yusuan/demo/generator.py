@@ -187,7 +187,15 @@ class _Builder:
                         budget_level=BudgetLevel.BASIC,
                         supervising=self.divisions[sector],
                     )
-                    self._agency_accounts(unit)
+                    # The first school banks with ICBC, whose system account (bank_icbc) settles
+                    # the demo's payments; the rural commercial bank holds the first hospital.
+                    held_at = (
+                        (names.BANKS[0] if dept_name.endswith("教育局") else None)
+                        or (names.BANKS[4] if dept_name.endswith("卫生健康委员会") else None)
+                        if serial == 1
+                        else None
+                    )
+                    self._agency_accounts(unit, held_at)
                     children.append(unit)
             self.units[dept_name] = children
             self._payees(department, children)
@@ -249,8 +257,13 @@ class _Builder:
         )
         self.result.bank_accounts += 1
 
-    def _agency_accounts(self, agency: Organisation) -> None:
+    def _agency_accounts(
+        self, agency: Organisation, held_at: tuple[str, str, str] | None = None
+    ) -> None:
+        # R-PY-9: the zero-balance account is held at one agent bank (its BANK organisation,
+        # matched by name); spread over the region's five banks, so each bank gets its own file.
         bank = self.rng.choice(names.BANKS)
+        bank = held_at or bank
         self._account(agency, AccountType.UNIT_ZERO_BALANCE, f"{agency.name}零余额账户", bank)
         self._account(agency, AccountType.REAL_FUNDS, agency.name, self.rng.choice(names.BANKS))
 
@@ -396,6 +409,21 @@ class _Builder:
             scopes=("core:read", "payments:read", "payments:write"),
         )
         self.result.api_tokens[bank_user.username] = issued.key
+        # R-PY-9: the rural commercial bank reports only for the accounts it holds.
+        rcb_user = self.user(
+            "bank_rcb",
+            ("bank",),
+            self.banks[4],
+            "代理银行系统账户（农商行）agent bank",
+            "只能报告本行所开零余额账户的结果、退票和清算",
+        )
+        issued = api_token_issue(
+            actor=None,
+            user=rcb_user,
+            name="demo bank interface",
+            scopes=("core:read", "payments:read", "payments:write"),
+        )
+        self.result.api_tokens[rcb_user.username] = issued.key
 
 
 def clamp_as_of(day: dt.date | None = None) -> dt.date:

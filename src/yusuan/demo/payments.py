@@ -26,7 +26,7 @@ from yusuan.monitoring.services import request_explain
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
-from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
+from yusuan.payments.services.bank import ResultInput, bank_files_create, bank_result_record
 from yusuan.payments.services.corrections import correction_post, correction_register
 from yusuan.payments.services.refunds import (
     bank_return_register,
@@ -371,11 +371,13 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 explanation="教师垫付购买实验耗材，凭发票报销，已附发票和验收单",
             )
             month_requests.append(warned)
-        sent = bank_file_create(actor=treasury, mof_div_code=mof_div_code)
-        if sent is None:
+        # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
+        if not bank_files_create(actor=treasury, mof_div_code=mof_div_code):
             continue
         for request in month_requests:
             request.refresh_from_db()
+            sent = request.voucher.bank_file
+            assert sent is not None
             for line in request.lines.all():
                 reject = month == 5 and not failed_once
                 failed_once = failed_once or reject
@@ -387,6 +389,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                         end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
                         accepted=not reject,
                         reason="AC01 收款账号不存在" if reject else "",
+                        value_date=request.pay_date,  # R-PY-10: the bank's day, not the load's
                     ),
                 )
     _refunds(school, treasury, as_of)

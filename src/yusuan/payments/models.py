@@ -180,9 +180,17 @@ class PaymentCharge(models.Model):
 
 
 class BankFile(models.Model):
-    """One pain.001 file sent to the agent bank: the vouchers it carries, as sent."""
+    """One pain.001 file sent to one agent bank: the vouchers it carries, as sent. R-PY-9: only
+    vouchers whose payer account that bank holds."""
 
     mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    bank = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("agent bank"),
+    )
     message_id = models.CharField(_("message id"), max_length=35, unique=True)
     xml = models.TextField(_("file"))
     transfers = models.PositiveIntegerField(_("transfers"))
@@ -210,6 +218,9 @@ class BankResult(models.Model):
     )
     accepted = models.BooleanField(_("paid"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # R-PY-10: the day the bank says the money moved (its result message), which clearing uses;
+    # not the day the system recorded the result.
+    value_date = models.DateField(_("bank value date"), null=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -314,17 +325,36 @@ class Refund(SecondPersonRecord):
 
 
 class ClearingDay(models.Model):
-    """清算 (R-PY-8): one zero-balance account on one day — what the bank says it paid against
-    what the system settled; a difference stays open until someone resolves it."""
+    """清算 (R-PY-8, R-PY-10): one zero-balance account, held at one agent bank, on one bank
+    value date, against one clearing source (R-PY-11: 国库单一账户 or 财政专户) — what the bank
+    says it paid minus what came back, against the system's paid lines minus refunds of that
+    value date; a difference stays open until someone else resolves it."""
 
     OPEN, MATCHED, RESOLVED = "open", "matched", "resolved"
     STATES = ((OPEN, _("Difference open")), (MATCHED, _("Matched")), (RESOLVED, _("Resolved")))
+    TREASURY, SPECIAL = "treasury", "special"
+    SOURCES = (
+        (TREASURY, _("Treasury single account (国库单一账户)")),
+        (SPECIAL, _("Fiscal special account (财政专户)")),
+    )
 
     mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    bank = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("agent bank"),
+    )
     account = models.ForeignKey(
         "core.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("account")
     )
-    day = models.DateField(_("day"))
+    day = models.DateField(_("bank value date"))
+    source = models.CharField(
+        _("clearing source"), max_length=10, choices=SOURCES, default=TREASURY
+    )
+    bank_paid = models.BigIntegerField(_("paid by the bank"), default=0)
+    bank_returned = models.BigIntegerField(_("returned to the account"), default=0)
     bank_total = models.BigIntegerField(_("bank total"))
     system_total = models.BigIntegerField(_("system total"))
     state = models.CharField(_("state"), max_length=10, choices=STATES)
@@ -342,7 +372,9 @@ class ClearingDay(models.Model):
         verbose_name = _("clearing day")
         ordering = ["-day", "account_id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "day"], name="clearing_once_per_day")
+            models.UniqueConstraint(
+                fields=["account", "day", "source"], name="clearing_once_per_day_and_source"
+            )
         ]
 
     def __str__(self) -> str:

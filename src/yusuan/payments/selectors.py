@@ -14,12 +14,15 @@ from yusuan.core.models import BankAccount, Organisation
 from yusuan.core.selectors import payees as payees  # the unit's payees, shared with procurement
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
+from yusuan.payments.agent_banks import actor_bank
+from yusuan.payments.choices import RequestState
 from yusuan.payments.models import (
     BankFile,
     ClearingDay,
     Correction,
     PaymentLine,
     PaymentRequest,
+    PaymentVoucher,
     Refund,
 )
 
@@ -107,21 +110,38 @@ def payer_accounts(*, actor: Actor, organisation_id: int) -> list[BankAccount]:
     )
 
 
+def _files(actor: Actor) -> QuerySet[BankFile]:
+    """The files of the actor's regions; an agent bank's system account sees only its own
+    (R-PY-9): another bank's file is a 404."""
+    files = BankFile.objects.filter(mof_div_code__in=actor.scope.mof_div_codes)
+    bank = actor_bank(actor)
+    return files if bank is None else files.filter(bank=bank)
+
+
 def bank_file_get(*, actor: Actor, file_id: int) -> BankFile:
-    found = BankFile.objects.filter(pk=file_id, mof_div_code__in=actor.scope.mof_div_codes).first()
+    found = _files(actor).filter(pk=file_id).first()
     if found is None:
         raise NotFoundError("bank file")
     return found
 
 
+def vouchers_without_agent_bank(*, actor: Actor, mof_div_code: str) -> int:
+    """Issued vouchers of the region that no bank file can take: their payer account is held at
+    no agent bank (R-PY-9)."""
+    if mof_div_code not in actor.scope.mof_div_codes:
+        return 0
+    return PaymentVoucher.objects.filter(
+        mof_div_code=mof_div_code,
+        bank_file__isnull=True,
+        request__state=RequestState.VOUCHER_ISSUED,
+        request__payer_account__agent_bank__isnull=True,
+    ).count()
+
+
 def bank_file_list(*, actor: Actor, after_id: int = 0) -> QuerySet[BankFile]:
     """The files of the actor's regions, oldest first; ``after_id``: only those after it (a
     bank's system polls with the last id it has)."""
-    return (
-        BankFile.objects.filter(mof_div_code__in=actor.scope.mof_div_codes, pk__gt=after_id)
-        .defer("xml")
-        .order_by("pk")
-    )
+    return _files(actor).filter(pk__gt=after_id).defer("xml").order_by("pk")
 
 
 def line_search(
@@ -211,7 +231,7 @@ def clearing_days(*, actor: Actor, state: str = "") -> QuerySet[ClearingDay]:
     """The daily clearing of the actor's regions (R-PY-8), newest day first, then by unit and
     account; of one state (``open``: the differences waiting to be resolved)."""
     days = ClearingDay.objects.filter(mof_div_code__in=actor.scope.mof_div_codes).select_related(
-        "account"
+        "account", "bank"
     )
     if state:
         days = days.filter(state=state)

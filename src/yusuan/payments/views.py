@@ -384,14 +384,32 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "send" in request.POST:
-                sent = bank_file_create(actor=actor, mof_div_code=region)
-                if sent is None:
+                # R-PY-9: one file per agent bank, each holding only that bank's accounts.
+                # (bank by bank, as POST /payments/bank-files is called until 204)
+                sent_files = []
+                while (sent := bank_file_create(actor=actor, mof_div_code=region)) is not None:
+                    sent_files.append(sent)
+                stranded = selectors.vouchers_without_agent_bank(actor=actor, mof_div_code=region)
+                if stranded:
+                    messages.error(
+                        request,
+                        _(
+                            "%(count)s issued vouchers were not sent: their payer account is "
+                            "held at no agent bank (R-PY-9). Set the account's bank first."
+                        )
+                        % {"count": stranded},
+                    )
+                elif not sent_files:
                     messages.info(request, _("No issued voucher is waiting to be sent."))
-                else:
+                for sent in sent_files:
                     messages.success(
                         request,
-                        _("Sent %(file)s: %(count)s transfers.")
-                        % {"file": sent.message_id, "count": sent.transfers},
+                        _("Sent %(file)s to %(bank)s: %(count)s transfers.")
+                        % {
+                            "file": sent.message_id,
+                            "bank": sent.bank.name if sent.bank else "—",
+                            "count": sent.transfers,
+                        },
                     )
             elif "resolve" in request.POST:
                 clearing_resolve(
@@ -416,7 +434,7 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
         request,
         "payments/bank_exchange.html",
         {
-            "files": BankFile.objects.filter(mof_div_code=region)[:50],
+            "files": BankFile.objects.filter(mof_div_code=region).select_related("bank")[:50],
             "clearing": selectors.clearing_days(actor=actor)[:60],
             "waiting": PaymentRequest.objects.filter(
                 mof_div_code=region, state=RequestState.VOUCHER_ISSUED

@@ -25,6 +25,17 @@ class BankAccount(TimestampedModel):
     account_name = models.CharField(_("account name"), max_length=200)
     bank_name = models.CharField(_("bank"), max_length=120)
     bank_code = models.CharField(_("bank code (CNAPS)"), max_length=12, blank=True)
+    # R-PY-9: the agent bank (a BANK organisation of the region) that holds the account; a unit
+    # zero-balance account has exactly one, and only that bank gets its vouchers and reports
+    # its results, returns and clearing.
+    agent_bank = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("agent bank"),
+        on_delete=models.PROTECT,
+        related_name="held_accounts",
+        null=True,
+        blank=True,
+    )
     is_enabled = models.BooleanField(_("enabled"), default=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from django.db import transaction
 
@@ -20,6 +20,7 @@ ACCOUNT_FIELDS = (
     "account_name",
     "bank_name",
     "bank_code",
+    "agent_bank",
     "is_enabled",
 )
 PAYEE_FIELDS = (
@@ -43,6 +44,9 @@ class BankAccountData:
     bank_name: str
     bank_code: str = ""
     is_enabled: bool = True
+    # R-PY-9: the BANK organisation holding the account; when not given, the region's agent
+    # bank whose name is ``bank_name``.
+    agent_bank_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,39 @@ def _account_errors(
     return errors
 
 
+def with_agent_bank(
+    organisation: Organisation, data: BankAccountData
+) -> tuple[BankAccountData, list[ErrorDetail]]:
+    """R-PY-9: the agent bank holding the account — the one named, else the region's BANK
+    organisation called ``bank_name``. A unit zero-balance account must have one."""
+    banks = Organisation.objects.filter(
+        mof_div_code=organisation.mof_div_code, kind=OrganisationKind.BANK
+    )
+    if data.agent_bank_id is not None:
+        bank = banks.filter(pk=data.agent_bank_id).first()
+    else:
+        bank = banks.filter(name=data.bank_name.strip()).order_by("pk").first()
+    if bank is not None:
+        return replace(data, agent_bank_id=bank.pk), []
+    if data.account_type != AccountType.UNIT_ZERO_BALANCE and data.agent_bank_id is None:
+        return data, []
+    known = sorted(banks.values_list("name", flat=True))
+    value = data.agent_bank_id if data.agent_bank_id is not None else data.bank_name
+    return data, [
+        ErrorDetail(
+            code="core.account_agent_bank",
+            rule="R-PY-9",
+            field="agent_bank_id" if data.agent_bank_id is not None else "bank_name",
+            value=value,
+            limit=known,
+            message_zh=f"“{value}”不是本区划登记的代理银行：单位零余额账户须开设在一家代理银行"
+            f"（可选：{'、'.join(known) or '无'}）",
+            message_en=f"'{value}' is not an agent bank of the region: a unit zero-balance "
+            f"account is held at exactly one agent bank (one of: {', '.join(known) or 'none'})",
+        )
+    ]
+
+
 def _organisation_for(actor: Actor, organisation_id: int) -> Organisation:
     organisation = Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
     if organisation is None:
@@ -141,7 +178,8 @@ def _organisation_for(actor: Actor, organisation_id: int) -> Organisation:
 def bank_account_create(*, actor: Actor, data: BankAccountData) -> BankAccount:
     ensure_permission(actor, "core.add_bankaccount")
     organisation = _organisation_for(actor, data.organisation_id)
-    raise_if_any(_account_errors(organisation=organisation, data=data, instance=None))
+    data, bank_errors = with_agent_bank(organisation, data)
+    raise_if_any(_account_errors(organisation=organisation, data=data, instance=None) + bank_errors)
     account = BankAccount(mof_div_code=organisation.mof_div_code, **asdict(data))
     account.save()
     audit_record(
@@ -164,7 +202,10 @@ def bank_account_update(
     )
     instance = locks.bank_account_qs_select_for_update().get(pk=account.pk)
     organisation = _organisation_for(actor, data.organisation_id)
-    raise_if_any(_account_errors(organisation=organisation, data=data, instance=instance))
+    data, bank_errors = with_agent_bank(organisation, data)
+    raise_if_any(
+        _account_errors(organisation=organisation, data=data, instance=instance) + bank_errors
+    )
     before = snapshot(instance, ACCOUNT_FIELDS)
     for name, value in asdict(data).items():
         setattr(instance, name, value)

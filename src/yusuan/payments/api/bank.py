@@ -53,6 +53,11 @@ class EntryIn(Schema):
     )
     paid: bool
     reason: str = Field("", max_length=300)
+    value_date: dt.date | None = Field(
+        None,
+        description="R-PY-10: the bank's value date of the payment (清算 uses it); the day "
+        "it is recorded when not given",
+    )
 
 
 class ResultsIn(Schema):
@@ -84,6 +89,7 @@ class ReportOut(Schema):
 
 class BankFileOut(Schema):
     id: int
+    bank_id: int | None = Field(description="R-PY-9: the agent bank the file is for")
     message_id: str
     transfers: int
     total_fen: int
@@ -129,6 +135,7 @@ def _party(account: iso.Account) -> dict[str, str]:
 def _bank_file(bank_file: BankFile) -> dict[str, Any]:
     return {
         "id": bank_file.pk,
+        "bank_id": bank_file.bank_id,
         "message_id": bank_file.message_id,
         "transfers": bank_file.transfers,
         "total_fen": bank_file.total,
@@ -141,13 +148,16 @@ def send_to_bank(
     request: HttpRequest,
     response: HttpResponse,
     mof_div_code: str,
+    bank_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
-    """Every issued voucher of the region not yet sent, as one pain.001 file (204: none). A
-    retry with the same ``Idempotency-Key`` answers with the file the first call made."""
+    """The issued vouchers of the region not yet sent whose payer account one agent bank holds
+    (R-PY-9: ``bank_id``, else the bank of the oldest voucher waiting), as one pain.001 file for
+    that bank (204: none); call again until 204 to send to every bank. A retry with the same
+    ``Idempotency-Key`` answers with the file the first call made."""
 
     def call(actor: Any) -> Status[Any]:
-        bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code)
+        bank_file = bank_file_create(actor=actor, mof_div_code=mof_div_code, bank_id=bank_id)
         if bank_file is None:
             return Status(204, None)
         return Status(200, _bank_file(bank_file))
@@ -243,7 +253,14 @@ def record_results(
     paid turns frozen into paid, not paid releases it. All or nothing; the same message and
     entry ids again are replays."""
     items = [
-        ResultInput(payload.message_id, e.entry_id, e.end_to_end_id, e.paid, e.reason)
+        ResultInput(
+            payload.message_id,
+            e.entry_id,
+            e.end_to_end_id,
+            e.paid,
+            e.reason,
+            value_date=e.value_date,
+        )
         for e in payload.entries
     ]
     return _record(request, response, idempotency_key, items)
@@ -332,16 +349,27 @@ def record_pain002(
 
 class ClearingIn(Schema):
     account_no: str = Field(max_length=32)
-    day: dt.date
-    bank_total: str = Field(description="元, what the bank paid from the account that day")
+    day: dt.date = Field(description="R-PY-10: the bank value date")
+    bank_total: str = Field(description="元, what the bank paid from the account that value date")
+    bank_returned: str = Field(
+        "0", description="元, what came back into the account that value date (退票, 退款)"
+    )
+    source: Literal["treasury", "special"] = Field(
+        "treasury",
+        description="R-PY-11: 国库单一账户 (treasury) or 财政专户 (special, fund nature 4xx)",
+    )
 
 
 class ClearingOut(Schema):
     id: int
     account_no: str
     day: dt.date
-    bank_total_fen: int
-    system_total_fen: int
+    source: str
+    bank_id: int | None
+    bank_paid_fen: int
+    bank_returned_fen: int
+    bank_total_fen: int = Field(description="paid minus returned")
+    system_total_fen: int = Field(description="the system's paid lines minus refunds")
     difference_fen: int
     state: str
 
@@ -358,13 +386,23 @@ def record_clearing(
 
     def call(actor: Any) -> dict[str, Any]:
         amount = field_amount(payload.bank_total, "bank_total")
+        returned = field_amount(payload.bank_returned, "bank_returned")
         item = clearing_record(
-            actor=actor, account_no=payload.account_no, day=payload.day, bank_total=amount
+            actor=actor,
+            account_no=payload.account_no,
+            day=payload.day,
+            bank_total=amount,
+            bank_returned=returned,
+            source=payload.source,
         )
         return {
             "id": item.pk,
             "account_no": payload.account_no,
             "day": item.day,
+            "source": item.source,
+            "bank_id": item.bank_id,
+            "bank_paid_fen": item.bank_paid,
+            "bank_returned_fen": item.bank_returned,
             "bank_total_fen": item.bank_total,
             "system_total_fen": item.system_total,
             "difference_fen": item.difference,
@@ -396,6 +434,10 @@ def _clearing_day(item: ClearingDay, account_no: str) -> dict[str, Any]:
         "account_name": item.account.account_name,
         "organisation_id": item.account.organisation_id,
         "day": item.day,
+        "source": item.source,
+        "bank_id": item.bank_id,
+        "bank_paid_fen": item.bank_paid,
+        "bank_returned_fen": item.bank_returned,
         "bank_total_fen": item.bank_total,
         "system_total_fen": item.system_total,
         "difference_fen": item.difference,

@@ -237,6 +237,8 @@ class StatusEntry:
     accepted: bool
     reason: str
     original_message_id: str = ""  # OrgnlGrpInfAndSts/OrgnlMsgId: the pain.001 it answers
+    # R-PY-10: the bank's value date — the transaction's AccptncDtTm, else the report's CreDtTm.
+    value_date: dt.date | None = None
 
 
 ACCEPTED = frozenset({"ACSC", "ACCP", "ACSP", "ACWC"})
@@ -263,6 +265,14 @@ class StatusReport:
     group_reason: str
     blocks: list[BlockStatus]  # the blocks given a status of their own
     entries: list[StatusEntry]
+
+
+def _date(text: str | None) -> dt.date | None:
+    """The day of an ISO date-time as the bank wrote it (its local day), or ``None``."""
+    try:
+        return dt.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
 
 
 def _reason(node: etree._Element) -> str:
@@ -301,6 +311,7 @@ def read_status_report(xml: bytes) -> StatusReport:
     group = document.find("p:CstmrPmtStsRpt/p:OrgnlGrpInfAndSts", namespaces=ns)
     assert group is not None  # the schema requires it
     original = group.findtext("p:OrgnlMsgId", namespaces=ns) or ""
+    created = _date(document.findtext("p:CstmrPmtStsRpt/p:GrpHdr/p:CreDtTm", namespaces=ns))
     entries = []
     for tx in document.iterfind(".//p:TxInfAndSts", namespaces=ns):
         end_to_end = tx.findtext("p:OrgnlEndToEndId", namespaces=ns) or ""
@@ -317,6 +328,7 @@ def read_status_report(xml: bytes) -> StatusReport:
                 accepted=status in ACCEPTED,
                 reason=_reason(tx),
                 original_message_id=original,
+                value_date=_date(tx.findtext("p:AccptncDtTm", namespaces=ns)) or created,
             )
         )
     blocks = [

@@ -14,6 +14,7 @@ naming the field and the value.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import locks
+from yusuan.payments.agent_banks import refuse_other_bank
 from yusuan.payments.choices import LineState, RequestState
 from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
@@ -47,10 +49,23 @@ def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:
     return f"{voucher.number}-{line.row + 1}"
 
 
+def _waiting(mof_div_code: str) -> Any:
+    return PaymentVoucher.objects.filter(
+        mof_div_code=mof_div_code,
+        bank_file__isnull=True,
+        request__state=RequestState.VOUCHER_ISSUED,
+        request__payer_account__agent_bank__isnull=False,
+    )
+
+
 @transaction.atomic
-def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
-    """Every issued voucher of the region not yet sent, in one pain.001 file (valid against the
-    schema, or nothing is sent); their requests move to ``at_bank``."""
+def bank_file_create(
+    *, actor: Actor, mof_div_code: str, bank_id: int | None = None
+) -> BankFile | None:
+    """The issued vouchers of the region not yet sent whose payer account one agent bank holds
+    (R-PY-9: ``bank_id``, else the bank of the oldest one waiting), in one pain.001 file for that
+    bank (valid against the schema, or nothing is sent); their requests move to ``at_bank``.
+    ``None``: nothing waits for that bank. ``bank_files_create`` sends to every bank."""
     ensure_permission(actor, "payments.send_to_bank")
     if mof_div_code not in actor.scope.mof_div_codes:
         # Another region's code and one that does not exist are told apart by nobody (a 404).
@@ -65,12 +80,22 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
             "its vouchers cannot be sent to the bank",
             status=404,
         )
+    if bank_id is None:
+        bank_id = (
+            _waiting(mof_div_code)
+            .order_by("pk")
+            .values_list("request__payer_account__agent_bank_id", flat=True)
+            .first()
+        )
+        if bank_id is None:
+            return None
     vouchers = list(
         locks.voucher_qs_select_for_update_skip_locked()
         .filter(
             mof_div_code=mof_div_code,
             bank_file__isnull=True,
             request__state=RequestState.VOUCHER_ISSUED,
+            request__payer_account__agent_bank_id=bank_id,
         )
         .select_related("request__payer_account", "request__organisation")
     )
@@ -125,6 +150,7 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
         )
     bank_file = BankFile.objects.create(
         mof_div_code=mof_div_code,
+        bank_id=bank_id,
         message_id=message_id,
         xml=xml.decode(),
         transfers=sum(len(b.transfers) for b in blocks),
@@ -138,9 +164,22 @@ def bank_file_create(*, actor: Actor, mof_div_code: str) -> BankFile | None:
         action="payments.bank_file",
         actor=actor,
         obj=bank_file,
-        extra={"vouchers": [v.number for v in vouchers], "total_fen": bank_file.total},
+        extra={
+            "vouchers": [v.number for v in vouchers],
+            "total_fen": bank_file.total,
+            "bank": vouchers[0].request.payer_account.agent_bank_id,
+        },
     )
     return bank_file
+
+
+def bank_files_create(*, actor: Actor, mof_div_code: str) -> list[BankFile]:
+    """R-PY-9: every issued voucher of the region not yet sent, one file per agent bank (each in
+    its own transaction: a file that is made stays made)."""
+    files = []
+    while (sent := bank_file_create(actor=actor, mof_div_code=mof_div_code)) is not None:
+        files.append(sent)
+    return files
 
 
 @dataclass(frozen=True)
@@ -156,6 +195,9 @@ class ResultInput:
     accepted: bool
     reason: str = ""
     sent_message_id: str = ""
+    # R-PY-10: the bank's value date of the payment, from its message; the day it is recorded
+    # when the message gives none.
+    value_date: dt.date | None = None
 
     @property
     def answers(self) -> str:
@@ -222,7 +264,7 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
             request__mof_div_code__in=actor.scope.mof_div_codes,
             row=row_no - 1 if (row_no := parse_int(row)) else -1,
         )
-        .select_related("request__contract")
+        .select_related("request__contract", "request__payer_account__agent_bank")
         .first()
     )
     if line is None:
@@ -279,6 +321,13 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     """Apply one bank result to its payment line, exactly once."""
     ensure_permission(actor, "payments.record_bank_result")
     line = _line_for(actor, item)
+    refuse_other_bank(
+        actor,
+        line.request.payer_account,
+        field="end_to_end_id",
+        what_zh=f"支付结果（{item.end_to_end_id}）",
+        what_en=f"payment results ({item.end_to_end_id})",
+    )
     if line.state != LineState.OPEN:
         # Settled before, or by the same result committing while this one waited for the
         # line's lock: read with the lock held — a replay, not a conflict (P11).
@@ -300,6 +349,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
                 line=line,
                 accepted=item.accepted,
                 reason=item.reason[:300],
+                value_date=item.value_date or timezone.localdate(),
                 recorded_by_id=actor.pk,
             )
     except IntegrityError:  # this bank entry was recorded for another line
@@ -486,6 +536,7 @@ def report_results(report: iso.StatusReport) -> list[ResultInput]:
             e.accepted,
             e.reason,
             sent_message_id=e.original_message_id,
+            value_date=e.value_date,
         )
         for e in report.entries
     ]

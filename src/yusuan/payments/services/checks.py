@@ -21,6 +21,7 @@ from yusuan.core.rules import check_bank_account_no
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
+from yusuan.payments.agent_banks import is_transfer_to_lower_government
 from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.procurement.models import Contract
 
@@ -221,6 +222,23 @@ def validate(
             errors.append(_no_indicator(index, checked, item.indicator_line_id, fiscal_year))
             continue
         payee = _payee_errors(index, item, data, checked)
+        if is_transfer_to_lower_government(line.gov_bgt_eco_code):
+            # R-PY-12: 转移支付 goes treasury to treasury by 实拨, never from a zero-balance account.
+            errors.append(
+                _row_err(
+                    index,
+                    "indicator_line",
+                    "payments.transfer_by_allocation",
+                    f"指标 {line.code} 为对下级政府的转移支付（政府经济分类 "
+                    f"{line.gov_bgt_eco_code}），应以实拨方式（实拨凭证）拨付，不得通过单位零余额账户支付",
+                    f"indicator {line.code} is a transfer to a lower-level government "
+                    f"(government economic class {line.gov_bgt_eco_code}): it is paid by 实拨 "
+                    "(allocation voucher), never from a zero-balance account",
+                    rule="R-PY-12",
+                    value=line.gov_bgt_eco_code,
+                    limit="实拨 PAY_ALLOCATION_CERT",
+                )
+            )
         if item.amount.fen > 0:
             for line_id, fen in item.charged():
                 charged = _executable(checked, line_id, fiscal_year)

@@ -24,6 +24,7 @@ from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import locks
+from yusuan.payments.agent_banks import refuse_other_bank
 from yusuan.payments.choices import LineState, RefundKind, RefundReason, RefundState
 from yusuan.payments.events import (
     REFUND_CONFIRMED,
@@ -163,7 +164,9 @@ def bank_return_register(
             payee_account_no=payee_account_no,
             request__mof_div_code__in=actor.scope.mof_div_codes,
             state=LineState.PAID,
-        ).select_related("request", "indicator_line", "request__voucher")
+        ).select_related(
+            "request", "indicator_line", "request__voucher", "request__payer_account__agent_bank"
+        )
     )
     if len(candidates) > 1:
         candidates = [c for c in candidates if c.amount - c.refunded == amount.fen] or candidates
@@ -182,6 +185,13 @@ def bank_return_register(
                 f"for account {payee_account_no}; match it by hand"
             ),
         )
+    refuse_other_bank(
+        actor,
+        candidates[0].request.payer_account,
+        field="voucher_number",
+        what_zh=f"退票（凭证 {voucher_number}）",
+        what_en=f"bank returns (voucher {voucher_number})",
+    )
     return _register(
         actor,
         candidates[0],
