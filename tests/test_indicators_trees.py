@@ -39,7 +39,7 @@ from tests.test_indicators_rules import (
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
-from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.models import DocumentLine, IndicatorLine
 from yusuan.indicators.selectors import reconcile, transfer_breaches
 from yusuan.indicators.services import LineInput, LineSpec
 
@@ -550,3 +550,41 @@ def test_r_in_5_breaches_are_scoped_and_shown_on_the_page_and_api(w: World, clie
     assert page.status_code == 200
     html = page.content.decode()
     assert department.code in html and root.code not in html
+
+
+def test_r_in_9_issue_page_takes_the_references_and_allocation_page_a_pending_child(
+    w: World, client_as: Any
+) -> None:
+    budget = client_as("wj_budget")
+    row = {
+        "title": "接收上级直达资金",
+        "doc_no": "吴财预〔2026〕31号",
+        "row_count": "1",
+        "lines-0-line_kind": "pending",
+        "lines-0-organisation": w.bureau.code,
+        "lines-0-exp_func_code": "2050202",
+        "lines-0-fund_type_code": "111",
+        "lines-0-source_type_code": "04",
+        "lines-0-is_dir": "1",
+        "lines-0-sup_bgt_doc_no": "苏财教〔2026〕31号",
+        "lines-0-track_pro_code": "32000026ZX0031",
+        "lines-0-tp_func_code": "2300208",
+        "lines-0-amount": "80000",
+    }
+    # The form shows the transfer column; a row without its 接收日期 is refused on that field.
+    form = budget.get("/indicators/documents/new/issue/").content.decode()
+    assert 'name="lines-0-rec_date"' in form and 'name="lines-0-track_pro_code"' in form
+    missing = budget.post("/indicators/documents/new/issue/", row).content.decode()
+    assert 'data-field="lines[0].rec_date"' in missing and "上级转移支付须填写接收日期" in missing
+    rec = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    saved = budget.post("/indicators/documents/new/issue/", {**row, "lines-0-rec_date": rec})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    entered = DocumentLine.objects.get(document__title="接收上级直达资金")
+    assert (entered.rec_date.isoformat(), entered.track_pro_code) == (rec, "32000026ZX0031")
+    detail = budget.get(saved["Location"]).content.decode()
+    assert 'data-testid="transfer-refs"' in detail and "32000026ZX0031" in detail
+    # 分解 page: the type column lets the budget division create a 待分 line for the department.
+    form = budget.get("/indicators/documents/new/allocate/").content.decode()
+    assert 'name="lines-0-line_kind"' in form
+    # … executable unless chosen otherwise, as before.
+    assert '<option value="executable" selected>' in form
