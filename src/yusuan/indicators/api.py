@@ -190,8 +190,11 @@ LOOKUPS = {
 
 
 class RowIn(Schema):
-    """One document row. Which fields a kind reads: issue — the new line's elements; allocate —
-    ``source`` (a pending line) and the new line's elements; increase / decrease / hold / release
+    """One document row. Which fields a kind reads: issue — the new line's elements (for money
+    received from an upper-level government, source 04, also ``sup_bgt_doc_no``, ``rec_date``,
+    ``track_pro_code`` and ``tp_func_code``, R-IN-9); allocate — ``source`` (a pending line),
+    ``line_kind`` (executable, or pending for a lower holder, R-IN-8) and the new line's elements
+    (the transfer references are inherited); increase / decrease / hold / release
     — ``target``; reclaim — ``source`` and ``to_parent``; adjust — ``source`` and ``target`` (or
     the elements of a new line instead of ``target``)."""
 
