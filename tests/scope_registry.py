@@ -145,6 +145,20 @@ def hospital_line() -> Any:
     return IndicatorLine.objects.filter(organisation__name=HOSPITAL).order_by("pk").first()
 
 
+def transfer_line() -> Any:
+    """The demo's upper-level transfer held pending by the bureau, received 45 days before the
+    demo's day and not wholly allocated: an R-IN-5 breach only finance sees."""
+    from yusuan.indicators.models import IndicatorLine
+
+    return (
+        IndicatorLine.objects.filter(
+            kind="pending", source_type_code="04", rec_date__isnull=False, parent=None
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def school_document(state: str = "draft") -> Any:
     from yusuan.indicators.models import IndicatorDocument
 
@@ -541,6 +555,12 @@ PAGES: dict[str, Entry] = {
         query=lambda x: f"organisation={x.organisation.code}",
     ),
     "indicators:line_detail": Entry(school_line, PK),
+    "indicators:transfer_breaches": Entry(
+        transfer_line,
+        outsider="school_clerk",
+        insider="wj_budget",
+        marker=link("indicators:line_detail"),
+    ),
     "indicators:line_lookup": Entry(
         school_line, marker=lambda x: x.summary, query=lambda x: f"code={x.code}"
     ),
@@ -810,6 +830,9 @@ API: dict[str, Entry] = {
         school_line, marker=lambda x: x.code, query=lambda x: f"organisation={x.organisation.code}"
     ),
     "yusuan_indicators_api_get_line": Entry(school_line, _pk("line_id")),
+    "yusuan_indicators_api_list_transfer_breaches": Entry(
+        transfer_line, outsider="school_clerk", insider="wj_budget", marker=lambda x: x.code
+    ),
     "yusuan_indicators_api_list_movements": Entry(school_line, _pk("line_id")),
     "yusuan_indicators_api_list_documents": Entry(
         school_document, marker=lambda d: d.number, query=lambda d: "state=draft"

@@ -2,12 +2,14 @@
 
 Every refusal is asserted by its code, rule, field path and figures (P7), and every refusal is
 shown to change nothing: no bucket, no movement, no document, no audit record. R-IN-5 (transfer
-funds allocated within 30 days) is a monitoring rule that is not built yet; only what it relies
-on (the 直达 flag and the source following the money) is tested here.
+funds allocated within 30 days), R-IN-8 (deeper trees) and R-IN-9 (transfer references) have
+their own tests in test_indicators_trees.py; here, what R-IN-5 relies on (the 直达 flag and the
+source following the money).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -403,7 +405,7 @@ def test_r_in_2_allocation_is_checked_again_at_posting(w: World) -> None:
     assert reconcile() == []
 
 
-def test_r_in_2_a_department_allocates_only_inside_the_department(w: World, org: Any) -> None:
+def test_r_in_8_a_department_allocates_only_inside_the_department(w: World, org: Any) -> None:
     hospital = org("吴江区第一人民医院")
     hospital_project = project(hospital, w.user("hospital_clerk"), name="医疗设备")
     source = pending(w, 500_000_00, holder=w.edu)
@@ -418,10 +420,10 @@ def test_r_in_2_a_department_allocates_only_inside_the_department(w: World, org:
     )
     assert figures(detail) == (
         "indicators.outside_holder",
-        "R-IN-2",
+        "R-IN-8",
         "lines[0].organisation",
         hospital.name,
-        None,
+        w.edu.name,
     )
     assert hospital.name in detail.message_zh and w.edu.name in detail.message_zh
     # … while a school of the department is fine.
@@ -811,6 +813,17 @@ def test_r_in_4_every_movement_names_its_document(w: World) -> None:
 # --- R-IN-5: what the transfer-funds monitoring will rely on ----------------------------------
 
 
+def transfer_refs(days_ago: int = 3) -> dict[str, Any]:
+    """R-IN-9: the references a 下达 row of upper-level transfer money carries (received
+    ``days_ago`` days before the test clock's day)."""
+    return {
+        "sup_bgt_doc_no": "苏财教〔2026〕18号",
+        "rec_date": timezone.localdate() - dt.timedelta(days=days_ago),
+        "track_pro_code": "32000026ZX0001",
+        "tp_func_code": "2300208",
+    }
+
+
 def test_r_in_5_the_direct_fund_flag_and_source_follow_the_allocation(w: World) -> None:
     transfer = spec(
         w.bureau,
@@ -819,6 +832,7 @@ def test_r_in_5_the_direct_fund_flag_and_source_follow_the_allocation(w: World) 
         dep_bgt_eco_code="",
         source_type_code="04",
         is_dir=True,
+        **transfer_refs(),
     )
     [source] = issue(w.budget, w.chief, [(transfer, 800_000_00)])
     assert (source.is_dir, source.source_type_code) == (True, "04")

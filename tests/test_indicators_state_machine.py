@@ -18,6 +18,14 @@ amount. Every outcome is counted (``event()`` and ``Ledger.seen``) and the test 
 that keyed operations, replays and each refusal really happened.
 ``test_the_machine_catches_a_ledger_that_forgets_op_keys`` keeps the mutant that motivated this:
 with the ledger no longer storing ``op_key`` the machine must fail.
+
+Three-level trees (R-IN-8, DOMAIN-2 C4): ``deepen`` allocates the deepest pending line one level
+down — budget division → sector division 待分 → department 待分 → school executable —,
+``climb`` tries a child held above its parent or outside its holder (refused, nothing
+changes), and ``reclaim_up`` gives money back to the parent at each level. The invariant
+``children_never_above_parents`` reads every tracked line's holder; ``reconcile()`` checks R-IN-2
+at every pending node. ``TREE_MUST_HAPPEN`` counts that each level was reached, reclaimed and
+refused; ``test_the_machine_catches_an_allocation_that_ignores_holders`` is its mutant.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from tests.test_indicators_rules import APPROVERS, World, make_world
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
+from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.models import IndicatorDocument, IndicatorLine, Movement
 from yusuan.indicators.selectors import reconcile
@@ -58,10 +67,12 @@ from yusuan.indicators.services import (
     Op,
     apply,
     apply_document,
+    checks,
     document_create,
     document_post,
     revalidate,
 )
+from yusuan.indicators.services.checks import holder_rank
 from yusuan.indicators.services.ledger import MOVES
 from yusuan.workflow import services as workflow
 from yusuan.workflow.models import WorkflowInstance
@@ -127,6 +138,19 @@ MUST_HAPPEN = (
     "indicators.amount_not_positive",
     "indicators.insufficient",
     "indicators.not_executable",
+)
+
+
+# R-IN-8: what each run must have seen of three-level trees.
+TREE_MUST_HAPPEN = (
+    "tree: allocated to level 1",
+    "tree: allocated to level 2",
+    "tree: allocated to level 3",
+    "tree: reclaimed from level 1",
+    "tree: reclaimed from level 2",
+    "tree: reclaimed from level 3",
+    "indicators.holder_above_parent",
+    "indicators.outside_holder",
 )
 
 
@@ -554,12 +578,134 @@ class Ledger(RuleBasedStateMachine):
         assert reconcile() == []
 
 
-def _run(user: Any, **overrides: Any) -> Counter[str]:
+class TreeLedger(Ledger):
+    """The machine above with three-level trees (R-IN-8, DOMAIN-2 C4): every rule and invariant of
+        ``Ledger``, plus ``deepen``, ``reclaim_up`` and ``children_never_above_parents``. A machine of
+        its own so that the trees do not thin out what ``Ledger``'s run must see; adjustments and
+    replays, which ``Ledger`` covers, are left out so that the trees get the steps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Each tree line's level (0 bureau, 1 sector division, 2 department, 3 school); lines
+        # made by the other rules are at 0 (pending, held by the bureau) or leaves (executable).
+        self.levels: dict[int, int] = {}
+
+    def holders(self) -> list[Any]:
+        """Who holds each level: the bureau, the sector division of the 教育局, the 教育局."""
+        w = self.world
+        return [w.bureau, w.user("wj_sector_edu").organisation, w.edu]
+
+    # Adjustments and replays are ``Ledger``'s business: left out here (plain methods are no
+    # rules), the trees get the steps.
+    def adjust(self, data: Any, engine: bool) -> None:  # type: ignore[override]
+        raise AssertionError("not a rule of TreeLedger")
+
+    def adjust_after_the_money_left(self, data: Any, engine: bool) -> None:  # type: ignore[override]
+        raise AssertionError("not a rule of TreeLedger")
+
+    def replay(self, data: Any, same: bool) -> None:  # type: ignore[override]
+        raise AssertionError("not a rule of TreeLedger")
+
+    @rule(data=st.data())
+    def deepen(self, data: Any) -> None:
+        """分解 the deepest pending line that holds money one level down: a pending line for the
+        next holder, or at the department an executable line for the school."""
+        if len(self.lines) >= MAX_LINES:
+            return
+        sources = [
+            line
+            for line in self.lines.values()
+            if line.kind == LineKind.PENDING and line.b["available"] > 0
+        ]
+        if not sources:
+            return
+        deepest = max(self.levels.get(line.pk, 0) for line in sources)
+        source = self.pick_from(data, [x for x in sources if self.levels.get(x.pk, 0) == deepest])
+        x = data.draw(st.integers(1, source.b["available"]))
+        level = deepest + 1
+        if level < 3:
+            row = LineInput(
+                Money(x),
+                source_id=source.pk,
+                spec=LineSpec(line_kind=LineKind.PENDING, organisation_id=self.holders()[level].pk),
+            )
+        else:
+            row = LineInput(Money(x), source_id=source.pk, spec=self.school_spec(data))
+        created = self.post(DocumentKind.ALLOCATE, [row]).lines.get().created_line
+        assert created is not None and created.parent_id == source.pk
+        assert created.kind == (LineKind.PENDING if level < 3 else LineKind.EXECUTABLE)
+        source.add(available=-x, allocated=x)
+        self.track(created).add(total=x, available=x)
+        self.levels[created.pk] = level
+        self.seen[f"tree: allocated to level {level}"] += 1
+        event(f"tree: allocated to level {level}")
+
+    def pick_from(self, data: Any, lines: list[Line]) -> Line:
+        return self.lines[data.draw(st.sampled_from(sorted(line.pk for line in lines)))]
+
+    @rule(data=st.data())
+    def reclaim_up(self, data: Any) -> None:
+        """收回 to the parent from a line of the tree at any level (R-IN-6, R-IN-2)."""
+        children = [
+            line
+            for line in self.lines.values()
+            if line.pk in self.levels
+            and line.b["available"] > 0
+            and self.lines[line.parent or 0].b["allocated"] > 0
+        ]
+        if not children:
+            return
+        level = data.draw(st.sampled_from(sorted({self.levels[x.pk] for x in children})))
+        child = self.pick_from(data, [x for x in children if self.levels[x.pk] == level])
+        parent = self.lines[child.parent or 0]
+        x = data.draw(st.integers(1, min(child.b["available"], parent.b["allocated"])))
+        self.post(DocumentKind.RECLAIM, [LineInput(Money(x), source_id=child.pk, to_parent=True)])
+        child.add(total=-x, available=-x)
+        parent.add(allocated=-x, available=x)
+        self.seen[f"tree: reclaimed from level {level}"] += 1
+        event(f"tree: reclaimed from level {level}")
+
+    @rule(data=st.data())
+    def climb(self, data: Any) -> None:
+        """A pending child held above its parent's holder, or outside it (another department,
+        a division that does not supervise it): refused (R-IN-8)."""
+        # Levels 1 and 2 are the pending lines of the sector division and the department.
+        middle = [line for line in self.lines.values() if self.levels.get(line.pk, 0) in (1, 2)]
+        if not middle:
+            return
+        source = self.pick_from(data, middle)
+        level = self.levels[source.pk]
+        above = data.draw(st.booleans())
+        if above:
+            holder, code = self.holders()[level - 1], "indicators.holder_above_parent"
+        else:
+            hospital = Organisation.objects.get(name="吴江区第一人民医院")
+            holder, code = hospital.parent, "indicators.outside_holder"
+        row = LineInput(
+            Money(data.draw(st.integers(1, max(source.b["available"], 1)))),
+            source_id=source.pk,
+            spec=LineSpec(line_kind=LineKind.PENDING, organisation_id=holder.pk),
+        )
+        self.refused_document(DocumentKind.ALLOCATE, [row], code)
+
+    @invariant()
+    def children_never_above_parents(self) -> None:
+        """R-IN-8: no tracked line is held higher up than its parent."""
+        tracked = IndicatorLine.objects.filter(pk__in=self.lines).select_related("organisation")
+        holders = {line.pk: line.organisation for line in tracked}
+        for pk, line in self.lines.items():
+            if line.parent in holders:
+                child, parent = holders[pk], holders[line.parent]
+                assert child is not None and parent is not None
+                assert holder_rank(child) >= holder_rank(parent), (child.name, parent.name)
+
+
+def _run(user: Any, machine: type[Ledger] = Ledger, **overrides: Any) -> Counter[str]:
     """Run the machine; what it saw."""
-    Ledger.world = make_world(user)
-    Ledger.seen = Counter()
+    machine.world = make_world(user)
+    machine.seen = Counter()
     run_state_machine_as_test(
-        Ledger,
+        machine,
         settings=settings(
             **{
                 "max_examples": 20,
@@ -573,13 +719,21 @@ def _run(user: Any, **overrides: Any) -> Counter[str]:
             }
         ),
     )
-    return Ledger.seen
+    return machine.seen
 
 
 def test_random_documents_and_operations_keep_the_ledger_whole(user: Any) -> None:
     seen = _run(user)
     # The machine proved something: keyed operations took effect and their replays ran.
     missing = [outcome for outcome in MUST_HAPPEN if seen[outcome] == 0]
+    assert missing == [], f"never happened: {missing}; seen: {dict(seen)}"
+
+
+def test_three_level_trees_keep_the_ledger_whole(user: Any) -> None:
+    """R-IN-8: the same machine with trees three levels deep; each level was reached, reclaimed
+    from and refused, and R-IN-2 held at every node after every step (``reconcile()``)."""
+    seen = _run(user, TreeLedger)
+    missing = [outcome for outcome in TREE_MUST_HAPPEN if seen[outcome] == 0]
     assert missing == [], f"never happened: {missing}; seen: {dict(seen)}"
 
 
@@ -591,3 +745,14 @@ def test_the_machine_catches_a_ledger_that_forgets_op_keys(
     ledger_forgets_op_keys(monkeypatch)
     with pytest.raises(AssertionError, match=r"replay of sm-\d+ (posted again|was not recognised)"):
         _run(user, phases=[Phase.explicit, Phase.generate])
+
+
+def test_the_machine_catches_an_allocation_that_ignores_holders(
+    user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutant: R-IN-8's holder check is gone, so a pending child may be held above its parent or
+    outside its holder. The machine must catch it: ``climb``'s allocation is posted instead of
+    refused (fixed seed, no shrinking)."""
+    monkeypatch.setattr(checks, "_holder_errors", lambda *args: [])
+    with pytest.raises(pytest.fail.Exception, match=r"DID NOT RAISE .*BusinessRuleError"):
+        _run(user, TreeLedger, phases=[Phase.explicit, Phase.generate])

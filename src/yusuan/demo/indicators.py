@@ -8,8 +8,11 @@ wj_budget_chief, so the demo ledger reconciles like a real one.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 from typing import Any
+
+from django.utils import timezone
 
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
@@ -264,6 +267,11 @@ def _transfers(
                     fund_type_code="111",
                     source_type_code="04",
                     is_dir=True,
+                    # R-IN-9: the province's document, received 45 days ago (R-IN-5 lists it).
+                    sup_bgt_doc_no=f"苏财教〔{year}〕18号",
+                    rec_date=timezone.localdate() - dt.timedelta(days=45),
+                    track_pro_code=f"32000026{year}ZX0001",
+                    tp_func_code="2300208",
                     summary="义务教育薄弱环节改善（直达资金，待分）",
                 ),
             ),

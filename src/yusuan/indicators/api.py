@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Literal
 
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -67,6 +68,10 @@ class IndicatorLineOut(Schema):
     thr_exp_code: str
     is_sal: bool
     is_dir: bool
+    sup_bgt_doc_no: str = Field(description="上级指标文号 of upper-level transfer money (R-IN-9)")
+    rec_date: dt.date | None = Field(description="接收日期; R-IN-5's clock runs from it")
+    track_pro_code: str = Field(description="追踪代码, inherited by every allocated line (R-IN-9)")
+    tp_func_code: str = Field(description="转移支付功能科目 (R-IN-9)")
     parent_id: int | None
     origin_document_id: int
     total_fen: int = Field(alias="total")
@@ -107,8 +112,23 @@ class SourceRef(Schema):
     source_no: str
 
 
+class ChainLink(Schema):
+    id: int
+    code: str
+    kind: str
+    organisation_name: str
+    track_pro_code: str
+    sup_bgt_doc_no: str
+    doc_no: str
+    url: str
+
+
 class TraceOut(Schema):
     origin_document: DocumentRef
+    tracking_chain: list[ChainLink] = Field(
+        description="The received line down to this one, each with its holder and tracking "
+        "code (R-IN-8, R-IN-9)"
+    )
     parent: LineRef | None
     children: list[LineRef]
     documents: list[DocumentRef] = Field(
@@ -170,8 +190,11 @@ LOOKUPS = {
 
 
 class RowIn(Schema):
-    """One document row. Which fields a kind reads: issue — the new line's elements; allocate —
-    ``source`` (a pending line) and the new line's elements; increase / decrease / hold / release
+    """One document row. Which fields a kind reads: issue — the new line's elements (for money
+    received from an upper-level government, source 04, also ``sup_bgt_doc_no``, ``rec_date``,
+    ``track_pro_code`` and ``tp_func_code``, R-IN-9); allocate — ``source`` (a pending line),
+    ``line_kind`` (executable, or pending for a lower holder, R-IN-8) and the new line's elements
+    (the transfer references are inherited); increase / decrease / hold / release
     — ``target``; reclaim — ``source`` and ``to_parent``; adjust — ``source`` and ``target`` (or
     the elements of a new line instead of ``target``)."""
 
@@ -194,6 +217,10 @@ class RowIn(Schema):
     thr_exp_code: str = Field("", max_length=16)
     is_sal: bool = False
     is_dir: bool = False
+    sup_bgt_doc_no: str = Field("", description="上级指标文号 (R-IN-9, issue rows)", max_length=60)
+    rec_date: str = Field("", description="接收日期 YYYY-MM-DD (R-IN-9, issue rows)", max_length=10)
+    track_pro_code: str = Field("", description="追踪代码 (R-IN-9, issue rows)", max_length=40)
+    tp_func_code: str = Field("", description="转移支付功能科目 (R-IN-9)", max_length=16)
     summary: str = Field("", max_length=200)
 
 
@@ -222,6 +249,12 @@ class DocumentLineOut(Schema):
     organisation_code: str
     project_code: str
     dep_bgt_eco_code: str
+    source_type_code: str
+    is_dir: bool
+    sup_bgt_doc_no: str
+    rec_date: dt.date | None
+    track_pro_code: str
+    tp_func_code: str
     summary: str
     to_parent: bool
     amount_fen: int
@@ -327,6 +360,12 @@ def _document_detail(actor: Any, document: IndicatorDocument) -> dict[str, Any]:
                 "organisation_code": x.organisation.code if x.organisation else "",
                 "project_code": x.project.code if x.project else "",
                 "dep_bgt_eco_code": x.dep_bgt_eco_code,
+                "source_type_code": x.source_type_code,
+                "is_dir": x.is_dir,
+                "sup_bgt_doc_no": x.sup_bgt_doc_no,
+                "rec_date": x.rec_date,
+                "track_pro_code": x.track_pro_code,
+                "tp_func_code": x.tp_func_code,
                 "summary": x.summary,
                 "to_parent": x.to_parent,
                 "amount_fen": x.amount,
@@ -378,6 +417,19 @@ def get_line(request: HttpRequest, line_id: Id) -> Any:
     # The schema reads the line's own attributes; trace and links ride along on the instance.
     line.trace = {  # type: ignore[attr-defined]
         "origin_document": _document_ref(trace.origin),
+        "tracking_chain": [
+            {
+                "id": link.pk,
+                "code": link.code,
+                "kind": link.kind,
+                "organisation_name": _unit(link).name,
+                "track_pro_code": link.track_pro_code,
+                "sup_bgt_doc_no": link.sup_bgt_doc_no,
+                "doc_no": link.doc_no,
+                "url": _api("indicator_line", link.pk),
+            }
+            for link in selectors.tracking_chain(actor=actor, line=line)
+        ],
         "parent": _line_ref(trace.parent) if trace.parent else None,
         "children": [_line_ref(child) for child in children],
         "documents": [_document_ref(d) for d in trace.documents],
@@ -385,6 +437,58 @@ def get_line(request: HttpRequest, line_id: Id) -> Any:
     }
     line.links = links  # type: ignore[attr-defined]
     return line
+
+
+class TransferBreachOut(Schema):
+    line: LineRef
+    kind: str
+    organisation_code: str
+    track_pro_code: str
+    sup_bgt_doc_no: str
+    is_dir: bool
+    received: dt.date = Field(description="接收日期, else the day the line was posted")
+    deadline: dt.date = Field(description="The last day to allocate (received + 30 days)")
+    pending_fen: int = Field(description="Still pending after the deadline")
+    late_fen: int = Field(description="Allocated after the deadline (timeout amount)")
+    days_overdue: int
+
+
+@router.get(
+    "/indicators/transfer-breaches",
+    response=list[TransferBreachOut],
+    url_name="indicator_transfer_breaches",
+)
+@paged(100)
+def list_transfer_breaches(request: HttpRequest, year: Year | None = None) -> Any:
+    """R-IN-5: pending lines of upper-level transfer money in the caller's scope not allocated
+    within 30 days of receipt (接收日期, R-IN-9), the longest overdue first."""
+    actor = require(request, "indicators.view_indicatorline", READ)
+    found = {b.line.pk: b for b in selectors.transfer_breaches(actor=actor, fiscal_year=year)}
+    # The page is cut from the lines in the selector's order (the longest overdue first).
+    order = Case(
+        *(When(pk=pk, then=Value(i)) for i, pk in enumerate(found)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    lines = IndicatorLine.objects.filter(pk__in=found).order_by(order, "code")
+    return Rendered(lines, lambda line: _breach(found[line.pk]))
+
+
+def _breach(breach: selectors.TransferDeadline) -> dict[str, Any]:
+    line = breach.line
+    return {
+        "line": _line_ref(line),
+        "kind": line.kind,
+        "organisation_code": _unit(line).code,
+        "track_pro_code": line.track_pro_code,
+        "sup_bgt_doc_no": line.sup_bgt_doc_no,
+        "is_dir": line.is_dir,
+        "received": breach.received,
+        "deadline": breach.deadline,
+        "pending_fen": breach.pending_fen,
+        "late_fen": breach.late_fen,
+        "days_overdue": breach.days_overdue,
+    }
 
 
 @router.get(

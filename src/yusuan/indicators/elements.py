@@ -18,8 +18,8 @@ from yusuan.core.choices import CodeKind
 # "always": every line needs it; "executable": an executable line needs it too (R-IN-1).
 Required = Literal["always", "executable", ""]
 # ref: a row naming another record by code; code: a code of the year's code set; choice: one of
-# fixed values; flag: yes/no.
-ValueKind = Literal["ref", "code", "choice", "flag"]
+# fixed values; flag: yes/no; text: free text (a reference of another government); date: a day.
+ValueKind = Literal["ref", "code", "choice", "flag", "text", "date"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Element:
     specified: bool = True  # part of a new line's LineSpec (False: derived at posting)
     in_ledger: bool = True  # a ledger column, filter and export column
     hierarchical: bool = False  # the ledger filters it by prefix (a code and its children)
+    transfer: bool = False  # R-IN-9: a reference of an upper-level transfer, inherited unchanged
 
 
 ELEMENTS: tuple[Element, ...] = (
@@ -114,6 +115,43 @@ ELEMENTS: tuple[Element, ...] = (
     Element("thr_exp_code", "thr_exp_code", "三公", gettext_noop("三公 category"), "choice"),
     Element("is_sal", "is_sal", "工资", gettext_noop("Salary"), "flag"),
     Element("is_dir", "is_dir", "直达", gettext_noop("Direct funds"), "flag"),
+    # R-IN-9: what a line received from an upper-level government carries (DOMAIN-2 C4).
+    Element(
+        "sup_bgt_doc_no",
+        "sup_bgt_doc_no",
+        "上级指标文号",
+        gettext_noop("Upper-level document number"),
+        "text",
+        in_ledger=False,
+        transfer=True,
+    ),
+    Element(
+        "rec_date",
+        "rec_date",
+        "接收日期",
+        gettext_noop("Date received"),
+        "date",
+        in_ledger=False,
+        transfer=True,
+    ),
+    Element(
+        "track_pro_code",
+        "track_pro_code",
+        "追踪代码",
+        gettext_noop("Tracking code"),
+        "text",
+        in_ledger=False,
+        transfer=True,
+    ),
+    Element(
+        "tp_func_code",
+        "tp_func_code",
+        "转移支付功能科目",
+        gettext_noop("Transfer functional class"),
+        "text",
+        in_ledger=False,
+        transfer=True,
+    ),
     Element(
         "manage_division",
         "manage_division_id",
@@ -135,6 +173,8 @@ CODED_ELEMENTS = tuple(e for e in ENTERED_ELEMENTS if e.code_kind is not None)
 REQUIRED_ELEMENTS = tuple(e for e in ELEMENTS if e.required == "always") + tuple(
     e for e in ELEMENTS if e.required == "executable"
 )
+# R-IN-9: the upper-level transfer's references, entered on 下达 rows, inherited on allocation.
+TRANSFER_ELEMENTS = tuple(e for e in ELEMENTS if e.transfer)
 # The ledger's code columns and filters, and its yes/no flags.
 LEDGER_CODES = tuple(e for e in ELEMENTS if e.in_ledger and e.value == "code")
 LEDGER_FLAGS = tuple(e for e in ELEMENTS if e.in_ledger and e.value == "flag")

@@ -77,6 +77,19 @@ class Elements(models.Model):
         null=True,
         blank=True,
     )
+    # R-IN-9: money received from an upper-level government (指标来源 04 上级转移支付) carries the
+    # upper level's references; every line allocated from it inherits them (DOMAIN-2 C4, ADR 0026).
+    # The 本级指标文号 (cor_bgt_doc_no) is ``doc_no``.
+    sup_bgt_doc_no = models.CharField(
+        _("upper-level indicator document number (上级指标文号)"), max_length=60, blank=True
+    )
+    rec_date = models.DateField(_("date received (接收日期)"), null=True, blank=True)
+    track_pro_code = models.CharField(
+        _("tracking code (追踪代码)"), max_length=40, blank=True, db_index=True
+    )
+    tp_func_code = models.CharField(
+        _("transfer functional class (转移支付功能科目)"), max_length=16, blank=True
+    )
 
     class Meta:
         abstract = True

@@ -7,6 +7,7 @@ Codes are resolved in one query per kind (lines, units, projects) for the whole 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,12 +40,40 @@ def _flag(row: Row, name: str) -> bool:
     return value is True or value in ("1", "on", "true")
 
 
-def _entered_elements(row: Row) -> dict[str, Any]:
-    """The codes, choices and flags a row gives its new line (units and projects aside)."""
-    return {
-        e.attribute: _flag(row, e.name) if e.value == "flag" else _text(row, e.name)
-        for e in _ENTERED
-    }
+def _date(row: Row, name: str, index: int, errors: list[ErrorDetail]) -> dt.date | None:
+    """A day written ``YYYY-MM-DD`` (R-IN-9 接收日期); anything else is named on its row."""
+    text = _text(row, name)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(
+            ErrorDetail(
+                code="indicators.bad_date",
+                field=f"lines[{index}].{name}",
+                row=index,
+                value=text,
+                limit="YYYY-MM-DD",
+                message_zh=f"第 {index + 1} 行：日期“{text}”格式应为 YYYY-MM-DD",
+                message_en=f"row {index + 1}: the date '{text}' is not YYYY-MM-DD",
+            )
+        )
+        return None
+
+
+def _entered_elements(row: Row, index: int, errors: list[ErrorDetail]) -> dict[str, Any]:
+    """The codes, choices, flags, references and dates a row gives its new line (units and
+    projects aside)."""
+    values: dict[str, Any] = {}
+    for e in _ENTERED:
+        if e.value == "flag":
+            values[e.attribute] = _flag(row, e.name)
+        elif e.value == "date":
+            values[e.attribute] = _date(row, e.name, index, errors)
+        else:
+            values[e.attribute] = _text(row, e.name)
+    return values
 
 
 def wants_spec(kind: str, row: Row) -> bool:
@@ -136,7 +165,7 @@ def document_input(
                 ),
                 project_id=codes.get(codes.projects, index, "project", _text(row, "project")),
                 summary=_text(row, "summary"),
-                **_entered_elements(row),
+                **_entered_elements(row, index, errors),
             )
         lines.append(
             LineInput(

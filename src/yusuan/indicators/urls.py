@@ -10,6 +10,7 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("lines/<id:pk>/", views.line_detail, name="line_detail"),
     path("lines/lookup/", views.line_lookup, name="line_lookup"),
+    path("transfers/overdue/", views.transfer_breaches, name="transfer_breaches"),
     path("documents/", views.document_list, name="document_list"),
     path("documents/new/<str:kind>/", views.document_new, name="document_new"),
     path("documents/route/", views.route_preview, name="route_preview"),

@@ -70,15 +70,29 @@ LINE_FILTERS = (
 FLAG_FILTERS = tuple((e.name, gettext_lazy(e.label_en)) for e in LEDGER_FLAGS)
 # The ledger's yes/no flags and 三公 category, shown together.
 LEDGER_MARKS = tuple(e for e in ELEMENTS if e.in_ledger and e.value in ("flag", "choice"))
-# A new line's elements on a row, in their own columns (三公 is chosen in the flags column).
+# A new line's elements on a row, in their own columns (三公 is chosen in the flags column, an
+# upper-level transfer's references in the transfer column, R-IN-9).
 NEW_LINE_COLUMNS = tuple(
-    e.name for e in ENTERED_ELEMENTS if e.value != "flag" and e.name != "thr_exp_code"
+    e.name
+    for e in ENTERED_ELEMENTS
+    if e.value != "flag" and e.name != "thr_exp_code" and not e.transfer
 )
+TRANSFER_COLUMNS = tuple(e for e in ENTERED_ELEMENTS if e.transfer)
 # Columns a document kind asks for on each row.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    DocumentKind.ISSUE: ("line_kind", *NEW_LINE_COLUMNS, "flags", "summary", "amount"),
+    DocumentKind.ISSUE: (
+        "line_kind",
+        *NEW_LINE_COLUMNS,
+        "flags",
+        "transfer",
+        "summary",
+        "amount",
+    ),
+    # R-IN-8: 分解 may create a pending line for a lower holder; R-IN-9: the transfer's
+    # references are inherited, not entered.
     DocumentKind.ALLOCATE: (
         "source",
+        "line_kind",
         "organisation",
         "project",
         "dep_bgt_eco_code",
@@ -225,6 +239,10 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and project_selectors.can_open_project(actor=actor, pk=line.project_id),
             "movements": selectors.line_movements(actor=actor, line_id=pk),
             "trace": selectors.line_trace(actor=actor, line=line),
+            "chain": selectors.tracking_chain(actor=actor, line=line),
+            "clock": selectors.transfer_clock(line)
+            if line.rec_date or line.source_type_code == selectors.TRANSFER_SOURCE_CODE
+            else None,
             "children": selectors.line_list(actor=actor, filters={"parent": line.pk}),
         },
     )
@@ -459,6 +477,7 @@ def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | No
         # Wide forms scroll sideways: every row error is also listed above the table.
         "row_errors": [text for row in rows for texts in row.errors.values() for text in texts],
         "subtypes": ADJUSTMENT.subtypes,
+        "transfer_columns": [(e.name, e.label_zh) for e in TRANSFER_COLUMNS],
         "year": year,
         **_choices(actor, year, kind),
     }
@@ -606,4 +625,22 @@ def document_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda actor: document_submit(actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)),
         _("Submitted for approval."),
+    )
+
+
+@login_required
+@permission_required("indicators.view_indicatorline", raise_exception=True)
+def transfer_breaches(request: HttpRequest) -> HttpResponse:
+    """R-IN-5: upper-level transfer money not allocated within 30 days of receipt (R-IN-9)."""
+    actor = _actor(request)
+    current = current_fiscal_year(actor=actor)
+    year = parse_int(request.GET.get("year", "")) or (current.year if current else None)
+    return render(
+        request,
+        "indicators/transfer_breaches.html",
+        {
+            "breaches": selectors.transfer_breaches(actor=actor, fiscal_year=year),
+            "year": year,
+            "days": selectors.TRANSFER_ALLOCATION_DAYS,
+        },
     )

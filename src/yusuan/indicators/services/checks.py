@@ -4,20 +4,29 @@ The posting re-checks the money atomically; these checks tell the clerk early an
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from django.utils import timezone
+
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.money import Money
-from yusuan.core.choices import AccountType, OrganisationKind
+from yusuan.core.choices import AccountType, DivisionType, OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.indicators import rules
 from yusuan.indicators.choices import DocumentKind, LineKind
-from yusuan.indicators.elements import CODED_ELEMENTS, REQUIRED_ELEMENTS, SPEC_ELEMENTS
+from yusuan.indicators.elements import (
+    CODED_ELEMENTS,
+    REQUIRED_ELEMENTS,
+    SPEC_ELEMENTS,
+    TRANSFER_ELEMENTS,
+)
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.projects.models import Project
@@ -32,6 +41,11 @@ ADJUSTMENT_SUBTYPES = (
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
 # What a new line carries and a child line inherits (``yusuan.indicators.elements``).
 ELEMENT_FIELDS = tuple(e.attribute for e in SPEC_ELEMENTS)
+# R-IN-9: 指标来源 04 上级转移支付 — money received from an upper-level government.
+TRANSFER_SOURCE = "04"
+TRANSFER_FIELDS = tuple(e.attribute for e in TRANSFER_ELEMENTS)
+# 转移支付功能科目: the upper level's classification code, digits only (not this year's code set).
+TP_FUNC_CODE = re.compile(r"^\d{3,7}$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,10 @@ class LineSpec:
     is_sal: bool = False
     is_dir: bool = False
     manage_division_id: int | None = None
+    sup_bgt_doc_no: str = ""
+    rec_date: dt.date | None = None
+    track_pro_code: str = ""
+    tp_func_code: str = ""
     summary: str = ""
 
 
@@ -240,25 +258,7 @@ def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> lis
         else:
             checked.organisations[organisation.pk] = organisation
         if organisation is not None and parent is not None:
-            # 分解 passes money down the tree: a department's pending line only to its units.
-            holder = parent.organisation
-            if (
-                holder is not None
-                and holder.kind == OrganisationKind.DEPARTMENT
-                and not (organisation.path.startswith(holder.path))
-            ):
-                errors.append(
-                    _err(
-                        "indicators.outside_holder",
-                        f"{prefix}.organisation",
-                        f"第 {index + 1} 行：{organisation.name}不属于待分指标持有部门"
-                        f"{holder.name}",
-                        f"row {index + 1}: {organisation.name} is outside {holder.name}",
-                        rule="R-IN-2",
-                        value=organisation.name,
-                        row=index,
-                    )
-                )
+            errors += _holder_errors(index, organisation, parent)
     if spec.project_id is not None:
         project = checked.project(spec.project_id, mof_div_code)
         if project is None or (
@@ -288,6 +288,176 @@ def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> lis
                 row=index,
             )
         )
+    if parent is None and row.data.kind == DocumentKind.ISSUE:
+        errors += _transfer_errors(index, spec)
+    elif parent is not None:
+        errors += _inherited_errors(index, spec, parent)
+    return errors
+
+
+def holder_rank(organisation: Organisation) -> int:
+    """R-IN-8: how high up a holder of indicator lines sits. The bureau and its budget division
+    (预算处) 0, another finance division (the sector division managing a special fund) 1, a
+    department (主管部门) 2, a budget unit 3."""
+    if organisation.kind == OrganisationKind.FINANCE_BUREAU or (
+        organisation.kind == OrganisationKind.FINANCE_DIVISION
+        and organisation.division_type == DivisionType.BUDGET
+    ):
+        return 0
+    if organisation.kind == OrganisationKind.FINANCE_DIVISION:
+        return 1
+    if organisation.kind == OrganisationKind.DEPARTMENT:
+        return 2
+    return 3
+
+
+def holds_under(holder: Organisation, organisation: Organisation) -> bool:
+    """R-IN-8: whether ``organisation`` may hold a line allocated from a line ``holder`` holds:
+    the budget division passes money to anyone of the region, a sector division to itself and
+    the departments and units it supervises, a department to itself and its units."""
+    rank = holder_rank(holder)
+    if rank == 0:
+        return True
+    if rank == 1:
+        return organisation.pk == holder.pk or organisation.supervising_division_id == holder.pk
+    if rank == 2:
+        return organisation.path.startswith(holder.path)
+    return organisation.pk == holder.pk
+
+
+def _holder_errors(
+    index: int, organisation: Organisation, parent: IndicatorLine
+) -> list[ErrorDetail]:
+    """R-IN-8: 分解 passes money down the tree, never up or sideways: a child line is never held
+    higher up than its parent, and only by the parent's holder or someone under it."""
+    holder = parent.organisation
+    if holder is None:
+        return []
+    prefix, row = f"lines[{index}].organisation", f"第 {index + 1} 行："
+    if holder_rank(organisation) < holder_rank(holder):
+        return [
+            _err(
+                "indicators.holder_above_parent",
+                prefix,
+                f"{row}{organisation.name}的层级高于待分指标 {parent.code} 的持有者{holder.name}，"
+                "指标只能向下分解",
+                f"row {index + 1}: {organisation.name} sits above {holder.name}, the holder of "
+                f"{parent.code}; allocation goes down the tree only (R-IN-8)",
+                rule="R-IN-8",
+                value=organisation.name,
+                limit=holder.name,
+                row=index,
+            )
+        ]
+    if not holds_under(holder, organisation):
+        return [
+            _err(
+                "indicators.outside_holder",
+                prefix,
+                f"{row}{organisation.name}不属于待分指标 {parent.code} 的持有者{holder.name}",
+                f"row {index + 1}: {organisation.name} is outside {holder.name}, the holder of "
+                f"{parent.code} (R-IN-8)",
+                rule="R-IN-8",
+                value=organisation.name,
+                limit=holder.name,
+                row=index,
+            )
+        ]
+    return []
+
+
+def _transfer_errors(index: int, spec: LineSpec) -> list[ErrorDetail]:
+    """R-IN-9: a 下达 row of money received from an upper-level government (指标来源 04, or 直达)
+    names the upper level's document, the day it was received, the tracking code and the
+    transfer's functional class — all of them or none, and none on other money."""
+    prefix, row = f"lines[{index}]", f"第 {index + 1} 行："
+    given = [e for e in TRANSFER_ELEMENTS if getattr(spec, e.attribute) not in (None, "")]
+    if spec.source_type_code != TRANSFER_SOURCE and not spec.is_dir and not given:
+        return []
+    errors: list[ErrorDetail] = []
+    if spec.source_type_code != TRANSFER_SOURCE:
+        errors.append(
+            _err(
+                "indicators.transfer_source",
+                f"{prefix}.source_type_code",
+                f"{row}上级转移支付（含直达资金）的指标来源须为 04 上级转移支付",
+                f"row {index + 1}: money received from an upper-level government has the "
+                f"indicator source {TRANSFER_SOURCE} (R-IN-9)",
+                rule="R-IN-9",
+                value=spec.source_type_code,
+                limit=TRANSFER_SOURCE,
+                row=index,
+            )
+        )
+    for element in TRANSFER_ELEMENTS:
+        if element not in given:
+            errors.append(
+                _err(
+                    "indicators.transfer_field_missing",
+                    f"{prefix}.{element.name}",
+                    f"{row}上级转移支付须填写{element.label_zh}",
+                    f"row {index + 1}: money received from an upper-level government needs its "
+                    f"{element.label_en.lower()} (R-IN-9)",
+                    rule="R-IN-9",
+                    row=index,
+                )
+            )
+    today = timezone.localdate()
+    if spec.rec_date is not None and spec.rec_date > today:
+        errors.append(
+            _err(
+                "indicators.rec_date_future",
+                f"{prefix}.rec_date",
+                f"{row}接收日期 {spec.rec_date.isoformat()} 晚于今天 {today.isoformat()}",
+                f"row {index + 1}: the date received {spec.rec_date.isoformat()} is after "
+                f"today {today.isoformat()} (R-IN-9)",
+                rule="R-IN-9",
+                value=spec.rec_date.isoformat(),
+                limit=today.isoformat(),
+                row=index,
+            )
+        )
+    if spec.tp_func_code and not TP_FUNC_CODE.match(spec.tp_func_code):
+        errors.append(
+            _err(
+                "indicators.bad_tp_func_code",
+                f"{prefix}.tp_func_code",
+                f"{row}转移支付功能科目“{spec.tp_func_code}”应为 3 至 7 位数字",
+                f"row {index + 1}: the transfer functional class '{spec.tp_func_code}' is 3 to "
+                "7 digits (R-IN-9)",
+                rule="R-IN-9",
+                value=spec.tp_func_code,
+                limit="3–7 digits",
+                row=index,
+            )
+        )
+    return errors
+
+
+def _inherited_errors(index: int, spec: LineSpec, parent: IndicatorLine) -> list[ErrorDetail]:
+    """R-IN-9: a line allocated from upper-level transfer money keeps its references — the
+    tracking code above all, so the chain 中央→省→市→县→单位 can be followed."""
+    errors = []
+    for element in TRANSFER_ELEMENTS:
+        inherited = getattr(parent, element.attribute)
+        own = getattr(spec, element.attribute)
+        if inherited not in (None, "") and own != inherited:
+            shown = inherited.isoformat() if isinstance(inherited, dt.date) else inherited
+            entered = own.isoformat() if isinstance(own, dt.date) else own
+            errors.append(
+                _err(
+                    "indicators.transfer_field_changed",
+                    f"lines[{index}].{element.name}",
+                    f"第 {index + 1} 行：{element.label_zh}继承自指标 {parent.code}"
+                    f"（{shown}），不能改为“{entered}”",
+                    f"row {index + 1}: the {element.label_en.lower()} is inherited from "
+                    f"{parent.code} ({shown}) and cannot change (R-IN-9)",
+                    rule="R-IN-9",
+                    value=entered,
+                    limit=shown,
+                    row=index,
+                )
+            )
     return errors
 
 
@@ -360,13 +530,19 @@ def _facts(line: IndicatorLine) -> rules.LineFacts:
     )
 
 
-def _spec_from_parent(parent: IndicatorLine, spec: LineSpec) -> LineSpec:
-    """A child line inherits what the clerk left blank from the line it comes from."""
-    values = {}
+def _spec_from_parent(
+    parent: IndicatorLine, spec: LineSpec, *, pending_allowed: bool = False
+) -> LineSpec:
+    """A child line inherits what the clerk left blank from the line it comes from, the
+    references of an upper-level transfer included (R-IN-9). 分解 may create a pending child for
+    a lower holder (R-IN-8); an adjustment only executable lines."""
+    values: dict[str, Any] = {}
     for name in ELEMENT_FIELDS:
         own = getattr(spec, name)
         values[name] = own if own not in (None, "") else getattr(parent, name)
-    values["line_kind"] = LineKind.EXECUTABLE
+    values["line_kind"] = (
+        spec.line_kind if pending_allowed and spec.line_kind else LineKind.EXECUTABLE
+    )
     values["summary"] = spec.summary or parent.summary
     # 直达资金 stays 直达 on every line its money reaches (R-IN-5, R-MO-11).
     values["is_dir"] = spec.is_dir or parent.is_dir
@@ -451,7 +627,9 @@ class _Issue(KindCheck):
 
 
 class _Allocate(KindCheck):
-    """分解下达: a pending line's money goes to a new executable line below it (R-IN-2)."""
+    """分解下达: a pending line's money goes to a new line below it (R-IN-2): executable, or
+    pending again for a lower holder — budget division → sector division → department 待分 →
+    unit (R-IN-8); the child keeps the transfer's references (R-IN-9)."""
 
     bucket = ("available", "R-IN-2")
 
@@ -459,7 +637,7 @@ class _Allocate(KindCheck):
         source = row.line("source", want_kind=LineKind.PENDING)
         if source is None:
             return _Resolved(row.item.spec)
-        spec = _spec_from_parent(source, row.item.spec or LineSpec())
+        spec = _spec_from_parent(source, row.item.spec or LineSpec(), pending_allowed=True)
         row.check_spec(spec, parent=source)
         return _Resolved(spec, source=source)
 
