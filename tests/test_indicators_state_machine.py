@@ -367,7 +367,7 @@ class Ledger(RuleBasedStateMachine):
         elif source.is_gov_pur != target.is_gov_pur:
             subtype = "procurement_split"
         else:
-            subtype = "budget_adjustment"
+            return None  # the same elements: no adjustment type moves money between them
         return source, target, subtype, None
 
     def enter_adjustment(
@@ -379,7 +379,6 @@ class Ledger(RuleBasedStateMachine):
                 kind=DocumentKind.ADJUST,
                 title="随机调剂",
                 subtype=subtype,
-                npc_reference="吴人常〔2026〕3号" if subtype == "budget_adjustment" else "",
                 fiscal_year=2026,
                 lines=[
                     LineInput(

@@ -120,7 +120,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
-        + INDICATOR_FINANCE,
+        + INDICATOR_FINANCE
+        # R-AJ-6: finance enters moves between departments (and between units for a department).
+        + ("indicators.enter_adjustment",),
         ("budget",),
     ),
     RoleSpec(
