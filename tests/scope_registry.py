@@ -169,6 +169,43 @@ def school_document(state: str = "draft") -> Any:
     )
 
 
+def school_supplement() -> Any:
+    """A draft 追加申请 of the school's (R-AJ-7); the tiny demo files none, so one is filed."""
+    from yusuan.common.money import Money
+    from yusuan.identity.models import User
+    from yusuan.indicators.choices import LineKind
+    from yusuan.indicators.models import IndicatorLine, SupplementRequest
+    from yusuan.indicators.services.supplements import SupplementInput, supplement_create
+
+    found = SupplementRequest.objects.filter(organisation__name=SCHOOL, state="draft").first()
+    if found is not None:
+        return found
+    line = (
+        IndicatorLine.objects.filter(organisation__name=SCHOOL, kind=LineKind.EXECUTABLE)
+        .order_by("pk")
+        .first()
+    )
+    assert line is not None
+    return supplement_create(
+        actor=User.objects.get(username="school_clerk"),
+        data=SupplementInput(
+            title="scope",
+            amount=Money(1_00),
+            reason="scope",
+            line_id=line.pk,
+            fiscal_year=line.fiscal_year,
+        ),
+    )
+
+
+def any_document_id() -> dict[str, Any]:
+    from yusuan.indicators.models import IndicatorDocument
+
+    document = IndicatorDocument.objects.order_by("pk").first()
+    assert document is not None
+    return {"document_id": document.pk}
+
+
 def school_request(state: str = "draft") -> Any:
     from yusuan.payments.models import PaymentRequest
 
@@ -441,6 +478,10 @@ ONLY_BUDGET = (
     "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
     "indicators.post_indicatordocument; anyone else is refused before scope is looked at"
 )
+ONLY_BUDGET_ANSWERS = (
+    "indicators.answer_supplementrequest: only the budget division (wj_budget, wj_budget_chief, "
+    "region-wide) answers 追加申请 (R-AJ-7); anyone else is refused before scope is looked at"
+)
 ONLY_APPROVERS = (
     "payments.change_refund / change_correction: school_approver, edu_approver (both in the "
     "school's scope) and wj_treasury (region-wide); anyone else is refused before scope is "
@@ -581,6 +622,23 @@ PAGES: dict[str, Entry] = {
     ),
     "indicators:document_void": Entry(school_document, PK, method="post"),
     "indicators:document_submit": Entry(school_document, PK, method="post"),
+    "indicators:supplement_list": Entry(
+        school_supplement,
+        marker=link("indicators:supplement_detail"),
+        query=lambda r: f"q={r.number}",
+    ),
+    "indicators:supplement_detail": Entry(school_supplement, PK),
+    "indicators:supplement_edit": Entry(school_supplement, PK),
+    "indicators:supplement_submit": Entry(school_supplement, PK, method="post"),
+    "indicators:supplement_answer": Entry(
+        school_supplement,
+        PK,
+        insider="wj_budget",
+        method="post",
+        body=any_document_id,
+        refused=403,
+        why=ONLY_BUDGET_ANSWERS,
+    ),
     # payments
     "payments:request_list": Entry(
         school_request, marker=link("payments:request_detail"), query=lambda r: f"q={r.number}"
@@ -661,6 +719,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "projects:project_create": CREATE,
     "indicators:index": "a redirect to indicators:ledger",
     "indicators:document_new": CREATE,
+    "indicators:supplement_new": CREATE,
     "indicators:route_preview": CREATE,
     "payments:request_new": CREATE,
     "payroll:sheet_template": NO_OBJECT + " (an empty salary sheet)",
@@ -858,6 +917,28 @@ API: dict[str, Entry] = {
     "yusuan_indicators_api_submit_document": Entry(
         school_document, _pk("document_id"), method="post"
     ),
+    "yusuan_indicators_supplements_api_list_supplements": Entry(
+        school_supplement, marker=lambda r: r.number, query=lambda r: f"q={r.number}"
+    ),
+    "yusuan_indicators_supplements_api_get_supplement": Entry(school_supplement, _pk("request_id")),
+    "yusuan_indicators_supplements_api_update_supplement": Entry(
+        school_supplement,
+        _pk("request_id"),
+        method="put",
+        body={"title": "scope", "amount": "1.00", "reason": "scope"},
+    ),
+    "yusuan_indicators_supplements_api_submit_supplement": Entry(
+        school_supplement, _pk("request_id"), method="post"
+    ),
+    "yusuan_indicators_supplements_api_answer_supplement": Entry(
+        school_supplement,
+        _pk("request_id"),
+        insider="wj_budget",
+        method="post",
+        body=any_document_id,
+        refused=403,
+        why=ONLY_BUDGET_ANSWERS,
+    ),
     "yusuan_payments_api_list_requests": Entry(
         school_request, marker=lambda r: r.number, query=lambda r: "state=draft"
     ),
@@ -993,6 +1074,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_core_api_create_payee": CREATE,
     "yusuan_workflow_api_create_delegation": CREATE,
     "yusuan_indicators_api_create_document": CREATE,
+    "yusuan_indicators_supplements_api_create_supplement": CREATE,
     "yusuan_payments_api_create_request": CREATE,
     "yusuan_workflow_tests_memos_api_create_memo": CREATE,
     "yusuan_payments_api_send_to_bank": BANK,

@@ -345,6 +345,6 @@ def test_a_clerk_adjusts_only_the_own_unit_lines(w: World, org: Any) -> None:
     other_project = project(other, w.user("edu_clerk"), name="他校项目")
     [foreign] = issue(w.budget, w.chief, [(spec(other, other_project), 10_000_00)])
     mine = executable(w, 10_000_00)
-    errors = refused(lambda: adjustment(w, "budget_adjustment", [move(mine, foreign, 1_00)]))
+    errors = refused(lambda: adjustment(w, "across_projects", [move(mine, foreign, 1_00)]))
     detail = named(errors, "indicators.line_unknown")
     assert (detail.field, detail.value) == ("lines[0].target", foreign.pk)

@@ -61,7 +61,7 @@ def test_generated_documents_never_crash_and_refusals_write_nothing(
             "lines": st.lists(_rows(codes), min_size=1, max_size=4),
         },
         optional={
-            "subtype": st.sampled_from(["", "economic_class", "budget_adjustment", "x"]),
+            "subtype": st.sampled_from(["", "economic_class", "across_units", "x"]),
             "doc_no": st.sampled_from(["", "吴财预〔2026〕7号"]),
             "fiscal_year": st.sampled_from([2026, 1999, -1]),
             "organisation_id": st.sampled_from([None, 0, 10**12]),

@@ -153,8 +153,6 @@ def move(source: IndicatorLine, target: IndicatorLine | None, fen: int, **kw: An
 
 
 def adjustment(w: World, subtype: str, rows: list[LineInput], **kw: Any) -> IndicatorDocument:
-    if subtype == "budget_adjustment":
-        kw.setdefault("npc_reference", "吴人常〔2026〕3号")
     return enter(w.clerk, DocumentKind.ADJUST, rows, subtype=subtype, **kw)
 
 
@@ -303,8 +301,7 @@ def test_r_in_1_a_pending_line_cannot_be_adjusted(w: World) -> None:
             edu_clerk,
             DocumentKind.ADJUST,
             [move(line, line, 100_00)],
-            subtype="budget_adjustment",
-            npc_reference="吴人常〔2026〕3号",
+            subtype="across_units",
         )
     )
     detail = [e for e in errors if e.field == "lines[0].source"][0]
@@ -1098,7 +1095,7 @@ def test_r_aj_2_unknown_type_and_same_line(w: World, lines: dict[str, IndicatorL
     )
 
 
-def test_r_aj_2_moves_between_units_are_budget_adjustments(
+def test_r_aj_6_a_move_between_units_is_not_an_in_unit_adjustment(
     w: World, lines: dict[str, IndicatorLine], org: Any
 ) -> None:
     other_school = org("吴江区同里实验小学")
@@ -1117,7 +1114,11 @@ def test_r_aj_2_moves_between_units_are_budget_adjustments(
         )
     )
     detail = named(errors, "indicators.across_units")
-    assert (detail.rule, detail.field) == ("R-AJ-2", "lines[0].target")
+    assert (detail.rule, detail.field, detail.limit) == (
+        "R-AJ-6",
+        "lines[0].target",
+        "across_units",
+    )
 
 
 ROUTES = [
@@ -1137,7 +1138,6 @@ ROUTES = [
     ),
     ("economic_class", "office", "travel", "adjustment-economic-class", DEPARTMENT_ROUTE),
     ("across_projects", "office", "other_project", "adjustment-finance", FINANCE_ROUTE),
-    ("budget_adjustment", "office", "other_project", "adjustment-finance", FINANCE_ROUTE),
 ]
 
 
@@ -1351,33 +1351,30 @@ def test_r_aj_4_creation_beyond_available(w: World, lines: dict[str, IndicatorLi
     )
 
 
-# --- R-AJ-5: a 预算调整 carries the people's congress decision ------------------------------------
+# --- R-AJ-6: no adjustment asks for a 人大 decision (R-AJ-5 is gone: a 预算调整 is a record) ----
 
 
-@pytest.mark.parametrize(
-    "reference", [pytest.param("", id="empty_case"), pytest.param(" ", id="blank_case")]
-)
-def test_r_aj_5_budget_adjustment_needs_the_npc_reference(
-    w: World, lines: dict[str, IndicatorLine], reference: str
-) -> None:
-    row = move(lines["office"], lines["other_project"], 10_00)
-    detail = only(
-        refused(lambda: adjustment(w, "budget_adjustment", [row], npc_reference=reference))
-    )
-    assert (detail.code, detail.rule, detail.field) == (
-        "indicators.npc_reference_missing",
-        "R-AJ-5",
-        "npc_reference",
-    )
-    assert "人大常委会" in detail.message_zh
-    document = adjustment(w, "budget_adjustment", [row], npc_reference="吴人常〔2026〕3号")
-    assert document.npc_reference == "吴人常〔2026〕3号"
-
-
-def test_r_aj_5_other_adjustments_need_no_reference(
+def test_r_aj_6_adjustments_need_no_npc_reference(
     w: World, lines: dict[str, IndicatorLine]
 ) -> None:
     document = adjustment(
         w, "across_projects", [move(lines["office"], lines["other_project"], 10_00)]
     )
     assert document.npc_reference == ""
+    detail = only(
+        refused(
+            lambda: adjustment(
+                w,
+                "budget_adjustment",
+                [move(lines["office"], lines["other_project"], 10_00)],
+                npc_reference="吴人常〔2026〕3号",
+            )
+        )
+    )
+    assert (detail.code, detail.rule, detail.field, detail.value) == (
+        "indicators.bad_subtype",
+        "R-AJ-2",
+        "subtype",
+        "budget_adjustment",
+    )
+    assert "budget_adjustment" not in detail.limit

@@ -44,13 +44,23 @@ WORKFLOW_ADMIN = (
     "workflow.change_calendarday",
 )
 
-INDICATOR_VIEW = ("indicators.view_indicatorline", "indicators.view_indicatordocument")
+INDICATOR_VIEW = (
+    "indicators.view_indicatorline",
+    "indicators.view_indicatordocument",
+    "indicators.view_supplementrequest",
+)
 INDICATOR_FINANCE = (
     "indicators.add_indicatordocument",
     "indicators.change_indicatordocument",
     "indicators.post_indicatordocument",
 )
-INDICATOR_ADJUST = ("indicators.enter_adjustment", "indicators.change_indicatordocument")
+INDICATOR_ADJUST = (
+    "indicators.enter_adjustment",
+    "indicators.change_indicatordocument",
+    # 追加申请 (R-AJ-7): a unit asks for more money; finance answers (budget officer).
+    "indicators.add_supplementrequest",
+    "indicators.change_supplementrequest",
+)
 PAYMENT_VIEW = (
     "payments.view_paymentrequest",
     "procurement.view_contract",
@@ -120,7 +130,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
-        + INDICATOR_FINANCE,
+        + INDICATOR_FINANCE
+        # R-AJ-6: finance enters moves between departments (and between units for a department).
+        + ("indicators.enter_adjustment", "indicators.answer_supplementrequest"),
         ("budget",),
     ),
     RoleSpec(

@@ -77,3 +77,14 @@ class MovementKind(models.TextChoices):
     REFUND_RESTORE = "REFUND_RESTORE", _("Same-year refund restored")
     CORRECT_OUT = "CORRECT_OUT", _("Payment corrected to another line")
     CORRECT_IN = "CORRECT_IN", _("Payment corrected from another line")
+
+
+class SupplementState(models.TextChoices):
+    """追加申请 (R-AJ-7): a unit's request for more money, approved through the engine and then
+    answered by finance with an 追加 document."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("In approval")
+    APPROVED = "approved", _("Approved")
+    ANSWERED = "answered", _("Answered with an increase")
+    REJECTED = "rejected", _("Rejected")

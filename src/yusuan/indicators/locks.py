@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from yusuan.core.models.base import ScopedQuerySet
-from yusuan.indicators.models import IndicatorDocument
+from yusuan.indicators.models import IndicatorDocument, SupplementRequest
 
 
 class _OnLine(Protocol):
@@ -24,6 +24,12 @@ _Leg = TypeVar("_Leg", bound=_OnLine)
 def document_qs_select_for_update() -> ScopedQuerySet[IndicatorDocument]:
     """Indicator documents (issues, allocations, adjustments …), locked in pk order."""
     return IndicatorDocument.objects.order_by("pk").select_for_update()
+
+
+def supplement_qs_select_for_update() -> ScopedQuerySet[SupplementRequest]:
+    """追加申请 (R-AJ-7), the request's row only, in pk order; a request is locked before the
+    追加 document that answers it (``supplement_answer``)."""
+    return SupplementRequest.objects.order_by("pk").select_for_update(of=("self",))
 
 
 def legs_in_lock_order(legs: Iterable[_Leg]) -> list[_Leg]:

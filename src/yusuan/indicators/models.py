@@ -23,6 +23,7 @@ from yusuan.indicators.choices import (
     DocumentState,
     LineKind,
     MovementKind,
+    SupplementState,
     ThreePublic,
 )
 
@@ -381,3 +382,77 @@ def movement_digest(values: Mapping[str, Any]) -> bytes:
     """SHA-256 of a movement's content (every column: line, kind, deltas, document or source,
     op key, actor, time), as written by the ledger and as read back by the proof."""
     return content_digest(values, MOVEMENT_HASHED_FIELDS)
+
+
+class SupplementRequest(TimestampedModel):
+    """追加申请 (DOMAIN-2 C2, R-AJ-7): a unit that needs more money asks for it — amount, the line
+    or project it is for, the reason; attachments go on the approval round (R-WF-7). Unit,
+    department and finance approve it through the engine; finance answers an approved request
+    with an 追加 document (``answer``), whose money source is that document's (R-IN-7)."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    number = models.CharField(_("request number"), max_length=32, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    amount = models.BigIntegerField(_("amount requested"))
+    line = models.ForeignKey(
+        IndicatorLine,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("indicator line"),
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("project"),
+    )
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=SupplementState.choices, default=SupplementState.DRAFT
+    )
+    answer = models.OneToOneField(
+        IndicatorDocument,
+        on_delete=models.PROTECT,
+        related_name="supplement_request",
+        null=True,
+        blank=True,
+        verbose_name=_("answered by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supplementary increase request")
+        verbose_name_plural = _("supplementary increase requests")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("answer_supplementrequest", "May answer supplementary increase requests"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "number"], name="supplement_request_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="supplement_request_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def scope_organisation_id(self) -> int:
+        return self.organisation_id

@@ -1,4 +1,4 @@
-"""Pure adjustment rules (R-AJ-1, R-AJ-2 consistency, R-AJ-3, R-AJ-5): no ORM, no I/O.
+"""Pure adjustment rules (R-PJ-7, R-AJ-1, R-AJ-2 consistency, R-AJ-3, R-AJ-6): no ORM, no I/O.
 
 Services pass plain facts about the two lines of an adjustment row and raise what comes back.
 """
@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from yusuan.common.errors import ErrorDetail
 
-# Project categories (DOMAIN §5.4): 人员类 1 and 运转类 21/22 are basic expenditure, 特定目标类 3
-# is project expenditure.
-BASIC_CATEGORIES = frozenset({"1", "21", "22"})
-PROJECT_CATEGORIES = frozenset({"3"})
+# R-PJ-7 (DOMAIN-2 C1): 基本支出 = 人员类 1 + 公用经费 21; 项目支出 = 其他运转类 22 + 特定目标类 3.
+# 其他运转类 (running large facilities and systems, recurring special duties) is outside the
+# per-head quota, so it is project expenditure. ``expenditure_kind`` is the one place that says so.
+BASIC_CATEGORIES = frozenset({"1", "21"})
+PROJECT_CATEGORIES = frozenset({"22", "3"})
 # Department economic classes: 301 工资福利 and 303 对个人和家庭的补助 are personnel funds,
 # 302 商品和服务 public funds (公用经费).
 PERSONNEL_PREFIXES = ("301", "303")
@@ -30,12 +31,17 @@ class LineFacts:
     is_gov_pur: bool
     thr_exp_code: str
     source_type_code: str
+    # The 主管部门 above the line's holder (R-AJ-6); None when the holder has none (finance).
+    department_id: int | None = None
 
 
-def expenditure_kind(category: str) -> str:
-    if category in BASIC_CATEGORIES:
+def expenditure_kind(pro_cat: str) -> str:
+    """R-PJ-7: ``"basic"`` (基本支出) for 人员类 1 and 公用经费 21, ``"project"`` (项目支出) for
+    其他运转类 22 and 特定目标类 3, ``""`` for a line without a project or an unknown category.
+    R-AJ-1, and the 决算 and 结转 rules to come, split money by this function only."""
+    if pro_cat in BASIC_CATEGORIES:
         return "basic"
-    if category in PROJECT_CATEGORIES:
+    if pro_cat in PROJECT_CATEGORIES:
         return "project"
     return ""
 
@@ -46,6 +52,32 @@ def fund_use(dep_bgt_eco_code: str) -> str:
     if dep_bgt_eco_code.startswith(PUBLIC_PREFIXES):
         return "public"
     return ""
+
+
+# R-AJ-6 (DOMAIN-2 C2): money moved between two units of one department, or between two
+# departments, with the government's total unchanged, is a 预算调剂 routed by the approval matrix
+# (department, then finance), never a 预算调整 and never asking for a 人大 decision.
+CROSS_UNIT_SUBTYPES = ("across_units", "across_departments")
+CROSSING_MISMATCH = {
+    "across_units": (
+        "单位间调剂的调出与调入须为同一主管部门下的不同单位（跨部门请选择部门间调剂）",
+        "from and to must be two units of one department (between departments: choose that type)",
+    ),
+    "across_departments": (
+        "部门间调剂的调出与调入须属于不同主管部门",
+        "from and to must belong to two departments",
+    ),
+}
+
+
+def crossing(source: LineFacts, target: LineFacts) -> str:
+    """R-AJ-6: ``""`` when both lines are one holder's, ``"across_units"`` for two holders of one
+    department, ``"across_departments"`` otherwise."""
+    if source.organisation_id == target.organisation_id:
+        return ""
+    if source.department_id is not None and source.department_id == target.department_id:
+        return "across_units"
+    return "across_departments"
 
 
 KIND_NAMES = {"basic": ("基本支出", "basic expenditure"), "project": ("项目支出", "project")}
@@ -133,11 +165,13 @@ def check_adjustment_row(
             "项目间调剂的调出与调入须属于不同项目",
             "from and to must be different projects",
         )
+    elif subtype in CROSS_UNIT_SUBTYPES and crossing(source, target) != subtype:
+        mismatch = CROSSING_MISMATCH[subtype]
     if mismatch is not None:
         errors.append(
             ErrorDetail(
                 code="indicators.subtype_mismatch",
-                rule="R-AJ-2",
+                rule="R-AJ-6" if subtype in CROSS_UNIT_SUBTYPES else "R-AJ-2",
                 field=field,
                 row=row,
                 value=f"{source.code} → {target.code}",
@@ -152,18 +186,3 @@ def check_adjustment_row(
 def raises_three_public(target: LineFacts) -> bool:
     """R-AJ-3: money moved into a 三公 line needs finance approval (routing flag)."""
     return bool(target.thr_exp_code)
-
-
-def npc_reference_errors(*, subtype: str, npc_reference: str) -> list[ErrorDetail]:
-    """R-AJ-5: a 预算调整 is recorded with the people's congress standing committee decision."""
-    if subtype == "budget_adjustment" and not npc_reference.strip():
-        return [
-            ErrorDetail(
-                code="indicators.npc_reference_missing",
-                rule="R-AJ-5",
-                field="npc_reference",
-                message_zh="预算调整须填写人大常委会批准文件（决议文号）",
-                message_en="a budget adjustment needs the people's congress decision reference",
-            )
-        ]
-    return []

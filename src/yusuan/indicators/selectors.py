@@ -24,6 +24,7 @@ from yusuan.indicators.models import (
     IndicatorDocument,
     IndicatorLine,
     Movement,
+    SupplementRequest,
     movement_digest,
 )
 
@@ -581,3 +582,29 @@ def transfer_breaches(
         )
     breaches.sort(key=lambda b: (-b.days_overdue, b.line.code))
     return breaches
+
+
+def supplement_list(
+    *, actor: Actor, state: str = "", text: str = ""
+) -> QuerySet[SupplementRequest]:
+    """追加申请 in the actor's scope (R-AJ-7), newest first."""
+    queryset = SupplementRequest.objects.visible_to(actor).select_related(
+        "organisation", "line", "project", "answer"
+    )
+    if state:
+        queryset = queryset.filter(state=state)
+    if text:
+        queryset = queryset.filter(
+            Q(number__icontains=text)
+            | Q(title__icontains=text)
+            | Q(organisation__name__icontains=text)
+        )
+    return queryset.order_by("-created_at", "-id")
+
+
+def supplement_get(*, actor: Actor, request_id: int) -> SupplementRequest:
+    """One request in scope; another unit's is a 404 like a missing one."""
+    request = supplement_list(actor=actor).filter(pk=request_id).first()
+    if request is None:
+        raise NotFoundError("supplement request")
+    return request

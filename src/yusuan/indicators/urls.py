@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from yusuan.indicators import views
+from yusuan.indicators import supplement_views, views
 
 app_name = "indicators"
 
@@ -19,4 +19,17 @@ urlpatterns = [
     path("documents/<id:pk>/post/", views.document_post_view, name="document_post"),
     path("documents/<id:pk>/void/", views.document_void_view, name="document_void"),
     path("documents/<id:pk>/submit/", views.document_submit_view, name="document_submit"),
+    # 追加申请 (R-AJ-7)
+    path("supplements/", supplement_views.supplement_list, name="supplement_list"),
+    path("supplements/new/", supplement_views.supplement_new, name="supplement_new"),
+    path("supplements/<id:pk>/", supplement_views.supplement_detail, name="supplement_detail"),
+    path("supplements/<id:pk>/edit/", supplement_views.supplement_edit, name="supplement_edit"),
+    path(
+        "supplements/<id:pk>/submit/", supplement_views.supplement_submit, name="supplement_submit"
+    ),
+    path(
+        "supplements/<id:pk>/answer/",
+        supplement_views.supplement_answer_view,
+        name="supplement_answer",
+    ),
 ]

@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
 from yusuan.indicators import locks
-from yusuan.indicators.choices import DocumentKind, DocumentState
-from yusuan.indicators.models import IndicatorDocument
+from yusuan.indicators.choices import DocumentKind, DocumentState, SupplementState
+from yusuan.indicators.models import IndicatorDocument, SupplementRequest
 from yusuan.indicators.services import apply_document, revalidate, set_state
 from yusuan.workflow.doctypes import ADJUSTMENT
-from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
+from yusuan.workflow.kit import ComputedFacts, FactFields, Lifecycle, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
-from yusuan.workflow.registry import attach
+from yusuan.workflow.registry import DocumentType, attach, declare
 
 DOCUMENT_TYPE = ADJUSTMENT.code
 
@@ -87,3 +87,40 @@ class AdjustmentHandler(ModelHandler[IndicatorDocument]):
 
 
 attach(DOCUMENT_TYPE, AdjustmentHandler())
+
+
+class SupplementHandler(ModelHandler[SupplementRequest]):
+    """追加申请 (R-AJ-7) through the kit: unit → department → finance (the shipped definition
+    ``supplement-request``); the final approval marks it approved, and finance then answers it
+    with an 追加 document (``services.supplements.supplement_answer``). Attachments go on the
+    round's comments (R-WF-7)."""
+
+    model = SupplementRequest
+    not_found = "supplement request"
+    not_draft = NotDraft(
+        code="indicators.supplement_not_draft", noun_zh="追加申请", noun_en="the request"
+    )
+    fact_fields = FactFields(
+        title=("number", "title"), amount="amount", url="indicators:supplement_detail"
+    )
+    lifecycle = Lifecycle(
+        action="indicators.supplement_state",
+        submitted=SupplementState.SUBMITTED,
+        approved=SupplementState.APPROVED,
+        rejected=SupplementState.REJECTED,
+    )
+    related = ("organisation",)
+
+    def locked(self) -> QuerySet[SupplementRequest]:
+        return locks.supplement_qs_select_for_update()
+
+
+SUPPLEMENT_HANDLER = SupplementHandler()
+SUPPLEMENT = declare(
+    DocumentType(
+        code="indicators.supplement",
+        name="追加申请",
+        name_en="Supplementary increase request",
+        handler=SUPPLEMENT_HANDLER,
+    )
+)

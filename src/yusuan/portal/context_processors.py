@@ -48,6 +48,11 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "indicators:document_list",
                 "indicators.view_indicatordocument",
             ),
+            MenuItem(
+                _("Supplementary increase requests"),
+                "indicators:supplement_list",
+                "indicators.view_supplementrequest",
+            ),
         ),
     ),
     (

@@ -26,9 +26,9 @@ ADJUSTMENT = declare(
                 "Between economic classes in a project",
             ),
             Term("across_projects", "预算项目间调剂", "Between projects"),
-            Term(
-                "budget_adjustment", "预算调整（人大批准）", "Budget adjustment (people's congress)"
-            ),
+            # R-AJ-6: moves between units are 调剂, not 预算调整 (a government-level record, R-AJ-7).
+            Term("across_units", "单位间调剂（同一主管部门）", "Between units of one department"),
+            Term("across_departments", "部门间调剂", "Between departments"),
         ),
         flags=(
             Term("three_public_increase", "增加三公经费", "Increases a 三公 line (R-AJ-3)"),

@@ -36,7 +36,7 @@ ADJUSTMENT_SUBTYPES = (
     "research_items",
     "economic_class",
     "across_projects",
-    "budget_adjustment",
+    *rules.CROSS_UNIT_SUBTYPES,
 )
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
 # What a new line carries and a child line inherits (``yusuan.indicators.elements``).
@@ -107,6 +107,7 @@ class _Checked:
     found_units: dict[int, Organisation] = field(default_factory=dict)
     found_projects: dict[int, Project] = field(default_factory=dict)
     divisions: dict[int, bool] = field(default_factory=dict)
+    departments: dict[int, int | None] = field(default_factory=dict)
 
     def prefetch(self, actor: Actor, items: Sequence[LineInput], mof_div_code: str) -> None:
         line_ids = {i.source_id for i in items} | {i.target_id for i in items}
@@ -135,6 +136,21 @@ class _Checked:
                 pk=pk, kind=OrganisationKind.FINANCE_DIVISION
             ).exists()
         return self.divisions[pk]
+
+    def department_id(self, organisation: Organisation | None) -> int | None:
+        """The 主管部门 an organisation belongs to (itself for a department), from its path."""
+        if organisation is None:
+            return None
+        if organisation.kind == OrganisationKind.DEPARTMENT:
+            return int(organisation.pk)
+        if organisation.pk not in self.departments:
+            ancestors = [int(pk) for pk in organisation.path.strip("/").split("/") if pk]
+            self.departments[organisation.pk] = (
+                Organisation.objects.filter(pk__in=ancestors, kind=OrganisationKind.DEPARTMENT)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return self.departments[organisation.pk]
 
     def unit(self, pk: int, mof_div_code: str) -> Organisation | None:
         if pk not in self.found_units:
@@ -515,7 +531,7 @@ def _shortfall(
     return insufficient(line, bucket, amount, rule=rule, field=f"lines[{index}].amount", row=index)
 
 
-def _facts(line: IndicatorLine) -> rules.LineFacts:
+def _facts(line: IndicatorLine, department_id: int | None = None) -> rules.LineFacts:
     project = line.project
     return rules.LineFacts(
         code=line.code,
@@ -527,6 +543,7 @@ def _facts(line: IndicatorLine) -> rules.LineFacts:
         is_gov_pur=line.is_gov_pur,
         thr_exp_code=line.thr_exp_code,
         source_type_code=line.source_type_code,
+        department_id=department_id,
     )
 
 
@@ -682,7 +699,9 @@ class _Reclaim(KindCheck):
 
 
 class _Adjust(KindCheck):
-    """调剂: executable to executable, or into a new line; the subtype's rules (R-AJ-1…5)."""
+    """调剂: executable to executable, or into a new line; the subtype's rules (R-AJ-1…4, R-AJ-6).
+    No subtype asks for a 人大 decision: a move between units is a 调剂 (R-AJ-6), and a 预算调整
+    is a government-level record, not an adjustment document (R-AJ-7)."""
 
     bucket = ("available", "R-AJ-4")
 
@@ -700,12 +719,10 @@ class _Adjust(KindCheck):
                     limit=list(ADJUSTMENT_SUBTYPES),
                 )
             )
-        return errors + rules.npc_reference_errors(
-            subtype=data.subtype, npc_reference=data.npc_reference
-        )
+        return errors
 
     def check_row(self, row: _Row) -> _Resolved:
-        item, subtype = row.item, row.data.subtype
+        item, subtype, checked = row.item, row.data.subtype, row.checked
         source = row.line("source", want_kind=LineKind.EXECUTABLE)
         target = None
         spec = item.spec
@@ -716,24 +733,37 @@ class _Adjust(KindCheck):
             spec = _spec_from_parent(source, spec)
             row.check_spec(spec, parent=None)
         if source is not None and subtype in ADJUSTMENT_SUBTYPES:
-            target_facts = _facts(target) if target is not None else _spec_facts(spec, row.checked)
+            if target is not None:
+                target_facts: rules.LineFacts | None = _facts(
+                    target, checked.department_id(target.organisation)
+                )
+            else:
+                target_facts = _spec_facts(spec, checked)
+                if target_facts is not None and target_facts.organisation_id is not None:
+                    target_facts = replace(
+                        target_facts,
+                        department_id=checked.department_id(
+                            checked.unit(target_facts.organisation_id, row.mof_div_code)
+                        ),
+                    )
             if target_facts is not None:
-                row.checked.errors.extend(
+                source_facts = _facts(source, checked.department_id(source.organisation))
+                checked.errors.extend(
                     rules.check_adjustment_row(
-                        subtype=subtype, source=_facts(source), target=target_facts, row=row.index
+                        subtype=subtype, source=source_facts, target=target_facts, row=row.index
                     )
                 )
-                if (
-                    subtype != "budget_adjustment"
-                    and target_facts.organisation_id != source.organisation_id
+                if subtype not in rules.CROSS_UNIT_SUBTYPES and rules.crossing(
+                    source_facts, target_facts
                 ):
                     row.error(
                         "indicators.across_units",
                         "target",
-                        "单位之间的调剂须按预算调整办理",
-                        "moves between units are budget adjustments",
-                        rule="R-AJ-2",
+                        "单位之间的调剂请选择“单位间调剂”（同一部门）或“部门间调剂”",
+                        "a move between units is a 调剂 between units or between departments",
+                        rule="R-AJ-6",
                         value=target_facts.code,
+                        limit=rules.crossing(source_facts, target_facts),
                     )
         return _Resolved(spec, source=source, target=target)
 
@@ -842,8 +872,11 @@ def _spec_facts(spec: LineSpec | None, checked: _Checked) -> rules.LineFacts | N
 
 
 def ensure_own_lines(checked: _Checked, organisation: Organisation, subtype: str) -> None:
-    """A unit adjusts its own lines; only a 预算调整 crosses units."""
-    if subtype == "budget_adjustment":
+    """R-AJ-6: a unit adjusts its own lines and cannot start a move between units; a move between
+    units of one department is the department's (entered by it, or by finance for it); a move
+    between departments is finance's."""
+    if subtype in rules.CROSS_UNIT_SUBTYPES:
+        _ensure_cross_unit_holder(checked, organisation, subtype)
         return
     for line in checked.lines.values():
         if line.organisation_id != organisation.pk:
@@ -854,6 +887,61 @@ def ensure_own_lines(checked: _Checked, organisation: Organisation, subtype: str
                     f"指标 {line.code} 不属于{organisation.name}",
                     f"indicator {line.code} does not belong to {organisation.name}",
                     rule="R-AJ-2",
+                    value=line.code,
+                )
+            )
+
+
+def _ensure_cross_unit_holder(checked: _Checked, organisation: Organisation, subtype: str) -> None:
+    if organisation.kind == OrganisationKind.UNIT:
+        checked.errors.append(
+            _err(
+                "indicators.cross_unit_by_unit",
+                "subtype",
+                "单位不能发起单位间或部门间调剂：单位间调剂由主管部门办理，部门间调剂由财政部门办理",
+                "a unit cannot start a move between units: the department (between departments: "
+                "finance) does",
+                rule="R-AJ-6",
+                value=subtype,
+                limit=organisation.name,
+            )
+        )
+        return
+    if subtype == "across_departments":
+        if organisation.kind not in FINANCE_KINDS:
+            checked.errors.append(
+                _err(
+                    "indicators.cross_unit_starter",
+                    "subtype",
+                    "部门间调剂由财政部门办理",
+                    "a move between departments is entered by finance",
+                    rule="R-AJ-6",
+                    value=subtype,
+                    limit=organisation.name,
+                )
+            )
+        return
+    if organisation.kind != OrganisationKind.DEPARTMENT:
+        checked.errors.append(
+            _err(
+                "indicators.cross_unit_starter",
+                "organisation_id",
+                "单位间调剂以主管部门的名义办理，请选择调出与调入单位所属的主管部门",
+                "a move between units of a department is entered for that department",
+                rule="R-AJ-6",
+                value=organisation.name,
+            )
+        )
+        return
+    for line in checked.lines.values():
+        if checked.department_id(line.organisation) != organisation.pk:
+            checked.errors.append(
+                _err(
+                    "indicators.not_own_line",
+                    "lines",
+                    f"指标 {line.code} 不属于{organisation.name}及其下属单位",
+                    f"indicator {line.code} is not held within {organisation.name}",
+                    rule="R-AJ-6",
                     value=line.code,
                 )
             )
