@@ -44,7 +44,14 @@ WORKFLOW_ADMIN = (
     "workflow.change_calendarday",
 )
 
-INDICATOR_VIEW = ("indicators.view_indicatorline", "indicators.view_indicatordocument")
+INDICATOR_VIEW = (
+    "indicators.view_indicatorline",
+    "indicators.view_indicatordocument",
+    "indicators.view_indicatorsource",
+    "indicators.view_budgetadjustment",
+)
+# R-IN-7, R-AJ-7: only the budget division opens sources and records 预算调整.
+INDICATOR_SOURCES = ("indicators.add_indicatorsource", "indicators.add_budgetadjustment")
 INDICATOR_FINANCE = (
     "indicators.add_indicatordocument",
     "indicators.change_indicatordocument",
@@ -120,7 +127,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
-        + INDICATOR_FINANCE,
+        + INDICATOR_FINANCE
+        + INDICATOR_SOURCES,
         ("budget",),
     ),
     RoleSpec(

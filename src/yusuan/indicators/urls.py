@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from yusuan.indicators import views
+from yusuan.indicators import source_views, views
 
 app_name = "indicators"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("documents/<id:pk>/post/", views.document_post_view, name="document_post"),
     path("documents/<id:pk>/void/", views.document_void_view, name="document_void"),
     path("documents/<id:pk>/submit/", views.document_submit_view, name="document_submit"),
+    # R-IN-7 sources and R-AJ-7 预算调整 records.
+    path("sources/", source_views.source_list, name="source_list"),
+    path("sources/<id:pk>/", source_views.source_detail, name="source_detail"),
+    path("adjustments/", source_views.adjustment_list, name="adjustment_list"),
+    path("adjustments/<id:pk>/", source_views.adjustment_detail, name="adjustment_detail"),
 ]

@@ -48,6 +48,14 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "indicators:document_list",
                 "indicators.view_indicatordocument",
             ),
+            MenuItem(
+                _("Indicator sources"), "indicators:source_list", "indicators.add_indicatorsource"
+            ),
+            MenuItem(
+                _("Budget adjustments (预算调整)"),
+                "indicators:adjustment_list",
+                "indicators.add_budgetadjustment",
+            ),
         ),
     ),
     (

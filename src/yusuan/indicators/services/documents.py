@@ -136,6 +136,7 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
         title=data.title.strip(),
         reason=data.reason.strip(),
         npc_reference=data.npc_reference.strip(),
+        budget_source_id=data.budget_source_id,
         created_by_id=actor.pk,
     )
     _write_lines(document, lines)
@@ -148,6 +149,7 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
             "kind": data.kind,
             "lines": len(lines),
             "total_fen": sum(x.amount.fen for x in lines),
+            "budget_source": data.budget_source_id,
         },
     )
     return document
@@ -201,6 +203,7 @@ def document_update(*, actor: Actor, document_id: int, data: DocumentInput) -> I
     document.reason = data.reason.strip()
     document.subtype = data.subtype if document.kind == DocumentKind.ADJUST else ""
     document.npc_reference = data.npc_reference.strip()
+    document.budget_source_id = data.budget_source_id
     document.save()
     document.lines.all().delete()
     _write_lines(document, lines)
@@ -260,6 +263,7 @@ def as_input(document: IndicatorDocument) -> DocumentInput:
         npc_reference=document.npc_reference,
         organisation_id=document.organisation_id,
         fiscal_year=document.fiscal_year,
+        budget_source_id=document.budget_source_id,
     )
 
 
