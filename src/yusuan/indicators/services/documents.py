@@ -197,7 +197,12 @@ def document_update(*, actor: Actor, document_id: int, data: DocumentInput) -> I
     if document.kind == DocumentKind.ADJUST:
         ensure_own_lines(checked, document.organisation, data.subtype)
     raise_if_any(checked.errors)
-    before = {"title": document.title, "doc_no": document.doc_no, "total": document.total_fen}
+    before = {
+        "title": document.title,
+        "doc_no": document.doc_no,
+        "total": document.total_fen,
+        "budget_source": document.budget_source_id,
+    }
     document.title = data.title.strip()
     document.doc_no = data.doc_no.strip()
     document.reason = data.reason.strip()
@@ -207,7 +212,12 @@ def document_update(*, actor: Actor, document_id: int, data: DocumentInput) -> I
     document.save()
     document.lines.all().delete()
     _write_lines(document, lines)
-    after = {"title": document.title, "doc_no": document.doc_no, "total": document.total_fen}
+    after = {
+        "title": document.title,
+        "doc_no": document.doc_no,
+        "total": document.total_fen,
+        "budget_source": document.budget_source_id,
+    }
     audit_record(
         action="indicators.document_update",
         actor=actor,
