@@ -384,6 +384,7 @@ def draw_triggers_off() -> None:
     """The append-only trigger on source draws, disabled as an attacker would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK events on the table
             cursor.execute(
                 "ALTER TABLE indicators_sourcedraw DISABLE TRIGGER indicators_sourcedraw_append_only"
             )
@@ -399,7 +400,7 @@ def test_source_draws_are_append_only(w: World) -> None:
 
 
 def test_reconcile_names_a_tampered_source_and_a_tampered_draw(
-    w: World, draw_triggers_off: None
+    draw_triggers_off: None, w: World
 ) -> None:
     source = budget_source(1_000_00)
     issue(w.budget, w.chief, [(spec(w.school, w.proj), 400_00)], source=source)
