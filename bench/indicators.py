@@ -72,7 +72,7 @@ django.setup()
 logging.getLogger("yusuan.audit").setLevel(logging.ERROR)
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
 
 from yusuan.core.choices import OrganisationKind  # noqa: E402
 from yusuan.core.models import Organisation  # noqa: E402
@@ -82,10 +82,18 @@ from yusuan.indicators.choices import (  # noqa: E402
     DocumentState,
     LineKind,
     MovementKind,
+    SourceDrawKind,
+    SourceKind,
 )
-from yusuan.indicators.models import IndicatorDocument, IndicatorLine  # noqa: E402
+from yusuan.indicators.models import (  # noqa: E402
+    IndicatorDocument,
+    IndicatorLine,
+    IndicatorSource,
+    SourceDraw,
+)
 from yusuan.indicators.selectors import reconcile  # noqa: E402
 from yusuan.indicators.services.ledger import Leg, Op, Posting, apply, post  # noqa: E402
+from yusuan.indicators.services.sources import Draw, draw_sources  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -132,16 +140,40 @@ def prepare_ledger() -> Fixture:
     )
     ids = sorted(line.pk for line in lines)
     amounts = {ids[0]: 10**13, **{pk: 10**10 for pk in ids[1:]}}
-    post(
-        Posting(
-            legs=[
-                Leg(pk, MovementKind.ISSUE, {"total": x, "available": x}, -x)
-                for pk, x in amounts.items()
-            ],
-            actor_id=actor.pk,
-            document_id=document.pk,
-        )
+    posting = Posting(
+        legs=[
+            Leg(pk, MovementKind.ISSUE, {"total": x, "available": x}, -x)
+            for pk, x in amounts.items()
+        ],
+        actor_id=actor.pk,
+        document_id=document.pk,
     )
+    # R-IN-7 (ADR 0026): the issue draws from a source, so reconcile holds.
+    source = IndicatorSource.objects.create(
+        mof_div_code="320509",
+        fiscal_year=2026,
+        code="LY-BENCH",
+        kind=SourceKind.BUDGET_LINE,
+        name="基准测试预算",
+        holder=unit,
+        amount=sum(amounts.values()),
+        created_by=actor,
+    )
+    SourceDraw.objects.create(
+        source=source,
+        kind=SourceDrawKind.OPEN,
+        d_amount=source.amount,
+        actor=actor,
+        created_at=datetime.now(UTC),
+    )
+    with transaction.atomic():
+        post(posting)
+        draw_sources(
+            draws=[Draw(source.pk, drawn=source.amount)],
+            posting=posting.posting_id,
+            document_id=document.pk,
+            actor_id=actor.pk,
+        )
     return Fixture(actor_id=actor.pk, hot=ids[:1], spread=ids[1:])
 
 

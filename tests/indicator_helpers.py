@@ -6,8 +6,9 @@ from typing import Any
 
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
-from yusuan.indicators.choices import DocumentKind, LineKind
-from yusuan.indicators.models import IndicatorLine
+from yusuan.identity.models import User
+from yusuan.indicators.choices import DocumentKind, LineKind, SourceKind
+from yusuan.indicators.models import IndicatorLine, IndicatorSource
 from yusuan.indicators.services import (
     DocumentInput,
     LineInput,
@@ -15,8 +16,33 @@ from yusuan.indicators.services import (
     document_create,
     document_post,
 )
+from yusuan.indicators.services.sources import SourceInput, source_create
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
+
+# A source large enough for any test (R-IN-7: every 下达 and 追加 draws from one).
+BIG = 10_000_000_000_00
+
+
+def budget_source(
+    fen: int = BIG,
+    *,
+    kind: str = SourceKind.BUDGET_LINE,
+    actor: Any = None,
+    year: int = 2026,
+    **kw: Any,
+) -> IndicatorSource:
+    """A source opened by the budget division (``wj_budget`` unless ``actor`` is given)."""
+    return source_create(
+        actor=actor or User.objects.get(username="wj_budget"),
+        data=SourceInput(
+            kind=kind,
+            name=kw.pop("name", "测试批复预算"),
+            amount=Money(fen),
+            fiscal_year=year,
+            **kw,
+        ),
+    )
 
 
 def project(
@@ -56,12 +82,23 @@ def spec(unit: Organisation, proj: Project | None, **kw: Any) -> LineSpec:
     return LineSpec(**values)
 
 
+SHARED_NAME = "测试批复预算（共用）"
+
+
+def shared_source() -> IndicatorSource:
+    """The test's one big budget-line source, opened on first use (tests that count audit
+    records open it beforehand, e.g. in ``make_world``)."""
+    found = IndicatorSource.objects.filter(name=SHARED_NAME, fiscal_year=2026).first()
+    return found or budget_source(name=SHARED_NAME)
+
+
 def issue(
     entrant: Any,
     poster: Any,
     specs: list[tuple[LineSpec, int]],
     *,
     doc_no: str = "吴财预〔2026〕1号",
+    source: IndicatorSource | None = None,
 ) -> list[IndicatorLine]:
     document = document_create(
         actor=entrant,
@@ -70,6 +107,7 @@ def issue(
             title="年初预算指标下达",
             doc_no=doc_no,
             fiscal_year=2026,
+            budget_source_id=(source or shared_source()).pk,
             lines=[LineInput(amount=Money(fen), spec=s) for s, fen in specs],
         ),
     )

@@ -26,6 +26,14 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services import ledger
 
 
+def posting_forgets_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-IN-7 broken: a posting no longer draws from (or gives back to) its source, so the
+    indicator ledger's ``d_outside`` is matched by no source draw."""
+    from yusuan.indicators.services import posting
+
+    monkeypatch.setattr(posting, "_draws", lambda document: [])
+
+
 def ledger_forgets_op_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """P11 broken: every posting reaches the ledger without its ``op_key``, so the movement is
     stored without it and a retried operation posts again."""

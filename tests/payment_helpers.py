@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tests.indicator_helpers import shared_source
+
 from yusuan.common.money import Money
 from yusuan.core.models import BankAccount, Payee
 from yusuan.indicators.choices import DocumentKind
@@ -65,6 +67,7 @@ def top_up(user: Any, line: IndicatorLine, fen: int) -> None:
             doc_no="吴财预〔2026〕901号",
             fiscal_year=2026,
             lines=[LineInput(amount=Money(fen), target_id=line.pk)],
+            budget_source_id=shared_source().pk,  # R-IN-7
         ),
     )
     document_post(actor=user("wj_budget_chief"), document_id=document.pk)

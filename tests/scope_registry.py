@@ -198,12 +198,52 @@ def school_supplement() -> Any:
     )
 
 
+def wj_source() -> Any:
+    """An indicator source of the district (R-IN-7): region-wide, held by the finance bureau."""
+    from yusuan.indicators.models import IndicatorSource
+
+    return IndicatorSource.objects.filter(mof_div_code="320509").order_by("pk").first()
+
+
+def wj_adjustment() -> Any:
+    """A 预算调整 record (R-AJ-7); the tiny demo has none, the budget division records one."""
+    import datetime as dt
+
+    from yusuan.common.money import Money
+    from yusuan.identity.models import User
+    from yusuan.indicators.models import BudgetAdjustment
+    from yusuan.indicators.services.sources import (
+        AdjustmentInput,
+        AdjustmentRowInput,
+        adjustment_create,
+    )
+
+    found = BudgetAdjustment.objects.filter(mof_div_code="320509").order_by("pk").first()
+    return found or adjustment_create(
+        actor=User.objects.get(username="wj_budget"),
+        data=AdjustmentInput(
+            title="scope",
+            decision_no="吴人常〔2026〕9号",
+            decision_date=dt.date(2026, 6, 1),
+            fiscal_year=2026,
+            rows=[AdjustmentRowInput("111", "2050202", Money(1_00))],
+        ),
+    )
+
+
 def any_document_id() -> dict[str, Any]:
     from yusuan.indicators.models import IndicatorDocument
 
     document = IndicatorDocument.objects.order_by("pk").first()
     assert document is not None
     return {"document_id": document.pk}
+
+
+def finance_data(target: Callable[[], Any], params: Any = None, **more: Any) -> Entry:
+    """Sources and 预算调整 records: the budget division's, seen by another region's finance
+    officer (who holds the same read permission) as missing."""
+    fields: dict[str, Any] = {"outsider": "wz_treasury", "insider": "wj_budget", **more}
+    return Entry(target, params, setup=other_region, **fields)
 
 
 def school_request(state: str = "draft") -> Any:
@@ -611,6 +651,12 @@ PAGES: dict[str, Entry] = {
         query=lambda d: f"q={d.number}",
     ),
     "indicators:document_detail": Entry(school_document, PK),
+    "indicators:source_list": finance_data(wj_source, marker=link("indicators:source_detail")),
+    "indicators:source_detail": finance_data(wj_source, PK),
+    "indicators:adjustment_list": finance_data(
+        wj_adjustment, marker=link("indicators:adjustment_detail")
+    ),
+    "indicators:adjustment_detail": finance_data(wj_adjustment, PK),
     "indicators:document_edit": Entry(school_document, PK),
     "indicators:document_post": Entry(
         lambda: school_document("submitted"),
@@ -897,6 +943,12 @@ API: dict[str, Entry] = {
         school_document, marker=lambda d: d.number, query=lambda d: "state=draft"
     ),
     "yusuan_indicators_api_get_document": Entry(school_document, _pk("document_id")),
+    "yusuan_indicators_api_list_sources": finance_data(wj_source, marker=lambda x: x.code),
+    "yusuan_indicators_api_get_source": finance_data(wj_source, _pk("source_id")),
+    "yusuan_indicators_api_list_adjustments": finance_data(
+        wj_adjustment, marker=lambda x: x.number
+    ),
+    "yusuan_indicators_api_get_adjustment": finance_data(wj_adjustment, _pk("adjustment_id")),
     "yusuan_indicators_api_update_document": Entry(
         school_document,
         _pk("document_id"),
@@ -1075,6 +1127,8 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_workflow_api_create_delegation": CREATE,
     "yusuan_indicators_api_create_document": CREATE,
     "yusuan_indicators_supplements_api_create_supplement": CREATE,
+    "yusuan_indicators_api_create_source": CREATE,
+    "yusuan_indicators_api_create_adjustment": CREATE,
     "yusuan_payments_api_create_request": CREATE,
     "yusuan_workflow_tests_memos_api_create_memo": CREATE,
     "yusuan_payments_api_send_to_bank": BANK,

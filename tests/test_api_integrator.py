@@ -16,6 +16,7 @@ from django.test import Client
 import pytest
 import time_machine
 from tests import api_helpers
+from tests.indicator_helpers import shared_source
 from tests.payment_helpers import _approved, _input, _line, _payee, employees
 
 from yusuan.audit.models import AuditRecord
@@ -290,6 +291,7 @@ def _issue_line(client_as: Any, user: Any, acc_type: str) -> IndicatorLine:
         "kind": "issue",
         "title": "接口下达",
         "doc_no": "吴财预〔2026〕901号",
+        "budget_source": shared_source().code,  # R-IN-7
         "lines": [
             {
                 "amount": "1,000.00",

@@ -10,6 +10,7 @@ from typing import Any
 from django.test import Client
 
 import pytest
+from tests.indicator_helpers import shared_source
 
 from yusuan.indicators.models import IndicatorDocument, IndicatorLine, Movement
 
@@ -192,6 +193,7 @@ def test_finance_document_posted_by_a_second_officer(client_as: Any, user: Any) 
             "kind": "increase",
             "title": "追加办公经费",
             "doc_no": "吴财预〔2026〕88号",
+            "budget_source": shared_source().code,  # R-IN-7
             "lines": [{"target": office.code, "amount": "30000"}],
         },
     )

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 import pytest
-from tests.indicator_helpers import issue, project, spec
+from tests.indicator_helpers import issue, project, shared_source, spec
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import PermissionDeniedError
@@ -80,6 +80,7 @@ class World:
 def make_world(user: Callable[[str], Any]) -> World:
     budget, chief, clerk = user("wj_budget"), user("wj_budget_chief"), user("school_clerk")
     school = clerk.organisation
+    shared_source()  # R-IN-7: opened before any test counts audit records
     return World(
         user=user,
         budget=budget,
@@ -118,6 +119,8 @@ def pending(w: World, fen: int, holder: Organisation | None = None) -> Indicator
 
 
 def enter(actor: Any, kind: str, lines: list[LineInput], **kw: Any) -> IndicatorDocument:
+    if kind in (DocumentKind.ISSUE, DocumentKind.INCREASE):
+        kw.setdefault("budget_source_id", shared_source().pk)  # R-IN-7
     return document_create(
         actor=actor,
         data=DocumentInput(kind=kind, title="测试单据", lines=lines, fiscal_year=2026, **kw),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.indicator_helpers import issue, project, spec
+from tests.indicator_helpers import issue, project, shared_source, spec
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
@@ -36,6 +36,8 @@ def buckets(line: IndicatorLine) -> dict[str, int]:
 
 
 def post_doc(entrant: Any, poster: Any, kind: str, lines: list[LineInput], **kw: Any) -> Any:
+    if kind in (DocumentKind.ISSUE, DocumentKind.INCREASE):
+        kw.setdefault("budget_source_id", shared_source().pk)  # R-IN-7
     document = document_create(
         actor=entrant,
         data=DocumentInput(kind=kind, title="测试", lines=lines, fiscal_year=2026, **kw),

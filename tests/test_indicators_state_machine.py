@@ -49,16 +49,22 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from tests.indicator_helpers import spec
-from tests.mutant_helpers import ledger_forgets_op_keys
+from tests.indicator_helpers import budget_source, spec
+from tests.mutant_helpers import ledger_forgets_op_keys, posting_forgets_sources
 from tests.test_indicators_rules import APPROVERS, World, make_world
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
-from yusuan.indicators.choices import DocumentKind, LineKind
-from yusuan.indicators.models import IndicatorDocument, IndicatorLine, Movement
+from yusuan.indicators.choices import DocumentKind, LineKind, SourceKind
+from yusuan.indicators.models import (
+    IndicatorDocument,
+    IndicatorLine,
+    IndicatorSource,
+    Movement,
+    SourceDraw,
+)
 from yusuan.indicators.selectors import reconcile
 from yusuan.indicators.services import (
     DocumentInput,
@@ -97,6 +103,7 @@ class Line:
     project_id: int | None
     dep_bgt_eco_code: str
     is_gov_pur: bool
+    src: int  # R-IN-7: the source the line's money was issued from (inherited by children)
     b: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
 
     def add(self, **deltas: int) -> None:
@@ -104,6 +111,22 @@ class Line:
             self.b[bucket] += delta
         assert all(self.b[c] >= 0 for c in COLUMNS), self.b
         assert self.b["total"] == sum(self.b[c] for c in BUCKETS), self.b
+
+
+@dataclass
+class Source:
+    """What the model knows of one source (R-IN-7): amount and drawn."""
+
+    pk: int
+    amount: int
+    drawn: int = 0
+
+    @property
+    def left(self) -> int:
+        return self.amount - self.drawn
+
+
+MAX_SOURCES = 4
 
 
 def amounts(limit: int) -> st.SearchStrategy[int]:
@@ -124,6 +147,8 @@ def snapshot() -> tuple[Any, ...]:
         Movement.objects.count(),
         list(IndicatorDocument.objects.order_by("id").values_list("id", "state")),
         AuditRecord.objects.count(),
+        list(IndicatorSource.objects.order_by("id").values_list("id", "amount", "drawn")),
+        SourceDraw.objects.count(),
         list(WorkflowInstance.objects.order_by("id").values_list("id", "state", "step_index")),
     )
 
@@ -138,6 +163,12 @@ MUST_HAPPEN = (
     "indicators.amount_not_positive",
     "indicators.insufficient",
     "indicators.not_executable",
+    # R-IN-7: sources opened, drawn from, given back to, exhausted, and refusals of each kind.
+    "source opened",
+    "source drawn",
+    "source returned",
+    "source exhausted",
+    "indicators.source_insufficient",
 )
 
 
@@ -165,6 +196,9 @@ REFUSALS = {
     "indicators.insufficient",
     "indicators.not_executable",
     "indicators.no_parent",
+    "indicators.source_insufficient",
+    "indicators.source_return_exceeds",
+    "indicators.reserve_not_227",
 }
 
 
@@ -179,6 +213,7 @@ class Ledger(RuleBasedStateMachine):
         self.savepoint = transaction.savepoint()
         self.base_lines = IndicatorLine.objects.count()
         self.lines: dict[int, Line] = {}
+        self.sources: dict[int, Source] = {}
         # Each key used by an operation that took effect: (key, operation, line, amount).
         self.keys: list[tuple[str, str, int, int]] = []
         self.refusals: dict[str, int] = {}
@@ -201,27 +236,41 @@ class Ledger(RuleBasedStateMachine):
         assert snapshot() == before
         self.count(caught.value, codes)
 
-    def document(self, kind: str, rows: list[LineInput], doc_no: str = "") -> IndicatorDocument:
+    def document(
+        self, kind: str, rows: list[LineInput], doc_no: str = "", source: int | None = None
+    ) -> IndicatorDocument:
         w = self.world
         return document_create(
             actor=w.budget,
             data=DocumentInput(
-                kind=kind, title="随机单据", lines=rows, doc_no=doc_no, fiscal_year=2026
+                kind=kind,
+                title="随机单据",
+                lines=rows,
+                doc_no=doc_no,
+                fiscal_year=2026,
+                budget_source_id=source,
             ),
         )
 
-    def post(self, kind: str, rows: list[LineInput], doc_no: str = "") -> IndicatorDocument:
-        document = self.document(kind, rows, doc_no)
+    def post(
+        self, kind: str, rows: list[LineInput], doc_no: str = "", source: int | None = None
+    ) -> IndicatorDocument:
+        document = self.document(kind, rows, doc_no, source)
         document_post(actor=self.world.chief, document_id=document.pk)
         return document
 
     def refused_document(
-        self, kind: str, rows: list[LineInput], *codes: str, doc_no: str = ""
+        self,
+        kind: str,
+        rows: list[LineInput],
+        *codes: str,
+        doc_no: str = "",
+        source: int | None = None,
     ) -> None:
         """Refused when entered, or else when posted (the money left, or the ledger's guard)."""
         before = snapshot()
         try:
-            document = self.document(kind, rows, doc_no)
+            document = self.document(kind, rows, doc_no, source)
         except BusinessRuleError as exc:
             refusal = exc
         else:
@@ -240,7 +289,19 @@ class Ledger(RuleBasedStateMachine):
             self.seen[code] += 1
             event(f"refused: {code}")
 
+    def draw(self, source: Source, x: int) -> None:
+        source.drawn += x
+        assert 0 <= source.drawn <= source.amount
+        self.seen["source drawn" if x > 0 else "source returned"] += 1
+        if source.left == 0:
+            self.seen["source exhausted"] += 1
+            event("source exhausted")
+
+    def pick_source(self, data: Any) -> Source:
+        return self.sources[data.draw(st.sampled_from(sorted(self.sources)))]
+
     def track(self, created: IndicatorLine) -> Line:
+        assert created.budget_source_id is not None  # R-IN-7: no line without a source
         line = Line(
             pk=created.pk,
             code=created.code,
@@ -249,6 +310,7 @@ class Ledger(RuleBasedStateMachine):
             project_id=created.project_id,
             dep_bgt_eco_code=created.dep_bgt_eco_code,
             is_gov_pur=created.is_gov_pur,
+            src=created.budget_source_id,
         )
         self.lines[line.pk] = line
         return line
@@ -267,6 +329,8 @@ class Ledger(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         w = self.world
+        opened = budget_source(7_000_000_00, actor=w.budget)
+        source = self.sources[opened.pk] = Source(opened.pk, opened.amount)
         pot = spec(w.bureau, None, line_kind=LineKind.PENDING, dep_bgt_eco_code="")
         document = self.post(
             DocumentKind.ISSUE,
@@ -275,13 +339,34 @@ class Ledger(RuleBasedStateMachine):
                 LineInput(Money(1_000_000_00), spec=spec(w.school, w.proj)),
             ],
             doc_no="吴财预〔2026〕1号",
+            source=source.pk,
         )
+        self.draw(source, 6_000_000_00)
         for row in document.lines.order_by("row"):
             assert row.created_line is not None
             self.track(row.created_line).add(total=row.amount, available=row.amount)
 
-    @rule(data=st.data(), pending=st.booleans())
-    def issue(self, data: Any, pending: bool) -> None:
+    @rule(data=st.data(), reserve=st.booleans(), on_227=st.booleans())
+    def open_source(self, data: Any, reserve: bool, on_227: bool) -> None:
+        """R-IN-7: the budget division opens a source (a 预备费 only on functional class 227)."""
+        if len(self.sources) >= MAX_SOURCES:
+            return
+        x = data.draw(amounts(2_000_000_00))
+        kind = SourceKind.RESERVE if reserve else SourceKind.BUDGET_LINE
+        func = ("227" if on_227 else "2050202") if reserve else ""
+
+        def open_it() -> IndicatorSource:
+            return budget_source(x, kind=kind, actor=self.world.budget, exp_func_code=func)
+
+        if x <= 0 or (reserve and not on_227):
+            self.refused(open_it, "indicators.amount_not_positive", "indicators.reserve_not_227")
+            return
+        opened = open_it()
+        self.sources[opened.pk] = Source(opened.pk, x)
+        self.seen["source opened"] += 1
+
+    @rule(data=st.data(), pending=st.booleans(), exhaust=st.booleans())
+    def issue(self, data: Any, pending: bool, exhaust: bool) -> None:
         if len(self.lines) >= MAX_LINES:
             return
         w = self.world
@@ -290,14 +375,25 @@ class Ledger(RuleBasedStateMachine):
             if pending
             else self.school_spec(data)
         )
-        x = data.draw(amounts(1_000_000_00))
+        source = self.pick_source(data)
+        # Steered: sometimes exactly what is left (the source runs dry), else around it.
+        x = source.left if exhaust and source.left > 0 else data.draw(amounts(source.left))
         rows = [LineInput(Money(x), spec=line_spec)]
-        if x <= 0:
-            self.refused_document(DocumentKind.ISSUE, rows, doc_no="吴财预〔2026〕2号")
+        if x <= 0 or x > source.left:
+            self.refused_document(
+                DocumentKind.ISSUE,
+                rows,
+                "indicators.amount_not_positive",
+                "indicators.source_insufficient",
+                doc_no="吴财预〔2026〕2号",
+                source=source.pk,
+            )
             return
-        document = self.post(DocumentKind.ISSUE, rows, doc_no="吴财预〔2026〕2号")
+        document = self.post(DocumentKind.ISSUE, rows, doc_no="吴财预〔2026〕2号", source=source.pk)
         created = document.lines.get().created_line
         assert created is not None and created.parent_id is None
+        assert created.budget_source_id == source.pk
+        self.draw(source, x)
         self.track(created).add(total=x, available=x)
 
     @rule(data=st.data())
@@ -313,6 +409,7 @@ class Ledger(RuleBasedStateMachine):
             return
         created = self.post(DocumentKind.ALLOCATE, rows).lines.get().created_line
         assert created is not None and created.parent_id == source.pk
+        assert created.budget_source_id == source.src  # R-IN-7: inherited
         source.add(available=-x, allocated=x)
         self.track(created).add(total=x, available=x)
 
@@ -324,8 +421,11 @@ class Ledger(RuleBasedStateMachine):
     )
     def change(self, data: Any, kind: str) -> None:
         line = self.pick(data)
+        # R-IN-7: a 追加 draws from a source; a 追减 gives back to the line's own source.
+        drawn_from = self.pick_source(data) if kind == DocumentKind.INCREASE else None
+        own = self.sources[line.src]
         limit = {
-            DocumentKind.INCREASE: 1_000_000_00,
+            DocumentKind.INCREASE: drawn_from.left if drawn_from else 0,
             DocumentKind.DECREASE: line.b["available"],
             DocumentKind.HOLD: line.b["available"],
             DocumentKind.RELEASE: line.b["held"],
@@ -335,13 +435,19 @@ class Ledger(RuleBasedStateMachine):
         doc_no = (
             "吴财预〔2026〕3号" if kind in (DocumentKind.INCREASE, DocumentKind.DECREASE) else ""
         )
-        if x <= 0 or (kind != DocumentKind.INCREASE and x > limit):
-            self.refused_document(kind, rows, doc_no=doc_no)
+        fits = 0 < x <= limit and (kind != DocumentKind.DECREASE or x <= own.drawn)
+        if not fits:
+            self.refused_document(
+                kind, rows, doc_no=doc_no, source=drawn_from.pk if drawn_from else None
+            )
             return
-        self.post(kind, rows, doc_no=doc_no)
+        self.post(kind, rows, doc_no=doc_no, source=drawn_from.pk if drawn_from else None)
         if kind == DocumentKind.INCREASE:
+            assert drawn_from is not None
+            self.draw(drawn_from, x)
             line.add(total=x, available=x)
         elif kind == DocumentKind.DECREASE:
+            self.draw(own, -x)
             line.add(total=-x, available=-x)
         elif kind == DocumentKind.HOLD:
             line.add(available=-x, held=x)
@@ -362,10 +468,15 @@ class Ledger(RuleBasedStateMachine):
                 and parent.kind == LineKind.PENDING
                 and parent.b["allocated"] >= x
             )
+        else:
+            # R-IN-7: reclaimed to finance, the money goes back to the line's source.
+            fits = fits and x <= self.sources[line.src].drawn
         if not fits:
             self.refused_document(DocumentKind.RECLAIM, rows)
             return
         self.post(DocumentKind.RECLAIM, rows)
+        if not to_parent:
+            self.draw(self.sources[line.src], -x)
         line.add(total=-x, available=-x)
         if to_parent:
             assert parent is not None
@@ -574,6 +685,17 @@ class Ledger(RuleBasedStateMachine):
         assert IndicatorLine.objects.count() == self.base_lines + len(self.lines)
 
     @invariant()
+    def sources_equal_model(self) -> None:
+        """R-IN-7: each source's amount and drawn as the model says; drawn ≤ amount."""
+        found = {
+            pk: (amount, drawn)
+            for pk, amount, drawn in IndicatorSource.objects.filter(
+                pk__in=list(self.sources)
+            ).values_list("pk", "amount", "drawn")
+        }
+        assert found == {pk: (s.amount, s.drawn) for pk, s in self.sources.items()}
+
+    @invariant()
     def buckets_are_whole(self) -> None:
         for row in IndicatorLine.objects.values(*COLUMNS):
             assert all(row[c] >= 0 for c in COLUMNS), row
@@ -741,6 +863,16 @@ def test_three_level_trees_keep_the_ledger_whole(user: Any) -> None:
     seen = _run(user, TreeLedger)
     missing = [outcome for outcome in TREE_MUST_HAPPEN if seen[outcome] == 0]
     assert missing == [], f"never happened: {missing}; seen: {dict(seen)}"
+
+
+def test_the_machine_catches_a_posting_that_forgets_its_source(
+    user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutant (R-IN-7): a 下达/追加 posts its movements but draws nothing from its source, so
+    money comes from nothing again. The machine must catch it (model or reconcile)."""
+    posting_forgets_sources(monkeypatch)
+    with pytest.raises(AssertionError):
+        _run(user, phases=[Phase.explicit, Phase.generate])
 
 
 def test_the_machine_catches_a_ledger_that_forgets_op_keys(

@@ -20,8 +20,8 @@ from yusuan.core.models import Organisation
 from yusuan.demo import budget
 from yusuan.demo.names import functional_code
 from yusuan.identity.models import User
-from yusuan.indicators.choices import DocumentKind, LineKind
-from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.choices import DocumentKind, LineKind, SourceKind
+from yusuan.indicators.models import IndicatorLine, IndicatorSource
 from yusuan.indicators.services import (
     DocumentInput,
     LineInput,
@@ -29,6 +29,7 @@ from yusuan.indicators.services import (
     document_create,
     document_post,
 )
+from yusuan.indicators.services.sources import SourceInput, source_create
 from yusuan.payroll import contributions
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
@@ -87,14 +88,25 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
         rows: list[LineInput] = []
         for agency in agencies:
             rows += _agency_rows(rng, entry, agency, year)
+        doc_no = f"吴财预〔{year}〕{departments.index(department) + 1}号"
+        # R-IN-7: the department's approved budget (a placeholder until budget preparation).
+        approved = _source(
+            budget,
+            SourceKind.BUDGET_LINE,
+            f"{year}年{department.name}部门预算批复",
+            Money(sum(row.amount.fen for row in rows)),
+            year=year,
+            reference_no=doc_no,
+        )
         _post(
             budget,
             chief,
             DocumentKind.ISSUE,
             f"{year}年{department.name}年初预算指标",
             rows,
-            doc_no=f"吴财预〔{year}〕{departments.index(department) + 1}号",
+            doc_no=doc_no,
             year=year,
+            source=approved,
         )
     _transfers(rng, entry, budget, chief, bureau, year)
     _increases(budget, chief, year, mof_div_code)
@@ -221,6 +233,16 @@ def _agency_rows(
     return rows
 
 
+def _source(
+    budget: User, kind: str, name: str, amount: Money, *, year: int, **kw: Any
+) -> IndicatorSource:
+    """A source opened by the budget division (R-IN-7): where the demo's money comes from."""
+    return source_create(
+        actor=budget,
+        data=SourceInput(kind=kind, name=name, amount=amount, fiscal_year=year, **kw),
+    )
+
+
 def _post(
     entrant: User,
     poster: User,
@@ -231,6 +253,7 @@ def _post(
     year: int,
     doc_no: str = "",
     post: bool = True,
+    source: IndicatorSource | None = None,
 ) -> Any:
     document = document_create(
         actor=entrant,
@@ -241,6 +264,7 @@ def _post(
             lines=lines,
             fiscal_year=year,
             organisation_id=entrant.organisation_id,
+            budget_source_id=source.pk if source else None,
         ),
     )
     if post:
@@ -251,7 +275,27 @@ def _post(
 def _transfers(
     rng: random.Random, entry: Any, budget: User, chief: User, bureau: Organisation, year: int
 ) -> None:
-    """An upper-level transfer held pending, partly allocated to schools; a reserve fund."""
+    """An upper-level transfer held pending, partly allocated to schools; a reserve fund (a pot
+    on functional class 227, R-IN-7, issued from only when the government decides)."""
+    _source(
+        budget,
+        SourceKind.RESERVE,
+        f"{year}年预备费",
+        Money(3_000_000_00),
+        year=year,
+        exp_func_code="227",
+        fund_type_code="111",
+    )
+    transfer = _source(
+        budget,
+        SourceKind.TRANSFER,
+        "中央财政义务教育薄弱环节改善与能力提升补助资金（上级转移支付）",
+        Money(5_000_000_00),
+        year=year,
+        reference_no=f"苏财教〔{year}〕18号",
+        exp_func_code="2050202",
+        fund_type_code="111",
+    )
     pending = _post(
         budget,
         chief,
@@ -275,20 +319,10 @@ def _transfers(
                     summary="义务教育薄弱环节改善（直达资金，待分）",
                 ),
             ),
-            LineInput(
-                Money(3_000_000_00),
-                spec=LineSpec(
-                    line_kind=LineKind.PENDING,
-                    organisation_id=bureau.pk,
-                    exp_func_code="2013101",
-                    fund_type_code="111",
-                    source_type_code="05",
-                    summary="预备费（待分）",
-                ),
-            ),
         ],
         doc_no=f"苏财教〔{year}〕18号",
         year=year,
+        source=transfer,
     )
     source = pending.lines.get(row=0).created_line
     education = Organisation.objects.filter(
@@ -342,6 +376,14 @@ def _increases(budget: User, chief: User, year: int, mof_div_code: str) -> None:
         ).order_by("code")[:3]
     )
     if lines:
+        pot = _source(
+            budget,
+            SourceKind.FINANCE_POT,
+            f"{year}年财政代编专项业务经费",
+            Money(1_000_000_00),
+            year=year,
+            fund_type_code="111",
+        )
         _post(
             budget,
             chief,
@@ -350,6 +392,7 @@ def _increases(budget: User, chief: User, year: int, mof_div_code: str) -> None:
             [LineInput(Money(150_000_00), target_id=line.pk) for line in lines],
             doc_no=f"吴财预〔{year}〕87号",
             year=year,
+            source=pot,
         )
     maintenance = (
         IndicatorLine.objects.filter(

@@ -48,7 +48,11 @@ INDICATOR_VIEW = (
     "indicators.view_indicatorline",
     "indicators.view_indicatordocument",
     "indicators.view_supplementrequest",
+    "indicators.view_indicatorsource",
+    "indicators.view_budgetadjustment",
 )
+# R-IN-7, R-AJ-7: only the budget division opens sources and records 预算调整.
+INDICATOR_SOURCES = ("indicators.add_indicatorsource", "indicators.add_budgetadjustment")
 INDICATOR_FINANCE = (
     "indicators.add_indicatordocument",
     "indicators.change_indicatordocument",
@@ -132,7 +136,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + INDICATOR_FINANCE
         # R-AJ-6: finance enters moves between departments (and between units for a department).
-        + ("indicators.enter_adjustment", "indicators.answer_supplementrequest"),
+        + ("indicators.enter_adjustment", "indicators.answer_supplementrequest")
+        + INDICATOR_SOURCES,
         ("budget",),
     ),
     RoleSpec(

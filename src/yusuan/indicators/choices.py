@@ -88,3 +88,29 @@ class SupplementState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     ANSWERED = "answered", _("Answered with an increase")
     REJECTED = "rejected", _("Rejected")
+
+
+class SourceKind(models.TextChoices):
+    """Where an indicator's money comes from (R-IN-7, DOMAIN-2 C3)."""
+
+    # (a) an approved budget line; a placeholder entered by finance until budget preparation
+    # (批复, R-BP-12) exists.
+    BUDGET_LINE = "budget_line", _("Approved budget line (批复)")
+    # (b) 待分 pots held by finance.
+    FINANCE_POT = "finance_pot", _("Held by finance for later issue (财政代编)")
+    TRANSFER = "transfer", _("Upper-level transfer received (上级转移支付)")
+    RESERVE = "reserve", _("General reserve fund (预备费)")
+    # (c) a row of a 预算调整 record (R-AJ-7).
+    ADJUSTMENT = "adjustment", _("Budget adjustment (预算调整)")
+    # Money issued before sources existed (the data migration's opening sources).
+    LEGACY = "legacy", _("Opening balance (before sources)")
+
+
+# 预备费 is budgeted under functional class 227 (R-IN-7).
+RESERVE_FUNCTIONAL_CLASS = "227"
+
+
+class SourceDrawKind(models.TextChoices):
+    OPEN = "OPEN", _("Source opened")
+    DRAW = "DRAW", _("Drawn by an issue or increase")
+    RETURN = "RETURN", _("Returned by a decrease or reclaim")

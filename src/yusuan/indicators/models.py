@@ -23,6 +23,8 @@ from yusuan.indicators.choices import (
     DocumentState,
     LineKind,
     MovementKind,
+    SourceDrawKind,
+    SourceKind,
     SupplementState,
     ThreePublic,
 )
@@ -117,6 +119,16 @@ class IndicatorLine(Elements):
         related_name="created_lines",
         verbose_name=_("created by"),
     )
+    # R-IN-7: the source the line's money was issued from (inherited by the lines allocated or
+    # adjusted out of it); a 追减 or 收回 to finance gives money back to it.
+    budget_source = models.ForeignKey(
+        "indicators.IndicatorSource",
+        on_delete=models.PROTECT,
+        related_name="lines",
+        null=True,
+        blank=True,
+        verbose_name=_("budget source"),
+    )
     summary = models.CharField(_("summary"), max_length=200, blank=True)
     # Buckets (integer fen). total = available + allocated + reserved + frozen + held + paid.
     total = models.BigIntegerField(_("total"), default=0)
@@ -195,6 +207,16 @@ class IndicatorDocument(TimestampedModel):
     title = models.CharField(_("title"), max_length=200)
     reason = models.TextField(_("reason"), blank=True)
     npc_reference = models.CharField(_("people's congress decision"), max_length=120, blank=True)
+    # R-IN-7: 下达 and 追加 name the source they draw from (one per document, ADR 0026); a 追减
+    # may name one (a 预算调整 row authorising the decrease, R-AJ-7, or the source to return to).
+    budget_source = models.ForeignKey(
+        "indicators.IndicatorSource",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
+        verbose_name=_("budget source"),
+    )
     state = models.CharField(
         _("state"), max_length=12, choices=DocumentState.choices, default=DocumentState.DRAFT
     )
@@ -356,6 +378,177 @@ class Movement(models.Model):
             abs(self.d_held),
             abs(self.d_reserved),
         )
+
+
+class BudgetAdjustment(models.Model):
+    """预算调整 (R-AJ-7): a government-level act approved by the 人大常委会, created by the budget
+    division. Its rows (``IndicatorSource`` of kind ``adjustment``) authorise amounts by fund type
+    and functional class; the 追加 it funds draw from a row, the 追减 it orders stay within the
+    row's authorised decrease."""
+
+    SCOPE_ORGANISATION_LOOKUP = "holder_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    number = models.CharField(_("record number"), max_length=32, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    decision_no = models.CharField(_("people's congress decision number"), max_length=120)
+    decision_date = models.DateField(_("decision date"))
+    holder = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by organisation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("budget adjustment (预算调整)")
+        verbose_name_plural = _("budget adjustments (预算调整)")
+        ordering = ["-fiscal_year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "number"], name="budget_adjustment_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class IndicatorSource(models.Model):
+    """指标来源 (R-IN-7): the money an issue or increase draws from. Its ``amount`` enters the
+    system once, when finance creates it; ``drawn`` = Σ its draws (minus returns), never above
+    ``amount``. Both change only by conditional UPDATEs with their ``SourceDraw`` rows."""
+
+    SCOPE_ORGANISATION_LOOKUP = "holder_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    code = models.CharField(_("source code"), max_length=32, editable=False)
+    kind = models.CharField(_("source type"), max_length=16, choices=SourceKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    reference_no = models.CharField(_("reference (批复/文号)"), max_length=120, blank=True)
+    holder = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("held by"),
+    )
+    fund_type_code = models.CharField(_("fund nature"), max_length=8, blank=True)
+    exp_func_code = models.CharField(_("functional class"), max_length=16, blank=True)
+    adjustment = models.ForeignKey(
+        BudgetAdjustment,
+        on_delete=models.PROTECT,
+        related_name="rows",
+        null=True,
+        blank=True,
+        verbose_name=_("budget adjustment (预算调整)"),
+    )
+    amount = models.BigIntegerField(_("amount"))
+    drawn = models.BigIntegerField(_("drawn"), default=0)
+    # R-AJ-7: what a 预算调整 row allows the 追减 citing it to take away, and what they took.
+    decrease_amount = models.BigIntegerField(_("authorised decrease"), default=0)
+    decreased = models.BigIntegerField(_("decreased"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator source")
+        verbose_name_plural = _("indicator sources")
+        ordering = ["fiscal_year", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["mof_div_code", "code"], name="source_code_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="source_amount_nonneg"),
+            models.CheckConstraint(condition=Q(drawn__gte=0), name="source_drawn_nonneg"),
+            # R-IN-7: Σ indicators per source ≤ the source.
+            models.CheckConstraint(condition=Q(drawn__lte=F("amount")), name="source_drawn_le"),
+            models.CheckConstraint(
+                condition=Q(decreased__gte=0) & Q(decreased__lte=F("decrease_amount")),
+                name="source_decreased_le",
+            ),
+            # R-IN-7: 预备费 is budgeted under functional class 227.
+            models.CheckConstraint(
+                condition=~Q(kind=SourceKind.RESERVE) | Q(exp_func_code__startswith="227"),
+                name="source_reserve_227",
+            ),
+            # R-AJ-7: an adjustment source is a row of a 预算调整 record, and only it.
+            models.CheckConstraint(
+                condition=Q(kind=SourceKind.ADJUSTMENT, adjustment__isnull=False)
+                | (~Q(kind=SourceKind.ADJUSTMENT) & Q(adjustment__isnull=True)),
+                name="source_adjustment_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def left(self) -> int:
+        return self.amount - self.drawn
+
+
+class SourceDraw(models.Model):
+    """One change of a source (append-only, R-IN-7): its opening (``d_amount``), a draw by an
+    issue or increase (``d_drawn`` > 0), a return by a decrease or reclaim (``d_drawn`` < 0), a
+    decrease a 预算调整 authorised (``d_decreased``). A draw's ``posting`` is the indicator
+    posting whose ``d_outside`` it matches: ``Σ d_drawn − Σ d_decreased = −Σ d_outside`` (a decrease a
+    预算调整 authorised takes money out of the system: it is not given back to the row)."""
+
+    source = models.ForeignKey(IndicatorSource, on_delete=models.PROTECT, related_name="draws")
+    kind = models.CharField(_("movement"), max_length=8, choices=SourceDrawKind.choices)
+    posting = models.UUIDField(_("posting"), null=True, blank=True, db_index=True)
+    document = models.ForeignKey(
+        IndicatorDocument,
+        on_delete=models.PROTECT,
+        related_name="source_draws",
+        null=True,
+        blank=True,
+    )
+    d_amount = models.BigIntegerField(default=0)
+    d_drawn = models.BigIntegerField(default=0)
+    d_decreased = models.BigIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("source draw")
+        verbose_name_plural = _("source draws")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_id}"
+
+
+SOURCE_DRAWS_AUDIT_KEY = "source_draws"
+SOURCE_DRAW_HASHED_FIELDS = (
+    "id",
+    "source_id",
+    "kind",
+    "posting",
+    "document_id",
+    "d_amount",
+    "d_drawn",
+    "d_decreased",
+    "actor_id",
+    "created_at",
+)
+
+
+def source_draw_digest(values: Mapping[str, Any]) -> bytes:
+    """SHA-256 of a source draw's content, as written and as read back by reconcile."""
+    return content_digest(values, SOURCE_DRAW_HASHED_FIELDS)
 
 
 # ADR 0017: each movement's digest is carried by the audit record of the business action that

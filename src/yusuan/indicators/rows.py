@@ -17,7 +17,7 @@ from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.elements import ENTERED_ELEMENTS
-from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.models import IndicatorLine, IndicatorSource
 from yusuan.indicators.services import DocumentInput, LineInput, LineSpec, document_check
 from yusuan.projects.models import Project
 
@@ -25,7 +25,7 @@ _ENTERED = tuple(e for e in ENTERED_ELEMENTS if e.value != "ref")
 TEXT_FIELDS = (*(e.name for e in _ENTERED if e.value != "flag"), "summary", "line_kind")
 FLAG_FIELDS = (*(e.name for e in _ENTERED if e.value == "flag"), "to_parent")
 CODE_FIELDS = ("source", "target", "organisation", "project")
-HEADER_FIELDS = ("title", "doc_no", "reason", "subtype", "npc_reference")
+HEADER_FIELDS = ("title", "doc_no", "reason", "subtype", "npc_reference", "budget_source")
 
 Row = Mapping[str, Any]
 
@@ -181,9 +181,34 @@ def document_input(
         lines=lines,
         fiscal_year=fiscal_year,
         organisation_id=organisation_id,
-        **{name: _text(header, name) for name in HEADER_FIELDS},
+        budget_source_id=_budget_source(actor, _text(header, "budget_source"), errors),
+        title=_text(header, "title"),
+        doc_no=_text(header, "doc_no"),
+        reason=_text(header, "reason"),
+        subtype=_text(header, "subtype"),
+        npc_reference=_text(header, "npc_reference"),
     )
     return data, errors
+
+
+def _budget_source(actor: Actor, code: str, errors: list[ErrorDetail]) -> int | None:
+    """R-IN-7: the source a 下达/追加 draws from, named by its code (LY…)."""
+    if not code:
+        return None
+    found = IndicatorSource.objects.visible_to(actor).filter(code=code).values_list("pk", flat=True)
+    if not found:
+        errors.append(
+            ErrorDetail(
+                code="indicators.code_unknown",
+                field="budget_source",
+                rule="R-IN-7",
+                value=code,
+                message_zh=f"指标来源“{code}”不存在或无权使用",
+                message_en=f"source '{code}' not found",
+            )
+        )
+        return None
+    return found[0]
 
 
 def with_rule_errors(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum, Window
@@ -21,11 +21,17 @@ from yusuan.indicators.models import (
     BUCKETS,
     MOVEMENT_HASHED_FIELDS,
     MOVEMENTS_AUDIT_KEY,
+    SOURCE_DRAW_HASHED_FIELDS,
+    SOURCE_DRAWS_AUDIT_KEY,
+    BudgetAdjustment,
     IndicatorDocument,
     IndicatorLine,
+    IndicatorSource,
     Movement,
+    SourceDraw,
     SupplementRequest,
     movement_digest,
+    source_draw_digest,
 )
 
 COLUMNS = ("total", *BUCKETS)
@@ -112,6 +118,123 @@ def reconcile(
     )
     for row in unbalanced:
         differences.append(Difference(str(row["posting"]), "posting balances", 0, int(row["n"])))
+    return differences + source_reconcile(mof_div_code=mof_div_code, fiscal_year=fiscal_year)
+
+
+def source_reconcile(
+    *, mof_div_code: str | None = None, fiscal_year: int | None = None
+) -> list[Difference]:
+    """R-IN-7 (ADR 0026): per source, amount = Σ opened, drawn = Σ draws ≤ amount, decreased =
+    Σ authorised decreases used ≤ authorised (R-AJ-7); per posting, the money that crossed the
+    indicator system's edge (``d_outside``) is what its source draws took or gave back — so Σ
+    indicators issued per source = drawn (``source_draw_proof`` checks the rows against the
+    audit records)."""
+    sources = IndicatorSource.objects.all()
+    movements = Movement.objects.exclude(d_outside=0)
+    if mof_div_code:
+        sources = sources.filter(mof_div_code=mof_div_code)
+        movements = movements.filter(line__mof_div_code=mof_div_code)
+    if fiscal_year:
+        sources = sources.filter(fiscal_year=fiscal_year)
+        movements = movements.filter(line__fiscal_year=fiscal_year)
+    draws = SourceDraw.objects.filter(source__in=sources)
+    sums: dict[int, dict[str, int]] = {
+        int(row["source_id"]): {
+            "amount": int(row["a"] or 0),
+            "drawn": int(row["d"] or 0),
+            "decreased": int(row["c"] or 0),
+        }
+        for row in draws.values("source_id").annotate(
+            a=Sum("d_amount"), d=Sum("d_drawn"), c=Sum("d_decreased")
+        )
+    }
+    differences: list[Difference] = []
+    for source in sources.values("id", "code", "amount", "drawn", "decreased", "decrease_amount"):
+        found = sums.get(source["id"], {})
+        code = source["code"]
+        now = {
+            "amount": source["amount"],
+            "drawn": source["drawn"],
+            "decreased": source["decreased"],
+        }
+        for column, value in now.items():
+            if found.get(column, 0) != value:
+                differences.append(
+                    Difference(
+                        code, f"{column} = Σ source draws (R-IN-7)", found.get(column, 0), value
+                    )
+                )
+        if source["drawn"] > source["amount"]:
+            differences.append(
+                Difference(code, "drawn ≤ amount (R-IN-7)", source["amount"], source["drawn"])
+            )
+        if source["decreased"] > source["decrease_amount"]:
+            differences.append(
+                Difference(
+                    code,
+                    "decreased ≤ authorised (R-AJ-7)",
+                    source["decrease_amount"],
+                    source["decreased"],
+                )
+            )
+    outside = {
+        row["posting"]: -int(row["n"])
+        for row in movements.values("posting").annotate(n=Sum("d_outside"))
+    }
+    taken: dict[Any, int] = {}
+    for row in (
+        draws.exclude(posting=None)
+        .values("posting")
+        .annotate(n=Sum(F("d_drawn") - F("d_decreased")))
+    ):
+        taken[row["posting"]] = int(row["n"])
+    for posting in sorted(set(outside) | set(taken), key=str):
+        if outside.get(posting, 0) != taken.get(posting, 0):
+            differences.append(
+                Difference(
+                    str(posting),
+                    "money into indicators = drawn from sources (R-IN-7)",
+                    outside.get(posting, 0),
+                    taken.get(posting, 0),
+                )
+            )
+    return differences
+
+
+def source_draw_proof(
+    *, mof_div_code: str | None = None, fiscal_year: int | None = None
+) -> list[Difference]:
+    """Every source draw (of the region and year, if given) is listed, with its content digest,
+    by the audit record of the action that made it (R-IN-7, as ADR 0017 for movements): an
+    edited or forged draw is named. Run by ``yusuan reconcile`` with the movements' proof."""
+    draws = SourceDraw.objects.all()
+    if mof_div_code:
+        draws = draws.filter(source__mof_div_code=mof_div_code)
+    if fiscal_year:
+        draws = draws.filter(source__fiscal_year=fiscal_year)
+    state: dict[int, bytes] = {
+        values["id"]: source_draw_digest(values)
+        for values in draws.order_by("id").values(*SOURCE_DRAW_HASHED_FIELDS).iterator(2000)
+    }
+    differences: list[Difference] = []
+    listed: set[int] = set()
+    records = AuditRecord.objects.filter(extra__has_key=SOURCE_DRAWS_AUDIT_KEY).values_list(
+        "id", "extra"
+    )
+    for record_id, extra in records.iterator(chunk_size=500):
+        for draw_id, digest in extra.get(SOURCE_DRAWS_AUDIT_KEY, ()):
+            found = state.get(draw_id)
+            if found is None:
+                continue
+            listed.add(draw_id)
+            if found.hex() != digest:
+                differences.append(
+                    Difference(
+                        f"source draw {draw_id}", f"content = audit record {record_id}", 0, 1
+                    )
+                )
+    for draw_id in state.keys() - listed:
+        differences.append(Difference(f"source draw {draw_id}", "listed by an audit record", 1, 0))
     return differences
 
 
@@ -463,12 +586,15 @@ def adjustment_facts(*, actor: Actor, lines: Any) -> AdjustmentFacts:
 
 @dataclass(frozen=True)
 class Trace:
-    """P4: where a line came from and what changed it."""
+    """P4: where a line came from and what changed it; up to its source (R-IN-7): the source its
+    money was issued from, and the sources each 下达/追加 of the line drew from."""
 
     origin: IndicatorDocument
     parent: IndicatorLine | None
     documents: list[IndicatorDocument]
     sources: list[dict[str, str]]
+    budget_source: IndicatorSource | None = None
+    budget_sources: list[IndicatorSource] = field(default_factory=list)
 
 
 def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
@@ -487,7 +613,19 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         .values("source_type", "source_id", "source_no")
         .distinct()
     ]
-    return Trace(line.origin_document, line.parent, documents, sources)
+    drawn_from = {d.budget_source_id for d in documents if d.budget_source_id} | (
+        {line.budget_source_id} if line.budget_source_id else set()
+    )
+    budget_sources = list(
+        IndicatorSource.objects.visible_to(actor)
+        .filter(pk__in=drawn_from)
+        .select_related("adjustment")
+        .order_by("code")
+    )
+    budget_source = next((s for s in budget_sources if s.pk == line.budget_source_id), None)
+    return Trace(
+        line.origin_document, line.parent, documents, sources, budget_source, budget_sources
+    )
 
 
 # --- Upper-level transfers: the tracking chain (R-IN-9) and the allocation deadline (R-IN-5) ----
@@ -608,3 +746,38 @@ def supplement_get(*, actor: Actor, request_id: int) -> SupplementRequest:
     if request is None:
         raise NotFoundError("supplement request")
     return request
+
+
+# --- Sources (R-IN-7) and 预算调整 records (R-AJ-7) ------------------------------------------
+
+
+def sources_list(*, actor: Actor, fiscal_year: int | None = None) -> QuerySet[IndicatorSource]:
+    queryset = IndicatorSource.objects.visible_to(actor).select_related("holder", "adjustment")
+    if fiscal_year:
+        queryset = queryset.filter(fiscal_year=fiscal_year)
+    return queryset.order_by("fiscal_year", "code")
+
+
+def source_get(*, actor: Actor, pk: int) -> IndicatorSource:
+    source = sources_list(actor=actor).filter(pk=pk).first()
+    if source is None:
+        raise NotFoundError("indicator source")
+    return source
+
+
+def source_draws(*, source: IndicatorSource) -> QuerySet[SourceDraw]:
+    return source.draws.select_related("document").order_by("id")
+
+
+def adjustments_list(*, actor: Actor, fiscal_year: int | None = None) -> QuerySet[BudgetAdjustment]:
+    queryset = BudgetAdjustment.objects.visible_to(actor).prefetch_related("rows")
+    if fiscal_year:
+        queryset = queryset.filter(fiscal_year=fiscal_year)
+    return queryset.order_by("-fiscal_year", "number")
+
+
+def adjustment_get(*, actor: Actor, pk: int) -> BudgetAdjustment:
+    record = adjustments_list(actor=actor).filter(pk=pk).first()
+    if record is None:
+        raise NotFoundError("budget adjustment")
+    return record

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from yusuan.indicators import supplement_views, views
+from yusuan.indicators import source_views, supplement_views, views
 
 app_name = "indicators"
 
@@ -32,4 +32,9 @@ urlpatterns = [
         supplement_views.supplement_answer_view,
         name="supplement_answer",
     ),
+    # R-IN-7 sources and R-AJ-7 预算调整 records.
+    path("sources/", source_views.source_list, name="source_list"),
+    path("sources/<id:pk>/", source_views.source_detail, name="source_detail"),
+    path("adjustments/", source_views.adjustment_list, name="adjustment_list"),
+    path("adjustments/<id:pk>/", source_views.adjustment_detail, name="adjustment_detail"),
 ]

@@ -400,7 +400,14 @@ def _choices(actor: Any, year: int, kind: str) -> dict[str, Any]:
         "projects": selectors.project_options(actor=actor, fiscal_year=year)
         if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE, DocumentKind.ADJUST)
         else [],
+        "budget_sources": selectors.sources_list(actor=actor, fiscal_year=year)
+        if kind in SOURCE_KINDS
+        else [],
     }
+
+
+# The kinds whose form names a source (R-IN-7): required for 下达/追加, optional for 追减.
+SOURCE_KINDS = (DocumentKind.ISSUE, DocumentKind.INCREASE, DocumentKind.DECREASE)
 
 
 def _all_codes(region: str, year: int, kind: str) -> list[str]:
@@ -430,6 +437,11 @@ def _editor(request: HttpRequest, *, kind: str, document: IndicatorDocument | No
         name: request.POST.get(name, getattr(document, name, "") if document else "")
         for name in ("title", "doc_no", "reason", "subtype", "npc_reference")
     }
+    # R-IN-7: the source (by code) a 下达/追加 draws from, or a 追减 gives back to.
+    header_values["budget_source"] = request.POST.get(
+        "budget_source",
+        document.budget_source.code if document is not None and document.budget_source else "",
+    )
     default_rows = 5 if kind in (DocumentKind.ISSUE, DocumentKind.ALLOCATE) else 3
     if request.method == "POST":
         count = max(1, min(parse_int(request.POST.get("row_count", str(default_rows))) or 1, 200))

@@ -53,6 +53,14 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "indicators:supplement_list",
                 "indicators.view_supplementrequest",
             ),
+            MenuItem(
+                _("Indicator sources"), "indicators:source_list", "indicators.add_indicatorsource"
+            ),
+            MenuItem(
+                _("Budget adjustments (预算调整)"),
+                "indicators:adjustment_list",
+                "indicators.add_budgetadjustment",
+            ),
         ),
     ),
     (

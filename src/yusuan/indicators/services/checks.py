@@ -20,14 +20,14 @@ from yusuan.core.choices import AccountType, DivisionType, OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.indicators import rules
-from yusuan.indicators.choices import DocumentKind, LineKind
+from yusuan.indicators.choices import DocumentKind, LineKind, SourceKind
 from yusuan.indicators.elements import (
     CODED_ELEMENTS,
     REQUIRED_ELEMENTS,
     SPEC_ELEMENTS,
     TRANSFER_ELEMENTS,
 )
-from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.models import IndicatorLine, IndicatorSource
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.projects.models import Project
 
@@ -93,6 +93,8 @@ class DocumentInput:
     npc_reference: str = ""
     organisation_id: int | None = None
     fiscal_year: int | None = None
+    # R-IN-7: the source a 下达/追加 draws from (a 追减 may cite a 预算调整 row, R-AJ-7).
+    budget_source_id: int | None = None
 
 
 @dataclass
@@ -624,6 +626,10 @@ class KindCheck:
 
     doc_no_required = False
     bucket: tuple[str, str] | None = None
+    # R-IN-7: "draw" (下达, 追加: the source is required and gives the money), "decrease" (追减: an
+    # optional source, a 预算调整 row whose authorised decrease it uses, or the source the money
+    # goes back to), None (the kind names no source).
+    source_use: Literal["draw", "decrease"] | None = None
 
     def header_errors(self, data: DocumentInput) -> list[ErrorDetail]:
         return []
@@ -636,6 +642,7 @@ class _Issue(KindCheck):
     """下达: each row creates a line from its own elements (R-IN-1)."""
 
     doc_no_required = True
+    source_use: Literal["draw", "decrease"] | None = "draw"
 
     def check_row(self, row: _Row) -> _Resolved:
         spec = row.item.spec or LineSpec()
@@ -662,9 +669,16 @@ class _Allocate(KindCheck):
 class _OnTarget(KindCheck):
     """追加, 追减, 冻结, 解冻: the row names the line it changes."""
 
-    def __init__(self, *, doc_no_required: bool, bucket: tuple[str, str] | None) -> None:
+    def __init__(
+        self,
+        *,
+        doc_no_required: bool,
+        bucket: tuple[str, str] | None,
+        source_use: Literal["draw", "decrease"] | None = None,
+    ) -> None:
         self.doc_no_required = doc_no_required
         self.bucket = bucket
+        self.source_use = source_use
 
     def check_row(self, row: _Row) -> _Resolved:
         return _Resolved(row.item.spec, target=row.line("target"))
@@ -773,8 +787,10 @@ KIND_CHECKS: Mapping[DocumentKind, KindCheck] = MappingProxyType(
     {
         DocumentKind.ISSUE: _Issue(),
         DocumentKind.ALLOCATE: _Allocate(),
-        DocumentKind.INCREASE: _OnTarget(doc_no_required=True, bucket=None),
-        DocumentKind.DECREASE: _OnTarget(doc_no_required=True, bucket=("available", "R-IN-3")),
+        DocumentKind.INCREASE: _OnTarget(doc_no_required=True, bucket=None, source_use="draw"),
+        DocumentKind.DECREASE: _OnTarget(
+            doc_no_required=True, bucket=("available", "R-IN-3"), source_use="decrease"
+        ),
         DocumentKind.ADJUST: _Adjust(),
         DocumentKind.HOLD: _OnTarget(doc_no_required=False, bucket=("available", "R-IN-3")),
         DocumentKind.RELEASE: _OnTarget(doc_no_required=False, bucket=("held", "R-IN-3")),
@@ -824,6 +840,8 @@ def validate(
     resolved: list[LineInput] = []
     # Amount asked per (line, bucket) over all rows, so two rows cannot each take the same yuan.
     asked: dict[tuple[int, str], int] = {}
+    # R-IN-7: the rows funded by the document's source: index, amount, new line or target.
+    funded: list[tuple[int, int, LineSpec | None, IndicatorLine | None]] = []
     for index, item in enumerate(lines):
         if item.amount.fen <= 0:
             errors.append(
@@ -848,10 +866,110 @@ def validate(
             if problem is not None:
                 errors.append(problem)
         resolved.append(replace(item, spec=found.spec))
+        if found.spec is not None or found.target is not None:
+            funded.append((index, item.amount.fen, found.spec, found.target))
+    if kind.source_use is not None:
+        errors += _source_errors_of(actor, data, kind.source_use, funded, mof_div_code, fiscal_year)
     errors += element_errors(
         mof_div_code=mof_div_code, fiscal_year=fiscal_year, elements=checked.elements
     )
     return checked, resolved
+
+
+def _source_errors_of(
+    actor: Actor,
+    data: DocumentInput,
+    use: Literal["draw", "decrease"],
+    funded: Sequence[tuple[int, int, LineSpec | None, IndicatorLine | None]],
+    mof_div_code: str,
+    fiscal_year: int,
+) -> list[ErrorDetail]:
+    """R-IN-7 (and R-AJ-7 for a 预算调整 row): the source is named, of the region and year, has
+    the money for Σ rows (summed like the buckets, so two rows cannot take the same yuan), and a
+    预算调整 row funds only its fund type and functional class."""
+    if data.budget_source_id is None:
+        if use == "decrease":
+            return []  # the money goes back to the source each line came from
+        return [
+            _err(
+                "indicators.source_required",
+                "budget_source",
+                "下达和追加须指定指标来源（批复预算、待分资金或预算调整）",
+                "an issue or increase names its source: a budget line, a pot or an adjustment",
+                rule="R-IN-7",
+            )
+        ]
+    source = (
+        IndicatorSource.objects.visible_to(actor)
+        .filter(pk=data.budget_source_id, mof_div_code=mof_div_code, fiscal_year=fiscal_year)
+        .first()
+    )
+    if source is None:
+        return [
+            _err(
+                "indicators.source_unknown",
+                "budget_source",
+                f"指标来源不存在或不属于 {fiscal_year} 年度",
+                f"the source does not exist in {fiscal_year}",
+                rule="R-IN-7",
+                value=data.budget_source_id,
+            )
+        ]
+    errors: list[ErrorDetail] = []
+    asked = sum(amount for _i, amount, _s, _t in funded if amount > 0)
+    if use == "decrease" and source.kind == SourceKind.ADJUSTMENT:
+        left, rule = source.decrease_amount - source.decreased, "R-AJ-7"
+        zh = f"预算调整 {source.code}（{source.name}）核定调减额度不足：需要 {Money(asked)} 元，剩余 {Money(left)} 元"
+        en = f"budget adjustment row {source.code} authorises {Money(left)} more decrease; {Money(asked)} is needed"
+    elif use == "decrease":
+        left, rule = source.drawn, "R-IN-7"
+        zh = f"退回指标来源 {source.code}（{source.name}）的金额 {Money(asked)} 元超过其已下达 {Money(left)} 元"
+        en = f"source {source.code} issued only {Money(left)}; {Money(asked)} cannot go back to it"
+    else:
+        left, rule = source.left, "R-IN-7"
+        zh = f"指标来源 {source.code}（{source.name}）余额不足：需要 {Money(asked)} 元，剩余 {Money(left)} 元"
+        en = (
+            f"source {source.code} ({source.name}) has {Money(left)} left; {Money(asked)} is needed"
+        )
+    if asked > left:
+        errors.append(
+            _err(
+                "indicators.adjustment_exceeded"
+                if rule == "R-AJ-7"
+                else "indicators.source_insufficient",
+                "budget_source",
+                zh,
+                en,
+                rule=rule,
+                value=Money(asked).format(),
+                limit=Money(left).format(),
+            )
+        )
+    if source.kind == SourceKind.ADJUSTMENT:
+        # R-AJ-7: a 预算调整 row authorises one fund type and functional class.
+        for index, _amount, spec, target in funded:
+            fund = (
+                spec.fund_type_code if spec is not None else target.fund_type_code if target else ""
+            )
+            func = (
+                spec.exp_func_code if spec is not None else target.exp_func_code if target else ""
+            )
+            if fund != source.fund_type_code or not func.startswith(source.exp_func_code):
+                errors.append(
+                    _err(
+                        "indicators.outside_adjustment",
+                        f"lines[{index}].exp_func_code",
+                        f"第 {index + 1} 行：资金性质 {fund}、功能分类 {func} 不在预算调整 "
+                        f"{source.code} 核定的 {source.fund_type_code}、{source.exp_func_code} 范围内",
+                        f"row {index + 1}: fund {fund} and functional class {func} are outside "
+                        f"adjustment row {source.code} ({source.fund_type_code}, {source.exp_func_code})",
+                        rule="R-AJ-7",
+                        value=func,
+                        limit=source.exp_func_code,
+                        row=index,
+                    )
+                )
+    return errors
 
 
 def _spec_facts(spec: LineSpec | None, checked: _Checked) -> rules.LineFacts | None:

@@ -136,6 +136,7 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
         title=data.title.strip(),
         reason=data.reason.strip(),
         npc_reference=data.npc_reference.strip(),
+        budget_source_id=data.budget_source_id,
         created_by_id=actor.pk,
     )
     _write_lines(document, lines)
@@ -148,6 +149,7 @@ def document_create(*, actor: Actor, data: DocumentInput) -> IndicatorDocument:
             "kind": data.kind,
             "lines": len(lines),
             "total_fen": sum(x.amount.fen for x in lines),
+            "budget_source": data.budget_source_id,
         },
     )
     return document
@@ -195,16 +197,27 @@ def document_update(*, actor: Actor, document_id: int, data: DocumentInput) -> I
     if document.kind == DocumentKind.ADJUST:
         ensure_own_lines(checked, document.organisation, data.subtype)
     raise_if_any(checked.errors)
-    before = {"title": document.title, "doc_no": document.doc_no, "total": document.total_fen}
+    before = {
+        "title": document.title,
+        "doc_no": document.doc_no,
+        "total": document.total_fen,
+        "budget_source": document.budget_source_id,
+    }
     document.title = data.title.strip()
     document.doc_no = data.doc_no.strip()
     document.reason = data.reason.strip()
     document.subtype = data.subtype if document.kind == DocumentKind.ADJUST else ""
     document.npc_reference = data.npc_reference.strip()
+    document.budget_source_id = data.budget_source_id
     document.save()
     document.lines.all().delete()
     _write_lines(document, lines)
-    after = {"title": document.title, "doc_no": document.doc_no, "total": document.total_fen}
+    after = {
+        "title": document.title,
+        "doc_no": document.doc_no,
+        "total": document.total_fen,
+        "budget_source": document.budget_source_id,
+    }
     audit_record(
         action="indicators.document_update",
         actor=actor,
@@ -260,6 +273,7 @@ def as_input(document: IndicatorDocument) -> DocumentInput:
         npc_reference=document.npc_reference,
         organisation_id=document.organisation_id,
         fiscal_year=document.fiscal_year,
+        budget_source_id=document.budget_source_id,
     )
 
 

@@ -6,13 +6,26 @@ from django.utils import timezone
 
 from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor
+from yusuan.common.errors import BusinessRuleError
 from yusuan.core.services.sequences import next_numbers
 from yusuan.core.validation import government_economic_code
-from yusuan.indicators.choices import DocumentKind, DocumentState, LineKind, MovementKind
+from yusuan.indicators.choices import (
+    DocumentKind,
+    DocumentState,
+    LineKind,
+    MovementKind,
+    SourceKind,
+)
 from yusuan.indicators.events import INDICATOR_POSTED, document_posted
-from yusuan.indicators.models import DocumentLine, IndicatorDocument, IndicatorLine
+from yusuan.indicators.models import (
+    SOURCE_DRAWS_AUDIT_KEY,
+    DocumentLine,
+    IndicatorDocument,
+    IndicatorLine,
+)
 from yusuan.indicators.services.checks import ELEMENT_FIELDS
 from yusuan.indicators.services.ledger import Leg, Posting, post
+from yusuan.indicators.services.sources import Draw, draw_sources
 
 
 def _create_lines(document: IndicatorDocument, rows: list[DocumentLine]) -> None:
@@ -31,6 +44,9 @@ def _create_lines(document: IndicatorDocument, rows: list[DocumentLine]) -> None
     new: list[IndicatorLine] = []
     for line, sequence in zip(rows, numbers, strict=True):
         organisation, parent = line.organisation, line.source
+        # R-IN-7: an issued line comes from the document's source; a line allocated or adjusted
+        # out of another keeps that line's source.
+        budget_source_id = document.budget_source_id if parent is None else parent.budget_source_id
         gov_code = ""
         if line.line_kind == LineKind.EXECUTABLE and organisation is not None:
             key = (line.dep_bgt_eco_code, organisation.agency_type)
@@ -52,6 +68,7 @@ def _create_lines(document: IndicatorDocument, rows: list[DocumentLine]) -> None
                 kind=line.line_kind,
                 parent=parent,
                 origin_document=document,
+                budget_source_id=budget_source_id,
                 summary=line.summary or document.title,
                 gov_bgt_eco_code=gov_code,
                 doc_no=document.doc_no or (parent.doc_no if parent else ""),
@@ -151,13 +168,67 @@ def _legs(document: IndicatorDocument) -> list[Leg]:
     return legs
 
 
+def _no_source(line: DocumentLine) -> BusinessRuleError:
+    return BusinessRuleError.single(
+        code="indicators.source_required",
+        rule="R-IN-7",
+        field=f"lines[{line.row}].amount",
+        row=line.row,
+        message_zh=f"第 {line.row + 1} 行：指标没有来源，无法退回，请在单据上指定指标来源",
+        message_en=f"row {line.row + 1}: the line has no source to give the money back to; "
+        "name the source on the document",
+    )
+
+
+def _draws(document: IndicatorDocument) -> list[Draw]:
+    """R-IN-7: what the posting takes from or gives back to the sources (ADR 0026). 下达 and 追加
+    draw from the document's source; a 追减 citing a 预算调整 row uses its authorised decrease
+    (R-AJ-7); other 追减 and 收回 to finance give the money back to the document's source, or to
+    the source each line came from."""
+    kind = document.kind
+    rows = list(document.lines.select_related("source", "target").order_by("row"))
+    total = sum(row.amount for row in rows)
+    if kind in (DocumentKind.ISSUE, DocumentKind.INCREASE):
+        if document.budget_source_id is None:
+            raise BusinessRuleError.single(
+                code="indicators.source_required",
+                rule="R-IN-7",
+                field="budget_source",
+                message_zh="下达和追加须指定指标来源",
+                message_en="an issue or increase names its source (R-IN-7)",
+            )
+        return [Draw(document.budget_source_id, drawn=total)]
+    if kind == DocumentKind.DECREASE and document.budget_source_id is not None:
+        assert document.budget_source is not None
+        if document.budget_source.kind == SourceKind.ADJUSTMENT:
+            return [Draw(document.budget_source_id, decreased=total)]
+        return [Draw(document.budget_source_id, drawn=-total)]
+    draws: list[Draw] = []
+    for row in rows:
+        if kind == DocumentKind.DECREASE:
+            line = row.target or row.source
+        elif kind == DocumentKind.RECLAIM and not row.to_parent:
+            line = row.source
+        else:
+            continue
+        if line is None or line.budget_source_id is None:
+            raise _no_source(row)
+        draws.append(Draw(line.budget_source_id, drawn=-row.amount))
+    return draws
+
+
 def apply_document(*, actor: Actor, document: IndicatorDocument) -> None:
-    """Post the document's legs as one posting and mark it effective (caller holds the lock)."""
+    """Post the document's legs as one posting and mark it effective (caller holds the lock);
+    its source draws (R-IN-7) go in the same transaction."""
     legs = _legs(document)
     posting = Posting(
         legs=legs, actor_id=actor.pk, document_id=document.pk, source_no=document.number
     )
     post(posting)
+    draws = _draws(document)
+    source_draws = draw_sources(
+        draws=draws, posting=posting.posting_id, document_id=document.pk, actor_id=actor.pk
+    )
     before = document.state
     document.state = DocumentState.POSTED
     document.posted_by_id = actor.pk
@@ -179,6 +250,8 @@ def apply_document(*, actor: Actor, document: IndicatorDocument) -> None:
                 }
                 for leg in legs
             ],
+            "sources": [[d.source_id, d.drawn, d.decreased] for d in draws],
+            SOURCE_DRAWS_AUDIT_KEY: source_draws,
         },
     )
     INDICATOR_POSTED.publish_built(lambda: document_posted(document, posting))

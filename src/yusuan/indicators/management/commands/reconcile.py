@@ -5,14 +5,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yusuan.indicators.models import IndicatorLine
-from yusuan.indicators.selectors import movement_proof, reconcile
+from yusuan.indicators.selectors import movement_proof, reconcile, source_draw_proof
 
 
 class Command(BaseCommand):
     help = (
         "Reconcile the indicator ledger (P2): every line's buckets = Σ its movements, every "
-        "pending line's allocated = Σ its children (R-IN-2), every posting balances, and every "
-        "movement is the one an audit record lists (ADR 0017). Exits non-zero and prints each "
+        "pending line's allocated = Σ its children (R-IN-2), every posting balances, every "
+        "source's drawn = Σ its draws ≤ its amount and matches the postings' money in (R-IN-7), "
+        "and every movement and source draw is the one an audit record lists (ADR 0017, 0026). Exits non-zero and prints each "
         "difference when anything is off."
     )
 
@@ -24,7 +25,12 @@ class Command(BaseCommand):
         region, year = options.get("region"), options.get("year")
         # Movements first: any found later committed with its audit record (see movement_proof).
         proof = movement_proof(mof_div_code=region, fiscal_year=year)
-        differences = [*reconcile(mof_div_code=region, fiscal_year=year), *proof.findings]
+        differences = [
+            *reconcile(mof_div_code=region, fiscal_year=year),
+            *proof.findings,
+            # R-IN-7: every source draw is the one its audit record lists (ADR 0026).
+            *source_draw_proof(mof_div_code=region, fiscal_year=year),
+        ]
         lines = IndicatorLine.objects.all()
         if region:
             lines = lines.filter(mof_div_code=region)
