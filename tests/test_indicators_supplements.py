@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.indicator_helpers import issue, project, spec
+from tests.indicator_helpers import issue, project, shared_source, spec
 from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
@@ -91,6 +91,7 @@ def increase(w: World, line: IndicatorLine, fen: int) -> IndicatorDocument:
             title="追加智慧教室二期",
             doc_no="吴财预〔2026〕21号",
             fiscal_year=2026,
+            budget_source_id=shared_source().pk,  # R-IN-7: finance answers from a source
             lines=[LineInput(amount=Money(fen), target_id=line.pk)],
         ),
     )

@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 import pytest
-from tests.indicator_helpers import spec
+from tests.indicator_helpers import shared_source, spec
 from tests.test_indicators_rules import (
     DOC_NO,
     World,
@@ -442,6 +442,7 @@ def test_r_in_9_api_entry_detail_and_tracking_chain(w: World, client_as: Any) ->
         "kind": "issue",
         "title": "接收上级转移支付",
         "doc_no": "吴财预〔2026〕30号",
+        "budget_source": shared_source().code,  # R-IN-7
         "lines": [row],
     }
     bad = _post(
@@ -559,6 +560,7 @@ def test_r_in_9_issue_page_takes_the_references_and_allocation_page_a_pending_ch
     row = {
         "title": "接收上级直达资金",
         "doc_no": "吴财预〔2026〕31号",
+        "budget_source": shared_source().code,  # R-IN-7
         "row_count": "1",
         "lines-0-line_kind": "pending",
         "lines-0-organisation": w.bureau.code,
