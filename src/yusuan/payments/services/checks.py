@@ -22,7 +22,9 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.payments.choices import BusinessType, SettlementMode
+from yusuan.procurement.choices import ContractState
 from yusuan.procurement.models import Contract
+from yusuan.procurement.services.reservations import closed_error, exceeded_error
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,17 @@ def validate(
     contract_lines = (
         set(contract.indicator_lines.values_list("pk", flat=True)) if contract else set()
     )
+    # R-GP-9: what the contract still holds per line it reserves; paid from there, not available.
+    reserved = (
+        {
+            x.indicator_line_id: x
+            for x in contract.lines.select_related("indicator_line", "contract")
+        }
+        if contract
+        else {}
+    )
+    if contract is not None and contract.state != ContractState.FILED:
+        errors.append(closed_error(contract))
     asked: dict[int, int] = {}
     short: set[int] = set()
     wrong_account: set[int] = set()
@@ -229,7 +242,12 @@ def validate(
                     continue
                 _account_errors(index, charged, checked, wrong_account)
                 asked[line_id] = asked.get(line_id, 0) + fen
-                if asked[line_id] > charged.available and line_id not in short:
+                held = reserved.get(line_id)
+                if held is not None:
+                    if asked[line_id] > held.remaining and line_id not in short:
+                        short.add(line_id)
+                        errors.append(exceeded_error(held, asked[line_id], index))
+                elif asked[line_id] > charged.available and line_id not in short:
                     short.add(line_id)  # once per indicator line, not on every later row
                     errors.append(
                         insufficient(
