@@ -23,7 +23,7 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.procurement.choices import ContractState
-from yusuan.procurement.models import Contract
+from yusuan.procurement.models import Contract, ContractLine
 from yusuan.procurement.services.reservations import closed_error, exceeded_error
 
 
@@ -202,16 +202,15 @@ def validate(
         set(contract.indicator_lines.values_list("pk", flat=True)) if contract else set()
     )
     # R-GP-9: what the contract still holds per line it reserves; paid from there, not available.
-    reserved = (
-        {
+    # A closed contract pays nothing more: that one error says it.
+    reserved: dict[int, ContractLine] = {}
+    if contract is not None and contract.state != ContractState.FILED:
+        errors.append(closed_error(contract))
+    elif contract is not None:
+        reserved = {
             x.indicator_line_id: x
             for x in contract.lines.select_related("indicator_line", "contract")
         }
-        if contract
-        else {}
-    )
-    if contract is not None and contract.state != ContractState.FILED:
-        errors.append(closed_error(contract))
     asked: dict[int, int] = {}
     short: set[int] = set()
     wrong_account: set[int] = set()
