@@ -427,3 +427,17 @@ def test_r_gp_9_contract_page_files_with_shares(client_as: Any, user: Any) -> No
     form["line_amount_1"] = "20,000"
     assert clerk.post("/payments/contracts/", form).status_code == 302
     assert _b(a) == (40_000_00, 60_000_00, 0, 0) and _b(b) == (30_000_00, 20_000_00, 0, 0)
+
+
+def test_r_gp_9_the_demos_contracts_reserve_their_lines(user: Any) -> None:
+    # Given the tiny demo as generated (its contracts filed through the service; none yet when
+    # the clock is at 1 January),
+    contracts = list(Contract.objects.prefetch_related("lines"))
+    for contract in contracts:
+        # each holds its whole amount on its lines, less what its payments took,
+        assert sum(x.amount for x in contract.lines.all()) == contract.amount
+        assert sum(x.consumed for x in contract.lines.all()) == contract.committed
+    # and every line's reserved bucket is what the open contracts on it still hold.
+    held = any(x.remaining for c in contracts if c.state == "filed" for x in c.lines.all())
+    assert IndicatorLine.objects.filter(reserved__gt=0).exists() == held
+    assert _consistent()

@@ -324,7 +324,7 @@ def contract_close(
             field="state",
             value=contract.state,
             limit=ContractState.FILED.value,
-            message_zh=f"合同 {contract.number} 已{contract.get_state_display()}，不能再次关闭",
+            message_zh=f"合同 {contract.number} 状态为“{contract.get_state_display()}”，不能再次关闭",
             message_en=f"contract {contract.number} is already {contract.state}",
         )
     if state not in CLOSING_STATES:

@@ -39,7 +39,7 @@ def closed_error(contract: Contract) -> ErrorDetail:
         field="contract",
         value=contract.number,
         limit=contract.state,
-        message_zh=f"合同 {contract.number} 已{contract.get_state_display()}，不能再据以支付",
+        message_zh=f"合同 {contract.number} 状态为“{contract.get_state_display()}”，不能再据以支付",
         message_en=f"contract {contract.number} is {contract.state}; it pays no more",
     )
 
