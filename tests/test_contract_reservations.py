@@ -15,16 +15,20 @@ from typing import Any
 import pytest
 from tests.indicator_helpers import issue, project, spec
 from tests.payment_helpers import DOCUMENT_TYPE, _approved, _input, _payee, _round
+from tests.test_money_events import BUCKETS, Journal
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.events import money
 from yusuan.common.money import Money
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.selectors import reconcile
+from yusuan.payments.events import PaymentFailed, PaymentFrozen, PaymentReleased, RefundConfirmed
 from yusuan.payments.models import PaymentRequest, Refund
 from yusuan.payments.services import PaymentLineInput, request_create
 from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_result_record
 from yusuan.payments.services.refunds import refund_confirm, refund_register
+from yusuan.procurement.events import ContractReleased
 from yusuan.procurement.models import Contract, ContractLine
 from yusuan.procurement.selectors import reservation_differences
 from yusuan.procurement.services import (
@@ -173,7 +177,26 @@ def test_r_gp_9_two_contracts_cannot_claim_the_same_yuan(user: Any) -> None:
     assert _consistent()
 
 
-def test_r_gp_9_payments_consume_the_reservation_and_give_it_back(user: Any) -> None:
+def test_r_gp_9_payments_consume_the_reservation_and_give_it_back(
+    user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The money events of the whole story are booked by a journal (tests/test_money_events.py)
+    # and must equal the ledger at the end, bucket by bucket (reserved included).
+    journal = Journal()
+    with money.subscribed_to_all(journal), django_capture_on_commit_callbacks(execute=True):
+        a, b = _story(user)
+    booked = journal.balances()
+    for line in (a, b):
+        line.refresh_from_db()
+        assert {k: booked[line.pk, k] for k in BUCKETS} == {k: getattr(line, k) for k in BUCKETS}
+    assert any(event.reservation for event in journal.of(PaymentFrozen))
+    assert any(event.reservation for event in journal.of(PaymentReleased))
+    assert any(event.reservation for event in journal.of(PaymentFailed))
+    assert any(event.reservation for event in journal.of(RefundConfirmed))
+    assert [x.amount for x in journal.of(ContractReleased)] == [55_000_00]
+
+
+def _story(user: Any) -> tuple[IndicatorLine, IndicatorLine]:
     a, b = _lines(100_000_00, 50_000_00)
     contract = _file([(a, "70,000.00"), (b, "30,000.00")])
     request = _pay(contract, [(a, "50,000.00"), (b, "10,000.00")])
@@ -253,6 +276,7 @@ def test_r_gp_9_payments_consume_the_reservation_and_give_it_back(user: Any) -> 
     assert _b(a) == (56_000_00, 0, 0, 44_000_00)
     assert _cl(contract, a) == (70_000_00, 44_000_00, 26_000_00, 0)
     assert _consistent()
+    return a, b
 
 
 def test_r_gp_9_a_payment_beyond_the_reservation_or_on_a_closed_contract_is_refused(

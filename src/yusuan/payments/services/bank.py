@@ -375,6 +375,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
                 message_id=item.message_id,
                 entry_id=item.entry_id,
                 reason=item.reason,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
             )
         )
     # The request is settled with its last open line (a salary batch has thousands of lines:

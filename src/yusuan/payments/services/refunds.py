@@ -297,6 +297,10 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
         action="payments.refund_state", actor=actor, obj=refund, state=state, why="confirmed"
     )
     REFUND_CONFIRMED.publish_built(
-        lambda: refund_confirmed(refund, [(o.line_id, o.amount) for o in restored])
+        lambda: refund_confirmed(
+            refund,
+            [(o.line_id, o.amount) for o in restored],
+            [(o.line_id, o.amount) for o in restored if o.operation],
+        )
     )
     return refund

@@ -276,7 +276,12 @@ def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
         op_key=key,
     ):
         PAYMENT_FROZEN.publish_built(
-            lambda: request_frozen(request, [(o.line_id, o.amount) for o in ops], event_id=key)
+            lambda: request_frozen(
+                request,
+                [(o.line_id, o.amount) for o in ops],
+                event_id=key,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
+            )
         )
 
 
@@ -303,7 +308,11 @@ def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -
     ):
         PAYMENT_RELEASED.publish_built(
             lambda: request_released(
-                request, [(o.line_id, o.amount) for o in ops], event_id=key, why=why
+                request,
+                [(o.line_id, o.amount) for o in ops],
+                event_id=key,
+                why=why,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
             )
         )
 

@@ -29,6 +29,12 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import Op, apply, insufficient
 from yusuan.procurement import locks
 from yusuan.procurement.choices import ContractState
+from yusuan.procurement.events import (
+    CONTRACT_RELEASED,
+    CONTRACT_RESERVED,
+    contract_released,
+    contract_reserved,
+)
 from yusuan.procurement.models import Contract, ContractLine
 
 SOURCE_TYPE = "procurement.contract"
@@ -280,15 +286,16 @@ def _line_errors(
 def _reserve(actor: Actor, contract: Contract, ops: list[Op]) -> None:
     """R-GP-9: available → reserved on every line, all or none. A concurrent contract that took
     the money first leaves this one the ledger's refusal, named by the row it failed on."""
+    key = f"{SOURCE_TYPE}:{contract.pk}:reserve"
     try:
-        apply(
+        posted = apply(
             "reserve",
             ops,
             actor_id=actor.pk,
             source_type=SOURCE_TYPE,
             source_id=str(contract.pk),
             source_no=contract.number,
-            op_key=f"{SOURCE_TYPE}:{contract.pk}:reserve",
+            op_key=key,
         )
     except BusinessRuleError as exc:
         raise BusinessRuleError(
@@ -297,6 +304,10 @@ def _reserve(actor: Actor, contract: Contract, ops: list[Op]) -> None:
                 for e in exc.errors
             ]
         ) from None
+    if posted:
+        CONTRACT_RESERVED.publish_built(
+            lambda: contract_reserved(contract, [(o.line_id, o.amount) for o in ops], event_id=key)
+        )
 
 
 CLOSING_STATES = (ContractState.COMPLETED, ContractState.TERMINATED)
@@ -357,16 +368,16 @@ def contract_close(
         ContractLine.objects.filter(pk=line.pk).update(released=F("released") + left)
         ops.append(Op(line.indicator_line_id, left, row=line.row))
         released[line.indicator_line.code] = Money(left).format()
-    if ops:
-        apply(
-            "unreserve",
-            ops,
-            actor_id=actor.pk,
-            source_type=SOURCE_TYPE,
-            source_id=str(contract.pk),
-            source_no=contract.number,
-            op_key=f"{SOURCE_TYPE}:{contract.pk}:release",
-        )
+    key = f"{SOURCE_TYPE}:{contract.pk}:release"
+    posted = bool(ops) and apply(
+        "unreserve",
+        ops,
+        actor_id=actor.pk,
+        source_type=SOURCE_TYPE,
+        source_id=str(contract.pk),
+        source_no=contract.number,
+        op_key=key,
+    )
     before = contract.state
     contract.state = state
     contract.closed_on = closed_on
@@ -379,4 +390,8 @@ def contract_close(
         changes={"state": [before, state]},
         extra={"by": reason.strip()[:200] or state, "released": released},
     )
+    if posted:
+        CONTRACT_RELEASED.publish_built(
+            lambda: contract_released(contract, [(o.line_id, o.amount) for o in ops], event_id=key)
+        )
     return contract
