@@ -37,7 +37,7 @@ from yusuan.procurement.services import (
     contract_close,
     contract_file,
 )
-from yusuan.workflow.services import document_submit, instance_return
+from yusuan.workflow.services import document_submit, instance_approve, instance_return
 
 pytestmark = pytest.mark.django_db
 
@@ -337,9 +337,14 @@ def test_r_gp_9_payment_in_flight_when_the_contract_closes(user: Any) -> None:
         closed_on=dt.date(2026, 7, 1),
     )
     assert _b(a) == (70_000_00, 0, 30_000_00, 0)
+    # A closed contract pays nothing more: the last approval is refused.
+    instance_approve(actor=_user("school_reviewer"), instance_id=instance.pk)
+    with pytest.raises(BusinessRuleError) as refused:
+        instance_approve(actor=_user("school_approver"), instance_id=instance.pk)
+    assert [(e.code, e.rule) for e in refused.value.errors] == [("contracts.closed", "R-GP-9")]
     # The frozen money comes back to available, not to the closed contract.
     instance_return(
-        actor=_user("school_reviewer"), instance_id=instance.pk, reason="合同已终止", to_entry=True
+        actor=_user("school_approver"), instance_id=instance.pk, reason="合同已终止", to_entry=True
     )
     assert _b(a) == (100_000_00, 0, 0, 0)
     assert _cl(contract, a) == (80_000_00, 0, 80_000_00, 0)
