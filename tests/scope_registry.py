@@ -713,6 +713,7 @@ PAGES: dict[str, Entry] = {
         method="post",
     ),
     "procurement:contract_list": Entry(contract, marker=lambda c: c.number),
+    "procurement:contract_detail": Entry(contract, PK),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -1094,6 +1095,13 @@ API: dict[str, Entry] = {
     ),
     "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
     "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
+    # R-GP-9: closing; the insider's bad state is refused (422), nothing closes.
+    "yusuan_procurement_api_close_contract": Entry(
+        contract,
+        _pk("contract_id"),
+        method="post",
+        body={"state": "scope", "closed_on": "2026-12-31"},
+    ),
     "yusuan_payments_api_refunds_get_payroll": Entry(payroll_batch, _pk("batch_id")),
     "yusuan_payments_api_refunds_list_payroll": Entry(payroll_batch, marker=lambda b: b.number),
     "yusuan_payments_api_refunds_list_payroll_rows": Entry(payroll_batch, _pk("batch_id")),

@@ -518,14 +518,15 @@ def test_r_in_3_release_beyond_held(w: World, spent: IndicatorLine) -> None:
 @pytest.mark.parametrize(
     ("operation", "rule", "limit"),
     [
-        pytest.param("reserve", "R-GP-4", "230,000.00", id="reserve_case"),
+        pytest.param("reserve", "R-GP-9", "230,000.00", id="reserve_case"),
         pytest.param("freeze", "R-PY-1", "230,000.00", id="freeze_case"),
         pytest.param("unreserve", "R-IN-3", "40,000.00", id="unreserve_case"),
-        pytest.param("freeze_reserved", "R-PY-3", "40,000.00", id="freeze_reserved_case"),
+        pytest.param("freeze_reserved", "R-GP-9", "40,000.00", id="freeze_reserved_case"),
         pytest.param("unfreeze", "R-IN-3", "10,000.00", id="unfreeze_case"),
         pytest.param("unfreeze_reserved", "R-IN-3", "10,000.00", id="unfreeze_reserved_case"),
         pytest.param("pay", "R-IN-3", "10,000.00", id="pay_case"),
         pytest.param("restore", "R-RF-2", "20,000.00", id="restore_case"),
+        pytest.param("restore_reserved", "R-GP-9", "20,000.00", id="restore_reserved_case"),
     ],
 )
 def test_r_in_3_a_money_operation_never_drives_a_bucket_below_zero(

@@ -48,6 +48,7 @@ from yusuan.payments.services.refunds import (
     refund_register,
 )
 from yusuan.payments.services.requests import freeze
+from yusuan.procurement.events import ContractReleased, ContractReserved
 from yusuan.workflow.services import document_submit, instance_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,32 @@ def _moves(parts: tuple[IndicatorAmount, ...], out: str, into: str) -> list[Entr
     ]
 
 
+def _split(
+    parts: tuple[IndicatorAmount, ...],
+    reservation: tuple[IndicatorAmount, ...],
+    out: str,
+    into: str,
+    *,
+    from_reserved: bool,
+) -> list[Entry]:
+    """``parts`` moved ``out`` → ``into``, but their ``reservation`` share (R-GP-9) moved from
+    (``from_reserved``) or to a contract's reserved bucket instead of available."""
+    held: Counter[int] = Counter()
+    for part in reservation:
+        held[part.indicator.id] += part.amount
+    made: list[Entry] = []
+    for part in parts:
+        line_id = part.indicator.id
+        via = min(held[line_id], part.amount)
+        held[line_id] -= via
+        for fen, reserved in ((part.amount - via, False), (via, True)):
+            if fen:
+                a = "reserved" if reserved and from_reserved else out
+                b = "reserved" if reserved and not from_reserved else into
+                made += [(line_id, a, -fen), (line_id, b, fen)]
+    return made
+
+
 def entries(event: Any) -> tuple[list[Entry], int]:
     """The bucket movements an event stands for, per indicator line, and the money entering (−)
     or leaving (+) the indicator system: what the consumer books, from the event alone."""
@@ -79,13 +106,23 @@ def entries(event: Any) -> tuple[list[Entry], int]:
         ]
         return made, sum(leg.d_outside for leg in event.legs)
     if isinstance(event, PaymentFrozen):
-        return _moves(event.charges, "available", "frozen"), 0
+        return _split(
+            event.charges, event.reservation, "available", "frozen", from_reserved=True
+        ), 0
     if isinstance(event, PaymentReleased | PaymentFailed):
-        return _moves(event.charges, "frozen", "available"), 0
+        return _split(
+            event.charges, event.reservation, "frozen", "available", from_reserved=False
+        ), 0
     if isinstance(event, PaymentSettled):
         return _moves(event.charges, "frozen", "paid"), 0
     if isinstance(event, RefundConfirmed):
-        return _moves(event.restored, "paid", "available"), 0
+        return _split(
+            event.restored, event.reservation, "paid", "available", from_reserved=False
+        ), 0
+    if isinstance(event, ContractReserved):
+        return _moves(event.lines, "available", "reserved"), 0
+    if isinstance(event, ContractReleased):
+        return _moves(event.lines, "reserved", "available"), 0
     if isinstance(event, CorrectionPosted):
         return [
             (event.from_indicator.id, "paid", -event.amount),

@@ -96,8 +96,10 @@ def test_procurement_line_needs_the_contract_and_its_supplier(user: Any) -> None
     )
     with pytest.raises(BusinessRuleError) as over:
         _procurement(user, "100,000.01", contract, payee=contract.supplier)
-    assert [(e.code, e.limit) for e in over.value.errors] == [
-        ("payments.contract_exceeded", "100,000.00")
+    # R-GP-9 names the line's reservation, R-PY-3 the contract's remaining amount.
+    assert [(e.code, e.field, e.limit) for e in over.value.errors] == [
+        ("contracts.reservation_exceeded", "lines[0].amount", "100,000.00"),
+        ("payments.contract_exceeded", "contract", "100,000.00"),
     ]
 
 
@@ -114,12 +116,10 @@ def test_two_requests_cannot_share_the_contracts_last_yuan(user: Any) -> None:
         document_submit(
             actor=user("school_clerk"), document_type="payments.request", object_id=str(second.pk)
         )
-    error = caught.value.errors[0]
-    assert (error.code, error.rule, error.limit) == (
-        "payments.contract_exceeded",
-        "R-PY-3",
-        "40,000.00",
-    )
+    assert [(e.code, e.rule, e.limit) for e in caught.value.errors] == [
+        ("contracts.reservation_exceeded", "R-GP-9", "40,000.00"),
+        ("payments.contract_exceeded", "R-PY-3", "40,000.00"),
+    ]
     assert _buckets(equipment) == before  # nothing frozen
     contract.refresh_from_db()
     assert contract.committed == 60_000_00

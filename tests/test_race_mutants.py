@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from tests import (
     test_concurrency,
+    test_contract_reservations_race,
     test_indicators_concurrency,
     test_payments_concurrency,
     test_workflow_concurrency,
@@ -57,6 +58,17 @@ def test_payment_requests_overspend_with_a_read_modify_write(
     assert observed.frozen > 6
     assert observed.states[RequestState.SUBMITTED] > 6
     assert observed.buckets[1] < observed.frozen * 150_00  # lost updates
+
+
+def test_contracts_over_reserve_with_a_read_modify_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-GP-9: without the conditional update, several contracts reserve the same last yuan."""
+    ledger_read_modify_write(monkeypatch)
+    results, (available, reserved), _ = (
+        test_contract_reservations_race.contracts_race_for_the_last_yuan()
+    )
+    assert [r for r in results if not isinstance(r, bool | BusinessRuleError)] == []
+    assert results.count(True) > 1
+    assert reserved < results.count(True) * 600_00  # lost updates: the books no longer add up
 
 
 # --- the ledger's op_key (P11: ON CONFLICT on a unique column) -----------------------------------

@@ -89,6 +89,7 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.clearing": _("Clearing recorded"),
     "payments.clearing_state": _("Clearing state changed"),
     "payments.contract_file": _("Contract filed"),
+    "procurement.contract_state": _("Contract closed"),
     "payments.refund_register": _("Refund registered"),
     "payments.refund_state": _("Refund state changed"),
     "payments.correction_register": _("Correction registered"),

@@ -6,6 +6,8 @@ One channel per event type, declared here, in the lower layer; a higher app subs
 inside their transaction, once per movement:
 
 - ``payments.frozen``: ``services.requests.freeze`` — submission froze the money (R-PY-1);
+  on a contract, its ``reservation`` part came from the contract's reservation (R-GP-9), and the
+  release, failure and refund events say likewise what went back to it;
 - ``payments.released``: ``services.requests.release`` — returned, withdrawn, rejected or
   blocked by monitoring (payroll and monitoring reach the ledger through these two);
 - ``payments.settled`` / ``payments.failed``: ``services.bank.bank_result_record`` — the bank
@@ -99,6 +101,8 @@ class PaymentFrozen(PaymentEvent):
     """A request was submitted: its amount moved from available to frozen (R-PY-1)."""
 
     charges: tuple[IndicatorAmount, ...]  # per indicator line; Σ = amount
+    # R-GP-9: the part of ``charges`` frozen from the contract's reservation, not from available.
+    reservation: tuple[IndicatorAmount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class PaymentReleased(PaymentEvent):
 
     charges: tuple[IndicatorAmount, ...]
     why: str
+    # R-GP-9: the part of ``charges`` that went back to the contract's reservation.
+    reservation: tuple[IndicatorAmount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,8 @@ class PaymentFailed(PaymentEvent):
     bank_message_id: str
     bank_entry_id: str
     reason: str
+    # R-GP-9: the part of ``charges`` that went back to the contract's reservation.
+    reservation: tuple[IndicatorAmount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,9 @@ class RefundConfirmed(PaymentEvent):
     payment_fiscal_year: int
     same_year: bool
     restored: tuple[IndicatorAmount, ...]  # Σ = amount when same_year, else empty
+    # R-GP-9: the part of ``restored`` that went back to an open contract's reservation
+    # (paid → reserved) rather than to available.
+    reservation: tuple[IndicatorAmount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,15 +250,27 @@ def _moved(
 
 
 def request_frozen(
-    request: PaymentRequest, parts: Iterable[tuple[int, int]], *, event_id: str
+    request: PaymentRequest,
+    parts: Iterable[tuple[int, int]],
+    *,
+    event_id: str,
+    reserved: Iterable[tuple[int, int]] = (),
 ) -> PaymentFrozen:
-    return PaymentFrozen(**_moved(request, parts, event_id))
+    """``reserved``: the parts frozen from a contract's reservation (R-GP-9)."""
+    return PaymentFrozen(**_moved(request, parts, event_id), reservation=_amounts(reserved))
 
 
 def request_released(
-    request: PaymentRequest, parts: Iterable[tuple[int, int]], *, event_id: str, why: str
+    request: PaymentRequest,
+    parts: Iterable[tuple[int, int]],
+    *,
+    event_id: str,
+    why: str,
+    reserved: Iterable[tuple[int, int]] = (),
 ) -> PaymentReleased:
-    return PaymentReleased(**_moved(request, parts, event_id), why=why)
+    return PaymentReleased(
+        **_moved(request, parts, event_id), why=why, reservation=_amounts(reserved)
+    )
 
 
 def line_settled(
@@ -269,10 +292,16 @@ def line_settled(
 
 
 def line_failed(
-    line: PaymentLine, *, event_id: str, message_id: str, entry_id: str, reason: str
+    line: PaymentLine,
+    *,
+    event_id: str,
+    message_id: str,
+    entry_id: str,
+    reason: str,
+    reserved: Iterable[tuple[int, int]] = (),
 ) -> PaymentFailed:
     settled = line_settled(line, event_id=event_id, message_id=message_id, entry_id=entry_id)
-    return PaymentFailed(**vars(settled), reason=reason)
+    return PaymentFailed(**vars(settled), reason=reason, reservation=_amounts(reserved))
 
 
 class _RefundFields(_RequestFields):
@@ -313,12 +342,18 @@ def refund_registered(refund: Refund) -> RefundRegistered:
     )
 
 
-def refund_confirmed(refund: Refund, restored: Iterable[tuple[int, int]]) -> RefundConfirmed:
-    """``restored``: the ledger operations of a same-year refund (none for a later year)."""
+def refund_confirmed(
+    refund: Refund,
+    restored: Iterable[tuple[int, int]],
+    reserved: Iterable[tuple[int, int]] = (),
+) -> RefundConfirmed:
+    """``restored``: the ledger operations of a same-year refund (none for a later year);
+    ``reserved``: those of them that went back to a contract's reservation (R-GP-9)."""
     return RefundConfirmed(
         # The ledger key of the restore (ADR 0009), also for a refund to the treasury.
         event_id=f"payments.refund:{refund.pk}",
         restored=_amounts(restored),
+        reservation=_amounts(reserved),
         **_refund(refund),
     )
 

@@ -3,7 +3,9 @@
 Take a lock only through these, so the lock order of every payment transaction reads here:
 
 - a request's actions (edit, void, workflow) lock the request (then its workflow instance and the
-  ledger lines, ascending, as ``workflow.locks`` and ``indicators.locks`` say);
+  ledger lines, ascending, as ``workflow.locks`` and ``indicators.locks`` say); a request on a
+  contract locks the contract after the request and before the ledger lines (R-GP-9,
+  ``procurement.locks``), as a bank failure and a refund on a contract do;
 - a bank result locks its payment line, then the line's request, then moves the ledger lines; a
   batch of results locks all its lines, then their requests, before it applies any (a resend
   in another order waits instead of deadlocking);

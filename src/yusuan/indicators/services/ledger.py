@@ -370,14 +370,18 @@ def _conflict(leg: Leg) -> BusinessRuleError:
 
 @dataclass(frozen=True)
 class Op:
+    """``amount`` fen on one line; ``operation`` (one of :data:`MOVES`) overrides the call's for
+    this line, so that one posting may mix moves (a contract payment freezes its contract's
+    lines from their reservation and its other lines from available, R-GP-9)."""
+
     line_id: int
     amount: int
     row: int | None = None
+    operation: str | None = None
 
 
 def _money_op(
-    kind: str,
-    deltas: Mapping[str, int],
+    operation: str,
     *,
     ops: Iterable[Op],
     actor_id: int | None,
@@ -385,10 +389,10 @@ def _money_op(
     source_id: str,
     source_no: str,
     op_key: str | None,
-    rule: str,
 ) -> bool:
     legs = []
     for op in ops:
+        kind, deltas, rule = MOVES[op.operation or operation]
         if op.amount <= 0:
             raise BusinessRuleError.single(
                 code="indicators.amount_not_positive",
@@ -424,14 +428,16 @@ def _money_op(
 
 # Bucket moves per operation, as +1/−1 multipliers of the amount.
 MOVES: dict[str, tuple[str, dict[str, int], str]] = {
-    "reserve": (MovementKind.RESERVE, {"available": -1, "reserved": 1}, "R-GP-4"),
+    "reserve": (MovementKind.RESERVE, {"available": -1, "reserved": 1}, "R-GP-9"),
     "unreserve": (MovementKind.UNRESERVE, {"reserved": -1, "available": 1}, "R-IN-3"),
     "freeze": (MovementKind.FREEZE, {"available": -1, "frozen": 1}, "R-PY-1"),
-    "freeze_reserved": (MovementKind.FREEZE, {"reserved": -1, "frozen": 1}, "R-PY-3"),
+    "freeze_reserved": (MovementKind.FREEZE, {"reserved": -1, "frozen": 1}, "R-GP-9"),
     "unfreeze": (MovementKind.UNFREEZE, {"frozen": -1, "available": 1}, "R-IN-3"),
     "unfreeze_reserved": (MovementKind.UNFREEZE, {"frozen": -1, "reserved": 1}, "R-IN-3"),
     "pay": (MovementKind.PAY, {"frozen": -1, "paid": 1}, "R-IN-3"),
     "restore": (MovementKind.REFUND_RESTORE, {"paid": -1, "available": 1}, "R-RF-2"),
+    # R-GP-9: a same-year refund of a payment on an open contract goes back to its reservation.
+    "restore_reserved": (MovementKind.REFUND_RESTORE, {"paid": -1, "reserved": 1}, "R-GP-9"),
 }
 
 
@@ -492,15 +498,12 @@ def apply(
     ``operation`` is one of :data:`MOVES`: reserve/unreserve (contracts), freeze / pay / unfreeze
     (payments in flight, two-phase), restore (same-year refund).
     """
-    kind, deltas, rule = MOVES[operation]
     return _money_op(
-        kind,
-        deltas,
+        operation,
         ops=ops,
         actor_id=actor_id,
         source_type=source_type,
         source_id=source_id,
         source_no=source_no,
         op_key=op_key,
-        rule=rule,
     )

@@ -43,6 +43,7 @@ from yusuan.payments.models import (
 )
 from yusuan.payments.services.requests import set_state
 from yusuan.procurement.models import Contract
+from yusuan.procurement.services.reservations import give_back
 
 
 def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:
@@ -316,6 +317,13 @@ def _replay(item: ResultInput) -> ResultOutcome | None:
     return ResultOutcome(item.end_to_end_id, True, existing.line.state)
 
 
+def _by_line(ops: list[Op]) -> dict[int, int]:
+    amounts: dict[int, int] = {}
+    for op in ops:
+        amounts[op.line_id] = amounts.get(op.line_id, 0) + op.amount
+    return amounts
+
+
 @transaction.atomic
 def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     """Apply one bank result to its payment line, exactly once."""
@@ -365,13 +373,19 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
     list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     key = f"payments.line:{line.pk}:settle"
+    ops = [
+        Op(indicator_line_id, fen, row=line.row)
+        for indicator_line_id, fen in line.charges.values_list("indicator_line_id", "amount")
+        if fen
+    ]
+    if not item.accepted and request.contract_id is not None:
+        # R-GP-9: a failed payment gives the contract back its reservation (once closed, the
+        # money is available again); the contract is locked before the ledger lines.
+        back = give_back(contract_id=request.contract_id, amounts=_by_line(ops))
+        ops = [replace(o, operation="unfreeze_reserved") if o.line_id in back else o for o in ops]
     posted = apply(
         "pay" if item.accepted else "unfreeze",
-        [
-            Op(indicator_line_id, fen, row=line.row)
-            for indicator_line_id, fen in line.charges.values_list("indicator_line_id", "amount")
-            if fen
-        ],
+        ops,
         actor_id=actor.pk,
         source_type="payments.line",
         source_id=str(line.pk),
@@ -411,6 +425,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
                 message_id=item.message_id,
                 entry_id=item.entry_id,
                 reason=item.reason,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
             )
         )
     # The request is settled with its last open line (a salary batch has thousands of lines:

@@ -23,7 +23,9 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
 from yusuan.payments.agent_banks import is_transfer_to_lower_government
 from yusuan.payments.choices import BusinessType, SettlementMode
-from yusuan.procurement.models import Contract
+from yusuan.procurement.choices import ContractState
+from yusuan.procurement.models import Contract, ContractLine
+from yusuan.procurement.services.reservations import closed_error, exceeded_error
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,16 @@ def validate(
     contract_lines = (
         set(contract.indicator_lines.values_list("pk", flat=True)) if contract else set()
     )
+    # R-GP-9: what the contract still holds per line it reserves; paid from there, not available.
+    # A closed contract pays nothing more: that one error says it.
+    reserved: dict[int, ContractLine] = {}
+    if contract is not None and contract.state != ContractState.FILED:
+        errors.append(closed_error(contract))
+    elif contract is not None:
+        reserved = {
+            x.indicator_line_id: x
+            for x in contract.lines.select_related("indicator_line", "contract")
+        }
     asked: dict[int, int] = {}
     short: set[int] = set()
     wrong_account: set[int] = set()
@@ -247,7 +259,12 @@ def validate(
                     continue
                 _account_errors(index, charged, checked, wrong_account)
                 asked[line_id] = asked.get(line_id, 0) + fen
-                if asked[line_id] > charged.available and line_id not in short:
+                held = reserved.get(line_id)
+                if held is not None:
+                    if asked[line_id] > held.remaining and line_id not in short:
+                        short.add(line_id)
+                        errors.append(exceeded_error(held, asked[line_id], index))
+                elif asked[line_id] > charged.available and line_id not in short:
                     short.add(line_id)  # once per indicator line, not on every later row
                     errors.append(
                         insufficient(

@@ -34,6 +34,8 @@ from yusuan.payments.events import (
 )
 from yusuan.payments.models import PaymentLine, PaymentRequest, Refund
 from yusuan.payments.services.second_person import locked_for_confirmation
+from yusuan.procurement.models import Contract
+from yusuan.procurement.services.reservations import give_back
 
 
 def _paid_line(actor: Actor, line_id: int) -> PaymentLine:
@@ -266,11 +268,27 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
     refund: Refund = locked_for_confirmation(
         actor, locks.refund_qs_select_for_update(), refund_id, code="refund", zh="退回", en="refund"
     )
-    line = locks.line_qs_select_for_update().get(pk=refund.line_id)
+    line = locks.line_qs_select_for_update().select_related("request").get(pk=refund.line_id)
     restored: list[Op] = []
     if refund.same_year:
         # R-RF-2: the indicator is available again; the unit may pay from it.
         restored = restore_ops(line, refund.amount)
+        contract_id = line.request.contract_id
+        if contract_id is not None:
+            # R-GP-9: money paid on a contract goes back to its reservation while it is open
+            # (after closing, to available, as R-RF-2 says); the contract may pay it again.
+            amounts: dict[int, int] = {}
+            for op in restored:
+                amounts[op.line_id] = amounts.get(op.line_id, 0) + op.amount
+            back = give_back(contract_id=contract_id, amounts=amounts)
+            restored = [
+                replace(o, operation="restore_reserved") if o.line_id in back else o
+                for o in restored
+            ]
+            if line.is_gov_pur:
+                Contract.objects.filter(pk=contract_id, committed__gte=refund.amount).update(
+                    committed=F("committed") - refund.amount
+                )
         apply(
             "restore",
             restored,
@@ -289,6 +307,10 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
         action="payments.refund_state", actor=actor, obj=refund, state=state, why="confirmed"
     )
     REFUND_CONFIRMED.publish_built(
-        lambda: refund_confirmed(refund, [(o.line_id, o.amount) for o in restored])
+        lambda: refund_confirmed(
+            refund,
+            [(o.line_id, o.amount) for o in restored],
+            [(o.line_id, o.amount) for o in restored if o.operation],
+        )
     )
     return refund

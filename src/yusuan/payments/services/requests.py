@@ -4,12 +4,14 @@ withdrawal or rejection (DOMAIN §2.10, R-PY-1…3).
 The freeze is one ledger posting over all lines of the request (lines in ascending id order,
 ADR 0009) keyed by request and approval round, so a retried submission freezes once; a
 procurement request also commits its amount on the contract by a conditional update in the same
-transaction (R-PY-3), so two requests cannot both take the contract's last yuan.
+transaction (R-PY-3), so two requests cannot both take the contract's last yuan; and the lines
+the contract reserves are frozen from its reservation, and released back to it (R-GP-9,
+``procurement.services.reservations``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -39,6 +41,7 @@ from yusuan.payments.services.checks import (
     validate,
 )
 from yusuan.procurement.models import Contract
+from yusuan.procurement.services.reservations import draw, give_back
 from yusuan.workflow.kit import not_draft_error
 
 SOURCE_TYPE = "payments.request"
@@ -254,10 +257,15 @@ def _ops(request: PaymentRequest, *, open_only: bool = False) -> list[Op]:
 
 def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
     """R-PY-1 at submission: every line's amount moves from available to frozen, all or none;
-    R-PY-3: a contract's remaining amount is taken by the same transaction."""
+    R-PY-3: a contract's remaining amount is taken by the same transaction; R-GP-9: the lines
+    the contract reserves move from reserved to frozen instead, within what it holds on them."""
+    ops, key = _ops(request), f"{SOURCE_TYPE}:{request.pk}:r{round_no}:freeze"
     if request.contract_id is not None:
         _commit_contract(request, _procured(request, open_only=False))
-    ops, key = _ops(request), f"{SOURCE_TYPE}:{request.pk}:r{round_no}:freeze"
+        drawn = draw(
+            contract_id=request.contract_id, amounts={o.line_id: (o.amount, o.row) for o in ops}
+        )
+        ops = [replace(o, operation="freeze_reserved") if o.line_id in drawn else o for o in ops]
     if apply(
         "freeze",
         ops,
@@ -268,7 +276,12 @@ def freeze(*, actor: Actor, request: PaymentRequest, round_no: int) -> None:
         op_key=key,
     ):
         PAYMENT_FROZEN.publish_built(
-            lambda: request_frozen(request, [(o.line_id, o.amount) for o in ops], event_id=key)
+            lambda: request_frozen(
+                request,
+                [(o.line_id, o.amount) for o in ops],
+                event_id=key,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
+            )
         )
 
 
@@ -279,6 +292,10 @@ def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -
         return
     if request.contract_id is not None:
         _commit_contract(request, -_procured(request, open_only=True))
+        back = give_back(
+            contract_id=request.contract_id, amounts={o.line_id: o.amount for o in ops}
+        )
+        ops = [replace(o, operation="unfreeze_reserved") if o.line_id in back else o for o in ops]
     key = f"{SOURCE_TYPE}:{request.pk}:r{round_no}:{why}"
     if apply(
         "unfreeze",
@@ -291,7 +308,11 @@ def release(*, actor: Actor, request: PaymentRequest, round_no: int, why: str) -
     ):
         PAYMENT_RELEASED.publish_built(
             lambda: request_released(
-                request, [(o.line_id, o.amount) for o in ops], event_id=key, why=why
+                request,
+                [(o.line_id, o.amount) for o in ops],
+                event_id=key,
+                why=why,
+                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
             )
         )
 
@@ -367,6 +388,11 @@ def revalidate(actor: Actor, request: PaymentRequest, *, frozen: bool = False) -
         errors = [
             e
             for e in errors
-            if e.code not in ("indicators.insufficient", "payments.contract_exceeded")
+            if e.code
+            not in (
+                "indicators.insufficient",
+                "payments.contract_exceeded",
+                "contracts.reservation_exceeded",
+            )
         ]
     raise_if_any(errors)

@@ -1,30 +1,58 @@
 """The minimal contract registry of the double control (合同备案, R-PY-3, R-GP-4): a filed
 procurement contract names its supplier, its amount and the procurement indicator lines it is
 paid from; payments on those lines must cite it, go to its supplier and stay within it. The
-procurement issue extends this (plans, award notices, R-GP-1…3)."""
+procurement issue extends this (plans, award notices, R-GP-1…3).
+
+R-GP-9 (DOMAIN-2 §6.3, ADR 0026): filing reserves the contract's amount on its lines — one
+ledger posting (available → reserved, a conditional UPDATE per line) in the transaction that
+creates the contract and writes its audit record, so two contracts cannot claim the same yuan;
+closing it (completed or terminated) gives back what its payments did not take."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.db.models import F
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import ErrorDetail, raise_if_any
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import PayeeKind
 from yusuan.core.models import Payee
 from yusuan.core.selectors import acting_organisation
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.procurement.models import Contract
+from yusuan.indicators.services.ledger import Op, apply, insufficient
+from yusuan.procurement import locks
+from yusuan.procurement.choices import ContractState
+from yusuan.procurement.events import (
+    CONTRACT_RELEASED,
+    CONTRACT_RESERVED,
+    contract_released,
+    contract_reserved,
+)
+from yusuan.procurement.models import Contract, ContractLine
+
+SOURCE_TYPE = "procurement.contract"
+
+
+@dataclass(frozen=True)
+class ContractLineInput:
+    """R-GP-9: the share of the contract paid from (and reserved on) one indicator line."""
+
+    indicator_line_id: int | None
+    amount: Money
 
 
 @dataclass(frozen=True)
 class ContractInput:
+    """``lines`` names each indicator line and its share (Σ = amount, R-GP-9); a contract paid
+    from one line may name it in ``indicator_line_ids`` alone: it reserves the whole amount."""
+
     number: str
     title: str
     supplier_id: int | None
@@ -32,6 +60,16 @@ class ContractInput:
     indicator_line_ids: Sequence[int]
     filed_on: dt.date
     organisation_id: int | None = None
+    lines: Sequence[ContractLineInput] = ()
+
+    def shares(self) -> list[tuple[int | None, int]]:
+        """(indicator line id, fen) per row; a bare list of several lines has no shares (0)."""
+        if self.lines:
+            return [(x.indicator_line_id, x.amount.fen) for x in self.lines]
+        ids = list(self.indicator_line_ids)
+        if len(ids) == 1:
+            return [(ids[0], self.amount.fen)]
+        return [(pk, 0) for pk in ids]
 
 
 def _error(field: str, code: str, zh: str, en: str, value: object = None) -> ErrorDetail:
@@ -85,31 +123,7 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
                 data.amount.format(),
             )  # fmt: skip
         )
-    lines = list(
-        IndicatorLine.objects.visible_to(actor).filter(
-            pk__in=data.indicator_line_ids, organisation=organisation, fiscal_year=fiscal_year
-        )
-    )
-    if not lines or len(lines) != len(set(data.indicator_line_ids)):
-        errors.append(
-            _error(
-                "indicator_lines",
-                "contracts.lines",
-                "请选择本单位本年度的指标",
-                "pick indicator lines of this unit and year",
-            )  # fmt: skip
-        )
-    for line in lines:
-        if line.kind != LineKind.EXECUTABLE or not line.is_gov_pur:
-            errors.append(
-                _error(
-                    "indicator_lines",
-                    "contracts.not_procurement",
-                    f"指标 {line.code} 不是可执行的政府采购指标",
-                    f"{line.code} is not an executable procurement line",
-                    line.code,
-                )  # fmt: skip
-            )
+    lines = _line_errors(actor, data, organisation.pk, fiscal_year, errors)
     if data.filed_on.year != fiscal_year:
         errors.append(
             _error(
@@ -132,12 +146,252 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
         amount=data.amount.fen,
         filed_on=data.filed_on,
     )
-    contract.indicator_lines.set(lines)
+    contract.indicator_lines.set([line for line, _ in lines])
+    ContractLine.objects.bulk_create(
+        ContractLine(contract=contract, row=row, indicator_line=line, amount=fen)
+        for row, (line, fen) in enumerate(lines)
+    )
+    _reserve(actor, contract, [Op(line.pk, fen, row=row) for row, (line, fen) in enumerate(lines)])
     audit_record(
         action="payments.contract_file",
         actor=actor,
         obj=contract,
-        changes={"amount": [None, data.amount.format()]},
-        extra={"supplier": supplier.name, "lines": [x.code for x in lines]},
+        changes={"amount": [None, data.amount.format()], "state": [None, contract.state]},
+        extra={
+            "supplier": supplier.name,
+            "lines": [x.code for x, _ in lines],
+            "reserved": {x.code: Money(fen).format() for x, fen in lines},
+        },
     )
+    return contract
+
+
+def _line_errors(
+    actor: Actor,
+    data: ContractInput,
+    organisation_id: int,
+    fiscal_year: int,
+    errors: list[ErrorDetail],
+) -> list[tuple[IndicatorLine, int]]:
+    """The lines and shares asked for, each checked; R-GP-9: Σ shares = the contract amount,
+    each share within the line's available money (the ledger checks it again, atomically)."""
+    shares = data.shares()
+    found = IndicatorLine.objects.visible_to(actor).in_bulk(
+        [pk for pk, _ in shares if pk is not None]
+    )
+    named = bool(data.lines)
+    picked: list[tuple[IndicatorLine, int]] = []
+    seen: set[int] = set()
+    for row, (pk, fen) in enumerate(shares):
+        line_field = f"lines[{row}].indicator_line" if named else "indicator_lines"
+        line = found.get(pk or 0)
+        if (
+            line is None
+            or line.organisation_id != organisation_id
+            or line.fiscal_year != fiscal_year
+        ):
+            errors.append(
+                _error(
+                    line_field,
+                    "contracts.lines",
+                    "请选择本单位本年度的指标",
+                    "pick indicator lines of this unit and year",
+                    pk,
+                )  # fmt: skip
+            )
+            continue
+        if line.kind != LineKind.EXECUTABLE or not line.is_gov_pur:
+            errors.append(
+                _error(
+                    line_field,
+                    "contracts.not_procurement",
+                    f"指标 {line.code} 不是可执行的政府采购指标",
+                    f"{line.code} is not an executable procurement line",
+                    line.code,
+                )  # fmt: skip
+            )
+            continue
+        if line.pk in seen:
+            errors.append(
+                _error(
+                    line_field,
+                    "contracts.line_twice",
+                    f"指标 {line.code} 重复列出",
+                    f"{line.code} is named twice",
+                    line.code,
+                )  # fmt: skip
+            )
+            continue
+        seen.add(line.pk)
+        picked.append((line, fen))
+        if named and fen <= 0:
+            errors.append(
+                replace(
+                    _error(
+                        f"lines[{row}].amount",
+                        "contracts.line_amount",
+                        f"第 {row + 1} 行：金额须大于 0（当前 {Money(fen)} 元）",
+                        f"row {row + 1}: the amount must be above 0",
+                        Money(fen).format(),
+                    ),
+                    rule="R-GP-9",
+                    row=row,
+                )
+            )
+        elif fen > line.available:
+            errors.append(
+                insufficient(
+                    line, "available", fen, rule="R-GP-9", field=f"lines[{row}].amount", row=row
+                )
+            )
+    if not shares:
+        errors.append(
+            _error(
+                "indicator_lines",
+                "contracts.lines",
+                "请选择本单位本年度的指标",
+                "pick indicator lines of this unit and year",
+            )  # fmt: skip
+        )
+    elif not named and len(shares) > 1:
+        errors.append(
+            replace(
+                _error(
+                    "lines",
+                    "contracts.line_amounts_required",
+                    "合同由多条指标支付时，须列明每条指标的金额",
+                    "a contract paid from several lines names each line's amount",
+                ),
+                rule="R-GP-9",
+            )
+        )
+    elif named and sum(fen for _, fen in shares) != data.amount.fen:
+        total = Money(sum(fen for _, fen in shares))
+        errors.append(
+            replace(
+                _error(
+                    "lines",
+                    "contracts.lines_sum",
+                    f"各指标金额合计 {total} 元，须等于合同金额 {data.amount} 元",
+                    f"the lines add up to {total}; they must equal the contract amount {data.amount}",
+                    total.format(),
+                ),
+                rule="R-GP-9",
+                limit=data.amount.format(),
+            )
+        )
+    return picked
+
+
+def _reserve(actor: Actor, contract: Contract, ops: list[Op]) -> None:
+    """R-GP-9: available → reserved on every line, all or none. A concurrent contract that took
+    the money first leaves this one the ledger's refusal, named by the row it failed on."""
+    key = f"{SOURCE_TYPE}:{contract.pk}:reserve"
+    try:
+        posted = apply(
+            "reserve",
+            ops,
+            actor_id=actor.pk,
+            source_type=SOURCE_TYPE,
+            source_id=str(contract.pk),
+            source_no=contract.number,
+            op_key=key,
+        )
+    except BusinessRuleError as exc:
+        raise BusinessRuleError(
+            [
+                replace(e, field=f"lines[{e.row}].amount") if e.row is not None else e
+                for e in exc.errors
+            ]
+        ) from None
+    if posted:
+        CONTRACT_RESERVED.publish_built(
+            lambda: contract_reserved(contract, [(o.line_id, o.amount) for o in ops], event_id=key)
+        )
+
+
+CLOSING_STATES = (ContractState.COMPLETED, ContractState.TERMINATED)
+
+
+@transaction.atomic
+def contract_close(
+    *, actor: Actor, contract_id: int, state: str, closed_on: dt.date, reason: str = ""
+) -> Contract:
+    """R-GP-9: a contract completed (履约完毕) or terminated (解除/终止) gives its remaining
+    reservation back to the lines' available money, in the transaction that closes it.
+
+    Payments still in flight keep what they froze; if one fails or comes back later, its money
+    goes to available, not to the closed contract (``reservations.give_back``)."""
+    ensure_permission(actor, "procurement.change_contract")
+    contract = (
+        locks.contract_qs_select_for_update().visible_to(actor).filter(pk=contract_id).first()
+    )
+    if contract is None:
+        raise NotFoundError("contract")
+    if contract.state != ContractState.FILED:
+        raise BusinessRuleError.single(
+            code="contracts.closed",
+            rule="R-GP-9",
+            field="state",
+            value=contract.state,
+            limit=ContractState.FILED.value,
+            message_zh=f"合同 {contract.number} 状态为“{contract.get_state_display()}”，不能再次关闭",
+            message_en=f"contract {contract.number} is already {contract.state}",
+        )
+    if state not in CLOSING_STATES:
+        raise BusinessRuleError.single(
+            code="contracts.bad_state",
+            rule="R-GP-9",
+            field="state",
+            value=state,
+            limit=[x.value for x in CLOSING_STATES],
+            message_zh="关闭方式须为履约完毕或终止",
+            message_en="close as completed or terminated",
+        )
+    if closed_on < contract.filed_on:
+        raise BusinessRuleError.single(
+            code="contracts.closed_before_filing",
+            rule="R-GP-9",
+            field="closed_on",
+            value=str(closed_on),
+            limit=str(contract.filed_on),
+            message_zh=f"关闭日期不能早于备案日期 {contract.filed_on}",
+            message_en=f"the contract cannot close before it was filed ({contract.filed_on})",
+        )
+    ops: list[Op] = []
+    released: dict[str, str] = {}
+    for line in contract.lines.select_related("indicator_line").order_by("pk"):
+        left = line.remaining
+        if left <= 0:
+            continue
+        # Under the contract's lock: nothing else moves this line's figures meanwhile.
+        ContractLine.objects.filter(pk=line.pk).update(released=F("released") + left)
+        ops.append(Op(line.indicator_line_id, left, row=line.row))
+        released[line.indicator_line.code] = Money(left).format()
+    key = f"{SOURCE_TYPE}:{contract.pk}:release"
+    posted = bool(ops) and apply(
+        "unreserve",
+        ops,
+        actor_id=actor.pk,
+        source_type=SOURCE_TYPE,
+        source_id=str(contract.pk),
+        source_no=contract.number,
+        op_key=key,
+    )
+    before = contract.state
+    contract.state = state
+    contract.closed_on = closed_on
+    contract.save(update_fields=["state", "closed_on", "updated_at"])
+    # One record for the state and the release: it seals the unreserve movements (ADR 0017).
+    audit_record(
+        action="procurement.contract_state",
+        actor=actor,
+        obj=contract,
+        changes={"state": [before, state]},
+        extra={"by": reason.strip()[:200] or state, "released": released},
+    )
+    if posted:
+        CONTRACT_RELEASED.publish_built(
+            lambda: contract_released(contract, [(o.line_id, o.amount) for o in ops], event_id=key)
+        )
     return contract

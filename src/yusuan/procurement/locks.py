@@ -1,0 +1,18 @@
+"""Row locks of the procurement app, one function per locked set (Saleor's ``lock_objects``).
+
+A contract's reservation (R-GP-9) changes under its row lock: filing creates it; closing locks
+the contract, then moves its remaining reservation back (ledger lines ascending); a payment
+locks its request (payments.locks), then the contract, then its contract lines by conditional
+update in pk order, then the ledger lines. Nothing locks a contract before a payment request,
+so the orders cannot cross.
+"""
+
+from __future__ import annotations
+
+from yusuan.core.models.base import ScopedQuerySet
+from yusuan.procurement.models import Contract
+
+
+def contract_qs_select_for_update() -> ScopedQuerySet[Contract]:
+    """Contracts, locked in pk order."""
+    return Contract.objects.order_by("pk").select_for_update(of=("self",))
