@@ -286,6 +286,17 @@ def test_settings_page_and_api(user: Any, client_as: Any) -> None:
     assert [v["version"] for v in body["history"]] == [2, 1]
     read = monitor.get(f"/api/v1/monitoring/settings?mof_div_code={REGION}").json()
     assert read["current"]["levels"] == {"R-MO-1": "red", "R-MO-2": "orange"}
+    # Region scope: another region's settings are a 404, on the page and in the API.
+    assert monitor.get("/api/v1/monitoring/settings?mof_div_code=320506").status_code == 404
+    assert monitor.get("/payments/monitoring/settings/?region=320506").status_code == 404
+    other = monitor.post(
+        "/api/v1/monitoring/settings",
+        data=json.dumps({"mof_div_code": "320506", **DEFAULT_AMOUNTS}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="settings-2",
+    )
+    assert other.status_code == 404
+    assert not RuleSettings.objects.filter(mof_div_code="320506").exists()
 
 
 def test_the_api_queue_and_decision(user: Any, client_as: Any) -> None:
