@@ -20,6 +20,21 @@ class FindingStatus(models.TextChoices):
     CLEARED = "cleared", _("Cleared by the unit's explanation")  # yellow / blue
 
 
+class Level(models.TextChoices):
+    """DOMAIN §2.12 warn_level (gray is not used)."""
+
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue")
+
+
+class Outcome(models.TextChoices):
+    PASS = "pass", _("Pass")  # noqa: S105  (an outcome, not a password)
+    WARN = "warn", _("Warning")
+    BLOCK = "block", _("Block")
+
+
 class MonitoringFinding(models.Model):
     """What a monitoring rule found on a request before its voucher (DOMAIN §2.12), kept with the
     unit's explanation and, for red and orange, the reviewer's decision (R-MO-14)."""
@@ -29,8 +44,8 @@ class MonitoringFinding(models.Model):
     )
     round = models.PositiveIntegerField(_("approval round"))
     rule = models.CharField(_("rule"), max_length=12)
-    outcome = models.CharField(_("outcome"), max_length=8)
-    level = models.CharField(_("level"), max_length=8)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     row = models.IntegerField(_("row"), null=True, blank=True)
     value = models.CharField(_("value"), max_length=40, blank=True)
     limit = models.CharField(_("limit"), max_length=40, blank=True)
