@@ -119,7 +119,7 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
     from django.test import Client
 
     usernames = list(User.objects.order_by("username").values_list("username", flat=True))
-    assert len(usernames) == 22
+    assert len(usernames) == 23  # wj_monitor, the 监控岗 (R-MO-14)
     for username in usernames:
         client = Client()
         response = client.post(

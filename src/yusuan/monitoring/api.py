@@ -143,12 +143,12 @@ def decide_finding(
 class SettingsVersionOut(Schema):
     version: int
     levels: dict[str, str]
-    cash_single_warn: int
-    cash_single_block: int
-    cash_month_warn: int
-    cash_month_block: int
-    cash_year_warn: int
-    cash_year_block: int
+    cash_single_warn_fen: int
+    cash_single_block_fen: int
+    cash_month_warn_fen: int
+    cash_month_block_fen: int
+    cash_year_warn_fen: int
+    cash_year_block_fen: int
     note: str
     created_by: str | None
     created_at: dt.datetime | None
@@ -162,7 +162,8 @@ class SettingsOut(Schema):
 
 def _version(v: RuleSettings) -> dict[str, Any]:
     return {
-        **{name: getattr(v, name) for name in (*THRESHOLD_FIELDS, "version", "levels", "note")},
+        **{f"{name}_fen": getattr(v, name) for name in THRESHOLD_FIELDS},
+        **{name: getattr(v, name) for name in ("version", "levels", "note")},
         "created_by": v.created_by.username if v.created_by else None,
         "created_at": v.created_at,
     }
@@ -176,7 +177,7 @@ def _settings(actor: Any, mof_div_code: str) -> dict[str, Any]:
         "current": {
             "version": history[0].version if history else 0,
             "levels": dict(current.levels),
-            **{name: getattr(current, name) for name in THRESHOLD_FIELDS},
+            **{f"{name}_fen": getattr(current, name) for name in THRESHOLD_FIELDS},
             "note": history[0].note if history else "",
             "created_by": None,
             "created_at": None,
@@ -197,12 +198,12 @@ def get_monitoring_settings(request: HttpRequest, mof_div_code: str) -> dict[str
 class SettingsIn(Schema):
     mof_div_code: str = Field(max_length=9)
     levels: dict[str, str] = Field(default_factory=dict)
-    cash_single_warn: int
-    cash_single_block: int
-    cash_month_warn: int
-    cash_month_block: int
-    cash_year_warn: int
-    cash_year_block: int
+    cash_single_warn_fen: int
+    cash_single_block_fen: int
+    cash_month_warn_fen: int
+    cash_month_block_fen: int
+    cash_year_warn_fen: int
+    cash_year_block_fen: int
     note: str = Field(default="", max_length=200)
 
 
@@ -220,7 +221,7 @@ def change_monitoring_settings(
             actor=actor,
             mof_div_code=payload.mof_div_code,
             levels={**dict(rules.DEFAULT_LEVELS), **payload.levels},
-            amounts={name: getattr(payload, name) for name in THRESHOLD_FIELDS},
+            amounts={name: getattr(payload, f"{name}_fen") for name in THRESHOLD_FIELDS},
             note=payload.note,
         )
         return _settings(actor, payload.mof_div_code)

@@ -92,12 +92,12 @@ class RuleSettings(models.Model):
     mof_div_code = models.CharField(_("region"), max_length=9)
     version = models.PositiveIntegerField(_("version"))
     levels = models.JSONField(_("levels"), default=dict)  # {"R-MO-1": "red", ...}
-    cash_single_warn = models.BigIntegerField(_("cash, single: warning (fen)"))
-    cash_single_block = models.BigIntegerField(_("cash, single: block (fen)"))
-    cash_month_warn = models.BigIntegerField(_("cash, month to date: warning (fen)"))
-    cash_month_block = models.BigIntegerField(_("cash, month to date: block (fen)"))
-    cash_year_warn = models.BigIntegerField(_("cash, year to date: warning (fen)"))
-    cash_year_block = models.BigIntegerField(_("cash, year to date: block (fen)"))
+    cash_single_warn = models.BigIntegerField(_("cash, single: warning"))
+    cash_single_block = models.BigIntegerField(_("cash, single: block"))
+    cash_month_warn = models.BigIntegerField(_("cash, month to date: warning"))
+    cash_month_block = models.BigIntegerField(_("cash, month to date: block"))
+    cash_year_warn = models.BigIntegerField(_("cash, year to date: warning"))
+    cash_year_block = models.BigIntegerField(_("cash, year to date: block"))
     note = models.CharField(_("reason for the change"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

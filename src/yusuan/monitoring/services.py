@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -417,19 +417,31 @@ def settings_change(
             )
     raise_if_any(errors)
     # The region's versions are serialised by the unique (region, version): a concurrent edit
-    # fails on the constraint instead of forking the history.
+    # fails on the constraint (a 409) instead of forking the history.
     version = (
         RuleSettings.objects.filter(mof_div_code=mof_div_code).aggregate(v=Max("version"))["v"] or 0
     ) + 1
     before = current_settings(mof_div_code)
-    row = RuleSettings.objects.create(
-        mof_div_code=mof_div_code,
-        version=version,
-        levels={**dict(rules.DEFAULT_LEVELS), **dict(levels)},
-        note=note.strip()[:200],
-        created_by_id=actor.pk,
-        **{name: amounts[name] for name in THRESHOLD_FIELDS},
-    )
+    try:
+        with transaction.atomic():
+            row = RuleSettings.objects.create(
+                mof_div_code=mof_div_code,
+                version=version,
+                levels={**dict(rules.DEFAULT_LEVELS), **dict(levels)},
+                note=note.strip()[:200],
+                created_by_id=actor.pk,
+                **{name: amounts[name] for name in THRESHOLD_FIELDS},
+            )
+    except IntegrityError as exc:
+        raise BusinessRuleError.single(
+            code="monitoring.settings_changed_meanwhile",
+            rule="R-MO-14",
+            field="version",
+            value=str(version),
+            message_zh="该区划的监控参数刚被他人修改，请刷新后重试",
+            message_en="the region's settings were changed meanwhile; reload and try again",
+            status=409,
+        ) from exc
     audit_record(
         action="monitoring.settings_change",
         actor=actor,

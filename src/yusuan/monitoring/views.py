@@ -16,7 +16,7 @@ from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import flash_business_errors, paginate, run_action
 from yusuan.monitoring import rules
-from yusuan.monitoring.models import FindingStatus
+from yusuan.monitoring.models import FindingStatus, Level, RuleSettings
 from yusuan.monitoring.services import (
     REVIEW_PERMISSION,
     SETTINGS_PERMISSION,
@@ -108,6 +108,11 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     values = {name: Money(getattr(current, name)).format() for name in THRESHOLD_FIELDS}
     levels = dict(current.levels)
     errors: dict[str, str] = {}
+    labels = {
+        name: getattr(RuleSettings._meta.get_field(name), "verbose_name", name)
+        for name in THRESHOLD_FIELDS
+    }
+    level_names = dict(Level.choices)
     if request.method == "POST":
         if not user.has_perm(SETTINGS_PERMISSION):
             raise PermissionDenied
@@ -138,10 +143,22 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         {
             "region": region,
             "regions": regions,
-            "fields": [(name, values[name], errors.get(name, "")) for name in THRESHOLD_FIELDS],
+            "fields": [
+                (name, labels[name], values[name], errors.get(name, ""))
+                for name in THRESHOLD_FIELDS
+            ],
             "rules": [(rule.code, rule.name, levels.get(rule.code, "")) for rule in rules.RULES],
-            "levels": rules.LEVELS,
-            "history": settings_history(user, region),  # type: ignore[arg-type]
+            "levels": Level.choices,
+            "history": [
+                (
+                    version,
+                    ", ".join(
+                        f"{code} {level_names.get(level, level)}"
+                        for code, level in sorted(version.levels.items())
+                    ),
+                )
+                for version in settings_history(user, region)  # type: ignore[arg-type]
+            ],
             "can_change": user.has_perm(SETTINGS_PERMISSION),
         },
     )

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.django_db
 REGION = "320509"
 EXPLANATION = "教师垫付购买实验耗材，凭发票报销，已附发票和验收单"
 DEFAULT_AMOUNTS = {name: getattr(thresholds(), name) for name in THRESHOLD_FIELDS}
+API_AMOUNTS = {f"{name}_fen": fen for name, fen in DEFAULT_AMOUNTS.items()}
 
 
 def _red(user: Any) -> PaymentRequest:
@@ -276,13 +277,13 @@ def test_settings_page_and_api(user: Any, client_as: Any) -> None:
 
     answer = monitor.post(
         "/api/v1/monitoring/settings",
-        data=json.dumps({"mof_div_code": REGION, **DEFAULT_AMOUNTS, "note": "恢复默认"}),
+        data=json.dumps({"mof_div_code": REGION, **API_AMOUNTS, "note": "恢复默认"}),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="settings-1",
     )
     assert answer.status_code == 201, answer.content
     body = answer.json()
-    assert body["current"]["version"] == 2 and body["current"]["cash_single_block"] == 50_000_00
+    assert body["current"]["version"] == 2 and body["current"]["cash_single_block_fen"] == 50_000_00
     assert [v["version"] for v in body["history"]] == [2, 1]
     read = monitor.get(f"/api/v1/monitoring/settings?mof_div_code={REGION}").json()
     assert read["current"]["levels"] == {"R-MO-1": "red", "R-MO-2": "orange"}
@@ -291,7 +292,7 @@ def test_settings_page_and_api(user: Any, client_as: Any) -> None:
     assert monitor.get("/payments/monitoring/settings/?region=320506").status_code == 404
     other = monitor.post(
         "/api/v1/monitoring/settings",
-        data=json.dumps({"mof_div_code": "320506", **DEFAULT_AMOUNTS}),
+        data=json.dumps({"mof_div_code": "320506", **API_AMOUNTS}),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="settings-2",
     )
