@@ -302,6 +302,30 @@ def correction() -> Any:
     )
 
 
+def school_finding() -> Any:
+    """A red R-MO-1 finding of the school's, explained and waiting for the monitoring officer
+    (R-MO-14): made here, as the demo's may be decided already (or not yet made, at 1 January)."""
+    from tests.payment_helpers import _approved, _individual, _input, _line
+
+    from yusuan.identity.models import User
+    from yusuan.monitoring.services import request_explain
+    from yusuan.payments.services import request_create
+
+    def user(name: str) -> Any:
+        return User.objects.get(username=name)
+
+    data = _input(user, [(_line(user, "30201"), "800")], payee_id=_individual(user).pk)
+    request = _approved(
+        user, request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
+    )
+    request_explain(
+        actor=user("school_clerk"),
+        request_id=request.pk,
+        explanation="教师垫付办公用品，凭发票报销",
+    )
+    return request.findings.select_related("request").get()
+
+
 def _school_clerk() -> Any:
     from yusuan.identity.models import User
 
@@ -696,6 +720,22 @@ PAGES: dict[str, Entry] = {
         lambda: school_request("blocked"), PK, method="post", body={"explanation": "scope"}
     ),
     "payments:request_void": Entry(school_request, PK, method="post"),
+    # R-MO-14: the monitoring officer's queue, a finding and its decision.
+    "monitoring:queue": Entry(
+        school_finding,
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        marker=lambda f: f"/payments/monitoring/findings/{f.pk}/",
+    ),
+    "monitoring:finding_detail": Entry(school_finding, PK),
+    "monitoring:finding_decide": Entry(
+        school_finding,
+        PK,
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        method="post",
+        body={"decision": "normal"},
+    ),
     "payments:voucher_print": Entry(lambda: school_request("paid"), PK),
     "payments:voucher_pdf": Entry(lambda: school_request("paid"), PK),
     "payments:refund_new": Entry(paid_line, lambda x: {"pk": x.request_id, "row": x.row}),
@@ -769,6 +809,8 @@ PAGE_EXEMPT: dict[str, str] = {
     "indicators:supplement_new": CREATE,
     "indicators:route_preview": CREATE,
     "payments:request_new": CREATE,
+    "monitoring:settings": REGION_WIDE
+    + " (R-MO-14 levels and thresholds; another region's code is a 404, test_review)",
     "payroll:sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "payments:bank_exchange": REGION_WIDE + " (the treasury's bank exchange)",
     "^api/v1/": "the API's catch-all 404",
@@ -1023,6 +1065,21 @@ API: dict[str, Entry] = {
         method="post",
         body={"explanation": "scope"},
     ),
+    "yusuan_payments_api_list_findings_awaiting_review": Entry(
+        school_finding,
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        marker=lambda f: f.request.number,
+    ),
+    "yusuan_payments_api_get_finding": Entry(school_finding, _pk("finding_id")),
+    "yusuan_payments_api_decide_finding": Entry(
+        school_finding,
+        _pk("finding_id"),
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        method="post",
+        body={"decision": "normal"},
+    ),
     "yusuan_payments_api_list_bank_files": region_wide(
         wj_bank_file,
         outsider="wz_treasury",
@@ -1138,6 +1195,10 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_indicators_api_create_source": CREATE,
     "yusuan_indicators_api_create_adjustment": CREATE,
     "yusuan_payments_api_create_request": CREATE,
+    "yusuan_payments_api_get_monitoring_settings": REGION_WIDE
+    + " (R-MO-14; another region's code is a 404, test_review)",
+    "yusuan_payments_api_change_monitoring_settings": REGION_WIDE
+    + " (R-MO-14; another region's code is a 404, test_review)",
     "yusuan_workflow_tests_memos_api_create_memo": CREATE,
     "yusuan_payments_api_send_to_bank": BANK,
     "yusuan_payments_api_record_results": BANK,

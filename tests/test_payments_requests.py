@@ -23,7 +23,7 @@ from yusuan.common.money import Money
 from yusuan.identity.services import user_set_roles
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.selectors import reconcile
-from yusuan.monitoring.services import request_explain
+from yusuan.monitoring.services import finding_decide, request_explain
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import (
@@ -99,7 +99,17 @@ def test_public_funds_to_a_person_waits_for_an_explanation(user: Any) -> None:
         explanation="临时聘用人员垫付办公用品费用，凭发票报销",
     )
     request.refresh_from_db()
-    assert request.state == RequestState.VOUCHER_ISSUED and request.explanation
+    # R-MO-14: red waits for the finance monitoring officer, the money still frozen.
+    assert request.state == RequestState.PENDING_REVIEW and request.explanation
+    assert _buckets(office)[1] == start[1] + 80000
+    finding_decide(
+        actor=user("wj_monitor"),
+        finding_id=finding.pk,
+        decision="normal",
+        note="",
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.VOUCHER_ISSUED
     assert _buckets(office)[1] == start[1] + 80000  # frozen until the bank answers
 
 

@@ -340,6 +340,13 @@ class _Builder:
             "全区范围",
         )
         self.user(
+            "wj_monitor",
+            ("monitoring_officer",),
+            d["treasury"],
+            "监控岗 finance monitoring officer",
+            "认定红色、橙色预警（R-MO-14）",
+        )
+        self.user(
             "wj_procurement",
             ("procurement_officer",),
             d["procurement"],
@@ -390,9 +397,9 @@ class _Builder:
         self.user("hospital_cashier", ("cashier",), hospital, "出纳 cashier")
         self.user(
             "office_clerk",
-            ("unit_clerk", "cashier"),
+            ("unit_clerk", "cashier", "accountant"),
             office,
-            "经办+出纳（不相容示例）",
+            "经办+出纳+会计（出纳与会计不相容示例）",
             "出现在不相容岗位报告中",
         )
         bank_user = self.user(

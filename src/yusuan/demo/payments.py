@@ -22,7 +22,7 @@ from yusuan.core.services.accounts import PayeeData, payee_create
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
-from yusuan.monitoring.services import request_explain
+from yusuan.monitoring.services import finding_decide, request_explain
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentInput, PaymentLineInput, request_create
@@ -370,6 +370,16 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 request_id=warned.pk,
                 explanation="教师垫付购买实验耗材，凭发票报销，已附发票和验收单",
             )
+            # R-MO-14: red waits for the finance monitoring officer, who confirms it normal.
+            monitor = User.objects.filter(username="wj_monitor").first()
+            for finding in warned.findings.filter(status="explained"):
+                if monitor is not None:
+                    finding_decide(
+                        actor=monitor,
+                        finding_id=finding.pk,
+                        decision="normal",
+                        note="已核对发票和验收单，属教师垫付，认定正常",
+                    )
             month_requests.append(warned)
         # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
         if not bank_files_create(actor=treasury, mof_div_code=mof_div_code):

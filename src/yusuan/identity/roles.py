@@ -83,6 +83,10 @@ PAYMENT_ENTER = (
 REFUND_CONFIRM = ("payments.change_refund", "payments.change_correction")
 CONTRACT_EDIT = ("procurement.add_contract", "procurement.change_contract")
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
+# R-MO-14: red and orange warnings are decided by the finance monitoring officer (监控岗) or the
+# supervising division (主管处室); levels and thresholds are the monitoring officer's data.
+MONITORING_REVIEW = ("monitoring.view_monitoringfinding", "monitoring.review_finding")
+MONITORING_SETTINGS = ("monitoring.view_rulesettings", "monitoring.add_rulesettings")
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -145,7 +149,13 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "业务处室",
         "Sector division officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + MONITORING_REVIEW,
         ("sector",),
     ),
     RoleSpec(
@@ -163,6 +173,20 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + BANK_EXCHANGE
         + ("payments.add_refund",)
         + REFUND_CONFIRM,
+        ("treasury",),
+    ),
+    RoleSpec(
+        "monitoring_officer",
+        "监控岗",
+        "Finance monitoring officer",
+        tuple(FINANCE),
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + MONITORING_REVIEW
+        + MONITORING_SETTINGS,
         ("treasury",),
     ),
     RoleSpec(
@@ -277,12 +301,13 @@ READ_ONLY_ROLES = frozenset(spec.code for spec in ROLE_CATALOGUE if spec.read_on
 
 # R-PY-6 and P6: entry, review, approval and signing are different people; keeping the books and
 # keeping the cash are different people; whoever administers the system does not audit it.
+# C7 (DOMAIN-2): 经办–出纳 is not a pair — the cashier usually enters the requests. A cashier still
+# may not review or approve the same request (R-WF-1, the engine) nor keep the books (出纳–会计).
 INCOMPATIBLE_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("unit_clerk", "unit_reviewer", "经办与复核不相容 / entry and review"),
     ("unit_clerk", "unit_approver", "经办与审核不相容 / entry and approval"),
     ("unit_reviewer", "unit_approver", "复核与审核不相容 / review and approval"),
     ("cashier", "accountant", "出纳与会计不相容（钱账分管）/ cash and books"),
-    ("unit_clerk", "cashier", "经办与出纳不相容 / entry and payment"),
     ("sysadmin", "auditor", "系统管理与审计不相容 / administration and audit"),
     ("budget_officer", "treasury_officer", "指标管理与支付审核不相容 / budget and treasury"),
 )

@@ -42,9 +42,23 @@ class RequestFacts:
     cash_year_to_date: int = 0
 
 
+# R-MO-14: the levels of DOMAIN §2.12. Red and orange findings wait for the finance monitoring
+# officer (监控岗) or the supervising division; yellow and blue are cleared by the unit's explanation.
+LEVELS = ("red", "orange", "yellow", "blue")
+REVIEWED_LEVELS = frozenset({"red", "orange"})
+# The level of each rule's warning, as the code had it before R-MO-14 made it per-region data.
+DEFAULT_LEVELS: tuple[tuple[str, str], ...] = (("R-MO-1", "red"), ("R-MO-2", "orange"))
+
+
+def needs_review(level: str) -> bool:
+    """R-MO-14: only the monitoring officer or the supervising division clears red and orange."""
+    return level in REVIEWED_LEVELS
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """R-MO-2 limits in fen; defaults are ours [D] and configurable per deployment."""
+    """R-MO-2 limits in fen and the level of each rule's warning (R-MO-14). Defaults are ours [D];
+    each region keeps its own in the database (``monitoring.models.RuleSettings``)."""
 
     cash_single_warn: int = 20_000_00
     cash_single_block: int = 50_000_00
@@ -52,6 +66,11 @@ class Thresholds:
     cash_month_block: int = 100_000_00
     cash_year_warn: int = 300_000_00
     cash_year_block: int = 500_000_00
+    levels: tuple[tuple[str, str], ...] = DEFAULT_LEVELS
+
+    def level(self, rule: str) -> str:
+        """The level of ``rule``'s warning in this region (a block is always red)."""
+        return dict(self.levels).get(rule, dict(DEFAULT_LEVELS).get(rule, "red"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +92,7 @@ class MonitoringRule:
     check: Callable[[RequestFacts, Thresholds], list[Finding]] = field(compare=False)
 
 
-def public_funds_to_individual(facts: RequestFacts, _t: Thresholds) -> list[Finding]:
+def public_funds_to_individual(facts: RequestFacts, t: Thresholds) -> list[Finding]:
     """R-MO-1: 302xx (商品和服务支出) paid to a personal account, other than a card repayment."""
     if facts.business_type == "card_repayment":
         return []
@@ -81,7 +100,7 @@ def public_funds_to_individual(facts: RequestFacts, _t: Thresholds) -> list[Find
         Finding(
             rule="R-MO-1",
             outcome=WARN,
-            level="red",
+            level=t.level("R-MO-1"),
             row=line.row,
             value=line.dep_bgt_eco_code,
             message_zh=(
@@ -129,7 +148,7 @@ def large_cash(facts: RequestFacts, t: Thresholds) -> list[Finding]:
             Finding(
                 rule="R-MO-2",
                 outcome=outcome,
-                level="red" if outcome == BLOCK else "orange",
+                level="red" if outcome == BLOCK else t.level("R-MO-2"),
                 value=_yuan(amount),
                 limit=_yuan(limit),
                 message_zh=(

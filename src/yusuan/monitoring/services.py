@@ -1,34 +1,49 @@
-"""Monitoring before the voucher (事中, DOMAIN §3.9): payments' release check (ADR 0025).
+"""Monitoring before the voucher (事中, DOMAIN §3.9): payments' release check (ADR 0025), the review
+of warnings (R-MO-14) and each region's levels and thresholds (R-MO-14).
 
 When a request is fully approved, payments runs its release checks (``payments.hooks``) in the
 approval's transaction; :class:`MonitoringCheck` runs the rules (``yusuan.monitoring.rules``) on
-the request's facts and keeps what they found. Payments acts on the outcome: a block releases the
+the request's facts, with the region's levels and thresholds (:func:`thresholds`, data held in
+``RuleSettings``), and keeps what they found. Payments acts on the outcome: a block releases the
 frozen money and sends the request back for revision, a warning waits for the unit's written
-explanation (:func:`request_explain`, which then issues the voucher), a pass issues the voucher.
+explanation (:func:`request_explain`), a pass issues the voucher.
+
+R-MO-14 (DOMAIN-2 C6, the flow of DOMAIN §2.12): the unit's explanation clears yellow and blue
+findings (生成 → 已说明) and the voucher is issued; red and orange findings go to 核实 and the
+voucher stays held until the finance monitoring officer (监控岗) or the supervising division —
+never anyone of the entering unit — decides each (:func:`finding_decide`): 认定正常 (once none is
+left open, the voucher is issued) or 整改 (the frozen money is released and the request goes back
+to the unit, as a block does). Every transition writes its audit record in its transaction.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
 
 from yusuan.audit.services import audit_record
-from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import BusinessRuleError
+from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
+from yusuan.core.choices import OrganisationKind
+from yusuan.core.models import Organisation
 from yusuan.monitoring import rules
-from yusuan.monitoring.models import MonitoringFinding
+from yusuan.monitoring.models import FindingStatus, MonitoringFinding, RuleSettings
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.hooks import Finding, Outcome
 from yusuan.payments.models import PaymentRequest
-from yusuan.payments.services.requests import loaded, locked_request
+from yusuan.payments.services.requests import loaded, locked_request, release, set_state
 from yusuan.payments.services.vouchers import issue_voucher
 from yusuan.workflow.models import WorkflowInstance
 
-# What the request page and API show of a finding (``payments.hooks.Finding``).
+# What the request page and API show of a finding (``payments.hooks.Finding``; the last, the
+# status's label, is not a column).
 SHOWN = [field.name for field in dataclasses.fields(Finding)]
+assert SHOWN[-1] == "status_label"
 
 # Requests whose cash counts toward the month and year limits of R-MO-2.
 CASH_COUNTED = (
@@ -39,10 +54,28 @@ CASH_COUNTED = (
 )
 
 
-def thresholds() -> rules.Thresholds:
-    """``YUSUAN_MONITORING`` in settings overrides the defaults (fen), e.g.
-    ``{"cash_single_block": 3000000}``."""
-    return rules.Thresholds(**getattr(settings, "YUSUAN_MONITORING", {}))
+THRESHOLD_FIELDS = tuple(f.name for f in dataclasses.fields(rules.Thresholds) if f.name != "levels")
+REVIEW_PERMISSION = "monitoring.review_finding"
+SETTINGS_PERMISSION = "monitoring.add_rulesettings"
+# R-MO-14: an explanation says what happened; a few characters ("同意", "ok") are refused.
+EXPLANATION_MIN = 10
+
+
+def current_settings(mof_div_code: str) -> RuleSettings | None:
+    """The version in force in the region (the highest), or None: the defaults apply."""
+    return RuleSettings.objects.filter(mof_div_code=mof_div_code).order_by("-version").first()
+
+
+def thresholds(mof_div_code: str = "") -> rules.Thresholds:
+    """The region's levels and thresholds (R-MO-14: data in ``RuleSettings``, not settings); the
+    defaults of ``rules.Thresholds`` where the region has no version yet."""
+    row = current_settings(mof_div_code) if mof_div_code else None
+    if row is None:
+        return rules.Thresholds()
+    return rules.Thresholds(
+        **{name: getattr(row, name) for name in THRESHOLD_FIELDS},
+        levels=tuple(sorted({**dict(rules.DEFAULT_LEVELS), **row.levels}.items())),
+    )
 
 
 def facts(request: PaymentRequest) -> rules.RequestFacts:
@@ -85,7 +118,7 @@ class MonitoringCheck:
     """The monitoring rules as payments' release check (registered by ``MonitoringConfig``)."""
 
     def run(self, *, actor: Actor, request: PaymentRequest, round_no: int) -> Outcome:
-        outcome, findings = rules.evaluate(facts(request), thresholds())
+        outcome, findings = rules.evaluate(facts(request), thresholds(request.mof_div_code))
         MonitoringFinding.objects.bulk_create(
             MonitoringFinding(request=request, round=round_no, **dataclasses.asdict(f))
             for f in findings
@@ -93,13 +126,65 @@ class MonitoringCheck:
         return Outcome(outcome)
 
     def findings(self, request: PaymentRequest) -> list[Finding]:
-        rows = MonitoringFinding.objects.filter(request=request).values(*SHOWN)
-        return [Finding(**row) for row in rows]
+        labels = dict(FindingStatus.choices)
+        rows = MonitoringFinding.objects.filter(request=request).values(*SHOWN[:-1])
+        return [Finding(**row, status_label=str(labels.get(row["status"], ""))) for row in rows]
+
+
+def _meaningful(text: str, *, field: str, rule: str = "R-MO-14") -> list[ErrorDetail]:
+    """R-MO-14: a written explanation (or opinion) of at least ``EXPLANATION_MIN`` characters, not
+    one character repeated."""
+    if len(text) >= EXPLANATION_MIN and len(set(text)) > 2:
+        return []
+    return [
+        ErrorDetail(
+            code="monitoring.explanation_required",
+            rule=rule,
+            field=field,
+            value=text,
+            limit=f"≥ {EXPLANATION_MIN}",
+            message_zh=f"请写明情况说明（至少 {EXPLANATION_MIN} 个字，说明用途与依据）",
+            message_en=(
+                f"write what happened and why ({EXPLANATION_MIN} characters at least,"
+                " purpose and grounds)"
+            ),
+        )
+    ]
+
+
+def _latest_instance(request: PaymentRequest) -> WorkflowInstance:
+    instance = (
+        WorkflowInstance.objects.filter(document_type="payments.request", object_id=str(request.pk))
+        .order_by("-round")
+        .first()
+    )
+    assert instance is not None  # a warning only follows an approval round
+    return instance
+
+
+def _move(
+    *, actor: Actor, finding: MonitoringFinding, status: str, fields: Mapping[str, Any]
+) -> None:
+    """A finding's transition (R-MO-14) and its audit record, in the caller's transaction."""
+    before = finding.status
+    finding.status = status
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    finding.save(update_fields=["status", *fields])
+    audit_record(
+        action=f"monitoring.finding_{status}",
+        actor=actor,
+        obj=finding,
+        changes={"status": [before, status]},
+        extra={"request": finding.request.number, "rule": finding.rule, "level": finding.level},
+    )
 
 
 @transaction.atomic
 def request_explain(*, actor: Actor, request_id: int, explanation: str) -> PaymentRequest:
-    """The unit's written explanation of a warning (recorded); then the voucher is issued."""
+    """The unit's written explanation of the warnings of its request's last round (R-MO-14).
+    Yellow and blue are cleared by it; red and orange go to 核实 and the voucher stays held for
+    the monitoring officer. Only when nothing is left to review is the voucher issued."""
     ensure_permission(actor, "payments.change_paymentrequest")
     request = locked_request(actor, request_id)
     if request.state != RequestState.PENDING_EXPLANATION:
@@ -112,16 +197,7 @@ def request_explain(*, actor: Actor, request_id: int, explanation: str) -> Payme
             status=409,
         )
     text = explanation.strip()
-    if len(text) < 4:
-        raise BusinessRuleError.single(
-            code="payments.explanation_required",
-            rule="R-MO-1",
-            field="explanation",
-            value=text,
-            limit="≥ 4",
-            message_zh="请填写预警说明（至少 4 个字）",
-            message_en="write an explanation of the warning (4 characters at least)",
-        )
+    raise_if_any(_meaningful(text, field="explanation"))
     request.explanation = text
     request.save(update_fields=["explanation", "updated_at"])
     audit_record(
@@ -130,11 +206,251 @@ def request_explain(*, actor: Actor, request_id: int, explanation: str) -> Payme
         obj=request,
         changes={"explanation": ["", text]},
     )
-    instance = (
-        WorkflowInstance.objects.filter(document_type="payments.request", object_id=str(request.pk))
-        .order_by("-round")
-        .first()
-    )
-    assert instance is not None  # a warning only follows an approval round
-    issue_voucher(actor=actor, request=request, instance=instance)
+    instance = _latest_instance(request)
+    now = timezone.now()
+    held = False
+    for finding in MonitoringFinding.objects.filter(
+        request=request, round=instance.round, outcome=rules.WARN, status=FindingStatus.GENERATED
+    ).select_related("request"):
+        reviewed = rules.needs_review(finding.level)
+        held = held or reviewed
+        _move(
+            actor=actor,
+            finding=finding,
+            status=FindingStatus.EXPLAINED if reviewed else FindingStatus.CLEARED,
+            fields={"explanation": text, "explained_by_id": actor.pk, "explained_at": now},
+        )
+    if held:  # R-MO-14: red / orange wait for the monitoring officer; the voucher stays held
+        set_state(
+            actor=actor, request=request, state=RequestState.PENDING_REVIEW, why="monitoring review"
+        )
+    else:
+        issue_voucher(actor=actor, request=request, instance=instance)
     return request
+
+
+# --- R-MO-14: the monitoring officer's review -----------------------------------------------------
+
+
+def findings_visible(actor: Actor) -> Any:
+    """The findings on requests the actor sees (another unit's finding is a 404)."""
+    return MonitoringFinding.objects.filter(
+        request__in=PaymentRequest.objects.visible_to(actor)
+    ).select_related("request", "request__organisation", "explained_by", "decided_by")
+
+
+def review_queue(actor: Actor) -> Any:
+    """Red and orange findings the unit has explained, waiting for a decision (核实)."""
+    return (
+        findings_visible(actor)
+        .filter(status=FindingStatus.EXPLAINED, request__state=RequestState.PENDING_REVIEW)
+        .order_by("explained_at", "pk")
+    )
+
+
+def finding_get(actor: Actor, finding_id: int) -> MonitoringFinding:
+    finding = findings_visible(actor).filter(pk=finding_id).first()
+    if finding is None:
+        raise NotFoundError()
+    return finding
+
+
+def _reviewer_errors(actor: Actor, request: PaymentRequest) -> list[ErrorDetail]:
+    """R-MO-14 (SoD): the reviewer is the finance bureau's monitoring officer or the supervising
+    division, never anyone of the entering unit (nor its department)."""
+    organisation_id = getattr(actor, "organisation_id", None)
+    organisation = (
+        Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
+    )
+    finance = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
+    if (
+        organisation is not None
+        and organisation.kind in finance
+        and actor.pk != request.created_by_id
+    ):
+        return []
+    return [
+        ErrorDetail(
+            code="monitoring.reviewer_in_unit",
+            rule="R-MO-14",
+            field="decided_by",
+            value=getattr(actor, "username", ""),
+            message_zh=(
+                f"支付申请 {request.number} 的红色、橙色预警须由财政监控岗或主管处室认定，"
+                "录入单位不能自行解除"
+            ),
+            message_en=(
+                f"the red and orange findings of payment request {request.number} are decided by"
+                " the finance monitoring officer or the supervising division, not by the entering"
+                " unit"
+            ),
+        )
+    ]
+
+
+DECISIONS = {"normal": FindingStatus.NORMAL, "rectify": FindingStatus.RECTIFY}
+
+
+@transaction.atomic
+def finding_decide(
+    *, actor: Actor, finding_id: int, decision: str, note: str = ""
+) -> MonitoringFinding:
+    """R-MO-14: the monitoring officer's (or supervising division's) decision on an explained red
+    or orange finding. 认定正常: once no finding of the round is left to review, the voucher is
+    issued. 整改: the frozen money is released and the request goes back to the unit (blocked,
+    to be revised), with the opinion on the finding."""
+    ensure_permission(actor, REVIEW_PERMISSION)
+    found = finding_get(actor, finding_id)
+    request = locked_request(actor, found.request_id)
+    finding = MonitoringFinding.objects.select_related("request").get(pk=found.pk)
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise BusinessRuleError.single(
+            code="monitoring.bad_decision",
+            rule="R-MO-14",
+            field="decision",
+            value=decision,
+            limit="normal | rectify",
+            message_zh="认定结果只能是“认定正常”或“整改”",
+            message_en="the decision is either normal or rectify",
+        )
+    if finding.status != FindingStatus.EXPLAINED or request.state != RequestState.PENDING_REVIEW:
+        raise BusinessRuleError.single(
+            code="monitoring.not_awaiting_review",
+            rule="R-MO-14",
+            field="status",
+            value=finding.get_status_display(),
+            limit=FindingStatus.EXPLAINED.label,
+            message_zh=f"预警 {finding.rule}（{request.number}）不在待认定状态",
+            message_en=f"finding {finding.rule} of {request.number} is not awaiting review",
+            status=409,
+        )
+    text = note.strip()
+    errors = _reviewer_errors(actor, request)
+    if status == FindingStatus.RECTIFY:
+        errors += _meaningful(text, field="note")
+    raise_if_any(errors)
+    _move(
+        actor=actor,
+        finding=finding,
+        status=status,
+        fields={"decision_note": text, "decided_by_id": actor.pk, "decided_at": timezone.now()},
+    )
+    instance = _latest_instance(request)
+    if status == FindingStatus.RECTIFY:
+        release(actor=actor, request=request, round_no=instance.round, why="rectify")
+        set_state(actor=actor, request=request, state=RequestState.BLOCKED, why="rectify")
+    elif not MonitoringFinding.objects.filter(
+        request=request, round=instance.round, status=FindingStatus.EXPLAINED
+    ).exists():
+        issue_voucher(actor=actor, request=request, instance=instance)
+    return finding
+
+
+# --- R-MO-14: levels and thresholds per region ----------------------------------------------------
+
+
+def settings_history(actor: Actor, mof_div_code: str) -> list[RuleSettings]:
+    ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
+    return list(
+        RuleSettings.objects.filter(mof_div_code=mof_div_code)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+@transaction.atomic
+def settings_change(
+    *,
+    actor: Actor,
+    mof_div_code: str,
+    levels: Mapping[str, str],
+    amounts: Mapping[str, int],
+    note: str = "",
+) -> RuleSettings:
+    """A new version of the region's levels and thresholds (R-MO-14), append-only and audited."""
+    ensure_permission(actor, SETTINGS_PERMISSION)
+    ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
+    if not actor.scope.is_region_wide:
+        raise NotFoundError()
+    errors: list[ErrorDetail] = []
+    known = {rule.code for rule in rules.RULES}
+    for code, level in levels.items():
+        if code not in known or level not in rules.LEVELS:
+            errors.append(
+                ErrorDetail(
+                    code="monitoring.bad_level",
+                    rule="R-MO-14",
+                    field=f"levels.{code}",
+                    value=level,
+                    limit=" | ".join(rules.LEVELS),
+                    message_zh=f"规则 {code} 的预警级别 {level} 无效",
+                    message_en=f"level {level} of rule {code} is not one of {rules.LEVELS}",
+                )
+            )
+    for name in THRESHOLD_FIELDS:
+        if name not in amounts or amounts[name] <= 0:
+            errors.append(
+                ErrorDetail(
+                    code="monitoring.bad_threshold",
+                    rule="R-MO-2",
+                    field=name,
+                    value=str(amounts.get(name, "")),
+                    limit="> 0",
+                    message_zh=f"阈值 {name} 须为正数",
+                    message_en=f"threshold {name} must be positive",
+                )
+            )
+    for period in ("single", "month", "year"):
+        warn, block = amounts.get(f"cash_{period}_warn", 0), amounts.get(f"cash_{period}_block", 0)
+        if 0 < block < warn:
+            errors.append(
+                ErrorDetail(
+                    code="monitoring.block_below_warning",
+                    rule="R-MO-2",
+                    field=f"cash_{period}_block",
+                    value=str(block),
+                    limit=f"≥ {warn}",
+                    message_zh="阻断限额不能低于预警限额",
+                    message_en="the blocking limit cannot be below the warning limit",
+                )
+            )
+    raise_if_any(errors)
+    # The region's versions are serialised by the unique (region, version): a concurrent edit
+    # fails on the constraint (a 409) instead of forking the history.
+    version = (
+        RuleSettings.objects.filter(mof_div_code=mof_div_code).aggregate(v=Max("version"))["v"] or 0
+    ) + 1
+    before = current_settings(mof_div_code)
+    try:
+        with transaction.atomic():
+            row = RuleSettings.objects.create(
+                mof_div_code=mof_div_code,
+                version=version,
+                levels={**dict(rules.DEFAULT_LEVELS), **dict(levels)},
+                note=note.strip()[:200],
+                created_by_id=actor.pk,
+                **{name: amounts[name] for name in THRESHOLD_FIELDS},
+            )
+    except IntegrityError as exc:
+        raise BusinessRuleError.single(
+            code="monitoring.settings_changed_meanwhile",
+            rule="R-MO-14",
+            field="version",
+            value=str(version),
+            message_zh="该区划的监控参数刚被他人修改，请刷新后重试",
+            message_en="the region's settings were changed meanwhile; reload and try again",
+            status=409,
+        ) from exc
+    audit_record(
+        action="monitoring.settings_change",
+        actor=actor,
+        obj=row,
+        changes={
+            name: [getattr(before, name, None), getattr(row, name)]
+            for name in (*THRESHOLD_FIELDS, "levels")
+            if before is None or getattr(before, name) != getattr(row, name)
+        },
+        extra={"region": mof_div_code, "version": version},
+    )
+    return row

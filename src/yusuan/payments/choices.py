@@ -26,6 +26,8 @@ class RequestState(models.TextChoices):
     SUBMITTED = "submitted", _("In approval")
     APPROVED = "approved", _("Approved, awaiting monitoring and voucher")
     PENDING_EXPLANATION = "pending_explanation", _("Warning: explanation needed")
+    # R-MO-14: a red or orange warning explained by the unit waits for the monitoring officer.
+    PENDING_REVIEW = "pending_review", _("Warning: awaiting the monitoring officer's review")
     BLOCKED = "blocked", _("Blocked by monitoring")
     VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
     AT_BANK = "at_bank", _("At the bank")
@@ -43,6 +45,7 @@ FROZEN_STATES = frozenset(
         RequestState.SUBMITTED,
         RequestState.APPROVED,
         RequestState.PENDING_EXPLANATION,
+        RequestState.PENDING_REVIEW,
         RequestState.VOUCHER_ISSUED,
         RequestState.AT_BANK,
     }

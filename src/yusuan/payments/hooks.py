@@ -44,6 +44,10 @@ class Finding:
     limit: str
     message_zh: str
     message_en: str
+    # Where the finding stands in its check's own review (monitoring: R-MO-14), and its id there.
+    status: str = ""
+    id: int | None = None
+    status_label: str = ""
 
 
 class ReleaseCheck(Protocol):

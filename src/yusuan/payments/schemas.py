@@ -41,6 +41,8 @@ class FindingOut(Schema):
     row: int | None
     message_zh: str
     message_en: str
+    status: str = ""  # R-MO-14: generated / explained / normal / rectify / cleared
+    id: int | None = None
 
 
 class RequestOut(Schema):

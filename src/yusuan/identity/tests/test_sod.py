@@ -42,7 +42,7 @@ def test_different_people_pass(user: Callable[[str], Any]) -> None:
 def test_report_lists_users_holding_incompatible_roles(user: Callable[[str], Any]) -> None:
     conflicts = incompatible_role_holders(scope=user("wj_auditor").scope)
     assert [(c.user.username, c.first_role, c.second_role) for c in conflicts] == [
-        ("office_clerk", "经办", "出纳")
+        ("office_clerk", "出纳", "会计")  # C7: 经办–出纳 is no longer a pair
     ]
 
 

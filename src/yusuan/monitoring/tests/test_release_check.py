@@ -76,7 +76,8 @@ def test_the_request_page_shows_the_findings_and_takes_the_explanation(
     done = clerk.post(f"/payments/{request.pk}/explain/", {"explanation": "垫付办公用品，凭票报销"})
     assert done.status_code == 302 and done["Location"] == f"/payments/{request.pk}/"
     request.refresh_from_db()
-    assert request.state == RequestState.VOUCHER_ISSUED
+    # R-MO-14: R-MO-1 is red: explained, it waits for the monitoring officer; no voucher yet.
+    assert request.state == RequestState.PENDING_REVIEW
     assert request.explanation == "垫付办公用品，凭票报销"
 
 
@@ -98,7 +99,8 @@ def test_the_api_shows_the_findings_and_takes_the_explanation(user: Any, client_
     assert explain("", "explain-0").json()["errors"][0]["field"] == "explanation"
     answered = explain("垫付办公用品，凭票报销", "explain-1")
     assert answered.status_code == 200, answered.content
-    assert answered.json()["state"] == "voucher_issued"
+    assert answered.json()["state"] == "pending_review"  # R-MO-14: red waits for review
     assert answered.json()["findings"][0]["rule"] == "R-MO-1"
+    assert answered.json()["findings"][0]["status"] == "explained"
     replayed = explain("垫付办公用品，凭票报销", "explain-1")
     assert replayed["Idempotent-Replayed"] == "true"

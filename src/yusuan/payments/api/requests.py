@@ -59,6 +59,7 @@ StateFilter = Literal[
     "submitted",
     "approved",
     "pending_explanation",
+    "pending_review",
     "blocked",
     "voucher_issued",
     "at_bank",
