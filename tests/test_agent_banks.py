@@ -1,5 +1,5 @@
 """One agent bank per zero-balance account, clearing by bank value date and source, 实拨
-(DOMAIN-2 §1 C5; R-PY-9, R-PY-10, R-PY-11, R-PY-12; ADR 0026)."""
+(DOMAIN-2 §1 C5; R-PY-9, R-PY-10, R-PY-11, R-PY-12; ADR 0029)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""R-GP-9 (DOMAIN-2 §6.3, ADR 0026): a filed contract reserves its amount on the indicator lines
+"""R-GP-9 (DOMAIN-2 §6.3, ADR 0032): a filed contract reserves its amount on the indicator lines
 it is paid from; its payments freeze from that reservation and give back to it; closing the
 contract releases what is left. Two contracts cannot claim the same yuan.
 

@@ -1,5 +1,5 @@
 """R-IN-7: every yuan of an indicator comes from a source; R-AJ-7: a 预算调整 is a government-level
-record whose rows fund the 追加 and bound the 追减 that cite it (DOMAIN-2 C2, C3; ADR 0026).
+record whose rows fund the 追加 and bound the 追减 that cite it (DOMAIN-2 C2, C3; ADR 0027).
 
 A 下达 or 追加 names its source and draws from it in the posting's transaction; Σ drawn never
 exceeds the source (checked early, summed over rows, and by the conditional UPDATE). Only the

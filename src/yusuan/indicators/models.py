@@ -81,7 +81,7 @@ class Elements(models.Model):
         blank=True,
     )
     # R-IN-9: money received from an upper-level government (指标来源 04 上级转移支付) carries the
-    # upper level's references; every line allocated from it inherits them (DOMAIN-2 C4, ADR 0026).
+    # upper level's references; every line allocated from it inherits them (DOMAIN-2 C4, ADR 0028).
     # The 本级指标文号 (cor_bgt_doc_no) is ``doc_no``.
     sup_bgt_doc_no = models.CharField(
         _("upper-level indicator document number (上级指标文号)"), max_length=60, blank=True
@@ -207,7 +207,7 @@ class IndicatorDocument(TimestampedModel):
     title = models.CharField(_("title"), max_length=200)
     reason = models.TextField(_("reason"), blank=True)
     npc_reference = models.CharField(_("people's congress decision"), max_length=120, blank=True)
-    # R-IN-7: 下达 and 追加 name the source they draw from (one per document, ADR 0026); a 追减
+    # R-IN-7: 下达 and 追加 name the source they draw from (one per document, ADR 0027); a 追减
     # may name one (a 预算调整 row authorising the decrease, R-AJ-7, or the source to return to).
     budget_source = models.ForeignKey(
         "indicators.IndicatorSource",

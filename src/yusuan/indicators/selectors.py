@@ -124,7 +124,7 @@ def reconcile(
 def source_reconcile(
     *, mof_div_code: str | None = None, fiscal_year: int | None = None
 ) -> list[Difference]:
-    """R-IN-7 (ADR 0026): per source, amount = Σ opened, drawn = Σ draws ≤ amount, decreased =
+    """R-IN-7 (ADR 0027): per source, amount = Σ opened, drawn = Σ draws ≤ amount, decreased =
     Σ authorised decreases used ≤ authorised (R-AJ-7); per posting, the money that crossed the
     indicator system's edge (``d_outside``) is what its source draws took or gave back — so Σ
     indicators issued per source = drawn (``source_draw_proof`` checks the rows against the

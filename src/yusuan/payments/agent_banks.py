@@ -1,4 +1,4 @@
-"""Agent banks, clearing sources and 实拨 (DOMAIN-2 §1 C5; ADR 0026).
+"""Agent banks, clearing sources and 实拨 (DOMAIN-2 §1 C5; ADR 0029).
 
 * R-PY-9: a unit zero-balance account is held at exactly one agent bank
   (``core.BankAccount.agent_bank``); its vouchers go only into that bank's files, and only that

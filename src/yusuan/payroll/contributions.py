@@ -1,4 +1,4 @@
-"""Employer contributions of a salary batch (单位缴费, R-PY-13; DOMAIN-2 C8, DOMAIN §3.11; ADR 0026).
+"""Employer contributions of a salary batch (单位缴费, R-PY-13; DOMAIN-2 C8, DOMAIN §3.11; ADR 0031).
 
 The unit's own contributions are not pay: they are paid from their own indicator lines
 (30108 / 30109 / 30110 / 30112 / 30113), under their own functional codes, to the social-insurance
@@ -6,7 +6,7 @@ agency and the housing-fund centre — never from the salary lines, and never on
 cards. (What is *withheld* from pay — tax, the employee's pension, annuity, medical and fund
 shares — stays on the salary lines, R-PY-4/R-PY-5.)
 
-Rates are constants here (ADR 0026): the national ones (pension 16 %, annuity 8 %) are fixed by
+Rates are constants here (ADR 0031): the national ones (pension 16 %, annuity 8 %) are fixed by
 the State Council; the local ones (medical, unemployment, work injury, housing fund) are defaults,
 and a unit whose region differs brings its own figures in the sheet's ``单位…`` columns (the HR
 system computes them anyway), which are then taken as they are. Rates are in basis points

@@ -95,7 +95,7 @@ class PayrollEmployee(models.Model):
 
 
 class PayrollContribution(models.Model):
-    """One employer contribution of a salary batch (单位缴费, R-PY-13; ADR 0026): the unit's
+    """One employer contribution of a salary batch (单位缴费, R-PY-13; ADR 0031): the unit's
     pension (30108), annuity (30109), medical (30110), unemployment and work-injury (30112) or
     housing-fund (30113) share for the month, computed at import from the employees' bases (or
     read from the sheet's 单位… columns). It is paid by its own payment request to the agency,

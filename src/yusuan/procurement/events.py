@@ -1,4 +1,4 @@
-"""Money events of contract reservations (ADR 0022, ADR 0026, R-GP-9): what a later module
+"""Money events of contract reservations (ADR 0022, ADR 0032, R-GP-9): what a later module
 (accounting, the 政府采购执行表 of R-GP-12) learns when a contract's reservation moves.
 
 - ``procurement.reserved``: ``services.contracts.contract_file`` — filing moved each line's share

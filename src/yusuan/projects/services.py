@@ -154,7 +154,7 @@ def project_code(mof_div_code: str, fiscal_year: int, sequence: int) -> str:
     2-digit year of declaration + 13-digit sequence (DOMAIN §2.3's observed example
     ``3213222200001000016xx``); unique in the region and kept for the project's whole life
     (R-PJ-4). Codes issued before (14 characters: a 6-digit sequence) stay as they are: the
-    sequence series is the same, and codes of two lengths cannot collide (ADR 0026)."""
+    sequence series is the same, and codes of two lengths cannot collide (ADR 0033)."""
     prefix = f"{mof_div_code[:6]}{fiscal_year % 100:02d}"
     return f"{prefix}{sequence:0{PROJECT_CODE_LENGTH - len(prefix)}d}"
 

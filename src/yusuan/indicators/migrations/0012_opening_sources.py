@@ -1,4 +1,4 @@
-"""R-IN-7 (ADR 0026): source draws are append-only, and money issued before sources existed gets
+"""R-IN-7 (ADR 0027): source draws are append-only, and money issued before sources existed gets
 an opening source.
 
 For every region and year with postings that moved money across the indicator system's edge
@@ -104,7 +104,7 @@ def open_legacy_sources(apps, schema_editor):
             object_id=str(source.pk),
             object_repr=f"{source.code} {source.name}",
             extra={
-                "reason": "money issued before sources existed (R-IN-7, ADR 0026)",
+                "reason": "money issued before sources existed (R-IN-7, ADR 0027)",
                 SOURCE_DRAWS_AUDIT_KEY: [
                     [
                         draw.pk,

@@ -181,7 +181,7 @@ def _no_source(line: DocumentLine) -> BusinessRuleError:
 
 
 def _draws(document: IndicatorDocument) -> list[Draw]:
-    """R-IN-7: what the posting takes from or gives back to the sources (ADR 0026). 下达 and 追加
+    """R-IN-7: what the posting takes from or gives back to the sources (ADR 0027). 下达 and 追加
     draw from the document's source; a 追减 citing a 预算调整 row uses its authorised decrease
     (R-AJ-7); other 追减 and 收回 to finance give the money back to the document's source, or to
     the source each line came from."""

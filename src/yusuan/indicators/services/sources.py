@@ -1,4 +1,4 @@
-"""Indicator sources (指标来源, R-IN-7) and 预算调整 records (R-AJ-7), ADR 0026.
+"""Indicator sources (指标来源, R-IN-7) and 预算调整 records (R-AJ-7), ADR 0027.
 
 Money enters the indicator system only here: a source's ``amount`` is opened once, by the budget
 division, with an append-only ``SourceDraw`` row and its audit record. A 下达 or 追加 then draws

@@ -1,5 +1,5 @@
 """Daily clearing of zero-balance accounts (清算, R-PY-8, R-PY-10, R-PY-11; DOMAIN §2.10,
-DOMAIN-2 §1 C5; ADR 0026).
+DOMAIN-2 §1 C5; ADR 0029).
 
 Clearing is per (agent bank, account, bank value date, clearing source). The bank reports what it
 paid from the account and what came back to it that value date; the system's figure is its paid

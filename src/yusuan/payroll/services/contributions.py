@@ -1,4 +1,4 @@
-"""Paying a salary batch's employer contributions (单位缴费, R-PY-13; ADR 0026).
+"""Paying a salary batch's employer contributions (单位缴费, R-PY-13; ADR 0031).
 
 Each contribution of the batch (computed at import, ``payroll.contributions``) is one payment line
 to the agency the clerk names, charged to the unit's executable personnel lines of **its own**

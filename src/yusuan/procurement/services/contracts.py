@@ -3,7 +3,7 @@ procurement contract names its supplier, its amount and the procurement indicato
 paid from; payments on those lines must cite it, go to its supplier and stay within it. The
 procurement issue extends this (plans, award notices, R-GP-1…3).
 
-R-GP-9 (DOMAIN-2 §6.3, ADR 0026): filing reserves the contract's amount on its lines — one
+R-GP-9 (DOMAIN-2 §6.3, ADR 0032): filing reserves the contract's amount on its lines — one
 ledger posting (available → reserved, a conditional UPDATE per line) in the transaction that
 creates the contract and writes its audit record, so two contracts cannot claim the same yuan;
 closing it (completed or terminated) gives back what its payments did not take."""

@@ -1,4 +1,4 @@
-"""What payments on a contract do to its reservation (R-GP-9, DOMAIN-2 §6.3, ADR 0026).
+"""What payments on a contract do to its reservation (R-GP-9, DOMAIN-2 §6.3, ADR 0032).
 
 The payment services call these inside their transaction, after locking the payment request
 (or line) and before the ledger posting, which they then route accordingly:

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         differences = [
             *reconcile(mof_div_code=region, fiscal_year=year),
             *proof.findings,
-            # R-IN-7: every source draw is the one its audit record lists (ADR 0026).
+            # R-IN-7: every source draw is the one its audit record lists (ADR 0027).
             *source_draw_proof(mof_div_code=region, fiscal_year=year),
         ]
         lines = IndicatorLine.objects.all()
