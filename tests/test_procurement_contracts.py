@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from tests.payment_helpers import _approved, _buckets, _input, _line, _payee, _round
+from tests.payment_helpers import _approved, _buckets, _input, _line, _payee, _round, top_up
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
@@ -20,6 +20,15 @@ from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _equipment_money(user: Any) -> None:
+    """The school's equipment line holds what these contracts need, whatever the demo budgeted
+    for it (C10 sizes projects realistically) and whatever the demo's contracts reserved."""
+    equipment = _line(user, "31002")
+    if equipment.available < 500_000_00:
+        top_up(user, equipment, 500_000_00 - equipment.available)
 
 
 def _contract(user: Any, amount: str = "100,000.00", **kw: Any) -> Contract:
