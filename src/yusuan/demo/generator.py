@@ -462,7 +462,9 @@ def generate(
     with transaction.atomic():
         result.projects = workflows.load(regions=result.regions, year=CURRENT_YEAR)
     with transaction.atomic():
-        result.indicator_lines = indicators.load(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
+        result.indicator_lines = indicators.load(
+            mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
+        )
     with transaction.atomic():
         result.payment_requests = payments.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of

@@ -68,7 +68,7 @@ def _yuan(rng: random.Random, low: int, high: int, step: int = 1000) -> Money:
     return Money(rng.randrange(low, high, step) * 100)
 
 
-def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
+def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | None = None) -> int:
     users = {u.username: u for u in User.objects.filter(username__startswith="wj_budget")}
     budget, chief = users.get("wj_budget"), users.get("wj_budget_chief")
     if budget is None or chief is None:
@@ -108,7 +108,7 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026) -> int:
             year=year,
             source=approved,
         )
-    _transfers(rng, entry, budget, chief, bureau, year)
+    _transfers(rng, entry, budget, chief, bureau, year, as_of or timezone.localdate())
     _increases(budget, chief, year, mof_div_code)
     _adjustments(year)
     return IndicatorLine.objects.filter(mof_div_code=mof_div_code, fiscal_year=year).count()
@@ -273,7 +273,13 @@ def _post(
 
 
 def _transfers(
-    rng: random.Random, entry: Any, budget: User, chief: User, bureau: Organisation, year: int
+    rng: random.Random,
+    entry: Any,
+    budget: User,
+    chief: User,
+    bureau: Organisation,
+    year: int,
+    as_of: dt.date,
 ) -> None:
     """An upper-level transfer held pending, partly allocated to schools; a reserve fund (a pot
     on functional class 227, R-IN-7, issued from only when the government decides)."""
@@ -311,9 +317,10 @@ def _transfers(
                     fund_type_code="111",
                     source_type_code="04",
                     is_dir=True,
-                    # R-IN-9: the province's document, received 45 days ago (R-IN-5 lists it).
+                    # R-IN-9: the province's document, received 45 days before the demo's "as of"
+                    # day (R-IN-5 lists it).
                     sup_bgt_doc_no=f"苏财教〔{year}〕18号",
-                    rec_date=timezone.localdate() - dt.timedelta(days=45),
+                    rec_date=as_of - dt.timedelta(days=45),
                     track_pro_code=f"32000026{year}ZX0001",
                     tp_func_code="2300208",
                     summary="义务教育薄弱环节改善（直达资金，待分）",
