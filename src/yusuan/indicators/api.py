@@ -262,7 +262,11 @@ class DocumentIn(Schema):
     reason: str = Field("", max_length=2000)
     subtype: str = Field("", description="Adjustment subtype (R-AJ-1)", max_length=40)
     npc_reference: str = Field(
-        "", description="People's congress reference (R-AJ-5)", max_length=200
+        "",
+        description="Deprecated: kept for existing clients and shown on old documents. A "
+        "预算调整's 人大常委会 decision is recorded on its record (R-AJ-7, "
+        "/indicators/adjustments); a 调剂 never needs one (R-AJ-6)",
+        max_length=200,
     )
     organisation_id: Id | None = Field(None, description="Holder; default the caller's unit")
     fiscal_year: Year | None = None
