@@ -423,3 +423,110 @@ def test_special_account_money_clears_against_the_special_account(user: Any) -> 
     assert (special_day.state, special_day.source) == ("matched", SPECIAL)
     request.refresh_from_db()
     assert request.state == RequestState.CLEARED
+
+
+def _treasury_account(user: Any) -> BankAccount:
+    """R-PY-12: the 国库单一账户 of the school's region (held by its finance bureau)."""
+    school = user("school_clerk").organisation
+    bureau = Organisation.objects.get(mof_div_code=school.mof_div_code, kind="finance_bureau")
+    return BankAccount.objects.create(
+        mof_div_code=school.mof_div_code,
+        organisation=bureau,
+        account_type="treasury_single",
+        account_no="3220509000000001",
+        account_name=f"{bureau.name}国库单一账户",
+        bank_name="国家金库吴江区支库",
+    )
+
+
+def test_a_transfer_is_paid_by_allocation_with_its_own_voucher_and_no_bank_file(
+    user: Any,
+) -> None:
+    """R-PY-12: a 51301 transfer from the treasury single account ends with a 实拨 voucher (kind
+    allocation, SB number, the amount, the treasury as payer), put into no agent bank's file."""
+    from yusuan.payments.choices import VoucherKind
+    from yusuan.payments.schemas import request_row
+    from yusuan.payments.voucher_pdf import voucher_pdf
+
+    line = _line(user, "30201")
+    line.gov_bgt_eco_code = "51301"  # 上下级政府间转移性支出
+    line.save(update_fields=["gov_bgt_eco_code"])
+    treasury = _treasury_account(user)
+    data = dataclasses.replace(_input(user, [(line, "250")]), payer_account_id=treasury.pk)
+    request = _issued(user, "250", data)
+    voucher = request.voucher
+    assert voucher.kind == VoucherKind.ALLOCATION
+    assert voucher.number.startswith("SB2026")
+    assert voucher.amount == 25_000
+    assert request.payer_account.account_type == "treasury_single"
+    assert AuditRecord.objects.filter(
+        action="payments.voucher_issue", object_id=str(voucher.pk), extra__kind="allocation"
+    ).exists()
+    # Not put into any agent bank's pain.001 file (nor cleared against a zero-balance account).
+    assert bank_files_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code) == []
+    voucher.refresh_from_db()
+    request.refresh_from_db()
+    assert voucher.bank_file is None
+    assert request.state == RequestState.VOUCHER_ISSUED
+    assert not BankFile.objects.filter(vouchers=voucher).exists()
+    assert voucher_pdf(request, voucher, request.lines.all()).startswith(b"%PDF")
+    assert request_row(request)["voucher_kind"] == "allocation"  # as the API shows it
+
+
+def test_a_non_transfer_line_is_refused_on_an_allocation_request(user: Any) -> None:
+    """R-PY-12: the treasury single account pays only 51301 transfers (实拨); an ordinary line on
+    such a request is refused naming the row, the class and the limit."""
+    line = _line(user, "30201")
+    treasury = _treasury_account(user)
+    data = dataclasses.replace(_input(user, [(line, "100")]), payer_account_id=treasury.pk)
+    with pytest.raises(BusinessRuleError) as caught:
+        request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
+    errors = [e for e in caught.value.errors if e.rule == "R-PY-12"]
+    assert [(e.code, e.field, e.value, e.limit) for e in errors] == [
+        (
+            "payments.allocation_not_transfer",
+            "lines[0].indicator_line",
+            line.gov_bgt_eco_code,
+            "51301",
+        )
+    ]
+    assert "实拨" in errors[0].message_zh and "treasury single account" in errors[0].message_en
+    assert not PaymentRequest.objects.filter(payer_account=treasury).exists()
+
+
+def test_a_treasury_account_not_held_by_the_finance_bureau_is_not_a_payer(user: Any) -> None:
+    """R-RF-4 / R-PY-12: only the 国库单一账户 of the region's finance bureau pays by 实拨."""
+    treasury = _treasury_account(user)
+    treasury.organisation = user("school_clerk").organisation  # not a finance bureau
+    treasury.save(update_fields=["organisation"])
+    line = _line(user, "30201")
+    line.gov_bgt_eco_code = "51301"
+    line.save(update_fields=["gov_bgt_eco_code"])
+    data = dataclasses.replace(_input(user, [(line, "100")]), payer_account_id=treasury.pk)
+    with pytest.raises(BusinessRuleError) as caught:
+        request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
+    codes = [e.code for e in caught.value.errors]
+    assert codes == ["payments.bad_payer_account", "payments.transfer_by_allocation"]
+
+
+def test_a_treasury_single_account_belongs_to_the_finance_bureau(user: Any) -> None:
+    """R-PY-12: a unit cannot hold the 国库单一账户 that 实拨 pays from."""
+    school = user("school_clerk").organisation
+    with pytest.raises(BusinessRuleError) as caught:
+        bank_account_create(
+            actor=user("wj_admin"),
+            data=BankAccountData(
+                organisation_id=school.pk,
+                account_type="treasury_single",
+                account_no="3220509000000890",
+                account_name="某国库单一账户",
+                bank_name="国家金库吴江区支库",
+            ),
+        )
+    error = next(e for e in caught.value.errors if e.rule == "R-PY-12")
+    assert (error.code, error.field, error.value, error.limit) == (
+        "core.account_type_owner",
+        "account_type",
+        "treasury_single",
+        "finance_bureau",
+    )

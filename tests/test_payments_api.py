@@ -67,6 +67,7 @@ def test_request_to_paid_through_the_api(client_as: Any, user: Any, client: Clie
     detail = clerk.get(f"/api/v1/payments/requests/{pk}").json()
     assert detail["state"] == "voucher_issued"
     assert detail["amount_in_words"] == "壹仟元伍角"
+    assert detail["voucher_kind"] == "payment"  # R-PY-12: not a 实拨 voucher
 
     treasury = client_as("wj_treasury")
     region = user("school_clerk").organisation.mof_div_code

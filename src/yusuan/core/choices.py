@@ -64,6 +64,8 @@ class AccountType(models.TextChoices):
     UNIT_ZERO_BALANCE = "unit_zero_balance", _("Unit zero-balance account")
     FINANCE_ZERO_BALANCE = "finance_zero_balance", _("Finance zero-balance account")
     REAL_FUNDS = "real_funds", _("Real-funds (basic) account")
+    # R-PY-12: the finance bureau's 国库单一账户; 实拨 (transfers to lower governments) pay from it.
+    TREASURY_SINGLE = "treasury_single", _("Treasury single account")
 
 
 class PayeeKind(models.TextChoices):

@@ -239,9 +239,9 @@ class RowIn(Schema):
     fund_type_code: str = Field("", max_length=16)
     source_type_code: str = Field("", max_length=16)
     pay_type_code: str = Field("", max_length=16)
-    acc_type: Literal["", "unit_zero_balance", "finance_zero_balance", "real_funds"] = Field(
-        "", description="账户类别: the account the line's money is paid from (R-PY-14)"
-    )
+    acc_type: Literal[
+        "", "unit_zero_balance", "finance_zero_balance", "real_funds", "treasury_single"
+    ] = Field("", description="账户类别: the account the line's money is paid from (R-PY-14)")
     is_gov_pur: bool = False
     thr_exp_code: str = Field("", max_length=16)
     is_sal: bool = False

@@ -7,7 +7,8 @@
   clears against the 财政专户, 5xx (单位资金) is not cleared, every other fiscal fund against the
   国库单一账户.
 * R-PY-12: a transfer to a lower-level government (government economic class 51301 上下级政府间
-  转移性支出) is not paid through a zero-balance account but by 实拨.
+  转移性支出) is not paid through a zero-balance account but by 实拨: from the region's 国库单一账户,
+  with a 实拨 voucher (``VoucherKind.ALLOCATION``) that goes into no bank file.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from yusuan.common.errors import BusinessRuleError
-from yusuan.core.choices import OrganisationKind
+from yusuan.core.choices import AccountType, OrganisationKind
 from yusuan.core.models import BankAccount
 from yusuan.core.rules import mask_account_no
 
@@ -41,6 +42,13 @@ def clearing_source(fund_type_code: str) -> str | None:
 def is_transfer_to_lower_government(gov_bgt_eco_code: str) -> bool:
     """R-PY-12: money for a lower-level government (转移支付), paid by 实拨."""
     return gov_bgt_eco_code.startswith(TRANSFER_GOV_ECO_PREFIX)
+
+
+def is_allocation(payer_account: BankAccount | None) -> bool:
+    """R-PY-12: a request paid from the 国库单一账户 is a 实拨 (treasury to treasury): its voucher
+    is a PAY_ALLOCATION_CERT, it goes into no agent bank's file and is cleared against no
+    zero-balance account."""
+    return payer_account is not None and payer_account.account_type == AccountType.TREASURY_SINGLE
 
 
 def actor_bank(actor: Any) -> Any | None:

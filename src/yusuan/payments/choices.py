@@ -19,6 +19,14 @@ class SettlementMode(models.TextChoices):
     CASH = "cash", _("Cash (现金)")
 
 
+class VoucherKind(models.TextChoices):
+    """R-PY-12 (DOMAIN §2.0): a 支付凭证 goes to the agent bank of a zero-balance account; a 实拨
+    voucher (PAY_ALLOCATION_CERT) moves money treasury to treasury and goes into no bank file."""
+
+    PAYMENT = "payment", _("Payment voucher (支付凭证)")
+    ALLOCATION = "allocation", _("Allocation voucher (实拨资金凭证)")
+
+
 class RequestState(models.TextChoices):
     """DOMAIN §2.10: draft → submitted (frozen) → approved → voucher issued → at bank → paid."""
 

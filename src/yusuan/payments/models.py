@@ -25,6 +25,7 @@ from yusuan.payments.choices import (
     RefundState,
     RequestState,
     SettlementMode,
+    VoucherKind,
 )
 
 
@@ -248,6 +249,10 @@ class PaymentVoucher(TimestampedModel):
     mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
     number = models.CharField(_("voucher number"), max_length=20, editable=False)
     request = models.OneToOneField(PaymentRequest, on_delete=models.PROTECT, related_name="voucher")
+    # R-PY-12: 实拨 vouchers (treasury to treasury) never go into an agent bank's file.
+    kind = models.CharField(
+        _("voucher kind"), max_length=12, choices=VoucherKind.choices, default=VoucherKind.PAYMENT
+    )
     amount = models.BigIntegerField(_("amount"))
     amount_in_words = models.CharField(_("amount in words"), max_length=80)
     approvers = models.JSONField(_("approved by"), default=list)

@@ -56,6 +56,7 @@ class RequestOut(Schema):
     pay_date: dt.date
     total_fen: int
     voucher_number: str
+    voucher_kind: str  # R-PY-12: "payment" 支付凭证 or "allocation" 实拨资金凭证; "" before issue
     amount_in_words: str
 
 
@@ -78,6 +79,7 @@ def request_row(request: PaymentRequest) -> dict[str, Any]:
         "pay_date": request.pay_date,
         "total_fen": request.total_fen,
         "voucher_number": voucher.number if voucher else "",
+        "voucher_kind": voucher.kind if voucher else "",
         "amount_in_words": voucher.amount_in_words if voucher else "",
     }
 

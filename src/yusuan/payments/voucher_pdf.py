@@ -26,6 +26,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from yusuan.common.money import Money
+from yusuan.payments.choices import VoucherKind
 from yusuan.payments.models import PaymentLine, PaymentRequest, PaymentVoucher
 
 FONT = "STSong-Light"
@@ -57,6 +58,9 @@ def _grid(header_rows: int = 1) -> TableStyle:
 def voucher_pdf(
     document: PaymentRequest, voucher: PaymentVoucher, lines: Iterable[PaymentLine]
 ) -> bytes:
+    # R-PY-12: a 实拨 voucher (treasury to treasury) is titled as such, not as a 支付凭证.
+    allocation = voucher.kind == VoucherKind.ALLOCATION
+    name = "实拨资金凭证" if allocation else "支付凭证"
     out = io.BytesIO()
     sheet = SimpleDocTemplate(
         out,
@@ -65,13 +69,13 @@ def voucher_pdf(
         rightMargin=12 * mm,
         topMargin=12 * mm,
         bottomMargin=12 * mm,
-        title=f"支付凭证 {voucher.number}",
+        title=f"{name} {voucher.number}",
         author=document.organisation.name,
     )
     account = document.payer_account
     issued_on = timezone.localdate(voucher.created_at)
     head = [
-        Paragraph("国库集中支付凭证", TITLE),
+        Paragraph("国库实拨资金凭证" if allocation else "国库集中支付凭证", TITLE),
         Paragraph(
             f"凭证号 {_text(voucher.number)}　支付申请 {_text(document.number)}　"
             f"开具日期 {issued_on:%Y-%m-%d}　支付日期 {document.pay_date:%Y-%m-%d}",

@@ -105,6 +105,22 @@ def _account_errors(
                 message_en="A finance zero-balance account belongs to the finance bureau",
             )
         )
+    if (
+        data.account_type == AccountType.TREASURY_SINGLE
+        and organisation.kind != OrganisationKind.FINANCE_BUREAU
+    ):
+        # R-PY-12: the 国库单一账户 (实拨 pays from it) is the finance bureau's.
+        errors.append(
+            ErrorDetail(
+                code="core.account_type_owner",
+                rule="R-PY-12",
+                field="account_type",
+                value=data.account_type,
+                limit=OrganisationKind.FINANCE_BUREAU,
+                message_zh="国库单一账户只能属于本级财政局",
+                message_en="A treasury single account belongs to the finance bureau",
+            )
+        )
     if data.account_type == AccountType.UNIT_ZERO_BALANCE and not organisation.is_agency:
         errors.append(
             ErrorDetail(

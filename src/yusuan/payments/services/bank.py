@@ -33,7 +33,7 @@ from yusuan.indicators.services.ledger import Op, apply
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import locks
 from yusuan.payments.agent_banks import refuse_other_bank
-from yusuan.payments.choices import LineState, RequestState
+from yusuan.payments.choices import LineState, RequestState, VoucherKind
 from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
@@ -54,6 +54,7 @@ def _waiting(mof_div_code: str) -> Any:
     return PaymentVoucher.objects.filter(
         mof_div_code=mof_div_code,
         bank_file__isnull=True,
+        kind=VoucherKind.PAYMENT,  # R-PY-12: 实拨 vouchers go into no bank file
         request__state=RequestState.VOUCHER_ISSUED,
         request__payer_account__agent_bank__isnull=False,
     )
@@ -95,6 +96,7 @@ def bank_file_create(
         .filter(
             mof_div_code=mof_div_code,
             bank_file__isnull=True,
+            kind=VoucherKind.PAYMENT,  # R-PY-12
             request__state=RequestState.VOUCHER_ISSUED,
             request__payer_account__agent_bank_id=bank_id,
         )

@@ -11,17 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.masking import mask_account_no
 from yusuan.common.money import Money
-from yusuan.core.choices import AccountType, FiscalYearStatus, PayeeKind
+from yusuan.core.choices import AccountType, FiscalYearStatus, OrganisationKind, PayeeKind
 from yusuan.core.models import BankAccount, FiscalYear, Organisation, Payee
 from yusuan.core.rules import check_bank_account_no
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
-from yusuan.payments.agent_banks import is_transfer_to_lower_government
+from yusuan.payments.agent_banks import is_allocation, is_transfer_to_lower_government
 from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.procurement.choices import ContractState
 from yusuan.procurement.models import Contract, ContractLine
@@ -137,22 +139,30 @@ def _header_errors(
                 limit=str(fiscal_year),
             )
         )
+    # R-RF-4: the unit's own zero-balance account; R-PY-12: or, for 实拨, the 国库单一账户 of the
+    # region's finance bureau (the treasury pays the lower government, not the unit's bank).
     account = (
-        BankAccount.objects.filter(pk=data.payer_account_id, organisation=organisation).first()
+        BankAccount.objects.filter(pk=data.payer_account_id)
+        .filter(
+            Q(organisation=organisation, account_type=AccountType.UNIT_ZERO_BALANCE)
+            | Q(
+                organisation__mof_div_code=organisation.mof_div_code,
+                organisation__kind=OrganisationKind.FINANCE_BUREAU,
+                account_type=AccountType.TREASURY_SINGLE,
+            )
+        )
+        .first()
         if data.payer_account_id
         else None
     )
-    if (
-        account is None
-        or not account.is_enabled
-        or (account.account_type != AccountType.UNIT_ZERO_BALANCE)
-    ):
+    if account is None or not account.is_enabled:
         errors.append(
             _err(
                 "payments.bad_payer_account",
                 "payer_account",
-                "付款账户须为本单位启用的单位零余额账户",
-                "the payer account must be the unit's own enabled zero-balance account",
+                "付款账户须为本单位启用的单位零余额账户（实拨：本级国库单一账户）",
+                "the payer account must be the unit's own enabled zero-balance account "
+                "(实拨: the region's treasury single account)",
                 rule="R-RF-4",
                 value=account.account_no if account else data.payer_account_id,
             )
@@ -234,7 +244,26 @@ def validate(
             errors.append(_no_indicator(index, checked, item.indicator_line_id, fiscal_year))
             continue
         payee = _payee_errors(index, item, data, checked)
-        if is_transfer_to_lower_government(line.gov_bgt_eco_code):
+        allocation = is_allocation(checked.payer_account)
+        transfer = is_transfer_to_lower_government(line.gov_bgt_eco_code)
+        if allocation and not transfer:
+            # R-PY-12: the treasury single account pays only 转移支付 by 实拨, nothing else.
+            errors.append(
+                _row_err(
+                    index,
+                    "indicator_line",
+                    "payments.allocation_not_transfer",
+                    f"指标 {line.code} 不是对下级政府的转移支付（政府经济分类 "
+                    f"{line.gov_bgt_eco_code or '—'}），不能以实拨方式从国库单一账户拨付",
+                    f"indicator {line.code} is not a transfer to a lower-level government "
+                    f"(government economic class {line.gov_bgt_eco_code or '—'}): it cannot be "
+                    "paid by 实拨 from the treasury single account",
+                    rule="R-PY-12",
+                    value=line.gov_bgt_eco_code,
+                    limit="51301",
+                )
+            )
+        if transfer and not allocation:
             # R-PY-12: 转移支付 goes treasury to treasury by 实拨, never from a zero-balance account.
             errors.append(
                 _row_err(
@@ -298,6 +327,7 @@ def validate(
 
 ACCOUNT_TYPE_NAMES: dict[str, tuple[str, str]] = {
     AccountType.UNIT_ZERO_BALANCE: ("单位零余额账户", "unit zero-balance account"),
+    AccountType.TREASURY_SINGLE: ("国库单一账户", "treasury single account"),
     AccountType.FINANCE_ZERO_BALANCE: ("财政零余额账户", "finance zero-balance account"),
     AccountType.REAL_FUNDS: ("实有资金账户", "real-funds account"),
 }
@@ -310,6 +340,8 @@ def _account_errors(index: int, line: IndicatorLine, checked: Checked, named: se
     Once per indicator line, not on every row of a salary batch."""
     account = checked.payer_account
     if account is None or not line.acc_type or line.acc_type == account.account_type:
+        return
+    if is_allocation(account):  # R-PY-12: 实拨 is paid by the treasury, whatever the 账户类别
         return
     if line.pk in named:
         return

@@ -14,7 +14,8 @@ from yusuan.common.actor import Actor
 from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
 from yusuan.payments import hooks
-from yusuan.payments.choices import RequestState
+from yusuan.payments.agent_banks import is_allocation
+from yusuan.payments.choices import RequestState, VoucherKind
 from yusuan.payments.models import PaymentRequest, PaymentVoucher
 from yusuan.payments.services.requests import loaded, release, set_state
 from yusuan.workflow.models import WorkflowAction, WorkflowInstance
@@ -49,10 +50,14 @@ def issue_voucher(
         .order_by("pk")
         .values_list("actor__full_name", "actor__username")
     ]
+    # R-PY-12: paid from the 国库单一账户 → a 实拨 voucher (SB…), never put into a bank file.
+    kind = VoucherKind.ALLOCATION if is_allocation(request.payer_account) else VoucherKind.PAYMENT
+    prefix = "SB" if kind == VoucherKind.ALLOCATION else "PZ"
     voucher = PaymentVoucher.objects.create(
         mof_div_code=request.mof_div_code,
-        number=f"PZ{request.fiscal_year}{sequence:06d}",
+        number=f"{prefix}{request.fiscal_year}{sequence:06d}",
         request=request,
+        kind=kind,
         amount=amount,
         amount_in_words=Money(amount).in_words(),
         approvers=approvers,
@@ -63,7 +68,7 @@ def issue_voucher(
         actor=actor,
         obj=voucher,
         changes={"amount": [None, amount]},
-        extra={"request": request.number},
+        extra={"request": request.number, "kind": kind},
     )
     set_state(actor=actor, request=request, state=RequestState.VOUCHER_ISSUED, why="voucher")
     return voucher
