@@ -129,17 +129,50 @@ def test_files_go_per_bank_and_a_result_posted_by_the_wrong_bank_is_refused(user
     assert outcome.line_state == "paid"
 
 
-def test_on_the_demo_each_bank_file_holds_only_its_own_accounts() -> None:
+def test_on_the_demo_each_bank_file_holds_only_its_own_accounts(user: Any) -> None:
     accounts = BankAccount.objects.filter(account_type="unit_zero_balance")
     assert not accounts.filter(agent_bank__isnull=True).exists()  # R-PY-9: every one held
     assert accounts.values("agent_bank").distinct().count() >= 3  # several banks
     files = BankFile.objects.all()
-    assert files.exists()
     held = dict(accounts.values_list("account_no", "agent_bank_id"))
+    # The school pays through ICBC, the first hospital through the rural commercial bank.
+    assert set(files.values_list("bank__name", flat=True)) >= {ICBC, RCB}
     for bank_file in files:
         assert bank_file.bank_id is not None
-        for block in iso.read_pain001(bank_file.xml.encode()).blocks:
-            assert held[block.debtor.number] == bank_file.bank_id, bank_file.message_id
+        debtors = {b.debtor.number for b in iso.read_pain001(bank_file.xml.encode()).blocks}
+        assert debtors, bank_file.message_id
+        # R-PY-9: a file holds only the accounts its bank holds.
+        assert {held[number] for number in debtors} == {bank_file.bank_id}, bank_file.message_id
+    # Each bank's system account reported the results of its own files, with value dates.
+    hospital = user("hospital_clerk").organisation
+    paid = PaymentRequest.objects.filter(organisation=hospital, state=RequestState.PAID)
+    assert paid.exists()
+    assert not paid.exclude(voucher__bank_file__bank__name=RCB).exists()
+    results = BankResult.objects.filter(line__request__organisation=hospital)
+    assert results.count() == paid.count()  # one line each
+    assert set(results.values_list("recorded_by__username", flat=True)) == {"bank_rcb"}
+    # R-PY-10: each result carries the bank's value date, the request's pay date.
+    assert all(r.value_date == r.line.request.pay_date for r in results.select_related("line"))
+
+    # bank_icbc posting a result for the hospital's voucher is refused, naming bank and account.
+    at_rcb = paid.select_related("voucher__bank_file", "payer_account").order_by("pk").first()
+    assert at_rcb is not None
+    account = at_rcb.payer_account
+    with pytest.raises(BusinessRuleError) as wrong:
+        bank_result_record(
+            actor=user("bank_icbc"),
+            item=dataclasses.replace(_result(at_rcb), entry_id=f"X-{at_rcb.voucher.number}"),
+        )
+    error = wrong.value.errors[0]
+    assert wrong.value.status == 403
+    assert (error.code, error.rule, error.field) == (
+        "payments.not_the_agent_bank",
+        "R-PY-9",
+        "end_to_end_id",
+    )
+    assert error.limit == RCB
+    assert ICBC in error.message_zh and account.account_name in error.message_zh
+    assert ICBC in str(error.value) and account.account_name in str(error.value)
 
 
 def test_clearing_is_by_bank_value_date_and_clears_the_request(user: Any) -> None:

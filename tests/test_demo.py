@@ -119,7 +119,7 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
     from django.test import Client
 
     usernames = list(User.objects.order_by("username").values_list("username", flat=True))
-    assert len(usernames) == 24  # with bank_rcb (R-PY-9) and wj_monitor, the 监控岗 (R-MO-14)
+    assert len(usernames) == 26  # bank_rcb, hospital_reviewer and _approver (R-PY-9), wj_monitor
     for username in usernames:
         client = Client()
         response = client.post(

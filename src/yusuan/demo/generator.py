@@ -431,6 +431,10 @@ class _Builder:
             scopes=("core:read", "payments:read", "payments:write"),
         )
         self.result.api_tokens[rcb_user.username] = issued.key
+        # Last, so that the names drawn for the users above stay as they were: the hospital's
+        # reviewer and approver, who approve its payments held at the rural commercial bank.
+        self.user("hospital_reviewer", ("unit_reviewer",), hospital, "单位复核 unit reviewer")
+        self.user("hospital_approver", ("unit_approver",), hospital, "单位审核 unit approver")
 
 
 def clamp_as_of(day: dt.date | None = None) -> dt.date:

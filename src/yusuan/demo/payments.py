@@ -4,11 +4,14 @@ monthly pain.001 file and settled by the bank's results — so every figure on t
 comes from real postings. Includes a failure at the bank, a warning explained, a cash request
 blocked by monitoring, refunds, a request waiting for review and a draft. The school's staff are
 paid each month from an imported salary sheet (R-PY-4); one teacher's overpaid salary is refunded
-alone, and an office payment charged to the wrong line is corrected (更正)."""
+alone, and an office payment charged to the wrong line is corrected (更正). The first hospital,
+whose zero-balance account the rural commercial bank holds, pays its office costs and repairs each
+month too: its vouchers go in that bank's files and ``bank_rcb`` reports their results (R-PY-9)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import random
 from typing import Any
@@ -52,18 +55,26 @@ SUPPLIERS_BY_CLASS = {
     "30213": ("苏州{town}建筑工程有限公司", "吴江{town}电气安装工程有限公司"),
 }
 TRAVELLERS = 3
+HOSPITAL_PURPOSES = {
+    "30201": ("购买办公用品", "病历纸及打印耗材"),
+    "30213": ("门诊楼屋面防水维修", "病房门窗维修", "院区道路维修"),
+}
 
 
 class _School:
-    def __init__(self, year: int) -> None:
+    """A unit paying through the real services: its clerk enters, its reviewer and approver
+    approve (``prefix`` names its demo users: the school's or the hospital's)."""
+
+    def __init__(self, year: int, prefix: str = "school") -> None:
         self.year = year
+        self.prefix = prefix
         self.users = {
             u.username: u
-            for u in User.objects.filter(username__startswith="school_").select_related(
+            for u in User.objects.filter(username__startswith=f"{prefix}_").select_related(
                 "organisation"
             )
         }
-        self.clerk = self.users["school_clerk"]
+        self.clerk = self.users[f"{prefix}_clerk"]
         unit = self.clerk.organisation
         self.account = BankAccount.objects.get(
             organisation=unit, account_type=AccountType.UNIT_ZERO_BALANCE
@@ -106,44 +117,51 @@ class _School:
         )
         return request_create(actor=self.clerk, data=data, fiscal_year=self.year)
 
+    def register(
+        self,
+        rng: random.Random,
+        kind: str,
+        name: str,
+        *,
+        credit_code: str = "",
+        id_number: str = "",
+        account: str = "",
+        bank: str = "中国工商银行苏州吴江支行",
+    ) -> Payee:
+        return payee_create(
+            actor=self.admin,
+            organisation_id=self.clerk.organisation_id,
+            data=PayeeData(
+                kind=kind,
+                name=name,
+                bank_account_no=account or account_no(rng),
+                bank_name=bank,
+                credit_code=credit_code,
+                id_number=id_number,
+            ),
+        )
+
+    def register_suppliers(self, rng: random.Random, towns: tuple[str, str]) -> None:
+        """C10: suppliers that fit each class."""
+        self.suppliers = {
+            eco: [
+                self.register(
+                    rng,
+                    PayeeKind.ORGANISATION,
+                    template.format(town=town),
+                    credit_code=credit_code(rng, self.clerk.organisation.mof_div_code[:6]),
+                )
+                for template, town in zip(templates, towns, strict=True)
+            ]
+            for eco, templates in SUPPLIERS_BY_CLASS.items()
+        }
+
     def register_payees(self, rng: random.Random) -> None:
         """C10: suppliers that fit each class, teachers holding a 公务卡 (their travel is repaid
         to the card), and the school itself (a 备用金 withdrawal is a cash cheque to the unit)."""
         unit = self.clerk.organisation
-
-        def register(
-            kind: str,
-            name: str,
-            *,
-            credit_code: str = "",
-            id_number: str = "",
-            account: str = "",
-            bank: str = "中国工商银行苏州吴江支行",
-        ) -> Payee:
-            return payee_create(
-                actor=self.admin,
-                organisation_id=unit.pk,
-                data=PayeeData(
-                    kind=kind,
-                    name=name,
-                    bank_account_no=account or account_no(rng),
-                    bank_name=bank,
-                    credit_code=credit_code,
-                    id_number=id_number,
-                ),
-            )
-
-        self.suppliers = {
-            eco: [
-                register(
-                    PayeeKind.ORGANISATION,
-                    template.format(town=town),
-                    credit_code=credit_code(rng, unit.mof_div_code[:6]),
-                )
-                for template, town in zip(templates, ("松陵", "同里"), strict=True)
-            ]
-            for eco, templates in SUPPLIERS_BY_CLASS.items()
-        }
+        self.register_suppliers(rng, ("松陵", "同里"))
+        register = functools.partial(self.register, rng)
         self.travellers = [
             register(
                 PayeeKind.INDIVIDUAL,
@@ -308,7 +326,7 @@ class _School:
         instance = document_submit(
             actor=self.clerk, document_type="payments.request", object_id=str(request.pk)
         )
-        for name in ("school_reviewer", "school_approver"):
+        for name in (f"{self.prefix}_reviewer", f"{self.prefix}_approver"):
             instance_approve(actor=self.users[name], instance_id=instance.pk)
         request.refresh_from_db()
         if request.state == RequestState.SUBMITTED:  # large amounts: the treasury reviews too
@@ -331,9 +349,14 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     if not school.companies or not {"30201", "30211", "30213"} <= set(school.lines):
         return 0
     treasury = User.objects.get(username="wj_treasury")
-    bank = User.objects.filter(username="bank_icbc").first() or treasury
+    # R-PY-9: each file's results come from the system account of the bank holding its accounts.
+    banks = {
+        u.organisation_id: u for u in User.objects.filter(username__in=["bank_icbc", "bank_rcb"])
+    }
     school.register_withholders(random.Random(seed + 1))
     school.register_payees(random.Random(seed + 2))
+    hospital = _hospital(year, random.Random(seed + 3))
+    hospital_rng = random.Random(seed + 4)  # its own draws: the school's stay as they were
     failed_once = False
     contract: Contract | None = None
     for month in range(1, as_of.month + 1):
@@ -381,6 +404,15 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                         note="已核对发票和验收单，属教师垫付，认定正常",
                     )
             month_requests.append(warned)
+        if hospital is not None:
+            for eco, purposes in HOSPITAL_PURPOSES.items():
+                fen = hospital_rng.randrange(1000, 8000, 10) * 100
+                made = hospital.request(
+                    day,
+                    [(eco, fen, hospital.payee_for(eco, hospital_rng))],
+                    hospital_rng.choice(purposes),
+                )
+                month_requests.append(hospital.approve(made))
         # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
         if not bank_files_create(actor=treasury, mof_div_code=mof_div_code):
             continue
@@ -392,7 +424,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 reject = month == 5 and not failed_once
                 failed_once = failed_once or reject
                 bank_result_record(
-                    actor=bank,
+                    actor=banks.get(sent.bank_id or 0, treasury),
                     item=ResultInput(
                         message_id=sent.message_id,  # the file the result answers
                         entry_id=f"{request.voucher.number}-{line.row + 1}",
@@ -421,6 +453,19 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
     school.travel(as_of, 2_300_00, "参加市级教研会差旅费（公务卡还款）", rng)
     return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
+
+
+def _hospital(year: int, rng: random.Random) -> _School | None:
+    """The first hospital, whose zero-balance account the rural commercial bank holds (R-PY-9),
+    with suppliers for its office costs and repairs; None when its staff or lines are missing."""
+    needed = {f"hospital_{role}" for role in ("clerk", "reviewer", "approver")}
+    if User.objects.filter(username__in=needed).count() < len(needed):
+        return None
+    hospital = _School(year, prefix="hospital")
+    if not set(HOSPITAL_PURPOSES) <= set(hospital.lines):
+        return None
+    hospital.register_suppliers(rng, ("盛泽", "平望"))
+    return hospital
 
 
 def _salary_refund_and_correction(school: _School, as_of: dt.date) -> None:

@@ -251,7 +251,7 @@ def test_someone_else_at_another_unit_is_not_the_assignee(
 
 
 def test_submission_without_an_approver_names_the_step(payments: PaperHandler, user: Any) -> None:
-    clerk = user("hospital_clerk")  # the hospital has no reviewer
+    clerk = user("health_clerk")  # the health commission has no reviewer
     paper = _paper(payments, clerk, subtype="ordinary", amount_fen=1)
     with pytest.raises(BusinessRuleError) as caught:
         _submit("payments.request", paper, clerk)
