@@ -108,7 +108,9 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | Non
             year=year,
             source=approved,
         )
-    _transfers(rng, entry, budget, chief, bureau, year, as_of or timezone.localdate())
+    # The transfer's 接收日期 is never after the machine's today (R-IN-9), whatever the as-of day.
+    received_by = min(as_of or timezone.localdate(), timezone.localdate())
+    _transfers(rng, entry, budget, chief, bureau, year, received_by)
     _increases(budget, chief, year, mof_div_code)
     _adjustments(year)
     return IndicatorLine.objects.filter(mof_div_code=mof_div_code, fiscal_year=year).count()
