@@ -8,7 +8,9 @@ from typing import Any
 from tests.indicator_helpers import shared_source
 
 from yusuan.common.money import Money
-from yusuan.core.models import BankAccount, Payee
+from yusuan.core.choices import RegionLevel
+from yusuan.core.models import BankAccount, Organisation, Payee
+from yusuan.core.services.regions import region_bootstrap
 from yusuan.indicators.choices import DocumentKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services import DocumentInput, LineInput, document_create, document_post
@@ -38,6 +40,53 @@ def _payee(user: Any) -> Payee:
         bank_account_no="6222020000000001",
         bank_name="工商银行吴江支行",
     )
+
+
+def treasury_account(user: Any) -> BankAccount:
+    """R-PY-12: the 国库单一账户 of the school's region (held by its finance bureau)."""
+    school = user("school_clerk").organisation
+    bureau = Organisation.objects.get(mof_div_code=school.mof_div_code, kind="finance_bureau")
+    account, _ = BankAccount.objects.get_or_create(
+        mof_div_code=school.mof_div_code,
+        account_no="3220509000000001",
+        defaults={
+            "organisation": bureau,
+            "account_type": "treasury_single",
+            "account_name": f"{bureau.name}国库单一账户",
+            "bank_name": "国家金库吴江区支库",
+        },
+    )
+    return account
+
+
+TOWN_CREDIT_CODE = "11320509MB1234567X"
+
+
+def town_payee(user: Any) -> Payee:
+    """震泽镇 below 吴江区, its finance office (财政所) known by its credit code, registered as a
+    payee of the school's (the unit entering the 实拨 in these tests): whom a 实拨 may pay."""
+    if not Organisation.objects.filter(credit_code=TOWN_CREDIT_CODE).exists():
+        region_bootstrap(
+            mof_div_code="320509101",
+            name="震泽镇",
+            level=RegionLevel.TOWNSHIP,
+            ancestors=(("320509", "吴江区", RegionLevel.COUNTY),),
+            bureau_name="吴江区震泽镇财政所",
+            bureau_credit_code=TOWN_CREDIT_CODE,
+        )
+    school = user("school_clerk").organisation
+    payee, _ = Payee.objects.get_or_create(
+        organisation=school,
+        credit_code=TOWN_CREDIT_CODE,
+        defaults={
+            "mof_div_code": school.mof_div_code,
+            "kind": "organisation",
+            "name": "吴江区震泽镇财政所",
+            "bank_account_no": "3220509101000001",
+            "bank_name": "国家金库吴江区支库",
+        },
+    )
+    return payee
 
 
 def _input(user: Any, lines: list[tuple[IndicatorLine, str]], **kw: Any) -> PaymentInput:

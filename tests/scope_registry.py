@@ -720,6 +720,15 @@ PAGES: dict[str, Entry] = {
         lambda: school_request("blocked"), PK, method="post", body={"explanation": "scope"}
     ),
     "payments:request_void": Entry(school_request, PK, method="post"),
+    # R-PY-12: the treasury records a 实拨 voucher's receipt; another region's treasury: 404.
+    "payments:allocation_receipt": region_wide(
+        vouchered_request,
+        PK,
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        method="post",
+        body={"outcome": "paid", "reference": "SCOPE-1"},
+    ),
     # R-MO-14: the monitoring officer's queue, a finding and its decision.
     "monitoring:queue": Entry(
         school_finding,
@@ -1057,6 +1066,14 @@ API: dict[str, Entry] = {
         school_request, _pk("request_id"), method="patch", body={"purpose": "scope"}
     ),
     "yusuan_payments_api_void_request": Entry(school_request, _pk("request_id"), method="post"),
+    "yusuan_payments_api_record_allocation_receipt": region_wide(
+        vouchered_request,
+        _pk("request_id"),
+        outsider="wz_treasury",
+        insider="wj_treasury",
+        method="post",
+        body={"paid": True, "reference": "SCOPE-1"},
+    ),
     "yusuan_payments_api_get_voucher": Entry(vouchered_request, _pk("request_id")),
     "yusuan_payments_api_download_voucher_pdf": Entry(vouchered_request, _pk("request_id")),
     "yusuan_payments_api_explain_request": Entry(

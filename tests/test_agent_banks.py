@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 import pytest
-from tests.payment_helpers import _approved, _input, _line
+from tests.payment_helpers import _approved, _input, _line, town_payee, treasury_account
 from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
@@ -458,20 +458,6 @@ def test_special_account_money_clears_against_the_special_account(user: Any) -> 
     assert request.state == RequestState.CLEARED
 
 
-def _treasury_account(user: Any) -> BankAccount:
-    """R-PY-12: the 国库单一账户 of the school's region (held by its finance bureau)."""
-    school = user("school_clerk").organisation
-    bureau = Organisation.objects.get(mof_div_code=school.mof_div_code, kind="finance_bureau")
-    return BankAccount.objects.create(
-        mof_div_code=school.mof_div_code,
-        organisation=bureau,
-        account_type="treasury_single",
-        account_no="3220509000000001",
-        account_name=f"{bureau.name}国库单一账户",
-        bank_name="国家金库吴江区支库",
-    )
-
-
 def test_a_transfer_is_paid_by_allocation_with_its_own_voucher_and_no_bank_file(
     user: Any,
 ) -> None:
@@ -484,8 +470,10 @@ def test_a_transfer_is_paid_by_allocation_with_its_own_voucher_and_no_bank_file(
     line = _line(user, "30201")
     line.gov_bgt_eco_code = "51301"  # 上下级政府间转移性支出
     line.save(update_fields=["gov_bgt_eco_code"])
-    treasury = _treasury_account(user)
-    data = dataclasses.replace(_input(user, [(line, "250")]), payer_account_id=treasury.pk)
+    treasury = treasury_account(user)
+    data = dataclasses.replace(
+        _input(user, [(line, "250")]), payer_account_id=treasury.pk, payee_id=town_payee(user).pk
+    )
     request = _issued(user, "250", data)
     voucher = request.voucher
     assert voucher.kind == VoucherKind.ALLOCATION
@@ -510,7 +498,7 @@ def test_a_non_transfer_line_is_refused_on_an_allocation_request(user: Any) -> N
     """R-PY-12: the treasury single account pays only 51301 transfers (实拨); an ordinary line on
     such a request is refused naming the row, the class and the limit."""
     line = _line(user, "30201")
-    treasury = _treasury_account(user)
+    treasury = treasury_account(user)
     data = dataclasses.replace(_input(user, [(line, "100")]), payer_account_id=treasury.pk)
     with pytest.raises(BusinessRuleError) as caught:
         request_create(actor=user("school_clerk"), data=data, fiscal_year=2026)
@@ -529,7 +517,7 @@ def test_a_non_transfer_line_is_refused_on_an_allocation_request(user: Any) -> N
 
 def test_a_treasury_account_not_held_by_the_finance_bureau_is_not_a_payer(user: Any) -> None:
     """R-RF-4 / R-PY-12: only the 国库单一账户 of the region's finance bureau pays by 实拨."""
-    treasury = _treasury_account(user)
+    treasury = treasury_account(user)
     treasury.organisation = user("school_clerk").organisation  # not a finance bureau
     treasury.save(update_fields=["organisation"])
     line = _line(user, "30201")

@@ -9,6 +9,8 @@ class RegionLevel(models.IntegerChoices):
     PROVINCE = 2, _("Province")
     CITY = 3, _("City")
     COUNTY = 4, _("County/District")
+    # 乡镇 (街道): the lowest 财政 level; a county's 实拨 pays their finance offices (R-PY-12).
+    TOWNSHIP = 5, _("Township")
 
 
 class FiscalYearStatus(models.TextChoices):

@@ -171,6 +171,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + BANK_EXCHANGE
+        + ("payments.confirm_allocation",)
         + ("payments.add_refund",)
         + REFUND_CONFIRM,
         ("treasury",),

@@ -17,7 +17,7 @@ from typing import Any
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.core.choices import AccountType, OrganisationKind
-from yusuan.core.models import BankAccount
+from yusuan.core.models import BankAccount, Organisation, Region
 from yusuan.core.rules import mask_account_no
 
 TREASURY, SPECIAL = "treasury", "special"  # ClearingDay.TREASURY / SPECIAL
@@ -49,6 +49,22 @@ def is_allocation(payer_account: BankAccount | None) -> bool:
     is a PAY_ALLOCATION_CERT, it goes into no agent bank's file and is cleared against no
     zero-balance account."""
     return payer_account is not None and payer_account.account_type == AccountType.TREASURY_SINGLE
+
+
+def lower_treasuries(mof_div_code: str) -> dict[str, str]:
+    """R-PY-12: who a 实拨 may pay: the finance bureaus (财政局, 乡镇财政所) of the regions directly
+    below ``mof_div_code``, by 统一社会信用代码 → name. A payee is one of them when its credit code
+    is theirs; the receiving treasury account is the payee's account."""
+    return dict(
+        Organisation.objects.filter(
+            kind=OrganisationKind.FINANCE_BUREAU,
+            mof_div_code__in=Region.objects.filter(parent__mof_div_code=mof_div_code).values(
+                "mof_div_code"
+            ),
+        )
+        .exclude(credit_code="")
+        .values_list("credit_code", "name")
+    )
 
 
 def actor_bank(actor: Any) -> Any | None:

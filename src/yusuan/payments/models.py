@@ -80,6 +80,8 @@ class PaymentRequest(TimestampedModel):
         permissions = [
             ("send_to_bank", "Can send payment vouchers to the agent bank"),
             ("record_bank_result", "Can record the bank's payment results"),
+            # R-PY-12: the treasury records the 人民银行国库's receipt for a 实拨 voucher.
+            ("confirm_allocation", "Can record the treasury's receipt for an allocation"),
         ]
 
     def __str__(self) -> str:
@@ -210,7 +212,10 @@ class BankFile(models.Model):
 
 
 class BankResult(models.Model):
-    """A bank's result for one payment line, kept once per (message, entry) of the bank (P11)."""
+    """A bank's result for one payment line, kept once per (message, entry) of the bank (P11).
+
+    For a 实拨 (R-PY-12) the 人民银行国库 is the bank: its receipt number is the message id and the
+    line's end-to-end id the entry id (``services.allocation``)."""
 
     message_id = models.CharField(_("bank message id"), max_length=64)
     entry_id = models.CharField(_("bank entry id"), max_length=64)

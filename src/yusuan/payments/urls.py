@@ -12,6 +12,7 @@ urlpatterns = [
     path("<id:pk>/submit/", views.request_submit_view, name="request_submit"),
     path("<id:pk>/void/", views.request_void_view, name="request_void"),
     path("<id:pk>/voucher/", views.voucher_print, name="voucher_print"),
+    path("<id:pk>/allocation/", views.allocation_receipt_view, name="allocation_receipt"),
     path("<id:pk>/voucher.pdf", views.voucher_pdf_view, name="voucher_pdf"),
     path("<id:pk>/lines/<id:row>/refund/", views.refund_new, name="refund_new"),
     path("<id:pk>/lines/<id:row>/correct/", views.correction_new, name="correction_new"),

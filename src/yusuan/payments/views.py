@@ -45,11 +45,13 @@ from yusuan.payments.choices import (
     RefundReason,
     RequestState,
     SettlementMode,
+    VoucherKind,
 )
 from yusuan.payments.models import BankFile, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
+from yusuan.payments.services.allocation import AllocationReceipt, allocation_settle
 from yusuan.payments.services.bank import (
     bank_file_create,
     bank_report_record,
@@ -311,6 +313,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": editable and may_enter,
             "can_submit": document.state == RequestState.DRAFT and may_enter,
             "can_explain": document.state == RequestState.PENDING_EXPLANATION and may_enter,
+            # R-PY-12: a 实拨 voucher waits for the treasury's receipt, not a bank's result.
+            "can_record_allocation": document.state == RequestState.VOUCHER_ISSUED
+            and getattr(document, "voucher", None) is not None
+            and document.voucher.kind == VoucherKind.ALLOCATION
+            and actor.has_perm("payments.confirm_allocation"),
+            "today": timezone.localdate(),
         },
     )
 
@@ -336,6 +344,40 @@ def request_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def request_void_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _action(
         request, pk, lambda actor: request_void(actor=actor, request_id=pk), _("Voided.")
+    )
+
+
+def _receipt(post: Any) -> AllocationReceipt:
+    """The treasury's receipt as the request page's form sends it (R-PY-12)."""
+    text = post.get("value_date", "").strip()
+    try:
+        value_date = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise BusinessRuleError.single(
+            code="payments.bad_date",
+            field="value_date",
+            value=text[:20],
+            limit="YYYY-MM-DD",
+            message_zh=f"划款日期“{text[:20]}”格式应为 YYYY-MM-DD",
+            message_en=f"the value date '{text[:20]}' must be YYYY-MM-DD",
+        ) from None
+    return AllocationReceipt(
+        paid=post.get("outcome", "paid") != "returned",
+        reference=post.get("reference", ""),
+        value_date=value_date,
+        reason=post.get("reason", ""),
+    )
+
+
+@require_POST
+@login_required
+def allocation_receipt_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-PY-12: the treasury records the 人民银行国库's receipt for a 实拨 voucher."""
+    return _action(
+        request,
+        pk,
+        lambda actor: allocation_settle(actor=actor, request_id=pk, data=_receipt(request.POST)),
+        _("The treasury's receipt is recorded."),
     )
 
 

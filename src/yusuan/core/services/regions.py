@@ -70,6 +70,7 @@ def region_bootstrap(
     ancestors: tuple[tuple[str, str, int], ...] = (),
     bureau_name: str,
     bureau_code: str = "F00",
+    bureau_credit_code: str = "",
 ) -> RegionBootstrap:
     """Create the region (with its ancestors), the finance bureau and its administration division."""
     if Organisation.objects.filter(
@@ -95,6 +96,8 @@ def region_bootstrap(
         code=bureau_code,
         name=bureau_name,
         kind=OrganisationKind.FINANCE_BUREAU,
+        # R-PY-12: a higher government's 实拨 knows this bureau's treasury by its credit code.
+        credit_code=bureau_credit_code,
     )
     administration = _organisation(
         mof_div_code=mof_div_code,

@@ -22,6 +22,7 @@ from yusuan.payments.schemas import request_detail as _detail
 from yusuan.payments.schemas import request_row as _request
 from yusuan.payments.schemas import request_write as _mutate
 from yusuan.payments.services import PaymentInput, request_create, request_update, request_void
+from yusuan.payments.services.allocation import AllocationReceipt, allocation_settle
 from yusuan.payments.services.bank import end_to_end_id
 from yusuan.payments.voucher_pdf import voucher_pdf
 from yusuan.payments.workflow import DOCUMENT_TYPE
@@ -277,6 +278,51 @@ def void_request(
         body={},
         status=200,
         call=call,
+    )
+
+
+class AllocationReceiptIn(Schema):
+    paid: bool = Field(
+        description="true: the money reached the lower government's treasury; false: that "
+        "treasury returned it (the frozen money is released, the request fails)"
+    )
+    reference: str = Field(
+        max_length=64, description="The 人民银行国库's receipt number (划款回执号); one per voucher"
+    )
+    value_date: dt.date | None = Field(
+        None, description="The day the money moved; today when not given (not in the future)"
+    )
+    reason: str = Field("", max_length=300, description="Why it was returned (required then)")
+
+
+@router.post("/payments/requests/{request_id}/allocation-receipt", response=RequestDetailOut)
+def record_allocation_receipt(
+    request: HttpRequest,
+    response: HttpResponse,
+    request_id: Id,
+    payload: AllocationReceiptIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """R-PY-12: the treasury records the receipt for a request's 实拨 voucher, which goes to no
+    agent bank: every line paid (frozen → paid) or returned (frozen → available). The same
+    receipt again is a replay; another result for a settled voucher is a 409."""
+    return _mutate(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:payments.request.allocation:{request_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        call=lambda actor: allocation_settle(
+            actor=actor,
+            request_id=request_id,
+            data=AllocationReceipt(
+                paid=payload.paid,
+                reference=payload.reference,
+                value_date=payload.value_date,
+                reason=payload.reason,
+            ),
+        ),
     )
 
 

@@ -370,6 +370,30 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             f"支付明细 {item.end_to_end_id} 已有银行结果",
             f"payment line {item.end_to_end_id} already has a result",
         ) from None
+    settle_line(
+        actor=actor,
+        line=line,
+        item=item,
+        audit_action="payments.bank_result",
+        audit_extra={"bank_message": item.message_id, "bank_file": item.answers},
+    )
+    return ResultOutcome(item.end_to_end_id, False, line.state)
+
+
+def settle_line(
+    *,
+    actor: Actor,
+    line: PaymentLine,
+    item: ResultInput,
+    audit_action: str,
+    audit_extra: dict[str, Any],
+    why: str = "bank",
+) -> None:
+    """Settle one open, locked payment line whose result was just recorded: the ledger (frozen →
+    paid, or back to available / the contract's reservation), the line's state, the audit
+    record, the money event, and the request's state with its last open line. Shared by the
+    agent bank's results and the treasury's 实拨 receipts (R-PY-12): one line settles once,
+    under one ledger key, whichever way it was paid."""
     request = line.request
     # Locked so that two last results of one request, settled at once, see each other; before
     # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
@@ -401,7 +425,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     line.state = LineState.PAID if item.accepted else LineState.FAILED
     line.save(update_fields=["state"])
     audit_record(
-        action="payments.bank_result",
+        action=audit_action,
         actor=actor,
         obj=request,
         extra={
@@ -409,9 +433,8 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             "paid": item.accepted,
             "amount": Money(line.amount).format(),
             "reason": item.reason,
-            "bank_message": item.message_id,
-            "bank_file": item.answers,
-        },
+        }
+        | audit_extra,
     )
     if posted and item.accepted:
         PAYMENT_SETTLED.publish_built(
@@ -441,8 +464,7 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
             if states == {LineState.FAILED}
             else RequestState.PARTLY_FAILED
         )
-        set_state(actor=actor, request=request, state=final, why="bank")
-    return ResultOutcome(item.end_to_end_id, False, line.state)
+        set_state(actor=actor, request=request, state=final, why=why)
 
 
 def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:

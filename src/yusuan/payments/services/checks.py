@@ -23,7 +23,11 @@ from yusuan.core.rules import check_bank_account_no
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import insufficient
-from yusuan.payments.agent_banks import is_allocation, is_transfer_to_lower_government
+from yusuan.payments.agent_banks import (
+    is_allocation,
+    is_transfer_to_lower_government,
+    lower_treasuries,
+)
 from yusuan.payments.choices import BusinessType, SettlementMode
 from yusuan.procurement.choices import ContractState
 from yusuan.procurement.models import Contract, ContractLine
@@ -77,6 +81,8 @@ class Checked:
     payees: dict[int, Payee] = field(default_factory=dict)
     contract: Contract | None = None
     payer_account: BankAccount | None = None
+    # R-PY-12: the lower governments' finance bureaus a 实拨 may pay (credit code → name).
+    lower_treasuries: dict[str, str] | None = None
 
 
 def _err(code: str, path: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
@@ -263,6 +269,8 @@ def validate(
                     limit="51301",
                 )
             )
+        if allocation and transfer and (payee is not None or item.payee is not None):
+            _allocation_payee_errors(index, payee, item, checked)
         if transfer and not allocation:
             # R-PY-12: 转移支付 goes treasury to treasury by 实拨, never from a zero-balance account.
             errors.append(
@@ -428,6 +436,39 @@ def _payee_errors(
             )
         )
     return payee
+
+
+def _allocation_payee_errors(
+    index: int, payee: Payee | None, item: PaymentLineInput, checked: Checked
+) -> None:
+    """R-PY-12: a 实拨 goes treasury to treasury: its payee is a registered payee that is the
+    finance bureau (财政局 / 乡镇财政所) of a region directly below the payer's, known by its
+    统一社会信用代码 — never a person or an unregistered account."""
+    account = checked.payer_account
+    if account is None:
+        return
+    if checked.lower_treasuries is None:
+        checked.lower_treasuries = lower_treasuries(account.mof_div_code)
+    credit_code = payee.credit_code if payee is not None else ""
+    if credit_code and credit_code in checked.lower_treasuries:
+        return
+    name = payee.name if payee is not None else item.payee.name if item.payee else ""
+    known = "、".join(sorted(checked.lower_treasuries.values())[:5]) or "—"
+    checked.errors.append(
+        _row_err(
+            index,
+            "payee",
+            "payments.allocation_payee_not_lower_government",
+            f"收款人“{name}”（统一社会信用代码 {credit_code or '—'}）不是下级政府的"
+            f"财政部门；实拨资金只能拨付下级财政（如：{known}）",
+            f"payee '{name}' (credit code {credit_code or '—'}) is not the finance "
+            f"bureau of a lower-level government; 实拨 pays only a lower government's treasury "
+            f"(e.g. {known})",
+            rule="R-PY-12",
+            value=credit_code or name,
+            limit=f"下级财政 of {account.mof_div_code}",
+        )
+    )
 
 
 def _salary_errors(
