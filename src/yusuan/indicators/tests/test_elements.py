@@ -16,7 +16,7 @@ from yusuan.indicators.elements import (
 from yusuan.indicators.models import DocumentLine, Elements, IndicatorLine
 from yusuan.indicators.rows import FLAG_FIELDS, TEXT_FIELDS
 from yusuan.indicators.services import LineSpec
-from yusuan.indicators.services.checks import ELEMENT_FIELDS
+from yusuan.indicators.services.inputs import ELEMENT_FIELDS
 
 
 def _concrete(model: type) -> set[str]:
