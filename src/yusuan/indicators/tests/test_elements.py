@@ -5,7 +5,8 @@ from dataclasses import fields
 
 import pytest
 
-from yusuan.indicators.api import IndicatorLineOut, LineFilters, RowIn
+from yusuan.indicators.api.documents import RowIn
+from yusuan.indicators.api.lines import IndicatorLineOut, LineFilters
 from yusuan.indicators.elements import (
     ELEMENTS,
     ENTERED_ELEMENTS,
