@@ -25,7 +25,7 @@ from yusuan.core.models import BankAccount
 from yusuan.core.tabular import Column, write_table
 from yusuan.identity.models import IncompatibleRolePair, Role
 from yusuan.identity.services import api_token_issue
-from yusuan.indicators.api import RowIn
+from yusuan.indicators.api.documents import RowIn
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.choices import LineState
 from yusuan.payments.models import BankFile, ClearingDay, PaymentRequest

@@ -11,7 +11,8 @@ from django.test import Client
 
 import pytest
 
-from yusuan.indicators import api as indicators_api
+from yusuan.indicators.api import documents as indicator_documents_api
+from yusuan.indicators.api import lines as indicator_lines_api
 from yusuan.payments.api import requests as payments_api
 from yusuan.payments.models import PaymentRequest
 
@@ -40,9 +41,15 @@ def _a_line_with_movements() -> str:
             "/api/v1/payments/requests", payments_api, "_request", 2, id="payment_requests_case"
         ),
         pytest.param(
-            "/api/v1/indicators/documents", indicators_api, "_document", 2, id="documents_case"
+            "/api/v1/indicators/documents",
+            indicator_documents_api,
+            "_document",
+            2,
+            id="documents_case",
         ),
-        pytest.param(_a_line_with_movements, indicators_api, "_movement", 2, id="movements_case"),
+        pytest.param(
+            _a_line_with_movements, indicator_lines_api, "_movement", 2, id="movements_case"
+        ),
     ],
 )
 def test_a_page_renders_only_its_rows(

@@ -73,13 +73,13 @@ from yusuan.indicators.services import (
     Op,
     apply,
     apply_document,
-    checks,
     document_create,
     document_post,
     revalidate,
+    row_checks,
 )
-from yusuan.indicators.services.checks import holder_rank
 from yusuan.indicators.services.ledger import MOVES
+from yusuan.indicators.services.row_checks import holder_rank
 from yusuan.workflow import services as workflow
 from yusuan.workflow.models import WorkflowInstance
 
@@ -893,6 +893,6 @@ def test_the_machine_catches_an_allocation_that_ignores_holders(
     """Mutant: R-IN-8's holder check is gone, so a pending child may be held above its parent or
     outside its holder. The machine must catch it: ``climb``'s allocation is posted instead of
     refused (fixed seed, no shrinking)."""
-    monkeypatch.setattr(checks, "_holder_errors", lambda *args: [])
+    monkeypatch.setattr(row_checks, "_holder_errors", lambda *args: [])
     with pytest.raises(pytest.fail.Exception, match=r"DID NOT RAISE .*BusinessRuleError"):
         _run(user, TreeLedger, phases=[Phase.explicit, Phase.generate])

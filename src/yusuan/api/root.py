@@ -28,7 +28,7 @@ from yusuan.identity.services import (
     api_token_claimed_holder,
     ensure_token_holder_may_act,
 )
-from yusuan.indicators.api import router as indicators_router
+from yusuan.indicators.api import ROUTERS as INDICATORS_ROUTERS
 from yusuan.indicators.supplements_api import router as supplements_router
 from yusuan.monitoring.api import router as monitoring_router
 from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
@@ -155,7 +155,8 @@ for workflow_router in WORKFLOW_ROUTERS:
     api.add_router("/", workflow_router)
 api.add_router("/", audit_router)
 api.add_router("/", projects_router)
-api.add_router("/", indicators_router)
+for indicators_router in INDICATORS_ROUTERS:
+    api.add_router("/", indicators_router)
 api.add_router("/", supplements_router)
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)

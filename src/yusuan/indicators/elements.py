@@ -1,6 +1,7 @@
 """The elements of an indicator line (指标要素), listed once: the entry rows (``rows.py``), the
-checks (``services/checks.py``), the ledger page and its export (``views.py``), the ledger's
-filters (``selectors.py``) and the API schemas (pinned by a test) all read this list.
+document inputs and checks (``services/inputs.py``, ``services/row_checks.py``), the ledger page
+and its export (``views.py``), the ledger's filters (``selectors.py``) and the API schemas (pinned
+by a test) all read this list.
 
 ``label_en`` is marked for translation and used as it is in error messages (lower-cased) and
 translated on pages (``gettext(label_en)``).

@@ -1,7 +1,6 @@
 """Indicator services: documents (R-IN-4), their checks and postings, and the ledger's write path
 (ADR 0009)."""
 
-from yusuan.indicators.services.checks import DocumentInput, LineInput, LineSpec
 from yusuan.indicators.services.documents import (
     as_input,
     document_check,
@@ -11,6 +10,7 @@ from yusuan.indicators.services.documents import (
     document_void,
     revalidate,
 )
+from yusuan.indicators.services.inputs import DocumentInput, LineInput, LineSpec
 from yusuan.indicators.services.ledger import Op, apply, post
 from yusuan.indicators.services.posting import apply_document, set_state
 

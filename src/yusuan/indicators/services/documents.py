@@ -3,7 +3,8 @@
 Issue, allocation, increase/decrease, finance freeze/unfreeze and reclaim are entered by one
 finance officer and posted by another (entry ≠ posting, R-WF-1). Adjustments are entered by the
 unit and move through the approval engine; their final approval posts them after checking the
-money again (R-AJ-4). The checks live in ``checks``, the ledger legs of each kind in ``posting``.
+money again (R-AJ-4). The checks live in ``checks`` (with ``row_checks`` and ``adjustment_checks``),
+the ledger legs of each kind in ``posting``.
 """
 
 from __future__ import annotations
@@ -24,16 +25,11 @@ from yusuan.core.services.sequences import next_number
 from yusuan.indicators import locks
 from yusuan.indicators.choices import DIRECT_KINDS, DocumentKind, DocumentState
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
-from yusuan.indicators.services.checks import (
-    ELEMENT_FIELDS,
-    FINANCE_KINDS,
-    DocumentInput,
-    LineInput,
-    LineSpec,
-    ensure_own_lines,
-    validate,
-)
+from yusuan.indicators.services.adjustment_checks import ensure_own_lines
+from yusuan.indicators.services.checks import validate
+from yusuan.indicators.services.inputs import ELEMENT_FIELDS, DocumentInput, LineInput, LineSpec
 from yusuan.indicators.services.posting import apply_document
+from yusuan.indicators.services.row_checks import FINANCE_KINDS
 from yusuan.workflow.kit import not_draft_error
 
 SERIES = {

@@ -23,7 +23,7 @@ from yusuan.indicators.models import (
     IndicatorDocument,
     IndicatorLine,
 )
-from yusuan.indicators.services.checks import ELEMENT_FIELDS
+from yusuan.indicators.services.inputs import ELEMENT_FIELDS
 from yusuan.indicators.services.ledger import Leg, Posting, post
 from yusuan.indicators.services.sources import Draw, draw_sources
 

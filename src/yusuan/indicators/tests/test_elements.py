@@ -5,7 +5,8 @@ from dataclasses import fields
 
 import pytest
 
-from yusuan.indicators.api import IndicatorLineOut, LineFilters, RowIn
+from yusuan.indicators.api.documents import RowIn
+from yusuan.indicators.api.lines import IndicatorLineOut, LineFilters
 from yusuan.indicators.elements import (
     ELEMENTS,
     ENTERED_ELEMENTS,
@@ -16,7 +17,7 @@ from yusuan.indicators.elements import (
 from yusuan.indicators.models import DocumentLine, Elements, IndicatorLine
 from yusuan.indicators.rows import FLAG_FIELDS, TEXT_FIELDS
 from yusuan.indicators.services import LineSpec
-from yusuan.indicators.services.checks import ELEMENT_FIELDS
+from yusuan.indicators.services.inputs import ELEMENT_FIELDS
 
 
 def _concrete(model: type) -> set[str]:

@@ -4,7 +4,8 @@ name (R-IN-2, R-IN-3, R-IN-6, R-AJ-4)."""
 import pytest
 
 from yusuan.indicators.choices import DocumentKind
-from yusuan.indicators.services.checks import KIND_CHECKS, KindCheck
+from yusuan.indicators.services.checks import KIND_CHECKS
+from yusuan.indicators.services.row_checks import KindCheck
 
 
 @pytest.mark.parametrize("kind", list(DocumentKind), ids=lambda k: f"{k.value}_case")
