@@ -159,6 +159,12 @@ def test_a_receipt_is_checked_field_by_field(user: Any) -> None:
     assert by_field["reference"].code == "payments.allocation_reference"
     assert by_field["value_date"].limit.endswith(today.isoformat())
     assert "划款日期" in by_field["value_date"].message_zh
+    for hostile in ("<script>alert(1)</script>", "GK 2026", "x" * 65, "-GK1"):
+        with pytest.raises(BusinessRuleError) as caught:
+            allocation_settle(
+                actor=user("wj_treasury"), request_id=request.pk, data=_receipt(reference=hostile)
+            )
+        assert [e.code for e in caught.value.errors] == ["payments.allocation_reference"]
 
     # One receipt answers one voucher.
     other = _allocation_again(user)
@@ -309,3 +315,4 @@ def test_the_request_page_takes_the_receipt(client_as: Any, user: Any) -> None:
     request.refresh_from_db()
     assert request.state == RequestState.PAID
     assert 'data-testid="allocation-receipt"' not in done
+    assert 'data-testid="allocation-recorded"' in done and "GK-PAGE-1" in done

@@ -86,6 +86,7 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.voucher_issue": _("Payment voucher issued"),
     "payments.bank_file": _("Bank file made"),
     "payments.bank_result": _("Bank result recorded"),
+    "payments.allocation_result": _("Treasury receipt recorded (实拨)"),
     "payments.clearing": _("Clearing recorded"),
     "payments.clearing_state": _("Clearing state changed"),
     "payments.contract_file": _("Contract filed"),

@@ -47,7 +47,7 @@ from yusuan.payments.choices import (
     SettlementMode,
     VoucherKind,
 )
-from yusuan.payments.models import BankFile, Correction, PaymentRequest, Refund
+from yusuan.payments.models import BankFile, BankResult, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
@@ -319,6 +319,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and document.voucher.kind == VoucherKind.ALLOCATION
             and actor.has_perm("payments.confirm_allocation"),
             "today": timezone.localdate(),
+            "receipt": BankResult.objects.filter(line__request=document).order_by("pk").first()
+            if getattr(getattr(document, "voucher", None), "kind", "") == VoucherKind.ALLOCATION
+            else None,
         },
     )
 

@@ -87,6 +87,9 @@ PUBLISHED_PAYMENT_OPERATION_IDS = {
     ("put", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_update_request",
     ("patch", "/api/v1/payments/requests/{request_id}"): "yusuan_payments_api_patch_request",
     ("post", "/api/v1/payments/requests/{request_id}/void"): "yusuan_payments_api_void_request",
+    ("post", "/api/v1/payments/requests/{request_id}/allocation-receipt"): (
+        "yusuan_payments_api_record_allocation_receipt"
+    ),
     ("get", "/api/v1/payments/requests/{request_id}/voucher"): "yusuan_payments_api_get_voucher",
     (
         "get",

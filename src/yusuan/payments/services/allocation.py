@@ -16,6 +16,7 @@ end-to-end id as its entry id. A 实拨 is not cleared against a zero-balance ac
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -31,6 +32,8 @@ from yusuan.payments.services.bank import ResultInput, end_to_end_id, settle_lin
 from yusuan.payments.services.requests import locked_request
 
 REFERENCE_MAX = 64
+# A 划款回执号 as the treasury prints it: letters, digits and - _ / . (no spaces, no markup).
+RECEIPT_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}")
 REASON_MAX = 300
 
 
@@ -47,17 +50,18 @@ class AllocationReceipt:
 def _receipt_errors(data: AllocationReceipt, issued_on: dt.date) -> list[ErrorDetail]:
     errors: list[ErrorDetail] = []
     reference = data.reference.strip()
-    if not reference or len(reference) > REFERENCE_MAX or not reference.isprintable():
+    if not RECEIPT_NUMBER.fullmatch(reference):
         errors.append(
             ErrorDetail(
                 code="payments.allocation_reference",
                 rule="R-PY-12",
                 field="reference",
                 value=reference[:REFERENCE_MAX],
-                limit=f"1–{REFERENCE_MAX}",
-                message_zh=f"请填写国库划款回执号（1 至 {REFERENCE_MAX} 个字符，不含控制字符）",
-                message_en=f"give the treasury's receipt number (1 to {REFERENCE_MAX} printable "
-                "characters)",
+                limit=RECEIPT_NUMBER.pattern,
+                message_zh=f"回执号“{reference[:REFERENCE_MAX]}”无效：应为 1 至 {REFERENCE_MAX} 位"
+                "字母、数字或 - _ / .，以字母或数字开头",
+                message_en=f"receipt number '{reference[:REFERENCE_MAX]}' is invalid: 1 to "
+                f"{REFERENCE_MAX} letters, digits or - _ / ., starting with a letter or digit",
             )
         )
     today = timezone.localdate()
