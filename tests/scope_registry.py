@@ -633,6 +633,7 @@ PAGES: dict[str, Entry] = {
     "projects:project_submit": Entry(school_project, PK, method="post"),
     # workflow
     "workflow:instance_detail": Entry(school_round, PK, insider="school_approver"),
+    "workflow:instance_summary": Entry(school_round, PK, insider="school_approver"),
     "workflow:instance_action": Entry(
         school_round,
         lambda i: {"pk": i.pk, "action": "approve"},

@@ -19,10 +19,12 @@ from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import freeze, release, revalidate, set_state
 from yusuan.payments.services.requests import loaded
 from yusuan.payments.services.vouchers import after_approval
+from yusuan.payments.summary import request_summary
 from yusuan.workflow.doctypes import PAYMENT_REQUEST
 from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import attach
+from yusuan.workflow.summary import DocumentSummary
 
 DOCUMENT_TYPE = PAYMENT_REQUEST.code
 
@@ -33,8 +35,9 @@ class PaymentRequestHandler(ModelHandler[PaymentRequest]):
     not_draft = NotDraft(
         code="payments.not_draft", noun_zh="支付申请", noun_en="the payment request"
     )
-    # The request page comes with the payment pages (no ``url`` yet).
-    fact_fields = FactFields(title=("number", "purpose"), subtype="business_type")
+    fact_fields = FactFields(
+        title=("number", "purpose"), subtype="business_type", url="payments:request_detail"
+    )
     related = ("organisation",)
 
     def locked(self) -> QuerySet[PaymentRequest]:
@@ -66,6 +69,9 @@ class PaymentRequestHandler(ModelHandler[PaymentRequest]):
         set_state(actor=actor, request=document, state=RequestState.APPROVED, why="approved")
         # The release checks (monitoring, 事中) before the voucher, in the approval's transaction.
         after_approval(actor=actor, request=document, instance=instance)
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
+        return request_summary(actor=actor, request=document)
 
     def reopened(self, document: Any) -> bool:
         # Blocked by monitoring after approval, then revised: it goes through approval again.

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from yusuan.common.actor import Actor
     from yusuan.core.models import Organisation
     from yusuan.workflow.models import WorkflowInstance
+    from yusuan.workflow.summary import DocumentSummary
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class DocumentHandler(Protocol):
         """Whether an approved document was sent back for revision after its approval (a payment
         blocked by monitoring) and may start a new round."""
 
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary | None:
+        """What the approver sees of the document (``workflow.summary``), as ``actor`` may see
+        it (accounts masked per policy); ``None``: the engine's facts only."""
+
 
 class BaseHandler:
     """No-op hooks; a handler overrides the ones its document needs."""
@@ -117,6 +122,9 @@ class BaseHandler:
 
     def reopened(self, document: Any) -> bool:
         return False
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary | None:
+        return None
 
 
 @dataclass(frozen=True)

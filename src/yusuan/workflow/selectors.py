@@ -25,6 +25,7 @@ from yusuan.workflow.models import (
     WorkflowAction,
     WorkflowInstance,
 )
+from yusuan.workflow.summary import DocumentSummary
 
 
 def _user(actor: Actor) -> User:
@@ -327,6 +328,19 @@ def can_open_document(*, actor: Actor, instance: WorkflowInstance) -> bool:
         return False
     meta = type(document)._meta
     return bool(actor.has_perm(f"{meta.app_label}.view_{meta.model_name}"))
+
+
+def document_summary(*, actor: Actor, instance: WorkflowInstance) -> DocumentSummary | None:
+    """What the round approves, as the document's module summarises it for ``actor``
+    (``workflow.summary``); ``None`` when the module gives none or the actor cannot open it."""
+    doc_type = registry.get(instance.document_type)
+    if doc_type is None or doc_type.handler is None:
+        return None
+    try:
+        document = doc_type.handler.load(actor=actor, object_id=instance.object_id)
+    except (BusinessRuleError, Http404):
+        return None
+    return doc_type.handler.summary(actor=actor, document=document)
 
 
 def can_decide(*, actor: Actor, instance: WorkflowInstance, now: dt.datetime | None = None) -> bool:

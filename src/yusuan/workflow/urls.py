@@ -9,6 +9,7 @@ urlpatterns = [
     path("inbox/approve/", views.inbox_approve, name="inbox_approve"),
     path("submitted/", views.submissions, name="submissions"),
     path("instances/<id:pk>/", views.instance_detail, name="instance_detail"),
+    path("instances/<id:pk>/summary/", views.instance_summary, name="instance_summary"),
     path(
         "instances/<id:pk>/<str:action>/",
         views.instance_action,

@@ -184,11 +184,15 @@ def allocation_settle(*, actor: Actor, request_id: int, data: AllocationReceipt)
             status=403,
         )
     errors = _receipt_errors(data, timezone.localtime(voucher.created_at).date())
+    # Only a well-formed number is looked up (a NUL byte is refused above, not sent to the
+    # database, which would refuse it with a 500).
     used = (
         BankResult.objects.filter(message_id=data.reference.strip())
         .exclude(line__request=request)
         .values_list("line__request__voucher__number", flat=True)
         .first()
+        if RECEIPT_NUMBER.fullmatch(data.reference.strip())
+        else None
     )
     if used is not None:
         errors.append(
