@@ -14,3 +14,8 @@ class IndicatorsConfig(AppConfig):
 
         # audit_verify names any movement no audited action accounts for (ADR 0017).
         register_coverage("indicators.movements", movement_coverage)
+
+        from yusuan.common import worklist
+        from yusuan.indicators.worklist import indicator_work
+
+        worklist.provide("indicators", indicator_work)

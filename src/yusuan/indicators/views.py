@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
-from yusuan.common.ids import parse_int
+from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money
 from yusuan.common.web import (
     attachment,
@@ -132,6 +132,10 @@ def _line_filters(request: HttpRequest) -> dict[str, Any]:
         value = request.GET.get(name, "").strip()
         if value:
             filters[name] = value
+    # A department with all its units (the home page's execution table links down by it).
+    department = parse_id(request.GET.get("department", ""))
+    if department is not None:
+        filters["organisation__path__startswith"] = f"/{department}/"
     return filters
 
 

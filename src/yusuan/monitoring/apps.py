@@ -13,3 +13,8 @@ class MonitoringConfig(AppConfig):
 
         # Between a payment request's final approval and its voucher (事中监控, ADR 0025).
         register_release_check("monitoring", MonitoringCheck())
+
+        from yusuan.common import worklist
+        from yusuan.monitoring.services import monitoring_work
+
+        worklist.provide("monitoring", monitoring_work)

@@ -24,11 +24,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
+from yusuan.common.worklist import URGENT, WorkItem
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.monitoring import rules
@@ -245,6 +248,30 @@ def review_queue(actor: Actor) -> Any:
         findings_visible(actor)
         .filter(status=FindingStatus.EXPLAINED, request__state=RequestState.PENDING_REVIEW)
         .order_by("explained_at", "pk")
+    )
+
+
+def monitoring_work(actor: Actor) -> list[WorkItem]:
+    """The home page's work list (``common.worklist``): red and orange warnings to decide."""
+    if not actor.has_perm("monitoring.review_finding"):
+        return []
+    return [
+        WorkItem(
+            key="monitoring.review",
+            label=_("Red and orange warnings to decide (认定)"),
+            count=review_queue(actor).count(),
+            url=reverse("monitoring:queue"),
+            urgency=URGENT,
+        )
+    ]
+
+
+def open_findings(actor: Actor) -> int:
+    """Warnings not yet settled (generated, or explained and awaiting review) in scope."""
+    return int(
+        findings_visible(actor)
+        .filter(status__in=[FindingStatus.GENERATED, FindingStatus.EXPLAINED])
+        .count()
     )
 
 

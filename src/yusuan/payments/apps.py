@@ -8,4 +8,8 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Treasury payments")
 
     def ready(self) -> None:
+        from yusuan.common import worklist
         from yusuan.payments import workflow  # noqa: F401  (attaches the payment request handler)
+        from yusuan.payments.worklist import payment_work
+
+        worklist.provide("payments", payment_work)

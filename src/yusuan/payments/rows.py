@@ -124,6 +124,14 @@ def request_values(request: PaymentRequest) -> tuple[dict[str, str], list[dict[s
     return header, rows
 
 
+# ``selectors.WAITING_FOR``: what a request may wait for, as the filter names it.
+WAITING: dict[str, tuple[str, str]] = {
+    "confirmation": ("退款或更正待确认", "a refund or correction to confirm"),
+    "sending": ("凭证待发送银行", "a voucher to send to the bank"),
+    "receipt": ("实拨待国库回执", "an allocation awaiting the treasury's receipt"),
+}
+
+
 def request_filters(
     *,
     state: str = "",
@@ -136,6 +144,7 @@ def request_filters(
     payee: str = "",
     indicator_line: str = "",
     q: str = "",
+    waiting: str = "",
 ) -> dict[str, Any]:
     """The request list's filters as the list page and ``GET /payments/requests`` take them
     (dates as dates or ISO text, amounts as 元 text), read into ``selectors.request_list``'s
@@ -160,8 +169,22 @@ def request_filters(
         errors.append(_range_error("pay_date_to", pay_date_from, pay_date_to))
     if amounts[0] is not None and amounts[1] is not None and amounts[1] < amounts[0]:
         errors.append(_range_error("amount_max", amount_min, amount_max))
+    if waiting and waiting not in WAITING:
+        errors.append(
+            ErrorDetail(
+                code="payments.filter_waiting",
+                field="waiting",
+                value=waiting[:40],
+                limit=sorted(WAITING),
+                message_zh=f"“待办”筛选（waiting）“{waiting[:40]}”无效，可选："
+                + "、".join(f"{k}（{v[0]}）" for k, v in WAITING.items()),
+                message_en=f"the waiting filter '{waiting[:40]}' is none of "
+                + ", ".join(f"{k} ({v[1]})" for k, v in WAITING.items()),
+            )
+        )
     raise_if_any(errors)
     return {
+        "waiting": waiting,
         "state": state,
         "organisation_id": organisation,
         "pay_date_from": dates[0],

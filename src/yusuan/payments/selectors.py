@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TypeVar
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
@@ -15,9 +16,10 @@ from yusuan.core.selectors import payees as payees  # the unit's payees, shared 
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.agent_banks import actor_bank
-from yusuan.payments.choices import RequestState
+from yusuan.payments.choices import CorrectionState, RefundState, RequestState, VoucherKind
 from yusuan.payments.models import (
     BankFile,
+    BankResult,
     ClearingDay,
     Correction,
     PaymentLine,
@@ -27,6 +29,26 @@ from yusuan.payments.models import (
 )
 
 R = TypeVar("R", Refund, Correction)
+
+
+# What a request may be waiting for (the home page's work list links to each): a refund or
+# correction to confirm, a voucher to send to its agent bank, a 实拨 voucher's treasury receipt.
+WAITING_FOR: dict[str, Callable[[], Q]] = {
+    "confirmation": lambda: (
+        Q(pk__in=Refund.objects.filter(state=RefundState.REGISTERED).values("line__request_id"))
+        | Q(
+            pk__in=Correction.objects.filter(state=CorrectionState.REGISTERED).values(
+                "line__request_id"
+            )
+        )
+    ),
+    "sending": lambda: Q(
+        state=RequestState.VOUCHER_ISSUED,
+        voucher__kind=VoucherKind.PAYMENT,
+        voucher__bank_file__isnull=True,
+    ),
+    "receipt": lambda: Q(state=RequestState.VOUCHER_ISSUED, voucher__kind=VoucherKind.ALLOCATION),
+}
 
 
 def request_list(
@@ -42,6 +64,7 @@ def request_list(
     payee: str = "",
     indicator_line: str = "",
     text: str = "",
+    waiting: str = "",
 ) -> QuerySet[PaymentRequest]:
     """The actor's requests, newest first, narrowed by what is given: state, unit, payment date
     range, total range (fen, both ends included), a payee of any line (by id, or a part of its
@@ -69,6 +92,8 @@ def request_list(
         queryset = queryset.filter(pk__in=lines.values("request_id"))
     if text:
         queryset = queryset.filter(Q(number__icontains=text) | Q(purpose__contains=text))
+    if waiting:
+        queryset = queryset.filter(WAITING_FOR[waiting]())
     if total_min is not None or total_max is not None:
         totals = PaymentLine.objects.values("request_id").annotate(total=Sum("amount"))
         if total_min is not None:
@@ -236,3 +261,21 @@ def clearing_days(*, actor: Actor, state: str = "") -> QuerySet[ClearingDay]:
     if state:
         days = days.filter(state=state)
     return days.order_by("-day", "account__organisation__code", "account__account_type", "pk")
+
+
+def latest_payment_day(*, actor: Actor, on_or_before: dt.date) -> tuple[dt.date | None, int, int]:
+    """The last bank value date on or before ``on_or_before`` with money paid in the actor's
+    scope, with how many requests and how much (fen) was paid that day: the home page's "today's
+    payments" (on a quiet day, the last day there were any)."""
+    paid = BankResult.objects.filter(
+        accepted=True,
+        value_date__lte=on_or_before,
+        line__request__in=PaymentRequest.objects.visible_to(actor),
+    )
+    day = paid.order_by("-value_date").values_list("value_date", flat=True).first()
+    if day is None:
+        return None, 0, 0
+    figures = paid.filter(value_date=day).aggregate(
+        n=Count("line__request", distinct=True), s=Sum("line__amount")
+    )
+    return day, int(figures["n"] or 0), int(figures["s"] or 0)

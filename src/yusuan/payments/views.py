@@ -49,7 +49,7 @@ from yusuan.payments.choices import (
 )
 from yusuan.payments.models import BankFile, BankResult, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
-from yusuan.payments.rows import request_filters, request_input, request_values
+from yusuan.payments.rows import WAITING, request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.allocation import AllocationReceipt, allocation_settle
 from yusuan.payments.services.bank import (
@@ -99,6 +99,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "filters": params,
         "units": units if len(units) > 1 else [],
+        "waiting": WAITING.get(params["waiting"]),
         "can_enter": actor.has_perm("payments.add_paymentrequest"),
     }
     errors: dict[str, str] = {}
@@ -124,6 +125,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             payee=params["payee"],
             indicator_line=params["indicator_line"],
             q=params["q"],
+            waiting=params["waiting"],
         )
     except BusinessRuleError as exc:
         for error in exc.errors:
@@ -163,6 +165,7 @@ LIST_FILTERS = (
     "payee",
     "indicator_line",
     "q",
+    "waiting",
 )
 
 

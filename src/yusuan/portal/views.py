@@ -6,28 +6,65 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from yusuan import __version__
 from yusuan.audit.middleware import mark_csrf_failure
+from yusuan.common import worklist
+from yusuan.core.choices import OrganisationKind
 from yusuan.core.selectors import current_fiscal_year
+from yusuan.indicators.execution import execution_by_department
+from yusuan.monitoring.services import open_findings
+from yusuan.payments.selectors import latest_payment_day
 from yusuan.portal.context_processors import request_inbox
 from yusuan.workflow.selectors import my_submissions
+
+FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
+
+
+def _district_picture(user: Any, fiscal_year: int) -> dict[str, Any]:
+    """For the region's finance staff (budget, treasury, leadership): execution by department,
+    the last day's payments and the open warnings, each linking down to its list."""
+    departments = execution_by_department(actor=user, fiscal_year=fiscal_year)
+    total = sum(d.total for d in departments)
+    paid = sum(d.paid for d in departments)
+    day, requests, amount = latest_payment_day(actor=user, on_or_before=timezone.localdate())
+    return {
+        "departments": departments[:15],
+        "more_departments": max(len(departments) - 15, 0),
+        "total": total,
+        "paid": paid,
+        "frozen": sum(d.frozen for d in departments),
+        "percent": f"{paid / total * 100:.1f}%" if total else "—",
+        "pay_day": day,
+        "pay_requests": requests,
+        "pay_amount": amount,
+        "warnings": open_findings(user),
+    }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """工作台: what waits for me (every module's work list, ``common.worklist``), the approval
+    inbox, my documents in approval, and for the region's finance staff the district picture."""
     user: Any = request.user
     scope = user.scope
+    fiscal_year = current_fiscal_year(actor=user)
+    region_wide = scope.organisation_ids is None and user.organisation.kind in FINANCE_KINDS
     return render(
         request,
         "portal/home.html",
         {
             "scope": scope,
             "scope_size": None if scope.organisation_ids is None else len(scope.organisation_ids),
-            "fiscal_year": current_fiscal_year(actor=user),
+            "fiscal_year": fiscal_year,
             "roles": user.roles.all(),
             "inbox": request_inbox(request)[:8],
             "submitted": list(my_submissions(actor=user).filter(state="in_progress")[:5]),
+            "work": worklist.work_for(user),
+            "picture": _district_picture(user, fiscal_year.year)
+            if region_wide and fiscal_year is not None
+            else None,
         },
     )
 

@@ -94,6 +94,13 @@ def list_requests(
     payee: Annotated[str, Field(max_length=200, description="Part of a payee's name")] = "",
     indicator_line: Annotated[str, Field(max_length=32, description="Indicator code (ZB…)")] = "",
     q: Annotated[str, Field(max_length=200, description="Part of the number or purpose")] = "",
+    waiting: Annotated[
+        Literal["", "confirmation", "sending", "receipt"],
+        Field(
+            description="What the request waits for: a refund or correction to confirm, its "
+            "voucher to be sent to the bank, or a 实拨 voucher's treasury receipt"
+        ),
+    ] = "",
 ) -> Any:
     """The caller's requests, newest first: by state, unit, payment date range, total range (元,
     both ends included), payee (id, or part of the name) of any line, indicator line (code) of
@@ -111,6 +118,7 @@ def list_requests(
         payee=payee,
         indicator_line=indicator_line,
         q=q,
+        waiting=waiting,
     )
     requests = selectors.request_list(actor=actor, **filters)
     return Rendered(requests.prefetch_related("lines"), _request)
