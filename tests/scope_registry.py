@@ -781,6 +781,7 @@ CREATE = (
 
 PAGE_EXEMPT: dict[str, str] = {
     "portal:home": "links and the caller's own counts only",
+    "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "healthz": NO_OBJECT,
     "favicon.ico": NO_OBJECT,
     "set_language": NO_OBJECT,

@@ -34,6 +34,7 @@ SESSION_ONLY = {
     "yusuan.identity.views.LoginView": "signing in is the session's own act",
     "yusuan.identity.views.PasswordChangeView": "one's own password, changed in the browser",
     "yusuan.indicators.views.route_preview": "a read: GET /api/v1/workflow/preview",
+    "yusuan.portal.views.grid_columns_view": "which columns a page's grid shows: the browser's",
 }
 
 # Functions of a services module that a page names but that write nothing: what a form offers,
@@ -41,6 +42,7 @@ SESSION_ONLY = {
 NOT_A_WRITE = {
     "yusuan.identity.services.api_scopes_allowed": "the token scopes a form offers",
     "yusuan.identity.services.password_changed": "the browser's own password change (above)",
+    "yusuan.identity.services.grid_columns_remember": "one's own choice of a grid's columns",
     "yusuan.projects.services.as_input": "a project as the form's input",
     "yusuan.payroll.services.batches.covers": "whether an indicator line covers a salary item",
     "yusuan.payroll.services.batches.proposal": "the proposed salary-to-indicator matching",

@@ -37,7 +37,9 @@ def test_ledger_lists_scope_and_exports(client_as: Any, user: Any) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "指标编码"
     assert office.code in {r[0] for r in rows[1:]}
-    assert all(str(r[5]).startswith("30201") for r in rows[1:])
+    economic = rows[0].index("经济分类")  # the grid's columns, as shown (issue 16)
+    assert rows[-1][0] == "合计"
+    assert all(str(r[economic]).startswith("30201") for r in rows[1:-1])
 
 
 def test_line_page_shows_movements_and_running_balance(client_as: Any, user: Any) -> None:
@@ -139,7 +141,7 @@ def test_ledger_filters_follow_the_chosen_language(client_as: Any) -> None:
     from django.conf import settings
 
     client = client_as("wj_budget")
-    assert 'placeholder="单位编码"' in client.get("/indicators/ledger/").content.decode()
+    assert 'placeholder="单位（编码或名称）"' in client.get("/indicators/ledger/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get("/indicators/ledger/").content.decode()
-    assert 'placeholder="Unit code"' in english and "Direct funds" in english
+    assert 'placeholder="Unit (code or name)"' in english and "Direct funds" in english

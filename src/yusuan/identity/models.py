@@ -166,3 +166,21 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class GridPreference(models.Model):
+    """The columns a person chose for a data grid (``core.grid``), kept until they choose again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grid_preferences")
+    grid = models.CharField(_("grid"), max_length=60)
+    columns = models.JSONField(_("columns"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("grid preference")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "grid"], name="grid_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.grid}"

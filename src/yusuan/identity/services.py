@@ -18,7 +18,7 @@ from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
-from yusuan.identity.models import ApiToken, IncompatibleRolePair, Role, User
+from yusuan.identity.models import ApiToken, GridPreference, IncompatibleRolePair, Role, User
 from yusuan.identity.roles import INCOMPATIBLE_PAIRS, ROLE_CATALOGUE
 
 TOKEN_PREFIX_LENGTH = 8
@@ -573,3 +573,11 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("pk"):
         _revoke(actor=actor, token=token, reason="password_reset")
     return user
+
+
+def grid_columns_remember(*, actor: User, grid: str, columns: list[str]) -> None:
+    """The columns ``actor`` chose for a data grid (``core.grid``), shown until they choose
+    again. A display preference of the person's own: no business record, no audit entry."""
+    GridPreference.objects.update_or_create(
+        user=actor, grid=grid[:60], defaults={"columns": [c[:40] for c in columns[:60]]}
+    )

@@ -15,6 +15,7 @@ from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.common.money import Money
+from yusuan.core.models import ClassificationCode
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.elements import LEDGER_CODES, LEDGER_FLAGS
 from yusuan.indicators.models import (
@@ -400,10 +401,28 @@ LINE_FILTER_LOOKUPS = {
 LINE_FLAGS = tuple(e.name for e in LEDGER_FLAGS)
 
 
+def name_filter(name: str, value: str) -> Q | None:
+    """A ledger filter typed as a name: a unit or project by its code or part of its name, a
+    class by its code prefix or part of its name (the year's code set). ``None``: the code alone."""
+    if name == "organisation":
+        return Q(organisation__code=value) | Q(organisation__name__contains=value)
+    if name == "project":
+        return Q(project__code=value) | Q(project__name__contains=value)
+    element = next((e for e in LEDGER_CODES if e.name == name), None)
+    if element is None or value.isdigit() or not element.code_kind:
+        return None
+    codes = ClassificationCode.objects.filter(
+        kind=element.code_kind, name__contains=value
+    ).values_list("code", flat=True)
+    return Q(**{f"{element.attribute}__in": codes})
+
+
 def line_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[IndicatorLine]:
     queryset = IndicatorLine.objects.visible_to(actor).select_related("organisation", "project")
     for key, value in (filters or {}).items():
-        if value not in (None, ""):
+        if isinstance(value, Q):
+            queryset = queryset.filter(value)
+        elif value not in (None, ""):
             queryset = queryset.filter(**{key: value})
     return queryset.order_by("code")
 

@@ -27,9 +27,10 @@ from yusuan.common.web import (
     run_action,
 )
 from yusuan.core.choices import AccountType, CodeKind
+from yusuan.core.grid import grid_export, grid_page
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
-from yusuan.core.tabular import Column, write_table
+from yusuan.identity import selectors as identity_selectors
 from yusuan.indicators import rows as rows_input
 from yusuan.indicators import selectors
 from yusuan.indicators.choices import (
@@ -44,8 +45,8 @@ from yusuan.indicators.elements import (
     ENTERED_ELEMENTS,
     LEDGER_CODES,
     LEDGER_FLAGS,
-    Element,
 )
+from yusuan.indicators.ledger_grid import LEDGER_GRID
 from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.services import (
     DocumentInput,
@@ -62,8 +63,8 @@ from yusuan.workflow.services import document_submit
 
 # Labels of the ledger's filters; what each filters on is ``selectors.LINE_FILTER_LOOKUPS``.
 LINE_FILTERS = (
-    ("organisation", gettext_lazy("Unit code")),
-    ("project", gettext_lazy("Project code")),
+    ("organisation", gettext_lazy("Unit (code or name)")),
+    ("project", gettext_lazy("Project (code or name)")),
     *((e.name, gettext_lazy(e.label_en)) for e in LEDGER_CODES),
     ("doc_no", gettext_lazy("文号")),
 )
@@ -124,7 +125,9 @@ def _line_filters(request: HttpRequest) -> dict[str, Any]:
     for name, lookup in selectors.LINE_FILTER_LOOKUPS.items():
         value = request.GET.get(name, "").strip()
         if value:
-            filters[lookup] = value
+            # A unit, project or class by its name as well as its code (issue 16).
+            by_name = selectors.name_filter(name, value)
+            filters[f"{lookup}|name" if by_name is not None else lookup] = by_name or value
     for name, _label in FLAG_FILTERS:
         if request.GET.get(name) == "1":
             filters[name] = True
@@ -149,14 +152,25 @@ def ledger(request: HttpRequest) -> HttpResponse:
         if current is not None:
             filters["fiscal_year"] = current.year
     queryset = selectors.line_list(actor=actor, filters=filters)
+    remembered = identity_selectors.grid_columns(actor=actor, grid=LEDGER_GRID.name)
     if request.GET.get("export") == "xlsx":
-        return _export(queryset)
-    page = paginate(request, queryset)
-    page.object_list = selectors.with_code_names(page.object_list)
+        # The grid's export: its columns, sort, subtotals and filters, every page (issue 16).
+        return attachment(
+            grid_export(
+                request,
+                LEDGER_GRID,
+                queryset,
+                remembered=remembered,
+                prepare=selectors.with_code_names,
+            ),
+            "indicator-ledger.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    grid = grid_page(
+        request, LEDGER_GRID, queryset, remembered=remembered, prepare=selectors.with_code_names
+    )
     context = {
-        "page": page,
-        "query": query_without_page(request),
-        "totals": selectors.line_totals(queryset),
+        "g": grid,
         "filters": [(n, label, request.GET.get(n, "")) for n, label in LINE_FILTERS],
         "flags": [(n, label, request.GET.get(n) == "1") for n, label in FLAG_FILTERS],
         "kinds": LineKind.choices,
@@ -168,60 +182,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "indicators/ledger_rows.html", context)
     return render(request, "indicators/ledger.html", context)
-
-
-LEDGER_AMOUNT_COLUMNS = (
-    ("total", "总额"),
-    ("available", "可用"),
-    ("allocated", "已分解"),
-    ("reserved", "合同预留"),
-    ("frozen", "支付在途"),
-    ("held", "财政冻结"),
-    ("paid", "已支付"),
-)
-LEDGER_COLUMNS = [
-    Column(key, zh, zh)
-    for key, zh in (
-        ("code", "指标编码"),
-        ("kind", "类型"),
-        ("organisation", "单位"),
-        ("project", "项目"),
-        *((e.name, e.label_zh) for e in LEDGER_CODES),
-        ("doc_no", "指标文号"),
-        *((e.name, e.label_zh) for e in LEDGER_MARKS),
-        *LEDGER_AMOUNT_COLUMNS,
-    )
-]
-LEDGER_AMOUNTS = tuple(name for name, _zh in LEDGER_AMOUNT_COLUMNS)
-
-
-def _mark(line: Any, element: Element) -> str:
-    """A flag as 是 or blank; the 三公 category by its name."""
-    if element.value == "flag":
-        return "是" if getattr(line, element.attribute) else ""
-    shown = getattr(line, f"get_{element.attribute}_display")
-    return str(shown()) if getattr(line, element.attribute) else ""
-
-
-def _export(queryset: Any) -> HttpResponse:
-    rows = (
-        [
-            line.code,
-            line.get_kind_display(),
-            line.organisation.name if line.organisation else "",
-            line.project.code if line.project else "",
-            *(getattr(line, e.attribute) for e in LEDGER_CODES),
-            line.doc_no,
-            *(_mark(line, e) for e in LEDGER_MARKS),
-            *(Money(getattr(line, c)).to_yuan() for c in LEDGER_AMOUNTS),
-        ]
-        for line in queryset.iterator(chunk_size=2000)
-    )
-    return attachment(
-        write_table(LEDGER_COLUMNS, rows, file_format="xlsx", sheet_title="指标账"),
-        "indicator-ledger.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
 
 
 @login_required

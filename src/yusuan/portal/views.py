@@ -5,14 +5,17 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from yusuan import __version__
 from yusuan.audit.middleware import mark_csrf_failure
 from yusuan.common import worklist
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.selectors import current_fiscal_year
+from yusuan.identity.services import grid_columns_remember
 from yusuan.indicators.execution import execution_by_department
 from yusuan.monitoring.services import open_findings
 from yusuan.payments.selectors import latest_payment_day
@@ -67,6 +70,23 @@ def home(request: HttpRequest) -> HttpResponse:
             else None,
         },
     )
+
+
+@require_POST
+@login_required
+def grid_columns_view(request: HttpRequest) -> HttpResponse:
+    """A data grid's column chooser (``core.grid``): the ticked columns, remembered for the person,
+    then back to the list (a local address only)."""
+    user: Any = request.user
+    grid_columns_remember(
+        actor=user,
+        grid=request.POST.get("grid", ""),
+        columns=request.POST.getlist("cols"),
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    return redirect(back)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

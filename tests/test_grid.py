@@ -1,0 +1,135 @@
+"""The data grid (issue 16 item 3; ADR 0034) on the indicator ledger: one page as asked (columns,
+sort, size, page), subtotals over every matching row of a group, filters by name, columns kept
+per person, and an Excel export that equals what the page shows."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from django.db.models import Sum
+
+import pytest
+from openpyxl import load_workbook
+
+from yusuan.common.money import Money
+from yusuan.indicators.models import IndicatorLine
+
+pytestmark = pytest.mark.django_db
+
+LEDGER = "/indicators/ledger/"
+
+
+def _table(html: str) -> tuple[list[str], list[list[str]]]:
+    """The grid's header labels and its body rows (each cell's visible text, one line)."""
+    table = html.split('data-testid="ledger"', 1)[1].split("</table>", 1)[0]
+    head = [
+        re.sub(r"<[^>]+>|[▲▼]", "", h).strip()
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>", 1)[0], re.S)
+    ]
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        rows.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
+    return head, rows
+
+
+def _export(client: Any, query: str) -> list[list[str]]:
+    data = client.get(f"{LEDGER}?{query}&export=xlsx").content
+    sheet = load_workbook(io.BytesIO(data)).active
+    return [["" if v is None else str(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+
+
+def _yuan(text: str) -> str:
+    """A page's figure ("1,234.50") as the export writes it (1234.5)."""
+    return str(Money.parse(text).to_yuan()) if text else ""
+
+
+def test_the_export_equals_what_the_page_shows(client_as: Any) -> None:
+    budget = client_as("wj_budget")
+    query = "size=20&group=department&sort=-available"
+    head, rows = _table(budget.get(f"{LEDGER}?{query}").content.decode())
+    exported = _export(budget, query)
+    assert exported[0] == head
+    amounts = [i for i, h in enumerate(head) if h in ("总额", "可用余额", "支付在途", "已支付")]
+    assert amounts, head
+    for shown, written in zip(rows, exported[1:], strict=False):
+        for index, (a, b) in enumerate(zip(shown, written, strict=True)):
+            if index in amounts:
+                assert Money.parse(a).fen == Money.parse(b).fen, (shown, written)
+            elif index == 0 and b.startswith(("Subtotal", "小计")):
+                assert a == b
+            else:
+                assert a.split(" ")[0] == b.split(" ")[0] or a.startswith(b), (shown, written)
+
+
+def test_subtotals_sum_every_row_of_the_group(client_as: Any) -> None:
+    html = client_as("wj_budget").get(f"{LEDGER}?size=200&group=department").content.decode()
+    head, rows = _table(html)
+    subtotals = [r for r in rows if r[0].startswith(("Subtotal", "小计"))]
+    assert len(subtotals) >= 2, "the first page ends several departments"
+    total = head.index("总额")
+    lines = IndicatorLine.objects.filter(fiscal_year=2026, mof_div_code="320509")
+    by_department: dict[str, int] = {}
+    for path, fen in lines.values_list("organisation__path", "total"):
+        key = path.strip("/").split("/")[0]
+        by_department[key] = by_department.get(key, 0) + fen
+    from yusuan.core.models import Organisation
+
+    names = dict(Organisation.objects.values_list("name", "pk"))
+    for row in subtotals:
+        name = row[0].split("·", 1)[1].strip()
+        assert Money.parse(row[total]).fen == by_department[str(names[name])], row
+
+
+def test_sort_size_and_page_jump(client_as: Any) -> None:
+    budget = client_as("wj_budget")
+    head, rows = _table(budget.get(f"{LEDGER}?size=20&sort=-available&page=2").content.decode())
+    assert len(rows) == 20
+    available = [Money.parse(r[head.index("可用余额")]).fen for r in rows]
+    assert available == sorted(available, reverse=True)
+    first, _rows = _table(budget.get(f"{LEDGER}?size=20&sort=-available").content.decode())
+    top = IndicatorLine.objects.filter(fiscal_year=2026).order_by("-available", "code")
+    assert rows[0][0].startswith(top[20].code)
+    assert budget.get(f"{LEDGER}?size=20&page=9999").status_code == 422  # named, not empty
+
+
+def test_filters_by_name_and_columns_kept_per_person(client_as: Any, user: Any) -> None:
+    budget = client_as("wj_budget")
+    _head, rows = _table(
+        budget.get(f"{LEDGER}?organisation=松陵实验小学&size=200").content.decode()
+    )
+    school = user("school_clerk").organisation
+    expected = IndicatorLine.objects.filter(organisation=school, fiscal_year=2026).count()
+    assert len(rows) == expected and all("松陵实验小学" in r[1] for r in rows)
+    # By a class's name as well as its code.
+    _head, rows = _table(budget.get(f"{LEDGER}?dep_bgt_eco_code=办公费&size=200").content.decode())
+    assert rows and all("30201" in r[3] for r in rows)
+
+    answer = budget.post(
+        "/grid/columns/",
+        {"grid": "indicators.ledger", "cols": ["code", "held", "paid"], "next": LEDGER},
+    )
+    assert answer.status_code == 302 and answer["Location"] == LEDGER
+    head, _rows = _table(budget.get(LEDGER).content.decode())
+    assert head == ["指标编码", "财政冻结", "已支付"]
+    assert _export(budget, "size=50")[0] == head
+    # Another person's grid is theirs.
+    other, _rows = _table(client_as("wj_treasury").get(LEDGER).content.decode())
+    assert "可用余额" in other
+    # A next address elsewhere is not followed.
+    away = budget.post("/grid/columns/", {"grid": "x", "cols": ["code"], "next": "https://evil/"})
+    assert away["Location"] == "/"
+
+
+def test_the_total_row_is_over_every_matching_line(client_as: Any) -> None:
+    html = client_as("wj_budget").get(f"{LEDGER}?size=20").content.decode()
+    table = html.split('data-testid="ledger"', 1)[1].split("</table>", 1)[0]
+    foot = table.split("<tfoot>", 1)[1]
+    figures = re.findall(r'<th class="num">([^<]+)</th>', foot)
+    paid = IndicatorLine.objects.filter(fiscal_year=2026, mof_div_code="320509").aggregate(
+        s=Sum("paid")
+    )["s"]
+    assert Money(paid).format() in figures
