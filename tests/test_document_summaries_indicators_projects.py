@@ -195,3 +195,14 @@ def test_no_link_for_who_may_not_open_the_document(w: World, user: Any) -> None:
 
     assert declaration_summary(actor=Refused(), project=proj).url == ""
     assert declaration_summary(actor=w.clerk, project=proj).url == f"/projects/{proj.pk}/"
+
+
+def test_no_link_to_an_indicator_line_out_of_scope(w: World, user: Any) -> None:
+    from yusuan.indicators.summary import adjustment_summary
+
+    document, _instance, office, _printing, _training = _three_rows(w)
+    mine = adjustment_summary(actor=w.clerk, document=document)
+    assert mine.rows[0][1].url == f"/indicators/lines/{office.pk}/"
+    theirs = adjustment_summary(actor=user("hospital_clerk"), document=document)
+    assert [c.url for r in theirs.rows for c in r[1:3]] == [""] * 6
+    assert theirs.rows[0][1].text == office.code  # the figures stay, only the links go

@@ -63,9 +63,21 @@ def _unit_name(line: IndicatorLine | DocumentLine) -> str:
     return organisation.name if organisation is not None else ""
 
 
-def _line_cell(actor: Any, line: IndicatorLine) -> Cell:
+def _openable(actor: Any, lines: list[DocumentLine]) -> set[int]:
+    """The indicator lines whose page opens for ``actor`` (an adjustment between departments
+    names lines outside an approver's scope: no link to a 404)."""
+    if not actor.has_perm(VIEW_LINE):
+        return set()
+    ids = {pk for x in lines for pk in (x.source_id, x.target_id) if pk is not None}
+    return set(
+        IndicatorLine.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+
+
+def _line_cell(line: IndicatorLine, openable: set[int]) -> Cell:
     note = " · ".join(x for x in (_unit_name(line), line.summary) if x)
-    return Cell(line.code, url=_url(actor, VIEW_LINE, "indicators:line_detail", line.pk), note=note)
+    url = reverse("indicators:line_detail", args=[line.pk]) if line.pk in openable else ""
+    return Cell(line.code, url=url, note=note)
 
 
 def _taken(lines: list[DocumentLine]) -> dict[int, int]:
@@ -147,14 +159,15 @@ def adjustment_summary(*, actor: Any, document: IndicatorDocument) -> DocumentSu
             (CodeKind.DEPARTMENT_ECONOMIC, "dep_bgt_eco_code"),
         )
     }
+    openable = _openable(actor, shown)
     rows = []
     for line in shown:
         source, target = line.source, line.target
         rows.append(
             (
                 Cell(str(line.row + 1)),
-                _line_cell(actor, source) if source is not None else Cell("—"),
-                _line_cell(actor, target) if target is not None else _new_line_cell(line, names),
+                _line_cell(source, openable) if source is not None else Cell("—"),
+                _line_cell(target, openable) if target is not None else _new_line_cell(line, names),
                 Cell(Money(line.amount).format(), numeric=True),
                 _balance(source, taken[source.pk], document.state)
                 if source is not None
