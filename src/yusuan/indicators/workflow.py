@@ -16,10 +16,12 @@ from yusuan.indicators import locks
 from yusuan.indicators.choices import DocumentKind, DocumentState, SupplementState
 from yusuan.indicators.models import IndicatorDocument, SupplementRequest
 from yusuan.indicators.services import apply_document, revalidate, set_state
+from yusuan.indicators.summary import adjustment_summary, supplement_summary
 from yusuan.workflow.doctypes import ADJUSTMENT
 from yusuan.workflow.kit import ComputedFacts, FactFields, Lifecycle, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import DocumentType, attach, declare
+from yusuan.workflow.summary import DocumentSummary
 
 DOCUMENT_TYPE = ADJUSTMENT.code
 
@@ -65,6 +67,9 @@ class AdjustmentHandler(ModelHandler[IndicatorDocument]):
             "project_category": category,
             "flags": frozenset(flags),
         }
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
+        return adjustment_summary(actor=actor, document=document)
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)
@@ -113,6 +118,9 @@ class SupplementHandler(ModelHandler[SupplementRequest]):
 
     def locked(self) -> QuerySet[SupplementRequest]:
         return locks.supplement_qs_select_for_update()
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
+        return supplement_summary(actor=actor, request=document)
 
 
 SUPPLEMENT_HANDLER = SupplementHandler()

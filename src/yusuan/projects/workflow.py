@@ -12,9 +12,11 @@ from yusuan.projects import locks
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
+from yusuan.projects.summary import declaration_summary
 from yusuan.workflow.kit import FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import DocumentType, Term, declare
+from yusuan.workflow.summary import DocumentSummary
 
 DOCUMENT_TYPE = "projects.declaration"
 
@@ -48,6 +50,9 @@ class DeclarationHandler(ModelHandler[Project]):
 
     def locked(self) -> QuerySet[Project]:
         return locks.project_qs_select_for_update()
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
+        return declaration_summary(actor=actor, project=document)
 
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)
