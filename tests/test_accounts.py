@@ -254,7 +254,7 @@ def test_a_system_account_gets_the_generic_refusal_whatever_the_password(
         assert answers[password].status_code == 200
         assert person.get("/").status_code == 302  # not signed in
     right, wrong = (_form_errors(a.content.decode()) for a in answers.values())
-    assert right == wrong and "请输入一个正确的" in right  # nothing tells them apart
+    assert right == wrong and "用户名或密码不正确" in right  # nothing tells them apart
     assert "系统账户" not in right
     # The audit trail says why, for whoever reads it (never the password, nor whether it was right).
     records = AuditRecord.objects.filter(action="security.login.failed", object_id=str(bank.pk))

@@ -127,7 +127,7 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
         )
         if User.objects.get(username=username).is_system_account:  # the bank: API tokens only
             # refused like a wrong password, so the page does not confirm the password (ADR 0016)
-            assert response.status_code == 200 and "请输入一个正确的" in response.content.decode()
+            assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
             continue
         assert response.status_code == 302, username
         home = client.get("/")

@@ -17,6 +17,14 @@ class LoginForm(AuthenticationForm):
     """Django's sign-in form. A system account never gets past ``authenticate`` (the backend's
     ``user_can_authenticate``): its refusal is the generic one, whatever the password."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The user name or the password is not right (both are case-sensitive). After five "
+            "wrong passwords this name is locked at this address for a while."
+        ),
+    }
+
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     """Django's change form, refusing a new password equal to the current one (a temporary

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
@@ -62,6 +64,13 @@ class LoginView(auth_views.LoginView):
     template_name = "identity/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # A demo installation says where its logins are (written by ``yusuan demo``).
+        logins = Path(settings.VAR_DIR) / "demo-logins.json"
+        context["demo_logins"] = str(logins) if logins.exists() else ""
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -230,6 +230,10 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
         else:
             messages.success(request, _("Saved as draft %(number)s.") % {"number": saved.number})
             return redirect("payments:request_detail", pk=saved.pk)
+    accounts = list(selectors.payer_accounts(actor=actor, organisation_id=organisation_id))
+    if len(accounts) == 1 and not header.get("payer_account_id"):
+        # The unit's only account: chosen already (the clerk still sees which it is).
+        header["payer_account_id"] = str(accounts[0].pk)
     return render(
         request,
         "payments/request_form.html",
@@ -241,7 +245,7 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
             "row_errors": row_errors,
             "business_types": BusinessType.choices,
             "settlement_modes": SettlementMode.choices,
-            "accounts": selectors.payer_accounts(actor=actor, organisation_id=organisation_id),
+            "accounts": accounts,
             "payees": selectors.payees(actor=actor, organisation_id=organisation_id),
             "contracts": procurement_selectors.contracts(
                 actor=actor, organisation_id=organisation_id
@@ -475,6 +479,11 @@ def bank_exchange(request: HttpRequest) -> HttpResponse:
                 # A report that settles nothing is no success: the clerk reads why.
                 told = messages.success if answer.outcomes else messages.info
                 told(request, report_message(answer))
+            else:  # the upload button pressed with no file chosen
+                messages.error(
+                    request,
+                    _("Choose the bank's result file (status report, pain.002) to upload first."),
+                )
         except BusinessRuleError as exc:
             flash_business_errors(request, exc)
         return redirect("payments:bank_exchange")

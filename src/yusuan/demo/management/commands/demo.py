@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from yusuan.audit.chain import seal
 from yusuan.core.models import Region
 from yusuan.demo.generator import MAIN_REGION, SCALES, as_json, generate
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns: a Chinese character takes two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
 
 
 class Command(BaseCommand):
@@ -73,6 +80,7 @@ class Command(BaseCommand):
         for login in data["logins"]:
             note = f"  ({login['note']})" if login.get("note") else ""
             self.stdout.write(
-                f"  {login['username']:<18} {login['role']:<28} {login['organisation']}{note}"
+                f"  {pad(login['username'], 18)} {pad(login['role'], 30)} "
+                f"{login['organisation']}{note}"
             )
         self.stdout.write(f"Logins (and the bank's API token) are also in {path}")
