@@ -13,6 +13,8 @@ from django.utils import timezone
 from yusuan.audit.chain import Coverage, sealed_up_to
 from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import Actor
+from yusuan.common.documents import DocumentRef
+from yusuan.common.documents import resolve as resolve_documents
 from yusuan.common.errors import NotFoundError
 from yusuan.common.money import Money
 from yusuan.indicators.choices import LineKind
@@ -592,9 +594,11 @@ class Trace:
     origin: IndicatorDocument
     parent: IndicatorLine | None
     documents: list[IndicatorDocument]
-    sources: list[dict[str, str]]
+    sources: list[DocumentRef]
     budget_source: IndicatorSource | None = None
     budget_sources: list[IndicatorSource] = field(default_factory=list)
+    # (source_type, source_id) → the document, for the movements' rows.
+    source_refs: dict[tuple[str, str], DocumentRef] = field(default_factory=dict)
 
 
 def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
@@ -603,17 +607,20 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         .values_list("document_id", flat=True)
         .distinct()
     )
-    documents = list(
+    origin_documents = list(
         IndicatorDocument.objects.filter(pk__in=document_ids).order_by("created_at", "pk")
     )
-    sources: list[dict[str, str]] = [
-        {key: str(value) for key, value in row.items()}
-        for row in Movement.objects.filter(line=line, document__isnull=True)
+    rows = (
+        Movement.objects.filter(line=line, document__isnull=True)
         .exclude(source_type="")
-        .values("source_type", "source_id", "source_no")
-        .distinct()
-    ]
-    drawn_from = {d.budget_source_id for d in documents if d.budget_source_id} | (
+        .order_by("pk")
+        .values_list("source_type", "source_id", "source_no")
+    )
+    # Each document once, by its name and number, linked where the reader may open it: a
+    # request's freeze and its lines' bank results are one request.
+    refs = resolve_documents(actor, rows)
+    sources = sorted({ref.key: ref for ref in refs.values()}.values(), key=lambda r: r.number)
+    drawn_from = {d.budget_source_id for d in origin_documents if d.budget_source_id} | (
         {line.budget_source_id} if line.budget_source_id else set()
     )
     budget_sources = list(
@@ -624,7 +631,13 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
     )
     budget_source = next((s for s in budget_sources if s.pk == line.budget_source_id), None)
     return Trace(
-        line.origin_document, line.parent, documents, sources, budget_source, budget_sources
+        line.origin_document,
+        line.parent,
+        origin_documents,
+        sources,
+        budget_source,
+        budget_sources,
+        refs,
     )
 
 
