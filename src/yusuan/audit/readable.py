@@ -10,7 +10,7 @@ in ``title`` attributes for auditors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,20 @@ from yusuan.audit.models import AuditRecord
 from yusuan.common import documents, masking
 
 _ROLE_NAMES: dict[str, tuple[str, str]] = {}
+# (object type, field) -> labeller(object ids) -> {object id: {code: label}}: values whose names
+# live with the object (an approval's step codes, named in its frozen route).
+ValueLabels = Callable[[list[str]], dict[str, dict[str, str]]]
+_VALUE_LABELS: dict[tuple[str, str], ValueLabels] = {}
 WORKFLOW_INSTANCE = "workflow.workflowinstance"
 
 
 def register_role_names(names: Mapping[str, tuple[str, str]]) -> None:
     """``{code: (Chinese name, English name)}``, from identity's role catalogue."""
     _ROLE_NAMES.update(names)
+
+
+def register_value_labels(object_type: str, field: str, labeller: ValueLabels) -> None:
+    _VALUE_LABELS[object_type, field] = labeller
 
 
 def role_name(code: str) -> str:
@@ -75,7 +83,9 @@ def _value(field: Any, name: str, value: Any) -> Any:
     return value
 
 
-def _changes(viewer: Any, record: AuditRecord) -> list[Change]:
+def _changes(
+    viewer: Any, record: AuditRecord, named: Mapping[tuple[str, str, str], dict[str, str]]
+) -> list[Change]:
     rows = []
     for name, pair in (record.changes or {}).items():
         before, after = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
@@ -83,14 +93,17 @@ def _changes(viewer: Any, record: AuditRecord) -> list[Change]:
         label = str(field.verbose_name) if field is not None else name
         if name == "roles":
             label = _("roles")
-        rows.append(
-            Change(
-                name,
-                label,
-                _value(field, name, masking.field_value_for(viewer, name, before)),
-                _value(field, name, masking.field_value_for(viewer, name, after)),
+        elif name == "step":
+            label = _("approval step")
+        names = named.get((record.object_type, name, record.object_id), {})
+        values = [
+            names.get(str(v), v) if names else _value(field, name, v)
+            for v in (
+                masking.field_value_for(viewer, name, before),
+                masking.field_value_for(viewer, name, after),
             )
-        )
+        ]
+        rows.append(Change(name, label, values[0], values[1]))
     return rows
 
 
@@ -120,6 +133,16 @@ def readable(viewer: Any, records: Iterable[AuditRecord]) -> list[Entry]:
     records = list(records)
     targets = {record.pk: _target(record) for record in records}
     refs = documents.resolve(viewer, targets.values())
+    named: dict[tuple[str, str, str], dict[str, str]] = {}
+    for (object_type, field), labeller in _VALUE_LABELS.items():
+        ids = [
+            r.object_id
+            for r in records
+            if r.object_type == object_type and field in (r.changes or {})
+        ]
+        if ids:
+            for object_id, labels in labeller(ids).items():
+                named[object_type, field, object_id] = labels
     entries = []
     for record in records:
         code, object_id, _number = targets[record.pk]
@@ -133,7 +156,7 @@ def readable(viewer: Any, records: Iterable[AuditRecord]) -> list[Entry]:
                 roles,
                 source,
                 detail,
-                _changes(viewer, record),
+                _changes(viewer, record, named),
             )
         )
     return entries
