@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common import documents
@@ -15,7 +17,7 @@ from yusuan.indicators.models import (
 
 
 def register_documents() -> None:
-    document = {
+    document: dict[str, Any] = {
         "noun": _("Indicator document"),
         "permission": "indicators.view_indicatordocument",
         "queryset": IndicatorDocument.objects.visible_to,

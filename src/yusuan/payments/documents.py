@@ -18,7 +18,7 @@ def _lines(actor: Any) -> Any:
 
 
 def register_documents() -> None:
-    request = {"noun": _("Payment request"), "permission": VIEW, "url_name": DETAIL}
+    request: dict[str, Any] = {"noun": _("Payment request"), "permission": VIEW, "url_name": DETAIL}
     for code in ("payments.paymentrequest", "payments.request"):
         documents.register(
             code, queryset=PaymentRequest.objects.visible_to, number="number", **request
