@@ -98,3 +98,26 @@ def test_audit_log_reads_in_words_linking_only_what_the_reader_may_open(
     projects = auditor.get("/audit/?object_type=projects.project").content.decode()
     assert 'data-testid="audit-object" ' not in projects or "/projects/" in projects
     assert 'href="/projects/' in projects  # projects are in the auditor's reading
+
+
+def test_trace_names_each_document_once_linked_for_its_unit(
+    user: Callable[[str], object],
+) -> None:
+    from yusuan.indicators.models import IndicatorLine
+    from yusuan.indicators.selectors import line_trace
+
+    line_id = main_pages()[-1].rstrip("/").rsplit("/", 1)[-1]
+    line = IndicatorLine.objects.get(pk=line_id)
+    numbers = set(
+        Movement.objects.filter(line=line, source_type="payments.request").values_list(
+            "source_no", flat=True
+        )
+    )
+    refs = line_trace(actor=user("school_clerk"), line=line).source_documents
+    shown = [ref.number for ref in refs if ref.noun == "支付申请"]
+    assert sorted(shown) == sorted(numbers)  # each request once (freeze, payment, bank line)
+    assert all(ref.url.startswith("/payments/") for ref in refs)
+    # The budget division reads the line but not payment requests: named, not linked.
+    assert all(
+        not ref.url for ref in line_trace(actor=user("wj_budget"), line=line).source_documents
+    )

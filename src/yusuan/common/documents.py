@@ -25,7 +25,7 @@ class DocumentRef:
     noun: str  # translated: 支付申请
     number: str  # ZF2026000054
     url: str = ""  # empty when the reader may not open it
-    key: tuple[str, str] = ("", "")  # the page it leads to: equal keys are one document
+    key: tuple[str, str] = ("", "")  # (noun, number): equal keys are one document
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def _lookup(actor: Any, code: str, ids: set[str]) -> dict[str, DocumentRef]:
             url = reverse(kind.url_name, args=[target])
         except NoReverseMatch:
             url = ""
-        found[str(pk)] = DocumentRef(str(kind.noun), str(number), url, (kind.url_name, str(target)))
+        noun = str(kind.noun)
+        found[str(pk)] = DocumentRef(noun, str(number), url, (noun, str(number)))
     return found
 
 
@@ -95,7 +96,8 @@ def resolve(
     for code, numbers in wanted.items():
         found = _lookup(actor, code, set(numbers))
         for object_id, number in numbers.items():
+            noun, shown = noun_of(code), number or object_id
             refs[code, object_id] = found.get(object_id) or DocumentRef(
-                noun_of(code), number or object_id, "", (code, object_id)
+                noun, shown, "", (noun, shown)
             )
     return refs

@@ -594,10 +594,12 @@ class Trace:
     origin: IndicatorDocument
     parent: IndicatorLine | None
     documents: list[IndicatorDocument]
-    sources: list[DocumentRef]
+    sources: list[dict[str, str]]  # as recorded (the API's trace)
     budget_source: IndicatorSource | None = None
     budget_sources: list[IndicatorSource] = field(default_factory=list)
-    # (source_type, source_id) → the document, for the movements' rows.
+    # The page's: each document once by name and number, linked where the reader may open it;
+    # and (source_type, source_id) → the document, for the movements' rows.
+    source_documents: list[DocumentRef] = field(default_factory=list)
     source_refs: dict[tuple[str, str], DocumentRef] = field(default_factory=dict)
 
 
@@ -610,16 +612,18 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
     origin_documents = list(
         IndicatorDocument.objects.filter(pk__in=document_ids).order_by("created_at", "pk")
     )
-    rows = (
-        Movement.objects.filter(line=line, document__isnull=True)
+    sources: list[dict[str, str]] = [
+        {key: str(value) for key, value in row.items()}
+        for row in Movement.objects.filter(line=line, document__isnull=True)
         .exclude(source_type="")
-        .order_by("pk")
-        .values_list("source_type", "source_id", "source_no")
+        .values("source_type", "source_id", "source_no")
+        .distinct()
+    ]
+    # Each document once: a request's freeze, its payment and its lines' bank results are one.
+    refs = resolve_documents(
+        actor, ((s["source_type"], s["source_id"], s["source_no"]) for s in sources)
     )
-    # Each document once, by its name and number, linked where the reader may open it: a
-    # request's freeze and its lines' bank results are one request.
-    refs = resolve_documents(actor, rows)
-    sources = sorted({ref.key: ref for ref in refs.values()}.values(), key=lambda r: r.number)
+    named = sorted({ref.key: ref for ref in refs.values()}.values(), key=lambda r: r.number)
     drawn_from = {d.budget_source_id for d in origin_documents if d.budget_source_id} | (
         {line.budget_source_id} if line.budget_source_id else set()
     )
@@ -637,6 +641,7 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         sources,
         budget_source,
         budget_sources,
+        named,
         refs,
     )
 
