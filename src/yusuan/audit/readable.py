@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from yusuan.audit.actions import action_label
 from yusuan.audit.models import AuditRecord
 from yusuan.common import documents, masking
+from yusuan.common.money import Money
 
 _ROLE_NAMES: dict[str, tuple[str, str]] = {}
 # (object type, field) -> labeller(object ids) -> {object id: {code: label}}: values whose names
@@ -75,6 +76,10 @@ def _field(object_type: str, name: str) -> Any:
 
 
 def _value(field: Any, name: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name.endswith("_fen") and isinstance(value, int):
+        return Money(value).format()  # fen as yuan, the unit the pages use
     if name == "roles" and isinstance(value, list):
         return "、".join(role_name(str(code)) for code in value)
     choices = dict(getattr(field, "flatchoices", None) or ())
