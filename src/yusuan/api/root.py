@@ -17,6 +17,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yusuan.audit import context as audit_context
 from yusuan.audit.api import router as audit_router
 from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
 from yusuan.common.errors import MAX_PROBLEM_ERRORS, BusinessRuleError, ErrorDetail, problem_body
@@ -48,6 +49,7 @@ class TokenAuth(HttpBearer):
             setattr(request, TOKEN_HOLDER_CLAIMED, api_token_claimed_holder(token))
             return None
         request.api_token_scopes = list(api_token.scopes)  # type: ignore[attr-defined]
+        audit_context.with_api_token(str(api_token))
         request.user = api_token.user
         ensure_token_holder_may_act(api_token.user)  # a 403 problem body naming why
         return api_token.user

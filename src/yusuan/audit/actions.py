@@ -78,6 +78,21 @@ ACTION_LABELS: dict[str, Any] = {
     "indicators.document_state": _("Indicator document state changed"),
     "indicators.document_post": _("Indicator document posted"),
     "indicators.document_void": _("Indicator document voided"),
+    "indicators.source_create": _("Indicator source opened"),
+    "indicators.sources_baseline": _("Indicator sources baselined"),
+    "indicators.movements_baseline": _("Indicator movements baselined"),
+    "indicators.subtype_relabelled": _("Indicator document subtype relabelled"),
+    "indicators.budget_adjustment_create": _("Budget adjustment (预算调整) recorded"),
+    "indicators.supplement_create": _("Supplement request created"),
+    "indicators.supplement_update": _("Supplement request changed"),
+    "indicators.supplement_state": _("Supplement request state changed"),
+    "indicators.supplement_answer": _("Supplement request answered"),
+    # Monitoring (R-MO-14).
+    "monitoring.finding_explained": _("Warning explained by the unit"),
+    "monitoring.finding_normal": _("Warning confirmed normal"),
+    "monitoring.finding_rectify": _("Warning sent back for rectification"),
+    "monitoring.finding_cleared": _("Warning cleared by the explanation"),
+    "monitoring.settings_change": _("Monitoring levels and thresholds changed"),
     # Payments.
     "payments.request_create": _("Payment request created"),
     "payments.request_update": _("Payment request changed"),
@@ -97,6 +112,7 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.correction_state": _("Correction state changed"),
     "payments.payroll_import": _("Salary sheet imported"),
     "payments.payroll_request": _("Salary payment request made"),
+    "payments.payroll_contributions": _("Employer contributions imported"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -12,6 +12,8 @@ class RequestContext:
     session_hash: str = ""
     request_id: str = ""
     device_hash: str = ""
+    # The API token the request came with ("name (prefix…)"): the audit log's 来源.
+    api_token: str = ""
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
@@ -26,6 +28,12 @@ def current() -> RequestContext:
 
 def bind(context: RequestContext) -> contextvars.Token[RequestContext]:
     return _current.set(context)
+
+
+def with_api_token(label: str) -> None:
+    """The request was authenticated by an API token: its records say so (bound until the
+    request's own context is reset by the middleware)."""
+    _current.set(replace(_current.get(), api_token=label))
 
 
 def reset(token: contextvars.Token[RequestContext]) -> None:

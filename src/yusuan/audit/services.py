@@ -98,6 +98,8 @@ def audit_record(
     )
     request = context.current()
     details = dict(extra or {})
+    if request.api_token:  # the audit log's 来源: which token did it
+        details.setdefault("api_token", request.api_token)
     for key, items in attachments.take().items():  # e.g. the ledger's movements (ADR 0017)
         details[key] = [*details.get(key, ()), *items]
     organisation = getattr(actor, "organisation", None) if actor is not None else None

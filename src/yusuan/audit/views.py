@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yusuan.audit.actions import CHANGE, SECURITY, action_choices
+from yusuan.audit.readable import readable
 from yusuan.audit.selectors import audit_record_list_visible_to
 from yusuan.common.web import is_htmx, paginate, query_without_page
 
@@ -39,9 +40,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         date_to=_date(request.GET.get("to", "")),
         whole_site=bool(getattr(user, "sees_whole_site", False)),
     )
-    page = paginate(request, queryset)
+    page = paginate(request, queryset.select_related("actor"))
     context = {
         "page": page,
+        "entries": readable(user, page.object_list),
         "query": query_without_page(request),
         "params": request.GET,
         "kinds": [(SECURITY, _("Security events")), (CHANGE, _("State changes"))],

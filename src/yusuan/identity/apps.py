@@ -29,3 +29,8 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self)
+        from yusuan.audit.readable import register_role_names
+        from yusuan.identity.roles import ROLE_CATALOGUE
+
+        # The audit log names roles (it sits below us and cannot read the catalogue itself).
+        register_role_names({spec.code: (spec.name, spec.name_en) for spec in ROLE_CATALOGUE})

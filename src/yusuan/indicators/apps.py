@@ -19,3 +19,7 @@ class IndicatorsConfig(AppConfig):
         from yusuan.indicators.worklist import indicator_work
 
         worklist.provide("indicators", indicator_work)
+
+        from yusuan.indicators.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

@@ -13,6 +13,8 @@ from django.utils import timezone
 from yusuan.audit.chain import Coverage, sealed_up_to
 from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import Actor
+from yusuan.common.documents import DocumentRef
+from yusuan.common.documents import resolve as resolve_documents
 from yusuan.common.errors import NotFoundError
 from yusuan.common.money import Money
 from yusuan.core.models import ClassificationCode
@@ -611,9 +613,13 @@ class Trace:
     origin: IndicatorDocument
     parent: IndicatorLine | None
     documents: list[IndicatorDocument]
-    sources: list[dict[str, str]]
+    sources: list[dict[str, str]]  # as recorded (the API's trace)
     budget_source: IndicatorSource | None = None
     budget_sources: list[IndicatorSource] = field(default_factory=list)
+    # The page's: each document once by name and number, linked where the reader may open it;
+    # and (source_type, source_id) → the document, for the movements' rows.
+    source_documents: list[DocumentRef] = field(default_factory=list)
+    source_refs: dict[tuple[str, str], DocumentRef] = field(default_factory=dict)
 
 
 def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
@@ -622,7 +628,7 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         .values_list("document_id", flat=True)
         .distinct()
     )
-    documents = list(
+    origin_documents = list(
         IndicatorDocument.objects.filter(pk__in=document_ids).order_by("created_at", "pk")
     )
     sources: list[dict[str, str]] = [
@@ -632,7 +638,12 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         .values("source_type", "source_id", "source_no")
         .distinct()
     ]
-    drawn_from = {d.budget_source_id for d in documents if d.budget_source_id} | (
+    # Each document once: a request's freeze, its payment and its lines' bank results are one.
+    refs = resolve_documents(
+        actor, ((s["source_type"], s["source_id"], s["source_no"]) for s in sources)
+    )
+    named = sorted({ref.key: ref for ref in refs.values()}.values(), key=lambda r: r.number)
+    drawn_from = {d.budget_source_id for d in origin_documents if d.budget_source_id} | (
         {line.budget_source_id} if line.budget_source_id else set()
     )
     budget_sources = list(
@@ -643,7 +654,14 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
     )
     budget_source = next((s for s in budget_sources if s.pk == line.budget_source_id), None)
     return Trace(
-        line.origin_document, line.parent, documents, sources, budget_source, budget_sources
+        line.origin_document,
+        line.parent,
+        origin_documents,
+        sources,
+        budget_source,
+        budget_sources,
+        named,
+        refs,
     )
 
 

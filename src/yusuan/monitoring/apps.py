@@ -18,3 +18,7 @@ class MonitoringConfig(AppConfig):
         from yusuan.monitoring.services import monitoring_work
 
         worklist.provide("monitoring", monitoring_work)
+
+        from yusuan.monitoring.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

@@ -13,3 +13,7 @@ class PaymentsConfig(AppConfig):
         from yusuan.payments.worklist import payment_work
 
         worklist.provide("payments", payment_work)
+
+        from yusuan.payments.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

@@ -13,3 +13,7 @@ class PayrollConfig(AppConfig):
 
         # A payment request's page links the salary batch that made it (payments cannot import us).
         register_origin("payroll.batch", batch_origin)
+
+        from yusuan.payroll.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

@@ -6,3 +6,8 @@ class ProcurementConfig(AppConfig):
     name = "yusuan.procurement"
     label = "procurement"
     verbose_name = _("Government procurement")
+
+    def ready(self) -> None:
+        from yusuan.procurement.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

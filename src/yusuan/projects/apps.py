@@ -9,3 +9,6 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from yusuan.projects import workflow  # noqa: F401  (declares the document type)
+        from yusuan.projects.documents import register_documents
+
+        register_documents()  # how its documents read on the audit log and traces

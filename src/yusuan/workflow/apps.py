@@ -9,4 +9,9 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         # The document types whose approval rules ship before their modules (vocabulary only).
+        from yusuan.audit.readable import register_value_labels
         from yusuan.workflow import doctypes  # noqa: F401
+        from yusuan.workflow.audit_labels import step_names
+
+        # The audit log names an approval's steps, not their codes.
+        register_value_labels("workflow.workflowinstance", "step", step_names)

@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from yusuan.audit.actions import action_label as label_of
+from yusuan.audit.readable import readable
 from yusuan.audit.selectors import audit_history_for
 
 register = template.Library()
@@ -22,5 +23,5 @@ def audit_history(context: dict[str, Any], obj: Any, limit: int = 50) -> dict[st
     user = context["request"].user
     if not user.has_perm("audit.view_auditrecord"):
         return {"records": None}
-    records = audit_history_for(object_type=obj._meta.label_lower, object_id=str(obj.pk))[:limit]
-    return {"records": list(records)}
+    records = audit_history_for(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return {"records": readable(user, records.select_related("actor")[:limit])}

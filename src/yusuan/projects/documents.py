@@ -1,0 +1,20 @@
+"""How projects read on other pages (audit log): ``common.documents``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from yusuan.common import documents
+from yusuan.projects.models import Project
+
+
+def register_documents() -> None:
+    for code in ("projects.project", "projects.declaration"):
+        documents.register(
+            code,
+            noun=_("Project"),
+            permission="projects.view_project",
+            queryset=Project.objects.visible_to,
+            number="code",
+            url_name="projects:project_detail",
+        )
