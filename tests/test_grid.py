@@ -133,3 +133,47 @@ def test_the_total_row_is_over_every_matching_line(client_as: Any) -> None:
         s=Sum("paid")
     )["s"]
     assert Money(paid).format() in figures
+
+
+def test_the_payment_list_sorts_and_subtotals_its_totals_in_the_database(
+    client_as: Any, user: Any
+) -> None:
+    from yusuan.payments.models import PaymentLine
+
+    clerk = client_as("school_clerk")
+    html = clerk.get("/payments/?sort=-total&size=200&group=state").content.decode()
+    table = html.split('data-testid="requests"', 1)[1].split("</table>", 1)[0]
+    head = [
+        re.sub(r"<[^>]+>|[▲▼]", "", h).strip()
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>", 1)[0], re.S)
+    ]
+    amount = head.index("金额（元）")
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", c).split())
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)
+        ]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+    school = user("school_clerk").organisation
+    lines = PaymentLine.objects.filter(request__organisation=school)
+    by_state: dict[str, int] = {}
+    for state, fen in lines.values_list("request__state", "amount"):
+        by_state[state] = by_state.get(state, 0) + fen
+    from yusuan.payments.choices import RequestState
+
+    subtotals = {
+        r[0].split("·", 1)[1].strip(): Money.parse(r[amount]).fen
+        for r in rows
+        if r[0].startswith("小计")
+    }
+    assert subtotals == {str(RequestState(s).label): fen for s, fen in by_state.items()}
+    # Within each state the rows are by amount, largest first.
+    current: list[int] = []
+    for row in rows:
+        if row[0].startswith("小计"):
+            assert current == sorted(current, reverse=True)
+            current = []
+        else:
+            current.append(Money.parse(row[amount]).fen)

@@ -183,6 +183,13 @@ def _cells(columns: Iterable[GridColumn], row: Any) -> list[Cell]:
     ]
 
 
+def _totals(grid: Grid, queryset: QuerySet[Any]) -> dict[str, int]:
+    """The sums over every matching row (aliased apart from the columns: an amount may be an
+    annotation of the same name, e.g. a request's total)."""
+    sums = queryset.order_by().aggregate(**{f"s_{a}": Sum(a) for a in grid.amounts})
+    return {a: int(sums[f"s_{a}"] or 0) for a in grid.amounts}
+
+
 def _group_sums(
     grid: Grid, queryset: QuerySet[Any], level: GroupLevel, keys: set[str]
 ) -> dict[str, dict[str, int]]:
@@ -230,7 +237,7 @@ def grid_page(
             ends = index + 1 < len(keys) and keys[index + 1] != key
             if ends or (index + 1 == len(keys) and last_on_page):
                 rows[index].subtotal_after = Subtotal(level.name(key), sums.get(key, {}))
-    totals = queryset.order_by().aggregate(**{a: Sum(a) for a in grid.amounts})
+    totals = _totals(grid, queryset)
     params = request.GET.copy()
     for name in ("page", "sort", "export"):
         params.pop(name, None)
@@ -251,7 +258,7 @@ def grid_page(
         columns=columns,
         page=page,
         rows=rows,
-        totals={k: int(v or 0) for k, v in totals.items()},
+        totals=totals,
         sort=sort,
         size=size,
         group=group,
@@ -297,8 +304,8 @@ def grid_export(
     flush(batch)
     if level is not None and current is not None:
         rows.append(_subtotal_row(columns, level.name(current), sums.get(current, {})))
-    totals = queryset.order_by().aggregate(**{a: Sum(a) for a in grid.amounts})
-    rows.append(_subtotal_row(columns, "合计", {k: int(v or 0) for k, v in totals.items()}))
+    totals = _totals(grid, queryset)
+    rows.append(_subtotal_row(columns, "合计", totals))
     return write_table(
         [ExportColumn(c.key, str(c.label), str(c.label)) for c in columns],
         rows,

@@ -33,11 +33,14 @@ from yusuan.common.web import (
     attachment,
     error_text,
     flash_business_errors,
+    is_htmx,
     paginate,
     place_errors,
     query_without_page,
     run_action,
 )
+from yusuan.core.grid import grid_export, grid_page
+from yusuan.identity import selectors as identity_selectors
 from yusuan.payments import hooks, selectors
 from yusuan.payments.choices import (
     BusinessType,
@@ -47,6 +50,7 @@ from yusuan.payments.choices import (
     SettlementMode,
     VoucherKind,
 )
+from yusuan.payments.list_grid import PAYMENT_GRID, with_totals
 from yusuan.payments.models import BankFile, BankResult, Correction, PaymentRequest, Refund
 from yusuan.payments.origins import origins_of
 from yusuan.payments.rows import WAITING, request_filters, request_input, request_values
@@ -151,7 +155,17 @@ def request_list(request: HttpRequest) -> HttpResponse:
     ]
     if errors:
         return render(request, "payments/request_list.html", context, status=422)
-    context["page"] = paginate(request, selectors.request_list(actor=actor, **filters))
+    requests = with_totals(selectors.request_list(actor=actor, **filters))
+    remembered = identity_selectors.grid_columns(actor=actor, grid=PAYMENT_GRID.name)
+    if request.GET.get("export") == "xlsx":
+        return attachment(
+            grid_export(request, PAYMENT_GRID, requests, remembered=remembered),
+            "payment-requests.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    context["g"] = grid_page(request, PAYMENT_GRID, requests, remembered=remembered)
+    if is_htmx(request):
+        return render(request, "payments/request_rows.html", context)
     return render(request, "payments/request_list.html", context)
 
 
