@@ -79,6 +79,8 @@ class Grid:
     default_order: tuple[str, ...]
     levels: tuple[GroupLevel, ...] = ()
     sheet_title: str = ""
+    # What names a row for scripts and tests (``<tr data-key=…>``): the indicator's code.
+    row_key: Callable[[Any], str] | None = None
 
     def column(self, key: str) -> GridColumn | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -100,6 +102,7 @@ class GridRow:
     row: Any
     cells: list[Cell]
     subtotal_after: Subtotal | None = None
+    key: str = ""
 
 
 @dataclass
@@ -228,7 +231,10 @@ def grid_page(
     page = paginator.page(number)
     objects = prepare(list(page.object_list))
     page.object_list = objects
-    rows = [GridRow(row, _cells(columns, row)) for row in objects]
+    rows = [
+        GridRow(row, _cells(columns, row), key=grid.row_key(row) if grid.row_key else "")
+        for row in objects
+    ]
     if level is not None and rows:
         keys = [level.row_key(r.row) for r in rows]
         sums = _group_sums(grid, queryset, level, set(keys))

@@ -97,6 +97,7 @@ LEDGER_GRID = Grid(
     name="indicators.ledger",
     sheet_title="指标账",
     default_order=("code",),
+    row_key=lambda line: line.code,
     columns=(
         GridColumn("code", _("Indicator code"), _code, order_by="code", export=lambda x: x.code),
         GridColumn(

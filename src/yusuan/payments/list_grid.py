@@ -52,6 +52,7 @@ PAYMENT_GRID = Grid(
     name="payments.requests",
     sheet_title="支付申请",
     default_order=("-created_at", "-pk"),
+    row_key=lambda request: request.number,
     columns=(
         GridColumn("number", _("Number"), _number, order_by="number", export=lambda r: r.number),
         GridColumn(
