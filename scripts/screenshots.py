@@ -21,7 +21,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Yusuan@2026"
+PASSWORD = "Yusuan@2026"  # noqa: S105 - the published demo password
 
 
 def main() -> int:
