@@ -99,3 +99,56 @@ def test_main_pages_have_no_serious_accessibility_violation(
         found += [_describe(name, v) for v in results["violations"] if v["impact"] in BLOCKING]
     context.close()
     assert not found, "serious or critical accessibility violations:\n" + "\n".join(found)
+
+
+def test_voucher_and_ledger_print_without_the_site_chrome(
+    browser: Any, demo_server: dict[str, Any]
+) -> None:
+    """Print styles (a11y.css): the voucher with the most lines (a salary run) fits one A4 page;
+    the ledger prints every row of its page, unclipped, with the header on each sheet."""
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    def text(sheet: Any) -> str:  # the PDF's fonts map some characters to Kangxi radicals
+        return unicodedata.normalize("NFKC", sheet.extract_text()).replace(" ", "")
+
+    base = demo_server["base"]
+    database = sqlite3.connect(
+        f"file:{demo_server['base_var_dir'] / 'yusuan.sqlite3'}?mode=ro", uri=True
+    )
+    request = database.execute(
+        "SELECT v.request_id FROM payments_paymentvoucher v"
+        " JOIN payments_paymentrequest r ON r.id = v.request_id"
+        " JOIN identity_user u ON u.organisation_id = r.organisation_id"
+        " WHERE u.username = 'school_clerk' ORDER BY"
+        " (SELECT count(*) FROM payments_paymentline l WHERE l.request_id = v.request_id) DESC"
+        " LIMIT 1"
+    ).fetchone()[0]
+    database.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 794, "height": 1123})
+    page = context.new_page()
+    login(page, base, "school_clerk")
+    page.emulate_media(media="print")
+
+    page.goto(f"{base}/payments/{request}/voucher/")
+    for chrome in (".sidebar", ".topbar", ".btn"):
+        assert all(not e.is_visible() for e in page.locator(chrome).all()), chrome
+    page.screenshot(path=str(SHOTS / "print-voucher.png"), full_page=True)
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+    assert len(pdf.pages) == 1
+    assert "国库集中支付凭证" in text(pdf.pages[0])
+
+    page.goto(f"{base}/indicators/ledger/")
+    rows = page.locator("table.grid tbody tr").count()
+    box = page.locator(".grid-scroll")
+    assert box.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # nothing scrolled away
+    assert page.locator(".grid-bar").is_hidden() and page.locator(".grid-pager").is_hidden()
+    page.screenshot(path=str(SHOTS / "print-ledger.png"), full_page=True)
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+    header = page.locator("table.grid thead th").first.inner_text().strip()
+    assert rows >= 10
+    assert all(header in text(sheet) for sheet in pdf.pages)
+    context.close()
