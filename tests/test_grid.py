@@ -177,3 +177,25 @@ def test_the_payment_list_sorts_and_subtotals_its_totals_in_the_database(
             current = []
         else:
             current.append(Money.parse(row[amount]).fen)
+
+
+def test_payees_and_organisations_are_grids_and_payees_stay_masked(client_as: Any) -> None:
+    from yusuan.core.models import Payee
+
+    admin = client_as("wj_admin")
+    html = admin.get("/core/payees/?size=200&sort=name").content.decode()
+    table = html.split('data-testid="payees"', 1)[1].split("</table>", 1)[0]
+    person = Payee.objects.filter(kind="individual").exclude(id_number="").first()
+    assert person is not None
+    # Whatever the role, a list shows the masked identity and account numbers (DESIGN §7).
+    assert person.id_number not in table and person.bank_account_no not in table
+    data = admin.get("/core/payees/?size=200&sort=name&export=xlsx").content
+    sheet = load_workbook(io.BytesIO(data)).active
+    written = "".join(str(c) for r in sheet.iter_rows(values_only=True) for c in r if c)
+    assert person.id_number not in written and person.bank_account_no not in written
+    names = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] and r[0] != "合计"]
+    assert names == sorted(names)
+    organisations = admin.get("/core/organisations/?sort=-code&size=20").content.decode()
+    assert (
+        'data-testid="organisations"' in organisations and 'aria-sort="descending"' in organisations
+    )

@@ -144,6 +144,16 @@ def _chosen_columns(grid: Grid, wanted: Sequence[str] | None) -> list[GridColumn
     return [c for c in grid.columns if c.visible]
 
 
+def remembered_columns(request: HttpRequest, grid: Grid) -> list[str] | None:
+    """What the person chose for this grid before (``identity.GridPreference``, reached through
+    the user's relation: the grid sits below the identity app)."""
+    preferences = getattr(getattr(request, "user", None), "grid_preferences", None)
+    if preferences is None:
+        return None
+    found = preferences.filter(grid=grid.name).values_list("columns", flat=True).first()
+    return list(found) if found else None
+
+
 def read_settings(
     request: HttpRequest, grid: Grid, remembered: Sequence[str] | None
 ) -> tuple[list[GridColumn], str, int, str]:
@@ -151,6 +161,8 @@ def read_settings(
     the grid's default), sort (``?sort=-available``; unknown: the default), page size and the
     subtotal level (``?group=department``)."""
     given = [k for k in request.GET.get("cols", "").split(",") if k]
+    if not given and remembered is None:
+        remembered = remembered_columns(request, grid)
     columns = _chosen_columns(grid, given or remembered)
     sort = request.GET.get("sort", "")
     column = grid.column(sort.lstrip("-"))

@@ -32,6 +32,8 @@ from yusuan.core.exchange import (
     units_import_file,
 )
 from yusuan.core.forms import BankAccountForm, CodeEditForm, ImportForm, OrganisationForm, PayeeForm
+from yusuan.core.grid import Grid, grid_export, grid_page
+from yusuan.core.list_grids import ORGANISATION_GRID, PAYEE_GRID
 from yusuan.core.models import Organisation
 from yusuan.core.rules import mask_account_no, mask_id_number
 from yusuan.core.services.accounts import (
@@ -66,6 +68,20 @@ def _list_page(request: HttpRequest, template: str, queryset: Any, **context: An
     return render(request, template, context)
 
 
+def _grid_page(
+    request: HttpRequest, template: str, grid: Grid, queryset: Any, filename: str, **context: Any
+) -> HttpResponse:
+    """A list on the data grid (``core.grid``): its page, its htmx fragment, its export."""
+    if request.GET.get("export") == "xlsx":
+        return _download(
+            grid_export(request, grid, queryset), filename.removesuffix(".xlsx"), "xlsx"
+        )
+    context.update(g=grid_page(request, grid, queryset), q=request.GET.get("q", ""))
+    if is_htmx(request):
+        return render(request, f"{template.removesuffix('.html')}_rows.html", context)
+    return render(request, template, context)
+
+
 def _download(data: bytes, filename: str, file_format: str) -> HttpResponse:
     content_type = "text/csv; charset=utf-8" if file_format == "csv" else XLSX
     return attachment(data, f"{filename}.{file_format}", content_type)
@@ -82,11 +98,13 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         text=request.GET.get("q", "").strip(),
         kind=request.GET.get("kind", ""),
         agency_type=request.GET.get("agency_type", ""),
-    )
-    return _list_page(
+    ).select_related("parent", "supervising_division")
+    return _grid_page(
         request,
         "core/organisation_list.html",
+        ORGANISATION_GRID,
         queryset,
+        "organisations.xlsx",
         kinds=OrganisationKind.choices,
         agency_types=AgencyType.choices,
         kind=request.GET.get("kind", ""),
@@ -325,19 +343,18 @@ def payee_list(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     queryset = selectors.payee_list(
         actor=actor, text=request.GET.get("q", "").strip(), kind=request.GET.get("kind", "")
+    ).select_related("organisation")
+    # Lists always mask personal data (DESIGN §7, ``core.list_grids``); the detail page unmasks
+    # for roles that need it.
+    return _grid_page(
+        request,
+        "core/payee_list.html",
+        PAYEE_GRID,
+        queryset,
+        "payees.xlsx",
+        kinds=PayeeKind.choices,
+        kind=request.GET.get("kind", ""),
     )
-    page = paginate(request, queryset)
-    # Lists always mask personal data (DESIGN §7); the detail page unmasks for roles that need it.
-    page.object_list = [_masked_payee(p, False) for p in page.object_list]
-    context = {
-        "page": page,
-        "query": query_without_page(request),
-        "q": request.GET.get("q", ""),
-        "kinds": PayeeKind.choices,
-        "kind": request.GET.get("kind", ""),
-    }
-    template = "core/payee_list_rows.html" if is_htmx(request) else "core/payee_list.html"
-    return render(request, template, context)
 
 
 @login_required

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -11,7 +10,7 @@ from django.http import Http404
 from yusuan.common.actor import Actor
 from yusuan.common.scope import Scope
 from yusuan.identity.login_throttle import locked_usernames as locked_usernames
-from yusuan.identity.models import ApiToken, GridPreference, IncompatibleRolePair, User
+from yusuan.identity.models import ApiToken, IncompatibleRolePair, User
 
 
 @dataclass(frozen=True)
@@ -76,13 +75,3 @@ def incompatible_role_holders(*, scope: Scope) -> list[RoleConflict]:
             if pair.first_id in held and pair.second_id in held:
                 conflicts.append(RoleConflict(user, pair.first.name, pair.second.name, pair.reason))
     return conflicts
-
-
-def grid_columns(*, actor: Any, grid: str) -> list[str] | None:
-    """What the person chose for the grid before (``services.grid_columns_remember``)."""
-    if not getattr(actor, "pk", None):
-        return None
-    found = GridPreference.objects.filter(user_id=actor.pk, grid=grid).values_list(
-        "columns", flat=True
-    )
-    return list(found.first() or []) or None

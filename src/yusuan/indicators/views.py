@@ -30,7 +30,6 @@ from yusuan.core.choices import AccountType, CodeKind
 from yusuan.core.grid import grid_export, grid_page
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
-from yusuan.identity import selectors as identity_selectors
 from yusuan.indicators import rows as rows_input
 from yusuan.indicators import selectors
 from yusuan.indicators.choices import (
@@ -152,7 +151,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
         if current is not None:
             filters["fiscal_year"] = current.year
     queryset = selectors.line_list(actor=actor, filters=filters)
-    remembered = identity_selectors.grid_columns(actor=actor, grid=LEDGER_GRID.name)
     if request.GET.get("export") == "xlsx":
         # The grid's export: its columns, sort, subtotals and filters, every page (issue 16).
         return attachment(
@@ -160,15 +158,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
                 request,
                 LEDGER_GRID,
                 queryset,
-                remembered=remembered,
                 prepare=selectors.with_code_names,
             ),
             "indicator-ledger.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    grid = grid_page(
-        request, LEDGER_GRID, queryset, remembered=remembered, prepare=selectors.with_code_names
-    )
+    grid = grid_page(request, LEDGER_GRID, queryset, prepare=selectors.with_code_names)
     context = {
         "g": grid,
         "filters": [(n, label, request.GET.get(n, "")) for n, label in LINE_FILTERS],

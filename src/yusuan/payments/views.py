@@ -40,7 +40,6 @@ from yusuan.common.web import (
     run_action,
 )
 from yusuan.core.grid import grid_export, grid_page
-from yusuan.identity import selectors as identity_selectors
 from yusuan.payments import hooks, selectors
 from yusuan.payments.choices import (
     BusinessType,
@@ -156,14 +155,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if errors:
         return render(request, "payments/request_list.html", context, status=422)
     requests = with_totals(selectors.request_list(actor=actor, **filters))
-    remembered = identity_selectors.grid_columns(actor=actor, grid=PAYMENT_GRID.name)
     if request.GET.get("export") == "xlsx":
         return attachment(
-            grid_export(request, PAYMENT_GRID, requests, remembered=remembered),
+            grid_export(request, PAYMENT_GRID, requests),
             "payment-requests.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    context["g"] = grid_page(request, PAYMENT_GRID, requests, remembered=remembered)
+    context["g"] = grid_page(request, PAYMENT_GRID, requests)
     if is_htmx(request):
         return render(request, "payments/request_rows.html", context)
     return render(request, "payments/request_list.html", context)
