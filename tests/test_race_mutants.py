@@ -91,10 +91,14 @@ def test_double_click_takes_effect_twice_with_check_then_insert(
 ) -> None:
     idempotency_check_then_insert(monkeypatch)
     observed = test_concurrency.double_click()
-    # No request waited for the first one's record: none is a replay, and at least three of the
-    # four collide on a unique index and end in an error (a 500 to the caller).
-    assert observed.replayed == 0
-    assert observed.statuses.count("IntegrityError") >= 3, observed
+    # No request waited for the first one's record: none is a replay of the first answer (the
+    # real code answers four 201s, three replayed). The other three fail instead: on a unique
+    # index when they ran at once (an IntegrityError, a 500 to the caller), or on the duplicate
+    # payee the first one stored when the scheduler let it commit first (a 422) — which of the
+    # two depends on thread timing on a loaded machine, the broken promise does not.
+    assert observed.replayed == 0, observed
+    assert observed.statuses.count(201) <= 1, observed
+    assert all(s in ("IntegrityError", 422) for s in observed.statuses if s != 201), observed
 
 
 # --- row locks and the one-open-round constraints (R-WF-6) --------------------------------------
