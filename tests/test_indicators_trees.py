@@ -40,8 +40,9 @@ from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.models import DocumentLine, IndicatorLine
-from yusuan.indicators.selectors import reconcile, transfer_breaches
+from yusuan.indicators.selectors import reconcile
 from yusuan.indicators.services import LineInput, LineSpec
+from yusuan.indicators.transfers import transfer_breaches
 
 pytestmark = pytest.mark.django_db
 

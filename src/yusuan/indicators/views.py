@@ -31,7 +31,7 @@ from yusuan.core.grid import grid_export, grid_page
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.indicators import rows as rows_input
-from yusuan.indicators import selectors
+from yusuan.indicators import selectors, transfers
 from yusuan.indicators.choices import (
     DIRECT_KINDS,
     DocumentKind,
@@ -198,9 +198,9 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and project_selectors.can_open_project(actor=actor, pk=line.project_id),
             "movements": selectors.line_movements(actor=actor, line_id=pk),
             "trace": selectors.line_trace(actor=actor, line=line),
-            "chain": selectors.tracking_chain(actor=actor, line=line),
-            "clock": selectors.transfer_clock(line)
-            if line.rec_date or line.source_type_code == selectors.TRANSFER_SOURCE_CODE
+            "chain": transfers.tracking_chain(actor=actor, line=line),
+            "clock": transfers.transfer_clock(line)
+            if line.rec_date or line.source_type_code == transfers.TRANSFER_SOURCE_CODE
             else None,
             "children": selectors.line_list(actor=actor, filters={"parent": line.pk}),
         },
@@ -610,8 +610,8 @@ def transfer_breaches(request: HttpRequest) -> HttpResponse:
         request,
         "indicators/transfer_breaches.html",
         {
-            "breaches": selectors.transfer_breaches(actor=actor, fiscal_year=year),
+            "breaches": transfers.transfer_breaches(actor=actor, fiscal_year=year),
             "year": year,
-            "days": selectors.TRANSFER_ALLOCATION_DAYS,
+            "days": transfers.TRANSFER_ALLOCATION_DAYS,
         },
     )

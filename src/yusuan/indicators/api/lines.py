@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from yusuan.common.api import Id, Rendered, Year, paged, require
 from yusuan.core.models import Organisation
-from yusuan.indicators import selectors
+from yusuan.indicators import selectors, transfers
 from yusuan.indicators.api.common import READ, DocumentRef, _api, _document_ref
 from yusuan.indicators.models import IndicatorLine, IndicatorSource
 
@@ -257,7 +257,7 @@ def get_line(request: HttpRequest, line_id: Id) -> Any:
                 "doc_no": link.doc_no,
                 "url": _api("indicator_line", link.pk),
             }
-            for link in selectors.tracking_chain(actor=actor, line=line)
+            for link in transfers.tracking_chain(actor=actor, line=line)
         ],
         "parent": _line_ref(trace.parent) if trace.parent else None,
         "children": [_line_ref(child) for child in children],
@@ -292,7 +292,7 @@ def list_transfer_breaches(request: HttpRequest, year: Year | None = None) -> An
     """R-IN-5: pending lines of upper-level transfer money in the caller's scope not allocated
     within 30 days of receipt (接收日期, R-IN-9), the longest overdue first."""
     actor = require(request, "indicators.view_indicatorline", READ)
-    found = {b.line.pk: b for b in selectors.transfer_breaches(actor=actor, fiscal_year=year)}
+    found = {b.line.pk: b for b in transfers.transfer_breaches(actor=actor, fiscal_year=year)}
     # The page is cut from the lines in the selector's order (the longest overdue first).
     order = Case(
         *(When(pk=pk, then=Value(i)) for i, pk in enumerate(found)),
@@ -303,7 +303,7 @@ def list_transfer_breaches(request: HttpRequest, year: Year | None = None) -> An
     return Rendered(lines, lambda line: _breach(found[line.pk]))
 
 
-def _breach(breach: selectors.TransferDeadline) -> dict[str, Any]:
+def _breach(breach: transfers.TransferDeadline) -> dict[str, Any]:
     line = breach.line
     return {
         "line": _line_ref(line),
