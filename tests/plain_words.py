@@ -39,6 +39,20 @@ RULES: dict[str, re.Pattern[str]] = {
     "ISO message name outside a detail": re.compile(r"\bpain\.00\d\b"),
 }
 
+# Who looks, and the pages every one of them opens (the page test and the browser test).
+USERS = ["school_clerk", "wj_treasury", "wj_budget", "wj_auditor", "wj_admin"]
+PAGES = [
+    "/",
+    "/workflow/inbox/",
+    "/workflow/notifications/",
+    "/payments/",
+    "/indicators/ledger/",
+    "/indicators/documents/",
+    "/audit/",
+    "/payments/bank/",
+    "/payments/monitoring/",
+]
+
 
 class _Text(HTMLParser):
     def __init__(self) -> None:

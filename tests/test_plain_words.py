@@ -8,23 +8,10 @@ from collections.abc import Callable
 from django.test import Client
 
 import pytest
-from tests.plain_words import internal_codes, visible_text
+from tests.plain_words import PAGES, USERS, internal_codes, visible_text
 
 from yusuan.indicators.models import Movement
 from yusuan.payments.models import PaymentRequest
-
-USERS = ["school_clerk", "wj_treasury", "wj_budget", "wj_auditor", "wj_admin"]
-PAGES = [
-    "/",
-    "/workflow/inbox/",
-    "/workflow/notifications/",
-    "/payments/",
-    "/indicators/ledger/",
-    "/indicators/documents/",
-    "/audit/",
-    "/payments/bank/",
-    "/payments/monitoring/",
-]
 
 
 def main_pages() -> list[str]:

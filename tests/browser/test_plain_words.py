@@ -9,20 +9,7 @@ from typing import Any
 
 import pytest
 from tests.browser.conftest import ARTIFACTS, login
-from tests.plain_words import internal_codes, visible_text
-
-USERS = ["school_clerk", "wj_treasury", "wj_budget", "wj_auditor", "wj_admin"]
-PAGES = [
-    "/",
-    "/workflow/inbox/",
-    "/workflow/notifications/",
-    "/payments/",
-    "/indicators/ledger/",
-    "/indicators/documents/",
-    "/audit/",
-    "/payments/bank/",
-    "/payments/monitoring/",
-]
+from tests.plain_words import PAGES, USERS, internal_codes, visible_text
 
 
 def _pages(var_dir: Any) -> list[str]:

@@ -24,9 +24,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from yusuan.common.money import Money
 from yusuan.common.pages import page_number
+from yusuan.core.models import Organisation
 from yusuan.core.tabular import Column as ExportColumn
 from yusuan.core.tabular import write_table
 
@@ -70,6 +72,18 @@ class GroupLevel:
     row_key: Callable[[Any], str]
     fold: Callable[[Any], str] = str
     name: Callable[[str], str] = str
+
+
+def subtotal_label(name: str) -> str:
+    """A subtotal row's label: 小计 · <the group's name>."""
+    label = _("Subtotal")
+    return f"{label} · {name}"
+
+
+def organisation_subtotal(key: str) -> str:
+    """The label of a group keyed by an organisation's id (a unit, a department)."""
+    found = Organisation.objects.filter(pk=int(key)).values_list("name", flat=True).first()
+    return subtotal_label(found or key)
 
 
 @dataclass(frozen=True)
@@ -127,13 +141,9 @@ class GridPage:
     def amount_keys(self) -> list[str]:
         return [c.key for c in self.columns if c.amount]
 
-    def total_cells(self, sums: dict[str, int]) -> list[str | None]:
-        """The figures of a subtotal or total row under the visible columns (None: no sum)."""
-        return [Money(sums.get(c.key, 0)).format() if c.amount else None for c in self.columns]
-
     @property
     def total_row(self) -> list[str | None]:
-        return self.total_cells(self.totals)
+        return _figures(self.columns, self.totals)
 
 
 def _chosen_columns(grid: Grid, wanted: Sequence[str] | None) -> list[GridColumn]:
@@ -205,10 +215,16 @@ def _totals(grid: Grid, queryset: QuerySet[Any]) -> dict[str, int]:
     return {a: int(sums[f"s_{a}"] or 0) for a in grid.amounts}
 
 
+def _figures(columns: Sequence[GridColumn], sums: dict[str, int]) -> list[str | None]:
+    """The figures of a subtotal or total row under the visible columns (None: no sum)."""
+    return [Money(sums.get(c.key, 0)).format() if c.amount else None for c in columns]
+
+
 def _group_sums(
-    grid: Grid, queryset: QuerySet[Any], level: GroupLevel, keys: set[str]
+    grid: Grid, queryset: QuerySet[Any], level: GroupLevel, keys: set[str] | None
 ) -> dict[str, dict[str, int]]:
-    """Each group's sums over every matching row (not just the page's)."""
+    """Each group's sums over every matching row (not just the page's): of the groups in ``keys``,
+    or of every group when ``keys`` is None (the export)."""
     sums: dict[str, dict[str, int]] = {}
     rows = (
         queryset.order_by()
@@ -217,7 +233,7 @@ def _group_sums(
     )
     for row in rows:
         key = level.fold(row[level.group_by])
-        if key not in keys:
+        if keys is not None and key not in keys:
             continue
         into = sums.setdefault(key, dict.fromkeys(grid.amounts, 0))
         for amount in grid.amounts:
@@ -254,7 +270,10 @@ def grid_page(
         for index, key in enumerate(keys):
             ends = index + 1 < len(keys) and keys[index + 1] != key
             if ends or (index + 1 == len(keys) and last_on_page):
-                rows[index].subtotal_after = Subtotal(level.name(key), sums.get(key, {}))
+                figures = sums.get(key, {})
+                rows[index].subtotal_after = Subtotal(
+                    level.name(key), figures, _figures(columns, figures)
+                )
     totals = _totals(grid, queryset)
     params = request.GET.copy()
     for name in ("page", "sort", "export"):
@@ -265,12 +284,6 @@ def grid_page(
         if k not in ("page", "size", "group", "export", "cols")
         for v in values
     ]
-    for row in rows:
-        if row.subtotal_after is not None:
-            row.subtotal_after.cells = [
-                Money(row.subtotal_after.sums.get(c.key, 0)).format() if c.amount else None
-                for c in columns
-            ]
     return GridPage(
         grid=grid,
         columns=columns,
@@ -302,7 +315,7 @@ def grid_export(
     rows: list[list[object]] = []
     batch: list[Any] = []
     ordered = _ordered(grid, queryset, sort, level)
-    sums = _group_sums(grid, queryset, level, _AllKeys()) if level is not None else {}
+    sums = _group_sums(grid, queryset, level, None) if level is not None else {}
     current: str | None = None
 
     def flush(items: list[Any]) -> None:
@@ -330,13 +343,6 @@ def grid_export(
         file_format="xlsx",
         sheet_title=grid.sheet_title or grid.name,
     )
-
-
-class _AllKeys(set[str]):
-    """Every group (the export sums all of them)."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
 
 
 def _export_value(column: GridColumn, row: Any) -> object:

@@ -10,8 +10,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.choices import CodeKind
-from yusuan.core.grid import Cell, Grid, GridColumn, GroupLevel
-from yusuan.core.models import ClassificationCode, Organisation
+from yusuan.core.grid import (
+    Cell,
+    Grid,
+    GridColumn,
+    GroupLevel,
+    organisation_subtotal,
+    subtotal_label,
+)
+from yusuan.core.models import ClassificationCode
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.elements import ELEMENTS, LEDGER_CODES, Element
 
@@ -25,12 +32,6 @@ def _department_of(path: str) -> str:
     return path.strip("/").split("/")[0]
 
 
-def _organisation_name(key: str) -> str:
-    found = Organisation.objects.filter(pk=int(key)).values_list("name", flat=True).first()
-    label = _("Subtotal")
-    return f"{label} · {found or key}"
-
-
 def _functional_name(key: str) -> str:
     found = (
         ClassificationCode.objects.filter(kind=CodeKind.FUNCTIONAL, code=key)
@@ -38,8 +39,7 @@ def _functional_name(key: str) -> str:
         .values_list("name", flat=True)
         .first()
     )
-    label = _("Subtotal")
-    return f"{label} · {key} {found or ''}".rstrip()
+    return subtotal_label(f"{key} {found or ''}".rstrip())
 
 
 def _code(line: Any) -> Cell:
@@ -164,7 +164,7 @@ LEDGER_GRID = Grid(
             group_by="organisation__path",
             row_key=lambda x: _department_of(x.organisation.path),
             fold=_department_of,
-            name=_organisation_name,
+            name=organisation_subtotal,
         ),
         GroupLevel(
             "unit",
@@ -172,7 +172,7 @@ LEDGER_GRID = Grid(
             order_by=("organisation__path",),
             group_by="organisation_id",
             row_key=lambda x: str(x.organisation_id),
-            name=_organisation_name,
+            name=organisation_subtotal,
         ),
         GroupLevel(
             "function",

@@ -12,23 +12,35 @@ from django.utils.translation import gettext as _
 from yusuan.common.worklist import ATTENTION, ROUTINE, URGENT, WorkItem
 from yusuan.indicators.choices import DocumentState, SupplementState
 from yusuan.indicators.models import IndicatorDocument, SupplementRequest
-from yusuan.indicators.selectors import transfer_breaches
+from yusuan.indicators.transfers import transfer_breaches
+
+
+def _in_state(
+    actor: Any, key: str, label: str, model: Any, state: str, url_name: str, urgency: int
+) -> WorkItem:
+    """The actor's documents of ``model`` in ``state``, linked to the list filtered alike."""
+    return WorkItem(
+        key=key,
+        label=label,
+        count=model.objects.visible_to(actor).filter(state=state).count(),
+        url=f"{reverse(url_name)}?state={state}",
+        urgency=urgency,
+    )
 
 
 def indicator_work(actor: Any) -> list[WorkItem]:
     items: list[WorkItem] = []
-    documents = reverse("indicators:document_list")
-    supplements = reverse("indicators:supplement_list")
+    documents, supplements = "indicators:document_list", "indicators:supplement_list"
     if actor.has_perm("indicators.post_indicatordocument"):
         items.append(
-            WorkItem(
-                key="indicators.to_post",
-                label=_("Indicator documents in draft, to check and post"),
-                count=IndicatorDocument.objects.visible_to(actor)
-                .filter(state=DocumentState.DRAFT)
-                .count(),
-                url=f"{documents}?state={DocumentState.DRAFT}",
-                urgency=ATTENTION,
+            _in_state(
+                actor,
+                "indicators.to_post",
+                _("Indicator documents in draft, to check and post"),
+                IndicatorDocument,
+                DocumentState.DRAFT,
+                documents,
+                ATTENTION,
             )
         )
         items.append(
@@ -42,38 +54,38 @@ def indicator_work(actor: Any) -> list[WorkItem]:
         )
     elif actor.has_perm("indicators.change_indicatordocument"):
         items.append(
-            WorkItem(
-                key="indicators.drafts",
-                label=_("Indicator documents not yet submitted"),
-                count=IndicatorDocument.objects.visible_to(actor)
-                .filter(state=DocumentState.DRAFT)
-                .count(),
-                url=f"{documents}?state={DocumentState.DRAFT}",
-                urgency=ROUTINE,
+            _in_state(
+                actor,
+                "indicators.drafts",
+                _("Indicator documents not yet submitted"),
+                IndicatorDocument,
+                DocumentState.DRAFT,
+                documents,
+                ROUTINE,
             )
         )
     if actor.has_perm("indicators.answer_supplementrequest"):
         items.append(
-            WorkItem(
-                key="indicators.supplements_to_answer",
-                label=_("Approved requests for more money (追加申请) to answer"),
-                count=SupplementRequest.objects.visible_to(actor)
-                .filter(state=SupplementState.APPROVED)
-                .count(),
-                url=f"{supplements}?state={SupplementState.APPROVED}",
-                urgency=ATTENTION,
+            _in_state(
+                actor,
+                "indicators.supplements_to_answer",
+                _("Approved requests for more money (追加申请) to answer"),
+                SupplementRequest,
+                SupplementState.APPROVED,
+                supplements,
+                ATTENTION,
             )
         )
     elif actor.has_perm("indicators.add_supplementrequest"):
         items.append(
-            WorkItem(
-                key="indicators.supplement_drafts",
-                label=_("Requests for more money (追加申请) not yet submitted"),
-                count=SupplementRequest.objects.visible_to(actor)
-                .filter(state=SupplementState.DRAFT)
-                .count(),
-                url=f"{supplements}?state={SupplementState.DRAFT}",
-                urgency=ROUTINE,
+            _in_state(
+                actor,
+                "indicators.supplement_drafts",
+                _("Requests for more money (追加申请) not yet submitted"),
+                SupplementRequest,
+                SupplementState.DRAFT,
+                supplements,
+                ROUTINE,
             )
         )
     return items

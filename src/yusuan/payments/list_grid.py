@@ -11,8 +11,14 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.core.grid import Cell, Grid, GridColumn, GroupLevel
-from yusuan.core.models import Organisation
+from yusuan.core.grid import (
+    Cell,
+    Grid,
+    GridColumn,
+    GroupLevel,
+    organisation_subtotal,
+    subtotal_label,
+)
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentLine, PaymentRequest
 
@@ -29,15 +35,8 @@ def with_totals(queryset: QuerySet[PaymentRequest]) -> QuerySet[PaymentRequest]:
     return queryset.annotate(total=Coalesce(Subquery(lines, output_field=IntegerField()), 0))
 
 
-def _unit_name(key: str) -> str:
-    found = Organisation.objects.filter(pk=int(key)).values_list("name", flat=True).first()
-    label = _("Subtotal")
-    return f"{label} · {found or key}"
-
-
 def _state_name(key: str) -> str:
-    label = _("Subtotal")
-    return f"{label} · {RequestState(key).label if key in RequestState.values else key}"
+    return subtotal_label(str(RequestState(key).label) if key in RequestState.values else key)
 
 
 def _number(request: Any) -> Cell:
@@ -96,7 +95,7 @@ PAYMENT_GRID = Grid(
             order_by=("organisation__code",),
             group_by="organisation_id",
             row_key=lambda r: str(r.organisation_id),
-            name=_unit_name,
+            name=organisation_subtotal,
         ),
         GroupLevel(
             "state",
