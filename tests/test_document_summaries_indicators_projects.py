@@ -16,12 +16,14 @@ from tests.test_document_summary import _cells
 from tests.test_indicators_rules import World, adjustment, executable, make_world, move, submit
 
 from yusuan.common.money import Money
-from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.models import IndicatorLine, SupplementRequest
 from yusuan.indicators.services import LineSpec, Op, apply
 from yusuan.indicators.services.supplements import SupplementInput, supplement_create
+from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
 from yusuan.workflow import selectors
 from yusuan.workflow import services as workflow
+from yusuan.workflow.models import WorkflowInstance
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +126,8 @@ def test_a_source_spent_after_submission_shows_short(w: World, user: Any, client
     assert html.count('class="num short"') == 2  # both rows of 办公费
 
 
-def test_a_supplement_request_shows_what_it_asks_for(w: World, user: Any, client_as: Any) -> None:
+def submitted_supplement(w: World) -> tuple[IndicatorLine, SupplementRequest, WorkflowInstance]:
+    """A unit's 追加申请 of 50,000.00 on a 100,000.00 line, submitted."""
     line = executable(w, 100_000_00)
     request = supplement_create(
         actor=w.clerk,
@@ -139,6 +142,11 @@ def test_a_supplement_request_shows_what_it_asks_for(w: World, user: Any, client
     instance = workflow.document_submit(
         actor=w.clerk, document_type="indicators.supplement", object_id=str(request.pk)
     )
+    return line, request, instance
+
+
+def test_a_supplement_request_shows_what_it_asks_for(w: World, user: Any, client_as: Any) -> None:
+    line, request, instance = submitted_supplement(w)
     html = _page(client_as, user, instance.pk)
     assert f'href="/indicators/supplements/{request.pk}/"' in html
     assert f'href="/indicators/lines/{line.pk}/"' in html
@@ -148,9 +156,9 @@ def test_a_supplement_request_shows_what_it_asks_for(w: World, user: Any, client
     assert 'data-testid="summary-lines"' not in html  # no lines: facts only
 
 
-def test_a_project_declaration_shows_the_project(user: Any, client_as: Any) -> None:
-    clerk = user("school_clerk")
-    proj = project_create(
+def lab_project(clerk: Any) -> Project:
+    """A 3-year equipment project of 200,000.00 yuan, a draft."""
+    return project_create(
         actor=clerk,
         organisation=clerk.organisation,
         fiscal_year=2026,
@@ -166,6 +174,11 @@ def test_a_project_declaration_shows_the_project(user: Any, client_as: Any) -> N
             is_procurement=True,
         ),
     )
+
+
+def test_a_project_declaration_shows_the_project(user: Any, client_as: Any) -> None:
+    clerk = user("school_clerk")
+    proj = lab_project(clerk)
     instance = workflow.document_submit(
         actor=clerk, document_type="projects.declaration", object_id=str(proj.pk)
     )

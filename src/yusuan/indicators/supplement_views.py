@@ -157,10 +157,9 @@ def supplement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def supplement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     found = selectors.supplement_get(actor=actor, request_id=pk)
-    rounds = workflow_selectors.document_rounds(
-        actor=actor, document_type=SUPPLEMENT.code, object_id=str(found.pk)
+    approval = workflow_selectors.document_approval(
+        actor=actor, document_type=SUPPLEMENT.code, document=found
     )
-    latest = rounds[-1] if rounds else None
     answerable = found.state == SupplementState.APPROVED and actor.has_perm(
         "indicators.answer_supplementrequest"
     )
@@ -179,8 +178,8 @@ def supplement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators/supplement_detail.html",
         {
             "object": found,
-            "latest": latest,
-            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "latest": approval.latest,
+            "approval": approval,
             "can_edit": draft and actor.has_perm("indicators.change_supplementrequest"),
             "can_answer": answerable,
             "increases": increases,

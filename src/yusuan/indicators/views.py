@@ -481,14 +481,13 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         document = selectors.document_get(actor=actor, document_id=pk)
     except NotFoundError as exc:
         raise Http404 from exc
-    rounds = (
-        workflow_selectors.document_rounds(
-            actor=actor, document_type=DOCUMENT_TYPE, object_id=str(document.pk)
+    approval = (
+        workflow_selectors.document_approval(
+            actor=actor, document_type=DOCUMENT_TYPE, document=document
         )
         if document.kind == DocumentKind.ADJUST
-        else []
+        else None
     )
-    latest = rounds[-1] if rounds else None
     preview = None
     is_draft = document.state == DocumentState.DRAFT
     if document.kind == DocumentKind.ADJUST and is_draft:
@@ -506,9 +505,8 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": document.lines.select_related(
                 "source", "target", "created_line", "organisation", "project"
             ),
-            "rounds": rounds,
-            "latest": latest,
-            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "latest": approval.latest if approval else None,
+            "approval": approval,
             "preview": preview,
             "can_edit": is_draft and actor.has_perm(entry_perm),
             "can_post": is_draft

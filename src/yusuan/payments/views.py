@@ -292,10 +292,9 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     document = _get(request, pk)
-    rounds = workflow_selectors.document_rounds(
-        actor=actor, document_type=DOCUMENT_TYPE, object_id=str(pk)
+    approval = workflow_selectors.document_approval(
+        actor=actor, document_type=DOCUMENT_TYPE, document=document
     )
-    latest = rounds[-1] if rounds else None
     editable = document.state in (RequestState.DRAFT, RequestState.BLOCKED)
     may_enter = actor.has_perm("payments.change_paymentrequest")
     # A salary batch has thousands of lines: searched by payee, account tail or amount (P9).
@@ -327,8 +326,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_refund": actor.has_perm("payments.add_refund"),
             "can_confirm_refund": actor.has_perm("payments.change_refund"),
             "voucher": getattr(document, "voucher", None),
-            "latest": latest,
-            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "latest": approval.latest,
+            "approval": approval,
             "can_edit": editable and may_enter,
             "can_submit": document.state == RequestState.DRAFT and may_enter,
             "can_explain": document.state == RequestState.PENDING_EXPLANATION and may_enter,

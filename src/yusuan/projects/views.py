@@ -126,18 +126,16 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     project = selectors.access_project(actor=actor, pk=pk)
-    rounds = workflow_selectors.document_rounds(
-        actor=actor, document_type=DOCUMENT_TYPE, object_id=str(project.pk)
+    approval = workflow_selectors.document_approval(
+        actor=actor, document_type=DOCUMENT_TYPE, document=project
     )
-    latest = rounds[-1] if rounds else None
     return render(
         request,
         "projects/project_detail.html",
         {
             "object": project,
-            "rounds": rounds,
-            "latest": latest,
-            "timeline": workflow_selectors.timeline(instance=latest) if latest else None,
+            "latest": approval.latest,
+            "approval": approval,
             "can_edit": project.state in EDITABLE_STATES
             and actor.has_perm("projects.change_project"),
             "can_submit": project.state == ProjectState.DRAFT

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from yusuan.common.actor import Actor
@@ -316,18 +317,12 @@ def can_withdraw(*, actor: Actor, instance: WorkflowInstance) -> bool:
 
 
 def can_open_document(*, actor: Actor, instance: WorkflowInstance) -> bool:
-    """Whether the document's own page opens for ``actor``: its module's scoped ``load`` finds it
-    and the actor may view that kind of document (``<app>.view_<model>``, the permission every
-    document page asks for). An approver of another office sees the round, not a link to a 403."""
-    doc_type = registry.get(instance.document_type)
-    if doc_type is None or doc_type.handler is None:
-        return False
-    try:
-        document = doc_type.handler.load(actor=actor, object_id=instance.object_id)
-    except (BusinessRuleError, Http404):  # not found, out of scope (NotFoundError) or refused
-        return False
-    meta = type(document)._meta
-    return bool(actor.has_perm(f"{meta.app_label}.view_{meta.model_name}"))
+    """Whether the document's own page opens for ``actor``. An approver of another office sees
+    the round, not a link to a 403."""
+    return (
+        _openable(actor=actor, document_type=instance.document_type, object_id=instance.object_id)
+        is not None
+    )
 
 
 def document_summary(*, actor: Actor, instance: WorkflowInstance) -> DocumentSummary | None:
@@ -341,6 +336,74 @@ def document_summary(*, actor: Actor, instance: WorkflowInstance) -> DocumentSum
     except (BusinessRuleError, Http404):
         return None
     return doc_type.handler.summary(actor=actor, document=document)
+
+
+def round_attachments(timeline: Timeline) -> list[tuple[int, str, int]]:
+    """Every file attached to the document's rounds (id, name, size), oldest first."""
+    return [a for entry in timeline.entries for a in entry.attachments]
+
+
+@dataclass(frozen=True)
+class DocumentApproval:
+    """The approval side of a document's own page: its rounds, the latest one's timeline, and
+    where to fetch the summary the approver sees (``workflow/_document_approval.html``)."""
+
+    rounds: list[WorkflowInstance]
+    latest: WorkflowInstance | None
+    timeline: Timeline | None
+    summary_url: str
+
+
+def document_approval(*, actor: Actor, document_type: str, document: Any) -> DocumentApproval:
+    """For a document its page has already loaded in the actor's scope. The summary (issue 16
+    item 1: the clerk sees what the approver will see, balances before and after) is fetched
+    when unfolded, so a page of thousands of lines pays nothing for it."""
+    rounds = document_rounds(actor=actor, document_type=document_type, object_id=str(document.pk))
+    latest = rounds[-1] if rounds else None
+    doc_type = registry.get(document_type)
+    return DocumentApproval(
+        rounds=rounds,
+        latest=latest,
+        timeline=timeline(instance=latest) if latest else None,
+        summary_url=reverse("workflow:document_summary", args=[document_type, document.pk])
+        if doc_type is not None and doc_type.handler is not None
+        else "",
+    )
+
+
+def _openable(
+    *, actor: Actor, document_type: str, object_id: str
+) -> tuple[Any, registry.DocumentHandler] | None:
+    """The document if its own page opens for ``actor``: its module's scoped ``load`` finds it
+    and the actor may view that kind of document (``<app>.view_<model>``, the permission every
+    document page asks for)."""
+    doc_type = registry.get(document_type)
+    if doc_type is None or doc_type.handler is None:
+        return None
+    try:
+        document = doc_type.handler.load(actor=actor, object_id=object_id)
+    except (BusinessRuleError, Http404):  # not found, out of scope (NotFoundError) or refused
+        return None
+    meta = type(document)._meta
+    if not actor.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+        return None
+    return document, doc_type.handler
+
+
+def document_page_summary(
+    *, actor: Actor, document_type: str, object_id: str
+) -> tuple[DocumentSummary | None, list[tuple[int, str, int]]]:
+    """The approver's summary of a document and its rounds' attachments, for whoever may open
+    the document's page; anyone else gets a 404, as the page would give them."""
+    found = _openable(actor=actor, document_type=document_type, object_id=object_id)
+    if found is None:
+        raise Http404
+    document, handler = found
+    rounds = document_rounds(actor=actor, document_type=document_type, object_id=object_id)
+    return (
+        handler.summary(actor=actor, document=document),
+        round_attachments(timeline(instance=rounds[-1])) if rounds else [],
+    )
 
 
 def can_decide(*, actor: Actor, instance: WorkflowInstance, now: dt.datetime | None = None) -> bool:

@@ -115,9 +115,24 @@ def instance_summary(request: HttpRequest, pk: int) -> HttpResponse:
         "workflow/_summary.html",
         {
             "summary": selectors.document_summary(actor=actor, instance=instance),
-            "attachments": [a for e in timeline.entries for a in e.attachments],
+            "attachments": selectors.round_attachments(timeline),
             "instance": instance,
         },
+    )
+
+
+@login_required
+def document_summary_view(request: HttpRequest, document_type: str, object_id: str) -> HttpResponse:
+    """The summary alone for a document's own page (unfolded there, fetched when opened): the
+    same component as on the approval page, for whoever may open the document."""
+    actor: Any = request.user
+    summary, attachments = selectors.document_page_summary(
+        actor=actor, document_type=document_type, object_id=object_id
+    )
+    return render(
+        request,
+        "workflow/_summary.html",
+        {"summary": summary, "attachments": attachments, "on_document": True},
     )
 
 
@@ -138,7 +153,7 @@ def _detail_page(
         {
             "instance": instance,
             "summary": selectors.document_summary(actor=actor, instance=instance),
-            "attachments": [a for e in timeline.entries for a in e.attachments],
+            "attachments": selectors.round_attachments(timeline),
             "doc_type": doc_type,
             "subtype_name": doc_type.subtype_name(subtype) if doc_type else "",
             "timeline": timeline,
