@@ -33,20 +33,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def demo_server(
-    tmp_path_factory: pytest.TempPathFactory, fixed_clock: Any
+def _serve_demo(
+    tmp_path_factory: pytest.TempPathFactory, as_of: Any, scale: str
 ) -> Iterator[dict[str, Any]]:
-    """The server runs on the real clock in its own process; its demo is loaded as of the suite's
-    fixed clock's day, so its business dates are the ones the tests' database has."""
-    from django.utils import timezone
-
-    as_of = timezone.localdate(fixed_clock)
+    """``yusuan demo --scale <scale>`` in its own process and SQLite file, until the session ends."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required under CI (scripts/setup.sh --browser installs it)")
         pytest.skip("Debian's Chromium is not installed (scripts/setup.sh --browser)")
-    var_dir = tmp_path_factory.mktemp("demo-var")
+    var_dir = tmp_path_factory.mktemp(f"demo-var-{scale}")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
@@ -60,7 +55,7 @@ def demo_server(
             "yusuan",
             "demo",
             "--scale",
-            "tiny",
+            scale,
             "--addr",
             f"127.0.0.1:{port}",
             "--as-of",
@@ -72,7 +67,7 @@ def demo_server(
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - loopback
@@ -93,6 +88,28 @@ def demo_server(
     process.terminate()
     process.wait(timeout=20)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, fixed_clock: Any
+) -> Iterator[dict[str, Any]]:
+    """The server runs on the real clock in its own process; its demo is loaded as of the suite's
+    fixed clock's day, so its business dates are the ones the tests' database has."""
+    from django.utils import timezone
+
+    yield from _serve_demo(tmp_path_factory, timezone.localdate(fixed_clock), "tiny")
+
+
+@pytest.fixture(scope="session")
+def district_server(
+    tmp_path_factory: pytest.TempPathFactory, fixed_clock: Any
+) -> Iterator[dict[str, Any]]:
+    """The district-scale demo (300 units, thousands of indicator lines; about 25 s to load),
+    for the pages whose layout only shows its faults at scale."""
+    from django.utils import timezone
+
+    yield from _serve_demo(tmp_path_factory, timezone.localdate(fixed_clock), "district")
 
 
 @pytest.fixture(scope="module")
