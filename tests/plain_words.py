@@ -92,3 +92,70 @@ def internal_codes(text: str) -> list[tuple[str, str, str]]:
             start, end = match.span()
             found.append((rule, match.group(), text[max(0, start - 40) : end + 40]))
     return found
+
+
+# An amount as the pages print it: 1,234.56 or -0.50 (a count, a rate or a row number is not).
+AMOUNT = re.compile(r"^-?\d{1,3}(?:,\d{3})*\.\d{2}$")
+
+
+class _Tables(HTMLParser):
+    """Every table's rows as (section, [cell text, repeated over its colspan])."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[tuple[str, list[str]]]] = []
+        self.open: list[list[tuple[str, list[str]]]] = []
+        self.section = ""
+        self.cell: list[str] | None = None
+        self.span = 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.open.append([])
+            self.tables.append(self.open[-1])
+        elif not self.open:
+            return
+        elif tag in ("thead", "tbody", "tfoot"):
+            self.section = tag
+        elif tag == "tr":
+            self.open[-1].append((self.section or "tbody", []))
+        elif tag in ("th", "td") and self.open[-1]:
+            self.cell, self.span = [], int(dict(attrs).get("colspan") or 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self.cell is not None and self.open and self.open[-1]:
+            text = " ".join("".join(self.cell).split())
+            self.open[-1][-1][1].extend([text] * self.span)
+            self.cell = None
+        elif tag == "table" and self.open:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def amount_columns(html: str) -> list[tuple[str, str]]:
+    """(header, the first amount under it) for every table column that shows amounts (issue 16
+    item 4: "every amount header says 元 once, consistently": see ``says_yuan_once``)."""
+    parser = _Tables()
+    parser.feed(html)
+    parser.close()
+    found = []
+    for table in parser.tables:
+        heads = [cells for section, cells in table if section == "thead"]
+        if not heads:
+            continue
+        header = heads[-1]
+        body = [
+            cells for section, cells in table if section == "tbody" and len(cells) == len(header)
+        ]
+        for index, label in enumerate(header):
+            amounts = [row[index] for row in body if AMOUNT.match(row[index])]
+            if amounts:
+                found.append((label, amounts[0]))
+    return found
+
+
+def says_yuan_once(label: str) -> bool:
+    return label.count("元") == 1

@@ -53,7 +53,11 @@ def test_the_export_equals_what_the_page_shows(client_as: Any) -> None:
     head, rows = _table(budget.get(f"{LEDGER}?{query}").content.decode())
     exported = _export(budget, query)
     assert exported[0] == head
-    amounts = [i for i, h in enumerate(head) if h in ("总额", "可用余额", "支付在途", "已支付")]
+    amounts = [
+        i
+        for i, h in enumerate(head)
+        if h in ("总额（元）", "可用余额（元）", "支付在途（元）", "已支付（元）")
+    ]
     assert amounts, head
     for shown, written in zip(rows, exported[1:], strict=False):
         for index, (a, b) in enumerate(zip(shown, written, strict=True)):
@@ -70,7 +74,7 @@ def test_subtotals_sum_every_row_of_the_group(client_as: Any) -> None:
     head, rows = _table(html)
     subtotals = [r for r in rows if r[0].startswith(("Subtotal", "小计"))]
     assert len(subtotals) >= 2, "the first page ends several departments"
-    total = head.index("总额")
+    total = head.index("总额（元）")
     lines = IndicatorLine.objects.filter(fiscal_year=2026, mof_div_code="320509")
     by_department: dict[str, int] = {}
     for path, fen in lines.values_list("organisation__path", "total"):
@@ -88,7 +92,7 @@ def test_sort_size_and_page_jump(client_as: Any) -> None:
     budget = client_as("wj_budget")
     head, rows = _table(budget.get(f"{LEDGER}?size=20&sort=-available&page=2").content.decode())
     assert len(rows) == 20
-    available = [Money.parse(r[head.index("可用余额")]).fen for r in rows]
+    available = [Money.parse(r[head.index("可用余额（元）")]).fen for r in rows]
     assert available == sorted(available, reverse=True)
     first, _rows = _table(budget.get(f"{LEDGER}?size=20&sort=-available").content.decode())
     top = IndicatorLine.objects.filter(fiscal_year=2026).order_by("-available", "code")
@@ -114,11 +118,11 @@ def test_filters_by_name_and_columns_kept_per_person(client_as: Any, user: Any) 
     )
     assert answer.status_code == 302 and answer["Location"] == LEDGER
     head, _rows = _table(budget.get(LEDGER).content.decode())
-    assert head == ["指标编码", "财政冻结", "已支付"]
+    assert head == ["指标编码", "财政冻结（元）", "已支付（元）"]
     assert _export(budget, "size=50")[0] == head
     # Another person's grid is theirs.
     other, _rows = _table(client_as("wj_treasury").get(LEDGER).content.decode())
-    assert "可用余额" in other
+    assert "可用余额（元）" in other
     # A next address elsewhere is not followed.
     away = budget.post("/grid/columns/", {"grid": "x", "cols": ["code"], "next": "https://evil/"})
     assert away["Location"] == "/"

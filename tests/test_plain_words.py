@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.test import Client
 
 import pytest
-from tests.plain_words import PAGES, USERS, internal_codes, visible_text
+from tests.plain_words import (
+    PAGES,
+    USERS,
+    amount_columns,
+    internal_codes,
+    says_yuan_once,
+    visible_text,
+)
 
 from yusuan.indicators.models import Movement
 from yusuan.payments.models import PaymentRequest
@@ -47,6 +55,71 @@ def test_main_pages_name_no_internal_code(
     assert not found, "\n".join(
         f"{path}: {rule}: {code!r} in …{around}…" for path, rule, code, around in found
     )
+
+
+def menu_pages(client: Client) -> list[str]:
+    """Every page the person's menu links to (the sidebar of the home page)."""
+    home = client.get("/").content.decode()
+    nav = home.split('<nav class="sidebar"', 1)[1].split("</nav>", 1)[0]
+    return sorted(set(re.findall(r'href="(/[^"?#]*)"', nav)))
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_menu_page_names_no_code_and_says_yuan_once(
+    client_as: Callable[[str], Client], username: str
+) -> None:
+    """The lints over every page of the person's menu and the first document each list links
+    to (a detail page), not only the main ones."""
+    client = client_as(username)
+    pages = menu_pages(client)
+    assert len(pages) >= 5
+    found, seen = [], set(pages)
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        body = html.split("<tbody", 1)[1] if "<tbody" in html else ""
+        detail = re.search(r'href="(/[a-z/-]+/\d+/)"', body)
+        if detail and detail.group(1) not in seen:
+            seen.add(detail.group(1))
+            pages.append(detail.group(1))
+        found += [(path, rule, code) for rule, code, _around in internal_codes(visible_text(html))]
+        found += [
+            (path, "amount header without 元 once", label)
+            for label, _amount in amount_columns(html)
+            if not says_yuan_once(label)
+        ]
+    assert not found, "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_every_amount_header_says_yuan_once(
+    client_as: Callable[[str], Client], username: str
+) -> None:
+    client = client_as(username)
+    columns = [
+        (path, *column)
+        for path in main_pages()
+        if (response := client.get(path)).status_code == 200
+        for column in amount_columns(response.content.decode())
+    ]
+    assert len(columns) >= 2, f"{username} saw too few amount columns to check"
+    found = [(path, label, amount) for path, label, amount in columns if not says_yuan_once(label)]
+    assert not found, "\n".join(f"{path}: {label!r} over {amount}" for path, label, amount in found)
+
+
+def test_the_yuan_lint_reads_columns_not_words() -> None:
+    table = (
+        "<table><thead><tr><th>#</th><th>总额</th><th>金额（元）</th><th>笔数</th>"
+        "<th>可用（元）（元）</th></tr></thead><tbody><tr><td>1</td><td>1,200.00</td>"
+        "<td>3.50</td><td>12</td><td>-0.50</td></tr></tbody></table>"
+    )
+    columns = amount_columns(table)
+    assert [label for label, _ in columns] == ["总额", "金额（元）", "可用（元）（元）"]
+    assert [label for label, _ in columns if not says_yuan_once(label)] == [
+        "总额",
+        "可用（元）（元）",
+    ]
 
 
 def test_the_lint_finds_what_the_issue_found() -> None:

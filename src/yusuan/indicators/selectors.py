@@ -611,6 +611,10 @@ class Trace:
     # and (source_type, source_id) → the document, for the movements' rows.
     source_documents: list[DocumentRef] = field(default_factory=list)
     source_refs: dict[tuple[str, str], DocumentRef] = field(default_factory=dict)
+    # The indicator documents and the parent line the reader may open (the others are named,
+    # not linked: a unit's clerk cannot open the bureau's 下达 of every unit's lines).
+    openable: frozenset[int] = frozenset()
+    parent_openable: bool = False
 
 
 def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
@@ -644,6 +648,16 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         .order_by("code")
     )
     budget_source = next((s for s in budget_sources if s.pk == line.budget_source_id), None)
+    named_ids = {d.pk for d in origin_documents} | {line.origin_document_id}
+    openable = frozenset(
+        IndicatorDocument.objects.visible_to(actor)
+        .filter(pk__in=named_ids)
+        .values_list("pk", flat=True)
+    )
+    parent_openable = (
+        line.parent_id is not None
+        and IndicatorLine.objects.visible_to(actor).filter(pk=line.parent_id).exists()
+    )
     return Trace(
         line.origin_document,
         line.parent,
@@ -653,6 +667,8 @@ def line_trace(*, actor: Actor, line: IndicatorLine) -> Trace:
         budget_sources,
         named,
         refs,
+        openable,
+        parent_openable,
     )
 
 
