@@ -60,4 +60,10 @@ def test_every_role_has_a_home_that_says_what_waits(
     assert leader.locator("#execution-chart a").count() >= 3  # one link a department
     picture_top = leader.get_by_test_id("picture").bounding_box()["y"]
     assert picture_top < leader.get_by_test_id("work").bounding_box()["y"]
+    # The tables under the charts open (the fallback), with the same links as the bars.
+    for summary in leader.locator("details.chart-table > summary").all():
+        summary.click()
+    assert leader.get_by_test_id("execution").is_visible()
+    assert leader.get_by_test_id("payment-days").is_visible()
+    leader.screenshot(path=str(SHOTS / "wj_leader-tables-1366.png"), full_page=True)
     leader.context.close()
