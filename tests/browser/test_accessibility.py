@@ -51,6 +51,7 @@ def _pages(var_dir: Path) -> list[tuple[str, str | None, str]]:
     d = _documents(var_dir)
     return [
         *STATIC[:2],
+        ("home-wj-leader", "wj_leader", "/"),  # the district picture's charts first (ADR 0037)
         ("inbox", d["approver"], "/workflow/inbox/"),
         ("approval", d["approver"], f"/workflow/instances/{d['instance']}/"),
         *STATIC[2:3],

@@ -1,7 +1,8 @@
 """Issue 16 item 2 in the browser: every demo login's home page (工作台) at 1366×768, and the
-budget division's, the treasury's and a unit clerk's at 1440×900 too, load without a console
-error and show what waits for that person. The screenshots are left under test-artifacts/homes/
-to be looked at."""
+budget division's, the treasury's, the leadership's and a unit clerk's at 1440×900 too, load
+without a console error (a CSP refusal is one) or a horizontal scroll bar and show what waits for
+that person; the leadership's (局领导, ADR 0036) shows the district picture's charts first. The
+screenshots are left under test-artifacts/homes/ to be looked at."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from tests.browser.conftest import ARTIFACTS, login
 
 SHOTS = ARTIFACTS / "homes"
-WIDE = ("wj_budget", "wj_treasury", "school_clerk")
+WIDE = ("wj_budget", "wj_treasury", "wj_leader", "school_clerk")
 
 
 def _people(var_dir: Path) -> list[str]:
@@ -40,6 +41,8 @@ def test_every_role_has_a_home_that_says_what_waits(
             assert page.get_by_test_id("work").is_visible(), username
             assert errors == [], (username, errors)
             seen[username] = page.locator("[data-testid^='work-']").count()
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (username, width, overflow)
             page.screenshot(path=str(SHOTS / f"{username}-{width}.png"), full_page=True)
             context.close()
     # The clerk's drafts and the budget division's documents to post are on their homes.
@@ -48,3 +51,19 @@ def test_every_role_has_a_home_that_says_what_waits(
     login(picture, base, "wj_budget")
     assert picture.get_by_test_id("picture").is_visible()
     picture.context.close()
+    # The leadership has no work of its own: the picture and its charts come first, drawn.
+    leader = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    login(leader, base, "wj_leader")
+    charts = leader.locator("svg.chart-svg")
+    assert charts.count() == 3 and charts.first.is_visible()
+    assert charts.first.bounding_box()["width"] > 600  # drawn at the card's width, not collapsed
+    assert leader.locator("#execution-chart a").count() >= 3  # one link a department
+    picture_top = leader.get_by_test_id("picture").bounding_box()["y"]
+    assert picture_top < leader.get_by_test_id("work").bounding_box()["y"]
+    # The tables under the charts open (the fallback), with the same links as the bars.
+    for summary in leader.locator("details.chart-table > summary").all():
+        summary.click()
+    assert leader.get_by_test_id("execution").is_visible()
+    assert leader.get_by_test_id("payment-days").is_visible()
+    leader.screenshot(path=str(SHOTS / "wj_leader-tables-1366.png"), full_page=True)
+    leader.context.close()

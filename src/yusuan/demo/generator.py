@@ -435,6 +435,19 @@ class _Builder:
         # reviewer and approver, who approve its payments held at the rural commercial bank.
         self.user("hospital_reviewer", ("unit_reviewer",), hospital, "单位复核 unit reviewer")
         self.user("hospital_approver", ("unit_approver",), hospital, "单位审核 unit approver")
+        # ADR 0036: the bureau's leadership reads the district picture; it writes nothing.
+        self.user(
+            "wj_leader",
+            ("leader",),
+            self.bureau,
+            "局领导 bureau leadership",
+            "全区只读：全区执行、支付、预警一览",
+        )
+        # Listed with the bureau's other logins, though made last (the names drawn stay put).
+        logins = self.result.logins
+        logins.insert(
+            next(i for i, x in enumerate(logins) if x.username == "wj_auditor") + 1, logins.pop()
+        )
 
 
 def clamp_as_of(day: dt.date | None = None) -> dt.date:

@@ -87,6 +87,7 @@ BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 # supervising division (主管处室); levels and thresholds are the monitoring officer's data.
 MONITORING_REVIEW = ("monitoring.view_monitoringfinding", "monitoring.review_finding")
 MONITORING_SETTINGS = ("monitoring.view_rulesettings", "monitoring.add_rulesettings")
+MONITORING_VIEW = ("monitoring.view_monitoringfinding",)
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -293,6 +294,21 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
+        read_only=True,
+    ),
+    # ADR 0036: the bureau's leadership (局领导/分管领导) watches the district picture and reads
+    # down to the rows; it enters, approves and decides nothing, and sees personal data masked.
+    RoleSpec(
+        "leader",
+        "局领导/分管领导",
+        "Bureau leadership",
+        tuple(FINANCE),
+        VIEW_MASTER
+        + PROJECT_VIEW
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + MONITORING_VIEW,
         read_only=True,
     ),
 )

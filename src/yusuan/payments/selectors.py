@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -279,3 +280,34 @@ def latest_payment_day(*, actor: Actor, on_or_before: dt.date) -> tuple[dt.date 
         n=Count("line__request", distinct=True), s=Sum("line__amount")
     )
     return day, int(figures["n"] or 0), int(figures["s"] or 0)
+
+
+@dataclass(frozen=True)
+class PaymentDay:
+    """One bank value date's money paid in a scope: how many requests, how much (fen)."""
+
+    day: dt.date
+    requests: int
+    amount_fen: int
+
+
+def payments_by_day(*, actor: Actor, through: dt.date, days: int = 30) -> list[PaymentDay]:
+    """Every day of the ``days`` days ending ``through`` (quiet days at 0), oldest first, with
+    the requests and the money (fen) the banks paid on it in the actor's scope: the home page's
+    payments chart. Counted as ``latest_payment_day`` counts one day."""
+    first = through - dt.timedelta(days=days - 1)
+    rows = (
+        BankResult.objects.filter(
+            accepted=True,
+            value_date__gte=first,
+            value_date__lte=through,
+            line__request__in=PaymentRequest.objects.visible_to(actor),
+        )
+        .values("value_date")
+        .annotate(n=Count("line__request", distinct=True), s=Sum("line__amount"))
+    )
+    paid = {row["value_date"]: (int(row["n"] or 0), int(row["s"] or 0)) for row in rows}
+    return [
+        PaymentDay(day, *paid.get(day, (0, 0)))
+        for day in (first + dt.timedelta(days=n) for n in range(days))
+    ]

@@ -1,40 +1,123 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan import __version__
 from yusuan.audit.middleware import mark_csrf_failure
 from yusuan.common import worklist
+from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
+from yusuan.core.models import Region
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.identity.services import grid_columns_remember
-from yusuan.indicators.execution import execution_by_department
+from yusuan.indicators.execution import DepartmentExecution, execution_by_department
 from yusuan.monitoring.services import open_findings
-from yusuan.payments.selectors import latest_payment_day
+from yusuan.payments.selectors import PaymentDay, latest_payment_day, payments_by_day
+from yusuan.portal import charts
 from yusuan.portal.context_processors import request_inbox
 from yusuan.workflow.selectors import my_submissions
 
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
 
 
+TOP_DEPARTMENTS = 15
+PAYMENT_DAYS = 30
+
+
+def _short_name(name: str, region: str) -> str:
+    """A department's name on a chart's axis: without its region (苏州市吴江区教育局 → 教育局);
+    the whole name is in the bar's tooltip and the table."""
+    before, found, after = name.partition(region) if region else ("", "", "")
+    return after if found and after and len(before) <= 6 else name
+
+
+def _execution_chart(departments: list[DepartmentExecution], region: str) -> Any:
+    ledger = reverse("indicators:ledger")
+    return charts.horizontal_bars(
+        [
+            charts.Bar(
+                label=_short_name(d.name, region),
+                value=d.rate * 100,
+                text=_("%(name)s: %(percent)s executed, %(paid)s of %(total)s yuan paid")
+                % {
+                    "name": d.name,
+                    "percent": d.percent,
+                    "paid": Money(d.paid).format(),
+                    "total": Money(d.total).format(),
+                },
+                href=f"{ledger}?department={d.organisation_id}",
+            )
+            for d in departments
+        ],
+        name="execution-chart",
+        maximum=max([100.0, *(d.rate * 100 for d in departments)]),
+        value_text=lambda v: f"{v:.1f}%",
+        axis_text=lambda v: f"{v:.0f}%",
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def _payment_charts(days: list[PaymentDay]) -> tuple[Any, Any]:
+    """Money paid per day (万元, the bar; exact 元 in its tooltip) and requests paid per day."""
+    texts = [
+        _("%(day)s: %(count)s requests paid, %(amount)s yuan")
+        % {"day": d.day.isoformat(), "count": d.requests, "amount": Money(d.amount_fen).format()}
+        for d in days
+    ]
+    amounts = charts.column_bars(
+        [
+            charts.Bar(d.day.strftime("%m-%d"), d.amount_fen / 1_000_000, text)
+            for d, text in zip(days, texts, strict=True)
+        ],
+        name="payments-chart",
+        height=240,
+        axis_text=_number,
+    )
+    counts = charts.column_bars(
+        [
+            charts.Bar(d.day.strftime("%m-%d"), d.requests, text)
+            for d, text in zip(days, texts, strict=True)
+        ],
+        name="requests-chart",
+        height=140,
+        axis_text=_number,
+        tone=1,
+        whole=True,
+    )
+    return amounts, counts
+
+
 def _district_picture(user: Any, fiscal_year: int) -> dict[str, Any]:
     """For the region's finance staff (budget, treasury, leadership): execution by department,
-    the last day's payments and the open warnings, each linking down to its list."""
+    the payments of the last payment day and of the 30 days up to it, and the open warnings,
+    each drawn as a chart over a table that links down to its rows."""
     departments = execution_by_department(actor=user, fiscal_year=fiscal_year)
     total = sum(d.total for d in departments)
     paid = sum(d.paid for d in departments)
     day, requests, amount = latest_payment_day(actor=user, on_or_before=timezone.localdate())
+    # The month up to the last day money moved (the demo's, or a quiet holiday's, is not today).
+    through: dt.date = day or timezone.localdate()
+    days = payments_by_day(actor=user, through=through, days=PAYMENT_DAYS)
+    region = Region.objects.filter(mof_div_code=user.mof_div_code).values_list("name", flat=True)
+    top = departments[:TOP_DEPARTMENTS]
+    payments_chart, requests_chart = _payment_charts(days)
     return {
-        "departments": departments[:15],
-        "more_departments": max(len(departments) - 15, 0),
+        "departments": top,
+        "more_departments": max(len(departments) - TOP_DEPARTMENTS, 0),
         "total": total,
         "paid": paid,
         "frozen": sum(d.frozen for d in departments),
@@ -43,6 +126,13 @@ def _district_picture(user: Any, fiscal_year: int) -> dict[str, Any]:
         "pay_requests": requests,
         "pay_amount": amount,
         "warnings": open_findings(user),
+        "execution_chart": _execution_chart(top, region.first() or ""),
+        "days": [d for d in days if d.requests],
+        "days_from": days[0].day,
+        "days_through": through,
+        "days_amount": sum(d.amount_fen for d in days),
+        "payments_chart": payments_chart,
+        "requests_chart": requests_chart,
     }
 
 
@@ -68,6 +158,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "picture": _district_picture(user, fiscal_year.year)
             if region_wide and fiscal_year is not None
             else None,
+            # A read-only role (局领导) has no work of its own: the picture comes first.
+            "picture_first": user.is_read_only,
         },
     )
 
