@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 
 from yusuan.common.money import Money
 from yusuan.common.pages import page_number
+from yusuan.common.tabular import Column as ExportColumn
+from yusuan.common.tabular import write_table
 from yusuan.core.models import Organisation
-from yusuan.core.tabular import Column as ExportColumn
-from yusuan.core.tabular import write_table
 
 PAGE_SIZES = (20, 50, 100, 200)
 
