@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.grid import grid_export, grid_page
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money
 from yusuan.common.web import (
@@ -27,7 +28,6 @@ from yusuan.common.web import (
     run_action,
 )
 from yusuan.core.choices import AccountType, CodeKind
-from yusuan.core.grid import grid_export, grid_page
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.indicators import rows as rows_input
