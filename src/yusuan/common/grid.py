@@ -45,6 +45,10 @@ class Cell:
     badges: tuple[str, ...] = ()
     numeric: bool = False
     key: str = ""  # the column's (styles give each column its width: ``td.c-<key>``)
+    # A template that writes the cell from its row (``row``) where text, link and note are not
+    # enough (the audit log's sentence: codes in ``title`` attributes); ``text`` is still what
+    # the export writes.
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Grid:
     sheet_title: str = ""
     # What names a row for scripts and tests (``<tr data-key=…>``): the indicator's code.
     row_key: Callable[[Any], str] | None = None
+    row_testid: str = ""  # ``<tr data-testid=…>`` on each body row, for tests
 
     def column(self, key: str) -> GridColumn | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -331,8 +336,8 @@ def grid_export(
     flush(batch)
     if level is not None and current is not None:
         rows.append(_subtotal_row(columns, level.name(current), sums.get(current, {})))
-    totals = _totals(grid, queryset)
-    rows.append(_subtotal_row(columns, "合计", totals))
+    if grid.amounts:  # a list without amounts (the audit log) has nothing to total
+        rows.append(_subtotal_row(columns, "合计", _totals(grid, queryset)))
     return write_table(
         [ExportColumn(c.key, str(c.label), str(c.label)) for c in columns],
         rows,
