@@ -100,6 +100,7 @@ AUDIT_GRID = Grid(
             _("Object"),
             lambda e: _cell("object", e.document.noun or "—"),
             order_by="object_type",
+            visible=False,  # the sentence names it; chosen to sort by the kind of object
         ),
         GridColumn(
             "source",

@@ -52,7 +52,13 @@ DOCUMENT_GRID = Grid(
         GridColumn("number", _("Number"), _number, order_by="number", export=lambda d: d.number),
         GridColumn("kind", _("Type"), lambda d: Cell(str(d.get_kind_display())), order_by="kind"),
         GridColumn("title", _("Title"), lambda d: Cell(d.title), order_by="title"),
-        GridColumn("doc_no", _("文号"), lambda d: Cell(d.doc_no or "—"), order_by="doc_no"),
+        GridColumn(
+            "doc_no",
+            _("文号"),
+            lambda d: Cell(d.doc_no or "—"),
+            order_by="doc_no",
+            visible=False,  # found by the filter; chosen to be shown
+        ),
         GridColumn(
             "organisation",
             _("Entered by organisation"),
