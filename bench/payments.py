@@ -113,9 +113,9 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from yusuan.common.money import Money  # noqa: E402
+from yusuan.common.tabular import Column, write_table  # noqa: E402
 from yusuan.core.choices import AccountType, PayeeKind  # noqa: E402
 from yusuan.core.models import BankAccount, Payee  # noqa: E402
-from yusuan.core.tabular import Column, write_table  # noqa: E402
 from yusuan.identity.models import User  # noqa: E402
 from yusuan.indicators.choices import LineKind  # noqa: E402
 from yusuan.indicators.models import IndicatorLine  # noqa: E402

@@ -167,7 +167,7 @@ def id_number(serial: int, *, birth: str = "19850612") -> str:
 
 def salary_sheet(rows: list[list[object]], header: list[str] | None = None) -> bytes:
     """An .xlsx salary sheet as a unit's HR system exports it."""
-    from yusuan.core.tabular import Column, write_table
+    from yusuan.common.tabular import Column, write_table
 
     names = header or [
         "序号",

@@ -21,8 +21,8 @@ from tests.payment_helpers import _approved, _input, _line, _payee, employees
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.masking import mask_account_no
+from yusuan.common.tabular import Column, write_table
 from yusuan.core.models import BankAccount
-from yusuan.core.tabular import Column, write_table
 from yusuan.identity.models import IncompatibleRolePair, Role
 from yusuan.identity.services import api_token_issue
 from yusuan.indicators.api.documents import RowIn

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from yusuan.common.tabular import Column, read_rows, write_table
 from yusuan.core.models import ClassificationCode, Organisation
 from yusuan.core.services.classification import code_update
 from yusuan.core.services.organisations import OrganisationData, organisation_update
-from yusuan.core.tabular import Column, read_rows, write_table
 
 pytestmark = pytest.mark.django_db
 

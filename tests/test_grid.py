@@ -203,3 +203,82 @@ def test_payees_and_organisations_are_grids_and_payees_stay_masked(client_as: An
     assert (
         'data-testid="organisations"' in organisations and 'aria-sort="descending"' in organisations
     )
+
+
+DOCUMENTS = "/indicators/documents/"
+
+
+def _grid(html: str, testid: str) -> tuple[list[str], list[list[str]]]:
+    return _table(html.replace(f'data-testid="{testid}"', 'data-testid="ledger"', 1))
+
+
+def test_the_document_list_sums_sorts_and_subtotals_in_the_database(client_as: Any) -> None:
+    from yusuan.indicators.models import DocumentLine, IndicatorDocument
+
+    budget = client_as("wj_budget")
+    head, rows = _grid(
+        budget.get(f"{DOCUMENTS}?sort=-total&size=200&group=unit").content.decode(), "documents"
+    )
+    amount = head.index("金额（元）")
+    assert head[:3] == ["单据编号", "类型", "标题"]
+    totals: dict[str, int] = {}
+    for number, fen in DocumentLine.objects.values_list("document__number", "amount"):
+        totals[number] = totals.get(number, 0) + fen
+    by_unit: dict[str, int] = {}
+    for number, unit in IndicatorDocument.objects.values_list("number", "organisation__name"):
+        by_unit[unit] = by_unit.get(unit, 0) + totals.get(number, 0)
+    documents = [r for r in rows if not r[0].startswith("小计")]
+    assert documents and all(Money.parse(r[amount]).fen == totals[r[0]] for r in documents)
+    subtotals = {
+        r[0].split("·", 1)[1].strip(): Money.parse(r[amount]).fen
+        for r in rows
+        if r[0].startswith("小计")
+    }
+    assert subtotals == by_unit
+    current: list[int] = []  # within each unit, the largest document first
+    for row in rows:
+        if row[0].startswith("小计"):
+            assert current == sorted(current, reverse=True)
+            current = []
+        else:
+            current.append(Money.parse(row[amount]).fen)
+
+
+def test_the_document_list_filters_by_name_and_code_and_exports_what_is_shown(
+    client_as: Any,
+) -> None:
+    from yusuan.indicators.models import IndicatorDocument
+
+    budget = client_as("wj_budget")
+    shown = "cols=number,kind,title,doc_no,organisation"
+    document = IndicatorDocument.objects.exclude(title="").order_by("pk").first()
+    assert document is not None
+    word = document.title[-4:]  # part of a name: 预算指标
+    _head, rows = _grid(
+        budget.get(f"{DOCUMENTS}?q={word}&size=200&{shown}").content.decode(), "documents"
+    )
+    assert document.number in [r[0] for r in rows] and all(word in r[2] + r[3] for r in rows)
+    _head, rows = _grid(
+        budget.get(f"{DOCUMENTS}?q={document.number}").content.decode(), "documents"
+    )
+    assert [r[0] for r in rows] == [document.number]
+    unit = document.organisation
+    _head, rows = _grid(
+        budget.get(f"{DOCUMENTS}?organisation={unit.name[-4:]}&size=200&{shown}").content.decode(),
+        "documents",
+    )
+    expected = IndicatorDocument.objects.filter(organisation__name__contains=unit.name[-4:])
+    assert len(rows) == expected.count() and all(unit.name[-4:] in r[4] for r in rows)
+
+    query = "size=20&sort=number&cols=number,total,kind"
+    head, rows = _grid(budget.get(f"{DOCUMENTS}?{query}").content.decode(), "documents")
+    data = budget.get(f"{DOCUMENTS}?{query}&export=xlsx").content
+    sheet = [list(r) for r in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+    assert sheet[0] == head == ["单据编号", "金额（元）", "类型"]
+    assert len(sheet) == 1 + IndicatorDocument.objects.count() + 1  # every page, and 合计
+    for shown, written in zip(rows, sheet[1:], strict=False):
+        assert [shown[0], Money.parse(shown[1]).fen, shown[2]] == [
+            written[0],
+            Money.parse(str(written[1])).fen,
+            written[2],
+        ]

@@ -535,7 +535,7 @@ def test_clearing_days_are_listed_and_resolved_as_on_the_bank_exchange_page(
 
 
 def test_the_empty_salary_sheet_is_the_pages(client_as: Any, user: Any) -> None:
-    from yusuan.core.tabular import read_rows
+    from yusuan.common.tabular import read_rows
 
     clerk = client_as("school_clerk")
     api = clerk.get(f"{API}/payroll/template.xlsx")

@@ -17,11 +17,11 @@ from django.test import RequestFactory
 import pytest
 from tests.payment_helpers import employees, salary_sheet
 
+from yusuan.common import tabular
 from yusuan.common.errors import BusinessRuleError
-from yusuan.core import tabular
+from yusuan.common.tabular import read_rows, write_table
 from yusuan.core.exchange import code_set_import_file
 from yusuan.core.models import ClassificationCode
-from yusuan.core.tabular import read_rows, write_table
 from yusuan.payroll.models import PayrollBatch
 
 MB = 1024 * 1024

@@ -4,7 +4,7 @@
 the limit, so a huge upload fills neither memory nor the temporary folder; such a file arrives one
 chunk over the limit, and ``upload_bytes`` refuses it with the limit named instead of reading it.
 The size of what is inside a file (an .xlsx unpacks to many times its size) is bounded where it
-is read, in ``core.tabular``.
+is read, in ``common.tabular``.
 """
 
 from __future__ import annotations

@@ -291,7 +291,7 @@ YUSUAN_WORKFLOW_EMAIL = env_bool(
 )
 
 # --- Uploads: every file a user or the bank sends is bounded before and while it is read -------
-# (core.tabular, common.uploads). A 10,000-employee salary sheet with 30 columns is about 2 MB and
+# (common.tabular, common.uploads). A 10,000-employee salary sheet with 30 columns is about 2 MB and
 # unpacks to about 13 MB; openpyxl reads it in 3–5 s on a small server.
 YUSUAN_UPLOAD_MAX_BYTES = env_int(
     "YUSUAN_UPLOAD_MAX_BYTES",

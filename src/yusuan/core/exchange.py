@@ -15,6 +15,7 @@ from yusuan.common.errors import (
     on_row,
     raise_if_any,
 )
+from yusuan.common.tabular import Column, read_table, write_table
 from yusuan.core.choices import AgencyType, BudgetLevel, OrganisationKind
 from yusuan.core.models import ClassificationCode, Organisation
 from yusuan.core.services.classification import CodeRow, ImportResult, code_set_import
@@ -23,7 +24,6 @@ from yusuan.core.services.organisations import (
     organisation_create,
     organisation_errors,
 )
-from yusuan.core.tabular import Column, read_table, write_table
 
 CODE_COLUMNS = (
     Column("kind", "代码集", "Code set"),

@@ -1,4 +1,4 @@
-"""Organisations and payees as data grids (``core.grid``; issue 16 item 3): sortable, columns
+"""Organisations and payees as data grids (``common.grid``; issue 16 item 3): sortable, columns
 kept per person, subtotals are not summed (no amounts) but each list pages and exports the same
 way as the ledger. Payees are masked in the list whatever the role (DESIGN §7)."""
 
@@ -9,8 +9,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.common.grid import Cell, Grid, GridColumn
 from yusuan.common.masking import mask_account_no, mask_id_number
-from yusuan.core.grid import Cell, Grid, GridColumn
 
 
 def _organisation(o: Any) -> Cell:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.grid import Grid, grid_export, grid_page
 from yusuan.common.ids import parse_int
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
@@ -32,7 +33,6 @@ from yusuan.core.exchange import (
     units_import_file,
 )
 from yusuan.core.forms import BankAccountForm, CodeEditForm, ImportForm, OrganisationForm, PayeeForm
-from yusuan.core.grid import Grid, grid_export, grid_page
 from yusuan.core.list_grids import ORGANISATION_GRID, PAYEE_GRID
 from yusuan.core.models import Organisation
 from yusuan.core.rules import mask_account_no, mask_id_number
@@ -71,7 +71,7 @@ def _list_page(request: HttpRequest, template: str, queryset: Any, **context: An
 def _grid_page(
     request: HttpRequest, template: str, grid: Grid, queryset: Any, filename: str, **context: Any
 ) -> HttpResponse:
-    """A list on the data grid (``core.grid``): its page, its htmx fragment, its export."""
+    """A list on the data grid (``common.grid``): its page, its htmx fragment, its export."""
     if request.GET.get("export") == "xlsx":
         return _download(
             grid_export(request, grid, queryset), filename.removesuffix(".xlsx"), "xlsx"

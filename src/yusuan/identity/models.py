@@ -169,7 +169,7 @@ class ApiToken(models.Model):
 
 
 class GridPreference(models.Model):
-    """The columns a person chose for a data grid (``core.grid``), kept until they choose again."""
+    """The columns a person chose for a data grid (``common.grid``), kept until they choose again."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grid_preferences")
     grid = models.CharField(_("grid"), max_length=60)

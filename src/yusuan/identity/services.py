@@ -576,7 +576,7 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
 
 
 def grid_columns_remember(*, actor: User, grid: str, columns: list[str]) -> None:
-    """The columns ``actor`` chose for a data grid (``core.grid``), shown until they choose
+    """The columns ``actor`` chose for a data grid (``common.grid``), shown until they choose
     again. A display preference of the person's own: no business record, no audit entry."""
     GridPreference.objects.update_or_create(
         user=actor, grid=grid[:60], defaults={"columns": [c[:40] for c in columns[:60]]}

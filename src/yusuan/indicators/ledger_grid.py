@@ -1,4 +1,4 @@
-"""The indicator ledger (指标账) as a data grid (``core.grid``; issue 16 item 3): one line per
+"""The indicator ledger (指标账) as a data grid (``common.grid``; issue 16 item 3): one line per
 indicator, the balance columns in view at 1366 px by default, subtotals by unit, department or
 functional class (类), every choice kept in the address so a link or an export reproduces it."""
 
@@ -9,15 +9,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
 from yusuan.core.choices import CodeKind
-from yusuan.core.grid import (
-    Cell,
-    Grid,
-    GridColumn,
-    GroupLevel,
-    organisation_subtotal,
-    subtotal_label,
-)
+from yusuan.core.grid import organisation_subtotal
 from yusuan.core.models import ClassificationCode
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.elements import ELEMENTS, LEDGER_CODES, Element

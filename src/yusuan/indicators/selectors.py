@@ -452,7 +452,11 @@ def line_movements(*, actor: Actor, line_id: int) -> QuerySet[Movement]:
     )
 
 
-def document_list(*, actor: Actor, kind: str = "", state: str = "") -> QuerySet[IndicatorDocument]:
+def document_list(
+    *, actor: Actor, kind: str = "", state: str = "", text: str = "", organisation: str = ""
+) -> QuerySet[IndicatorDocument]:
+    """The documents ``actor`` may see; ``text`` finds a document by its number, 文号 or part of
+    its title, ``organisation`` by the entering unit's code or part of its name."""
     queryset = IndicatorDocument.objects.visible_to(actor).select_related(
         "organisation", "created_by", "posted_by"
     )
@@ -460,6 +464,14 @@ def document_list(*, actor: Actor, kind: str = "", state: str = "") -> QuerySet[
         queryset = queryset.filter(kind=kind)
     if state:
         queryset = queryset.filter(state=state)
+    if text:
+        queryset = queryset.filter(
+            Q(number__icontains=text) | Q(doc_no__icontains=text) | Q(title__contains=text)
+        )
+    if organisation:
+        queryset = queryset.filter(
+            Q(organisation__code=organisation) | Q(organisation__name__contains=organisation)
+        )
     return queryset
 
 

@@ -16,18 +16,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.grid import grid_export, grid_page
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money
 from yusuan.common.web import (
     attachment,
     is_htmx,
-    paginate,
     place_errors,
-    query_without_page,
     run_action,
 )
 from yusuan.core.choices import AccountType, CodeKind
-from yusuan.core.grid import grid_export, grid_page
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.indicators import rows as rows_input
@@ -39,6 +37,8 @@ from yusuan.indicators.choices import (
     LineKind,
     ThreePublic,
 )
+from yusuan.indicators.document_grid import DOCUMENT_GRID
+from yusuan.indicators.document_grid import with_totals as with_document_totals
 from yusuan.indicators.elements import (
     ELEMENTS,
     ENTERED_ELEMENTS,
@@ -110,6 +110,8 @@ ROW_FIELDS: dict[str, tuple[str, ...]] = {
     DocumentKind.ADJUST: ("source", "target", "amount"),
 }
 TEXT_FIELDS, FLAG_FIELDS = rows_input.TEXT_FIELDS, rows_input.FLAG_FIELDS
+# The document list's filters: the address's name → ``selectors.document_list``'s keyword.
+DOCUMENT_FILTERS = {"kind": "kind", "state": "state", "q": "text", "organisation": "organisation"}
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -242,24 +244,27 @@ def line_lookup(request: HttpRequest) -> HttpResponse:
 @permission_required("indicators.view_indicatordocument", raise_exception=True)
 def document_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    queryset = selectors.document_list(
-        actor=actor, kind=request.GET.get("kind", ""), state=request.GET.get("state", "")
-    )
-    return render(
-        request,
-        "indicators/document_list.html",
-        {
-            "page": paginate(request, queryset),
-            "query": query_without_page(request),
-            "kinds": DocumentKind.choices,
-            "states": DocumentState.choices,
-            "kind": request.GET.get("kind", ""),
-            "state": request.GET.get("state", ""),
-            "can_enter_finance": actor.has_perm("indicators.add_indicatordocument"),
-            "can_enter_adjustment": actor.has_perm("indicators.enter_adjustment"),
-            "direct_kinds": [(k, v) for k, v in DocumentKind.choices if k in DIRECT_KINDS],
-        },
-    )
+    params = {name: request.GET.get(name, "").strip() for name in DOCUMENT_FILTERS}
+    filters = {DOCUMENT_FILTERS[name]: value for name, value in params.items()}
+    queryset = with_document_totals(selectors.document_list(actor=actor, **filters))
+    if request.GET.get("export") == "xlsx":
+        return attachment(
+            grid_export(request, DOCUMENT_GRID, queryset),
+            "indicator-documents.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    context = {
+        "g": grid_page(request, DOCUMENT_GRID, queryset),
+        "params": params,
+        "kinds": DocumentKind.choices,
+        "states": DocumentState.choices,
+        "can_enter_finance": actor.has_perm("indicators.add_indicatordocument"),
+        "can_enter_adjustment": actor.has_perm("indicators.enter_adjustment"),
+        "direct_kinds": [(k, v) for k, v in DocumentKind.choices if k in DIRECT_KINDS],
+    }
+    if is_htmx(request):
+        return render(request, "indicators/document_rows.html", context)
+    return render(request, "indicators/document_list.html", context)
 
 
 @dataclass

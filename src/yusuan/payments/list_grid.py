@@ -1,4 +1,4 @@
-"""The payment request list as a data grid (``core.grid``; issue 16 item 3): sortable, with the
+"""The payment request list as a data grid (``common.grid``; issue 16 item 3): sortable, with the
 request's total summed in the database, subtotals by unit or state, the columns chosen per person
 and the Excel export of what is shown."""
 
@@ -11,14 +11,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.core.grid import (
-    Cell,
-    Grid,
-    GridColumn,
-    GroupLevel,
-    organisation_subtotal,
-    subtotal_label,
-)
+from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
+from yusuan.core.grid import organisation_subtotal
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentLine, PaymentRequest
 

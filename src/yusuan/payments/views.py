@@ -26,6 +26,7 @@ from yusuan.common.errors import (
     NotFoundError,
     field_amount,
 )
+from yusuan.common.grid import grid_export, grid_page
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.uploads import upload_bytes
@@ -39,7 +40,6 @@ from yusuan.common.web import (
     query_without_page,
     run_action,
 )
-from yusuan.core.grid import grid_export, grid_page
 from yusuan.payments import hooks, selectors
 from yusuan.payments.choices import (
     BusinessType,

@@ -167,7 +167,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def grid_columns_view(request: HttpRequest) -> HttpResponse:
-    """A data grid's column chooser (``core.grid``): the ticked columns, remembered for the person,
+    """A data grid's column chooser (``common.grid``): the ticked columns, remembered for the person,
     then back to the list (a local address only)."""
     user: Any = request.user
     grid_columns_remember(

@@ -16,10 +16,10 @@ from openpyxl.utils import get_column_letter
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.tabular import Column, read_rows, write_table
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode
 from yusuan.core.rules import check_bank_account_no, id_number_is_valid, mask_id_number
-from yusuan.core.tabular import Column, read_rows, write_table
 from yusuan.payroll import contributions
 
 RULE = "R-PY-4"
