@@ -40,7 +40,7 @@ RULES: dict[str, re.Pattern[str]] = {
 }
 
 # Who looks, and the pages every one of them opens (the page test and the browser test).
-USERS = ["school_clerk", "wj_treasury", "wj_budget", "wj_auditor", "wj_admin"]
+USERS = ["school_clerk", "wj_treasury", "wj_budget", "wj_auditor", "wj_admin", "wj_leader"]
 PAGES = [
     "/",
     "/workflow/inbox/",

@@ -181,3 +181,24 @@ def test_trace_names_each_document_once_linked_for_its_unit(
     assert all(
         not ref.url for ref in line_trace(actor=user("wj_budget"), line=line).source_documents
     )
+
+
+def test_approval_definitions_name_their_conditions_in_words(
+    client_as: Callable[[str], Client],
+) -> None:
+    """A definition's conditions read 业务类型 = 政府采购… and 无标志「…」, not the codes that
+    routing tests (subtype and flag codes stay in the edit form's JSON)."""
+    from yusuan.workflow import registry
+    from yusuan.workflow.models import ApprovalDefinition
+
+    admin = client_as("wj_admin")
+    named = 0
+    for definition in ApprovalDefinition.objects.order_by("pk"):
+        doc_type = registry.get(definition.document_type)
+        assert doc_type is not None
+        text = visible_text(admin.get(f"/workflow/definitions/{definition.pk}/").content.decode())
+        for term in (*doc_type.subtypes, *doc_type.flags):
+            found = re.search(rf"(?<![\w.-]){re.escape(term.code)}(?![\w-])", text)
+            assert found is None, text[found.start() - 80 : found.end() + 40]
+        named += sum(term.name in text for term in (*doc_type.subtypes, *doc_type.flags))
+    assert named >= 3  # conditions on subtypes and flags were shown, by name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,17 +109,39 @@ def all_hold(conditions: Iterable[Condition], values: Mapping[str, Any]) -> bool
     return all(condition_holds(c, values) for c in conditions)
 
 
-def describe_condition(condition: Condition) -> str:
+# The condition fields as a person reads them (DESIGN §6: words, not codes).
+FIELD_NAMES = {
+    "subtype": "业务类型",
+    "amount": "金额",
+    "fund_type": "资金性质",
+    "agency_type": "单位类型",
+    "project_category": "项目类别",
+    "flag": "标志",
+}
+
+
+def describe_condition(
+    condition: Condition, name_of: Callable[[str, str], str] | None = None
+) -> str:
+    """A condition in words; ``name_of(field, code)`` names a subtype or flag code (the
+    document type's vocabulary), the code itself when it has no name."""
+
+    def named(code: str) -> str:
+        return name_of(condition.field, code) if name_of else code
+
     value = condition.value
     if condition.field == "amount" and isinstance(value, int):
         value = f"{value // 100:,}.{value % 100:02d} 元"
-    if isinstance(value, list):
-        value = "、".join(value)
+    elif isinstance(value, list):
+        value = "、".join(named(v) for v in value)
+    elif isinstance(value, str):
+        value = named(value)
     if condition.field == "flag":
-        return f"{'有' if condition.op == 'has' else '无'}标志 {value}"
+        return f"{'有' if condition.op == 'has' else '无'}标志「{value}」"
     symbols = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
     words = {"in": "属于", "not_in": "不属于"}
-    return f"{condition.field} {symbols.get(condition.op) or words.get(condition.op, '')} {value}"
+    field = FIELD_NAMES.get(condition.field, condition.field)
+    return f"{field} {symbols.get(condition.op) or words.get(condition.op, '')} {value}"
 
 
 # --- validating a definition body --------------------------------------------------------------
