@@ -634,6 +634,10 @@ PAGES: dict[str, Entry] = {
     # workflow
     "workflow:instance_detail": Entry(school_round, PK, insider="school_approver"),
     "workflow:instance_summary": Entry(school_round, PK, insider="school_approver"),
+    "workflow:document_summary": Entry(
+        school_request,
+        lambda r: {"document_type": "payments.request", "object_id": r.pk},
+    ),
     "workflow:instance_action": Entry(
         school_round,
         lambda i: {"pk": i.pk, "action": "approve"},

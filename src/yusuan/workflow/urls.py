@@ -11,7 +11,7 @@ urlpatterns = [
     path("instances/<id:pk>/", views.instance_detail, name="instance_detail"),
     path("instances/<id:pk>/summary/", views.instance_summary, name="instance_summary"),
     path(
-        "documents/<str:document_type>/<str:object_id>/summary/",
+        "documents/<str:document_type>/<id:object_id>/summary/",
         views.document_summary_view,
         name="document_summary",
     ),

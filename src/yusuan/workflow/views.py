@@ -122,12 +122,12 @@ def instance_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_summary_view(request: HttpRequest, document_type: str, object_id: str) -> HttpResponse:
+def document_summary_view(request: HttpRequest, document_type: str, object_id: int) -> HttpResponse:
     """The summary alone for a document's own page (unfolded there, fetched when opened): the
     same component as on the approval page, for whoever may open the document."""
     actor: Any = request.user
     summary, attachments = selectors.document_page_summary(
-        actor=actor, document_type=document_type, object_id=object_id
+        actor=actor, document_type=document_type, object_id=str(object_id)
     )
     return render(
         request,
