@@ -10,6 +10,7 @@ scope, the view, the template) as ``wj_budget`` (the whole region):
 - the same grouped by department (subtotal rows over every matching line);
 - a search by a unit's name; a page in the middle sorted by available;
 - the Excel export of the whole ledger (every line, all pages);
+- the indicator documents' and the audit log's first pages (the audit log as ``wj_auditor``);
 - reference: ``/healthz`` (one ``SELECT 1``) through the same stack, so figures read as ratios.
 
 Prints the median and the 90th percentile of each, and the ratio of the first page's median to the
@@ -112,6 +113,20 @@ def main() -> int:
     report(
         "ledger, Excel export of every line",
         timed(client, "/indicators/ledger/?export=xlsx", max(3, args.runs // 5)),
+        reference,
+    )
+    # The other big lists on the same grid (the audit log as the region's auditor).
+    report(
+        "indicator documents, first page",
+        timed(client, "/indicators/documents/", args.runs),
+        reference,
+    )
+    auditor = Client(HTTP_HOST="127.0.0.1")
+    auditor.force_login(User.objects.get(username="wj_auditor"))
+    report("audit log, first page", timed(auditor, "/audit/", args.runs), reference)
+    report(
+        "audit log, sorted by time, page 5",
+        timed(auditor, "/audit/?sort=time&page=5", args.runs),
         reference,
     )
     if first >= LIMIT_MS:
