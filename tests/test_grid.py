@@ -282,3 +282,20 @@ def test_the_document_list_filters_by_name_and_code_and_exports_what_is_shown(
             Money.parse(str(written[1])).fen,
             written[2],
         ]
+
+
+def test_an_export_over_the_row_limit_is_refused_with_the_count(
+    client_as: Any, settings: Any
+) -> None:
+    """A sheet is built in memory: past ``YUSUAN_EXPORT_MAX_ROWS`` the clerk is told the count
+    and the limit (422), and a filtered list under it still exports."""
+    budget = client_as("wj_budget")
+    count = IndicatorLine.objects.filter(fiscal_year=2026, mof_div_code="320509").count()
+    settings.YUSUAN_EXPORT_MAX_ROWS = count - 1
+    refused = budget.get(f"{LEDGER}?export=xlsx")
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "grid.export_too_large" in text or "导出行数" in text
+    assert f"导出行数 {count} 超过上限 {count - 1}" in text
+    settings.YUSUAN_EXPORT_MAX_ROWS = count
+    assert budget.get(f"{LEDGER}?export=xlsx").status_code == 200

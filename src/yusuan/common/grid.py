@@ -23,12 +23,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.common.pages import page_number
 from yusuan.common.tabular import Column as ExportColumn
@@ -312,6 +314,22 @@ def grid_export(
     """The Excel file of what the grid shows: its columns in their order, its sort, every
     matching row (all pages), each group's subtotal row and the total, amounts in 元."""
     columns, sort, _size, group = read_settings(request, grid, remembered)
+    # The sheet is built in memory: a province's whole audit trail would not fit (nor would it
+    # fit Excel's 1,048,576 rows); the clerk is told the count and the limit, to filter first.
+    limit: int = settings.YUSUAN_EXPORT_MAX_ROWS
+    count = queryset.count()
+    if count > limit:
+        raise BusinessRuleError.single(
+            code="grid.export_too_large",
+            field="export",
+            value=count,
+            limit=limit,
+            message_zh=f"导出行数 {count} 超过上限 {limit}：请先按单位、日期等条件筛选后再导出",
+            message_en=(
+                f"the export would have {count} rows, more than the limit of {limit}: "
+                "filter the list (by unit, date…) first"
+            ),
+        )
     level = next((x for x in grid.levels if x.key == group), None)
     rows: list[list[object]] = []
     batch: list[Any] = []

@@ -279,6 +279,11 @@ YUSUAN_AUDIT_ANONYMOUS_WINDOW_SECONDS = env_int(
     600,
     "Length of the window over which anonymous security events are counted.",
 )
+YUSUAN_EXPORT_MAX_ROWS = env_int(
+    "YUSUAN_EXPORT_MAX_ROWS",
+    200_000,
+    "Most rows a list's Excel export writes; more is refused with the count, to be filtered.",
+)
 YUSUAN_API_TOKEN_DAYS = env_int("YUSUAN_API_TOKEN_DAYS", 365, "Default lifetime of API tokens.")
 YUSUAN_API_TOKEN_MAX_DAYS = env_int(
     "YUSUAN_API_TOKEN_MAX_DAYS", 365, "Longest lifetime an API token may be issued for."
