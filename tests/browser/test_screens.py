@@ -67,6 +67,8 @@ def test_an_approval_page_of_a_three_line_request(page: Any, demo_server: dict[s
     # The clerk's own page unfolds what the approver will see.
     page.get_by_test_id("document-summary-fold").locator("summary").click()
     expect(page.locator("[data-testid=summary-lines] tbody tr")).to_have_count(3)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "request-unfolded-1366x860.png"), full_page=True)
 
     page.context.clear_cookies()
     login(page, base, "school_reviewer")
