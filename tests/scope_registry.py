@@ -741,6 +741,13 @@ PAGES: dict[str, Entry] = {
         insider="wj_monitor",
         marker=lambda f: f"/payments/monitoring/findings/{f.pk}/",
     ),
+    "monitoring:finding_list": Entry(
+        school_finding,
+        outsider="wj_sector_social",
+        insider="wj_sector_edu",
+        marker=lambda f: f"/payments/monitoring/findings/{f.pk}/",
+        query=lambda f: "status=explained",
+    ),
     "monitoring:finding_detail": Entry(school_finding, PK),
     "monitoring:finding_decide": Entry(
         school_finding,

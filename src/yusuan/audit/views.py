@@ -17,10 +17,8 @@ from yusuan.audit.log_grid import AUDIT_GRID
 from yusuan.audit.readable import readable
 from yusuan.audit.selectors import audit_record_list_visible_to
 from yusuan.common import documents
-from yusuan.common.grid import grid_export, grid_page
-from yusuan.common.web import attachment, is_htmx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from yusuan.common.grid import grid_download, grid_page
+from yusuan.common.web import is_htmx
 
 
 def _date(value: str) -> dt.date | None:
@@ -58,8 +56,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     records = queryset.select_related("actor")
     prepare = partial(readable, user)  # a page's records made readable together
     if request.GET.get("export") == "xlsx":
-        data = grid_export(request, AUDIT_GRID, records, prepare=prepare)
-        return attachment(data, "audit-log.xlsx", XLSX)
+        return grid_download(request, AUDIT_GRID, records, "audit-log.xlsx", prepare=prepare)
     context = {
         "g": grid_page(request, AUDIT_GRID, records, prepare=prepare),
         "params": request.GET,

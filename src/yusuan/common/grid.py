@@ -26,15 +26,16 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
 from yusuan.common.pages import page_number
+from yusuan.common.tabular import XLSX, write_table
 from yusuan.common.tabular import Column as ExportColumn
-from yusuan.common.tabular import write_table
+from yusuan.common.web import attachment
 
 PAGE_SIZES = (20, 50, 100, 200)
 
@@ -362,6 +363,18 @@ def grid_export(
         file_format="xlsx",
         sheet_title=grid.sheet_title or grid.name,
     )
+
+
+def grid_download(
+    request: HttpRequest,
+    grid: Grid,
+    queryset: QuerySet[Any],
+    filename: str,
+    *,
+    prepare: Callable[[list[Any]], list[Any]] = list,
+) -> HttpResponse:
+    """``?export=xlsx``: :func:`grid_export` as a file the browser saves."""
+    return attachment(grid_export(request, grid, queryset, prepare=prepare), filename, XLSX)
 
 
 def _export_value(column: GridColumn, row: Any) -> object:

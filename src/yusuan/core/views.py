@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.grid import Grid, grid_export, grid_page
 from yusuan.common.ids import parse_int
+from yusuan.common.tabular import XLSX
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
     add_business_errors,
@@ -51,8 +52,6 @@ from yusuan.core.services.organisations import (
     organisation_create,
     organisation_update,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request: HttpRequest) -> Any:

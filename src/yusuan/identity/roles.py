@@ -172,6 +172,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + BANK_EXCHANGE
+        # Dynamic monitoring (动态监控) runs on the treasury side: it reads every warning.
+        + MONITORING_VIEW
         + ("payments.confirm_allocation",)
         + ("payments.add_refund",)
         + REFUND_CONFIRM,

@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
-from yusuan.common.grid import grid_export, grid_page
+from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money
 from yusuan.common.web import (
-    attachment,
     is_htmx,
     place_errors,
     run_action,
@@ -155,15 +154,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
     queryset = selectors.line_list(actor=actor, filters=filters)
     if request.GET.get("export") == "xlsx":
         # The grid's export: its columns, sort, subtotals and filters, every page (issue 16).
-        return attachment(
-            grid_export(
-                request,
-                LEDGER_GRID,
-                queryset,
-                prepare=selectors.with_code_names,
-            ),
+        return grid_download(
+            request,
+            LEDGER_GRID,
+            queryset,
             "indicator-ledger.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            prepare=selectors.with_code_names,
         )
     grid = grid_page(request, LEDGER_GRID, queryset, prepare=selectors.with_code_names)
     context = {
@@ -248,11 +244,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     filters = {DOCUMENT_FILTERS[name]: value for name, value in params.items()}
     queryset = with_document_totals(selectors.document_list(actor=actor, **filters))
     if request.GET.get("export") == "xlsx":
-        return attachment(
-            grid_export(request, DOCUMENT_GRID, queryset),
-            "indicator-documents.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return grid_download(request, DOCUMENT_GRID, queryset, "indicator-documents.xlsx")
     context = {
         "g": grid_page(request, DOCUMENT_GRID, queryset),
         "params": params,

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -242,6 +242,32 @@ def findings_visible(actor: Actor) -> Any:
     ).select_related("request", "request__organisation", "explained_by", "decided_by")
 
 
+# The findings still open: the home page counts these and its link lists them (same filter).
+OPEN_STATUSES = (FindingStatus.GENERATED, FindingStatus.EXPLAINED)
+
+
+def finding_list(
+    *, actor: Actor, status: str = "", level: str = "", rule: str = "", unit: str = ""
+) -> Any:
+    """The findings in the actor's scope, narrowed by status (a status, or ``open``: not yet
+    settled), level, rule id and the unit's code or part of its name."""
+    queryset = findings_visible(actor)
+    if status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif status:
+        queryset = queryset.filter(status=status)
+    if level:
+        queryset = queryset.filter(level=level)
+    if rule:
+        queryset = queryset.filter(rule__iexact=rule.strip())
+    if unit:
+        queryset = queryset.filter(
+            Q(request__organisation__code=unit.strip())
+            | Q(request__organisation__name__contains=unit.strip())
+        )
+    return queryset
+
+
 def review_queue(actor: Actor) -> Any:
     """Red and orange findings the unit has explained, waiting for a decision (核实)."""
     return (
@@ -268,11 +294,7 @@ def monitoring_work(actor: Actor) -> list[WorkItem]:
 
 def open_findings(actor: Actor) -> int:
     """Warnings not yet settled (generated, or explained and awaiting review) in scope."""
-    return int(
-        findings_visible(actor)
-        .filter(status__in=[FindingStatus.GENERATED, FindingStatus.EXPLAINED])
-        .count()
-    )
+    return int(findings_visible(actor).filter(status__in=OPEN_STATUSES).count())
 
 
 def finding_get(actor: Actor, finding_id: int) -> MonitoringFinding:

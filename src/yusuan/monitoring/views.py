@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.money import Money, MoneyParseError
-from yusuan.common.web import flash_business_errors, paginate, run_action
+from yusuan.common.web import flash_business_errors, is_htmx, paginate, run_action
 from yusuan.monitoring import rules
+from yusuan.monitoring.findings_grid import FINDING_GRID, linked_for
 from yusuan.monitoring.models import FindingStatus, Level, RuleSettings
 from yusuan.monitoring.services import (
     REVIEW_PERMISSION,
@@ -23,6 +25,7 @@ from yusuan.monitoring.services import (
     THRESHOLD_FIELDS,
     finding_decide,
     finding_get,
+    finding_list,
     request_explain,
     review_queue,
     settings_change,
@@ -56,6 +59,34 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     page = paginate(request, review_queue(request.user), per_page=50)  # type: ignore[arg-type]
     return render(request, "monitoring/queue.html", {"page": page})
+
+
+FINDING_FILTERS = ("status", "level", "rule", "unit")
+
+
+@login_required
+def finding_list_view(request: HttpRequest) -> HttpResponse:
+    """Every monitoring warning in the reader's scope on the data grid; ``?status=open`` is what
+    the home page's "open monitoring warnings" counts."""
+    if not request.user.has_perm("monitoring.view_monitoringfinding"):
+        raise PermissionDenied
+    params = {name: request.GET.get(name, "").strip()[:100] for name in FINDING_FILTERS}
+    if params["status"] not in ("", "open", *FindingStatus.values):
+        params["status"] = ""
+    if params["level"] not in Level.values:
+        params["level"] = ""
+    queryset = finding_list(actor=request.user, **params)  # type: ignore[arg-type]
+    if request.GET.get("export") == "xlsx":
+        return grid_download(request, FINDING_GRID, queryset, "monitoring-warnings.xlsx")
+    context = {
+        "g": grid_page(request, FINDING_GRID, queryset, prepare=linked_for(request.user)),
+        "params": params,
+        "statuses": [("open", _("Open (not yet settled)")), *FindingStatus.choices],
+        "levels": Level.choices,
+    }
+    if is_htmx(request):
+        return render(request, "monitoring/finding_rows.html", context)
+    return render(request, "monitoring/finding_list.html", context)
 
 
 @login_required

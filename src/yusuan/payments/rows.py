@@ -145,6 +145,7 @@ def request_filters(
     indicator_line: str = "",
     q: str = "",
     waiting: str = "",
+    paid_on: dt.date | str | None = None,
 ) -> dict[str, Any]:
     """The request list's filters as the list page and ``GET /payments/requests`` take them
     (dates as dates or ISO text, amounts as 元 text), read into ``selectors.request_list``'s
@@ -156,6 +157,7 @@ def request_filters(
         for value, name in (
             (pay_date_from, "pay_date_from"),
             (pay_date_to, "pay_date_to"),
+            (paid_on, "paid_on"),
         )
     ]
     amounts = [
@@ -189,6 +191,7 @@ def request_filters(
         "organisation_id": organisation,
         "pay_date_from": dates[0],
         "pay_date_to": dates[1],
+        "paid_on": dates[2],
         "total_min": amounts[0],
         "total_max": amounts[1],
         "payee_id": payee_id,

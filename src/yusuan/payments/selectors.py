@@ -66,10 +66,12 @@ def request_list(
     indicator_line: str = "",
     text: str = "",
     waiting: str = "",
+    paid_on: dt.date | None = None,
 ) -> QuerySet[PaymentRequest]:
     """The actor's requests, newest first, narrowed by what is given: state, unit, payment date
     range, total range (fen, both ends included), a payee of any line (by id, or a part of its
-    name), an indicator line of any line (its code), a part of the number or purpose. The caller
+    name), an indicator line of any line (its code), a part of the number or purpose, a bank value
+    date on which the bank paid any of its lines (the home page's last payment day). The caller
     reads what was typed and refuses what is no value (a 422 naming the filter)."""
     queryset = PaymentRequest.objects.visible_to(actor).select_related(
         "organisation", "created_by", "voucher"
@@ -89,6 +91,8 @@ def request_list(
         lines = lines.filter(payee_name__contains=payee)
     if indicator_line:
         lines = lines.filter(indicator_line__code=indicator_line)
+    if paid_on is not None:  # as ``latest_payment_day`` counts them: accepted on that value date
+        lines = lines.filter(bank_results__accepted=True, bank_results__value_date=paid_on)
     if lines.query.where:
         queryset = queryset.filter(pk__in=lines.values("request_id"))
     if text:

@@ -26,7 +26,7 @@ from yusuan.common.errors import (
     NotFoundError,
     field_amount,
 )
-from yusuan.common.grid import grid_export, grid_page
+from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.uploads import upload_bytes
@@ -123,6 +123,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             organisation=parse_id(params["organisation"]),
             pay_date_from=params["pay_date_from"],
             pay_date_to=params["pay_date_to"],
+            paid_on=params["paid_on"],
             amount_min=params["amount_min"],
             amount_max=params["amount_max"],
             payee=params["payee"],
@@ -148,6 +149,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             ("indicator_line", _("Indicator"), "text"),
             ("pay_date_from", _("Paid from"), "date"),
             ("pay_date_to", _("to"), "date"),
+            ("paid_on", _("Paid by the bank on"), "date"),
             ("amount_min", _("Amount from (yuan)"), "amount"),
             ("amount_max", _("to"), "amount"),
         )
@@ -156,11 +158,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         return render(request, "payments/request_list.html", context, status=422)
     requests = with_totals(selectors.request_list(actor=actor, **filters))
     if request.GET.get("export") == "xlsx":
-        return attachment(
-            grid_export(request, PAYMENT_GRID, requests),
-            "payment-requests.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return grid_download(request, PAYMENT_GRID, requests, "payment-requests.xlsx")
     context["g"] = grid_page(request, PAYMENT_GRID, requests)
     if is_htmx(request):
         return render(request, "payments/request_rows.html", context)
@@ -172,6 +170,7 @@ LIST_FILTERS = (
     "organisation",
     "pay_date_from",
     "pay_date_to",
+    "paid_on",
     "amount_min",
     "amount_max",
     "payee",

@@ -19,6 +19,7 @@ from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import field_amount
 from yusuan.common.masking import account_no_for, id_number_for
+from yusuan.common.tabular import XLSX
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import attachment
 from yusuan.payments.rows import indicator_id
@@ -35,7 +36,6 @@ from yusuan.payroll.services.sheet import template_xlsx
 
 router = Router(tags=["payments"])
 READ, WRITE = "payments:read", "payments:write"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Operation ids are published: they keep the module these endpoints were first published from.
 OPERATION_ID_PREFIX = "yusuan_payments_api_refunds"
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
 from yusuan.common.ids import parse_id, parse_int
 from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.tabular import XLSX
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import attachment, paginate, query_without_page
 from yusuan.core.choices import PayeeKind
@@ -42,8 +43,6 @@ from yusuan.payroll.services.batches import (
 )
 from yusuan.payroll.services.contributions import payroll_contributions_request
 from yusuan.payroll.services.sheet import template_xlsx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required

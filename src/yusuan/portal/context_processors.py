@@ -72,7 +72,12 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(_("Salary batches"), "payroll:batch_list", "payroll.view_payrollbatch"),
             MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
             MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
-            # R-MO-14: the monitoring officer's queue and the region's levels and thresholds.
+            # R-MO-14: every warning, the monitoring officer's queue, levels and thresholds.
+            MenuItem(
+                _("Monitoring warnings"),
+                "monitoring:finding_list",
+                "monitoring.view_monitoringfinding",
+            ),
             MenuItem(
                 _("Warnings awaiting review"), "monitoring:queue", "monitoring.review_finding"
             ),

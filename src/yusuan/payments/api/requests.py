@@ -88,6 +88,9 @@ def list_requests(
     organisation: Annotated[Id | None, Field(description="The unit's id")] = None,
     pay_date_from: dt.date | None = None,
     pay_date_to: dt.date | None = None,
+    paid_on: Annotated[
+        dt.date | None, Field(description="A bank value date on which any line was paid")
+    ] = None,
     amount_min: Amount = "",
     amount_max: Amount = "",
     payee_id: Id | None = None,
@@ -112,6 +115,7 @@ def list_requests(
         organisation=organisation,
         pay_date_from=pay_date_from,
         pay_date_to=pay_date_to,
+        paid_on=paid_on,
         amount_min=amount_min,
         amount_max=amount_max,
         payee_id=payee_id,

@@ -1,0 +1,98 @@
+"""Monitoring warnings (动态监控预警) as a data grid (``common.grid``; issue 16 items 2–3): the
+list the home page's "open monitoring warnings" links down to, every finding in the reader's
+scope with its request, rule, level, outcome and where it stands, sorted and exported like every
+big list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from yusuan.common.grid import Cell, Grid, GridColumn
+
+
+def _time(finding: Any) -> Cell:
+    moment = timezone.localtime(finding.created_at)
+    return Cell(
+        moment.strftime("%Y-%m-%d %H:%M"),
+        url=reverse("monitoring:finding_detail", args=[finding.pk]),
+    )
+
+
+def _request(finding: Any) -> Cell:
+    request = finding.request
+    return Cell(request.number, url=getattr(finding, "request_url", ""), note=request.purpose)
+
+
+def linked_for(viewer: Any) -> Any:
+    """The grid's ``prepare``: each request linked when the reader may open payment requests
+    (a leader or treasury officer may; the findings are in their scope already)."""
+    may_open = viewer.has_perm("payments.view_paymentrequest")
+
+    def prepare(findings: list[Any]) -> list[Any]:
+        for finding in findings:
+            if may_open:
+                finding.request_url = reverse("payments:request_detail", args=[finding.request_id])
+        return findings
+
+    return prepare
+
+
+def _text(finding: Any) -> Cell:
+    english = (get_language() or "").startswith("en")
+    return Cell(finding.message_en if english else finding.message_zh)
+
+
+FINDING_GRID = Grid(
+    name="monitoring.findings",
+    sheet_title="监控预警",
+    default_order=("-created_at", "-pk"),
+    row_key=lambda finding: str(finding.pk),
+    columns=(
+        GridColumn(
+            "created_at",
+            _("Found"),
+            _time,
+            order_by="created_at",
+            export=lambda f: timezone.localtime(f.created_at).strftime("%Y-%m-%d %H:%M"),
+        ),
+        GridColumn(
+            "request",
+            _("Payment request"),
+            _request,
+            order_by="request__number",
+            export=lambda f: f.request.number,
+        ),
+        GridColumn(
+            "organisation",
+            _("Unit"),
+            lambda f: Cell(f.request.organisation.name),
+            order_by="request__organisation__code",
+        ),
+        GridColumn("rule", _("Rule"), lambda f: Cell(f.rule), order_by="rule"),
+        GridColumn(
+            "level",
+            _("Level"),
+            lambda f: Cell("", badges=(str(f.get_level_display()),)),
+            order_by="level",
+            export=lambda f: str(f.get_level_display()),
+        ),
+        GridColumn(
+            "outcome",
+            _("Outcome"),
+            lambda f: Cell(str(f.get_outcome_display())),
+            order_by="outcome",
+        ),
+        GridColumn("text", _("Finding"), _text),
+        GridColumn(
+            "status",
+            _("Status"),
+            lambda f: Cell(str(f.get_status_display())),
+            order_by="status",
+        ),
+    ),
+)
