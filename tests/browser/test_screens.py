@@ -130,3 +130,22 @@ def test_the_district_ledger_by_department(
     assert first["y"] < frame["y"]  # the first rows scrolled away...
     assert abs(head["y"] - frame["y"]) <= 2 and 0 <= head["y"] < height  # ...not the header
     page.screenshot(path=str(SHOTS / f"ledger-district-scrolled-{width}x{height}.png"))
+
+
+def test_the_open_warnings_link_down_from_the_leaders_home(
+    page: Any, demo_server: dict[str, Any]
+) -> None:
+    """The leader follows the picture's "open monitoring warnings" to the warnings list."""
+    base = demo_server["base"]
+    login(page, base, "wj_leader")
+    counted = page.get_by_test_id("warnings-link").inner_text()
+    page.get_by_test_id("warnings-link").click()
+    grid = page.get_by_test_id("findings")
+    expect(grid.locator("tbody tr[data-key]")).to_have_count(int(counted))
+    expect(page.locator(".grid-pager").first).to_contain_text(f"共 {counted} 条")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "warnings-1366x860.png"), full_page=True)
+    page.get_by_test_id("findings").locator("tbody tr[data-key] a").first.click()
+    expect(page).to_have_url(re.compile(r"/payments/monitoring/findings/\d+/$"))

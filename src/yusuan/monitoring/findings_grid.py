@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn
@@ -76,7 +76,7 @@ FINDING_GRID = Grid(
         GridColumn("rule", _("Rule"), lambda f: Cell(f.rule), order_by="rule"),
         GridColumn(
             "level",
-            _("Level"),
+            pgettext_lazy("monitoring", "Level"),
             lambda f: Cell("", badges=(str(f.get_level_display()),)),
             order_by="level",
             export=lambda f: str(f.get_level_display()),
