@@ -21,6 +21,8 @@ STATIC = [
     ("payment-new", "school_clerk", "/payments/new/"),
     ("indicator-ledger", "school_clerk", "/indicators/ledger/"),
     ("audit-log", "wj_auditor", "/audit/"),
+    ("indicator-documents", "wj_budget", "/indicators/documents/"),
+    ("monitoring-warnings", "wj_leader", "/payments/monitoring/findings/"),
     ("bank-exchange", "wj_treasury", "/payments/bank/"),
     ("login", None, "/accounts/login/"),
 ]
