@@ -109,3 +109,28 @@ def test_a_bad_bank_date_is_refused_naming_the_filter(client_as: Any) -> None:
     assert page.status_code == 422 and "2026-02-30" in page.content.decode()
     api = client_as("wj_treasury").get("/api/v1/payments/requests?paid_on=2026-02-30")
     assert api.status_code == 422
+
+
+def test_a_days_bars_and_row_open_that_days_requests(client_as: Any, user: Any) -> None:
+    from yusuan.payments.selectors import payments_by_day
+
+    client = client_as("wj_leader")
+    html = client.get("/").content.decode()
+    chart = html.split('id="payments-chart"', 1)[1].split("</svg>", 1)[0]
+    linked = re.findall(r'href="/payments/\?paid_on=(\d{4}-\d{2}-\d{2})"', chart)
+    day, _n, _amount = latest_payment_day(
+        actor=user("wj_leader"), on_or_before=timezone.localdate()
+    )
+    assert day is not None
+    days = payments_by_day(actor=user("wj_leader"), through=day, days=30)
+    paid_days = [d for d in days if d.requests]
+    assert linked == [d.day.isoformat() for d in paid_days]  # one bar a day with payments
+    for d in paid_days:
+        assert _count(client.get(f"/payments/?paid_on={d.day.isoformat()}").content.decode()) == (
+            d.requests
+        )
+    table = html.split('data-testid="payment-days"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r'href="/payments/\?paid_on=', table)) == len(paid_days)
+    # Who may not open payments gets the figures without the links.
+    budget = client_as("wj_budget").get("/").content.decode()
+    assert "?paid_on=" not in budget

@@ -71,8 +71,13 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-def _payment_charts(days: list[PaymentDay]) -> tuple[Any, Any]:
-    """Money paid per day (万元, the bar; exact 元 in its tooltip) and requests paid per day."""
+def _payment_charts(days: list[PaymentDay], *, linked: bool) -> tuple[Any, Any]:
+    """Money paid per day (万元, the bar; exact 元 in its tooltip) and requests paid per day;
+    ``linked``: a day's bars open that day's requests (the payment list by bank value date)."""
+    requests = reverse("payments:request_list")
+    hrefs = [
+        f"{requests}?paid_on={d.day.isoformat()}" if linked and d.requests else "" for d in days
+    ]
     texts = [
         _("%(day)s: %(count)s requests paid, %(amount)s yuan")
         % {"day": d.day.isoformat(), "count": d.requests, "amount": Money(d.amount_fen).format()}
@@ -80,8 +85,8 @@ def _payment_charts(days: list[PaymentDay]) -> tuple[Any, Any]:
     ]
     amounts = charts.column_bars(
         [
-            charts.Bar(d.day.strftime("%m-%d"), d.amount_fen / 1_000_000, text)
-            for d, text in zip(days, texts, strict=True)
+            charts.Bar(d.day.strftime("%m-%d"), d.amount_fen / 1_000_000, text, href)
+            for d, text, href in zip(days, texts, hrefs, strict=True)
         ],
         name="payments-chart",
         height=240,
@@ -89,8 +94,8 @@ def _payment_charts(days: list[PaymentDay]) -> tuple[Any, Any]:
     )
     counts = charts.column_bars(
         [
-            charts.Bar(d.day.strftime("%m-%d"), d.requests, text)
-            for d, text in zip(days, texts, strict=True)
+            charts.Bar(d.day.strftime("%m-%d"), d.requests, text, href)
+            for d, text, href in zip(days, texts, hrefs, strict=True)
         ],
         name="requests-chart",
         height=140,
@@ -114,7 +119,9 @@ def _district_picture(user: Any, fiscal_year: int) -> dict[str, Any]:
     days = payments_by_day(actor=user, through=through, days=PAYMENT_DAYS)
     region = Region.objects.filter(mof_div_code=user.mof_div_code).values_list("name", flat=True)
     top = departments[:TOP_DEPARTMENTS]
-    payments_chart, requests_chart = _payment_charts(days)
+    payments_chart, requests_chart = _payment_charts(
+        days, linked=user.has_perm("payments.view_paymentrequest")
+    )
     return {
         "departments": top,
         "more_departments": max(len(departments) - TOP_DEPARTMENTS, 0),
