@@ -25,7 +25,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, TextChoices
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -87,6 +88,31 @@ def subtotal_label(name: str) -> str:
     """A subtotal row's label: 小计 · <the group's name>."""
     label = _("Subtotal")
     return f"{label} · {name}"
+
+
+def choice_subtotal(choices: type[TextChoices]) -> Callable[[str], str]:
+    """A level keyed by a choice field (a state, a kind): its subtotal labelled by the choice's
+    name, or by the stored code when the code is no longer a choice."""
+
+    def name(key: str) -> str:
+        return subtotal_label(str(choices(key).label) if key in choices.values else key)
+
+    return name
+
+
+def with_row_totals(
+    queryset: QuerySet[Any], rows: QuerySet[Any], parent: str, *, amount: str = "amount"
+) -> QuerySet[Any]:
+    """Each document's ``total`` (fen): the sum of its rows' ``amount`` (``rows`` whose ``parent``
+    field points at it), as a column the database sorts and sums; 0 for a document of no rows."""
+    sums = (
+        rows.filter(**{parent: OuterRef("pk")})
+        .order_by()
+        .values(parent)
+        .annotate(s=Sum(amount))
+        .values("s")
+    )
+    return queryset.annotate(total=Coalesce(Subquery(sums, output_field=IntegerField()), 0))
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
+from yusuan.common.grid import (
+    Cell,
+    Grid,
+    GridColumn,
+    GroupLevel,
+    choice_subtotal,
+    with_row_totals,
+)
 from yusuan.core.grid import organisation_subtotal
 from yusuan.indicators.choices import DocumentKind
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
@@ -21,18 +27,7 @@ from yusuan.indicators.models import DocumentLine, IndicatorDocument
 
 def with_totals(queryset: QuerySet[IndicatorDocument]) -> QuerySet[IndicatorDocument]:
     """Each document's total (fen, the sum of its rows) as a column the database sorts and sums."""
-    rows = (
-        DocumentLine.objects.filter(document=OuterRef("pk"))
-        .order_by()
-        .values("document")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    return queryset.annotate(total=Coalesce(Subquery(rows, output_field=IntegerField()), 0))
-
-
-def _kind_name(key: str) -> str:
-    return subtotal_label(str(DocumentKind(key).label) if key in DocumentKind.values else key)
+    return with_row_totals(queryset, DocumentLine.objects.all(), "document")
 
 
 def _number(document: Any) -> Cell:
@@ -105,7 +100,7 @@ DOCUMENT_GRID = Grid(
             order_by=("kind",),
             group_by="kind",
             row_key=lambda d: d.kind,
-            name=_kind_name,
+            name=choice_subtotal(DocumentKind),
         ),
     ),
 )

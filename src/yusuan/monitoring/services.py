@@ -258,12 +258,12 @@ def finding_list(
         queryset = queryset.filter(status=status)
     if level:
         queryset = queryset.filter(level=level)
+    rule, unit = rule.strip(), unit.strip()
     if rule:
-        queryset = queryset.filter(rule__iexact=rule.strip())
+        queryset = queryset.filter(rule__iexact=rule)
     if unit:
         queryset = queryset.filter(
-            Q(request__organisation__code=unit.strip())
-            | Q(request__organisation__name__contains=unit.strip())
+            Q(request__organisation__code=unit) | Q(request__organisation__name__contains=unit)
         )
     return queryset
 

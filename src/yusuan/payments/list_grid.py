@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
+from yusuan.common.grid import (
+    Cell,
+    Grid,
+    GridColumn,
+    GroupLevel,
+    choice_subtotal,
+    with_row_totals,
+)
 from yusuan.core.grid import organisation_subtotal
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentLine, PaymentRequest
@@ -19,18 +25,7 @@ from yusuan.payments.models import PaymentLine, PaymentRequest
 
 def with_totals(queryset: QuerySet[PaymentRequest]) -> QuerySet[PaymentRequest]:
     """Each request's total (fen) as a column the database can sort and sum."""
-    lines = (
-        PaymentLine.objects.filter(request=OuterRef("pk"))
-        .order_by()
-        .values("request")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    return queryset.annotate(total=Coalesce(Subquery(lines, output_field=IntegerField()), 0))
-
-
-def _state_name(key: str) -> str:
-    return subtotal_label(str(RequestState(key).label) if key in RequestState.values else key)
+    return with_row_totals(queryset, PaymentLine.objects.all(), "request")
 
 
 def _number(request: Any) -> Cell:
@@ -97,7 +92,7 @@ PAYMENT_GRID = Grid(
             order_by=("state",),
             group_by="state",
             row_key=lambda r: r.state,
-            name=_state_name,
+            name=choice_subtotal(RequestState),
         ),
     ),
 )

@@ -345,10 +345,9 @@ def round_attachments(timeline: Timeline) -> list[tuple[int, str, int]]:
 
 @dataclass(frozen=True)
 class DocumentApproval:
-    """The approval side of a document's own page: its rounds, the latest one's timeline, and
-    where to fetch the summary the approver sees (``workflow/_document_approval.html``)."""
+    """The approval side of a document's own page: its latest round and that round's timeline,
+    and where to fetch the summary the approver sees (``workflow/_document_approval.html``)."""
 
-    rounds: list[WorkflowInstance]
     latest: WorkflowInstance | None
     timeline: Timeline | None
     summary_url: str
@@ -362,7 +361,6 @@ def document_approval(*, actor: Actor, document_type: str, document: Any) -> Doc
     latest = rounds[-1] if rounds else None
     doc_type = registry.get(document_type)
     return DocumentApproval(
-        rounds=rounds,
         latest=latest,
         timeline=timeline(instance=latest) if latest else None,
         summary_url=reverse("workflow:document_summary", args=[document_type, document.pk])
