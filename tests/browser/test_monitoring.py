@@ -27,6 +27,9 @@ def _enter(page: Any, base: str, code: str, *, kind: str, amount: str, cash: boo
     page.fill("input[name='lines-0-indicator_line']", code)
     page.locator("input[name='lines-0-indicator_line']").dispatch_event("change")
     page.fill("input[name='lines-0-amount']", amount)
+    # The line's hint (its unit and available balance) pushes the button down when it arrives:
+    # wait for it, or the click can land where the button was.
+    expect(page.locator("#hint-0")).to_contain_text("可用余额")
     page.get_by_test_id("save").click()
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("request-state")).to_have_attribute("data-state", "submitted")

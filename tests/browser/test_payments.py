@@ -53,6 +53,7 @@ def test_payment_from_entry_to_paid(page: Any, demo_server: dict[str, Any], tmp_
         page.locator(f"input[name='lines-{row}-indicator_line']").dispatch_event("change")
         page.fill(f"input[name='lines-{row}-amount']", amount)
     expect(page.locator("#hint-0")).to_contain_text(_yuan(available))
+    expect(page.locator("#hint-1")).to_contain_text(_yuan(available))  # both in place: no shift
     page.get_by_test_id("save").click()
 
     # Both rows together need 300 yuan more than the line has: row 2 is outlined with the figures.

@@ -58,6 +58,9 @@ def test_an_approval_page_of_a_three_line_request(page: Any, demo_server: dict[s
         page.fill(f"input[name='lines-{i}-amount']", amount)
         page.select_option(f"select[name='lines-{i}-payee_id']", payee)
         page.fill(f"input[name='lines-{i}-summary']", summary)
+    for i in range(len(rows)):
+        # Each hint moves the button down when it arrives: click once they are all in place.
+        expect(page.locator(f"#hint-{i}")).to_contain_text("可用余额")
     page.get_by_test_id("save").click()
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("request-state")).to_have_attribute("data-state", "submitted")
