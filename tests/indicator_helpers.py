@@ -17,8 +17,9 @@ from yusuan.indicators.services import (
     document_post,
 )
 from yusuan.indicators.services.sources import SourceInput, source_create
+from yusuan.projects.choices import SYSTEM_CATEGORIES, ProjectState
 from yusuan.projects.models import Project
-from yusuan.projects.services import ProjectInput, project_create
+from yusuan.projects.services import ProjectInput, project_create, project_set_state
 
 # A source large enough for any test (R-IN-7: every 下达 and 追加 draws from one).
 BIG = 10_000_000_000_00
@@ -48,7 +49,9 @@ def budget_source(
 def project(
     unit: Organisation, clerk: Any, *, category: str = "3", name: str = "测试项目", **kw: Any
 ) -> Project:
-    return project_create(
+    """A project in the library (R-PJ-1: only stored projects carry budget lines); 人员类 and
+    公用经费 ones as the system makes them (R-PJ-8)."""
+    created = project_create(
         actor=clerk,
         organisation=unit,
         fiscal_year=2026,
@@ -62,7 +65,10 @@ def project(
             fund_type="111",
             **kw,
         ),
+        system=category in SYSTEM_CATEGORIES,
     )
+    project_set_state(actor=clerk, project=created, state=ProjectState.STORED, why="test")
+    return created
 
 
 def spec(unit: Organisation, proj: Project | None, **kw: Any) -> LineSpec:

@@ -75,6 +75,29 @@ def school_project(state: str = "draft") -> Any:
     return Project.objects.filter(organisation__name=SCHOOL, state=state).order_by("pk").first()
 
 
+def school_basis_document() -> Any:
+    """A basis document (立项依据) of the school's draft project, with its file."""
+    from yusuan.projects.models import BasisDocument
+
+    return (
+        BasisDocument.objects.filter(project__organisation__name=SCHOOL, project__state="draft")
+        .exclude(file="")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _document_pk(document: Any) -> dict[str, Any]:
+    return {"pk": document.project_id, "document_id": document.pk}
+
+
+ONLY_REVIEWERS = (
+    "projects.add_projectreview: only the performance division and the appraisal centre "
+    "(wj_performance, wj_appraisal, both region-wide) record reviews; anyone else is refused "
+    "before scope is looked at"
+)
+
+
 def school_round() -> Any:
     """An open approval round of one of the school's projects."""
     from yusuan.workflow.models import WorkflowInstance
@@ -631,6 +654,13 @@ PAGES: dict[str, Entry] = {
     "projects:project_detail": Entry(school_project, PK),
     "projects:project_edit": Entry(school_project, PK),
     "projects:project_submit": Entry(school_project, PK, method="post"),
+    "projects:project_rows": Entry(school_project, lambda p: {"pk": p.pk, "section": "goal"}),
+    "projects:document_add": Entry(school_project, PK, method="post"),
+    "projects:document_remove": Entry(school_basis_document, _document_pk, method="post"),
+    "projects:document_download": Entry(school_basis_document, _document_pk),
+    "projects:review_create": Entry(
+        lambda: submitted_project(), PK, insider="wj_performance", refused=403, why=ONLY_REVIEWERS
+    ),
     # workflow
     "workflow:instance_detail": Entry(school_round, PK, insider="school_approver"),
     "workflow:instance_summary": Entry(school_round, PK, insider="school_approver"),
@@ -826,6 +856,8 @@ PAGE_EXEMPT: dict[str, str] = {
     "workflow:calendar_day_remove": REGION_WIDE + " (the national working-day calendar)",
     "workflow:shared_devices": REGION_WIDE,
     "projects:project_create": CREATE,
+    "projects:ranking": "the caller's own department's stored projects only (R-PJ-6: "
+    "selectors.ranking_candidates, visible_to and the department's subtree); no object id",
     "indicators:index": "a redirect to indicators:ledger",
     "indicators:document_new": CREATE,
     "indicators:supplement_new": CREATE,
@@ -849,6 +881,31 @@ API: dict[str, Entry] = {
         school_project, _pk("project_id"), method="put", body=_project_body
     ),
     "yusuan_projects_api_submit_project": Entry(school_project, _pk("project_id"), method="post"),
+    "yusuan_projects_api_get_declaration": Entry(school_project, _pk("project_id")),
+    "yusuan_projects_api_put_plans": Entry(
+        school_project, _pk("project_id"), method="put", body={"rows": []}
+    ),
+    "yusuan_projects_api_put_calculation": Entry(
+        school_project, _pk("project_id"), method="put", body={"rows": []}
+    ),
+    "yusuan_projects_api_put_goal": Entry(
+        school_project, _pk("project_id"), method="put", body={"annual": "-", "indicators": []}
+    ),
+    "yusuan_projects_api_post_document": Entry(
+        school_project,
+        _pk("project_id"),
+        method="post",
+        body={"kind": "policy", "doc_no": "-", "title": "-"},
+    ),
+    "yusuan_projects_api_post_review": Entry(
+        lambda: submitted_project(),
+        _pk("project_id"),
+        insider="wj_performance",
+        method="post",
+        body={"kind": "ex_ante", "conclusion": "support", "opinion": "-"},
+        refused=403,
+        why=ONLY_REVIEWERS,
+    ),
     "yusuan_workflow_tests_memos_api_get_memo": Entry(school_memo, _pk("memo_id")),
     "yusuan_workflow_tests_memos_api_submit_memo": Entry(
         school_memo, _pk("memo_id"), method="post"
@@ -1241,6 +1298,10 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_sod_report": REGION_WIDE,
     "yusuan_core_api_create_organisation": CREATE,
     "yusuan_projects_api_create_project": CREATE,
+    "yusuan_projects_api_get_ranking": "the caller's own department's stored projects only "
+    "(R-PJ-6); no object id",
+    "yusuan_projects_api_put_ranking": "ranks the caller's own department's stored projects; "
+    "every id outside them is refused by project_rank (test_project_library)",
     "yusuan_core_api_create_bank_account": CREATE,
     "yusuan_core_api_import_units": CREATE,
     "yusuan_core_api_import_codes": REGION_WIDE,

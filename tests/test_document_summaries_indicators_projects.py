@@ -16,6 +16,7 @@ from tests.test_document_summary import _cells
 from tests.test_indicators_rules import World, adjustment, executable, make_world, move, submit
 
 from yusuan.common.money import Money
+from yusuan.demo.projects import complete_declaration
 from yusuan.indicators.models import IndicatorLine, SupplementRequest
 from yusuan.indicators.services import LineSpec, Op, apply
 from yusuan.indicators.services.supplements import SupplementInput, supplement_create
@@ -157,7 +158,11 @@ def test_a_supplement_request_shows_what_it_asks_for(w: World, user: Any, client
 
 
 def lab_project(clerk: Any) -> Project:
-    """A 3-year equipment project of 200,000.00 yuan, a draft."""
+    """A 3-year equipment project of 200,000.00 yuan, a draft ready to declare."""
+    return complete_declaration(clerk, _lab_draft(clerk))
+
+
+def _lab_draft(clerk: Any) -> Project:
     return project_create(
         actor=clerk,
         organisation=clerk.organisation,

@@ -94,6 +94,100 @@ def test_a_clerk_enters_edits_and_declares_a_project_through_the_api(user: Any) 
     listed = client.get("/api/v1/projects", {"q": project["code"], "state": "draft"}).json()
     assert [p["id"] for p in listed["items"]] == [project["id"]]
 
+    # A bare draft is refused with everything it lacks (R-PJ-3, R-PJ-9, R-PJ-2).
+    bare = client.post(f"{path}/submit", content_type="application/json", **headers)
+    assert bare.status_code == 422, bare.content
+    assert {e["code"] for e in bare.json()["errors"]} == {
+        "projects.plan_total_mismatch",
+        "projects.basis_missing",
+        "projects.calculation_total_mismatch",
+        "projects.goal_missing",
+    }
+    # Fill it in through the API: plan by year, calculation, goal, basis document.
+    shown = client.get(path).json()
+    years = list(range(shown["start_year"], shown["end_year"] + 1))
+    year = max(shown["start_year"], shown["fiscal_year"])
+    each = 980_000 // len(years)
+    plans = [{"year": y, "fund_type": "111", "amount": str(each)} for y in years]
+    plans[-1]["amount"] = str(980_000 - each * (len(years) - 1))
+    year_amount = next(p["amount"] for p in plans if p["year"] == year)
+    bad_plan = client.put(
+        f"{path}/plans",
+        {"rows": [{"year": 1999 + 100, "fund_type": "111", "amount": "980000"}]},
+        content_type="application/json",
+        **headers,
+    )
+    assert bad_plan.status_code == 422
+    assert "rows[0].year" in {e["field"] for e in bad_plan.json()["errors"]}
+    assert (
+        client.put(
+            f"{path}/plans", {"rows": plans}, content_type="application/json", **headers
+        ).status_code
+        == 200
+    )
+    calculation = client.put(
+        f"{path}/calculation",
+        {
+            "rows": [
+                {
+                    "year": year,
+                    "content": "监控摄像机",
+                    "economic_code": "31002",
+                    "unit_price": year_amount,
+                    "quantity": "1",
+                    "unit": "批",
+                }
+            ]
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert calculation.status_code == 200, calculation.content
+    assert calculation.json()["calculation"][0]["amount_fen"] == int(year_amount) * 100
+    goal = client.put(
+        f"{path}/goal",
+        {
+            "annual": "完成全校监控升级",
+            "indicators": [
+                {
+                    "level1": "output",
+                    "level2": "quantity",
+                    "name": "摄像机",
+                    "operator": "gte",
+                    "target": "120",
+                    "unit": "台",
+                },
+                {
+                    "level1": "benefit",
+                    "level2": "social",
+                    "name": "安全事件下降",
+                    "operator": "gte",
+                    "target": "30",
+                    "unit": "%",
+                },
+                {
+                    "level1": "satisfaction",
+                    "level2": "served",
+                    "name": "师生满意度",
+                    "operator": "gte",
+                    "target": "90",
+                    "unit": "%",
+                },
+            ],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert goal.status_code == 200, goal.content
+    document = client.post(
+        f"{path}/documents",
+        {"kind": "policy", "doc_no": "吴教发〔2026〕3号", "title": "校园安全三年行动"},
+        content_type="application/json",
+        **headers,
+    )
+    assert document.status_code == 200, document.content
+    assert document.json()["missing"] == []
+
     # Declare: it enters the declaration workflow and can no longer be edited.
     declared = client.post(f"{path}/submit", content_type="application/json", **headers)
     assert declared.status_code == 200, declared.content

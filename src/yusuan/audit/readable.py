@@ -70,9 +70,11 @@ class Entry:
 def _field(object_type: str, name: str) -> Any:
     app_label, _dot, model_name = object_type.partition(".")
     try:
-        return apps.get_model(app_label, model_name)._meta.get_field(name)
+        field = apps.get_model(app_label, model_name)._meta.get_field(name)
     except (LookupError, ValueError, FieldDoesNotExist):
         return None
+    # A reverse relation (``project.plans``) is no field a change is recorded on.
+    return field if hasattr(field, "verbose_name") else None
 
 
 def _value(field: Any, name: str, value: Any) -> Any:

@@ -36,6 +36,7 @@ class DivisionType(models.TextChoices):
     TREASURY = "treasury", _("Treasury / payment centre")
     PROCUREMENT = "procurement", _("Government procurement division")
     PERFORMANCE = "performance", _("Performance division")
+    APPRAISAL = "appraisal", _("Appraisal centre (评审中心)")
     ADMINISTRATION = "administration", _("System administration")
 
 

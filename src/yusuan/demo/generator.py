@@ -361,6 +361,13 @@ class _Builder:
             "全区范围",
         )
         self.user(
+            "wj_appraisal",
+            ("appraisal_officer",),
+            d["appraisal"],
+            "评审中心 appraisal centre",
+            "登记财政评审结论和专家评分（R-PJ-9）",
+        )
+        self.user(
             "wj_sector_edu",
             ("sector_officer",),
             d["education"],

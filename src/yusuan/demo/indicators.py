@@ -31,7 +31,7 @@ from yusuan.indicators.services import (
 )
 from yusuan.indicators.services.sources import SourceInput, source_create
 from yusuan.payroll import contributions
-from yusuan.projects.choices import ProjectState
+from yusuan.projects.choices import SYSTEM_CATEGORIES, ProjectState
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create, project_set_state
 from yusuan.workflow.services import (
@@ -146,6 +146,7 @@ def _project(
             fund_type="111",
             **kw,
         ),
+        system=category in SYSTEM_CATEGORIES,  # R-PJ-8: computed, not declared
     )
     project_set_state(actor=entry, project=project, state=ProjectState(state), why="demo")
     return project

@@ -40,6 +40,7 @@ OTHER_DIVISIONS = (
     ("102", "国库科（国库集中支付中心）", "treasury"),
     ("108", "政府采购管理科", "procurement"),
     ("109", "绩效管理科", "performance"),
+    ("111", "财政投资评审中心", "appraisal"),
     ("110", "财政信息中心", "administration"),
 )
 

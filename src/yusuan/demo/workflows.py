@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 
 from yusuan.common.money import Money
+from yusuan.demo.projects import complete_declaration
 from yusuan.identity.models import User
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
@@ -23,7 +25,7 @@ DECLARATION = "projects.declaration"
 
 
 def _project(
-    clerk: User, year: int, name: str, yuan: int, category: str = "3", **flags: bool
+    clerk: User, year: int, name: str, yuan: int, category: str = "3", **flags: Any
 ) -> Project:
     return project_create(
         actor=clerk,
@@ -45,6 +47,7 @@ def _project(
 
 
 def _submit(clerk: User, project: Project) -> WorkflowInstance:
+    complete_declaration(clerk, project)
     return document_submit(actor=clerk, document_type=DECLARATION, object_id=str(project.pk))
 
 
@@ -62,16 +65,21 @@ def load(*, regions: list[str], year: int) -> int:
                 "edu_approver",
                 "edu_reviewer",
                 "wj_sector_edu",
+                "wj_performance",
+                "wj_budget",
             ]
         )
     }
-    if len(users) < 6:
+    if len(users) < 8:
         return 0
     school_clerk, school_approver = users["school_clerk"], users["school_approver"]
     edu_clerk, edu_approver = users["edu_clerk"], users["edu_approver"]
     sector = users["wj_sector_edu"]
 
-    _project(school_clerk, year, "智慧教室建设（草稿）", 860_000, is_procurement=True)
+    complete_declaration(
+        school_clerk,
+        _project(school_clerk, year, "智慧教室建设（草稿）", 860_000, is_procurement=True),
+    )
     waiting_unit = _project(
         school_clerk, year, "校园安防监控系统升级", 420_000, is_procurement=True
     )
@@ -94,7 +102,11 @@ def load(*, regions: list[str], year: int) -> int:
     instance = _submit(school_clerk, approved)
     instance_approve(actor=school_approver, instance_id=instance.pk, comment="同意。")
     instance_approve(actor=edu_approver, instance_id=instance.pk, comment="同意。")
-    instance_approve(actor=sector, instance_id=instance.pk, comment="经审核，同意入库。")
+    instance_approve(actor=sector, instance_id=instance.pk, comment="经审核，同意。")
+    instance_approve(
+        actor=users["wj_performance"], instance_id=instance.pk, comment="绩效目标完整、可衡量。"
+    )
+    instance_approve(actor=users["wj_budget"], instance_id=instance.pk, comment="同意入库。")
 
     today = timezone.localdate()
     delegation_create(

@@ -33,6 +33,10 @@ PAYEE_EDIT = ("core.add_payee", "core.change_payee")
 PERSONAL = ("core.view_personal_data",)
 PROJECT_VIEW = ("projects.view_project",)
 PROJECT_EDIT = ("projects.add_project", "projects.change_project")
+# R-PJ-9: ex-ante assessments (绩效处) and financial appraisals (评审中心) with expert scores.
+PROJECT_REVIEW = ("projects.add_projectreview",)
+# R-PJ-6: a department ranks its units' stored projects.
+PROJECT_RANK = ("projects.rank_project",)
 # Supervisors: approval definitions (read) and the overdue list of their scope.
 WORKFLOW_VIEW = ("workflow.view_approvaldefinition", "workflow.view_workflowinstance")
 WORKFLOW_ADMIN = (
@@ -212,8 +216,16 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "绩效处",
         "Performance officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + PROJECT_REVIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
         ("performance",),
+    ),
+    RoleSpec(
+        "appraisal_officer",
+        "评审中心",
+        "Appraisal centre officer",
+        tuple(FINANCE),
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + PROJECT_REVIEW + WORKFLOW_VIEW,
+        ("appraisal",),
     ),
     RoleSpec(
         "unit_clerk",
@@ -249,6 +261,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + REFUND_CONFIRM
+        + PROJECT_RANK
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(

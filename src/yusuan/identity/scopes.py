@@ -36,6 +36,7 @@ REGION_WIDE_DIVISIONS = frozenset(
         DivisionType.TREASURY,
         DivisionType.PROCUREMENT,
         DivisionType.PERFORMANCE,
+        DivisionType.APPRAISAL,
         DivisionType.ADMINISTRATION,
     }
 )

@@ -26,6 +26,19 @@ class ProjectForm(forms.Form):
     is_procurement = forms.BooleanField(label=_("includes government procurement"), required=False)
     is_three_public = forms.BooleanField(label=_("三公 expenses"), required=False)
     is_research = forms.BooleanField(label=_("research project"), required=False)
+    is_gov_service = forms.BooleanField(label=_("government purchase of services"), required=False)
+    is_infrastructure = forms.BooleanField(
+        label=_("capital construction (基本建设)"), required=False
+    )
+    infrastructure_doc_no = forms.CharField(
+        label=_("development and reform approval number"), max_length=100, required=False
+    )
+    track_code = forms.CharField(
+        label=_("upper-level project code"),
+        max_length=24,
+        required=False,
+        help_text=_("For transfer-payment projects: the upper level's project code (R-PJ-13)."),
+    )
 
     def __init__(
         self,

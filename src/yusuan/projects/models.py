@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yusuan.audit.models import AppendOnlyError
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
-from yusuan.projects.choices import ProjectKind, ProjectState
+from yusuan.projects.choices import (
+    CATEGORY_NAMES,
+    BasisKind,
+    GoalLevel1,
+    GoalLevel2,
+    Operator,
+    ProjectKind,
+    ProjectState,
+    ReviewConclusion,
+    ReviewKind,
+)
 
 
 class Project(TimestampedModel):
@@ -37,6 +50,29 @@ class Project(TimestampedModel):
     is_procurement = models.BooleanField(_("includes government procurement"), default=False)
     is_three_public = models.BooleanField(_("三公 expenses"), default=False)
     is_research = models.BooleanField(_("research project"), default=False)
+    is_infrastructure = models.BooleanField(_("capital construction (基本建设)"), default=False)
+    infrastructure_doc_no = models.CharField(
+        _("development and reform approval number"), max_length=100, blank=True
+    )
+    is_gov_service = models.BooleanField(_("government purchase of services"), default=False)
+    # 二级项目 under a 一级项目 (DOMAIN-2 §2.1), where the region uses levels.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("first-level project"),
+    )
+    # R-PJ-13: transfer projects keep the upper level's project code.
+    track_code = models.CharField(_("upper-level project code"), max_length=24, blank=True)
+    # R-PJ-9: after 财政评审 the approved amount (审定数) is the ceiling for 一上.
+    approved_amount_fen = models.BigIntegerField(_("approved amount"), null=True, blank=True)
+    # R-PJ-6: the department's ranking of its stored projects; R-PJ-12 rolls it forward.
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    stored_on = models.DateField(_("stored on"), null=True, blank=True)
+    # R-PJ-11: each approved change (项目调整) raises it.
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
     state = models.CharField(
         _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
     )
@@ -50,6 +86,7 @@ class Project(TimestampedModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at"]
+        permissions = [("rank_project", "Can rank a department's stored projects (R-PJ-6)")]
         constraints = [
             models.UniqueConstraint(fields=["mof_div_code", "code"], name="project_code_unique"),
             models.CheckConstraint(
@@ -62,3 +99,163 @@ class Project(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORY_NAMES.get(self.category, self.category)
+
+    @property
+    def budget_year(self) -> int:
+        """The year whose money the declaration asks for (测算明细 and 一上 look at it)."""
+        return max(self.start_year, self.fiscal_year)
+
+
+class ProjectPlan(models.Model):
+    """分年度支出计划 by fund source (DOMAIN-2 §2.1): the year's plan is the Σ of its rows;
+    R-PJ-3 wants the Σ of all rows to equal the project's total."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    fund_type = models.CharField(_("fund nature"), max_length=8)
+    amount_fen = models.BigIntegerField(_("amount"))
+
+    class Meta:
+        verbose_name = _("annual plan")
+        verbose_name_plural = _("annual plans")
+        ordering = ["year", "fund_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year", "fund_type"], name="project_plan_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="project_plan_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.fund_type} {self.amount_fen}"
+
+
+class CalculationRow(models.Model):
+    """测算明细 (DOMAIN-2 §2.1, R-PJ-9, R-PJ-10): what the year's money buys, row by row."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="calculation")
+    position = models.PositiveSmallIntegerField(_("row"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    content = models.CharField(_("expenditure item"), max_length=200)
+    economic_code = models.CharField(_("economic class"), max_length=16)
+    standard_key = models.CharField(_("expenditure standard"), max_length=60, blank=True)
+    unit_price_fen = models.BigIntegerField(_("unit price"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    amount_fen = models.BigIntegerField(_("amount"))
+    procurement_item = models.CharField(_("procurement catalogue item"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("calculation row")
+        verbose_name_plural = _("calculation rows")
+        ordering = ["year", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0, unit_price_fen__gt=0, quantity__gt=0),
+                name="calculation_row_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.position} {self.content}"
+
+
+class BasisDocument(models.Model):
+    """A document the declaration rests on (立项依据, 实施方案, 发改批复…), with its 文号."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=BasisKind.choices)
+    doc_no = models.CharField(_("document number"), max_length=100)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to="projects/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("basis document")
+        verbose_name_plural = _("basis documents")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.doc_no} {self.title}"
+
+
+class PerformanceGoal(models.Model):
+    """绩效目标 of a project (DOMAIN §2.4, DOMAIN-2 §7.1): the overall goals and the indicator
+    tree. Required before a declared project is stored (R-PJ-2, R-PF-5)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="goal")
+    medium_term = models.TextField(_("medium-term goal"), blank=True)
+    annual = models.TextField(_("goal for the year"))
+    # 满意度 is required where the project serves people (R-PF-5).
+    has_beneficiaries = models.BooleanField(_("serves the public or other beneficiaries"))
+
+    class Meta:
+        verbose_name = _("performance goal")
+        verbose_name_plural = _("performance goals")
+
+    def __str__(self) -> str:
+        return self.annual[:40]
+
+
+class GoalIndicator(models.Model):
+    goal = models.ForeignKey(PerformanceGoal, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveSmallIntegerField(_("row"))
+    level1 = models.CharField(_("first-level indicator"), max_length=16, choices=GoalLevel1.choices)
+    level2 = models.CharField(
+        _("second-level indicator"), max_length=16, choices=GoalLevel2.choices
+    )
+    name = models.CharField(_("third-level indicator"), max_length=200)
+    operator = models.CharField(_("operator"), max_length=12, choices=Operator.choices)
+    # A number for ≥ ≤ =; words for a qualitative indicator.
+    target = models.CharField(_("target value"), max_length=100)
+    unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("performance indicator")
+        verbose_name_plural = _("performance indicators")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.level1}/{self.level2} {self.name}"
+
+
+class ProjectReview(models.Model):
+    """An ex-ante assessment or a financial appraisal of a declaration, with the experts' scores
+    (R-PJ-9). Append-only: a second review of the same kind supersedes, never overwrites."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(_("kind"), max_length=12, choices=ReviewKind.choices)
+    conclusion = models.CharField(_("conclusion"), max_length=10, choices=ReviewConclusion.choices)
+    # [{"expert": name, "score": 0-100, "opinion": text}, …]
+    experts = models.JSONField(_("expert scores"), default=list)
+    score = models.DecimalField(_("average score"), max_digits=5, decimal_places=2, null=True)
+    approved_amount_fen = models.BigIntegerField(_("approved amount"), null=True, blank=True)
+    opinion = models.TextField(_("opinion"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project review")
+        verbose_name_plural = _("project reviews")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.conclusion}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("project reviews are append-only")
+        super().save(*args, **kwargs)

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from yusuan.common.actor import Actor
-from yusuan.core.models import ClassificationCode
-from yusuan.projects.models import Project
+from yusuan.common.errors import ErrorDetail
+from yusuan.core.choices import CodeKind
+from yusuan.core.models import ClassificationCode, Organisation
+from yusuan.projects import rules
+from yusuan.projects.choices import DECLARED_CATEGORIES, ProjectState
+from yusuan.projects.models import (
+    BasisDocument,
+    CalculationRow,
+    GoalIndicator,
+    PerformanceGoal,
+    Project,
+    ProjectPlan,
+    ProjectReview,
+)
 
 
 def project_list(*, actor: Actor, text: str = "", state: str = "") -> QuerySet[Project]:
@@ -53,3 +69,194 @@ def code_choices(*, mof_div_code: str, fiscal_year: int, kind: str) -> list[tupl
         .order_by("code")
         .values_list("code", "name")
     ]
+
+
+# R-PJ-9 [K, local]: new projects from this amount get an ex-ante assessment (事前绩效评估),
+# and from that one a financial appraisal (财政评审); 基本建设 always. Regions set their own in
+# the standards table (``project.ex_ante_threshold``, ``project.appraisal_threshold``).
+DEFAULT_EX_ANTE_FEN = 100_000_000  # 1,000,000 yuan [D]
+DEFAULT_APPRAISAL_FEN = 200_000_000  # 2,000,000 yuan [D]
+
+
+def _standards(*, mof_div_code: str, year: int) -> Mapping[str, int]:
+    return {}
+
+
+def standards_of(*, mof_div_code: str, year: int) -> tuple[Mapping[str, int], bool]:
+    """The expenditure standards (R-PJ-10) of the region's year, and whether a unit price above
+    one is refused (else warned)."""
+    values = _standards(mof_div_code=mof_div_code, year=year)
+    return (
+        {k: v for k, v in values.items() if k.startswith("expense.") and k != "expense.block"},
+        bool(values.get("expense.block", 0)),
+    )
+
+
+def thresholds(*, mof_div_code: str, year: int) -> rules.Thresholds:
+    values = _standards(mof_div_code=mof_div_code, year=year)
+    return rules.Thresholds(
+        ex_ante_fen=values.get("project.ex_ante_threshold", DEFAULT_EX_ANTE_FEN),
+        appraisal_fen=values.get("project.appraisal_threshold", DEFAULT_APPRAISAL_FEN),
+    )
+
+
+def declaration(project: Project) -> rules.Declaration:
+    """The project and its rows as R-PJ-9 reads them (a handful of queries)."""
+    goal = PerformanceGoal.objects.filter(project=project).first()
+    return rules.Declaration(
+        category=project.category,
+        kind=project.kind,
+        total_amount_fen=project.total_amount_fen,
+        start_year=project.start_year,
+        end_year=project.end_year,
+        budget_year=project.budget_year,
+        is_infrastructure=project.is_infrastructure,
+        infrastructure_doc_no=project.infrastructure_doc_no,
+        plans=[
+            rules.PlanRow(p.year, p.fund_type, p.amount_fen)
+            for p in ProjectPlan.objects.filter(project=project)
+        ],
+        calculation=[
+            rules.CalcRow(
+                year=r.year,
+                content=r.content,
+                economic_code=r.economic_code,
+                unit_price_fen=r.unit_price_fen,
+                quantity=r.quantity,
+                amount_fen=r.amount_fen,
+                standard_key=r.standard_key,
+            )
+            for r in CalculationRow.objects.filter(project=project)
+        ],
+        goal=None
+        if goal is None
+        else rules.GoalFacts(
+            annual=goal.annual,
+            has_beneficiaries=goal.has_beneficiaries,
+            indicators=[
+                rules.IndicatorRow(
+                    level1=i.level1,
+                    level2=i.level2,
+                    name=i.name,
+                    operator=i.operator,
+                    target=i.target,
+                    unit=i.unit,
+                    weight=i.weight,
+                )
+                for i in goal.indicators.all()
+            ],
+        ),
+        basis_kinds=frozenset(
+            BasisDocument.objects.filter(project=project).values_list("kind", flat=True)
+        ),
+        reviews=[
+            rules.ReviewFacts(r.kind, r.conclusion, r.approved_amount_fen)
+            for r in ProjectReview.objects.filter(project=project).order_by("created_at", "pk")
+        ],
+    )
+
+
+def declaration_warnings(project: Project) -> list[ErrorDetail]:
+    """R-PJ-10's warnings (unit prices above their standard), shown on the project and to the
+    approvers."""
+    standards, block = standards_of(mof_div_code=project.mof_div_code, year=project.budget_year)
+    if block:
+        return []
+    facts = declaration(project)
+    return rules.calculation_errors(
+        facts.calculation, standards=standards, block_over_standard=False, prefix="calculation"
+    )[1]
+
+
+def declaration_problems(project: Project) -> list[ErrorDetail]:
+    """What R-PJ-3, R-PJ-9 and R-PJ-2 would refuse if the draft were declared now."""
+    return rules.declaration_errors(declaration(project))
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    year: int
+    rows: list[ProjectPlan]
+    total_fen: int
+    calculated_fen: int
+
+
+@dataclass(frozen=True)
+class Content:
+    plans: list[PlanYear]
+    planned_fen: int
+    calculation: list[CalculationRow]
+    calculated_fen: int
+    goal: PerformanceGoal | None
+    indicators: list[GoalIndicator]
+    documents: list[BasisDocument]
+    reviews: list[ProjectReview]
+    names: dict[str, str]  # fund nature and economic codes → names (the year's code set)
+
+
+def declaration_content(project: Project) -> Content:
+    plans = list(project.plans.all())
+    calculation = list(project.calculation.all())
+    goal = PerformanceGoal.objects.filter(project=project).first()
+    by_year: dict[int, list[ProjectPlan]] = {}
+    for plan in plans:
+        by_year.setdefault(plan.year, []).append(plan)
+    return Content(
+        plans=[
+            PlanYear(
+                year=year,
+                rows=rows,
+                total_fen=sum(r.amount_fen for r in rows),
+                calculated_fen=sum(c.amount_fen for c in calculation if c.year == year),
+            )
+            for year, rows in sorted(by_year.items())
+        ],
+        planned_fen=sum(p.amount_fen for p in plans),
+        calculation=calculation,
+        calculated_fen=sum(c.amount_fen for c in calculation),
+        goal=goal,
+        indicators=list(goal.indicators.all()) if goal is not None else [],
+        documents=list(project.documents.select_related("added_by")),
+        reviews=list(project.reviews.select_related("reviewer")),
+        names=dict(
+            ClassificationCode.objects.filter(
+                mof_div_code=project.mof_div_code,
+                fiscal_year=project.fiscal_year,
+                kind__in=[CodeKind.FUND_TYPE, CodeKind.DEPARTMENT_ECONOMIC],
+                code__in={p.fund_type for p in plans} | {c.economic_code for c in calculation},
+            ).values_list("code", "name")
+        ),
+    )
+
+
+def ranking_candidates(
+    *, actor: Actor, department: Organisation, budget_year: int
+) -> list[Project]:
+    """R-PJ-6: the department's stored, declared projects for the budget year, in rank order
+    (unranked last, oldest first)."""
+    rows = (
+        Project.objects.visible_to(actor)
+        .filter(
+            organisation__path__startswith=department.path,
+            state=ProjectState.STORED,
+            category__in=DECLARED_CATEGORIES,
+        )
+        .select_related("organisation")
+    )
+    found = [p for p in rows if p.budget_year == budget_year]
+    return sorted(
+        found, key=lambda p: (p.rank is None, p.rank or 0, p.stored_on or dt.date.min, p.pk)
+    )
+
+
+def ranking_years(*, actor: Actor, department: Organisation) -> list[int]:
+    rows = (
+        Project.objects.visible_to(actor)
+        .filter(
+            organisation__path__startswith=department.path,
+            state=ProjectState.STORED,
+            category__in=DECLARED_CATEGORIES,
+        )
+        .values_list("start_year", "fiscal_year")
+    )
+    return sorted({max(start, fiscal) for start, fiscal in rows})

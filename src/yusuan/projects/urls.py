@@ -10,4 +10,18 @@ urlpatterns = [
     path("<id:pk>/", views.project_detail, name="project_detail"),
     path("<id:pk>/edit/", views.project_edit, name="project_edit"),
     path("<id:pk>/submit/", views.project_submit, name="project_submit"),
+    path("<id:pk>/rows/<str:section>/", views.project_rows, name="project_rows"),
+    path("<id:pk>/documents/", views.document_add, name="document_add"),
+    path(
+        "<id:pk>/documents/<id:document_id>/remove/",
+        views.document_remove,
+        name="document_remove",
+    ),
+    path(
+        "<id:pk>/documents/<id:document_id>/",
+        views.document_download,
+        name="document_download",
+    ),
+    path("<id:pk>/reviews/new/", views.review_create, name="review_create"),
+    path("ranking/", views.ranking, name="ranking"),
 ]

@@ -8,12 +8,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yusuan.common.actor import Actor
-from yusuan.projects import locks
-from yusuan.projects.choices import ProjectState
+from yusuan.projects import locks, rules, selectors
+from yusuan.projects.choices import ProjectState, ReviewKind
 from yusuan.projects.models import Project
 from yusuan.projects.services import project_set_state
+from yusuan.projects.services.library import ensure_declarable, ensure_reviewed, project_store
 from yusuan.projects.summary import declaration_summary
-from yusuan.workflow.kit import FactFields, ModelHandler, NotDraft
+from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import DocumentType, Term, declare
 from yusuan.workflow.summary import DocumentSummary
@@ -21,7 +22,13 @@ from yusuan.workflow.summary import DocumentSummary
 DOCUMENT_TYPE = "projects.declaration"
 
 # Which step, once approved, moves the project on (DOMAIN §2.3).
-STATE_AFTER_STEP = {"department_review": ProjectState.DEPT_REVIEWED}
+STATE_AFTER_STEP = {
+    "department_review": ProjectState.DEPT_REVIEWED,
+    "sector_review": ProjectState.FINANCE_REVIEWED,
+}
+# Which step needs which review on file before it is approved (R-PJ-9). The last approval
+# checks every prerequisite again, whatever the route's steps are called.
+REVIEW_AT_STEP = {"performance_review": ReviewKind.EX_ANTE, "appraisal": ReviewKind.APPRAISAL}
 
 
 class DeclarationHandler(ModelHandler[Project]):
@@ -44,6 +51,8 @@ class DeclarationHandler(ModelHandler[Project]):
             "procurement": "is_procurement",
             "three_public": "is_three_public",
             "research": "is_research",
+            "infrastructure": "is_infrastructure",
+            "gov_service": "is_gov_service",
         },
         url="projects:project_detail",
     )
@@ -54,21 +63,35 @@ class DeclarationHandler(ModelHandler[Project]):
     def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
         return declaration_summary(actor=actor, project=document)
 
+    def computed_facts(self, document: Project) -> ComputedFacts:
+        """Flags the route's conditions read: whether the project needs an ex-ante assessment
+        or a financial appraisal (R-PJ-9, thresholds from the region's standards)."""
+        facts = selectors.declaration(document)
+        limits = selectors.thresholds(mof_div_code=document.mof_div_code, year=document.budget_year)
+        flags = {flag for flag, name in self.fact_fields.flags.items() if getattr(document, name)}
+        if rules.needs_ex_ante(facts, limits):
+            flags.add("ex_ante")
+        if rules.needs_appraisal(facts, limits):
+            flags.add("appraisal")
+        return {"flags": frozenset(flags)}
+
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)
+        ensure_declarable(document)
         project_set_state(actor=actor, project=document, state=ProjectState.DECLARED, why="submit")
 
     def on_step_approved(
         self, *, actor: Actor, document: Any, instance: WorkflowInstance, step: Mapping[str, Any]
     ) -> None:
+        review = REVIEW_AT_STEP.get(str(step["key"]))
+        if review is not None:
+            ensure_reviewed(document, kind=review)
         state = STATE_AFTER_STEP.get(str(step["key"]))
         if state is not None:
             project_set_state(actor=actor, project=document, state=state, why=str(step["key"]))
 
     def on_approved(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
-        project_set_state(
-            actor=actor, project=document, state=ProjectState.FINANCE_REVIEWED, why="approved"
-        )
+        project_store(actor=actor, project=document)
 
     def on_returned(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         project_set_state(actor=actor, project=document, state=ProjectState.DRAFT, why="returned")
@@ -94,6 +117,10 @@ declare(
             Term("procurement", "含政府采购", "Includes procurement"),
             Term("three_public", "三公经费", "三公 expenses"),
             Term("research", "科研项目", "Research project"),
+            Term("infrastructure", "基本建设", "Capital construction"),
+            Term("gov_service", "政府购买服务", "Government purchase of services"),
+            Term("ex_ante", "须事前绩效评估", "Needs an ex-ante assessment"),
+            Term("appraisal", "须财政评审", "Needs a financial appraisal"),
         ),
         handler=DeclarationHandler(),
     )

@@ -46,6 +46,7 @@ class Level(models.TextChoices):
     TREASURY_DIVISION = "treasury_division", _("The treasury / payment centre")
     PROCUREMENT_DIVISION = "procurement_division", _("The procurement division")
     PERFORMANCE_DIVISION = "performance_division", _("The performance division")
+    APPRAISAL_CENTRE = "appraisal_centre", _("The appraisal centre (评审中心)")
 
 
 # Finance divisions found by type in the document's region.
@@ -54,6 +55,7 @@ DIVISION_LEVELS = {
     Level.TREASURY_DIVISION: "treasury",
     Level.PROCUREMENT_DIVISION: "procurement",
     Level.PERFORMANCE_DIVISION: "performance",
+    Level.APPRAISAL_CENTRE: "appraisal",
 }
 
 

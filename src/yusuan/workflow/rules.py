@@ -26,6 +26,7 @@ LEVELS = (
     "treasury_division",
     "procurement_division",
     "performance_division",
+    "appraisal_centre",
 )
 AGENCY_LEVELS = frozenset({"same_unit", "parent", "department"})
 FIELDS = ("subtype", "amount", "fund_type", "agency_type", "project_category", "flag")

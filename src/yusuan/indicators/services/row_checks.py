@@ -22,6 +22,7 @@ from yusuan.indicators.choices import DocumentKind, LineKind
 from yusuan.indicators.elements import CODED_ELEMENTS, REQUIRED_ELEMENTS, TRANSFER_ELEMENTS
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.inputs import ELEMENT_FIELDS, DocumentInput, LineInput, LineSpec
+from yusuan.projects.choices import FUNDABLE_STATES
 from yusuan.projects.models import Project
 
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
@@ -225,6 +226,21 @@ def _spec_errors(row: _Row, spec: LineSpec, parent: IndicatorLine | None) -> lis
                     f"row {index + 1}: the project does not exist or belongs to another unit",
                     rule="R-IN-1",
                     value=spec.project_id,
+                    row=index,
+                )
+            )
+        elif project.state not in FUNDABLE_STATES:
+            errors.append(
+                _err(
+                    "indicators.project_not_in_library",
+                    f"{prefix}.project",
+                    f"第 {index + 1} 行：项目 {project.code} 处于“{project.get_state_display()}”"
+                    "状态，未纳入项目库的项目不得安排预算",
+                    f"row {index + 1}: project {project.code} is {project.state}; only projects"
+                    " in the library carry budget lines",
+                    rule="R-PJ-1",
+                    value=project.state,
+                    limit=sorted(FUNDABLE_STATES),
                     row=index,
                 )
             )

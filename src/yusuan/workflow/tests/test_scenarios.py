@@ -17,6 +17,7 @@ import time_machine
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
+from yusuan.demo.projects import complete_declaration
 from yusuan.identity.models import Role, User
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
@@ -271,6 +272,10 @@ def test_submission_without_an_approver_names_the_step(payments: PaperHandler, u
 
 def _project(user: Any, username: str = "school_clerk", **flags: bool) -> Project:
     clerk = user(username)
+    return complete_declaration(clerk, _draft(clerk, **flags))
+
+
+def _draft(clerk: Any, **flags: bool) -> Project:
     return project_create(
         actor=clerk,
         organisation=clerk.organisation,
@@ -297,7 +302,13 @@ def _declare(user: Any, project: Project, username: str = "school_clerk") -> Wor
 def test_project_declaration_unit_department_sector(user: Any) -> None:
     project = _project(user)
     instance = _declare(user, project)
-    assert _route(instance) == ["unit_approval", "department_review", "sector_review"]
+    assert _route(instance) == [
+        "unit_approval",
+        "department_review",
+        "sector_review",
+        "performance_review",  # 特定目标类: goals reviewed (R-PJ-2)
+        "budget_review",  # 200,000 yuan: below the appraisal threshold, no 评审中心 step
+    ]
     project.refresh_from_db()
     assert project.state == "declared"
     instance = _approve_all(instance, "school_approver", "edu_approver", user=user)
@@ -307,7 +318,10 @@ def test_project_declaration_unit_department_sector(user: Any) -> None:
     assert not selectors.inbox_contains(actor=user("wj_sector_social"), pk=instance.pk)
     instance = _approve_all(instance, "wj_sector_edu", user=user)
     project.refresh_from_db()
-    assert (instance.state, project.state) == ("approved", "finance_reviewed")
+    assert (instance.state, project.state) == ("in_progress", "finance_reviewed")
+    instance = _approve_all(instance, "wj_performance", "wj_budget", user=user)
+    project.refresh_from_db()
+    assert (instance.state, project.state) == ("approved", "stored")
     actions = list(
         AuditRecord.objects.filter(
             object_type="workflow.workflowinstance", object_id=str(instance.pk)
@@ -317,6 +331,8 @@ def test_project_declaration_unit_department_sector(user: Any) -> None:
     )
     assert actions == [
         "workflow.submit",
+        "workflow.approve",
+        "workflow.approve",
         "workflow.approve",
         "workflow.approve",
         "workflow.approve",
@@ -512,6 +528,9 @@ def test_overdue_over_national_day_and_escalation(user: Any) -> None:
         first = next(iter(selectors.inbox(actor=user("wj_sector_edu"))), None)
         assert first is not None and first.overdue == 0  # overdue items come first
         instance = services.instance_approve(actor=supervisor, instance_id=instance.pk)
+    assert instance.step_key == "performance_review"
+    # The escalated budget officer decided the sector step; another one stores it (R-WF-2).
+    instance = _approve_all(instance, "wj_performance", "wj_budget_chief", user=user)
     assert instance.state == "approved"
     assert instance.actions.filter(kind="escalate").count() == 1
 
@@ -520,23 +539,30 @@ def test_editing_a_definition_leaves_documents_in_flight_alone(user: Any) -> Non
     in_flight = _declare(user, _project(user))
     definition = ApprovalDefinition.objects.get(mof_div_code="320509", code="project-declaration")
     body = definition.current_version().body
-    body["steps"].append(
+    body["steps"].insert(
+        3,
         {
-            "key": "budget_approval",
-            "name": "预算科审核",
-            "role": "budget_officer",
-            "level": "budget_division",
-        }
+            "key": "procurement_review",
+            "name": "采购处审核",
+            "role": "procurement_officer",
+            "level": "procurement_division",
+        },
     )
     services.definition_publish(
-        actor=user("wj_admin"), definition=definition, body=body, note="加预算科"
+        actor=user("wj_admin"), definition=definition, body=body, note="加采购处"
     )
     later = _declare(user, _project(user))
-    assert len(later.route) == 4 and later.version.number == 2
+    assert len(later.route) == 6 and later.version.number == 2
     in_flight.refresh_from_db()
-    assert len(in_flight.route) == 3 and in_flight.version.number == 1
+    assert len(in_flight.route) == 5 and in_flight.version.number == 1
     finished = _approve_all(
-        in_flight, "school_approver", "edu_approver", "wj_sector_edu", user=user
+        in_flight,
+        "school_approver",
+        "edu_approver",
+        "wj_sector_edu",
+        "wj_performance",
+        "wj_budget",
+        user=user,
     )
     assert finished.state == "approved"
 

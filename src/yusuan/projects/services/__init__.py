@@ -17,7 +17,13 @@ from yusuan.core.models import Organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.projects import locks
-from yusuan.projects.choices import EDITABLE_STATES, ProjectKind, ProjectState
+from yusuan.projects.choices import (
+    DECLARED_CATEGORIES,
+    EDITABLE_STATES,
+    SYSTEM_CATEGORIES,
+    ProjectKind,
+    ProjectState,
+)
 from yusuan.projects.models import Project
 
 AUDITED = (
@@ -33,6 +39,10 @@ AUDITED = (
     "is_procurement",
     "is_three_public",
     "is_research",
+    "is_infrastructure",
+    "infrastructure_doc_no",
+    "is_gov_service",
+    "track_code",
     "state",
 )
 MAX_YEARS = 10
@@ -52,9 +62,15 @@ class ProjectInput:
     is_procurement: bool = False
     is_three_public: bool = False
     is_research: bool = False
+    is_infrastructure: bool = False
+    infrastructure_doc_no: str = ""
+    is_gov_service: bool = False
+    track_code: str = ""
 
 
-def _errors(data: ProjectInput, *, mof_div_code: str, fiscal_year: int) -> list[ErrorDetail]:
+def _errors(
+    data: ProjectInput, *, mof_div_code: str, fiscal_year: int, system: bool = False
+) -> list[ErrorDetail]:
     errors = element_errors(
         mof_div_code=mof_div_code,
         fiscal_year=fiscal_year,
@@ -63,6 +79,19 @@ def _errors(data: ProjectInput, *, mof_div_code: str, fiscal_year: int) -> list[
             ElementValue("fund_type", CodeKind.FUND_TYPE, data.fund_type),
         ],
     )
+    if data.category in SYSTEM_CATEGORIES and not system:
+        errors.append(
+            ErrorDetail(
+                code="projects.system_category",
+                rule="R-PJ-8",
+                field="category",
+                value=data.category,
+                limit=sorted(DECLARED_CATEGORIES),
+                message_zh="人员类和公用经费项目由系统根据人员信息库和定额标准生成，不能手工申报",
+                message_en="人员类 and 公用经费 projects are computed from the personnel database"
+                " and the quotas; they cannot be declared by hand",
+            )
+        )
     if not data.name.strip():
         errors.append(
             ErrorDetail(
@@ -144,6 +173,10 @@ def _apply(project: Project, data: ProjectInput) -> None:
     project.is_procurement = data.is_procurement
     project.is_three_public = data.is_three_public
     project.is_research = data.is_research
+    project.is_infrastructure = data.is_infrastructure
+    project.infrastructure_doc_no = data.infrastructure_doc_no.strip()
+    project.is_gov_service = data.is_gov_service
+    project.track_code = data.track_code.strip()
 
 
 PROJECT_CODE_LENGTH = 21
@@ -161,8 +194,15 @@ def project_code(mof_div_code: str, fiscal_year: int, sequence: int) -> str:
 
 @transaction.atomic
 def project_create(
-    *, actor: Actor, organisation: Organisation, fiscal_year: int, data: ProjectInput
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    fiscal_year: int,
+    data: ProjectInput,
+    system: bool = False,
 ) -> Project:
+    """A draft declaration. ``system`` is for R-PJ-8's computed 人员类 and 公用经费 projects
+    (``projects.library.system_project``), never a unit's own input."""
     ensure_permission(actor, "projects.add_project")
     ensure_in_scope(actor, mof_div_code=organisation.mof_div_code, organisation_id=organisation.pk)
     if not organisation.is_agency:
@@ -173,7 +213,11 @@ def project_create(
             message_zh=f"{organisation.name}不是预算单位，不能申报项目",
             message_en=f"{organisation.name} is not a budget unit",
         )
-    raise_if_any(_errors(data, mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year))
+    raise_if_any(
+        _errors(
+            data, mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, system=system
+        )
+    )
     sequence = next_number(
         mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, series="project"
     )
@@ -198,6 +242,20 @@ def project_create(
 
 @transaction.atomic  # not durable: the API calls it inside its idempotent write (run_once)
 def project_update(*, actor: Actor, project: Project, data: ProjectInput) -> Project:
+    locked = locked_draft(actor=actor, project=project)
+    raise_if_any(_errors(data, mof_div_code=locked.mof_div_code, fiscal_year=locked.fiscal_year))
+    before = snapshot(locked, AUDITED)
+    _apply(locked, data)
+    locked.save()
+    changes = diff(before, snapshot(locked, AUDITED))
+    if changes:
+        audit_record(action="projects.update", actor=actor, obj=locked, changes=changes)
+    return locked
+
+
+def locked_draft(*, actor: Actor, project: Project) -> Project:
+    """The project locked for an edit of its declaration, if the actor may edit it and it is a
+    draft (R-PJ-11: a stored project changes only through a 项目调整)."""
     ensure_permission(actor, "projects.change_project")
     locked = locks.project_qs_select_for_update().visible_to(actor).filter(pk=project.pk).first()
     if locked is None:
@@ -207,19 +265,13 @@ def project_update(*, actor: Actor, project: Project, data: ProjectInput) -> Pro
     if locked.state not in EDITABLE_STATES:
         raise BusinessRuleError.single(
             code="projects.not_editable",
+            rule="R-PJ-11" if locked.state != ProjectState.DECLARED else None,
             field="state",
             value=locked.get_state_display(),
             message_zh=f"项目处于“{locked.get_state_display()}”状态，不能修改；请先撤回或等待退回",
             message_en=f"the project is {locked.state} and cannot be edited",
             status=409,
         )
-    raise_if_any(_errors(data, mof_div_code=locked.mof_div_code, fiscal_year=locked.fiscal_year))
-    before = snapshot(locked, AUDITED)
-    _apply(locked, data)
-    locked.save()
-    changes = diff(before, snapshot(locked, AUDITED))
-    if changes:
-        audit_record(action="projects.update", actor=actor, obj=locked, changes=changes)
     return locked
 
 
@@ -244,4 +296,8 @@ def as_input(project: Project) -> dict[str, Any]:
         "is_procurement": project.is_procurement,
         "is_three_public": project.is_three_public,
         "is_research": project.is_research,
+        "is_infrastructure": project.is_infrastructure,
+        "infrastructure_doc_no": project.infrastructure_doc_no,
+        "is_gov_service": project.is_gov_service,
+        "track_code": project.track_code,
     }
