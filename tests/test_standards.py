@@ -494,3 +494,25 @@ def test_an_edited_rate_changes_a_new_batch_and_not_an_old_one(user: Any) -> Non
     assert old.contributions.get(item="30112").components[0]["rate_bp"] == 50
     # An October batch is still at the rate in force in October.
     assert _pension(_batch(user, 1, month=10)) == (1600, 24_000)
+
+
+def test_the_data_migration_seeds_years_opened_before_the_table() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from yusuan.core.models import FiscalYear
+
+    migration = importlib.import_module("yusuan.core.migrations.0009_standards_for_open_years")
+    FiscalYear.objects.create(mof_div_code=WJ, year=2030)  # as opened before migration 0007
+    migration.seed(apps, None)
+    assert standards_for(mof_div_code=WJ, fiscal_year=2030) == standard_keys.DEFAULTS
+    assert Standard.objects.filter(mof_div_code=WJ, fiscal_year=2030).count() == len(
+        standard_keys.KNOWN
+    )
+    first = StandardVersion.objects.get(standard=_standard(PENSION, 2030))
+    assert (first.version, first.effective_from) == (1, dt.date(2030, 1, 1))
+    migration.seed(apps, None)  # again: nothing added, the years already seeded are left alone
+    assert StandardVersion.objects.filter(mof_div_code=WJ, fiscal_year=2030).count() == len(
+        standard_keys.KNOWN
+    )

@@ -85,11 +85,13 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | Non
             mof_div_code=mof_div_code, kind=OrganisationKind.DEPARTMENT
         ).order_by("code")
     )
+    # ADR 0039: the region's standards of the year (its contribution rates), read once.
+    rates = standards_for(mof_div_code=mof_div_code, fiscal_year=year)
     for department in departments:
         agencies = [department, *department.children.filter(kind=OrganisationKind.UNIT)]
         rows: list[LineInput] = []
         for agency in agencies:
-            rows += _agency_rows(rng, entry, agency, year)
+            rows += _agency_rows(rng, entry, agency, year, rates)
         doc_no = f"吴财预〔{year}〕{departments.index(department) + 1}号"
         # R-IN-7: the department's approved budget (a placeholder until budget preparation).
         approved = _source(
@@ -188,13 +190,12 @@ def _contribution_rows(
 
 
 def _agency_rows(
-    rng: random.Random, entry: Any, agency: Organisation, year: int
+    rng: random.Random, entry: Any, agency: Organisation, year: int, rates: Mapping[str, int]
 ) -> list[LineInput]:
     """The agency's projects as demo.budget plans them (C10), and the lines of those funded this
     year; 储备 projects are stored without lines."""
     short = agency.short_name or agency.name
     rows: list[LineInput] = []
-    rates = standards_for(mof_div_code=agency.mof_div_code, fiscal_year=year)
     for plan in budget.plan_agency(
         rng,
         name=agency.name,
