@@ -464,6 +464,16 @@ def wj_open_year() -> Any:
     return FiscalYear.objects.filter(mof_div_code="320509", status="open").order_by("year").first()
 
 
+def wj_standard() -> Any:
+    """A standard of the region's open year (ADR 0039): region-wide reference data."""
+    from yusuan.core.models import Standard
+
+    year = wj_open_year()
+    return Standard.objects.get(
+        mof_div_code="320509", fiscal_year=year.year, key="contribution.pension"
+    )
+
+
 def wj_definition() -> Any:
     from yusuan.workflow.models import ApprovalDefinition
 
@@ -639,6 +649,14 @@ PAGES: dict[str, Entry] = {
     "identity:user_detail": region_wide(wj_user, PK),
     "core:code_edit": region_wide(wj_code, PK),
     "core:fiscal_year_close": region_wide(wj_open_year, PK, method="post"),
+    # ADR 0039: the standards of a region's year; another region's administrator sees none.
+    "core:standard_list": region_wide(
+        wj_standard,
+        marker=lambda s: f'hx-get="/core/standards/{s.pk}/history/"',  # the history drawer
+        query=lambda s: f"year={s.fiscal_year}",
+    ),
+    "core:standard_history": region_wide(wj_standard, PK),
+    "core:standard_edit": region_wide(wj_standard, PK, insider="wj_budget"),
     "workflow:definition_list": region_wide(
         wj_definition, marker=link("workflow:definition_detail")
     ),
@@ -943,6 +961,12 @@ API: dict[str, Entry] = {
     "yusuan_core_api_close_fiscal_year": region_wide(
         wj_open_year, _pk("fiscal_year_id"), method="post"
     ),
+    "yusuan_core_standards_api_list_standards": region_wide(
+        wj_standard,
+        marker=lambda s: f'"id": {s.pk}, "mof_div_code"',
+        query=lambda s: f"fiscal_year={s.fiscal_year}",
+    ),
+    "yusuan_core_standards_api_standard_versions": region_wide(wj_standard, _pk("standard_id")),
     "yusuan_identity_api_list_users": region_wide(
         wj_user, marker=lambda u: u.username, query=lambda u: f"q={u.username}"
     ),
@@ -1308,6 +1332,9 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_core_api_open_fiscal_year": REGION_WIDE,
     "yusuan_core_api_economic_mapping": REGION_WIDE,
     "yusuan_core_api_list_regions": REGION_WIDE,
+    "yusuan_core_standards_api_change_standard": REGION_WIDE
+    + " (ADR 0039: the caller's region by key; another region's code or key is a 404, "
+    "tests/test_standards.py)",
     "yusuan_audit_api_list_records": REGION_WIDE
     + " (audit.view_all_audit: administrators and auditors; the id is checked on get_record)",
     "yusuan_workflow_api_create_definition": REGION_WIDE,

@@ -55,6 +55,8 @@ ACTION_LABELS: dict[str, Any] = {
     "core.code.update": _("Classification code changed"),
     "core.code_set.import": _("Code set imported"),
     "core.code_set.copy_year": _("Code set copied to the next year"),
+    "core.standards.seed": _("Standards set for the year"),
+    "core.standard.change": _("Standard changed"),
     # Approvals.
     "workflow.submit": _("Submitted for approval"),
     "workflow.approve": _("Approved"),

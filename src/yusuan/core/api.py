@@ -38,8 +38,10 @@ from yusuan.core.services.organisations import (
     organisation_create,
     organisation_update,
 )
+from yusuan.core.standards_api import router as standards_router
 
 router = Router(tags=["master data"])
+router.add_router("", standards_router)  # /core/standards (ADR 0039)
 
 
 class OrganisationOut(Schema):

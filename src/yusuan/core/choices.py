@@ -94,3 +94,27 @@ class EconomicGroup(models.TextChoices):
 
     AGENCY = "agency", _("Government agencies (50x)")
     INSTITUTION = "institution", _("Public institutions (505)")
+
+
+class StandardGroup(models.TextChoices):
+    """How the standards page groups a year's standards (支出标准 and 定员定额, ADR 0039)."""
+
+    CONTRIBUTION = "contribution", _("Contribution rates")
+    BASE = "base", _("Contribution base limits")
+    SALARY = "salary", _("Salary items")
+    PUBLIC = "public", _("Public funds quotas")
+    EXPENSE = "expense", _("Expenditure standards")
+
+
+class StandardUnit(models.TextChoices):
+    """What a standard's integer value counts (ADR 0039): never a float."""
+
+    BASIS_POINTS = "bp", _("basis points (1600 = 16.00 %)")
+    PERCENT = "percent", _("percent of the average wage")
+    FEN_PER_MONTH = "fen_month", _("fen per month")
+    FEN_PER_PERSON_YEAR = "fen_person_year", _("fen per person per year")
+    FEN_PER_VEHICLE_YEAR = "fen_vehicle_year", _("fen per vehicle per year")
+    FEN_PER_PERSON_DAY = "fen_person_day", _("fen per person-day")
+    FEN_PER_PERSON_NIGHT = "fen_person_night", _("fen per person-night")
+    MONTHS = "months", _("months")
+    CHOICE = "choice", _("choice")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from yusuan.core.models import BankAccount, ClassificationCode, Organisation, Payee
+from yusuan.core.models import BankAccount, ClassificationCode, Organisation, Payee, Standard
 from yusuan.core.models.base import ScopedQuerySet
 
 
@@ -22,3 +22,8 @@ def payee_qs_select_for_update() -> ScopedQuerySet[Payee]:
 def classification_code_qs_select_for_update() -> ScopedQuerySet[ClassificationCode]:
     """Code-set codes, locked in pk order (an import locks a whole year's set)."""
     return ClassificationCode.objects.order_by("pk").select_for_update()
+
+
+def standard_qs_select_for_update() -> ScopedQuerySet[Standard]:
+    """A region's standards (an edit locks the one it versions; seeding a year, the year's)."""
+    return Standard.objects.order_by("pk").select_for_update()

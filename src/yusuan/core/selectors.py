@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -10,6 +13,7 @@ from django.http import Http404
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.core import standard_keys
 from yusuan.core.choices import CodeKind, EconomicGroup
 from yusuan.core.models import (
     BankAccount,
@@ -19,6 +23,8 @@ from yusuan.core.models import (
     Organisation,
     Payee,
     Region,
+    Standard,
+    StandardVersion,
 )
 
 
@@ -202,3 +208,121 @@ def payees(*, actor: Actor, organisation_id: int, kind: str = "") -> list[Payee]
     if kind:
         found = found.filter(kind=kind)
     return list(found.order_by("name")[:500])
+
+
+# --- standards (支出标准 and 定员定额, ADR 0039) --------------------------------------------------
+
+
+def _in_force(rows: Iterable[tuple[str, dt.date, int]], on: dt.date) -> dict[str, int]:
+    """Per key, the value of its latest version effective on ``on``, from ``(key, effective_from,
+    value)`` in (key, effective_from, version) order. A date before a key's first version gets
+    that first version (the value the year opened with)."""
+    found: dict[str, int] = {}
+    for key, effective_from, value in rows:
+        if key not in found or effective_from <= on:
+            found[key] = value
+    return found
+
+
+def _versions(mof_div_code: str, fiscal_year: int) -> QuerySet[StandardVersion]:
+    return StandardVersion.objects.filter(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year
+    ).order_by("standard__key", "effective_from", "version")
+
+
+def _as_of(fiscal_year: int, on: dt.date | None) -> dt.date:
+    """``None``: the year's last day, so every version of the year counts (the year's latest)."""
+    return on or dt.date(fiscal_year, 12, 31)
+
+
+def standards_for(
+    *, mof_div_code: str, fiscal_year: int, on: dt.date | None = None
+) -> Mapping[str, int]:
+    """Every standard of the region's year in force on ``on`` (one query), keyed as
+    ``core.standard_keys``; a known key the year has no row for yet has its registry default.
+    ``on=None`` is the year's latest value of each (what a budget for the year is computed on)."""
+    rows = _versions(mof_div_code, fiscal_year).values_list(
+        "standard__key", "effective_from", "value"
+    )
+    return MappingProxyType({**standard_keys.DEFAULTS, **_in_force(rows, _as_of(fiscal_year, on))})
+
+
+def standard_value(
+    *, mof_div_code: str, fiscal_year: int, key: str, on: dt.date | None = None
+) -> int:
+    """One standard in force on ``on`` (``None``: the year's latest); a known key without a row
+    has its registry default, an unknown key is a ``LookupError``."""
+    rows = (
+        _versions(mof_div_code, fiscal_year)
+        .filter(standard__key=key)
+        .values_list("standard__key", "effective_from", "value")
+    )
+    found = _in_force(rows, _as_of(fiscal_year, on))
+    if key in found:
+        return found[key]
+    if key in standard_keys.BY_KEY:
+        return standard_keys.BY_KEY[key].default
+    raise LookupError(f"no standard {key!r}")
+
+
+def standard_history(*, mof_div_code: str, fiscal_year: int, key: str) -> list[StandardVersion]:
+    """Every version of one standard of the region's year, the latest first."""
+    return list(
+        StandardVersion.objects.filter(
+            mof_div_code=mof_div_code, fiscal_year=fiscal_year, standard__key=key
+        )
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    """A standard as the page lists it: its year's latest value and its last change."""
+
+    standard: Standard
+    known: standard_keys.Known | None
+    value: int
+    effective_from: dt.date
+    basis: str
+    last: StandardVersion
+
+
+def standard_table(*, actor: Actor, mof_div_code: str, fiscal_year: int) -> list[StandardRow]:
+    """The region's standards of the year (another region's: none), in registry order."""
+    standards = list(
+        Standard.objects.visible_to(actor).filter(
+            mof_div_code=mof_div_code, fiscal_year=fiscal_year
+        )
+    )
+    versions: dict[int, list[StandardVersion]] = {}
+    for version in (
+        StandardVersion.objects.filter(standard__in=standards)
+        .select_related("created_by")
+        .order_by("effective_from", "version")
+    ):
+        versions.setdefault(version.standard_id, []).append(version)
+    order = {known.key: n for n, known in enumerate(standard_keys.KNOWN)}
+    rows: list[StandardRow] = []
+    for standard in sorted(standards, key=lambda s: (order.get(s.key, len(order)), s.key)):
+        history = versions.get(standard.pk, [])
+        if not history:
+            continue
+        latest = history[-1]
+        rows.append(
+            StandardRow(
+                standard=standard,
+                known=standard_keys.BY_KEY.get(standard.key),
+                value=latest.value,
+                effective_from=latest.effective_from,
+                basis=latest.basis,
+                last=max(history, key=lambda v: v.version),
+            )
+        )
+    return rows
+
+
+def access_standard(*, actor: Actor, pk: int) -> Standard:
+    obj = _get_or_404(Standard.objects.visible_to(actor), pk)
+    assert isinstance(obj, Standard)
+    return obj

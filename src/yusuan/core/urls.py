@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.core import views
+from yusuan.core import standard_views, views
 
 app_name = "core"
 
@@ -28,4 +28,12 @@ urlpatterns = [
     path("codes/import/", views.code_import, name="code_import"),
     path("codes/<id:pk>/edit/", views.code_edit, name="code_edit"),
     path("regions/", views.region_list, name="region_list"),
+    # ADR 0039: rates, quotas and 支出标准 per region and year, with history.
+    path("standards/", standard_views.standard_list, name="standard_list"),
+    path(
+        "standards/<id:pk>/history/",
+        standard_views.standard_history_view,
+        name="standard_history",
+    ),
+    path("standards/<id:pk>/edit/", standard_views.standard_edit, name="standard_edit"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils import timezone
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
+from yusuan.core.selectors import standards_for
 from yusuan.demo import budget
 from yusuan.demo.names import functional_code
 from yusuan.identity.models import User
@@ -83,11 +85,13 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | Non
             mof_div_code=mof_div_code, kind=OrganisationKind.DEPARTMENT
         ).order_by("code")
     )
+    # ADR 0039: the region's standards of the year (its contribution rates), read once.
+    rates = standards_for(mof_div_code=mof_div_code, fiscal_year=year)
     for department in departments:
         agencies = [department, *department.children.filter(kind=OrganisationKind.UNIT)]
         rows: list[LineInput] = []
         for agency in agencies:
-            rows += _agency_rows(rng, entry, agency, year)
+            rows += _agency_rows(rng, entry, agency, year, rates)
         doc_no = f"吴财预〔{year}〕{departments.index(department) + 1}号"
         # R-IN-7: the department's approved budget (a placeholder until budget preparation).
         approved = _source(
@@ -170,22 +174,24 @@ def _spec(agency: Organisation, project: Project, eco: str, summary: str, **kw: 
     return LineSpec(**values)
 
 
-def _contribution_rows(agency: Organisation, people: Project, wages: int) -> list[LineInput]:
+def _contribution_rows(
+    agency: Organisation, people: Project, wages: int, rates: Mapping[str, int]
+) -> list[LineInput]:
     """R-PY-13: the employer contributions budgeted on their own lines and functional codes
-    (DOMAIN §3.11), at the rates of ``payroll.contributions`` on the year's wages, in whole yuan;
-    no random draw (the rest of the demo is drawn as before)."""
+    (DOMAIN §3.11), at the region's standards of the year (ADR 0039) on the year's wages, in
+    whole yuan; no random draw (the rest of the demo is drawn as before)."""
     unit_code = _spec(agency, people, "30112", "").exp_func_code
     rows: list[LineInput] = []
     for item in contributions.ITEMS:
         (functional,) = contributions.functional_codes(item.code, agency.agency_type, [unit_code])
-        fen = contributions.share(wages, item.rate_bp) // 100 * 100
+        fen = contributions.share(wages, item.rate_in(rates)) // 100 * 100
         spec = _spec(agency, people, item.code, item.name, is_sal=True, exp_func_code=functional)
         rows.append(LineInput(Money(fen), spec=spec))
     return rows
 
 
 def _agency_rows(
-    rng: random.Random, entry: Any, agency: Organisation, year: int
+    rng: random.Random, entry: Any, agency: Organisation, year: int, rates: Mapping[str, int]
 ) -> list[LineInput]:
     """The agency's projects as demo.budget plans them (C10), and the lines of those funded this
     year; 储备 projects are stored without lines."""
@@ -200,10 +206,11 @@ def _agency_rows(
         year=year,
     ):
         # R-PY-13: the 人员类 project also budgets the employer contributions on their own
-        # lines, at payroll.contributions' rates on the year's wages.
+        # lines, at the region's standards of the year on the year's wages.
         wages = sum(line.fen for line in plan.lines) if plan.category == "1" else 0
         owed = sum(
-            contributions.share(wages, item.rate_bp) // 100 * 100 for item in contributions.ITEMS
+            contributions.share(wages, item.rate_in(rates)) // 100 * 100
+            for item in contributions.ITEMS
         )
         project = _project(
             entry,
@@ -232,7 +239,7 @@ def _agency_rows(
             for line in plan.lines
         ]
         if wages:
-            rows += _contribution_rows(agency, project, wages)
+            rows += _contribution_rows(agency, project, wages, rates)
     return rows
 
 

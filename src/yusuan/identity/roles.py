@@ -16,6 +16,7 @@ VIEW_MASTER = (
     "core.view_economicmapping",
     "core.view_bankaccount",
     "core.view_payee",
+    "core.view_standard",  # ADR 0039: everyone in the region reads its standards
 )
 EDIT_MASTER = (
     "core.add_organisation",
@@ -27,6 +28,8 @@ EDIT_MASTER = (
     "core.add_fiscalyear",
     "core.change_fiscalyear",
 )
+# ADR 0039: rates, quotas and 支出标准 are the budget division's data.
+STANDARDS_EDIT = ("core.add_standard", "core.change_standard")
 AUDIT_OWN = ("audit.view_auditrecord",)
 AUDIT_ALL = ("audit.view_auditrecord", "audit.view_all_audit")
 PAYEE_EDIT = ("core.add_payee", "core.change_payee")
@@ -144,6 +147,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + INDICATOR_FINANCE
+        + STANDARDS_EDIT
         # R-AJ-6: finance enters moves between departments (and between units for a department).
         + ("indicators.enter_adjustment", "indicators.answer_supplementrequest")
         + INDICATOR_SOURCES,

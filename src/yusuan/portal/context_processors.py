@@ -94,6 +94,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(_("Payees"), "core:payee_list", "core.view_payee"),
             MenuItem(_("Classification codes"), "core:code_list", "core.view_classificationcode"),
             MenuItem(_("Fiscal years"), "core:fiscal_year_list", "core.view_fiscalyear"),
+            MenuItem(_("Standards and quotas"), "core:standard_list", "core.view_standard"),
             MenuItem(_("Regions"), "core:region_list", "core.view_region"),
         ),
     ),

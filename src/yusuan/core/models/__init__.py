@@ -3,6 +3,7 @@ from yusuan.core.models.classification import ClassificationCode, EconomicMappin
 from yusuan.core.models.organisation import Organisation
 from yusuan.core.models.region import FiscalYear, Region
 from yusuan.core.models.sequence import DocumentSequence
+from yusuan.core.models.standards import Standard, StandardVersion
 
 __all__ = [
     "BankAccount",
@@ -13,4 +14,6 @@ __all__ = [
     "Organisation",
     "Payee",
     "Region",
+    "Standard",
+    "StandardVersion",
 ]

@@ -15,6 +15,7 @@ from yusuan.core import rules
 from yusuan.core.choices import FiscalYearStatus
 from yusuan.core.models import ClassificationCode, EconomicMapping, FiscalYear
 from yusuan.core.services.classification import copy_codes
+from yusuan.core.services.standards import standards_seed
 
 
 def _default_rows(filename: str) -> list[dict[str, str]]:
@@ -49,7 +50,8 @@ def code_set_load_default(*, mof_div_code: str, fiscal_year: int) -> int:
 
 @transaction.atomic
 def fiscal_year_open(*, actor: Actor, mof_div_code: str, year: int) -> FiscalYear:
-    """Open a year; its code set starts as a copy of the previous year's, else the default set."""
+    """Open a year; its code set starts as a copy of the previous year's, else the default set,
+    and so do its standards (ADR 0039: last year's latest values, else the registry's)."""
     ensure_permission(actor, "core.add_fiscalyear")
     ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
     if FiscalYear.objects.filter(mof_div_code=mof_div_code, year=year).exists():
@@ -72,13 +74,14 @@ def fiscal_year_open(*, actor: Actor, mof_div_code: str, year: int) -> FiscalYea
     else:
         source = "default code set"
         count = code_set_load_default(mof_div_code=mof_div_code, fiscal_year=year)
+    standards = standards_seed(actor=actor, mof_div_code=mof_div_code, fiscal_year=year)
     audit_record(
         action="core.fiscal_year.open",
         actor=actor,
         obj=fiscal_year,
         fiscal_year=year,
         changes={"status": [None, FiscalYearStatus.OPEN]},
-        extra={"codes": count, "source": source},
+        extra={"codes": count, "source": source, "standards": standards},
     )
     return fiscal_year
 

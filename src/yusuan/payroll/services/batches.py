@@ -121,9 +121,14 @@ def payroll_import(
         ),
         batch_size=2000,
     )
-    # R-PY-13: the unit's own contributions of the month, per item, kept with the batch.
+    # R-PY-13: the unit's own contributions of the month, per item, kept with the batch (with
+    # the rates used): at the region's standards in force that month (ADR 0039).
     owed = contributions.compute(
-        ((r.contribution_base, r.employer) for r in sheet.rows), read=sheet.employer
+        ((r.contribution_base, r.employer) for r in sheet.rows),
+        read=sheet.employer,
+        rates=contributions.rates(
+            mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, month=month
+        ),
     )
     PayrollContribution.objects.bulk_create(
         PayrollContribution(

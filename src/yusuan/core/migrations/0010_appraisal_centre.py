@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_township_level'),
+        ('core', '0009_standards_for_open_years'),
     ]
 
     operations = [
