@@ -104,6 +104,7 @@ class StandardGroup(models.TextChoices):
     SALARY = "salary", _("Salary items")
     PUBLIC = "public", _("Public funds quotas")
     EXPENSE = "expense", _("Expenditure standards")
+    PROJECT = "project", _("Project library thresholds")
 
 
 class StandardUnit(models.TextChoices):
@@ -117,4 +118,5 @@ class StandardUnit(models.TextChoices):
     FEN_PER_PERSON_DAY = "fen_person_day", _("fen per person-day")
     FEN_PER_PERSON_NIGHT = "fen_person_night", _("fen per person-night")
     MONTHS = "months", _("months")
+    FEN = "fen", _("fen")
     CHOICE = "choice", _("choice")

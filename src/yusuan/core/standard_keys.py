@@ -23,6 +23,8 @@ from yusuan.core.choices import StandardGroup, StandardUnit
 RULE_CONTRIBUTIONS = "R-PY-13"  # employer contributions of a salary batch
 RULE_QUOTAS = "R-PJ-5"  # 人员类 and 公用经费 computed from the person table and quotas
 RULE_EXPENSE = "R-PJ-10"  # a calculation row's unit price within the 支出标准
+RULE_LIBRARY = "R-PJ-9"  # when a declaration needs an ex-ante assessment or an appraisal
+THRESHOLD_MAX = 100_000_000_000  # 1,000,000,000.00 yuan
 
 BP_MAX = 10_000  # 100.00 %: a rate above it is absurd (ADR 0039)
 AMOUNT_MAX = 100_000_000  # 1,000,000.00 yuan: no per-head, per-vehicle or per-day standard is near
@@ -37,10 +39,12 @@ SUFFIX: dict[str, tuple[str, str]] = {
     StandardUnit.FEN_PER_PERSON_DAY: ("元/人·天", "yuan per person-day"),
     StandardUnit.FEN_PER_PERSON_NIGHT: ("元/人·晚", "yuan per person-night"),
     StandardUnit.MONTHS: ("个月", "months"),
+    StandardUnit.FEN: ("元", "yuan"),
     StandardUnit.CHOICE: ("", ""),
 }
 FEN_UNITS = frozenset(
     {
+        StandardUnit.FEN,
         StandardUnit.FEN_PER_MONTH,
         StandardUnit.FEN_PER_PERSON_YEAR,
         StandardUnit.FEN_PER_VEHICLE_YEAR,
@@ -373,6 +377,29 @@ KNOWN: tuple[Known, ...] = (
         basis=DEMO,
         maximum=EXPENSE_BLOCK,
         choices=((EXPENSE_WARN, "警告", "warn"), (EXPENSE_BLOCK, "阻断", "block")),
+    ),
+    # --- 项目库限额 (R-PJ-9 [K, local]; 中发〔2018〕34号 for ex-ante assessments) ---
+    Known(
+        "project.ex_ante_threshold",
+        "新增项目事前绩效评估金额起点",
+        "New projects from this total need an ex-ante assessment",
+        StandardGroup.PROJECT,
+        StandardUnit.FEN,
+        100_000_000,  # 1,000,000 yuan
+        RULE_LIBRARY,
+        basis=DEMO,
+        maximum=THRESHOLD_MAX,
+    ),
+    Known(
+        "project.appraisal_threshold",
+        "项目财政评审金额起点",
+        "Projects from this total (and every 基本建设 project) are appraised",
+        StandardGroup.PROJECT,
+        StandardUnit.FEN,
+        200_000_000,  # 2,000,000 yuan
+        RULE_LIBRARY,
+        basis=DEMO,
+        maximum=THRESHOLD_MAX,
     ),
 )
 BY_KEY: Mapping[str, Known] = {known.key: known for known in KNOWN}

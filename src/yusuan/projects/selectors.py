@@ -11,8 +11,11 @@ from django.http import Http404
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
+from yusuan.core import standard_keys
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode, Organisation
+from yusuan.core.selectors import standards_for
+from yusuan.core.standard_keys import EXPENSE_BLOCK
 from yusuan.projects import rules
 from yusuan.projects.choices import DECLARED_CATEGORIES, ProjectState
 from yusuan.projects.models import (
@@ -71,15 +74,10 @@ def code_choices(*, mof_div_code: str, fiscal_year: int, kind: str) -> list[tupl
     ]
 
 
-# R-PJ-9 [K, local]: new projects from this amount get an ex-ante assessment (事前绩效评估),
-# and from that one a financial appraisal (财政评审); 基本建设 always. Regions set their own in
-# the standards table (``project.ex_ante_threshold``, ``project.appraisal_threshold``).
-DEFAULT_EX_ANTE_FEN = 100_000_000  # 1,000,000 yuan [D]
-DEFAULT_APPRAISAL_FEN = 200_000_000  # 2,000,000 yuan [D]
-
-
 def _standards(*, mof_div_code: str, year: int) -> Mapping[str, int]:
-    return {}
+    """The region's standards for the year (ADR 0039): 支出标准 (R-PJ-10) and the library's
+    thresholds (R-PJ-9), the year's latest values."""
+    return standards_for(mof_div_code=mof_div_code, fiscal_year=year)
 
 
 def standards_of(*, mof_div_code: str, year: int) -> tuple[Mapping[str, int], bool]:
@@ -88,15 +86,15 @@ def standards_of(*, mof_div_code: str, year: int) -> tuple[Mapping[str, int], bo
     values = _standards(mof_div_code=mof_div_code, year=year)
     return (
         {k: v for k, v in values.items() if k.startswith("expense.") and k != "expense.block"},
-        bool(values.get("expense.block", 0)),
+        values["expense.block"] == EXPENSE_BLOCK,
     )
 
 
 def thresholds(*, mof_div_code: str, year: int) -> rules.Thresholds:
     values = _standards(mof_div_code=mof_div_code, year=year)
     return rules.Thresholds(
-        ex_ante_fen=values.get("project.ex_ante_threshold", DEFAULT_EX_ANTE_FEN),
-        appraisal_fen=values.get("project.appraisal_threshold", DEFAULT_APPRAISAL_FEN),
+        ex_ante_fen=values["project.ex_ante_threshold"],
+        appraisal_fen=values["project.appraisal_threshold"],
     )
 
 
@@ -192,6 +190,7 @@ class Content:
     documents: list[BasisDocument]
     reviews: list[ProjectReview]
     names: dict[str, str]  # fund nature and economic codes → names (the year's code set)
+    standard_names: dict[str, str]  # 支出标准 keys → their names with the amount
 
 
 def declaration_content(project: Project) -> Content:
@@ -226,7 +225,18 @@ def declaration_content(project: Project) -> Content:
                 code__in={p.fund_type for p in plans} | {c.economic_code for c in calculation},
             ).values_list("code", "name")
         ),
+        standard_names=standard_labels(mof_div_code=project.mof_div_code, year=project.budget_year),
     )
+
+
+def standard_labels(*, mof_div_code: str, year: int) -> dict[str, str]:
+    """R-PJ-10's standards as a clerk reads them: 三类会议综合定额（550.00 元/人·天）."""
+    standards, _block = standards_of(mof_div_code=mof_div_code, year=year)
+    return {
+        key: f"{standard_keys.BY_KEY[key].name}（{standard_keys.show(standard_keys.BY_KEY[key], value)}）"
+        for key, value in standards.items()
+        if key in standard_keys.BY_KEY
+    }
 
 
 def ranking_candidates(

@@ -260,7 +260,7 @@ def _section(project: Project, actor: Any, name: str) -> RowSection:
             _("The plans of all years add up to the project's total (R-PJ-3)."),
         )
     if name == "calculation":
-        standards, _block = selectors.standards_of(
+        standards = selectors.standard_labels(
             mof_div_code=project.mof_div_code, year=project.budget_year
         )
         return RowSection(
@@ -280,7 +280,7 @@ def _section(project: Project, actor: Any, name: str) -> RowSection:
                 Column(
                     "standard_key",
                     _("Expenditure standard"),
-                    choices=[(k, k) for k in sorted(standards)],
+                    choices=sorted(standards.items()),
                 ),
                 Column("unit_price", _("Unit price (yuan)"), 12, numeric=True),
                 Column("quantity", _("Quantity"), 8, numeric=True),

@@ -16,3 +16,11 @@ def coded(names: Mapping[str, str] | None, code: str | None) -> str:
         return "—"
     name = (names or {}).get(str(code))
     return f"{code} {name}" if name else str(code)
+
+
+@register.filter
+def named(names: Mapping[str, str] | None, key: str | None) -> str:
+    """The name alone, for keys that mean nothing to a reader (``expense.meeting.3``)."""
+    if not key:
+        return "—"
+    return (names or {}).get(str(key), str(key))
