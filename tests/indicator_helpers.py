@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
@@ -67,7 +69,8 @@ def project(
         ),
         system=category in SYSTEM_CATEGORIES,
     )
-    project_set_state(actor=clerk, project=created, state=ProjectState.STORED, why="test")
+    with transaction.atomic():
+        project_set_state(actor=clerk, project=created, state=ProjectState.STORED, why="test")
     return created
 
 

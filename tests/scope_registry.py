@@ -75,6 +75,13 @@ def school_project(state: str = "draft") -> Any:
     return Project.objects.filter(organisation__name=SCHOOL, state=state).order_by("pk").first()
 
 
+def school_change() -> Any:
+    """The school's draft 项目调整 (the demo opens one on its stored project)."""
+    from yusuan.projects.models import ProjectChange
+
+    return ProjectChange.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
 def school_basis_document() -> Any:
     """A basis document (立项依据) of the school's draft project, with its file."""
     from yusuan.projects.models import BasisDocument
@@ -676,6 +683,11 @@ PAGES: dict[str, Entry] = {
     "projects:document_add": Entry(school_project, PK, method="post"),
     "projects:document_remove": Entry(school_basis_document, _document_pk, method="post"),
     "projects:document_download": Entry(school_basis_document, _document_pk),
+    "projects:project_end": Entry(lambda: school_project("stored"), PK, method="post"),
+    "projects:change_start": Entry(lambda: school_project("stored"), PK, method="post"),
+    "projects:change_detail": Entry(school_change, PK),
+    "projects:change_submit": Entry(school_change, PK, method="post"),
+    "projects:change_cancel": Entry(school_change, PK, method="post"),
     "projects:review_create": Entry(
         lambda: submitted_project(), PK, insider="wj_performance", refused=403, why=ONLY_REVIEWERS
     ),
@@ -874,6 +886,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "workflow:calendar_day_remove": REGION_WIDE + " (the national working-day calendar)",
     "workflow:shared_devices": REGION_WIDE,
     "projects:project_create": CREATE,
+    "projects:library": REGION_WIDE + " (R-PJ-12: the budget division rolls the region's library)",
     "projects:ranking": "the caller's own department's stored projects only (R-PJ-6: "
     "selectors.ranking_candidates, visible_to and the department's subtree); no object id",
     "indicators:index": "a redirect to indicators:ledger",
@@ -900,6 +913,22 @@ API: dict[str, Entry] = {
     ),
     "yusuan_projects_api_submit_project": Entry(school_project, _pk("project_id"), method="post"),
     "yusuan_projects_api_get_declaration": Entry(school_project, _pk("project_id")),
+    "yusuan_projects_api_start_change": Entry(
+        lambda: school_project("stored"), _pk("project_id"), method="post", body={"reason": "-"}
+    ),
+    "yusuan_projects_api_get_change": Entry(school_change, _pk("change_id")),
+    "yusuan_projects_api_cancel_change": Entry(school_change, _pk("change_id"), method="post"),
+    "yusuan_projects_api_end_project": Entry(
+        lambda: school_project("stored"),
+        _pk("project_id"),
+        method="post",
+        body={"ending": "terminate", "reason": "-"},
+    ),
+    "yusuan_projects_api_delete_document": Entry(
+        school_basis_document,
+        lambda d: {"project_id": d.project_id, "document_id": d.pk},
+        method="delete",
+    ),
     "yusuan_projects_api_put_plans": Entry(
         school_project, _pk("project_id"), method="put", body={"rows": []}
     ),
@@ -1322,6 +1351,9 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_sod_report": REGION_WIDE,
     "yusuan_core_api_create_organisation": CREATE,
     "yusuan_projects_api_create_project": CREATE,
+    "yusuan_projects_api_roll_library": REGION_WIDE + " (R-PJ-12: the budget division rolls "
+    "the region's library)",
+    "yusuan_projects_api_list_stale": REGION_WIDE + " (R-PJ-12)",
     "yusuan_projects_api_get_ranking": "the caller's own department's stored projects only "
     "(R-PJ-6); no object id",
     "yusuan_projects_api_put_ranking": "ranks the caller's own department's stored projects; "

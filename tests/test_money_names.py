@@ -24,6 +24,8 @@ NOT_MONEY = {
     "AuditSeal.last_record_id": "the id of the last sealed audit record",
     "IdempotencyRecord.actor_id": "a user's id, kept without a foreign key",
     "DocumentSequence.last_value": "the last document number handed out",
+    "CalculationRow.quantity": "a quantity in hundredths (2.5 person-days), not money",
+    "ProjectReview.score": "an average expert score in hundredths (81.33), not money",
     "StandardVersion.value": "a standard in its key's unit: fen for the quotas, but basis points, "
     "percent, months or a choice for the others (ADR 0039; the API names it with its unit)",
 }

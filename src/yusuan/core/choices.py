@@ -119,4 +119,5 @@ class StandardUnit(models.TextChoices):
     FEN_PER_PERSON_NIGHT = "fen_person_night", _("fen per person-night")
     MONTHS = "months", _("months")
     FEN = "fen", _("fen")
+    YEARS = "years", _("years")
     CHOICE = "choice", _("choice")

@@ -24,6 +24,7 @@ RULE_CONTRIBUTIONS = "R-PY-13"  # employer contributions of a salary batch
 RULE_QUOTAS = "R-PJ-5"  # 人员类 and 公用经费 computed from the person table and quotas
 RULE_EXPENSE = "R-PJ-10"  # a calculation row's unit price within the 支出标准
 RULE_LIBRARY = "R-PJ-9"  # when a declaration needs an ex-ante assessment or an appraisal
+RULE_ROLLING = "R-PJ-12"  # the rolling library
 THRESHOLD_MAX = 100_000_000_000  # 1,000,000,000.00 yuan
 
 BP_MAX = 10_000  # 100.00 %: a rate above it is absurd (ADR 0039)
@@ -40,6 +41,7 @@ SUFFIX: dict[str, tuple[str, str]] = {
     StandardUnit.FEN_PER_PERSON_NIGHT: ("元/人·晚", "yuan per person-night"),
     StandardUnit.MONTHS: ("个月", "months"),
     StandardUnit.FEN: ("元", "yuan"),
+    StandardUnit.YEARS: ("年", "years"),
     StandardUnit.CHOICE: ("", ""),
 }
 FEN_UNITS = frozenset(
@@ -389,6 +391,18 @@ KNOWN: tuple[Known, ...] = (
         RULE_LIBRARY,
         basis=DEMO,
         maximum=THRESHOLD_MAX,
+    ),
+    Known(
+        "project.stale_years",
+        "未安排资金项目出库年限",
+        "Years a stored project may wait unfunded before it is listed for removal (出库)",
+        StandardGroup.PROJECT,
+        StandardUnit.YEARS,
+        3,
+        RULE_ROLLING,
+        basis=DEMO,
+        minimum=1,
+        maximum=10,
     ),
     Known(
         "project.appraisal_threshold",

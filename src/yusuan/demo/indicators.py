@@ -21,6 +21,7 @@ from yusuan.core.models import Organisation
 from yusuan.core.selectors import standards_for
 from yusuan.demo import budget
 from yusuan.demo.names import functional_code
+from yusuan.demo.projects import fill_library, rank_library
 from yusuan.identity.models import User
 from yusuan.indicators.choices import DocumentKind, LineKind, SourceKind
 from yusuan.indicators.models import IndicatorLine, IndicatorSource
@@ -87,11 +88,12 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | Non
     )
     # ADR 0039: the region's standards of the year (its contribution rates), read once.
     rates = standards_for(mof_div_code=mof_div_code, fiscal_year=year)
+    library: list[tuple[Project, list[tuple[str, str, int]]]] = []
     for department in departments:
         agencies = [department, *department.children.filter(kind=OrganisationKind.UNIT)]
         rows: list[LineInput] = []
         for agency in agencies:
-            rows += _agency_rows(rng, entry, agency, year, rates)
+            rows += _agency_rows(rng, entry, agency, year, rates, library)
         doc_no = f"吴财预〔{year}〕{departments.index(department) + 1}号"
         # R-IN-7: the department's approved budget (a placeholder until budget preparation).
         approved = _source(
@@ -112,6 +114,12 @@ def load(*, mof_div_code: str, year: int, seed: int = 2026, as_of: dt.date | Non
             year=year,
             source=approved,
         )
+    # The library behind the lines (issue 17): plans, 测算明细, goals, appraisals, rankings —
+    # drawn from their own stream, so the figures above stay as they were.
+    appraiser = User.objects.filter(username="wj_appraisal").first() or budget
+    content_rng = random.Random(seed + 17)
+    fill_library(content_rng, library, year=year, added_by=entry, appraiser=appraiser)
+    rank_library(content_rng, mof_div_code=mof_div_code)
     # The transfer's 接收日期 is never after the machine's today (R-IN-9), whatever the as-of day.
     received_by = min(as_of or timezone.localdate(), timezone.localdate())
     _transfers(rng, entry, budget, chief, bureau, year, received_by)
@@ -191,7 +199,12 @@ def _contribution_rows(
 
 
 def _agency_rows(
-    rng: random.Random, entry: Any, agency: Organisation, year: int, rates: Mapping[str, int]
+    rng: random.Random,
+    entry: Any,
+    agency: Organisation,
+    year: int,
+    rates: Mapping[str, int],
+    library: list[tuple[Project, list[tuple[str, str, int]]]],
 ) -> list[LineInput]:
     """The agency's projects as demo.budget plans them (C10), and the lines of those funded this
     year; 储备 projects are stored without lines."""
@@ -224,6 +237,7 @@ def _agency_rows(
             state=plan.state,
             is_procurement=plan.is_procurement,
         )
+        library.append((project, [(line.eco, line.summary, line.fen) for line in plan.lines]))
         rows += [
             LineInput(
                 Money(line.fen),

@@ -12,6 +12,7 @@ from yusuan.demo.projects import complete_declaration
 from yusuan.identity.models import User
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create
+from yusuan.projects.services.changes import change_start
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.services import (
     delegation_create,
@@ -107,6 +108,12 @@ def load(*, regions: list[str], year: int) -> int:
         actor=users["wj_performance"], instance_id=instance.pk, comment="绩效目标完整、可衡量。"
     )
     instance_approve(actor=users["wj_budget"], instance_id=instance.pk, comment="同意入库。")
+    # R-PJ-11: the stored project is being changed (a draft 项目调整 the school is preparing).
+    change_start(
+        actor=school_clerk,
+        project=approved,
+        reason="增加食堂油烟净化设备，调整测算明细（环保检查整改要求）。",
+    )
 
     today = timezone.localdate()
     delegation_create(

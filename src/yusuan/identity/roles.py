@@ -40,6 +40,8 @@ PROJECT_EDIT = ("projects.add_project", "projects.change_project")
 PROJECT_REVIEW = ("projects.add_projectreview",)
 # R-PJ-6: a department ranks its units' stored projects.
 PROJECT_RANK = ("projects.rank_project",)
+# R-PJ-12: the budget division rolls the library over and removes stale projects (出库).
+PROJECT_LIBRARY = ("projects.roll_library",)
 # Supervisors: approval definitions (read) and the overdue list of their scope.
 WORKFLOW_VIEW = ("workflow.view_approvaldefinition", "workflow.view_workflowinstance")
 WORKFLOW_ADMIN = (
@@ -144,6 +146,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + EDIT_MASTER
         + AUDIT_OWN
         + PROJECT_VIEW
+        + PROJECT_LIBRARY
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + INDICATOR_FINANCE

@@ -15,6 +15,11 @@ class IndicatorsConfig(AppConfig):
         # audit_verify names any movement no audited action accounts for (ADR 0017).
         register_coverage("indicators.movements", movement_coverage)
 
+        from yusuan.indicators.project_checks import project_end_errors
+        from yusuan.projects.hooks import register_end_check
+
+        register_end_check(project_end_errors)  # R-PJ-4
+
         from yusuan.common import worklist
         from yusuan.indicators.worklist import indicator_work
 

@@ -23,6 +23,17 @@ class ProjectState(models.TextChoices):
 
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT})
+# R-PJ-11: a project whose change (项目调整) is being prepared is edited in these states too.
+CHANGEABLE_STATES = frozenset(
+    {
+        ProjectState.STORED,
+        ProjectState.BUDGETED,
+        ProjectState.EXECUTING,
+        ProjectState.CARRIED_OVER,
+    }
+)
+# R-PJ-4: ended for good by termination or completion.
+TERMINABLE_STATES = CHANGEABLE_STATES
 
 
 class ProjectKind(models.TextChoices):
@@ -113,3 +124,17 @@ class ReviewConclusion(models.TextChoices):
     SUPPORT = "support", _("Supported")
     REVISE = "revise", _("Supported after revision")
     REJECT = "reject", _("Not supported")
+
+
+class ChangeState(models.TextChoices):
+    """A 项目调整 (R-PJ-11): the project's content is edited while it is a draft; the review
+    chain decides; a withdrawal or rejection puts the old content back."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_CHANGE_STATES = frozenset({ChangeState.DRAFT, ChangeState.SUBMITTED})

@@ -10,10 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.audit.models import AppendOnlyError
+from yusuan.common.model_fields import HundredthsField, NullableHundredthsField
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 from yusuan.projects.choices import (
     CATEGORY_NAMES,
     BasisKind,
+    ChangeState,
     GoalLevel1,
     GoalLevel2,
     Operator,
@@ -73,6 +75,11 @@ class Project(TimestampedModel):
     stored_on = models.DateField(_("stored on"), null=True, blank=True)
     # R-PJ-11: each approved change (项目调整) raises it.
     version = models.PositiveSmallIntegerField(_("version"), default=1)
+    # R-PJ-12: a stored project not funded in its year is offered again for this one.
+    pool_year = models.PositiveSmallIntegerField(_("offered for year"), null=True, blank=True)
+    # R-PJ-4 / 出库: why the project ended (termination, completion, removal), and when.
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason it ended"), max_length=500, blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=ProjectState.choices, default=ProjectState.DRAFT
     )
@@ -86,7 +93,10 @@ class Project(TimestampedModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at"]
-        permissions = [("rank_project", "Can rank a department's stored projects (R-PJ-6)")]
+        permissions = [
+            ("rank_project", "Can rank a department's stored projects (R-PJ-6)"),
+            ("roll_library", "Can roll the project library into the next year (R-PJ-12)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["mof_div_code", "code"], name="project_code_unique"),
             models.CheckConstraint(
@@ -106,8 +116,9 @@ class Project(TimestampedModel):
 
     @property
     def budget_year(self) -> int:
-        """The year whose money the declaration asks for (测算明细 and 一上 look at it)."""
-        return max(self.start_year, self.fiscal_year)
+        """The year whose money the declaration asks for (测算明细 and 一上 look at it); a
+        project rolled over unfunded (R-PJ-12) asks for the year it is offered for."""
+        return self.pool_year or max(self.start_year, self.fiscal_year)
 
 
 class ProjectPlan(models.Model):
@@ -144,7 +155,7 @@ class CalculationRow(models.Model):
     economic_code = models.CharField(_("economic class"), max_length=16)
     standard_key = models.CharField(_("expenditure standard"), max_length=60, blank=True)
     unit_price_fen = models.BigIntegerField(_("unit price"))
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=2)
+    quantity = HundredthsField(_("quantity"))
     unit = models.CharField(_("unit of measure"), max_length=20, blank=True)
     amount_fen = models.BigIntegerField(_("amount"))
     procurement_item = models.CharField(_("procurement catalogue item"), max_length=40, blank=True)
@@ -239,7 +250,7 @@ class ProjectReview(models.Model):
     conclusion = models.CharField(_("conclusion"), max_length=10, choices=ReviewConclusion.choices)
     # [{"expert": name, "score": 0-100, "opinion": text}, …]
     experts = models.JSONField(_("expert scores"), default=list)
-    score = models.DecimalField(_("average score"), max_digits=5, decimal_places=2, null=True)
+    score = NullableHundredthsField(_("average score"))
     approved_amount_fen = models.BigIntegerField(_("approved amount"), null=True, blank=True)
     opinion = models.TextField(_("opinion"))
     reviewer = models.ForeignKey(
@@ -259,3 +270,53 @@ class ProjectReview(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnlyError("project reviews are append-only")
         super().save(*args, **kwargs)
+
+
+class ProjectChange(TimestampedModel):
+    """项目调整 (R-PJ-11): a stored project's content, amount or years changed through the
+    declaration's review chain. ``before`` is the content as it was (restored on withdrawal or
+    rejection), ``after`` what was approved; the project's ``version`` rises on approval."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    number = models.CharField(_("number"), max_length=24, editable=False)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="changes", verbose_name=_("project")
+    )
+    reason = models.TextField(_("reason for the change"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=ChangeState.choices, default=ChangeState.DRAFT
+    )
+    from_version = models.PositiveSmallIntegerField(_("from version"))
+    project_state = models.CharField(_("project state before"), max_length=20)
+    before = models.JSONField(_("content before"), default=dict)
+    after = models.JSONField(_("content approved"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project change")
+        verbose_name_plural = _("project changes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "number"], name="project_change_no_unique"
+            ),
+            # One open change per project at a time.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(state__in=["draft", "submitted"]),
+                name="project_one_open_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.project.name}"

@@ -5,25 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
+from yusuan.common.money import Money
 from yusuan.core import standard_keys
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode, Organisation
 from yusuan.core.selectors import standards_for
 from yusuan.core.standard_keys import EXPENSE_BLOCK
 from yusuan.projects import rules
-from yusuan.projects.choices import DECLARED_CATEGORIES, ProjectState
+from yusuan.projects.choices import (
+    DECLARED_CATEGORIES,
+    OPEN_CHANGE_STATES,
+    ChangeState,
+    ProjectState,
+)
 from yusuan.projects.models import (
     BasisDocument,
     CalculationRow,
     GoalIndicator,
     PerformanceGoal,
     Project,
+    ProjectChange,
     ProjectPlan,
     ProjectReview,
 )
@@ -270,3 +278,202 @@ def ranking_years(*, actor: Actor, department: Organisation) -> list[int]:
         .values_list("start_year", "fiscal_year")
     )
     return sorted({max(start, fiscal) for start, fiscal in rows})
+
+
+# --- 项目调整 (R-PJ-11) and endings (R-PJ-4) ------------------------------------------------------
+
+
+def access_change(*, actor: Actor, pk: int) -> ProjectChange:
+    change = (
+        ProjectChange.objects.visible_to(actor)
+        .select_related("project", "project__organisation", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if change is None:
+        raise Http404
+    return change
+
+
+def open_change(project: Project) -> ProjectChange | None:
+    return project.changes.filter(state__in=OPEN_CHANGE_STATES).order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str
+    before: str
+    after: str
+
+
+def change_differences(change: ProjectChange) -> list[Difference]:
+    """What the change alters so far (or altered, once approved): header fields by their
+    labels, each year's plan, the calculation and goal row counts."""
+    now = change.after if change.state == ChangeState.APPROVED and change.after else None
+    if now is None:
+        now = content_of(change.project)
+    before = change.before
+    found: list[Difference] = []
+    for name, old in before["header"].items():
+        new = now["header"].get(name)
+        if old == new:
+            continue
+        label = str(getattr(Project._meta.get_field(name), "verbose_name", name))
+        shown = [
+            Money(v).format() if name.endswith("_fen") and isinstance(v, int) else str(v)
+            for v in (old, new)
+        ]
+        found.append(Difference(label, shown[0], shown[1]))
+
+    def by_year(plans: list[list[Any]]) -> dict[int, int]:
+        totals: dict[int, int] = {}
+        for year, _fund, fen in plans:
+            totals[year] = totals.get(year, 0) + fen
+        return totals
+
+    old_plan, new_plan = by_year(before["plans"]), by_year(now["plans"])
+    for year in sorted(set(old_plan) | set(new_plan)):
+        if old_plan.get(year, 0) != new_plan.get(year, 0):
+            found.append(
+                Difference(
+                    f"{year}",
+                    Money(old_plan.get(year, 0)).format(),
+                    Money(new_plan.get(year, 0)).format(),
+                )
+            )
+    old_rows, new_rows = before["calculation"], now["calculation"]
+    if old_rows != new_rows:
+        found.append(
+            Difference(
+                str(CalculationRow._meta.verbose_name_plural),
+                Money(sum(r["amount_fen"] for r in old_rows)).format(),
+                Money(sum(r["amount_fen"] for r in new_rows)).format(),
+            )
+        )
+    if before["goal"] != now["goal"]:
+        count = [len((g or {}).get("indicators", [])) for g in (before["goal"], now["goal"])]
+        found.append(
+            Difference(str(GoalIndicator._meta.verbose_name_plural), str(count[0]), str(count[1]))
+        )
+    return found
+
+
+def change_problems(project: Project, change: ProjectChange) -> list[ErrorDetail]:
+    """What submitting the change would refuse now (R-PJ-3/9/2 and R-PJ-11's budgeted years)."""
+    return [*declaration_problems(project), *funded_year_errors(change, project)]
+
+
+@dataclass(frozen=True)
+class Ending:
+    code: str
+    label: str
+
+
+def endings_for(*, actor: Actor, project: Project) -> list[Ending]:
+    """The ways the actor may end the project from its state (R-PJ-4); the service decides."""
+    from yusuan.projects.services.library import ENDING_PERMISSIONS, ENDINGS
+
+    labels = {"terminate": "终止项目", "complete": "办理完成", "void": "作废（出库）"}
+    return [
+        Ending(code, labels[code])
+        for code, (starts, _end) in ENDINGS.items()
+        if project.state in starts and any(actor.has_perm(p) for p in ENDING_PERMISSIONS[code])
+    ]
+
+
+# The content a change may alter (R-PJ-11) and the header fields it covers.
+CHANGE_HEADER = (
+    "name",
+    "category",
+    "kind",
+    "start_year",
+    "end_year",
+    "total_amount_fen",
+    "fund_type",
+    "basis",
+    "content",
+    "is_procurement",
+    "is_three_public",
+    "is_research",
+    "is_infrastructure",
+    "infrastructure_doc_no",
+    "is_gov_service",
+    "track_code",
+)
+# Once budgeted, these states carry money: the years already budgeted keep their amounts.
+FUNDED_STATES = frozenset(
+    {ProjectState.BUDGETED, ProjectState.EXECUTING, ProjectState.CARRIED_OVER}
+)
+
+
+def content_of(project: Project) -> dict[str, Any]:
+    """Everything a change may alter, as plain JSON (fen as integers, quantities as text)."""
+    goal = PerformanceGoal.objects.filter(project=project).first()
+    return {
+        "header": {name: getattr(project, name) for name in CHANGE_HEADER},
+        "plans": [[p.year, p.fund_type, p.amount_fen] for p in project.plans.all()],
+        "calculation": [
+            {
+                "year": r.year,
+                "content": r.content,
+                "economic_code": r.economic_code,
+                "standard_key": r.standard_key,
+                "unit_price_fen": r.unit_price_fen,
+                "quantity": str(r.quantity),
+                "unit": r.unit,
+                "amount_fen": r.amount_fen,
+                "procurement_item": r.procurement_item,
+            }
+            for r in project.calculation.all()
+        ],
+        "goal": None
+        if goal is None
+        else {
+            "annual": goal.annual,
+            "medium_term": goal.medium_term,
+            "has_beneficiaries": goal.has_beneficiaries,
+            "indicators": [
+                {
+                    "level1": i.level1,
+                    "level2": i.level2,
+                    "name": i.name,
+                    "operator": i.operator,
+                    "target": i.target,
+                    "unit": i.unit,
+                    "weight": i.weight,
+                }
+                for i in goal.indicators.all()
+            ],
+        },
+    }
+
+
+def funded_year_errors(change: ProjectChange, project: Project) -> list[ErrorDetail]:
+    """R-PJ-11: once budgeted, the years up to the change's year keep their planned amounts."""
+    if change.project_state not in FUNDED_STATES:
+        return []
+    before: dict[int, int] = {}
+    for year, _fund, fen in change.before["plans"]:
+        before[year] = before.get(year, 0) + fen
+    after: dict[int, int] = {}
+    for plan in project.plans.all():
+        after[plan.year] = after.get(plan.year, 0) + plan.amount_fen
+    errors = []
+    for year in sorted(set(before) | set(after)):
+        if year > change.fiscal_year or before.get(year, 0) == after.get(year, 0):
+            continue
+        old, new = Money(before.get(year, 0)), Money(after.get(year, 0))
+        errors.append(
+            ErrorDetail(
+                code="projects.change_budgeted_year",
+                rule="R-PJ-11",
+                field="plans",
+                value=new.format(),
+                limit=old.format(),
+                message_zh=f"{year} 年已安排预算，计划金额不能由 {old.format()} 元改为"
+                f" {new.format()} 元；请通过指标追加或调剂办理",
+                message_en=f"{year} is budgeted: its plan cannot change from {old.format()} to"
+                f" {new.format()}; use an indicator supplement or reallocation",
+            )
+        )
+    return errors

@@ -24,4 +24,10 @@ urlpatterns = [
     ),
     path("<id:pk>/reviews/new/", views.review_create, name="review_create"),
     path("ranking/", views.ranking, name="ranking"),
+    path("library/", views.library, name="library"),
+    path("<id:pk>/end/", views.project_end_view, name="project_end"),
+    path("<id:pk>/changes/new/", views.change_start_view, name="change_start"),
+    path("changes/<id:pk>/", views.change_detail, name="change_detail"),
+    path("changes/<id:pk>/submit/", views.change_submit, name="change_submit"),
+    path("changes/<id:pk>/cancel/", views.change_cancel_view, name="change_cancel"),
 ]

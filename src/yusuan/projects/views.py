@@ -34,8 +34,10 @@ from yusuan.core.choices import CodeKind, OrganisationKind
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.projects import inputs, rules, selectors
 from yusuan.projects.choices import (
+    CHANGEABLE_STATES,
     EDITABLE_STATES,
     BasisKind,
+    ChangeState,
     GoalLevel1,
     GoalLevel2,
     Operator,
@@ -46,6 +48,7 @@ from yusuan.projects.choices import (
 from yusuan.projects.forms import ProjectForm
 from yusuan.projects.models import PerformanceGoal, Project
 from yusuan.projects.services import ProjectInput, as_input, project_create, project_update
+from yusuan.projects.services.changes import change_cancel, change_start
 from yusuan.projects.services.content import (
     project_add_document,
     project_remove_document,
@@ -56,10 +59,13 @@ from yusuan.projects.services.content import (
 from yusuan.projects.services.library import (
     UNDER_REVIEW,
     ExpertScore,
+    library_roll,
+    project_end,
     project_rank,
     project_review_record,
+    stale_projects,
 )
-from yusuan.projects.workflow import DOCUMENT_TYPE
+from yusuan.projects.workflow import CHANGE_TYPE, DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
 
@@ -166,7 +172,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     approval = workflow_selectors.document_approval(
         actor=actor, document_type=DOCUMENT_TYPE, document=project
     )
-    editable = project.state in EDITABLE_STATES and actor.has_perm("projects.change_project")
+    open_change = selectors.open_change(project)
+    may_change = actor.has_perm("projects.change_project")
+    editable = may_change and (
+        project.state in EDITABLE_STATES
+        or (open_change is not None and open_change.state == ChangeState.DRAFT)
+    )
     language = get_language()
     content = selectors.declaration_content(project)
     return render(
@@ -188,6 +199,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": project.state in UNDER_REVIEW
             and actor.has_perm("projects.add_projectreview"),
             "basis_kinds": BasisKind.choices,
+            "open_change": open_change,
+            "changes": list(project.changes.order_by("-pk")[:20]),
+            "can_start_change": may_change
+            and project.state in CHANGEABLE_STATES
+            and open_change is None,
+            "endings": selectors.endings_for(actor=actor, project=project),
         },
     )
 
@@ -615,4 +632,142 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request,
         "projects/ranking.html",
         {"projects": projects, "year": year, "years": years, "problems": problems},
+    )
+
+
+# --- 项目调整 (R-PJ-11) and the end of a project (R-PJ-4) ---------------------------------------
+
+
+@require_POST
+@login_required
+@permission_required("projects.change_project", raise_exception=True)
+def change_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    project = selectors.access_project(actor=actor, pk=pk)
+    try:
+        change = change_start(actor=actor, project=project, reason=request.POST.get("reason", ""))
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+        return redirect("projects:project_detail", pk=project.pk)
+    messages.success(
+        request,
+        _("Change %(number)s opened: edit the project, then submit the change.")
+        % {"number": change.number},
+    )
+    return redirect("projects:change_detail", pk=change.pk)
+
+
+@login_required
+@permission_required("projects.view_project", raise_exception=True)
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    change = selectors.access_change(actor=actor, pk=pk)
+    approval = workflow_selectors.document_approval(
+        actor=actor, document_type=CHANGE_TYPE, document=change
+    )
+    language = get_language()
+    editable = change.state == ChangeState.DRAFT and actor.has_perm("projects.change_project")
+    return render(
+        request,
+        "projects/change_detail.html",
+        {
+            "object": change,
+            "project": change.project,
+            "latest": approval.latest,
+            "approval": approval,
+            "differences": selectors.change_differences(change),
+            "can_edit": editable,
+            "problems": [
+                e.message(language) for e in selectors.change_problems(change.project, change)
+            ]
+            if editable
+            else [],
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("projects.change_project", raise_exception=True)
+def change_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    change = selectors.access_change(actor=actor, pk=pk)
+    try:
+        document_submit(actor=actor, document_type=CHANGE_TYPE, object_id=str(change.pk))
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, _("Submitted."))
+    return redirect("projects:change_detail", pk=change.pk)
+
+
+@require_POST
+@login_required
+@permission_required("projects.change_project", raise_exception=True)
+def change_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    change = selectors.access_change(actor=actor, pk=pk)
+    try:
+        change_cancel(actor=actor, change=change)
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, _("Change cancelled; the project is as it was."))
+    return redirect("projects:change_detail", pk=change.pk)
+
+
+@require_POST
+@login_required
+def project_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Terminate, complete or void (出库) a project (R-PJ-4); the service checks who may."""
+    actor: Any = request.user
+    project = selectors.access_project(actor=actor, pk=pk)
+    try:
+        project_end(
+            actor=actor,
+            project=project,
+            ending=request.POST.get("ending", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except BusinessRuleError as exc:
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("projects:project_detail", pk=project.pk)
+
+
+@login_required
+@permission_required("projects.roll_library", raise_exception=True)
+def library(request: HttpRequest) -> HttpResponse:
+    """R-PJ-12: roll the library into the next year; projects waiting too long, for 出库."""
+    actor: Any = request.user
+    current = current_fiscal_year(actor=actor)
+    year = parse_int(request.POST.get("from_year", "")) or (current.year + 1 if current else 0)
+    if request.method == "POST":
+        try:
+            result = library_roll(actor=actor, mof_div_code=actor.mof_div_code, from_year=year)
+        except BusinessRuleError as exc:
+            flash_business_errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(offered)s unfunded projects offered again for %(next)s; %(continuing)s"
+                    " multi-year projects continue."
+                )
+                % {
+                    "offered": result.offered,
+                    "next": year + 1,
+                    "continuing": result.continuing,
+                },
+            )
+        return redirect("projects:library")
+    stale_year = year
+    return render(
+        request,
+        "projects/library.html",
+        {
+            "year": year,
+            "stale": stale_projects(mof_div_code=actor.mof_div_code, year=stale_year),
+        },
     )

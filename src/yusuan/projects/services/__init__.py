@@ -18,9 +18,11 @@ from yusuan.core.services.sequences import next_number
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.projects import locks
 from yusuan.projects.choices import (
+    CHANGEABLE_STATES,
     DECLARED_CATEGORIES,
     EDITABLE_STATES,
     SYSTEM_CATEGORIES,
+    ChangeState,
     ProjectKind,
     ProjectState,
 )
@@ -262,17 +264,25 @@ def locked_draft(*, actor: Actor, project: Project) -> Project:
         raise BusinessRuleError.single(
             code="not_found", message_zh="对象不存在或无权访问", message_en="project not found"
         )
-    if locked.state not in EDITABLE_STATES:
+    if locked.state not in EDITABLE_STATES and not is_being_changed(locked):
+        stored = locked.state in CHANGEABLE_STATES
         raise BusinessRuleError.single(
             code="projects.not_editable",
-            rule="R-PJ-11" if locked.state != ProjectState.DECLARED else None,
+            rule="R-PJ-11" if stored else None,
             field="state",
             value=locked.get_state_display(),
-            message_zh=f"项目处于“{locked.get_state_display()}”状态，不能修改；请先撤回或等待退回",
-            message_en=f"the project is {locked.state} and cannot be edited",
+            message_zh=f"项目处于“{locked.get_state_display()}”状态，不能修改；"
+            + ("请发起项目调整" if stored else "请先撤回或等待退回"),
+            message_en=f"the project is {locked.state} and cannot be edited"
+            + ("; start a project change (项目调整)" if stored else ""),
             status=409,
         )
     return locked
+
+
+def is_being_changed(project: Project) -> bool:
+    """R-PJ-11: a draft 项目调整 is open, so the unit edits the project's content."""
+    return project.changes.filter(state=ChangeState.DRAFT).exists()
 
 
 def project_set_state(

@@ -11,14 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from yusuan.audit.services import audit_record, state_change
-from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
-from yusuan.projects import locks, rules, selectors
+from yusuan.core.selectors import standards_for
+from yusuan.projects import hooks, locks, rules, selectors
 from yusuan.projects.choices import (
     DECLARED_CATEGORIES,
+    OPEN_CHANGE_STATES,
+    ChangeState,
+    ProjectKind,
     ProjectState,
     ReviewConclusion,
     ReviewKind,
@@ -163,7 +167,10 @@ def project_review_record(
         raise BusinessRuleError.single(
             code="not_found", message_zh="项目不存在", message_en="project not found", status=404
         )
-    if locked.state not in UNDER_REVIEW:
+    if (
+        locked.state not in UNDER_REVIEW
+        and not locked.changes.filter(state=ChangeState.SUBMITTED).exists()
+    ):
         raise BusinessRuleError.single(
             code="projects.not_under_review",
             rule="R-PJ-9",
@@ -336,3 +343,181 @@ def project_rank(
             project.save(update_fields=["rank", "updated_at"])
             changed += 1
     return changed
+
+
+# --- the end of a project (R-PJ-4) and the rolling library (R-PJ-12) -----------------------------
+
+ENDINGS = {
+    # ending: (states it may start from, state it ends in, audit why)
+    "terminate": (
+        frozenset(
+            {
+                ProjectState.STORED,
+                ProjectState.BUDGETED,
+                ProjectState.EXECUTING,
+                ProjectState.CARRIED_OVER,
+            }
+        ),
+        ProjectState.TERMINATED,
+    ),
+    "complete": (
+        frozenset({ProjectState.BUDGETED, ProjectState.EXECUTING, ProjectState.CARRIED_OVER}),
+        ProjectState.COMPLETED,
+    ),
+    # 作废 / 出库: only before the project is budgeted, and only without indicator lines.
+    "void": (
+        frozenset(
+            {
+                ProjectState.DRAFT,
+                ProjectState.DECLARED,
+                ProjectState.DEPT_REVIEWED,
+                ProjectState.FINANCE_REVIEWED,
+                ProjectState.STORED,
+            }
+        ),
+        ProjectState.VOID,
+    ),
+}
+# The unit ends its own projects; the budget division also removes stale ones (出库, R-PJ-12).
+ENDING_PERMISSIONS = {
+    "terminate": ("projects.change_project",),
+    "complete": ("projects.change_project",),
+    "void": ("projects.change_project", "projects.roll_library"),
+}
+
+
+@transaction.atomic
+def project_end(*, actor: Actor, project: Project, ending: str, reason: str) -> Project:
+    """Terminate (终止), complete (完成) or void (作废/出库) a project (R-PJ-4). Money in flight
+    or under contract stops termination and completion; a project that ever had an indicator line
+    is terminated, never voided (the ledger's checks, ``projects.hooks``). The money a terminated
+    project leaves unspent becomes 结余 at year end."""
+    if ending not in ENDINGS:
+        raise BusinessRuleError.single(
+            code="projects.bad_ending",
+            field="ending",
+            value=ending,
+            limit=sorted(ENDINGS),
+            message_zh="操作无效",
+            message_en="unknown ending",
+        )
+    permissions = ENDING_PERMISSIONS[ending]
+    if not any(actor.has_perm(p) for p in permissions):
+        ensure_permission(actor, permissions[0])
+    locked = locks.project_qs_select_for_update().visible_to(actor).filter(pk=project.pk).first()
+    if locked is None:
+        raise BusinessRuleError.single(
+            code="not_found", message_zh="项目不存在", message_en="project not found", status=404
+        )
+    starts, ends_in = ENDINGS[ending]
+    errors: list[ErrorDetail] = []
+    if locked.state not in starts:
+        errors.append(
+            ErrorDetail(
+                code=f"projects.cannot_{ending}",
+                rule="R-PJ-4",
+                field="state",
+                value=locked.get_state_display(),
+                limit=sorted(starts),
+                message_zh=f"项目处于“{locked.get_state_display()}”状态，不能"
+                f"{ {'terminate': '终止', 'complete': '办理完成', 'void': '作废'}[ending] }",
+                message_en=f"a project that is {locked.state} cannot be {ending}d",
+            )
+        )
+    if not reason.strip():
+        errors.append(
+            ErrorDetail(
+                code="projects.end_reason_required",
+                rule="R-PJ-4",
+                field="reason",
+                message_zh="请说明原因",
+                message_en="give the reason",
+            )
+        )
+    if locked.changes.filter(state__in=OPEN_CHANGE_STATES).exists():
+        errors.append(
+            ErrorDetail(
+                code="projects.change_open",
+                rule="R-PJ-11",
+                field="state",
+                message_zh="项目有未办结的调整，请先办结或取消",
+                message_en="the project has an open change: finish or cancel it first",
+            )
+        )
+    errors += hooks.end_errors(locked, ending)
+    raise_if_any(errors)
+    locked.ended_on = timezone.localdate()
+    locked.end_reason = reason.strip()[:500]
+    locked.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    state_change(action="projects.state", actor=actor, obj=locked, state=ends_in, why=ending)
+    return locked
+
+
+@dataclass(frozen=True)
+class RollResult:
+    offered: int  # stored, unfunded, offered again for the next year
+    continuing: int  # multi-year projects whose next year's plan goes into 一上 as 延续
+    stale: list[Project]  # stored this many years without money: listed for 出库
+
+
+@transaction.atomic
+def library_roll(*, actor: Actor, mof_div_code: str, from_year: int) -> RollResult:
+    """R-PJ-12 at the turn of the budget year ``from_year`` → ``from_year + 1``: stored
+    projects not funded for ``from_year`` stay in the library, offered for the next year with
+    their rank; multi-year projects with a plan for the next year are marked 延续; projects
+    stored ``project.stale_years`` years without money are listed for 出库 (removal is a
+    decision: ``project_end(ending="void")``). Running it twice changes nothing more."""
+    ensure_permission(actor, "projects.roll_library")
+    ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
+    next_year = from_year + 1
+    offered = 0
+    continuing = 0
+    stored = locks.project_qs_select_for_update().filter(
+        mof_div_code=mof_div_code, state=ProjectState.STORED
+    )
+    for project in stored:
+        if project.budget_year == from_year:
+            before = project.pool_year
+            project.pool_year = next_year
+            project.save(update_fields=["pool_year", "updated_at"])
+            audit_record(
+                action="projects.roll",
+                actor=actor,
+                obj=project,
+                changes={"pool_year": [before, next_year]},
+            )
+            offered += 1
+    funded = locks.project_qs_select_for_update().filter(
+        mof_div_code=mof_div_code,
+        state__in=[ProjectState.BUDGETED, ProjectState.EXECUTING],
+        end_year__gte=next_year,
+    )
+    for project in funded:
+        if project.kind != ProjectKind.CONTINUING and project.plans.filter(year=next_year).exists():
+            audit_record(
+                action="projects.roll",
+                actor=actor,
+                obj=project,
+                changes={"kind": [project.kind, ProjectKind.CONTINUING]},
+            )
+            project.kind = ProjectKind.CONTINUING
+            project.save(update_fields=["kind", "updated_at"])
+            continuing += 1
+    return RollResult(
+        offered=offered,
+        continuing=continuing,
+        stale=stale_projects(mof_div_code=mof_div_code, year=next_year),
+    )
+
+
+def stale_projects(*, mof_div_code: str, year: int) -> list[Project]:
+    """R-PJ-12: stored, never funded, and in the library for ``project.stale_years`` budget
+    years or more by ``year``."""
+    years = standards_for(mof_div_code=mof_div_code, fiscal_year=year)["project.stale_years"]
+    return [
+        p
+        for p in Project.objects.filter(
+            mof_div_code=mof_div_code, state=ProjectState.STORED
+        ).select_related("organisation")
+        if year - max(p.start_year, p.fiscal_year) >= years
+    ]

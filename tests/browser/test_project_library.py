@@ -1,0 +1,115 @@
+"""Issue 17's journey through the project library in the browser: a school declares a
+特定目标类 project with its calculation and goals, is refused without a 效益 indicator (R-PJ-2),
+adds one, passes the review chain to 入库, and the department ranks it first (R-PJ-6)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+from tests.browser.conftest import ARTIFACTS, approve_from_inbox, login
+
+
+def _row(page: Any, i: int, **values: str) -> None:
+    for name, value in values.items():
+        field = page.locator(f"[name='lines-{i}-{name}']")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def _save_rows(page: Any) -> None:
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("project-state")).to_be_visible()
+
+
+def test_a_school_declares_is_refused_without_a_benefit_indicator_and_is_stored_and_ranked(
+    page: Any, demo_server: dict[str, Any]
+) -> None:
+    base = demo_server["base"]
+    login(page, base, "school_clerk")
+    page.goto(f"{base}/projects/new/")
+    page.fill("input[name=name]", "多媒体教室交互一体机购置")
+    page.select_option("select[name=category]", "3")
+    page.fill("input[name=start_year]", "2027")
+    page.fill("input[name=end_year]", "2027")
+    page.fill("input[name=total_amount]", "360,000")
+    page.select_option("select[name=fund_type]", "111")
+    page.locator("form.card button[type=submit]").click()
+    expect(page.get_by_test_id("project-state")).to_have_text("草稿")
+    project_url = page.url
+    code = page.locator("dl.props dd").first.inner_text().strip()
+    # The checklist says what is still missing before it can be declared.
+    missing = page.get_by_test_id("missing").inner_text()
+    assert "立项依据" in missing and "绩效目标" in missing
+
+    page.goto(project_url + "rows/plans/")
+    _row(page, 0, year="2027", fund_type="111", amount="360000")
+    _save_rows(page)
+    page.goto(project_url + "rows/calculation/")
+    _row(page, 0, year="2027", content="交互式一体机", economic_code="31002")
+    _row(page, 0, unit_price="12,000", quantity="30", unit="台")
+    _save_rows(page)
+    assert "360,000.00" in page.get_by_test_id("calculation").inner_text()
+
+    form = page.get_by_test_id("document-form")
+    form.locator("input[name=doc_no]").fill("吴教发〔2026〕21号")
+    form.locator("input[name=title]").fill("关于推进智慧校园建设的实施意见")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("documents")).to_contain_text("吴教发〔2026〕21号")
+
+    page.goto(project_url + "rows/goal/")
+    page.fill("textarea[name=annual]", "年内完成 30 间教室一体机安装并投入教学使用")
+    _row(page, 0, level1="output", level2="quantity", name="购置一体机", operator="gte")
+    _row(page, 0, target="30", unit="台")
+    _row(page, 1, level1="satisfaction", level2="served", name="师生满意度", operator="gte")
+    _row(page, 1, target="90", unit="%")
+    _save_rows(page)
+
+    # Refused: no 效益 indicator (R-PJ-2); the project stays a draft.
+    page.get_by_test_id("submit").click()
+    messages = page.locator(".messages")
+    expect(messages).to_contain_text("效益")
+    expect(messages).to_contain_text("R-PJ-2")
+    expect(page.get_by_test_id("project-state")).to_have_text("草稿")
+
+    page.goto(project_url + "rows/goal/")
+    _row(page, 2, level1="benefit", level2="social", name="受益学生人数", operator="gte")
+    _row(page, 2, target="1200", unit="人")
+    _save_rows(page)
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("project-state")).to_have_text("已申报")
+
+    approve_from_inbox(
+        page,
+        base,
+        code,
+        ("school_approver", "edu_approver", "wj_sector_edu", "wj_performance", "wj_budget"),
+    )
+    page.goto(project_url)
+    expect(page.get_by_test_id("project-state")).to_have_text("已入库")
+
+    # The department ranks its stored projects for 2027: this one first.
+    page.context.clear_cookies()
+    login(page, base, "edu_approver")
+    page.goto(f"{base}/projects/ranking/?year=2027")
+    inputs = page.get_by_test_id("ranking").locator("input")
+    names = [inputs.nth(i).get_attribute("aria-label") or "" for i in range(inputs.count())]
+    place = 2
+    for i, label in enumerate(names):
+        if "多媒体教室交互一体机购置" in label:
+            inputs.nth(i).fill("1")
+        else:
+            inputs.nth(i).fill(str(place))
+            place += 1
+    page.get_by_test_id("save-ranking").click()
+    expect(page.locator(".messages")).to_contain_text("排序已保存")
+    first = page.get_by_test_id("ranking").locator("tbody tr").first
+    expect(first).to_contain_text("多媒体教室交互一体机购置")
+    page.goto(project_url)
+    expect(page.get_by_test_id("rank")).to_have_text("1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "project-stored-ranked.png"), full_page=True)
+    assert re.search(r"32050926\d{13}", code)
