@@ -1,0 +1,1 @@
+"""Forms of the personnel pages: parsing and types only."""
