@@ -204,7 +204,9 @@ class EstablishmentRow:
     actual: dict[str, int] = field(default_factory=dict)
 
     def approved(self, establishment: str) -> int:
-        return self.record.approved(establishment) or 0 if self.record else 0
+        if self.record is None:
+            return 0
+        return self.record.approved(establishment) or 0
 
     @property
     def over(self) -> list[tuple[str, int, int]]:
