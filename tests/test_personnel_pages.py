@@ -10,8 +10,9 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from django.test import Client
+
+import pytest
 from openpyxl import load_workbook
 from tests.personnel_helpers import id_number
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from typing import Any
 
 from stdnum.cn import ric
 
@@ -140,6 +141,7 @@ class _Staff:
             }
             establishment = "institution"
             extra = {"post_category": category, "post_level": level, "salary_scale": scale}
+        values: dict[str, Any] = {**extra, **self.bases(items)}
         return rules.State(
             organisation_id=unit.pk,
             state=rules.ACTIVE,
@@ -149,8 +151,7 @@ class _Staff:
             work_start_date=work_start,
             unit_join_date=join,
             items=items,
-            **extra,  # type: ignore[arg-type]
-            **self.bases(items),
+            **values,
         )
 
     def retired(self, unit: Organisation, status: str) -> rules.State:

@@ -156,7 +156,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for p in history
             ],
-            "changes": person.changes.visible_to(actor).order_by("-created_at")[:50],  # type: ignore[attr-defined]
+            "changes": person.changes.visible_to(actor).order_by("-created_at")[:50],
             "can_change": actor.has_perm("personnel.add_personnelchange"),
         },
     )
