@@ -309,17 +309,28 @@ class SnapshotPerson:
         return sum(self.monthly_by_class.values())
 
 
-def snapshot_people(
+def by_class(items: dict[str, Any]) -> dict[str, int]:
+    """Monthly pay items summed by economic class (款)."""
+    totals: dict[str, int] = {}
+    for key, fen in items.items():
+        code = PAY_ITEM_BY_KEY[key].economic_code
+        totals[code] = totals.get(code, 0) + int(fen)
+    return totals
+
+
+def snapshot_rows(
     *, actor: Actor, snapshot: BudgetSnapshot, organisation_id: int | None = None
-) -> list[SnapshotPerson]:
+) -> QuerySet[SnapshotRow]:
     rows = SnapshotRow.objects.visible_to(actor).filter(snapshot=snapshot)
     if organisation_id:
         rows = rows.filter(organisation_id=organisation_id)
-    people = []
-    for row in rows.order_by("organisation_id", "name", "pk"):
-        by_class: dict[str, int] = {}
-        for key, fen in row.items.items():
-            code = PAY_ITEM_BY_KEY[key].economic_code
-            by_class[code] = by_class.get(code, 0) + int(fen)
-        people.append(SnapshotPerson(row, by_class))
-    return people
+    return rows.order_by("organisation_id", "name", "pk")
+
+
+def snapshot_people(
+    *, actor: Actor, snapshot: BudgetSnapshot, organisation_id: int | None = None
+) -> list[SnapshotPerson]:
+    return [
+        SnapshotPerson(row, by_class(row.items))
+        for row in snapshot_rows(actor=actor, snapshot=snapshot, organisation_id=organisation_id)
+    ]
