@@ -14,7 +14,7 @@ from typing import Any
 
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.masking import mask_id_number
-from yusuan.core.rules import check_id_number, id_number_is_valid
+from yusuan.core.rules import check_id_number
 
 # 身份 (PersonStatus) values.
 CIVIL_SERVANT = "civil_servant"
@@ -554,8 +554,8 @@ def check_identity(id_number: str, name: str, *, row: int | None = None) -> list
 
 def identity_facts(id_number: str) -> tuple[dt.date, str]:
     """Birth date and sex (``"1"`` male, ``"2"`` female, GB/T 2261.1) from a valid 身份证号:
-    digits 7–14 are the birth date, digit 17 is odd for men (GB 11643)."""
-    assert id_number_is_valid(id_number)
+    digits 7–14 are the birth date, digit 17 is odd for men (GB 11643). The caller has checked
+    the number (``check_identity``); this only reads it."""
     number = id_number.upper()
     born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     return born, "1" if int(number[16]) % 2 else "2"

@@ -329,21 +329,22 @@ def people_load(
     transaction; the caller has checked the rules (``rules.check_state``, R-PS-1)."""
     ensure_permission(actor, "personnel.import_person")
     assert transaction.get_connection().in_atomic_block
+    facts = [rules.identity_facts(p.id_number) for p in people]
     created = Person.objects.bulk_create(
         (
             Person(
                 mof_div_code=mof_div_code,
                 id_number=p.id_number,
                 name=p.name,
-                sex=rules.identity_facts(p.id_number)[1],
-                birth_date=rules.identity_facts(p.id_number)[0],
+                sex=sex,
+                birth_date=born,
                 organisation_id=p.state.organisation_id,
                 state=p.state.state,
                 status=p.state.status,
                 establishment=p.state.establishment,
                 created_by_id=actor.pk,
             )
-            for p in people
+            for p, (born, sex) in zip(people, facts, strict=True)
         ),
         batch_size=BATCH,
     )
