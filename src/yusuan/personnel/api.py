@@ -11,15 +11,17 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from yusuan.audit.idempotency import DocumentWrite
+from yusuan.audit.idempotency import DocumentWrite, write_once
 from yusuan.common.actor import ensure_permission
 from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.masking import id_number_for, mask_id_number
+from yusuan.common.uploads import upload_bytes
 from yusuan.personnel import selectors
 from yusuan.personnel.models import Person, PersonnelChange, PersonPeriod
-from yusuan.personnel.services import ChangeInput, change_create
+from yusuan.personnel.services import ChangeInput, change_create, people_import, snapshot_take
 from yusuan.personnel.workflow import DOCUMENT_TYPE
 from yusuan.workflow.services import document_submit
 
@@ -374,4 +376,85 @@ def snapshot_people(
             "medical_base_fen": row.medical_base,
             "housing_base_fen": row.housing_base,
         },
+    )
+
+
+class ImportOut(Schema):
+    people: int
+    units: int
+
+
+class SnapshotIn(Schema):
+    fiscal_year: Year
+    as_of: dt.date
+    reason: str = Field("", max_length=2000, description="Needed to take the year's again")
+
+
+@router.post("/personnel/people/import", response={201: ImportOut})
+def import_people(
+    request: HttpRequest,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    effective_from: Form[dt.date],
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The initial load (finance 人员库管理岗): a people sheet (.xlsx/.csv, the columns of the
+    template); every bad row is listed (row, column, value, rule) and nothing is imported."""
+    data = upload_bytes(file)
+
+    def call(actor: Any) -> dict[str, Any]:
+        result = people_import(
+            actor=actor, data=data, filename=file.name or "", effective_from=effective_from
+        )
+        return {"people": result.people, "units": result.units}
+
+    return write_once(
+        request,
+        response,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope="api:personnel.people.import",
+        body={"effective_from": effective_from.isoformat(), "name": file.name, "file": data},
+        status=201,
+        render=call,
+        permission="personnel.import_person",
+    )
+
+
+@router.post("/personnel/snapshots", response={201: SnapshotOut})
+def take_snapshot(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: SnapshotIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Finance takes the budget year's snapshot (R-PS-4); again only with a reason."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        s = snapshot_take(
+            actor=actor,
+            mof_div_code=actor.organisation.mof_div_code,
+            fiscal_year=payload.fiscal_year,
+            as_of=payload.as_of,
+            reason=payload.reason,
+        )
+        return {
+            "id": s.pk,
+            "fiscal_year": s.fiscal_year,
+            "version": s.version,
+            "as_of": s.as_of,
+            "people": s.people,
+            "reason": s.reason,
+        }
+
+    return write_once(
+        request,
+        response,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope="api:personnel.snapshots.take",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=call,
+        permission="personnel.add_budgetsnapshot",
     )
