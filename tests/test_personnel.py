@@ -384,13 +384,14 @@ def test_changes_are_scoped_and_only_drafts_are_submitted(user: Callable[[str], 
         )
     assert only(exc).code == "workflow.document_closed"
     # The kit's own refusal names the state (a stale page submitting an applied change).
+    applied = PersonnelChange.objects.get(pk=change.pk)
     with pytest.raises(BusinessRuleError) as exc:
-        HANDLER.ensure_draft(PersonnelChange.objects.get(pk=change.pk))
+        HANDLER.ensure_draft(applied)
     error = only(exc)
     assert (error.code, error.field, error.value, exc.value.status) == (
         "personnel.not_draft",
         "state",
-        "Approved and applied",
+        str(applied.get_state_display()),
         409,
     )
     # The school's reviewer (no entry permission) cannot enter one at all.
