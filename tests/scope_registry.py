@@ -75,7 +75,7 @@ def school_project(state: str = "draft") -> Any:
     return Project.objects.filter(organisation__name=SCHOOL, state=state).order_by("pk").first()
 
 
-def school_change() -> Any:
+def school_project_change() -> Any:
     """The school's draft 项目调整 (the demo opens one on its stored project)."""
     from yusuan.projects.models import ProjectChange
 
@@ -416,6 +416,48 @@ def api_token() -> Any:
     return ApiToken.objects.filter(user__username="bank_icbc").order_by("pk").first()
 
 
+def school_person() -> Any:
+    """A person on the school's books (the tiny demo's staff, ADR 0038)."""
+    from yusuan.personnel.models import Person
+
+    return Person.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
+def school_change() -> Any:
+    """A draft 人员变动单 of the school's; the tiny demo's are past draft, so one is entered."""
+    import datetime as dt
+
+    from yusuan.identity.models import User
+    from yusuan.personnel.models import PersonnelChange
+    from yusuan.personnel.services import ChangeInput, change_create
+
+    found = PersonnelChange.objects.filter(organisation__name=SCHOOL, state="draft").first()
+    if found is not None:
+        return found
+    person = school_person()
+    return change_create(
+        actor=User.objects.get(username="school_clerk"),
+        data=ChangeInput(
+            kind="resign",
+            effective_date=dt.date(2026, 12, 31),
+            basis_doc_no="scope",
+            person_id=person.pk,
+        ),
+    )
+
+
+def school_unit() -> Any:
+    from yusuan.core.models import Organisation
+
+    return Organisation.objects.get(name=SCHOOL)
+
+
+def masked_id(person: Any) -> str:
+    from yusuan.common.masking import mask_id_number
+
+    return mask_id_number(person.id_number)
+
+
 def link(view: str) -> Callable[[Any], str]:
     """A list's marker: the link to the object's own page (a query echoed in the search box
     or the language switcher cannot fake it)."""
@@ -596,6 +638,15 @@ ONLY_ADMINS = (
     "is refused before scope is looked at"
 )
 
+ONLY_PERSONNEL = (
+    "only the finance 人员库管理岗 (wj_personnel, region-wide) holds the permission; a unit clerk is "
+    "refused before scope is looked at"
+)
+SNAPSHOT_REGION = (
+    "a budget snapshot is the region's (no owning unit); its rows are narrowed to the caller's "
+    "units by visible_to (tests/test_personnel.py, tests/test_personnel_api.py)"
+)
+
 # --- pages ----------------------------------------------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -685,9 +736,9 @@ PAGES: dict[str, Entry] = {
     "projects:document_download": Entry(school_basis_document, _document_pk),
     "projects:project_end": Entry(lambda: school_project("stored"), PK, method="post"),
     "projects:change_start": Entry(lambda: school_project("stored"), PK, method="post"),
-    "projects:change_detail": Entry(school_change, PK),
-    "projects:change_submit": Entry(school_change, PK, method="post"),
-    "projects:change_cancel": Entry(school_change, PK, method="post"),
+    "projects:change_detail": Entry(school_project_change, PK),
+    "projects:change_submit": Entry(school_project_change, PK, method="post"),
+    "projects:change_cancel": Entry(school_project_change, PK, method="post"),
     "projects:review_create": Entry(
         lambda: submitted_project(), PK, insider="wj_performance", refused=403, why=ONLY_REVIEWERS
     ),
@@ -757,6 +808,16 @@ PAGES: dict[str, Entry] = {
     ),
     "indicators:document_void": Entry(school_document, PK, method="post"),
     "indicators:document_submit": Entry(school_document, PK, method="post"),
+    "personnel:person_list": Entry(
+        school_person,
+        marker=link("personnel:person_detail"),
+        query=lambda p: f"unit={p.organisation_id}&q={p.id_number[-4:]}",
+    ),
+    "personnel:person_detail": Entry(school_person, PK),
+    "personnel:change_list": Entry(school_change, marker=link("personnel:change_detail")),
+    "personnel:change_detail": Entry(school_change, PK),
+    "personnel:change_submit": Entry(school_change, PK, method="post"),
+    "personnel:establishment_list": Entry(school_unit, marker=lambda o: o.name),
     "indicators:supplement_list": Entry(
         school_supplement,
         marker=link("indicators:supplement_detail"),
@@ -891,6 +952,13 @@ PAGE_EXEMPT: dict[str, str] = {
     "selectors.ranking_candidates, visible_to and the department's subtree); no object id",
     "indicators:index": "a redirect to indicators:ledger",
     "indicators:document_new": CREATE,
+    "personnel:change_create": CREATE,
+    "personnel:person_template": NO_OBJECT,
+    "personnel:person_import": ONLY_PERSONNEL,
+    "personnel:person_export": "the people list's own queryset (visible_to) as a sheet, ID numbers "
+    "masked (tests/test_personnel_pages.py)",
+    "personnel:snapshot_list": SNAPSHOT_REGION,
+    "personnel:snapshot_detail": SNAPSHOT_REGION,
     "indicators:supplement_new": CREATE,
     "indicators:route_preview": CREATE,
     "payments:request_new": CREATE,
@@ -916,8 +984,10 @@ API: dict[str, Entry] = {
     "yusuan_projects_api_start_change": Entry(
         lambda: school_project("stored"), _pk("project_id"), method="post", body={"reason": "-"}
     ),
-    "yusuan_projects_api_get_change": Entry(school_change, _pk("change_id")),
-    "yusuan_projects_api_cancel_change": Entry(school_change, _pk("change_id"), method="post"),
+    "yusuan_projects_api_get_change": Entry(school_project_change, _pk("change_id")),
+    "yusuan_projects_api_cancel_change": Entry(
+        school_project_change, _pk("change_id"), method="post"
+    ),
     "yusuan_projects_api_end_project": Entry(
         lambda: school_project("stored"),
         _pk("project_id"),
@@ -1144,6 +1214,17 @@ API: dict[str, Entry] = {
     "yusuan_indicators_api_submit_document": Entry(
         school_document, _pk("document_id"), method="post"
     ),
+    "yusuan_personnel_api_list_people": Entry(
+        school_person, marker=masked_id, query=lambda p: f"organisation_id={p.organisation_id}"
+    ),
+    "yusuan_personnel_api_get_person": Entry(school_person, _pk("person_id")),
+    "yusuan_personnel_api_person_history": Entry(school_person, _pk("person_id")),
+    "yusuan_personnel_api_list_changes": Entry(
+        school_change, marker=lambda c: c.number, query=lambda c: "state=draft"
+    ),
+    "yusuan_personnel_api_get_change": Entry(school_change, _pk("change_id")),
+    "yusuan_personnel_api_submit_change": Entry(school_change, _pk("change_id"), method="post"),
+    "yusuan_personnel_api_list_establishments": Entry(school_unit, marker=lambda o: o.name),
     "yusuan_indicators_supplements_api_list_supplements": Entry(
         school_supplement, marker=lambda r: r.number, query=lambda r: f"q={r.number}"
     ),
@@ -1331,6 +1412,12 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_core_api_create_payee": CREATE,
     "yusuan_workflow_api_create_delegation": CREATE,
     "yusuan_indicators_api_create_document": CREATE,
+    "yusuan_personnel_api_create_change": CREATE,
+    "yusuan_personnel_api_import_people": ONLY_PERSONNEL,
+    "yusuan_personnel_api_take_snapshot": ONLY_PERSONNEL,
+    "yusuan_personnel_api_list_snapshots": SNAPSHOT_REGION,
+    "yusuan_personnel_api_snapshot_headcount": SNAPSHOT_REGION,
+    "yusuan_personnel_api_snapshot_people": SNAPSHOT_REGION,
     "yusuan_indicators_supplements_api_create_supplement": CREATE,
     "yusuan_indicators_api_create_source": CREATE,
     "yusuan_indicators_api_create_adjustment": CREATE,

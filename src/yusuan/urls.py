@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", include("yusuan.audit.urls")),
     path("workflow/", include("yusuan.workflow.urls")),
     path("projects/", include("yusuan.projects.urls")),
+    path("personnel/", include("yusuan.personnel.urls")),
     path("indicators/", include("yusuan.indicators.urls")),
     path("payments/payroll/", include("yusuan.payroll.urls")),
     path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "yusuan.identity",
     "yusuan.workflow",
     "yusuan.projects",
+    "yusuan.personnel",
     "yusuan.indicators",
     "yusuan.procurement",
     "yusuan.payments",

@@ -35,7 +35,7 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import indicators, names, payments, workflows
+from yusuan.demo import indicators, names, payments, personnel, workflows
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
@@ -75,6 +75,7 @@ class DemoResult:
     logins: list[Login] = field(default_factory=list)
     api_tokens: dict[str, str] = field(default_factory=dict)
     projects: int = 0
+    people: int = 0
     indicator_lines: int = 0
     payment_requests: int = 0
     seconds: float = 0.0
@@ -485,6 +486,20 @@ def generate(
                 other.region(code, short_name, main=False)
     with transaction.atomic():
         result.projects = workflows.load(regions=result.regions, year=CURRENT_YEAR)
+    with transaction.atomic():
+        result.people = personnel.load(
+            mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, scale=scale, as_of=as_of
+        )
+        result.users += 1
+        result.logins.append(
+            Login(
+                personnel.OFFICER,
+                DEMO_PASSWORD,
+                "人员库管理岗 personnel database officer",
+                builder.divisions["budget"].name,
+                "审批人员变动，导入人员，核定编制，生成预算快照",
+            )
+        )
     with transaction.atomic():
         result.indicator_lines = indicators.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of

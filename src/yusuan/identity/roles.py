@@ -97,6 +97,21 @@ BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 MONITORING_REVIEW = ("monitoring.view_monitoringfinding", "monitoring.review_finding")
 MONITORING_SETTINGS = ("monitoring.view_rulesettings", "monitoring.add_rulesettings")
 MONITORING_VIEW = ("monitoring.view_monitoringfinding",)
+# 人员信息库 (R-PS): units' HR clerks enter change documents; unit, department and the finance
+# 人员库管理岗 approve them; finance loads sheets, records 编制 and takes the budget snapshot.
+PERSONNEL_VIEW = (
+    "personnel.view_person",
+    "personnel.view_personnelchange",
+    "personnel.view_establishment",
+    "personnel.view_budgetsnapshot",
+)
+PERSONNEL_ENTER = ("personnel.add_personnelchange", "personnel.change_personnelchange")
+PERSONNEL_FINANCE = (
+    "personnel.import_person",
+    "personnel.add_establishment",
+    "personnel.change_establishment",
+    "personnel.add_budgetsnapshot",
+)
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -153,7 +168,16 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + STANDARDS_EDIT
         # R-AJ-6: finance enters moves between departments (and between units for a department).
         + ("indicators.enter_adjustment", "indicators.answer_supplementrequest")
-        + INDICATOR_SOURCES,
+        + INDICATOR_SOURCES
+        + PERSONNEL_VIEW,
+        ("budget",),
+    ),
+    RoleSpec(
+        "personnel_officer",
+        "人员库管理岗",
+        "Personnel database officer",
+        tuple(FINANCE),
+        VIEW_MASTER + PERSONAL + AUDIT_OWN + WORKFLOW_VIEW + PERSONNEL_VIEW + PERSONNEL_FINANCE,
         ("budget",),
     ),
     RoleSpec(
@@ -167,7 +191,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + PAYMENT_VIEW
-        + MONITORING_REVIEW,
+        + MONITORING_REVIEW
+        + PERSONNEL_VIEW,
         ("sector",),
     ),
     RoleSpec(
@@ -248,14 +273,16 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_ADJUST
         + PAYMENT_VIEW
         + PAYMENT_ENTER
-        + CONTRACT_EDIT,
+        + CONTRACT_EDIT
+        + PERSONNEL_VIEW
+        + PERSONNEL_ENTER,
     ),
     RoleSpec(
         "unit_reviewer",
         "复核",
         "Unit reviewer",
         tuple(AGENCY),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW,
+        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW + PERSONNEL_VIEW,
     ),
     RoleSpec(
         "unit_approver",
@@ -269,6 +296,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_VIEW
         + REFUND_CONFIRM
         + PROJECT_RANK
+        + PERSONNEL_VIEW
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(
@@ -315,6 +343,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PROJECT_VIEW
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
+        + PERSONNEL_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
         read_only=True,
     ),
@@ -330,7 +359,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + PAYMENT_VIEW
-        + MONITORING_VIEW,
+        + MONITORING_VIEW
+        + PERSONNEL_VIEW,
         read_only=True,
     ),
 )

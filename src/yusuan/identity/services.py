@@ -238,7 +238,16 @@ def _hash_key(key: str) -> str:
 # What a token may be limited to; each API endpoint names the one it needs (``require``).
 # ``identity`` (user administration, the SoD report) and ``audit`` (the log, for an auditor's tools)
 # joined with issue 14's API parity: what a page shows or does, an operation does.
-API_TOKEN_APPS = ("core", "identity", "audit", "workflow", "projects", "indicators", "payments")
+API_TOKEN_APPS = (
+    "core",
+    "identity",
+    "audit",
+    "workflow",
+    "projects",
+    "personnel",
+    "indicators",
+    "payments",
+)
 API_SCOPES = tuple(f"{app}:{mode}" for app in API_TOKEN_APPS for mode in ("read", "write"))
 # Approvals need no permission of their own (the inbox is everyone's; each step is checked).
 OPEN_SCOPE_APPS = frozenset({"workflow"})

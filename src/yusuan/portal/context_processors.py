@@ -37,7 +37,10 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
     ),
     (
         _("Projects"),
-        (MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),),
+        (
+            MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),
+            MenuItem(_("Personnel database"), "personnel:person_list", "personnel.view_person"),
+        ),
     ),
     (
         _("Indicators"),
