@@ -37,7 +37,18 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
     ),
     (
         _("Projects"),
-        (MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),),
+        (
+            MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),
+            MenuItem(
+                _("Reserve projects summary"), "projects:report_reserve", "projects.view_project"
+            ),
+            MenuItem(
+                _("Three-year rolling plan"), "projects:report_rolling", "projects.view_project"
+            ),
+            MenuItem(
+                _("Import declarations"), "projects:declarations_import", "projects.add_project"
+            ),
+        ),
     ),
     (
         _("Indicators"),

@@ -716,6 +716,24 @@ def _project_rows(
         )
 
 
+def _unreadable_rows(parsed: Parsed, errors: list[ErrorDetail]) -> None:
+    """The values of a project's rows that cannot be read (amounts, years, quantities, choices),
+    when the project itself cannot be created and its rows go no further."""
+    children = parsed.children
+    for found in (
+        inputs.plan_rows([r.values for r in children[PLANS.key]], prefix=PLANS.key)[1],
+        inputs.calculation_rows(
+            [r.values for r in children[CALCULATION.key]], prefix=CALCULATION.key
+        )[1],
+    ):
+        errors.extend(parsed.placed(e) for e in found)
+    before = len(errors)
+    values = _indicator_values(children[INDICATORS.key], errors)
+    if len(errors) == before:
+        found = inputs.indicator_rows(values, prefix=INDICATORS.key)[1]
+        errors.extend(parsed.placed(e) for e in found)
+
+
 # Not durable: /api/v1 calls it inside its idempotent write (audit.idempotency.run_once).
 @transaction.atomic
 def declarations_import(*, actor: Actor, data: bytes, filename: str) -> ImportResult:
@@ -747,7 +765,8 @@ def declarations_import(*, actor: Actor, data: bytes, filename: str) -> ImportRe
     for parsed in parsed_projects:
         data_in, unreadable = _header(parsed.row, categories=categories, fund_types=fund_types)
         errors.extend(unreadable)
-        if data_in is None:
+        if data_in is None:  # its rows cannot reach their services: what cannot be read, then
+            _unreadable_rows(parsed, errors)
             continue
         project = _run(
             errors,

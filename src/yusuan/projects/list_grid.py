@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import (
     Cell,
@@ -78,56 +78,58 @@ def project_grid(year: int) -> Grid:
         columns=(
             GridColumn(
                 "code",
-                _l("Project code"),
+                _("Project code"),
                 lambda p: Cell(p.code, url=reverse("projects:project_detail", args=[p.pk])),
                 order_by="code",
                 export=lambda p: p.code,
             ),
-            GridColumn("name", _l("Project name"), lambda p: Cell(p.name), order_by="name"),
+            GridColumn("name", _("Project name"), lambda p: Cell(p.name), order_by="name"),
             GridColumn(
                 "organisation",
-                _l("Unit"),
+                _("Unit"),
                 lambda p: Cell(p.organisation.name),
                 order_by="organisation__code",
             ),
             GridColumn(
                 "department",
-                _l("Department"),
+                _("Department"),
                 lambda p: Cell(getattr(p, "department_name", "")),
                 order_by="organisation__path",
             ),
             GridColumn(
                 "category",
-                _l("Project category"),
+                _("Project category"),
                 lambda p: Cell(getattr(p, "category_label", p.category_name)),
                 order_by="category",
             ),
             GridColumn(
                 "kind",
-                _l("Project kind"),
+                _("Project kind"),
                 lambda p: Cell(str(p.get_kind_display())),
                 order_by="kind",
                 visible=False,
             ),
             GridColumn(
                 "state",
-                _l("State"),
+                _("State"),
                 lambda p: Cell("", badges=(str(p.get_state_display()),)),
                 order_by="state",
                 export=lambda p: str(p.get_state_display()),
             ),
-            GridColumn("years", _l("Years"), lambda p: Cell(_years(p)), order_by="start_year"),
-            GridColumn("total_amount_fen", _l("Total (yuan)"), order_by="total_amount_fen"),
-            GridColumn("plan_y0", _("Plan %(year)s (yuan)") % {"year": year}, order_by="plan_y0"),
+            GridColumn("years", _("Years"), lambda p: Cell(_years(p)), order_by="start_year"),
+            GridColumn("total_amount_fen", _("Total (yuan)"), order_by="total_amount_fen"),
             GridColumn(
-                "plan_y1", _("Plan %(year)s (yuan)") % {"year": year + 1}, order_by="plan_y1"
+                "plan_y0", gettext("Plan %(year)s (yuan)") % {"year": year}, order_by="plan_y0"
             ),
             GridColumn(
-                "plan_y2", _("Plan %(year)s (yuan)") % {"year": year + 2}, order_by="plan_y2"
+                "plan_y1", gettext("Plan %(year)s (yuan)") % {"year": year + 1}, order_by="plan_y1"
+            ),
+            GridColumn(
+                "plan_y2", gettext("Plan %(year)s (yuan)") % {"year": year + 2}, order_by="plan_y2"
             ),
             GridColumn(
                 "approved",
-                _l("Approved amount (yuan)"),
+                _("Approved amount (yuan)"),
                 _approved,
                 order_by="approved_amount_fen",
                 export=lambda p: (
@@ -138,23 +140,23 @@ def project_grid(year: int) -> Grid:
             ),
             GridColumn(
                 "rank",
-                _l("Rank"),
+                _("Rank"),
                 lambda p: Cell("" if p.rank is None else str(p.rank), numeric=True),
                 order_by="rank",
                 export=lambda p: p.rank,
             ),
             GridColumn(
                 "goal",
-                _l("Performance goal"),
-                lambda p: Cell(_("Yes") if p.has_goal else _("No")),
+                _("Performance goal"),
+                lambda p: Cell(gettext("Goal set") if p.has_goal else gettext("No goal")),
                 order_by="has_goal",
             ),
-            GridColumn("review", _l("Review result"), lambda p: Cell(_review(p))),
+            GridColumn("review", _("Review result"), lambda p: Cell(_review(p))),
         ),
         levels=(
             GroupLevel(
                 "department",
-                _l("Department"),
+                _("Department"),
                 order_by=("organisation__path",),
                 group_by="organisation__path",
                 row_key=lambda p: str(department_of(p.organisation.path)),
@@ -163,7 +165,7 @@ def project_grid(year: int) -> Grid:
             ),
             GroupLevel(
                 "unit",
-                _l("Unit"),
+                _("Unit"),
                 order_by=("organisation__path",),
                 group_by="organisation_id",
                 row_key=lambda p: str(p.organisation_id),
@@ -171,7 +173,7 @@ def project_grid(year: int) -> Grid:
             ),
             GroupLevel(
                 "state",
-                _l("State"),
+                _("State"),
                 order_by=("state",),
                 group_by="state",
                 row_key=lambda p: p.state,
@@ -179,7 +181,7 @@ def project_grid(year: int) -> Grid:
             ),
             GroupLevel(
                 "category",
-                _l("Project category"),
+                _("Project category"),
                 order_by=("category",),
                 group_by="category",
                 row_key=lambda p: p.category,

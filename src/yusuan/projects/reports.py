@@ -10,7 +10,7 @@
 - 中期财政规划: :func:`rolling_plan`, Σ of the library's annual plans for Y, Y+1, Y+2 by
   department × category.
 
-Every figure is an integer number of fen summed by the database (ADR 0041); a unit's department is
+Every figure is an integer number of fen summed by the database (ADR 0042); a unit's department is
 the first organisation on its path (``/<department>/<unit>/``), as the indicator ledger's.
 """
 
