@@ -32,10 +32,11 @@ FUNDED = {"budgeted", "executing", "carried_over"}
 
 
 def _plans(rows: dict[int, int]) -> None:
-    """Give some of the demo's library projects plans for Y, Y+1, Y+2 (the tiny demo's stored
-    and budgeted projects carry none), so the figures are not all zero."""
+    """Give some of the demo's library projects known plans for Y, Y+1, Y+2 (replacing the
+    demo's own), and none to every third, so the figures are varied and not all zero."""
     projects = list(Project.objects.filter(state__in=IN_LIBRARY).order_by("pk"))
     for index, project in enumerate(projects):
+        ProjectPlan.objects.filter(project=project).delete()
         if index % 3 == 2:
             continue
         for offset, share in rows.items():

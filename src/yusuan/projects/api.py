@@ -17,6 +17,7 @@ from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import BusinessRuleError, field_amount
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.projects import inputs, rules, selectors
+from yusuan.projects.exchange import declarations_import
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create, project_update
 from yusuan.projects.services.changes import change_cancel, change_start
@@ -1088,7 +1089,6 @@ def import_declarations(
     分年度计划, 测算明细, 绩效指标, 立项依据). A workbook with problems is refused with every one
     of them (``field`` = ``<sheet>[<row>].<column>``, code, rule, value) and nothing is kept."""
     from yusuan.common.uploads import upload_bytes
-    from yusuan.projects.exchange import declarations_import
 
     data = upload_bytes(file)
 
