@@ -637,11 +637,11 @@ def put_ranking(
 # --- 项目调整 (R-PJ-11), endings (R-PJ-4), the rolling library (R-PJ-12) -------------------------
 
 
-class ChangeIn(Schema):
+class ProjectChangeIn(Schema):
     reason: str = Field(max_length=4000)
 
 
-class ChangeOut(Schema):
+class ProjectChangeOut(Schema):
     id: int
     number: str
     project_id: int
@@ -671,12 +671,12 @@ def _change(actor: Any, pk: int) -> dict[str, Any]:
 change_write = DocumentWrite(api_scope=WRITE, read=_change)
 
 
-@router.post("/projects/{project_id}/changes", response={201: ChangeOut})
+@router.post("/projects/{project_id}/changes", response={201: ProjectChangeOut})
 def start_change(
     request: HttpRequest,
     response: HttpResponse,
     project_id: Id,
-    payload: ChangeIn,
+    payload: ProjectChangeIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Open a 项目调整 on a stored project: its content is then edited with the declaration's
@@ -697,12 +697,12 @@ def start_change(
     )
 
 
-@router.get("/projects/changes/{change_id}", response=ChangeOut)
+@router.get("/projects/changes/{change_id}", response=ProjectChangeOut)
 def get_change(request: HttpRequest, change_id: Id) -> Any:
     return _change(require(request, "projects.view_project", READ), change_id)
 
 
-@router.post("/projects/changes/{change_id}/cancel", response=ChangeOut)
+@router.post("/projects/changes/{change_id}/cancel", response=ProjectChangeOut)
 def cancel_change(
     request: HttpRequest,
     response: HttpResponse,
