@@ -929,14 +929,14 @@ class SummaryRowOut(Schema):
     category: str = Field(description="'' on a department's subtotal row")
     category_name: str
     counts: dict[str, int]
-    amounts_fen: dict[str, int]
+    amounts: dict[str, int] = Field(description="Amounts in fen by column (stored, funded, gap…)")
 
 
 class SummaryOut(Schema):
     year: int
     rows: list[SummaryRowOut]
     total_counts: dict[str, int]
-    total_amounts_fen: dict[str, int]
+    total_amounts: dict[str, int] = Field(description="Amounts in fen by column")
 
 
 def _summary(summary: Any) -> dict[str, Any]:
@@ -949,12 +949,12 @@ def _summary(summary: Any) -> dict[str, Any]:
                 "category": r.category,
                 "category_name": r.category_name,
                 "counts": r.figures.counts,
-                "amounts_fen": r.figures.amounts,
+                "amounts": r.figures.amounts,
             }
             for r in summary.rows
         ],
         "total_counts": summary.total.counts,
-        "total_amounts_fen": summary.total.amounts,
+        "total_amounts": summary.total.amounts,
     }
 
 
