@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 
 import pytest
-from tests.payment_helpers import employees, salary_sheet
+from tests.payment_helpers import employees, enrolled_sheet
 from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
@@ -467,7 +467,7 @@ def test_api_writes_once_per_key_with_the_csrf_header(user: Any) -> None:
 def _batch(user: Any, count: int, month: int = 11) -> Any:
     return payroll_import(
         actor=user("school_clerk"),
-        data=salary_sheet(employees(count)),
+        data=enrolled_sheet(employees(count)),
         filename="工资表.xlsx",
         month=month,
         fiscal_year=YEAR,

@@ -482,11 +482,12 @@ def template_xlsx() -> bytes:
         Column("30107", "30107 绩效工资", "30107 绩效工资"),
         *(Column(name, name, name) for name in DEDUCTIONS[:1] + DEDUCTIONS[5:6]),
         Column("net", "实发工资", "实发工资"),
+        Column("reason", "差异说明", "差异说明"),  # R-PS-5: why a row differs from the standard
     ]
     rows = [
         [1, "张三", "11010519491231002X", "6217000010000001", "建设银行吴江支行",
-         4200, 1800, 2500, 85.5, 960, 7454.5],
+         4200, 1800, 2500, 85.5, 960, 7454.5, ""],
         [2, "李四", "320584198506120030", "6217000010000002", "工商银行吴江支行",
-         3900, 1600, 2300, 51.2, 890, 6858.8],
+         3900, 1600, 2300, 51.2, 890, 6858.8, ""],
     ]  # fmt: skip
     return write_table(columns, rows, file_format="xlsx")
