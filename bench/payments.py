@@ -586,7 +586,7 @@ def max_rss_mb() -> float:
 
 
 def enrol(data: bytes, name: str, organisation_id: int, since: dt.date) -> None:
-    """R-PS-5 (ADR 0042): the sheet's employees as the school's teachers in the personnel
+    """R-PS-5 (ADR 0045): the sheet's employees as the school's teachers in the personnel
     database, their standards the sheet's items (untimed; people already there are left)."""
     header, *rows = read_rows(data, name)
     column = {str(label): index for index, label in enumerate(header)}

@@ -216,7 +216,7 @@ def enrol(
     unit: Organisation | None = None,
     since: dt.date = dt.date(2026, 1, 1),
 ) -> None:
-    """R-PS-5 (ADR 0042): a sheet's employees as 在职 teachers of ``unit`` (default: the demo
+    """R-PS-5 (ADR 0045): a sheet's employees as 在职 teachers of ``unit`` (default: the demo
     school) in the personnel database since ``since``, each with the row's items as monthly
     standard — the sheet is then what the database says. People already recorded are left."""
     from yusuan.identity.models import User

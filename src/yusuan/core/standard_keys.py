@@ -60,7 +60,7 @@ FEN_UNITS = frozenset(
 HEADCOUNT_APPROVED, HEADCOUNT_ACTUAL = 1, 2
 # expense.block
 EXPENSE_WARN, EXPENSE_BLOCK = 0, 1
-# payroll.personnel_check (R-PS-5, ADR 0042)
+# payroll.personnel_check (R-PS-5, ADR 0045)
 PERSONNEL_CHECK_TRIAL, PERSONNEL_CHECK_ENFORCED = 0, 1
 
 
@@ -418,7 +418,7 @@ KNOWN: tuple[Known, ...] = (
         basis=DEMO,
         maximum=THRESHOLD_MAX,
     ),
-    # --- 工资统发核对 (R-PS-5, ADR 0042): a salary sheet against the personnel database ---
+    # --- 工资统发核对 (R-PS-5, ADR 0045): a salary sheet against the personnel database ---
     Known(
         "payroll.personnel_check",
         "工资表与人员信息库核对方式",

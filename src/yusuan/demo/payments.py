@@ -235,7 +235,7 @@ class _School:
 
     def salary(self, month: int, day: dt.date) -> PaymentRequest | None:
         """This month's salary sheet as the unit's HR system exports it from the personnel
-        database (R-PS-5, ADR 0042): everyone the school holds 在职 that month, paid their monthly
+        database (R-PS-5, ADR 0045): everyone the school holds 在职 that month, paid their monthly
         standard of each class its salary lines pay (30101 基本工资, 30107 绩效工资), imported
         and matched. Other classes (the 30102 allowances, 编外 pay) have no salary line here and
         are not on the sheet."""

@@ -17,7 +17,7 @@ class PayrollConfig(AppConfig):
         from yusuan.payments.hooks import register_release_check
         from yusuan.payroll.checks import PersonnelFindings
 
-        # R-PS-5's warnings reach the request, its approver and its voucher (ADR 0042).
+        # R-PS-5's warnings reach the request, its approver and its voucher (ADR 0045).
         register_release_check("payroll.personnel", PersonnelFindings())
 
         from yusuan.payroll.documents import register_documents

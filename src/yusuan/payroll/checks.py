@@ -1,4 +1,4 @@
-"""R-PS-5's warnings as a release check of the salary batch's payment request (ADR 0042).
+"""R-PS-5's warnings as a release check of the salary batch's payment request (ADR 0045).
 
 What the import found and did not block — a row differing from the person's standard without a
 reason, or, while the region's check is on trial, what would have blocked — is kept with the batch.

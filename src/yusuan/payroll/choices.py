@@ -13,7 +13,7 @@ class PayrollState(models.TextChoices):
 
 
 class PersonnelCheck(models.TextChoices):
-    """How a batch's sheet was checked against the personnel database (R-PS-5, ADR 0042)."""
+    """How a batch's sheet was checked against the personnel database (R-PS-5, ADR 0045)."""
 
     ENFORCED = "enforced", _("Checked: a mismatch blocks")
     TRIAL = "trial", _("Checked on trial: mismatches are warnings")

@@ -42,7 +42,7 @@ class PayrollBatch(TimestampedModel):
     state = models.CharField(
         _("state"), max_length=12, choices=PayrollState.choices, default=PayrollState.IMPORTED
     )
-    # R-PS-5 (ADR 0042): how the sheet was checked against the personnel database, and what the
+    # R-PS-5 (ADR 0045): how the sheet was checked against the personnel database, and what the
     # check found that did not block: [{code, rule, field, row, value, limit, message_zh,
     # message_en, reason}, …]; a finding with a ``reason`` was explained on the sheet (差异说明).
     personnel_check = models.CharField(

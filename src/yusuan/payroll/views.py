@@ -316,6 +316,6 @@ def batch_origin(request: PaymentRequest) -> Origin | None:
         label=_("Salary batch"),
         text=batch.number,
         url=reverse("payroll:batch_detail", args=[batch.pk]),
-        # R-PS-5: whether the approver is looking at a checked sheet (ADR 0042).
+        # R-PS-5: whether the approver is looking at a checked sheet (ADR 0045).
         note=f"{batch.employees} {_('employees')} · {batch.get_personnel_check_display()}",
     )

@@ -92,7 +92,7 @@ def payroll_import(
     standards = contributions.rates(
         mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, month=month
     )
-    # R-PS-5 (ADR 0042): the sheet against the personnel database.
+    # R-PS-5 (ADR 0045): the sheet against the personnel database.
     checked = check_sheet(
         actor=actor,
         sheet=sheet,

@@ -1,4 +1,4 @@
-"""A salary sheet checked against the personnel database (工资统发核对, R-PS-5; ADR 0042).
+"""A salary sheet checked against the personnel database (工资统发核对, R-PS-5; ADR 0045).
 
 At import, after the sheet itself is clean (``sheet.read_sheet``):
 
