@@ -108,12 +108,12 @@ from stdnum.cn import ric  # noqa: E402
 
 django.setup()
 
-from django.db import connection, connections  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from yusuan.common.money import Money  # noqa: E402
-from yusuan.common.tabular import Column, write_table  # noqa: E402
+from yusuan.common.tabular import Column, read_rows, write_table  # noqa: E402
 from yusuan.core.choices import AccountType, PayeeKind  # noqa: E402
 from yusuan.core.models import BankAccount, Payee  # noqa: E402
 from yusuan.identity.models import User  # noqa: E402
@@ -129,6 +129,9 @@ from yusuan.payments.services.bank import (  # noqa: E402
     bank_result_record,
 )
 from yusuan.payroll.services.batches import payroll_import, payroll_request_create  # noqa: E402
+from yusuan.personnel import rules as personnel_rules  # noqa: E402
+from yusuan.personnel.models import Person  # noqa: E402
+from yusuan.personnel.services.sheet import NewPerson, people_load  # noqa: E402
 from yusuan.workflow.services import document_submit, instance_approve  # noqa: E402
 
 STEPS = ("create", "submit", "review", "approve", "bank file", "result")
@@ -582,12 +585,56 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def enrol(data: bytes, name: str, organisation_id: int, since: dt.date) -> None:
+    """R-PS-5 (ADR 0045): the sheet's employees as the school's teachers in the personnel
+    database, their standards the sheet's items (untimed; people already there are left)."""
+    header, *rows = read_rows(data, name)
+    column = {str(label): index for index, label in enumerate(header)}
+    known = set(Person.objects.values_list("id_number", flat=True))
+    people = []
+    for row in rows:
+        number = str(row[column["身份证号"]])
+        if number in known:
+            continue
+        items = {
+            "post_pay": round(float(str(row[column["30101 基本工资"]])) * 100),
+            "performance_basic": round(float(str(row[column["30107 绩效工资"]])) * 100),
+        }
+        base = sum(items.values())
+        state = personnel_rules.State(
+            organisation_id=organisation_id,
+            state=personnel_rules.ACTIVE,
+            status=personnel_rules.INST_TECHNICAL,
+            establishment="institution",
+            post_category="technical",
+            post_level=10,
+            salary_scale=20,
+            items=items,
+            pension_base=base,
+            medical_base=base,
+            housing_base=base,
+        )
+        people.append(NewPerson(state, number, str(row[column["姓名"]])))
+    officer = User.objects.get(username="wj_personnel")
+    with transaction.atomic():
+        people_load(
+            actor=officer,
+            mof_div_code=officer.organisation.mof_div_code,
+            effective_from=since,
+            people=people,
+            source={"file": name, "note": "bench"},
+        )
+
+
 def salary_child(sheet: Path, profile: bool) -> None:
     """In a fresh process: time ``payroll_import`` + ``payroll_request_create``; JSON on the
-    last line of stdout (with ``profile``: untimed, the cProfile listing before it)."""
+    last line of stdout (with ``profile``: untimed, the cProfile listing before it). The
+    profiled sheet (the same people) is the next month's: one salary a month (R-PS-5)."""
     fixture = school_fixture()
     clerk = User.objects.get(pk=fixture.users["clerk"])
     data = sheet.read_bytes()
+    month = fixture.pay_date.month % 12 + 1 if profile else fixture.pay_date.month
+    enrol(data, sheet.name, clerk.organisation_id, dt.date(fixture.fiscal_year, 1, 1))
     connection.ensure_connection()
     before = max_rss_mb()
     profiler = cProfile.Profile()
@@ -598,7 +645,7 @@ def salary_child(sheet: Path, profile: bool) -> None:
         actor=clerk,
         data=data,
         filename=sheet.name,
-        month=fixture.pay_date.month,
+        month=month,
         fiscal_year=fixture.fiscal_year,
     )
     imported = time.perf_counter()

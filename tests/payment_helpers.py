@@ -169,18 +169,7 @@ def salary_sheet(rows: list[list[object]], header: list[str] | None = None) -> b
     """An .xlsx salary sheet as a unit's HR system exports it."""
     from yusuan.common.tabular import Column, write_table
 
-    names = header or [
-        "序号",
-        "姓名",
-        "身份证号",
-        "银行账号",
-        "开户银行",
-        "30101 基本工资",
-        "30107 绩效工资",
-        "个人所得税",
-        "住房公积金",
-        "实发工资",
-    ]
+    names = header or DEFAULT_HEADER
     return write_table([Column(n, n, n) for n in names], rows, file_format="xlsx")
 
 
@@ -206,3 +195,83 @@ def employees(count: int, *, base: int = 1000, bonus: int = 500) -> list[list[ob
             ]
         )
     return rows
+
+
+# Where a sheet's item column is kept in a teacher's record (事业专技岗, personnel.rules.PAY_ITEMS).
+TEACHER_ITEM_OF_CLASS = {
+    "30101": "post_pay",
+    "30102": "allowance_standard",
+    "30107": "performance_basic",
+}
+DEFAULT_HEADER = [
+    "序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资", "30107 绩效工资",
+    "个人所得税", "住房公积金", "实发工资",
+]  # fmt: skip
+
+
+def enrol(
+    rows: list[list[object]],
+    header: list[str] | None = None,
+    *,
+    unit: Organisation | None = None,
+    since: dt.date = dt.date(2026, 1, 1),
+) -> None:
+    """R-PS-5 (ADR 0045): a sheet's employees as 在职 teachers of ``unit`` (default: the demo
+    school) in the personnel database since ``since``, each with the row's items as monthly
+    standard — the sheet is then what the database says. People already recorded are left."""
+    from yusuan.identity.models import User
+    from yusuan.personnel import rules
+    from yusuan.personnel.models import Person
+    from yusuan.personnel.services.sheet import NewPerson, people_load
+
+    names = header or DEFAULT_HEADER
+    officer = User.objects.get(username="wj_personnel")
+    unit = unit or User.objects.get(username="school_clerk").organisation
+    assert unit is not None
+    known = set(
+        Person.objects.filter(mof_div_code=unit.mof_div_code).values_list("id_number", flat=True)
+    )
+    people: list[NewPerson] = []
+    for row in rows:
+        values = dict(zip(names, row, strict=False))
+        number = str(values["身份证号"])
+        if number in known:
+            continue
+        known.add(number)
+        items: dict[str, int] = {}
+        for column, value in values.items():
+            code = column[:5]
+            if code in TEACHER_ITEM_OF_CLASS and value not in (None, ""):
+                key = TEACHER_ITEM_OF_CLASS[code]
+                items[key] = items.get(key, 0) + round(float(str(value)) * 100)
+        base = sum(items.values())
+        state = rules.State(
+            organisation_id=unit.pk,
+            state=rules.ACTIVE,
+            status=rules.INST_TECHNICAL,
+            establishment="institution",
+            work_start_date=dt.date(2010, 8, 1),
+            unit_join_date=dt.date(2015, 8, 1),
+            post_category="technical",
+            post_level=10,
+            salary_scale=20,
+            items={k: v for k, v in items.items() if v},
+            pension_base=base,
+            medical_base=base,
+            housing_base=base,
+        )
+        people.append(NewPerson(state, number, str(values["姓名"])))
+    if people:
+        people_load(
+            actor=officer,
+            mof_div_code=unit.mof_div_code,
+            effective_from=since,
+            people=people,
+            source={"file": "test", "note": "R-PS-5 test staff"},
+        )
+
+
+def enrolled_sheet(rows: list[list[object]], header: list[str] | None = None, **kw: Any) -> bytes:
+    """``salary_sheet`` of people ``enrol`` has put in the personnel database first."""
+    enrol(rows, header, **kw)
+    return salary_sheet(rows, header)

@@ -383,7 +383,7 @@ def payroll_batch() -> Any:
     so the school imports one, as its clerk would."""
     from django.utils import timezone
 
-    from tests.payment_helpers import employees, salary_sheet
+    from tests.payment_helpers import employees, enrolled_sheet
 
     from yusuan.payroll.models import PayrollBatch
     from yusuan.payroll.services.batches import payroll_import
@@ -394,7 +394,7 @@ def payroll_batch() -> Any:
     today = timezone.localdate()
     return payroll_import(
         actor=_school_clerk(),
-        data=salary_sheet(employees(3)),
+        data=enrolled_sheet(employees(3)),
         filename="工资表.xlsx",
         month=today.month,
         fiscal_year=today.year,

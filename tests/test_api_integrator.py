@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from tests import api_helpers
 from tests.indicator_helpers import shared_source
-from tests.payment_helpers import _approved, _input, _line, _payee, employees
+from tests.payment_helpers import _approved, _input, _line, _payee, employees, enrol
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.masking import mask_account_no
@@ -138,7 +138,9 @@ def test_a_retried_delegation_revoke_replays(client_as: Any, user: Any) -> None:
 def _sheet(base: int) -> bytes:
     names = ["序号", "姓名", "身份证号", "银行账号", "开户银行"]
     names += ["30101 基本工资", "30107 绩效工资", "个人所得税", "住房公积金", "实发工资"]
-    return write_table([Column(n, n, n) for n in names], employees(3, base=base), file_format="csv")
+    rows = employees(3, base=base)
+    enrol(rows, names)  # R-PS-5: the school's teachers (the first sheet's standards)
+    return write_table([Column(n, n, n) for n in names], rows, file_format="csv")
 
 
 def test_the_same_key_with_another_sheet_of_the_same_name_and_size_is_refused(

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 import pytest
-from tests.payment_helpers import _line, _payee, employees, salary_sheet
+from tests.payment_helpers import _line, _payee, employees, enrolled_sheet, salary_sheet
 from tests.test_payments_refunds import _paid_batch
 
 from yusuan.core.models import BankAccount
@@ -179,7 +179,7 @@ def _payroll_match_api(user: Any, client_as: Any) -> ApiField:
     clerk = client_as("school_clerk")
     made = clerk.post(
         "/api/v1/payments/payroll",
-        {"month": "11", "file": SimpleUploadedFile("s.xlsx", salary_sheet(employees(3)))},
+        {"month": "11", "file": SimpleUploadedFile("s.xlsx", enrolled_sheet(employees(3)))},
     )
     assert made.status_code == 201, made.content
     batch = made.json()["id"]
@@ -321,7 +321,7 @@ def _payroll_page(user: Any, client_as: Any) -> PageField:
     clerk = client_as("school_clerk")
     made = clerk.post(
         "/payments/payroll/",
-        {"month": "11", "file": SimpleUploadedFile("工资.xlsx", salary_sheet(employees(3)))},
+        {"month": "11", "file": SimpleUploadedFile("工资.xlsx", enrolled_sheet(employees(3)))},
     )
     assert made.status_code == 302
     batch = PayrollBatch.objects.latest("pk")

@@ -428,13 +428,13 @@ def test_contracts_need_the_permission_and_stay_in_scope(client_as: Any, user: A
 
 
 def _batch(user: Any) -> Any:
-    from tests.payment_helpers import employees, salary_sheet
+    from tests.payment_helpers import employees, enrolled_sheet
 
     from yusuan.payroll.services.batches import payroll_import
 
     return payroll_import(
         actor=user("school_clerk"),
-        data=salary_sheet(employees(3)),
+        data=enrolled_sheet(employees(3)),
         filename="工资表.xlsx",
         month=10,
         fiscal_year=2026,

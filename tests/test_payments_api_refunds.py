@@ -12,7 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 import pytest
-from tests.payment_helpers import _buckets, _line, _payee, employees, salary_sheet
+from tests.payment_helpers import (
+    _buckets,
+    _line,
+    _payee,
+    employees,
+    enrolled_sheet,
+    salary_sheet,
+)
 from tests.test_payments_refunds import _paid_batch
 
 from yusuan.core.models import BankAccount
@@ -43,7 +50,7 @@ def test_salary_sheet_to_request(client_as: Any, user: Any) -> None:
     ]
     good = clerk.post(
         "/api/v1/payments/payroll",
-        {"month": "11", "file": SimpleUploadedFile("s.xlsx", salary_sheet(employees(5)))},
+        {"month": "11", "file": SimpleUploadedFile("s.xlsx", enrolled_sheet(employees(5)))},
     )
     assert good.status_code == 201, good.content
     batch = good.json()

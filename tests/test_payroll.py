@@ -15,6 +15,7 @@ from tests.payment_helpers import (
     _payee,
     _round,
     employees,
+    enrolled_sheet,
     id_number,
     salary_sheet,
     top_up,
@@ -63,7 +64,7 @@ def _request(user: Any, batch: PayrollBatch, **kw: Any) -> Any:
 
 
 def test_clean_sheet_is_kept_with_its_totals(user: Any) -> None:
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     assert batch.employees == 3
     assert batch.items == {"30101": 3 * 1000_00, "30107": 500_00 + 501_00 + 502_00}
     assert batch.gross == batch.net + batch.deductions
@@ -103,7 +104,7 @@ def test_every_bad_row_is_reported_and_nothing_imported(user: Any) -> None:
 
 
 def test_the_same_sheet_is_not_paid_twice(user: Any) -> None:
-    data = salary_sheet(employees(2))
+    data = enrolled_sheet(employees(2))
     first = _import(user, data)
     with pytest.raises(BusinessRuleError) as caught:
         _import(user, data)
@@ -112,7 +113,7 @@ def test_the_same_sheet_is_not_paid_twice(user: Any) -> None:
 
 
 def test_matching_checks_name_each_match(user: Any) -> None:
-    batch = _import(user, salary_sheet(employees(4)))
+    batch = _import(user, enrolled_sheet(employees(4)))
     basic, performance = _line(user, "30101"), _line(user, "30107")
     bad = [
         Match("30101", basic.pk, 0),  # not above 0
@@ -138,7 +139,7 @@ def test_matching_checks_name_each_match(user: Any) -> None:
 
 
 def test_a_deduction_needs_its_payee(user: Any) -> None:
-    batch = _import(user, salary_sheet(employees(2)))
+    batch = _import(user, enrolled_sheet(employees(2)))
     with pytest.raises(BusinessRuleError) as caught:
         _request(user, batch, deduction_payees={"个人所得税": _payee(user).pk})
     assert [e.field for e in caught.value.errors] == ["deduction_payees.住房公积金"]
@@ -146,7 +147,7 @@ def test_a_deduction_needs_its_payee(user: Any) -> None:
 
 def test_500_employees_paid_then_one_line_refunded_in_part(user: Any) -> None:
     basic, performance = _line(user, "30101"), _line(user, "30107")
-    batch = _import(user, salary_sheet(employees(500, base=1000, bonus=200)))
+    batch = _import(user, enrolled_sheet(employees(500, base=1000, bonus=200)))
     # The demo has paid its own staff up to its "as of" date: top the lines up by this sheet.
     top_up(user, basic, batch.items["30101"])
     top_up(user, performance, batch.items["30107"])
@@ -243,7 +244,7 @@ def test_500_employees_paid_then_one_line_refunded_in_part(user: Any) -> None:
 
 def test_an_employee_across_two_indicator_lines_is_refunded_to_both(user: Any) -> None:
     """The line where the 30101 pool ends is borne by both lines; a whole refund restores both."""
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     request = _approved(user, _request(user, batch))
     sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
     assert sent is not None

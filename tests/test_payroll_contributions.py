@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import reverse
 
 import pytest
-from tests.payment_helpers import _payee, employees, salary_sheet
+from tests.payment_helpers import _payee, employees, enrolled_sheet, salary_sheet
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import Money
@@ -86,7 +86,7 @@ def test_share_is_half_up_to_the_fen() -> None:
 
 
 def test_import_computes_each_contribution_per_employee(user: Any) -> None:
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     found = {c.item: c for c in batch.contributions.all()}
     assert {i: c.amount for i, c in found.items()} == EXPECTED
     pension = found["30108"]
@@ -104,7 +104,7 @@ def test_sheet_base_and_unit_columns_are_taken_as_given(user: Any) -> None:
     header = ["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资", "30107 绩效工资",
               "个人所得税", "住房公积金", "实发工资", "缴费基数", "单位住房公积金"]  # fmt: skip
     rows = [[*r, 2000, 99.99] for r in employees(2)]
-    batch = _import(user, salary_sheet(rows, header))
+    batch = _import(user, enrolled_sheet(rows, header))
     found = {c.item: c for c in batch.contributions.all()}
     assert found["30108"].base == 2 * 2000_00 and found["30108"].amount == 2 * 320_00
     assert found["30113"].amount == 2 * 99_99  # the agency's own figure, not 12 %
@@ -130,7 +130,7 @@ def test_a_contribution_is_no_pay_item(user: Any) -> None:
 
 def test_contributions_paid_from_their_own_lines_withholdings_from_salary(user: Any) -> None:
     school = user("school_clerk").organisation
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     social, fund = _agencies(user)
     before = {
         line.dep_bgt_eco_code: line.available
@@ -198,7 +198,7 @@ def test_contributions_paid_from_their_own_lines_withholdings_from_salary(user: 
 
 def test_a_missing_line_is_named(user: Any) -> None:
     school = user("school_clerk").organisation
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     # The school's annuity line is (wrongly) kept under the pension's functional code.
     IndicatorLine.objects.filter(organisation=school, dep_bgt_eco_code="30109").update(
         exp_func_code="2080505"
@@ -231,7 +231,7 @@ def test_a_short_line_and_a_missing_payee_are_named(user: Any) -> None:
     # Bases (yuan) large enough that 16 % of three of them exceed the demo's pension line,
     # whatever the demo budgeted for it.
     base = max(2_000_000, pension.available // 48 + 10_000)  # yuan; 16 % × 3 > the line
-    batch = _import(user, salary_sheet(employees(3, base=base)))
+    batch = _import(user, enrolled_sheet(employees(3, base=base)))
     owed = batch.contributions.get(item="30108").amount
     assert owed > pension.available
     payees = _payees(user)
@@ -255,7 +255,7 @@ def test_a_short_line_and_a_missing_payee_are_named(user: Any) -> None:
 
 
 def test_api_and_page(client_as: Any, user: Any) -> None:
-    batch = _import(user, salary_sheet(employees(3)))
+    batch = _import(user, enrolled_sheet(employees(3)))
     clerk = client_as("school_clerk")
     shown = clerk.get(f"/api/v1/payments/payroll/{batch.pk}").json()
     assert {c["item"]: c["amount_fen"] for c in shown["contributions"]} == EXPECTED

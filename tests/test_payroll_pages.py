@@ -10,8 +10,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import pytest
-from tests.payment_helpers import _line, _payee, employees, salary_sheet
+from tests.payment_helpers import _line, _payee, employees, enrol, enrolled_sheet, salary_sheet
 
+from yusuan.common.tabular import read_rows
 from yusuan.core.models import BankAccount
 from yusuan.payroll.models import PayrollBatch
 
@@ -42,7 +43,7 @@ def test_bad_sheet_lists_every_row_and_keeps_nothing(client_as: Any) -> None:
 
 def test_clean_sheet_matched_and_generated(client_as: Any, user: Any) -> None:
     client = client_as("school_clerk")
-    page = _upload(client, salary_sheet(employees(30)))
+    page = _upload(client, enrolled_sheet(employees(30)))
     assert page.status_code == 302
     batch = PayrollBatch.objects.latest("pk")
     detail = client.get(page["Location"])
@@ -71,7 +72,7 @@ def test_clean_sheet_matched_and_generated(client_as: Any, user: Any) -> None:
     # The request's page links the batch it came from (payroll registers it with payments).
     shown = client.get(done["Location"]).content.decode()
     link = f'<dt>工资批次</dt><dd><a href="/payments/payroll/{batch.pk}/" data-testid="origin">'
-    assert f"{link}{batch.number}</a> · 30 人</dd>" in shown
+    assert f"{link}{batch.number}</a> · 30 人 · 已核对（不符即阻断）</dd>" in shown
     found = client.get(f"{done['Location']}?q=职工00017").content.decode()
     assert "职工00017" in found and "职工00018" not in found
     assert "32 行中的 1 行" in found
@@ -79,7 +80,7 @@ def test_clean_sheet_matched_and_generated(client_as: Any, user: Any) -> None:
 
 def test_another_units_batch_is_404(client_as: Any) -> None:
     clerk = client_as("school_clerk")
-    assert _upload(clerk, salary_sheet(employees(2))).status_code == 302
+    assert _upload(clerk, enrolled_sheet(employees(2))).status_code == 302
     batch = PayrollBatch.objects.latest("pk")
     outsider = client_as("hospital_clerk")
     assert outsider.get(f"/payments/payroll/{batch.pk}/").status_code == 404
@@ -91,6 +92,9 @@ def test_another_units_batch_is_404(client_as: Any) -> None:
 def test_the_template_imports_as_it_is(client_as: Any) -> None:
     clerk = client_as("school_clerk")
     template = clerk.get("/payments/payroll/template.xlsx").content
+    # R-PS-5: its two example people are the school's teachers at these standards.
+    header, *rows = read_rows(template, "template.xlsx")
+    enrol([list(r) for r in rows], [str(c) for c in header])
     assert _upload(clerk, template).status_code == 302
     batch = PayrollBatch.objects.latest("pk")
     assert batch.employees == 2 and batch.net == 7454_50 + 6858_80

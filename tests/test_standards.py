@@ -18,7 +18,7 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 
 import pytest
-from tests.payment_helpers import employees, salary_sheet
+from tests.payment_helpers import employees, enrolled_sheet
 from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
@@ -467,7 +467,7 @@ def test_api_writes_once_per_key_with_the_csrf_header(user: Any) -> None:
 def _batch(user: Any, count: int, month: int = 11) -> Any:
     return payroll_import(
         actor=user("school_clerk"),
-        data=salary_sheet(employees(count)),
+        data=enrolled_sheet(employees(count)),
         filename="工资表.xlsx",
         month=month,
         fiscal_year=YEAR,
@@ -485,7 +485,8 @@ def test_an_edited_rate_changes_a_new_batch_and_not_an_old_one(user: Any) -> Non
     # From November the region's pension rate is 14 % (effective on the salary month's first day).
     _change(user, PENSION, 1400, dt.date(YEAR, 11, 1))
     _change(user, "contribution.unemployment", 30, dt.date(YEAR, 11, 1))
-    new = _batch(user, 2)  # bases 1,500.00 and 1,501.00
+    # December's sheet (the same people: one salary a month, R-PS-5); bases 1,500.00, 1,501.00.
+    new = _batch(user, 2, month=12)
     assert _pension(new) == (1400, 21_000 + 21_014)
     unemployment = new.contributions.get(item="30112").components[0]
     assert (unemployment["rate_bp"], unemployment["amount"]) == (30, 450 + 450)

@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 from tests.browser.conftest import approve_from_inbox, login
-from tests.payment_helpers import employees, salary_sheet
+from tests.payment_helpers import employees, enrolled_sheet, salary_sheet
 
 ENTRY = (
     "<TxInfAndSts><StsId>{n}</StsId><OrgnlEndToEndId>{voucher}-{n}</OrgnlEndToEndId>"
@@ -45,7 +45,7 @@ def test_salary_sheet_to_one_line_refunded(
     page.screenshot(path=str(tmp_path / "payroll-refused.png"), full_page=True)
 
     good_file = tmp_path / "十一月工资.xlsx"
-    good_file.write_bytes(salary_sheet(rows))
+    good_file.write_bytes(enrolled_sheet(rows))
     page.set_input_files("#id_file", str(good_file))
     page.get_by_test_id("payroll-import").click()
     expect(page.get_by_test_id("employees")).to_have_text("30")

@@ -25,6 +25,7 @@ RULE_QUOTAS = "R-PJ-5"  # 人员类 and 公用经费 computed from the person ta
 RULE_EXPENSE = "R-PJ-10"  # a calculation row's unit price within the 支出标准
 RULE_LIBRARY = "R-PJ-9"  # when a declaration needs an ex-ante assessment or an appraisal
 RULE_ROLLING = "R-PJ-12"  # the rolling library
+RULE_SALARY_SHEET = "R-PS-5"  # a salary sheet checked against the personnel database
 THRESHOLD_MAX = 100_000_000_000  # 1,000,000,000.00 yuan
 
 BP_MAX = 10_000  # 100.00 %: a rate above it is absurd (ADR 0039)
@@ -59,6 +60,8 @@ FEN_UNITS = frozenset(
 HEADCOUNT_APPROVED, HEADCOUNT_ACTUAL = 1, 2
 # expense.block
 EXPENSE_WARN, EXPENSE_BLOCK = 0, 1
+# payroll.personnel_check (R-PS-5, ADR 0045)
+PERSONNEL_CHECK_TRIAL, PERSONNEL_CHECK_ENFORCED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -414,6 +417,33 @@ KNOWN: tuple[Known, ...] = (
         RULE_LIBRARY,
         basis=DEMO,
         maximum=THRESHOLD_MAX,
+    ),
+    # --- 工资统发核对 (R-PS-5, ADR 0045): a salary sheet against the personnel database ---
+    Known(
+        "payroll.personnel_check",
+        "工资表与人员信息库核对方式",
+        "How salary sheets are checked against the personnel database",
+        StandardGroup.SALARY,
+        StandardUnit.CHOICE,
+        PERSONNEL_CHECK_ENFORCED,
+        RULE_SALARY_SHEET,
+        basis="人员信息库用于工资统发核对 [D]",
+        maximum=PERSONNEL_CHECK_ENFORCED,
+        choices=(
+            (PERSONNEL_CHECK_TRIAL, "试运行（只警告）", "trial (warnings only)"),
+            (PERSONNEL_CHECK_ENFORCED, "强制（不符即阻断）", "enforced (a mismatch blocks)"),
+        ),
+    ),
+    Known(
+        "payroll.tolerance_bp",
+        "工资项目与标准差异容差（占月标准）",
+        "Salary item difference allowed without a reason, share of the monthly standard",
+        StandardGroup.SALARY,
+        StandardUnit.BASIS_POINTS,
+        0,  # any difference needs its reason (DOMAIN-2 R-PS-5)
+        RULE_SALARY_SHEET,
+        basis="DOMAIN-2 R-PS-5 [D]",
+        maximum=2_000,  # 20 %: beyond it the control would not control
     ),
 )
 BY_KEY: Mapping[str, Known] = {known.key: known for known in KNOWN}

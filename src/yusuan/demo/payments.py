@@ -39,6 +39,8 @@ from yusuan.payments.services.refunds import (
 from yusuan.payroll import contributions
 from yusuan.payroll.services.batches import payroll_import, payroll_request_create
 from yusuan.payroll.services.contributions import payroll_contributions_request
+from yusuan.personnel.choices import PersonState
+from yusuan.personnel.selectors import by_class, unit_roster
 from yusuan.procurement.models import Contract
 from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
@@ -55,6 +57,7 @@ SUPPLIERS_BY_CLASS = {
     "30213": ("苏州{town}建筑工程有限公司", "吴江{town}电气安装工程有限公司"),
 }
 TRAVELLERS = 3
+SHEET_CLASSES = ("30101", "30107")  # what the school's salary lines pay (C10: 全额事业)
 HOSPITAL_PURPOSES = {
     "30201": ("购买办公用品", "病历纸及打印耗材"),
     "30213": ("门诊楼屋面防水维修", "病房门窗维修", "院区道路维修"),
@@ -92,8 +95,6 @@ class _School:
             Payee.objects.filter(organisation=unit, kind=PayeeKind.INDIVIDUAL, is_enabled=True)
         )
         self.admin = User.objects.filter(is_superuser=True).order_by("pk").first() or self.clerk
-        self.staff: list[tuple[str, str, str]] = []
-        self.base = self.performance = 0
         self.equipment: IndicatorLine | None = None
         self.withholders: dict[str, int] = {}
         self.suppliers: dict[str, list[Payee]] = {}
@@ -232,33 +233,39 @@ class _School:
             },
         )
 
-    def salary(self, rng: random.Random, month: int, day: dt.date) -> PaymentRequest | None:
-        """This month's salary sheet, as the unit's HR system exports it, imported and matched."""
-        if not self.staff:
-            totals = dict(
-                IndicatorLine.objects.filter(
-                    organisation=self.clerk.organisation, fiscal_year=self.year, is_sal=True
-                ).values_list("dep_bgt_eco_code", "total")
-            )
-            if not {"30101", "30107"} <= set(totals):
-                return None
-            # About 80 % of each salary line's monthly share is paid.
-            count = 24
-            self.base = totals["30101"] * 8 // 10 // 12 // count // 100 * 100 - 40_00
-            self.performance = totals["30107"] * 8 // 10 // 12 // count // 100 * 100 - 300_00
-            self.staff = [(person_name(rng), id_number(rng), account_no(rng)) for _ in range(count)]
+    def salary(self, month: int, day: dt.date) -> PaymentRequest | None:
+        """This month's salary sheet as the unit's HR system exports it from the personnel
+        database (R-PS-5, ADR 0045): everyone the school holds 在职 that month, paid their monthly
+        standard of each class its salary lines pay (30101 基本工资, 30107 绩效工资), imported
+        and matched. Other classes (the 30102 allowances, 编外 pay) have no salary line here and
+        are not on the sheet."""
+        unit = self.clerk.organisation
+        if not set(SHEET_CLASSES) <= set(
+            IndicatorLine.objects.filter(
+                organisation=unit, fiscal_year=self.year, is_sal=True
+            ).values_list("dep_bgt_eco_code", flat=True)
+        ):
+            return None
+        paid = []
+        for period in unit_roster(unit, self.year, month):
+            standard = by_class(period.items)
+            if period.state == PersonState.ACTIVE and any(standard.get(c) for c in SHEET_CLASSES):
+                paid.append((period, standard))
+        if not paid:
+            return None
         book = Workbook()
         sheet = book.active
         assert sheet is not None
         sheet.append(["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资",
                       "30107 绩效工资", "个人所得税", "住房公积金", "实发工资"])  # fmt: skip
-        for index, (name, id_no, account) in enumerate(self.staff):
-            pay = self.base + (index % 5) * 20_00
-            performance = self.performance + rng.randrange(0, 300) * 100
+        for index, (period, standard) in enumerate(paid):
+            person = period.person
+            pay, performance = (standard.get(code, 0) for code in SHEET_CLASSES)
             tax = (pay + performance) * 3 // 100
-            fund = pay * 12 // 100
+            fund = period.housing_base * 12 // 100  # the employee's share, as the unit's
             net = pay + performance - tax - fund
-            sheet.append([index + 1, name, id_no, account, "中国建设银行吴江支行",
+            card = account_no(random.Random(person.id_number))  # the same card every month
+            sheet.append([index + 1, person.name, person.id_number, card, "中国建设银行吴江支行",
                           pay / 100, performance / 100, tax / 100, fund / 100, net / 100])  # fmt: skip
         out = io.BytesIO()
         book.save(out)
@@ -364,7 +371,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
         day = min(dt.date(year, month, 20), as_of)
         month_requests = []
         if dt.date(year, month, 10) <= as_of:
-            salary = school.salary(rng, month, dt.date(year, month, 10))
+            salary = school.salary(month, dt.date(year, month, 10))
             if salary is not None:
                 month_requests.append(school.approve(salary))
                 for paid in school.contributions(salary, dt.date(year, month, 10)):
@@ -474,7 +481,7 @@ def _salary_refund_and_correction(school: _School, as_of: dt.date) -> None:
     ).order_by("pk")
     if salaries.count() >= 2:
         # One teacher was paid a month's performance pay too much: that line alone comes back.
-        line = salaries[1].lines.get(row=3)
+        line = salaries[1].lines.get(row=0)
         refund = refund_register(
             actor=school.clerk,
             line_id=line.pk,

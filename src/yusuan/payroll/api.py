@@ -62,6 +62,10 @@ class PayrollSummaryOut(Schema):
     deductions: dict[str, int]
     state: str
     request_id: int | None
+    personnel_check: str = Field(
+        description="R-PS-5: enforced (a mismatch blocked the import), trial (mismatches are "
+        "warnings) or no_database (the region's personnel database is empty: not checked)"
+    )
 
 
 class ContributionOut(Schema):
@@ -80,6 +84,11 @@ class ContributionOut(Schema):
 class PayrollOut(PayrollSummaryOut):
     matching: list[MatchOut]
     contributions: list[ContributionOut]
+    findings: list[dict[str, Any]] = Field(
+        description="R-PS-5: what the personnel database check found and did not block (code, "
+        "rule, field, row, value, limit, messages; outcome warn — the voucher waits for the "
+        "unit's explanation — or explained, with the sheet's reason); ID numbers masked"
+    )
 
 
 def _summary(batch: PayrollBatch) -> dict[str, Any]:
@@ -97,6 +106,7 @@ def _summary(batch: PayrollBatch) -> dict[str, Any]:
         "deductions": batch.deduction_totals,
         "state": batch.state,
         "request_id": batch.request_id,
+        "personnel_check": batch.personnel_check,
     }
 
 
@@ -133,6 +143,7 @@ def _batch(batch: PayrollBatch) -> dict[str, Any]:
             }
             for p in selectors.contribution_plan(batch)
         ],
+        "findings": batch.findings,
     }
 
 
@@ -191,6 +202,11 @@ class EmployeeOut(Schema):
     gross_fen: int
     deductions_fen: int
     net_fen: int
+    reason: str = Field(description="The sheet's 差异说明 (R-PS-5)")
+    standard: dict[str, int] | None = Field(
+        description="Monthly standard by economic class in the personnel database at import, "
+        "fen (None: not checked)"
+    )
 
 
 @router.get("/payments/payroll/{batch_id}/rows", response=list[EmployeeOut])
@@ -218,6 +234,8 @@ def list_payroll_rows(
             "gross_fen": row.gross,
             "deductions_fen": row.deductions,
             "net_fen": row.net,
+            "reason": row.reason,
+            "standard": row.standard,
         },
     )
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 from yusuan.payments.models import PaymentRequest
-from yusuan.payroll.choices import PayrollState
+from yusuan.payroll.choices import PayrollState, PersonnelCheck
 
 
 class PayrollBatch(TimestampedModel):
@@ -42,6 +42,16 @@ class PayrollBatch(TimestampedModel):
     state = models.CharField(
         _("state"), max_length=12, choices=PayrollState.choices, default=PayrollState.IMPORTED
     )
+    # R-PS-5 (ADR 0045): how the sheet was checked against the personnel database, and what the
+    # check found that did not block: [{code, rule, field, row, value, limit, message_zh,
+    # message_en, reason}, …]; a finding with a ``reason`` was explained on the sheet (差异说明).
+    personnel_check = models.CharField(
+        _("personnel database check"),
+        max_length=12,
+        choices=PersonnelCheck.choices,
+        default=PersonnelCheck.NO_DATABASE,
+    )
+    findings = models.JSONField(_("personnel database findings"), default=list)
     request = models.OneToOneField(
         PaymentRequest,
         on_delete=models.PROTECT,
@@ -81,6 +91,10 @@ class PayrollEmployee(models.Model):
     gross = models.BigIntegerField(_("gross pay"))
     deductions = models.BigIntegerField(_("deductions"))
     net = models.BigIntegerField(_("net pay"))
+    # R-PS-5: the sheet's 差异说明 (补发, 扣发 …), and the person's monthly standard by economic
+    # class in the personnel database at import ({code: fen}; None when not checked).
+    reason = models.CharField(_("reason for a difference"), max_length=200, blank=True)
+    standard = models.JSONField(_("standard in the personnel database"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("salary sheet row")

@@ -42,7 +42,10 @@ from yusuan.payroll.services.batches import (
     salary_lines,
 )
 from yusuan.payroll.services.contributions import payroll_contributions_request
+from yusuan.payroll.services.personnel import WARN
 from yusuan.payroll.services.sheet import template_xlsx
+
+FINDINGS_SHOWN = 200  # R-PS-5 findings listed on the page; the API gives them all
 
 
 @login_required
@@ -267,6 +270,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "contribution_pay_date", timezone.localdate().isoformat()
             ),
             "report": report,
+            "findings": batch.findings[:FINDINGS_SHOWN],
+            "findings_left": max(0, len(batch.findings) - FINDINGS_SHOWN),
+            "warnings": sum(1 for f in batch.findings if f.get("outcome") == WARN),
             "errors": errors,
             "deductions": [
                 (name, fen, f"payee:{name}", posted.get(f"payee:{name}", ""))
@@ -300,7 +306,7 @@ def batch_origin(request: PaymentRequest) -> Origin | None:
     contributions, R-PY-13), for the request's page."""
     batch = (
         PayrollBatch.objects.filter(Q(request=request) | Q(contributions__request=request))
-        .only("pk", "number", "employees")
+        .only("pk", "number", "employees", "personnel_check")
         .distinct()
         .first()
     )
@@ -310,5 +316,6 @@ def batch_origin(request: PaymentRequest) -> Origin | None:
         label=_("Salary batch"),
         text=batch.number,
         url=reverse("payroll:batch_detail", args=[batch.pk]),
-        note=f"{batch.employees} {_('employees')}",
+        # R-PS-5: whether the approver is looking at a checked sheet (ADR 0045).
+        note=f"{batch.employees} {_('employees')} · {batch.get_personnel_check_display()}",
     )

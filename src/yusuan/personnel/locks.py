@@ -10,7 +10,7 @@ from yusuan.personnel.models import BudgetSnapshot, Person, PersonnelChange
 
 def change_qs_select_for_update() -> ScopedQuerySet[PersonnelChange]:
     """Change documents (人员变动单), locked in pk order."""
-    return PersonnelChange.objects.order_by("pk").select_for_update()
+    return PersonnelChange.objects.order_by("pk").select_for_update(of=("self",))
 
 
 def person_qs_select_for_update() -> ScopedQuerySet[Person]:

@@ -38,6 +38,7 @@ from yusuan.payments.services.requests import create
 from yusuan.payroll import contributions, locks
 from yusuan.payroll.choices import PayrollState
 from yusuan.payroll.models import PayrollBatch, PayrollContribution, PayrollEmployee
+from yusuan.payroll.services.personnel import WARN, check_sheet
 from yusuan.payroll.services.sheet import RULE, read_sheet, salary_codes
 
 
@@ -82,9 +83,26 @@ def payroll_import(
     sheet = read_sheet(
         data, filename, known_codes=salary_codes(organisation.mof_div_code, fiscal_year)
     )
+    # The number first: its sequence row stays locked until commit, so imports of the region's
+    # year follow one another and R-PS-5's "once a month" sees every batch committed before.
     sequence = next_number(
         mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, series="payroll"
     )
+    # The region's standards in force on the first day of the salary month (ADR 0039).
+    standards = contributions.rates(
+        mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, month=month
+    )
+    # R-PS-5 (ADR 0045): the sheet against the personnel database.
+    checked = check_sheet(
+        actor=actor,
+        sheet=sheet,
+        organisation=organisation,
+        fiscal_year=fiscal_year,
+        month=month,
+        filename=filename,
+        standards=standards,
+    )
+    raise_if_any(checked.errors)
     items, withheld = sheet.item_totals(), sheet.deduction_totals()
     batch = PayrollBatch.objects.create(
         mof_div_code=organisation.mof_div_code,
@@ -101,6 +119,8 @@ def payroll_import(
         net=sum(r.net for r in sheet.rows),
         items=items,
         deduction_totals=withheld,
+        personnel_check=checked.mode,
+        findings=checked.findings,
         created_by_id=actor.pk,
     )
     PayrollEmployee.objects.bulk_create(
@@ -116,6 +136,8 @@ def payroll_import(
                 gross=r.gross,
                 deductions=sum(r.deductions.values()),
                 net=r.net,
+                reason=r.reason,
+                standard=checked.standards.get(r.row),
             )
             for r in sheet.rows
         ),
@@ -126,9 +148,7 @@ def payroll_import(
     owed = contributions.compute(
         ((r.contribution_base, r.employer) for r in sheet.rows),
         read=sheet.employer,
-        rates=contributions.rates(
-            mof_div_code=organisation.mof_div_code, fiscal_year=fiscal_year, month=month
-        ),
+        rates=standards,
     )
     PayrollContribution.objects.bulk_create(
         PayrollContribution(
@@ -152,6 +172,8 @@ def payroll_import(
             "sha256": digest,
             "employees": len(sheet.rows),
             "contributions": {c.item: c.amount for c in owed},
+            "personnel_check": checked.mode,
+            "warnings": sum(1 for f in checked.findings if f["outcome"] == WARN),
         },
     )
     return batch

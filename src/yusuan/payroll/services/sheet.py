@@ -37,8 +37,12 @@ FIXED = {
     "net": ("实发工资", "实发金额", "net pay"),
     # R-PY-13: the employee's contribution base (缴费基数); default: the row's 301xx items.
     "base": (contributions.BASE_COLUMN, "contribution base"),
+    # R-PS-5: why a row differs from the person's standard in the personnel database (补发, 扣发).
+    "reason": ("差异说明", "差异原因", "reason"),
 }
+REASON_MAX = 200
 REQUIRED = ("name", "id_number", "account_no", "bank_name", "net")
+TEXT_COLUMNS = ("name", "id_number", "account_no", "bank_name", "seq", "reason")
 # Deductions withheld from pay and paid on to the tax office and the funds (代扣代缴).
 DEDUCTIONS = (
     "个人所得税",
@@ -67,6 +71,7 @@ class SheetRow:
     net: int
     base: int | None = None  # 缴费基数 as on the sheet (R-PY-13)
     employer: dict[str, int] = field(default_factory=dict)  # 单位… columns, fen
+    reason: str = ""  # 差异说明 (R-PS-5)
 
     @property
     def gross(self) -> int:
@@ -320,7 +325,7 @@ def _read_row(
     for index, (kind, key) in columns.items():
         value = cells[index] if index < len(cells) else None
         where[key] = index
-        if kind == "fixed" and key in ("name", "id_number", "account_no", "bank_name", "seq"):
+        if kind == "fixed" and key in TEXT_COLUMNS:
             text = value if isinstance(value, str) else "" if value is None else str(value)
             if isinstance(value, float) and value.is_integer():
                 text = str(int(value))
@@ -383,6 +388,15 @@ def _read_row(
         )
     if not texts.get("bank_name"):
         cell("bank_name", "payroll.bank_required", "开户银行不能为空", "the bank is required", "")
+    if len(texts.get("reason", "")) > REASON_MAX:
+        cell(
+            "reason",
+            "payroll.reason_too_long",
+            f"差异说明最多 {REASON_MAX} 个字",
+            f"the reason is at most {REASON_MAX} characters",
+            len(texts["reason"]),
+            limit=REASON_MAX,
+        )
     if len(errors) > before:
         return None
     items = {key: fen for (kind, key), fen in amounts.items() if kind == "item"}
@@ -450,6 +464,7 @@ def _read_row(
         net=net,
         base=amounts.get(("fixed", "base")),
         employer=employer,
+        reason=texts.get("reason", ""),
     )
 
 
@@ -467,11 +482,12 @@ def template_xlsx() -> bytes:
         Column("30107", "30107 绩效工资", "30107 绩效工资"),
         *(Column(name, name, name) for name in DEDUCTIONS[:1] + DEDUCTIONS[5:6]),
         Column("net", "实发工资", "实发工资"),
+        Column("reason", "差异说明", "差异说明"),  # R-PS-5: why a row differs from the standard
     ]
     rows = [
         [1, "张三", "11010519491231002X", "6217000010000001", "建设银行吴江支行",
-         4200, 1800, 2500, 85.5, 960, 7454.5],
+         4200, 1800, 2500, 85.5, 960, 7454.5, ""],
         [2, "李四", "320584198506120030", "6217000010000002", "工商银行吴江支行",
-         3900, 1600, 2300, 51.2, 890, 6858.8],
+         3900, 1600, 2300, 51.2, 890, 6858.8, ""],
     ]  # fmt: skip
     return write_table(columns, rows, file_format="xlsx")
