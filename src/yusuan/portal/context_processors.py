@@ -40,6 +40,9 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
         (
             MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),
             MenuItem(_("Personnel database"), "personnel:person_list", "personnel.view_person"),
+            MenuItem(
+                _("Basic expenditure by quota"), "projects:basic_summary", "projects.view_project"
+            ),
         ),
     ),
     (

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from yusuan.audit.services import audit_record, snapshot
@@ -700,43 +702,23 @@ def person_rows(
     ]
 
 
-@dataclass(frozen=True)
-class SummaryRow:
-    organisation_id: int
-    code: str
-    name: str
-    personnel: int
-    public: int
-    personnel_override: int | None
-    public_override: int | None
+def summary_queryset(*, actor: Actor, run: BasicRun) -> QuerySet[Organisation]:
+    """Units of a run in the actor's scope with their computed ``personnel`` and ``public``
+    totals (fen) as columns the database sorts and pages (the shared grid, the paged API)."""
 
-    @property
-    def total(self) -> int:
-        personnel = self.personnel if self.personnel_override is None else self.personnel_override
-        public = self.public if self.public_override is None else self.public_override
-        return personnel + public
-
-
-def region_summary(*, actor: Actor, run: BasicRun) -> list[SummaryRow]:
-    """Units × computed totals (and finance's figures where set) of a run, in the actor's scope."""
-    totals: dict[tuple[int, str], int] = defaultdict(int)
-    for org, category, fen in (
-        BasicLine.objects.visible_to(actor)
-        .filter(run=run)
-        .values_list("organisation_id", "category", "amount_fen")
-    ):
-        totals[(org, category)] += fen
-    overrides = overrides_in_force(mof_div_code=run.mof_div_code, fiscal_year=run.fiscal_year)
-    units = Organisation.objects.filter(pk__in={org for org, _ in totals}).order_by("code")
-    return [
-        SummaryRow(
-            u.pk,
-            u.code,
-            u.name,
-            totals.get((u.pk, PERSONNEL), 0),
-            totals.get((u.pk, PUBLIC_FUNDS), 0),
-            overrides.get((u.pk, PERSONNEL)),
-            overrides.get((u.pk, PUBLIC_FUNDS)),
+    def total(category: str) -> Coalesce:
+        sums = (
+            BasicLine.objects.filter(run=run, organisation=OuterRef("pk"), category=category)
+            .order_by()
+            .values("organisation")
+            .annotate(s=Sum("amount_fen"))
+            .values("s")
         )
-        for u in units
-    ]
+        return Coalesce(Subquery(sums, output_field=IntegerField()), 0)
+
+    units = BasicLine.objects.visible_to(actor).filter(run=run).values("organisation")
+    return (
+        Organisation.objects.visible_to(actor)
+        .filter(pk__in=units)
+        .annotate(personnel=total(PERSONNEL), public=total(PUBLIC_FUNDS))
+    )
