@@ -1,4 +1,4 @@
-"""Basic expenditure by quota (R-PJ-5, R-PJ-8; DOMAIN §3.11, DOMAIN-2 §3.3; ADR 0042).
+"""Basic expenditure by quota (R-PJ-5, R-PJ-8; DOMAIN §3.11, DOMAIN-2 §3.3; ADR 0044).
 
 A small hand-made 行政单位 — one 公务员 with a pension base above the cap, one 事业 teacher with a
 base below the floor, one retiree, one official vehicle — is computed from the budget snapshot and

@@ -1,5 +1,5 @@
 """Basic expenditure by quota (基本支出定员定额, R-PJ-5, R-PJ-8; DOMAIN §3.11, DOMAIN-2 §3.3;
-ADR 0042): the year's 人员类 and 公用经费 of a unit from its people in the budget snapshot and the
+ADR 0044): the year's 人员类 and 公用经费 of a unit from its people in the budget snapshot and the
 region's standards of the year. Pure: plain values in, plain values out, integer fen throughout.
 
 Per person (in service, 在职), monthly × 12 unless stated:
@@ -21,7 +21,7 @@ headcount (编制数 or 实有人数 in service on the establishment, ``public.h
 公务用车运行维护费 = per vehicle × the approved vehicles; 30299 离退休人员公用经费 = per retiree ×
 retirees; 30208 取暖费 = heating per head × headcount; 30228 工会经费 = ``contribution.union_fund``
 of the unit's wage bill (30101 + 30102 + 30103 + 30107, annual), half up. 工会经费 is 302
-商品和服务支出, so it sits in the 公用经费 project, not in 人员类 (ADR 0042).
+商品和服务支出, so it sits in the 公用经费 project, not in 人员类 (ADR 0044).
 
 Functional codes (DOMAIN §3.11): contributions to their own (2080505, 2080506, 2101101/2101102 by
 unit type, 2101103, 2210201), retirees' pensions and public funds to 2080501/2080502 (行政/事业单位

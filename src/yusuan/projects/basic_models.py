@@ -1,4 +1,4 @@
-"""Basic expenditure by quota, stored (R-PJ-5, R-PJ-8; ADR 0042).
+"""Basic expenditure by quota, stored (R-PJ-5, R-PJ-8; ADR 0044).
 
 ``BasicRun`` is one computation of a region's budget year: the snapshot version and the standards
 it read, who ran it, what changed since the previous run. ``BasicLine`` is a row of a unit's

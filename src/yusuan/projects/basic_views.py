@@ -1,4 +1,4 @@
-"""Pages of basic expenditure by quota (R-PJ-5, R-PJ-8; ADR 0042): a unit's 人员经费测算表 and
+"""Pages of basic expenditure by quota (R-PJ-5, R-PJ-8; ADR 0044): a unit's 人员经费测算表 and
 公用经费测算表 (with the drill-down per person, Excel and PDF), the region's summary on the shared
 grid for finance, the compute action and finance's override. A unit sees only its own: another
 unit's table is a 404; ID numbers are masked unless the role sees personal data (R-PS-6)."""

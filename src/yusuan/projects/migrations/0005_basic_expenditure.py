@@ -1,4 +1,4 @@
-"""Basic expenditure by quota (R-PJ-5, R-PJ-8; ADR 0042): computations, their rows and finance's
+"""Basic expenditure by quota (R-PJ-5, R-PJ-8; ADR 0044): computations, their rows and finance's
 overrides, all append-only (the database refuses UPDATE and DELETE, as for the snapshot)."""
 
 import django.db.models.deletion

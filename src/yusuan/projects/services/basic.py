@@ -1,5 +1,5 @@
 """Basic expenditure by quota: compute, store, make the system projects, override (R-PJ-5, R-PJ-8;
-DOMAIN-2 §3.3; ADR 0042).
+DOMAIN-2 §3.3; ADR 0044).
 
 ``basic_compute`` reads the region's budget snapshot in force (R-PS-4) and the year's standards
 (ADR 0039), computes every unit (``projects.basic``), stores the rows as a new version of the
