@@ -33,15 +33,10 @@ from yusuan.identity.services import UserData, user_create
 from yusuan.personnel import rules
 from yusuan.personnel.services import EstablishmentInput, establishment_set, snapshot_take
 from yusuan.personnel.services.sheet import NewPerson, people_load
+from yusuan.projects.basic_selectors import access_unit, person_rows, unit_sheet
 from yusuan.projects.models import BasicLine, BasicOverride, Project, ProjectPlan
 from yusuan.projects.services import ProjectInput, project_create, project_update
-from yusuan.projects.services.basic import (
-    access_unit,
-    basic_compute,
-    basic_override,
-    person_rows,
-    unit_sheet,
-)
+from yusuan.projects.services.basic import basic_compute, basic_override
 
 pytestmark = pytest.mark.django_db
 WJ, YEAR = "320509", 2027

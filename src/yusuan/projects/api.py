@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from ninja import Field, Router, Schema, Status
 
@@ -15,9 +16,10 @@ from yusuan.common.actor import ensure_permission
 from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import BusinessRuleError, field_amount
 from yusuan.core.selectors import current_fiscal_year
-from yusuan.projects import inputs, rules, selectors
+from yusuan.projects import basic_selectors, inputs, rules, selectors
 from yusuan.projects.models import Project
 from yusuan.projects.services import ProjectInput, project_create, project_update
+from yusuan.projects.services import basic as basic_service
 from yusuan.projects.services.changes import change_cancel, change_start
 from yusuan.projects.services.content import (
     project_add_document,
@@ -915,14 +917,10 @@ def get_basic_unit(
 ) -> Any:
     """A unit's 人员经费测算表 and 公用经费测算表 in force, with finance's figures beside the
     computed ones (another unit's: 404)."""
-    from django.utils import timezone
-
-    from yusuan.projects.services import basic as basic_service
-
     actor = require(request, "projects.view_project", READ)
-    unit = basic_service.access_unit(actor=actor, organisation_id=organisation_id)
+    unit = basic_selectors.access_unit(actor=actor, organisation_id=organisation_id)
     fiscal_year = fiscal_year or timezone.localdate().year + 1  # the budget year prepared now
-    sheet = basic_service.unit_sheet(actor=actor, organisation=unit, fiscal_year=fiscal_year)
+    sheet = basic_selectors.unit_sheet(actor=actor, organisation=unit, fiscal_year=fiscal_year)
     figures = []
     for category in ("1", "21"):
         override = sheet.overrides.get(category)
@@ -952,19 +950,16 @@ def get_basic_unit(
 @paged(100)
 def list_basic(request: HttpRequest, fiscal_year: int | None = None) -> Any:
     """Units × computed totals of the year's computation in force (the caller's units only)."""
-    from django.utils import timezone
-
-    from yusuan.core.models import Organisation
-    from yusuan.projects.services import basic as basic_service
+    from yusuan.core.models import Organisation  # noqa: F811
 
     actor = require(request, "projects.view_project", READ)
     year = fiscal_year or timezone.localdate().year + 1
-    run = basic_service.current_run(mof_div_code=actor.mof_div_code, fiscal_year=year)
+    run = basic_selectors.current_run(mof_div_code=actor.mof_div_code, fiscal_year=year)
     if run is None:
         return Rendered(Organisation.objects.none(), lambda unit: {})
-    overrides = basic_service.overrides_in_force(mof_div_code=run.mof_div_code, fiscal_year=year)
+    overrides = basic_selectors.overrides_in_force(mof_div_code=run.mof_div_code, fiscal_year=year)
     return Rendered(
-        basic_service.summary_queryset(actor=actor, run=run).order_by("code"),
+        basic_selectors.summary_queryset(actor=actor, run=run).order_by("code"),
         lambda unit: {
             "organisation_id": unit.pk,
             "code": unit.code,
@@ -986,7 +981,6 @@ def compute_basic(
 ) -> Status[Any]:
     """Compute (or recompute) the region's basic expenditure of the year: idempotent (nothing
     changed → the version in force, no new one) and under an idempotency key."""
-    from yusuan.projects.services import basic as basic_service
 
     def render(actor: Any) -> dict[str, Any]:
         outcome = basic_service.basic_compute(
@@ -1030,10 +1024,9 @@ def override_basic(
 ) -> Status[Any]:
     """Finance sets a unit's 人员类 or 公用经费 figure with a reason (null: withdraws it); the
     computed figure stays beside it (R-PJ-8)."""
-    from yusuan.projects.services import basic as basic_service
 
     def render(actor: Any) -> dict[str, Any]:
-        unit = basic_service.access_unit(actor=actor, organisation_id=organisation_id)
+        unit = basic_selectors.access_unit(actor=actor, organisation_id=organisation_id)
         amount = field_amount(payload.amount, "amount") if payload.amount is not None else None
         override = basic_service.basic_override(
             actor=actor,

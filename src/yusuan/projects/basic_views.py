@@ -36,6 +36,7 @@ from yusuan.common.web import attachment, flash_business_errors, is_htmx
 from yusuan.core.models import Organisation
 from yusuan.personnel.choices import PersonState, PersonStatus
 from yusuan.projects import basic
+from yusuan.projects import basic_selectors as selectors
 from yusuan.projects.basic_models import BasicLine
 from yusuan.projects.choices import CATEGORY_NAMES, PERSONNEL, PUBLIC_FUNDS
 from yusuan.projects.services import basic as service
@@ -89,7 +90,7 @@ def basis_text(line: BasicLine) -> str:
     return f"{name}月标准 × {line.multiplier}"
 
 
-def sheet_rows(sheet: service.UnitSheet, category: str) -> list[list[object]]:
+def sheet_rows(sheet: selectors.UnitSheet, category: str) -> list[list[object]]:
     unit = f"{sheet.organisation.code} {sheet.organisation.name}"
     return [
         [
@@ -112,9 +113,9 @@ def sheet_rows(sheet: service.UnitSheet, category: str) -> list[list[object]]:
 @permission_required("projects.view_project", raise_exception=True)
 def basic_unit(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor: Any = request.user
-    unit = service.access_unit(actor=actor, organisation_id=organisation_id)
+    unit = selectors.access_unit(actor=actor, organisation_id=organisation_id)
     year = _year(request)
-    sheet = service.unit_sheet(actor=actor, organisation=unit, fiscal_year=year)
+    sheet = selectors.unit_sheet(actor=actor, organisation=unit, fiscal_year=year)
     export = request.GET.get("export", "")
     if export == "xlsx" and sheet.run is not None:
         rows = [*sheet_rows(sheet, PERSONNEL), *sheet_rows(sheet, PUBLIC_FUNDS)]
@@ -144,7 +145,7 @@ def basic_unit(request: HttpRequest, organisation_id: int) -> HttpResponse:
             for category in (PERSONNEL, PUBLIC_FUNDS)
         ],
         "changes": [(CATEGORY_NAMES.get(c["category"], ""), c) for c in changes],
-        "history": service.override_history(actor=actor, organisation=unit, fiscal_year=year),
+        "history": selectors.override_history(actor=actor, organisation=unit, fiscal_year=year),
         "may_override": actor.has_perm("projects.override_basic"),
     }
     return render(request, "projects/basic/unit.html", context)
@@ -155,9 +156,9 @@ def basic_unit(request: HttpRequest, organisation_id: int) -> HttpResponse:
 def basic_people(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The drill-down: a row per person and line (R-PS-6: ID numbers masked for most roles)."""
     actor: Any = request.user
-    unit = service.access_unit(actor=actor, organisation_id=organisation_id)
+    unit = selectors.access_unit(actor=actor, organisation_id=organisation_id)
     year = _year(request)
-    run = service.current_run(mof_div_code=unit.mof_div_code, fiscal_year=year)
+    run = selectors.current_run(mof_div_code=unit.mof_div_code, fiscal_year=year)
     people = (
         [
             (
@@ -168,7 +169,7 @@ def basic_people(request: HttpRequest, organisation_id: int) -> HttpResponse:
                 amounts,
                 sum(a.amount for a in amounts),
             )
-            for row, amounts in service.person_rows(actor=actor, organisation=unit, run=run)
+            for row, amounts in selectors.person_rows(actor=actor, organisation=unit, run=run)
         ]
         if run is not None
         else []
@@ -215,13 +216,15 @@ def basic_summary(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
     year = _year(request)
     mof_div_code = actor.organisation.mof_div_code
-    run = service.current_run(mof_div_code=mof_div_code, fiscal_year=year) if mof_div_code else None
+    run = (
+        selectors.current_run(mof_div_code=mof_div_code, fiscal_year=year) if mof_div_code else None
+    )
     context: dict[str, Any] = {"year": year, "run": run, "may_compute": False}
     context["may_compute"] = actor.has_perm("projects.compute_basic")
     if run is None:
         return render(request, "projects/basic/summary.html", context)
-    overrides = service.overrides_in_force(mof_div_code=run.mof_div_code, fiscal_year=year)
-    queryset = service.summary_queryset(actor=actor, run=run)
+    overrides = selectors.overrides_in_force(mof_div_code=run.mof_div_code, fiscal_year=year)
+    queryset = selectors.summary_queryset(actor=actor, run=run)
 
     def prepare(units: list[Organisation]) -> list[Organisation]:
         for unit in units:
@@ -301,7 +304,7 @@ def basic_compute_view(request: HttpRequest) -> HttpResponse:
 @permission_required("projects.override_basic", raise_exception=True)
 def basic_override_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor: Any = request.user
-    unit = service.access_unit(actor=actor, organisation_id=organisation_id)
+    unit = selectors.access_unit(actor=actor, organisation_id=organisation_id)
     year = _year(request)
     raw = request.POST.get("amount", "").strip()
     try:
@@ -333,7 +336,7 @@ def _p(value: object) -> Paragraph:
     return Paragraph(escape(str(value)), TEXT)
 
 
-def sheet_pdf(sheet: service.UnitSheet) -> bytes:
+def sheet_pdf(sheet: selectors.UnitSheet) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
