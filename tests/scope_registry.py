@@ -82,6 +82,22 @@ def school_project_change() -> Any:
     return ProjectChange.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
 
 
+def school_department_link(project: Any) -> str:
+    """A report's marker: the link down from its figures to the list of the school's department
+    (the first organisation on the project's unit's path)."""
+    from yusuan.core.models import Organisation
+
+    pk = int(project.organisation.path.strip("/").split("/")[0])
+    return f"department={Organisation.objects.get(pk=pk).code}&amp;"
+
+
+def school_department_code(project: Any) -> str:
+    from yusuan.core.models import Organisation
+
+    pk = int(project.organisation.path.strip("/").split("/")[0])
+    return f'"department_code": "{Organisation.objects.get(pk=pk).code}"'
+
+
 def school_basis_document() -> Any:
     """A basis document (立项依据) of the school's draft project, with its file."""
     from yusuan.projects.models import BasisDocument
@@ -742,6 +758,10 @@ PAGES: dict[str, Entry] = {
     "projects:review_create": Entry(
         lambda: submitted_project(), PK, insider="wj_performance", refused=403, why=ONLY_REVIEWERS
     ),
+    # issue 17: library reports, the declaration workbook and the 绩效目标表 (DOMAIN-2 §2.3, §7.1)
+    "projects:report_reserve": Entry(school_project, marker=school_department_link),
+    "projects:goal_table": Entry(school_project, PK),
+    "projects:project_export": Entry(school_project, PK),
     # workflow
     "workflow:instance_detail": Entry(school_round, PK, insider="school_approver"),
     "workflow:instance_summary": Entry(school_round, PK, insider="school_approver"),
@@ -951,6 +971,16 @@ PAGE_EXEMPT: dict[str, str] = {
     "workflow:shared_devices": REGION_WIDE,
     "projects:project_create": CREATE,
     "projects:library": REGION_WIDE + " (R-PJ-12: the budget division rolls the region's library)",
+    "projects:declarations_import": CREATE,
+    "projects:declarations_template": NO_OBJECT + " (the empty declaration workbook)",
+    "projects:declarations_export": "a workbook of the library list's visible_to-scoped "
+    "projects (binary: no marker); another unit's projects are absent "
+    "(tests/test_project_reports.py)",
+    "projects:report_states": "counts and sums by state of visible_to-scoped projects; names no "
+    "project or unit",
+    "projects:report_rolling": "visible_to-scoped like projects:report_reserve (the library's "
+    "plans; the tiny demo's library projects have none, so no marker); another unit's "
+    "department is absent (tests/test_project_reports.py)",
     "projects:ranking": "the caller's own department's stored projects only (R-PJ-6: "
     "selectors.ranking_candidates, visible_to and the department's subtree); no object id",
     "indicators:index": "a redirect to indicators:ledger",
@@ -1008,6 +1038,11 @@ API: dict[str, Entry] = {
         lambda d: {"project_id": d.project_id, "document_id": d.pk},
         method="delete",
     ),
+    "yusuan_projects_api_list_library": Entry(
+        school_project, marker=lambda p: p.code, query=lambda p: f"q={p.code}"
+    ),
+    "yusuan_projects_api_report_reserve": Entry(school_project, marker=school_department_code),
+    "yusuan_projects_api_get_goal_table": Entry(school_project, _pk("project_id")),
     "yusuan_projects_api_put_plans": Entry(
         school_project, _pk("project_id"), method="put", body={"rows": []}
     ),
@@ -1456,6 +1491,13 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_projects_api_compute_basic": REGION_WIDE + " (projects.compute_basic: budget division)",
     "yusuan_projects_api_override_basic": "only the budget division (region-wide) holds "
     "projects.override_basic; anyone else is refused before scope is looked at",
+    "yusuan_projects_api_import_declarations": CREATE,
+    "yusuan_projects_api_export_declarations": "a workbook of visible_to-scoped projects (binary: "
+    "no marker); another unit's are absent (tests/test_project_reports.py)",
+    "yusuan_projects_api_report_states": "counts and sums by state of visible_to-scoped "
+    "projects; names no project or unit",
+    "yusuan_projects_api_report_rolling": "visible_to-scoped like report_reserve; the tiny demo's "
+    "library projects have no plans, so no marker (tests/test_project_reports.py)",
     "yusuan_projects_api_get_ranking": "the caller's own department's stored projects only "
     "(R-PJ-6); no object id",
     "yusuan_projects_api_put_ranking": "ranks the caller's own department's stored projects; "

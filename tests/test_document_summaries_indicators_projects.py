@@ -199,7 +199,29 @@ def test_a_project_declaration_shows_the_project(user: Any, client_as: Any) -> N
         "200,000.00",
         "111 一般公共预算资金",
         "教育局〔2026〕5号",
+        # ADR 0040: what the reviewers decide on — the plan by year (R-PJ-3), the basis (R-PJ-9)
+        "2026：66,666.66；2027：66,666.66；2028：66,666.68",
+        "吴教发〔2026〕12号 关于印发《吴江区教育事业发展“十五五”规划》的通知",
     } <= values
+    # the 测算明细 of the budget year, row by row with its total (R-PJ-10)
+    lines = re.search(r'data-testid="summary-lines".*?</table>', html, re.S)
+    assert lines is not None
+    cells = _cells(lines.group(0))
+    assert [" ".join(words) for words in cells[0]] == [
+        "2026",
+        "设备购置",
+        "31002 办公设备购置",
+        "46,666.00",
+        "1批",
+        "46,666.00",
+        "",
+    ]
+    assert "66,666.66" in lines.group(0).split("<tfoot>")[1]
+    # the goal (R-PF-5): each indicator with its operator, target and unit
+    notes = re.search(r'data-testid="summary-notes">(.*?)</ul>', html, re.S)
+    assert notes is not None
+    assert "产出指标 · 数量指标：完成建设（购置）项目数 ≥ 1项" in notes.group(1)
+    assert "满意度指标 · 服务对象满意度指标：在校学生满意度 ≥ 90%" in notes.group(1)
 
 
 def test_no_link_for_who_may_not_open_the_document(w: World, user: Any) -> None:

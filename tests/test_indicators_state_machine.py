@@ -881,10 +881,12 @@ def test_the_machine_catches_a_ledger_that_forgets_op_keys(
     user: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Mutant: the ledger no longer stores ``op_key``, so a retried operation posts again. The
-    machine must catch it in its replay rule (fixed seed, no shrinking)."""
+    machine must catch it in its replay rule (fixed seed, no shrinking). As many examples as the
+    unmutated run, which must see replays (MUST_HAPPEN): 20 stopped reaching one when the demo's
+    world changed."""
     ledger_forgets_op_keys(monkeypatch)
     with pytest.raises(AssertionError, match=r"replay of sm-\d+ (posted again|was not recognised)"):
-        _run(user, phases=[Phase.explicit, Phase.generate])
+        _run(user, max_examples=60, phases=[Phase.explicit, Phase.generate])
 
 
 def test_the_machine_catches_an_allocation_that_ignores_holders(

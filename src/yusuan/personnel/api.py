@@ -58,7 +58,7 @@ class PeriodOut(Schema):
     post_category: str
     post_level: int | None
     salary_scale: int | None
-    items_fen: dict[str, int]
+    items: dict[str, int] = Field(description="Monthly pay items in fen, keyed by item")
     pension_base_fen: int
     medical_base_fen: int
     housing_base_fen: int
@@ -173,7 +173,7 @@ def _period(p: PersonPeriod) -> dict[str, Any]:
         "post_category": p.post_category,
         "post_level": p.post_level,
         "salary_scale": p.salary_scale,
-        "items_fen": {k: int(v) for k, v in p.items.items()},
+        "items": {k: int(v) for k, v in p.items.items()},
         "pension_base_fen": p.pension_base,
         "medical_base_fen": p.medical_base,
         "housing_base_fen": p.housing_base,
@@ -394,7 +394,7 @@ class SnapshotIn(Schema):
     reason: str = Field("", max_length=2000, description="Needed to take the year's again")
 
 
-@router.post("/personnel/people/import", response={201: ImportOut})
+@router.post("/personnel/people-import", response={201: ImportOut})
 def import_people(
     request: HttpRequest,
     response: HttpResponse,

@@ -41,6 +41,15 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(_("Project library"), "projects:project_list", "projects.view_project"),
             MenuItem(_("Personnel database"), "personnel:person_list", "personnel.view_person"),
             MenuItem(
+                _("Reserve projects summary"), "projects:report_reserve", "projects.view_project"
+            ),
+            MenuItem(
+                _("Three-year rolling plan"), "projects:report_rolling", "projects.view_project"
+            ),
+            MenuItem(
+                _("Import declarations"), "projects:declarations_import", "projects.add_project"
+            ),
+            MenuItem(
                 _("Basic expenditure by quota"), "projects:basic_summary", "projects.view_project"
             ),
         ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.projects import basic_views, views
+from yusuan.projects import basic_views, report_views, views
 
 app_name = "projects"
 
@@ -40,4 +40,13 @@ urlpatterns = [
         basic_views.basic_override_view,
         name="basic_override",
     ),
+    # Library reports, the declaration workbook and the 绩效目标表 (DOMAIN-2 §2.3, §7.1).
+    path("reports/reserve/", report_views.report_reserve, name="report_reserve"),
+    path("reports/states/", report_views.report_states, name="report_states"),
+    path("reports/rolling/", report_views.report_rolling, name="report_rolling"),
+    path("import/", report_views.declarations_import, name="declarations_import"),
+    path("import/template/", report_views.declarations_template, name="declarations_template"),
+    path("export/", report_views.declarations_export, name="declarations_export"),
+    path("<id:pk>/export/", report_views.project_export, name="project_export"),
+    path("<id:pk>/goal-table/", report_views.goal_table_view, name="goal_table"),
 ]

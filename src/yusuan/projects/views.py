@@ -25,10 +25,7 @@ from yusuan.common.money import Money
 from yusuan.common.web import (
     flash_business_errors,
     form_page,
-    is_htmx,
-    paginate,
     place_errors,
-    query_without_page,
 )
 from yusuan.core.choices import CodeKind, OrganisationKind
 from yusuan.core.selectors import current_fiscal_year
@@ -47,6 +44,7 @@ from yusuan.projects.choices import (
 )
 from yusuan.projects.forms import ProjectForm
 from yusuan.projects.models import PerformanceGoal, Project
+from yusuan.projects.report_views import project_list_page
 from yusuan.projects.services import ProjectInput, as_input, project_create, project_update
 from yusuan.projects.services.changes import change_cancel, change_start
 from yusuan.projects.services.content import (
@@ -109,20 +107,8 @@ def _input(form: ProjectForm) -> ProjectInput:
 @login_required
 @permission_required("projects.view_project", raise_exception=True)
 def project_list(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
-    queryset = selectors.project_list(
-        actor=actor, text=request.GET.get("q", "").strip(), state=request.GET.get("state", "")
-    )
-    context = {
-        "page": paginate(request, queryset),
-        "query": query_without_page(request),
-        "q": request.GET.get("q", ""),
-        "state": request.GET.get("state", ""),
-        "states": ProjectState.choices,
-    }
-    if is_htmx(request):
-        return render(request, "projects/project_list_rows.html", context)
-    return render(request, "projects/project_list.html", context)
+    """项目库清单 on the data grid (``report_views``: filters, subtotals, Excel export)."""
+    return project_list_page(request)
 
 
 @login_required
