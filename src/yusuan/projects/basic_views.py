@@ -62,11 +62,14 @@ SHEET_COLUMNS = (
 TITLES = {PERSONNEL: "人员经费测算表", PUBLIC_FUNDS: "公用经费测算表"}
 
 
-def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "") or request.POST.get("year", "")
+def year_of(raw: str) -> int:
     if raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
     return timezone.localdate().year + 1  # the budget year prepared this year
+
+
+def _year(request: HttpRequest) -> int:
+    return year_of(request.GET.get("year", ""))
 
 
 def _rate(bp: int) -> str:
@@ -263,7 +266,7 @@ def basic_summary(request: HttpRequest) -> HttpResponse:
 @permission_required("projects.compute_basic", raise_exception=True)
 def basic_compute_view(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
-    year = _year(request)
+    year = year_of(request.POST.get("year", ""))
     try:
         outcome = service.basic_compute(
             actor=actor, mof_div_code=actor.organisation.mof_div_code, fiscal_year=year
@@ -305,7 +308,7 @@ def basic_compute_view(request: HttpRequest) -> HttpResponse:
 def basic_override_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor: Any = request.user
     unit = selectors.access_unit(actor=actor, organisation_id=organisation_id)
-    year = _year(request)
+    year = year_of(request.POST.get("year", ""))
     raw = request.POST.get("amount", "").strip()
     try:
         amount = Money.parse(raw) if raw else None
