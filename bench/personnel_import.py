@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -32,28 +33,15 @@ BENCH_DB = "yusuan_bench_personnel"
 GOAL = 10.0
 
 
-def child(people: int, units: int) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def setup_region(units: int) -> tuple[Any, Any, list[str]]:
+    """The region, its administrator, the finance personnel officer and ``units`` schools under
+    one department (not timed). Returns (administrator, officer, unit codes)."""
     from django.db import transaction
 
-    from stdnum.cn import ric
-
-    from yusuan.common.tabular import write_table
     from yusuan.core.choices import BudgetLevel, OrganisationKind
     from yusuan.core.services.organisations import OrganisationData, organisation_create
     from yusuan.core.services.regions import region_bootstrap
     from yusuan.identity.services import UserData, user_create
-    from yusuan.personnel.models import Person, PersonPeriod
-    from yusuan.personnel.services import people_import
-    from yusuan.personnel.services.sheet import COLUMNS
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrate = time.perf_counter() - started
 
     with transaction.atomic():
         setup = region_bootstrap(
@@ -121,8 +109,19 @@ def child(people: int, units: int) -> None:
             )
             codes.append(unit.code)
 
+    return admin, officer, codes
+
+
+def people_sheet(people: int, codes: list[str]) -> bytes:
+    """The 7,500-row .xlsx of teachers spread over the units (also used by
+    bench/basic_expenditure.py)."""
+    from stdnum.cn import ric
+
+    from yusuan.common.tabular import write_table
+    from yusuan.personnel.services.sheet import COLUMNS
+
+    units = len(codes)
     rng = random.Random(7500)
-    started = time.perf_counter()
     keys = [c.key for c in COLUMNS]
     rows = []
     for i in range(people):
@@ -154,7 +153,26 @@ def child(people: int, units: int) -> None:
             "housing_base": "9000.00",
         }
         rows.append([values.get(k, "") for k in keys])
-    data = write_table(COLUMNS, rows, file_format="xlsx")
+    return write_table(COLUMNS, rows, file_format="xlsx")
+
+
+def child(people: int, units: int) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from yusuan.personnel.models import Person, PersonPeriod
+    from yusuan.personnel.services import people_import
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate = time.perf_counter() - started
+
+    _admin, officer, codes = setup_region(units)
+    started = time.perf_counter()
+    data = people_sheet(people, codes)
     sheet = time.perf_counter() - started
 
     profiler = None

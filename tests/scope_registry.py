@@ -838,6 +838,9 @@ PAGES: dict[str, Entry] = {
     "personnel:change_detail": Entry(school_change, PK),
     "personnel:change_submit": Entry(school_change, PK, method="post"),
     "personnel:establishment_list": Entry(school_unit, marker=lambda o: o.name),
+    # Basic expenditure by quota (R-PJ-5, R-PJ-8): a unit's tables and drill-down.
+    "projects:basic_unit": Entry(school_unit, _pk("organisation_id")),
+    "projects:basic_people": Entry(school_unit, _pk("organisation_id")),
     "indicators:supplement_list": Entry(
         school_supplement,
         marker=link("indicators:supplement_detail"),
@@ -997,6 +1000,12 @@ PAGE_EXEMPT: dict[str, str] = {
     "payroll:sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "payments:bank_exchange": REGION_WIDE + " (the treasury's bank exchange)",
     "^api/v1/": "the API's catch-all 404",
+    "projects:basic_summary": "the region's run; its rows are narrowed by visible_to (a unit sees "
+    "its own line only; tests/test_basic_expenditure_pages.py)",
+    "projects:basic_compute": REGION_WIDE + " (projects.compute_basic: the budget division only)",
+    "projects:basic_override": "only the budget division (region-wide) holds "
+    "projects.override_basic; anyone else is refused before scope is looked at "
+    "(tests/test_basic_expenditure_pages.py)",
 }
 
 # --- API operations -------------------------------------------------------------------------------
@@ -1260,6 +1269,7 @@ API: dict[str, Entry] = {
     "yusuan_personnel_api_get_change": Entry(school_change, _pk("change_id")),
     "yusuan_personnel_api_submit_change": Entry(school_change, _pk("change_id"), method="post"),
     "yusuan_personnel_api_list_establishments": Entry(school_unit, marker=lambda o: o.name),
+    "yusuan_projects_api_get_basic_unit": Entry(school_unit, lambda o: {"organisation_id": o.pk}),
     "yusuan_indicators_supplements_api_list_supplements": Entry(
         school_supplement, marker=lambda r: r.number, query=lambda r: f"q={r.number}"
     ),
@@ -1476,6 +1486,11 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_projects_api_roll_library": REGION_WIDE + " (R-PJ-12: the budget division rolls "
     "the region's library)",
     "yusuan_projects_api_list_stale": REGION_WIDE + " (R-PJ-12)",
+    "yusuan_projects_api_list_basic": "the region's run; its rows narrowed by visible_to "
+    "(tests/test_basic_expenditure_pages.py)",
+    "yusuan_projects_api_compute_basic": REGION_WIDE + " (projects.compute_basic: budget division)",
+    "yusuan_projects_api_override_basic": "only the budget division (region-wide) holds "
+    "projects.override_basic; anyone else is refused before scope is looked at",
     "yusuan_projects_api_import_declarations": CREATE,
     "yusuan_projects_api_export_declarations": "a workbook of visible_to-scoped projects (binary: "
     "no marker); another unit's are absent (tests/test_project_reports.py)",

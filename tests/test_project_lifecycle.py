@@ -230,3 +230,14 @@ def test_r_pj_12_unfunded_projects_roll_once_and_stale_ones_are_listed(user: Any
     with pytest.raises(BusinessRuleError) as exc:
         library_roll(actor=user("school_clerk"), mof_div_code="320509", from_year=2027)
     assert _codes(exc) == {"permission_denied"}
+
+
+def test_r_pj_8_a_computed_project_is_not_changed_by_hand(user: Any) -> None:
+    clerk = user("school_clerk")
+    computed = Project.objects.filter(
+        organisation=clerk.organisation, category="1", state__in=["stored", "budgeted"]
+    ).first()
+    assert computed is not None
+    with pytest.raises(BusinessRuleError) as exc:
+        change_start(actor=clerk, project=computed, reason="人员增加")
+    assert ("projects.system_category", "R-PJ-8") in {(e.code, e.rule) for e in exc.value.errors}

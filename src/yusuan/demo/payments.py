@@ -254,6 +254,9 @@ class _School:
         if not paid:
             return None
         book = Workbook()
+        # The month in the file's properties, as the HR system's export carries it: two months
+        # with the same people and pay are still two sheets (the duplicate check is by content).
+        book.properties.title = f"{unit.name}{self.year}年{month}月工资表"
         sheet = book.active
         assert sheet is not None
         sheet.append(["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资",

@@ -42,6 +42,8 @@ PROJECT_REVIEW = ("projects.add_projectreview",)
 PROJECT_RANK = ("projects.rank_project",)
 # R-PJ-12: the budget division rolls the library over and removes stale projects (出库).
 PROJECT_LIBRARY = ("projects.roll_library",)
+# R-PJ-5/R-PJ-8: the budget division computes basic expenditure and may override a figure.
+PROJECT_BASIC = ("projects.compute_basic", "projects.override_basic", "projects.view_basicrun")
 # Supervisors: approval definitions (read) and the overdue list of their scope.
 WORKFLOW_VIEW = ("workflow.view_approvaldefinition", "workflow.view_workflowinstance")
 WORKFLOW_ADMIN = (
@@ -162,6 +164,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + AUDIT_OWN
         + PROJECT_VIEW
         + PROJECT_LIBRARY
+        + PROJECT_BASIC
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + INDICATOR_FINANCE

@@ -105,6 +105,8 @@ class EstablishmentOut(Schema):
     approved: dict[str, int]
     actual: dict[str, int]
     leader_posts: int
+    vehicles: int
+    functional_code: str
     document_no: str
     over: list[str]
 
@@ -320,6 +322,8 @@ def list_establishments(request: HttpRequest, fiscal_year: Year | None = None) -
             "approved": {k: r.approved(k) for k in selectors.COUNTED},
             "actual": r.actual,
             "leader_posts": r.record.leader_posts if r.record else 0,
+            "vehicles": r.record.vehicles if r.record else 0,
+            "functional_code": r.record.functional_code if r.record else "",
             "document_no": r.record.document_no if r.record else "",
             "over": [kind for kind, _approved, _actual in r.over],
         }

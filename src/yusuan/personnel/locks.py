@@ -9,7 +9,8 @@ from yusuan.personnel.models import BudgetSnapshot, Person, PersonnelChange
 
 
 def change_qs_select_for_update() -> ScopedQuerySet[PersonnelChange]:
-    """Change documents (人员变动单), locked in pk order."""
+    """Change documents (人员变动单), locked in pk order: the change's row only (PostgreSQL
+    refuses FOR UPDATE on the nullable side of the outer join the engine loads ``person`` with)."""
     return PersonnelChange.objects.order_by("pk").select_for_update(of=("self",))
 
 

@@ -224,7 +224,8 @@ class PersonnelChange(TimestampedModel):
 
 class Establishment(TimestampedModel):
     """编制: the establishment office's (编办) approved headcount of a unit for a year, by
-    编制类型, with the leader posts (领导职数) and the approving document. Actual counts are
+    编制类型, with the leader posts (领导职数), the official vehicles (公务用车编制), the unit's
+    function line for its basic expenditure, and the approving document. Actual counts are
     computed from the people (``selectors.establishment_rows``)."""
 
     SCOPE_ORGANISATION_LOOKUP = "organisation_id"
@@ -238,6 +239,13 @@ class Establishment(TimestampedModel):
     institution = models.PositiveIntegerField(_("institution posts approved"), default=0)
     worker = models.PositiveIntegerField(_("worker posts approved"), default=0)
     leader_posts = models.PositiveIntegerField(_("leader posts"), default=0)
+    # 公务用车编制: the official vehicles the unit is approved (公用经费 per vehicle, R-PJ-5).
+    vehicles = models.PositiveIntegerField(_("official vehicles approved"), default=0)
+    # The unit's function line (基本支出功能科目, e.g. 2010101 / 2050203): where its salaries,
+    # 30112 and 公用经费 are budgeted (DOMAIN §3.11); the data centre keeps none per unit.
+    functional_code = models.CharField(
+        _("functional class of basic expenditure"), max_length=16, blank=True
+    )
     document_no = models.CharField(_("establishment office document number"), max_length=80)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

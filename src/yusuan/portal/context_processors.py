@@ -49,6 +49,9 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(
                 _("Import declarations"), "projects:declarations_import", "projects.add_project"
             ),
+            MenuItem(
+                _("Basic expenditure by quota"), "projects:basic_summary", "projects.view_project"
+            ),
         ),
     ),
     (

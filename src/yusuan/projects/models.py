@@ -320,3 +320,9 @@ class ProjectChange(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.project.name}"
+
+
+# Basic expenditure by quota (R-PJ-5, R-PJ-8) lives in its own module.
+from yusuan.projects.basic_models import BasicLine as BasicLine  # noqa: E402
+from yusuan.projects.basic_models import BasicOverride as BasicOverride  # noqa: E402
+from yusuan.projects.basic_models import BasicRun as BasicRun  # noqa: E402

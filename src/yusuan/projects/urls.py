@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.projects import report_views, views
+from yusuan.projects import basic_views, report_views, views
 
 app_name = "projects"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     path("changes/<id:pk>/", views.change_detail, name="change_detail"),
     path("changes/<id:pk>/submit/", views.change_submit, name="change_submit"),
     path("changes/<id:pk>/cancel/", views.change_cancel_view, name="change_cancel"),
+    # Basic expenditure by quota (R-PJ-5, R-PJ-8).
+    path("basic/", basic_views.basic_summary, name="basic_summary"),
+    path("basic/compute/", basic_views.basic_compute_view, name="basic_compute"),
+    path("basic/<id:organisation_id>/", basic_views.basic_unit, name="basic_unit"),
+    path("basic/<id:organisation_id>/people/", basic_views.basic_people, name="basic_people"),
+    path(
+        "basic/<id:organisation_id>/override/",
+        basic_views.basic_override_view,
+        name="basic_override",
+    ),
     # Library reports, the declaration workbook and the 绩效目标表 (DOMAIN-2 §2.3, §7.1).
     path("reports/reserve/", report_views.report_reserve, name="report_reserve"),
     path("reports/states/", report_views.report_states, name="report_states"),

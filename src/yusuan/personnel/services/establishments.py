@@ -10,10 +10,20 @@ from django.db import transaction
 from yusuan.audit.services import audit_record, diff, snapshot
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
+from yusuan.core.choices import CodeKind
 from yusuan.core.selectors import acting_organisation
+from yusuan.core.validation import ElementValue, element_errors
 from yusuan.personnel.models import Establishment
 
-FIELDS = ("administrative", "institution", "worker", "leader_posts", "document_no")
+FIELDS = (
+    "administrative",
+    "institution",
+    "worker",
+    "leader_posts",
+    "vehicles",
+    "functional_code",
+    "document_no",
+)
 MAX_POSTS = 100_000
 
 
@@ -26,11 +36,13 @@ class EstablishmentInput:
     worker: int
     leader_posts: int
     document_no: str
+    vehicles: int = 0  # 公务用车编制 (R-PJ-5: 公用经费 per vehicle)
+    functional_code: str = ""  # the unit's function line for basic expenditure (DOMAIN §3.11)
 
 
-def _errors(data: EstablishmentInput) -> list[ErrorDetail]:
+def _errors(data: EstablishmentInput, mof_div_code: str) -> list[ErrorDetail]:
     errors = []
-    for name in ("administrative", "institution", "worker", "leader_posts"):
+    for name in ("administrative", "institution", "worker", "leader_posts", "vehicles"):
         value = getattr(data, name)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_POSTS:
             errors.append(
@@ -66,6 +78,14 @@ def _errors(data: EstablishmentInput) -> list[ErrorDetail]:
                 message_en="leader posts cannot exceed the approved headcount",
             )
         )
+    if data.functional_code.strip():
+        errors += element_errors(
+            mof_div_code=mof_div_code,
+            fiscal_year=data.fiscal_year,
+            elements=[
+                ElementValue("functional_code", CodeKind.FUNCTIONAL, data.functional_code.strip())
+            ],
+        )
     return errors
 
 
@@ -83,7 +103,7 @@ def establishment_set(*, actor: Actor, data: EstablishmentInput) -> Establishmen
             message_zh="编制核定到预算单位或主管部门",
             message_en="establishments are approved for departments and units",
         )
-    raise_if_any(_errors(data))
+    raise_if_any(_errors(data, organisation.mof_div_code))
     record = Establishment.objects.filter(
         mof_div_code=organisation.mof_div_code,
         fiscal_year=data.fiscal_year,

@@ -23,6 +23,7 @@ from yusuan.projects import locks
 from yusuan.projects.choices import (
     CHANGEABLE_STATES,
     OPEN_CHANGE_STATES,
+    SYSTEM_CATEGORIES,
     ChangeState,
 )
 from yusuan.projects.models import (
@@ -91,6 +92,19 @@ def change_start(*, actor: Actor, project: Project, reason: str) -> ProjectChang
                 "项目调整修改（草稿直接编辑）",
                 message_en=f"the project is {locked.state}: only a stored project is changed by a"
                 " project change (a draft is edited directly)",
+            )
+        )
+    if locked.category in SYSTEM_CATEGORIES:
+        errors.append(
+            ErrorDetail(
+                code="projects.system_category",
+                rule="R-PJ-8",
+                field="category",
+                value=locked.category,
+                message_zh="人员类和公用经费项目由系统根据人员信息库和定额标准计算，"
+                "通过人员变动或定额调整变化，不能发起项目调整",
+                message_en="人员类 and 公用经费 projects follow the personnel database and the"
+                " quotas; they are not changed by a project change",
             )
         )
     if not reason.strip():
