@@ -106,7 +106,8 @@ def unit_sheet(*, actor: Actor, organisation: Organisation, fiscal_year: int) ->
         for p in Project.objects.visible_to(actor)
         .filter(
             organisation=organisation,
-            fiscal_year=fiscal_year,
+            start_year=fiscal_year,  # the budget year (services.basic.declared_in)
+            end_year=fiscal_year,
             category__in=CATEGORIES,
             state__in=LIVE_STATES,
         )

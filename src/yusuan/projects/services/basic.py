@@ -28,13 +28,13 @@ from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import CodeKind
-from yusuan.core.models import Organisation
+from yusuan.core.models import FiscalYear, Organisation
 from yusuan.core.selectors import standards_for
 from yusuan.core.services.sequences import next_numbers
 from yusuan.core.validation import ElementValue, element_errors
 from yusuan.personnel.models import Establishment, SnapshotRow
 from yusuan.personnel.selectors import snapshot_current
-from yusuan.projects import basic
+from yusuan.projects import basic, locks
 from yusuan.projects.basic_models import BasicLine, BasicOverride, BasicRun
 from yusuan.projects.basic_selectors import (
     CATEGORIES,
@@ -212,11 +212,25 @@ def _changes(
     ]
 
 
+def declared_in(mof_div_code: str, budget_year: int) -> int:
+    """The year whose code set the system projects are made in: the budget year once it is
+    opened, else the latest year opened before it. 一上 for year Y is prepared during Y − 1,
+    before Y's code set exists; the projects then carry Y − 1's code year and Y's years, as a
+    unit's own declarations for Y do (ADR 0040)."""
+    opened = (
+        FiscalYear.objects.filter(mof_div_code=mof_div_code, year__lte=budget_year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return opened or budget_year
+
+
 def _not_open(mof_div_code: str, fiscal_year: int) -> None:
     raise_if_any(
         element_errors(
             mof_div_code=mof_div_code,
-            fiscal_year=fiscal_year,
+            fiscal_year=declared_in(mof_div_code, fiscal_year),
             elements=[
                 ElementValue("category", CodeKind.PROJECT_CATEGORY, PERSONNEL),
                 ElementValue("category", CodeKind.PROJECT_CATEGORY, PUBLIC_FUNDS),
@@ -232,9 +246,9 @@ def basic_compute(*, actor: Actor, mof_div_code: str, fiscal_year: int) -> Outco
     ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
     with transaction.atomic():
         earlier = list(
-            BasicRun.objects.filter(mof_div_code=mof_div_code, fiscal_year=fiscal_year)
-            .order_by("-version")
-            .select_for_update()
+            locks.basic_run_qs_select_for_update().filter(
+                mof_div_code=mof_div_code, fiscal_year=fiscal_year
+            )
         )
         previous = earlier[0] if earlier else None
         taken = snapshot_current(mof_div_code=mof_div_code, fiscal_year=fiscal_year)
@@ -328,15 +342,12 @@ def basic_compute(*, actor: Actor, mof_div_code: str, fiscal_year: int) -> Outco
 
 def _system_projects(mof_div_code: str, fiscal_year: int) -> dict[tuple[int, str], Project]:
     found: dict[tuple[int, str], Project] = {}
-    for project in (
-        Project.objects.filter(
-            mof_div_code=mof_div_code,
-            fiscal_year=fiscal_year,
-            category__in=CATEGORIES,
-            state__in=LIVE_STATES,
-        )
-        .order_by("pk")
-        .select_for_update()
+    for project in locks.project_qs_select_for_update().filter(
+        mof_div_code=mof_div_code,
+        start_year=fiscal_year,  # the budget year; made in the code year before it (declared_in)
+        end_year=fiscal_year,
+        category__in=CATEGORIES,
+        state__in=LIVE_STATES,
     ):
         found.setdefault((project.organisation_id, project.category), project)
     return found
@@ -369,19 +380,20 @@ def _create(
     units = Organisation.objects.in_bulk({org for org, _ in missing})
     numbers = next_numbers(
         mof_div_code=run.mof_div_code,
-        fiscal_year=run.fiscal_year,
+        fiscal_year=declared_in(run.mof_div_code, run.fiscal_year),
         series="project",
         count=len(missing),
     )
     today = timezone.localdate()
+    code_year = declared_in(run.mof_div_code, run.fiscal_year)
     projects = []
     for (org, category), sequence in zip(missing, numbers, strict=True):
         unit = units[org]
         projects.append(
             Project(
                 mof_div_code=run.mof_div_code,
-                fiscal_year=run.fiscal_year,
-                code=project_code(run.mof_div_code, run.fiscal_year, sequence),
+                fiscal_year=code_year,
+                code=project_code(run.mof_div_code, code_year, sequence),
                 name=f"{unit.short_name or unit.name}{run.fiscal_year}年{PROJECT_NAMES[category]}",
                 organisation=unit,
                 category=category,
