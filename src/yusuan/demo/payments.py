@@ -256,6 +256,9 @@ class _School:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
+        # Fixed pay repeats month to month: the export's sheet is named by its month, so two
+        # months are two files (the same file twice is refused, R-PY-4).
+        sheet.title = f"{self.year}年{month}月工资"
         sheet.append(["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资",
                       "30107 绩效工资", "个人所得税", "住房公积金", "实发工资"])  # fmt: skip
         for index, (period, standard) in enumerate(paid):
