@@ -240,17 +240,29 @@ class _School:
         and matched. Other classes (the 30102 allowances, 编外 pay) have no salary line here and
         are not on the sheet."""
         unit = self.clerk.organisation
-        if not set(SHEET_CLASSES) <= set(
+        budgeted = dict(
             IndicatorLine.objects.filter(
                 organisation=unit, fiscal_year=self.year, is_sal=True
-            ).values_list("dep_bgt_eco_code", flat=True)
-        ):
+            ).values_list("dep_bgt_eco_code", "total")
+        )
+        if not set(SHEET_CLASSES) <= set(budgeted):
             return None
+        # The demo budget's salary lines are drawn apart from its personnel database (until the
+        # 人员类 budget is computed from the snapshot, R-PJ-8): a month pays the roster, in order,
+        # as far as a twelfth of each line goes, so every month of the year can be paid.
+        room = {code: budgeted[code] // 12 for code in SHEET_CLASSES}
         paid = []
         for period in unit_roster(unit, self.year, month):
             standard = by_class(period.items)
-            if period.state == PersonState.ACTIVE and any(standard.get(c) for c in SHEET_CLASSES):
-                paid.append((period, standard))
+            if period.state != PersonState.ACTIVE or not any(
+                standard.get(c) for c in SHEET_CLASSES
+            ):
+                continue
+            if any(standard.get(c, 0) > room[c] for c in SHEET_CLASSES):
+                continue
+            for code in SHEET_CLASSES:
+                room[code] -= standard.get(code, 0)
+            paid.append((period, standard))
         if not paid:
             return None
         book = Workbook()
