@@ -240,17 +240,29 @@ class _School:
         and matched. Other classes (the 30102 allowances, 编外 pay) have no salary line here and
         are not on the sheet."""
         unit = self.clerk.organisation
-        if not set(SHEET_CLASSES) <= set(
+        budgeted = dict(
             IndicatorLine.objects.filter(
                 organisation=unit, fiscal_year=self.year, is_sal=True
-            ).values_list("dep_bgt_eco_code", flat=True)
-        ):
+            ).values_list("dep_bgt_eco_code", "total")
+        )
+        if not set(SHEET_CLASSES) <= set(budgeted):
             return None
+        # The demo budget's salary lines are drawn apart from its personnel database (until the
+        # 人员类 budget is computed from the snapshot, R-PJ-8): a month pays the roster, in order,
+        # as far as a twelfth of each line goes, so every month of the year can be paid.
+        room = {code: budgeted[code] // 12 for code in SHEET_CLASSES}
         paid = []
         for period in unit_roster(unit, self.year, month):
             standard = by_class(period.items)
-            if period.state == PersonState.ACTIVE and any(standard.get(c) for c in SHEET_CLASSES):
-                paid.append((period, standard))
+            if period.state != PersonState.ACTIVE or not any(
+                standard.get(c) for c in SHEET_CLASSES
+            ):
+                continue
+            if any(standard.get(c, 0) > room[c] for c in SHEET_CLASSES):
+                continue
+            for code in SHEET_CLASSES:
+                room[code] -= standard.get(code, 0)
+            paid.append((period, standard))
         if not paid:
             return None
         book = Workbook()
@@ -259,6 +271,9 @@ class _School:
         book.properties.title = f"{unit.name}{self.year}年{month}月工资表"
         sheet = book.active
         assert sheet is not None
+        # Fixed pay repeats month to month: the export's sheet is named by its month, so two
+        # months are two files (the same file twice is refused, R-PY-4).
+        sheet.title = f"{self.year}年{month}月工资"
         sheet.append(["序号", "姓名", "身份证号", "银行账号", "开户银行", "30101 基本工资",
                       "30107 绩效工资", "个人所得税", "住房公积金", "实发工资"])  # fmt: skip
         for index, (period, standard) in enumerate(paid):
