@@ -17,7 +17,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from yusuan.core.models import Organisation
-from yusuan.demo.names import person_name
+from yusuan.demo.names import functional_code, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, user_create
 from yusuan.personnel import rules
@@ -274,6 +274,11 @@ def load(*, mof_div_code: str, year: int, scale: str, as_of: dt.date, seed: int 
                 worker=worker,
                 leader_posts=min(rng.randint(2, 5), administrative + institution + worker),
                 document_no=f"吴编〔{year - 1}〕{10 + index % 60}号",
+                # The body's own function line, as its indicator lines carry it (C10).
+                functional_code=functional_code(
+                    unit.name,
+                    unit.parent.name if unit.kind == "unit" and unit.parent else None,
+                ),
             ),
         )
     _changes(mof_div_code=mof_div_code, year=year)
