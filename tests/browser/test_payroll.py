@@ -6,13 +6,15 @@ one teacher's line is refunded in part from the voucher and confirmed by the app
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 from tests.browser.conftest import approve_from_inbox, login
-from tests.payment_helpers import employees, enrolled_sheet, salary_sheet
+from tests.payment_helpers import DEFAULT_HEADER, TEACHER_ITEM_OF_CLASS, employees, salary_sheet
 
+SCHOOL = "吴江区松陵实验小学"
 ENTRY = (
     "<TxInfAndSts><StsId>{n}</StsId><OrgnlEndToEndId>{voucher}-{n}</OrgnlEndToEndId>"
     "<TxSts>ACSC</TxSts></TxInfAndSts>"
@@ -26,12 +28,72 @@ REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
 
 
+def _enrol_on_the_server(
+    page: Any, demo_server: dict[str, Any], rows: list[list[object]], tmp_path: Path
+) -> None:
+    """R-PS-5 (ADR 0045): the 30 teachers are put in the demo server's personnel database the way
+    a finance personnel officer does it, by importing the people sheet (人员信息库 → 导入)."""
+    from openpyxl import Workbook
+
+    from yusuan.personnel.services.sheet import COLUMNS
+
+    database = sqlite3.connect(
+        f"file:{demo_server['base_var_dir'] / 'yusuan.sqlite3'}?mode=ro", uri=True
+    )
+    (code,) = database.execute(
+        "SELECT code FROM core_organisation WHERE name = ?", (SCHOOL,)
+    ).fetchone()
+    database.close()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([c.zh for c in COLUMNS])
+    header = DEFAULT_HEADER
+    for row in rows:
+        values = dict(zip(header, row, strict=False))
+        items = {
+            f"item:{key}": values[column]
+            for column in header
+            if (key := TEACHER_ITEM_OF_CLASS.get(column[:5])) and values[column] not in (None, "")
+        }
+        pay = sum(float(str(v)) for v in items.values())
+        person = {
+            "org_code": code,
+            "org_name": SCHOOL,
+            "id_number": values["身份证号"],
+            "name": values["姓名"],
+            "status": "事业专技岗",
+            "establishment": "事业编",
+            "state": "在职",
+            "work_start_date": "2010-08-01",
+            "unit_join_date": "2015-08-01",
+            "post_category": "专业技术岗位",
+            "post_level": 10,
+            "salary_scale": 20,
+            "pension_base": pay,
+            "medical_base": pay,
+            "housing_base": pay,
+            **items,
+        }
+        sheet.append([person.get(c.key, "") for c in COLUMNS])
+    people = tmp_path / "新进教师.xlsx"
+    book.save(people)
+    login(page, demo_server["base"], "wj_personnel")
+    page.goto(f"{demo_server['base']}/personnel/import/")
+    page.set_input_files("input[type=file]", str(people))
+    page.fill("input[name=effective_from]", "2026-01-01")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".messages")).to_contain_text("30")
+
+
 def test_salary_sheet_to_one_line_refunded(
     page: Any, demo_server: dict[str, Any], tmp_path: Path
 ) -> None:
     base = demo_server["base"]
-    login(page, base, "school_clerk")
     rows = employees(30, base=1200)
+    _enrol_on_the_server(page, demo_server, rows, tmp_path)
+    page.context.clear_cookies()
+    login(page, base, "school_clerk")
     bad = [list(r) for r in rows]
     bad[4][2] = "320584198506120099"  # row 6: the check digit is wrong
     bad_file = tmp_path / "十一月工资（有误）.xlsx"
@@ -45,7 +107,7 @@ def test_salary_sheet_to_one_line_refunded(
     page.screenshot(path=str(tmp_path / "payroll-refused.png"), full_page=True)
 
     good_file = tmp_path / "十一月工资.xlsx"
-    good_file.write_bytes(enrolled_sheet(rows))
+    good_file.write_bytes(salary_sheet(rows))
     page.set_input_files("#id_file", str(good_file))
     page.get_by_test_id("payroll-import").click()
     expect(page.get_by_test_id("employees")).to_have_text("30")

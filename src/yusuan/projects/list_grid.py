@@ -83,7 +83,12 @@ def project_grid(year: int) -> Grid:
                 order_by="code",
                 export=lambda p: p.code,
             ),
-            GridColumn("name", _("Project name"), lambda p: Cell(p.name), order_by="name"),
+            GridColumn(
+                "name",
+                _("Project name"),
+                lambda p: Cell(p.name, url=reverse("projects:project_detail", args=[p.pk])),
+                order_by="name",
+            ),
             GridColumn(
                 "organisation",
                 _("Unit"),
