@@ -138,3 +138,25 @@ class ChangeState(models.TextChoices):
 
 
 OPEN_CHANGE_STATES = frozenset({ChangeState.DRAFT, ChangeState.SUBMITTED})
+
+
+# A project's own declared fields: what a unit enters and a 项目调整 may change (R-PJ-11);
+# the audit trail records them, with the state.
+DECLARED_FIELDS = (
+    "name",
+    "category",
+    "kind",
+    "start_year",
+    "end_year",
+    "total_amount_fen",
+    "fund_type",
+    "basis",
+    "content",
+    "is_procurement",
+    "is_three_public",
+    "is_research",
+    "is_infrastructure",
+    "infrastructure_doc_no",
+    "is_gov_service",
+    "track_code",
+)

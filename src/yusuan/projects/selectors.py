@@ -21,6 +21,7 @@ from yusuan.core.standard_keys import EXPENSE_BLOCK
 from yusuan.projects import rules
 from yusuan.projects.choices import (
     DECLARED_CATEGORIES,
+    DECLARED_FIELDS,
     OPEN_CHANGE_STATES,
     ChangeState,
     ProjectState,
@@ -381,25 +382,6 @@ def endings_for(*, actor: Actor, project: Project) -> list[Ending]:
     ]
 
 
-# The content a change may alter (R-PJ-11) and the header fields it covers.
-CHANGE_HEADER = (
-    "name",
-    "category",
-    "kind",
-    "start_year",
-    "end_year",
-    "total_amount_fen",
-    "fund_type",
-    "basis",
-    "content",
-    "is_procurement",
-    "is_three_public",
-    "is_research",
-    "is_infrastructure",
-    "infrastructure_doc_no",
-    "is_gov_service",
-    "track_code",
-)
 # Once budgeted, these states carry money: the years already budgeted keep their amounts.
 FUNDED_STATES = frozenset(
     {ProjectState.BUDGETED, ProjectState.EXECUTING, ProjectState.CARRIED_OVER}
@@ -410,7 +392,7 @@ def content_of(project: Project) -> dict[str, Any]:
     """Everything a change may alter, as plain JSON (fen as integers, quantities as text)."""
     goal = PerformanceGoal.objects.filter(project=project).first()
     return {
-        "header": {name: getattr(project, name) for name in CHANGE_HEADER},
+        "header": {name: getattr(project, name) for name in DECLARED_FIELDS},
         "plans": [[p.year, p.fund_type, p.amount_fen] for p in project.plans.all()],
         "calculation": [
             {

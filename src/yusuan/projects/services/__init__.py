@@ -20,6 +20,7 @@ from yusuan.projects import locks
 from yusuan.projects.choices import (
     CHANGEABLE_STATES,
     DECLARED_CATEGORIES,
+    DECLARED_FIELDS,
     EDITABLE_STATES,
     SYSTEM_CATEGORIES,
     ChangeState,
@@ -28,25 +29,7 @@ from yusuan.projects.choices import (
 )
 from yusuan.projects.models import Project
 
-AUDITED = (
-    "name",
-    "category",
-    "kind",
-    "start_year",
-    "end_year",
-    "total_amount_fen",
-    "fund_type",
-    "basis",
-    "content",
-    "is_procurement",
-    "is_three_public",
-    "is_research",
-    "is_infrastructure",
-    "infrastructure_doc_no",
-    "is_gov_service",
-    "track_code",
-    "state",
-)
+AUDITED = (*DECLARED_FIELDS, "state")
 MAX_YEARS = 10
 
 
