@@ -13,7 +13,7 @@ from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
 from yusuan.identity.services import api_token_issue
-from yusuan.projects.api import StateFilter
+from yusuan.projects.api.common import StateFilter
 from yusuan.projects.choices import ProjectState
 from yusuan.projects.models import Project
 from yusuan.workflow.models import WorkflowInstance

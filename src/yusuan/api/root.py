@@ -36,7 +36,7 @@ from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.personnel.api import router as personnel_router
 from yusuan.procurement.api import router as procurement_router
-from yusuan.projects.api import router as projects_router
+from yusuan.projects.api import ROUTERS as PROJECTS_ROUTERS
 from yusuan.workflow.api import ROUTERS as WORKFLOW_ROUTERS
 
 
@@ -157,7 +157,8 @@ api.add_router("/", core_router)
 for workflow_router in WORKFLOW_ROUTERS:
     api.add_router("/", workflow_router)
 api.add_router("/", audit_router)
-api.add_router("/", projects_router)
+for projects_router in PROJECTS_ROUTERS:
+    api.add_router("/", projects_router)
 api.add_router("/", personnel_router)
 for indicators_router in INDICATORS_ROUTERS:
     api.add_router("/", indicators_router)

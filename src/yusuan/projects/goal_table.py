@@ -31,7 +31,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from yusuan.common.money import Money
 from yusuan.common.tabular import _xlsx_cell as inert_cell
 from yusuan.core.models import Organisation
-from yusuan.projects.exchange import LEVEL1_ZH, LEVEL2_ZH, OPERATOR_ZH
+from yusuan.projects.exchange.sheets import LEVEL1_ZH, LEVEL2_ZH, OPERATOR_ZH
 from yusuan.projects.models import GoalIndicator, PerformanceGoal, Project
 from yusuan.projects.reports import department_of
 
