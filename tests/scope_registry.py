@@ -593,6 +593,16 @@ def _organisation_body() -> dict[str, Any]:
     }
 
 
+def _change_body() -> dict[str, Any]:
+    c = school_change()
+    return {
+        "kind": c.kind,
+        "effective_date": c.effective_date.isoformat(),
+        "basis_doc_no": c.basis_doc_no,
+        "person_id": c.person_id,
+    }
+
+
 def _project_body() -> dict[str, Any]:
     p = school_project()
     return {
@@ -837,6 +847,7 @@ PAGES: dict[str, Entry] = {
     "personnel:change_list": Entry(school_change, marker=link("personnel:change_detail")),
     "personnel:change_detail": Entry(school_change, PK),
     "personnel:change_submit": Entry(school_change, PK, method="post"),
+    "personnel:change_edit": Entry(school_change, PK),
     "personnel:establishment_list": Entry(school_unit, marker=lambda o: o.name),
     # Basic expenditure by quota (R-PJ-5, R-PJ-8): a unit's tables and drill-down.
     "projects:basic_unit": Entry(school_unit, _pk("organisation_id")),
@@ -1268,6 +1279,9 @@ API: dict[str, Entry] = {
     ),
     "yusuan_personnel_api_get_change": Entry(school_change, _pk("change_id")),
     "yusuan_personnel_api_submit_change": Entry(school_change, _pk("change_id"), method="post"),
+    "yusuan_personnel_api_update_change": Entry(
+        school_change, _pk("change_id"), method="put", body=_change_body
+    ),
     "yusuan_personnel_api_list_establishments": Entry(school_unit, marker=lambda o: o.name),
     "yusuan_projects_api_get_basic_unit": Entry(school_unit, lambda o: {"organisation_id": o.pk}),
     "yusuan_indicators_supplements_api_list_supplements": Entry(

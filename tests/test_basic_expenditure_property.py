@@ -24,10 +24,11 @@ from tests.personnel_helpers import hire_input, teacher, through_route, unit_app
 
 from yusuan.common.errors import BusinessRuleError
 from yusuan.core.choices import BudgetLevel, OrganisationKind
-from yusuan.core.models import FiscalYear
+from yusuan.core.models import FiscalYear, Standard
 from yusuan.core.selectors import standards_for
 from yusuan.core.services.fiscal_years import fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
+from yusuan.core.services.standards import standard_change
 from yusuan.identity.services import UserData, user_create
 from yusuan.personnel.selectors import snapshot_headcount
 from yusuan.personnel.services import ChangeInput, change_create, snapshot_take
@@ -77,6 +78,8 @@ class Model:
         wage = Fraction(rates["base.average_wage"])
         floor = half_up(wage * rates["base.floor_pct"] / 100)
         cap = half_up(wage * rates["base.cap_pct"] / 100)
+        medical_cap = half_up(wage * rates["base.medical_cap_pct"] / 100) or None
+        housing_cap = half_up(wage * rates["base.housing_cap_pct"] / 100) or None
 
         def rate(key: str) -> Fraction:
             return Fraction(rates[f"contribution.{key}"], 10_000)
@@ -94,11 +97,13 @@ class Model:
             base = min(max(p["pension"], floor), cap)
             found[(unit, "30108")] += 12 * half_up(base * rate("pension"))
             found[(unit, "30109")] += 12 * half_up(base * rate("annuity"))
-            found[(unit, "30110")] += 12 * half_up(p["medical"] * rate("medical"))
+            medical = min(p["medical"], medical_cap or p["medical"])
+            found[(unit, "30110")] += 12 * half_up(medical * rate("medical"))
             found[(unit, "30112")] += 12 * (
                 half_up(base * rate("unemployment")) + half_up(base * rate("injury"))
             )
-            found[(unit, "30113")] += 12 * half_up(p["housing"] * rate("housing_fund"))
+            housing = min(p["housing"], housing_cap or p["housing"])
+            found[(unit, "30113")] += 12 * half_up(housing * rate("housing_fund"))
         return {k: v for k, v in found.items() if v}
 
 
@@ -107,6 +112,15 @@ def _world(user: Callable[[str], Any]) -> dict[str, Any]:
     for year in (2027, YEAR):
         if not FiscalYear.objects.filter(mof_div_code=WJ, year=year).exists():
             fiscal_year_open(actor=admin, mof_div_code=WJ, year=year)
+    # The region caps the medical and housing-fund bases, so the drawn 30,000-yuan base meets them.
+    for key, pct in (("base.medical_cap_pct", 300), ("base.housing_cap_pct", 250)):
+        standard_change(
+            actor=user("wj_budget"),
+            standard=Standard.objects.get(mof_div_code=WJ, fiscal_year=YEAR, key=key),
+            value=pct,
+            reason="性质测试：缴费基数封顶",
+            effective_from=dt.date(YEAR, 1, 1),
+        )
     department = user("school_clerk").organisation.parent
     units, clerks, approvers = [], [], []
     for n, agency_type in enumerate(("31", "1")):
@@ -283,5 +297,13 @@ def test_mutant_base_not_capped_is_caught(
     user: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(basic, "pension_base", lambda person, rates: person.pension_base)
+    with pytest.raises(AssertionError):
+        _property(user, Counter(), shrink=False)
+
+
+def test_mutant_medical_and_housing_bases_not_capped_is_caught(
+    user: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(basic, "capped_base", lambda base, key, rates: base)
     with pytest.raises(AssertionError):
         _property(user, Counter(), shrink=False)

@@ -21,7 +21,8 @@ from yusuan.demo.stats import figures
 from yusuan.identity.models import User
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import Correction, PaymentLine, PaymentRequest
-from yusuan.projects.models import Project
+from yusuan.projects.basic_selectors import current_run
+from yusuan.projects.models import BasicLine, Project
 from yusuan.projects.services import ProjectInput, project_code, project_create
 
 REGION, YEAR = "320509", 2026
@@ -133,10 +134,27 @@ def test_each_agency_has_one_line_per_economic_class() -> None:
 def test_project_totals_are_realistic() -> None:
     projects = Project.objects.filter(mof_div_code=REGION)
     # One-year 人员类/公用经费 projects: the total is the year's amount.
-    for project in projects.filter(category__in=("1", "21")):
+    for project in projects.filter(category__in=("1", "21"), start_year=YEAR):
         year_amount = _lines(project=project).aggregate(s=Sum("total"))["s"]
         assert project.start_year == project.end_year == YEAR
         assert project.total_amount_fen == year_amount, project.name
+    # Next year's are computed by quota from the snapshot (R-PJ-5): the run's figure of the unit,
+    # stored in the library, no line yet.
+    run = current_run(mof_div_code=REGION, fiscal_year=YEAR + 1)
+    assert run is not None
+    sums = (
+        BasicLine.objects.filter(run=run)
+        .values("organisation_id", "category")
+        .annotate(s=Sum("amount_fen"))
+    )
+    figures_of = {(r["organisation_id"], r["category"]): r["s"] for r in sums}
+    computed = projects.filter(category__in=("1", "21"), start_year=YEAR + 1)
+    assert computed.count() == 2 * run.units == len(figures_of)
+    for project in computed:
+        assert (project.end_year, project.state) == (YEAR + 1, "stored")
+        key = (project.organisation_id, project.category)
+        assert project.total_amount_fen == figures_of[key] > 0, project.name
+    assert not projects.filter(category__in=("1", "21"), start_year__gt=YEAR + 1).exists()
     # 特定目标类/其他运转类: skewed sizes, mostly below a million, a few large, never 1亿 each.
     special = [p.total_amount_fen for p in projects.filter(category__in=("22", "3"))]
     assert len(set(special)) > 0.9 * len(special)

@@ -286,6 +286,24 @@ def test_a_difference_with_its_reason_is_kept_and_does_not_hold_the_voucher(user
     assert shown.outcome == "pass" and "事假扣发" in shown.message_zh
 
 
+def test_another_name_on_the_persons_id_warns_naming_both(user: User) -> None:
+    teacher = _hired(user, 17)
+    batch = _import(user, [_row(teacher.id_number, name="测试 教 师")])  # spaces are no difference
+    assert batch.findings == []
+    batch = _import(user, [_row(teacher.id_number, name="王五")], month=12)
+    (found,) = batch.findings
+    assert (found["code"], found["rule"], found["field"], found["row"], found["outcome"]) == (
+        "payroll.name_differs",
+        "R-PS-5",
+        "rows[0].name",
+        2,
+        "warn",
+    )
+    assert (found["value"], found["limit"]) == ("王五", "测试教师")
+    assert mask_id_number(teacher.id_number) in found["message_zh"]
+    assert teacher.id_number not in found["message_zh"]
+
+
 def test_the_tolerance_is_the_regions_standard_of_the_month(user: User) -> None:
     teacher = _hired(user, 9)
     _standard(user, "payroll.tolerance_bp", 100, dt.date(YEAR, 11, 1))  # 1 % from November

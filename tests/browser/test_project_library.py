@@ -113,3 +113,102 @@ def test_a_school_declares_is_refused_without_a_benefit_indicator_and_is_stored_
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "project-stored-ranked.png"), full_page=True)
     assert re.search(r"32050926\d{13}", code)
+
+
+def _figure(page: Any) -> int:
+    """The 人员经费 computed for the unit, in fen, from its 测算表."""
+    text = page.get_by_test_id("basic-figure-1").locator("strong").first.inner_text()
+    return int(text.replace(",", "").replace(".", ""))
+
+
+def _person_total(page: Any, name: str) -> int:
+    """The annual amounts of one person's rows on the per-person page, in fen."""
+    cells = page.get_by_test_id("basic-people-table").evaluate(
+        "t => [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.innerText))"
+    )
+    total, current = 0, ""
+    for row in cells:
+        current = row[0].strip() or current
+        if current == name and len(row) == 10:
+            total += int(row[-1].replace(",", "").replace(".", ""))
+    return total
+
+
+def test_hr_records_a_new_teacher_whose_cost_shows_in_the_schools_personnel_sheet(
+    page: Any, demo_server: dict[str, Any], fixed_clock: Any
+) -> None:
+    from django.utils import timezone
+
+    base = demo_server["base"]
+    # The demo's snapshot was taken on its as-of day; she starts that day, so the snapshot taken
+    # again on the same day differs from the first by her alone.
+    day = timezone.localdate(fixed_clock).isoformat()
+    # The demo computed next year's basic expenditure from the snapshot (R-PJ-5): the school's
+    # 人员经费测算表 as it stands.
+    login(page, base, "school_clerk")
+    page.goto(f"{base}/projects/basic/?year=2027")
+    page.get_by_test_id("basic-rows").get_by_role("link", name="吴江区松陵实验小学").click()
+    sheet_url = page.url
+    before = _figure(page)
+    assert before > 0
+
+    # HR enters the new teacher: a 录用 change with her post, grade and pay standards (R-PS-1).
+    page.goto(f"{base}/personnel/changes/new/?kind=hire")
+    page.fill("input[name=id_number]", "320584200003150027")
+    page.fill("input[name=name]", "周明远")
+    page.fill("input[name=effective_date]", day)
+    page.fill("input[name=basis_doc_no]", "吴人社〔2026〕131号")
+    page.fill("input[name=establishment_doc_no]", "吴编〔2026〕9号")
+    page.select_option("select[name=status]", "inst_technical")
+    page.select_option("select[name=establishment]", "institution")
+    page.fill("input[name=office]", "数学组")
+    page.fill("input[name=work_start_date]", day)
+    page.fill("input[name=unit_join_date]", day)
+    page.select_option("select[name=post_category]", "technical")
+    page.fill("input[name=post_level]", "12")
+    page.fill("input[name=salary_scale]", "11")
+    for item, yuan in (
+        ("post_pay", "1,930"),
+        ("scale_pay", "1,010"),
+        ("performance_basic", "2,400"),
+        ("allowance_living", "800"),
+    ):
+        page.fill(f"input[name=item_{item}]", yuan)
+    for base_field in ("pension_base", "medical_base", "housing_base"):
+        page.fill(f"input[name={base_field}]", "6,140")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.get_by_test_id("change-state")).to_have_text("草稿")
+    number = page.locator("h1").inner_text().split()[-1]
+    page.get_by_test_id("submit").click()
+    expect(page.locator(".messages")).to_contain_text("已送审")
+    approve_from_inbox(page, base, number, ("school_approver", "edu_approver", "wj_personnel"))
+
+    # The personnel officer takes the budget snapshot again (R-PS-4: a new version, with reason).
+    page.goto(f"{base}/personnel/snapshots/")
+    page.fill("input[name=fiscal_year]", "2027")
+    page.fill("input[name=as_of]", day)
+    page.fill("textarea[name=reason]", "新录用教师，重新生成一上快照")
+    page.get_by_test_id("take-snapshot").click()
+    expect(page.locator(".messages")).to_contain_text("快照")
+
+    # The budget division computes again; the school's figure moves by her year's cost.
+    page.context.clear_cookies()
+    login(page, base, "wj_budget")
+    page.goto(f"{base}/projects/basic/?year=2027")
+    page.get_by_test_id("basic-compute").locator("button").click()
+    expect(page.get_by_test_id("basic-run")).to_contain_text("第 2 版，人员库快照第 2 版")
+
+    page.context.clear_cookies()
+    login(page, base, "school_clerk")
+    page.goto(sheet_url)
+    after = _figure(page)
+    page.get_by_test_id("basic-people").click()
+    expect(page.get_by_test_id("basic-people-table")).to_contain_text("周明远")
+    hers = _person_total(page, "周明远")
+    # Her year: 12 months of 6,140 yuan pay plus the employer's contributions on a 6,140 yuan
+    # base — more than the pay alone, less than double it; and the school's figure moved by
+    # exactly her rows.
+    assert 12 * 614_000 < hers < 2 * 12 * 614_000, hers
+    assert after - before == hers, (before, after, hers)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "basic-new-teacher.png"), full_page=True)

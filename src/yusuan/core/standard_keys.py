@@ -231,6 +231,29 @@ KNOWN: tuple[Known, ...] = (
         basis="人社部发〔2015〕28号",
         maximum=100,
     ),
+    # Medical insurance and the housing fund cap their bases locally (often 300 % of an average
+    # wage) or not at all [K]; 0 leaves the base as the personnel database records it.
+    Known(
+        "base.medical_cap_pct",
+        "医疗保险缴费基数上限（占平均工资，0 为不设上限）",
+        "Medical insurance base cap, share of the average wage (0: none)",
+        StandardGroup.BASE,
+        StandardUnit.PERCENT,
+        0,
+        RULE_QUOTAS,
+        maximum=1000,
+    ),
+    Known(
+        "base.housing_cap_pct",
+        "住房公积金缴存基数上限（占平均工资，0 为不设上限）",
+        "Housing fund base cap, share of the average wage (0: none)",
+        StandardGroup.BASE,
+        StandardUnit.PERCENT,
+        0,
+        RULE_QUOTAS,
+        basis="住房公积金管理条例；建金〔2005〕5号",
+        maximum=1000,
+    ),
     # --- 工资性项目 ---
     Known(
         "bonus.year_end_months",

@@ -1,6 +1,7 @@
 """Demo data for the personnel database (人员信息库, DOMAIN-2 §3): staff for every demo unit with
 plausible 编制, grades and pay standards, the units' 编制 records, a few change documents in
-every state, and the budget snapshot for next year's 一上.
+every state, the budget snapshot for next year's 一上 and next year's basic expenditure computed
+from it by quota.
 
 ``district``: ~7,500 people over the district's units (seed 004); ``tiny``: a handful per unit.
 People are loaded in bulk through ``people_load`` (the sheet import's writer) after each state
@@ -31,6 +32,7 @@ from yusuan.personnel.services import (
     snapshot_take,
 )
 from yusuan.personnel.services.sheet import NewPerson, people_load
+from yusuan.projects.services.basic import basic_compute
 from yusuan.workflow.services import document_submit, instance_approve
 
 TARGET = {"tiny": 60, "district": 7_500}
@@ -288,6 +290,10 @@ def load(*, mof_div_code: str, year: int, scale: str, as_of: dt.date, seed: int 
         fiscal_year=year + 1,
         as_of=as_of,
     )
+    # Next year's 人员类 and 公用经费 come from the snapshot by quota, never by hand (R-PJ-5, R-PJ-8).
+    budget_officer = User.objects.filter(username="wj_budget").first()
+    if budget_officer is not None:
+        basic_compute(actor=budget_officer, mof_div_code=mof_div_code, fiscal_year=year + 1)
     return len(people)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from yusuan.common.errors import BusinessRuleError
+from yusuan.common.money import Money
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 from yusuan.projects import rules
@@ -20,12 +22,14 @@ from yusuan.projects.models import (
     ProjectPlan,
     ProjectReview,
 )
+from yusuan.projects.services import ProjectInput, project_create
 from yusuan.projects.services.content import (
     project_add_document,
     project_set_calculation,
     project_set_goal,
     project_set_plans,
 )
+from yusuan.projects.services.library import project_end
 
 
 def _pdf(text: str) -> bytes:
@@ -393,3 +397,63 @@ def rank_library(rng: Any, *, mof_div_code: str) -> int:
         Project.objects.bulk_update(group, ["rank"])
         ranked += len(group)
     return ranked
+
+
+ENDINGS = (
+    # (clerk, ending, states it picks from, reason): the demo units' own clerks end a few of
+    # their projects, so the library shows every state a project reaches in the first year.
+    ("school_clerk", "complete", ("carried_over",), "上年结转项目已按计划实施完毕，验收合格。"),
+    ("hospital_clerk", "complete", ("budgeted", "carried_over"), "项目已完成并通过验收。"),
+    ("health_clerk", "terminate", ("stored",), "政策调整，项目不再实施（R-PJ-4），退出项目库。"),
+)
+
+
+def end_some(*, mof_div_code: str, year: int) -> int:
+    """Complete and terminate a project each (R-PJ-4) through ``project_end``, which asks the
+    ledger first (``projects.hooks``): a project the ledger still holds money for is passed over
+    for the next one, as a clerk would; and void a declaration entered twice by mistake.
+    Returns how many ended."""
+    clerks = {
+        u.username: u
+        for u in User.objects.filter(username__in={name for name, *_ in ENDINGS} | {"school_clerk"})
+    }
+    ended = 0
+    for name, ending, states, reason in ENDINGS:
+        clerk = clerks.get(name)
+        if clerk is None:
+            continue
+        candidates = (
+            Project.objects.visible_to(clerk)
+            .filter(
+                mof_div_code=mof_div_code,
+                state__in=states,
+                category__in=("22", "3"),
+            )
+            .order_by("fiscal_year", "code")
+        )
+        for project in candidates:
+            try:
+                project_end(actor=clerk, project=project, ending=ending, reason=reason)
+            except BusinessRuleError:
+                continue  # money in flight or a change open: not this one
+            ended += 1
+            break
+    clerk = clerks.get("school_clerk")
+    if clerk is not None:
+        twice = project_create(
+            actor=clerk,
+            organisation=clerk.organisation,
+            fiscal_year=year,
+            data=ProjectInput(
+                name="校园安防监控系统升级（重复录入）",
+                category="3",
+                kind="new",
+                start_year=year + 1,
+                end_year=year + 1,
+                total_amount=Money.from_yuan(420_000),
+                fund_type="111",
+            ),
+        )
+        project_end(actor=clerk, project=twice, ending="void", reason="重复录入，作废。")
+        ended += 1
+    return ended

@@ -21,7 +21,13 @@ from yusuan.common.masking import id_number_for, mask_id_number
 from yusuan.common.uploads import upload_bytes
 from yusuan.personnel import selectors
 from yusuan.personnel.models import Person, PersonnelChange, PersonPeriod
-from yusuan.personnel.services import ChangeInput, change_create, people_import, snapshot_take
+from yusuan.personnel.services import (
+    ChangeInput,
+    change_create,
+    change_update,
+    people_import,
+    snapshot_take,
+)
 from yusuan.personnel.workflow import DOCUMENT_TYPE
 from yusuan.workflow.services import document_submit
 
@@ -279,6 +285,28 @@ def create_change(
         body=payload.model_dump(mode="json"),
         status=201,
         call=lambda actor: change_create(actor=actor, data=data),
+    )
+
+
+@router.put("/personnel/changes/{change_id}", response=ChangeOut)
+def update_change(
+    request: HttpRequest,
+    response: HttpResponse,
+    change_id: Id,
+    payload: ChangeIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Correct a draft: the whole document again; its kind and unit stay (R-PS-3)."""
+    data = ChangeInput(**payload.model_dump())
+    return write(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:personnel.changes.update:{change_id}",
+        body=payload.model_dump(mode="json"),
+        call=lambda actor: change_update(
+            actor=actor, change_id=selectors.access_change(actor=actor, pk=change_id).pk, data=data
+        ),
     )
 
 

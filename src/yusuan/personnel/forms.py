@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.fields import MoneyField
+from yusuan.common.money import Money
 from yusuan.personnel import rules
 from yusuan.personnel.choices import ChangeKind, EstablishmentType, PersonStatus, PostCategory
-from yusuan.personnel.models import Person
+from yusuan.personnel.models import Person, PersonnelChange
 from yusuan.personnel.services import ChangeInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -90,6 +91,28 @@ class ChangeForm(forms.Form):
             ("housing_base", _("housing fund base (yuan)")),
         ):
             self.fields[name] = MoneyField(label=label, required=False)
+
+    @staticmethod
+    def initial_of(change: PersonnelChange) -> dict[str, Any]:
+        """The form's values for a saved draft: its fields, then what it sets (fen → Money)."""
+        data = dict(change.data)
+        initial: dict[str, Any] = {
+            "kind": change.kind,
+            "person_id": change.person_id,
+            "id_number": change.id_number,
+            "name": change.name,
+            "effective_date": change.effective_date,
+            "basis_doc_no": change.basis_doc_no,
+            "establishment_doc_no": change.establishment_doc_no,
+            "note": change.note,
+        }
+        initial.update({name: data[name] for name in STATE_FIELDS if name in data})
+        for key, fen in (data.get("items") or {}).items():
+            initial[f"item_{key}"] = Money(int(fen))
+        for name in rules.BASES:
+            if data.get(name) is not None:
+                initial[name] = Money(int(data[name]))
+        return initial
 
     def input(self) -> ChangeInput:
         data = self.cleaned_data

@@ -13,6 +13,7 @@ urlpatterns = [
     path("changes/", views.change_list, name="change_list"),
     path("changes/new/", views.change_create_view, name="change_create"),
     path("changes/<id:pk>/", views.change_detail, name="change_detail"),
+    path("changes/<id:pk>/edit/", views.change_edit, name="change_edit"),
     path("changes/<id:pk>/submit/", views.change_submit, name="change_submit"),
     path("establishment/", views.establishment_list, name="establishment_list"),
     path("snapshots/", views.snapshot_list, name="snapshot_list"),

@@ -36,7 +36,13 @@ from yusuan.personnel.choices import ChangeState, EstablishmentType, PersonState
 from yusuan.personnel.forms import ChangeForm, ImportForm, SnapshotForm, unit_people
 from yusuan.personnel.grids import PEOPLE_GRID
 from yusuan.personnel.rules import PAY_ITEMS
-from yusuan.personnel.services import change_create, people_import, people_sheet, snapshot_take
+from yusuan.personnel.services import (
+    change_create,
+    change_update,
+    people_import,
+    people_sheet,
+    snapshot_take,
+)
 from yusuan.personnel.workflow import DOCUMENT_TYPE
 from yusuan.workflow import selectors as workflow_selectors
 from yusuan.workflow.services import document_submit
@@ -198,6 +204,29 @@ def change_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("personnel.change_personnelchange", raise_exception=True)
+def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a draft before it is sent (its kind stays; the service refuses any other state)."""
+    actor: Any = request.user
+    change = selectors.access_change(actor=actor, pk=pk)
+    if change.state != ChangeState.DRAFT:
+        messages.error(request, _("Only a draft can be edited."))
+        return redirect("personnel:change_detail", pk=change.pk)
+    form = ChangeForm(
+        request.POST or None, initial=ChangeForm.initial_of(change), people=unit_people(actor)
+    )
+    form.fields["kind"].disabled = True
+    return form_page(
+        request,
+        form,
+        save=lambda: change_update(actor=actor, change_id=change.pk, data=form.input()),
+        success_url_name="personnel:change_detail",
+        title=_("Edit personnel change %(number)s") % {"number": change.number},
+        obj=change,
+    )
+
+
+@login_required
 @permission_required("personnel.view_personnelchange", raise_exception=True)
 def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
@@ -219,6 +248,8 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "latest": approval.latest,
             "approval": approval,
             "can_submit": change.state == ChangeState.DRAFT
+            and actor.has_perm("personnel.change_personnelchange"),
+            "can_edit": change.state == ChangeState.DRAFT
             and actor.has_perm("personnel.change_personnelchange"),
         },
     )
@@ -278,7 +309,11 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
 @permission_required("personnel.view_budgetsnapshot", raise_exception=True)
 def snapshot_list(request: HttpRequest) -> HttpResponse:
     actor: Any = request.user
-    form = SnapshotForm(request.POST or None)
+    today = timezone.localdate()
+    # The usual case: next year's 一上, as the database stands today.
+    form = SnapshotForm(
+        request.POST or None, initial={"fiscal_year": today.year + 1, "as_of": today}
+    )
     can_take = actor.has_perm("personnel.add_budgetsnapshot")
     if request.method == "POST" and can_take and form.is_valid():
         try:

@@ -13,7 +13,9 @@ Per person (in service, 在职), monthly × 12 unless stated:
   ``base.floor_pct`` – ``base.cap_pct`` of ``base.average_wage`` (a base below the floor — or none
   recorded — contributes on the floor); no annuity for 编外 staff (not in the scheme);
 * 30110 medical on the medical base; 30111 公务员医疗补助 for 公务员/参公 on the medical base when its
-  rate is above 0; 30113 housing fund on the housing-fund base;
+  rate is above 0; 30113 housing fund on the housing-fund base; each base held under its own cap
+  (``base.medical_cap_pct``, ``base.housing_cap_pct`` of ``base.average_wage``) where the region
+  sets one;
 * retirees (离休, 退休): 30301 离休费 and 30302 退休费 × 12, nothing else.
 
 Per unit (公用经费, category 21): 30299 日常公用经费 = the per-head quota of the unit's type ×
@@ -155,6 +157,12 @@ def pension_base(person: Person, rates: Mapping[str, int]) -> int:
     return min(max(person.pension_base, floor), cap)
 
 
+def capped_base(base: int, key: str, rates: Mapping[str, int]) -> int:
+    """A medical or housing-fund base held under the region's cap (``key``), if it sets one."""
+    pct = rates[key]
+    return base if pct <= 0 else min(base, (rates["base.average_wage"] * pct + 50) // 100)
+
+
 def monthly_by_class(items: Mapping[str, int]) -> dict[str, int]:
     totals: dict[str, int] = {}
     for key, fen in items.items():
@@ -197,14 +205,19 @@ def person_amounts(person: Person, unit: Unit, rates: Mapping[str, int]) -> list
         basic = by_class["30101"]
         amounts.append(Amount("30103", own, "年终一次性奖金", basic, months, basic * months))
     base = pension_base(person, rates)
+    medical_base = capped_base(person.medical_base, "base.medical_cap_pct", rates)
     medical = MEDICAL_AGENCY if agency else MEDICAL_INSTITUTION
     items = BY_CODE
     parts = [
         ("30108", base, items["30108"].functional),
         ("30109", 0 if person.status == CONTRACT else base, items["30109"].functional),
-        ("30110", person.medical_base, medical),
+        ("30110", medical_base, medical),
         ("30112", base, own),
-        ("30113", person.housing_base, items["30113"].functional),
+        (
+            "30113",
+            capped_base(person.housing_base, "base.housing_cap_pct", rates),
+            items["30113"].functional,
+        ),
     ]
     for code, fen, functional in parts:
         keys = [c.key for c in items[code].components]
@@ -216,7 +229,7 @@ def person_amounts(person: Person, unit: Unit, rates: Mapping[str, int]) -> list
             "30111",
             CLASS_NAMES["30111"],
             CIVIL_SERVANT_MEDICAL,
-            person.medical_base,
+            medical_base,
             ["contribution.civil_servant_medical"],
             rates,
         )

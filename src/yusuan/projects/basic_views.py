@@ -205,8 +205,8 @@ SUMMARY_GRID = Grid(
     columns=(
         GridColumn("code", gettext_lazy("Code"), lambda u: Cell(u.code), order_by="code"),
         GridColumn("unit", gettext_lazy("Unit"), _unit_cell, order_by="name"),
-        GridColumn("personnel", gettext_lazy("Personnel (computed)"), order_by="personnel"),
-        GridColumn("public", gettext_lazy("Public funds (computed)"), order_by="public"),
+        GridColumn("personnel", gettext_lazy("Personnel, computed (yuan)"), order_by="personnel"),
+        GridColumn("public", gettext_lazy("Public funds, computed (yuan)"), order_by="public"),
         GridColumn("overrides", gettext_lazy("Set by finance"), _override_cell),
     ),
 )

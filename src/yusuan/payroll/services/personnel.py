@@ -11,6 +11,8 @@ At import, after the sheet itself is clean (``sheet.read_sheet``):
   (``payroll.tolerance_bp`` of the standard); a larger difference without the sheet's 差异说明 →
   ``WARN`` (the voucher then waits for the unit's written explanation, ``payroll.checks``); with
   one, the reason is kept with the row.
+- **Whose** — the row's name must be the database's name of that ID number; another name →
+  ``WARN`` (a typo, or someone else's ID on the row), ``EXPLAINED`` with the sheet's 差异说明.
 - **Once a month** — the same person on another (not void) batch of the region's month → ``BLOCK``,
   naming that batch.
 
@@ -328,6 +330,24 @@ def check_sheet(
             continue
         period, _at = _in_force(history, on)
         assert period is not None  # _who found the unit's person in force
+        assert person is not None
+        if "".join(row.name.split()) != "".join(person.name.split()):
+            # The ID is the unit's person but the name is not hers: a typo, or the wrong
+            # person's ID on the row — the bank pays by account, so finance must see it.
+            shown_id = mask_id_number(row.id_number)
+            error = _row_error(
+                index,
+                row,
+                shown_id,
+                "payroll.name_differs",
+                "name",
+                f"工资表姓名“{row.name}”与人员信息库该身份证号的姓名“{person.name}”不一致",
+                f"the sheet's name {row.name!r} is not the database's {person.name!r} "
+                "for this ID number",
+                value=row.name,
+                limit=person.name,
+            )
+            checked.findings.append(_stored(error, EXPLAINED if row.reason else WARN, row.reason))
         standard = by_class(period.items)
         checked.standards[row.row] = standard
         for code, paid, due, allowed in differences(items, standard, tolerance_bp):

@@ -280,6 +280,44 @@ def _establishment_errors(
     )
 
 
+def _person(actor: Actor, person_id: int | None) -> Person:
+    """The person a change is about, among those the actor sees (another unit's: not found)."""
+    found = Person.objects.visible_to(actor).filter(pk=person_id).first() if person_id else None
+    if found is None:
+        raise NotFoundError("person")
+    return found
+
+
+def _document_values(
+    *, organisation: Organisation, kind: str, person: Person | None, data: ChangeInput
+) -> dict[str, Any]:
+    """A change document's fields from the input, after every rule of entry (``_check``)."""
+    id_number = data.id_number.strip().upper() if kind == ChangeKind.HIRE else ""
+    name = data.name.strip() if kind == ChangeKind.HIRE else ""
+    checked = _check(
+        organisation=organisation,
+        kind=kind,
+        person=person,
+        id_number=id_number,
+        name=name,
+        effective=data.effective_date,
+        data=data.data,
+        basis_doc_no=data.basis_doc_no,
+        establishment_doc_no=data.establishment_doc_no,
+    )
+    clean, _ = _clean_data(kind, data.data)
+    return {
+        "person": checked.person,
+        "id_number": id_number,
+        "name": name or (checked.person.name if checked.person else ""),
+        "effective_date": data.effective_date,
+        "basis_doc_no": data.basis_doc_no.strip(),
+        "establishment_doc_no": data.establishment_doc_no.strip(),
+        "note": data.note.strip(),
+        "data": jsonable(clean),
+    }
+
+
 @transaction.atomic
 def change_create(*, actor: Actor, data: ChangeInput) -> PersonnelChange:
     """Enter a change document (a draft); every rule is checked now and again at approval."""
@@ -295,29 +333,8 @@ def change_create(*, actor: Actor, data: ChangeInput) -> PersonnelChange:
             message_en="personnel changes are entered by a unit's or department's HR clerk",
             status=403,
         )
-    person = None
-    if data.kind != ChangeKind.HIRE:
-        person = (
-            Person.objects.visible_to(actor).filter(pk=data.person_id).first()
-            if data.person_id
-            else None
-        )
-        if person is None:
-            raise NotFoundError("person")
-    id_number = data.id_number.strip().upper() if data.kind == ChangeKind.HIRE else ""
-    name = data.name.strip() if data.kind == ChangeKind.HIRE else ""
-    checked = _check(
-        organisation=organisation,
-        kind=data.kind,
-        person=person,
-        id_number=id_number,
-        name=name,
-        effective=data.effective_date,
-        data=data.data,
-        basis_doc_no=data.basis_doc_no,
-        establishment_doc_no=data.establishment_doc_no,
-    )
-    clean, _ = _clean_data(data.kind, data.data)
+    person = None if data.kind == ChangeKind.HIRE else _person(actor, data.person_id)
+    values = _document_values(organisation=organisation, kind=data.kind, person=person, data=data)
     year = data.effective_date.year
     number = next_number(
         mof_div_code=organisation.mof_div_code, fiscal_year=year, series=f"personnel-{SERIES}"
@@ -328,16 +345,10 @@ def change_create(*, actor: Actor, data: ChangeInput) -> PersonnelChange:
         number=f"{SERIES}{year}{number:06d}",
         organisation=organisation,
         kind=data.kind,
-        person=checked.person,
-        id_number=id_number,
-        name=name or (checked.person.name if checked.person else ""),
-        effective_date=data.effective_date,
-        basis_doc_no=data.basis_doc_no.strip(),
-        establishment_doc_no=data.establishment_doc_no.strip(),
-        note=data.note.strip(),
-        data=jsonable(clean),
         created_by_id=actor.pk,
+        **values,
     )
+    person, id_number = values["person"], values["id_number"]
     audit_record(
         action="personnel.change.create",
         actor=actor,
@@ -345,11 +356,66 @@ def change_create(*, actor: Actor, data: ChangeInput) -> PersonnelChange:
         changes={"state": [None, ChangeState.DRAFT]},
         extra={
             "kind": data.kind,
-            "person": checked.person.pk if checked.person else None,
+            "person": person.pk if person else None,
             "id_number": mask_id_number(id_number) if id_number else "",
             "effective_date": data.effective_date.isoformat(),
         },
     )
+    return change
+
+
+@transaction.atomic
+def change_update(*, actor: Actor, change_id: int, data: ChangeInput) -> PersonnelChange:
+    """Correct a draft (or a change returned to its clerk): every field but its kind and unit,
+    checked as at entry; the audit record lists what moved."""
+    ensure_permission(actor, "personnel.change_personnelchange")
+    change = locks.change_qs_select_for_update().visible_to(actor).filter(pk=change_id).first()
+    if change is None:
+        raise NotFoundError("personnel change")
+    errors: list[ErrorDetail] = []
+    if change.state != ChangeState.DRAFT:
+        errors.append(
+            _err(
+                "change_not_draft",
+                "state",
+                f"人员变动单处于“{change.get_state_display()}”状态，只有草稿可以修改",
+                f"only a draft can be edited; this change is {change.state}",
+                value=change.get_state_display(),
+            )
+        )
+    if data.kind != change.kind:
+        errors.append(
+            _err(
+                "change_kind_fixed",
+                "kind",
+                "变动类型不能修改，请作废后新建",
+                "the kind of a change cannot be edited: enter a new change",
+                value=data.kind,
+                limit=change.kind,
+            )
+        )
+    raise_if_any(errors)
+    person = change.person
+    if change.kind != ChangeKind.HIRE and data.person_id != change.person_id:
+        person = _person(actor, data.person_id)
+    values = _document_values(
+        organisation=change.organisation, kind=change.kind, person=person, data=data
+    )
+    new_person = values.pop("person")
+    moved = {
+        key: [jsonable(getattr(change, key)), jsonable(value)]
+        for key, value in values.items()
+        if getattr(change, key) != value
+    }
+    if change.person != new_person:
+        moved["person"] = [change.person_id, new_person.pk if new_person else None]
+    values["person"] = new_person
+    if "id_number" in moved:
+        moved["id_number"] = [mask_id_number(change.id_number), mask_id_number(values["id_number"])]
+    for key, value in values.items():
+        setattr(change, key, value)
+    change.save()
+    audit_record(action="personnel.change.update", actor=actor, obj=change, changes=moved)
     return change
 
 
