@@ -110,6 +110,17 @@ def school_basis_document() -> Any:
     )
 
 
+def _document_file_body() -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "kind": "policy",
+        "doc_no": "-",
+        "title": "-",
+        "file": SimpleUploadedFile("scope.pdf", b"%PDF-1.4 scope", content_type="application/pdf"),
+    }
+
+
 def _document_pk(document: Any) -> dict[str, Any]:
     return {"pk": document.project_id, "document_id": document.pk}
 
@@ -1062,6 +1073,12 @@ API: dict[str, Entry] = {
     ),
     "yusuan_projects_api_put_goal": Entry(
         school_project, _pk("project_id"), method="put", body={"annual": "-", "indicators": []}
+    ),
+    "yusuan_projects_api_post_document_file": Entry(
+        school_project, _pk("project_id"), method="post", body=_document_file_body
+    ),
+    "yusuan_projects_api_get_document_file": Entry(
+        school_basis_document, lambda d: {"project_id": d.project_id, "document_id": d.pk}
     ),
     "yusuan_projects_api_post_document": Entry(
         school_project,

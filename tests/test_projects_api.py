@@ -264,3 +264,56 @@ def test_another_units_project_is_not_found(client: Client, user: Any) -> None:
         assert response.status_code == 404
     draft.refresh_from_db()
     assert draft.state == "draft"
+
+
+def test_an_integrator_adds_a_basis_document_with_its_file_and_reads_it_back(user: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+
+    clerk = user("school_clerk")
+    draft = Project.objects.filter(organisation__name="吴江区松陵实验小学", state="draft").first()
+    assert draft is not None
+    auth = _token(clerk, "projects:read", "projects:write")
+    client = Client(enforce_csrf_checks=True)
+    url = f"/api/v1/projects/{draft.pk}/documents-file"
+    pdf = b"%PDF-1.4 \xe7\xab\x8b\xe9\xa1\xb9\xe4\xbe\x9d\xe6\x8d\xae"
+
+    def form(name: str = "依据.pdf", body: bytes = pdf, **over: str) -> dict[str, Any]:
+        return {
+            "kind": "policy",
+            "doc_no": "吴教发〔2026〕7号",
+            "title": "<script>alert(1)</script>关于校园安全的通知",
+            **over,
+            "file": SimpleUploadedFile(name, body, content_type="application/pdf"),
+        }
+
+    made = client.post(url, form(), HTTP_IDEMPOTENCY_KEY="doc-1", **auth)
+    assert made.status_code == 200, made.content
+    [added] = [d for d in made.json()["documents"] if d["doc_no"] == "吴教发〔2026〕7号"]
+    assert added["file_name"] == "依据.pdf"
+    again = client.post(url, form(), HTTP_IDEMPOTENCY_KEY="doc-1", **auth)
+    assert again["Idempotent-Replayed"] == "true"
+    assert draft.documents.filter(doc_no="吴教发〔2026〕7号").count() == 1
+    # The file comes back byte for byte, to the project's own unit only.
+    got = client.get(f"/api/v1/projects/{draft.pk}/documents/{added['id']}/file", **auth)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == pdf
+    hospital = user("hospital_clerk")
+    theirs = _token(hospital, "projects:read", "projects:write")
+    assert (
+        client.get(f"/api/v1/projects/{draft.pk}/documents/{added['id']}/file", **theirs)
+    ).status_code == 404
+    assert client.post(url, form(), HTTP_IDEMPOTENCY_KEY="doc-x", **theirs).status_code == 404
+    # Refusals name the field and the limit; nothing is added.
+    exe = client.post(url, form("virus.exe"), HTTP_IDEMPOTENCY_KEY="doc-2", **auth)
+    assert exe.status_code == 422
+    assert [(e["code"], e["field"]) for e in exe.json()["errors"]] == [
+        ("projects.document_type", "file")
+    ]
+    long = client.post(url, form(doc_no="号" * 101), HTTP_IDEMPOTENCY_KEY="doc-3", **auth)
+    assert long.status_code == 422
+    [error] = long.json()["errors"]
+    assert (error["field"], error["value"], error["limit"]) == ("doc_no", 101, 100)
+    with override_settings(YUSUAN_UPLOAD_MAX_BYTES=len(pdf) - 1):
+        big = client.post(url, form(), HTTP_IDEMPOTENCY_KEY="doc-4", **auth)
+    assert big.status_code == 413 and big.json()["errors"][0]["limit"] == len(pdf) - 1
+    assert draft.documents.count() == len(made.json()["documents"])

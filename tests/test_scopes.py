@@ -208,6 +208,8 @@ def _send(session: tuple[Client, str], method: str, url: str, body: Any, *, api:
     (``csrf_session``; its sign-in and page are made before the fingerprint is taken)."""
     client, token = session
     body = body() if callable(body) else body
+    if api and any(hasattr(value, "read") for value in body.values()):  # a file: multipart
+        return client.post(url, body, HTTP_X_CSRFTOKEN=token, HTTP_IDEMPOTENCY_KEY=f"scope-{url}")
     if api:
         return getattr(client, method)(
             url,

@@ -4,16 +4,18 @@ R-PF-5)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from yusuan.audit.idempotency import DocumentWrite
 from yusuan.common.actor import ensure_permission
 from yusuan.common.api import Id, IdempotencyKey, require
-from yusuan.common.errors import BusinessRuleError, field_amount
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, field_amount
 from yusuan.projects import inputs, rules, selectors
 from yusuan.projects.api.common import READ, WRITE, ProjectDetailOut, _detail
 from yusuan.projects.models import Project
@@ -75,8 +77,11 @@ class GoalIn(Schema):
     indicators: list[IndicatorIn] = Field(max_length=200)
 
 
+DocumentKind = Literal["policy", "plan", "feasibility", "approval", "other"]
+
+
 class BasisDocumentIn(Schema):
-    kind: Literal["policy", "plan", "feasibility", "approval", "other"]
+    kind: DocumentKind
     doc_no: str = Field(max_length=100)
     title: str = Field(max_length=200)
 
@@ -183,6 +188,18 @@ def _declaration(actor: Any, pk: int) -> dict[str, Any]:
 
 
 declaration_write = DocumentWrite(api_scope=WRITE, read=_declaration)
+
+
+def field_error(name: str, value: str, limit: int) -> ErrorDetail:
+    return ErrorDetail(
+        code="projects.document_field_too_long",
+        rule="R-PJ-9",
+        field=name,
+        value=len(value),
+        limit=limit,
+        message_zh=f"{name} 长度 {len(value)} 超过上限 {limit} 个字符",
+        message_en=f"{name} is {len(value)} characters long, over the limit of {limit}",
+    )
 
 
 def _unreadable(errors: list[Any]) -> None:
@@ -302,7 +319,7 @@ def post_document(
     payload: BasisDocumentIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
-    """Add a basis document (立项依据…) by its number and title; files are added on the page."""
+    """Add a basis document (立项依据…) by its number and title; with its file: ``documents-file``."""
 
     def call(actor: Any) -> Project:
         project = selectors.access_project(actor=actor, pk=project_id)
@@ -323,6 +340,69 @@ def post_document(
         body=payload.model_dump(mode="json"),
         call=call,
     )
+
+
+@router.post("/projects/{project_id}/documents-file", response=DeclarationOut)
+def post_document_file(
+    request: HttpRequest,
+    response: HttpResponse,
+    project_id: Id,
+    file: File[UploadedFile],
+    kind: Form[DocumentKind],
+    doc_no: Form[str],
+    title: Form[str],
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Add a basis document with its file (the scan or PDF of the 文件), multipart: the same
+    checks as the page (R-PJ-9; the upload limits of DESIGN §7)."""
+    too_long = [
+        field_error(name, value, limit)
+        for name, value, limit in (("doc_no", doc_no, 100), ("title", title, 200))
+        if len(value) > limit
+    ]
+    _unreadable(too_long)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+
+    def call(actor: Any) -> Project:
+        project = selectors.access_project(actor=actor, pk=project_id)
+        project_add_document(
+            actor=actor,
+            project=project,
+            kind=kind,
+            doc_no=doc_no,
+            title=title,
+            upload=file,
+        )
+        return project
+
+    return declaration_write(
+        request,
+        response,
+        key=idempotency_key,
+        scope=f"api:projects.document-file:{project_id}",
+        body={
+            "kind": kind,
+            "doc_no": doc_no,
+            "title": title,
+            "name": file.name,
+            "sha256": digest.hexdigest(),
+        },
+        call=call,
+    )
+
+
+@router.get("/projects/{project_id}/documents/{document_id}/file")
+def get_document_file(request: HttpRequest, project_id: Id, document_id: Id) -> FileResponse:
+    """A basis document's file, as uploaded (another unit's project: 404)."""
+    actor = require(request, "projects.view_project", READ)
+    project = selectors.access_project(actor=actor, pk=project_id)
+    document = project.documents.filter(pk=document_id).exclude(file="").first()
+    if document is None:
+        raise NotFoundError("document file")
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file_name)
 
 
 @router.post("/projects/{project_id}/reviews", response=DeclarationOut)
