@@ -4,9 +4,10 @@ Headers may be Chinese or English; rows keep the line number the clerk sees in E
 
 Every import reads through ``read_rows``, which bounds what a file may cost before and while it
 is parsed (settings ``YUSUAN_UPLOAD_*``): its size; for an .xlsx (a zip) the size its parts unpack
-to and their compression ratio, checked before openpyxl opens it (a 227 KiB sheet that unpacked to
-50 MB kept a worker busy for 34 s); the rows and columns, from the sheet's declared dimension and
-again while streaming; and the time spent, checked on every row.
+to and their compression ratio, checked before any part is opened (a 227 KiB sheet that unpacked
+to 50 MB kept a worker busy for 34 s); the rows and columns, from the sheet's declared dimension
+and again while streaming; and the time spent, checked on every row. An .xlsx is read by
+``common.xlsx`` (openpyxl's values, several times faster); openpyxl writes the exports.
 
 Every export goes through ``write_table``, which makes typed text inert (OWASP "CSV injection"):
 a spreadsheet runs text that starts with ``= + - @``, a tab or a carriage return as a formula
@@ -28,10 +29,11 @@ from typing import TypeGuard
 
 from django.conf import settings
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from yusuan.common import xlsx
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
 from yusuan.common.uploads import check_upload_size, megabytes
 
@@ -253,25 +255,25 @@ def _too_many_columns(count: int, limit: int, row: int | None) -> BusinessRuleEr
 def _xlsx_rows(data: bytes, filename: str, started: float) -> list[list[object]]:
     _check_archive(data, filename)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged file
+        sheet = xlsx.first_sheet(zipfile.ZipFile(io.BytesIO(data)))
+    except Exception as exc:  # a damaged package fails in many ways (zip, XML, a missing part)
         raise _unreadable("Excel", exc) from exc
+    if sheet is None:
+        return []
+    # The declared dimension refuses an oversized sheet before a row is parsed; without one,
+    # each row is checked as it is read.
+    max_rows: int = settings.YUSUAN_UPLOAD_MAX_ROWS
+    max_columns: int = settings.YUSUAN_UPLOAD_MAX_COLUMNS
+    if sheet.max_row is not None and sheet.max_row > max_rows + 1:
+        raise _too_many_rows(f"{sheet.max_row - 1:,}", max_rows)
+    if sheet.max_column is not None and sheet.max_column > max_columns:
+        raise _too_many_columns(sheet.max_column, max_columns, None)
     try:
-        if not workbook.worksheets:
-            return []
-        sheet = workbook.worksheets[0]
-        # The declared dimension refuses an oversized sheet before a row is parsed; openpyxl pads
-        # every row to its width, so it must be checked (a dimension up to XFD means 16,384
-        # cells a row). Without one, each row is as wide as its last cell, checked per row.
-        max_rows: int = settings.YUSUAN_UPLOAD_MAX_ROWS
-        max_columns: int = settings.YUSUAN_UPLOAD_MAX_COLUMNS
-        if sheet.max_row is not None and sheet.max_row > max_rows + 1:
-            raise _too_many_rows(f"{sheet.max_row - 1:,}", max_rows)
-        if sheet.max_column is not None and sheet.max_column > max_columns:
-            raise _too_many_columns(sheet.max_column, max_columns, None)
-        return _bounded(sheet.iter_rows(values_only=True), started)
-    finally:
-        workbook.close()
+        return _bounded(sheet.rows(), started)
+    except BusinessRuleError:
+        raise
+    except Exception as exc:  # broken XML or a cell that is not what its type says
+        raise _unreadable("Excel", exc) from exc
 
 
 def _csv_rows(data: bytes, started: float) -> list[list[object]]:
