@@ -6,7 +6,8 @@ computed, stored and made into its two system projects — on SQLite and on Post
 Usage: .venv/bin/python bench/basic_expenditure.py [--people 7500] [--units 300] [--no-postgres]
 Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
 script creates and drops one scratch database there, ``yusuan_bench_basic``, and uses a temporary
-folder for SQLite. It never touches any other database.
+folder for SQLite. It never touches any other database. BENCH_PROFILE=import, snapshot or
+compute (1: compute) prints that step's profile.
 
 Each database runs in a child process: ``migrate`` (timed: the reference); the region, units and
 officers, the budget year opened and each unit's 编制 with its function line and vehicles (not
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -91,31 +93,43 @@ def child(people: int, units: int) -> None:
     data = people_sheet(people, codes)
     sheet = time.perf_counter() - started
 
+    # BENCH_PROFILE=import|snapshot|compute (1 = compute): that step's profile on stderr.
+    wanted = os.environ.get("BENCH_PROFILE", "")
+    wanted = "compute" if wanted == "1" else wanted
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    result = people_import(
-        actor=officer, data=data, filename="people.xlsx", effective_from=dt.date(2026, 1, 1)
-    )
-    timings["import"] = time.perf_counter() - started
-    started = time.perf_counter()
-    snapshot = snapshot_take(
-        actor=officer, mof_div_code="320509", fiscal_year=YEAR, as_of=dt.date(2026, 6, 30)
-    )
-    timings["snapshot"] = time.perf_counter() - started
-    profiler = None
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-    started = time.perf_counter()
-    outcome = basic_compute(actor=budget, mof_div_code="320509", fiscal_year=YEAR)
-    timings["compute"] = time.perf_counter() - started
-    if profiler is not None:
-        import pstats
+    def timed(step: str, work: Any) -> Any:
+        profiler = None
+        if step == wanted:
+            import cProfile
 
-        profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+            profiler = cProfile.Profile()
+            profiler.enable()
+        started = time.perf_counter()
+        done = work()
+        timings[step] = time.perf_counter() - started
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        return done
+
+    result = timed(
+        "import",
+        lambda: people_import(
+            actor=officer, data=data, filename="people.xlsx", effective_from=dt.date(2026, 1, 1)
+        ),
+    )
+    snapshot = timed(
+        "snapshot",
+        lambda: snapshot_take(
+            actor=officer, mof_div_code="320509", fiscal_year=YEAR, as_of=dt.date(2026, 6, 30)
+        ),
+    )
+    outcome = timed(
+        "compute", lambda: basic_compute(actor=budget, mof_div_code="320509", fiscal_year=YEAR)
+    )
     started = time.perf_counter()
     again = basic_compute(actor=budget, mof_div_code="320509", fiscal_year=YEAR)
     timings["recompute_unchanged"] = time.perf_counter() - started

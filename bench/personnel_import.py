@@ -223,6 +223,8 @@ def run(url: str, var_dir: str, people: int, units: int) -> dict[str, float]:
     )
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
+    if out.stderr.strip():  # BENCH_PROFILE's profile
+        print(out.stderr[-6000:], file=sys.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -229,6 +229,10 @@ def test_the_small_unit_in_fen(user: Callable[[str], Any], unit: Any) -> None:
     for p in projects.values():
         plans = list(ProjectPlan.objects.filter(project=p).values_list("year", "amount_fen"))
         assert plans == [(YEAR, p.total_amount_fen)]
+        # Each project written in bulk still has its own creation record.
+        created = AuditRecord.objects.get(action="projects.create", object_id=str(p.pk))
+        assert created.changes["total_amount_fen"] == [None, p.total_amount_fen]
+        assert created.extra == {"by": "R-PJ-8", "run": outcome.run.version, "system": True}
     # Drill-down: one row per person; the three add up to the unit's 人员类.
     rows = person_rows(actor=user("basic_clerk"), organisation=unit, run=outcome.run)
     assert len(rows) == 3
@@ -272,9 +276,14 @@ def test_compute_is_idempotent_and_a_recompute_says_what_changed(
     )
     project = Project.objects.get(organisation=unit, fiscal_year=YEAR, category="1")
     assert project.total_amount_fen == after
-    assert AuditRecord.objects.filter(
-        action="projects.basic.update", object_id=str(project.pk)
-    ).exists()
+    assert project.updated_at > project.created_at
+    plans = ProjectPlan.objects.filter(project=project).values_list("year", "amount_fen")
+    assert list(plans) == [(YEAR, after)]
+    moved = AuditRecord.objects.get(action="projects.basic.update", object_id=str(project.pk))
+    assert moved.changes == {"total_amount_fen": [40_566_464, after]}
+    assert moved.extra == {"by": "R-PJ-8", "run": second.run.version, "source": "computed"}
+    other = Project.objects.get(organisation=unit, fiscal_year=YEAR, category="21")
+    assert not AuditRecord.objects.filter(action="projects.basic.update", object_id=str(other.pk))
     # The first run's rows stay (history by version).
     assert BasicLine.objects.filter(run=first.run, organisation=unit).count() == rows
 

@@ -17,21 +17,31 @@ from tests.personnel_helpers import enter, hire_input, id_number, teacher, throu
 from yusuan.audit.models import AuditRecord
 from yusuan.common.actor import PermissionDeniedError
 from yusuan.common.errors import BusinessRuleError, NotFoundError
-from yusuan.personnel.models import BudgetSnapshot, Person, PersonnelChange, PersonPeriod
+from yusuan.common.tabular import write_table
+from yusuan.personnel.models import (
+    BudgetSnapshot,
+    Person,
+    PersonnelChange,
+    PersonPeriod,
+    SnapshotRow,
+)
 from yusuan.personnel.selectors import (
     headcounts_on,
     person_history,
     person_state_on,
     snapshot_headcount,
     snapshot_people,
+    states_on,
     unit_roster,
 )
 from yusuan.personnel.services import (
     ChangeInput,
     EstablishmentInput,
     establishment_set,
+    people_import,
     snapshot_take,
 )
+from yusuan.personnel.services.sheet import COLUMNS, id_ranges
 from yusuan.personnel.workflow import HANDLER
 
 pytestmark = pytest.mark.django_db
@@ -432,6 +442,16 @@ def test_r_ps_4_snapshot_once_per_year_retaken_with_a_reason(user: Callable[[str
     assert snapshot.version == 2
     held = Person.objects.filter(mof_div_code="320509", state__in=("active", "retired", "lixiu"))
     assert snapshot.people == held.count()
+    # Each held person's period in force on the day, copied with the identity, in unit and
+    # person order.
+    copied = SnapshotRow.objects.filter(snapshot=snapshot).order_by("pk")
+    fields = ("organisation_id", "person_id", "period_id", "id_number", "name", "state", "items")
+    in_force = states_on(dt.date(2026, 9, 30), PersonPeriod.objects.filter(mof_div_code="320509"))
+    assert list(copied.values_list(*fields)) == sorted(
+        (p.organisation_id, p.person_id, p.pk, p.person.id_number, p.person.name, p.state, p.items)
+        for p in in_force.filter(state__in=("active", "retired", "lixiu")).select_related("person")
+    )
+    assert {r.mof_div_code for r in copied} == {"320509"}
     school = user("school_clerk").organisation
     mine = [p for p in snapshot_people(actor=officer, snapshot=snapshot, organisation_id=school.pk)]
     row = next(p for p in mine if p.row.person_id == person.pk)
@@ -458,3 +478,71 @@ def test_r_ps_4_snapshot_once_per_year_retaken_with_a_reason(user: Callable[[str
     ).exists()
     with pytest.raises(DatabaseError), transaction.atomic():
         BudgetSnapshot.objects.filter(pk=snapshot.pk).update(reason="")
+
+
+def _people_rows(unit_code: str, serials: range) -> list[list[object]]:
+    rows = []
+    for serial in serials:
+        values = {
+            "org_code": unit_code,
+            "id_number": id_number(serial, born=dt.date(1985, 3, 9)),
+            "name": f"导入教师{serial}",
+            "status": "事业专技岗",
+            "establishment": "事业编",
+            "state": "在职",
+            "work_start_date": "2008-08-01",
+            "unit_join_date": "2012-08-01",
+            "post_category": "专业技术岗位",
+            "post_level": "10",
+            "salary_scale": "20",
+            "item:post_pay": "2100.00",
+            "item:scale_pay": "1500.00",
+            "pension_base": "8000.00",
+        }
+        rows.append([values.get(c.key, "") for c in COLUMNS])
+    return rows
+
+
+def test_the_sheet_import_loads_all_or_nothing_with_one_record_naming_everyone(
+    user: Callable[[str], Any],
+) -> None:
+    officer = user("wj_personnel")
+    school = user("school_clerk").organisation
+    rows = _people_rows(school.code, range(300, 304))
+    rows[2][[c.key for c in COLUMNS].index("item:post_pay")] = "2100.005"
+    rows[3][[c.key for c in COLUMNS].index("id_number")] = rows[0][2]
+    bad = write_table(COLUMNS, rows, file_format="xlsx")
+    with pytest.raises(BusinessRuleError) as exc:
+        people_import(
+            actor=officer, data=bad, filename="人员.xlsx", effective_from=dt.date(2026, 1, 1)
+        )
+    # Every bad row, by the row the clerk sees in Excel (the header is row 1); nobody imported.
+    assert [(e.row, e.rule, e.code) for e in exc.value.errors] == [
+        (4, "R-PS-3", "money.too_many_decimals"),
+        (5, "R-PS-1", "personnel.id_number_repeated"),
+    ]
+    assert not Person.objects.filter(name__startswith="导入教师").exists()
+
+    good = write_table(COLUMNS, _people_rows(school.code, range(300, 304)), file_format="xlsx")
+    result = people_import(
+        actor=officer, data=good, filename="人员.xlsx", effective_from=dt.date(2026, 1, 1)
+    )
+    assert (result.people, result.units) == (4, 1)
+    loaded = Person.objects.filter(name__startswith="导入教师").order_by("pk")
+    assert [p.organisation_id for p in loaded] == [school.pk] * 4
+    first = PersonPeriod.objects.get(person=loaded[0])
+    assert (first.effective_from, first.items) == (
+        dt.date(2026, 1, 1),
+        {"post_pay": 2_100_00, "scale_pay": 1_500_00},
+    )
+    record = AuditRecord.objects.filter(action="personnel.person.import").latest("pk")
+    assert (record.extra["people"], record.extra["file"]) == (4, "人员.xlsx")
+    named = {
+        pk for first_id, last_id in record.extra["id_ranges"] for pk in range(first_id, last_id + 1)
+    }
+    assert named == {p.pk for p in loaded}
+
+
+def test_id_ranges_are_runs_of_consecutive_ids() -> None:
+    assert id_ranges([]) == []
+    assert id_ranges([7, 3, 4, 5, 9, 10]) == [[3, 5], [7, 7], [9, 10]]

@@ -141,9 +141,12 @@ class UnitResult:
         return sum(line.amount for line in self.lines if line.category == category)
 
 
+_GROUPS = dict(AGENCY_GROUPS)
+
+
 def is_agency(agency_type: str) -> bool:
     """行政单位 (and 参公 bodies funded as such): medical 2101101, retirees 2080501."""
-    return dict(AGENCY_GROUPS).get(agency_type, EconomicGroup.INSTITUTION) == EconomicGroup.AGENCY
+    return _GROUPS.get(agency_type, EconomicGroup.INSTITUTION) == EconomicGroup.AGENCY
 
 
 def base_limits(rates: Mapping[str, int]) -> tuple[int, int]:
@@ -252,15 +255,16 @@ def compute_unit(unit: Unit, people: Iterable[Person], rates: Mapping[str, int])
     wage_bill = 0
     for person in people:
         for amount in person_amounts(person, unit, rates):
-            line = Line(
+            key = (
                 PERSONNEL,
                 amount.economic_code,
                 amount.functional_code,
                 person.status,
                 amount.label,
-                rate_bp=amount.rate_bp,
             )
-            line = lines.setdefault(line.key, line)
+            line = lines.get(key)  # a Line only per line, not per person's amount
+            if line is None:
+                line = lines[key] = Line(*key, rate_bp=amount.rate_bp)
             line.headcount += 1
             line.standard += amount.monthly
             line.multiplier = amount.months

@@ -374,9 +374,23 @@ def people_load(
             "effective_from": effective_from.isoformat(),
             "first_id": created[0].pk if created else None,
             "last_id": created[-1].pk if created else None,
+            # Exactly who was created, as runs of ids: another load committing at the same time
+            # on PostgreSQL may take ids between first and last.
+            "id_ranges": id_ranges(person.pk for person in created),
         },
     )
     return ImportResult(people=len(people), units=len(unit_ids))
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """``[[first, last], …]``: the ids as runs of consecutive numbers, in order."""
+    runs: list[list[int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return runs
 
 
 @transaction.atomic

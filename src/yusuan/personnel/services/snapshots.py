@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
@@ -48,12 +49,12 @@ def snapshot_take(
                 status=409,
             )
         version = max((s.version for s in earlier), default=0) + 1
-        periods = list(
+        held = (
             states_on(as_of, PersonPeriod.objects.filter(mof_div_code=mof_div_code))
             .filter(state__in=HELD)
-            .select_related("person")
-            .order_by("organisation_id", "person_id")
+            .order_by()
         )
+        people = held.count()
         try:
             with transaction.atomic():
                 snapshot = BudgetSnapshot.objects.create(
@@ -62,7 +63,7 @@ def snapshot_take(
                     version=version,
                     as_of=as_of,
                     reason=reason.strip(),
-                    people=len(periods),
+                    people=people,
                     taken_by_id=actor.pk,
                 )
         except IntegrityError as exc:  # the first snapshot of the year, taken twice at once
@@ -75,34 +76,64 @@ def snapshot_take(
                 message_en="someone took this year's snapshot meanwhile; reload and try again",
                 status=409,
             ) from exc
-        SnapshotRow.objects.bulk_create(
-            (
-                SnapshotRow(
-                    mof_div_code=mof_div_code,
-                    snapshot=snapshot,
-                    person_id=p.person_id,
-                    period=p,
-                    organisation_id=p.organisation_id,
-                    id_number=p.person.id_number,
-                    name=p.person.name,
-                    state=p.state,
-                    status=p.status,
-                    establishment=p.establishment,
-                    items=p.items,
-                    pension_base=p.pension_base,
-                    medical_base=p.medical_base,
-                    housing_base=p.housing_base,
-                )
-                for p in periods
-            ),
-            batch_size=BATCH,
-        )
+        copied = _copy(snapshot, held)
+        if copied != people:  # PostgreSQL: a change committed between the count and the copy
+            raise BusinessRuleError.single(
+                code="personnel.snapshot_changed_meanwhile",
+                rule=RULE,
+                field="fiscal_year",
+                value=fiscal_year,
+                message_zh="生成快照时人员库有变动，请重试",
+                message_en="the personnel database changed while the snapshot was taken; try again",
+                status=409,
+            )
         audit_record(
             action="personnel.snapshot.take",
             actor=actor,
             obj=snapshot,
             fiscal_year=fiscal_year,
             changes={"version": [version - 1 or None, version]},
-            extra={"as_of": as_of.isoformat(), "people": len(periods), "reason": reason.strip()},
+            extra={"as_of": as_of.isoformat(), "people": people, "reason": reason.strip()},
         )
     return snapshot
+
+
+# A snapshot row's columns and the period's (or person's) fields they are copied from.
+COPIED = (
+    ("person", "person_id"),
+    ("period", "pk"),
+    ("organisation", "organisation_id"),
+    ("id_number", "person__id_number"),
+    ("name", "person__name"),
+    ("state", "state"),
+    ("status", "status"),
+    ("establishment", "establishment"),
+    ("items", "items"),
+    ("pension_base", "pension_base"),
+    ("medical_base", "medical_base"),
+    ("housing_base", "housing_base"),
+)
+
+
+def _copy(snapshot: BudgetSnapshot, held: QuerySet[PersonPeriod]) -> int:
+    """Copy the held periods into the snapshot inside the database (INSERT … SELECT: 7,500
+    people never pass through Python), in unit and person order; the number of rows copied."""
+    select, params = held.values_list(*(path for _f, path in COPIED)).query.sql_with_params()
+    meta = SnapshotRow._meta
+    column = {field.name: field.column for field in meta.concrete_fields if field.column}
+    columns = ", ".join(
+        connection.ops.quote_name(column[name])
+        for name in ("mof_div_code", "snapshot", *(f for f, _p in COPIED))
+    )
+    # The SELECT's columns: the region, the snapshot (our own integer id, written as a literal:
+    # a bound parameter would have no type there on PostgreSQL), then COPIED's fields in order.
+    paths = [path for _column, path in COPIED]
+    by_unit, by_person = (3 + paths.index(path) for path in ("organisation_id", "person_id"))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT %s, {int(snapshot.pk)}, copied.* FROM ({select}) copied "
+        f"ORDER BY {by_unit}, {by_person}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [snapshot.mof_div_code, *params])
+        return int(cursor.rowcount)

@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from yusuan.audit.services import audit_record, snapshot
+from yusuan.audit.services import AuditEntry, audit_record, audit_records, snapshot
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money
@@ -58,6 +58,7 @@ PROJECT_NAMES = {PERSONNEL: "人员经费", PUBLIC_FUNDS: "日常公用经费"}
 # Where a computed project may still move with the computation: once budgeted it may not (R-PS-4).
 FOLLOWS = frozenset({ProjectState.DRAFT, ProjectState.STORED})
 BATCH = 2000
+IN_BATCH = 500
 
 
 @dataclass
@@ -363,6 +364,7 @@ def _sync_projects(
     missing = [key for key, fen in sorted(wanted.items()) if fen > 0 and key not in existing]
     if missing:
         outcome.created = _create(actor, run, missing, wanted)
+    moves: list[tuple[Project, int, str]] = []
     for key, project in existing.items():
         fen = wanted.get(key, 0)
         if fen <= 0 or fen == project.total_amount_fen:
@@ -370,8 +372,9 @@ def _sync_projects(
         if project.state not in FOLLOWS:
             outcome.kept.append(project.code)
             continue
-        _move(actor, project, fen, run, why="computed" if key not in overrides else "override")
-        outcome.updated += 1
+        moves.append((project, fen, "computed" if key not in overrides else "override"))
+    _move(actor, moves, run)
+    outcome.updated = len(moves)
 
 
 def _create(
@@ -419,32 +422,55 @@ def _create(
         ),
         batch_size=BATCH,
     )
-    for project in projects:
-        audit_record(
-            action="projects.create",
-            actor=actor,
-            obj=project,
-            changes={k: [None, v] for k, v in snapshot(project, AUDITED).items()},
-            extra={"by": RULE, "run": run.version, "system": True},
-        )
+    audit_records(
+        action="projects.create",
+        actor=actor,
+        entries=[
+            AuditEntry(
+                project,
+                changes={k: [None, v] for k, v in snapshot(project, AUDITED).items()},
+                extra={"by": RULE, "run": run.version, "system": True},
+            )
+            for project in projects
+        ],
+    )
     return len(projects)
 
 
-def _move(actor: Actor, project: Project, fen: int, run: BasicRun, *, why: str) -> None:
-    before = project.total_amount_fen
-    project.total_amount_fen = fen
-    project.save(update_fields=["total_amount_fen", "updated_at"])
-    ProjectPlan.objects.filter(project=project).delete()
-    ProjectPlan.objects.create(
-        project=project, year=run.fiscal_year, fund_type=project.fund_type, amount_fen=fen
+def _move(actor: Actor, moves: Sequence[tuple[Project, int, str]], run: BasicRun) -> None:
+    """Set each project's total and one-year plan to its new figure (``why``: computed or
+    override), in one statement per table, each project with its audit record."""
+    if not moves:
+        return
+    now = timezone.now()
+    entries = []
+    for project, fen, why in moves:
+        entries.append(
+            AuditEntry(
+                project,
+                changes={"total_amount_fen": [project.total_amount_fen, fen]},
+                extra={"by": RULE, "run": run.version, "source": why},
+            )
+        )
+        project.total_amount_fen = fen
+        project.updated_at = now  # bulk_update does not stamp auto_now fields
+    projects = [project for project, _fen, _why in moves]
+    Project.objects.bulk_update(projects, ["total_amount_fen", "updated_at"], batch_size=BATCH)
+    for start in range(0, len(projects), IN_BATCH):  # SQLite caps a statement's parameters
+        ProjectPlan.objects.filter(project__in=projects[start : start + IN_BATCH]).delete()
+    ProjectPlan.objects.bulk_create(
+        (
+            ProjectPlan(
+                project=p,
+                year=run.fiscal_year,
+                fund_type=p.fund_type,
+                amount_fen=p.total_amount_fen,
+            )
+            for p in projects
+        ),
+        batch_size=BATCH,
     )
-    audit_record(
-        action="projects.basic.update",
-        actor=actor,
-        obj=project,
-        changes={"total_amount_fen": [before, fen]},
-        extra={"by": RULE, "run": run.version, "source": why},
-    )
+    audit_records(action="projects.basic.update", actor=actor, entries=entries)
 
 
 # --- finance's override ----------------------------------------------------------------------
@@ -546,7 +572,7 @@ def basic_override(
         )
         figure = amount.fen if amount is not None else computed
         if project is not None and figure > 0 and figure != project.total_amount_fen:
-            _move(actor, project, figure, run, why="override")
+            _move(actor, [(project, figure, "override")], run)
         elif project is None and figure > 0:
             _create(
                 actor, run, [(organisation.pk, category)], {(organisation.pk, category): figure}
