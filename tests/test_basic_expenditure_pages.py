@@ -39,11 +39,14 @@ def test_the_budget_division_computes_from_the_page(
     # The demo computed the year when it loaded; the new unit is not in that version.
     page = budget.get(f"/projects/basic/?year={YEAR}")
     assert 'data-testid="basic-run"' in page.text and "基本支出测试所" not in page.text
+    assert 'data-testid="basic-run-changes"' not in page.text  # the first version: no "changes"
     done = budget.post("/projects/basic/compute/", {"year": YEAR})
     assert done.status_code == 302
     assert BasicRun.objects.filter(mof_div_code=WJ, fiscal_year=YEAR).count() == 2
     page = budget.get(f"/projects/basic/?year={YEAR}")
     assert "基本支出测试所" in page.text and 'data-testid="basic-run"' in page.text
+    changes = page.text.split('data-testid="basic-run-changes"', 1)[1].split("</details>", 1)[0]
+    assert "基本支出测试所" in changes  # the second version lists what moved: the new unit
     sheet = budget.get(f"/projects/basic/?year={YEAR}&export=xlsx")
     rows = list(
         openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)
@@ -158,3 +161,22 @@ def test_api_reads_in_scope_computes_idempotently_and_overrides(
     )
     assert refused.status_code == 422
     assert "projects.basic_override_reason" in refused.text
+
+
+def test_an_absurd_override_is_refused_naming_the_value_and_the_limit(
+    unit: Any, client_as: Callable[[str], Client]
+) -> None:
+    url = f"/projects/basic/{unit.pk}/override/"
+    budget = client_as("wj_budget")
+    shown = []
+    for amount in ("99999999999999999999", "-5", "1e6"):
+        body = {"year": YEAR, "category": "21", "amount": amount, "reason": "测试"}
+        answer = budget.post(url, body, follow=True)
+        [message] = [str(m) for m in answer.context["messages"]]
+        shown.append(message)
+    assert not BasicOverride.objects.filter(organisation=unit).exists()
+    assert shown == [
+        "金额“99999999999999999999”超过上限 999,999,999,999.99 元",
+        "金额“-5”不能为负数",
+        "金额“1e6”不能使用科学计数法",
+    ]

@@ -275,6 +275,9 @@ def test_r_ps_2_over_the_approved_establishment_needs_the_document_number(
         "establishment_doc_no",
     )
     assert (error.value, error.limit) == (institution + 1, institution)
+    # The message names the establishment in words, never its stored code:
+    assert error.message_zh.startswith(f"事业编制实有 {institution + 1} 人，超过核定编制")
+    assert "institution" not in error.message_zh + error.message_en.replace("the institution", "")
     # With the 编办's approval number it proceeds.
     assert enter(user, hire_input(6, doc="吴编〔2026〕17号")).state == "draft"
 
@@ -311,6 +314,15 @@ def test_r_ps_3_a_hire_is_checked_whole(
         enter(user, hire_input(7, **change))
     assert (code, field) in {(e.code, e.field) for e in exc.value.errors}
     assert not PersonnelChange.objects.filter(id_number=id_number(7)).exists()
+
+
+def test_r_ps_3_the_expected_post_category_is_named_in_words(user: Callable[[str], Any]) -> None:
+    with pytest.raises(BusinessRuleError) as exc:
+        enter(user, hire_input(9, data=teacher(post_category="management")))
+    [error] = [e for e in exc.value.errors if e.field == "post_category"]
+    assert (error.value, error.limit) == ("management", "technical")
+    assert error.message_zh == "岗位类别应为“专业技术岗位”"
+    assert error.message_en == "the post category must be a professional and technical post"
 
 
 def test_r_ps_3_changes_follow_the_persons_state_and_dates(user: Callable[[str], Any]) -> None:

@@ -95,6 +95,8 @@ def test_the_page_shows_the_draft_and_saves_the_correction(user: Callable[[str],
     html = page.content.decode()
     assert 'value="错名"' in html and 'value="2,100.00"' not in html  # yuan without grouping
     assert 'value="2100.00"' in html  # post_pay 2,100 yuan a month, as saved
+    # The date picker takes ISO only: the saved date must be there, not a localised one.
+    assert 'type="date" name="effective_date" value="2026-09-01"' in html
     form = {
         "person_id": "",
         "id_number": id_number(73),

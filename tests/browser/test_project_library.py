@@ -121,17 +121,20 @@ def _figure(page: Any) -> int:
     return int(text.replace(",", "").replace(".", ""))
 
 
-def _person_total(page: Any, name: str) -> int:
-    """The annual amounts of one person's rows on the per-person page, in fen."""
+def _people_totals(page: Any) -> dict[tuple[str, str], int]:
+    """Each person's annual amounts on the per-person page, in fen, by (name, masked ID)."""
     cells = page.get_by_test_id("basic-people-table").evaluate(
         "t => [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.innerText))"
     )
-    total, current = 0, ""
+    totals: dict[tuple[str, str], int] = {}
+    current = ("", "")
     for row in cells:
-        current = row[0].strip() or current
-        if current == name and len(row) == 10:
-            total += int(row[-1].replace(",", "").replace(".", ""))
-    return total
+        if len(row) != 10:
+            continue  # a subtotal row
+        if row[0].strip():
+            current = (row[0].strip(), row[1].strip())
+        totals[current] = totals.get(current, 0) + int(row[-1].replace(",", "").replace(".", ""))
+    return totals
 
 
 def test_hr_records_a_new_teacher_whose_cost_shows_in_the_schools_personnel_sheet(
@@ -151,6 +154,8 @@ def test_hr_records_a_new_teacher_whose_cost_shows_in_the_schools_personnel_shee
     sheet_url = page.url
     before = _figure(page)
     assert before > 0
+    page.get_by_test_id("basic-people").click()
+    people_before = _people_totals(page)
 
     # HR enters the new teacher: a 录用 change with her post, grade and pay standards (R-PS-1).
     page.goto(f"{base}/personnel/changes/new/?kind=hire")
@@ -204,11 +209,15 @@ def test_hr_records_a_new_teacher_whose_cost_shows_in_the_schools_personnel_shee
     after = _figure(page)
     page.get_by_test_id("basic-people").click()
     expect(page.get_by_test_id("basic-people-table")).to_contain_text("周明远")
-    hers = _person_total(page, "周明远")
+    people_after = _people_totals(page)
+    [hers] = [fen for (name, _id), fen in people_after.items() if name == "周明远"]
     # Her year: 12 months of 6,140 yuan pay plus the employer's contributions on a 6,140 yuan
-    # base — more than the pay alone, less than double it; and the school's figure moved by
-    # exactly her rows.
+    # base — more than the pay alone, less than double it.
     assert 12 * 614_000 < hers < 2 * 12 * 614_000, hers
-    assert after - before == hers, (before, after, hers)
+    # The school's figure moved by exactly the people new to the snapshot (her, and whoever
+    # other journeys of this session enrolled); no one else's amounts changed.
+    new = {key: fen for key, fen in people_after.items() if key not in people_before}
+    assert all(people_after[key] == fen for key, fen in people_before.items())
+    assert after - before == sum(new.values()), (before, after, new)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "basic-new-teacher.png"), full_page=True)

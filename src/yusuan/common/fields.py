@@ -43,3 +43,9 @@ class MoneyField(forms.CharField):
             {"inputmode": "decimal", "class": "money", "maxlength": str(self.MAX_CHARACTERS)}
         )
         return attrs
+
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker. It takes and shows ISO dates only, so an initial date (a draft's,
+    today's) is rendered ISO whatever the language's format — else the box shows empty."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.fields import date_input
 from yusuan.common.ids import parse_int
 from yusuan.common.web import add_business_errors, error_text
 from yusuan.core import selectors, standard_keys
@@ -113,7 +114,7 @@ class StandardForm(forms.Form):
     effective_from = forms.DateField(
         label=gettext_lazy("Effective from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         help_text=gettext_lazy("A date within the fiscal year; empty: today (or 1 January)."),
     )
     basis = forms.CharField(

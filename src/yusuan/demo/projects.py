@@ -445,7 +445,7 @@ def end_some(*, mof_div_code: str, year: int) -> int:
             organisation=clerk.organisation,
             fiscal_year=year,
             data=ProjectInput(
-                name="校园安防监控系统升级（重复录入）",
+                name="教室照明节能改造（重复录入）",
                 category="3",
                 kind="new",
                 start_year=year + 1,

@@ -88,6 +88,17 @@ def load(*, regions: list[str], year: int) -> int:
     waiting_dept = _project(school_clerk, year, "学生体质健康监测设备购置", 185_000)
     instance = _submit(school_clerk, waiting_dept)
     instance_approve(actor=school_approver, instance_id=instance.pk, comment="同意上报。")
+    # Reviewed by the department (部门审核), waiting at the sector division; and reviewed by
+    # finance's sector division (财政审核), waiting at 绩效处 (DOMAIN §2.3's two middle states).
+    dept_reviewed = _project(school_clerk, year, "校园绿化提升改造", 240_000)
+    instance = _submit(school_clerk, dept_reviewed)
+    instance_approve(actor=school_approver, instance_id=instance.pk, comment="同意上报。")
+    instance_approve(actor=edu_approver, instance_id=instance.pk, comment="同意，报财政审核。")
+    finance_reviewed = _project(school_clerk, year, "学生饮水设备更新", 160_000)
+    instance = _submit(school_clerk, finance_reviewed)
+    instance_approve(actor=school_approver, instance_id=instance.pk, comment="同意上报。")
+    instance_approve(actor=edu_approver, instance_id=instance.pk, comment="同意，报财政审核。")
+    instance_approve(actor=sector, instance_id=instance.pk, comment="经审核，同意。")
     waiting_sector = _project(edu_clerk, year, "全区教师信息技术能力提升培训", 1_250_000)
     instance = _submit(edu_clerk, waiting_sector)
     instance_approve(actor=edu_approver, instance_id=instance.pk, comment="同意，报财政审核。")

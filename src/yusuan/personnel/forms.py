@@ -7,14 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.common.fields import MoneyField
+from yusuan.common.fields import MoneyField, date_input
 from yusuan.common.money import Money
 from yusuan.personnel import rules
 from yusuan.personnel.choices import ChangeKind, EstablishmentType, PersonStatus, PostCategory
 from yusuan.personnel.models import Person, PersonnelChange
 from yusuan.personnel.services import ChangeInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = date_input()
 STATE_FIELDS = (
     "status",
     "establishment",

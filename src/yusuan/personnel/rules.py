@@ -16,6 +16,20 @@ from yusuan.common.errors import ErrorDetail
 from yusuan.common.masking import mask_id_number
 from yusuan.core.rules import check_id_number
 
+# The names a message gives a stored value (a clerk reads 事业编, not "institution").
+ESTABLISHMENT_NAMES: Mapping[str, tuple[str, str]] = {
+    "administrative": ("行政编制", "the administrative establishment"),
+    "institution": ("事业编制", "the institution establishment"),
+    "worker": ("工勤编制", "the worker establishment"),
+    "none": ("编外", "outside the establishment"),
+}
+POST_CATEGORY_NAMES: Mapping[str, tuple[str, str]] = {
+    "": ("非事业单位岗位", "not an institution post"),
+    "management": ("管理岗位", "a management post"),
+    "technical": ("专业技术岗位", "a professional and technical post"),
+    "skilled": ("工勤技能岗位", "a skilled worker post"),
+}
+
 # 身份 (PersonStatus) values.
 CIVIL_SERVANT = "civil_servant"
 MANAGED = "managed"
@@ -466,8 +480,8 @@ def _grade_errors(state: State, row: int | None) -> list[ErrorDetail]:
             add(
                 "post_category",
                 "post_category",
-                f"岗位类别应为“{expected}”",
-                f"the post category must be '{expected}'",
+                f"岗位类别应为“{POST_CATEGORY_NAMES.get(expected, (expected,))[0]}”",
+                f"the post category must be {POST_CATEGORY_NAMES.get(expected, ('', expected))[1]}",
                 value=state.post_category,
                 limit=expected,
             )
@@ -518,12 +532,13 @@ def check_establishment(
         or document_no.strip()
     ):
         return []
+    zh, en = ESTABLISHMENT_NAMES.get(establishment, (establishment, establishment))
     return [
         _err(
             "over_establishment",
             field_,
-            f"{establishment} 实有 {actual_after} 人，超过核定编制 {approved} 人；超编须填写编办批准文号",
-            f"{actual_after} people on {establishment} exceed the approved {approved}; give the "
+            f"{zh}实有 {actual_after} 人，超过核定编制 {approved} 人；超编须填写编办批准文号",
+            f"{actual_after} people on {en} exceed the approved {approved}; give the "
             "establishment office's document number",
             rule="R-PS-2",
             value=actual_after,

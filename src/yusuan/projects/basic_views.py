@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,9 +29,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from yusuan.common.errors import BusinessRuleError
+from yusuan.common.fields import MoneyField
 from yusuan.common.grid import Cell, Grid, GridColumn, grid_download, grid_page
 from yusuan.common.masking import id_number_for
-from yusuan.common.money import Money, MoneyParseError
+from yusuan.common.money import Money
 from yusuan.common.tabular import XLSX, Column, write_table
 from yusuan.common.web import attachment, flash_business_errors, is_htmx
 from yusuan.core.models import Organisation
@@ -310,10 +312,10 @@ def basic_override_view(request: HttpRequest, organisation_id: int) -> HttpRespo
     unit = selectors.access_unit(actor=actor, organisation_id=organisation_id)
     year = year_of(request.POST.get("year", ""))
     raw = request.POST.get("amount", "").strip()
-    try:
-        amount = Money.parse(raw) if raw else None
-    except MoneyParseError:
-        messages.error(request, _("The amount is not a number: %(value)s") % {"value": raw[:40]})
+    try:  # the form field's parser: its message names the value and the limit (DESIGN §6)
+        amount = MoneyField(required=False).clean(raw)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect(f"{reverse('projects:basic_unit', args=[unit.pk])}?year={year}")
     try:
         service.basic_override(

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yusuan.common.fields import MoneyField
+from yusuan.common.fields import MoneyField, date_input
 from yusuan.core.models import Organisation
 from yusuan.identity.models import User
 
@@ -84,8 +84,8 @@ class DefinitionForm(forms.Form):
 
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(label=_("delegate"), queryset=User.objects.none())
-    starts_on = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("until"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("from"), widget=date_input())
+    ends_on = forms.DateField(label=_("until"), widget=date_input())
     reason = forms.CharField(label=_("reason"), max_length=200)
 
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
@@ -108,8 +108,8 @@ class PreviewForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("from"), widget=date_input())
+    end = forms.DateField(label=_("until"), widget=date_input())
     is_workday = forms.TypedChoiceField(
         label=_("these days are"),
         choices=[("0", _("days off (holiday)")), ("1", _("working days (调休)"))],
