@@ -121,7 +121,12 @@ def test_the_page_shows_the_draft_and_saves_the_correction(user: Callable[[str],
     assert saved.status_code == 302, saved.content.decode()[:2000]
     change = PersonnelChange.objects.get(pk=draft.pk)
     assert (change.kind, change.name) == ("hire", "对名")
-    assert client.get(f"/personnel/changes/{draft.pk}/").content.decode().count("edit/") == 1
+    detail = client.get(f"/personnel/changes/{draft.pk}/").content.decode()
+    assert detail.count("edit/") == 1
+    # What it sets reads in words: the form's labels and the choices' names, not stored codes.
+    assert "<dd>事业编</dd>" in detail and "<dd>8,000.00</dd>" in detail
+    assert ">institution<" not in detail and ">establishment<" not in detail
+    assert ">pension_base<" not in detail
     other = Client()
     other.force_login(user("hospital_clerk"))
     assert other.get(f"/personnel/changes/{draft.pk}/edit/").status_code == 404

@@ -31,6 +31,13 @@ STATE_FIELDS = (
 )
 
 
+BASE_LABELS = {
+    "pension_base": _("pension and annuity base (yuan)"),
+    "medical_base": _("medical insurance base (yuan)"),
+    "housing_base": _("housing fund base (yuan)"),
+}
+
+
 class ChangeForm(forms.Form):
     """One change document: what it is, whom, when, on which document, and the new values
     (blank fields keep the person's current ones; the kind decides which may change)."""
@@ -85,11 +92,7 @@ class ChangeForm(forms.Form):
             self.fields[f"item_{item.key}"] = MoneyField(
                 label=f"{item.economic_code} {item.zh}（元/月）", required=False
             )
-        for name, label in (
-            ("pension_base", _("pension and annuity base (yuan)")),
-            ("medical_base", _("medical insurance base (yuan)")),
-            ("housing_base", _("housing fund base (yuan)")),
-        ):
+        for name, label in BASE_LABELS.items():
             self.fields[name] = MoneyField(label=label, required=False)
 
     @staticmethod

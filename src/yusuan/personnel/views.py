@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.grid import grid_export, grid_page
 from yusuan.common.masking import id_number_for
+from yusuan.common.money import Money
 from yusuan.common.tabular import XLSX
 from yusuan.common.uploads import upload_bytes
 from yusuan.common.web import (
@@ -32,8 +33,20 @@ from yusuan.common.web import (
 )
 from yusuan.core.models import Organisation
 from yusuan.personnel import selectors
-from yusuan.personnel.choices import ChangeState, EstablishmentType, PersonState, PersonStatus
-from yusuan.personnel.forms import ChangeForm, ImportForm, SnapshotForm, unit_people
+from yusuan.personnel.choices import (
+    ChangeState,
+    EstablishmentType,
+    PersonState,
+    PersonStatus,
+    PostCategory,
+)
+from yusuan.personnel.forms import (
+    BASE_LABELS,
+    ChangeForm,
+    ImportForm,
+    SnapshotForm,
+    unit_people,
+)
 from yusuan.personnel.grids import PEOPLE_GRID
 from yusuan.personnel.rules import PAY_ITEMS
 from yusuan.personnel.services import (
@@ -226,6 +239,30 @@ def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# What a change sets, as the clerk entered it: the form's labels and the choices' names.
+CHOICE_NAMES = {
+    "status": dict(PersonStatus.choices),
+    "establishment": dict(EstablishmentType.choices),
+    "post_category": dict(PostCategory.choices),
+    "state": dict(PersonState.choices),
+}
+
+
+def _readable(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    fields = ChangeForm.base_fields
+    order = {name: i for i, name in enumerate(fields)}
+    shown = []
+    for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
+        value = data[key]
+        if key in BASE_LABELS and value is not None:
+            value = Money(int(value)).format()
+        elif key in CHOICE_NAMES:
+            value = CHOICE_NAMES[key].get(value, value)
+        label = fields[key].label if key in fields else BASE_LABELS.get(key, key)
+        shown.append((str(label), value))
+    return shown
+
+
 @login_required
 @permission_required("personnel.view_personnelchange", raise_exception=True)
 def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +280,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "object": change,
             "id_number": id_number_for(actor, person.id_number if person else change.id_number),
-            "values": sorted(data.items()),
+            "values": _readable(data),
             "items": [(ITEM_NAMES.get(k, k), v) for k, v in items.items()],
             "latest": approval.latest,
             "approval": approval,
