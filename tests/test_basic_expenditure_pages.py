@@ -16,8 +16,11 @@ from tests.test_api_csrf import csrf_session
 from tests.test_basic_expenditure import WJ, YEAR, _make_unit
 
 from yusuan.core.models import Organisation
+from yusuan.projects.basic_selectors import person_rows
 from yusuan.projects.models import BasicOverride, BasicRun, Project
 from yusuan.projects.services.basic import basic_compute
+
+CAPS = ("base.medical_cap_pct", "base.housing_cap_pct")
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +183,22 @@ def test_an_absurd_override_is_refused_naming_the_value_and_the_limit(
         "金额“-5”不能为负数",
         "金额“1e6”不能使用科学计数法",
     ]
+
+
+def test_a_run_saved_before_the_base_caps_still_shows_its_people(
+    unit: Any, user: Callable[[str], Any]
+) -> None:
+    """Runs keep the standards they were computed with (append-only); one from before the
+    medical and housing-fund caps has no such keys, and its per-person rows read them as "not
+    capped" — what it was computed with."""
+    run = BasicRun.objects.filter(mof_div_code=WJ, fiscal_year=YEAR).order_by("-version").first()
+    assert run is not None and "base.medical_cap_pct" in run.standards
+    now = person_rows(actor=user("basic_clerk"), organisation=unit, run=run)
+    run.standards = {
+        k: v for k, v in run.standards.items() if k not in CAPS
+    }  # as saved before the caps, never written back
+    before = person_rows(actor=user("basic_clerk"), organisation=unit, run=run)
+    assert [r for r, _ in before] == [r for r, _ in now] and before
+    assert [sum(a.amount for a in amounts) for _, amounts in before] == [
+        sum(a.amount for a in amounts) for _, amounts in now
+    ]  # the default standards set no caps, so the figures agree

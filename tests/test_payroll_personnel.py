@@ -35,7 +35,7 @@ from yusuan.payments.summary import request_summary
 from yusuan.payroll.choices import PayrollState, PersonnelCheck
 from yusuan.payroll.models import PayrollBatch
 from yusuan.payroll.services.batches import payroll_import, payroll_request_create
-from yusuan.payroll.services.personnel import check_sheet
+from yusuan.payroll.services.personnel import check_sheet, same_name
 from yusuan.payroll.services.sheet import read_sheet, salary_codes
 from yusuan.personnel.models import Person
 from yusuan.personnel.selectors import unit_roster
@@ -459,3 +459,22 @@ def test_the_api_gives_the_check_and_refuses_like_the_page(user: User, client_as
     page = clerk.get(f"/payments/payroll/{body['id']}/").content.decode()
     assert 'data-testid="personnel-finding" data-code="payroll.differs_from_standard"' in page
     assert "已核对（不符即阻断）" in page and "已在工资表说明" in page
+
+
+@pytest.mark.parametrize(
+    ("sheet", "database"),
+    [
+        ("阿依古丽•买买提", "阿依古丽·买买提"),  # the bullet Excel users type for the name dot
+        ("阿依古丽・买买提", "阿依古丽·买买提"),  # the Japanese middle dot of some IMEs
+        ("阿依古丽买买提", "阿依古丽·买买提"),  # the dot left out
+        ("\ufeff李\u200b华", "李华"),  # a BOM and a zero-width space pasted from Excel
+        ("ＪＯＨＮ　ｓｍｉｔｈ", "John Smith"),  # full-width letters, an ideographic space
+    ],
+)
+def test_the_same_name_typed_differently_is_the_same(sheet: str, database: str) -> None:
+    assert same_name(sheet) == same_name(database)
+
+
+def test_a_different_name_is_not_the_same() -> None:
+    assert same_name("李华") != same_name("李桦")
+    assert same_name("阿依古丽·买买提") != same_name("阿依古丽·买提")

@@ -17,6 +17,7 @@ from tests.test_api_csrf import csrf_session
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError, NotFoundError
+from yusuan.common.masking import mask_id_number
 from yusuan.identity.services import api_token_issue
 from yusuan.personnel.models import PersonnelChange
 from yusuan.personnel.services import ChangeInput, change_update
@@ -97,9 +98,12 @@ def test_the_page_shows_the_draft_and_saves_the_correction(user: Callable[[str],
     assert 'value="2100.00"' in html  # post_pay 2,100 yuan a month, as saved
     # The date picker takes ISO only: the saved date must be there, not a localised one.
     assert 'type="date" name="effective_date" value="2026-09-01"' in html
+    # The clerk may not see ID numbers whole (R-PS-6): the form shows it masked, and the masked
+    # number sent back keeps the saved one.
+    assert id_number(73) not in html and f'value="{mask_id_number(id_number(73))}"' in html
     form = {
         "person_id": "",
-        "id_number": id_number(73),
+        "id_number": mask_id_number(id_number(73)),
         "name": "对名",
         "effective_date": "2026-09-01",
         "basis_doc_no": "吴人社〔2026〕1号",
@@ -120,7 +124,7 @@ def test_the_page_shows_the_draft_and_saves_the_correction(user: Callable[[str],
     saved = client.post(f"/personnel/changes/{draft.pk}/edit/", form)
     assert saved.status_code == 302, saved.content.decode()[:2000]
     change = PersonnelChange.objects.get(pk=draft.pk)
-    assert (change.kind, change.name) == ("hire", "对名")
+    assert (change.kind, change.name, change.id_number) == ("hire", "对名", id_number(73))
     detail = client.get(f"/personnel/changes/{draft.pk}/").content.decode()
     assert detail.count("edit/") == 1
     # What it sets reads in words: the form's labels and the choices' names, not stored codes.
@@ -207,3 +211,27 @@ def test_a_draft_about_the_wrong_person_is_moved_to_the_right_one(
     assert PersonnelChange.objects.get(pk=draft.pk).person_id == second.pk
     record = AuditRecord.objects.get(action="personnel.change.update", object_id=str(draft.pk))
     assert record.changes == {"person": [first.pk, second.pk], "name": ["甲", "乙"]}
+
+
+def test_an_edit_stays_in_its_year_and_an_edit_of_nothing_records_nothing(
+    user: Callable[[str], Any],
+) -> None:
+    clerk = user("school_clerk")
+    draft = enter(user, hire_input(77))
+    with pytest.raises(BusinessRuleError) as moved:
+        change_update(
+            actor=clerk,
+            change_id=draft.pk,
+            data=dataclasses.replace(hire_input(77), effective_date=dt.date(2027, 1, 1)),
+        )
+    [error] = moved.value.errors
+    assert (error.code, error.field, error.value, error.limit) == (
+        "personnel.change_year_fixed",
+        "effective_date",
+        "2027-01-01",
+        2026,
+    )
+    change_update(actor=clerk, change_id=draft.pk, data=hire_input(77))
+    assert not AuditRecord.objects.filter(
+        action="personnel.change.update", object_id=str(draft.pk)
+    ).exists()

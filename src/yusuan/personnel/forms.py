@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.fields import MoneyField, date_input
+from yusuan.common.masking import id_number_for
 from yusuan.common.money import Money
 from yusuan.personnel import rules
 from yusuan.personnel.choices import ChangeKind, EstablishmentType, PersonStatus, PostCategory
@@ -83,11 +84,14 @@ class ChangeForm(forms.Form):
         label=_("salary scale (薪级)"), required=False, min_value=1, max_value=999
     )
 
-    def __init__(self, *args: Any, people: Any, **kw: Any) -> None:
+    def __init__(self, *args: Any, people: Any, current: Person | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         person_field = self.fields["person_id"]
         assert isinstance(person_field, forms.ChoiceField)
-        person_field.choices = [("", "—"), *((p.pk, str(p)) for p in people[:2000])]
+        listed = list(people[:2000])
+        if current is not None and current not in listed:  # a draft's person is always offered
+            listed.insert(0, current)
+        person_field.choices = [("", "—"), *((p.pk, str(p)) for p in listed)]
         for item in rules.PAY_ITEMS:
             self.fields[f"item_{item.key}"] = MoneyField(
                 label=f"{item.economic_code} {item.zh}（元/月）", required=False
@@ -96,13 +100,14 @@ class ChangeForm(forms.Form):
             self.fields[name] = MoneyField(label=label, required=False)
 
     @staticmethod
-    def initial_of(change: PersonnelChange) -> dict[str, Any]:
-        """The form's values for a saved draft: its fields, then what it sets (fen → Money)."""
+    def initial_of(change: PersonnelChange, actor: Any) -> dict[str, Any]:
+        """The form's values for a saved draft: its fields, then what it sets (fen → Money).
+        The ID number is masked for whoever may not see it (R-PS-6); sent back masked, it is kept."""
         data = dict(change.data)
         initial: dict[str, Any] = {
             "kind": change.kind,
             "person_id": change.person_id,
-            "id_number": change.id_number,
+            "id_number": id_number_for(actor, change.id_number) if change.id_number else "",
             "name": change.name,
             "effective_date": change.effective_date,
             "basis_doc_no": change.basis_doc_no,

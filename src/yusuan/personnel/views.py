@@ -226,7 +226,10 @@ def change_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only a draft can be edited."))
         return redirect("personnel:change_detail", pk=change.pk)
     form = ChangeForm(
-        request.POST or None, initial=ChangeForm.initial_of(change), people=unit_people(actor)
+        request.POST or None,
+        initial=ChangeForm.initial_of(change, actor),
+        people=unit_people(actor),
+        current=change.person,
     )
     form.fields["kind"].disabled = True
     return form_page(

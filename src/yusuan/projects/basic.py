@@ -162,7 +162,7 @@ def pension_base(person: Person, rates: Mapping[str, int]) -> int:
 
 def capped_base(base: int, key: str, rates: Mapping[str, int]) -> int:
     """A medical or housing-fund base held under the region's cap (``key``), if it sets one."""
-    pct = rates[key]
+    pct = rates.get(key, 0)  # a run computed before the caps existed had none
     return base if pct <= 0 else min(base, (rates["base.average_wage"] * pct + 50) // 100)
 
 

@@ -24,6 +24,7 @@ its database yet is not checked (the batch says so). Being paid twice blocks in 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -331,7 +332,7 @@ def check_sheet(
         period, _at = _in_force(history, on)
         assert period is not None  # _who found the unit's person in force
         assert person is not None
-        if "".join(row.name.split()) != "".join(person.name.split()):
+        if same_name(row.name) != same_name(person.name):
             # The ID is the unit's person but the name is not hers: a typo, or the wrong
             # person's ID on the row — the bank pays by account, so finance must see it.
             shown_id = mask_id_number(row.id_number)
@@ -370,6 +371,21 @@ def check_sheet(
             )
             checked.findings.append(_stored(error, EXPLAINED if row.reason else WARN, row.reason))
     return checked
+
+
+# The separator of a minority or foreign name (阿依古丽·买买提) as Excel and IMEs type it.
+NAME_DOTS = frozenset("·•・･‧．.")
+
+
+def same_name(name: str) -> str:
+    """A name as compared: width and case folded (NFKC), spaces, format characters (zero-width,
+    BOM) and the name dot dropped — a sheet typed elsewhere still matches its person."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(
+        c
+        for c in folded
+        if not c.isspace() and c not in NAME_DOTS and unicodedata.category(c) != "Cf"
+    )
 
 
 def _masked(error: ErrorDetail, number: str) -> ErrorDetail:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -372,15 +372,27 @@ def change_update(*, actor: Actor, change_id: int, data: ChangeInput) -> Personn
     change = locks.change_qs_select_for_update().visible_to(actor).filter(pk=change_id).first()
     if change is None:
         raise NotFoundError("personnel change")
-    errors: list[ErrorDetail] = []
     if change.state != ChangeState.DRAFT:
+        raise BusinessRuleError.single(
+            code="personnel.change_not_draft",
+            rule=RULE,
+            field="state",
+            value=change.get_state_display(),
+            message_zh=f"人员变动单处于“{change.get_state_display()}”状态，只有草稿可以修改",
+            message_en=f"only a draft can be edited; this change is {change.state}",
+            status=409,
+        )
+    errors: list[ErrorDetail] = []
+    if data.effective_date.year != change.fiscal_year:
         errors.append(
             _err(
-                "change_not_draft",
-                "state",
-                f"人员变动单处于“{change.get_state_display()}”状态，只有草稿可以修改",
-                f"only a draft can be edited; this change is {change.state}",
-                value=change.get_state_display(),
+                "change_year_fixed",
+                "effective_date",
+                f"生效日期须在 {change.fiscal_year} 年内（变动单按年度编号）；跨年请新建变动单",
+                f"the effective date must stay in {change.fiscal_year} (changes are numbered "
+                "by year): enter a new change for another year",
+                value=data.effective_date.isoformat(),
+                limit=change.fiscal_year,
             )
         )
     if data.kind != change.kind:
@@ -398,6 +410,12 @@ def change_update(*, actor: Actor, change_id: int, data: ChangeInput) -> Personn
     person = change.person
     if change.kind != ChangeKind.HIRE and data.person_id != change.person_id:
         person = _person(actor, data.person_id)
+    if change.kind == ChangeKind.HIRE and data.id_number.strip() in (
+        "",
+        mask_id_number(change.id_number),
+    ):
+        # The number as the page showed it (masked for most roles, R-PS-6): unchanged.
+        data = replace(data, id_number=change.id_number)
     values = _document_values(
         organisation=change.organisation, kind=change.kind, person=person, data=data
     )
@@ -410,6 +428,8 @@ def change_update(*, actor: Actor, change_id: int, data: ChangeInput) -> Personn
     if change.person != new_person:
         moved["person"] = [change.person_id, new_person.pk if new_person else None]
     values["person"] = new_person
+    if not moved:
+        return change  # nothing to correct: no new version, no record
     if "id_number" in moved:
         moved["id_number"] = [mask_id_number(change.id_number), mask_id_number(values["id_number"])]
     for key, value in values.items():
