@@ -172,6 +172,20 @@ def test_the_api_puts_the_whole_draft_with_a_token_or_a_csrf_session(
     )
     assert wrong_kind.status_code == 422
     assert wrong_kind.json()["errors"][0]["code"] == "personnel.change_kind_fixed"
+    hospital_unit = user("hospital_clerk").organisation
+    other_unit = session.put(
+        f"/api/v1/personnel/changes/{draft.pk}",
+        {**body, "organisation_id": hospital_unit.pk},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert other_unit.status_code == 422
+    [error] = other_unit.json()["errors"]
+    assert (error["code"], error["field"], error["value"]) == (
+        "personnel.change_unit_fixed",
+        "organisation_id",
+        hospital_unit.pk,
+    )
     hospital = user("hospital_clerk")
     theirs = api_token_issue(
         actor=hospital, user=hospital, name="HR", scopes=("personnel:read", "personnel:write")

@@ -395,6 +395,17 @@ def change_update(*, actor: Actor, change_id: int, data: ChangeInput) -> Personn
                 limit=change.fiscal_year,
             )
         )
+    if data.organisation_id is not None and data.organisation_id != change.organisation_id:
+        errors.append(
+            _err(
+                "change_unit_fixed",
+                "organisation_id",
+                "变动单的单位不能修改，请由该单位新建",
+                "the unit of a change cannot be edited: that unit enters a new change",
+                value=data.organisation_id,
+                limit=change.organisation_id,
+            )
+        )
     if data.kind != change.kind:
         errors.append(
             _err(
