@@ -20,7 +20,7 @@ from yusuan.common.grid import (
     choice_subtotal,
     with_row_totals,
 )
-from yusuan.core.grid import organisation_subtotal
+from yusuan.core.grid import unit_level
 from yusuan.indicators.choices import DocumentKind
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
 
@@ -86,14 +86,7 @@ DOCUMENT_GRID = Grid(
         ),
     ),
     levels=(
-        GroupLevel(
-            "unit",
-            _("Unit"),
-            order_by=("organisation__code",),
-            group_by="organisation_id",
-            row_key=lambda d: str(d.organisation_id),
-            name=organisation_subtotal,
-        ),
+        unit_level("organisation__code"),
         GroupLevel(
             "kind",
             _("Type"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
 from yusuan.core.choices import CodeKind
-from yusuan.core.grid import organisation_subtotal
+from yusuan.core.grid import department_level, unit_level
 from yusuan.core.models import ClassificationCode
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.elements import ELEMENTS, LEDGER_CODES, Element
@@ -19,11 +19,6 @@ from yusuan.indicators.elements import ELEMENTS, LEDGER_CODES, Element
 # The ledger's yes/no flags and 三公 category (columns hidden until chosen).
 LEDGER_MARKS = tuple(e for e in ELEMENTS if e.in_ledger and e.value in ("flag", "choice"))
 SHOWN_CODES = ("exp_func_code", "dep_bgt_eco_code", "gov_bgt_eco_code")
-
-
-def _department_of(path: str) -> str:
-    """A unit's department: the first agency on its path (``/<department>/<unit>/``)."""
-    return path.strip("/").split("/")[0]
 
 
 def _functional_name(key: str) -> str:
@@ -151,23 +146,8 @@ LEDGER_GRID = Grid(
         GridColumn("paid", _("Paid (yuan)"), order_by="paid"),
     ),
     levels=(
-        GroupLevel(
-            "department",
-            _("Department"),
-            order_by=("organisation__path",),
-            group_by="organisation__path",
-            row_key=lambda x: _department_of(x.organisation.path),
-            fold=_department_of,
-            name=organisation_subtotal,
-        ),
-        GroupLevel(
-            "unit",
-            _("Unit"),
-            order_by=("organisation__path",),
-            group_by="organisation_id",
-            row_key=lambda x: str(x.organisation_id),
-            name=organisation_subtotal,
-        ),
+        department_level(),
+        unit_level("organisation__path"),
         GroupLevel(
             "function",
             _("Functional class (类)"),

@@ -18,7 +18,7 @@ from yusuan.common.grid import (
     choice_subtotal,
     with_row_totals,
 )
-from yusuan.core.grid import organisation_subtotal
+from yusuan.core.grid import unit_level
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentLine, PaymentRequest
 
@@ -78,14 +78,7 @@ PAYMENT_GRID = Grid(
         ),
     ),
     levels=(
-        GroupLevel(
-            "unit",
-            _("Unit"),
-            order_by=("organisation__code",),
-            group_by="organisation_id",
-            row_key=lambda r: str(r.organisation_id),
-            name=organisation_subtotal,
-        ),
+        unit_level("organisation__code"),
         GroupLevel(
             "state",
             _("State"),

@@ -22,7 +22,7 @@ from yusuan.common.grid import (
     subtotal_label,
 )
 from yusuan.common.money import Money
-from yusuan.core.grid import organisation_subtotal
+from yusuan.core.grid import department_level, unit_level
 from yusuan.core.models import Organisation
 from yusuan.projects.choices import CATEGORY_NAMES, ProjectState, ReviewConclusion, ReviewKind
 from yusuan.projects.reports import category_names, department_of
@@ -159,23 +159,8 @@ def project_grid(year: int) -> Grid:
             GridColumn("review", _("Review result"), lambda p: Cell(_review(p))),
         ),
         levels=(
-            GroupLevel(
-                "department",
-                _("Department"),
-                order_by=("organisation__path",),
-                group_by="organisation__path",
-                row_key=lambda p: str(department_of(p.organisation.path)),
-                fold=lambda path: str(department_of(str(path))),
-                name=organisation_subtotal,
-            ),
-            GroupLevel(
-                "unit",
-                _("Unit"),
-                order_by=("organisation__path",),
-                group_by="organisation_id",
-                row_key=lambda p: str(p.organisation_id),
-                name=organisation_subtotal,
-            ),
+            department_level(),
+            unit_level("organisation__path"),
             GroupLevel(
                 "state",
                 _("State"),

@@ -170,6 +170,15 @@ def reserve_table(summary: reports.Summary) -> ReportTable:
             _money(figures.amount("gap"), _list_url(funding="unfunded", **link)),
         ]
 
+    return _filled(table, summary, cells)
+
+
+def _filled(
+    table: ReportTable,
+    summary: reports.Summary,
+    cells: Callable[[reports.Figures, str, str], list[ReportCell]],
+) -> ReportTable:
+    """A department × category summary's rows (department subtotals marked), then the total."""
     for row in summary.rows:
         table.rows.append(
             ReportRow(
@@ -212,24 +221,7 @@ def rolling_table(summary: reports.Summary) -> ReportTable:
             _money(figures.amount("all"), url),
         ]
 
-    for row in summary.rows:
-        table.rows.append(
-            ReportRow(
-                [*_label(row), *cells(row.figures, row.department.code, row.category)],
-                "" if row.category else "subtotal",
-            )
-        )
-    table.rows.append(
-        ReportRow(
-            [
-                ReportCell(pgettext("report row", "Total")),
-                ReportCell(""),
-                *cells(summary.total, "", ""),
-            ],
-            "total",
-        )
-    )
-    return table
+    return _filled(table, summary, cells)
 
 
 def states_table(rows: Sequence[reports.StateRow], total: reports.StateRow, y: int) -> ReportTable:

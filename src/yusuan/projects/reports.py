@@ -35,6 +35,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import ErrorDetail
 from yusuan.common.ids import parse_int
 from yusuan.core.choices import CodeKind, OrganisationKind
+from yusuan.core.grid import department_of as path_department
 from yusuan.core.models import ClassificationCode, Organisation
 from yusuan.core.selectors import current_fiscal_year
 from yusuan.projects.choices import CATEGORY_NAMES, FUNDABLE_STATES, ProjectState
@@ -56,8 +57,8 @@ YEARS_SHOWN = 3  # Y, Y+1, Y+2: the medium-term plan (中期财政规划)
 
 
 def department_of(path: str) -> int:
-    """A unit's department: the first organisation on its path (``/<department>/<unit>/``)."""
-    return int(path.strip("/").split("/")[0])
+    """A unit's department's id (``core.grid.department_of`` reads the path)."""
+    return int(path_department(path))
 
 
 @dataclass(frozen=True)

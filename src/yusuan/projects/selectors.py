@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -394,39 +394,44 @@ def content_of(project: Project) -> dict[str, Any]:
     return {
         "header": {name: getattr(project, name) for name in DECLARED_FIELDS},
         "plans": [[p.year, p.fund_type, p.amount_fen] for p in project.plans.all()],
-        "calculation": [
+        "calculation": [calculation_json(r) for r in project.calculation.all()],
+        "goal": None if goal is None else goal_json(goal, goal.indicators.all()),
+    }
+
+
+def calculation_json(row: CalculationRow) -> dict[str, Any]:
+    """One 测算明细 row as plain JSON: the API's shape and a change's saved content."""
+    return {
+        "year": row.year,
+        "content": row.content,
+        "economic_code": row.economic_code,
+        "standard_key": row.standard_key,
+        "unit_price_fen": row.unit_price_fen,
+        "quantity": str(row.quantity),
+        "unit": row.unit,
+        "amount_fen": row.amount_fen,
+        "procurement_item": row.procurement_item,
+    }
+
+
+def goal_json(goal: PerformanceGoal, indicators: Iterable[GoalIndicator]) -> dict[str, Any]:
+    """A 绩效目标 and its indicators as plain JSON (the API's shape and a change's content)."""
+    return {
+        "annual": goal.annual,
+        "medium_term": goal.medium_term,
+        "has_beneficiaries": goal.has_beneficiaries,
+        "indicators": [
             {
-                "year": r.year,
-                "content": r.content,
-                "economic_code": r.economic_code,
-                "standard_key": r.standard_key,
-                "unit_price_fen": r.unit_price_fen,
-                "quantity": str(r.quantity),
-                "unit": r.unit,
-                "amount_fen": r.amount_fen,
-                "procurement_item": r.procurement_item,
+                "level1": i.level1,
+                "level2": i.level2,
+                "name": i.name,
+                "operator": i.operator,
+                "target": i.target,
+                "unit": i.unit,
+                "weight": i.weight,
             }
-            for r in project.calculation.all()
+            for i in indicators
         ],
-        "goal": None
-        if goal is None
-        else {
-            "annual": goal.annual,
-            "medium_term": goal.medium_term,
-            "has_beneficiaries": goal.has_beneficiaries,
-            "indicators": [
-                {
-                    "level1": i.level1,
-                    "level2": i.level2,
-                    "name": i.name,
-                    "operator": i.operator,
-                    "target": i.target,
-                    "unit": i.unit,
-                    "weight": i.weight,
-                }
-                for i in goal.indicators.all()
-            ],
-        },
     }
 
 

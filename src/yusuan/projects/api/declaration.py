@@ -124,39 +124,8 @@ def _declaration(actor: Any, pk: int) -> dict[str, Any]:
             for y in content.plans
             for r in y.rows
         ],
-        "calculation": [
-            {
-                "year": r.year,
-                "content": r.content,
-                "economic_code": r.economic_code,
-                "standard_key": r.standard_key,
-                "unit_price_fen": r.unit_price_fen,
-                "quantity": str(r.quantity),
-                "unit": r.unit,
-                "amount_fen": r.amount_fen,
-                "procurement_item": r.procurement_item,
-            }
-            for r in content.calculation
-        ],
-        "goal": None
-        if goal is None
-        else {
-            "annual": goal.annual,
-            "medium_term": goal.medium_term,
-            "has_beneficiaries": goal.has_beneficiaries,
-            "indicators": [
-                {
-                    "level1": i.level1,
-                    "level2": i.level2,
-                    "name": i.name,
-                    "operator": i.operator,
-                    "target": i.target,
-                    "unit": i.unit,
-                    "weight": i.weight,
-                }
-                for i in content.indicators
-            ],
-        },
+        "calculation": [selectors.calculation_json(r) for r in content.calculation],
+        "goal": None if goal is None else selectors.goal_json(goal, content.indicators),
         "documents": [
             {
                 "id": d.pk,
