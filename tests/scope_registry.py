@@ -656,6 +656,47 @@ def wj_audit_record() -> Any:
     return AuditRecord.objects.filter(mof_div_code="320509").order_by("pk").first()
 
 
+# --- budget preparation (issue 18): the demo's 卫健委 went from 一上 to 批复 -------------------
+
+
+def hospital_draft() -> Any:
+    from yusuan.budgeting.models import BudgetDraft
+
+    return BudgetDraft.objects.filter(organisation__name=HOSPITAL).order_by("pk").first()
+
+
+def health_control() -> Any:
+    from yusuan.budgeting.models import ControlIssue
+
+    return ControlIssue.objects.filter(department__name="苏州市吴江区卫生健康委员会").first()
+
+
+def health_reply() -> Any:
+    from yusuan.budgeting.models import Reply
+
+    return (
+        Reply.objects.filter(organisation__name="苏州市吴江区卫生健康委员会").order_by("pk").first()
+    )
+
+
+def _draft_line(draft: Any) -> dict[str, Any]:
+    from yusuan.budgeting.models import BudgetLine
+
+    line = BudgetLine.objects.filter(round=draft.round, organisation=draft.organisation).first()
+    return {"pk": draft.pk, "line_id": line.pk}
+
+
+def _hospital_start() -> dict[str, Any]:
+    return {"organisation": str(hospital().pk), "stage": "apply_2"}
+
+
+ONLY_BUDGET_ROUNDS = (
+    "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
+    "budgeting.manage_round / issue_control / reply_budget; anyone else is refused before scope "
+    "is looked at (tests/test_budget_pages.py)"
+)
+
+
 PK = _pk("pk")
 ONLY_BUDGET = (
     "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
@@ -860,6 +901,46 @@ PAGES: dict[str, Entry] = {
     "personnel:change_submit": Entry(school_change, PK, method="post"),
     "personnel:change_edit": Entry(school_change, PK),
     "personnel:establishment_list": Entry(school_unit, marker=lambda o: o.name),
+    # Budget preparation (issue 18): the hospital's drafts and 卫健委's control numbers and 批复.
+    "budgeting:overview": Entry(
+        hospital_draft,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        marker=link("budgeting:draft_detail"),
+    ),
+    "budgeting:draft_detail": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk"
+    ),
+    "budgeting:draft_submit": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk", method="post"
+    ),
+    "budgeting:line_save": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk", method="post"
+    ),
+    "budgeting:line_remove": Entry(
+        hospital_draft,
+        _draft_line,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+    ),
+    "budgeting:draft_start": Entry(
+        hospital_draft,
+        lambda d: {"pk": d.round_id},
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+        body=_hospital_start,
+    ),
+    "budgeting:control_detail": Entry(
+        health_control,
+        lambda c: {"pk": c.round_id, "department_id": c.department_id},
+        outsider="school_clerk",
+        insider="health_clerk",
+    ),
+    "budgeting:reply_detail": Entry(
+        health_reply, PK, outsider="school_clerk", insider="health_clerk"
+    ),
     # Basic expenditure by quota (R-PJ-5, R-PJ-8): a unit's tables and drill-down.
     "projects:basic_unit": Entry(school_unit, _pk("organisation_id")),
     "projects:basic_people": Entry(school_unit, _pk("organisation_id")),
@@ -1025,6 +1106,14 @@ PAGE_EXEMPT: dict[str, str] = {
     "projects:basic_summary": "the region's run; its rows are narrowed by visible_to (a unit sees "
     "its own line only; tests/test_basic_expenditure_pages.py)",
     "projects:basic_compute": REGION_WIDE + " (projects.compute_basic: the budget division only)",
+    "budgeting:round_open": ONLY_BUDGET_ROUNDS,
+    "budgeting:congress": ONLY_BUDGET_ROUNDS,
+    "budgeting:control_save": ONLY_BUDGET_ROUNDS,
+    "budgeting:control_issue": ONLY_BUDGET_ROUNDS,
+    "budgeting:reply_create": ONLY_BUDGET_ROUNDS,
+    "budgeting:reply_submit": ONLY_BUDGET_ROUNDS,
+    "budgeting:reply_generate": ONLY_BUDGET_ROUNDS,
+    "budgeting:reply_line": ONLY_BUDGET_ROUNDS,
     "projects:basic_override": "only the budget division (region-wide) holds "
     "projects.override_basic; anyone else is refused before scope is looked at "
     "(tests/test_basic_expenditure_pages.py)",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/", include("yusuan.projects.urls")),
     path("personnel/", include("yusuan.personnel.urls")),
     path("indicators/", include("yusuan.indicators.urls")),
+    path("budgeting/", include("yusuan.budgeting.urls")),
     path("payments/payroll/", include("yusuan.payroll.urls")),
     path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
     path("payments/", include("yusuan.payments.urls")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yusuan.projects",
     "yusuan.personnel",
     "yusuan.indicators",
+    "yusuan.budgeting",
     "yusuan.procurement",
     "yusuan.payments",
     "yusuan.monitoring",

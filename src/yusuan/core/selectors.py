@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
@@ -123,8 +124,15 @@ def access_fiscal_year(*, actor: Actor, pk: int) -> FiscalYear:
 
 
 def current_fiscal_year(*, actor: Actor) -> FiscalYear | None:
-    """The latest open year of the actor's region: the default of every year filter."""
-    return FiscalYear.objects.visible_to(actor).filter(status="open").order_by("-year").first()
+    """The default of every year filter: today's year when it is open, else the latest open year
+    before it, else the latest open one. A year opened ahead (December, for next year's 批复 and
+    its indicators, R-BP-12) does not become the working year before it begins."""
+    open_years = FiscalYear.objects.visible_to(actor).filter(status="open")
+    today = timezone.localdate().year
+    return (
+        open_years.filter(year__lte=today).order_by("-year").first()
+        or open_years.order_by("-year").first()
+    )
 
 
 def code_list(

@@ -441,6 +441,18 @@ KNOWN: tuple[Known, ...] = (
         basis=DEMO,
         maximum=THRESHOLD_MAX,
     ),
+    # --- 预算编制 (R-BP-5): lines at or above it that buy capital goods join the 政府采购预算 ---
+    Known(
+        "budget.procurement_threshold",
+        "政府采购限额标准（预算编制）",
+        "Procurement threshold: capital lines from this amount join the procurement budget",
+        StandardGroup.PROJECT,
+        StandardUnit.FEN,
+        100_000_000,  # 1,000,000 yuan
+        "R-BP-5",
+        basis=DEMO,
+        maximum=THRESHOLD_MAX,
+    ),
     # --- 工资统发核对 (R-PS-5, ADR 0045): a salary sheet against the personnel database ---
     Known(
         "payroll.personnel_check",

@@ -35,7 +35,7 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import indicators, names, payments, personnel, projects, workflows
+from yusuan.demo import budgeting, indicators, names, payments, personnel, projects, workflows
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
@@ -77,6 +77,7 @@ class DemoResult:
     projects: int = 0
     people: int = 0
     indicator_lines: int = 0
+    budget_lines: int = 0
     payment_requests: int = 0
     seconds: float = 0.0
 
@@ -456,6 +457,15 @@ class _Builder:
         logins.insert(
             next(i for i, x in enumerate(logins) if x.username == "wj_auditor") + 1, logins.pop()
         )
+        # Budget preparation (issue 18): 卫健委's approver decides its units' drafts at the
+        # department's step. Made last, so that the names drawn for the users above stay put.
+        self.user(
+            "health_approver",
+            ("unit_approver",),
+            self.departments["苏州市吴江区卫生健康委员会"],
+            "部门审核 department approver",
+            "审核所属单位的预算（一上、二上）",
+        )
 
 
 def clamp_as_of(day: dt.date | None = None) -> dt.date:
@@ -510,6 +520,10 @@ def generate(
         )
     with transaction.atomic():
         projects.end_some(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
+    with transaction.atomic():
+        result.budget_lines = budgeting.load(
+            mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
+        )
     result.seconds = time.perf_counter() - started
     return result
 

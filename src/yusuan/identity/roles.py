@@ -114,6 +114,21 @@ PERSONNEL_FINANCE = (
     "personnel.change_establishment",
     "personnel.add_budgetsnapshot",
 )
+# 预算编制 (issue 18, ADR 0046): units prepare their drafts; the budget division opens the round,
+# records the people's congress approval, issues control numbers and enters the 批复.
+BUDGET_VIEW = (
+    "budgeting.view_budgetround",
+    "budgeting.view_budgetdraft",
+    "budgeting.view_budgetline",
+    "budgeting.view_controlissue",
+    "budgeting.view_reply",
+)
+BUDGET_PREPARE = ("budgeting.prepare_budget",)
+BUDGET_FINANCE = (
+    "budgeting.manage_round",
+    "budgeting.issue_control",
+    "budgeting.reply_budget",
+)
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -172,7 +187,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         # R-AJ-6: finance enters moves between departments (and between units for a department).
         + ("indicators.enter_adjustment", "indicators.answer_supplementrequest")
         + INDICATOR_SOURCES
-        + PERSONNEL_VIEW,
+        + PERSONNEL_VIEW
+        + BUDGET_VIEW
+        + BUDGET_FINANCE,
         ("budget",),
     ),
     RoleSpec(
@@ -195,7 +212,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + MONITORING_REVIEW
-        + PERSONNEL_VIEW,
+        + PERSONNEL_VIEW
+        + BUDGET_VIEW,
         ("sector",),
     ),
     RoleSpec(
@@ -251,7 +269,13 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "绩效处",
         "Performance officer",
         tuple(FINANCE),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + PROJECT_REVIEW + WORKFLOW_VIEW + INDICATOR_VIEW,
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + PROJECT_REVIEW
+        + WORKFLOW_VIEW
+        + INDICATOR_VIEW
+        + BUDGET_VIEW,
         ("performance",),
     ),
     RoleSpec(
@@ -278,7 +302,9 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_ENTER
         + CONTRACT_EDIT
         + PERSONNEL_VIEW
-        + PERSONNEL_ENTER,
+        + PERSONNEL_ENTER
+        + BUDGET_VIEW
+        + BUDGET_PREPARE,
     ),
     RoleSpec(
         "unit_reviewer",
@@ -300,6 +326,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + REFUND_CONFIRM
         + PROJECT_RANK
         + PERSONNEL_VIEW
+        + BUDGET_VIEW
         + ("core.change_organisation", "workflow.view_workflowinstance"),
     ),
     RoleSpec(
@@ -347,6 +374,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + PERSONNEL_VIEW
+        + BUDGET_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
         read_only=True,
     ),
@@ -363,7 +391,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + MONITORING_VIEW
-        + PERSONNEL_VIEW,
+        + PERSONNEL_VIEW
+        + BUDGET_VIEW,
         read_only=True,
     ),
 )

@@ -46,6 +46,7 @@ from yusuan.indicators.elements import (
 )
 from yusuan.indicators.ledger_grid import LEDGER_GRID
 from yusuan.indicators.models import IndicatorDocument
+from yusuan.indicators.origins import origins_of
 from yusuan.indicators.services import (
     DocumentInput,
     document_create,
@@ -196,6 +197,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and project_selectors.can_open_project(actor=actor, pk=line.project_id),
             "movements": selectors.line_movements(actor=actor, line_id=pk),
             "trace": selectors.line_trace(actor=actor, line=line),
+            "origins": origins_of(actor, line),  # R-BP-12: the budget line it came from
             "chain": transfers.tracking_chain(actor=actor, line=line),
             "clock": transfers.transfer_clock(line)
             if line.rec_date or line.source_type_code == transfers.TRANSFER_SOURCE_CODE

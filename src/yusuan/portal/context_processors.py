@@ -55,6 +55,14 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
         ),
     ),
     (
+        _("Budget preparation"),
+        (
+            MenuItem(
+                _("Budget rounds (两上两下)"), "budgeting:overview", "budgeting.view_budgetround"
+            ),
+        ),
+    ),
+    (
         _("Indicators"),
         (
             MenuItem(_("Indicator ledger"), "indicators:ledger", "indicators.view_indicatorline"),
