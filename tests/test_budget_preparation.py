@@ -444,6 +444,11 @@ def _approved_2(user: Any, prepared: Prepared) -> Prepared:
 
 def test_reply_needs_the_congress_first(user: Any, apply_2: Prepared) -> None:
     _approved_2(user, apply_2)
+    # The demo recorded the approval for its 卫健委; here the congress has not met yet.
+    BudgetRound.objects.filter(pk=apply_2.round.pk).update(
+        congress_date=None, congress_decision_no=""
+    )
+    apply_2.round.refresh_from_db()
     with pytest.raises(BusinessRuleError) as exc:
         first_reply(user, apply_2.round, apply_2.department)
     assert ("budgeting.congress_first", "R-BP-7", "congress_date", None, None) in _errors(exc)
@@ -533,3 +538,281 @@ def test_a_changed_reply_becomes_increase_and_decrease_never_an_edit(
         BudgetLineAmount.objects.get(line=up.line, stage=Stage.ADJUSTED).amount_fen
         == up.delta_fen + 2_000_000
     )
+
+
+# --- R-BP-8: before the congress ---------------------------------------------------------------
+
+
+def test_r_bp_8_provisional_before_the_congress_capped_then_trued_up(
+    user: Any, apply_2: Prepared
+) -> None:
+    from django.db.models import Sum
+
+    from yusuan.budgeting.models import ProvisionalIndicator
+    from yusuan.budgeting.services.provisional import provisional_issue
+    from yusuan.projects.choices import SYSTEM_CATEGORIES
+
+    _approved_2(user, apply_2)
+    BudgetRound.objects.filter(pk=apply_2.round.pk).update(
+        congress_date=None, congress_decision_no=""
+    )
+    year_open(user)
+    last_year = (
+        IndicatorLine.objects.filter(
+            fiscal_year=2026,
+            organisation=apply_2.school,
+            project__category__in=SYSTEM_CATEGORIES,
+            fund_type_code="111",
+        ).aggregate(t=Sum("total"))["t"]
+        or 0
+    )
+    outcome = provisional_issue(
+        actor=user("wj_budget"),
+        round_id=apply_2.round.pk,
+        department_id=apply_2.department.pk,
+        months=2,
+    )
+    issued = ProvisionalIndicator.objects.filter(line__organisation=apply_2.school)
+    total = sum(p.indicator.total for p in issued)
+    # Two months of the 二上 basic figures, never more than last year's same period.
+    per_line = sum(
+        BudgetLineAmount.objects.get(line=line, stage=Stage.APPLY_2).amount_fen * 2 // 12
+        for line in apply_2.basic
+    )
+    expected = min(per_line, last_year * 2 // 12)
+    assert total == expected == outcome.total_fen
+    assert (expected < per_line) == bool(outcome.scaled)
+    for p in issued:
+        assert p.indicator.budget_source.kind == SourceKind.PROVISIONAL
+        assert (
+            p.indicator.project_id == p.line.project_id and p.indicator.kind == LineKind.EXECUTABLE
+        )
+    # Not twice for the same lines; not at all after the congress.
+    again = provisional_issue(
+        actor=user("wj_budget"),
+        round_id=apply_2.round.pk,
+        department_id=apply_2.department.pk,
+        months=1,
+    )
+    assert again.lines == 0
+    congress(user, apply_2.round)
+    with pytest.raises(BusinessRuleError) as exc:
+        provisional_issue(
+            actor=user("wj_budget"),
+            round_id=apply_2.round.pk,
+            department_id=apply_2.department.pk,
+            months=1,
+        )
+    assert (
+        exc.value.errors[0].code,
+        exc.value.errors[0].rule,
+        exc.value.errors[0].field,
+    ) == ("budgeting.provisional_after_congress", "R-BP-8", "congress_date")
+    # The 批复 trues them up: the same indicator, at the approved figure; Σ = 批复.
+    reply = approve_reply(user, first_reply(user, apply_2.round, apply_2.department))
+    reply_generate(actor=user("wj_budget"), reply_id=reply.pk)
+    approved = dict(
+        BudgetLineAmount.objects.filter(line__in=apply_2.basic, stage=Stage.APPROVED).values_list(
+            "line_id", "amount_fen"
+        )
+    )
+    for p in issued:
+        p.indicator.refresh_from_db()
+        assert p.indicator.total == approved[p.line_id]
+        generated = GeneratedIndicator.objects.get(reply=reply, line=p.line)
+        assert (
+            generated.indicator_id == p.indicator_id and generated.delta_fen == approved[p.line_id]
+        )
+    assert IndicatorLine.objects.filter(
+        pk__in=GeneratedIndicator.objects.filter(reply=reply).values("indicator_id")
+    ).aggregate(t=Sum("total"))["t"] == sum(
+        BudgetLineAmount.objects.filter(
+            line__department=apply_2.department, line__side=Side.EXPENDITURE, stage=Stage.APPROVED
+        ).values_list("amount_fen", flat=True)
+    )
+
+
+def test_r_bp_15_a_purchase_of_services_names_its_catalogue_item(
+    user: Any, apply_2: Prepared
+) -> None:
+    line = _lines(apply_2, part=Part.PROJECT)[0]
+    draft = apply_2.second
+    assert draft is not None
+    _edit(user, apply_2, line, is_gov_service=True, service_item="")
+    found = [(e.code, e.rule, e.field) for e in draft_check(draft).errors if e.rule == "R-BP-15"]
+    assert found == [("budgeting.service_item", "R-BP-15", f"lines[{line.position}].service_item")]
+    with pytest.raises(BusinessRuleError) as exc:
+        _edit(user, apply_2, line, is_gov_service=True, service_item="Z99")
+    (error,) = exc.value.errors
+    assert (error.code, error.field, error.value) == ("core.code_unknown", "service_item", "Z99")
+    _edit(user, apply_2, line, is_gov_service=True, service_item="E07")
+    assert [e for e in draft_check(draft).errors if e.rule == "R-BP-15"] == []
+
+
+def test_r_bp_11_carry_over_is_last_years_balance_never_new_money(
+    user: Any, apply_2: Prepared
+) -> None:
+    from django.db.models import Sum
+
+    draft = apply_2.second
+    assert draft is not None
+    carried = (
+        IndicatorLine.objects.filter(
+            fiscal_year=2026, organisation=apply_2.school, project__isnull=False
+        )
+        .exclude(project__category__in=["1", "21"])
+        .order_by("pk")
+        .first()
+    )
+    assert carried is not None
+    balance = (
+        IndicatorLine.objects.filter(
+            fiscal_year=2026, organisation=apply_2.school, project=carried.project
+        ).aggregate(t=Sum("total"))["t"]
+        - IndicatorLine.objects.filter(
+            fiscal_year=2026, organisation=apply_2.school, project=carried.project
+        ).aggregate(t=Sum("paid"))["t"]
+        - IndicatorLine.objects.filter(
+            fiscal_year=2026, organisation=apply_2.school, project=carried.project
+        ).aggregate(t=Sum("frozen"))["t"]
+    )
+    line = line_save(
+        actor=user("school_clerk"),
+        draft_id=draft.pk,
+        data=LineInput(
+            amount=Money(balance + 100),
+            project_id=carried.project_id,
+            exp_func_code=carried.exp_func_code,
+            dep_bgt_eco_code=carried.dep_bgt_eco_code,
+            fund_type_code="111",
+            carry_over=True,
+        ),
+    )
+    line_save(
+        actor=user("school_clerk"),
+        draft_id=draft.pk,
+        data=LineInput(
+            side=Side.REVENUE,
+            revenue_kind="carry_over",
+            fund_type_code="111",
+            amount=Money(balance + 100),
+        ),
+    )
+    found = [(e.code, e.rule, e.field, e.value, e.limit) for e in draft_check(draft).errors]
+    assert found == [
+        (
+            "budgeting.carry_over",
+            "R-BP-11",
+            f"lines[{line.position}].carry_over",
+            Money(balance + 100).format(),
+            Money(balance).format(),
+        )
+    ]
+
+
+def _second_unit(user: Any, org: Any, prepared: Prepared) -> tuple[Any, BudgetDraft]:
+    """同里实验小学 of 教育局, with an approver of its own, through 一上 (entered by 教育局's clerk)."""
+    from tests.budget_helpers import walk
+
+    from yusuan.identity.services import UserData, user_create
+
+    unit = org("吴江区同里实验小学")
+    user_create(
+        actor=None,
+        data=UserData("tl_approver", "同里审核", unit.pk, ("unit_approver",)),
+        password="Yusuan@2026x",
+    )
+    draft = draft_start(
+        actor=user("edu_clerk"),
+        round_id=prepared.round.pk,
+        stage=DraftStage.APPLY_1,
+        organisation_id=unit.pk,
+    )
+    walk(
+        user,
+        "budgeting.draft",
+        draft.pk,
+        "edu_clerk",
+        ("tl_approver", "edu_approver", "wj_sector_edu", "wj_performance", "wj_budget"),
+    )
+    draft.refresh_from_db()
+    assert draft.state == "approved"
+    return unit, draft
+
+
+def _rechecked(user: Any, org: Any) -> tuple[Prepared, Any, Any]:
+    from tests.budget_helpers import walk
+
+    prepared = _apply_1(user, org)
+    unit, _first = _second_unit(user, org, prepared)
+    applied = BudgetLineAmount.objects.filter(
+        line__department=prepared.department, line__side=Side.EXPENDITURE, stage=Stage.APPLY_1
+    )
+    basic = sum(applied.filter(line__part=Part.BASIC).values_list("amount_fen", flat=True))
+    project = sum(applied.filter(line__part=Part.PROJECT).values_list("amount_fen", flat=True))
+    issue_control(
+        user,
+        prepared.round,
+        prepared.department,
+        {("111", "basic"): basic, ("111", "project"): project // 2},
+    )
+    prepared.second = draft_start(
+        actor=user("school_clerk"), round_id=prepared.round.pk, stage=DraftStage.APPLY_2
+    )
+    other = draft_start(
+        actor=user("edu_clerk"),
+        round_id=prepared.round.pk,
+        stage=DraftStage.APPLY_2,
+        organisation_id=unit.pk,
+    )
+    # The school submits within the control number; its unit approves.
+    instance = walk(
+        user, "budgeting.draft", prepared.second.pk, "school_clerk", ("school_approver",)
+    )  # type: ignore[union-attr]
+    # Meanwhile 同里 raises a line of its 二上: the department is over its control number.
+    line = (
+        BudgetLine.objects.filter(round=prepared.round, organisation=unit, part=Part.PROJECT)
+        .order_by("-position")
+        .first()
+    )
+    assert line is not None
+    _room(line, 500_000_000)
+    line_save(
+        actor=user("edu_clerk"),
+        draft_id=other.pk,
+        line_id=line.pk,
+        data=LineInput(
+            amount=Money(line.amount_fen + 300_000_000),
+            project_id=line.project_id,
+            exp_func_code=line.exp_func_code,
+            dep_bgt_eco_code=line.dep_bgt_eco_code,
+            fund_type_code="111",
+        ),
+    )
+    return prepared, instance, unit
+
+
+def test_r_bp_1_is_checked_again_when_the_department_approves(user: Any, org: Any) -> None:
+    from yusuan.workflow import services as workflow
+
+    _prepared, instance, _unit = _rechecked(user, org)
+    with pytest.raises(BusinessRuleError) as exc:
+        workflow.instance_approve(actor=user("edu_approver"), instance_id=instance.pk)
+    (error,) = exc.value.errors
+    assert (error.code, error.rule, error.field) == (
+        "budgeting.over_control",
+        "R-BP-1",
+        "control.111.project",
+    )
+
+
+def test_mutant_no_recheck_at_the_department_lets_it_through(
+    user: Any, org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yusuan.budgeting.services import drafts
+    from yusuan.workflow import services as workflow
+
+    monkeypatch.setattr(drafts, "on_department_approval", lambda draft: None)
+    _prepared, instance, _unit = _rechecked(user, org)
+    moved = workflow.instance_approve(actor=user("edu_approver"), instance_id=instance.pk)
+    assert moved.current_step["key"] == "sector_review"  # the broken check let it pass

@@ -97,25 +97,32 @@ def test_a_year_opens_with_every_known_standard() -> None:
 
 
 def test_opening_the_next_year_copies_the_latest_values_forward(user: Any) -> None:
+    # The demo has opened the budget year (YEAR + 1) for its 批复 already: open the one after.
+    this, next_year = YEAR + 1, YEAR + 2
     _change(
-        user, "contribution.housing_fund", 1000, dt.date(YEAR, 7, 1), basis="苏州公积金〔2026〕8号"
+        user,
+        "contribution.housing_fund",
+        1000,
+        dt.date(this, 7, 1),
+        basis="苏州公积金〔2026〕8号",
+        year=this,
     )
-    _change(user, "public.per_head.31", 18_000_00, dt.date(YEAR, 3, 1))
-    year = fiscal_year_open(actor=user("wj_admin"), mof_div_code=WJ, year=YEAR + 1)
-    following = standards_for(mof_div_code=WJ, fiscal_year=YEAR + 1)
+    _change(user, "public.per_head.31", 18_000_00, dt.date(this, 3, 1), year=this)
+    year = fiscal_year_open(actor=user("wj_admin"), mof_div_code=WJ, year=next_year)
+    following = standards_for(mof_div_code=WJ, fiscal_year=next_year)
     assert following["contribution.housing_fund"] == 1000
     assert following["public.per_head.31"] == 18_000_00
     assert following[PENSION] == 1600
-    fund = StandardVersion.objects.get(standard=_standard("contribution.housing_fund", YEAR + 1))
+    fund = StandardVersion.objects.get(standard=_standard("contribution.housing_fund", next_year))
     assert (fund.effective_from, fund.basis, fund.version) == (
-        dt.date(YEAR + 1, 1, 1),
+        dt.date(next_year, 1, 1),
         "苏州公积金〔2026〕8号",
         1,
     )
-    seeded = AuditRecord.objects.get(action="core.standards.seed", fiscal_year=YEAR + 1)
+    seeded = AuditRecord.objects.get(action="core.standards.seed", fiscal_year=next_year)
     assert seeded.mof_div_code == WJ
     assert seeded.changes["contribution.housing_fund"] == [None, 1000]
-    assert seeded.extra["copied_from"] == YEAR and len(seeded.extra["copied"]) == len(
+    assert seeded.extra["copied_from"] == this and len(seeded.extra["copied"]) == len(
         standard_keys.KNOWN
     )
     opened = AuditRecord.objects.get(action="core.fiscal_year.open", object_id=str(year.pk))

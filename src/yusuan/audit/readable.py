@@ -41,6 +41,16 @@ def register_value_labels(object_type: str, field: str, labeller: ValueLabels) -
     _VALUE_LABELS[object_type, field] = labeller
 
 
+# object type -> (recorded name -> its label, or None): changes keyed by something other than
+# a model field (a year's standards, keyed by the standard's key).
+FieldLabels = Callable[[str], str | None]
+_FIELD_LABELS: dict[str, FieldLabels] = {}
+
+
+def register_field_labels(object_type: str, labeller: FieldLabels) -> None:
+    _FIELD_LABELS[object_type] = labeller
+
+
 def role_name(code: str) -> str:
     names = _ROLE_NAMES.get(code)
     if names is None:
@@ -97,7 +107,12 @@ def _changes(
     for name, pair in (record.changes or {}).items():
         before, after = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         field = _field(record.object_type, name)
-        label = str(field.verbose_name) if field is not None else name
+        labeller = _FIELD_LABELS.get(record.object_type)
+        label = (
+            str(field.verbose_name)
+            if field is not None
+            else (labeller(name) if labeller is not None else None) or name
+        )
         if name == "roles":
             label = _("roles")
         elif name == "step":

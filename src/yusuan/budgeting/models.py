@@ -149,6 +149,8 @@ class BudgetLine(TimestampedModel):
     is_gov_pur = models.BooleanField(_("government procurement"), default=False)
     pur_item = models.CharField(_("procurement catalogue item (品目)"), max_length=40, blank=True)
     is_gov_service = models.BooleanField(_("government purchase of services"), default=False)
+    # R-BP-15: the item of the region's catalogue of purchasable services.
+    service_item = models.CharField(_("service catalogue item"), max_length=16, blank=True)
     is_asset = models.BooleanField(_("new asset (新增资产配置)"), default=False)
     # R-BP-14: 会议费/培训费 as people × days × standard.
     people = models.PositiveIntegerField(_("people"), null=True, blank=True)
@@ -434,3 +436,31 @@ class GeneratedIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply_id} {self.line_id} → {self.indicator_id}"
+
+
+class ProvisionalIndicator(models.Model):
+    """R-BP-8: the indicator issued for a basic line before the people's congress approved the
+    budget; the 批复's generation trues it up to the approved figure instead of issuing another."""
+
+    SCOPE_ORGANISATION_LOOKUP = "line__organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    line = models.OneToOneField(BudgetLine, on_delete=models.PROTECT, related_name="provisional")
+    indicator = models.ForeignKey(
+        "indicators.IndicatorLine", on_delete=models.PROTECT, related_name="+"
+    )
+    document = models.ForeignKey(
+        "indicators.IndicatorDocument", on_delete=models.PROTECT, related_name="+"
+    )
+    amount_fen = models.BigIntegerField(_("amount"))
+    created_at = models.DateTimeField(_("created at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provisional indicator")
+        verbose_name_plural = _("provisional indicators")
+        ordering = ["line_id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} → {self.indicator_id} {self.amount_fen}"

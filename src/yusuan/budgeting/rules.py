@@ -64,6 +64,8 @@ class LineFacts:
     is_gov_pur: bool = False
     pur_item: str = ""
     is_asset: bool = False
+    is_gov_service: bool = False
+    service_item: str = ""
     people: int | None = None
     days: int | None = None
     standard_fen: int | None = None
@@ -294,6 +296,48 @@ def detail_errors(
             )
         if line.dep_bgt_eco_code[:5] in MEETING_TRAINING_CODES:
             errors.extend(_meeting_errors(line))
+        if line.is_gov_service and not line.service_item.strip():
+            errors.append(
+                _line_error(
+                    line,
+                    "budgeting.service_item",
+                    "R-BP-15",
+                    "service_item",
+                    "政府购买服务须填写政府购买服务指导性目录中的项目",
+                    "a purchase of services names its item of the region's catalogue",
+                )
+            )
+    return errors
+
+
+def carry_over_errors(lines: Iterable[LineFacts], balances: Mapping[int, int]) -> list[ErrorDetail]:
+    """R-BP-11: money budgeted from last year's carry-over is the project's 结转 — here, until
+    the year-end closing (R-YE-9/10) determines it, the unspent balance of the project's
+    indicators of last year — never more, and never for a project that had none."""
+    wanted: dict[int, list[LineFacts]] = defaultdict(list)
+    for line in lines:
+        if line.side == EXPENDITURE and line.carry_over and line.amount_fen:
+            wanted[line.project_id or 0].append(line)
+    errors = []
+    for project_id, found in sorted(wanted.items()):
+        total = sum(x.amount_fen for x in found)
+        balance = balances.get(project_id, 0)
+        if total > balance:
+            first = found[0]
+            errors.append(
+                _line_error(
+                    first,
+                    "budgeting.carry_over",
+                    "R-BP-11",
+                    "carry_over",
+                    f"上年结转安排 {yuan(total)} 元超过该项目上年指标结余 {yuan(balance)} 元；"
+                    "结转资金不能作为新增资金重复安排",
+                    f"carry-over of {yuan(total)} exceeds the project's balance of last year "
+                    f"{yuan(balance)}",
+                    value=yuan(total),
+                    limit=yuan(balance),
+                )
+            )
     return errors
 
 

@@ -229,6 +229,7 @@ def _line_input(post: Any) -> draft_service.LineInput:
         is_gov_pur=post.get("is_gov_pur") == "on",
         pur_item=post.get("pur_item", "").strip()[:40],
         is_gov_service=post.get("is_gov_service") == "on",
+        service_item=post.get("service_item", "").strip()[:16],
         is_asset=post.get("is_asset") == "on",
         people=_int(post.get("people", "")),
         days=_int(post.get("days", "")),
@@ -254,7 +255,6 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
         edit_line = next(
             (r.line for r in rows if r.line.pk == wanted and not r.line.computed), None
         )
-    stages = (Stage.APPLY_1, Stage.CONTROL, Stage.APPLY_2, Stage.APPROVED)
     return render(
         request,
         "budgeting/draft.html",
@@ -265,7 +265,12 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "revenue": [r for r in rows if r.line.side == Side.REVENUE and not r.line.removed],
             "removed": [r for r in rows if r.line.removed],
-            "stages": [(s, Stage(s).label) for s in stages],
+            "stages": [
+                (Stage.APPLY_1, _("一上 (yuan)")),
+                (Stage.CONTROL, _("一下 (yuan)")),
+                (Stage.APPLY_2, _("二上 (yuan)")),
+                (Stage.APPROVED, _("批复 (yuan)")),
+            ],
             "errors": [e.message(language) + f" [{e.rule or e.code}]" for e in check.errors],
             "findings": [f for f in check.findings if f.position is None],
             "approval": approval,

@@ -87,6 +87,8 @@ class CodeKind(models.TextChoices):
     PROJECT_CATEGORY = "project_category", _("Project category")
     PAY_TYPE = "pay_type", _("Payment type")
     SETTLEMENT_MODE = "settlement_mode", _("Settlement mode")
+    # R-BP-15: the region's guiding catalogue of services it may buy (政府购买服务指导性目录).
+    GOV_SERVICE = "gov_service", _("Government purchase of services catalogue")
 
 
 class EconomicGroup(models.TextChoices):

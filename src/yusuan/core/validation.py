@@ -34,6 +34,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     CodeKind.PROJECT_CATEGORY: ("项目类别", "project category"),
     CodeKind.PAY_TYPE: ("支付方式", "payment type"),
     CodeKind.SETTLEMENT_MODE: ("结算方式", "settlement mode"),
+    CodeKind.GOV_SERVICE: ("政府购买服务目录", "government purchase of services catalogue"),
 }
 
 

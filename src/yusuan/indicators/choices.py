@@ -100,6 +100,9 @@ class SourceKind(models.TextChoices):
     FINANCE_POT = "finance_pot", _("Held by finance for later issue (财政代编)")
     TRANSFER = "transfer", _("Upper-level transfer received (上级转移支付)")
     RESERVE = "reserve", _("General reserve fund (预备费)")
+    # R-BP-8: before the people's congress approves the budget, up to last year's same period;
+    # trued up by the 批复's generation.
+    PROVISIONAL = "provisional", _("Before the congress approval (预拨, R-BP-8)")
     # (c) a row of a 预算调整 record (R-AJ-7).
     ADJUSTMENT = "adjustment", _("Budget adjustment (预算调整)")
     # Money issued before sources existed (the data migration's opening sources).

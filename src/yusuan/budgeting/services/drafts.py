@@ -79,6 +79,7 @@ EDITABLE_FIELDS = (
     "is_gov_pur",
     "pur_item",
     "is_gov_service",
+    "service_item",
     "is_asset",
     "people",
     "days",
@@ -104,6 +105,7 @@ class LineInput:
     is_gov_pur: bool = False
     pur_item: str = ""
     is_gov_service: bool = False
+    service_item: str = ""
     is_asset: bool = False
     people: int | None = None
     days: int | None = None
@@ -149,9 +151,18 @@ def unit_lines(budget_round: BudgetRound, organisation_id: int) -> list[BudgetLi
 
 
 def department_lines(budget_round: BudgetRound, department_id: int) -> list[BudgetLine]:
+    """The department's 二上 lines: those of its units that are at 二上 (a unit still at 一上
+    does not count against the control numbers with its 一上 asks)."""
+    at_second = BudgetDraft.objects.filter(
+        round=budget_round, department_id=department_id, stage=DraftStage.APPLY_2
+    ).values("organisation_id")
     return list(
         BudgetLine.objects.filter(
-            round=budget_round, department_id=department_id, removed=False, side=Side.EXPENDITURE
+            round=budget_round,
+            department_id=department_id,
+            removed=False,
+            side=Side.EXPENDITURE,
+            organisation_id__in=at_second,
         )
     )
 
@@ -626,6 +637,10 @@ def _line_errors(draft: BudgetDraft, data: LineInput, line_id: int | None) -> li
         elements.append(
             ElementValue("dep_bgt_eco_code", CodeKind.DEPARTMENT_ECONOMIC, data.dep_bgt_eco_code)
         )
+    if data.is_gov_service and data.service_item.strip():  # R-BP-15: in the region's catalogue
+        elements.append(
+            ElementValue("service_item", CodeKind.GOV_SERVICE, data.service_item.strip())
+        )
     errors += element_errors(
         mof_div_code=draft.mof_div_code, fiscal_year=code_year, elements=elements
     )
@@ -696,6 +711,7 @@ def _apply(line: BudgetLine, data: LineInput) -> dict[str, list[Any]]:
         "is_gov_pur": data.is_gov_pur,
         "pur_item": data.pur_item.strip(),
         "is_gov_service": data.is_gov_service,
+        "service_item": data.service_item.strip() if data.is_gov_service else "",
         "is_asset": data.is_asset,
         "people": data.people,
         "days": data.days,
@@ -823,6 +839,23 @@ def _last_year_three_public(draft: BudgetDraft) -> dict[str, int]:
     return found
 
 
+def _carry_over_balances(draft: BudgetDraft, lines: Sequence[BudgetLine]) -> dict[int, int]:
+    """R-BP-11 [D until the year-end closing]: the unspent balance (total − paid − frozen) of
+    each carried project's indicators of last year, for the unit."""
+    projects = {x.project_id for x in lines if x.carry_over and x.project_id}
+    if not projects:
+        return {}
+    found: dict[int, int] = defaultdict(int)
+    for project_id, total, paid, frozen in IndicatorLine.objects.filter(
+        mof_div_code=draft.mof_div_code,
+        fiscal_year=draft.fiscal_year - 1,
+        organisation_id=draft.organisation_id,
+        project_id__in=projects,
+    ).values_list("project_id", "total", "paid", "frozen"):
+        found[project_id] += total - paid - frozen
+    return found
+
+
 def _computed_personnel(draft: BudgetDraft) -> int | None:
     project = Project.objects.filter(
         mof_div_code=draft.mof_div_code,
@@ -845,6 +878,7 @@ def draft_check(draft: BudgetDraft) -> Check:
             "budget.procurement_threshold"
         ]
         errors += rules.detail_errors(line_facts, procurement_threshold_fen=int(threshold))
+        errors += rules.carry_over_errors(line_facts, _carry_over_balances(draft, lines))
         errors += control_check(draft)
     findings = [
         *rules.personnel_finding(line_facts, _computed_personnel(draft), PERSONNEL_TOLERANCE_BP),

@@ -23,7 +23,7 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.budgeting import rules
 from yusuan.budgeting.choices import ReplyKind, ReplyState, Side
-from yusuan.budgeting.models import BudgetLine, GeneratedIndicator, Reply
+from yusuan.budgeting.models import BudgetLine, GeneratedIndicator, ProvisionalIndicator, Reply
 from yusuan.budgeting.rules import THREE_PUBLIC_CODES
 from yusuan.budgeting.services.common import facts, refuse
 from yusuan.budgeting.services.reply import REPLY_PERMISSION, access_reply, current_figures
@@ -49,7 +49,8 @@ class Outcome:
     sources: list[str] = field(default_factory=list)
 
 
-def _spec(line: BudgetLine) -> LineSpec:
+def spec_of(line: BudgetLine) -> LineSpec:
+    """The indicator a budget line becomes: its elements copied, nothing re-typed (R-BP-12)."""
     detailed = rules.executable(facts(line))
     return LineSpec(
         line_kind=LineKind.EXECUTABLE if detailed else LineKind.PENDING,
@@ -81,15 +82,36 @@ def _reference(reply: Reply) -> str:
 
 def _first(actor: Actor, reply: Reply, outcome: Outcome) -> None:
     rows = list(
-        reply.lines.filter(line__carry_over=False, amount_fen__gt=0, line__side=Side.EXPENDITURE)
+        reply.lines.filter(line__carry_over=False, line__side=Side.EXPENDITURE)
         .select_related("line", "line__project")
         .order_by("line__organisation__path", "line__position")
     )
-    by_fund: dict[str, list[tuple[BudgetLine, int]]] = defaultdict(list)
+    figures = {row.line_id: row.amount_fen for row in rows}
+    # R-BP-8: lines issued before the congress approval are trued up, not issued again; one
+    # the 批复 leaves out is decreased to nothing.
+    provisional = {
+        p.line_id: p
+        for p in ProvisionalIndicator.objects.filter(
+            line__round=reply.round, line__department=reply.organisation
+        ).select_related("line", "line__project", "indicator")
+    }
+    fresh: dict[str, list[tuple[BudgetLine, int]]] = defaultdict(list)
     for row in rows:
-        by_fund[row.line.fund_type_code].append((row.line, row.amount_fen))
-    for fund_type, items in sorted(by_fund.items()):
-        total = sum(fen for _line, fen in items)
+        if row.line_id not in provisional and row.amount_fen > 0:
+            fresh[row.line.fund_type_code].append((row.line, row.amount_fen))
+    ups: dict[str, list[tuple[BudgetLine, int]]] = defaultdict(list)
+    downs: dict[str, list[tuple[BudgetLine, int]]] = defaultdict(list)
+    trued: list[tuple[ProvisionalIndicator, int]] = []
+    for line_id, found in provisional.items():
+        figure = figures.get(line_id, 0)
+        delta = figure - found.indicator.total
+        trued.append((found, figure))
+        if delta:
+            (ups if delta > 0 else downs)[found.line.fund_type_code].append((found.line, delta))
+    targets = {line_id: p.indicator_id for line_id, p in provisional.items()}
+    for fund_type in sorted(set(fresh) | set(ups)):
+        items = fresh.get(fund_type, [])
+        raised = ups.get(fund_type, [])
         source = source_create(
             actor=actor,
             data=SourceInput(
@@ -97,34 +119,99 @@ def _first(actor: Actor, reply: Reply, outcome: Outcome) -> None:
                 name=f"{reply.organisation.name}{reply.fiscal_year}年部门预算批复（{rules.FUND_NAMES.get(fund_type, fund_type)}）"[
                     :200
                 ],
-                amount=Money(total),
+                amount=Money(sum(fen for _line, fen in items) + sum(d for _line, d in raised)),
                 fiscal_year=reply.fiscal_year,
                 reference_no=_reference(reply),
                 fund_type_code=fund_type,
             ),
         )
-        document = document_create(
-            actor=actor,
-            data=DocumentInput(
-                kind=DocumentKind.ISSUE,
-                title=reply.title[:200],
-                doc_no=reply.doc_no,
-                reason=f"R-BP-12：按批复 {reply.number} 一键生成",
-                fiscal_year=reply.fiscal_year,
-                budget_source_id=source.pk,
-                lines=[LineInput(amount=Money(fen), spec=_spec(line)) for line, fen in items],
-            ),
-        )
-        apply_document(actor=actor, document=document)
-        made = _created_lines(document)
-        _link(
-            reply,
-            document,
-            [(line, made_id, fen) for (line, fen), made_id in zip(items, made, strict=True)],
-        )
-        outcome.documents.append(document.number)
         outcome.sources.append(source.code)
-        outcome.created += len(items)
+        if items:
+            document = document_create(
+                actor=actor,
+                data=DocumentInput(
+                    kind=DocumentKind.ISSUE,
+                    title=reply.title[:200],
+                    doc_no=reply.doc_no,
+                    reason=f"R-BP-12：按批复 {reply.number} 一键生成",
+                    fiscal_year=reply.fiscal_year,
+                    budget_source_id=source.pk,
+                    lines=[LineInput(amount=Money(fen), spec=spec_of(line)) for line, fen in items],
+                ),
+            )
+            apply_document(actor=actor, document=document)
+            made = _created_lines(document)
+            _link(
+                reply,
+                document,
+                [(line, made_id, fen) for (line, fen), made_id in zip(items, made, strict=True)],
+            )
+            outcome.documents.append(document.number)
+            outcome.created += len(items)
+        if raised:
+            _true_up(actor, reply, DocumentKind.INCREASE, raised, targets, outcome, source.pk)
+    for _fund_type, lowered in sorted(downs.items()):
+        _true_up(actor, reply, DocumentKind.DECREASE, lowered, targets, outcome, None)
+    # Every trued-up line is the 批复's: its indicator, at the approved figure.
+    moved = {
+        line_id: document_id
+        for line_id, document_id in GeneratedIndicator.objects.filter(
+            reply=reply, line_id__in=list(provisional)
+        ).values_list("line_id", "document_id")
+    }
+    now = timezone.now()
+    GeneratedIndicator.objects.bulk_create(
+        GeneratedIndicator(
+            mof_div_code=reply.mof_div_code,
+            reply=reply,
+            line=found.line,
+            indicator_id=found.indicator_id,
+            document_id=found.document_id,
+            delta_fen=figure,
+            created_at=now,
+        )
+        for found, figure in trued
+        if found.line_id not in moved
+    )
+    outcome.created += sum(1 for found, _figure in trued if found.line_id not in moved)
+
+
+def _true_up(
+    actor: Actor,
+    reply: Reply,
+    kind: str,
+    items: list[tuple[BudgetLine, int]],
+    targets: dict[int, int],
+    outcome: Outcome,
+    source_id: int | None,
+) -> None:
+    """R-BP-8: a provisional indicator raised or lowered to its approved figure; the link's
+    amount is the whole figure (the provisional part and the difference)."""
+    document = document_create(
+        actor=actor,
+        data=DocumentInput(
+            kind=kind,
+            title=reply.title[:200],
+            doc_no=reply.doc_no,
+            reason=f"R-BP-8：按批复 {reply.number} 调整人大批准前预拨的指标",
+            fiscal_year=reply.fiscal_year,
+            budget_source_id=source_id,
+            lines=[
+                LineInput(amount=Money(abs(d)), target_id=targets[line.pk]) for line, d in items
+            ],
+        ),
+    )
+    apply_document(actor=actor, document=document)
+    totals = dict(
+        IndicatorLine.objects.filter(pk__in=[targets[line.pk] for line, _d in items]).values_list(
+            "pk", "total"
+        )
+    )
+    _link(
+        reply, document, [(line, targets[line.pk], totals[targets[line.pk]]) for line, _d in items]
+    )
+    outcome.documents.append(document.number)
+    outcome.created += len(items)
 
 
 def _change(actor: Actor, reply: Reply, outcome: Outcome) -> None:

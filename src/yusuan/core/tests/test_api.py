@@ -206,11 +206,11 @@ def test_a_payee_editor_who_may_not_see_personal_data_gets_a_404(client_as: Any,
 
 def test_fiscal_years_open_and_close(client_as: Any, user: Any) -> None:
     admin = client_as("wj_admin")
-    opened = _send(admin, "post", "/api/v1/fiscal-years", {"year": 2027}, HTTP_IDEMPOTENCY_KEY="fy")
+    opened = _send(admin, "post", "/api/v1/fiscal-years", {"year": 2028}, HTTP_IDEMPOTENCY_KEY="fy")
     assert opened.status_code == 201, opened.content
     year = FiscalYear.objects.get(pk=opened.json()["id"])
-    assert ClassificationCode.objects.filter(mof_div_code="320509", fiscal_year=2027).exists()
-    twice = _send(admin, "post", "/api/v1/fiscal-years", {"year": 2027})
+    assert ClassificationCode.objects.filter(mof_div_code="320509", fiscal_year=2028).exists()
+    twice = _send(admin, "post", "/api/v1/fiscal-years", {"year": 2028})
     assert twice.status_code in (400, 422) and twice.json()["errors"][0]["field"] == "year"
     out_of_range = _send(admin, "post", "/api/v1/fiscal-years", {"year": 1999})
     assert out_of_range.status_code == 422 and out_of_range.json()["errors"][0]["field"] == "year"

@@ -204,9 +204,11 @@ def source_check(*, actor: Actor, data: SourceInput) -> list[ErrorDetail]:
     return _source_errors(holder, data, data.fiscal_year or timezone.localdate().year)
 
 
-def _source_errors(holder: Organisation, data: SourceInput, year: int) -> list[ErrorDetail]:
+def _source_errors(
+    holder: Organisation, data: SourceInput, year: int, kinds: Sequence[str] = OPENABLE_KINDS
+) -> list[ErrorDetail]:
     errors: list[ErrorDetail] = []
-    if data.kind not in OPENABLE_KINDS:
+    if data.kind not in kinds:
         errors.append(
             _err(
                 "indicators.bad_source_kind",
@@ -245,12 +247,16 @@ def _source_errors(holder: Organisation, data: SourceInput, year: int) -> list[E
 
 
 @transaction.atomic
-def source_create(*, actor: Actor, data: SourceInput) -> IndicatorSource:
-    """Open a source (R-IN-7): budget division only; the source's amount enters the system."""
+def source_create(
+    *, actor: Actor, data: SourceInput, kinds: Sequence[str] = OPENABLE_KINDS
+) -> IndicatorSource:
+    """Open a source (R-IN-7): budget division only; the source's amount enters the system.
+    ``kinds``: what the caller may open — the source page the openable kinds; budget preparation
+    also its provisional sources (R-BP-8)."""
     ensure_permission(actor, SOURCE_PERMISSION)
     holder = _finance_holder(actor, data.organisation_id, "R-IN-7")
     year = data.fiscal_year or timezone.localdate().year
-    raise_if_any(_source_errors(holder, data, year))
+    raise_if_any(_source_errors(holder, data, year, kinds))
     source, digests = _open(
         actor=actor,
         holder=holder,
