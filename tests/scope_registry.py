@@ -917,6 +917,17 @@ PAGES: dict[str, Entry] = {
     "budgeting:line_save": Entry(
         hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk", method="post"
     ),
+    # The draft's lines in and out of Excel (issue 18 item 5): the hospital's approved draft
+    # exports and gives its template; its import is refused by state (409) to its own clerk.
+    "budgeting:draft_export": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk"
+    ),
+    "budgeting:draft_template": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk"
+    ),
+    "budgeting:draft_import": Entry(
+        hospital_draft, PK, outsider="school_clerk", insider="hospital_clerk", method="post"
+    ),
     "budgeting:line_remove": Entry(
         hospital_draft,
         _draft_line,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.budgeting import views
+from yusuan.budgeting import exchange_views, views
 
 app_name = "budgeting"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("drafts/<id:pk>/lines/", views.line_save_view, name="line_save"),
     path("drafts/<id:pk>/lines/<id:line_id>/remove/", views.line_remove_view, name="line_remove"),
     path("drafts/<id:pk>/submit/", views.draft_submit_view, name="draft_submit"),
+    path("drafts/<id:pk>/export/", exchange_views.draft_export, name="draft_export"),
+    path("drafts/<id:pk>/template/", exchange_views.draft_template, name="draft_template"),
+    path("drafts/<id:pk>/import/", exchange_views.draft_import, name="draft_import"),
     path("rounds/<id:pk>/control/<id:department_id>/", views.control_detail, name="control_detail"),
     path(
         "rounds/<id:pk>/control/<id:department_id>/save/",

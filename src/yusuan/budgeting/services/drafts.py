@@ -561,7 +561,11 @@ def _computed_refusal(line: BudgetLine) -> None:
         )
 
 
-def _line_errors(draft: BudgetDraft, data: LineInput, line_id: int | None) -> list[ErrorDetail]:
+def _line_errors(
+    draft: BudgetDraft, data: LineInput, line_id: int | None, *, plan_others_fen: int | None = None
+) -> list[ErrorDetail]:
+    """The rules a line's values meet (``line_save``; the Excel import row by row, giving
+    ``plan_others_fen``: the project's other lines as the whole file leaves them, R-PJ-3)."""
     errors: list[ErrorDetail] = []
     code_year = declared_in(draft.mof_div_code, draft.fiscal_year)
     elements = []
@@ -645,15 +649,22 @@ def _line_errors(draft: BudgetDraft, data: LineInput, line_id: int | None) -> li
         mof_div_code=draft.mof_div_code, fiscal_year=code_year, elements=elements
     )
     if project is not None and project.state in FUNDABLE_STATES and not data.carry_over:
-        errors += _plan_errors(draft, project, data, line_id)
+        errors += _plan_errors(draft, project, data, line_id, others=plan_others_fen)
     return errors
 
 
 def _plan_errors(
-    draft: BudgetDraft, project: Project, data: LineInput, line_id: int | None
+    draft: BudgetDraft,
+    project: Project,
+    data: LineInput,
+    line_id: int | None,
+    *,
+    others: int | None = None,
 ) -> list[ErrorDetail]:
     """R-PJ-3: a project's lines of the year stay within its plan for the year, per fund nature
-    (the plan is kept by year and fund nature, DOMAIN-2 §2.1)."""
+    (the plan is kept by year and fund nature, DOMAIN-2 §2.1). ``others``: the project's other
+    lines of the fund, when the caller knows them better than the database does (an import
+    changes several lines at once); else they are read."""
     fund = data.fund_type_code
     plan = (
         ProjectPlan.objects.filter(
@@ -661,19 +672,20 @@ def _plan_errors(
         ).aggregate(t=Sum("amount_fen"))["t"]
         or 0
     )
-    others = (
-        BudgetLine.objects.filter(
-            round=draft.round,
-            project=project,
-            side=Side.EXPENDITURE,
-            removed=False,
-            carry_over=False,
-            fund_type_code=fund,
+    if others is None:
+        others = (
+            BudgetLine.objects.filter(
+                round=draft.round,
+                project=project,
+                side=Side.EXPENDITURE,
+                removed=False,
+                carry_over=False,
+                fund_type_code=fund,
+            )
+            .exclude(pk=line_id or 0)
+            .aggregate(t=Sum("amount_fen"))["t"]
+            or 0
         )
-        .exclude(pk=line_id or 0)
-        .aggregate(t=Sum("amount_fen"))["t"]
-        or 0
-    )
     total = others + data.amount.fen
     if total <= plan:
         return []
