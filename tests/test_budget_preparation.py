@@ -816,3 +816,33 @@ def test_mutant_no_recheck_at_the_department_lets_it_through(
     _prepared, instance, _unit = _rechecked(user, org)
     moved = workflow.instance_approve(actor=user("edu_approver"), instance_id=instance.pk)
     assert moved.current_step["key"] == "sector_review"  # the broken check let it pass
+
+
+def test_r_bp_3_personnel_lines_against_the_person_table(user: Any, org: Any) -> None:
+    """A finance override of the 人员类 figure (R-PJ-8) moves the 301 lines away from what the
+    person table gives; the review sees the difference beyond the 1 % tolerance."""
+    from yusuan.projects.models import Project
+    from yusuan.projects.services.basic import basic_override
+
+    budget_round = open_round(user)
+    school = user("school_clerk").organisation
+    personnel = Project.objects.get(organisation=school, category="1", start_year=2027)
+    draft = draft_start(
+        actor=user("school_clerk"), round_id=budget_round.pk, stage=DraftStage.APPLY_1
+    )
+    assert "R-BP-3" not in {f.rule for f in draft_check(draft).findings}
+    BudgetLine.objects.filter(round=budget_round, organisation=school).delete()
+    BudgetDraft.objects.filter(pk=draft.pk).delete()
+    basic_override(
+        actor=user("wj_budget"),
+        organisation=school,
+        fiscal_year=2027,
+        category="1",
+        amount=Money(personnel.total_amount_fen + 5_000_000),
+        reason="增人增资",
+    )
+    draft = draft_start(
+        actor=user("school_clerk"), round_id=budget_round.pk, stage=DraftStage.APPLY_1
+    )
+    (finding,) = [f for f in draft_check(draft).findings if f.rule == "R-BP-3"]
+    assert "相差 50,000.00 元" in finding.message_zh and "1.00%" in finding.message_zh

@@ -77,6 +77,7 @@ EDITABLE_COLUMNS = (
     Column("is_gov_pur", "政府采购", "Government procurement"),
     Column("pur_item", "采购品目", "Procurement catalogue item"),
     Column("is_gov_service", "政府购买服务", "Government purchase of services"),
+    Column("service_item", "服务目录项目", "Service catalogue item"),
     Column("is_asset", "新增资产", "New asset"),
     Column("people", "人数", "People"),
     Column("days", "天数", "Days"),
@@ -124,7 +125,13 @@ TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "√"})
 FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", ""})
 FLAGS = ("carry_over", "is_gov_pur", "is_gov_service", "is_asset")
 # The longest text each column keeps (the model's fields).
-LENGTHS = {"exp_func_code": 16, "dep_bgt_eco_code": 16, "pur_item": 40, "summary": 200}
+LENGTHS = {
+    "exp_func_code": 16,
+    "dep_bgt_eco_code": 16,
+    "pur_item": 40,
+    "service_item": 16,
+    "summary": 200,
+}
 COMPUTED_NOTE = "系统生成，只读（R-PJ-8）"
 REMOVED_NOTE = "已删除，只读"
 # The fields of a line (and of the service's errors) → the sheet's columns.
@@ -188,6 +195,7 @@ def _line_values(row: selectors.LineRow) -> dict[str, Any]:
         "is_gov_pur": YES if line.is_gov_pur else NO,
         "pur_item": line.pur_item,
         "is_gov_service": YES if line.is_gov_service else NO,
+        "service_item": line.service_item,
         "is_asset": YES if line.is_asset else NO,
         "people": line.people,
         "days": line.days,
@@ -525,6 +533,7 @@ class _Reader:
             carry_over=flags["carry_over"],
             is_gov_pur=flags["is_gov_pur"],
             is_gov_service=flags["is_gov_service"],
+            service_item=values["service_item"] if flags["is_gov_service"] else "",
             is_asset=flags["is_asset"],
         )
 
@@ -566,6 +575,7 @@ def _differences(line: BudgetLine, data: drafts.LineInput) -> list[str]:
         "is_gov_pur": data.is_gov_pur,
         "pur_item": data.pur_item,
         "is_gov_service": data.is_gov_service,
+        "service_item": data.service_item,
         "is_asset": data.is_asset,
         "people": data.people,
         "days": data.days,

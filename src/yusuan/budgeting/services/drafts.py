@@ -190,7 +190,8 @@ def _defaults(fund_type_code: str) -> dict[str, str]:
 
 def _basic_lines(budget_round: BudgetRound, unit: Organisation) -> list[dict[str, Any]]:
     """R-PJ-8: the unit's 人员类 and 公用经费 from the computation in force, one line per
-    functional 项 × economic 款; a finance override moves the difference onto the largest row."""
+    functional 项 × economic 款; a finance override moves the difference onto the largest row
+    (of 301 for 人员类)."""
     run = current_run(mof_div_code=budget_round.mof_div_code, fiscal_year=budget_round.fiscal_year)
     if run is None:
         return []
@@ -221,7 +222,9 @@ def _basic_lines(budget_round: BudgetRound, unit: Organisation) -> list[dict[str
         if project is None:
             continue
         gap = project.total_amount_fen - sum(r["total"] for r in found)
-        largest = max(found, key=lambda r: r["total"])
+        # An override moves the largest row: of 工资福利支出 (301) for 人员类 [D].
+        wages = [r for r in found if str(r["economic_code"]).startswith("301")]
+        largest = max(wages if category == "1" and wages else found, key=lambda r: r["total"])
         largest["total"] += gap
         for row in found:
             if row["total"] <= 0:
@@ -869,15 +872,18 @@ def _carry_over_balances(draft: BudgetDraft, lines: Sequence[BudgetLine]) -> dic
 
 
 def _computed_personnel(draft: BudgetDraft) -> int | None:
-    project = Project.objects.filter(
-        mof_div_code=draft.mof_div_code,
-        organisation_id=draft.organisation_id,
-        category="1",
-        start_year=draft.fiscal_year,
-        end_year=draft.fiscal_year,
-        state__in=FUNDABLE_STATES,
-    ).first()
-    return project.total_amount_fen if project is not None else None
+    """R-BP-3: the unit's 工资福利支出 (301) as the computation in force made it from the
+    person table. A finance override of the 人员类 figure (R-PJ-8) moves the lines away from it,
+    and the review sees by how much."""
+    run = current_run(mof_div_code=draft.mof_div_code, fiscal_year=draft.fiscal_year)
+    if run is None:
+        return None
+    rows = BasicLine.objects.filter(run=run, organisation_id=draft.organisation_id, category="1")
+    if not rows.exists():
+        return None
+    return int(
+        rows.filter(economic_code__startswith="301").aggregate(t=Sum("amount_fen"))["t"] or 0
+    )
 
 
 def draft_check(draft: BudgetDraft) -> Check:
