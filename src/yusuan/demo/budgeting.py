@@ -7,9 +7,10 @@
 - 教育局 is left at the start, so that a visitor (and the browser test) can walk the school from
   一上 to its indicators.
 
-Everything goes through the services and the approval engine with the demo's people. The people's
-congress approval is recorded on the as-of date so that one department can be shown end to end
-(a real district records it in January of the budget year).
+Everything goes through the services and the approval engine with the demo's people. The calendar and
+the people's congress approval are dated from the clock's today (as the approvals are), so that one
+department can be shown end to end (a real district records the approval in January of the budget
+year).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from yusuan.budgeting.choices import DraftStage, Part, Side, Stage
 from yusuan.budgeting.models import BudgetLine, BudgetLineAmount
@@ -85,15 +87,17 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date) -> int:
         "office_clerk",
     )
     budget = users["wj_budget"]
+    # The calendar runs from the clock's today (what people act on), as the approvals do.
+    today = timezone.localdate()
     budget_round = round_open(
         actor=budget,
         data=RoundInput(
             fiscal_year=budget_year,
             name=f"{budget_year}年预算编制（两上两下）",
-            apply_1_due=dt.date(year, 9, 30),
-            control_due=dt.date(year, 11, 15),
-            apply_2_due=dt.date(year, 12, 15),
-            congress_due=dt.date(budget_year, 1, 10),
+            apply_1_due=today + dt.timedelta(days=15),
+            control_due=today + dt.timedelta(days=45),
+            apply_2_due=today + dt.timedelta(days=75),
+            congress_due=today + dt.timedelta(days=100),
         ),
     )
     health = Organisation.objects.get(mof_div_code=mof_div_code, name=HEALTH)
@@ -131,7 +135,7 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date) -> int:
         actor=budget,
         round_id=budget_round.pk,
         decision_no=f"吴江区第十七届人民代表大会关于{budget_year}年预算的决议（演示）",
-        decision_date=as_of,
+        decision_date=today,
     )
     if not FiscalYear.objects.filter(mof_div_code=mof_div_code, year=budget_year).exists():
         fiscal_year_open(actor=users["wj_admin"], mof_div_code=mof_div_code, year=budget_year)
