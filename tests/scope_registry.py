@@ -949,6 +949,9 @@ PAGES: dict[str, Entry] = {
         outsider="school_clerk",
         insider="health_clerk",
     ),
+    "budgeting:reply_units": Entry(
+        health_reply, PK, outsider="school_clerk", insider="health_clerk", method="post"
+    ),
     "budgeting:reply_detail": Entry(
         health_reply, PK, outsider="school_clerk", insider="health_clerk"
     ),

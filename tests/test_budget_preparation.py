@@ -846,3 +846,46 @@ def test_r_bp_3_personnel_lines_against_the_person_table(user: Any, org: Any) ->
     )
     (finding,) = [f for f in draft_check(draft).findings if f.rule == "R-BP-3"]
     assert "相差 50,000.00 元" in finding.message_zh and "1.00%" in finding.message_zh
+
+
+def test_r_bp_7_deadlines_are_tracked_and_breaches_listed(user: Any) -> None:
+    """The demo's round: 政府办's units have not sent their 一上; 卫健委's 批复 came on the day
+    of the congress approval, but its passing on to the units (15 days) is not recorded — until
+    卫健委 records it."""
+    import datetime as dt
+
+    from yusuan.budgeting import selectors
+    from yusuan.budgeting.models import Reply
+    from yusuan.budgeting.services.reply import reply_units_record
+    from yusuan.common.errors import NotFoundError
+
+    budget_round = BudgetRound.objects.get(fiscal_year=2027)
+    reply = Reply.objects.get(organisation__name="苏州市吴江区卫生健康委员会")
+    later = budget_round.apply_1_due + dt.timedelta(days=20)
+    found = {
+        (b.what, b.due, b.done) for b in selectors.breaches(user("wj_budget"), budget_round, later)
+    }
+    approved_on = reply.approved_at.date()  # type: ignore[union-attr]
+    assert ("区政务服务中心 一上", budget_round.apply_1_due, None) in found
+    assert (
+        "苏州市吴江区卫生健康委员会 批复所属单位（15 日内）",
+        approved_on + dt.timedelta(days=15),
+        None,
+    ) in found
+    assert not any("第一人民医院" in what for what, _due, _done in found)  # sent on time
+    # Only the department records it; another unit does not even see the 批复.
+    with pytest.raises(NotFoundError):
+        reply_units_record(actor=user("school_clerk"), reply_id=reply.pk, replied_on=approved_on)
+    with pytest.raises(BusinessRuleError) as exc:
+        reply_units_record(
+            actor=user("health_clerk"),
+            reply_id=reply.pk,
+            replied_on=approved_on - dt.timedelta(days=1),
+        )
+    assert exc.value.errors[0].code == "budgeting.units_replied_early"
+    reply_units_record(actor=user("health_clerk"), reply_id=reply.pk, replied_on=approved_on)
+    found = {b.what for b in selectors.breaches(user("wj_budget"), budget_round, later)}
+    assert "苏州市吴江区卫生健康委员会 批复所属单位（15 日内）" not in found
+    # A department sees only its own part of the calendar.
+    own = {b.what for b in selectors.breaches(user("office_clerk"), budget_round, later)}
+    assert own and all("卫生健康" not in what for what in own)

@@ -146,6 +146,7 @@ class StageTotals:
     label: str
     working: int = 0
     stages: dict[str, int] = field(default_factory=dict)
+    pk: int = 0  # the department's (region level) for its drill-down
 
     @property
     def by_stage(self) -> list[int | None]:
@@ -153,10 +154,11 @@ class StageTotals:
 
 
 def compare(
-    budget_round: BudgetRound, *, department: Organisation | None = None
+    budget_round: BudgetRound, *, actor: Actor, department: Organisation | None = None
 ) -> list[StageTotals]:
-    """Expenditure per unit (of a department) or per department (of the region), stage by stage."""
-    lines = BudgetLine.objects.filter(round=budget_round, side=Side.EXPENDITURE)
+    """Expenditure per unit (of a department) or per department (of the region), stage by stage,
+    of what the actor may see."""
+    lines = BudgetLine.objects.visible_to(actor).filter(round=budget_round, side=Side.EXPENDITURE)
     if department is not None:
         lines = lines.filter(department=department)
     key = "organisation" if department is not None else "department"
@@ -167,7 +169,9 @@ def compare(
     owner = {}
     for pk, holder, amount in lines.values_list("pk", f"{key}_id", "amount_fen"):
         owner[pk] = holder
-        rows.setdefault(holder, StageTotals(names.get(holder, ""))).working += amount
+        rows.setdefault(
+            holder, StageTotals(names.get(holder, ""), pk=holder if department is None else 0)
+        ).working += amount
     for line_id, figures in stage_figures(list(owner)).items():
         row = rows[owner[line_id]]
         for stage, amount in figures.items():
@@ -271,7 +275,9 @@ def breaches(actor: Actor, budget_round: BudgetRound, today: dt.date) -> list[Br
             )
         }
         for department_id in set(
-            BudgetLine.objects.filter(round=budget_round).values_list("department_id", flat=True)
+            BudgetLine.objects.visible_to(actor)
+            .filter(round=budget_round)
+            .values_list("department_id", flat=True)
         ):
             reply = replied.get(department_id)
             name = Organisation.objects.get(pk=department_id).name

@@ -35,5 +35,6 @@ urlpatterns = [
     path("replies/<id:pk>/", views.reply_detail, name="reply_detail"),
     path("replies/<id:pk>/submit/", views.reply_submit_view, name="reply_submit"),
     path("replies/<id:pk>/generate/", views.reply_generate_view, name="reply_generate"),
+    path("replies/<id:pk>/units/", views.reply_units_view, name="reply_units"),
     path("replies/<id:pk>/lines/<id:line_id>/", views.reply_line_view, name="reply_line"),
 ]

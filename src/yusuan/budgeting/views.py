@@ -118,7 +118,24 @@ def overview(request: HttpRequest) -> HttpResponse:
     if budget_round is not None:
         context["progress"] = selectors.progress(actor, budget_round)
         context["breaches"] = selectors.breaches(actor, budget_round, timezone.localdate())
-        context["compare"] = selectors.compare(budget_round)
+        context["compare"] = selectors.compare(budget_round, actor=actor)
+        # A department's units stage by stage (一上 vs 一下 vs 二上 vs 批复): its consolidation.
+        wanted_department = _int(request.GET.get("department", ""))
+        department = (
+            Organisation.objects.visible_to(actor)
+            .filter(pk=wanted_department or 0, kind=OrganisationKind.DEPARTMENT)
+            .first()
+        )
+        if (
+            department is None
+            and getattr(actor.organisation, "kind", "") == OrganisationKind.DEPARTMENT
+        ):
+            department = actor.organisation
+        if department is not None:
+            context["department"] = department
+            context["units_compare"] = selectors.compare(
+                budget_round, actor=actor, department=department
+            )
         context["own_drafts"] = list(
             BudgetDraft.objects.visible_to(actor)
             .filter(round=budget_round, organisation_id=actor.organisation_id)
@@ -511,6 +528,10 @@ def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "latest": approval.latest,
             "may_edit": reply.state == ReplyState.DRAFT
             and actor.has_perm("budgeting.reply_budget"),
+            "may_record_units": reply.state == ReplyState.APPROVED
+            and reply.units_replied_on is None
+            and actor.organisation_id == reply.organisation_id
+            and actor.has_perm("budgeting.prepare_budget"),
             "may_generate": reply.state == ReplyState.APPROVED
             and reply.generated_at is None
             and actor.has_perm("budgeting.reply_budget"),
@@ -562,4 +583,24 @@ def reply_line_view(request: HttpRequest, pk: int, line_id: int) -> HttpResponse
     except BusinessRuleError as exc:
         _reraise_not_found(exc)
         flash_business_errors(request, exc)
+    return redirect("budgeting:reply_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required("budgeting.prepare_budget", raise_exception=True)
+def reply_units_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-BP-7: the department records when it passed the 批复 on to its units."""
+    selectors.access_reply(_actor(request), pk)  # another department's 批复: a 404
+    day = _date(request.POST.get("units_replied_on", ""))
+    if day is None:
+        messages.error(request, _("Give the date (YYYY-MM-DD)."))
+        return redirect("budgeting:reply_detail", pk=pk)
+    try:
+        reply_service.reply_units_record(actor=_actor(request), reply_id=pk, replied_on=day)
+    except BusinessRuleError as exc:
+        _reraise_not_found(exc)
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, _("Recorded."))
     return redirect("budgeting:reply_detail", pk=pk)

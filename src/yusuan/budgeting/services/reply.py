@@ -8,6 +8,7 @@ approval writes an ``adjusted`` row per changed line, never touching the approve
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -412,3 +413,74 @@ def on_final_approval(actor: Actor, reply: Reply) -> None:
     write_stage(actor, [*spending, *revenue], stage, reply=reply)
     reply.approved_at = timezone.now()
     reply.save(update_fields=["approved_at", "updated_at"])
+
+
+@transaction.atomic
+def reply_units_record(*, actor: Actor, reply_id: object, replied_on: dt.date) -> Reply:
+    """R-BP-7: the department records the day it passed its 批复 on to its units (within 15 days
+    of its own); once, by the department's own people."""
+    ensure_permission(actor, "budgeting.prepare_budget")
+    reply = access_reply(actor, reply_id, for_update=True)
+    if getattr(actor, "organisation_id", None) != reply.organisation_id:
+        raise refuse(
+            "budgeting.department_only",
+            "units_replied_on",
+            f"由{reply.organisation.name}登记向所属单位批复的日期",
+            f"{reply.organisation.name} records when it replied to its units",
+            rule="R-BP-7",
+            status=403,
+        )
+    errors = []
+    if reply.kind != ReplyKind.FIRST or reply.state != ReplyState.APPROVED:
+        errors.append(
+            err(
+                "budgeting.reply_not_approved",
+                "state",
+                f"批复 {reply.number} 尚未批准",
+                f"{reply.number} is not approved",
+                rule="R-BP-7",
+            )
+        )
+    if reply.units_replied_on is not None:
+        errors.append(
+            err(
+                "budgeting.units_replied",
+                "units_replied_on",
+                f"已于 {reply.units_replied_on} 登记向所属单位批复",
+                "recorded already",
+                value=str(reply.units_replied_on),
+            )
+        )
+    approved_on = timezone.localdate(reply.approved_at) if reply.approved_at else None
+    if approved_on is not None and replied_on < approved_on:
+        errors.append(
+            err(
+                "budgeting.units_replied_early",
+                "units_replied_on",
+                f"向所属单位批复的日期 {replied_on} 不能早于财政批复日期 {approved_on}",
+                f"{replied_on} is before finance's 批复 of {approved_on}",
+                rule="R-BP-7",
+                value=str(replied_on),
+                limit=str(approved_on),
+            )
+        )
+    if replied_on > timezone.localdate():
+        errors.append(
+            err(
+                "budgeting.future_date",
+                "units_replied_on",
+                f"日期 {replied_on} 晚于今天",
+                f"{replied_on} is in the future",
+                value=str(replied_on),
+            )
+        )
+    raise_if_any(errors)
+    reply.units_replied_on = replied_on
+    reply.save(update_fields=["units_replied_on", "updated_at"])
+    audit_record(
+        action="budgeting.reply_units",
+        actor=actor,
+        obj=reply,
+        changes={"units_replied_on": [None, str(replied_on)]},
+    )
+    return reply
