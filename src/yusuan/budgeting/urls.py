@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.budgeting import views
+from yusuan.budgeting import table_views, views
 
 app_name = "budgeting"
 
@@ -33,4 +33,15 @@ urlpatterns = [
     path("replies/<id:pk>/submit/", views.reply_submit_view, name="reply_submit"),
     path("replies/<id:pk>/generate/", views.reply_generate_view, name="reply_generate"),
     path("replies/<id:pk>/lines/<id:line_id>/", views.reply_line_view, name="reply_line"),
+    # The department budget tables (部门预算公开表, DOMAIN-2 §4.3) of a unit, department or district.
+    path(
+        "rounds/<id:pk>/tables/<id:organisation_id>/",
+        table_views.tables_index,
+        name="tables",
+    ),
+    path(
+        "rounds/<id:pk>/tables/<id:organisation_id>/<slug:table>/",
+        table_views.table_detail,
+        name="table",
+    ),
 ]
