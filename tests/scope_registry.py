@@ -955,6 +955,20 @@ PAGES: dict[str, Entry] = {
     "budgeting:reply_detail": Entry(
         health_reply, PK, outsider="school_clerk", insider="health_clerk"
     ),
+    # The budget tables (DOMAIN-2 §4.3): a unit's own (another unit's are a 404), a department's
+    # (another department's are a 404; tests/test_budget_tables.py checks levels and the district).
+    "budgeting:tables": Entry(
+        hospital_draft,
+        lambda d: {"pk": d.round_id, "organisation_id": d.organisation_id},
+        outsider="school_clerk",
+        insider="hospital_clerk",
+    ),
+    "budgeting:table": Entry(
+        health_control,
+        lambda c: {"pk": c.round_id, "organisation_id": c.department_id, "table": "1"},
+        outsider="edu_clerk",
+        insider="health_clerk",
+    ),
     # Basic expenditure by quota (R-PJ-5, R-PJ-8): a unit's tables and drill-down.
     "projects:basic_unit": Entry(school_unit, _pk("organisation_id")),
     "projects:basic_people": Entry(school_unit, _pk("organisation_id")),

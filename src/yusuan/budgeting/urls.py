@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.budgeting import exchange_views, views
+from yusuan.budgeting import exchange_views, table_views, views
 
 app_name = "budgeting"
 
@@ -37,4 +37,15 @@ urlpatterns = [
     path("replies/<id:pk>/generate/", views.reply_generate_view, name="reply_generate"),
     path("replies/<id:pk>/units/", views.reply_units_view, name="reply_units"),
     path("replies/<id:pk>/lines/<id:line_id>/", views.reply_line_view, name="reply_line"),
+    # The department budget tables (部门预算公开表, DOMAIN-2 §4.3) of a unit, department or district.
+    path(
+        "rounds/<id:pk>/tables/<id:organisation_id>/",
+        table_views.tables_index,
+        name="tables",
+    ),
+    path(
+        "rounds/<id:pk>/tables/<id:organisation_id>/<slug:table>/",
+        table_views.table_detail,
+        name="table",
+    ),
 ]
