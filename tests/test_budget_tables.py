@@ -148,6 +148,22 @@ def _walk(user: Any, org: Any) -> Walked:
         fund_type_code="111",
         amount=Money(CARRY),
     )
+    # R-BP-11: carried from a project with a balance on last year's indicators.
+    from django.db.models import F
+
+    from yusuan.indicators.models import IndicatorLine
+
+    carried = (
+        IndicatorLine.objects.filter(
+            fiscal_year=2026, organisation=school, project__isnull=False, fund_type_code="111"
+        )
+        .exclude(project__category__in=["1", "21"])
+        .annotate(balance=F("total") - F("paid") - F("frozen"))
+        .filter(balance__gte=CARRY)
+        .order_by("pk")
+        .first()
+    )
+    assert carried is not None
     _add(
         user,
         second.pk,
@@ -155,7 +171,8 @@ def _walk(user: Any, org: Any) -> Walked:
         dep_bgt_eco_code="30201",
         fund_type_code="111",
         carry_over=True,
-        **common,
+        project_id=carried.project_id,
+        exp_func_code=carried.exp_func_code,
     )
     assert draft_check(second).errors == []
     assert approve_draft(user, second).state == "approved"
