@@ -690,6 +690,55 @@ def _hospital_start() -> dict[str, Any]:
     return {"organisation": str(hospital().pk), "stage": "apply_2"}
 
 
+def wj_round() -> Any:
+    """The region's budget round (region-wide: every unit of the region works in it)."""
+    from yusuan.budgeting.models import BudgetRound
+
+    return BudgetRound.objects.filter(mof_div_code="320509").order_by("-fiscal_year").first()
+
+
+def other_region_budget() -> None:
+    """Another region's budget officer (``wz_budget``): holds every budgeting permission, so
+    that a refusal of the region's rounds, control numbers and 批复 is the scope's (404)."""
+    from yusuan.core.models import Organisation
+    from yusuan.identity.models import User
+    from yusuan.identity.services import UserData, user_create
+
+    other_region()
+    if User.objects.filter(username="wz_budget").exists():
+        return
+    bureau = Organisation.objects.get(mof_div_code=OTHER_REGION, name="苏州市吴中区财政局")
+    data = UserData("wz_budget", "wz_budget", bureau.pk, ("budget_officer",))
+    user_create(actor=None, data=data, password="Scope-Suite-2026")
+
+
+def budget_division(target: Callable[[], Any], params: Any = None, **more: Any) -> Entry:
+    """An entry for the budget division's writes: another region's budget officer is the
+    outsider (the same permissions: 404 by scope), the region's own the insider."""
+    fields: dict[str, Any] = {"outsider": "wz_budget", "insider": "wj_budget", **more}
+    return Entry(target, params, setup=other_region_budget, **fields)
+
+
+def _draft_line_ids(draft: Any) -> dict[str, Any]:
+    return {"draft_id": draft.pk, "line_id": _draft_line(draft)["line_id"]}
+
+
+def _reply_line_ids(reply: Any) -> dict[str, Any]:
+    return {"reply_id": reply.pk, "line_id": reply.lines.order_by("pk").first().line_id}
+
+
+def _control_ids(issue: Any) -> dict[str, Any]:
+    return {"round_id": issue.round_id, "department_id": issue.department_id}
+
+
+def _health_reply_body() -> dict[str, Any]:
+    return {"department_id": health_control().department_id, "doc_no": "-"}
+
+
+def _hospital_draft_body() -> dict[str, Any]:
+    return {"stage": "apply_2", "organisation_id": hospital().pk}
+
+
 ONLY_BUDGET_ROUNDS = (
     "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
     "budgeting.manage_round / issue_control / reply_budget; anyone else is refused before scope "
@@ -1212,6 +1261,114 @@ API: dict[str, Entry] = {
         refused=403,
         why=ONLY_REVIEWERS,
     ),
+    # Budget preparation (issue 18 item 7): the hospital's drafts, 卫健委's control numbers and
+    # 批复; the region's round against another region's budget officer.
+    "yusuan_budgeting_api_list_rounds": Entry(
+        wj_round,
+        outsider="wz_budget",
+        marker=lambda r: f'"id": {r.pk}, "mof_div_code"',
+        setup=other_region_budget,
+    ),
+    "yusuan_budgeting_api_get_round": Entry(
+        wj_round, _pk("round_id"), outsider="wz_budget", setup=other_region_budget
+    ),
+    "yusuan_budgeting_api_record_congress": budget_division(
+        wj_round,
+        _pk("round_id"),
+        method="post",
+        body={"decision_no": "-", "decision_date": "2027-01-12"},
+    ),
+    "yusuan_budgeting_api_list_drafts": Entry(
+        hospital_draft,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        marker=lambda d: d.number,
+        query=lambda d: f"round_id={d.round_id}",
+    ),
+    "yusuan_budgeting_api_get_draft": Entry(
+        hospital_draft, _pk("draft_id"), outsider="school_clerk", insider="hospital_clerk"
+    ),
+    "yusuan_budgeting_api_start_draft": Entry(
+        hospital_draft,
+        lambda d: {"round_id": d.round_id},
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+        body=_hospital_draft_body,
+    ),
+    "yusuan_budgeting_api_add_line": Entry(
+        hospital_draft,
+        _pk("draft_id"),
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+        body={"amount": "1"},
+    ),
+    "yusuan_budgeting_api_update_line": Entry(
+        hospital_draft,
+        _draft_line_ids,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="put",
+        body={"amount": "1"},
+    ),
+    "yusuan_budgeting_api_remove_line": Entry(
+        hospital_draft,
+        _draft_line_ids,
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="delete",
+    ),
+    "yusuan_budgeting_api_submit_draft": Entry(
+        hospital_draft,
+        _pk("draft_id"),
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+    ),
+    "yusuan_budgeting_api_get_control": Entry(
+        health_control, _control_ids, outsider="school_clerk", insider="health_clerk"
+    ),
+    "yusuan_budgeting_api_put_control": budget_division(
+        health_control, _control_ids, method="put", body={"numbers": []}
+    ),
+    "yusuan_budgeting_api_fill_control": budget_division(
+        health_control, _control_ids, method="post"
+    ),
+    "yusuan_budgeting_api_issue_control": budget_division(
+        health_control, _control_ids, method="post"
+    ),
+    "yusuan_budgeting_api_list_replies": Entry(
+        health_reply,
+        outsider="school_clerk",
+        insider="health_clerk",
+        marker=lambda r: r.number,
+        query=lambda r: f"department_id={r.organisation_id}",
+    ),
+    "yusuan_budgeting_api_get_reply": Entry(
+        health_reply, _pk("reply_id"), outsider="school_clerk", insider="health_clerk"
+    ),
+    "yusuan_budgeting_api_list_reply_indicators": Entry(
+        health_reply, _pk("reply_id"), outsider="school_clerk", insider="health_clerk"
+    ),
+    "yusuan_budgeting_api_create_reply": budget_division(
+        health_reply, lambda r: {"round_id": r.round_id}, method="post", body=_health_reply_body
+    ),
+    "yusuan_budgeting_api_put_reply_line": budget_division(
+        health_reply, _reply_line_ids, method="put", body={"amount": "1"}
+    ),
+    "yusuan_budgeting_api_create_reply_change": budget_division(
+        health_reply,
+        _pk("reply_id"),
+        method="post",
+        body={"doc_no": "-", "reason": "-", "figures": []},
+    ),
+    "yusuan_budgeting_api_submit_reply": budget_division(
+        health_reply, _pk("reply_id"), method="post"
+    ),
+    "yusuan_budgeting_api_generate_indicators": budget_division(
+        health_reply, _pk("reply_id"), method="post"
+    ),
     "yusuan_workflow_tests_memos_api_get_memo": Entry(school_memo, _pk("memo_id")),
     "yusuan_workflow_tests_memos_api_submit_memo": Entry(
         school_memo, _pk("memo_id"), method="post"
@@ -1631,6 +1788,8 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_sod_report": REGION_WIDE,
     "yusuan_core_api_create_organisation": CREATE,
     "yusuan_projects_api_create_project": CREATE,
+    "yusuan_budgeting_api_open_round": "opens a round of the caller's own region "
+    "(budgeting.manage_round: the budget division, region-wide); no object id",
     "yusuan_projects_api_roll_library": REGION_WIDE + " (R-PJ-12: the budget division rolls "
     "the region's library)",
     "yusuan_projects_api_list_stale": REGION_WIDE + " (R-PJ-12)",

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer, SessionAuth
 from yusuan.audit import context as audit_context
 from yusuan.audit.api import router as audit_router
 from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
+from yusuan.budgeting.api import ROUTERS as BUDGETING_ROUTERS
 from yusuan.common.errors import MAX_PROBLEM_ERRORS, BusinessRuleError, ErrorDetail, problem_body
 from yusuan.common.middleware import body_too_large
 from yusuan.core.api import router as core_router
@@ -163,6 +164,8 @@ api.add_router("/", personnel_router)
 for indicators_router in INDICATORS_ROUTERS:
     api.add_router("/", indicators_router)
 api.add_router("/", supplements_router)
+for budgeting_router in BUDGETING_ROUTERS:
+    api.add_router("/", budgeting_router)
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)
 api.add_router("/", procurement_router)

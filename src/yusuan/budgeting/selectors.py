@@ -274,13 +274,18 @@ def breaches(actor: Actor, budget_round: BudgetRound, today: dt.date) -> list[Br
                 round=budget_round, kind=ReplyKind.FIRST
             )
         }
-        for department_id in set(
-            BudgetLine.objects.visible_to(actor)
-            .filter(round=budget_round)
-            .values_list("department_id", flat=True)
-        ):
+        # The departments whose 批复 the actor sees (as ``progress``): a unit's clerk does not
+        # see its department's 批复, so it is not told that one is missing.
+        departments = dict(
+            Organisation.objects.visible_to(actor)
+            .filter(
+                pk__in=BudgetLine.objects.filter(round=budget_round).values("department_id"),
+                kind=OrganisationKind.DEPARTMENT,
+            )
+            .values_list("pk", "name")
+        )
+        for department_id, name in sorted(departments.items(), key=lambda x: x[1]):
             reply = replied.get(department_id)
-            name = Organisation.objects.get(pk=department_id).name
             check(
                 f"{name} 批复（人大批准后 {REPLY_DAYS} 日内）",
                 reply_due,

@@ -246,6 +246,7 @@ API_TOKEN_APPS = (
     "projects",
     "personnel",
     "indicators",
+    "budgeting",
     "payments",
 )
 API_SCOPES = tuple(f"{app}:{mode}" for app in API_TOKEN_APPS for mode in ("read", "write"))
