@@ -739,6 +739,16 @@ def _hospital_draft_body() -> dict[str, Any]:
     return {"stage": "apply_2", "organisation_id": hospital().pk}
 
 
+def _workbook_body() -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile(
+            "scope.xlsx", b"PK scope", content_type="application/vnd.ms-excel"
+        )
+    }
+
+
 ONLY_BUDGET_ROUNDS = (
     "only the budget division (wj_budget, wj_budget_chief, region-wide) holds "
     "budgeting.manage_round / issue_control / reply_budget; anyone else is refused before scope "
@@ -1325,6 +1335,22 @@ API: dict[str, Entry] = {
         outsider="school_clerk",
         insider="hospital_clerk",
         method="post",
+    ),
+    "yusuan_budgeting_api_import_draft": Entry(
+        hospital_draft,
+        _pk("draft_id"),
+        outsider="school_clerk",
+        insider="hospital_clerk",
+        method="post",
+        body=_workbook_body,
+    ),
+    "yusuan_budgeting_api_record_units_replied": Entry(
+        health_reply,
+        _pk("reply_id"),
+        outsider="school_clerk",
+        insider="health_clerk",
+        method="post",
+        body={"units_replied_on": "2026-06-30"},
     ),
     "yusuan_budgeting_api_get_control": Entry(
         health_control, _control_ids, outsider="school_clerk", insider="health_clerk"

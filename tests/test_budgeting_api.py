@@ -600,3 +600,85 @@ def test_the_round_names_the_calendars_breaches_to_whoever_may_see_them(user: An
     school = breaches("school_clerk")
     assert late_apply in school and not any("卫生健康委员会" in b for b in school)
     assert late_apply not in breaches("hospital_clerk")
+
+
+def test_the_workbook_round_trip_and_the_units_reply_through_the_api(user: Any) -> None:
+    """An integrator imports a unit's workbook (every bad row named, nothing kept; then clean);
+    卫健委 records its 批复 to its units (R-BP-7)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from yusuan.budgeting.exchange import draft_workbook
+    from yusuan.budgeting.models import Reply
+
+    clerk = user("school_clerk")
+    budget_round = open_round(user)
+    draft = draft_start(actor=clerk, round_id=budget_round.pk, stage=DraftStage.APPLY_1)
+    book = load_workbook(io.BytesIO(draft_workbook(draft, template=True)))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    amount, summary = header.index("编制数(元)") + 1, header.index("摘要") + 1
+    target = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, header.index("基本/项目") + 1).value == "项目支出"
+    )
+    sheet.cell(target, summary).value = '=HYPERLINK("http://x")'
+    sheet.cell(target, amount).value = "abc"
+    bad = io.BytesIO()
+    book.save(bad)
+    client = Client(enforce_csrf_checks=True)
+    writer = _token(clerk, "budgeting:read", "budgeting:write")
+    path = f"{API}/drafts/{draft.pk}/import"
+    before = list(
+        BudgetLine.objects.filter(round=budget_round, organisation=clerk.organisation).values_list(
+            "pk", "amount_fen"
+        )
+    )
+    refused = client.post(path, {"file": _upload(bad.getvalue())}, **writer)
+    errors = _problem(refused, 422)
+    assert any(e["row"] == target and e["field"].endswith("amount") for e in errors), errors
+    assert (
+        list(
+            BudgetLine.objects.filter(
+                round=budget_round, organisation=clerk.organisation
+            ).values_list("pk", "amount_fen")
+        )
+        == before
+    )
+    sheet.cell(target, amount).value = 1234.5
+    good = io.BytesIO()
+    book.save(good)
+    done = client.post(path, {"file": _upload(good.getvalue())}, **writer)
+    assert done.status_code == 200, done.content[:400]
+    assert len(done.json()["changed"]) == 1
+    position = sheet.cell(target, header.index("序号") + 1).value
+    line = next(x for x in done.json()["draft"]["lines"] if x["position"] == position)
+    saved = BudgetLine.objects.get(pk=line["id"])
+    assert not saved.summary.startswith("=")  # a formula typed in Excel is never stored as one
+    assert line["amount_fen"] == 123_450
+
+    reply = Reply.objects.get(organisation__name="苏州市吴江区卫生健康委员会")
+    body = {"units_replied_on": timezone.localdate().isoformat()}
+    units = f"{API}/replies/{reply.pk}/units"
+    assert (
+        client.post(units, body, content_type=JSON, **_token(clerk, "budgeting:write")).status_code
+        == 404
+    )
+    recorded = client.post(
+        units, body, content_type=JSON, **_token(user("health_clerk"), "budgeting:write")
+    )
+    assert recorded.status_code == 200, recorded.content[:400]
+    reply.refresh_from_db()
+    assert reply.units_replied_on == timezone.localdate()
+
+
+def _upload(data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(
+        "draft.xlsx",
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

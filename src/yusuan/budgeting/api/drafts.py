@@ -12,7 +12,8 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from yusuan.audit.idempotency import DocumentWrite, write_once
 from yusuan.budgeting import selectors
@@ -30,12 +31,14 @@ from yusuan.budgeting.api.common import (
     line_out,
 )
 from yusuan.budgeting.choices import Side
+from yusuan.budgeting.exchange import draft_import
 from yusuan.budgeting.models import BudgetDraft
 from yusuan.budgeting.services import drafts as draft_service
 from yusuan.budgeting.workflow import DRAFT_TYPE
 from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.money import MAX_FEN, MAX_TEXT, Money
+from yusuan.common.uploads import upload_bytes
 from yusuan.workflow.services import document_submit
 
 # ``yusuan_budgeting_api_<function>`` in every module of the package (``yusuan.api.root``).
@@ -365,4 +368,41 @@ def submit_draft(
         scope=f"api:budgeting.draft_submit:{draft_id}",
         body={},
         call=call,
+    )
+
+
+class BudgetImportOut(Schema):
+    changed: list[int]
+    added: list[int]
+    draft: BudgetDraftDetailOut
+
+
+@router.post("/budgeting/drafts/{draft_id}/import", response=BudgetImportOut)
+def import_draft(
+    request: HttpRequest,
+    response: HttpResponse,
+    draft_id: Id,
+    file: File[UploadedFile],
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """The draft's lines from its workbook (the page's export or template, .xlsx): every changed
+    row checked as a line save is; a workbook with problems is refused with every one of them
+    (``field`` = ``lines[<row>].<column>``, code, rule, value) and nothing is kept. Answers the
+    positions changed and added, and the draft."""
+    data = upload_bytes(file)
+
+    def render(actor: Any) -> dict[str, Any]:
+        done = draft_import(actor=actor, draft_id=draft_id, data=data, filename=file.name or "")
+        return {"changed": done.changed, "added": done.added, "draft": _detail(actor, draft_id)}
+
+    return write_once(
+        request,
+        response,
+        permission=PREPARE,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:budgeting.draft_import:{draft_id}",
+        status=200,
+        body={"name": file.name, "file": data},
+        render=render,
     )

@@ -373,3 +373,36 @@ def generate_indicators(
         status=200,
         render=render,
     )
+
+
+class BudgetUnitsRepliedIn(Schema):
+    units_replied_on: dt.date
+
+
+@router.post("/budgeting/replies/{reply_id}/units", response=BudgetReplyDetailOut)
+def record_units_replied(
+    request: HttpRequest,
+    response: HttpResponse,
+    reply_id: Id,
+    payload: BudgetUnitsRepliedIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """R-BP-7: the department records the day it passed its 批复 on to its units (within 15 days
+    of its own); once, by the department's own people."""
+
+    def call(actor: Any) -> Reply:
+        return reply_service.reply_units_record(
+            actor=actor, reply_id=reply_id, replied_on=payload.units_replied_on
+        )
+
+    return write_once(
+        request,
+        response,
+        permission="budgeting.prepare_budget",  # the department's people, not the budget division
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:budgeting.reply_units:{reply_id}",
+        status=200,
+        body=payload.model_dump(mode="json"),
+        render=lambda actor: _detail(actor, call(actor).pk),
+    )
