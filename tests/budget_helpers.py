@@ -8,7 +8,12 @@ from typing import Any
 
 from yusuan.budgeting.choices import DraftStage, Part
 from yusuan.budgeting.models import BudgetDraft, BudgetRound, Reply
-from yusuan.budgeting.services.control import NumberInput, control_issue, control_save
+from yusuan.budgeting.services.control import (
+    NumberInput,
+    control_issue,
+    control_save,
+    revenue_plan_set,
+)
 from yusuan.budgeting.services.drafts import draft_start
 from yusuan.budgeting.services.reply import reply_create
 from yusuan.budgeting.services.rounds import RoundInput, congress_record, round_open
@@ -25,10 +30,11 @@ User = Callable[[str], Any]
 
 
 def open_round(user: User) -> BudgetRound:
+    """The demo's 2027 round (with its available-revenue plan), or a new one with a plan."""
     found = BudgetRound.objects.filter(mof_div_code=WJ, fiscal_year=YEAR).first()
     if found is not None:
         return found
-    return round_open(
+    made = round_open(
         actor=user("wj_budget"),
         data=RoundInput(
             fiscal_year=YEAR,
@@ -39,6 +45,12 @@ def open_round(user: User) -> BudgetRound:
             congress_due=dt.date(2027, 1, 10),
         ),
     )
+    revenue_plan_set(
+        actor=user("wj_budget"),
+        round_id=made.pk,
+        figures={fund: Money(1_000_000_000_00) for fund in ("111", "211", "311")},
+    )
+    return made
 
 
 def walk(user: User, document_type: str, pk: int, submitter: str, chain: tuple[str, ...]) -> Any:

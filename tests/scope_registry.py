@@ -1194,6 +1194,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "its own line only; tests/test_basic_expenditure_pages.py)",
     "projects:basic_compute": REGION_WIDE + " (projects.compute_basic: the budget division only)",
     "budgeting:round_open": ONLY_BUDGET_ROUNDS,
+    "budgeting:revenue_plan": ONLY_BUDGET_ROUNDS,
     "budgeting:congress": ONLY_BUDGET_ROUNDS,
     "budgeting:control_save": ONLY_BUDGET_ROUNDS,
     "budgeting:control_issue": ONLY_BUDGET_ROUNDS,
@@ -1351,6 +1352,15 @@ API: dict[str, Entry] = {
         insider="health_clerk",
         method="post",
         body={"units_replied_on": "2026-06-30"},
+    ),
+    "yusuan_budgeting_api_get_revenue_plan": budget_division(
+        health_control, lambda c: {"round_id": c.round_id}
+    ),
+    "yusuan_budgeting_api_put_revenue_plan": budget_division(
+        health_control,
+        lambda c: {"round_id": c.round_id},
+        method="put",
+        body={"rows": []},
     ),
     "yusuan_budgeting_api_get_control": Entry(
         health_control, _control_ids, outsider="school_clerk", insider="health_clerk"

@@ -889,3 +889,54 @@ def test_r_bp_7_deadlines_are_tracked_and_breaches_listed(user: Any) -> None:
     # A department sees only its own part of the calendar.
     own = {b.what for b in selectors.breaches(user("office_clerk"), budget_round, later)}
     assert own and all("卫生健康" not in what for what in own)
+
+
+def test_control_numbers_stay_within_the_available_revenue(user: Any, apply_1: Prepared) -> None:
+    """一下 from the available-revenue plan (可用财力): every department's control numbers of a
+    fund type together stay within it; the plan never drops below what is issued."""
+    from yusuan.budgeting.services.control import (
+        NumberInput,
+        control_issue,
+        control_save,
+        issued_totals,
+        revenue_plan_set,
+    )
+
+    issued = issued_totals(apply_1.round).get("111", 0)  # 卫健委's, issued by the demo
+    basic = sum(x.amount_fen for x in apply_1.basic)
+    revenue_plan_set(
+        actor=user("wj_budget"), round_id=apply_1.round.pk, figures={"111": Money(issued + basic)}
+    )
+    issue = control_save(
+        actor=user("wj_budget"),
+        round_id=apply_1.round.pk,
+        department_id=apply_1.department.pk,
+        numbers=[
+            NumberInput("111", Part.BASIC, Money(basic)),
+            NumberInput("111", Part.PROJECT, Money(100)),
+        ],
+    )
+    with pytest.raises(BusinessRuleError) as exc:
+        control_issue(actor=user("wj_budget_chief"), issue_id=issue.pk)
+    (error,) = exc.value.errors
+    assert (error.code, error.rule, error.field) == (
+        "budgeting.over_revenue_plan",
+        "R-BP-1",
+        "revenue_plan.111",
+    )
+    assert (error.value, error.limit) == (
+        Money(issued + basic + 100).format(),
+        Money(issued + basic).format(),
+    )
+    # A plan below what the demo's 卫健委 already took is refused, naming it.
+    with pytest.raises(BusinessRuleError) as exc:
+        revenue_plan_set(
+            actor=user("wj_budget"), round_id=apply_1.round.pk, figures={"111": Money(issued - 1)}
+        )
+    assert exc.value.errors[0].code == "budgeting.plan_below_issued"
+    revenue_plan_set(
+        actor=user("wj_budget"),
+        round_id=apply_1.round.pk,
+        figures={"111": Money(issued + basic + 100)},
+    )
+    assert control_issue(actor=user("wj_budget_chief"), issue_id=issue.pk).state == "issued"

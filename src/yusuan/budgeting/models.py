@@ -464,3 +464,34 @@ class ProvisionalIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} → {self.indicator_id} {self.amount_fen}"
+
+
+class RevenuePlan(models.Model):
+    """一下's starting point: the district's available revenue (可用财力) for the budget year by
+    fund type, which the control numbers of all departments together stay within (DOMAIN §3.3:
+    finance balances against available revenue). Append-only: the latest row of a fund counts."""
+
+    SCOPE_ORGANISATION_LOOKUP = None  # the region's
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    round = models.ForeignKey(BudgetRound, on_delete=models.PROTECT, related_name="revenue_plans")
+    fund_type_code = models.CharField(_("fund nature"), max_length=8)
+    amount_fen = models.BigIntegerField(_("available revenue"))
+    note = models.CharField(_("basis"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("set at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("available revenue plan")
+        verbose_name_plural = _("available revenue plans")
+        ordering = ["round_id", "fund_type_code", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gte=0), name="revenue_plan_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.fund_type_code} {self.amount_fen}"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("rounds/new/", views.round_open_view, name="round_open"),
     path("rounds/<id:pk>/congress/", views.congress_view, name="congress"),
+    path("rounds/<id:pk>/revenue-plan/", views.revenue_plan_view, name="revenue_plan"),
     path("rounds/<id:pk>/drafts/new/", views.draft_start_view, name="draft_start"),
     path("drafts/<id:pk>/", views.draft_detail, name="draft_detail"),
     path("drafts/<id:pk>/lines/", views.line_save_view, name="line_save"),

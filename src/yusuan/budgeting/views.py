@@ -117,6 +117,19 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     if budget_round is not None:
         context["progress"] = selectors.progress(actor, budget_round)
+        if actor.has_perm("budgeting.issue_control"):
+            plan = control_service.revenue_plan(budget_round)
+            issued = control_service.issued_totals(budget_round)
+            context["plan"] = [
+                (
+                    fund,
+                    FUND_NAMES[fund],
+                    plan.get(fund),
+                    issued.get(fund, 0),
+                    plan[fund] - issued.get(fund, 0) if fund in plan else None,
+                )
+                for fund in ("111", "211", "311")
+            ]
         context["breaches"] = selectors.breaches(actor, budget_round, timezone.localdate())
         context["compare"] = selectors.compare(budget_round, actor=actor)
         # A department's units stage by stage (一上 vs 一下 vs 二上 vs 批复): its consolidation.
@@ -604,3 +617,26 @@ def reply_units_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Recorded."))
     return redirect("budgeting:reply_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@permission_required("budgeting.issue_control", raise_exception=True)
+def revenue_plan_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """可用财力: the district's available revenue by fund type, before the control numbers."""
+    post = request.POST
+    try:
+        figures = {
+            fund: _money(post.get(f"plan_{fund}", ""), f"plan_{fund}")
+            for fund in ("111", "211", "311")
+            if post.get(f"plan_{fund}", "").strip()
+        }
+        control_service.revenue_plan_set(
+            actor=_actor(request), round_id=pk, figures=figures, note=post.get("note", "")
+        )
+    except BusinessRuleError as exc:
+        _reraise_not_found(exc)
+        flash_business_errors(request, exc)
+    else:
+        messages.success(request, _("Available revenue saved."))
+    return redirect(f"/budgeting/?round={pk}")

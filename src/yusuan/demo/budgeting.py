@@ -27,6 +27,7 @@ from yusuan.budgeting.services.control import (
     control_fill_in_rank_order,
     control_issue,
     control_save,
+    revenue_plan_set,
 )
 from yusuan.budgeting.services.drafts import draft_start
 from yusuan.budgeting.services.generate import reply_generate
@@ -115,6 +116,17 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date) -> int:
     )
     basic = applied.filter(line__part=Part.BASIC).aggregate(t=Sum("amount_fen"))["t"] or 0
     asked = applied.filter(line__part=Part.PROJECT).aggregate(t=Sum("amount_fen"))["t"] or 0
+    # 可用财力: the district's available revenue for the year, which all control numbers share.
+    revenue_plan_set(
+        actor=budget,
+        round_id=budget_round.pk,
+        figures={
+            "111": Money(4_200_000_000_00),
+            "211": Money(600_000_000_00),
+            "311": Money(20_000_000_00),
+        },
+        note=f"{budget_year}年财政收入预测和上级转移支付测算（演示）",
+    )
     issue = control_save(
         actor=budget,
         round_id=budget_round.pk,

@@ -323,3 +323,78 @@ def issue_control(
             actor=actor, issue_id=_issue(actor, round_id, department_id).pk
         ),
     )
+
+
+class BudgetRevenuePlanRowIn(Schema):
+    fund_type_code: str = Field(max_length=8, description="财政拨款: 111, 211 or 311")
+    amount: str = Field(description="元, e.g. '1,234.56'", max_length=32)
+
+
+class BudgetRevenuePlanIn(Schema):
+    rows: list[BudgetRevenuePlanRowIn] = Field(max_length=3)
+    note: str = Field("", max_length=200, description="Its basis (收入预测, 转移支付测算 …)")
+
+
+class BudgetRevenuePlanRowOut(Schema):
+    fund_type_code: str
+    fund_name: str
+    amount_fen: int | None = Field(description="Available revenue; null: not planned")
+    issued_fen: int = Field(description="Σ control numbers issued for it, all departments")
+
+
+def _plan(actor: Any, round_id: int) -> list[dict[str, Any]]:
+    budget_round = selectors.access_round(actor, round_id)
+    plan = control_service.revenue_plan(budget_round)
+    issued = control_service.issued_totals(budget_round)
+    return [
+        {
+            "fund_type_code": fund,
+            "fund_name": FUND_NAMES[fund],
+            "amount_fen": plan.get(fund),
+            "issued_fen": issued.get(fund, 0),
+        }
+        for fund in FISCAL_FUND_TYPES
+    ]
+
+
+@router.get("/budgeting/rounds/{round_id}/revenue-plan", response=list[BudgetRevenuePlanRowOut])
+def get_revenue_plan(request: HttpRequest, round_id: Id) -> Any:
+    """可用财力: the district's available revenue by fund type and what the control numbers
+    issued so far take of it."""
+    return _plan(require(request, VIEW, READ), round_id)
+
+
+@router.put("/budgeting/rounds/{round_id}/revenue-plan", response=list[BudgetRevenuePlanRowOut])
+def put_revenue_plan(
+    request: HttpRequest,
+    response: HttpResponse,
+    round_id: Id,
+    payload: BudgetRevenuePlanIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Set the available revenue by fund type (the latest counts; never below what is issued).
+    Every department's control numbers together stay within it when they are issued."""
+
+    def render(actor: Any) -> list[dict[str, Any]]:
+        control_service.revenue_plan_set(
+            actor=actor,
+            round_id=round_id,
+            figures={
+                row.fund_type_code: amount(row.amount, f"rows[{i}].amount")
+                for i, row in enumerate(payload.rows)
+            },
+            note=payload.note,
+        )
+        return _plan(actor, round_id)
+
+    return write_once(
+        request,
+        response,
+        permission=ISSUE_CONTROL,
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:budgeting.revenue_plan:{round_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=render,
+    )

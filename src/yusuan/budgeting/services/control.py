@@ -19,7 +19,14 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.budgeting import locks, rules
 from yusuan.budgeting.choices import ControlState, Part, Side, Stage
-from yusuan.budgeting.models import BudgetLine, ControlIssue, ControlLine, ControlNumber
+from yusuan.budgeting.models import (
+    BudgetLine,
+    BudgetRound,
+    ControlIssue,
+    ControlLine,
+    ControlNumber,
+    RevenuePlan,
+)
 from yusuan.budgeting.rules import FISCAL_FUND_TYPES
 from yusuan.budgeting.services.common import as_pk, err, facts, refuse, stage_amounts, write_stage
 from yusuan.budgeting.services.rounds import access_round
@@ -307,6 +314,7 @@ def control_issue(*, actor: Actor, issue_id: object) -> ControlIssue:
             "no control numbers entered",
             rule="R-BP-1",
         )
+    raise_if_any(_plan_errors(issue))  # 一下 within the available revenue
     lines = list(
         BudgetLine.objects.filter(
             round=issue.round, department=issue.department, side=Side.EXPENDITURE
@@ -336,3 +344,141 @@ def control_issue(*, actor: Actor, issue_id: object) -> ControlIssue:
         extra={"numbers": dict(totals), "lines": len(rows)},
     )
     return issue
+
+
+# --- the available-revenue plan (可用财力) ------------------------------------------------------
+
+
+def revenue_plan(budget_round: BudgetRound) -> dict[str, int]:
+    """The plan in force: the latest figure of each fund type."""
+    found: dict[str, int] = {}
+    for fund, amount in (
+        RevenuePlan.objects.filter(round=budget_round)
+        .order_by("created_at", "pk")
+        .values_list("fund_type_code", "amount_fen")
+    ):
+        found[fund] = amount
+    return found
+
+
+def issued_totals(budget_round: BudgetRound) -> dict[str, int]:
+    """Σ control numbers issued so far per fund type, over every department and both parts."""
+    found: dict[str, int] = defaultdict(int)
+    for fund, amount in ControlNumber.objects.filter(
+        issue__round=budget_round, issue__state=ControlState.ISSUED
+    ).values_list("fund_type_code", "amount_fen"):
+        found[fund] += amount
+    return dict(found)
+
+
+@transaction.atomic
+def revenue_plan_set(
+    *, actor: Actor, round_id: object, figures: Mapping[str, Money], note: str = ""
+) -> dict[str, int]:
+    """Set the available revenue of the budget year by 财政拨款 fund type (a new row each; the
+    latest counts); never below what the control numbers already issued take."""
+    ensure_permission(actor, CONTROL_PERMISSION)
+    budget_round = access_round(actor, round_id, for_update=True)
+    issued = issued_totals(budget_round)
+    errors: list[ErrorDetail] = []
+    for fund, money in figures.items():
+        if fund not in FISCAL_FUND_TYPES:
+            errors.append(
+                err(
+                    "budgeting.control_fund",
+                    f"figures.{fund}",
+                    "可用财力按财政拨款资金性质编制",
+                    "available revenue is planned per appropriation fund type",
+                    value=fund,
+                )
+            )
+        elif money.fen < 0:
+            errors.append(
+                err(
+                    "budgeting.negative",
+                    f"figures.{fund}",
+                    "可用财力不能为负数",
+                    "available revenue cannot be negative",
+                    value=str(money),
+                )
+            )
+        elif money.fen < issued.get(fund, 0):
+            errors.append(
+                err(
+                    "budgeting.plan_below_issued",
+                    f"figures.{fund}",
+                    f"{rules.FUND_NAMES[fund]}可用财力 {rules.yuan(money.fen)} 元低于已下达的控制数合计 "
+                    f"{rules.yuan(issued[fund])} 元",
+                    f"available revenue {rules.yuan(money.fen)} for {fund} is below the control "
+                    f"numbers issued, {rules.yuan(issued[fund])}",
+                    rule="R-BP-1",
+                    value=rules.yuan(money.fen),
+                    limit=rules.yuan(issued[fund]),
+                )
+            )
+    raise_if_any(errors)
+    before = revenue_plan(budget_round)
+    now = timezone.now()
+    RevenuePlan.objects.bulk_create(
+        RevenuePlan(
+            mof_div_code=budget_round.mof_div_code,
+            round=budget_round,
+            fund_type_code=fund,
+            amount_fen=money.fen,
+            note=note.strip()[:200],
+            created_by_id=actor.pk,
+            created_at=now,
+        )
+        for fund, money in sorted(figures.items())
+    )
+    after = revenue_plan(budget_round)
+    audit_record(
+        action="budgeting.revenue_plan",
+        actor=actor,
+        obj=budget_round,
+        changes={f"revenue_plan.{f}": [before.get(f), after[f]] for f in sorted(figures)},
+        extra={"note": note.strip()[:200]},
+    )
+    return after
+
+
+def _plan_errors(issue: ControlIssue) -> list[ErrorDetail]:
+    """一下 within the available revenue: Σ control numbers of every department, this one's
+    included, per fund type ≤ the plan (DOMAIN §3.3)."""
+    plan = revenue_plan(issue.round)
+    issued = issued_totals(issue.round)
+    errors = []
+    mine: dict[str, int] = defaultdict(int)
+    for n in issue.numbers.all():
+        mine[n.fund_type_code] += n.amount_fen
+    for fund, amount in sorted(mine.items()):
+        if amount == 0:
+            continue
+        if fund not in plan:
+            errors.append(
+                err(
+                    "budgeting.no_revenue_plan",
+                    f"revenue_plan.{fund}",
+                    f"尚未编制{rules.FUND_NAMES.get(fund, fund)}可用财力，不能下达控制数",
+                    f"no available revenue is planned for {fund}; control numbers wait for it",
+                    rule="R-BP-1",
+                )
+            )
+            continue
+        total = issued.get(fund, 0) + amount
+        if total > plan[fund]:
+            errors.append(
+                err(
+                    "budgeting.over_revenue_plan",
+                    f"revenue_plan.{fund}",
+                    f"{rules.FUND_NAMES.get(fund, fund)}控制数合计 {rules.yuan(total)} 元（已下达 "
+                    f"{rules.yuan(issued.get(fund, 0))} 元 + 本部门 {rules.yuan(amount)} 元）超过可用财力 "
+                    f"{rules.yuan(plan[fund])} 元",
+                    f"control numbers for {fund} would total {rules.yuan(total)}, over the available "
+                    f"revenue {rules.yuan(plan[fund])}",
+                    rule="R-BP-1",
+                    value=rules.yuan(total),
+                    limit=rules.yuan(plan[fund]),
+                )
+            )
+    return errors
