@@ -22,9 +22,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+from databases import on_both  # noqa: E402
 from personnel_import import people_sheet, setup_region  # noqa: E402
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 BENCH_DB = "yusuan_bench_basic"
 GOAL = 10.0
 YEAR = 2027
@@ -152,28 +150,6 @@ def child(people: int, units: int) -> None:
     )
 
 
-def run(url: str, var_dir: str, people: int, units: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "YUSUAN_VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "yusuan.conf.test",
-    }
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--people", str(people), "--units", str(units)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    if out.stderr.strip():
-        print(out.stderr[-6000:], file=sys.stderr)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=7500)
@@ -184,25 +160,12 @@ def main() -> None:
     if args.child:
         child(args.people, args.units)
         return
-    results = {}
-    with tempfile.TemporaryDirectory() as var_dir:
-        results["SQLite"] = run(
-            f"sqlite:///{var_dir}/bench.sqlite3", var_dir, args.people, args.units
-        )
-    if not args.no_postgres:
-        import psycopg
-
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        try:
-            with tempfile.TemporaryDirectory() as var_dir:
-                results["PostgreSQL"] = run(
-                    f"{SERVER}/{BENCH_DB}", var_dir, args.people, args.units
-                )
-        finally:
-            with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    results = on_both(
+        __file__,
+        BENCH_DB,
+        ["--people", str(args.people), "--units", str(args.units)],
+        postgres=not args.no_postgres,
+    )
     for name, r in results.items():
         total = r["import"] + r["snapshot"] + r["compute"]
         verdict = "ok" if total < GOAL else f"OVER the {GOAL:.0f} s goal"

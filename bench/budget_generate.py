@@ -22,15 +22,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(ROOT / "bench"))
+
+from databases import on_both  # noqa: E402
+
 BENCH_DB = "yusuan_bench_budget"
 GOAL = 30.0
 YEAR = 2027
@@ -336,28 +337,6 @@ def child(units: int, per_unit: int) -> None:
     )
 
 
-def run(url: str, var_dir: str, units: int, per_unit: int) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "YUSUAN_VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "yusuan.conf.test",
-    }
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", "--units", str(units), "--projects", str(per_unit)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    if out.stderr.strip():
-        print(out.stderr[-6000:], file=sys.stderr)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=300)
@@ -368,25 +347,12 @@ def main() -> None:
     if args.child:
         child(args.units, args.projects)
         return
-    results = {}
-    with tempfile.TemporaryDirectory() as var_dir:
-        results["SQLite"] = run(
-            f"sqlite:///{var_dir}/bench.sqlite3", var_dir, args.units, args.projects
-        )
-    if not args.no_postgres:
-        import psycopg
-
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        try:
-            with tempfile.TemporaryDirectory() as var_dir:
-                results["PostgreSQL"] = run(
-                    f"{SERVER}/{BENCH_DB}", var_dir, args.units, args.projects
-                )
-        finally:
-            with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    results = on_both(
+        __file__,
+        BENCH_DB,
+        ["--units", str(args.units), "--projects", str(args.projects)],
+        postgres=not args.no_postgres,
+    )
     for name, r in results.items():
         verdict = "ok" if r["generate"] < GOAL else f"OVER the {GOAL:.0f} s goal"
         print(
