@@ -411,7 +411,7 @@ def control_detail(request: HttpRequest, pk: int, department_id: int) -> HttpRes
             "round": budget_round,
             "department": department,
             "issue": issue,
-            "rows": [(r, figures.get(r.line.pk)) for r in rows],
+            "rows": [(r, figures.get(r.line.pk)) for r in rows if r.line.part == Part.PROJECT],
             "numbers": [
                 (
                     fund,
