@@ -53,7 +53,7 @@ from yusuan.budgeting.choices import (
 )
 from yusuan.budgeting.models import BudgetDraft, BudgetLine
 from yusuan.budgeting.rules import FUND_NAMES, MEETING_TRAINING_CODES
-from yusuan.budgeting.services import drafts
+from yusuan.budgeting.services import building, drafts
 from yusuan.common.actor import Actor
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
 from yusuan.common.money import MAX_FEN, Money, MoneyParseError
@@ -805,7 +805,7 @@ def _write(
                 round=draft.round,
                 organisation=draft.organisation,
                 department=draft.department,
-                position=drafts._next_position(draft.round, draft.organisation_id),
+                position=building.next_position(draft.round, draft.organisation_id),
             )
             added.append(line.position)
         else:

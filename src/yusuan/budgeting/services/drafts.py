@@ -10,14 +10,13 @@ draft's last approval passes (``stage_write``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from yusuan.audit.services import audit_record
@@ -34,6 +33,14 @@ from yusuan.budgeting.choices import (
 )
 from yusuan.budgeting.models import BudgetDraft, BudgetLine, BudgetRound, ControlIssue, ControlLine
 from yusuan.budgeting.rules import FISCAL_FUND_TYPES, THREE_PUBLIC_CODES, UNIT_FUND_TYPE
+from yusuan.budgeting.services.building import (
+    basic_lines,
+    create_lines,
+    library_projects,
+    next_position,
+    pay_defaults,
+    project_lines,
+)
 from yusuan.budgeting.services.common import (
     as_pk,
     department_of,
@@ -47,7 +54,7 @@ from yusuan.budgeting.services.rounds import access_round
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
-from yusuan.core.choices import AccountType, CodeKind
+from yusuan.core.choices import CodeKind
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import acting_organisation, standards_for
 from yusuan.core.services.sequences import next_number
@@ -56,11 +63,9 @@ from yusuan.indicators.models import IndicatorLine
 from yusuan.projects.basic_models import BasicLine
 from yusuan.projects.basic_selectors import current_run
 from yusuan.projects.choices import (
-    DECLARED_CATEGORIES,
     FUNDABLE_STATES,
-    SYSTEM_CATEGORIES,
 )
-from yusuan.projects.models import CalculationRow, Project, ProjectPlan
+from yusuan.projects.models import Project, ProjectPlan
 from yusuan.projects.services.basic import declared_in
 
 PREPARE_PERMISSION = "budgeting.prepare_budget"
@@ -180,168 +185,6 @@ def control_numbers(issue: ControlIssue) -> dict[tuple[str, str], int]:
 # --- building 一上 -----------------------------------------------------------------------------
 
 
-def _defaults(fund_type_code: str) -> dict[str, str]:
-    """What a line pays through unless the clerk says otherwise: 授权支付 from the unit's
-    zero-balance account; 单位资金 from its own (real-funds) account."""
-    if fund_type_code == UNIT_FUND_TYPE:
-        return {"pay_type_code": "12", "acc_type": AccountType.REAL_FUNDS}
-    return {"pay_type_code": "12", "acc_type": AccountType.UNIT_ZERO_BALANCE}
-
-
-def _basic_lines(budget_round: BudgetRound, unit: Organisation) -> list[dict[str, Any]]:
-    """R-PJ-8: the unit's 人员类 and 公用经费 from the computation in force, one line per
-    functional 项 × economic 款; a finance override moves the difference onto the largest row
-    (of 301 for 人员类)."""
-    run = current_run(mof_div_code=budget_round.mof_div_code, fiscal_year=budget_round.fiscal_year)
-    if run is None:
-        return []
-    projects = {
-        p.category: p
-        for p in Project.objects.filter(
-            mof_div_code=budget_round.mof_div_code,
-            organisation=unit,
-            category__in=SYSTEM_CATEGORIES,
-            start_year=budget_round.fiscal_year,
-            end_year=budget_round.fiscal_year,
-            state__in=FUNDABLE_STATES,
-        )
-    }
-    rows = (
-        BasicLine.objects.filter(run=run, organisation=unit)
-        .values("category", "functional_code", "economic_code")
-        .annotate(total=Sum("amount_fen"))
-        .order_by("category", "economic_code", "functional_code")
-    )
-    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for found_row in rows:
-        if found_row["total"]:
-            by_category[found_row["category"]].append(dict(found_row))
-    lines = []
-    for category, found in by_category.items():
-        project = projects.get(category)
-        if project is None:
-            continue
-        gap = project.total_amount_fen - sum(r["total"] for r in found)
-        # An override moves the largest row: of 工资福利支出 (301) for 人员类 [D].
-        wages = [r for r in found if str(r["economic_code"]).startswith("301")]
-        largest = max(wages if category == "1" and wages else found, key=lambda r: r["total"])
-        largest["total"] += gap
-        for row in found:
-            if row["total"] <= 0:
-                continue
-            lines.append(
-                {
-                    "part": Part.BASIC,
-                    "project": project,
-                    "exp_func_code": row["functional_code"],
-                    "dep_bgt_eco_code": row["economic_code"],
-                    "fund_type_code": project.fund_type,
-                    "amount_fen": row["total"],
-                    "computed": True,
-                    "summary": project.name,
-                    **_defaults(project.fund_type),
-                }
-            )
-    return lines
-
-
-def library_projects(budget_round: BudgetRound, unit: Organisation) -> list[Project]:
-    """The unit's stored library projects with a plan for the budget year, in rank order."""
-    year = budget_round.fiscal_year
-    found = (
-        Project.objects.filter(
-            mof_div_code=budget_round.mof_div_code,
-            organisation=unit,
-            category__in=DECLARED_CATEGORIES,
-            state__in=FUNDABLE_STATES,
-            plans__year=year,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-    return sorted(found, key=lambda p: (p.rank is None, p.rank or 0, p.pk))
-
-
-def _project_lines(
-    budget_round: BudgetRound, projects: Sequence[Project], functional: str
-) -> list[dict[str, Any]]:
-    """One line per plan row of the year; split by economic 款 when the year's 测算明细 add up
-    to the plan (the 款 then comes with the figures), else one line to detail in 二上."""
-    year = budget_round.fiscal_year
-    plans: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for project_id, fund_type, amount in ProjectPlan.objects.filter(
-        project__in=projects, year=year
-    ).values_list("project_id", "fund_type", "amount_fen"):
-        plans[project_id][fund_type] += amount
-    calc: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
-    for project_id, code, amount, item in CalculationRow.objects.filter(
-        project__in=projects, year=year
-    ).values_list("project_id", "economic_code", "amount_fen", "procurement_item"):
-        fen, kept = calc[project_id].get(code, (0, ""))
-        calc[project_id][code] = (fen + amount, kept or item)
-    lines = []
-    for project in projects:
-        plan = plans.get(project.pk, {})
-        rows = calc.get(project.pk, {})
-        for fund_type, amount in sorted(plan.items()):
-            if amount <= 0:
-                continue
-            base = {
-                "part": Part.PROJECT,
-                "project": project,
-                "exp_func_code": functional,
-                "fund_type_code": fund_type,
-                "is_gov_service": project.is_gov_service,
-                "summary": project.name,
-                **_defaults(fund_type),
-            }
-            if len(plan) == 1 and rows and sum(v[0] for v in rows.values()) == amount:
-                for code, (fen, item) in sorted(rows.items()):
-                    if fen > 0:
-                        lines.append(
-                            {
-                                **base,
-                                "dep_bgt_eco_code": code,
-                                "amount_fen": fen,
-                                "is_gov_pur": bool(item),
-                                "pur_item": item,
-                            }
-                        )
-            else:
-                lines.append({**base, "dep_bgt_eco_code": "", "amount_fen": amount})
-    return lines
-
-
-def _next_position(budget_round: BudgetRound, unit_id: int) -> int:
-    top = BudgetLine.objects.filter(round=budget_round, organisation_id=unit_id).aggregate(
-        top=Max("position")
-    )["top"]
-    return (top or 0) + 1
-
-
-def _create_lines(
-    budget_round: BudgetRound,
-    unit: Organisation,
-    department: Organisation,
-    rows: Sequence[dict[str, Any]],
-) -> list[BudgetLine]:
-    start = _next_position(budget_round, unit.pk)
-    made = [
-        BudgetLine(
-            mof_div_code=budget_round.mof_div_code,
-            fiscal_year=budget_round.fiscal_year,
-            round=budget_round,
-            organisation=unit,
-            department=department,
-            position=start + index,
-            side=row.pop("side", Side.EXPENDITURE),
-            **row,
-        )
-        for index, row in enumerate(rows)
-    ]
-    return BudgetLine.objects.bulk_create(made, batch_size=500)
-
-
 def sync_fiscal_revenue(
     budget_round: BudgetRound, unit: Organisation, department: Organisation
 ) -> None:
@@ -387,7 +230,7 @@ def sync_fiscal_revenue(
     if changed:
         BudgetLine.objects.bulk_update(changed, ["amount_fen"])
     if missing:
-        _create_lines(budget_round, unit, department, missing)
+        create_lines(budget_round, unit, department, missing)
 
 
 def _number(budget_round: BudgetRound) -> str:
@@ -468,7 +311,7 @@ def _build_apply_1(
 ) -> None:
     if BudgetLine.objects.filter(round=budget_round, organisation=unit).exists():
         return
-    basic = _basic_lines(budget_round, unit)
+    basic = basic_lines(budget_round, unit)
     projects = library_projects(budget_round, unit)
     if project_ids is not None:
         wanted = set(project_ids)
@@ -486,11 +329,11 @@ def _build_apply_1(
     functional = Counter(row["exp_func_code"] for row in basic if row["exp_func_code"]).most_common(
         1
     )
-    _create_lines(
+    create_lines(
         budget_round,
         unit,
         department,
-        [*basic, *_project_lines(budget_round, projects, functional[0][0] if functional else "")],
+        [*basic, *project_lines(budget_round, projects, functional[0][0] if functional else "")],
     )
 
 
@@ -721,8 +564,8 @@ def _apply(line: BudgetLine, data: LineInput) -> dict[str, list[Any]]:
         "dep_bgt_eco_code": data.dep_bgt_eco_code.strip(),
         "fund_type_code": data.fund_type_code.strip() or _revenue_fund(data),
         "carry_over": data.carry_over or data.revenue_kind == RevenueKind.CARRY_OVER,
-        "pay_type_code": data.pay_type_code or _defaults(data.fund_type_code)["pay_type_code"],
-        "acc_type": data.acc_type or _defaults(data.fund_type_code)["acc_type"],
+        "pay_type_code": data.pay_type_code or pay_defaults(data.fund_type_code)["pay_type_code"],
+        "acc_type": data.acc_type or pay_defaults(data.fund_type_code)["acc_type"],
         "is_gov_pur": data.is_gov_pur,
         "pur_item": data.pur_item.strip(),
         "is_gov_service": data.is_gov_service,
@@ -782,7 +625,7 @@ def line_save(
             round=draft.round,
             organisation=draft.organisation,
             department=draft.department,
-            position=_next_position(draft.round, draft.organisation_id),
+            position=next_position(draft.round, draft.organisation_id),
         )
     changes = _apply(line, data)
     line.save()
@@ -935,7 +778,3 @@ def on_final_approval(actor: Actor, draft: BudgetDraft) -> None:
     )
     draft.approved_at = timezone.now()
     draft.save(update_fields=["approved_at", "updated_at"])
-
-
-def deadline_of(draft: BudgetDraft) -> dt.date:
-    return draft.round.apply_1_due if draft.stage == DraftStage.APPLY_1 else draft.round.apply_2_due
