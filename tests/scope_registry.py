@@ -786,7 +786,44 @@ SNAPSHOT_REGION = (
 
 # --- pages ----------------------------------------------------------------------------------------
 
+# --- unit accounting (issue 19): the school's books; the government office's clerk also holds
+# the accountant role (the demo's 出纳+会计 example), so a refusal of the school's is by scope.
+
+
+def school_voucher() -> Any:
+    from yusuan.accounting.models import Voucher
+
+    return Voucher.objects.filter(book__organisation__name=SCHOOL).order_by("pk").first()
+
+
+def school_book() -> Any:
+    from yusuan.accounting.models import Book
+
+    return Book.objects.filter(organisation__name=SCHOOL).order_by("-fiscal_year").first()
+
+
+def _book_pk(book: Any) -> dict[str, Any]:
+    return {"book_pk": book.pk}
+
+
+def _ledger(book: Any) -> dict[str, Any]:
+    return {"book_pk": book.pk, "code": "6001"}
+
+
+def books(target: Callable[[], Any], params: Any = None, **more: Any) -> Entry:
+    fields: dict[str, Any] = {"outsider": "office_clerk", "insider": "school_accountant", **more}
+    return Entry(target, params, **fields)
+
+
 PAGES: dict[str, Entry] = {
+    "accounting:overview": books(
+        school_book, marker=lambda b: f"/accounting/books/{b.pk}/trial-balance/"
+    ),
+    "accounting:vouchers": books(school_voucher, marker=link("accounting:voucher_detail")),
+    "accounting:voucher_detail": books(school_voucher, PK),
+    "accounting:trial_balance": books(school_book, _book_pk),
+    "accounting:ledger": books(school_book, _ledger),
+    "accounting:reconciliation": books(school_book, _book_pk),
     # core
     "core:organisation_list": Entry(
         hospital,

@@ -513,7 +513,7 @@ def test_a_handler_that_raises_rolls_the_business_action_back(user: Any) -> None
     with PAYMENT_SETTLED.subscribed(closed_period), pytest.raises(BusinessRuleError) as refused:
         bank_result_record(actor=user("bank_icbc"), item=item)
     assert refused.value.errors[0].code == "accounting.period_closed"
-    assert PAYMENT_SETTLED.handlers == ()  # the test's handler is gone
+    assert closed_period not in PAYMENT_SETTLED.handlers  # the test's handler is gone
     assert PaymentLine.objects.get(request=request).state == "open"
     assert _line(user, "30201").paid == paid_before
     assert not Movement.objects.filter(op_key=f"payments.line:{request.lines.get().pk}:settle")

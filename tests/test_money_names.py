@@ -26,6 +26,9 @@ NOT_MONEY = {
     "DocumentSequence.last_value": "the last document number handed out",
     "CalculationRow.quantity": "a quantity in hundredths (2.5 person-days), not money",
     "ProjectReview.score": "an average expert score in hundredths (81.33), not money",
+    "Voucher.source_id": "the id of the voucher's source document (payment, refund, correction)",
+    "PeriodTotal.project_id": "a project's id in the totals' key (0: none), not a foreign key",
+    "PeriodTotal.indicator_line_id": "an indicator line's id in the totals' key (0: none)",
     "StandardVersion.value": "a standard in its key's unit: fen for the quotas, but basis points, "
     "percent, months or a choice for the others (ADR 0039; the API names it with its unit)",
 }

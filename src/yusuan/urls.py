@@ -26,6 +26,7 @@ urlpatterns = [
     path("payments/payroll/", include("yusuan.payroll.urls")),
     path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
     path("payments/", include("yusuan.payments.urls")),
+    path("accounting/", include("yusuan.accounting.urls")),
     path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

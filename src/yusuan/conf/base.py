@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "yusuan.payments",
     "yusuan.monitoring",
     "yusuan.payroll",
+    "yusuan.accounting",
     "yusuan.portal",
     "yusuan.demo",
 ]

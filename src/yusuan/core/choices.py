@@ -107,6 +107,7 @@ class StandardGroup(models.TextChoices):
     PUBLIC = "public", _("Public funds quotas")
     EXPENSE = "expense", _("Expenditure standards")
     PROJECT = "project", _("Project library thresholds")
+    ACCOUNTING = "accounting", _("Unit accounting")
 
 
 class StandardUnit(models.TextChoices):

@@ -60,6 +60,8 @@ FEN_UNITS = frozenset(
 HEADCOUNT_APPROVED, HEADCOUNT_ACTUAL = 1, 2
 # expense.block
 EXPENSE_WARN, EXPENSE_BLOCK = 0, 1
+# accounting.quota_model (R-AC-6, DOMAIN §4) and accounting.accrue_unspent (DOMAIN §4.5)
+QUOTA_UNIFIED, QUOTA_LEGACY = 1, 2
 # payroll.personnel_check (R-PS-5, ADR 0045)
 PERSONNEL_CHECK_TRIAL, PERSONNEL_CHECK_ENFORCED = 0, 1
 
@@ -479,6 +481,39 @@ KNOWN: tuple[Known, ...] = (
         RULE_SALARY_SHEET,
         basis="DOMAIN-2 R-PS-5 [D]",
         maximum=2_000,  # 20 %: beyond it the control would not control
+    ),
+    # --- 单位会计核算 (R-AC-6, DOMAIN §4): how treasury payments are booked in the region ---
+    Known(
+        "accounting.quota_model",
+        "国库集中支付核算模式",
+        "How treasury payments are booked",
+        StandardGroup.ACCOUNTING,
+        StandardUnit.CHOICE,
+        QUOTA_UNIFIED,
+        "R-AC-6",
+        basis="财会〔2022〕25号（解释第5号）",
+        minimum=QUOTA_UNIFIED,
+        maximum=QUOTA_LEGACY,
+        choices=(
+            (QUOTA_UNIFIED, "一体化（不使用1011）", "integrated (no 1011)"),
+            (QUOTA_LEGACY, "额度管理（使用1011）", "legacy quota model (1011)"),
+        ),
+    ),
+    Known(
+        "accounting.accrue_unspent",
+        "年末确认财政应返还额度",
+        "Accrue unspent treasury balances at year end",
+        StandardGroup.ACCOUNTING,
+        StandardUnit.CHOICE,
+        1,
+        "R-AC-6",
+        basis="DOMAIN §4.5 [K]",
+        minimum=0,
+        maximum=1,
+        choices=(
+            (0, "不确认（结余不再按权责发生制列支）", "no (not accrued)"),
+            (1, "确认（借1201 贷4001）", "yes (Dr 1201 Cr 4001)"),
+        ),
     ),
 )
 BY_KEY: Mapping[str, Known] = {known.key: known for known in KNOWN}

@@ -384,6 +384,13 @@ class _Builder:
             "只看所管部门",
         )
         self.user(
+            "wj_accounting",
+            ("accounting_supervisor",),
+            d["treasury"],
+            "会计核算监管 accounting supervisor",
+            "全区科目表与记账规则",
+        )
+        self.user(
             "wj_auditor", ("auditor",), self.audit_office, "审计 auditor", "全区只读，含审计日志"
         )
         edu = self.departments["苏州市吴江区教育局"]
@@ -400,7 +407,14 @@ class _Builder:
         self.user("school_reviewer", ("unit_reviewer",), school, "单位复核 unit reviewer")
         self.user("school_approver", ("unit_approver",), school, "单位审核 unit approver")
         self.user("school_cashier", ("cashier",), school, "出纳 cashier")
-        self.user("school_accountant", ("accountant",), school, "会计 accountant")
+        self.user("school_accountant", ("accountant",), school, "会计 accountant", "制单、记账")
+        self.user(
+            "school_chief_accountant",
+            ("chief_accountant",),
+            school,
+            "会计主管 chief accountant",
+            "审核凭证、结账",
+        )
         self.user("health_clerk", ("unit_clerk",), health, "部门经办 department clerk")
         self.user("hospital_clerk", ("unit_clerk",), hospital, "单位经办 unit clerk")
         self.user("hospital_cashier", ("cashier",), hospital, "出纳 cashier")

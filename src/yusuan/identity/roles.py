@@ -129,6 +129,18 @@ BUDGET_FINANCE = (
     "budgeting.issue_control",
     "budgeting.reply_budget",
 )
+# 单位会计核算 (issue 19, ADR 0047): 会计 prepares and posts, 会计主管 reviews and closes months
+# (制单 ≠ 审核 ≠ 记账 per voucher); finance's accounting supervisor keeps the region's chart and
+# posting rules and reads every unit's books.
+ACCOUNTING_VIEW = (
+    "accounting.view_book",
+    "accounting.view_voucher",
+    "accounting.view_account",
+    "accounting.view_postingrule",
+)
+ACCOUNTING_KEEP = ("accounting.keep_books",)
+ACCOUNTING_REVIEW = ("accounting.review_vouchers",)
+ACCOUNTING_CHART = ("accounting.manage_chart",)
 
 FINANCE = ["finance_bureau", "finance_division"]
 AGENCY = ["department", "unit"]
@@ -348,7 +360,40 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "会计",
         "Accountant",
         tuple(AGENCY),
-        VIEW_MASTER + PERSONAL + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW,
+        VIEW_MASTER
+        + PERSONAL
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + ACCOUNTING_VIEW
+        + ACCOUNTING_KEEP,
+    ),
+    RoleSpec(
+        "chief_accountant",
+        "会计主管",
+        "Chief accountant",
+        tuple(AGENCY),
+        VIEW_MASTER
+        + PERSONAL
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + ACCOUNTING_VIEW
+        + ACCOUNTING_REVIEW,
+    ),
+    RoleSpec(
+        "accounting_supervisor",
+        "会计核算监管岗",
+        "Accounting supervisor (finance)",
+        tuple(FINANCE),
+        VIEW_MASTER
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + ACCOUNTING_VIEW
+        + ACCOUNTING_CHART,
     ),
     RoleSpec(
         "bank",
@@ -375,6 +420,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PERSONNEL_VIEW
         + BUDGET_VIEW
+        + ACCOUNTING_VIEW
         + ("identity.view_user", "identity.view_sod_report"),
         read_only=True,
     ),
@@ -392,7 +438,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_VIEW
         + MONITORING_VIEW
         + PERSONNEL_VIEW
-        + BUDGET_VIEW,
+        + BUDGET_VIEW
+        + ACCOUNTING_VIEW,
         read_only=True,
     ),
 )
@@ -409,6 +456,7 @@ INCOMPATIBLE_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("unit_clerk", "unit_approver", "经办与审核不相容 / entry and approval"),
     ("unit_reviewer", "unit_approver", "复核与审核不相容 / review and approval"),
     ("cashier", "accountant", "出纳与会计不相容（钱账分管）/ cash and books"),
+    ("cashier", "chief_accountant", "出纳与会计主管不相容（钱账分管）/ cash and books"),
     ("sysadmin", "auditor", "系统管理与审计不相容 / administration and audit"),
     ("budget_officer", "treasury_officer", "指标管理与支付审核不相容 / budget and treasury"),
 )

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yusuan.indicators.models import IndicatorLine
+from yusuan.indicators.reconcile_hooks import reconcilers
 from yusuan.indicators.selectors import movement_proof, reconcile, source_draw_proof
 
 
@@ -37,6 +38,13 @@ class Command(BaseCommand):
         if year:
             lines = lines.filter(fiscal_year=year)
         checked = lines.count()
+        extra: list[str] = []
+        for reconciler in reconcilers():  # the books (accounting), registered from above
+            failed, warnings, rows = reconciler.check(region, year)
+            differences += failed
+            for warning in warnings:
+                self.stdout.write(f"WARNING / 提示: {warning}")
+            extra.append(f"{reconciler.name}: {rows}")
         if differences:
             for difference in differences:
                 self.stderr.write(f"DIFFERENCE / 不符: {difference}")
@@ -49,5 +57,6 @@ class Command(BaseCommand):
                 f"indicator ledger reconciles / 指标账平衡: {checked} lines, {proof.checked} "
                 f"movements, each listed by its audit record / 每笔流水均有审计记录 "
                 f"({proof.unsealed} not yet sealed / 尚未封存)"
+                + "".join(f"; {line}" for line in extra)
             )
         )

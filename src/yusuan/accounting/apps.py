@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountingConfig(AppConfig):
+    name = "yusuan.accounting"
+    label = "accounting"
+    verbose_name = _("Unit accounting")
+
+    def ready(self) -> None:
+        from yusuan.accounting.selectors import reconcile_check
+        from yusuan.accounting.services.generate import subscribe
+        from yusuan.indicators.reconcile_hooks import Reconciler, register_reconciler
+
+        subscribe()  # R-AC-7: every money event of a unit becomes its draft voucher (ADR 0022)
+        register_reconciler(Reconciler("books / 账簿", reconcile_check))  # R-AC-2, R-AC-4

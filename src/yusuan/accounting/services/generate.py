@@ -1,0 +1,279 @@
+"""Vouchers generated from money events (R-AC-1, R-AC-7; ADR 0022, ADR 0047).
+
+Each money event that moves a unit's cash becomes exactly one draft voucher in that unit's book,
+unique on the event id and linked to its source document: a payment line paid by the bank
+(E3/E6/E8/E12/E15…), a refund confirmed (DOMAIN §4.4), a 更正 (E16). The region's posting rules
+(data, versioned) decide the lines of both halves. Events that move only the indicator ledger
+(issue, freeze, release, a failed transfer, a contract's reservation) book nothing under the
+integrated model (DOMAIN §4: "issuing an indicator creates no entry in the unit's books").
+
+A handler runs inside the payment's transaction (ADR 0022) and never blocks it for a reason of
+its own: when no rule books an item, the voucher is still made, without lines, naming the
+problem, and waits for an accountant to complete it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from yusuan.accounting.choices import RuleEvent, VoucherOrigin
+from yusuan.accounting.models import Book, Voucher
+from yusuan.accounting.rules import (
+    EXPENDITURE_ACCOUNT,
+    Dims,
+    Item,
+    Line,
+    NoRuleError,
+    activity_of,
+    book,
+    fund_class,
+)
+from yusuan.accounting.services.books import book_for
+from yusuan.accounting.services.chart import rules_in_force
+from yusuan.accounting.services.common import chart_of
+from yusuan.accounting.services.lines import check_lines, write_lines
+from yusuan.common.events import SourceDocument
+from yusuan.indicators.events import IndicatorAmount, IndicatorRef
+from yusuan.indicators.rules import expenditure_kind
+from yusuan.payments.events import (
+    CORRECTION_POSTED,
+    PAYMENT_SETTLED,
+    REFUND_CONFIRMED,
+    CorrectionPosted,
+    PaymentLineRef,
+    PaymentSettled,
+    RefundConfirmed,
+)
+from yusuan.payments.models import Correction, PaymentRequest, Refund
+from yusuan.projects.models import Project
+
+
+def _categories(project_ids: set[int]) -> dict[int, str]:
+    if not project_ids:
+        return {}
+    return dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "category"))
+
+
+def _dims(
+    ref: IndicatorRef | PaymentLineRef,
+    *,
+    indicator_id: int | None,
+    categories: dict[int, str],
+    payee: PaymentLineRef | None,
+) -> Dims:
+    basic = expenditure_kind(categories.get(ref.project_id or 0, ""))
+    return Dims(
+        exp_func_code=ref.exp_func_code,
+        dep_bgt_eco_code=ref.dep_bgt_eco_code,
+        fund_type_code=ref.fund_type_code,
+        budget_activity=activity_of(dep_bgt_eco_code=ref.dep_bgt_eco_code, basic=basic),
+        project_id=ref.project_id,
+        indicator_line_id=indicator_id,
+        payee_id=payee.payee_id if payee is not None else None,
+        counterparty=payee.payee_name[:120] if payee is not None else "",
+    )
+
+
+def _facts(book_: Book, ref: IndicatorRef | PaymentLineRef, **extra: Any) -> dict[str, Any]:
+    return {
+        "fund_class": fund_class(ref.fund_type_code),
+        "eco": ref.dep_bgt_eco_code,
+        "quota_model": book_.quota_model,
+        "unit_kind": book_.unit_kind,
+        "pay_type_code": getattr(ref, "pay_type_code", ""),
+        **extra,
+    }
+
+
+def _charge_items(
+    book_: Book,
+    charges: Sequence[IndicatorAmount],
+    line: PaymentLineRef,
+    *,
+    summary: str,
+    **facts: Any,
+) -> list[Item]:
+    categories = _categories({c.indicator.project_id for c in charges if c.indicator.project_id})
+    items = []
+    for charge in charges:
+        dims = _dims(
+            charge.indicator, indicator_id=charge.indicator.id, categories=categories, payee=line
+        )
+        items.append(
+            Item(
+                amount=charge.amount,
+                facts={
+                    **_facts(book_, charge.indicator, **facts),
+                    "budget_activity": dims.budget_activity,
+                },
+                dims=dims,
+                summary=summary,
+            )
+        )
+    return items
+
+
+def _make(
+    *,
+    event_id: str,
+    organisation_id: int,
+    fiscal_year: int,
+    business_date: dt.date,
+    source: SourceDocument,
+    summary: str,
+    rule_event: str,
+    items: Sequence[Item],
+    event_by_id: int | None,
+) -> Voucher:
+    """The event's draft voucher in the unit's book, with its lines, or naming why it has none."""
+    book_ = book_for(organisation_id, fiscal_year)
+    month = business_date.month if business_date.year == fiscal_year else 12
+    voucher_date = (
+        business_date if business_date.year == fiscal_year else dt.date(fiscal_year, 12, 31)
+    )
+    lines: list[Line] = []
+    problem = ""
+    used: list[str] = []
+    chart = chart_of(book_.mof_div_code)
+    try:
+        lines, used = book(
+            items,
+            rules_in_force(book_.mof_div_code, rule_event),
+            payment_rules=rules_in_force(book_.mof_div_code, RuleEvent.PAYMENT_SETTLED),
+            expenditure_account=EXPENDITURE_ACCOUNT[book_.unit_kind],  # type: ignore[index]
+        )
+    except NoRuleError as missing:
+        problem = f"没有适用的记账规则（{missing}）/ no posting rule applies ({missing})"
+    if lines:
+        errors = check_lines(book_, lines, chart)
+        if errors:
+            problem = "；".join(e.message_zh for e in errors)[:300]
+    voucher = Voucher.objects.create(
+        mof_div_code=book_.mof_div_code,
+        fiscal_year=book_.fiscal_year,
+        book=book_,
+        month=month,
+        voucher_date=voucher_date,
+        summary=summary[:200],
+        origin=VoucherOrigin.GENERATED,
+        event_id=event_id,
+        source_type=source.type,
+        source_id=source.id,
+        source_number=source.number,
+        rule_code=", ".join(used)[:60],
+        attachments=1,  # the 国库集中支付凭证 / refund or correction document
+        event_by_id=event_by_id,
+        problem=problem[:300],
+    )
+    if lines:
+        write_lines(voucher, lines, chart)
+        voucher.save(update_fields=["total_fen"])
+    return voucher
+
+
+def on_payment_settled(event: PaymentSettled) -> None:
+    """E3/E6/E8/E12/E15: the bank paid one payment line."""
+    book_ = book_for(event.organisation_id, event.fiscal_year)
+    summary = f"支付 {event.line.payee_name}（{event.line.voucher_number or event.source.number}）"
+    items = _charge_items(
+        book_, event.charges, event.line, summary=summary, business_type=event.business_type
+    )
+    _make(
+        event_id=event.event_id,
+        organisation_id=event.organisation_id,
+        fiscal_year=event.fiscal_year,
+        business_date=event.business_date,
+        source=event.source,
+        summary=summary,
+        rule_event=RuleEvent.PAYMENT_SETTLED,
+        items=items,
+        event_by_id=PaymentRequest.objects.filter(pk=event.source.id)
+        .values_list("created_by_id", flat=True)
+        .first(),
+    )
+
+
+def on_refund_confirmed(event: RefundConfirmed) -> None:
+    """DOMAIN §4.4: a same-year refund reverses the payment's lines on the original codes; a
+    later year's goes to 1201 / 8001—财政应返还额度 against 3501 / 8101—年初余额调整."""
+    book_ = book_for(event.organisation_id, event.fiscal_year)
+    kind = "退票" if event.refund_kind == "bank_return" else "退回"
+    summary = f"{kind} {event.line.payee_name}（原支付 {event.payment.number}）"
+    facts = {
+        "same_year": event.same_year,
+        "refund_kind": event.refund_kind,
+        "business_type": event.business_type,
+    }
+    if event.restored:
+        items = _charge_items(book_, event.restored, event.line, summary=summary, **facts)
+    else:  # a later year: the original line's codes (DOMAIN §4.4), no indicator line
+        categories = _categories({event.line.project_id} if event.line.project_id else set())
+        dims = _dims(event.line, indicator_id=None, categories=categories, payee=event.line)
+        items = [
+            Item(
+                amount=event.amount,
+                facts={
+                    **_facts(book_, event.line, **facts),
+                    "budget_activity": dims.budget_activity,
+                },
+                dims=dims,
+                summary=summary,
+            )
+        ]
+    _make(
+        event_id=event.event_id,
+        organisation_id=event.organisation_id,
+        fiscal_year=event.fiscal_year,
+        business_date=event.business_date,
+        source=event.source,
+        summary=summary,
+        rule_event=RuleEvent.REFUND_CONFIRMED,
+        items=items,
+        event_by_id=Refund.objects.filter(pk=event.source.id)
+        .values_list("registered_by_id", flat=True)
+        .first(),
+    )
+
+
+def on_correction_posted(event: CorrectionPosted) -> None:
+    """E16: the budgetary line moves from the old codes to the new; the financial one only when
+    its account changes."""
+    book_ = book_for(event.organisation_id, event.fiscal_year)
+    source, target = event.from_indicator, event.to_indicator
+    categories = _categories({p for p in (source.project_id, target.project_id) if p})
+    from_dims = _dims(source, indicator_id=source.id, categories=categories, payee=event.line)
+    to_dims = _dims(target, indicator_id=target.id, categories=categories, payee=event.line)
+    summary = f"更正 {event.payment.number}：{event.reason}"[:200]
+    item = Item(
+        amount=event.amount,
+        facts={
+            **_facts(book_, target, business_type=event.business_type),
+            "budget_activity": to_dims.budget_activity,
+        },
+        dims=to_dims,
+        from_dims=from_dims,
+        to_dims=to_dims,
+        summary=summary,
+    )
+    _make(
+        event_id=event.event_id,
+        organisation_id=event.organisation_id,
+        fiscal_year=event.fiscal_year,
+        business_date=event.business_date,
+        source=event.source,
+        summary=summary,
+        rule_event=RuleEvent.CORRECTION_POSTED,
+        items=[item],
+        event_by_id=Correction.objects.filter(pk=event.source.id)
+        .values_list("registered_by_id", flat=True)
+        .first(),
+    )
+
+
+def subscribe() -> None:
+    """Called once by ``AccountingConfig.ready``."""
+    PAYMENT_SETTLED.subscribe(on_payment_settled)
+    REFUND_CONFIRMED.subscribe(on_refund_confirmed)
+    CORRECTION_POSTED.subscribe(on_correction_posted)
