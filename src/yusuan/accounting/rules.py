@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yusuan.accounting.choices import BudgetActivity, Half, QuotaModel, Side, UnitKind
-from yusuan.common.errors import ErrorDetail
+from yusuan.common.errors import ErrorDetail, err
 from yusuan.common.money import Money
 
 # Fund nature (资金性质) → the family of accounts a payment is booked against (DOMAIN-2 §5.2).
@@ -261,10 +261,6 @@ def merge(lines: Iterable[Line]) -> list[Line]:
 # --- Checks --------------------------------------------------------------------------------
 
 
-def _err(code: str, rule: str, field_: str, zh: str, en: str, **kw: Any) -> ErrorDetail:
-    return ErrorDetail(code=code, rule=rule, field=field_, message_zh=zh, message_en=en, **kw)
-
-
 def half_of(account_code: str) -> str:
     """Accounts 1–5 are financial, 6–8 budgetary (R-AC-2)."""
     return Half.FINANCIAL if account_code[:1] in "12345" else Half.BUDGETARY
@@ -282,14 +278,14 @@ def balance_errors(lines: Sequence[Line]) -> list[ErrorDetail]:
         if debit != credit:
             diff = Money(abs(debit - credit))
             errors.append(
-                _err(
+                err(
                     "accounting.unbalanced",
-                    "R-AC-2",
                     f"lines.{half}",
                     f"{name_zh}分录借方合计 {Money(debit).format()} 元，贷方合计 "
                     f"{Money(credit).format()} 元，相差 {diff.format()} 元，借贷必须相等",
                     f"{name_en} lines: debits {Money(debit).format()}, credits "
                     f"{Money(credit).format()}, a difference of {diff.format()}; they must be equal",
+                    rule="R-AC-2",
                     value=debit,
                     limit=credit,
                 )
@@ -315,12 +311,12 @@ def line_errors(
         found = account(line.account_code)
         if found is None:
             errors.append(
-                _err(
+                err(
                     "accounting.unknown_account",
-                    "R-AC-2",
                     where,
                     f"第 {row + 1} 行：科目 {line.account_code} 不在本地区的会计科目表中",
                     f"row {row + 1}: account {line.account_code} is not in the region's chart",
+                    rule="R-AC-2",
                     value=line.account_code,
                     row=row,
                 )
@@ -328,53 +324,53 @@ def line_errors(
             continue
         if not found.is_leaf:
             errors.append(
-                _err(
+                err(
                     "accounting.not_leaf",
-                    "R-AC-2",
                     where,
                     f"第 {row + 1} 行：科目 {line.account_code} 有下级科目，请记入明细科目",
                     f"row {row + 1}: account {line.account_code} has sub-accounts; book to one",
+                    rule="R-AC-2",
                     value=line.account_code,
                     row=row,
                 )
             )
         if found.half != line.half:
             errors.append(
-                _err(
+                err(
                     "accounting.wrong_half",
-                    "R-AC-2",
                     where,
                     f"第 {row + 1} 行：科目 {line.account_code} 不属于"
                     f"{'财务会计' if line.half == Half.FINANCIAL else '预算会计'}",
                     f"row {row + 1}: account {line.account_code} is not a {line.half} account",
+                    rule="R-AC-2",
                     value=line.account_code,
                     row=row,
                 )
             )
         if quota_model == QuotaModel.UNIFIED and found.legacy_only:
             errors.append(
-                _err(
+                err(
                     "accounting.legacy_account",
-                    "R-AC-6",
                     where,
                     f"第 {row + 1} 行：一体化核算模式下不再使用科目 {line.account_code}"
                     "（零余额账户用款额度及财政直接/授权支付明细科目）",
                     f"row {row + 1}: under the integrated model account {line.account_code} "
                     "is no longer used (1011 and the direct/authorised sub-accounts)",
+                    rule="R-AC-6",
                     value=line.account_code,
                     row=row,
                 )
             )
         if line.account_code.startswith(other):
             errors.append(
-                _err(
+                err(
                     "accounting.expenditure_account",
-                    "R-AC-11",
                     where,
                     f"第 {row + 1} 行：本单位应使用 {EXPENDITURE_ACCOUNT[UnitKind(unit_kind)]}，"
                     f"不能使用 {line.account_code}",
                     f"row {row + 1}: this unit books {EXPENDITURE_ACCOUNT[UnitKind(unit_kind)]}, "
                     f"not {line.account_code}",
+                    rule="R-AC-11",
                     value=line.account_code,
                     limit=EXPENDITURE_ACCOUNT[UnitKind(unit_kind)],
                     row=row,
@@ -408,12 +404,12 @@ def _dimension_errors(row: int, line: Line) -> list[ErrorDetail]:
     elif d.budget_activity == BudgetActivity.PROJECT and not d.project_id:
         missing.append(("project", "项目", "project"))
     return [
-        _err(
+        err(
             "accounting.missing_dimension",
-            "R-AC-3",
             f"lines[{row}].{name}",
             f"第 {row + 1} 行：科目 {line.account_code} 须注明{zh}",
             f"row {row + 1}: account {line.account_code} needs its {en}",
+            rule="R-AC-3",
             row=row,
         )
         for name, zh, en in missing

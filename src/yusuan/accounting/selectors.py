@@ -19,9 +19,10 @@ from django.utils import timezone
 from yusuan.accounting.choices import Half, Side, VoucherState
 from yusuan.accounting.models import OPENING_MONTH, Account, Book, PeriodTotal, Voucher, VoucherLine
 from yusuan.accounting.rules import FISCAL_FUND_TYPES
-from yusuan.accounting.services.common import as_pk
+from yusuan.accounting.services import books as book_services
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.common.ids import as_pk
 from yusuan.indicators.models import IndicatorLine, Movement
 from yusuan.payments.models import Correction, Refund
 
@@ -42,15 +43,8 @@ def book_list(*, actor: Actor, fiscal_year: int | None = None) -> QuerySet[Book]
 
 
 def access_book(*, actor: Actor, pk: object) -> Book:
-    key = as_pk(pk)
-    found = (
-        Book.objects.visible_to(actor).select_related("organisation").filter(pk=key).first()
-        if key is not None
-        else None
-    )
-    if found is None:
-        raise NotFoundError("book")
-    return found
+    """A book the actor may read (another unit's is a 404): the services' own lookup."""
+    return book_services.access_book(actor, pk)
 
 
 def voucher_list(
@@ -153,13 +147,17 @@ class TrialBalance:
         return True
 
 
-def _filtered(book: Book, filters: Mapping[str, Any]) -> QuerySet[PeriodTotal]:
-    rows = PeriodTotal.objects.filter(book=book)
+def _by_dimensions(rows: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
+    """Totals or lines narrowed to the chosen dimensions (both carry the same fields)."""
     for name in DIMENSIONS:
         value = filters.get(name)
         if value not in (None, ""):
             rows = rows.filter(**{name: value})
     return rows
+
+
+def _filtered(book: Book, filters: Mapping[str, Any]) -> QuerySet[PeriodTotal]:
+    return _by_dimensions(PeriodTotal.objects.filter(book=book), filters)
 
 
 def trial_balance(
@@ -276,17 +274,16 @@ def account_ledger(
         .aggregate(d=Sum("debit_fen"), c=Sum("credit_fen"))
     )
     opening = (opening_rows["d"] or 0) - (opening_rows["c"] or 0)
-    lines = VoucherLine.objects.filter(
-        voucher__book=book,
-        voucher__state=VoucherState.POSTED,
-        voucher__month__gte=month_from,
-        voucher__month__lte=month_to,
-        account_code__startswith=code,
+    lines = _by_dimensions(
+        VoucherLine.objects.filter(
+            voucher__book=book,
+            voucher__state=VoucherState.POSTED,
+            voucher__month__gte=month_from,
+            voucher__month__lte=month_to,
+            account_code__startswith=code,
+        ),
+        filters or {},
     )
-    for name in DIMENSIONS:
-        value = (filters or {}).get(name)
-        if value not in (None, ""):
-            lines = lines.filter(**{name: value})
     running = opening
     rows = []
     for line in lines.select_related("voucher").order_by(

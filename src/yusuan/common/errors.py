@@ -130,6 +130,19 @@ class BusinessRuleError(Exception):
         return cls([ErrorDetail(**kwargs)], status=status)
 
 
+def err(code: str, field: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
+    """A violation of ``field``, in Chinese and English (``rule``, ``value``, ``limit``, ``row``
+    as keywords): the services' short form of :class:`ErrorDetail`."""
+    return ErrorDetail(code=code, field=field, message_zh=zh, message_en=en, **kwargs)
+
+
+def refuse(
+    code: str, field: str, zh: str, en: str, *, status: int = 422, **kw: Any
+) -> BusinessRuleError:
+    """One violation, to raise."""
+    return BusinessRuleError([err(code, field, zh, en, **kw)], status=status)
+
+
 class NotFoundError(BusinessRuleError):
     """Missing, or outside the actor's scope: the two are indistinguishable on purpose (a 404)."""
 

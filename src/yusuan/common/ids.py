@@ -20,6 +20,13 @@ def parse_int(text: object) -> int | None:
     return int(text)
 
 
+def as_pk(value: object) -> int | None:
+    """A row id given by a service's caller: an int from code, or text from a form or URL."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 1 <= value <= MAX_ID else None
+    return parse_id(value)
+
+
 def parse_id(text: object) -> int | None:
     """A row id typed in a URL or posted by a form (1 … ``MAX_ID``), else ``None``."""
     value = parse_int(text)

@@ -17,10 +17,11 @@ from yusuan.accounting.choices import PeriodState, QuotaModel, VoucherState
 from yusuan.accounting.models import MONTHS, Book, Period, Voucher
 from yusuan.accounting.rules import unit_kind_of
 from yusuan.accounting.services.chart import chart_install
-from yusuan.accounting.services.common import KEEP, REVIEW, as_pk, refuse
+from yusuan.accounting.services.common import KEEP, REVIEW
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import NotFoundError
+from yusuan.common.errors import NotFoundError, refuse
+from yusuan.common.ids import as_pk
 from yusuan.core import standard_keys
 from yusuan.core.models import Organisation
 from yusuan.core.selectors import standard_value

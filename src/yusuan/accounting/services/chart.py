@@ -20,10 +20,10 @@ from yusuan.accounting import locks
 from yusuan.accounting.choices import CATEGORY_OF_DIGIT, Category, Half, RuleEvent, Side
 from yusuan.accounting.models import Account, PostingRule
 from yusuan.accounting.rules import RuleSpec, half_of
-from yusuan.accounting.services.common import CHART, err, refuse
+from yusuan.accounting.services.common import CHART
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
-from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, err, refuse
 
 DEBIT_CATEGORIES = {
     Category.ASSET,

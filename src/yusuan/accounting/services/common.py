@@ -1,33 +1,14 @@
-"""What the accounting services share: errors, ids, the chart of a region as rule checks see it."""
+"""What the accounting services share: permissions, the chart of a region as rule checks see it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from yusuan.accounting.models import Account
-from yusuan.common.errors import BusinessRuleError, ErrorDetail
-from yusuan.common.ids import MAX_ID, parse_id
 
 KEEP = "accounting.keep_books"  # 会计: prepare and post
 REVIEW = "accounting.review_vouchers"  # 会计主管: review, close periods
 CHART = "accounting.manage_chart"  # the region's chart and posting rules
-
-
-def as_pk(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1 <= value <= MAX_ID else None
-    return parse_id(value)
-
-
-def err(code: str, field: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
-    return ErrorDetail(code=code, field=field, message_zh=zh, message_en=en, **kwargs)
-
-
-def refuse(
-    code: str, field: str, zh: str, en: str, *, status: int = 422, **kw: Any
-) -> BusinessRuleError:
-    return BusinessRuleError([err(code, field, zh, en, **kw)], status=status)
 
 
 @dataclass(frozen=True)

@@ -116,10 +116,9 @@ def _charge_items(
 
 
 def _make(
+    book_: Book,
     *,
     event_id: str,
-    organisation_id: int,
-    fiscal_year: int,
     business_date: dt.date,
     source: SourceDocument,
     summary: str,
@@ -128,7 +127,7 @@ def _make(
     event_by_id: int | None,
 ) -> Voucher:
     """The event's draft voucher in the unit's book, with its lines, or naming why it has none."""
-    book_ = book_for(organisation_id, fiscal_year)
+    fiscal_year = book_.fiscal_year
     month = business_date.month if business_date.year == fiscal_year else 12
     voucher_date = (
         business_date if business_date.year == fiscal_year else dt.date(fiscal_year, 12, 31)
@@ -137,11 +136,17 @@ def _make(
     problem = ""
     used: list[str] = []
     chart = chart_of(book_.mof_div_code)
+    payment_rules = rules_in_force(book_.mof_div_code, RuleEvent.PAYMENT_SETTLED)
+    rules = (
+        payment_rules
+        if rule_event == RuleEvent.PAYMENT_SETTLED
+        else rules_in_force(book_.mof_div_code, rule_event)
+    )
     try:
         lines, used = book(
             items,
-            rules_in_force(book_.mof_div_code, rule_event),
-            payment_rules=rules_in_force(book_.mof_div_code, RuleEvent.PAYMENT_SETTLED),
+            rules,
+            payment_rules=payment_rules,
             expenditure_account=EXPENDITURE_ACCOUNT[book_.unit_kind],  # type: ignore[index]
         )
     except NoRuleError as missing:
@@ -181,9 +186,8 @@ def on_payment_settled(event: PaymentSettled) -> None:
         book_, event.charges, event.line, summary=summary, business_type=event.business_type
     )
     _make(
+        book_,
         event_id=event.event_id,
-        organisation_id=event.organisation_id,
-        fiscal_year=event.fiscal_year,
         business_date=event.business_date,
         source=event.source,
         summary=summary,
@@ -223,9 +227,8 @@ def on_refund_confirmed(event: RefundConfirmed) -> None:
             )
         ]
     _make(
+        book_,
         event_id=event.event_id,
-        organisation_id=event.organisation_id,
-        fiscal_year=event.fiscal_year,
         business_date=event.business_date,
         source=event.source,
         summary=summary,
@@ -258,9 +261,8 @@ def on_correction_posted(event: CorrectionPosted) -> None:
         summary=summary,
     )
     _make(
+        book_,
         event_id=event.event_id,
-        organisation_id=event.organisation_id,
-        fiscal_year=event.fiscal_year,
         business_date=event.business_date,
         source=event.source,
         summary=summary,

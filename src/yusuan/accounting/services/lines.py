@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from yusuan.accounting.choices import BudgetActivity, Half, Side
 from yusuan.accounting.models import Book, Voucher, VoucherLine
 from yusuan.accounting.rules import Dims, Line, balance_errors, half_of, line_errors
-from yusuan.accounting.services.common import ChartAccount, err
-from yusuan.common.errors import ErrorDetail
+from yusuan.accounting.services.common import ChartAccount
+from yusuan.common.errors import ErrorDetail, err
 from yusuan.common.money import Money
 from yusuan.core.models import Payee
 from yusuan.indicators.models import IndicatorLine

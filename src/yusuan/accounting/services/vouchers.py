@@ -24,15 +24,7 @@ from yusuan.accounting.choices import (
 from yusuan.accounting.models import OPENING_MONTH, Book, Voucher, VoucherLine
 from yusuan.accounting.rules import Line
 from yusuan.accounting.services.books import access_book
-from yusuan.accounting.services.common import (
-    KEEP,
-    REVIEW,
-    ChartAccount,
-    as_pk,
-    chart_of,
-    err,
-    refuse,
-)
+from yusuan.accounting.services.common import KEEP, REVIEW, ChartAccount, chart_of
 from yusuan.accounting.services.lines import (
     LineInput,
     check_lines,
@@ -44,7 +36,8 @@ from yusuan.accounting.services.lines import (
 from yusuan.accounting.services.totals import add_to_totals
 from yusuan.audit.services import AuditEntry, audit_record, audit_records
 from yusuan.common.actor import Actor, ensure_permission
-from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, err, refuse
+from yusuan.common.ids import as_pk
 from yusuan.core.services.sequences import next_number
 
 # --- Reading and checking ------------------------------------------------------------------

@@ -10,27 +10,11 @@ from django.utils import timezone
 from yusuan.budgeting import rules
 from yusuan.budgeting.models import BudgetLine, BudgetLineAmount
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError, ErrorDetail
-from yusuan.common.ids import MAX_ID, parse_id
+from yusuan.common.errors import err as err  # shared with every app's services
+from yusuan.common.errors import refuse as refuse
+from yusuan.common.ids import as_pk as as_pk
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
-
-
-def as_pk(value: object) -> int | None:
-    """A row id given by a service's caller: an int from code, or text from a form or URL."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1 <= value <= MAX_ID else None
-    return parse_id(value)
-
-
-def err(code: str, field: str, zh: str, en: str, **kwargs: Any) -> ErrorDetail:
-    return ErrorDetail(code=code, field=field, message_zh=zh, message_en=en, **kwargs)
-
-
-def refuse(
-    code: str, field: str, zh: str, en: str, *, status: int = 422, **kw: Any
-) -> BusinessRuleError:
-    return BusinessRuleError([err(code, field, zh, en, **kw)], status=status)
 
 
 def department_of(organisation: Organisation) -> Organisation:
