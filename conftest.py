@@ -37,6 +37,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # A database kept by --reuse-db was loaded as of another day: build it again.
     if os.environ.get("YUSUAN_TEST_CLOCK"):
         config.option.create_db = True
+    _hypothesis_draws_no_local_literals()
+
+
+def _hypothesis_draws_no_local_literals() -> None:
+    """Hypothesis mixes the literals of every loaded local module into what it draws, so a fixed
+    (derandomized) example depended on which of our modules some earlier test had imported: a
+    test that loaded the accounting services made the indicator machine stop drawing replays
+    (stop 35). Fixed examples must be fixed, so that pool stays empty. A private hook: if
+    Hypothesis renames it, this fails loudly instead of the machines drifting quietly."""
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    assert callable(providers._get_local_constants)
+    providers._get_local_constants = lambda: empty
 
 
 def pytest_report_header(config: pytest.Config) -> str:
