@@ -779,6 +779,14 @@ ONLY_PERSONNEL = (
     "only the finance 人员库管理岗 (wj_personnel, region-wide) holds the permission; a unit clerk is "
     "refused before scope is looked at"
 )
+ONLY_CHIEF_ACCOUNTANT = (
+    "only the school's 会计主管 holds accounting.review_vouchers in the tiny demo: anyone else is "
+    "refused before scope is looked at (the scope check: tests/test_accounting_api.py)"
+)
+VOUCHER_IDS = (
+    "vouchers picked by id in the body (a batch): another unit's is a 404 and none of the batch "
+    "changes (tests/test_accounting_api.py, tests/test_accounting_pages.py)"
+)
 SNAPSHOT_REGION = (
     "a budget snapshot is the region's (no owning unit); its rows are narrowed to the caller's "
     "units by visible_to (tests/test_personnel.py, tests/test_personnel_api.py)"
@@ -819,8 +827,25 @@ PAGES: dict[str, Entry] = {
     "accounting:overview": books(
         school_book, marker=lambda b: f"/accounting/books/{b.pk}/trial-balance/"
     ),
-    "accounting:vouchers": books(school_voucher, marker=link("accounting:voucher_detail")),
+    "accounting:vouchers": books(
+        school_voucher,
+        marker=link("accounting:voucher_detail"),
+        query=lambda v: f"q={v.source_number}",
+    ),
     "accounting:voucher_detail": books(school_voucher, PK),
+    "accounting:voucher_edit": books(school_voucher, PK),
+    "accounting:voucher_delete": books(school_voucher, PK, method="post"),
+    "accounting:voucher_reverse": books(
+        school_voucher, PK, method="post", body={"voucher_date": "2026-06-30", "reason": "scope"}
+    ),
+    "accounting:periods": books(school_book, _book_pk),
+    "accounting:period_action": books(
+        school_book,
+        lambda b: {"book_pk": b.pk, "month": 12, "action": "close"},
+        method="post",
+        refused=403,
+        why=ONLY_CHIEF_ACCOUNTANT,
+    ),
     "accounting:trial_balance": books(school_book, _book_pk),
     "accounting:ledger": books(school_book, _ledger),
     "accounting:reconciliation": books(school_book, _book_pk),
@@ -1164,6 +1189,8 @@ CREATE = (
 PAGE_EXEMPT: dict[str, str] = {
     "portal:home": "links and the caller's own counts only",
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
+    "accounting:voucher_new": CREATE,
+    "accounting:voucher_batch": VOUCHER_IDS,
     "healthz": NO_OBJECT,
     "favicon.ico": NO_OBJECT,
     "set_language": NO_OBJECT,
@@ -1818,6 +1845,50 @@ API: dict[str, Entry] = {
         method="post",
         body={"pay_date": "2026-06-30", "payer_account_id": 1},
     ),
+    # --- unit accounting (issue 19)
+    "yusuan_accounting_api_list_books": books(school_book, marker=lambda b: f'"id": {b.pk},'),
+    "yusuan_accounting_api_get_book": books(school_book, _pk("book_id")),
+    "yusuan_accounting_api_trial_balance": books(school_book, _pk("book_id")),
+    "yusuan_accounting_api_reconciliation": books(school_book, _pk("book_id")),
+    "yusuan_accounting_api_account_ledger": books(
+        school_book, lambda b: {"book_id": b.pk, "code": "6001"}
+    ),
+    "yusuan_accounting_api_close_period": books(
+        school_book,
+        lambda b: {"book_id": b.pk, "month": 12},
+        method="post",
+        refused=403,
+        why=ONLY_CHIEF_ACCOUNTANT,
+    ),
+    "yusuan_accounting_api_reopen_period": books(
+        school_book,
+        lambda b: {"book_id": b.pk, "month": 1},
+        method="post",
+        body={"reason": "scope"},
+        refused=403,
+        why=ONLY_CHIEF_ACCOUNTANT,
+    ),
+    "yusuan_accounting_api_list_vouchers": books(
+        school_voucher,
+        marker=lambda v: f'"id": {v.pk},',
+        query=lambda v: f"book_id={v.book_id}&q={v.source_number}",
+    ),
+    "yusuan_accounting_api_get_voucher": books(school_voucher, _pk("voucher_id")),
+    "yusuan_accounting_api_update_voucher": books(
+        school_voucher,
+        _pk("voucher_id"),
+        method="put",
+        body={"voucher_date": "2026-06-30", "summary": "scope", "lines": []},
+    ),
+    "yusuan_accounting_api_delete_voucher": books(
+        school_voucher, _pk("voucher_id"), method="delete"
+    ),
+    "yusuan_accounting_api_reverse_voucher": books(
+        school_voucher,
+        _pk("voucher_id"),
+        method="post",
+        body={"voucher_date": "2026-06-30", "reason": "scope"},
+    ),
 }
 
 BANK = (
@@ -1830,6 +1901,11 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_list_tokens": "the caller's own tokens; everyone=true only for an "
     "administrator (identity.change_apitoken: region-wide)",
     "yusuan_identity_api_issue_token": CREATE,
+    "yusuan_accounting_api_create_voucher": "names its book in the body: another unit's book is "
+    "a 404 and nothing is kept (tests/test_accounting_api.py)",
+    "yusuan_accounting_api_review_vouchers": VOUCHER_IDS,
+    "yusuan_accounting_api_unreview_vouchers": VOUCHER_IDS,
+    "yusuan_accounting_api_post_vouchers": VOUCHER_IDS,
     "yusuan_core_api_list_fiscal_years": REGION_WIDE,
     "yusuan_core_api_list_codes": REGION_WIDE,
     "yusuan_core_api_create_payee": CREATE,

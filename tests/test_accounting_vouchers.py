@@ -152,9 +152,9 @@ def test_an_unbalanced_or_misfiled_voucher_names_rule_field_and_figures(user: An
             ],
         )
     details = {(d.code, d.rule, d.field) for d in caught.value.errors}
-    assert ("accounting.legacy_account", "R-AC-6", "lines[2].account") in details
-    assert ("accounting.expenditure_account", "R-AC-11", "lines[3].account") in details
-    assert ("accounting.not_leaf", "R-AC-2", "lines[4].account") in details
+    assert ("accounting.legacy_account", "R-AC-6", "lines[2].account_code") in details
+    assert ("accounting.expenditure_account", "R-AC-11", "lines[3].account_code") in details
+    assert ("accounting.not_leaf", "R-AC-2", "lines[4].account_code") in details
     unbalanced = [d for d in caught.value.errors if d.code == "accounting.unbalanced"]
     assert [d.field for d in unbalanced] == ["lines.fa"]
     assert unbalanced[0].value == 105_00 and unbalanced[0].limit == 90_00

@@ -307,7 +307,7 @@ def line_errors(
     errors: list[ErrorDetail] = []
     other = {"7101": "7201", "7201": "7101"}[EXPENDITURE_ACCOUNT[UnitKind(unit_kind)]]
     for row, line in enumerate(lines):
-        where = f"lines[{row}].account"
+        where = f"lines[{row}].account_code"
         found = account(line.account_code)
         if found is None:
             errors.append(

@@ -24,7 +24,7 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.common.ids import as_pk
 from yusuan.indicators.models import IndicatorLine, Movement
-from yusuan.payments.models import Correction, Refund
+from yusuan.payments.models import Correction, PaymentLine, Refund
 
 DIMENSIONS = (
     "exp_func_code",
@@ -416,10 +416,12 @@ def _three_way(book: Book, month: int) -> Reconciliation:
 
 
 _SOURCE_URL = {"payments.request": "/payments/{}/"}
-# A refund or correction is shown on its payment's page.
-_ON_PAYMENT: dict[str, QuerySet[Any]] = {
-    "payments.refund": Refund.objects.all(),
-    "payments.correction": Correction.objects.all(),
+# A payment line (the indicator ledger's source of a payment), a refund or a correction is
+# shown on its payment's page: (its rows, the path to the request's id).
+_ON_PAYMENT: dict[str, tuple[QuerySet[Any], str]] = {
+    "payments.line": (PaymentLine.objects.all(), "request_id"),
+    "payments.refund": (Refund.objects.all(), "line__request_id"),
+    "payments.correction": (Correction.objects.all(), "line__request_id"),
 }
 
 
@@ -431,12 +433,10 @@ def source_urls(pairs: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int 
     for source_type, source_id in wanted:
         if source_type in _SOURCE_URL:
             found[(source_type, source_id)] = _SOURCE_URL[source_type].format(source_id)
-    for source_type, documents in _ON_PAYMENT.items():
+    for source_type, (documents, request) in _ON_PAYMENT.items():
         ids = [i for t, i in wanted if t == source_type]
         if ids:
-            for pk, request_id in documents.filter(pk__in=ids).values_list(
-                "pk", "line__request_id"
-            ):
+            for pk, request_id in documents.filter(pk__in=ids).values_list("pk", request):
                 found[(source_type, pk)] = f"/payments/{request_id}/"
     return found
 
@@ -463,24 +463,24 @@ def _explain(book: Book, month: int, rows: Mapping[int, ReconRow]) -> None:
         row.documents.append(
             (
                 "unposted",
-                f"{voucher.label} {voucher.get_state_display()}",
+                f"{voucher.label}（{voucher.get_state_display()}）",
                 f"/accounting/vouchers/{voucher.pk}/",
             )
         )
-    booked: set[tuple[str, str]] = {
-        (t, str(i))
-        for t, i in Voucher.objects.filter(book=book).values_list("source_type", "source_id")
-    }
+    # A voucher generated from a money event carries the event's id, which is the ledger key
+    # (op_key) of the movement it books: a movement is booked when a voucher has its key.
+    booked = set(
+        Voucher.objects.filter(book=book, event_id__isnull=False).values_list("event_id", flat=True)
+    )
     moved = (
         Movement.objects.filter(
             line_id__in=rows, created_at__lt=_month_end(book.fiscal_year, month)
         )
         .exclude(d_paid=0)
-        .values_list("line_id", "source_type", "source_id", "source_no")
-        .distinct()
+        .values_list("line_id", "source_type", "source_id", "source_no", "op_key")
     )
-    for line_id, source_type, source_id, source_no in moved:
-        if (source_type, str(source_id)) not in booked:
+    for line_id, source_type, source_id, source_no, op_key in moved:
+        if op_key not in booked:
             pk = int(source_id) if str(source_id).isdigit() else None
             rows[line_id].documents.append(
                 (

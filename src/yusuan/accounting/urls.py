@@ -7,7 +7,18 @@ app_name = "accounting"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("vouchers/", views.voucher_list_view, name="vouchers"),
+    path("vouchers/new/", views.voucher_form, name="voucher_new"),
+    path("vouchers/<str:action>/batch/", views.voucher_batch, name="voucher_batch"),
     path("vouchers/<id:pk>/", views.voucher_detail, name="voucher_detail"),
+    path("vouchers/<id:pk>/edit/", views.voucher_form, name="voucher_edit"),
+    path("vouchers/<id:pk>/delete/", views.voucher_delete_view, name="voucher_delete"),
+    path("vouchers/<id:pk>/reverse/", views.voucher_reverse_view, name="voucher_reverse"),
+    path("books/<id:book_pk>/periods/", views.periods_view, name="periods"),
+    path(
+        "books/<id:book_pk>/periods/<int:month>/<str:action>/",
+        views.period_action,
+        name="period_action",
+    ),
     path("books/<id:book_pk>/trial-balance/", views.trial_balance_view, name="trial_balance"),
     path("books/<id:book_pk>/ledger/<str:code>/", views.ledger_view, name="ledger"),
     path(

@@ -17,6 +17,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from yusuan.accounting.api import router as accounting_router
 from yusuan.audit import context as audit_context
 from yusuan.audit.api import router as audit_router
 from yusuan.audit.middleware import TOKEN_HOLDER_CLAIMED
@@ -171,6 +172,7 @@ for payments_router in PAYMENTS_ROUTERS:
 api.add_router("/", procurement_router)
 api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", accounting_router)
 # Test settings add the routers of test-only apps (the memo of adding-a-document-type.md).
 for _extra in getattr(settings, "YUSUAN_API_EXTRA_ROUTERS", ()):
     api.add_router("/", import_string(_extra))

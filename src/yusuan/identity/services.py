@@ -248,6 +248,7 @@ API_TOKEN_APPS = (
     "indicators",
     "budgeting",
     "payments",
+    "accounting",
 )
 API_SCOPES = tuple(f"{app}:{mode}" for app in API_TOKEN_APPS for mode in ("read", "write"))
 # Approvals need no permission of their own (the inbox is everyone's; each step is checked).

@@ -274,12 +274,19 @@ def request_released(
 
 
 def line_settled(
-    line: PaymentLine, *, event_id: str, message_id: str, entry_id: str
+    line: PaymentLine,
+    *,
+    event_id: str,
+    message_id: str,
+    entry_id: str,
+    value_date: dt.date | None = None,
 ) -> PaymentSettled:
+    """The bank paid ``line``: on its value date (R-PY-10: the bank's day, which the books
+    follow), or today when the bank named none."""
     request = line.request
     return PaymentSettled(
         event_id=event_id,
-        business_date=timezone.localdate(),
+        business_date=value_date or timezone.localdate(),
         source=_document(request),
         amount=line.amount,
         line=PaymentLineRef.of(line),

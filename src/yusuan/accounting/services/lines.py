@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from yusuan.accounting.choices import BudgetActivity, Half, Side
 from yusuan.accounting.models import Book, Voucher, VoucherLine
 from yusuan.accounting.rules import Dims, Line, balance_errors, half_of, line_errors
 from yusuan.accounting.services.common import ChartAccount
-from yusuan.common.errors import ErrorDetail, err
-from yusuan.common.money import Money
+from yusuan.common.actor import Actor
+from yusuan.common.errors import BusinessRuleError, ErrorDetail, err
+from yusuan.common.ids import parse_id
+from yusuan.common.money import Money, MoneyParseError
 from yusuan.core.models import Payee
 from yusuan.indicators.models import IndicatorLine
 from yusuan.projects.models import Project
@@ -35,6 +38,97 @@ class LineInput:
     indicator_line_id: int | None = None
     payee_id: int | None = None
     counterparty: str = ""
+
+
+def typed_lines(actor: Actor, rows: Sequence[Mapping[str, Any]]) -> list[LineInput]:
+    """Lines as a page's rows or an API body carry them: amounts as text in 元, ids as ids, or
+    an indicator by its code (``indicator``: ZB…, the project then its project). Every amount,
+    id or code that is not one is reported at once with its row and field; nothing else is
+    checked here (``check_lines``, ``reference_errors``)."""
+    problems: list[ErrorDetail] = []
+
+    def amount(row: int, name: str, text: object) -> Money | None:
+        if text in (None, ""):
+            return None
+        try:
+            return Money.parse(str(text))
+        except MoneyParseError as exc:
+            problems.append(
+                err(
+                    exc.code,
+                    f"lines[{row}].{name}",
+                    f"第 {row + 1} 行：{exc.message_zh}",
+                    f"row {row + 1}: {exc.message_en}",
+                    value=str(text),
+                    limit=exc.limit,
+                    row=row,
+                )
+            )
+            return None
+
+    def an_id(row: int, name: str, value: object) -> int | None:
+        if value in (None, ""):
+            return None
+        found = parse_id(str(value).strip())
+        if found is None:
+            problems.append(
+                err(
+                    "accounting.bad_id",
+                    f"lines[{row}].{name}",
+                    f"第 {row + 1} 行：{value} 不是有效的编号",
+                    f"row {row + 1}: {value} is not an id",
+                    value=str(value),
+                    row=row,
+                )
+            )
+        return found
+
+    codes = {str(r.get("indicator") or "").strip() for r in rows} - {""}
+    indicators = {
+        code: (pk, project)
+        for code, pk, project in IndicatorLine.objects.visible_to(actor)
+        .filter(code__in=codes)
+        .values_list("code", "pk", "project_id")
+    }
+    typed = []
+    for i, row in enumerate(rows):
+        indicator = an_id(i, "indicator_line_id", row.get("indicator_line_id"))
+        project = an_id(i, "project_id", row.get("project_id"))
+        code = str(row.get("indicator") or "").strip()
+        if code:
+            if code in indicators:
+                indicator, project = indicators[code][0], project or indicators[code][1]
+            else:
+                problems.append(
+                    err(
+                        "accounting.indicator_unknown",
+                        f"lines[{i}].indicator",
+                        f"第 {i + 1} 行：指标 {code} 不存在或不属于本单位",
+                        f"row {i + 1}: no indicator {code} of this unit",
+                        rule="R-AC-3",
+                        value=code,
+                        row=i,
+                    )
+                )
+        typed.append(
+            LineInput(
+                account_code=str(row.get("account_code") or "").strip(),
+                debit=amount(i, "debit", row.get("debit")),
+                credit=amount(i, "credit", row.get("credit")),
+                summary=str(row.get("summary") or "").strip(),
+                exp_func_code=str(row.get("exp_func_code") or "").strip(),
+                dep_bgt_eco_code=str(row.get("dep_bgt_eco_code") or "").strip(),
+                fund_type_code=str(row.get("fund_type_code") or "").strip(),
+                budget_activity=str(row.get("budget_activity") or ""),
+                project_id=project,
+                indicator_line_id=indicator,
+                payee_id=an_id(i, "payee_id", row.get("payee_id")),
+                counterparty=str(row.get("counterparty") or "").strip(),
+            )
+        )
+    if problems:
+        raise BusinessRuleError(problems)
+    return typed
 
 
 def lines_from_inputs(
@@ -178,7 +272,7 @@ def check_lines(
     errors += [
         err(
             "accounting.inactive_account",
-            f"lines[{row}].account",
+            f"lines[{row}].account_code",
             f"第 {row + 1} 行：科目 {line.account_code} 已停用",
             f"row {row + 1}: account {line.account_code} is inactive",
             value=line.account_code,

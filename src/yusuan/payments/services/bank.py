@@ -439,7 +439,11 @@ def settle_line(
     if posted and item.accepted:
         PAYMENT_SETTLED.publish_built(
             lambda: line_settled(
-                line, event_id=key, message_id=item.message_id, entry_id=item.entry_id
+                line,
+                event_id=key,
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                value_date=item.value_date,
             )
         )
     elif posted:
