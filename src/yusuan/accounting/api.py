@@ -39,7 +39,7 @@ Month = Annotated[int, Field(ge=1, le=12)]
 Code = Annotated[str, Field(max_length=12, pattern=r"^[0-9]{4,12}$")]
 
 
-class PeriodOut(Schema):
+class BookPeriodOut(Schema):
     month: int = Field(description="0 is the opening balances; 1–12 the months")
     state: str
     closed_at: dt.datetime | None
@@ -58,7 +58,7 @@ class BookOut(Schema):
 
 
 class BookDetailOut(BookOut):
-    periods: list[PeriodOut]
+    periods: list[BookPeriodOut]
 
 
 def _book(book: Book) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def get_book(request: HttpRequest, book_id: Id) -> Any:
     return _book_detail(selectors.access_book(actor=actor, pk=book_id))
 
 
-class ReopenIn(Schema):
+class PeriodReopenIn(Schema):
     reason: str = Field("", max_length=200, description="Why (the first of the two asks)")
 
 
@@ -140,7 +140,7 @@ def reopen_period(
     response: HttpResponse,
     book_id: Id,
     month: Annotated[int, Field(ge=0, le=12)],
-    payload: ReopenIn,
+    payload: PeriodReopenIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """反结账 takes two 会计主管: the first asks (with a reason), another confirms."""
@@ -164,7 +164,7 @@ def reopen_period(
 # --- vouchers -----------------------------------------------------------------------------------
 
 
-class VoucherSummaryOut(Schema):
+class BookVoucherSummaryOut(Schema):
     id: int
     label: str = Field(description="记-MM-NNNN once posted; 草稿-id before")
     book_id: int
@@ -183,7 +183,7 @@ class VoucherSummaryOut(Schema):
     problem: str = Field(description="Why a generated draft waits for its lines (R-AC-7)")
 
 
-class LineOut(Schema):
+class BookLineOut(Schema):
     row: int
     half: str = Field(description="fa 财务会计 or ba 预算会计")
     account_code: str
@@ -201,7 +201,7 @@ class LineOut(Schema):
     counterparty: str
 
 
-class VoucherOut(VoucherSummaryOut):
+class BookVoucherOut(BookVoucherSummaryOut):
     attachments: int
     prepared_by: str | None
     reviewed_by: str | None
@@ -210,7 +210,7 @@ class VoucherOut(VoucherSummaryOut):
     posted_at: dt.datetime | None
     reverses_id: int | None
     reversed_by_id: int | None
-    lines: list[LineOut]
+    lines: list[BookLineOut]
 
 
 def _voucher(voucher: Voucher) -> dict[str, Any]:
@@ -273,16 +273,16 @@ def _voucher_detail(voucher: Voucher) -> dict[str, Any]:
     }
 
 
-class VoucherFilters(Schema):
+class BookVoucherFilters(Schema):
     book_id: Id | None = None
     state: VoucherState | None = None
     month: Annotated[int, Field(ge=0, le=12)] | None = None
     q: str = Field("", max_length=60, description="Part of the summary or the source's number")
 
 
-@router.get("/accounting/vouchers", response=list[VoucherSummaryOut])
+@router.get("/accounting/vouchers", response=list[BookVoucherSummaryOut])
 @paged(100)
-def list_vouchers(request: HttpRequest, filters: Query[VoucherFilters]) -> Any:
+def list_vouchers(request: HttpRequest, filters: Query[BookVoucherFilters]) -> Any:
     """The vouchers of the caller's books, newest first (the voucher list page's filters)."""
     actor = require(request, VIEW, READ)
     rows = selectors.voucher_list(
@@ -299,18 +299,18 @@ def list_vouchers(request: HttpRequest, filters: Query[VoucherFilters]) -> Any:
 # /accounting/vouchers/review and answer 405.
 
 
-class VoucherIdsIn(Schema):
+class BookVoucherIdsIn(Schema):
     ids: list[Id] = Field(min_length=1, max_length=500)
 
 
-class DoneOut(Schema):
-    vouchers: list[VoucherSummaryOut]
+class BookVouchersDoneOut(Schema):
+    vouchers: list[BookVoucherSummaryOut]
 
 
 def _batch(
     request: HttpRequest,
     response: HttpResponse,
-    payload: VoucherIdsIn,
+    payload: BookVoucherIdsIn,
     key: str | None,
     *,
     what: str,
@@ -334,11 +334,11 @@ def _batch(
     )
 
 
-@router.post("/accounting/vouchers/review", response=DoneOut)
+@router.post("/accounting/vouchers/review", response=BookVouchersDoneOut)
 def review_vouchers(
     request: HttpRequest,
     response: HttpResponse,
-    payload: VoucherIdsIn,
+    payload: BookVoucherIdsIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """审核 drafts, all or none: each balanced and complete, none prepared by the reviewer, nor
@@ -354,11 +354,11 @@ def review_vouchers(
     )
 
 
-@router.post("/accounting/vouchers/unreview", response=DoneOut)
+@router.post("/accounting/vouchers/unreview", response=BookVouchersDoneOut)
 def unreview_vouchers(
     request: HttpRequest,
     response: HttpResponse,
-    payload: VoucherIdsIn,
+    payload: BookVoucherIdsIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """取消审核: reviewed, unposted vouchers back to draft."""
@@ -373,11 +373,11 @@ def unreview_vouchers(
     )
 
 
-@router.post("/accounting/vouchers/post", response=DoneOut)
+@router.post("/accounting/vouchers/post", response=BookVouchersDoneOut)
 def post_vouchers(
     request: HttpRequest,
     response: HttpResponse,
-    payload: VoucherIdsIn,
+    payload: BookVoucherIdsIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """记账 reviewed vouchers, all or none: numbered without gaps per book and month, frozen,
@@ -393,14 +393,14 @@ def post_vouchers(
     )
 
 
-@router.get("/accounting/vouchers/{voucher_id}", response=VoucherOut)
+@router.get("/accounting/vouchers/{voucher_id}", response=BookVoucherOut)
 def get_voucher(request: HttpRequest, voucher_id: Id) -> Any:
     """A voucher with both halves' lines, its people and its source document."""
     actor = require(request, VIEW, READ)
     return _voucher_detail(selectors.access_voucher(actor=actor, pk=voucher_id))
 
 
-class LineIn(Schema):
+class BookLineIn(Schema):
     account_code: Code
     debit: str | None = Field(None, max_length=32, description="元; exactly one of debit/credit")
     credit: str | None = Field(None, max_length=32, description="元")
@@ -418,27 +418,27 @@ class LineIn(Schema):
     counterparty: str = Field("", max_length=120)
 
 
-class VoucherIn(Schema):
+class BookVoucherIn(Schema):
     voucher_date: dt.date
     summary: str = Field(max_length=200)
     attachments: Annotated[int, Field(ge=0, le=9999)] = 0
-    lines: list[LineIn] = Field(max_length=500)
+    lines: list[BookLineIn] = Field(max_length=500)
 
 
-class VoucherCreateIn(VoucherIn):
+class BookVoucherCreateIn(BookVoucherIn):
     book_id: Id
     opening: bool = Field(False, description="The opening balances (month 0)")
 
 
-def _lines(actor: Any, payload: VoucherIn) -> list[LineInput]:
+def _lines(actor: Any, payload: BookVoucherIn) -> list[LineInput]:
     return typed_lines(actor, [line.model_dump(mode="json") for line in payload.lines])
 
 
-@router.post("/accounting/vouchers", response={201: VoucherOut})
+@router.post("/accounting/vouchers", response={201: BookVoucherOut})
 def create_voucher(
     request: HttpRequest,
     response: HttpResponse,
-    payload: VoucherCreateIn,
+    payload: BookVoucherCreateIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """A manual voucher (draft) in a book the caller keeps: both halves balanced (R-AC-2),
@@ -470,12 +470,12 @@ def create_voucher(
     )
 
 
-@router.put("/accounting/vouchers/{voucher_id}", response=VoucherOut)
+@router.put("/accounting/vouchers/{voucher_id}", response=BookVoucherOut)
 def update_voucher(
     request: HttpRequest,
     response: HttpResponse,
     voucher_id: Id,
-    payload: VoucherIn,
+    payload: BookVoucherIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """Change a draft: one's own, or complete a generated one (its preparer then)."""
@@ -529,17 +529,17 @@ def delete_voucher(
     )
 
 
-class ReverseIn(Schema):
+class BookVoucherReverseIn(Schema):
     voucher_date: dt.date
     reason: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/accounting/vouchers/{voucher_id}/reverse", response={201: VoucherOut})
+@router.post("/accounting/vouchers/{voucher_id}/reverse", response={201: BookVoucherOut})
 def reverse_voucher(
     request: HttpRequest,
     response: HttpResponse,
     voucher_id: Id,
-    payload: ReverseIn,
+    payload: BookVoucherReverseIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
     """红字冲销 a posted voucher: a draft with its lines in red, to review and post."""
@@ -569,7 +569,7 @@ def reverse_voucher(
 # --- balances -----------------------------------------------------------------------------------
 
 
-class Dimensions(Schema):
+class AccountDimensions(Schema):
     exp_func_code: str = Field("", max_length=7)
     dep_bgt_eco_code: str = Field("", max_length=5)
     fund_type_code: str = Field("", max_length=3)
@@ -577,7 +577,7 @@ class Dimensions(Schema):
     project_id: Id | None = None
 
 
-def _dimensions(chosen: Dimensions) -> dict[str, Any]:
+def _dimensions(chosen: AccountDimensions) -> dict[str, Any]:
     return {name: value for name, value in chosen.model_dump().items() if value not in (None, "")}
 
 
@@ -629,7 +629,7 @@ def _balance_row(row: selectors.BalanceRow) -> dict[str, Any]:
 def trial_balance(
     request: HttpRequest,
     book_id: Id,
-    dimensions: Query[Dimensions],
+    dimensions: Query[AccountDimensions],
     month: Month | None = None,
     level: Annotated[int, Field(ge=1, le=4)] = 1,
 ) -> Any:
@@ -654,7 +654,7 @@ def trial_balance(
     }
 
 
-class LedgerRowOut(Schema):
+class AccountLedgerRowOut(Schema):
     voucher_id: int
     label: str
     voucher_date: dt.date
@@ -667,22 +667,22 @@ class LedgerRowOut(Schema):
     source_number: str
 
 
-class LedgerOut(Schema):
+class AccountLedgerOut(Schema):
     book_id: int
     account_code: str
     account_name: str
     month_from: int
     month_to: int
     opening_fen: int
-    rows: list[LedgerRowOut]
+    rows: list[AccountLedgerRowOut]
 
 
-@router.get("/accounting/books/{book_id}/ledger/{code}", response=LedgerOut)
+@router.get("/accounting/books/{book_id}/ledger/{code}", response=AccountLedgerOut)
 def account_ledger(
     request: HttpRequest,
     book_id: Id,
     code: Code,
-    dimensions: Query[Dimensions],
+    dimensions: Query[AccountDimensions],
     month_from: Month = 1,
     month_to: Month = 12,
 ) -> Any:
@@ -722,7 +722,7 @@ def account_ledger(
     }
 
 
-class ReconRowOut(Schema):
+class ReconciliationRowOut(Schema):
     indicator_id: int
     indicator_code: str
     project_id: int | None
@@ -740,7 +740,7 @@ class ReconciliationOut(Schema):
     book_id: int
     month: int
     agrees: bool = Field(description="R-AC-4 holds on every line")
-    rows: list[ReconRowOut]
+    rows: list[ReconciliationRowOut]
 
 
 @router.get("/accounting/books/{book_id}/reconciliation", response=ReconciliationOut)

@@ -90,3 +90,4 @@ class RuleEvent(models.TextChoices):
     PAYMENT_SETTLED = "payments.settled", _("Payment paid by the bank")
     REFUND_CONFIRMED = "payments.refund_confirmed", _("Refund confirmed")
     CORRECTION_POSTED = "payments.correction_posted", _("Correction posted")
+    PAYROLL_ACCRUED = "payroll.accrued", _("Salary or contributions accrued")

@@ -30,6 +30,41 @@ EXPENDITURE_ACCOUNT = {  # R-AC-11
 DIMENSIONED_PREFIXES = ("6001", "7101", "7201")
 
 
+# 应付职工薪酬 by salary item (DOMAIN-2 §5.2 E1/E3/E5; the sub-accounts of 2201 in the chart).
+# [K] 30103 奖金 goes to 其他个人收入 and 30111 (公务员医疗补助) with the social insurance.
+SALARY_PAYABLE = {
+    "30101": "220101",
+    "30102": "220102",
+    "30107": "220103",
+    "30108": "220104",
+    "30109": "220104",
+    "30110": "220104",
+    "30111": "220104",
+    "30112": "220104",
+    "30113": "220105",
+}
+OTHER_PAY = "220199"
+# What is withheld from pay and passed on (E2/E4): the tax to 2102, the employee's shares of
+# the insurances and the housing fund to 2307 (DOMAIN-2 §5.2).
+WITHHELD_ACCOUNT = {
+    "个人所得税": "210201",
+    "养老保险": "230701",
+    "职业年金": "230701",
+    "医疗保险": "230701",
+    "失业保险": "230701",
+    "住房公积金": "230702",
+}
+OTHER_WITHHELD = "230799"
+
+
+def salary_payable(eco: str) -> str:
+    return SALARY_PAYABLE.get(eco, OTHER_PAY)
+
+
+def withheld_account(kind: str) -> str:
+    return WITHHELD_ACCOUNT.get(kind, OTHER_WITHHELD)
+
+
 def fund_class(fund_type_code: str) -> str:
     if fund_type_code in FISCAL_FUND_TYPES:
         return "fiscal"
@@ -202,6 +237,11 @@ def _account(
 ) -> str:
     if template == "{expenditure}":
         return expenditure_account
+    if template.startswith("{fact:"):  # an account the event's item names (a payable by item)
+        named = item.facts.get(template[6:-1])
+        if not named:
+            raise NoRuleError(_describe(item.facts))
+        return str(named)
     if template == "{payment_account}":
         facts = {
             **item.facts,
@@ -214,6 +254,14 @@ def _account(
         for spec in rule.lines:
             if spec["half"] == Half.FINANCIAL and spec["side"] == Side.DEBIT:
                 account = str(spec["account"])
+                if account.startswith("{fact:"):  # a salary payment's payable (E3/E4)
+                    return _account(
+                        account,
+                        item=item,
+                        dims=dims,
+                        payment_rules=payment_rules,
+                        expenditure_account=expenditure_account,
+                    )
                 if account.startswith("{"):  # the legacy rule debits {payment_account} itself
                     rest = [r for r in payment_rules if r.code != rule.code]
                     return _account(

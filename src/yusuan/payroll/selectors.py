@@ -100,3 +100,20 @@ def contribution_plan(batch: PayrollBatch) -> list[PlannedContribution]:
         charged = [(found[m[0]], m[1]) for m in contribution.matches if m[0] in found]
         plan.append(PlannedContribution(contribution, functional, lines, charged))
     return plan
+
+
+def payment_line_role(*, request_id: int, row: int) -> str:
+    """What row ``row`` of payment request ``request_id`` pays for a salary batch: ``net`` (an
+    employee's pay), the withholding it passes on (个人所得税, 养老保险 …: the request's lines
+    after the employees', in the order ``payroll_request_create`` made them), or
+    ``contribution`` (the employer's share, R-PY-13); "" when no batch made the request."""
+    batch = PayrollBatch.objects.filter(request_id=request_id).only("employees", "deduction_totals")
+    found = batch.first()
+    if found is None:
+        made = PayrollContribution.objects.filter(request_id=request_id).exists()
+        return "contribution" if made else ""
+    if row < found.employees:
+        return "net"
+    withheld = [name for name, fen in sorted(found.deduction_totals.items()) if fen > 0]
+    at = row - found.employees
+    return withheld[at] if at < len(withheld) else ""

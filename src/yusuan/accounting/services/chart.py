@@ -59,6 +59,7 @@ def chart_install(mof_div_code: str) -> int:
     """Load the national chart and the shipped rules for ``mof_div_code`` if it has none; the
     number of accounts added. Idempotent (a book's opening calls it)."""
     if Account.objects.filter(mof_div_code=mof_div_code).exists():
+        _add_shipped_rules(mof_div_code)
         return 0
     rows = standard_chart()
     codes = {row["code"] for row in rows}
@@ -86,6 +87,17 @@ def chart_install(mof_div_code: str) -> int:
         for rule in standard_rules()
     )
     return len(made)
+
+
+def _add_shipped_rules(mof_div_code: str) -> None:
+    """Rules shipped since the region's chart was loaded (a newer Yusuan), as their version 1;
+    a rule the region already has, in any version, is the region's to keep."""
+    have = set(PostingRule.objects.filter(mof_div_code=mof_div_code).values_list("code", flat=True))
+    PostingRule.objects.bulk_create(
+        PostingRule(mof_div_code=mof_div_code, version=1, **_rule_fields(rule))
+        for rule in standard_rules()
+        if rule["code"] not in have
+    )
 
 
 def _rule_fields(rule: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,6 +229,10 @@ def account_add(
     return made
 
 
+# Accounts a rule names by what the event's item says (see rules.book).
+PLACEHOLDERS = frozenset(
+    {"{expenditure}", "{payment_account}", "{fact:payable}", "{fact:withholding}"}
+)
 RULE_KEYS = frozenset(
     {
         "fund_class",
@@ -228,6 +244,9 @@ RULE_KEYS = frozenset(
         "refund_kind",
         "unit_kind",
         "budget_activity",
+        "payroll",
+        "part",
+        "eco",
     }
 )
 
@@ -263,7 +282,7 @@ def rule_errors(
             )
             continue
         sides[half].add(side)
-        placeholder = account in ("{expenditure}", "{payment_account}")
+        placeholder = account in PLACEHOLDERS
         if not placeholder and (account not in accounts or half_of(account) != half):
             errors.append(
                 err(

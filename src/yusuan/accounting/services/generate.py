@@ -29,6 +29,8 @@ from yusuan.accounting.rules import (
     activity_of,
     book,
     fund_class,
+    salary_payable,
+    withheld_account,
 )
 from yusuan.accounting.services.books import book_for
 from yusuan.accounting.services.chart import rules_in_force
@@ -37,6 +39,7 @@ from yusuan.accounting.services.lines import check_lines, write_lines
 from yusuan.common.events import SourceDocument
 from yusuan.indicators.events import IndicatorAmount, IndicatorRef
 from yusuan.indicators.rules import expenditure_kind
+from yusuan.payments.choices import BusinessType
 from yusuan.payments.events import (
     CORRECTION_POSTED,
     PAYMENT_SETTLED,
@@ -47,6 +50,8 @@ from yusuan.payments.events import (
     RefundConfirmed,
 )
 from yusuan.payments.models import Correction, PaymentRequest, Refund
+from yusuan.payroll.events import PAYROLL_ACCRUED, PayrollAccrued
+from yusuan.payroll.selectors import payment_line_role
 from yusuan.projects.models import Project
 
 
@@ -87,19 +92,34 @@ def _facts(book_: Book, ref: IndicatorRef | PaymentLineRef, **extra: Any) -> dic
     }
 
 
+def _payroll_facts(request_id: int, line: PaymentLineRef, eco: str) -> dict[str, str]:
+    """E3/E4/E5 at payment: a line of a salary batch's request clears what the accrual booked —
+    the item's 应付职工薪酬 for an employee's pay or an employer contribution, 2102/2307 for a
+    withholding passed on. A salary request no batch made has no payable (E3 expenses it)."""
+    role = payment_line_role(request_id=request_id, row=line.row)
+    if role in ("", "net", "contribution"):
+        return {"payroll": role, "payable": salary_payable(eco) if role else ""}
+    return {"payroll": "withheld", "payable": withheld_account(role)}
+
+
 def _charge_items(
     book_: Book,
     charges: Sequence[IndicatorAmount],
     line: PaymentLineRef,
     *,
     summary: str,
+    request_id: int,
     **facts: Any,
 ) -> list[Item]:
     categories = _categories({c.indicator.project_id for c in charges if c.indicator.project_id})
+    salary = facts.get("business_type") == BusinessType.SALARY
     items = []
     for charge in charges:
         dims = _dims(
             charge.indicator, indicator_id=charge.indicator.id, categories=categories, payee=line
+        )
+        payroll = (
+            _payroll_facts(request_id, line, charge.indicator.dep_bgt_eco_code) if salary else {}
         )
         items.append(
             Item(
@@ -107,6 +127,7 @@ def _charge_items(
                 facts={
                     **_facts(book_, charge.indicator, **facts),
                     "budget_activity": dims.budget_activity,
+                    **payroll,
                 },
                 dims=dims,
                 summary=summary,
@@ -183,7 +204,12 @@ def on_payment_settled(event: PaymentSettled) -> None:
     book_ = book_for(event.organisation_id, event.fiscal_year)
     summary = f"支付 {event.line.payee_name}（{event.line.voucher_number or event.source.number}）"
     items = _charge_items(
-        book_, event.charges, event.line, summary=summary, business_type=event.business_type
+        book_,
+        event.charges,
+        event.line,
+        summary=summary,
+        request_id=event.source.id,
+        business_type=event.business_type,
     )
     _make(
         book_,
@@ -211,7 +237,14 @@ def on_refund_confirmed(event: RefundConfirmed) -> None:
         "business_type": event.business_type,
     }
     if event.restored:
-        items = _charge_items(book_, event.restored, event.line, summary=summary, **facts)
+        items = _charge_items(
+            book_,
+            event.restored,
+            event.line,
+            summary=summary,
+            request_id=event.payment.id,
+            **facts,
+        )
     else:  # a later year: the original line's codes (DOMAIN §4.4), no indicator line
         categories = _categories({event.line.project_id} if event.line.project_id else set())
         dims = _dims(event.line, indicator_id=None, categories=categories, payee=event.line)
@@ -274,8 +307,42 @@ def on_correction_posted(event: CorrectionPosted) -> None:
     )
 
 
+def on_payroll_accrued(event: PayrollAccrued) -> None:
+    """E1/E2 (a batch's month of pay: gross by item, the withholdings out of their items) or
+    E5 (its employer contributions): the financial half only, in the unit's book."""
+    book_ = book_for(event.organisation_id, event.fiscal_year)
+    what = "工资" if event.kind == "salary" else "单位缴费"
+    summary = f"计提{event.source.number} {what}"
+    items = [
+        Item(
+            amount=part.amount,
+            facts={
+                "part": part.part,
+                "eco": part.eco,
+                "payable": salary_payable(part.eco),
+                "withholding": withheld_account(part.kind) if part.kind else "",
+                "unit_kind": book_.unit_kind,
+            },
+            dims=Dims(dep_bgt_eco_code=part.eco),
+            summary=f"{summary}：{part.eco}{' 代扣' + part.kind if part.kind else ''}",
+        )
+        for part in event.parts
+    ]
+    _make(
+        book_,
+        event_id=event.event_id,
+        business_date=event.business_date,
+        source=event.source,
+        summary=summary,
+        rule_event=RuleEvent.PAYROLL_ACCRUED,
+        items=items,
+        event_by_id=event.event_by_id,
+    )
+
+
 def subscribe() -> None:
     """Called once by ``AccountingConfig.ready``."""
+    PAYROLL_ACCRUED.subscribe(on_payroll_accrued)
     PAYMENT_SETTLED.subscribe(on_payment_settled)
     REFUND_CONFIRMED.subscribe(on_refund_confirmed)
     CORRECTION_POSTED.subscribe(on_correction_posted)

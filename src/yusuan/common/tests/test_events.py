@@ -150,14 +150,17 @@ def test_the_money_registry_lists_every_money_event() -> None:
         "payments.correction_posted",
         "procurement.reserved",
         "procurement.released",
+        "payroll.accrued",
     }
     for channel in money.channels():
         fields = set(channel.event_type.__dataclass_fields__)
         assert {"event_id", "mof_div_code", "fiscal_year", "business_date", "source"} <= fields
         assert channel.event_type.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    # Accounting (ADR 0047) is the one consumer: the three events that move a unit's cash.
+    # Accounting (ADR 0047) is the one consumer: the three events that move a unit's cash, and
+    # a salary batch's accrual.
     consumed = {c.name: [h.__name__ for h in c.handlers] for c in money.channels() if c.handlers}
     assert consumed == {
+        "payroll.accrued": ["on_payroll_accrued"],
         "payments.settled": ["on_payment_settled"],
         "payments.refund_confirmed": ["on_refund_confirmed"],
         "payments.correction_posted": ["on_correction_posted"],

@@ -37,6 +37,7 @@ from yusuan.payments.services.checks import PayeeSnapshot, PaymentInput, Payment
 from yusuan.payments.services.requests import create
 from yusuan.payroll import contributions, locks
 from yusuan.payroll.choices import PayrollState
+from yusuan.payroll.events import PAYROLL_ACCRUED, AccrualPart, accrued
 from yusuan.payroll.models import PayrollBatch, PayrollContribution, PayrollEmployee
 from yusuan.payroll.services.personnel import WARN, check_sheet
 from yusuan.payroll.services.sheet import RULE, read_sheet, salary_codes
@@ -365,6 +366,24 @@ def fill(
     return result
 
 
+def salary_parts(
+    batch: PayrollBatch,
+    pools: Sequence[tuple[str, int]],
+    withheld: Sequence[tuple[str, int]],
+) -> list[AccrualPart]:
+    """E1/E2: the gross pay by item, and which item each withholding comes out of: the net pay
+    lines take the matched items first, in the order the request's lines are charged (``fill``),
+    so the withholdings are what each item has left; then each item's payable clears exactly
+    when its lines are paid."""
+    nets = [e.net for e in batch.rows.order_by("row")]
+    ordered = sorted(pools)
+    taken = fill([(int(item), fen) for item, fen in ordered], [*nets, *(f for _, f in withheld)])
+    parts = [AccrualPart("gross", item, fen) for item, fen in sorted(batch.items.items())]
+    for (name, _), charge in zip(withheld, taken[len(nets) :], strict=True):
+        parts += [AccrualPart("withheld", f"{item:05d}", fen, kind=name) for item, fen in charge]
+    return parts
+
+
 @transaction.atomic
 def payroll_request_create(
     *,
@@ -450,6 +469,15 @@ def payroll_request_create(
         ),
         organisation=batch.organisation,
         fiscal_year=batch.fiscal_year,
+    )
+    PAYROLL_ACCRUED.publish_built(
+        lambda: accrued(
+            batch,
+            kind="salary",
+            parts=salary_parts(batch, [(m.item, m.amount) for m in chosen], withheld),
+            business_date=pay_date,
+            event_by_id=actor.pk,
+        )
     )
     batch.matches = [[m.item, m.line_id, m.amount] for m in chosen]
     batch.request = request

@@ -27,6 +27,7 @@ from yusuan.payments.services.requests import create
 from yusuan.payroll import locks
 from yusuan.payroll.choices import PayrollState
 from yusuan.payroll.contributions import RULE
+from yusuan.payroll.events import PAYROLL_ACCRUED, AccrualPart, accrued
 from yusuan.payroll.selectors import contribution_plan
 
 
@@ -174,6 +175,15 @@ def payroll_contributions_request(
             contribution.request = request
             contribution.matches = [list(part) for part in charges[i]]
             contribution.save(update_fields=["request", "matches"])
+    PAYROLL_ACCRUED.publish_built(  # E5: the employer's share accrued as it is requested
+        lambda: accrued(
+            batch,
+            kind="contributions",
+            parts=[AccrualPart("contribution", c.item, c.amount) for c in owed],
+            business_date=pay_date,
+            event_by_id=actor.pk,
+        )
+    )
     audit_record(
         action="payments.payroll_contributions",
         actor=actor,
