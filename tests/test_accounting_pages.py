@@ -47,6 +47,12 @@ def test_review_post_and_drill_from_6001_down_to_the_payment(user: Any, client_a
     detail = accountant.get(f"/accounting/vouchers/{ids[0]}/").content.decode()
     assert f'href="/payments/{request.pk}/"' in detail
     assert "6001" in detail and "7201" in detail
+    # Both ways: the payment's page links its vouchers, for those who may read the books.
+    payment = accountant.get(f"/payments/{request.pk}/").content.decode()
+    for pk in ids:
+        assert f'href="/accounting/vouchers/{pk}/"' in payment
+    clerk = client_as("school_clerk").get(f"/payments/{request.pk}/").content.decode()
+    assert "/accounting/vouchers/" not in clerk
 
 
 def test_reconciliation_names_the_unposted_vouchers(user: Any, client_as: Any) -> None:

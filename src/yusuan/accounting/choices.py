@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Half(models.TextChoices):
@@ -57,14 +58,14 @@ class UnitKind(models.TextChoices):
 
 
 class PeriodState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("accounting period", "Open")
+    CLOSED = "closed", pgettext_lazy("accounting period", "Closed")
 
 
 class VoucherState(models.TextChoices):
-    DRAFT = "draft", _("Draft")  # 制单
-    REVIEWED = "reviewed", _("Reviewed")  # 审核
-    POSTED = "posted", _("Posted")  # 记账
+    DRAFT = "draft", pgettext_lazy("voucher state", "Draft")  # 制单
+    REVIEWED = "reviewed", pgettext_lazy("voucher state", "Reviewed")  # 审核
+    POSTED = "posted", pgettext_lazy("voucher state", "Posted")  # 记账
 
 
 class VoucherOrigin(models.TextChoices):

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from yusuan.accounting.choices import Half, Side, VoucherState
 from yusuan.accounting.models import OPENING_MONTH, Account, Book, PeriodTotal, Voucher, VoucherLine
@@ -24,7 +26,8 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.common.ids import as_pk
 from yusuan.indicators.models import IndicatorLine, Movement
-from yusuan.payments.models import Correction, PaymentLine, Refund
+from yusuan.payments.models import Correction, PaymentLine, PaymentRequest, Refund
+from yusuan.payments.origins import Origin
 
 DIMENSIONS = (
     "exp_func_code",
@@ -89,6 +92,34 @@ def voucher_lines(voucher: Voucher) -> QuerySet[VoucherLine]:
 def vouchers_of_source(*, actor: Actor, source_type: str, source_id: int) -> QuerySet[Voucher]:
     """Up from a document to its vouchers (a payment's page links them)."""
     return Voucher.objects.visible_to(actor).filter(source_type=source_type, source_id=source_id)
+
+
+def payment_vouchers(request: PaymentRequest, actor: Actor) -> list[Origin]:
+    """A payment's vouchers (its lines paid, its refunds and corrections), for the payment's
+    page: for those who may read the unit's books, none for anyone else."""
+    if not actor.has_perm("accounting.view_voucher"):
+        return []
+    refunds = Refund.objects.filter(line__request=request).values_list("pk", flat=True)
+    corrections = Correction.objects.filter(line__request=request).values_list("pk", flat=True)
+    found = (
+        Voucher.objects.visible_to(actor)
+        .filter(
+            Q(source_type="payments.request", source_id=request.pk)
+            | Q(source_type="payments.refund", source_id__in=refunds)
+            | Q(source_type="payments.correction", source_id__in=corrections)
+        )
+        .order_by("pk")
+    )
+    label = pgettext("accounting", "Voucher")
+    return [
+        Origin(
+            label=label,
+            text=voucher.label,
+            url=reverse("accounting:voucher_detail", args=[voucher.pk]),
+            note=str(voucher.get_state_display()),
+        )
+        for voucher in found[:50]
+    ]
 
 
 # --- Trial balance (科目余额表, DOMAIN-2 §5.4) ---------------------------------------------

@@ -1,12 +1,14 @@
 """Where a payment request came from, as the apps above payments know it (the salary batch that
-generated it): the request's page links each origin. Payments declares the hook and never imports
-those apps (the layers contract); each registers its finder in its ``AppConfig.ready()``."""
+generated it), and what it became in their records (the unit's accounting vouchers): the
+request's page links each. Payments declares the hooks and never imports those apps (the layers
+contract); each registers its finder in its ``AppConfig.ready()``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from yusuan.common.actor import Actor
 from yusuan.payments.models import PaymentRequest
 
 
@@ -29,3 +31,17 @@ def register_origin(name: str, finder: OriginFinder) -> None:
 
 def origins_of(request: PaymentRequest) -> list[Origin]:
     return [origin for finder in _FINDERS.values() if (origin := finder(request)) is not None]
+
+
+# What a request became elsewhere, as the viewer may see it (a finder checks the viewer's
+# permission and scope, and returns nothing otherwise).
+RecordFinder = Callable[[PaymentRequest, Actor], list[Origin]]
+_RECORDS: dict[str, RecordFinder] = {}
+
+
+def register_records(name: str, finder: RecordFinder) -> None:
+    _RECORDS[name] = finder
+
+
+def records_of(request: PaymentRequest, actor: Actor) -> list[Origin]:
+    return [record for finder in _RECORDS.values() for record in finder(request, actor)]

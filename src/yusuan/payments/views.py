@@ -51,7 +51,7 @@ from yusuan.payments.choices import (
 )
 from yusuan.payments.list_grid import PAYMENT_GRID, with_totals
 from yusuan.payments.models import BankFile, BankResult, Correction, PaymentRequest, Refund
-from yusuan.payments.origins import origins_of
+from yusuan.payments.origins import origins_of, records_of
 from yusuan.payments.rows import WAITING, request_filters, request_input, request_values
 from yusuan.payments.services import request_create, request_update, request_void
 from yusuan.payments.services.allocation import AllocationReceipt, allocation_settle
@@ -315,6 +315,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "q": text,
             "query": query_without_page(request),
             "origins": origins_of(document),
+            "records": records_of(document, actor),
             "findings": hooks.findings(document),
             "refunds": Refund.objects.filter(line__request=document).select_related("line"),
             "corrections": Correction.objects.filter(line__request=document).select_related(
