@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 import pytest
 from tests.test_api_csrf import csrf_session
@@ -75,6 +76,9 @@ def test_review_post_and_read_the_books_through_the_api(user: Any) -> None:
         amounts.append(detail["total_fen"])
     assert sorted(amounts) == [40_00, 100_00, 250_00]
 
+    book = Voucher.objects.get(pk=ids[0]).book
+    revenue = PeriodTotal.objects.filter(book=book, account_code__startswith="6001")
+    before = sum(t.credit_fen - t.debit_fen for t in revenue)  # the demo's months already posted
     # The accountant may not review (no 会计主管 role): 403, nothing changes.
     refused = accountant.send("post", "/api/v1/accounting/vouchers/review", {"ids": ids})
     assert refused.status_code == 403
@@ -93,15 +97,15 @@ def test_review_post_and_read_the_books_through_the_api(user: Any) -> None:
     assert other.status_code == 409
     # Posted once: the month's totals hold the batch once.
     voucher = Voucher.objects.get(pk=ids[0])
-    revenue = PeriodTotal.objects.filter(book=voucher.book, account_code__startswith="6001")
-    assert sum(t.credit_fen - t.debit_fen for t in revenue) == 390_00
+    assert sum(t.credit_fen - t.debit_fen for t in revenue.all()) - before == 390_00
 
     tb = accountant.get(
         f"/api/v1/accounting/books/{voucher.book_id}/trial-balance?month={voucher.month}"
     ).json()
     assert tb["balanced"] is True
     row = next(r for r in tb["rows"] if r["code"] == "6001")
-    assert row["credit_fen"] == 390_00 and row["closing_credit_fen"] == 390_00
+    assert row["credit_fen"] == 390_00  # this month: the batch alone
+    assert row["closing_credit_fen"] == before + 390_00
     assert {half: t["debit_fen"] - t["credit_fen"] for half, t in tb["totals"].items()} == {
         "fa": 0,
         "ba": 0,
@@ -252,7 +256,7 @@ def test_a_reversal_through_the_api_nets_the_totals(user: Any) -> None:
     red = accountant.send(
         "post",
         f"/api/v1/accounting/vouchers/{ids[0]}/reverse",
-        {"voucher_date": "2026-06-30", "reason": "银行退回重付"},
+        {"voucher_date": timezone.localdate().isoformat(), "reason": "银行退回重付"},
     )
     assert red.status_code == 201, red.content
     reversal = red.json()
@@ -261,7 +265,7 @@ def test_a_reversal_through_the_api_nets_the_totals(user: Any) -> None:
     twice = accountant.send(
         "post",
         f"/api/v1/accounting/vouchers/{ids[0]}/reverse",
-        {"voucher_date": "2026-06-30", "reason": "再冲一次"},
+        {"voucher_date": timezone.localdate().isoformat(), "reason": "再冲一次"},
     )
     assert twice.status_code == 409
     assert twice.json()["errors"][0]["code"] == "accounting.already_reversed"

@@ -6,6 +6,7 @@ back to nothing and the expense is the gross pay plus the contributions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -24,7 +25,18 @@ from yusuan.workflow.services import instance_approve
 pytestmark = pytest.mark.django_db
 
 
-def _pay(user: Any, request: Any) -> None:
+@pytest.fixture(autouse=True)
+def books_open_from_june(user: Any) -> None:
+    """The demo closes the school's months before its "as of" day, which follows the suite's
+    clock (1 January to 31 December): here the books are closed to May and open from June."""
+    from yusuan.accounting.models import Period
+
+    book = user("school_accountant").organisation.books.get(fiscal_year=2026)
+    Period.objects.filter(book=book, month__lt=6).update(state="closed")
+    Period.objects.filter(book=book, month__gte=6).update(state="open")
+
+
+def _pay(user: Any, request: Any, value_date: dt.date = PAY_DAY) -> None:
     """Approved by the school and the treasury, sent, paid by the bank line by line."""
     request = _approved(user, request)
     if request.state != "voucher_issued":
@@ -41,7 +53,7 @@ def _pay(user: Any, request: Any) -> None:
                 entry_id=f"{number}-{line.row + 1}",
                 end_to_end_id=f"{number}-{line.row + 1}",
                 accepted=True,
-                value_date=PAY_DAY,
+                value_date=value_date,
             )
             for line in request.lines.order_by("row")
         ],
@@ -146,3 +158,27 @@ def test_a_salary_request_no_batch_made_is_expensed_at_payment(user: Any) -> Non
     [voucher] = Voucher.objects.filter(source_type="payments.request", source_id=request.pk)
     assert voucher.rule_code == "E3 v1"
     assert _net([voucher])["5001"] == 100_00
+
+
+def test_a_bank_result_of_a_closed_month_is_booked_in_the_next_open_one(user: Any) -> None:
+    """R-AC-8: the books are closed to May; a payment the bank says it paid on 10 March is
+    booked on 1 June, the first open month, and posts there."""
+    from tests.payment_helpers import _input
+
+    from yusuan.accounting.models import Period
+    from yusuan.payments.services.requests import request_create
+
+    request = request_create(
+        actor=user("school_clerk"),
+        data=_input(user, [(_line(user, "30201"), "12.00")]),
+        fiscal_year=2026,
+    )
+    voucher_book = user("school_accountant").organisation.books.get(fiscal_year=2026)
+    assert Period.objects.get(book=voucher_book, month=3).state == "closed"
+    _pay(user, request, value_date=dt.date(2026, 3, 10))
+    [voucher] = Voucher.objects.filter(source_type="payments.request", source_id=request.pk)
+    assert (voucher.month, voucher.voucher_date) == (6, dt.date(2026, 6, 1))
+    voucher_review(actor=user("school_chief_accountant"), voucher_ids=[voucher.pk])
+    voucher_post(actor=user("school_accountant"), voucher_ids=[voucher.pk])
+    voucher.refresh_from_db()
+    assert voucher.label.startswith("记-06-")

@@ -35,7 +35,16 @@ from yusuan.core.services.accounts import (
 from yusuan.core.services.fiscal_years import fiscal_year_close, fiscal_year_open
 from yusuan.core.services.organisations import OrganisationData, organisation_create
 from yusuan.core.services.regions import region_bootstrap
-from yusuan.demo import budgeting, indicators, names, payments, personnel, projects, workflows
+from yusuan.demo import (
+    accounting,
+    budgeting,
+    indicators,
+    names,
+    payments,
+    personnel,
+    projects,
+    workflows,
+)
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
@@ -79,6 +88,7 @@ class DemoResult:
     indicator_lines: int = 0
     budget_lines: int = 0
     payment_requests: int = 0
+    vouchers_posted: int = 0
     seconds: float = 0.0
 
 
@@ -532,6 +542,8 @@ def generate(
         result.payment_requests = payments.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )
+    with transaction.atomic():
+        result.vouchers_posted = accounting.load(year=CURRENT_YEAR, as_of=as_of)
     with transaction.atomic():
         projects.end_some(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
     with transaction.atomic():

@@ -18,8 +18,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from yusuan.accounting.choices import RuleEvent, VoucherOrigin
-from yusuan.accounting.models import Book, Voucher
+from yusuan.accounting.choices import PeriodState, RuleEvent, VoucherOrigin
+from yusuan.accounting.models import Book, Period, Voucher
 from yusuan.accounting.rules import (
     EXPENDITURE_ACCOUNT,
     Dims,
@@ -136,6 +136,20 @@ def _charge_items(
     return items
 
 
+def _first_open(book_: Book, month: int, voucher_date: dt.date) -> tuple[int, dt.date]:
+    """R-AC-8: an event of a closed month (a bank result recorded late) is booked on the first
+    day of the next open month; the voucher keeps its source's date in its source document."""
+    closed = set(
+        Period.objects.filter(book=book_, state=PeriodState.CLOSED).values_list("month", flat=True)
+    )
+    if month not in closed:
+        return month, voucher_date
+    later = [m for m in range(month + 1, 13) if m not in closed]
+    if not later:  # the whole year is closed: month 12, where posting will say so
+        return 12, dt.date(book_.fiscal_year, 12, 31)
+    return later[0], dt.date(book_.fiscal_year, later[0], 1)
+
+
 def _make(
     book_: Book,
     *,
@@ -153,6 +167,7 @@ def _make(
     voucher_date = (
         business_date if business_date.year == fiscal_year else dt.date(fiscal_year, 12, 31)
     )
+    month, voucher_date = _first_open(book_, month, voucher_date)
     lines: list[Line] = []
     problem = ""
     used: list[str] = []
