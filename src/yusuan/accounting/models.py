@@ -140,7 +140,7 @@ class Period(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.book_id}/{self.month:02d}"
+        return f"{self.book} · {'期初' if self.month == 0 else f'{self.month} 月'}"
 
 
 class PostingRule(models.Model):

@@ -127,6 +127,20 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.payroll_import": _("Salary sheet imported"),
     "payments.payroll_request": _("Salary payment request made"),
     "payments.payroll_contributions": _("Employer contributions imported"),
+    # Unit accounting (issue 19).
+    "accounting.account.add": _("Account added to the chart"),
+    "accounting.book.open": _("Book opened"),
+    "accounting.period.close": _("Accounting month closed"),
+    "accounting.period.reopen_request": _("Reopening of a month asked"),
+    "accounting.period.reopen": _("Accounting month reopened"),
+    "accounting.rule.version": _("Posting rule changed"),
+    "accounting.voucher.create": _("Voucher prepared"),
+    "accounting.voucher.update": _("Voucher changed"),
+    "accounting.voucher.delete": _("Draft voucher deleted"),
+    "accounting.voucher.review": _("Voucher reviewed"),
+    "accounting.voucher.unreview": _("Voucher review undone"),
+    "accounting.voucher.post": _("Voucher posted"),
+    "accounting.voucher.reverse": _("Voucher reversed in red ink"),
 }
 
 

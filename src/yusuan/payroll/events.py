@@ -39,6 +39,7 @@ class PayrollAccrued:
     source: SourceDocument
     organisation_id: int
     kind: str  # "salary" or "contributions"
+    amount: int  # fen: the gross pay, or the contributions (withholdings are part of the gross)
     parts: tuple[AccrualPart, ...]
     event_by_id: int | None  # who made the batch's request (takes no part in its voucher)
 
@@ -62,6 +63,7 @@ def accrued(
         source=SourceDocument(SOURCE_TYPE, batch.pk, batch.number),
         organisation_id=batch.organisation_id,
         kind=kind,
+        amount=sum(p.amount for p in parts if p.part != "withheld"),
         parts=tuple(p for p in parts if p.amount > 0),
         event_by_id=event_by_id,
     )

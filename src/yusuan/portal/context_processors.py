@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yusuan.workflow.selectors import inbox, unread_count
 
@@ -107,6 +108,20 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(
                 _("Levels and thresholds"), "monitoring:settings", "monitoring.view_rulesettings"
             ),
+        ),
+    ),
+    (
+        _("Unit accounting"),
+        (
+            MenuItem(
+                pgettext_lazy("accounting", "Books"), "accounting:overview", "accounting.view_book"
+            ),
+            MenuItem(
+                pgettext_lazy("accounting", "Vouchers"),
+                "accounting:vouchers",
+                "accounting.view_voucher",
+            ),
+            MenuItem(_("New voucher"), "accounting:voucher_new", "accounting.keep_books"),
         ),
     ),
     (

@@ -174,7 +174,7 @@ def period_close(*, actor: Actor, book_id: object, month: int) -> Period:
     audit_record(
         action="accounting.period.close",
         actor=actor,
-        obj=book,
+        obj=period,
         mof_div_code=book.mof_div_code,
         fiscal_year=book.fiscal_year,
         changes={"state": [PeriodState.OPEN, PeriodState.CLOSED]},
@@ -229,7 +229,7 @@ def period_reopen(*, actor: Actor, book_id: object, month: int, reason: str = ""
         audit_record(
             action="accounting.period.reopen_request",
             actor=actor,
-            obj=book,
+            obj=period,
             mof_div_code=book.mof_div_code,
             fiscal_year=book.fiscal_year,
             extra={"month": month, "reason": period.reopen_reason},
@@ -252,7 +252,7 @@ def period_reopen(*, actor: Actor, book_id: object, month: int, reason: str = ""
     audit_record(
         action="accounting.period.reopen",
         actor=actor,
-        obj=book,
+        obj=period,
         mof_div_code=book.mof_div_code,
         fiscal_year=book.fiscal_year,
         changes={"state": [PeriodState.CLOSED, PeriodState.OPEN]},

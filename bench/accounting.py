@@ -1,0 +1,263 @@
+"""Times a unit's books at a district's size (issue 19): the trial balance (科目余额表) and an
+account's ledger over a year of ~1,000,000 posted voucher lines, read from the totals kept at
+posting, beside the plain GROUP BY over the lines that the totals replace — and posting itself
+(review + post, numbering, totals) through the services. SQLite and PostgreSQL, each beside
+``migrate`` alone on the same database.
+
+Usage: .venv/bin/python bench/accounting.py [--lines 1000000] [--sample 2000] [--no-postgres]
+Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
+script creates and drops one scratch database there, ``yusuan_bench_accounting``, and uses a
+temporary folder for SQLite. It never touches any other database.
+
+Each database runs in a child process: ``migrate`` (timed: the reference); a region, one
+school, its accountant and 会计主管, its book (setup); the year's vouchers written as drafts,
+four lines each (5001/4001 and 7201/6001 over 40 functional × economic classes, 12 months);
+then, timed: review + post of ``--sample`` vouchers through ``voucher_review`` and
+``voucher_post`` in batches of 500; the rest posted in bulk (numbers by SQL, totals through the
+same ``add_to_totals`` the services use; timed apart as "bulk posting", not a user path); then
+the trial balance at month 12 (level 1 and level 3), the 6001 ledger of one month, and the
+reference: one GROUP BY (account, month) over every posted line of the book. Each read is the
+median of 5. Goal: trial balance under 1 s on PostgreSQL; the ratio to the GROUP BY shows what
+the totals save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from databases import on_both  # noqa: E402
+from personnel_import import setup_region  # noqa: E402
+
+BENCH_DB = "yusuan_bench_accounting"
+YEAR = 2026
+FUNCTIONS = ("2050201", "2050202", "2050203", "2050204", "2080505")
+ECONOMICS = ("30201", "30205", "30206", "30211", "30213", "30216", "30226", "31002")
+
+
+def _median(work: Any, times: int = 5) -> float:
+    runs = []
+    for _ in range(times):
+        started = time.perf_counter()
+        work()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def child(lines: int, sample: int) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from yusuan.accounting.models import Account, Voucher, VoucherLine
+    from yusuan.accounting.selectors import account_ledger, trial_balance
+    from yusuan.accounting.services.books import book_for
+    from yusuan.accounting.services.totals import add_to_totals
+    from yusuan.accounting.services.vouchers import voucher_post, voucher_review
+    from yusuan.core.models import Organisation
+    from yusuan.core.services.fiscal_years import fiscal_year_open
+    from yusuan.identity.services import UserData, user_create
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate = time.perf_counter() - started
+
+    admin, _, codes = setup_region(1)
+    school = Organisation.objects.get(code=codes[0])
+    with transaction.atomic():
+        fiscal_year_open(actor=admin, mof_div_code="320509", year=YEAR)
+        people = [
+            user_create(
+                actor=None,
+                data=UserData(
+                    username=name,
+                    full_name=name,
+                    organisation_id=school.pk,
+                    role_codes=(role,),
+                ),
+                password="Bench@2026x",  # noqa: S106 - a scratch database
+            )
+            for name, role in (("bench_acc", "accountant"), ("bench_chief", "chief_accountant"))
+        ]
+        book = book_for(school.pk, YEAR)
+    accountant, chief = people
+    accounts = {a.code: a for a in Account.objects.filter(mof_div_code="320509")}
+
+    started = time.perf_counter()
+    vouchers = lines // 4
+    per_month = -(-vouchers // 12)
+    made = 0
+    with transaction.atomic():
+        for month in range(1, 13):
+            count = min(per_month, vouchers - made)
+            if count <= 0:
+                break
+            for start in range(0, count, 5000):
+                chunk = range(made + start, made + min(start + 5000, count))
+                rows = Voucher.objects.bulk_create(
+                    Voucher(
+                        mof_div_code="320509",
+                        fiscal_year=YEAR,
+                        book=book,
+                        month=month,
+                        voucher_date=dt.date(YEAR, month, 1 + n % 28),
+                        summary=f"支付 第{n}笔",
+                        origin="generated",  # as the money events make them: no preparer
+                        source_type="payments.request",
+                        total_fen=100 + n % 997_00,
+                    )
+                    for n in chunk
+                )
+                VoucherLine.objects.bulk_create(
+                    VoucherLine(
+                        voucher=voucher,
+                        row=row,
+                        half=half,
+                        account=accounts[code],
+                        account_code=code,
+                        debit_fen=voucher.total_fen if side == "dr" else 0,
+                        credit_fen=voucher.total_fen if side == "cr" else 0,
+                        exp_func_code=FUNCTIONS[n % len(FUNCTIONS)] if half == "ba" else "",
+                        dep_bgt_eco_code=ECONOMICS[n % len(ECONOMICS)],
+                        fund_type_code="111" if half == "ba" else "",
+                        budget_activity="public" if half == "ba" else "",
+                    )
+                    for n, voucher in zip(chunk, rows, strict=True)
+                    for row, (half, code, side) in enumerate(
+                        (
+                            ("fa", "5001", "dr"),
+                            ("fa", "4001", "cr"),
+                            ("ba", "7201", "dr"),
+                            ("ba", "6001", "cr"),
+                        )
+                    )
+                )
+            made += count
+    written = time.perf_counter() - started
+
+    # Through the services, as the accountants do it: 500 a batch.
+    ids = list(
+        Voucher.objects.filter(book=book, month=12).order_by("pk").values_list("pk", flat=True)
+    )
+    picked = ids[:sample]
+    started = time.perf_counter()
+    for start in range(0, len(picked), 500):
+        chunk = picked[start : start + 500]
+        with transaction.atomic():
+            voucher_review(actor=chief, voucher_ids=chunk)
+        with transaction.atomic():
+            voucher_post(actor=accountant, voucher_ids=chunk)
+    posting = time.perf_counter() - started
+
+    # The rest of the year in bulk (numbers by SQL; the totals through add_to_totals).
+    started = time.perf_counter()
+    rest = list(
+        Voucher.objects.filter(book=book, state="draft").order_by("pk").values_list("pk", flat=True)
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounting_voucher SET state = 'posted', posted_by_id = %s, reviewed_by_id = %s,"
+            " number = 10000 + id - (SELECT MIN(v.id) FROM accounting_voucher v"
+            " WHERE v.book_id = accounting_voucher.book_id AND v.month = accounting_voucher.month)"
+            " WHERE book_id = %s AND state = 'draft'",
+            [accountant.pk, chief.pk, book.pk],
+        )
+        for start in range(0, len(rest), 5000):
+            add_to_totals(rest[start : start + 5000])
+    bulk = time.perf_counter() - started
+    posted_lines = VoucherLine.objects.filter(voucher__book=book).count()
+
+    def tb(level: int) -> Any:
+        return trial_balance(actor=accountant, book_id=book.pk, month=12, level=level)
+
+    assert tb(1).balanced
+    tb1 = _median(lambda: tb(1))
+    tb3 = _median(lambda: tb(3))
+    ledger = _median(
+        lambda: account_ledger(
+            actor=accountant, book_id=book.pk, account_code="6001", month_from=6, month_to=6
+        )
+    )
+
+    def group_by() -> list[Any]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT l.account_code, v.month, SUM(l.debit_fen), SUM(l.credit_fen)"
+                " FROM accounting_voucherline l JOIN accounting_voucher v ON v.id = l.voucher_id"
+                " WHERE v.book_id = %s AND v.state = 'posted' AND v.month <= 12"
+                " GROUP BY l.account_code, v.month",
+                [book.pk],
+            )
+            return cursor.fetchall()
+
+    reference = _median(group_by)
+    print(
+        json.dumps(
+            {
+                "migrate": migrate,
+                "lines": posted_lines,
+                "written": written,
+                "posting_sample": len(picked),
+                "posting": posting,
+                "bulk_posting": bulk,
+                "trial_balance_l1": tb1,
+                "trial_balance_l3": tb3,
+                "ledger_6001_month": ledger,
+                "group_by_reference": reference,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(options.lines, options.sample)
+        return
+    results = on_both(
+        __file__,
+        BENCH_DB,
+        ["--lines", str(options.lines), "--sample", str(options.sample)],
+        postgres=not options.no_postgres,
+    )
+    for database, f in results.items():
+        print(
+            f"{database}: {f['lines']:,} posted lines (migrate {f['migrate']:.1f} s; written "
+            f"{f['written']:.1f} s; bulk posting {f['bulk_posting']:.1f} s)"
+        )
+        per = f["posting"] / max(f["posting_sample"], 1) * 1000
+        print(
+            f"  review + post through the services: {f['posting_sample']:,} vouchers in "
+            f"{f['posting']:.2f} s ({per:.2f} ms a voucher)"
+        )
+        ref = f["group_by_reference"]
+        print(
+            f"  trial balance, level 1: {f['trial_balance_l1'] * 1000:.1f} ms; level 3: "
+            f"{f['trial_balance_l3'] * 1000:.1f} ms; 6001 ledger of a month: "
+            f"{f['ledger_6001_month'] * 1000:.1f} ms"
+        )
+        print(
+            f"  reference GROUP BY over the lines: {ref * 1000:.1f} ms → trial balance at "
+            f"{f['trial_balance_l1'] / ref:.3f}× the scan"
+        )
+
+
+if __name__ == "__main__":
+    main()
