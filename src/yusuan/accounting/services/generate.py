@@ -15,7 +15,7 @@ problem, and waits for an accountant to complete it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from yusuan.accounting.choices import PeriodState, RuleEvent, VoucherOrigin
@@ -92,14 +92,18 @@ def _facts(book_: Book, ref: IndicatorRef | PaymentLineRef, **extra: Any) -> dic
     }
 
 
-def _payroll_facts(request_id: int, line: PaymentLineRef, eco: str) -> dict[str, str]:
+def _payroll_payable(request_id: int, line: PaymentLineRef) -> tuple[str, Callable[[str], str]]:
     """E3/E4/E5 at payment: a line of a salary batch's request clears what the accrual booked —
     the item's 应付职工薪酬 for an employee's pay or an employer contribution, 2102/2307 for a
-    withholding passed on. A salary request no batch made has no payable (E3 expenses it)."""
+    withholding passed on. The line's role (looked up once per line) and the payable account of
+    a charge's economic class; a salary request no batch made has none (E3 expenses it)."""
     role = payment_line_role(request_id=request_id, row=line.row)
-    if role in ("", "net", "contribution"):
-        return {"payroll": role, "payable": salary_payable(eco) if role else ""}
-    return {"payroll": "withheld", "payable": withheld_account(role)}
+    if role == "":
+        return "", lambda eco: ""
+    if role in ("net", "contribution"):
+        return role, salary_payable
+    withheld = withheld_account(role)
+    return "withheld", lambda eco: withheld
 
 
 def _charge_items(
@@ -113,13 +117,16 @@ def _charge_items(
 ) -> list[Item]:
     categories = _categories({c.indicator.project_id for c in charges if c.indicator.project_id})
     salary = facts.get("business_type") == BusinessType.SALARY
+    role, payable = _payroll_payable(request_id, line) if salary else ("", None)
     items = []
     for charge in charges:
         dims = _dims(
             charge.indicator, indicator_id=charge.indicator.id, categories=categories, payee=line
         )
         payroll = (
-            _payroll_facts(request_id, line, charge.indicator.dep_bgt_eco_code) if salary else {}
+            {"payroll": role, "payable": payable(charge.indicator.dep_bgt_eco_code)}
+            if payable is not None
+            else {}
         )
         items.append(
             Item(
