@@ -149,26 +149,20 @@ def voucher_batch(request: HttpRequest, action: str) -> HttpResponse:
     if not request.user.has_perm(KEEP if action == "post" else REVIEW):
         raise PermissionDenied
     ids = request.POST.getlist("ids")[:500]
-    labels: list[str] = []
 
-    def run(actor: Any) -> None:
+    def run(actor: Any) -> list[Any]:
         if action == "review":
-            done = voucher_review(actor=actor, voucher_ids=ids)
-        elif action == "unreview":
-            done = voucher_unreview(actor=actor, voucher_ids=ids)
-        else:
-            done = voucher_post(actor=actor, voucher_ids=ids)
-        labels.extend(v.label for v in done)
+            return voucher_review(actor=actor, voucher_ids=ids)
+        if action == "unreview":
+            return voucher_unreview(actor=actor, voucher_ids=ids)
+        return voucher_post(actor=actor, voucher_ids=ids)
 
-    try:
-        run(request.user)
-    except NotFoundError as exc:
-        raise Http404 from exc
-    except BusinessRuleError as exc:
-        flash_business_errors(request, exc)
-    else:
-        messages.success(request, DONE[action] % {"labels": "、".join(labels)})
-    return _back(request, reverse("accounting:vouchers"))
+    return run_action(
+        request,
+        run,
+        lambda done: DONE[action] % {"labels": "、".join(v.label for v in done)},
+        _back(request, reverse("accounting:vouchers")),
+    )
 
 
 ROW_FIELDS = (

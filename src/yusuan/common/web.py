@@ -88,18 +88,22 @@ def place_errors(errors: list[ErrorDetail], rows_sent: int) -> PlacedErrors:
 
 
 def run_action(
-    request: HttpRequest, run: Callable[[Any], Any], done: str, then: HttpResponse
+    request: HttpRequest,
+    run: Callable[[Any], Any],
+    done: str | Callable[[Any], str],
+    then: HttpResponse,
 ) -> HttpResponse:
-    """A button's service call: success as a message, rule errors flashed, another scope's
-    object a 404; then back to ``then``."""
+    """A button's service call: success as a message (``done``, or ``done(result)`` when it
+    names what the call did), rule errors flashed, another scope's object a 404; then back to
+    ``then``."""
     try:
-        run(request.user)
+        result = run(request.user)
     except NotFoundError as exc:
         raise Http404 from exc
     except BusinessRuleError as exc:
         flash_business_errors(request, exc)
     else:
-        messages.success(request, done)
+        messages.success(request, done(result) if callable(done) else done)
     return then
 
 
