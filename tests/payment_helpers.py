@@ -144,6 +144,44 @@ def _approved(user: Any, request: PaymentRequest) -> PaymentRequest:
     return request
 
 
+def paid_by_bank(
+    user: Any,
+    request: PaymentRequest,
+    *,
+    accepted: list[bool] | None = None,
+    value_date: dt.date | None = None,
+) -> PaymentRequest:
+    """Approved by the school (and the treasury where its amount needs it), sent in a bank file
+    and answered by the bank line by line: paid, or refused where ``accepted[row]`` is False."""
+    from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_results_record
+
+    request = _approved(user, request)
+    if request.state != "voucher_issued":
+        instance_approve(actor=user("wj_treasury"), instance_id=_round(request).pk)
+        request.refresh_from_db()
+    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
+    assert sent is not None
+    number = request.voucher.number
+    lines = list(request.lines.order_by("row"))
+    paid = accepted or [True] * len(lines)
+    bank_results_record(
+        actor=user("bank_icbc"),
+        items=[
+            ResultInput(
+                message_id=sent.message_id,
+                entry_id=f"{number}-{line.row + 1}",
+                end_to_end_id=f"{number}-{line.row + 1}",
+                accepted=paid[i],
+                reason="" if paid[i] else "账户已销户",
+                value_date=value_date,
+            )
+            for i, line in enumerate(lines)
+        ],
+    )
+    request.refresh_from_db()
+    return request
+
+
 def _individual(user: Any) -> Payee:
     school = user("school_clerk").organisation
     return Payee.objects.create(

@@ -11,16 +11,14 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from tests.payment_helpers import _approved, _line, _round, employees, enrolled_sheet, top_up
+from tests.payment_helpers import _line, employees, enrolled_sheet, paid_by_bank, top_up
 from tests.test_payroll import _import, _request
 from tests.test_payroll_contributions import PAY_DAY, _account, _payees
 
 from yusuan.accounting.models import Voucher, VoucherLine
 from yusuan.accounting.rules import SALARY_PAYABLE
 from yusuan.accounting.services.vouchers import voucher_post, voucher_review
-from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_results_record
 from yusuan.payroll.services.contributions import payroll_contributions_request
-from yusuan.workflow.services import instance_approve
 
 pytestmark = pytest.mark.django_db
 
@@ -37,29 +35,7 @@ def books_open_from_june(user: Any) -> None:
 
 
 def _pay(user: Any, request: Any, value_date: dt.date = PAY_DAY) -> None:
-    """Approved by the school and the treasury, sent, paid by the bank line by line."""
-    request = _approved(user, request)
-    if request.state != "voucher_issued":
-        instance_approve(actor=user("wj_treasury"), instance_id=_round(request).pk)
-        request.refresh_from_db()
-    sent = bank_file_create(actor=user("wj_treasury"), mof_div_code=request.mof_div_code)
-    assert sent is not None
-    number = request.voucher.number
-    bank_results_record(
-        actor=user("bank_icbc"),
-        items=[
-            ResultInput(
-                message_id=sent.message_id,
-                entry_id=f"{number}-{line.row + 1}",
-                end_to_end_id=f"{number}-{line.row + 1}",
-                accepted=True,
-                value_date=value_date,
-            )
-            for line in request.lines.order_by("row")
-        ],
-    )
-    request.refresh_from_db()
-    assert request.state == "paid"
+    assert paid_by_bank(user, request, value_date=value_date).state == "paid"
 
 
 def _net(vouchers: list[Voucher]) -> dict[str, int]:

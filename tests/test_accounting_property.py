@@ -25,7 +25,7 @@ from django.db.models import Sum
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.payment_helpers import _approved, _line, _payee, _round
+from tests.payment_helpers import _line, _payee, paid_by_bank
 
 from yusuan.accounting.choices import VoucherState
 from yusuan.accounting.models import Book, Voucher, VoucherLine
@@ -33,11 +33,9 @@ from yusuan.accounting.selectors import _three_way, reconcile_books, trial_balan
 from yusuan.accounting.services.vouchers import voucher_post, voucher_review
 from yusuan.common.money import Money
 from yusuan.payments.models import PaymentLine
-from yusuan.payments.services.bank import ResultInput, bank_file_create, bank_results_record
 from yusuan.payments.services.checks import PaymentInput, PaymentLineInput
 from yusuan.payments.services.refunds import refund_confirm, refund_register
 from yusuan.payments.services.requests import request_create
-from yusuan.workflow.services import instance_approve
 
 pytestmark = pytest.mark.django_db
 
@@ -90,29 +88,12 @@ class World:
             payee_id=_payee(self.user).pk,
             lines=[PaymentLineInput(self.lines[code].pk, Money(fen)) for code, fen in rows],
         )
-        request = _approved(
-            self.user, request_create(actor=self.user("school_clerk"), data=data, fiscal_year=2026)
+        request = paid_by_bank(
+            self.user,
+            request_create(actor=self.user("school_clerk"), data=data, fiscal_year=2026),
+            accepted=accepted,
         )
-        if request.state != "voucher_issued":
-            instance_approve(actor=self.user("wj_treasury"), instance_id=_round(request).pk)
-            request.refresh_from_db()
-        sent = bank_file_create(actor=self.user("wj_treasury"), mof_div_code=request.mof_div_code)
-        assert sent is not None
-        number = request.voucher.number
         lines = list(request.lines.order_by("row"))
-        bank_results_record(
-            actor=self.user("bank_icbc"),
-            items=[
-                ResultInput(
-                    message_id=sent.message_id,
-                    entry_id=f"{number}-{line.row + 1}",
-                    end_to_end_id=f"{number}-{line.row + 1}",
-                    accepted=accepted[i],
-                    reason="" if accepted[i] else "账户已销户",
-                )
-                for i, line in enumerate(lines)
-            ],
-        )
         for i, line in enumerate(lines):
             self.seen["paid" if accepted[i] else "refused by the bank"] += 1
             if accepted[i]:
