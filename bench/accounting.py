@@ -15,10 +15,11 @@ four lines each (5001/4001 and 7201/6001 over 40 functional × economic classes,
 then, timed: review + post of ``--sample`` vouchers through ``voucher_review`` and
 ``voucher_post`` in batches of 500; the rest posted in bulk (numbers by SQL, totals through the
 same ``add_to_totals`` the services use; timed apart as "bulk posting", not a user path); then
-the trial balance at month 12 (level 1 and level 3), the 6001 ledger of one month, and the
-reference: one GROUP BY (account, month) over every posted line of the book. Each read is the
-median of 5. Goal: trial balance under 1 s on PostgreSQL; the ratio to the GROUP BY shows what
-the totals save.
+the trial balance at month 12 (level 1 and level 3), the 6001 ledger of one month, the seven
+statements with the 差异调节表 and their checks (median of 3), and the reference: one GROUP BY
+(account, month) over every posted line of the book. Each read is the median of 5. Goal: trial
+balance and statements under 1 s on PostgreSQL; the ratio to the GROUP BY shows what the totals
+save.
 """
 
 from __future__ import annotations
@@ -210,6 +211,22 @@ def child(lines: int, sample: int) -> None:
             return cursor.fetchall()
 
     reference = _median(group_by)
+
+    from yusuan.accounting import flows, statements
+    from yusuan.accounting.statements.figures import load_sums, load_vouchers
+
+    found = statements.compute([book], 12, "bench")
+    assert found.publishable, [c.message_en for c in found.failures]
+    all_statements = _median(lambda: statements.compute([book], 12, "bench"), times=3)
+    from_totals = _median(lambda: load_sums([book], 12), times=3)
+    # What FlowTotal saves: the two voucher-level tables recomputed from every posted line (the
+    # way ``yusuan reconcile`` checks them).
+    voucher_scan = _median(
+        lambda: [
+            (flows.cash_flows(v), flows.differences(v)) for v in load_vouchers([book], 12).values()
+        ],
+        times=3,
+    )
     print(
         json.dumps(
             {
@@ -223,6 +240,9 @@ def child(lines: int, sample: int) -> None:
                 "trial_balance_l3": tb3,
                 "ledger_6001_month": ledger,
                 "group_by_reference": reference,
+                "statements_all": all_statements,
+                "statements_sums": from_totals,
+                "statements_voucher_scan": voucher_scan,
             }
         )
     )
@@ -263,6 +283,13 @@ def main() -> None:
         print(
             f"  reference GROUP BY over the lines: {ref * 1000:.1f} ms → trial balance at "
             f"{f['trial_balance_l1'] / ref:.3f}× the scan"
+        )
+        print(
+            f"  the seven statements + 差异调节表 with their checks: "
+            f"{f['statements_all'] * 1000:.1f} ms ({f['statements_all'] / ref:.2f}× the GROUP BY);"
+            f" the account sums alone {f['statements_sums'] * 1000:.1f} ms; the 现金流量表 and"
+            f" 差异调节表 recomputed from every line instead of their kept totals:"
+            f" {f['statements_voucher_scan'] * 1000:.1f} ms"
         )
 
 

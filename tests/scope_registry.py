@@ -849,6 +849,13 @@ PAGES: dict[str, Entry] = {
     "accounting:trial_balance": books(school_book, _book_pk),
     "accounting:ledger": books(school_book, _ledger),
     "accounting:reconciliation": books(school_book, _book_pk),
+    "accounting:statements": books(school_book, _book_pk),
+    "accounting:statement": books(school_book, lambda b: {"book_pk": b.pk, "key": "balance"}),
+    "accounting:summary_statements": books(
+        school_book,
+        marker=lambda b: f"<li>{b.organisation.name}</li>",
+        query=lambda b: f"year={b.fiscal_year}",
+    ),
     # core
     "core:organisation_list": Entry(
         hospital,
@@ -1191,6 +1198,9 @@ PAGE_EXEMPT: dict[str, str] = {
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
     "accounting:voucher_batch": VOUCHER_IDS,
+    "accounting:summary_statement": "one statement of the sum accounting:summary_statements "
+    "checks (books the caller sees, visible_to); the outsider's sum lacks the school's figures "
+    "(tests/test_accounting_statements.py)",
     "healthz": NO_OBJECT,
     "favicon.ico": NO_OBJECT,
     "set_language": NO_OBJECT,
@@ -1850,6 +1860,12 @@ API: dict[str, Entry] = {
     "yusuan_accounting_api_get_book": books(school_book, _pk("book_id")),
     "yusuan_accounting_api_trial_balance": books(school_book, _pk("book_id")),
     "yusuan_accounting_api_reconciliation": books(school_book, _pk("book_id")),
+    "yusuan_accounting_statement_api_book_statements": books(school_book, _pk("book_id")),
+    "yusuan_accounting_statement_api_summary_statements": books(
+        school_book,
+        marker=lambda b: f'"book_ids": [{b.pk}]',
+        query=lambda b: f"fiscal_year={b.fiscal_year}",
+    ),
     "yusuan_accounting_api_account_ledger": books(
         school_book, lambda b: {"book_id": b.pk, "code": "6001"}
     ),

@@ -4,7 +4,7 @@ reviewed and posted in batches at random moments — the books hold:
 
 - every voucher balances in each half (R-AC-2);
 - the kept totals equal the posted lines, month by month and account by account, and the
-  trial balance balances (``reconcile_books``);
+  trial balance balances (``reconcile_books``); the statements pass their R-AC-10 checks;
 - for every indicator line touched, the three-way reconciliation moves together (R-AC-4): what
   the indicator ledger paid = the posted 7101/7201 + what waits unposted, and 7101/7201 = 6001;
   once everything is posted nothing waits.
@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.payment_helpers import _line, _payee, paid_by_bank
 
+from yusuan.accounting import statements
 from yusuan.accounting.choices import VoucherState
 from yusuan.accounting.models import Book, Voucher, VoucherLine
 from yusuan.accounting.selectors import _three_way, reconcile_books, trial_balance
@@ -136,6 +137,11 @@ class World:
         assert trial_balance(
             actor=self.user("school_accountant"), book_id=self.book.pk, month=12
         ).balanced
+        # The statements agree with each other and with the vouchers (R-AC-5, R-AC-10).
+        found = statements.book_statements(
+            actor=self.user("school_accountant"), book_id=self.book.pk, month=12
+        )
+        assert found.publishable, [c.message_en for c in found.failures]
         now = self.recon()
         for pk, (paid, spent, revenue, waiting) in now.items():
             p0, s0, r0, w0 = self.start[pk]

@@ -350,11 +350,40 @@ class PeriodTotal(models.Model):
         return f"{self.book_id}/{self.month:02d} {self.account_code}"
 
 
+class FlowTotal(models.Model):
+    """Posted amounts of one book and month by item of the two tables that read inside each
+    voucher: the 现金流量表 (``cash``) and the 差异调节表 (``gap``). Kept at posting from each
+    voucher's lines (``statements.flows``), by one upsert per item, as ``PeriodTotal`` is."""
+
+    CASH, GAP = "cash", "gap"
+
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="+")
+    month = models.PositiveSmallIntegerField(_("period"))
+    kind = models.CharField(
+        _("statement"),
+        max_length=4,
+        choices=[(CASH, _("Cash flow statement")), (GAP, _("Budget-to-surplus reconciliation"))],
+    )
+    item = models.CharField(_("item"), max_length=40)
+    amount_fen = models.BigIntegerField(_("amount"), default=0)
+
+    class Meta:
+        verbose_name = _("statement item total")
+        verbose_name_plural = _("statement item totals")
+        constraints = [
+            models.UniqueConstraint(fields=["book", "month", "kind", "item"], name="flow_total_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book_id}/{self.month:02d} {self.kind}:{self.item}"
+
+
 __all__ = [
     "MONTHS",
     "OPENING_MONTH",
     "Account",
     "Book",
+    "FlowTotal",
     "Period",
     "PeriodTotal",
     "PostingRule",

@@ -351,7 +351,7 @@ def line_errors(
     """Each line: a known leaf account of the right half (R-AC-2), not closed to the booking
     model (R-AC-6), the unit's expenditure account (R-AC-11), the R-AC-3 dimensions on
     财政拨款 budgetary lines. ``account(code)`` returns the chart row (``None``: unknown) with
-    ``half``, ``legacy_only`` and ``is_leaf``."""
+    ``half``, ``legacy_only``, ``is_leaf`` and ``is_leaf_unified``."""
     errors: list[ErrorDetail] = []
     other = {"7101": "7201", "7201": "7101"}[EXPENDITURE_ACCOUNT[UnitKind(unit_kind)]]
     for row, line in enumerate(lines):
@@ -370,7 +370,8 @@ def line_errors(
                 )
             )
             continue
-        if not found.is_leaf:
+        leaf = found.is_leaf if quota_model == QuotaModel.LEGACY else found.is_leaf_unified
+        if not leaf:
             errors.append(
                 err(
                     "accounting.not_leaf",

@@ -19,9 +19,19 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from yusuan.accounting.choices import Half, Side, VoucherState
-from yusuan.accounting.models import OPENING_MONTH, Account, Book, PeriodTotal, Voucher, VoucherLine
+from yusuan.accounting.models import (
+    OPENING_MONTH,
+    Account,
+    Book,
+    FlowTotal,
+    PeriodTotal,
+    Voucher,
+    VoucherLine,
+)
 from yusuan.accounting.rules import FISCAL_FUND_TYPES
 from yusuan.accounting.services import books as book_services
+from yusuan.accounting.services.totals import flow_items
+from yusuan.accounting.statements.figures import load_vouchers
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.common.ids import as_pk
@@ -548,6 +558,7 @@ def reconcile_books(books: Iterable[Book]) -> list[str]:
                     f"{book}: period {key[0]} account {key[1]}: lines {lines.get(key)} "
                     f"≠ totals {kept.get(key)}"
                 )
+        problems += _flow_problems(book)
         unbalanced = (
             VoucherLine.objects.filter(voucher__book=book)
             .values("voucher_id", "half")
@@ -560,6 +571,24 @@ def reconcile_books(books: Iterable[Book]) -> list[str]:
                     f"(R-AC-2): debit {item['d']}, credit {item['c']}"
                 )
     return problems
+
+
+def _flow_problems(book: Book) -> list[str]:
+    """The 现金流量表 / 差异调节表 items kept at posting equal those of the posted lines."""
+    expected = flow_items(load_vouchers([book], 12))
+    kept = {
+        (book.pk, month, kind, item): amount
+        for month, kind, item, amount in FlowTotal.objects.filter(book=book).values_list(
+            "month", "kind", "item", "amount_fen"
+        )
+        if amount
+    }
+    return [
+        f"{book}: period {key[1]} {key[2]}:{key[3]}: lines {expected.get(key, 0)} "
+        f"≠ totals {kept.get(key, 0)}"
+        for key in sorted(set(expected) | set(kept))
+        if expected.get(key, 0) != kept.get(key, 0)
+    ]
 
 
 def reconcile_check(region: str | None, year: int | None) -> tuple[list[str], list[str], int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.accounting import views
+from yusuan.accounting import statement_views, views
 
 app_name = "accounting"
 
@@ -26,4 +26,12 @@ urlpatterns = [
         views.reconciliation_view,
         name="reconciliation",
     ),
+    path("books/<id:book_pk>/statements/", statement_views.book_statements, name="statements"),
+    path(
+        "books/<id:book_pk>/statements/<str:key>/",
+        statement_views.book_statement,
+        name="statement",
+    ),
+    path("statements/", statement_views.summary_statements, name="summary_statements"),
+    path("statements/<str:key>/", statement_views.summary_statement, name="summary_statement"),
 ]

@@ -32,6 +32,7 @@ from yusuan.budgeting.rules import FISCAL_FUND_TYPES, FUND_NAMES, THREE_PUBLIC_C
 from yusuan.budgeting.services.common import as_pk
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.common.report_tables import ReportTable, Row, Section
 from yusuan.core.choices import CodeKind, OrganisationKind
 from yusuan.core.models import ClassificationCode, Organisation
 from yusuan.indicators.models import IndicatorLine
@@ -144,7 +145,6 @@ EMPTY_NOTES = {
     "projects": "{who}{year}年没有安排项目支出，故本表无数据。",
 }
 EMPTY_DEFAULT = "{who}{year}年在{stage}阶段尚无预算数据，故本表无数据。"
-NO_DATA = "本表无数据"
 
 
 def revenue_layout(mof_div_code: str) -> RevenueLayout:
@@ -155,58 +155,6 @@ def title_of(key: str, level: str) -> str:
     """A unit's own tables 1–3 are its 单位收支总表, 单位收入总表, 单位支出总表."""
     title = TITLES[key]
     return title.replace("部门", "单位", 1) if level == UNIT and key in ("1", "2", "3") else title
-
-
-# --- the rows ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    code: str
-    label: str
-    amounts: tuple[int, ...]
-    level: int = 0  # indent: 类 0, 款 1, 项 2
-    key: str = ""  # how the checks find it: "total", "class:201", "new:111", …
-    strong: bool = False  # a total or subtotal
-    extra: tuple[str, ...] = ()  # more text columns (the project table's unit)
-    link: str = ""  # the project's 绩效目标表
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    text_columns: tuple[str, ...]  # one: the label only; two or more: code, label, extra…
-    columns: tuple[str, ...]  # the amount columns, in yuan
-    rows: tuple[Row, ...]
-    linked: bool = False  # rows carry a link (the project table's 绩效目标表)
-
-    def texts(self, row: Row) -> tuple[str, ...]:
-        if len(self.text_columns) == 1:
-            return (row.label,)
-        return (row.code, row.label, *row.extra)
-
-    def row(self, key: str) -> Row | None:
-        return next((r for r in self.rows if r.key == key), None)
-
-    def amount(self, key: str, column: int = 0) -> int:
-        found = self.row(key)
-        return found.amounts[column] if found is not None else 0
-
-
-@dataclass(frozen=True)
-class BudgetTable:
-    key: str
-    title: str
-    sections: tuple[Section, ...]
-    empty_note: str
-
-    @property
-    def number(self) -> str:
-        return f"表{self.key}" if self.key.isdigit() else "附表"
-
-    @property
-    def empty(self) -> bool:
-        return not any(any(r.amounts) for s in self.sections for r in s.rows)
 
 
 # --- what the tables read ------------------------------------------------------------------------
@@ -283,9 +231,9 @@ class Source:
 @dataclass(frozen=True)
 class TableSet:
     source: Source
-    tables: Mapping[str, BudgetTable]
+    tables: Mapping[str, ReportTable]
 
-    def __getitem__(self, key: str) -> BudgetTable:
+    def __getitem__(self, key: str) -> ReportTable:
         return self.tables[key]
 
 
@@ -534,8 +482,9 @@ def _note(source: Source, key: str) -> str:
     return text.format(who=source.who, year=source.fiscal_year, stage=STAGES[source.stage])
 
 
-def _table(source: Source, key: str, *sections: Section) -> BudgetTable:
-    return BudgetTable(key, title_of(key, source.level), sections, _note(source, key))
+def _table(source: Source, key: str, *sections: Section) -> ReportTable:
+    number = f"表{key}" if key.isdigit() else "附表"
+    return ReportTable(key, number, title_of(key, source.level), sections, _note(source, key))
 
 
 def _total(rows: Sequence[Row], width: int, label: str = "合计", key: str = "total") -> Row:
@@ -570,7 +519,7 @@ def _row_index(layout: RevenueLayout, figure: Figure) -> int | None:
     )
 
 
-def table_1(source: Source) -> BudgetTable:
+def table_1(source: Source) -> ReportTable:
     """收支总表: revenue by the region's rows, expenditure by functional 类."""
     new, carry = _revenue(source.figures)
     layout = source.revenue
@@ -603,7 +552,7 @@ def table_1(source: Source) -> BudgetTable:
     )
 
 
-def table_2(source: Source) -> BudgetTable:
+def table_2(source: Source) -> ReportTable:
     """收入总表: per unit (per department for the district), 合计 and each revenue row."""
     layout = source.revenue
     width = len(layout.rows) + 2
@@ -636,19 +585,19 @@ def table_2(source: Source) -> BudgetTable:
     return _table(source, "2", Section("", heading, columns, (_total(rows, width), *rows)))
 
 
-def _tree_table(source: Source, key: str, figures: Sequence[Figure]) -> BudgetTable:
+def _tree_table(source: Source, key: str, figures: Sequence[Figure]) -> ReportTable:
     rows = _tree(
         figures, lambda f: f.exp_func_code, _by_part, 3, (3, 5, 7), CodeKind.FUNCTIONAL, source
     )
     return _table(source, key, Section("", CODED, PARTS, (_total(rows, 3), *rows)))
 
 
-def table_3(source: Source) -> BudgetTable:
+def table_3(source: Source) -> ReportTable:
     """支出总表: every expenditure line by functional 类/款/项 × 基本/项目."""
     return _tree_table(source, "3", [f for f in source.figures if not f.revenue])
 
 
-def table_4(source: Source) -> BudgetTable:
+def table_4(source: Source) -> ReportTable:
     """财政拨款收支总表: 财政拨款 revenue (本年 and 上年结转) per fund type; its spending by
     functional 类 per fund type."""
     new, carry = _revenue(source.figures)
@@ -687,7 +636,7 @@ def _fund(source: Source, fund: str) -> list[Figure]:
     return [f for f in source.figures if not f.revenue and f.fund_type_code == fund]
 
 
-def table_5(source: Source) -> BudgetTable:
+def table_5(source: Source) -> ReportTable:
     """一般公共预算支出表: fund 111 by functional 类/款/项 × 基本/项目."""
     return _tree_table(source, "5", _fund(source, "111"))
 
@@ -698,7 +647,7 @@ def _personnel(figure: Figure) -> tuple[int, int, int]:
     return (fen, fen if personnel else 0, 0 if personnel else fen)
 
 
-def table_6(source: Source) -> BudgetTable:
+def table_6(source: Source) -> ReportTable:
     """一般公共预算基本支出表: fund 111 basic lines by economic 类/款 × 人员经费/公用经费."""
     figures = [f for f in _fund(source, "111") if f.basic]
     rows = _tree(
@@ -715,7 +664,7 @@ def table_6(source: Source) -> BudgetTable:
     )
 
 
-def table_7(source: Source) -> BudgetTable:
+def table_7(source: Source) -> ReportTable:
     """一般公共预算“三公”经费支出表: last year's figure, this year's (基本/项目) and the change."""
     now: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for figure in _fund(source, "111"):
@@ -740,12 +689,12 @@ def table_7(source: Source) -> BudgetTable:
     return _table(source, "7", Section("", ("项目",), columns, tuple(rows)))
 
 
-def table_8(source: Source) -> BudgetTable:
+def table_8(source: Source) -> ReportTable:
     """政府性基金预算支出表: fund 211 by functional 类/款/项 × 基本/项目."""
     return _tree_table(source, "8", _fund(source, "211"))
 
 
-def table_9(source: Source) -> BudgetTable:
+def table_9(source: Source) -> ReportTable:
     """国有资本经营预算支出表: fund 311 by functional 类/款/项 × 基本/项目."""
     return _tree_table(source, "9", _fund(source, "311"))
 
@@ -753,7 +702,7 @@ def table_9(source: Source) -> BudgetTable:
 PROJECT_FUNDS = ("111", "211", "311", "411", "511")
 
 
-def table_projects(source: Source) -> BudgetTable:
+def table_projects(source: Source) -> ReportTable:
     """项目支出表: each project of each unit, by fund type, with its 绩效目标表."""
     width = 2 + len(PROJECT_FUNDS)
     sums: dict[tuple[int, int], list[int]] = {}
@@ -799,7 +748,7 @@ def table_projects(source: Source) -> BudgetTable:
     )
 
 
-BUILDERS: dict[str, Callable[[Source], BudgetTable]] = {
+BUILDERS: dict[str, Callable[[Source], ReportTable]] = {
     "1": table_1,
     "2": table_2,
     "3": table_3,
@@ -834,11 +783,11 @@ def _sections(tables: TableSet, key: str) -> tuple[Section, ...]:
     return tables[key].sections
 
 
-def _named(table: BudgetTable, row: Row) -> str:
+def _named(table: ReportTable, row: Row) -> str:
     return " ".join(x for x in (table.number, row.code, row.label) if x)
 
 
-def _rows_add_up(problems: _Problems, table: BudgetTable, parts: slice) -> None:
+def _rows_add_up(problems: _Problems, table: ReportTable, parts: slice) -> None:
     """Each row's 合计 (first column) is the sum of its parts."""
     for section in table.sections:
         for row in section.rows:
@@ -850,7 +799,7 @@ def _rows_add_up(problems: _Problems, table: BudgetTable, parts: slice) -> None:
                 )
 
 
-def _tree_adds_up(problems: _Problems, table: BudgetTable) -> None:
+def _tree_adds_up(problems: _Problems, table: ReportTable) -> None:
     """The 合计 row is the sum of the 类 rows, each 类 of its 款, each 款 of its 项."""
     section = table.sections[0]
     total = section.row("total")

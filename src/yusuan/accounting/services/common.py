@@ -22,6 +22,9 @@ class ChartAccount:
     legacy_only: bool
     is_leaf: bool
     is_active: bool
+    # Under the unified model (R-AC-6) an account whose sub-accounts are all legacy-only (1201,
+    # 800103) is booked to itself.
+    is_leaf_unified: bool
 
 
 def chart_of(mof_div_code: str) -> dict[str, ChartAccount]:
@@ -32,6 +35,9 @@ def chart_of(mof_div_code: str) -> dict[str, ChartAccount]:
         )
     )
     parents = {row["parent_id"] for row in rows if row["parent_id"]}
+    unified_parents = {
+        row["parent_id"] for row in rows if row["parent_id"] and not row["legacy_only"]
+    }
     return {
         row["code"]: ChartAccount(
             id=row["id"],
@@ -41,6 +47,7 @@ def chart_of(mof_div_code: str) -> dict[str, ChartAccount]:
             legacy_only=row["legacy_only"],
             is_leaf=row["id"] not in parents,
             is_active=row["is_active"],
+            is_leaf_unified=row["id"] not in unified_parents,
         )
         for row in rows
     }
