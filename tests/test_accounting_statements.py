@@ -65,6 +65,11 @@ def _fa(code: str, *, debit: int = 0, credit: int = 0, **dims: Any) -> LineInput
 
 @pytest.fixture
 def poster(user: Any) -> Any:
+    return second_accountant(user)
+
+
+def second_accountant(user: Any) -> Any:
+    """Another of the school's people made accountant: she posts what the first prepared."""
     other = user("school_approver")
     other.roles.add(Role.objects.get(code="accountant"))
     return user("school_approver")
@@ -88,6 +93,10 @@ def _post(
 
 @pytest.fixture
 def year(user: Any, poster: Any) -> dict[str, Any]:
+    return worked_year(user, poster)
+
+
+def worked_year(user: Any, poster: Any) -> dict[str, Any]:
     """Opening balances and six months of everyday events (DOMAIN-2 §5.2)."""
     school = user("school_accountant").organisation
     book = book_for(school.pk, YEAR)

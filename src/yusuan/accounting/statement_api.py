@@ -1,18 +1,18 @@
 """The statements through the API (issue 19, DOMAIN-2 §5.5): one unit's book, or the sum of the
 books of a year the token's user sees, with every row of the seven statements and the 差异调节表
-and the R-AC-5/9/10 checks. Amounts are integer fen. Scope ``accounting:read``; another unit's
-book is a 404."""
+and the R-AC-5/9/10 checks; and a book as a beancount journal. Amounts are integer fen. Scope
+``accounting:read``; another unit's book is a 404."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from ninja import Field, Router, Schema
 
-from yusuan.accounting import statements
+from yusuan.accounting import journal, statements
 from yusuan.accounting.api import READ, VIEW, Month
 from yusuan.common.api import Id, Year, require
 
@@ -130,3 +130,16 @@ def summary_statements(
         actor=actor, fiscal_year=fiscal_year, month=month or timezone.localdate().month
     )
     return _out(found, _keys(key))
+
+
+@router.get(
+    "/accounting/books/{book_id}/journal",
+    response={200: str},
+    openapi_extra={"responses": {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}},
+)
+def book_journal(request: HttpRequest, book_id: Id) -> HttpResponse:
+    """The book's posted vouchers as a beancount journal with a balance assertion for every
+    first-level account at each month end, for ``bean-check``."""
+    actor = require(request, VIEW, READ)
+    text = journal.beancount(actor=actor, book_id=book_id)
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")

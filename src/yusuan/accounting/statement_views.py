@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from yusuan.accounting import statements
+from yusuan.accounting import journal, statements
 from yusuan.accounting.views import VIEW, _book, _int
 from yusuan.common import report_tables
 from yusuan.common.tabular import XLSX
@@ -112,3 +112,14 @@ def summary_statements(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def summary_statement(request: HttpRequest, key: str) -> HttpResponse:
     return _detail(request, None, key)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def book_journal(request: HttpRequest, book_pk: int) -> HttpResponse:
+    """The book as a beancount journal, for an auditor's ``bean-check`` (accounting.journal)."""
+    book = _book(request, book_pk)
+    actor: Any = request.user
+    text = journal.beancount(actor=actor, book_id=book.pk)
+    name = f"book-{book.organisation.code}-{book.fiscal_year}.beancount"
+    return attachment(text.encode(), name, "text/plain; charset=utf-8")

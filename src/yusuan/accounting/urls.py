@@ -32,6 +32,7 @@ urlpatterns = [
         statement_views.book_statement,
         name="statement",
     ),
+    path("books/<id:book_pk>/journal/", statement_views.book_journal, name="journal"),
     path("statements/", statement_views.summary_statements, name="summary_statements"),
     path("statements/<str:key>/", statement_views.summary_statement, name="summary_statement"),
 ]
