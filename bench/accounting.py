@@ -4,7 +4,8 @@ posting, beside the plain GROUP BY over the lines that the totals replace — an
 (review + post, numbering, totals) through the services. SQLite and PostgreSQL, each beside
 ``migrate`` alone on the same database.
 
-Usage: .venv/bin/python bench/accounting.py [--lines 1000000] [--sample 2000] [--no-postgres]
+Usage: .venv/bin/python bench/accounting.py [--lines 1000000] [--sample 2000] [--units 300]
+       [--no-postgres]
 Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
 script creates and drops one scratch database there, ``yusuan_bench_accounting``, and uses a
 temporary folder for SQLite. It never touches any other database.
@@ -17,7 +18,10 @@ then, timed: review + post of ``--sample`` vouchers through ``voucher_review`` a
 same ``add_to_totals`` the services use; timed apart as "bulk posting", not a user path); then
 the trial balance at month 12 (level 1 and level 3), the 6001 ledger of one month, the seven
 statements with the 差异调节表 and their checks (median of 3), and the reference: one GROUP BY
-(account, month) over every posted line of the book. Each read is the median of 5. Goal: trial
+(account, month) over every posted line of the book. Then the district: ``--units`` − 1 more
+schools whose books keep copies of the bench book's totals, summed into one set of statements
+for the region's accounting supervisor; and (SQLite run only) the book exported as a beancount
+journal and checked by ``bean-check``, beside our own reads. Each read is the median of 5. Goal: trial
 balance and statements under 1 s on PostgreSQL; the ratio to the GROUP BY shows what the totals
 save.
 """
@@ -54,7 +58,82 @@ def _median(work: Any, times: int = 5) -> float:
     return statistics.median(runs)
 
 
-def child(lines: int, sample: int) -> None:
+def _district(units: int, book: Any, reference: float) -> dict[str, Any]:
+    """``units`` − 1 more schools whose books keep the same totals as the bench book (copied in
+    SQL: the summary reads kept totals only), then the district's summed statements as the
+    region's accounting supervisor sees them."""
+    from django.db import connection, transaction
+
+    from yusuan.accounting import statements
+    from yusuan.accounting.models import Book, FlowTotal, PeriodTotal
+    from yusuan.accounting.services.books import book_for
+    from yusuan.core.models import Organisation
+    from yusuan.identity.services import UserData, user_create
+
+    others = Organisation.objects.filter(kind="unit").exclude(pk=book.organisation_id)
+    with transaction.atomic():
+        books = [book_for(o.pk, YEAR) for o in others.order_by("code")[: units - 1]]
+        supervisor = user_create(
+            actor=None,
+            data=UserData(
+                username="bench_supervisor",
+                full_name="监管",
+                organisation_id=Organisation.objects.get(code="F00-YS").pk,
+                role_codes=("accounting_supervisor",),
+            ),
+            password="Bench@2026x",  # noqa: S106 - a scratch database
+        )
+        columns = {
+            PeriodTotal: "month, account_code, exp_func_code, dep_bgt_eco_code, fund_type_code, "
+            "budget_activity, project_id, indicator_line_id, debit_fen, credit_fen",
+            FlowTotal: "month, kind, item, amount_fen",
+        }
+        with connection.cursor() as cursor:
+            for model, names in columns.items():
+                table = model._meta.db_table
+                for other in books:
+                    cursor.execute(
+                        f"INSERT INTO {table} (book_id, {names}) "  # noqa: S608 - our names
+                        f"SELECT %s, {names} FROM {table} WHERE book_id = %s",
+                        [other.pk, book.pk],
+                    )
+    totals = PeriodTotal.objects.count()
+    found = statements.summary_statements(actor=supervisor, fiscal_year=YEAR, month=12)
+    assert len(found.books) == len(books) + 1 == Book.objects.count(), len(found.books)
+    assert found.publishable, [c.message_en for c in found.failures]
+    summary = _median(
+        lambda: statements.summary_statements(actor=supervisor, fiscal_year=YEAR, month=12),
+        times=3,
+    )
+    return {"district_books": len(found.books), "district_totals": totals, "district": summary}
+
+
+def _beancount(book: Any, accountant: Any) -> dict[str, Any]:
+    """The book as a beancount journal, and ``bean-check`` reading it (the auditor's tool)."""
+    import subprocess
+    import tempfile
+
+    from yusuan.accounting.journal import beancount
+
+    started = time.perf_counter()
+    text = beancount(actor=accountant, book_id=book.pk)
+    exported = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "book.beancount"
+        path.write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        checked = subprocess.run(  # noqa: S603 - our own file, the venv's bean-check
+            [str(Path(sys.executable).with_name("bean-check")), str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+    assert checked.returncode == 0, checked.stdout[:2000] + checked.stderr[:2000]
+    return {"journal_export": exported, "bean_check": seconds, "journal_mb": len(text) / 1e6}
+
+
+def child(lines: int, sample: int, units: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
@@ -76,7 +155,7 @@ def child(lines: int, sample: int) -> None:
     call_command("migrate", verbosity=0)
     migrate = time.perf_counter() - started
 
-    admin, _, codes = setup_region(1)
+    admin, _, codes = setup_region(units)
     school = Organisation.objects.get(code=codes[0])
     with transaction.atomic():
         fiscal_year_open(actor=admin, mof_div_code="320509", year=YEAR)
@@ -227,9 +306,13 @@ def child(lines: int, sample: int) -> None:
         ],
         times=3,
     )
+    district = _district(units, book, reference) if units > 1 else {}
+    journal = _beancount(book, accountant) if connection.vendor == "sqlite" else {}
     print(
         json.dumps(
             {
+                **district,
+                **journal,
                 "migrate": migrate,
                 "lines": posted_lines,
                 "written": written,
@@ -252,16 +335,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        child(options.lines, options.sample)
+        child(options.lines, options.sample, options.units)
         return
     results = on_both(
         __file__,
         BENCH_DB,
-        ["--lines", str(options.lines), "--sample", str(options.sample)],
+        ["--lines", str(options.lines), "--sample", str(options.sample)]
+        + ["--units", str(options.units)],
         postgres=not options.no_postgres,
     )
     for database, f in results.items():
@@ -291,6 +376,18 @@ def main() -> None:
             f" 差异调节表 recomputed from every line instead of their kept totals:"
             f" {f['statements_voucher_scan'] * 1000:.1f} ms"
         )
+        if "district" in f:
+            print(
+                f"  the district's summed statements over {f['district_books']} books "
+                f"({f['district_totals']:,} kept total rows): {f['district'] * 1000:.1f} ms"
+            )
+        if "bean_check" in f:
+            print(
+                f"  beancount: the book's journal ({f['journal_mb']:.0f} MB) exported in "
+                f"{f['journal_export']:.1f} s; bean-check read and checked it in "
+                f"{f['bean_check']:.1f} s, against {f['trial_balance_l1'] * 1000:.1f} ms for our "
+                f"trial balance and {f['statements_all'] * 1000:.1f} ms for the statements"
+            )
 
 
 if __name__ == "__main__":

@@ -810,6 +810,12 @@ def school_book() -> Any:
     return Book.objects.filter(organisation__name=SCHOOL).order_by("-fiscal_year").first()
 
 
+def school_card() -> Any:
+    from yusuan.accounting.models import AssetCard
+
+    return AssetCard.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+
+
 def _book_pk(book: Any) -> dict[str, Any]:
     return {"book_pk": book.pk}
 
@@ -850,6 +856,11 @@ PAGES: dict[str, Entry] = {
     "accounting:ledger": books(school_book, _ledger),
     "accounting:reconciliation": books(school_book, _book_pk),
     "accounting:statements": books(school_book, _book_pk),
+    "accounting:journal": books(school_book, _book_pk),
+    "accounting:assets": books(school_card, marker=lambda c: c.code),
+    "accounting:depreciation": books(
+        school_book, lambda b: {"book_pk": b.pk, "month": 12}, method="post"
+    ),
     "accounting:statement": books(school_book, lambda b: {"book_pk": b.pk, "key": "balance"}),
     "accounting:summary_statements": books(
         school_book,
@@ -1198,6 +1209,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
     "accounting:voucher_batch": VOUCHER_IDS,
+    "accounting:asset_new": CREATE,
     "accounting:summary_statement": "one statement of the sum accounting:summary_statements "
     "checks (books the caller sees, visible_to); the outsider's sum lacks the school's figures "
     "(tests/test_accounting_statements.py)",
@@ -1861,6 +1873,11 @@ API: dict[str, Entry] = {
     "yusuan_accounting_api_trial_balance": books(school_book, _pk("book_id")),
     "yusuan_accounting_api_reconciliation": books(school_book, _pk("book_id")),
     "yusuan_accounting_statement_api_book_statements": books(school_book, _pk("book_id")),
+    "yusuan_accounting_statement_api_book_journal": books(school_book, _pk("book_id")),
+    "yusuan_accounting_asset_api_list_assets": books(school_card, marker=lambda c: c.code),
+    "yusuan_accounting_asset_api_run_depreciation": books(
+        school_book, lambda b: {"book_id": b.pk, "month": 12}, method="post"
+    ),
     "yusuan_accounting_statement_api_summary_statements": books(
         school_book,
         marker=lambda b: f'"book_ids": [{b.pk}]',
@@ -1919,6 +1936,8 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_identity_api_issue_token": CREATE,
     "yusuan_accounting_api_create_voucher": "names its book in the body: another unit's book is "
     "a 404 and nothing is kept (tests/test_accounting_api.py)",
+    "yusuan_accounting_asset_api_create_asset": "names its unit in the body: another unit is a "
+    "404 and nothing is kept (tests/test_accounting_depreciation.py)",
     "yusuan_accounting_api_review_vouchers": VOUCHER_IDS,
     "yusuan_accounting_api_unreview_vouchers": VOUCHER_IDS,
     "yusuan_accounting_api_post_vouchers": VOUCHER_IDS,

@@ -299,3 +299,42 @@ def test_another_units_accountant_gets_a_404_and_changes_nothing(user: Any) -> N
             service(actor=user("office_clerk"), voucher_ids=[voucher.pk])
     voucher.refresh_from_db()
     assert voucher.state == VoucherState.DRAFT and voucher.reviewed_by_id is None
+
+
+def test_legacy_quota_issued_to_the_school_is_booked_and_unified_books_nothing(user: Any) -> None:
+    """DOMAIN §4.1 (L-ISSUE): in a legacy-model book an executable 授权支付 line issued to the
+    school is one voucher, Dr 1011 Cr 4001 and Dr 8001—零余额账户用款额度 Cr 6001 with the line's
+    codes; the same issue under the unified model (the default) books nothing."""
+    from tests.indicator_helpers import issue, project, spec
+
+    school = user("school_accountant").organisation
+    works = project(school, user("school_clerk"))
+    book = Book.objects.get(organisation=school, fiscal_year=2026)
+    before = Voucher.objects.filter(source_type="indicators.document").count()
+    issue(
+        user("wj_budget"),
+        user("wj_budget_chief"),
+        [(spec(school, works, pay_type_code="12"), 500_00)],
+    )
+    assert Voucher.objects.filter(source_type="indicators.document").count() == before
+    Book.objects.filter(pk=book.pk).update(quota_model="legacy")
+    line = issue(
+        user("wj_budget"),
+        user("wj_budget_chief"),
+        [(spec(school, works, pay_type_code="12"), 800_00), (spec(school, works), 300_00)],
+        doc_no="吴财预〔2026〕2号",
+    )[0]
+    voucher = Voucher.objects.get(source_type="indicators.document", book=book)
+    assert (voucher.rule_code, voucher.problem, voucher.total_fen) == ("L-ISSUE v1", "", 800_00)
+    assert _lines(voucher) == [
+        ("fa", "1011", 800_00, 0),
+        ("fa", "4001", 0, 800_00),
+        ("ba", "800101", 800_00, 0),
+        ("ba", "6001", 0, 800_00),
+    ]
+    revenue = voucher.lines.get(account_code="6001")
+    assert (revenue.indicator_line_id, revenue.exp_func_code, revenue.fund_type_code) == (
+        line.pk,
+        line.exp_func_code,
+        "111",
+    )

@@ -121,7 +121,7 @@ def test_every_demo_login_reaches_its_home_page(db: Any) -> None:
     usernames = list(User.objects.order_by("username").values_list("username", flat=True))
     # bank_rcb, hospital_reviewer and _approver (R-PY-9), wj_monitor, wj_leader (ADR 0036),
     # wj_appraisal (评审中心, ADR 0040), wj_personnel (人员库管理岗, ADR 0038)
-    assert len(usernames) == 32
+    assert len(usernames) == 33
     for username in usernames:
         client = Client()
         response = client.post(

@@ -86,3 +86,37 @@ def test_a_mistyped_amount_is_outlined_beside_its_field(
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("voucher-state")).to_have_text("草稿")
     expect(page.get_by_test_id("lines-fa")).to_contain_text("4609")
+
+
+def test_statements_checks_exports_and_a_months_depreciation(
+    page: Any, demo_server: dict[str, Any], tmp_path: Path
+) -> None:
+    """The accountant opens 会计报表 from the books: every check passes, the 资产负债表 balances,
+    each statement downloads as Excel and PDF; the month's depreciation waits as a draft from
+    the asset cards, and running it again is refused with the voucher's name."""
+    base = demo_server["base"]
+    login(page, base, "school_accountant")
+    page.goto(f"{base}/accounting/")
+    page.get_by_role("link", name="会计报表").first.click()
+    expect(page.get_by_test_id("checks-pass")).to_contain_text("校验通过")
+    page.get_by_role("link", name="资产负债表").click()
+    expect(page.locator("h1")).to_have_text("会政财01表 资产负债表")
+    total = page.locator("tr[data-row=assets_total] td.num").first.inner_text()
+    other = page.locator("tr[data-row=liabilities_and_net_assets] td.num").first.inner_text()
+    assert total == other and total != "0.00"
+    page.screenshot(path=str(tmp_path / "balance-sheet.png"), full_page=True)
+    with page.expect_download() as sheet:
+        page.get_by_test_id("export").click()
+    assert sheet.value.suggested_filename.endswith(".xlsx")
+    with page.expect_download() as pdf:
+        page.get_by_test_id("export-pdf").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    page.goto(f"{base}/accounting/assets/")
+    expect(page.get_by_test_id("assets")).to_contain_text("GZ-2024-001")
+    page.goto(f"{base}/accounting/")
+    page.get_by_role("link", name="会计期间").first.click()
+    open_months = page.locator("[data-testid^=depreciate-]")
+    first = open_months.first.get_attribute("data-testid")
+    assert first is not None
+    page.get_by_test_id(first).click()
+    expect(page.locator(".messages")).to_contain_text("R-AC-7")  # the month's run is done

@@ -92,3 +92,13 @@ class RuleEvent(models.TextChoices):
     REFUND_CONFIRMED = "payments.refund_confirmed", _("Refund confirmed")
     CORRECTION_POSTED = "payments.correction_posted", _("Correction posted")
     PAYROLL_ACCRUED = "payroll.accrued", _("Salary or contributions accrued")
+    DEPRECIATION = "accounting.depreciation", _("Depreciation and amortisation of a month")
+
+
+class AssetKind(models.TextChoices):
+    """What an asset card depreciates (E11): the asset account and its accumulated account."""
+
+    FIXED = "1601", _("Fixed asset (1601, depreciated to 1602)")
+    INTANGIBLE = "1701", _("Intangible asset (1701, amortised to 1702)")
+    INFRASTRUCTURE = "1801", _("Public infrastructure (1801, to 1802)")
+    HOUSING = "1831", _("Public housing (1831, to 1832)")

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yusuan.accounting.choices import VoucherOrigin, VoucherState
+from yusuan.accounting.choices import AssetKind, VoucherOrigin, VoucherState
 from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, choice_subtotal, subtotal_label
 
 
@@ -99,6 +99,62 @@ VOUCHER_GRID = Grid(
             group_by="origin",
             row_key=lambda v: v.origin,
             name=choice_subtotal(VoucherOrigin),
+        ),
+    ),
+)
+
+
+ASSET_GRID = Grid(
+    name="accounting.assets",
+    sheet_title="资产卡片",
+    default_order=("organisation__code", "code"),
+    row_key=lambda card: str(card.pk),
+    row_testid="asset-row",
+    columns=(
+        GridColumn("code", _("Card number"), lambda c: Cell(c.code), order_by="code"),
+        GridColumn("name", _("Asset name"), lambda c: Cell(c.name), order_by="name"),
+        GridColumn(
+            "organisation",
+            _("Unit"),
+            lambda c: Cell(c.organisation.name),
+            order_by="organisation__code",
+        ),
+        GridColumn(
+            "kind",
+            _("Asset account"),
+            lambda c: Cell(str(c.get_kind_display())),
+            order_by="kind",
+            export=lambda c: c.kind,
+        ),
+        GridColumn("cost_fen", _("Original cost (yuan)"), order_by="cost_fen"),
+        GridColumn("salvage_fen", _("Salvage value (yuan)"), order_by="salvage_fen", visible=False),
+        GridColumn(
+            "in_service",
+            _("In service from"),
+            lambda c: Cell(c.in_service.isoformat()),
+            order_by="in_service",
+        ),
+        GridColumn(
+            "life_months",
+            _("Useful life (months)"),
+            lambda c: Cell(str(c.life_months)),
+            order_by="life_months",
+        ),
+        GridColumn(
+            "expense_account",
+            _("Expense account"),
+            lambda c: Cell(c.expense_account),
+            order_by="expense_account",
+        ),
+    ),
+    levels=(
+        GroupLevel(
+            "kind",
+            _("Asset account"),
+            order_by=("kind",),
+            group_by="kind",
+            row_key=lambda c: c.kind,
+            name=choice_subtotal(AssetKind),
         ),
     ),
 )

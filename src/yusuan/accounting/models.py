@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.accounting.choices import (
+    AssetKind,
     BudgetActivity,
     Category,
     Half,
@@ -350,6 +351,52 @@ class PeriodTotal(models.Model):
         return f"{self.book_id}/{self.month:02d} {self.account_code}"
 
 
+class AssetCard(TimestampedModel):
+    """A unit's fixed or intangible asset (资产卡片) that is depreciated or amortised each month,
+    straight line, from the month it enters service (E11; 政府会计准则第3号: 当月增加当月计提).
+    What a month owes is worked out from the card (``rules.depreciation_due``), so a month's
+    run is the same whenever it runs; the runs themselves are vouchers."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="asset_cards"
+    )
+    code = models.CharField(_("card number"), max_length=30)
+    name = models.CharField(_("asset name"), max_length=120)
+    kind = models.CharField(_("asset account"), max_length=4, choices=AssetKind.choices)
+    expense_account = models.CharField(_("expense account"), max_length=12, default="5001")
+    cost_fen = models.BigIntegerField(_("original cost"))
+    salvage_fen = models.BigIntegerField(_("salvage value"), default=0)
+    in_service = models.DateField(_("in service from"))
+    life_months = models.PositiveSmallIntegerField(_("useful life (months)"))
+    disposed_on = models.DateField(_("disposed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("asset card")
+        verbose_name_plural = _("asset cards")
+        ordering = ["organisation__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="asset_card_code"),
+            models.CheckConstraint(
+                condition=Q(cost_fen__gt=0)
+                & Q(salvage_fen__gte=0)
+                & Q(salvage_fen__lt=F("cost_fen")),
+                name="asset_card_amounts",
+            ),
+            models.CheckConstraint(condition=Q(life_months__gt=0), name="asset_card_life"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class FlowTotal(models.Model):
     """Posted amounts of one book and month by item of the two tables that read inside each
     voucher: the 现金流量表 (``cash``) and the 差异调节表 (``gap``). Kept at posting from each
@@ -379,6 +426,7 @@ class FlowTotal(models.Model):
 
 
 __all__ = [
+    "AssetCard",
     "MONTHS",
     "OPENING_MONTH",
     "Account",

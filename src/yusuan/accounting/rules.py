@@ -475,3 +475,25 @@ def activity_of(*, dep_bgt_eco_code: str, basic: str) -> str:
     if dep_bgt_eco_code.startswith(("301", "303")):
         return BudgetActivity.PERSONNEL
     return BudgetActivity.PUBLIC
+
+
+# --- Depreciation and amortisation (E11) -----------------------------------------------------------
+
+# The asset account → its accumulated depreciation or amortisation account (财会〔2017〕25号).
+ACCUMULATED = {"1601": "1602", "1701": "1702", "1801": "1802", "1831": "1832"}
+
+
+def months_in_service(in_service_year: int, in_service_month: int, year: int, month: int) -> int:
+    """Which month of its life ``year``-``month`` is for an asset in service from the given
+    month: 1 for that month itself (当月增加，当月计提), 0 or less before it."""
+    return (year - in_service_year) * 12 + (month - in_service_month) + 1
+
+
+def depreciation_due(cost: int, salvage: int, life_months: int, month_of_life: int) -> int:
+    """Straight line in whole fen: what month ``month_of_life`` (1…life) owes. Each month is the
+    rise of ``floor((cost − salvage) × k / life)``, so the months add up to cost − salvage exactly
+    and no month differs from another by more than a fen; nothing outside the life."""
+    if month_of_life < 1 or month_of_life > life_months:
+        return 0
+    base = cost - salvage
+    return base * month_of_life // life_months - base * (month_of_life - 1) // life_months

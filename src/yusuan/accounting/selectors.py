@@ -22,6 +22,7 @@ from yusuan.accounting.choices import Half, Side, VoucherState
 from yusuan.accounting.models import (
     OPENING_MONTH,
     Account,
+    AssetCard,
     Book,
     FlowTotal,
     PeriodTotal,
@@ -58,6 +59,14 @@ def book_list(*, actor: Actor, fiscal_year: int | None = None) -> QuerySet[Book]
 def access_book(*, actor: Actor, pk: object) -> Book:
     """A book the actor may read (another unit's is a 404): the services' own lookup."""
     return book_services.access_book(actor, pk)
+
+
+def asset_cards(*, actor: Actor, organisation_id: int | None = None) -> QuerySet[AssetCard]:
+    """The asset cards the actor sees (E11), by unit and number."""
+    rows = AssetCard.objects.visible_to(actor).select_related("organisation")
+    if organisation_id is not None:
+        rows = rows.filter(organisation_id=organisation_id)
+    return rows.order_by("organisation__code", "code")
 
 
 def voucher_list(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.accounting import statement_views, views
+from yusuan.accounting import asset_views, statement_views, views
 
 app_name = "accounting"
 
@@ -33,6 +33,13 @@ urlpatterns = [
         name="statement",
     ),
     path("books/<id:book_pk>/journal/", statement_views.book_journal, name="journal"),
+    path(
+        "books/<id:book_pk>/depreciation/<int:month>/",
+        asset_views.depreciation_view,
+        name="depreciation",
+    ),
+    path("assets/", asset_views.asset_list, name="assets"),
+    path("assets/new/", asset_views.asset_new, name="asset_new"),
     path("statements/", statement_views.summary_statements, name="summary_statements"),
     path("statements/<str:key>/", statement_views.summary_statement, name="summary_statement"),
 ]

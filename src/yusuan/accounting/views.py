@@ -371,6 +371,7 @@ def periods_view(request: HttpRequest, book_pk: int) -> HttpResponse:
                 "month"
             ),
             "may_close": _actor(request).has_perm(REVIEW),
+            "may_keep": _actor(request).has_perm(KEEP),
         },
     )
 

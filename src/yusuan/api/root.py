@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from yusuan.accounting.api import router as accounting_router
+from yusuan.accounting.asset_api import router as assets_router
 from yusuan.accounting.statement_api import router as statements_router
 from yusuan.audit import context as audit_context
 from yusuan.audit.api import router as audit_router
@@ -175,6 +176,7 @@ api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", accounting_router)
 api.add_router("/", statements_router)
+api.add_router("/", assets_router)
 # Test settings add the routers of test-only apps (the memo of adding-a-document-type.md).
 for _extra in getattr(settings, "YUSUAN_API_EXTRA_ROUTERS", ()):
     api.add_router("/", import_string(_extra))

@@ -129,6 +129,8 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.payroll_contributions": _("Employer contributions imported"),
     # Unit accounting (issue 19).
     "accounting.account.add": _("Account added to the chart"),
+    "accounting.asset_card.create": _("Asset card registered"),
+    "accounting.depreciation.run": _("Depreciation of a month booked"),
     "accounting.book.open": _("Book opened"),
     "accounting.period.close": _("Accounting month closed"),
     "accounting.period.reopen_request": _("Reopening of a month asked"),

@@ -419,6 +419,13 @@ class _Builder:
         self.user("school_cashier", ("cashier",), school, "出纳 cashier")
         self.user("school_accountant", ("accountant",), school, "会计 accountant", "制单、记账")
         self.user(
+            "school_bookkeeper",
+            ("accountant",),
+            school,
+            "会计（记账）bookkeeper",
+            "记账：过账别人制单、主管审核的凭证",
+        )
+        self.user(
             "school_chief_accountant",
             ("chief_accountant",),
             school,

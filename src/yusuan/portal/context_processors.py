@@ -122,6 +122,7 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "accounting.view_voucher",
             ),
             MenuItem(_("New voucher"), "accounting:voucher_new", "accounting.keep_books"),
+            MenuItem(_("Asset cards"), "accounting:assets", "accounting.view_voucher"),
             MenuItem(
                 _("Summed statements"), "accounting:summary_statements", "accounting.view_voucher"
             ),

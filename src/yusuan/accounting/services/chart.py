@@ -231,7 +231,14 @@ def account_add(
 
 # Accounts a rule names by what the event's item says (see rules.book).
 PLACEHOLDERS = frozenset(
-    {"{expenditure}", "{payment_account}", "{fact:payable}", "{fact:withholding}"}
+    {
+        "{expenditure}",
+        "{payment_account}",
+        "{fact:payable}",
+        "{fact:withholding}",
+        "{fact:expense}",
+        "{fact:accumulated}",
+    }
 )
 RULE_KEYS = frozenset(
     {

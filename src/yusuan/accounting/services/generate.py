@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from yusuan.accounting.choices import PeriodState, RuleEvent, VoucherOrigin
+from yusuan.accounting.choices import PeriodState, QuotaModel, RuleEvent, VoucherOrigin
 from yusuan.accounting.models import Book, Period, Voucher
 from yusuan.accounting.rules import (
     EXPENDITURE_ACCOUNT,
@@ -37,7 +37,17 @@ from yusuan.accounting.services.chart import rules_in_force
 from yusuan.accounting.services.common import chart_of
 from yusuan.accounting.services.lines import check_lines, write_lines
 from yusuan.common.events import SourceDocument
-from yusuan.indicators.events import IndicatorAmount, IndicatorRef
+from yusuan.core import standard_keys
+from yusuan.core.models import Organisation
+from yusuan.core.selectors import standard_value
+from yusuan.indicators.events import (
+    INDICATOR_POSTED,
+    IndicatorAmount,
+    IndicatorPosted,
+    IndicatorRef,
+    LegPosted,
+)
+from yusuan.indicators.models import IndicatorDocument
 from yusuan.indicators.rules import expenditure_kind
 from yusuan.payments.choices import BusinessType
 from yusuan.payments.events import (
@@ -157,7 +167,7 @@ def _first_open(book_: Book, month: int, voucher_date: dt.date) -> tuple[int, dt
     return later[0], dt.date(book_.fiscal_year, later[0], 1)
 
 
-def _make(
+def make_event_voucher(
     book_: Book,
     *,
     event_id: str,
@@ -233,7 +243,7 @@ def on_payment_settled(event: PaymentSettled) -> None:
         request_id=event.source.id,
         business_type=event.business_type,
     )
-    _make(
+    make_event_voucher(
         book_,
         event_id=event.event_id,
         business_date=event.business_date,
@@ -281,7 +291,7 @@ def on_refund_confirmed(event: RefundConfirmed) -> None:
                 summary=summary,
             )
         ]
-    _make(
+    make_event_voucher(
         book_,
         event_id=event.event_id,
         business_date=event.business_date,
@@ -315,7 +325,7 @@ def on_correction_posted(event: CorrectionPosted) -> None:
         to_dims=to_dims,
         summary=summary,
     )
-    _make(
+    make_event_voucher(
         book_,
         event_id=event.event_id,
         business_date=event.business_date,
@@ -350,7 +360,7 @@ def on_payroll_accrued(event: PayrollAccrued) -> None:
         )
         for part in event.parts
     ]
-    _make(
+    make_event_voucher(
         book_,
         event_id=event.event_id,
         business_date=event.business_date,
@@ -362,8 +372,78 @@ def on_payroll_accrued(event: PayrollAccrued) -> None:
     )
 
 
+LEGACY_AUTHORISED = "12"  # pay type 授权支付 (the legacy model's zero-balance quota)
+
+
+def _quota_model(organisation_id: int, fiscal_year: int) -> str:
+    """The unit's booking model that year: its book's, or the region's standard before the book
+    opens (so a unified region opens no book when an indicator is issued)."""
+    found = (
+        Book.objects.filter(organisation_id=organisation_id, fiscal_year=fiscal_year)
+        .values_list("quota_model", flat=True)
+        .first()
+    )
+    if found is not None:
+        return str(found)
+    region = Organisation.objects.values_list("mof_div_code", flat=True).get(pk=organisation_id)
+    value = standard_value(
+        mof_div_code=region, fiscal_year=fiscal_year, key="accounting.quota_model"
+    )
+    return QuotaModel.LEGACY if value == standard_keys.QUOTA_LEGACY else QuotaModel.UNIFIED
+
+
+def on_indicator_posted(event: IndicatorPosted) -> None:
+    """DOMAIN §4.1: under the legacy quota model an executable 授权支付 line issued to a unit is
+    quota in its zero-balance account (L-ISSUE: Dr 1011 Cr 4001; Dr 8001—零余额账户用款额度 Cr
+    6001), one voucher per unit; a reduction books the same lines in red. Under the unified
+    model, and for any other line, issuing an indicator books nothing (DOMAIN §4)."""
+    legs: dict[int, list[LegPosted]] = {}
+    for leg in event.legs:
+        ref = leg.indicator
+        if (
+            leg.d_total
+            and ref.kind == "executable"
+            and ref.organisation_id is not None
+            and ref.pay_type_code == LEGACY_AUTHORISED
+        ):
+            legs.setdefault(ref.organisation_id, []).append(leg)
+    for organisation_id, mine in legs.items():
+        if _quota_model(organisation_id, event.fiscal_year) != QuotaModel.LEGACY:
+            continue
+        book_ = book_for(organisation_id, event.fiscal_year)
+        categories = _categories({x.indicator.project_id for x in mine if x.indicator.project_id})
+        summary = f"授权支付额度到账 {event.doc_no or event.source.number}"
+        items = [
+            Item(
+                amount=leg.d_total,
+                facts={**_facts(book_, leg.indicator), "movement": leg.movement},
+                dims=_dims(
+                    leg.indicator,
+                    indicator_id=leg.indicator.id,
+                    categories=categories,
+                    payee=None,
+                ),
+                summary=summary,
+            )
+            for leg in mine
+        ]
+        make_event_voucher(
+            book_,
+            event_id=f"{event.event_id}:{organisation_id}",
+            business_date=event.business_date,
+            source=event.source,
+            summary=summary,
+            rule_event=RuleEvent.INDICATOR_POSTED,
+            items=items,
+            event_by_id=IndicatorDocument.objects.filter(pk=event.source.id)
+            .values_list("created_by_id", flat=True)
+            .first(),
+        )
+
+
 def subscribe() -> None:
     """Called once by ``AccountingConfig.ready``."""
+    INDICATOR_POSTED.subscribe(on_indicator_posted)
     PAYROLL_ACCRUED.subscribe(on_payroll_accrued)
     PAYMENT_SETTLED.subscribe(on_payment_settled)
     REFUND_CONFIRMED.subscribe(on_refund_confirmed)

@@ -156,10 +156,11 @@ def test_the_money_registry_lists_every_money_event() -> None:
         fields = set(channel.event_type.__dataclass_fields__)
         assert {"event_id", "mof_div_code", "fiscal_year", "business_date", "source"} <= fields
         assert channel.event_type.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    # Accounting (ADR 0047) is the one consumer: the three events that move a unit's cash, and
-    # a salary batch's accrual.
+    # Accounting (ADR 0047) is the one consumer: the three events that move a unit's cash, a
+    # salary batch's accrual, and indicators issued (booked under the legacy quota model only).
     consumed = {c.name: [h.__name__ for h in c.handlers] for c in money.channels() if c.handlers}
     assert consumed == {
+        "indicators.posted": ["on_indicator_posted"],
         "payroll.accrued": ["on_payroll_accrued"],
         "payments.settled": ["on_payment_settled"],
         "payments.refund_confirmed": ["on_refund_confirmed"],
