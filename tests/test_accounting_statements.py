@@ -384,7 +384,10 @@ def test_pages_exports_and_another_units_book(
     summed = outsider.get(f"/accounting/statements/balance/?year={YEAR}&month=6").content.decode()
     assert "93,500.00" not in summed
     mine = client.get(f"/accounting/statements/balance/?year={YEAR}&month=6").content.decode()
-    assert "93,500.00" in mine
+    assert "93,500.00" in mine and "吴江区松陵实验小学（汇总）" in mine
+    # Finance sees the district: the sum is headed by the region, not the division.
+    district = client_as("wj_accounting").get(f"/accounting/statements/?year={YEAR}&month=6")
+    assert "吴江区（汇总）" in district.content.decode()
 
 
 def test_the_api_gives_every_row_and_check_to_a_token(user: Any, year: dict[str, Any]) -> None:

@@ -83,7 +83,7 @@ def _lines(book: Book) -> Iterator[str]:
         .select_related("voucher")
         .order_by("voucher__month", "voucher__number", "voucher_id", "row")
     )
-    used = set(lines.values_list("account_code", flat=True).distinct())
+    used = set(lines.order_by().values_list("account_code", flat=True).distinct())
     codes = sorted(used | {code[:4] for code in used})
     names = dict(
         Account.objects.filter(mof_div_code=book.mof_div_code, code__in=codes).values_list(

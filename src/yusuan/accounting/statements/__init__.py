@@ -19,12 +19,15 @@ from yusuan.accounting.statements.figures import Sums, load_fiscal, load_flows, 
 from yusuan.common.actor import Actor
 from yusuan.common.money import Money
 from yusuan.common.report_tables import ReportTable
+from yusuan.core.choices import OrganisationKind
+from yusuan.core.models import Region
 from yusuan.projects.models import Project
 
 KEYS = ("balance", "income", "net_assets", "cash_flow", "budget", "carryover", "fiscal")
 NOTE = "reconciliation"
 ALL = (*KEYS, NOTE)
 BLOCK, WARN = "block", "warn"
+FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
 # A check's key → the statements it compares (a failure is printed on each of them).
 CHECK_TABLES: dict[str, tuple[str, ...]] = {
     "balance": ("balance",),
@@ -273,13 +276,16 @@ def book_statements(*, actor: Actor, book_id: object, month: int) -> Statements:
 
 
 def summary_statements(*, actor: Actor, fiscal_year: int, month: int) -> Statements:
-    """The sum of every book of the year the actor sees (汇总: a department's, the district's),
-    headed by the actor's organisation."""
-    organisation = getattr(actor, "organisation", None)
-    subject = f"{organisation.name if organisation else ''}（汇总）"
+    """The sum of every book of the year the actor sees (汇总): headed by the actor's department,
+    or for finance (which sees the whole region) by the region."""
     books = list(
         Book.objects.visible_to(actor)
         .filter(fiscal_year=fiscal_year)
         .select_related("organisation")
     )
-    return compute(books, month, subject)
+    organisation = getattr(actor, "organisation", None)
+    name = organisation.name if organisation is not None else ""
+    if organisation is not None and organisation.kind in FINANCE_KINDS:
+        region = Region.objects.filter(mof_div_code=organisation.mof_div_code).first()
+        name = region.name if region is not None else name
+    return compute(books, month, f"{name}（汇总）")
