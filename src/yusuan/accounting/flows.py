@@ -38,6 +38,11 @@ class Entry:
     budget_activity: str = ""
     red: bool = False  # a red-ink line (红字: a negative amount)
 
+    @classmethod
+    def of(cls, half: str, code: str, debit: int, credit: int, eco: str, activity: str) -> Entry:
+        """A stored line's debit and credit as its net and red-ink flag."""
+        return cls(half, code, debit - credit, eco, activity, debit < 0 or credit < 0)
+
 
 CASH = ("1001", "1002", "1011", "1021")
 FISCAL_REVENUE = "4001"

@@ -95,7 +95,7 @@ def add_to_totals(voucher_ids: Sequence[int]) -> None:
         if month == OPENING_MONTH:
             continue  # opening balances are no flow of the year
         month_of[voucher_id] = (book_id, month)
-        by_voucher[voucher_id].append(flows.Entry(half, code, d - c, eco, activity, d < 0 or c < 0))
+        by_voucher[voucher_id].append(flows.Entry.of(half, code, d, c, eco, activity))
     if not sums:
         return
     grouped: dict[tuple[int, int], list[list[flows.Entry]]] = defaultdict(list)

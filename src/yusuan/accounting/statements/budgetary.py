@@ -23,8 +23,8 @@ from yusuan.accounting.statements.financial import (
     CREDIT,
     DEBIT,
     GOVERNMENT_FUND,
-    Figure,
     Item,
+    flow_column,
     rows_of,
 )
 from yusuan.common.report_tables import ReportTable, Row, Section
@@ -33,7 +33,7 @@ from yusuan.common.report_tables import ReportTable, Row, Section
 
 BUDGET_REVENUE: tuple[Item, ...] = (
     Item("fiscal", "（一）财政拨款预算收入", "6001", CREDIT, 1),
-    Item("fund", "其中：政府性基金收入", "6001", CREDIT, 2),
+    Item("fund", "其中：政府性基金收入", "6001", CREDIT, 2, fund=GOVERNMENT_FUND),
     Item("business", "（二）事业预算收入", "6101", CREDIT, 1),
     Item("superior", "（三）上级补助预算收入", "6201", CREDIT, 1),
     Item("affiliated", "（四）附属单位上缴预算收入", "6301", CREDIT, 1),
@@ -67,29 +67,12 @@ BUDGET_ITEMS: tuple[Item, ...] = (
 
 
 def budget_statement(sums: Sums, prior: Sums | None) -> ReportTable:
-    def column(s: Sums | None) -> Figure:
-        if s is None:
-            return lambda codes: 0
-        return lambda codes: s.flow(codes)
-
-    rows = list(rows_of(BUDGET_ITEMS, (column(sums), column(prior))))
-    for i, row in enumerate(rows):
-        if row.key == "fund":
-            rows[i] = Row(
-                "",
-                row.label,
-                tuple(
-                    0 if s is None else -s.flow("6001", fund=lambda f: f == GOVERNMENT_FUND)
-                    for s in (sums, prior)
-                ),
-                level=row.level,
-                key=row.key,
-            )
+    rows = rows_of(BUDGET_ITEMS, (flow_column(sums), flow_column(prior)))
     return ReportTable(
         "budget",
         "会政预01表",
         "预算收入支出表",
-        (Section("", ("项目",), ("本年数", "上年数"), tuple(rows)),),
+        (Section("", ("项目",), ("本年数", "上年数"), rows),),
         "本年没有预算收入和预算支出。",
     )
 

@@ -229,7 +229,7 @@ def by_voucher(rows: Iterable[Sequence[Any]]) -> dict[tuple[int, int], list[list
         if voucher_id != current:
             current, lines = voucher_id, []
             grouped[(book_id, month)].append(lines)
-        lines.append(Entry(half, code, debit - credit, eco, activity, debit < 0 or credit < 0))
+        lines.append(Entry.of(half, code, debit, credit, eco, activity))
     return dict(grouped)
 
 

@@ -15,7 +15,7 @@ from yusuan.accounting.statements.figures import Codes, Sums
 from yusuan.common.report_tables import ReportTable, Row, Section
 
 DEBIT, CREDIT = 1, -1
-Figure = Callable[[Codes], int]  # a column: accounts → their figure
+Figure = Callable[["Item"], int]  # a column: a leaf row → its figure
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -30,6 +30,7 @@ class Item:
     sign: int = DEBIT
     level: int = 0
     total_of: tuple[str, ...] = ()  # a subtotal: the sum of these rows (a "-" prefix subtracts)
+    fund: str = ""  # only lines of this fund nature (其中：政府性基金收入); "" any
 
     @property
     def strong(self) -> bool:
@@ -39,7 +40,7 @@ class Item:
 def _column(items: Sequence[Item], figure: Figure) -> dict[str, int]:
     """Each item's figure: leaves from the accounts, then totals (which may sit above the rows
     they add up, as 一、本期收入 does) once the rows they name are known."""
-    done = {i.key: i.sign * figure(i.codes) for i in items if not i.total_of}
+    done = {i.key: i.sign * figure(i) for i in items if not i.total_of}
     waiting = [i for i in items if i.total_of]
     while waiting:
         ready = [i for i in waiting if all(k.lstrip("-") in done for k in i.total_of)]
@@ -53,8 +54,26 @@ def _column(items: Sequence[Item], figure: Figure) -> dict[str, int]:
     return done
 
 
+def balance_column(balance: Callable[[Codes], int]) -> Figure:
+    """A column of balances (``Sums.closing`` or ``Sums.opening``)."""
+    return lambda item: balance(item.codes)
+
+
+def flow_column(sums: Sums | None, *, this_month: bool = False) -> Figure:
+    """A column of movements (the year to date, or the month), of the row's fund nature when it
+    names one; nothing without figures (no books last year)."""
+    if sums is None:
+        return lambda item: 0
+
+    def figure(item: Item) -> int:
+        fund = (lambda f: f == item.fund) if item.fund else None
+        return sums.flow(item.codes, this_month=this_month, fund=fund)
+
+    return figure
+
+
 def rows_of(items: Sequence[Item], figures: Sequence[Figure]) -> tuple[Row, ...]:
-    """Each item's amount in each column (a column is a function of account codes)."""
+    """Each item's amount in each column (a column gives each leaf row its figure)."""
     columns = [_column(items, figure) for figure in figures]
     return tuple(
         Row(
@@ -188,7 +207,7 @@ LIABILITIES: tuple[Item, ...] = (
 
 def balance_sheet(sums: Sums) -> ReportTable:
     columns = ("期末余额", "年初余额")
-    figures = (sums.closing, sums.opening)
+    figures = (balance_column(sums.closing), balance_column(sums.opening))
     return ReportTable(
         "balance",
         "会政财01表",
@@ -203,6 +222,7 @@ def balance_sheet(sums: Sums) -> ReportTable:
 
 # --- 收入费用表 (会政财02表) -------------------------------------------------------------------------
 
+GOVERNMENT_FUND = "211"  # 政府性基金预算 (其中 rows of 4001 / 6001)
 INCOME: tuple[Item, ...] = (
     Item("fiscal", "（一）财政拨款收入", "4001", CREDIT, 1),
     Item("business", "（二）事业收入", "4101", CREDIT, 1),
@@ -229,41 +249,21 @@ EXPENSES: tuple[Item, ...] = (
 INCOME_ITEMS: tuple[Item, ...] = (
     Item("revenue", "一、本期收入", total_of=tuple(i.key for i in INCOME)),
     *INCOME[:1],
-    Item("fund_revenue", "其中：政府性基金收入", "4001", CREDIT, 2),  # fund nature 211: see below
+    Item("fund_revenue", "其中：政府性基金收入", "4001", CREDIT, 2, fund=GOVERNMENT_FUND),
     *INCOME[1:],
     Item("expense", "二、本期费用", total_of=tuple(i.key for i in EXPENSES)),
     *EXPENSES,
     Item("surplus", "三、本期盈余", total_of=("revenue", "-expense")),
 )
-GOVERNMENT_FUND = "211"
 
 
 def income_statement(sums: Sums) -> ReportTable:
-    def this_month(codes: Codes) -> int:
-        return sums.flow(codes, this_month=True)
-
-    def year(codes: Codes) -> int:
-        return sums.flow(codes)
-
-    rows = list(rows_of(INCOME_ITEMS, (this_month, year)))
-    # 其中：政府性基金收入 is 4001 booked against 政府性基金 (fund nature 211).
-    for i, row in enumerate(rows):
-        if row.key == "fund_revenue":
-            rows[i] = Row(
-                "",
-                row.label,
-                tuple(
-                    -sums.flow("4001", this_month=m, fund=lambda f: f == GOVERNMENT_FUND)
-                    for m in (True, False)
-                ),
-                level=row.level,
-                key=row.key,
-            )
+    rows = rows_of(INCOME_ITEMS, (flow_column(sums, this_month=True), flow_column(sums)))
     return ReportTable(
         "income",
         "会政财02表",
         "收入费用表",
-        (Section("", ("项目",), ("本月数", "本年累计数"), tuple(rows)),),
+        (Section("", ("项目",), ("本月数", "本年累计数"), rows),),
         "本期没有收入和费用。",
     )
 
@@ -360,7 +360,7 @@ def _special_rows(s: Sums) -> list[tuple[int, str, int]]:
 
 def _flow(key: str, label: str) -> Item:
     """A cash flow row: its figure is the item ``flows.cash_flows`` files under ``key``."""
-    return Item(key, label, key, DEBIT, 1)
+    return Item(key, label, level=1)
 
 
 CASH_FLOW: tuple[Item, ...] = (
@@ -416,7 +416,7 @@ CASH_FLOW: tuple[Item, ...] = (
 
 def cash_flow_statement(this: dict[str, int], last: dict[str, int] | None) -> ReportTable:
     def column(items: dict[str, int] | None) -> Figure:
-        return lambda key: 0 if items is None or not isinstance(key, str) else items.get(key, 0)
+        return lambda item: 0 if items is None else items.get(item.key, 0)
 
     rows = rows_of(CASH_FLOW, (column(this), column(last)))
     return ReportTable(
