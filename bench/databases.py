@@ -11,11 +11,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# Scratch databases carry the run's id: two benches on one server never drop each other's.
+RUN_ID = os.environ.setdefault("BENCH_RUN_ID", uuid.uuid4().hex[:8])
 
 
 def child_figures(script: str, url: str, var_dir: str, args: list[str]) -> dict[str, Any]:
@@ -52,6 +55,7 @@ def on_both(script: str, database: str, args: list[str], *, postgres: bool) -> d
         return results
     import psycopg
 
+    database = f"{database}_{RUN_ID}"
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {database}")
         admin.execute(f"CREATE DATABASE {database}")

@@ -3,9 +3,10 @@
 Usage: .venv/bin/python bench/indicators.py [--seconds 8] [--pgbench-seconds 10] [--profile]
        [--unprepared] [--keep]                                         (about 2 ½ minutes)
 Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
-script creates and drops two scratch databases there, ``yusuan_bench_indicators`` (migrated with
+script creates and drops two scratch databases there, ``yusuan_bench_indicators_<run>`` (migrated with
 ``yusuan.conf.test`` and DATABASE_URL pointing at it; 10,001 executable lines issued through one
-balanced ISSUE posting of the ledger) and ``yusuan_pgbench`` (``pgbench -i -s 10``). It never
+balanced ISSUE posting of the ledger) and ``yusuan_pgbench_<run>`` (``pgbench -i -s 10``; ``<run>`` is this run's id, so two benches
+on one server never drop each other's databases). It never
 touches any other database.
 
 What it measures, in one run, at 1, 4 and 16 concurrent workers (processes, one connection each):
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import logging
 import multiprocessing as mp
@@ -49,10 +51,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pgref import PGBENCH_DB, SERVER, drop_database, pgbench, pgbench_tps, recreate_database
+from pgref import (
+    PGBENCH_DB,
+    SERVER,
+    Reference,
+    bracketed,
+    drop_database,
+    pgbench_init,
+    recreate_database,
+    scratch,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "yusuan_bench_indicators"
+BENCH_DB = scratch("yusuan_bench_indicators")
 WORKERS = (1, 4, 16)
 SPREAD_LINES = 10_000
 AMOUNT = 100  # fen per freeze and pay
@@ -322,6 +333,12 @@ def profile(fixture: Fixture, seconds: float) -> str:
 # --- Main ----------------------------------------------------------------------------------------
 
 
+def all_modes(
+    modes: list[str], lines: list[int], actor_id: int, workers: int, seconds: float
+) -> dict[str, float]:
+    return {m: measure(m, lines, actor_id, workers, seconds) for m in modes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8, help="seconds per ledger/SQL run")
@@ -338,8 +355,7 @@ def main() -> None:
     load = os.getloadavg()[0]
 
     recreate_database(BENCH_DB)
-    recreate_database(PGBENCH_DB)
-    pgbench(["-i", "-s", "10", "-q"])
+    pgbench_init(10)
     fixture = prepare_ledger()
     with connections["default"].cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -354,11 +370,18 @@ def main() -> None:
 
     modes = ["ledger", *(["unprepared"] if options.unprepared else []), "sql"]
     figures: dict[tuple[str, int], dict[str, float]] = {}
+    references: dict[tuple[str, int], Reference] = {}
     for workers in WORKERS:
-        pgb = pgbench_tps(workers, options.pgbench_seconds)
         for case, lines in (("hot line", fixture.hot), ("10,000 spread lines", fixture.spread)):
-            row = {m: measure(m, lines, fixture.actor_id, workers, options.seconds) for m in modes}
-            figures[case, workers] = {**row, "pgbench": pgb}
+            row, reference = bracketed(
+                workers,
+                options.pgbench_seconds,
+                functools.partial(
+                    all_modes, modes, lines, fixture.actor_id, workers, options.seconds
+                ),
+            )
+            figures[case, workers] = {**row, "pgbench": reference.mean}
+            references[case, workers] = reference
 
     print()
     print(
@@ -366,7 +389,8 @@ def main() -> None:
         f"{AMOUNT / 100:.0f} yuan with op_keys,\ntwo transactions of INSERT movement + "
         f"conditional UPDATE line each (one CTE statement in the ledger); {options.seconds:.0f} s per run, one process and "
         "connection per worker;\npgbench: TPC-B-like TPS, scale 10, "
-        f"-T {options.pgbench_seconds}, -j min(clients, cores)"
+        f"-T {options.pgbench_seconds}, -j min(clients, cores), the mean of -M simple and -M "
+        "prepared run before and after each case"
     )
     names = {"ledger": "ledger", "unprepared": "unprep.", "sql": "raw SQL", "pgbench": "pgbench"}
     columns = [*modes, "pgbench"]
@@ -385,6 +409,8 @@ def main() -> None:
             + "".join(f" {row[a] / row[b]:>16.2f}" for a, b in ratios)
         )
     print(f"({', '.join(names[m] for m in modes)}: freeze+pay pairs/s; pgbench: TPS)")
+    for (case, workers), reference in sorted(references.items()):
+        print(f"  {case}, {workers} workers — {reference.describe()}")
 
     spread16 = figures["10,000 spread lines", 16]
     ratio = spread16["ledger"] / spread16["pgbench"]

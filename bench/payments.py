@@ -3,9 +3,10 @@
 Usage: .venv/bin/python bench/payments.py [--seconds 8] [--pgbench-seconds 10] [--employees 10000]
        [--profile] [--keep] [--no-sqlite]                                (about 3 ½ minutes)
 Environment: BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432) names the server; the
-script creates and drops two scratch databases there, ``yusuan_bench_payments`` (the demo district
+script creates and drops two scratch databases there, ``yusuan_bench_payments_<run>`` (the demo district
 loaded by ``yusuan demo --no-serve`` with ``yusuan.conf.test`` and DATABASE_URL pointing at it)
-and ``yusuan_pgbench`` (``pgbench -i -s 10``), plus a temporary folder (the settings' var dir and,
+and ``yusuan_pgbench_<run>`` (``pgbench -i -s 10``; ``<run>`` is this run's id, so two benches
+on one server never drop each other's databases), plus a temporary folder (the settings' var dir and,
 unless ``--no-sqlite``, a SQLite file with the same demo district, loaded at the same time). It
 never touches any other database.
 
@@ -57,6 +58,7 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
+import functools
 import io
 import json
 import multiprocessing as mp
@@ -76,10 +78,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgref import PGBENCH_DB, SERVER, drop_database, pgbench, pgbench_tps, recreate_database
+from pgref import (
+    PGBENCH_DB,
+    SERVER,
+    Reference,
+    bracketed,
+    drop_database,
+    pgbench_init,
+    recreate_database,
+    scratch,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "yusuan_bench_payments"
+BENCH_DB = scratch("yusuan_bench_payments")
 CLIENTS = (1, 4, 16)
 GOAL = 0.05
 SALARY_GOAL = 10.0  # seconds
@@ -723,9 +734,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     sqlite_load = None if options.no_sqlite else demo_load(SQLITE_URL, WORK_DIR / "sqlite")
     recreate_database(BENCH_DB)
-    recreate_database(PGBENCH_DB)
     pg_load = demo_load(PG_URL, WORK_DIR / "pg")
-    pgbench(["-i", "-s", "10", "-q"])
+    pgbench_init(10)
     loaded = demo_wait(pg_load, "PostgreSQL")
     if sqlite_load is not None:
         demo_wait(sqlite_load, "SQLite")
@@ -750,11 +760,16 @@ def main() -> None:
     cases = (("one line", fixture.hot), (f"{len(fixture.spread)} spread lines", fixture.spread))
     figures: dict[tuple[str, int], tuple[Outcome, float]] = {}
     waits: dict[tuple[str, int], WaitSampler] = {}
+    references: dict[tuple[str, int], Reference] = {}
     for clients in CLIENTS:
-        tps = pgbench_tps(clients, options.pgbench_seconds)
         for case, lines in cases:
-            outcome, waits[case, clients] = measure(fixture, lines, clients, options.seconds)
-            figures[case, clients] = (outcome, tps)
+            (outcome, waits[case, clients]), reference = bracketed(
+                clients,
+                options.pgbench_seconds,
+                functools.partial(measure, fixture, lines, clients, options.seconds),
+            )
+            figures[case, clients] = (outcome, reference.mean)
+            references[case, clients] = reference
 
     print()
     print(
@@ -762,7 +777,8 @@ def main() -> None:
         "instance_approve ×2\n(the second: monitoring, voucher) → bank_file_create (pain.001) → "
         "bank_result_record (frozen → paid),\n1.00–10.00 yuan each, "
         f"{options.seconds:.0f} s per run, one process and connection per client; pgbench: "
-        f"TPC-B-like TPS,\nscale 10, -T {options.pgbench_seconds}, -j min(clients, cores)"
+        f"TPC-B-like TPS,\nscale 10, -T {options.pgbench_seconds}, -j min(clients, cores), the mean "
+        "of -M simple and -M prepared before and after each case"
     )
     header = (
         f"{'case':<16} {'clients':>7} {'payments':>8} {'pay/s':>7} {'ms/pay':>7} "
@@ -781,6 +797,8 @@ def main() -> None:
         "at the deadline included;\nms/pay: mean wall time of one payment in a client; ratio: "
         "payments/s ÷ pgbench TPS)"
     )
+    for (case, clients), reference in references.items():
+        print(f"  {case}, {clients} clients — {reference.describe()}")
     print()
     header = f"{'mean ms per step':<16} {'clients':>7}" + "".join(f" {s:>9}" for s in STEPS)
     header += f" {'CPU py':>6} {'CPU pg':>6} {'own file':>8} {'shared':>6} {'retries':>7}"

@@ -197,3 +197,28 @@ def test_the_home_page_chart_and_table_show_the_selectors_days(
     assert total is not None and total[1] == Money(sum(d.amount_fen for d in days)).format()
     chart = _figure(html, "payments-chart")
     assert chart.count('class="rect') == 2 * 30  # the amount and the count of each day
+
+
+def test_a_chart_is_drawn_once_for_the_same_figures_and_again_when_they_change() -> None:
+    """ADR 0048: the drawing is kept by everything that shapes it, so a kept one is never stale."""
+    from yusuan.portal import charts
+
+    def bars(value: float) -> list[charts.Bar]:
+        return [charts.Bar("教育局", value, f"教育局 {value}", "/x/"), charts.Bar("卫健委", 2, "t")]
+
+    def draw(value: float, *, text: Any = str) -> Any:
+        return charts.horizontal_bars(
+            bars(value), name="c", maximum=10, value_text=text, axis_text=str
+        )
+
+    first = draw(5)
+    assert draw(5) is first  # kept
+    changed = draw(6)
+    assert changed is not first and changed != first and "教育局 6" in changed
+    assert draw(5, text=lambda v: f"{v} 元") != first  # another way of writing the numbers
+    column = charts.column_bars(bars(5), name="d", height=200, axis_text=str)
+    assert charts.column_bars(bars(5), name="d", height=200, axis_text=str) is column
+    assert charts.column_bars(bars(5), name="d", height=201, axis_text=str) is not column
+    for n in range(charts._DRAWN_MOST + 5):
+        draw(100 + n)
+    assert len(charts._DRAWN) == charts._DRAWN_MOST

@@ -299,3 +299,32 @@ def test_an_export_over_the_row_limit_is_refused_with_the_count(
     assert f"导出行数 {count} 超过上限 {count - 1}" in text
     settings.YUSUAN_EXPORT_MAX_ROWS = count
     assert budget.get(f"{LEDGER}?export=xlsx").status_code == 200
+
+
+def test_the_grid_body_escapes_every_hostile_value(client_as: Any) -> None:
+    """The rows are written in Python (ADR 0048): text, notes, badges and keys are escaped as
+    the template did, and safe text (a cell's own markup) is not escaped twice."""
+    from django.template import Context
+    from django.utils.safestring import mark_safe
+
+    from yusuan.common.grid import Cell, GridRow
+    from yusuan.common.templatetags.grid_tags import _cell, grid_body
+
+    hostile = "<script>alert('x')</script>\"&"
+    cell = Cell(hostile, url=f"/x/?a={hostile}", note=hostile, badges=(hostile,), key="k")
+    written = _cell(cell, None, {})
+    assert "<script>" not in written and "&lt;script&gt;" in written
+    assert "&#x27;x&#x27;" in written and "&quot;&amp;" in written
+    assert _cell(Cell(mark_safe("<b>ok</b>"), key="k"), None, {}) == '<td class="c-k"><b>ok</b></td>'
+
+    class Page:
+        columns = [object()]
+        rows = [GridRow(None, [cell], key=hostile)]
+
+        class grid:  # noqa: N801 - the attribute the tag reads
+            row_testid = hostile
+
+    body = grid_body(Context({}), Page())  # type: ignore[arg-type]
+    assert "<script>" not in body
+    # key, test id, title (text and note), link, text, note, badge
+    assert body.count("&lt;script&gt;") == 8

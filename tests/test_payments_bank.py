@@ -139,6 +139,10 @@ def test_the_bank_file_is_named_by_the_local_date(user: Any) -> None:
     message_id = request.voucher.bank_file.message_id
     assert message_id.startswith(f"YS{request.mof_div_code}20261124"), message_id
     assert "<ReqdExctnDt>2026-11-24</ReqdExctnDt>" in request.voucher.bank_file.xml
+    # The number is taken after the file is built (issue 20) and put in its one place.
+    assert request.voucher.bank_file.xml.count(f"<MsgId>{message_id}</MsgId>") == 1
+    assert "XXXXXX" not in request.voucher.bank_file.xml
+    assert message_id[-6:].isdigit()
 
 
 def test_nothing_to_send_and_a_clerk_cannot_send(user: Any) -> None:

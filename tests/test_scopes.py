@@ -49,6 +49,24 @@ def test_sector_division_sees_supervised_departments(user: Callable[[str], Any])
     assert EDU not in names and SCHOOL not in names
 
 
+def test_supervised_scope_is_one_query_and_the_supervised_subtrees(
+    user: Callable[[str], Any], django_assert_num_queries: Any
+) -> None:
+    """Issue 20: one query however many departments the division supervises (was one each)."""
+    from yusuan.identity.scopes import scope_for_organisation
+
+    division = user("wj_sector_edu").organisation
+    expected = {division.pk}
+    roots = Organisation.objects.filter(supervising_division=division)
+    assert roots.count() > 1
+    for root in roots:
+        expected |= set(Organisation.objects.subtree_of(root).values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        scope = scope_for_organisation(division)
+    assert scope.organisation_ids == frozenset(expected)
+    assert Organisation.objects.get(name=SCHOOL).pk in expected
+
+
 def test_region_wide_roles_see_everything_in_their_region(user: Callable[[str], Any]) -> None:
     total = Organisation.objects.filter(mof_div_code="320509").count()
     for username in ("wj_budget", "wj_treasury", "wj_auditor"):

@@ -263,7 +263,12 @@ class Voucher(TimestampedModel):
 class VoucherLine(models.Model):
     """One line (分录) of a voucher; debit or credit, in fen, negative in a red-ink reversal."""
 
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
+    voucher = models.ForeignKey(
+        Voucher,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,  # (voucher, row) is unique: that index serves a voucher's lines
+    )
     row = models.PositiveSmallIntegerField(_("row"))
     half = models.CharField(_("book half"), max_length=2, choices=Half.choices)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")

@@ -59,15 +59,27 @@ class Rendered(Generic[T]):
     slices it, so only the page's rows are read and rendered; a list comprehension handed to the
     paginator would read and render the whole list (every payment request of a district) first."""
 
-    def __init__(self, queryset: QuerySet[Any], render: Callable[[Any], T]) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        render: Callable[[Any], T],
+        *,
+        prepare: Callable[[list[Any]], object] | None = None,
+    ) -> None:
         self.queryset = queryset
         self.render = render
+        # Called once with the page's rows before any is rendered: what the rows need from other
+        # tables is read for the whole page in a constant number of queries, never row by row.
+        self.prepare = prepare
 
     def __len__(self) -> int:
         return self.queryset.count()
 
     def __getitem__(self, index: slice) -> list[T]:
-        return [self.render(row) for row in self.queryset[index]]
+        rows = list(self.queryset[index])
+        if self.prepare is not None:
+            self.prepare(rows)
+        return [self.render(row) for row in rows]
 
     def __iter__(self) -> Iterator[T]:
         # Only ``@paged`` may show it: iterated whole, it would be the list it replaces (and

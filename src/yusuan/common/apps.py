@@ -8,6 +8,8 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
+        from yusuan.common.choice_display import install
         from yusuan.common.ids import IdConverter
 
         register_converter(IdConverter, "id")
+        install()

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn
+from yusuan.common.links import detail_url
 from yusuan.common.masking import mask_account_no, mask_id_number
 
 
 def _organisation(o: Any) -> Cell:
     return Cell(
         o.name,
-        url=reverse("core:organisation_detail", args=[o.pk]),
+        url=detail_url("core:organisation_detail", o.pk),
         note=o.parent.name if o.parent_id and o.parent else "",
     )
 
@@ -79,7 +79,7 @@ PAYEE_GRID = Grid(
         GridColumn(
             "name",
             _("Name"),
-            lambda p: Cell(p.name, url=reverse("core:payee_detail", args=[p.pk])),
+            lambda p: Cell(p.name, url=detail_url("core:payee_detail", p.pk)),
             order_by="name",
             export=lambda p: p.name,
         ),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +19,7 @@ from yusuan.common.grid import (
     choice_subtotal,
     with_row_totals,
 )
+from yusuan.common.links import detail_url
 from yusuan.core.grid import unit_level
 from yusuan.indicators.choices import DocumentKind
 from yusuan.indicators.models import DocumentLine, IndicatorDocument
@@ -31,7 +31,7 @@ def with_totals(queryset: QuerySet[IndicatorDocument]) -> QuerySet[IndicatorDocu
 
 
 def _number(document: Any) -> Cell:
-    return Cell(document.number, url=reverse("indicators:document_detail", args=[document.pk]))
+    return Cell(document.number, url=detail_url("indicators:document_detail", document.pk))
 
 
 def _date(moment: Any) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn, GroupLevel, subtotal_label
+from yusuan.common.links import detail_url
 from yusuan.core.choices import CodeKind
 from yusuan.core.grid import department_level, unit_level
 from yusuan.core.models import ClassificationCode
@@ -45,7 +45,7 @@ def _code(line: Any) -> Cell:
         badges.append(str(_("Direct")))
     return Cell(
         line.code,
-        url=reverse("indicators:line_detail", args=[line.pk]),
+        url=detail_url("indicators:line_detail", line.pk),
         note=line.summary,
         badges=tuple(badges),
     )

@@ -458,7 +458,7 @@ def document_list(
     """The documents ``actor`` may see; ``text`` finds a document by its number, 文号 or part of
     its title, ``organisation`` by the entering unit's code or part of its name."""
     queryset = IndicatorDocument.objects.visible_to(actor).select_related(
-        "organisation", "created_by", "posted_by"
+        "organisation", "created_by", "posted_by", "budget_source"
     )
     if kind:
         queryset = queryset.filter(kind=kind)

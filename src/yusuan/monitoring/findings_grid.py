@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn
+from yusuan.common.links import detail_url
 
 
 def _time(finding: Any) -> Cell:
     moment = timezone.localtime(finding.created_at)
     return Cell(
         moment.strftime("%Y-%m-%d %H:%M"),
-        url=reverse("monitoring:finding_detail", args=[finding.pk]),
+        url=detail_url("monitoring:finding_detail", finding.pk),
     )
 
 
@@ -36,7 +36,7 @@ def linked_for(viewer: Any) -> Any:
     def prepare(findings: list[Any]) -> list[Any]:
         for finding in findings:
             if may_open:
-                finding.request_url = reverse("payments:request_detail", args=[finding.request_id])
+                finding.request_url = detail_url("payments:request_detail", finding.request_id)
         return findings
 
     return prepare

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import (
@@ -18,6 +17,7 @@ from yusuan.common.grid import (
     choice_subtotal,
     with_row_totals,
 )
+from yusuan.common.links import detail_url
 from yusuan.core.grid import unit_level
 from yusuan.payments.choices import RequestState
 from yusuan.payments.models import PaymentLine, PaymentRequest
@@ -31,7 +31,7 @@ def with_totals(queryset: QuerySet[PaymentRequest]) -> QuerySet[PaymentRequest]:
 def _number(request: Any) -> Cell:
     return Cell(
         request.number,
-        url=reverse("payments:request_detail", args=[request.pk]),
+        url=detail_url("payments:request_detail", request.pk),
         note=str(request.get_business_type_display()),
     )
 
@@ -41,6 +41,19 @@ PAYMENT_GRID = Grid(
     sheet_title="支付申请",
     default_order=("-created_at", "-pk"),
     row_key=lambda request: request.number,
+    only=(
+        "number",
+        "business_type",
+        "purpose",
+        "pay_date",
+        "state",
+        "created_at",
+        "organisation_id",
+        "organisation__name",
+        "voucher__number",
+        "created_by__username",
+        "created_by__full_name",
+    ),
     columns=(
         GridColumn("number", _("Number"), _number, order_by="number", export=lambda r: r.number),
         GridColumn(

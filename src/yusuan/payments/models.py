@@ -32,7 +32,9 @@ from yusuan.payments.choices import (
 class PaymentRequest(TimestampedModel):
     SCOPE_ORGANISATION_LOOKUP = "organisation_id"
 
-    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    mof_div_code = models.CharField(
+        _("region code"), max_length=9
+    )  # (mof_div_code, number) is unique: its index leads with it
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
     number = models.CharField(_("number"), max_length=20, editable=False)
     organisation = models.ForeignKey(
@@ -96,7 +98,12 @@ class PaymentRequest(TimestampedModel):
 
 
 class PaymentLine(models.Model):
-    request = models.ForeignKey(PaymentRequest, on_delete=models.CASCADE, related_name="lines")
+    request = models.ForeignKey(
+        PaymentRequest,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # (request, row) is unique: that index serves the request's lines
+    )
     row = models.PositiveIntegerField(_("row"))
     indicator_line = models.ForeignKey(
         "indicators.IndicatorLine",
@@ -220,7 +227,10 @@ class BankResult(models.Model):
     message_id = models.CharField(_("bank message id"), max_length=64)
     entry_id = models.CharField(_("bank entry id"), max_length=64)
     line = models.ForeignKey(
-        "payments.PaymentLine", on_delete=models.PROTECT, related_name="bank_results"
+        "payments.PaymentLine",
+        on_delete=models.PROTECT,
+        related_name="bank_results",
+        db_index=False,  # bank_result_once_per_line is the index on it
     )
     accepted = models.BooleanField(_("paid"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -251,7 +261,9 @@ class PaymentVoucher(TimestampedModel):
 
     SCOPE_ORGANISATION_LOOKUP = "request__organisation_id"
 
-    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    mof_div_code = models.CharField(
+        _("region code"), max_length=9
+    )  # (mof_div_code, number) is unique: its index leads with it
     number = models.CharField(_("voucher number"), max_length=20, editable=False)
     request = models.OneToOneField(PaymentRequest, on_delete=models.PROTECT, related_name="voucher")
     # R-PY-12: 实拨 vouchers (treasury to treasury) never go into an agent bank's file.

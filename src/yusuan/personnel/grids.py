@@ -3,10 +3,10 @@ and exports (R-PS-6, ADR 0019); the person's own page shows it whole to roles th
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common.grid import Cell, Grid, GridColumn
+from yusuan.common.links import detail_url
 from yusuan.common.masking import mask_id_number
 
 PEOPLE_GRID = Grid(
@@ -18,7 +18,7 @@ PEOPLE_GRID = Grid(
         GridColumn(
             "name",
             _("Name"),
-            lambda p: Cell(p.name, url=reverse("personnel:person_detail", args=[p.pk])),
+            lambda p: Cell(p.name, url=detail_url("personnel:person_detail", p.pk)),
             order_by="name",
             export=lambda p: p.name,
         ),

@@ -12,8 +12,10 @@ equivalent, and the fallback).
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +100,28 @@ def _svg(chart: Any, *, name: str, tooltips: Sequence[str], tone: int = 0) -> Sa
     return mark_safe(drawn)  # noqa: S308 - serialised by lxml, which escapes every text
 
 
+# Drawn charts by everything that shapes them (bars, sizes, the formatted numbers): pygal takes
+# ~20 ms a chart and the district picture has three on every finance user's home page, while
+# its figures change a few times a day. Same key, same drawing, so a cached one is never stale.
+_DRAWN: OrderedDict[Hashable, SafeString] = OrderedDict()
+_DRAWN_MOST = 128
+_DRAWN_LOCK = threading.Lock()
+
+
+def _drawn(key: Hashable, draw: Callable[[], SafeString]) -> SafeString:
+    with _DRAWN_LOCK:
+        found = _DRAWN.get(key)
+        if found is not None:
+            _DRAWN.move_to_end(key)
+            return found
+    drawing = draw()
+    with _DRAWN_LOCK:
+        _DRAWN[key] = drawing
+        while len(_DRAWN) > _DRAWN_MOST:
+            _DRAWN.popitem(last=False)
+    return drawing
+
+
 def horizontal_bars(
     bars: Sequence[Bar],
     *,
@@ -110,6 +134,30 @@ def horizontal_bars(
     from 0 to ``maximum`` in five steps."""
     if not bars:
         return SafeString("")
+    key = (
+        "horizontal",
+        tuple(bars),
+        name,
+        maximum,
+        tuple(value_text(b.value) for b in bars),
+        tuple(axis_text(maximum * n / 5) for n in range(6)),
+    )
+    return _drawn(
+        key,
+        lambda: _horizontal(
+            bars, name=name, maximum=maximum, value_text=value_text, axis_text=axis_text
+        ),
+    )
+
+
+def _horizontal(
+    bars: Sequence[Bar],
+    *,
+    name: str,
+    maximum: float,
+    value_text: Callable[[float], str],
+    axis_text: Callable[[float], str],
+) -> SafeString:
     longest = max(_text_width(b.label, LABEL_FONT) for b in bars)
     reckoned = 0.6 * LABEL_FONT * max(len(b.label) for b in bars)
     chart = pygal.HorizontalBar(
@@ -159,6 +207,42 @@ def column_bars(
     # pygal's own ticks (0 to the top, 3 to 5 steps), named here so that their width is known.
     ticks = compute_scale(0, max(max(b.value for b in bars), 1), False, None, 3, 5)
     ticks = [t for t in ticks if t == int(t)] if whole else ticks
+    key = (
+        "column",
+        tuple(bars),
+        name,
+        height,
+        label_every,
+        tone,
+        axis_room,
+        tuple(axis_text(t) for t in ticks),
+    )
+    return _drawn(
+        key,
+        lambda: _column(
+            bars,
+            ticks,
+            name=name,
+            height=height,
+            axis_text=axis_text,
+            label_every=label_every,
+            tone=tone,
+            axis_room=axis_room,
+        ),
+    )
+
+
+def _column(
+    bars: Sequence[Bar],
+    ticks: list[float],
+    *,
+    name: str,
+    height: int,
+    axis_text: Callable[[float], str],
+    label_every: int,
+    tone: int,
+    axis_room: int,
+) -> SafeString:
     # pygal's room for them: 0.6 em a character, at least one font height.
     longest = max(max(len(axis_text(t)) for t in ticks) * 0.6 * LABEL_FONT, LABEL_FONT)
     chart = pygal.Bar(

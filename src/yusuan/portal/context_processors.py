@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yusuan.workflow.selectors import inbox, unread_count
+from yusuan.common.links import fixed_url
+from yusuan.workflow.request_cache import request_inbox
+from yusuan.workflow.selectors import unread_count
 
 
 @dataclass(frozen=True)
@@ -154,28 +155,20 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
 )
 
 
-def request_inbox(request: HttpRequest) -> list[Any]:
-    """The signed-in user's inbox, computed once per request (the badge and the home page)."""
-    cached: list[Any] | None = getattr(request, "_yusuan_inbox", None)
-    if cached is None:
-        user: Any = request.user  # signed in: both callers check it first
-        cached = inbox(actor=user)
-        request._yusuan_inbox = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
     path = request.path
+    # One set for the thirty entries (``has_perm`` walks every auth backend per call).
+    granted = None if user.is_superuser else user.get_all_permissions()
     menu = []
     for title, items in MENU:
         entries = []
         for item in items:
-            if item.permission and not user.has_perm(item.permission):
+            if item.permission and granted is not None and item.permission not in granted:
                 continue
-            url = reverse(item.url_name)
+            url = fixed_url(item.url_name)
             entries.append({"label": item.label, "url": url, "active": path.startswith(url)})
         if entries:
             menu.append({"title": title, "items": entries})

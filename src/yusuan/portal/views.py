@@ -25,8 +25,8 @@ from yusuan.indicators.execution import DepartmentExecution, execution_by_depart
 from yusuan.monitoring.services import open_findings
 from yusuan.payments.selectors import PaymentDay, latest_payment_day, payments_by_day
 from yusuan.portal import charts
-from yusuan.portal.context_processors import request_inbox
-from yusuan.workflow.selectors import my_submissions
+from yusuan.workflow.request_cache import request_inbox
+from yusuan.workflow.selectors import my_submissions, with_round_relations
 
 FINANCE_KINDS = (OrganisationKind.FINANCE_BUREAU, OrganisationKind.FINANCE_DIVISION)
 
@@ -159,7 +159,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "scope_size": None if scope.organisation_ids is None else len(scope.organisation_ids),
             "fiscal_year": fiscal_year,
             "roles": user.roles.all(),
-            "inbox": request_inbox(request)[:8],
+            "inbox": with_round_relations(request_inbox(request)[:8]),
             "submitted": list(my_submissions(actor=user).filter(state="in_progress")[:5]),
             "work": worklist.work_for(user),
             "picture": _district_picture(user, fiscal_year.year)

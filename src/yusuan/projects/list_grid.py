@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from yusuan.common.grid import (
     choice_subtotal,
     subtotal_label,
 )
+from yusuan.common.links import detail_url
 from yusuan.common.money import Money
 from yusuan.core.grid import department_level, unit_level
 from yusuan.core.models import Organisation
@@ -79,14 +79,14 @@ def project_grid(year: int) -> Grid:
             GridColumn(
                 "code",
                 _("Project code"),
-                lambda p: Cell(p.code, url=reverse("projects:project_detail", args=[p.pk])),
+                lambda p: Cell(p.code, url=detail_url("projects:project_detail", p.pk)),
                 order_by="code",
                 export=lambda p: p.code,
             ),
             GridColumn(
                 "name",
                 _("Project name"),
-                lambda p: Cell(p.name, url=reverse("projects:project_detail", args=[p.pk])),
+                lambda p: Cell(p.name, url=detail_url("projects:project_detail", p.pk)),
                 order_by="name",
             ),
             GridColumn(

@@ -54,6 +54,11 @@ class ApprovalDefinition(TimestampedModel):
         return self.name
 
     def current_version(self) -> DefinitionVersion | None:
+        # A list reads every definition's newest version in one query (``selectors.
+        # definition_list`` prefetches it as ``newest_versions``); a lone definition asks.
+        prefetched: list[DefinitionVersion] | None = getattr(self, "newest_versions", None)
+        if prefetched is not None:
+            return prefetched[0] if prefetched else None
         return self.versions.order_by("-number").first()
 
 

@@ -38,13 +38,14 @@ from yusuan.workflow.forms import (
     PreviewForm,
 )
 from yusuan.workflow.models import CalendarDay, Delegation, WorkflowAttachment
+from yusuan.workflow.request_cache import request_inbox
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
     now = timezone.now()
-    page = paginate(request, selectors.inbox(actor=actor, now=now))
+    page = paginate(request, request_inbox(request))
+    selectors.with_round_relations(list(page.object_list))
     return render(
         request,
         "workflow/inbox.html",

@@ -106,8 +106,11 @@ def bank_file_create(
         return None
     now = timezone.now()
     today = timezone.localdate(now)  # the bank's and the clerk's date, not UTC's
-    sequence = next_number(mof_div_code=mof_div_code, fiscal_year=today.year, series="bank-file")
-    message_id = f"YS{mof_div_code}{today:%Y%m%d}{sequence:06d}"
+    # The file is built and schema-checked under a stand-in id; the gapless number is taken
+    # last (issue 20): its counter row stays locked until the commit, so every other sender of
+    # the region waits only for the few statements after it, not for the XML.
+    prefix = f"YS{mof_div_code}{today:%Y%m%d}"
+    stand_in = f"{prefix}XXXXXX"
     blocks = []
     for voucher in vouchers:
         request = voucher.request
@@ -136,7 +139,7 @@ def bank_file_create(
             )
         )
     xml = iso.pain001(
-        message_id=message_id,
+        message_id=stand_in,
         created_at=timezone.localtime(now),  # the bank's and the clerk's time, with its offset
         initiating_party=vouchers[0].request.organisation.name,
         blocks=blocks,
@@ -151,6 +154,11 @@ def bank_file_create(
             message_en=f"the bank file fails the ISO 20022 schema: {errors[0]}",
             status=500,
         )
+    sequence = next_number(mof_div_code=mof_div_code, fiscal_year=today.year, series="bank-file")
+    message_id = f"{prefix}{sequence:06d}"
+    if xml.count(stand_in.encode()) != 1:  # pragma: no cover - the id is written once, in MsgId
+        raise AssertionError(f"the stand-in message id is not in the file once: {stand_in}")
+    xml = xml.replace(stand_in.encode(), message_id.encode())
     bank_file = BankFile.objects.create(
         mof_div_code=mof_div_code,
         bank_id=bank_id,

@@ -40,9 +40,6 @@ def issue_voucher(
     *, actor: Actor, request: PaymentRequest, instance: WorkflowInstance
 ) -> PaymentVoucher:
     amount = sum(line.amount for line in loaded(request).lines)
-    sequence = next_number(
-        mof_div_code=request.mof_div_code, fiscal_year=request.fiscal_year, series="voucher"
-    )
     # Names as they sign today: the voucher is a printed record, not a lookup.
     approvers = [
         name or username
@@ -53,6 +50,11 @@ def issue_voucher(
     # R-PY-12: paid from the 国库单一账户 → a 实拨 voucher (SB…), never put into a bank file.
     kind = VoucherKind.ALLOCATION if is_allocation(request.payer_account) else VoucherKind.PAYMENT
     prefix = "SB" if kind == VoucherKind.ALLOCATION else "PZ"
+    # The gapless number as late as the insert allows: its counter row stays locked to the
+    # commit (issue 20).
+    sequence = next_number(
+        mof_div_code=request.mof_div_code, fiscal_year=request.fiscal_year, series="voucher"
+    )
     voucher = PaymentVoucher.objects.create(
         mof_div_code=request.mof_div_code,
         number=f"{prefix}{request.fiscal_year}{sequence:06d}",

@@ -97,7 +97,6 @@ def list_library(
     queryset = reports.library_list(actor=actor, filters=filters, year=y).order_by("code", "pk")
 
     def render(p: Any) -> dict[str, Any]:
-        prepare([p])
         return {
             **_project(p),
             "department_name": p.department_name,
@@ -111,7 +110,7 @@ def list_library(
             "review_conclusion": p.review_conclusion,
         }
 
-    return Rendered(queryset, render)
+    return Rendered(queryset, render, prepare=prepare)
 
 
 class SummaryRowOut(Schema):

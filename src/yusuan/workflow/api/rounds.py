@@ -147,7 +147,8 @@ _mutate = DocumentWrite(
 def inbox(request: HttpRequest) -> Any:
     """What waits for the caller's decision, overdue first."""
     actor = require(request, None, "workflow:read")
-    return [_round(i) for i in selectors.inbox(actor=actor)]
+    rounds = selectors.with_round_relations(selectors.inbox(actor=actor))
+    return [_round(i) for i in rounds]
 
 
 @router.get("/workflow/submitted", response=list[RoundOut])
