@@ -200,7 +200,9 @@ class Voucher(TimestampedModel):
     )
     origin = models.CharField(_("origin"), max_length=10, choices=VoucherOrigin.choices)
     # R-AC-7: a generated voucher is unique on its event and links to its source document.
-    event_id = models.CharField(_("event"), max_length=80, null=True, blank=True, unique=True)
+    # Unique by a constraint (below), not ``unique=True``, which on PostgreSQL also built a LIKE
+    # index no query uses on a row every payment event inserts (issue 20).
+    event_id = models.CharField(_("event"), max_length=80, null=True, blank=True)
     source_type = models.CharField(_("source document type"), max_length=40, blank=True)
     source_id = models.BigIntegerField(_("source document id"), null=True, blank=True)
     source_number = models.CharField(_("source document"), max_length=40, blank=True)
@@ -235,6 +237,7 @@ class Voucher(TimestampedModel):
         verbose_name_plural = _("vouchers")
         ordering = ["book", "month", "number", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["event_id"], name="voucher_event_unique"),
             models.UniqueConstraint(
                 fields=["book", "month", "number"],
                 condition=Q(number__isnull=False),

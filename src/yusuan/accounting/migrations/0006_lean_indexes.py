@@ -22,10 +22,30 @@ class Migration(migrations.Migration):
                     name='voucher',
                     field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='accounting.voucher'),
                 ),
+                migrations.AlterField(
+                    model_name='voucher',
+                    name='event_id',
+                    field=models.CharField(blank=True, max_length=80, null=True, verbose_name='event'),
+                ),
+                migrations.AddConstraint(
+                    model_name='voucher',
+                    constraint=models.UniqueConstraint(fields=('event_id',), name='voucher_event_unique'),
+                ),
             ],
             database_operations=[
+                # As the ledger's op_key (indicators 0015): SQLite keeps the column's own UNIQUE.
                 swap_indexes(
                     drop=[PlainIndex("accounting_voucherline", "accounting_voucherline_voucher_id_17d12e04", ("voucher_id",))],
+                    postgresql_forward=[
+                        'ALTER TABLE "accounting_voucher" DROP CONSTRAINT "accounting_voucher_event_id_key"',
+                        'DROP INDEX IF EXISTS "accounting_voucher_event_id_fb02a482_like"',
+                        'ALTER TABLE "accounting_voucher" ADD CONSTRAINT "voucher_event_unique" UNIQUE ("event_id")',
+                    ],
+                    postgresql_backward=[
+                        'ALTER TABLE "accounting_voucher" DROP CONSTRAINT "voucher_event_unique"',
+                        'ALTER TABLE "accounting_voucher" ADD CONSTRAINT "accounting_voucher_event_id_key" UNIQUE ("event_id")',
+                        'CREATE INDEX "accounting_voucher_event_id_fb02a482_like" ON "accounting_voucher" ("event_id" varchar_pattern_ops)',
+                    ],
                 ),
             ],
         ),
