@@ -315,7 +315,9 @@ def test_the_grid_body_escapes_every_hostile_value(client_as: Any) -> None:
     written = _cell(cell, None, {})
     assert "<script>" not in written and "&lt;script&gt;" in written
     assert "&#x27;x&#x27;" in written and "&quot;&amp;" in written
-    assert _cell(Cell(mark_safe("<b>ok</b>"), key="k"), None, {}) == '<td class="c-k"><b>ok</b></td>'
+    assert (
+        _cell(Cell(mark_safe("<b>ok</b>"), key="k"), None, {}) == '<td class="c-k"><b>ok</b></td>'
+    )
 
     class Page:
         columns = [object()]
