@@ -76,8 +76,8 @@ def copies(model: type[models.Model], template: models.Model, n: int, **changes:
         for name, value in changes.items():
             setattr(row, name, value)
         for group in _unique_groups(model):
-            if set(group) & set(changes) or all(getattr(row, a) is None for a in group):
-                continue  # a changed parent makes it unique; NULLs never collide
+            if set(group) & set(changes) or any(getattr(row, a) is None for a in group):
+                continue  # a changed parent makes it unique; a NULL in the group never collides
             # The identifying field varies (a number, a code), never what scopes the row.
             for attname in [a for a in reversed(group) if a not in KEEP]:
                 field = next(f for f in meta.concrete_fields if f.attname == attname)
