@@ -220,6 +220,34 @@ def state_change(
     return True
 
 
+def state_changes(
+    *, action: str, actor: AuditActor | None, objs: Sequence[models.Model], state: str, why: str
+) -> int:
+    """``state_change`` for many objects of one model at once (a bank file settling hundreds of
+    requests): one update and one audit insert per batch; objects already there are left
+    alone, as ``state_change`` leaves them. Returns how many moved."""
+    moving = [obj for obj in objs if getattr(obj, "state") != state]  # noqa: B009
+    if not moving:
+        return 0
+    befores = [getattr(obj, "state") for obj in moving]  # noqa: B009
+    now = timezone.now()
+    type(moving[0])._default_manager.filter(pk__in=[obj.pk for obj in moving]).update(
+        state=state, updated_at=now
+    )
+    for obj in moving:
+        setattr(obj, "state", state)  # noqa: B010
+        setattr(obj, "updated_at", now)  # noqa: B010
+    audit_records(
+        action=action,
+        actor=actor,
+        entries=[
+            AuditEntry(obj=obj, changes={"state": [before, state]}, extra={"by": why})
+            for obj, before in zip(moving, befores, strict=True)
+        ],
+    )
+    return len(moving)
+
+
 # --- Security events (ADR 0016) -------------------------------------------------------------------
 
 # Deferred events: written inside a caller's transaction that might yet be rolled back.

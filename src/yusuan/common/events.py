@@ -27,7 +27,7 @@ The rules, chosen in ADR 0022:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -78,19 +78,32 @@ class Channel(Generic[EventT]):
         self.name = name
         self.event_type = event_type
         self._handlers: list[Callable[[EventT], None]] = []
+        # A handler's way of taking many events at once (``publish_many``), if it has one, by
+        # the handler's id (a handler need not be hashable: a test's journal is a list).
+        self._many: dict[int, Callable[[Sequence[EventT]], None]] = {}
 
     def __repr__(self) -> str:
         return f"<Channel {self.name}: {len(self._handlers)} handler(s)>"
 
-    def subscribe(self, handler: Callable[[EventT], None]) -> None:
+    def subscribe(
+        self,
+        handler: Callable[[EventT], None],
+        *,
+        many: Callable[[Sequence[EventT]], None] | None = None,
+    ) -> None:
         """Add ``handler`` (a higher app's ``AppConfig.ready`` calls this once). Subscribing the
-        same handler twice is refused: it would post every movement twice."""
+        same handler twice is refused: it would post every movement twice. ``many``, if given,
+        takes the events of one ``publish_many`` in one call, with the same effect as
+        ``handler`` on each of them in turn (issue 20: a bank file's thousand results)."""
         if handler in self._handlers:
             raise ValueError(f"{handler!r} is already subscribed to {self.name}")
         self._handlers.append(handler)
+        if many is not None:
+            self._many[id(handler)] = many
 
     def unsubscribe(self, handler: Callable[[EventT], None]) -> None:
         self._handlers.remove(handler)
+        self._many.pop(id(handler), None)
 
     @contextmanager
     def subscribed(self, handler: Callable[[EventT], None]) -> Iterator[None]:
@@ -126,6 +139,29 @@ class Channel(Generic[EventT]):
             raise PublishedOutsideTransactionError(f"{self.name} published outside a transaction")
         if self._handlers:
             self.publish(build())
+
+    def publish_many(self, build: Callable[[], Sequence[EventT]]) -> None:
+        """Publish the events of one business action that moved many lines at once (built only
+        when someone listens): a handler subscribed with ``many`` receives them all in one
+        call, any other one by one, in order. Each handler has every event before the next
+        handler starts. Outside a transaction it is refused, as ``publish``."""
+        if not transaction.get_connection().in_atomic_block:
+            raise PublishedOutsideTransactionError(f"{self.name} published outside a transaction")
+        if not self._handlers:
+            return
+        events = build()
+        for event in events:
+            if not isinstance(event, self.event_type):
+                raise TypeError(
+                    f"{self.name} carries {self.event_type.__name__}, not {type(event).__name__}"
+                )
+        for handler in tuple(self._handlers):
+            many = self._many.get(id(handler))
+            if many is not None:
+                many(events)
+            else:
+                for event in events:
+                    handler(event)
 
 
 class Registry:

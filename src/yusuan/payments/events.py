@@ -27,7 +27,7 @@ The builders below read what an event needs only when the channel has a handler
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -196,10 +196,14 @@ CORRECTION_POSTED = money.channel("payments.correction_posted", CorrectionPosted
 # --- Builders: one per publish site, called only when the channel has a handler.
 
 
-def _amounts(parts: Iterable[tuple[int, int]]) -> tuple[IndicatorAmount, ...]:
-    """``(indicator line id, fen)`` pairs as :class:`IndicatorAmount`, in the given order."""
+def _amounts(
+    parts: Iterable[tuple[int, int]], refs: Mapping[int, IndicatorRef] | None = None
+) -> tuple[IndicatorAmount, ...]:
+    """``(indicator line id, fen)`` pairs as :class:`IndicatorAmount`, in the given order;
+    ``refs``: the indicator lines, when the caller read them for many events at once."""
     pairs = [(line_id, fen) for line_id, fen in parts if fen]
-    refs = indicator_refs(line_id for line_id, _ in pairs)
+    if refs is None:
+        refs = indicator_refs(line_id for line_id, _ in pairs)
     return tuple(IndicatorAmount(refs[line_id], fen) for line_id, fen in pairs)
 
 
@@ -280,17 +284,22 @@ def line_settled(
     message_id: str,
     entry_id: str,
     value_date: dt.date | None = None,
+    charges: Iterable[tuple[int, int]] | None = None,
+    refs: Mapping[int, IndicatorRef] | None = None,
 ) -> PaymentSettled:
     """The bank paid ``line``: on its value date (R-PY-10: the bank's day, which the books
-    follow), or today when the bank named none."""
+    follow), or today when the bank named none. ``charges`` (indicator line id, fen) and
+    ``refs`` when the caller read them for a whole bank file at once."""
     request = line.request
+    if charges is None:
+        charges = line.charges.values_list("indicator_line_id", "amount")
     return PaymentSettled(
         event_id=event_id,
         business_date=value_date or timezone.localdate(),
         source=_document(request),
         amount=line.amount,
         line=PaymentLineRef.of(line),
-        charges=_amounts(line.charges.values_list("indicator_line_id", "amount")),
+        charges=_amounts(charges, refs),
         payer_account_id=request.payer_account_id,
         bank_message_id=message_id,
         bank_entry_id=entry_id,
@@ -306,9 +315,18 @@ def line_failed(
     entry_id: str,
     reason: str,
     reserved: Iterable[tuple[int, int]] = (),
+    charges: Iterable[tuple[int, int]] | None = None,
+    refs: Mapping[int, IndicatorRef] | None = None,
 ) -> PaymentFailed:
-    settled = line_settled(line, event_id=event_id, message_id=message_id, entry_id=entry_id)
-    return PaymentFailed(**vars(settled), reason=reason, reservation=_amounts(reserved))
+    settled = line_settled(
+        line,
+        event_id=event_id,
+        message_id=message_id,
+        entry_id=entry_id,
+        charges=charges,
+        refs=refs,
+    )
+    return PaymentFailed(**vars(settled), reason=reason, reservation=_amounts(reserved, refs))
 
 
 class _RefundFields(_RequestFields):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -107,13 +108,24 @@ def payment_line_role(*, request_id: int, row: int) -> str:
     employee's pay), the withholding it passes on (个人所得税, 养老保险 …: the request's lines
     after the employees', in the order ``payroll_request_create`` made them), or
     ``contribution`` (the employer's share, R-PY-13); "" when no batch made the request."""
+    return payment_line_roles(request_id=request_id)(row)
+
+
+def payment_line_roles(*, request_id: int) -> Callable[[int], str]:
+    """``payment_line_role`` of every row of one request, read once (a bank file settles a
+    whole salary batch's lines at once)."""
     batch = PayrollBatch.objects.filter(request_id=request_id).only("employees", "deduction_totals")
     found = batch.first()
     if found is None:
         made = PayrollContribution.objects.filter(request_id=request_id).exists()
-        return "contribution" if made else ""
-    if row < found.employees:
-        return "net"
+        return lambda row: "contribution" if made else ""
+    employees = found.employees
     withheld = [name for name, fen in sorted(found.deduction_totals.items()) if fen > 0]
-    at = row - found.employees
-    return withheld[at] if at < len(withheld) else ""
+
+    def role(row: int) -> str:
+        if row < employees:
+            return "net"
+        at = row - employees
+        return withheld[at] if at < len(withheld) else ""
+
+    return role

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from yusuan.accounting.choices import PeriodState, QuotaModel, RuleEvent, VoucherOrigin
-from yusuan.accounting.models import Book, Period, Voucher
+from yusuan.accounting.models import Book, Period, Voucher, VoucherLine
 from yusuan.accounting.rules import (
     EXPENDITURE_ACCOUNT,
     Dims,
     Item,
     Line,
     NoRuleError,
+    RuleSpec,
     activity_of,
     book,
     fund_class,
@@ -34,8 +36,8 @@ from yusuan.accounting.rules import (
 )
 from yusuan.accounting.services.books import book_for
 from yusuan.accounting.services.chart import rules_in_force
-from yusuan.accounting.services.common import chart_of
-from yusuan.accounting.services.lines import check_lines, write_lines
+from yusuan.accounting.services.common import ChartAccount, chart_of
+from yusuan.accounting.services.lines import check_lines, new_lines, voucher_total
 from yusuan.common.events import SourceDocument
 from yusuan.core import standard_keys
 from yusuan.core.models import Organisation
@@ -61,7 +63,7 @@ from yusuan.payments.events import (
 )
 from yusuan.payments.models import Correction, PaymentRequest, Refund
 from yusuan.payroll.events import PAYROLL_ACCRUED, PayrollAccrued
-from yusuan.payroll.selectors import payment_line_role
+from yusuan.payroll.selectors import payment_line_role, payment_line_roles
 from yusuan.projects.models import Project
 
 
@@ -102,12 +104,12 @@ def _facts(book_: Book, ref: IndicatorRef | PaymentLineRef, **extra: Any) -> dic
     }
 
 
-def _payroll_payable(request_id: int, line: PaymentLineRef) -> tuple[str, Callable[[str], str]]:
+def _payroll_payable(role: str) -> tuple[str, Callable[[str], str]]:
     """E3/E4/E5 at payment: a line of a salary batch's request clears what the accrual booked —
     the item's 应付职工薪酬 for an employee's pay or an employer contribution, 2102/2307 for a
-    withholding passed on. The line's role (looked up once per line) and the payable account of
-    a charge's economic class; a salary request no batch made has none (E3 expenses it)."""
-    role = payment_line_role(request_id=request_id, row=line.row)
+    withholding passed on. The line's role (``payroll.selectors.payment_line_role``) as a fact,
+    and the payable account of a charge's economic class; a salary request no batch made has
+    none (E3 expenses it)."""
     if role == "":
         return "", lambda eco: ""
     if role in ("net", "contribution"):
@@ -123,11 +125,22 @@ def _charge_items(
     *,
     summary: str,
     request_id: int,
+    categories: dict[int, str] | None = None,
+    role: str | None = None,
     **facts: Any,
 ) -> list[Item]:
-    categories = _categories({c.indicator.project_id for c in charges if c.indicator.project_id})
+    """``categories`` (project id → category) and ``role`` (the line's payroll role) when the
+    caller read them for many events at once; read here otherwise."""
+    if categories is None:
+        categories = _categories(
+            {c.indicator.project_id for c in charges if c.indicator.project_id}
+        )
     salary = facts.get("business_type") == BusinessType.SALARY
-    role, payable = _payroll_payable(request_id, line) if salary else ("", None)
+    payable: Callable[[str], str] | None = None
+    if salary:
+        if role is None:
+            role = payment_line_role(request_id=request_id, row=line.row)
+        role, payable = _payroll_payable(role)
     items = []
     for charge in charges:
         dims = _dims(
@@ -153,22 +166,56 @@ def _charge_items(
     return items
 
 
-def _first_open(book_: Book, month: int, voucher_date: dt.date) -> tuple[int, dt.date]:
-    """R-AC-8: an event of a closed month (a bank result recorded late) is booked on the first
-    day of the next open month; the voucher keeps its source's date in its source document."""
-    closed = set(
-        Period.objects.filter(book=book_, state=PeriodState.CLOSED).values_list("month", flat=True)
-    )
-    if month not in closed:
-        return month, voucher_date
-    later = [m for m in range(month + 1, 13) if m not in closed]
-    if not later:  # the whole year is closed: month 12, where posting will say so
-        return 12, dt.date(book_.fiscal_year, 12, 31)
-    return later[0], dt.date(book_.fiscal_year, later[0], 1)
+@dataclass
+class BookKit:
+    """What a book's generated vouchers are made with, read once per book (a bank file's
+    thousand results in one unit's book read its chart, rules and closed months once)."""
+
+    book: Book
+    chart: dict[str, ChartAccount]
+    closed: set[int]
+    rules: dict[str, list[RuleSpec]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, book_: Book) -> BookKit:
+        return cls(
+            book=book_,
+            chart=chart_of(book_.mof_div_code),
+            closed=set(
+                Period.objects.filter(book=book_, state=PeriodState.CLOSED).values_list(
+                    "month", flat=True
+                )
+            ),
+        )
+
+    def rules_for(self, rule_event: str) -> list[RuleSpec]:
+        if rule_event not in self.rules:
+            self.rules[rule_event] = rules_in_force(self.book.mof_div_code, rule_event)
+        return self.rules[rule_event]
+
+    def first_open(self, month: int, voucher_date: dt.date) -> tuple[int, dt.date]:
+        """R-AC-8: an event of a closed month (a bank result recorded late) is booked on the
+        first day of the next open month; the voucher keeps its source's date in its source
+        document."""
+        if month not in self.closed:
+            return month, voucher_date
+        later = [m for m in range(month + 1, 13) if m not in self.closed]
+        if not later:  # the whole year is closed: month 12, where posting will say so
+            return 12, dt.date(self.book.fiscal_year, 12, 31)
+        return later[0], dt.date(self.book.fiscal_year, later[0], 1)
 
 
-def make_event_voucher(
-    book_: Book,
+@dataclass(frozen=True)
+class Draft:
+    """A generated voucher not yet stored, with its lines."""
+
+    voucher: Voucher
+    lines: list[Line]
+    chart: dict[str, ChartAccount]
+
+
+def draft_event_voucher(
+    kit: BookKit,
     *,
     event_id: str,
     business_date: dt.date,
@@ -177,38 +224,34 @@ def make_event_voucher(
     rule_event: str,
     items: Sequence[Item],
     event_by_id: int | None,
-) -> Voucher:
-    """The event's draft voucher in the unit's book, with its lines, or naming why it has none."""
+) -> Draft:
+    """The event's draft voucher in the unit's book, with its lines, or naming why it has none
+    (nothing is read or written: ``store_drafts`` stores them)."""
+    book_ = kit.book
     fiscal_year = book_.fiscal_year
     month = business_date.month if business_date.year == fiscal_year else 12
     voucher_date = (
         business_date if business_date.year == fiscal_year else dt.date(fiscal_year, 12, 31)
     )
-    month, voucher_date = _first_open(book_, month, voucher_date)
+    month, voucher_date = kit.first_open(month, voucher_date)
     lines: list[Line] = []
     problem = ""
     used: list[str] = []
-    chart = chart_of(book_.mof_div_code)
-    payment_rules = rules_in_force(book_.mof_div_code, RuleEvent.PAYMENT_SETTLED)
-    rules = (
-        payment_rules
-        if rule_event == RuleEvent.PAYMENT_SETTLED
-        else rules_in_force(book_.mof_div_code, rule_event)
-    )
+    payment_rules = kit.rules_for(RuleEvent.PAYMENT_SETTLED)
     try:
         lines, used = book(
             items,
-            rules,
+            kit.rules_for(rule_event),
             payment_rules=payment_rules,
             expenditure_account=EXPENDITURE_ACCOUNT[book_.unit_kind],  # type: ignore[index]
         )
     except NoRuleError as missing:
         problem = f"没有适用的记账规则（{missing}）/ no posting rule applies ({missing})"
     if lines:
-        errors = check_lines(book_, lines, chart)
+        errors = check_lines(book_, lines, kit.chart)
         if errors:
             problem = "；".join(e.message_zh for e in errors)[:300]
-    voucher = Voucher.objects.create(
+    voucher = Voucher(
         mof_div_code=book_.mof_div_code,
         fiscal_year=book_.fiscal_year,
         book=book_,
@@ -225,36 +268,105 @@ def make_event_voucher(
         event_by_id=event_by_id,
         problem=problem[:300],
     )
-    if lines:
-        write_lines(voucher, lines, chart)
-        voucher.save(update_fields=["total_fen"])
-    return voucher
+    return Draft(voucher, lines, kit.chart)
+
+
+def store_drafts(drafts: Sequence[Draft]) -> list[Voucher]:
+    """Store generated vouchers and their lines: one insert per batch of vouchers, one per
+    batch of lines, however many events."""
+    for draft in drafts:
+        draft.voucher.total_fen = voucher_total(draft.lines)
+    vouchers = Voucher.objects.bulk_create([d.voucher for d in drafts], batch_size=500)
+    VoucherLine.objects.bulk_create(
+        [
+            line
+            for draft, voucher in zip(drafts, vouchers, strict=True)
+            for line in new_lines(voucher, draft.lines, draft.chart)
+        ],
+        batch_size=1000,
+    )
+    return vouchers
+
+
+def make_event_voucher(
+    book_: Book,
+    *,
+    event_id: str,
+    business_date: dt.date,
+    source: SourceDocument,
+    summary: str,
+    rule_event: str,
+    items: Sequence[Item],
+    event_by_id: int | None,
+) -> Voucher:
+    """The event's draft voucher in the unit's book, with its lines, or naming why it has none."""
+    draft = draft_event_voucher(
+        BookKit.of(book_),
+        event_id=event_id,
+        business_date=business_date,
+        source=source,
+        summary=summary,
+        rule_event=rule_event,
+        items=items,
+        event_by_id=event_by_id,
+    )
+    return store_drafts([draft])[0]
 
 
 def on_payment_settled(event: PaymentSettled) -> None:
     """E3/E6/E8/E12/E15: the bank paid one payment line."""
-    book_ = book_for(event.organisation_id, event.fiscal_year)
-    summary = f"支付 {event.line.payee_name}（{event.line.voucher_number or event.source.number}）"
-    items = _charge_items(
-        book_,
-        event.charges,
-        event.line,
-        summary=summary,
-        request_id=event.source.id,
-        business_type=event.business_type,
+    on_payments_settled([event])
+
+
+def on_payments_settled(events: Sequence[PaymentSettled]) -> None:
+    """E3/E6/E8/E12/E15: the bank paid payment lines, one voucher each. What the vouchers are
+    made with (books, charts, rules, projects, payroll roles, preparers) is read once per book
+    and per request, and the vouchers are stored together: a bank file's thousand results cost
+    a few statements, not thousands."""
+    kits: dict[tuple[int, int], BookKit] = {}
+    categories = _categories(
+        {c.indicator.project_id for e in events for c in e.charges if c.indicator.project_id}
     )
-    make_event_voucher(
-        book_,
-        event_id=event.event_id,
-        business_date=event.business_date,
-        source=event.source,
-        summary=summary,
-        rule_event=RuleEvent.PAYMENT_SETTLED,
-        items=items,
-        event_by_id=PaymentRequest.objects.filter(pk=event.source.id)
-        .values_list("created_by_id", flat=True)
-        .first(),
+    requests = {e.source.id for e in events}
+    prepared_by = dict(
+        PaymentRequest.objects.filter(pk__in=requests).values_list("pk", "created_by_id")
     )
+    roles = {
+        request_id: payment_line_roles(request_id=request_id)
+        for request_id in {e.source.id for e in events if e.business_type == BusinessType.SALARY}
+    }
+    drafts = []
+    for event in events:
+        key = (event.organisation_id, event.fiscal_year)
+        if key not in kits:
+            kits[key] = BookKit.of(book_for(*key))
+        kit = kits[key]
+        summary = (
+            f"支付 {event.line.payee_name}（{event.line.voucher_number or event.source.number}）"
+        )
+        items = _charge_items(
+            kit.book,
+            event.charges,
+            event.line,
+            summary=summary,
+            request_id=event.source.id,
+            categories=categories,
+            role=roles[event.source.id](event.line.row) if event.source.id in roles else None,
+            business_type=event.business_type,
+        )
+        drafts.append(
+            draft_event_voucher(
+                kit,
+                event_id=event.event_id,
+                business_date=event.business_date,
+                source=event.source,
+                summary=summary,
+                rule_event=RuleEvent.PAYMENT_SETTLED,
+                items=items,
+                event_by_id=prepared_by.get(event.source.id),
+            )
+        )
+    store_drafts(drafts)
 
 
 def on_refund_confirmed(event: RefundConfirmed) -> None:
@@ -263,7 +375,7 @@ def on_refund_confirmed(event: RefundConfirmed) -> None:
     book_ = book_for(event.organisation_id, event.fiscal_year)
     kind = "退票" if event.refund_kind == "bank_return" else "退回"
     summary = f"{kind} {event.line.payee_name}（原支付 {event.payment.number}）"
-    facts = {
+    facts: dict[str, Any] = {
         "same_year": event.same_year,
         "refund_kind": event.refund_kind,
         "business_type": event.business_type,
@@ -445,6 +557,6 @@ def subscribe() -> None:
     """Called once by ``AccountingConfig.ready``."""
     INDICATOR_POSTED.subscribe(on_indicator_posted)
     PAYROLL_ACCRUED.subscribe(on_payroll_accrued)
-    PAYMENT_SETTLED.subscribe(on_payment_settled)
+    PAYMENT_SETTLED.subscribe(on_payment_settled, many=on_payments_settled)
     REFUND_CONFIRMED.subscribe(on_refund_confirmed)
     CORRECTION_POSTED.subscribe(on_correction_posted)

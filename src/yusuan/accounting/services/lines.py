@@ -287,7 +287,16 @@ def check_lines(
 def write_lines(voucher: Voucher, lines: Sequence[Line], chart: dict[str, ChartAccount]) -> None:
     """Replace a draft's lines and its total (Σ financial debits)."""
     VoucherLine.objects.filter(voucher=voucher).delete()
-    VoucherLine.objects.bulk_create(
+    VoucherLine.objects.bulk_create(new_lines(voucher, lines, chart))
+    voucher.total_fen = voucher_total(lines)
+
+
+def new_lines(
+    voucher: Voucher, lines: Sequence[Line], chart: dict[str, ChartAccount]
+) -> list[VoucherLine]:
+    """A voucher's lines as rows to insert (a code not in the chart is left out: the voucher
+    names it as its problem)."""
+    return [
         VoucherLine(
             voucher=voucher,
             row=row,
@@ -308,8 +317,12 @@ def write_lines(voucher: Voucher, lines: Sequence[Line], chart: dict[str, ChartA
         )
         for row, line in enumerate(lines)
         if line.account_code in chart
-    )
-    voucher.total_fen = sum(line.debit for line in lines if line.half == Half.FINANCIAL) or sum(
+    ]
+
+
+def voucher_total(lines: Sequence[Line]) -> int:
+    """Σ debits of the financial half (of all lines when it has none)."""
+    return sum(line.debit for line in lines if line.half == Half.FINANCIAL) or sum(
         line.debit for line in lines
     )
 

@@ -158,56 +158,70 @@ def _content(leg: Leg) -> tuple[Any, ...]:
 
 
 def _insert(
-    cursor: Any, posting: Posting, legs: Sequence[Leg], *, db: tuple[Any, Any]
-) -> list[tuple[int, Leg]]:
-    """Insert the movements of ``legs`` (one statement per batch) and pair each id with its leg."""
-    by_content: dict[tuple[Any, ...], list[Leg]] = {}
-    for leg in legs:
-        by_content.setdefault(_content(leg), []).append(leg)
-    made: list[tuple[int, Leg]] = []
-    for start in range(0, len(legs), INSERT_BATCH):
-        batch = legs[start : start + INSERT_BATCH]
+    cursor: Any, parts: Sequence[tuple[Posting, Sequence[Leg]]], *, now: Any
+) -> list[list[tuple[int, Leg]]]:
+    """Insert the unkeyed movements of each ``(posting, legs)`` (one statement per batch of
+    rows, whatever the postings) and pair each id with its leg, per part. ``now``: the time as
+    the database takes it."""
+    by_content: dict[tuple[Any, ...], list[tuple[int, Leg]]] = {}
+    rows: list[list[Any]] = []
+    for index, (posting, legs) in enumerate(parts):
+        posting_db = _posting_db(posting)
+        for leg in legs:
+            by_content.setdefault((str(posting_db), *_content(leg)), []).append((index, leg))
+            rows.append(_row(posting, leg, op_key=None, db=(posting_db, now)))
+    made: list[list[tuple[int, Leg]]] = [[] for _ in parts]
+    for start in range(0, len(rows), INSERT_BATCH):
+        batch = rows[start : start + INSERT_BATCH]
         values = ", ".join([f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"] * len(batch))
         cursor.execute(
             f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608 (column names only)
-            f"RETURNING {_RETURNING}",
-            [value for leg in batch for value in _row(posting, leg, op_key=None, db=db)],
+            f"RETURNING posting, {_RETURNING}",
+            [value for row in batch for value in row],
         )
         for row in cursor.fetchall():
-            made.append((row[0], by_content[tuple(row[1:])].pop()))
+            index, leg = by_content[(str(row[0]), *row[2:])].pop()
+            made[index].append((row[1], leg))
     return made
+
+
+def _posting_db(posting: Posting) -> Any:
+    """The posting's UUID as the database stores it."""
+    return Movement._meta.get_field("posting").get_db_prep_value(posting.posting_id, connection)
 
 
 def _attach_digests(posting: Posting, made: list[tuple[int, Leg]], created: Any) -> None:
     """Hand each movement's id and digest to the audit record the calling business action
     writes next in this transaction (ADR 0017): the sealed chain then covers the movement."""
-    attach(
-        key=MOVEMENTS_AUDIT_KEY,
-        items=[
-            [
-                movement_id,
-                movement_digest(
-                    dict(
-                        zip(
-                            MOVEMENT_HASHED_FIELDS,
-                            [
-                                movement_id,
-                                # The keyed leg is the first one made; the others carry no key.
-                                *_values(
-                                    posting,
-                                    leg,
-                                    op_key=posting.op_key if index == 0 else None,
-                                    created=created,
-                                ),
-                            ],
-                            strict=True,
-                        )
+    attach(key=MOVEMENTS_AUDIT_KEY, items=_digests(posting, made, created))
+
+
+def _digests(posting: Posting, made: list[tuple[int, Leg]], created: Any) -> list[list[Any]]:
+    """``[movement id, content digest (hex)]`` of each movement made for ``posting``."""
+    return [
+        [
+            movement_id,
+            movement_digest(
+                dict(
+                    zip(
+                        MOVEMENT_HASHED_FIELDS,
+                        [
+                            movement_id,
+                            # The keyed leg is the first one made; the others carry no key.
+                            *_values(
+                                posting,
+                                leg,
+                                op_key=posting.op_key if index == 0 else None,
+                                created=created,
+                            ),
+                        ],
+                        strict=True,
                     )
-                ).hex(),
-            ]
-            for index, (movement_id, leg) in enumerate(made)
-        ],
-    )
+                )
+            ).hex(),
+        ]
+        for index, (movement_id, leg) in enumerate(made)
+    ]
 
 
 def _update_sql(leg: Leg) -> tuple[str, list[Any]]:
@@ -235,10 +249,7 @@ def _update_sql(leg: Leg) -> tuple[str, list[Any]]:
 def post(posting: Posting) -> bool:
     """Apply a posting atomically; ``False`` when its ``op_key`` was already applied."""
     created = timezone.now()
-    db = (
-        Movement._meta.get_field("posting").get_db_prep_value(posting.posting_id, connection),
-        connection.ops.adapt_datetimefield_value(created),
-    )
+    db = (_posting_db(posting), connection.ops.adapt_datetimefield_value(created))
     legs = locks.legs_in_lock_order(posting.legs)
     with transaction.atomic(), connection.cursor() as cursor:
         first = legs[0]
@@ -275,9 +286,91 @@ def post(posting: Posting) -> bool:
         for leg in updates:
             _update(cursor, leg)
         if rest:
-            made += _insert(cursor, posting, rest, db=db)
+            made += _insert(cursor, [(posting, rest)], now=db[1])[0]
         _attach_digests(posting, made, created)
     return True
+
+
+def post_many(postings: Sequence[Posting]) -> list[list[list[Any]] | None]:
+    """Many keyed postings in a constant number of statements (issue 20: a bank file's results
+    settle thousands of payment lines), each with exactly the movements ``post`` would make:
+    its keyed first leg, inserted with ``ON CONFLICT (op_key) DO NOTHING`` (a posting applied
+    before posts nothing, as in ``post``), then its other legs; the balances by one conditional
+    update per ledger line, in ascending id order, of the sum of the posted legs on it.
+
+    The guard is on that sum, so every leg of one line must move its buckets the same way (a
+    batch of pays or unfreezes: each takes from ``frozen``); mixed directions are refused.
+    Returns, per posting, its movements as ``[id, digest]`` for its own audit record (nothing
+    is attached: the caller writes one record per posting), or ``None`` when its key was
+    applied before."""
+    if not postings:
+        return []
+    keys = [p.op_key for p in postings]
+    if None in keys or len(set(keys)) != len(keys):
+        raise ValueError("post_many: every posting needs its own op_key")
+    created = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(created)
+    ordered = [locks.legs_in_lock_order(p.legs) for p in postings]
+    made: list[list[tuple[int, Leg]]] = [[] for _ in postings]
+    with transaction.atomic(), connection.cursor() as cursor:
+        index_of = {p.op_key: i for i, p in enumerate(postings)}
+        rows = [
+            _row(p, legs[0], op_key=p.op_key, db=(_posting_db(p), now))
+            for p, legs in zip(postings, ordered, strict=True)
+        ]
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start : start + INSERT_BATCH]
+            values = ", ".join([f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608 (column names only)
+                "ON CONFLICT (op_key) DO NOTHING RETURNING op_key, id",
+                [value for row in batch for value in row],
+            )
+            for op_key, movement_id in cursor.fetchall():
+                index = index_of[op_key]
+                made[index].append((movement_id, ordered[index][0]))
+        posted = [i for i in range(len(postings)) if made[i]]
+        for leg in _summed([leg for i in posted for leg in ordered[i]]):
+            _update(cursor, leg)
+        rest = _insert(cursor, [(postings[i], ordered[i][1:]) for i in posted], now=now)
+        for i, more in zip(posted, rest, strict=True):
+            made[i] += more
+    return [
+        _digests(postings[i], made[i], created) if made[i] else None for i in range(len(postings))
+    ]
+
+
+def _summed(legs: Sequence[Leg]) -> list[Leg]:
+    """One leg per ledger line, in ascending line id: the sum of ``legs`` on it, named (rule,
+    field, row) as its first one. Refused when two legs move one bucket opposite ways (a guard
+    on the sum would then let a leg take money another leg of the batch brings)."""
+    by_line: dict[int, list[Leg]] = {}
+    for leg in legs:
+        by_line.setdefault(leg.line_id, []).append(leg)
+    summed = []
+    for line_id in sorted(by_line):
+        group = by_line[line_id]
+        deltas: dict[str, int] = {}
+        for leg in group:
+            for column, delta in leg.deltas.items():
+                before = deltas.get(column, 0)
+                if before * delta < 0:
+                    raise ValueError(f"post_many: line {line_id} {column} moves both ways")
+                deltas[column] = before + delta
+        first = group[0]
+        summed.append(
+            Leg(
+                line_id=line_id,
+                kind=first.kind,
+                deltas=deltas,
+                d_outside=sum(leg.d_outside for leg in group),
+                executable_only=any(leg.executable_only for leg in group),
+                rule=first.rule,
+                field=first.field,
+                row=first.row,
+            )
+        )
+    return summed
 
 
 # How often one leg's conditional update is tried. Under PostgreSQL's READ COMMITTED another
@@ -380,16 +473,18 @@ class Op:
     operation: str | None = None
 
 
-def _money_op(
+def money_posting(
     operation: str,
-    *,
     ops: Iterable[Op],
+    *,
     actor_id: int | None,
-    source_type: str,
-    source_id: str,
-    source_no: str,
-    op_key: str | None,
-) -> bool:
+    source_type: str = "",
+    source_id: str = "",
+    source_no: str = "",
+    op_key: str | None = None,
+) -> Posting:
+    """The posting of one money operation (:data:`MOVES`) on one or several lines, as ``apply``
+    posts it; ``post_many`` posts many of them at once."""
     legs = []
     for op in ops:
         kind, deltas, rule = MOVES[op.operation or operation]
@@ -414,15 +509,13 @@ def _money_op(
                 row=op.row,
             )
         )
-    return post(
-        Posting(
-            legs=legs,
-            actor_id=actor_id,
-            source_type=source_type,
-            source_id=source_id,
-            source_no=source_no,
-            op_key=op_key,
-        )
+    return Posting(
+        legs=legs,
+        actor_id=actor_id,
+        source_type=source_type,
+        source_id=source_id,
+        source_no=source_no,
+        op_key=op_key,
     )
 
 
@@ -498,12 +591,14 @@ def apply(
     ``operation`` is one of :data:`MOVES`: reserve/unreserve (contracts), freeze / pay / unfreeze
     (payments in flight, two-phase), restore (same-year refund).
     """
-    return _money_op(
-        operation,
-        ops=ops,
-        actor_id=actor_id,
-        source_type=source_type,
-        source_id=source_id,
-        source_no=source_no,
-        op_key=op_key,
+    return post(
+        money_posting(
+            operation,
+            ops,
+            actor_id=actor_id,
+            source_type=source_type,
+            source_id=source_id,
+            source_no=source_no,
+            op_key=op_key,
+        )
     )

@@ -23,22 +23,26 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yusuan.audit.services import audit_record
+from yusuan.audit.services import AuditEntry, audit_record, audit_records, state_changes
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.ids import parse_int
 from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
-from yusuan.indicators.services.ledger import Op, apply
+from yusuan.indicators.events import IndicatorRef, indicator_refs
+from yusuan.indicators.models import MOVEMENTS_AUDIT_KEY
+from yusuan.indicators.services.ledger import Op, apply, money_posting, post_many
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import locks
-from yusuan.payments.agent_banks import refuse_other_bank
+from yusuan.payments.agent_banks import actor_bank, refuse_other_bank
 from yusuan.payments.choices import LineState, RequestState, VoucherKind
 from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
     BankResult,
+    PaymentCharge,
     PaymentLine,
+    PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
@@ -406,7 +410,7 @@ def settle_line(
     # Locked so that two last results of one request, settled at once, see each other; before
     # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
     list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
-    key = f"payments.line:{line.pk}:settle"
+    key = settle_key(line)
     ops = [
         Op(indicator_line_id, fen, row=line.row)
         for indicator_line_id, fen in line.charges.values_list("indicator_line_id", "amount")
@@ -469,14 +473,7 @@ def settle_line(
     # one indexed existence test per result, the states read once at the end).
     if not request.lines.filter(state=LineState.OPEN).exists():
         states = set(request.lines.order_by().values_list("state", flat=True).distinct())
-        final = (
-            RequestState.PAID
-            if states == {LineState.PAID}
-            else RequestState.FAILED
-            if states == {LineState.FAILED}
-            else RequestState.PARTLY_FAILED
-        )
-        set_state(actor=actor, request=request, state=final, why=why)
+        set_state(actor=actor, request=request, state=_final_state(states), why=why)
 
 
 def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
@@ -501,6 +498,231 @@ def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
     list(locks.request_qs_select_for_update().filter(pk__in=set(request_ids)).values_list("pk"))
 
 
+class _LineByLineError(Exception):
+    """The batch met what only the line-by-line path handles, and names: a refused entry, a
+    contract's failed payment, a concurrent writer of the same entry."""
+
+
+def _batch_lines(actor: Actor, items: list[ResultInput]) -> list[PaymentLine]:
+    """The line of each result (read once, with what settling needs), in ``items``' order."""
+    wanted = []
+    for item in items:
+        number, _, row = item.end_to_end_id.rpartition("-")
+        row_no = parse_int(row)
+        if not row_no:
+            raise _LineByLineError
+        wanted.append((item.answers, number, row_no - 1))
+    found = {
+        (line.sent_in, line.voucher_number, line.row): line
+        for line in PaymentLine.objects.filter(
+            request__voucher__number__in={number for _, number, _ in wanted},
+            request__voucher__bank_file__message_id__in={message for message, _, _ in wanted},
+            request__voucher__bank_file__mof_div_code__in=actor.scope.mof_div_codes,
+            request__mof_div_code__in=actor.scope.mof_div_codes,
+            row__in={row for _, _, row in wanted},
+        ).annotate(
+            # The file's message id, not the file: its XML holds every transfer of the file.
+            sent_in=F("request__voucher__bank_file__message_id"),
+            voucher_number=F("request__voucher__number"),
+        )
+    }
+    if not set(wanted) <= set(found):
+        raise _LineByLineError  # an entry not in its file: named line by line
+    # Each request read once, with what settling needs, however many of its lines there are.
+    requests = PaymentRequest.objects.select_related(
+        "voucher", "organisation", "payer_account"
+    ).in_bulk({line.request_id for line in found.values()})
+    lines: list[PaymentLine] = [found[key] for key in wanted]
+    for line in lines:
+        line.request = requests[line.request_id]
+    return lines
+
+
+def _settle_batch(actor: Actor, items: list[ResultInput]) -> list[ResultOutcome]:
+    """A bank's batch of results in a constant number of statements (issue 20): the same
+    checks, keys and records as ``bank_result_record`` on each entry in turn — one bank result,
+    one keyed ledger posting, one audit record and one money event per line, the request's
+    state with its last open line — written together. Anything ``bank_result_record`` would
+    refuse, or a failed payment of a contract (its reservation goes back, R-GP-9), raises
+    ``_LineByLineError``: the caller then runs the entries one by one, which names every refusal."""
+    ensure_permission(actor, "payments.record_bank_result")
+    lines = _batch_lines(actor, items)
+    bank = actor_bank(actor)
+    if bank is not None and any(
+        line.request.payer_account.agent_bank_id != bank.pk for line in lines
+    ):
+        raise _LineByLineError  # R-PY-9, named line by line
+    recorded = {
+        (r.message_id, r.entry_id): (r.line_id, r.accepted)
+        for r in BankResult.objects.filter(
+            message_id__in={i.message_id for i in items}, entry_id__in={i.entry_id for i in items}
+        ).only("message_id", "entry_id", "line_id", "accepted")
+    }
+    state = {line.pk: line.state for line in lines}
+    outcomes, new = [], []
+    for item, line in zip(items, lines, strict=True):
+        seen = recorded.get((item.message_id, item.entry_id))
+        if state[line.pk] != LineState.OPEN:
+            if seen != (line.pk, item.accepted):
+                raise _LineByLineError  # settled before, entry reused, or contradicted
+            outcomes.append(ResultOutcome(item.end_to_end_id, True, state[line.pk]))
+            continue
+        if seen is not None or (not item.accepted and line.request.contract_id is not None):
+            raise _LineByLineError
+        recorded[(item.message_id, item.entry_id)] = (line.pk, item.accepted)
+        state[line.pk] = LineState.PAID if item.accepted else LineState.FAILED
+        new.append((item, line))
+        outcomes.append(ResultOutcome(item.end_to_end_id, False, state[line.pk]))
+    if not new:
+        return outcomes
+    try:
+        with transaction.atomic():
+            _write_batch(actor, new)
+    except (IntegrityError, BusinessRuleError) as exc:  # a concurrent result, a shortfall
+        raise _LineByLineError from exc
+    return outcomes
+
+
+def _write_batch(actor: Actor, new: list[tuple[ResultInput, PaymentLine]]) -> None:
+    today = timezone.localdate()
+    BankResult.objects.bulk_create(
+        [
+            BankResult(
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                line=line,
+                accepted=item.accepted,
+                reason=item.reason[:300],
+                value_date=item.value_date or today,
+                recorded_by_id=actor.pk,
+            )
+            for item, line in new
+        ],
+        batch_size=1000,
+    )
+    charges: dict[int, list[tuple[int, int]]] = {}
+    for line_id, indicator_line_id, fen in (
+        PaymentCharge.objects.filter(line_id__in=[line.pk for _item, line in new])
+        .order_by("pk")
+        .values_list("line_id", "indicator_line_id", "amount")
+    ):
+        charges.setdefault(line_id, []).append((indicator_line_id, fen))
+    movements = post_many(
+        [
+            money_posting(
+                "pay" if item.accepted else "unfreeze",
+                [Op(il, fen, row=line.row) for il, fen in charges.get(line.pk, ()) if fen],
+                actor_id=actor.pk,
+                source_type="payments.line",
+                source_id=str(line.pk),
+                source_no=item.end_to_end_id,
+                op_key=settle_key(line),
+            )
+            for item, line in new
+        ]
+    )
+    for accepted, state in ((True, LineState.PAID), (False, LineState.FAILED)):
+        ids = [line.pk for item, line in new if item.accepted == accepted]
+        if ids:
+            PaymentLine.objects.filter(pk__in=ids).update(state=state)
+    for item, line in new:
+        line.state = LineState.PAID if item.accepted else LineState.FAILED
+    audit_records(
+        action="payments.bank_result",
+        actor=actor,
+        entries=[
+            AuditEntry(
+                obj=line.request,
+                extra={
+                    "line": item.end_to_end_id,
+                    "paid": item.accepted,
+                    "amount": Money(line.amount).format(),
+                    "reason": item.reason,
+                    "bank_message": item.message_id,
+                    "bank_file": item.answers,
+                }
+                | ({MOVEMENTS_AUDIT_KEY: made} if made else {}),
+            )
+            for (item, line), made in zip(new, movements, strict=True)
+        ],
+    )
+    posted = [(item, line) for (item, line), made in zip(new, movements, strict=True) if made]
+    known: dict[int, IndicatorRef] = {}
+
+    def refs() -> dict[int, IndicatorRef]:  # read when someone listens, once for both channels
+        if not known:
+            known.update(
+                indicator_refs(il for _i, line in posted for il, _f in charges.get(line.pk, ()))
+            )
+        return known
+
+    PAYMENT_SETTLED.publish_many(
+        lambda: [
+            line_settled(
+                line,
+                event_id=settle_key(line),
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                value_date=item.value_date,
+                charges=charges.get(line.pk, ()),
+                refs=refs(),
+            )
+            for item, line in posted
+            if item.accepted
+        ]
+    )
+    PAYMENT_FAILED.publish_many(
+        lambda: [
+            line_failed(
+                line,
+                event_id=settle_key(line),
+                message_id=item.message_id,
+                entry_id=item.entry_id,
+                reason=item.reason,
+                charges=charges.get(line.pk, ()),
+                refs=refs(),
+            )
+            for item, line in posted
+            if not item.accepted
+        ]
+    )
+    _settle_requests(actor, {line.request_id: line.request for _item, line in new}, why="bank")
+
+
+def _settle_requests(actor: Actor, requests: dict[int, PaymentRequest], *, why: str) -> None:
+    """Each request whose last open line was just settled takes its final state (paid, failed
+    or partly failed), as ``settle_line`` gives it, in one read and one write per state."""
+    states: dict[int, set[str]] = {}
+    for request_id, line_state in (
+        PaymentLine.objects.filter(request_id__in=list(requests))
+        .order_by()
+        .values_list("request_id", "state")
+        .distinct()
+    ):
+        states.setdefault(request_id, set()).add(line_state)
+    finals: dict[str, list[PaymentRequest]] = {}
+    for request_id, held in states.items():
+        if LineState.OPEN not in held:
+            finals.setdefault(_final_state(held), []).append(requests[request_id])
+    for final, done in finals.items():
+        state_changes(action="payments.request_state", actor=actor, objs=done, state=final, why=why)
+
+
+def _final_state(states: set[str]) -> str:
+    return (
+        RequestState.PAID
+        if states == {LineState.PAID}
+        else RequestState.FAILED
+        if states == {LineState.FAILED}
+        else RequestState.PARTLY_FAILED
+    )
+
+
+def settle_key(line: PaymentLine) -> str:
+    """The ledger key of a line's settlement, also its money event's id (P11)."""
+    return f"payments.line:{line.pk}:settle"
+
+
 @transaction.atomic
 def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[ResultOutcome]:
     """A bank's batch of results, all or nothing (DESIGN §6): every refused entry is reported,
@@ -516,6 +738,11 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
     if unknown:
         raise BusinessRuleError(unknown, status=422)
     _lock_in_order(actor, items)
+    if len(items) > 1:
+        try:
+            return _settle_batch(actor, items)
+        except _LineByLineError:
+            pass  # the entries one by one: the same outcome, or every refusal named
     outcomes: list[ResultOutcome] = []
     errors = []
     statuses = set()
