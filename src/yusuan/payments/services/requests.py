@@ -18,6 +18,7 @@ from django.db.models import F, Sum
 
 from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.bulk import insert_rows
 from yusuan.common.errors import BusinessRuleError, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.models import Organisation
@@ -93,7 +94,7 @@ def _write_lines(request: PaymentRequest, data: PaymentInput, checked: Checked) 
             PaymentCharge(line=row, indicator_line_id=line_id, amount=fen)
             for line_id, fen in charged
         )
-    PaymentCharge.objects.bulk_create(charges, batch_size=2000)
+    insert_rows(PaymentCharge, charges)  # COPY on PostgreSQL: a salary batch has thousands
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.bulk import insert_rows
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
 from yusuan.core.choices import PayeeKind
@@ -124,7 +125,8 @@ def payroll_import(
         findings=checked.findings,
         created_by_id=actor.pk,
     )
-    PayrollEmployee.objects.bulk_create(
+    insert_rows(  # COPY on PostgreSQL: a sheet has thousands of rows (issue 20)
+        PayrollEmployee,
         (
             PayrollEmployee(
                 batch=batch,
@@ -142,7 +144,6 @@ def payroll_import(
             )
             for r in sheet.rows
         ),
-        batch_size=2000,
     )
     # R-PY-13: the unit's own contributions of the month, per item, kept with the batch (with
     # the rates used): at the region's standards in force that month (ADR 0039).
