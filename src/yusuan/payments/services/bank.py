@@ -279,7 +279,13 @@ def _line_for(actor: Actor, item: ResultInput) -> PaymentLine:
             request__mof_div_code__in=actor.scope.mof_div_codes,
             row=row_no - 1 if (row_no := parse_int(row)) else -1,
         )
-        .select_related("request__contract", "request__payer_account__agent_bank")
+        # What settling and its money event read: no second query for them (issue 20).
+        .select_related(
+            "request__contract",
+            "request__payer_account__agent_bank",
+            "request__voucher",
+            "request__organisation",
+        )
         .first()
     )
     if line is None:
@@ -411,11 +417,8 @@ def settle_line(
     # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
     list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
     key = settle_key(line)
-    ops = [
-        Op(indicator_line_id, fen, row=line.row)
-        for indicator_line_id, fen in line.charges.values_list("indicator_line_id", "amount")
-        if fen
-    ]
+    charges = list(line.charges.values_list("indicator_line_id", "amount"))
+    ops = [Op(indicator_line_id, fen, row=line.row) for indicator_line_id, fen in charges if fen]
     if not item.accepted and request.contract_id is not None:
         # R-GP-9: a failed payment gives the contract back its reservation (once closed, the
         # money is available again); the contract is locked before the ledger lines.
@@ -456,6 +459,7 @@ def settle_line(
                 message_id=item.message_id,
                 entry_id=item.entry_id,
                 value_date=item.value_date,
+                charges=charges,
             )
         )
     elif posted:
@@ -467,6 +471,7 @@ def settle_line(
                 entry_id=item.entry_id,
                 reason=item.reason,
                 reserved=[(o.line_id, o.amount) for o in ops if o.operation],
+                charges=charges,
             )
         )
     # The request is settled with its last open line (a salary batch has thousands of lines:
