@@ -162,6 +162,26 @@ def test_the_statements_do_not_grow_with_the_lines(user: Any) -> None:
     assert many < 60
 
 
+def _submission_statements(user: Any, count: int) -> int:
+    office = _line(user, "30201")
+    request = request_create(
+        actor=user("school_clerk"),
+        data=_input(user, [(office, AMOUNTS[i % len(AMOUNTS)]) for i in range(count)]),
+        fiscal_year=2026,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        _approved(user, request)  # submission (the freeze), review, approval (the voucher)
+    return len(queries)
+
+
+def test_submission_and_approval_do_not_grow_with_the_lines_either(user: Any) -> None:
+    """The freeze is one posting with a leg per indicator line, approval reads the lines once:
+    a 40-line request costs what a 4-line one does (issue 20, item 1)."""
+    _submission_statements(user, 2)  # whatever the first request of a test warms
+    few, many = _submission_statements(user, 4), _submission_statements(user, 40)
+    assert few == many, (few, many)
+
+
 def test_a_resent_batch_is_a_replay_in_a_handful_of_statements(user: Any) -> None:
     bank = user("bank_icbc")
     request = _sent(user, 12)
