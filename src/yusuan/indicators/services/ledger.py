@@ -171,18 +171,26 @@ def _insert(
             by_content.setdefault((str(posting_db), *_content(leg)), []).append((index, leg))
             rows.append(_row(posting, leg, op_key=None, db=(posting_db, now)))
     made: list[list[tuple[int, Leg]]] = [[] for _ in parts]
+    for row in _insert_rows(cursor, rows, f"RETURNING posting, {_RETURNING}"):
+        index, leg = by_content[(str(row[0]), *row[2:])].pop()
+        made[index].append((row[1], leg))
+    return made
+
+
+def _insert_rows(cursor: Any, rows: Sequence[Sequence[Any]], tail: str) -> list[tuple[Any, ...]]:
+    """Movement rows (``_INSERT_COLUMNS``) in one multi-row ``INSERT … <tail>`` per
+    ``INSERT_BATCH`` rows; what their ``RETURNING`` gives back, in order."""
+    returned: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), INSERT_BATCH):
         batch = rows[start : start + INSERT_BATCH]
         values = ", ".join([f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"] * len(batch))
         cursor.execute(
             f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608 (column names only)
-            f"RETURNING posting, {_RETURNING}",
+            f"{tail}",
             [value for row in batch for value in row],
         )
-        for row in cursor.fetchall():
-            index, leg = by_content[(str(row[0]), *row[2:])].pop()
-            made[index].append((row[1], leg))
-    return made
+        returned += cursor.fetchall()
+    return returned
 
 
 def _posting_db(posting: Posting) -> Any:
@@ -318,17 +326,10 @@ def post_many(postings: Sequence[Posting]) -> list[list[list[Any]] | None]:
             _row(p, legs[0], op_key=p.op_key, db=(_posting_db(p), now))
             for p, legs in zip(postings, ordered, strict=True)
         ]
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start : start + INSERT_BATCH]
-            values = ", ".join([f"({', '.join(['%s'] * len(_INSERT_COLUMNS))})"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {MOVEMENT_TABLE} ({', '.join(_INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608 (column names only)
-                "ON CONFLICT (op_key) DO NOTHING RETURNING op_key, id",
-                [value for row in batch for value in row],
-            )
-            for op_key, movement_id in cursor.fetchall():
-                index = index_of[op_key]
-                made[index].append((movement_id, ordered[index][0]))
+        keyed = "ON CONFLICT (op_key) DO NOTHING RETURNING op_key, id"
+        for op_key, movement_id in _insert_rows(cursor, rows, keyed):
+            index = index_of[op_key]
+            made[index].append((movement_id, ordered[index][0]))
         posted = [i for i in range(len(postings)) if made[i]]
         for leg in _summed([leg for i in posted for leg in ordered[i]]):
             _update(cursor, leg)
