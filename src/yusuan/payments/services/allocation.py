@@ -28,8 +28,9 @@ from yusuan.common.money import Money
 from yusuan.payments import locks
 from yusuan.payments.choices import LineState, RequestState, VoucherKind
 from yusuan.payments.models import BankResult, PaymentRequest
-from yusuan.payments.services.bank import ResultInput, end_to_end_id, settle_line
+from yusuan.payments.services.bank import end_to_end_id
 from yusuan.payments.services.requests import locked_request
+from yusuan.payments.services.settlement import ResultInput, settle_line
 
 REFERENCE_MAX = 64
 # A 划款回执号 as the treasury prints it: letters, digits and - _ / . (no spaces, no markup).

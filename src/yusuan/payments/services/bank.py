@@ -14,7 +14,6 @@ naming the field and the value.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,31 +22,25 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from yusuan.audit.services import AuditEntry, audit_record, audit_records, state_changes
+from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.ids import parse_int
-from yusuan.common.money import Money
 from yusuan.core.services.sequences import next_number
-from yusuan.indicators.events import IndicatorRef, indicator_refs
-from yusuan.indicators.models import MOVEMENTS_AUDIT_KEY
-from yusuan.indicators.services.ledger import Op, apply, money_posting, post_many
 from yusuan.payments import iso20022 as iso
 from yusuan.payments import locks
-from yusuan.payments.agent_banks import actor_bank, refuse_other_bank
+from yusuan.payments.agent_banks import refuse_other_bank
 from yusuan.payments.choices import LineState, RequestState, VoucherKind
-from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed, line_settled
 from yusuan.payments.models import (
     BankFile,
     BankResult,
-    PaymentCharge,
     PaymentLine,
-    PaymentRequest,
     PaymentVoucher,
 )
 from yusuan.payments.services.requests import set_state
-from yusuan.procurement.models import Contract
-from yusuan.procurement.services.reservations import give_back
+from yusuan.payments.services.settlement import LineByLineError, Locked, settle_batch, settle_line
+from yusuan.payments.services.settlement import ResultInput as ResultInput
+from yusuan.payments.services.settlement import ResultOutcome as ResultOutcome
 
 
 def end_to_end_id(voucher: PaymentVoucher, line: PaymentLine) -> str:
@@ -197,40 +190,6 @@ def bank_files_create(*, actor: Actor, mof_div_code: str) -> list[BankFile]:
     return files
 
 
-@dataclass(frozen=True)
-class ResultInput:
-    """One bank result. ``message_id`` and ``entry_id`` are what the result is kept under (one
-    result per pair, P11); ``message_id`` is also the bank file the result answers unless
-    ``sent_message_id`` says otherwise (a pain.002 report has its own MsgId and names our file in
-    ``OrgnlMsgId``)."""
-
-    message_id: str
-    entry_id: str
-    end_to_end_id: str
-    accepted: bool
-    reason: str = ""
-    sent_message_id: str = ""
-    # R-PY-10: the bank's value date of the payment, from its message; the day it is recorded
-    # when the message gives none.
-    value_date: dt.date | None = None
-
-    @property
-    def answers(self) -> str:
-        """The ``message_id`` of the bank file (pain.001) this result is for."""
-        return self.sent_message_id or self.message_id
-
-    @property
-    def answers_field(self) -> str:
-        return "OrgnlMsgId" if self.sent_message_id else "message_id"
-
-
-@dataclass(frozen=True)
-class ResultOutcome:
-    end_to_end_id: str
-    replayed: bool
-    line_state: str
-
-
 def _refused(
     code: str, item: ResultInput, zh: str, en: str, *, status: int = 409, **named: Any
 ) -> BusinessRuleError:
@@ -337,13 +296,6 @@ def _replay(item: ResultInput) -> ResultOutcome | None:
     return ResultOutcome(item.end_to_end_id, True, existing.line.state)
 
 
-def _by_line(ops: list[Op]) -> dict[int, int]:
-    amounts: dict[int, int] = {}
-    for op in ops:
-        amounts[op.line_id] = amounts.get(op.line_id, 0) + op.amount
-    return amounts
-
-
 @transaction.atomic
 def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     """Apply one bank result to its payment line, exactly once."""
@@ -398,99 +350,17 @@ def bank_result_record(*, actor: Actor, item: ResultInput) -> ResultOutcome:
     return ResultOutcome(item.end_to_end_id, False, line.state)
 
 
-def settle_line(
-    *,
-    actor: Actor,
-    line: PaymentLine,
-    item: ResultInput,
-    audit_action: str,
-    audit_extra: dict[str, Any],
-    why: str = "bank",
-) -> None:
-    """Settle one open, locked payment line whose result was just recorded: the ledger (frozen →
-    paid, or back to available / the contract's reservation), the line's state, the audit
-    record, the money event, and the request's state with its last open line. Shared by the
-    agent bank's results and the treasury's 实拨 receipts (R-PY-12): one line settles once,
-    under one ledger key, whichever way it was paid."""
-    request = line.request
-    # Locked so that two last results of one request, settled at once, see each other; before
-    # the ledger, as a batch locks it (payments.locks: lines, requests, then the ledger's lines).
-    list(locks.request_qs_select_for_update().filter(pk=request.pk).values_list("pk"))
-    key = settle_key(line)
-    charges = list(line.charges.values_list("indicator_line_id", "amount"))
-    ops = [Op(indicator_line_id, fen, row=line.row) for indicator_line_id, fen in charges if fen]
-    if not item.accepted and request.contract_id is not None:
-        # R-GP-9: a failed payment gives the contract back its reservation (once closed, the
-        # money is available again); the contract is locked before the ledger lines.
-        back = give_back(contract_id=request.contract_id, amounts=_by_line(ops))
-        ops = [replace(o, operation="unfreeze_reserved") if o.line_id in back else o for o in ops]
-    posted = apply(
-        "pay" if item.accepted else "unfreeze",
-        ops,
-        actor_id=actor.pk,
-        source_type="payments.line",
-        source_id=str(line.pk),
-        source_no=item.end_to_end_id,
-        op_key=key,
-    )
-    if not item.accepted and line.is_gov_pur and request.contract_id is not None:
-        Contract.objects.filter(pk=request.contract_id).update(
-            committed=F("committed") - line.amount
-        )
-    line.state = LineState.PAID if item.accepted else LineState.FAILED
-    line.save(update_fields=["state"])
-    audit_record(
-        action=audit_action,
-        actor=actor,
-        obj=request,
-        extra={
-            "line": item.end_to_end_id,
-            "paid": item.accepted,
-            "amount": Money(line.amount).format(),
-            "reason": item.reason,
-        }
-        | audit_extra,
-    )
-    if posted and item.accepted:
-        PAYMENT_SETTLED.publish_built(
-            lambda: line_settled(
-                line,
-                event_id=key,
-                message_id=item.message_id,
-                entry_id=item.entry_id,
-                value_date=item.value_date,
-                charges=charges,
-            )
-        )
-    elif posted:
-        PAYMENT_FAILED.publish_built(
-            lambda: line_failed(
-                line,
-                event_id=key,
-                message_id=item.message_id,
-                entry_id=item.entry_id,
-                reason=item.reason,
-                reserved=[(o.line_id, o.amount) for o in ops if o.operation],
-                charges=charges,
-            )
-        )
-    # The request is settled with its last open line (a salary batch has thousands of lines:
-    # one indexed existence test per result, the states read once at the end).
-    if not request.lines.filter(state=LineState.OPEN).exists():
-        states = set(request.lines.order_by().values_list("state", flat=True).distinct())
-        set_state(actor=actor, request=request, state=_final_state(states), why=why)
-
-
-def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
+def _lock_in_order(actor: Actor, items: list[ResultInput]) -> Locked:
     """A batch's payment lines locked in pk order, then their requests, before any result is
     applied (each result takes its line and request again, already held). Locked as each entry
     comes, a resend in another order, or one result of a request the batch is settling, would
     each hold a row the other waits for: a deadlock. The rows the entries name, and at most a
-    few more lines of the same vouchers (their numbers and rows are matched apart)."""
+    few more lines of the same vouchers (their numbers and rows are matched apart). Returned as
+    the batch path reads them (``settlement.Locked``): read once, under the lock."""
     if len(items) < 2:
-        return  # one result locks its line, then its request
+        return {}  # one result locks its line, then its request
     wanted = [item.end_to_end_id.rpartition("-") for item in items]
-    request_ids = (
+    lines = list(
         locks.line_qs_select_for_update()
         .filter(
             request__voucher__number__in={number for number, _, _ in wanted},
@@ -498,234 +368,22 @@ def _lock_in_order(actor: Actor, items: list[ResultInput]) -> None:
             request__mof_div_code__in=actor.scope.mof_div_codes,
             row__in={row_no - 1 for _, _, row in wanted if (row_no := parse_int(row))},
         )
-        .values_list("request_id", flat=True)
-    )
-    list(locks.request_qs_select_for_update().filter(pk__in=set(request_ids)).values_list("pk"))
-
-
-class _LineByLineError(Exception):
-    """The batch met what only the line-by-line path handles, and names: a refused entry, a
-    contract's failed payment, a concurrent writer of the same entry."""
-
-
-def _batch_lines(actor: Actor, items: list[ResultInput]) -> list[PaymentLine]:
-    """The line of each result (read once, with what settling needs), in ``items``' order."""
-    wanted = []
-    for item in items:
-        number, _, row = item.end_to_end_id.rpartition("-")
-        row_no = parse_int(row)
-        if not row_no:
-            raise _LineByLineError
-        wanted.append((item.answers, number, row_no - 1))
-    found = {
-        (line.sent_in, line.voucher_number, line.row): line
-        for line in PaymentLine.objects.filter(
-            request__voucher__number__in={number for _, number, _ in wanted},
-            request__voucher__bank_file__message_id__in={message for message, _, _ in wanted},
-            request__voucher__bank_file__mof_div_code__in=actor.scope.mof_div_codes,
-            request__mof_div_code__in=actor.scope.mof_div_codes,
-            row__in={row for _, _, row in wanted},
-        ).annotate(
-            # The file's message id, not the file: its XML holds every transfer of the file.
+        # The file's message id, not the file: its XML holds every transfer of the file.
+        .annotate(
             sent_in=F("request__voucher__bank_file__message_id"),
             voucher_number=F("request__voucher__number"),
         )
+    )
+    # Each request locked and read once, with what settling needs, however many lines it has.
+    requests = {
+        request.pk: request
+        for request in locks.request_qs_select_for_update()
+        .filter(pk__in={line.request_id for line in lines})
+        .select_related("voucher", "organisation", "payer_account")
     }
-    if not set(wanted) <= set(found):
-        raise _LineByLineError  # an entry not in its file: named line by line
-    # Each request read once, with what settling needs, however many of its lines there are.
-    requests = PaymentRequest.objects.select_related(
-        "voucher", "organisation", "payer_account"
-    ).in_bulk({line.request_id for line in found.values()})
-    lines: list[PaymentLine] = [found[key] for key in wanted]
     for line in lines:
         line.request = requests[line.request_id]
-    return lines
-
-
-def _settle_batch(actor: Actor, items: list[ResultInput]) -> list[ResultOutcome]:
-    """A bank's batch of results in a constant number of statements (issue 20): the same
-    checks, keys and records as ``bank_result_record`` on each entry in turn — one bank result,
-    one keyed ledger posting, one audit record and one money event per line, the request's
-    state with its last open line — written together. Anything ``bank_result_record`` would
-    refuse, or a failed payment of a contract (its reservation goes back, R-GP-9), raises
-    ``_LineByLineError``: the caller then runs the entries one by one, which names every refusal."""
-    ensure_permission(actor, "payments.record_bank_result")
-    lines = _batch_lines(actor, items)
-    bank = actor_bank(actor)
-    if bank is not None and any(
-        line.request.payer_account.agent_bank_id != bank.pk for line in lines
-    ):
-        raise _LineByLineError  # R-PY-9, named line by line
-    recorded = {
-        (r.message_id, r.entry_id): (r.line_id, r.accepted)
-        for r in BankResult.objects.filter(
-            message_id__in={i.message_id for i in items}, entry_id__in={i.entry_id for i in items}
-        ).only("message_id", "entry_id", "line_id", "accepted")
-    }
-    state = {line.pk: line.state for line in lines}
-    outcomes, new = [], []
-    for item, line in zip(items, lines, strict=True):
-        seen = recorded.get((item.message_id, item.entry_id))
-        if state[line.pk] != LineState.OPEN:
-            if seen != (line.pk, item.accepted):
-                raise _LineByLineError  # settled before, entry reused, or contradicted
-            outcomes.append(ResultOutcome(item.end_to_end_id, True, state[line.pk]))
-            continue
-        if seen is not None or (not item.accepted and line.request.contract_id is not None):
-            raise _LineByLineError
-        recorded[(item.message_id, item.entry_id)] = (line.pk, item.accepted)
-        state[line.pk] = LineState.PAID if item.accepted else LineState.FAILED
-        new.append((item, line))
-        outcomes.append(ResultOutcome(item.end_to_end_id, False, state[line.pk]))
-    if not new:
-        return outcomes
-    try:
-        with transaction.atomic():
-            _write_batch(actor, new)
-    except (IntegrityError, BusinessRuleError) as exc:  # a concurrent result, a shortfall
-        raise _LineByLineError from exc
-    return outcomes
-
-
-def _write_batch(actor: Actor, new: list[tuple[ResultInput, PaymentLine]]) -> None:
-    today = timezone.localdate()
-    BankResult.objects.bulk_create(
-        [
-            BankResult(
-                message_id=item.message_id,
-                entry_id=item.entry_id,
-                line=line,
-                accepted=item.accepted,
-                reason=item.reason[:300],
-                value_date=item.value_date or today,
-                recorded_by_id=actor.pk,
-            )
-            for item, line in new
-        ],
-        batch_size=1000,
-    )
-    charges: dict[int, list[tuple[int, int]]] = {}
-    for line_id, indicator_line_id, fen in (
-        PaymentCharge.objects.filter(line_id__in=[line.pk for _item, line in new])
-        .order_by("pk")
-        .values_list("line_id", "indicator_line_id", "amount")
-    ):
-        charges.setdefault(line_id, []).append((indicator_line_id, fen))
-    movements = post_many(
-        [
-            money_posting(
-                "pay" if item.accepted else "unfreeze",
-                [Op(il, fen, row=line.row) for il, fen in charges.get(line.pk, ()) if fen],
-                actor_id=actor.pk,
-                source_type="payments.line",
-                source_id=str(line.pk),
-                source_no=item.end_to_end_id,
-                op_key=settle_key(line),
-            )
-            for item, line in new
-        ]
-    )
-    for accepted, state in ((True, LineState.PAID), (False, LineState.FAILED)):
-        ids = [line.pk for item, line in new if item.accepted == accepted]
-        if ids:
-            PaymentLine.objects.filter(pk__in=ids).update(state=state)
-    for item, line in new:
-        line.state = LineState.PAID if item.accepted else LineState.FAILED
-    audit_records(
-        action="payments.bank_result",
-        actor=actor,
-        entries=[
-            AuditEntry(
-                obj=line.request,
-                extra={
-                    "line": item.end_to_end_id,
-                    "paid": item.accepted,
-                    "amount": Money(line.amount).format(),
-                    "reason": item.reason,
-                    "bank_message": item.message_id,
-                    "bank_file": item.answers,
-                }
-                | ({MOVEMENTS_AUDIT_KEY: made} if made else {}),
-            )
-            for (item, line), made in zip(new, movements, strict=True)
-        ],
-    )
-    posted = [(item, line) for (item, line), made in zip(new, movements, strict=True) if made]
-    known: dict[int, IndicatorRef] = {}
-
-    def refs() -> dict[int, IndicatorRef]:  # read when someone listens, once for both channels
-        if not known:
-            known.update(
-                indicator_refs(il for _i, line in posted for il, _f in charges.get(line.pk, ()))
-            )
-        return known
-
-    PAYMENT_SETTLED.publish_many(
-        lambda: [
-            line_settled(
-                line,
-                event_id=settle_key(line),
-                message_id=item.message_id,
-                entry_id=item.entry_id,
-                value_date=item.value_date,
-                charges=charges.get(line.pk, ()),
-                refs=refs(),
-            )
-            for item, line in posted
-            if item.accepted
-        ]
-    )
-    PAYMENT_FAILED.publish_many(
-        lambda: [
-            line_failed(
-                line,
-                event_id=settle_key(line),
-                message_id=item.message_id,
-                entry_id=item.entry_id,
-                reason=item.reason,
-                charges=charges.get(line.pk, ()),
-                refs=refs(),
-            )
-            for item, line in posted
-            if not item.accepted
-        ]
-    )
-    _settle_requests(actor, {line.request_id: line.request for _item, line in new}, why="bank")
-
-
-def _settle_requests(actor: Actor, requests: dict[int, PaymentRequest], *, why: str) -> None:
-    """Each request whose last open line was just settled takes its final state (paid, failed
-    or partly failed), as ``settle_line`` gives it, in one read and one write per state."""
-    states: dict[int, set[str]] = {}
-    for request_id, line_state in (
-        PaymentLine.objects.filter(request_id__in=list(requests))
-        .order_by()
-        .values_list("request_id", "state")
-        .distinct()
-    ):
-        states.setdefault(request_id, set()).add(line_state)
-    finals: dict[str, list[PaymentRequest]] = {}
-    for request_id, held in states.items():
-        if LineState.OPEN not in held:
-            finals.setdefault(_final_state(held), []).append(requests[request_id])
-    for final, done in finals.items():
-        state_changes(action="payments.request_state", actor=actor, objs=done, state=final, why=why)
-
-
-def _final_state(states: set[str]) -> str:
-    return (
-        RequestState.PAID
-        if states == {LineState.PAID}
-        else RequestState.FAILED
-        if states == {LineState.FAILED}
-        else RequestState.PARTLY_FAILED
-    )
-
-
-def settle_key(line: PaymentLine) -> str:
-    """The ledger key of a line's settlement, also its money event's id (P11)."""
-    return f"payments.line:{line.pk}:settle"
+    return {(line.sent_in, line.voucher_number, line.row): line for line in lines}
 
 
 @transaction.atomic
@@ -742,11 +400,11 @@ def bank_results_record(*, actor: Actor, items: list[ResultInput]) -> list[Resul
             unknown += _unknown_message(first).errors
     if unknown:
         raise BusinessRuleError(unknown, status=422)
-    _lock_in_order(actor, items)
+    locked = _lock_in_order(actor, items)
     if len(items) > 1:
         try:
-            return _settle_batch(actor, items)
-        except _LineByLineError:
+            return settle_batch(actor, items, locked)
+        except LineByLineError:
             pass  # the entries one by one: the same outcome, or every refusal named
     outcomes: list[ResultOutcome] = []
     errors = []
