@@ -7,6 +7,7 @@ which results are valid and calls these; a line settles once, under the ledger k
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -288,14 +289,10 @@ def _write_batch(actor: Actor, new: list[tuple[ResultInput, PaymentLine]]) -> No
         ],
     )
     posted = [(item, line) for (item, line), made in zip(new, movements, strict=True) if made]
-    known: dict[int, IndicatorRef] = {}
 
+    @functools.cache
     def refs() -> dict[int, IndicatorRef]:  # read when someone listens, once for both channels
-        if not known:
-            known.update(
-                indicator_refs(il for _i, line in posted for il, _f in charges.get(line.pk, ()))
-            )
-        return known
+        return indicator_refs(il for _i, line in posted for il, _f in charges.get(line.pk, ()))
 
     PAYMENT_SETTLED.publish_many(
         lambda: [
