@@ -4,7 +4,8 @@
 # unreachable server is reported and skipped; under CI (CI=true) it is a failure.
 # Both passes always run (a SQLite failure does not hide PostgreSQL's result); the script ends with
 # one summary line per database and fails if either failed.
-# The suite runs under a fixed clock: YUSUAN_TEST_CLOCK (default in conftest.py, 2026-06-30).
+# The suite runs under a fixed clock: YUSUAN_TEST_CLOCK (default in conftest.py, 2026-06-30);
+# YUSUAN_TEST_CLOCK_POSTGRES sets the PostgreSQL pass's apart (CI puts it on 31 December, ADR 0050).
 # Extra arguments go to pytest (e.g. -k scope, -x).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,8 +53,10 @@ except Exception as exc:
 PY
 then
   echo "== Test suite on PostgreSQL =="
+  PG_CLOCK=()
+  [ -n "${YUSUAN_TEST_CLOCK_POSTGRES:-}" ] && PG_CLOCK=(YUSUAN_TEST_CLOCK="$YUSUAN_TEST_CLOCK_POSTGRES")
   run_pass PostgreSQL test-artifacts/pytest-postgresql.log -- \
-    env DATABASE_URL="$PG_URL" .venv/bin/pytest --create-db -m "not browser" "${PARALLEL[@]}" "$@"
+    env "${PG_CLOCK[@]}" DATABASE_URL="$PG_URL" .venv/bin/pytest --create-db -m "not browser" "${PARALLEL[@]}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   SUMMARY+=("PostgreSQL: FAIL  not reachable at $PG_URL (required under CI)")
   STATUS=1
@@ -62,6 +65,6 @@ else
 fi
 
 echo
-echo "== Summary (clock: ${YUSUAN_TEST_CLOCK:-conftest default}) =="
+echo "== Summary (clock: ${YUSUAN_TEST_CLOCK:-conftest default}${YUSUAN_TEST_CLOCK_POSTGRES:+; PostgreSQL: $YUSUAN_TEST_CLOCK_POSTGRES}) =="
 printf '%s\n' "${SUMMARY[@]}"
 exit "$STATUS"

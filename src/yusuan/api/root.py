@@ -126,6 +126,16 @@ class YusuanAPI(NinjaAPI):
         return f"{getattr(sys.modules[view.__module__], 'OPERATION_ID_PREFIX', module)}_{view.__name__}"
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Built once per prefix: the routes are fixed when the URLconf is imported, and building
+        the document costs about a second of CPU, which an anonymous caller could otherwise
+        spend at will (and every scope test spent once)."""
+        key = (kwargs.get("path_prefix"), tuple(sorted((kwargs.get("path_params") or {}).items())))
+        cache: dict[Any, Any] = self.__dict__.setdefault("_openapi_schemas", {})
+        if key not in cache:
+            cache[key] = self._build_openapi_schema(**kwargs)
+        return cache[key]
+
+    def _build_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         definitions = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})

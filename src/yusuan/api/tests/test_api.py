@@ -41,6 +41,21 @@ def test_openapi_document_is_valid_openapi_3(client: Client) -> None:
     assert "/api/v1/payees" in document["paths"]
 
 
+def test_the_document_is_built_once(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ADR 0050: building it costs about a second of CPU; asked again, it is the one built."""
+    import ninja.main
+
+    first = client.get("/api/v1/openapi.json").json()
+
+    def refuse(**_kwargs: Any) -> Any:
+        raise AssertionError("the OpenAPI document was built a second time")
+
+    monkeypatch.setattr(ninja.main, "get_schema", refuse)
+    again = client.get("/api/v1/openapi.json")
+    assert again.status_code == 200
+    assert again.json() == first
+
+
 # The payment and salary-batch operations' ids as first published; issue 14 moved their code into
 # payments/api/ and payroll/api.py. Clients generate their method names from these ids.
 PUBLISHED_PAYMENT_OPERATION_IDS = {
