@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 import pytest
 from tests.payment_helpers import employees, enrolled_sheet
 
@@ -70,3 +72,19 @@ def test_copy_writes_what_bulk_create_writes(user: Any) -> None:
     assert len(copied) == len(HOSTILE)
     assert copied == created
     assert [c[FIELDS.index("bank_name")] for c in copied] == HOSTILE
+
+
+def test_a_duplicate_row_is_djangos_integrity_error(user: Any) -> None:
+    """The batch settlement falls back to line by line on ``IntegrityError`` (a concurrent bank
+    result): COPY's unique violation must arrive as Django's, as ``bulk_create``'s does."""
+    batch = payroll_import(
+        actor=user("school_clerk"),
+        data=enrolled_sheet(employees(1)),
+        filename="工资表.xlsx",
+        month=11,
+        fiscal_year=2026,
+    )
+    insert_rows(PayrollEmployee, [_row(batch.pk, 300, "甲")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(PayrollEmployee, [_row(batch.pk, 300, "甲")])
+    assert PayrollEmployee.objects.filter(batch_id=batch.pk, row=300).count() == 1

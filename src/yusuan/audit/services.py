@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from yusuan.audit import attachments, context
 from yusuan.audit.models import AuditRecord, SecurityEventTally
-
-BULK_BATCH = 1000
+from yusuan.common.bulk import insert_rows
 
 
 class AuditActor(Protocol):
@@ -114,16 +113,14 @@ class AuditEntry:
     extra: Mapping[str, Any] | None = None
 
 
-def audit_records(
-    *, action: str, actor: AuditActor | None, entries: Sequence[AuditEntry]
-) -> list[AuditRecord]:
+def audit_records(*, action: str, actor: AuditActor | None, entries: Sequence[AuditEntry]) -> int:
     """Append one audit record per object of a bulk write (a computation's hundreds of system
     projects), each exactly as :func:`audit_record` would write it, in one insert per batch;
     inside the caller's transaction. What lower writers attached rides on the first record."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_records() must run inside the service's transaction"
     if not entries:
-        return []
+        return 0
     taken = attachments.take()
     now = timezone.now()
     records = []
@@ -139,7 +136,7 @@ def audit_records(
             )
         )
         taken = {}
-    return AuditRecord.objects.bulk_create(records, batch_size=BULK_BATCH)
+    return insert_rows(AuditRecord, records)
 
 
 def _details(extra: Mapping[str, Any] | None, taken: Mapping[str, list[Any]]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Inserting many new rows whose ids nobody reads back (a salary sheet's 10,000 employees).
+"""Inserting many new rows whose ids nobody reads back (a salary sheet's 10,000 employees, a
+bank file's results, their audit records and accounting voucher lines).
 
 On PostgreSQL the rows go through ``COPY … FROM STDIN`` (psycopg's ``Cursor.copy``): no SQL to
 compile per batch, no parameter limit, one stream. Elsewhere (SQLite) ``bulk_create``. Values are
@@ -30,7 +31,9 @@ def insert_rows(model: type[models.Model], objs: Iterable[models.Model]) -> int:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor:
+    # Django's errors, as bulk_create raises them: a caller that falls back on IntegrityError
+    # (a concurrent bank result, settlement.py) must see one here too.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw: Any = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         with raw.copy(copy_sql) as copy:
             for obj in rows:

@@ -38,6 +38,7 @@ from yusuan.accounting.services.books import book_for
 from yusuan.accounting.services.chart import rules_in_force
 from yusuan.accounting.services.common import ChartAccount, chart_of
 from yusuan.accounting.services.lines import check_lines, new_lines, voucher_total
+from yusuan.common.bulk import insert_rows
 from yusuan.common.events import SourceDocument
 from yusuan.core import standard_keys
 from yusuan.core.models import Organisation
@@ -277,13 +278,13 @@ def store_drafts(drafts: Sequence[Draft]) -> list[Voucher]:
     for draft in drafts:
         draft.voucher.total_fen = voucher_total(draft.lines)
     vouchers = Voucher.objects.bulk_create([d.voucher for d in drafts], batch_size=500)
-    VoucherLine.objects.bulk_create(
-        [
+    insert_rows(
+        VoucherLine,
+        (
             line
             for draft, voucher in zip(drafts, vouchers, strict=True)
             for line in new_lines(voucher, draft.lines, draft.chart)
-        ],
-        batch_size=1000,
+        ),
     )
     return vouchers
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yusuan.audit.services import AuditEntry, audit_record, audit_records, state_changes
 from yusuan.common.actor import Actor, ensure_permission
+from yusuan.common.bulk import insert_rows
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.ids import parse_int
 from yusuan.common.money import Money
@@ -227,7 +228,8 @@ def settle_batch(actor: Actor, items: list[ResultInput], locked: Locked) -> list
 
 def _write_batch(actor: Actor, new: list[tuple[ResultInput, PaymentLine]]) -> None:
     today = timezone.localdate()
-    BankResult.objects.bulk_create(
+    insert_rows(
+        BankResult,
         [
             BankResult(
                 message_id=item.message_id,
@@ -240,7 +242,6 @@ def _write_batch(actor: Actor, new: list[tuple[ResultInput, PaymentLine]]) -> No
             )
             for item, line in new
         ],
-        batch_size=1000,
     )
     charges: dict[int, list[tuple[int, int]]] = {}
     for line_id, indicator_line_id, fen in (
