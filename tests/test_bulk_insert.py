@@ -46,19 +46,24 @@ FIELDS = [
 ]
 
 
-def _stored(batch_id: int, rows: range) -> list[tuple[Any, ...]]:
-    found = PayrollEmployee.objects.filter(batch_id=batch_id, row__in=rows).order_by("row")
-    return list(found.values_list(*FIELDS))
-
-
-def test_copy_writes_what_bulk_create_writes(user: Any) -> None:
-    batch = payroll_import(
+@pytest.fixture
+def batch(user: Any) -> Any:
+    """A salary batch of the school to hang test rows on."""
+    return payroll_import(
         actor=user("school_clerk"),
         data=enrolled_sheet(employees(1)),
         filename="工资表.xlsx",
         month=11,
         fiscal_year=2026,
     )
+
+
+def _stored(batch_id: int, rows: range) -> list[tuple[Any, ...]]:
+    found = PayrollEmployee.objects.filter(batch_id=batch_id, row__in=rows).order_by("row")
+    return list(found.values_list(*FIELDS))
+
+
+def test_copy_writes_what_bulk_create_writes(batch: Any) -> None:
     assert insert_rows(PayrollEmployee, []) == 0
     written = insert_rows(
         PayrollEmployee, [_row(batch.pk, 100 + i, text) for i, text in enumerate(HOSTILE)]
@@ -74,16 +79,9 @@ def test_copy_writes_what_bulk_create_writes(user: Any) -> None:
     assert [c[FIELDS.index("bank_name")] for c in copied] == HOSTILE
 
 
-def test_a_duplicate_row_is_djangos_integrity_error(user: Any) -> None:
+def test_a_duplicate_row_is_djangos_integrity_error(batch: Any) -> None:
     """The batch settlement falls back to line by line on ``IntegrityError`` (a concurrent bank
     result): COPY's unique violation must arrive as Django's, as ``bulk_create``'s does."""
-    batch = payroll_import(
-        actor=user("school_clerk"),
-        data=enrolled_sheet(employees(1)),
-        filename="工资表.xlsx",
-        month=11,
-        fiscal_year=2026,
-    )
     insert_rows(PayrollEmployee, [_row(batch.pk, 300, "甲")])
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(PayrollEmployee, [_row(batch.pk, 300, "甲")])
