@@ -58,6 +58,7 @@ from pgref import (
     bracketed,
     drop_database,
     pgbench_init,
+    python_calibration,
     recreate_database,
     scratch,
 )
@@ -365,6 +366,7 @@ def main() -> None:
         f"load average {load:.1f} at start; {len(fixture.spread) + 1:,} executable lines issued "
         f"through one ledger posting (setup {time.perf_counter() - began:.0f} s)"
     )
+    print(f"  {python_calibration()}")
     if load > 1.5:
         print("warning: other work is running on this machine; the figures will be noisy")
 

@@ -47,7 +47,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from pgref import SERVER, drop_database, load_average, recreate_database, scratch
+from pgref import (
+    SERVER,
+    drop_database,
+    load_average,
+    python_calibration,
+    recreate_database,
+    scratch,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 YUSUAN = str(ROOT / ".venv" / "bin" / "yusuan")
@@ -268,7 +275,7 @@ def main() -> None:
         workers = worker_pids(server.pid)
         print(
             f"yusuan serve: {len(workers)} gunicorn workers on {os.cpu_count()} cores, {base}; "
-            f"load average {load_average():.1f}"
+            f"load average {load_average():.1f}; {python_calibration()}"
         )
         rows = []
         for users in (int(x) for x in options.users.split(",")):

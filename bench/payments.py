@@ -88,6 +88,7 @@ from pgref import (
     bracketed,
     drop_database,
     pgbench_init,
+    python_calibration,
     recreate_database,
     scratch,
 )
@@ -804,6 +805,7 @@ def main() -> None:
         f"{'' if options.no_sqlite else ' and, at the same time, SQLite'}; pgbench -i -s 10)"
     )
     print(f"  {loaded}")
+    print(f"  {python_calibration()}")
     if load > 1.5:
         print("warning: other work is running on this machine; the figures will be noisy")
     print(

@@ -13,6 +13,8 @@ ratios) taken so that a change of load cannot hide in the ratio (issue 20 item 5
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import statistics
@@ -49,11 +51,13 @@ def recreate_database(name: str) -> None:
 
 def drop_database(name: str) -> None:
     try:
+        from django.conf import settings
         from django.db import connections
     except ImportError:  # pragma: no cover - a bench without Django
         pass
     else:
-        connections.close_all()
+        if settings.configured:  # bench/pages.py talks to the server only over HTTP
+            connections.close_all()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -90,6 +94,22 @@ def pgbench_tps(clients: int, seconds: int, mode: str = "simple") -> float:
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+def python_calibration() -> str:
+    """CPU ms of a fixed pure-Python workload (JSON, hashing, dicts: what a request's Python does),
+    best of five. The same commit measured in two sessions on this virtual machine ran 30–45 % slower
+    in the second while pgbench at one client ran 2× faster (issue 20, 2026-12-06): the ratios alone
+    cannot tell a slower application from a faster disk, so every bench prints this beside them."""
+    data = {f"k{i}": i for i in range(200)}
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(300):
+            hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+            data = {k: v + 1 for k, v in data.items()}
+        best = min(best, time.process_time() - started)
+    return f"Python calibration {1000 * best:.0f} ms (bench/pgref.py: lower is a faster CPU)"
 
 
 @dataclass(frozen=True)
