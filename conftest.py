@@ -127,8 +127,33 @@ def _shanghai_date(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
 
 
+def _longest_first(items: list[pytest.Item]) -> None:
+    """The order the workers take files in (``scripts/test.sh`` turns xdist's own reordering off,
+    ADR 0050): the browser module that loads the district demo (~100 s) first, then the other
+    browser modules (each worker starts a demo server), then the rest with the most tests first,
+    as xdist orders them. xdist put the browser modules last (they have the fewest tests), so the
+    district demo loaded while the other worker sat idle at the end of the pass."""
+    modules: dict[str, int] = {}
+    for item in items:
+        if "district_server" in getattr(item, "fixturenames", ()):
+            modules[item.nodeid.split("::")[0]] = 0
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.nodeid.split("::")[0]] = counts.get(item.nodeid.split("::")[0], 0) + 1
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        module = item.nodeid.split("::")[0]
+        if module in modules:
+            return (0, 0)
+        return (1, 0) if "browser" in item.keywords else (2, -counts[module])
+
+    items.sort(key=key)  # stable: a module's tests keep their order
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``postgres`` tests skip on SQLite; under CI with a PostgreSQL URL they must run, not skip."""
+    """``postgres`` tests skip on SQLite; under CI with a PostgreSQL URL they must run, not skip.
+    Modules are ordered for the workers first (``_longest_first``)."""
+    _longest_first(items)
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"]

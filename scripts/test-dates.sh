@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 mkdir -p test-artifacts
 WORKERS="${YUSUAN_TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, os.cpu_count() or 1))')}"
 PARALLEL=()
-[ "$WORKERS" -gt 1 ] && PARALLEL=(-n "$WORKERS" --dist loadfile)
+[ "$WORKERS" -gt 1 ] && PARALLEL=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)  # conftest orders
 declare -a SUMMARY=()
 STATUS=0
 for day in ${YUSUAN_TEST_DATES:-2026-01-01 2026-06-30 2026-12-31}; do

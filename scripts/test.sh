@@ -15,7 +15,7 @@ mkdir -p var test-artifacts
 # Parallel workers (pytest-xdist): one per core, at most 4; YUSUAN_TEST_WORKERS=0 runs in one process.
 WORKERS="${YUSUAN_TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, os.cpu_count() or 1))')}"
 PARALLEL=()
-[ "$WORKERS" -gt 1 ] && PARALLEL=(-n "$WORKERS" --dist loadfile)
+[ "$WORKERS" -gt 1 ] && PARALLEL=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)  # conftest orders
 
 declare -a SUMMARY=()
 STATUS=0

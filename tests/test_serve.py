@@ -69,7 +69,9 @@ def test_it_serves_pages_and_static_files(tmp_path: Path) -> None:
     )
     try:
         page = ""
-        for _ in range(60):
+        # collectstatic, then gunicorn: seconds on a quiet machine, more than 30 on a loaded one
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as answer:
                     page = answer.read().decode()
