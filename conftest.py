@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -133,19 +134,19 @@ def _longest_first(items: list[pytest.Item]) -> None:
     browser modules (each worker starts a demo server), then the rest with the most tests first,
     as xdist orders them. xdist put the browser modules last (they have the fewest tests), so the
     district demo loaded while the other worker sat idle at the end of the pass."""
-    modules: dict[str, int] = {}
-    for item in items:
-        if "district_server" in getattr(item, "fixturenames", ()):
-            modules[item.nodeid.split("::")[0]] = 0
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.nodeid.split("::")[0]] = counts.get(item.nodeid.split("::")[0], 0) + 1
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.partition("::")[0]
+
+    counts = Counter(module(item) for item in items)
+    district = {
+        module(item) for item in items if "district_server" in getattr(item, "fixturenames", ())
+    }
 
     def key(item: pytest.Item) -> tuple[int, int]:
-        module = item.nodeid.split("::")[0]
-        if module in modules:
+        if module(item) in district:
             return (0, 0)
-        return (1, 0) if "browser" in item.keywords else (2, -counts[module])
+        return (1, 0) if "browser" in item.keywords else (2, -counts[module(item)])
 
     items.sort(key=key)  # stable: a module's tests keep their order
 

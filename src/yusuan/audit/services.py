@@ -115,8 +115,9 @@ class AuditEntry:
 
 def audit_records(*, action: str, actor: AuditActor | None, entries: Sequence[AuditEntry]) -> int:
     """Append one audit record per object of a bulk write (a computation's hundreds of system
-    projects), each exactly as :func:`audit_record` would write it, in one insert per batch;
-    inside the caller's transaction. What lower writers attached rides on the first record."""
+    projects), each exactly as :func:`audit_record` would write it, in one ``COPY`` on
+    PostgreSQL (one insert per batch elsewhere, ``common.bulk.insert_rows``); inside the caller's
+    transaction. Returns how many were written. What lower writers attached rides on the first record."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_records() must run inside the service's transaction"
     if not entries:
