@@ -144,3 +144,50 @@ def test_inactive_user_sees_nothing(user: Callable[[str], Any]) -> None:
     clerk = user("edu_clerk")
     clerk.is_active = False
     assert Organisation.objects.visible_to(clerk).count() == 0
+
+
+def test_an_idle_session_ends_and_a_busy_one_is_saved_once_a_minute(
+    client: Client, db: Any
+) -> None:
+    """Sliding expiry (ADR 0051): each page keeps the session alive, but it is written at most
+    once per SESSION_REFRESH_SECONDS; idle for SESSION_COOKIE_AGE, it is over."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    import time_machine
+
+    start = timezone.now().replace(microsecond=0)
+    age = dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    refresh = settings.SESSION_REFRESH_SECONDS
+
+    def expires() -> dt.datetime:
+        return Session.objects.get().expire_date
+
+    def page(at: dt.datetime) -> tuple[int, int]:
+        """Status of the home page at ``at`` and the session writes it made."""
+        with time_machine.travel(at, tick=False), CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        writes = [q for q in queries.captured_queries if "django_session" in q["sql"]]
+        return response.status_code, len([q for q in writes if not q["sql"].startswith("SELECT")])
+
+    with time_machine.travel(start, tick=False):
+        signed_in = client.post(
+            "/accounts/login/", {"username": "school_clerk", "password": "Yusuan@2026"}
+        )
+    assert signed_in.status_code == 302
+    assert page(start) == (200, 1)  # the first page marks the session
+    assert expires() == start + age
+    # Within the refresh interval: pages are served from the session without writing it.
+    assert page(start + dt.timedelta(seconds=refresh - 1)) == (200, 0)
+    assert expires() == start + age
+    # Past it: the next page saves it, and the session lives on from then.
+    later = start + dt.timedelta(seconds=refresh)
+    assert page(later) == (200, 1)
+    assert expires() == later + age
+    # Idle (no page) for the whole age: the next page asks to sign in.
+    status, _ = page(later + age + dt.timedelta(seconds=1))
+    assert status == 302

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yusuan.identity.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "yusuan.common.middleware.BadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,7 +202,9 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env_int(
     "YUSUAN_SESSION_MINUTES", 30, "Minutes of inactivity after which a session expires."
 )
-SESSION_SAVE_EVERY_REQUEST = True
+# Sliding expiry without a write per page: a session is saved again once its last save is this
+# old (identity.middleware.SessionRefreshMiddleware, ADR 0051).
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,15 +5,21 @@
   request, so it reaches neither pages nor the API.
 - A user whose password an administrator chose must change it first: every page leads to the
   password change, and the API answers 403 until then.
+
+And how long a session lives: it ends ``SESSION_COOKIE_AGE`` after the last save, and a signed-in
+session is saved again when its last save is ``SESSION_REFRESH_SECONDS`` old (ADR 0051), not on
+every request: Django's ``SESSION_SAVE_EVERY_REQUEST`` made every page a write transaction.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,6 +28,9 @@ from django.utils.translation import gettext as _
 
 from yusuan.common.errors import problem_body
 from yusuan.identity.services import password_change_required_error
+
+# Seconds since the epoch of the session's last save, kept in the session itself.
+REFRESHED_KEY = "_yusuan_refreshed"
 
 # Reachable before the password is changed: the change itself, signing out, the language switch.
 OPEN_PATHS = ("/i18n/", "/jsi18n/", "/healthz", "/static/", "/favicon.ico")
@@ -64,3 +73,21 @@ class AccountStateMiddleware:
     def _open(request: HttpRequest) -> bool:
         own = (reverse("identity:password_change"), reverse("identity:logout"))
         return request.path in own or request.path.startswith(OPEN_PATHS)
+
+
+class SessionRefreshMiddleware:
+    """Sliding expiry, saved at most once per ``SESSION_REFRESH_SECONDS``: a session idle for
+    ``SESSION_COOKIE_AGE`` ends at most that many seconds early. Runs before the view, so a
+    sign-out (which empties the session) is not undone by the refresh mark."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:  # signed in; an anonymous visitor gets no session row
+            now = int(time.time())
+            last = session.get(REFRESHED_KEY)
+            if not isinstance(last, int) or not 0 <= now - last < settings.SESSION_REFRESH_SECONDS:
+                session[REFRESHED_KEY] = now  # modified: SessionMiddleware saves it
+        return self.get_response(request)
