@@ -437,6 +437,28 @@ def contract() -> Any:
     return contract_file(actor=_school_clerk(), data=data, fiscal_year=timezone.localdate().year)
 
 
+def intention() -> Any:
+    """One of the school's procurement intentions (a draft), entered now if it has none."""
+    from django.utils import timezone
+
+    from yusuan.common.money import Money
+    from yusuan.procurement.models import ProcurementIntention
+    from yusuan.procurement.services import IntentionInput, intention_create
+
+    found = ProcurementIntention.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    if found is not None:
+        return found
+    today = timezone.localdate()
+    data = IntentionInput(
+        project_name="范围测试采购意向",
+        need_summary="教室多媒体设备更新",
+        budget=Money.parse("480,000.00"),
+        expected_month=today,
+        pur_item_code="A02010104",
+    )
+    return intention_create(actor=_school_clerk(), data=data, fiscal_year=today.year)
+
+
 def api_token() -> Any:
     from yusuan.identity.models import ApiToken
 
@@ -1189,6 +1211,8 @@ PAGES: dict[str, Entry] = {
     ),
     "procurement:contract_list": Entry(contract, marker=lambda c: c.number),
     "procurement:contract_detail": Entry(contract, PK),
+    "procurement:intention_list": Entry(intention, marker=lambda i: i.number),
+    "procurement:intention_detail": Entry(intention, PK),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -1208,6 +1232,9 @@ PAGE_EXEMPT: dict[str, str] = {
     "portal:home": "links and the caller's own counts only",
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
+    "procurement:intention_new": CREATE,
+    "procurement:public_intentions": "public by design (R-GP-1): what units published, for anyone "
+    "without signing in; drafts never listed (test_procurement_intentions)",
     "accounting:voucher_batch": VOUCHER_IDS,
     "accounting:asset_new": CREATE,
     "accounting:summary_statement": "one statement of the sum accounting:summary_statements "
@@ -1845,6 +1872,37 @@ API: dict[str, Entry] = {
     ),
     "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
     "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
+    "yusuan_procurement_api_list_intentions": Entry(intention, marker=lambda i: i.number),
+    "yusuan_procurement_api_get_intention": Entry(intention, _pk("intention_id")),
+    # The insider's empty project is refused (422); nothing changes.
+    "yusuan_procurement_api_update_intention": Entry(
+        intention,
+        _pk("intention_id"),
+        method="put",
+        body={
+            "project_name": "",
+            "need_summary": "x",
+            "budget": "1.00",
+            "expected_month": "2026-06-01",
+            "pur_item_code": "A02010104",
+        },
+    ),
+    "yusuan_procurement_api_publish_intention": Entry(
+        intention,
+        _pk("intention_id"),
+        outsider="hospital_approver",
+        insider="school_approver",
+        method="post",
+    ),
+    # The insider's draft is not published: 409, nothing changes.
+    "yusuan_procurement_api_withdraw_intention": Entry(
+        intention,
+        _pk("intention_id"),
+        outsider="hospital_approver",
+        insider="school_approver",
+        method="post",
+        body={"reason": "scope"},
+    ),
     # R-GP-9: closing; the insider's bad state is refused (422), nothing closes.
     "yusuan_procurement_api_close_contract": Entry(
         contract,
@@ -2018,6 +2076,7 @@ API_EXEMPT: dict[str, str] = {
     "only by approvers and finance roles, and every one of them sees the school's rounds",
     "yusuan_workflow_api_shared_devices": REGION_WIDE,
     "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
+    "yusuan_procurement_api_create_intention": CREATE,
     "yusuan_procurement_api_file_contract": CREATE
     + " (another unit's organisation_id in the body is a 404: test_payments_api_parity)",
 }

@@ -24,7 +24,7 @@ urlpatterns = [
     path("indicators/", include("yusuan.indicators.urls")),
     path("budgeting/", include("yusuan.budgeting.urls")),
     path("payments/payroll/", include("yusuan.payroll.urls")),
-    path("payments/", include("yusuan.procurement.urls")),  # /payments/contracts/
+    path("", include("yusuan.procurement.urls")),  # /payments/contracts/, /procurement/…
     path("payments/", include("yusuan.payments.urls")),
     path("accounting/", include("yusuan.accounting.urls")),
     path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/

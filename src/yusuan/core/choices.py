@@ -89,6 +89,8 @@ class CodeKind(models.TextChoices):
     SETTLEMENT_MODE = "settlement_mode", _("Settlement mode")
     # R-BP-15: the region's guiding catalogue of services it may buy (政府购买服务指导性目录).
     GOV_SERVICE = "gov_service", _("Government purchase of services catalogue")
+    # R-BP-5, DOMAIN-2 §6.2: 政府采购品目分类目录 (A goods, B works, C services).
+    PUR_ITEM = "pur_item", _("Government procurement items (品目)")
 
 
 class EconomicGroup(models.TextChoices):
@@ -108,6 +110,7 @@ class StandardGroup(models.TextChoices):
     EXPENSE = "expense", _("Expenditure standards")
     PROJECT = "project", _("Project library thresholds")
     ACCOUNTING = "accounting", _("Unit accounting")
+    PROCUREMENT = "procurement", _("Government procurement")
 
 
 class StandardUnit(models.TextChoices):
@@ -123,4 +126,5 @@ class StandardUnit(models.TextChoices):
     MONTHS = "months", _("months")
     FEN = "fen", _("fen")
     YEARS = "years", _("years")
+    DAYS = "days", _("days")
     CHOICE = "choice", _("choice")

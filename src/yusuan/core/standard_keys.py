@@ -26,6 +26,9 @@ RULE_EXPENSE = "R-PJ-10"  # a calculation row's unit price within the 支出标�
 RULE_LIBRARY = "R-PJ-9"  # when a declaration needs an ex-ante assessment or an appraisal
 RULE_ROLLING = "R-PJ-12"  # the rolling library
 RULE_SALARY_SHEET = "R-PS-5"  # a salary sheet checked against the personnel database
+RULE_INTENTION = "R-GP-7"  # an in-scope procurement needs its intention published in time
+RULE_METHOD = "R-GP-8"  # above the public-tender threshold the method is 公开招标
+RULE_SCOPE = "R-GP-11"  # below the limit and outside the catalogue: not government procurement
 THRESHOLD_MAX = 100_000_000_000  # 1,000,000,000.00 yuan
 
 BP_MAX = 10_000  # 100.00 %: a rate above it is absurd (ADR 0039)
@@ -43,6 +46,7 @@ SUFFIX: dict[str, tuple[str, str]] = {
     StandardUnit.MONTHS: ("个月", "months"),
     StandardUnit.FEN: ("元", "yuan"),
     StandardUnit.YEARS: ("年", "years"),
+    StandardUnit.DAYS: ("天", "days"),
     StandardUnit.CHOICE: ("", ""),
 }
 FEN_UNITS = frozenset(
@@ -62,6 +66,8 @@ HEADCOUNT_APPROVED, HEADCOUNT_ACTUAL = 1, 2
 EXPENSE_WARN, EXPENSE_BLOCK = 0, 1
 # accounting.quota_model (R-AC-6, DOMAIN §4) and accounting.accrue_unspent (DOMAIN §4.5)
 QUOTA_UNIFIED, QUOTA_LEGACY = 1, 2
+# procurement.intention_check (R-GP-7, ADR 0052)
+INTENTION_WARN, INTENTION_BLOCK = 0, 1
 # payroll.personnel_check (R-PS-5, ADR 0045)
 PERSONNEL_CHECK_TRIAL, PERSONNEL_CHECK_ENFORCED = 0, 1
 
@@ -513,6 +519,69 @@ KNOWN: tuple[Known, ...] = (
         choices=(
             (0, "不确认（结余不再按权责发生制列支）", "no (not accrued)"),
             (1, "确认（借1201 贷4001）", "yes (Dr 1201 Cr 4001)"),
+        ),
+    ),
+    # --- 政府采购 (DOMAIN-2 §6, ADR 0052): the region's 限额标准 and 公开招标数额标准 -------------------
+    # The goods-and-services limit is budget.procurement_threshold above (R-BP-5): one figure.
+    Known(
+        "procurement.limit_works",
+        "政府采购限额标准（工程）",
+        "Procurement threshold for works: from this amount a purchase is government procurement",
+        StandardGroup.PROCUREMENT,
+        StandardUnit.FEN,
+        100_000_000,  # 1,000,000 yuan
+        RULE_SCOPE,
+        basis="江苏省政府集中采购目录及标准（本地区文件为准）[D]",
+        maximum=THRESHOLD_MAX,
+    ),
+    Known(
+        "procurement.tender_goods_services",
+        "公开招标数额标准（货物、服务）",
+        "Public tender threshold for goods and services",
+        StandardGroup.PROCUREMENT,
+        StandardUnit.FEN,
+        400_000_000,  # 4,000,000 yuan
+        RULE_METHOD,
+        basis="江苏省政府集中采购目录及标准（本地区文件为准）[D]",
+        maximum=THRESHOLD_MAX,
+    ),
+    Known(
+        "procurement.tender_works",
+        "公开招标数额标准（工程）",
+        "Public tender threshold for works",
+        StandardGroup.PROCUREMENT,
+        StandardUnit.FEN,
+        400_000_000,  # 4,000,000 yuan: 施工单项合同估算价 (国家发展改革委令第16号) [K]
+        RULE_METHOD,
+        basis="必须招标的工程项目规定（国家发展改革委令第16号）[K]",
+        maximum=THRESHOLD_MAX,
+    ),
+    Known(
+        "procurement.intention_days",
+        "采购意向公开提前天数",
+        "Days an intention is published before its procurement starts",
+        StandardGroup.PROCUREMENT,
+        StandardUnit.DAYS,
+        30,
+        RULE_INTENTION,
+        basis="财库〔2020〕10号 [S]",
+        minimum=30,  # the notice's floor: a region may ask for more, never less
+        maximum=365,
+    ),
+    Known(
+        "procurement.intention_check",
+        "采购意向公开时限检查",
+        "What a procurement started too early after its intention meets",
+        StandardGroup.PROCUREMENT,
+        StandardUnit.CHOICE,
+        INTENTION_BLOCK,
+        RULE_INTENTION,
+        basis="DOMAIN-2 R-GP-7 [D]",
+        minimum=INTENTION_WARN,
+        maximum=INTENTION_BLOCK,
+        choices=(
+            (INTENTION_WARN, "提醒（可继续）", "warn (may go on)"),
+            (INTENTION_BLOCK, "阻断", "block"),
         ),
     ),
 )

@@ -42,6 +42,7 @@ from yusuan.demo import (
     names,
     payments,
     personnel,
+    procurement,
     projects,
     workflows,
 )
@@ -549,6 +550,8 @@ def generate(
         result.payment_requests = payments.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )
+    with transaction.atomic():
+        procurement.load(year=CURRENT_YEAR, as_of=as_of)  # 采购意向 (R-GP-1)
     with transaction.atomic():
         result.vouchers_posted = accounting.load(year=CURRENT_YEAR, as_of=as_of)
     with transaction.atomic():

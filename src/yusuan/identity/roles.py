@@ -79,6 +79,7 @@ INDICATOR_ADJUST = (
 PAYMENT_VIEW = (
     "payments.view_paymentrequest",
     "procurement.view_contract",
+    "procurement.view_procurementintention",  # R-GP-7: intentions are public anyway
     "payments.view_refund",
     "payments.view_correction",
     "payroll.view_payrollbatch",
@@ -93,6 +94,12 @@ PAYMENT_ENTER = (
 )
 REFUND_CONFIRM = ("payments.change_refund", "payments.change_correction")
 CONTRACT_EDIT = ("procurement.add_contract", "procurement.change_contract")
+# 意向公开 (R-GP-1, R-GP-7): the clerk enters, the unit's approver publishes or withdraws.
+INTENTION_EDIT = (
+    "procurement.add_procurementintention",
+    "procurement.change_procurementintention",
+)
+INTENTION_PUBLISH = ("procurement.publish_procurementintention",)
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 # R-MO-14: red and orange warnings are decided by the finance monitoring officer (监控岗) or the
 # supervising division (主管处室); levels and thresholds are the monitoring officer's data.
@@ -313,6 +320,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_VIEW
         + PAYMENT_ENTER
         + CONTRACT_EDIT
+        + INTENTION_EDIT
         + PERSONNEL_VIEW
         + PERSONNEL_ENTER
         + BUDGET_VIEW
@@ -336,6 +344,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + REFUND_CONFIRM
+        + INTENTION_PUBLISH
         + PROJECT_RANK
         + PERSONNEL_VIEW
         + BUDGET_VIEW

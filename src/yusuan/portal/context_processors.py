@@ -95,6 +95,11 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 _("Payment requests"), "payments:request_list", "payments.view_paymentrequest"
             ),
             MenuItem(_("Salary batches"), "payroll:batch_list", "payroll.view_payrollbatch"),
+            MenuItem(
+                _("Procurement intentions"),
+                "procurement:intention_list",
+                "procurement.view_procurementintention",
+            ),
             MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
             MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
             # R-MO-14: every warning, the monitoring officer's queue, levels and thresholds.

@@ -24,8 +24,13 @@ from yusuan.procurement.models import Contract
 from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
+    IntentionInput,
     contract_close,
     contract_file,
+    intention_create,
+    intention_publish,
+    intention_update,
+    intention_withdraw,
 )
 
 router = Router(tags=["procurement"])
@@ -230,6 +235,215 @@ def close_contract(
         api_scope=WRITE,
         key=idempotency_key,
         scope=f"api:procurement.contract.close:{contract_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=call,
+    )
+
+
+# --- 采购意向 (R-GP-1, R-GP-7) ---------------------------------------------------------------
+
+
+class IntentionIn(Schema):
+    project_name: str = Field(max_length=120)
+    need_summary: str = Field(max_length=2000)
+    budget: str = Field(description="元, e.g. '480,000.00'", max_length=32)
+    expected_month: dt.date = Field(description="Any day of the expected month")
+    pur_item_code: str = Field(max_length=16, description="政府采购品目 code, e.g. A02010104")
+    is_sme_reserved: bool = False
+    indicator: str = Field("", max_length=40, description="Procurement indicator code, optional")
+    note: str = Field("", max_length=200)
+    organisation_id: Id | None = Field(None, description="Default: the caller's unit")
+
+
+class IntentionOut(Schema):
+    id: int
+    number: str
+    organisation_id: int
+    fiscal_year: int
+    project_name: str
+    need_summary: str
+    budget_fen: int
+    expected_month: dt.date
+    pur_item_code: str
+    category: str
+    is_sme_reserved: bool
+    indicator: str | None
+    note: str
+    state: str
+    published_on: dt.date | None
+    changed_on: dt.date | None
+    withdrawn_on: dt.date | None
+    withdraw_reason: str
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+def _intention(intention: Any) -> dict[str, Any]:
+    return {
+        "id": intention.pk,
+        "number": intention.number,
+        "organisation_id": intention.organisation_id,
+        "fiscal_year": intention.fiscal_year,
+        "project_name": intention.project_name,
+        "need_summary": intention.need_summary,
+        "budget_fen": intention.budget,
+        "expected_month": intention.expected_month,
+        "pur_item_code": intention.pur_item_code,
+        "category": intention.category,
+        "is_sme_reserved": intention.is_sme_reserved,
+        "indicator": intention.indicator_line.code if intention.indicator_line_id else None,
+        "note": intention.note,
+        "state": intention.state,
+        "published_on": intention.published_on,
+        "changed_on": intention.changed_on,
+        "withdrawn_on": intention.withdrawn_on,
+        "withdraw_reason": intention.withdraw_reason,
+    }
+
+
+def _intention_read(actor: Any, pk: int) -> dict[str, Any]:
+    return _intention(selectors.intention_get(actor=actor, intention_id=pk))
+
+
+def _intention_input(actor: Any, payload: IntentionIn) -> IntentionInput:
+    budget = field_amount(payload.budget, "budget")
+    line_ids = _line_ids(actor, [payload.indicator], "indicator") if payload.indicator else []
+    return IntentionInput(
+        project_name=payload.project_name,
+        need_summary=payload.need_summary,
+        budget=budget,
+        expected_month=payload.expected_month,
+        pur_item_code=payload.pur_item_code,
+        is_sme_reserved=payload.is_sme_reserved,
+        indicator_line_id=line_ids[0] if line_ids else None,
+        note=payload.note,
+        organisation_id=payload.organisation_id,
+    )
+
+
+@router.get("/procurement/intentions", response=list[IntentionOut])
+@paged(100)
+def list_intentions(request: HttpRequest, state: str = "", q: str = "") -> Any:
+    """The procurement intentions of the caller's units, newest first (as the page lists them)."""
+    actor = require(request, "procurement.view_procurementintention", READ)
+    queryset = selectors.intention_list(actor=actor, state=state[:12], search=q[:100])
+    return Rendered(queryset.select_related("indicator_line"), _intention)
+
+
+@router.get("/procurement/intentions/{intention_id}", response=IntentionOut)
+def get_intention(request: HttpRequest, intention_id: Id) -> Any:
+    actor = require(request, "procurement.view_procurementintention", READ)
+    return _intention_read(actor, intention_id)
+
+
+@router.post("/procurement/intentions", response={201: IntentionOut})
+def create_intention(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: IntentionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Enter an intention as a draft (its fiscal year is the expected month's); every problem
+    is named by field, nothing saved."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        data = _intention_input(actor, payload)
+        created = intention_create(actor=actor, data=data, fiscal_year=payload.expected_month.year)
+        return _intention_read(actor, created.pk)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.add_procurementintention",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope="api:procurement.intention.create",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=call,
+    )
+
+
+@router.put("/procurement/intentions/{intention_id}", response=IntentionOut)
+def update_intention(
+    request: HttpRequest,
+    response: HttpResponse,
+    intention_id: Id,
+    payload: IntentionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Edit a draft, or change a published intention (it becomes ``changed``; the first
+    publication date stands)."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        intention_update(
+            actor=actor, intention_id=intention_id, data=_intention_input(actor, payload)
+        )
+        return _intention_read(actor, intention_id)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.change_procurementintention",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.intention.update:{intention_id}",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=call,
+    )
+
+
+@router.post("/procurement/intentions/{intention_id}/publish", response=IntentionOut)
+def publish_intention(
+    request: HttpRequest,
+    response: HttpResponse,
+    intention_id: Id,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Publish a draft today (R-GP-1)."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        intention_publish(actor=actor, intention_id=intention_id)
+        return _intention_read(actor, intention_id)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.publish_procurementintention",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.intention.publish:{intention_id}",
+        body={},
+        status=200,
+        render=call,
+    )
+
+
+@router.post("/procurement/intentions/{intention_id}/withdraw", response=IntentionOut)
+def withdraw_intention(
+    request: HttpRequest,
+    response: HttpResponse,
+    intention_id: Id,
+    payload: WithdrawIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Withdraw a published intention, naming why; it stays on the public listing, marked."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        intention_withdraw(actor=actor, intention_id=intention_id, reason=payload.reason)
+        return _intention_read(actor, intention_id)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.publish_procurementintention",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.intention.withdraw:{intention_id}",
         body=payload.model_dump(mode="json"),
         status=200,
         render=call,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContractState(models.TextChoices):
@@ -12,3 +13,28 @@ class ContractState(models.TextChoices):
     FILED = "filed", _("Filed (reserving)")
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
+
+
+class ProcurementCategory(models.TextChoices):
+    """The first letter of a 品目 code (政府采购品目分类目录): goods, works or services."""
+
+    GOODS = "A", _("Goods")
+    WORKS = "B", _("Works")
+    SERVICES = "C", _("Services")
+
+
+class IntentionState(models.TextChoices):
+    """意向公开 (DOMAIN-2 §6.2): a published intention may be changed or withdrawn, never deleted."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", pgettext_lazy("intention", "Published")
+    CHANGED = "changed", _("Published, changed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("intention", "Withdrawn")
+
+
+# What the public listing shows: published, changed after publication, or withdrawn (with why).
+PUBLIC_INTENTION_STATES = (
+    IntentionState.PUBLISHED,
+    IntentionState.CHANGED,
+    IntentionState.WITHDRAWN,
+)

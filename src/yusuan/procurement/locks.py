@@ -10,9 +10,14 @@ so the orders cannot cross.
 from __future__ import annotations
 
 from yusuan.core.models.base import ScopedQuerySet
-from yusuan.procurement.models import Contract
+from yusuan.procurement.models import Contract, ProcurementIntention
 
 
 def contract_qs_select_for_update() -> ScopedQuerySet[Contract]:
     """Contracts, locked in pk order."""
     return Contract.objects.order_by("pk").select_for_update(of=("self",))
+
+
+def intention_qs_select_for_update() -> ScopedQuerySet[ProcurementIntention]:
+    """Procurement intentions, locked (one at a time: publish, change, withdraw)."""
+    return ProcurementIntention.objects.order_by("pk").select_for_update(of=("self",))

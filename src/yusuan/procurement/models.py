@@ -4,12 +4,13 @@ contract (``payments.PaymentRequest.contract``), so procurement sits below payme
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
-from yusuan.procurement.choices import ContractState
+from yusuan.procurement.choices import ContractState, IntentionState, ProcurementCategory
 
 
 class Contract(TimestampedModel):
@@ -106,3 +107,68 @@ class ContractLine(models.Model):
     @property
     def remaining(self) -> int:
         return self.amount - self.consumed - self.released
+
+
+class ProcurementIntention(TimestampedModel):
+    """采购意向 (R-GP-1, R-GP-7; DOMAIN-2 §6.1–6.2): what a unit means to buy this year, published
+    at least ``procurement.intention_days`` before the procurement starts. The publication date
+    is the first one: a change (``changed_on``) keeps it, since the market has known the need
+    since then (ADR 0052)."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    number = models.CharField(_("number"), max_length=20)
+    project_name = models.CharField(_("procurement project"), max_length=120)
+    need_summary = models.TextField(_("summary of the need"), max_length=2000)
+    budget = models.BigIntegerField(_("budget amount"))
+    expected_month = models.DateField(_("expected month"), help_text=_("first day of the month"))
+    pur_item_code = models.CharField(_("procurement item (品目)"), max_length=16)
+    category = models.CharField(
+        _("category"), max_length=1, choices=ProcurementCategory.choices, editable=False
+    )
+    is_sme_reserved = models.BooleanField(_("reserved for SMEs"), default=False)
+    indicator_line = models.ForeignKey(
+        "indicators.IndicatorLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("indicator line"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=IntentionState.choices, default=IntentionState.DRAFT
+    )
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    changed_on = models.DateField(_("changed on"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("reason for withdrawal"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procurement intention")
+        verbose_name_plural = _("procurement intentions")
+        permissions = [("publish_procurementintention", "Can publish procurement intentions")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "fiscal_year", "number"], name="intention_no_unique"
+            ),
+            models.CheckConstraint(condition=Q(budget__gt=0), name="intention_budget_positive"),
+            models.CheckConstraint(
+                condition=Q(state=IntentionState.DRAFT) | Q(published_on__isnull=False),
+                name="intention_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["mof_div_code", "state", "expected_month"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.project_name}"

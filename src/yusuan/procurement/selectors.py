@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
+from yusuan.core.choices import CodeKind
+from yusuan.core.models import ClassificationCode, Region
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.procurement.choices import ContractState
-from yusuan.procurement.models import Contract, ContractLine
+from yusuan.procurement.choices import PUBLIC_INTENTION_STATES, ContractState
+from yusuan.procurement.models import Contract, ContractLine, ProcurementIntention
 
 
 def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
@@ -88,3 +91,85 @@ def reservation_differences(*, mof_div_code: str | None = None) -> list[Reservat
         if reserved != expected or int(held.get(pk) or 0) != expected:
             differences.append(ReservationDifference(code, reserved, expected))
     return differences
+
+
+# --- 采购意向 (R-GP-1, R-GP-7) ---------------------------------------------------------------
+
+
+def intention_list(
+    *, actor: Actor, state: str = "", search: str = "", fiscal_year: int | None = None
+) -> QuerySet[ProcurementIntention]:
+    """The intentions of the actor's units, filtered by state and by number, project or unit."""
+    found = ProcurementIntention.objects.visible_to(actor).select_related("organisation")
+    if state:
+        found = found.filter(state=state)
+    if fiscal_year:
+        found = found.filter(fiscal_year=fiscal_year)
+    if search:
+        found = found.filter(
+            Q(number__icontains=search)
+            | Q(project_name__icontains=search)
+            | Q(organisation__name__icontains=search)
+            | Q(organisation__code__startswith=search)
+        )
+    return found.order_by("-created_at", "-pk")
+
+
+def intention_get(*, actor: Actor, intention_id: int) -> ProcurementIntention:
+    found = (
+        ProcurementIntention.objects.visible_to(actor)
+        .select_related("organisation", "indicator_line", "created_by")
+        .filter(pk=intention_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("procurement intention")
+    return found
+
+
+def public_intentions(
+    *, mof_div_code: str = "", search: str = "", month: dt.date | None = None
+) -> QuerySet[ProcurementIntention]:
+    """意向公开: what anyone may read, without signing in — published intentions (changed or
+    withdrawn ones too, marked so), never drafts; only the published fields."""
+    found = ProcurementIntention.objects.filter(state__in=PUBLIC_INTENTION_STATES).select_related(
+        "organisation"
+    )
+    if mof_div_code:
+        found = found.filter(mof_div_code=mof_div_code)
+    if month:
+        found = found.filter(expected_month=month.replace(day=1))
+    if search:
+        found = found.filter(
+            Q(project_name__icontains=search) | Q(organisation__name__icontains=search)
+        )
+    return found.order_by("expected_month", "organisation__code", "pk")
+
+
+def pur_items(*, mof_div_code: str, fiscal_year: int) -> list[tuple[str, str]]:
+    """The region's 政府采购品目 of the year, (code, name), for the entry form."""
+    return list(
+        ClassificationCode.objects.filter(
+            mof_div_code=mof_div_code,
+            fiscal_year=fiscal_year,
+            kind=CodeKind.PUR_ITEM,
+            is_enabled=True,
+        )
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+def public_regions() -> list[tuple[str, str]]:
+    """(code, name) of the regions with something published, for the public page's filter."""
+    codes = (
+        ProcurementIntention.objects.filter(state__in=PUBLIC_INTENTION_STATES)
+        .order_by()
+        .values("mof_div_code")
+        .distinct()
+    )
+    return list(
+        Region.objects.filter(mof_div_code__in=codes)
+        .order_by("mof_div_code")
+        .values_list("mof_div_code", "name")
+    )

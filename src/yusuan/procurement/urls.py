@@ -4,8 +4,17 @@ from yusuan.procurement import views
 
 app_name = "procurement"
 
-# Under /payments/ (included from yusuan.urls), where the contract registry has always been.
+# Included at the root: the contract registry stays under /payments/, where it has always been.
 urlpatterns = [
-    path("contracts/", views.contract_list, name="contract_list"),
-    path("contracts/<id:pk>/", views.contract_detail, name="contract_detail"),
+    path("payments/contracts/", views.contract_list, name="contract_list"),
+    path("payments/contracts/<id:pk>/", views.contract_detail, name="contract_detail"),
+    path("procurement/intentions/", views.intention_list, name="intention_list"),
+    path("procurement/intentions/new/", views.intention_new, name="intention_new"),
+    path("procurement/intentions/<id:pk>/", views.intention_detail, name="intention_detail"),
+    # 意向公开 (R-GP-1): anyone may read what was published, without signing in.
+    path(
+        "public/procurement-intentions/",
+        views.public_intention_list,
+        name="public_intentions",
+    ),
 ]

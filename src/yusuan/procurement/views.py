@@ -16,18 +16,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
+from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.ids import parse_id
 from yusuan.common.money import Money, MoneyParseError
-from yusuan.common.web import paginate
+from yusuan.common.web import is_htmx, paginate
 from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import payees
 from yusuan.procurement import selectors
-from yusuan.procurement.choices import ContractState
+from yusuan.procurement.choices import ContractState, IntentionState
+from yusuan.procurement.intentions_grid import INTENTION_GRID, PUBLIC_INTENTION_GRID
 from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
+    IntentionInput,
     contract_close,
     contract_file,
+    intention_create,
+    intention_publish,
+    intention_update,
+    intention_withdraw,
 )
 
 # Rows of the filing form's line table (R-GP-9: each line and its share); the API takes any number.
@@ -174,3 +181,198 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate().isoformat(),
         },
     )
+
+
+# --- 采购意向 (R-GP-1, R-GP-7) ---------------------------------------------------------------
+
+INTENTION_FILTERS = ("state", "q")
+
+
+def _month(text: str) -> dt.date | None:
+    """``2026-09`` (an ``<input type=month>``) or a full date; None when neither."""
+    text = text.strip()
+    for candidate in (f"{text}-01", text):
+        try:
+            return dt.date.fromisoformat(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _intention_input(request: HttpRequest, errors: list[ErrorDetail]) -> IntentionInput:
+    post = request.POST
+    return IntentionInput(
+        project_name=post.get("project_name", ""),
+        need_summary=post.get("need_summary", ""),
+        budget=_amount(post.get("budget", ""), "budget", errors),
+        expected_month=_month(post.get("expected_month", "")),
+        pur_item_code=post.get("pur_item_code", ""),
+        is_sme_reserved=post.get("is_sme_reserved") == "on",
+        indicator_line_id=parse_id(post.get("indicator_line_id", "")),
+        note=post.get("note", ""),
+    )
+
+
+def _form_context(actor: Any, fiscal_year: int, mof_div_code: str) -> dict[str, Any]:
+    return {
+        "items": selectors.pur_items(mof_div_code=mof_div_code, fiscal_year=fiscal_year),
+        "lines": [
+            line
+            for line in selectors.procurement_lines(
+                actor=actor, organisation_id=actor.organisation_id
+            )
+            if line.fiscal_year == fiscal_year
+        ],
+    }
+
+
+@login_required
+@permission_required("procurement.view_procurementintention", raise_exception=True)
+def intention_list(request: HttpRequest) -> HttpResponse:
+    """采购意向: the units' intentions on the data grid; a clerk enters a new one here."""
+    actor: Any = request.user
+    params = {name: request.GET.get(name, "").strip()[:100] for name in INTENTION_FILTERS}
+    if params["state"] not in IntentionState.values:
+        params["state"] = ""
+    queryset = selectors.intention_list(actor=actor, state=params["state"], search=params["q"])
+    if request.GET.get("export") == "xlsx":
+        return grid_download(request, INTENTION_GRID, queryset, "procurement-intentions.xlsx")
+    context = {
+        "g": grid_page(request, INTENTION_GRID, queryset),
+        "params": params,
+        "states": IntentionState.choices,
+    }
+    if is_htmx(request):
+        return render(request, "procurement/intention_rows.html", context)
+    return render(request, "procurement/intention_list.html", context)
+
+
+@login_required
+@permission_required("procurement.add_procurementintention", raise_exception=True)
+def intention_new(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    fiscal_year = timezone.localdate().year
+    errors: list[ErrorDetail] = []
+    if request.method == "POST":
+        data = _intention_input(request, errors)
+        if not errors:
+            try:
+                created = intention_create(actor=actor, data=data, fiscal_year=fiscal_year)
+            except BusinessRuleError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request, _("Intention %(number)s saved.") % {"number": created.number}
+                )
+                return redirect("procurement:intention_detail", pk=created.pk)
+    return render(
+        request,
+        "procurement/intention_form.html",
+        {
+            "errors": errors,
+            "posted": request.POST,
+            "fiscal_year": fiscal_year,
+            **_form_context(actor, fiscal_year, actor.mof_div_code),
+        },
+    )
+
+
+@login_required
+@permission_required("procurement.view_procurementintention", raise_exception=True)
+def intention_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One intention: its published fields and history; edit (a change once published),
+    publish or withdraw it, as the user's permissions allow."""
+    actor: Any = request.user
+    intention = selectors.intention_get(actor=actor, intention_id=pk)
+    errors: list[ErrorDetail] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        needed = {
+            "publish": "procurement.publish_procurementintention",
+            "withdraw": "procurement.publish_procurementintention",
+            "save": "procurement.change_procurementintention",
+        }.get(action)
+        if needed is None or not actor.has_perm(needed):
+            raise PermissionDenied
+        try:
+            if action == "publish":
+                intention_publish(actor=actor, intention_id=intention.pk)
+                done = _("Intention %(number)s published.")
+            elif action == "withdraw":
+                intention_withdraw(
+                    actor=actor, intention_id=intention.pk, reason=request.POST.get("reason", "")
+                )
+                done = _("Intention %(number)s withdrawn.")
+            else:
+                data = _intention_input(request, errors)
+                if errors:
+                    raise BusinessRuleError(errors)
+                intention_update(actor=actor, intention_id=intention.pk, data=data)
+                done = _("Intention %(number)s saved.")
+        except BusinessRuleError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, done % {"number": intention.number})
+            return redirect("procurement:intention_detail", pk=intention.pk)
+    editable = intention.state != IntentionState.WITHDRAWN and actor.has_perm(
+        "procurement.change_procurementintention"
+    )
+    may_publish = actor.has_perm("procurement.publish_procurementintention")
+    return render(
+        request,
+        "procurement/intention_detail.html",
+        {
+            "intention": intention,
+            "errors": errors,
+            "form": request.POST if errors else _initial(intention),
+            "editable": editable,
+            "can_publish": may_publish and intention.state == IntentionState.DRAFT,
+            "can_withdraw": may_publish
+            and intention.state in (IntentionState.PUBLISHED, IntentionState.CHANGED),
+            "fiscal_year": intention.fiscal_year,
+            **(
+                _form_context(actor, intention.fiscal_year, intention.mof_div_code)
+                if editable
+                else {}
+            ),
+        },
+    )
+
+
+def _initial(intention: Any) -> dict[str, Any]:
+    """The edit form's values from the intention, as the form posts them."""
+    return {
+        "project_name": intention.project_name,
+        "need_summary": intention.need_summary,
+        "budget": Money(intention.budget).format(grouping=False),
+        "expected_month": intention.expected_month.strftime("%Y-%m"),
+        "pur_item_code": intention.pur_item_code,
+        "indicator_line_id": str(intention.indicator_line_id or ""),
+        "is_sme_reserved": intention.is_sme_reserved,
+        "note": intention.note,
+    }
+
+
+def public_intention_list(request: HttpRequest) -> HttpResponse:
+    """政府采购意向公开: the published intentions of every region here, for anyone (no sign-in),
+    filtered by region, month and text, exported as the page shows them (R-GP-1)."""
+    region = request.GET.get("region", "").strip()[:9]
+    search = request.GET.get("q", "").strip()[:100]
+    month = _month(request.GET.get("month", "")[:10])
+    queryset = selectors.public_intentions(mof_div_code=region, search=search, month=month)
+    if request.GET.get("export") == "xlsx":
+        return grid_download(
+            request, PUBLIC_INTENTION_GRID, queryset, "procurement-intentions-public.xlsx"
+        )
+    context = {
+        "g": grid_page(request, PUBLIC_INTENTION_GRID, queryset),
+        "params": {
+            "region": region,
+            "q": search,
+            "month": month.strftime("%Y-%m") if month else "",
+        },
+        "regions": selectors.public_regions(),
+    }
+    if is_htmx(request):
+        return render(request, "procurement/public_intention_rows.html", context)
+    return render(request, "procurement/public_intention_list.html", context)

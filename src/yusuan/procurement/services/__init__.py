@@ -1,5 +1,5 @@
-"""Procurement services: the contract registry of the double control (R-PY-3) and its
-reservations of indicator money (R-GP-9)."""
+"""Procurement services: the contract registry of the double control (R-PY-3), its
+reservations of indicator money (R-GP-9), and procurement intentions (意向公开, R-GP-7)."""
 
 from yusuan.procurement.services.contracts import (
     ContractInput,
@@ -7,5 +7,22 @@ from yusuan.procurement.services.contracts import (
     contract_close,
     contract_file,
 )
+from yusuan.procurement.services.intentions import (
+    IntentionInput,
+    intention_create,
+    intention_publish,
+    intention_update,
+    intention_withdraw,
+)
 
-__all__ = ["ContractInput", "ContractLineInput", "contract_close", "contract_file"]
+__all__ = [
+    "ContractInput",
+    "ContractLineInput",
+    "IntentionInput",
+    "contract_close",
+    "contract_file",
+    "intention_create",
+    "intention_publish",
+    "intention_update",
+    "intention_withdraw",
+]

@@ -1,0 +1,95 @@
+"""Government procurement rules that need no database (DOMAIN §3.8, DOMAIN-2 §6.3): whether a
+purchase is government procurement (R-GP-11) and whether its intention was published early
+enough (R-GP-1, R-GP-7). The services read the region's thresholds (``core.standard_keys``,
+ADR 0052) and hand them in; these functions only compare."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from yusuan.common.errors import ErrorDetail
+from yusuan.procurement.choices import ProcurementCategory
+
+
+def category_of(pur_item_code: str) -> str:
+    """A 品目 code's category: its first letter (A goods, B works, C services); "" if none."""
+    first = pur_item_code[:1].upper()
+    return first if first in ProcurementCategory.values else ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The region's 限额标准 in fen on a date: goods and services share one figure (R-BP-5's)."""
+
+    goods_services: int
+    works: int
+
+    def for_category(self, category: str) -> int:
+        return self.works if category == ProcurementCategory.WORKS else self.goods_services
+
+
+def is_government_procurement(
+    *, category: str, amount_fen: int, limits: Limits, in_catalogue: bool = False
+) -> bool:
+    """R-GP-11: inside the 集中采购目录, or at or above the 限额标准 of its category."""
+    return in_catalogue or amount_fen >= limits.for_category(category)
+
+
+@dataclass(frozen=True)
+class Lead:
+    """R-GP-7: what the intention check found for a procurement starting on ``starts_on``."""
+
+    published_on: dt.date | None
+    starts_on: dt.date
+    days: int  # procurement.intention_days
+
+    @property
+    def earliest_start(self) -> dt.date | None:
+        return self.published_on + dt.timedelta(days=self.days) if self.published_on else None
+
+    @property
+    def in_time(self) -> bool:
+        earliest = self.earliest_start
+        return earliest is not None and self.starts_on >= earliest
+
+
+def intention_lead_error(
+    lead: Lead, *, number: str = "", field: str = "planned_start"
+) -> ErrorDetail | None:
+    """R-GP-1/R-GP-7: the procurement may start ``days`` after its intention was published; the
+    error names both dates and the earliest allowed start (None when in time)."""
+    if lead.in_time:
+        return None
+    if lead.published_on is None:
+        return ErrorDetail(
+            code="procurement.intention_missing",
+            rule="R-GP-7",
+            field=field,
+            value=str(lead.starts_on),
+            limit=f"{lead.days}",
+            message_zh=(
+                f"采购意向{number}尚未公开：须在采购开始（{lead.starts_on}）前至少 {lead.days} 天公开，"
+                "或注明紧急采购理由"
+            ),
+            message_en=(
+                f"the procurement intention {number} is not published: it must be published at "
+                f"least {lead.days} days before the start ({lead.starts_on}), or the need shown urgent"
+            ),
+        )
+    earliest = lead.earliest_start
+    return ErrorDetail(
+        code="procurement.intention_too_late",
+        rule="R-GP-7",
+        field=field,
+        value=str(lead.starts_on),
+        limit=str(earliest),
+        message_zh=(
+            f"采购意向{number}于 {lead.published_on} 公开，采购最早可于 {earliest} 开始"
+            f"（公开后满 {lead.days} 天），计划开始日 {lead.starts_on} 过早"
+        ),
+        message_en=(
+            f"intention {number} was published on {lead.published_on}; the procurement may start "
+            f"on {earliest} at the earliest ({lead.days} days later), not on {lead.starts_on}"
+        ),
+    )
