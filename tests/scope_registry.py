@@ -1233,6 +1233,8 @@ PAGE_EXEMPT: dict[str, str] = {
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
     "procurement:intention_new": CREATE,
+    "procurement:catalogue": "region-wide reference data of the caller's own region (the "
+    "集中采购目录 and the thresholds, as the standards page): no object id",
     "procurement:public_intentions": "public by design (R-GP-1): what units published, for anyone "
     "without signing in; drafts never listed (test_procurement_intentions)",
     "accounting:voucher_batch": VOUCHER_IDS,

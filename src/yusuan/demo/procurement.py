@@ -1,4 +1,4 @@
-"""The demo's procurement intentions (采购意向, R-GP-1, R-GP-7): the school's and the hospital's
+"""The demo's 集中采购目录 and procurement intentions (采购意向, R-GP-1, R-GP-7): the school's and the hospital's
 year, in every state, each published at least 30 days before its purchase month — the school's
 multimedia equipment before the contract payments.py files on 8 April. No business date lies
 after the demo's "as of" day."""
@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from yusuan.common.money import Money
 from yusuan.identity.models import User
+from yusuan.procurement.choices import OrgForm
 from yusuan.procurement.services import (
     IntentionInput,
+    catalogue_item_set,
     intention_create,
     intention_publish,
     intention_update,
@@ -92,12 +94,31 @@ PLANNED = (
 )
 
 
+# 集中采购目录 [D]: a plausible county catalogue; a region loads its own document's.
+CATALOGUE = (
+    ("A0201", OrgForm.CENTRAL, "信息化设备：集中采购机构采购（含台式、便携式计算机）"),
+    ("A0501", OrgForm.CENTRAL, "家具：集中采购机构采购"),
+    ("C1204", OrgForm.DEPARTMENT, "物业管理服务：部门集中采购"),
+)
+
+
 def load(*, year: int, as_of: dt.date) -> int:
     """Enter, publish, change and withdraw the intentions whose dates lie on or before
     ``as_of``; the rest stay drafts. Returns how many were entered."""
     # Business dates lie on or before the "as of" day, and no later than the clock's today.
     as_of = min(as_of, timezone.localdate())
     users = {u.username: u for u in User.objects.filter(username__regex=r"^(school|hospital)_")}
+    officer = User.objects.filter(username="wj_procurement").first()
+    if officer is not None:
+        for code, form, note in CATALOGUE:
+            catalogue_item_set(
+                actor=officer,
+                mof_div_code=officer.mof_div_code,
+                fiscal_year=year,
+                pur_item_code=code,
+                org_form=form,
+                note=note,
+            )
     made = 0
     for plan in PLANNED:
         clerk = users.get(f"{plan.unit}_clerk")

@@ -17,6 +17,7 @@ VIEW_MASTER = (
     "core.view_bankaccount",
     "core.view_payee",
     "core.view_standard",  # ADR 0039: everyone in the region reads its standards
+    "procurement.view_catalogueitem",  # ADR 0052: and its 集中采购目录
 )
 EDIT_MASTER = (
     "core.add_organisation",
@@ -280,7 +281,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + WORKFLOW_VIEW
         + INDICATOR_VIEW
         + PAYMENT_VIEW
-        + CONTRACT_EDIT,
+        + CONTRACT_EDIT
+        + ("procurement.change_catalogueitem",),  # 集中采购目录 (R-GP-11, ADR 0052)
         ("procurement",),
     ),
     RoleSpec(

@@ -101,6 +101,11 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "procurement.view_procurementintention",
             ),
             MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
+            MenuItem(
+                _("Procurement catalogue and thresholds"),
+                "procurement:catalogue",
+                "procurement.view_catalogueitem",
+            ),
             MenuItem(_("Agent bank exchange"), "payments:bank_exchange", "payments.send_to_bank"),
             # R-MO-14: every warning, the monitoring officer's queue, levels and thresholds.
             MenuItem(

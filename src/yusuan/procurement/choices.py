@@ -38,3 +38,16 @@ PUBLIC_INTENTION_STATES = (
     IntentionState.CHANGED,
     IntentionState.WITHDRAWN,
 )
+
+
+class OrgForm(models.TextChoices):
+    """How a purchase is organised (组织形式, DOMAIN-2 §6.2): the 集中采购目录 names the
+    centralised ones; the rest is 分散采购 (by the unit itself or an agency it hires)."""
+
+    CENTRAL = "central", _("Central procurement agency (集中采购机构采购)")
+    DEPARTMENT = "department", _("Department centralised (部门集中采购)")
+    DISPERSED = "dispersed", _("Dispersed (分散采购)")
+
+
+# What the catalogue may say of a 品目: only the centralised forms.
+CATALOGUE_FORMS = (OrgForm.CENTRAL, OrgForm.DEPARTMENT)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
-from yusuan.procurement.choices import ContractState, IntentionState, ProcurementCategory
+from yusuan.procurement.choices import ContractState, IntentionState, OrgForm, ProcurementCategory
 
 
 class Contract(TimestampedModel):
@@ -172,3 +172,36 @@ class ProcurementIntention(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.project_name}"
+
+
+class CatalogueItem(TimestampedModel):
+    """集中采购目录 (R-GP-11, DOMAIN-2 §6.1): a 品目, with every 品目 under it, that the region
+    buys centrally in the year, through its 集中采购机构 or by department. Region-wide reference
+    data kept by the finance procurement division; every change has its audit record."""
+
+    SCOPE_ORGANISATION_LOOKUP = None
+
+    mof_div_code = models.CharField(_("region code"), max_length=9)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    pur_item_code = models.CharField(_("procurement item (品目)"), max_length=16)
+    org_form = models.CharField(_("organisation form"), max_length=12, choices=OrgForm.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("central procurement catalogue item")
+        verbose_name_plural = _("central procurement catalogue")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "fiscal_year", "pur_item_code"],
+                name="catalogue_item_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(org_form__in=[OrgForm.CENTRAL, OrgForm.DEPARTMENT]),
+                name="catalogue_item_centralised",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.pur_item_code} {self.org_form}"

@@ -6,6 +6,7 @@ ADR 0052) and hand them in; these functions only compare."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from yusuan.common.errors import ErrorDetail
@@ -92,4 +93,42 @@ def intention_lead_error(
             f"intention {number} was published on {lead.published_on}; the procurement may start "
             f"on {earliest} at the earliest ({lead.days} days later), not on {lead.starts_on}"
         ),
+    )
+
+
+def catalogue_form(catalogue: Mapping[str, str], pur_item_code: str) -> str | None:
+    """The organisation form the 集中采购目录 gives a 品目: its own entry, else the longest entry
+    that is a prefix of it (an entry covers the 品目 under it); None outside the catalogue."""
+    for length in range(len(pur_item_code), 0, -1):
+        found = catalogue.get(pur_item_code[:length])
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """R-GP-11 for one purchase: whether it is government procurement, and why."""
+
+    is_government_procurement: bool
+    org_form: str | None  # the catalogue's form, None outside it
+    limit_fen: int  # the 限额标准 of its category
+
+    @property
+    def in_catalogue(self) -> bool:
+        return self.org_form is not None
+
+
+def procurement_scope(
+    *, catalogue: Mapping[str, str], pur_item_code: str, amount_fen: int, limits: Limits
+) -> Scope:
+    """R-GP-11: inside the catalogue, or at or above the limit of its category."""
+    form = catalogue_form(catalogue, pur_item_code)
+    category = category_of(pur_item_code)
+    return Scope(
+        is_government_procurement(
+            category=category, amount_fen=amount_fen, limits=limits, in_catalogue=form is not None
+        ),
+        form,
+        limits.for_category(category),
     )

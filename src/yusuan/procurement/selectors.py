@@ -11,10 +11,12 @@ from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode, Region
+from yusuan.core.selectors import standards_for
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.procurement.choices import PUBLIC_INTENTION_STATES, ContractState
-from yusuan.procurement.models import Contract, ContractLine, ProcurementIntention
+from yusuan.procurement.models import CatalogueItem, Contract, ContractLine, ProcurementIntention
+from yusuan.procurement.rules import Limits, Scope, procurement_scope
 
 
 def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
@@ -172,4 +174,49 @@ def public_regions() -> list[tuple[str, str]]:
         Region.objects.filter(mof_div_code__in=codes)
         .order_by("mof_div_code")
         .values_list("mof_div_code", "name")
+    )
+
+
+# --- 集中采购目录 and 限额标准 (R-GP-11) ----------------------------------------------------------
+
+
+def catalogue_items(*, mof_div_code: str, fiscal_year: int) -> QuerySet[CatalogueItem]:
+    return CatalogueItem.objects.filter(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year
+    ).order_by("pur_item_code")
+
+
+def catalogue(*, mof_div_code: str, fiscal_year: int) -> dict[str, str]:
+    """The region's 集中采购目录 of the year: 品目 (prefix) → organisation form."""
+    return dict(
+        catalogue_items(mof_div_code=mof_div_code, fiscal_year=fiscal_year).values_list(
+            "pur_item_code", "org_form"
+        )
+    )
+
+
+def limits(*, mof_div_code: str, fiscal_year: int, on: dt.date | None = None) -> Limits:
+    """The region's 限额标准 in force on ``on`` (ADR 0052: the goods-and-services figure is
+    R-BP-5's ``budget.procurement_threshold``)."""
+    values = standards_for(mof_div_code=mof_div_code, fiscal_year=fiscal_year, on=on)
+    return Limits(
+        goods_services=values["budget.procurement_threshold"],
+        works=values["procurement.limit_works"],
+    )
+
+
+def scope_of(
+    *,
+    mof_div_code: str,
+    fiscal_year: int,
+    pur_item_code: str,
+    amount_fen: int,
+    on: dt.date | None = None,
+) -> Scope:
+    """R-GP-11 for one purchase of the region's year."""
+    return procurement_scope(
+        catalogue=catalogue(mof_div_code=mof_div_code, fiscal_year=fiscal_year),
+        pur_item_code=pur_item_code,
+        amount_fen=amount_fen,
+        limits=limits(mof_div_code=mof_div_code, fiscal_year=fiscal_year, on=on),
     )

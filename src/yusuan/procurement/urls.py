@@ -11,6 +11,7 @@ urlpatterns = [
     path("procurement/intentions/", views.intention_list, name="intention_list"),
     path("procurement/intentions/new/", views.intention_new, name="intention_new"),
     path("procurement/intentions/<id:pk>/", views.intention_detail, name="intention_detail"),
+    path("procurement/catalogue/", views.catalogue_view, name="catalogue"),
     # 意向公开 (R-GP-1): anyone may read what was published, without signing in.
     path(
         "public/procurement-intentions/",

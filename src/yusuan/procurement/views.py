@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
@@ -21,14 +22,17 @@ from yusuan.common.ids import parse_id
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import is_htmx, paginate
 from yusuan.core.choices import PayeeKind
-from yusuan.core.selectors import payees
+from yusuan.core.selectors import payees, standards_for
+from yusuan.core.standard_keys import BY_KEY, show
 from yusuan.procurement import selectors
-from yusuan.procurement.choices import ContractState, IntentionState
+from yusuan.procurement.choices import CATALOGUE_FORMS, ContractState, IntentionState
 from yusuan.procurement.intentions_grid import INTENTION_GRID, PUBLIC_INTENTION_GRID
 from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
     IntentionInput,
+    catalogue_item_remove,
+    catalogue_item_set,
     contract_close,
     contract_file,
     intention_create,
@@ -376,3 +380,69 @@ def public_intention_list(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "procurement/public_intention_rows.html", context)
     return render(request, "procurement/public_intention_list.html", context)
+
+
+# --- 集中采购目录 and 限额标准 (R-GP-11, ADR 0052) -------------------------------------------------
+
+THRESHOLD_KEYS = (
+    "budget.procurement_threshold",
+    "procurement.limit_works",
+    "procurement.tender_goods_services",
+    "procurement.tender_works",
+    "procurement.intention_days",
+    "procurement.intention_check",
+)
+
+
+@login_required
+@permission_required("procurement.view_catalogueitem", raise_exception=True)
+def catalogue_view(request: HttpRequest) -> HttpResponse:
+    """The region's 集中采购目录 of the year with its thresholds (the standards, edited on the
+    standards page); the finance procurement division adds, changes and removes entries."""
+    actor: Any = request.user
+    region = actor.mof_div_code
+    year = timezone.localdate().year
+    errors: list[ErrorDetail] = []
+    may_edit = actor.has_perm("procurement.change_catalogueitem")
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        try:
+            removed = parse_id(request.POST.get("remove", ""))
+            if removed is not None:
+                catalogue_item_remove(actor=actor, item_id=removed)
+            else:
+                catalogue_item_set(
+                    actor=actor,
+                    mof_div_code=region,
+                    fiscal_year=year,
+                    pur_item_code=request.POST.get("pur_item_code", ""),
+                    org_form=request.POST.get("org_form", ""),
+                    note=request.POST.get("note", ""),
+                )
+        except BusinessRuleError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("The catalogue is saved."))
+            return redirect("procurement:catalogue")
+    values = standards_for(mof_div_code=region, fiscal_year=year)
+    names = dict(selectors.pur_items(mof_div_code=region, fiscal_year=year))
+    return render(
+        request,
+        "procurement/catalogue.html",
+        {
+            "year": year,
+            "items": [
+                (item, names.get(item.pur_item_code, ""))
+                for item in selectors.catalogue_items(mof_div_code=region, fiscal_year=year)
+            ],
+            "thresholds": [
+                (BY_KEY[key], show(BY_KEY[key], values[key], get_language()))
+                for key in THRESHOLD_KEYS
+            ],
+            "pur_items": list(names.items()),
+            "forms": [(form.value, form.label) for form in CATALOGUE_FORMS],
+            "can_edit": may_edit,
+            "errors": errors,
+        },
+    )

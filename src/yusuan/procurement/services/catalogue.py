@@ -1,0 +1,107 @@
+"""集中采购目录 (R-GP-11, DOMAIN-2 §6.1, ADR 0052): the finance procurement division keeps, per
+region and year, which 品目 are bought centrally and how. Each change is one transaction with
+its audit record (the catalogue's history); the thresholds beside it are standards (ADR 0039)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from yusuan.audit.services import audit_record
+from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
+from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
+from yusuan.core.choices import CodeKind
+from yusuan.core.models import ClassificationCode
+from yusuan.procurement.choices import CATALOGUE_FORMS
+from yusuan.procurement.models import CatalogueItem
+
+RULE = "R-GP-11"
+
+
+def _error(field: str, code: str, zh: str, en: str, value: object = None) -> ErrorDetail:
+    return ErrorDetail(
+        code=f"procurement.{code}",
+        rule=RULE,
+        field=field,
+        value=value,
+        message_zh=zh,
+        message_en=en,
+    )
+
+
+@transaction.atomic
+def catalogue_item_set(
+    *,
+    actor: Actor,
+    mof_div_code: str,
+    fiscal_year: int,
+    pur_item_code: str,
+    org_form: str,
+    note: str = "",
+) -> CatalogueItem:
+    """Put a 品目 (and the 品目 under it) in the year's catalogue, or change its form."""
+    ensure_permission(actor, "procurement.change_catalogueitem")
+    ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
+    code = pur_item_code.strip().upper()
+    errors: list[ErrorDetail] = []
+    if not ClassificationCode.objects.filter(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year, kind=CodeKind.PUR_ITEM, code=code
+    ).exists():
+        errors.append(
+            _error(
+                "pur_item_code",
+                "pur_item_unknown",
+                f"采购品目“{code}”不在本地区 {fiscal_year} 年政府采购品目目录中",
+                f"procurement item '{code}' is not in the region's {fiscal_year} catalogue",
+                code,
+            )
+        )
+    if org_form not in CATALOGUE_FORMS:
+        errors.append(
+            _error(
+                "org_form",
+                "catalogue_form",
+                "集中采购目录只列集中采购机构采购或部门集中采购",
+                "the catalogue lists central-agency or department-centralised purchases only",
+                org_form,
+            )
+        )
+    raise_if_any(errors)
+    item = CatalogueItem.objects.filter(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year, pur_item_code=code
+    ).first()
+    before = None if item is None else item.org_form
+    if item is None:
+        item = CatalogueItem.objects.create(
+            mof_div_code=mof_div_code,
+            fiscal_year=fiscal_year,
+            pur_item_code=code,
+            org_form=org_form,
+            note=note.strip()[:200],
+        )
+    else:
+        item.org_form = org_form
+        item.note = note.strip()[:200]
+        item.save(update_fields=["org_form", "note", "updated_at"])
+    audit_record(
+        action="procurement.catalogue_set",
+        actor=actor,
+        obj=item,
+        changes={"org_form": [before, org_form]},
+    )
+    return item
+
+
+@transaction.atomic
+def catalogue_item_remove(*, actor: Actor, item_id: int) -> None:
+    """Take a 品目 out of the year's catalogue (the audit record keeps what it was)."""
+    ensure_permission(actor, "procurement.change_catalogueitem")
+    item = CatalogueItem.objects.visible_to(actor).filter(pk=item_id).first()
+    if item is None:
+        raise NotFoundError("catalogue item")
+    audit_record(
+        action="procurement.catalogue_remove",
+        actor=actor,
+        obj=item,
+        changes={"org_form": [item.org_form, None]},
+    )
+    item.delete()
