@@ -12,20 +12,14 @@ from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
 from yusuan.core.choices import CodeKind
 from yusuan.core.models import ClassificationCode
 from yusuan.procurement.choices import CATALOGUE_FORMS
+from yusuan.procurement.errors import procurement_error
 from yusuan.procurement.models import CatalogueItem
 
 RULE = "R-GP-11"
 
 
 def _error(field: str, code: str, zh: str, en: str, value: object = None) -> ErrorDetail:
-    return ErrorDetail(
-        code=f"procurement.{code}",
-        rule=RULE,
-        field=field,
-        value=value,
-        message_zh=zh,
-        message_en=en,
-    )
+    return procurement_error(RULE, field, code, zh, en, value)
 
 
 @transaction.atomic

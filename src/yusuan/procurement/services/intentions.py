@@ -25,6 +25,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.procurement import locks
 from yusuan.procurement.choices import IntentionState
+from yusuan.procurement.errors import procurement_error
 from yusuan.procurement.models import ProcurementIntention
 from yusuan.procurement.rules import category_of
 
@@ -50,15 +51,7 @@ class IntentionInput:
 def _error(
     field: str, code: str, zh: str, en: str, value: Any = None, limit: Any = None
 ) -> ErrorDetail:
-    return ErrorDetail(
-        code=f"procurement.{code}",
-        rule=RULE,
-        field=field,
-        value=value,
-        limit=limit,
-        message_zh=zh,
-        message_en=en,
-    )
+    return procurement_error(RULE, field, code, zh, en, value, limit)
 
 
 def _text(
