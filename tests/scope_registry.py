@@ -459,6 +459,26 @@ def intention() -> Any:
     return intention_create(actor=_school_clerk(), data=data, fiscal_year=today.year)
 
 
+def wj_catalogue_item() -> Any:
+    """An entry of the region's 集中采购目录 (the demo's, else one made now)."""
+    from django.utils import timezone
+
+    from yusuan.identity.models import User
+    from yusuan.procurement.models import CatalogueItem
+    from yusuan.procurement.services import catalogue_item_set
+
+    found = CatalogueItem.objects.filter(mof_div_code="320509").order_by("pk").first()
+    if found is not None:
+        return found
+    return catalogue_item_set(
+        actor=User.objects.get(username="wj_procurement"),
+        mof_div_code="320509",
+        fiscal_year=timezone.localdate().year,
+        pur_item_code="A0201",
+        org_form="central",
+    )
+
+
 def api_token() -> Any:
     from yusuan.identity.models import ApiToken
 
@@ -1875,6 +1895,22 @@ API: dict[str, Entry] = {
     "yusuan_procurement_api_list_contracts": Entry(contract, marker=lambda c: c.number),
     "yusuan_procurement_api_get_contract": Entry(contract, _pk("contract_id")),
     "yusuan_procurement_api_list_intentions": Entry(intention, marker=lambda i: i.number),
+    "yusuan_procurement_api_list_catalogue": region_wide(
+        wj_catalogue_item,
+        marker=lambda c: f'"pur_item_code": "{c.pur_item_code}"',
+        query=lambda c: f"fiscal_year={c.fiscal_year}",
+    ),
+    # Only the finance procurement division holds the permission, and the other region has
+    # none: the refusal is the permission's. Region scoping of the catalogue is the service's
+    # visible_to (tests/test_procurement_catalogue.py).
+    "yusuan_procurement_api_remove_catalogue_item": region_wide(
+        wj_catalogue_item,
+        _pk("item_id"),
+        insider="wj_procurement",
+        method="delete",
+        refused=403,
+        why="procurement.change_catalogueitem is the finance procurement division's only",
+    ),
     "yusuan_procurement_api_get_intention": Entry(intention, _pk("intention_id")),
     # The insider's empty project is refused (422); nothing changes.
     "yusuan_procurement_api_update_intention": Entry(
@@ -2079,6 +2115,8 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_workflow_api_shared_devices": REGION_WIDE,
     "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "yusuan_procurement_api_create_intention": CREATE,
+    "yusuan_procurement_api_set_catalogue_item": REGION_WIDE
+    + " (the caller's own region: mof_div_code is not taken from the body)",
     "yusuan_procurement_api_file_contract": CREATE
     + " (another unit's organisation_id in the body is a 404: test_payments_api_parity)",
 }

@@ -136,3 +136,42 @@ def test_the_page_shows_thresholds_and_catalogue_and_only_finance_edits(client_a
     read = clerk.get("/procurement/catalogue/").content.decode()
     assert "B07" in read and 'data-testid="catalogue-form"' not in read
     assert clerk.post("/procurement/catalogue/", {"pur_item_code": "B08"}).status_code == 403
+
+
+def test_the_api_keeps_the_catalogue_as_the_page_does(user: Any) -> None:
+    import json
+
+    from tests.test_api_csrf import csrf_session
+
+    year = timezone.localdate().year
+    session, csrf = csrf_session(user("wj_procurement"))
+    body = {"fiscal_year": year, "pur_item_code": "b07", "org_form": "department"}
+    refused = session.post(
+        "/api/v1/procurement/catalogue", data=json.dumps(body), content_type="application/json"
+    )
+    assert refused.status_code == 403  # no CSRF token
+    made = session.post(
+        "/api/v1/procurement/catalogue",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert made.status_code == 200, made.content
+    item = made.json()
+    assert (item["pur_item_code"], item["org_form"], item["mof_div_code"]) == (
+        "B07",
+        "department",
+        "320509",
+    )
+    bad = session.post(
+        "/api/v1/procurement/catalogue",
+        data=json.dumps({**body, "org_form": "dispersed"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "org_form"
+    listed = session.get(f"/api/v1/procurement/catalogue?fiscal_year={year}").json()
+    assert "B07" in {x["pur_item_code"] for x in listed}
+    gone = session.delete(f"/api/v1/procurement/catalogue/{item['id']}", HTTP_X_CSRFTOKEN=csrf)
+    assert gone.status_code == 204
+    assert not CatalogueItem.objects.filter(pk=item["id"]).exists()

@@ -25,6 +25,8 @@ from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
     IntentionInput,
+    catalogue_item_remove,
+    catalogue_item_set,
     contract_close,
     contract_file,
     intention_create,
@@ -446,5 +448,101 @@ def withdraw_intention(
         scope=f"api:procurement.intention.withdraw:{intention_id}",
         body=payload.model_dump(mode="json"),
         status=200,
+        render=call,
+    )
+
+
+# --- 集中采购目录 (R-GP-11, ADR 0052) -----------------------------------------------------------
+
+
+class CatalogueItemIn(Schema):
+    fiscal_year: int = Field(ge=2000, le=2100)
+    pur_item_code: str = Field(max_length=16, description="政府采购品目; covers the 品目 under it")
+    org_form: str = Field(description="central (集中采购机构采购) or department (部门集中采购)")
+    note: str = Field("", max_length=200)
+
+
+class CatalogueItemOut(Schema):
+    id: int
+    mof_div_code: str
+    fiscal_year: int
+    pur_item_code: str
+    org_form: str
+    note: str
+
+
+def _catalogue_item(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "mof_div_code": item.mof_div_code,
+        "fiscal_year": item.fiscal_year,
+        "pur_item_code": item.pur_item_code,
+        "org_form": item.org_form,
+        "note": item.note,
+    }
+
+
+@router.get("/procurement/catalogue", response=list[CatalogueItemOut])
+def list_catalogue(request: HttpRequest, fiscal_year: int) -> Any:
+    """The caller's region's 集中采购目录 of the year, as its page shows it."""
+    actor = require(request, "procurement.view_catalogueitem", READ)
+    items = selectors.catalogue_items(mof_div_code=actor.mof_div_code, fiscal_year=fiscal_year)
+    return [_catalogue_item(item) for item in items]
+
+
+@router.post("/procurement/catalogue", response=CatalogueItemOut)
+def set_catalogue_item(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: CatalogueItemIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Put a 品目 in the caller's region's catalogue of the year, or change its form."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        item = catalogue_item_set(
+            actor=actor,
+            mof_div_code=actor.mof_div_code,
+            fiscal_year=payload.fiscal_year,
+            pur_item_code=payload.pur_item_code,
+            org_form=payload.org_form,
+            note=payload.note,
+        )
+        return _catalogue_item(item)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.change_catalogueitem",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope="api:procurement.catalogue.set",
+        body=payload.model_dump(mode="json"),
+        status=200,
+        render=call,
+    )
+
+
+@router.delete("/procurement/catalogue/{item_id}", response={204: None})
+def remove_catalogue_item(
+    request: HttpRequest,
+    response: HttpResponse,
+    item_id: Id,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Take a 品目 out of the catalogue (its audit record keeps what it was)."""
+
+    def call(actor: Any) -> None:
+        catalogue_item_remove(actor=actor, item_id=item_id)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.change_catalogueitem",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.catalogue.remove:{item_id}",
+        body={},
+        status=204,
         render=call,
     )
