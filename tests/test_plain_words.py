@@ -202,3 +202,24 @@ def test_approval_definitions_name_their_conditions_in_words(
             assert found is None, text[found.start() - 80 : found.end() + 40]
         named += sum(term.name in text for term in (*doc_type.subtypes, *doc_type.flags))
     assert named >= 3  # conditions on subtypes and flags were shown, by name
+
+
+def test_every_audit_action_a_service_writes_has_a_label() -> None:
+    """The audit page shows an action by its label; one without shows its code, and the page
+    tests only meet the actions on the first page at their clock (1 January found eight)."""
+    from pathlib import Path
+
+    from yusuan.audit.actions import ACTION_LABELS
+
+    source = Path(__file__).resolve().parent.parent / "src" / "yusuan"
+    written = {
+        match.group(1): path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if "migrations" not in path.parts and "tests" not in path.parts
+        for match in re.finditer(r'action="([a-z_]+\.[a-z_.]+)"', path.read_text("utf-8"))
+    }
+    assert len(written) > 100  # the scan reads the services
+    missing = sorted(
+        f"{action} ({where})" for action, where in written.items() if action not in ACTION_LABELS
+    )
+    assert missing == [], "add each to yusuan.audit.actions.ACTION_LABELS"
