@@ -19,3 +19,15 @@ def procurement_error(
         message_zh=zh,
         message_en=en,
     )
+
+
+def unknown_pur_item(rule: str, code: str, fiscal_year: int) -> ErrorDetail:
+    """A 品目 the region's code set of the year does not have (intentions, the catalogue)."""
+    return procurement_error(
+        rule,
+        "pur_item_code",
+        "pur_item_unknown",
+        f"采购品目“{code}”不在本地区 {fiscal_year} 年政府采购品目目录中",
+        f"procurement item '{code}' is not in the region's {fiscal_year} catalogue",
+        code,
+    )

@@ -148,6 +148,16 @@ def public_intentions(
     return found.order_by("expected_month", "organisation__code", "pk")
 
 
+def pur_item_known(
+    *, mof_div_code: str, fiscal_year: int, code: str, enabled_only: bool = False
+) -> bool:
+    """Whether the region's 政府采购品目 of the year has ``code`` (enabled, if asked)."""
+    found = ClassificationCode.objects.filter(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year, kind=CodeKind.PUR_ITEM, code=code
+    )
+    return (found.filter(is_enabled=True) if enabled_only else found).exists()
+
+
 def pur_items(*, mof_div_code: str, fiscal_year: int) -> list[tuple[str, str]]:
     """The region's 政府采购品目 of the year, (code, name), for the entry form."""
     return list(

@@ -9,10 +9,9 @@ from django.db import transaction
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
-from yusuan.core.choices import CodeKind
-from yusuan.core.models import ClassificationCode
+from yusuan.procurement import selectors
 from yusuan.procurement.choices import CATALOGUE_FORMS
-from yusuan.procurement.errors import procurement_error
+from yusuan.procurement.errors import procurement_error, unknown_pur_item
 from yusuan.procurement.models import CatalogueItem
 
 RULE = "R-GP-11"
@@ -37,18 +36,8 @@ def catalogue_item_set(
     ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
     code = pur_item_code.strip().upper()
     errors: list[ErrorDetail] = []
-    if not ClassificationCode.objects.filter(
-        mof_div_code=mof_div_code, fiscal_year=fiscal_year, kind=CodeKind.PUR_ITEM, code=code
-    ).exists():
-        errors.append(
-            _error(
-                "pur_item_code",
-                "pur_item_unknown",
-                f"采购品目“{code}”不在本地区 {fiscal_year} 年政府采购品目目录中",
-                f"procurement item '{code}' is not in the region's {fiscal_year} catalogue",
-                code,
-            )
-        )
+    if not selectors.pur_item_known(mof_div_code=mof_div_code, fiscal_year=fiscal_year, code=code):
+        errors.append(unknown_pur_item(RULE, code, fiscal_year))
     if org_form not in CATALOGUE_FORMS:
         errors.append(
             _error(

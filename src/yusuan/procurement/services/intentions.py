@@ -16,16 +16,14 @@ from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
-from yusuan.core.choices import CodeKind
-from yusuan.core.models import ClassificationCode
 from yusuan.core.selectors import acting_organisation
 from yusuan.core.services.sequences import next_number
 from yusuan.core.standard_keys import THRESHOLD_MAX
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.procurement import locks
+from yusuan.procurement import locks, selectors
 from yusuan.procurement.choices import IntentionState
-from yusuan.procurement.errors import procurement_error
+from yusuan.procurement.errors import procurement_error, unknown_pur_item
 from yusuan.procurement.models import ProcurementIntention
 from yusuan.procurement.rules import category_of
 
@@ -119,25 +117,13 @@ def _checked(
     else:
         values["expected_month"] = month.replace(day=1)
     code = data.pur_item_code.strip().upper()
-    known = ClassificationCode.objects.filter(
-        mof_div_code=mof_div_code,
-        fiscal_year=fiscal_year,
-        kind=CodeKind.PUR_ITEM,
-        code=code,
-        is_enabled=True,
-    ).exists()
-    if not code or not known or not category_of(code):
-        errors.append(
-            _error(
-                "pur_item_code",
-                "pur_item_unknown",
-                f"采购品目“{code}”不在本地区 {fiscal_year} 年政府采购品目目录中",
-                f"procurement item '{code}' is not in the region's {fiscal_year} catalogue",
-                code,
-            )
-        )
+    category = category_of(code)
+    if not category or not selectors.pur_item_known(
+        mof_div_code=mof_div_code, fiscal_year=fiscal_year, code=code, enabled_only=True
+    ):
+        errors.append(unknown_pur_item(RULE, code, fiscal_year))
     values["pur_item_code"] = code
-    values["category"] = category_of(code)
+    values["category"] = category
     values["indicator_line"] = None
     if data.indicator_line_id is not None:
         line = IndicatorLine.objects.visible_to(actor).filter(pk=data.indicator_line_id).first()
