@@ -27,9 +27,11 @@ class RoleBackend(ModelBackend):
             return set()
         cached: set[str] | None = getattr(user_obj, "_perm_cache", None)
         if cached is None:
-            granted = Permission.objects.all()
-            if not user_obj.is_superuser:
-                granted = Permission.objects.filter(pk__in=self._granted_ids(user_obj))
+            granted = (
+                Permission.objects.all()
+                if user_obj.is_superuser
+                else Permission.objects.filter(pk__in=self._granted_ids(user_obj))
+            )
             cached = {
                 f"{app}.{codename}"
                 for app, codename in granted.values_list("content_type__app_label", "codename")
