@@ -165,3 +165,21 @@ def without_constraints(model: type[Model], *names: str) -> Iterator[None]:
         with connection.schema_editor() as editor:
             for constraint in constraints:
                 editor.add_constraint(model, constraint)
+
+
+def plan_lines_read_modify_write(monkeypatch: pytest.MonkeyPatch, pause: float = 0.05) -> None:
+    """R-GP-9 broken for plans (ADR 0052): a contract takes its share from the plan's line by a
+    read, a check in Python and a write of the new ``consumed``, instead of the conditional
+    update. Run with :func:`no_row_locks`, or the plan's lock serialises the takers anyway."""
+    from yusuan.procurement.models import ProcurementPlanLine
+    from yusuan.procurement.services import contracts
+
+    def take(actor: Any, plan: Any, plan_lines: Any, lines: Any) -> None:
+        for row, (line, fen) in enumerate(lines):
+            taken = ProcurementPlanLine.objects.get(pk=plan_lines[line.pk].pk)
+            if taken.remaining < fen:
+                raise BusinessRuleError([contracts._plan_exceeded(plan, taken, line, fen, row)])
+            time.sleep(pause)
+            ProcurementPlanLine.objects.filter(pk=taken.pk).update(consumed=taken.consumed + fen)
+
+    monkeypatch.setattr(contracts, "_take_from_plan", take)

@@ -459,6 +459,34 @@ def intention() -> Any:
     return intention_create(actor=_school_clerk(), data=data, fiscal_year=today.year)
 
 
+def plan() -> Any:
+    """One of the school's procurement plans (the demo's, else a draft entered now)."""
+    from django.utils import timezone
+
+    from tests.payment_helpers import _line
+
+    from yusuan.common.money import Money
+    from yusuan.procurement.models import ProcurementPlan
+    from yusuan.procurement.services import PlanInput, PlanLineInput, plan_create
+
+    found = ProcurementPlan.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    if found is not None:
+        return found
+    user = lambda name: _school_clerk()  # noqa: E731 - the helpers take a user getter
+    today = timezone.localdate()
+    data = PlanInput(
+        title="范围测试采购计划",
+        pur_item_code="A02010104",
+        method="open_tender",
+        amount=Money.parse("1,000.00"),
+        planned_start=today,
+        lines=[PlanLineInput(_line(user, "31002").pk, Money.parse("1,000.00"))],
+        exemption="urgent",
+        exemption_reason="范围测试",
+    )
+    return plan_create(actor=_school_clerk(), data=data, fiscal_year=today.year)
+
+
 def wj_catalogue_item() -> Any:
     """An entry of the region's 集中采购目录 (the demo's, else one made now)."""
     from django.utils import timezone
@@ -1233,6 +1261,8 @@ PAGES: dict[str, Entry] = {
     "procurement:contract_detail": Entry(contract, PK),
     "procurement:intention_list": Entry(intention, marker=lambda i: i.number),
     "procurement:intention_detail": Entry(intention, PK),
+    "procurement:plan_list": Entry(plan, marker=lambda p: p.number),
+    "procurement:plan_detail": Entry(plan, PK),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -1253,6 +1283,7 @@ PAGE_EXEMPT: dict[str, str] = {
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
     "procurement:intention_new": CREATE,
+    "procurement:plan_new": CREATE,
     "procurement:catalogue": "region-wide reference data of the caller's own region (the "
     "集中采购目录 and the thresholds, as the standards page): no object id",
     "procurement:public_intentions": "public by design (R-GP-1): what units published, for anyone "
@@ -1912,6 +1943,27 @@ API: dict[str, Entry] = {
         why="procurement.change_catalogueitem is the finance procurement division's only",
     ),
     "yusuan_procurement_api_get_intention": Entry(intention, _pk("intention_id")),
+    "yusuan_procurement_api_plans_list_plans": Entry(plan, marker=lambda p: p.number),
+    "yusuan_procurement_api_plans_get_plan": Entry(plan, _pk("plan_id")),
+    # The insider's empty title is refused (422); nothing changes.
+    "yusuan_procurement_api_plans_update_plan": Entry(
+        plan,
+        _pk("plan_id"),
+        method="put",
+        body={
+            "title": "",
+            "pur_item_code": "A02010104",
+            "method": "open_tender",
+            "amount": "1.00",
+            "planned_start": "2026-06-01",
+            "lines": [],
+        },
+    ),
+    "yusuan_procurement_api_plans_submit_plan": Entry(plan, _pk("plan_id"), method="post"),
+    # The insider's plan is not filed: 409, nothing closes.
+    "yusuan_procurement_api_plans_close_plan": Entry(
+        plan, _pk("plan_id"), method="post", body={"reason": "scope"}
+    ),
     # The insider's empty project is refused (422); nothing changes.
     "yusuan_procurement_api_update_intention": Entry(
         intention,
@@ -2115,6 +2167,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_workflow_api_shared_devices": REGION_WIDE,
     "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "yusuan_procurement_api_create_intention": CREATE,
+    "yusuan_procurement_api_plans_create_plan": CREATE,
     "yusuan_procurement_api_set_catalogue_item": REGION_WIDE
     + " (the caller's own region: mof_div_code is not taken from the body)",
     "yusuan_procurement_api_file_contract": CREATE

@@ -49,7 +49,12 @@ from yusuan.payments.services.refunds import (
 )
 from yusuan.payments.services.requests import freeze
 from yusuan.payroll.events import PayrollAccrued
-from yusuan.procurement.events import ContractReleased, ContractReserved
+from yusuan.procurement.events import (
+    ContractReleased,
+    ContractReserved,
+    PlanReleased,
+    PlanReserved,
+)
 from yusuan.workflow.services import document_submit, instance_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -120,9 +125,9 @@ def entries(event: Any) -> tuple[list[Entry], int]:
         return _split(
             event.restored, event.reservation, "paid", "available", from_reserved=False
         ), 0
-    if isinstance(event, ContractReserved):
+    if isinstance(event, ContractReserved | PlanReserved):
         return _moves(event.lines, "available", "reserved"), 0
-    if isinstance(event, ContractReleased):
+    if isinstance(event, ContractReleased | PlanReleased):
         return _moves(event.lines, "reserved", "available"), 0
     if isinstance(event, CorrectionPosted):
         return [

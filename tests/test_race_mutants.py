@@ -14,6 +14,7 @@ from tests import (
     test_contract_reservations_race,
     test_indicators_concurrency,
     test_payments_concurrency,
+    test_procurement_plans_race,
     test_workflow_concurrency,
 )
 from tests.mutant_helpers import (
@@ -21,6 +22,7 @@ from tests.mutant_helpers import (
     ledger_forgets_op_keys,
     ledger_read_modify_write,
     no_row_locks,
+    plan_lines_read_modify_write,
     without_constraints,
 )
 
@@ -69,6 +71,28 @@ def test_contracts_over_reserve_with_a_read_modify_write(monkeypatch: pytest.Mon
     assert [r for r in results if not isinstance(r, bool | BusinessRuleError)] == []
     assert results.count(True) > 1
     assert reserved < results.count(True) * 600_00  # lost updates: the books no longer add up
+
+
+def test_plans_over_reserve_with_a_read_modify_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-GP-2: without the ledger's conditional update, several plans reserve the same yuan."""
+    ledger_read_modify_write(monkeypatch)
+    observed = test_procurement_plans_race.plans_race_for_the_last_yuan()
+    assert [r for r in observed.results if not isinstance(r, bool | BusinessRuleError)] == []
+    assert observed.results.count(True) > 1
+    assert observed.buckets[1] < observed.results.count(True) * 600_00  # lost updates
+
+
+def test_contracts_overdraw_a_plan_without_its_lock_and_conditional_update(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """R-GP-9 (ADR 0052): without the plan's lock and its lines' conditional update, several
+    contracts take the plan's last yuan."""
+    no_row_locks(monkeypatch)
+    plan_lines_read_modify_write(monkeypatch)
+    observed = test_procurement_plans_race.contracts_race_for_the_plans_last_yuan()
+    assert [r for r in observed.results if not isinstance(r, bool | BusinessRuleError)] == []
+    assert observed.results.count(True) > 1
+    assert observed.held[0] < observed.results.count(True) * 400_00  # lost updates
 
 
 # --- the ledger's op_key (P11: ON CONFLICT on a unique column) -----------------------------------

@@ -40,6 +40,7 @@ from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.personnel.api import router as personnel_router
 from yusuan.procurement.api import router as procurement_router
+from yusuan.procurement.api.plans import router as procurement_plans_router
 from yusuan.projects.api import ROUTERS as PROJECTS_ROUTERS
 from yusuan.workflow.api import ROUTERS as WORKFLOW_ROUTERS
 
@@ -182,6 +183,7 @@ for budgeting_router in BUDGETING_ROUTERS:
 for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)
 api.add_router("/", procurement_router)
+api.add_router("/", procurement_plans_router)
 api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", accounting_router)

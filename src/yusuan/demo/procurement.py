@@ -1,7 +1,9 @@
-"""The demo's 集中采购目录 and procurement intentions (采购意向, R-GP-1, R-GP-7): the school's and the hospital's
-year, in every state, each published at least 30 days before its purchase month — the school's
-multimedia equipment before the contract payments.py files on 8 April. No business date lies
-after the demo's "as of" day."""
+"""The demo's 集中采购目录, procurement intentions (采购意向, R-GP-1, R-GP-7) and implementation
+plans (采购实施计划, R-GP-2, R-GP-8): the school's and the hospital's year, in every state, each
+intention published at least 30 days before its purchase month — the school's multimedia
+equipment before the contract payments.py files on 8 April — and each plan drawing on a
+procurement line, one with a contract under it. No business date lies after the demo's "as of"
+day (approvals happen when the demo runs; a plan's filing date is set to the story's day)."""
 
 from __future__ import annotations
 
@@ -12,16 +14,30 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from yusuan.common.money import Money
+from yusuan.core.choices import PayeeKind
+from yusuan.core.models import Payee
 from yusuan.identity.models import User
-from yusuan.procurement.choices import OrgForm
+from yusuan.indicators.choices import LineKind
+from yusuan.indicators.models import IndicatorLine
+from yusuan.procurement.choices import IntentionExemption, OrgForm, PlanState, PurMethod
+from yusuan.procurement.models import ProcurementIntention, ProcurementPlan
 from yusuan.procurement.services import (
+    ContractInput,
+    ContractLineInput,
     IntentionInput,
+    PlanInput,
+    PlanLineInput,
     catalogue_item_set,
+    contract_file,
     intention_create,
     intention_publish,
     intention_update,
     intention_withdraw,
+    plan_close,
+    plan_create,
 )
+from yusuan.procurement.workflow import PLAN_TYPE
+from yusuan.workflow.services import document_submit, instance_approve, instance_reject
 
 
 @dataclass(frozen=True)
@@ -148,4 +164,176 @@ def load(*, year: int, as_of: dt.date) -> int:
             intention_withdraw(
                 actor=approver, intention_id=intention.pk, reason=plan.withdrawn, on=withdrawn_on
             )
+    load_plans(year=year, as_of=as_of, users=users)
     return made
+
+
+@dataclass(frozen=True)
+class Story:
+    """One plan's year: entered, submitted, decided, then a contract or a closing, each on its
+    day (skipped once the day lies after "as of")."""
+
+    unit: str
+    title: str
+    item: str
+    method: str
+    share: int  # per cent of the unit's procurement line's total
+    start: tuple[int, int]
+    entered: tuple[int, int]
+    intention: str = ""  # the intention's project it follows, else an exemption
+    exemption: str = ""
+    submitted: tuple[int, int] | None = None
+    decided: tuple[int, int] | None = None
+    rejected: str = ""  # the approver's reason, instead of an approval
+    contract: tuple[int, int] | None = None  # filed under the plan for 95 % of it
+    closed: tuple[int, int] | None = None
+    cancelled: str = ""  # cancelled on ``closed`` with this reason instead
+
+
+STORIES = (
+    Story(
+        "school", "录播教室设备采购", "A0201", PurMethod.INQUIRY, 10, (4, 1), (3, 2),
+        exemption=IntentionExemption.URGENT, submitted=(3, 3), decided=(3, 5),
+        rejected="与多媒体教室设备采购重复",
+    ),
+    Story(
+        "school", "教师办公电脑更新", "A02010104", PurMethod.INQUIRY, 40, (7, 1), (6, 10),
+        intention="教师办公电脑更新", submitted=(6, 12), decided=(6, 15), contract=(7, 20),
+    ),
+    Story(
+        "school", "实验室仪器更新", "A0201", PurMethod.CONSULTATION, 10, (8, 1), (7, 1),
+        exemption=IntentionExemption.AGREEMENT, submitted=(7, 2), decided=(7, 3),
+        closed=(7, 30), cancelled="上级统一配发，需求取消",
+    ),
+    Story(
+        "school", "图书馆书架购置", "A0501", PurMethod.INQUIRY, 10, (10, 15), (8, 10),
+        exemption=IntentionExemption.BATCH, submitted=(8, 11), decided=(8, 12),
+    ),
+    Story(
+        "school", "学生宿舍家具", "A0501", PurMethod.OPEN_TENDER, 20, (11, 1), (9, 10),
+        intention="学生宿舍家具", submitted=(9, 12),
+    ),
+    Story(
+        "school", "校园物业管理服务", "C1204", PurMethod.CONSULTATION, 10, (12, 1), (9, 14),
+    ),
+    Story(
+        "hospital", "信息化设备更新", "A0201", PurMethod.INQUIRY, 60, (5, 1), (4, 1),
+        exemption=IntentionExemption.BATCH, submitted=(4, 2), decided=(4, 3),
+        contract=(5, 10), closed=(6, 30),
+    ),
+)  # fmt: skip
+
+
+def _procurement_line(unit: User, year: int) -> IndicatorLine | None:
+    """The unit's largest procurement line (the school's 直达 equipment money)."""
+    return (
+        IndicatorLine.objects.filter(
+            organisation_id=unit.organisation_id,
+            fiscal_year=year,
+            is_gov_pur=True,
+            kind=LineKind.EXECUTABLE,
+        )
+        .order_by("-available", "pk")
+        .first()
+    )
+
+
+def load_plans(*, year: int, as_of: dt.date, users: dict[str, User]) -> int:
+    """Each story as far as "as of" allows; returns how many plans were entered."""
+    made = 0
+    for story in STORIES:
+        clerk = users.get(f"{story.unit}_clerk")
+        approver = users.get(f"{story.unit}_approver")
+        if clerk is None or approver is None or dt.date(year, *story.entered) > as_of:
+            continue
+        line = _procurement_line(clerk, year)
+        if line is None:
+            continue
+        fen = line.total * story.share // 100 // 10_000 * 10_000  # whole hundreds of yuan
+        if not 0 < fen <= line.available:
+            continue
+        intention = (
+            ProcurementIntention.objects.filter(
+                organisation_id=clerk.organisation_id,
+                fiscal_year=year,
+                project_name=story.intention,
+                published_on__isnull=False,
+            ).first()
+            if story.intention
+            else None
+        )
+        plan = plan_create(
+            actor=clerk,
+            data=PlanInput(
+                title=story.title,
+                pur_item_code=story.item,
+                method=story.method,
+                amount=Money(fen),
+                planned_start=dt.date(year, *story.start),
+                lines=[PlanLineInput(line.pk, Money(fen))],
+                intention_id=intention.pk if intention else None,
+                exemption=story.exemption,
+                exemption_reason=str(IntentionExemption(story.exemption).label)
+                if story.exemption
+                else "",
+                is_sme_reserved=story.unit == "school",
+            ),
+            fiscal_year=year,
+        )
+        made += 1
+        _go_on(story, plan, year, as_of, clerk, approver)
+    return made
+
+
+def _go_on(
+    story: Story, plan: ProcurementPlan, year: int, as_of: dt.date, clerk: User, approver: User
+) -> None:
+    def due(day: tuple[int, int] | None) -> dt.date | None:
+        on = dt.date(year, *day) if day else None
+        return on if on is not None and on <= as_of else None
+
+    if due(story.submitted) is None:
+        return
+    instance = document_submit(actor=clerk, document_type=PLAN_TYPE, object_id=str(plan.pk))
+    decided = due(story.decided)
+    if decided is None:
+        return
+    if story.rejected:
+        instance_reject(actor=approver, instance_id=instance.pk, reason=story.rejected)
+        return
+    instance_approve(actor=approver, instance_id=instance.pk)
+    ProcurementPlan.objects.filter(pk=plan.pk).update(filed_on=decided)
+    contracted = due(story.contract)
+    if contracted is not None:
+        supplier = Payee.objects.filter(
+            organisation_id=clerk.organisation_id, kind=PayeeKind.ORGANISATION, is_enabled=True
+        ).last()
+        if supplier is not None:
+            line = plan.lines.get()
+            contract_file(
+                actor=clerk,
+                data=ContractInput(
+                    number=f"{plan.number}-HT1",
+                    title=f"{story.title}合同",
+                    supplier_id=supplier.pk,
+                    amount=Money(line.amount * 95 // 100 // 100 * 100),
+                    indicator_line_ids=[],
+                    filed_on=contracted,
+                    lines=[
+                        ContractLineInput(
+                            line.indicator_line_id, Money(line.amount * 95 // 100 // 100 * 100)
+                        )
+                    ],
+                    plan_id=plan.pk,
+                ),
+                fiscal_year=year,
+            )
+    closed = due(story.closed)
+    if closed is not None:
+        plan_close(
+            actor=clerk,
+            plan_id=plan.pk,
+            state=PlanState.CANCELLED if story.cancelled else PlanState.CLOSED,
+            reason=story.cancelled or "采购完成，结余释放",
+            on=closed,
+        )

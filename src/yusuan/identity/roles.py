@@ -81,6 +81,7 @@ PAYMENT_VIEW = (
     "payments.view_paymentrequest",
     "procurement.view_contract",
     "procurement.view_procurementintention",  # R-GP-7: intentions are public anyway
+    "procurement.view_procurementplan",
     "payments.view_refund",
     "payments.view_correction",
     "payroll.view_payrollbatch",
@@ -101,6 +102,8 @@ INTENTION_EDIT = (
     "procurement.change_procurementintention",
 )
 INTENTION_PUBLISH = ("procurement.publish_procurementintention",)
+# 采购实施计划 (ADR 0052): the clerk enters, submits and closes; approvers decide in the engine.
+PLAN_EDIT = ("procurement.add_procurementplan", "procurement.change_procurementplan")
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 # R-MO-14: red and orange warnings are decided by the finance monitoring officer (监控岗) or the
 # supervising division (主管处室); levels and thresholds are the monitoring officer's data.
@@ -323,6 +326,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_ENTER
         + CONTRACT_EDIT
         + INTENTION_EDIT
+        + PLAN_EDIT
         + PERSONNEL_VIEW
         + PERSONNEL_ENTER
         + BUDGET_VIEW

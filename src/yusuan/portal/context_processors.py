@@ -100,6 +100,11 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "procurement:intention_list",
                 "procurement.view_procurementintention",
             ),
+            MenuItem(
+                _("Procurement plans"),
+                "procurement:plan_list",
+                "procurement.view_procurementplan",
+            ),
             MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
             MenuItem(
                 _("Procurement catalogue and thresholds"),

@@ -11,3 +11,4 @@ class ProcurementConfig(AppConfig):
         from yusuan.procurement.documents import register_documents
 
         register_documents()  # how its documents read on the audit log and traces
+        from yusuan.procurement import workflow  # noqa: F401 (declares the plan document type)

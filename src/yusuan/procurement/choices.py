@@ -51,3 +51,42 @@ class OrgForm(models.TextChoices):
 
 # What the catalogue may say of a 品目: only the centralised forms.
 CATALOGUE_FORMS = (OrgForm.CENTRAL, OrgForm.DEPARTMENT)
+
+
+class PurMethod(models.TextChoices):
+    """采购方式 (政府采购法 art. 26, 财政部令第110号 [K])."""
+
+    OPEN_TENDER = "open_tender", _("Open tender (公开招标)")
+    INVITED_TENDER = "invited_tender", _("Invited tender (邀请招标)")
+    NEGOTIATION = "negotiation", _("Competitive negotiation (竞争性谈判)")
+    CONSULTATION = "consultation", _("Competitive consultation (竞争性磋商)")
+    SINGLE_SOURCE = "single_source", _("Single source (单一来源)")
+    INQUIRY = "inquiry", _("Request for quotations (询价)")
+    FRAMEWORK = "framework", _("Framework agreement (框架协议)")
+
+
+class PlanState(models.TextChoices):
+    """采购实施计划 (DOMAIN §2.8): a submitted plan reserves its indicator money (ADR 0052);
+    filed (备案) it may take contracts; closing or cancelling gives back what they did not take."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    FILED = "filed", pgettext_lazy("plan", "Filed")
+    EXECUTING = "executing", _("Executing")
+    CLOSED = "closed", pgettext_lazy("plan", "Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected")
+
+
+# The states in which a plan holds indicator money (its lines' remainder is reserved).
+PLAN_HOLDING_STATES = (PlanState.SUBMITTED, PlanState.FILED, PlanState.EXECUTING)
+# The states in which contracts may be filed under a plan.
+PLAN_OPEN_STATES = (PlanState.FILED, PlanState.EXECUTING)
+
+
+class IntentionExemption(models.TextChoices):
+    """Why a plan has no intention published in time (R-GP-7; 财库〔2020〕10号 [K])."""
+
+    URGENT = "urgent", _("Urgent need that could not be foreseen (紧急采购)")
+    AGREEMENT = "agreement", _("Agreement or designated supply (协议供货、定点采购)")
+    BATCH = "batch", _("Batch purchase by the central agency (批量集中采购)")

@@ -31,3 +31,43 @@ def unknown_pur_item(rule: str, code: str, fiscal_year: int) -> ErrorDetail:
         f"procurement item '{code}' is not in the region's {fiscal_year} catalogue",
         code,
     )
+
+
+def text_value(
+    rule: str,
+    value: str,
+    field: str,
+    name_zh: str,
+    name_en: str,
+    limit: int,
+    errors: list[ErrorDetail],
+    *,
+    required: bool = True,
+) -> str:
+    """``value`` stripped; a missing (if ``required``) or too long text is added to ``errors``
+    naming the field, the length and the limit."""
+    text = value.strip()
+    if not text:
+        if required:
+            errors.append(
+                procurement_error(
+                    rule,
+                    field,
+                    f"{field}_required",
+                    f"{name_zh}不能为空",
+                    f"the {name_en} is required",
+                )
+            )
+    elif len(text) > limit:
+        errors.append(
+            procurement_error(
+                rule,
+                field,
+                f"{field}_too_long",
+                f"{name_zh}最多 {limit} 个字（当前 {len(text)} 个）",
+                f"the {name_en} takes at most {limit} characters ({len(text)} given)",
+                len(text),
+                limit,
+            )
+        )
+    return text

@@ -10,7 +10,7 @@ so the orders cannot cross.
 from __future__ import annotations
 
 from yusuan.core.models.base import ScopedQuerySet
-from yusuan.procurement.models import Contract, ProcurementIntention
+from yusuan.procurement.models import Contract, ProcurementIntention, ProcurementPlan
 
 
 def contract_qs_select_for_update() -> ScopedQuerySet[Contract]:
@@ -21,3 +21,10 @@ def contract_qs_select_for_update() -> ScopedQuerySet[Contract]:
 def intention_qs_select_for_update() -> ScopedQuerySet[ProcurementIntention]:
     """Procurement intentions, locked (one at a time: publish, change, withdraw)."""
     return ProcurementIntention.objects.order_by("pk").select_for_update(of=("self",))
+
+
+def plan_qs_select_for_update() -> ScopedQuerySet[ProcurementPlan]:
+    """Procurement plans, locked in pk order: submission, approval, contracts filed under the
+    plan (which take from its lines), closing. A contract being closed is locked before its
+    plan (contract → plan); nothing locks a plan and then an existing contract."""
+    return ProcurementPlan.objects.order_by("pk").select_for_update(of=("self",))

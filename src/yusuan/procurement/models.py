@@ -10,7 +10,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
-from yusuan.procurement.choices import ContractState, IntentionState, OrgForm, ProcurementCategory
+from yusuan.procurement.choices import (
+    ContractState,
+    IntentionExemption,
+    IntentionState,
+    OrgForm,
+    PlanState,
+    ProcurementCategory,
+    PurMethod,
+)
 
 
 class Contract(TimestampedModel):
@@ -39,6 +47,15 @@ class Contract(TimestampedModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     indicator_lines = models.ManyToManyField(
         "indicators.IndicatorLine", related_name="contracts", verbose_name=_("indicator lines")
+    )
+    # ADR 0052: a contract under a plan takes its money from the plan's reservation.
+    plan = models.ForeignKey(
+        "procurement.ProcurementPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("procurement plan"),
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -80,6 +97,15 @@ class ContractLine(models.Model):
         on_delete=models.PROTECT,
         related_name="contract_lines",
         verbose_name=_("indicator line"),
+    )
+    # The plan line the share was taken from (ADR 0052); its remainder goes back there.
+    plan_line = models.ForeignKey(
+        "procurement.ProcurementPlanLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_lines",
+        verbose_name=_("plan line"),
     )
     amount = models.BigIntegerField(_("reserved at filing"))
     consumed = models.BigIntegerField(_("consumed by payments"), default=0)
@@ -205,3 +231,125 @@ class CatalogueItem(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.pur_item_code} {self.org_form}"
+
+
+class ProcurementPlan(TimestampedModel):
+    """采购实施计划 (备案, DOMAIN §2.8, DOMAIN-2 §6.2): what a unit will buy, how and from which
+    procurement lines. Submitting it reserves the lines' money (R-GP-2, ADR 0052); filed, it
+    takes contracts (R-GP-9: a contract ≤ what the plan still holds); the method is checked
+    against the tender threshold (R-GP-8) and the intention's lead time (R-GP-7)."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    number = models.CharField(_("plan number"), max_length=20)
+    title = models.CharField(_("procurement project"), max_length=120)
+    pur_item_code = models.CharField(_("procurement item (品目)"), max_length=16)
+    category = models.CharField(
+        _("category"), max_length=1, choices=ProcurementCategory.choices, editable=False
+    )
+    method = models.CharField(_("procurement method"), max_length=16, choices=PurMethod.choices)
+    # R-GP-11: the 集中采购目录's form, else 分散; set by the service, not chosen.
+    org_form = models.CharField(
+        _("organisation form"), max_length=12, choices=OrgForm.choices, editable=False
+    )
+    amount = models.BigIntegerField(_("plan budget"))
+    ceiling_price = models.BigIntegerField(_("ceiling price (最高限价)"), null=True, blank=True)
+    planned_start = models.DateField(_("planned start"))
+    intention = models.ForeignKey(
+        ProcurementIntention,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("procurement intention"),
+    )
+    exemption = models.CharField(
+        _("intention exemption"), max_length=12, choices=IntentionExemption.choices, blank=True
+    )
+    exemption_reason = models.CharField(_("reason for the exemption"), max_length=200, blank=True)
+    is_imported = models.BooleanField(_("imported products (进口产品)"), default=False)
+    imported_reason = models.CharField(_("why imported products"), max_length=500, blank=True)
+    single_source_reason = models.CharField(_("why a single source"), max_length=500, blank=True)
+    is_sme_reserved = models.BooleanField(_("reserved for SMEs"), default=False)
+    # R-GP-8: at or above the 公开招标数额标准 with another method: finance approves it.
+    method_exception = models.BooleanField(_("method needs finance approval"), default=False)
+    # R-GP-7 in warn mode: submitted although the intention was not published in time.
+    intention_late = models.BooleanField(_("intention not in time"), default=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=PlanState.choices, default=PlanState.DRAFT
+    )
+    filed_on = models.DateField(_("filed on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    close_reason = models.CharField(_("reason for closing"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procurement plan")
+        verbose_name_plural = _("procurement plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "fiscal_year", "number"], name="plan_no_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="plan_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(ceiling_price__isnull=True)
+                | (Q(ceiling_price__gt=0) & Q(ceiling_price__lte=models.F("amount"))),
+                name="plan_ceiling_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["mof_div_code", "fiscal_year", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class ProcurementPlanLine(models.Model):
+    """R-GP-2: the share of a plan reserved on one procurement indicator line (``amount``), what
+    contracts filed under the plan took from it (``consumed``) and what closing the plan gave
+    back to the line's available money (``released``). While the plan holds money (submitted,
+    filed, executing) the line's ``reserved`` bucket counts ``amount − consumed − released``.
+    ``consumed`` and ``released`` change only by conditional updates, under the plan's lock."""
+
+    plan = models.ForeignKey(
+        ProcurementPlan, on_delete=models.CASCADE, related_name="lines", verbose_name=_("plan")
+    )
+    row = models.PositiveSmallIntegerField(_("row"))
+    indicator_line = models.ForeignKey(
+        "indicators.IndicatorLine",
+        on_delete=models.PROTECT,
+        related_name="plan_lines",
+        verbose_name=_("indicator line"),
+    )
+    amount = models.BigIntegerField(_("amount"))
+    consumed = models.BigIntegerField(_("taken by contracts"), default=0)
+    released = models.BigIntegerField(_("released"), default=0)
+
+    class Meta:
+        verbose_name = _("procurement plan line")
+        verbose_name_plural = _("procurement plan lines")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "indicator_line"], name="plan_line_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="plan_line_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(consumed__gte=0)
+                & Q(released__gte=0)
+                & Q(amount__gte=models.F("consumed") + models.F("released")),
+                name="plan_line_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}:{self.indicator_line_id}"
+
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.consumed - self.released

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from yusuan.common.errors import ErrorDetail
-from yusuan.procurement.choices import ProcurementCategory
+from yusuan.procurement.choices import ProcurementCategory, PurMethod
 
 
 def category_of(pur_item_code: str) -> str:
@@ -132,3 +132,44 @@ def procurement_scope(
         form,
         limits.for_category(category),
     )
+
+
+@dataclass(frozen=True)
+class TenderThresholds:
+    """The region's 公开招标数额标准 in fen on a date (R-GP-8)."""
+
+    goods_services: int
+    works: int
+
+    def for_category(self, category: str) -> int:
+        return self.works if category == ProcurementCategory.WORKS else self.goods_services
+
+
+def needs_method_approval(
+    *, method: str, category: str, amount_fen: int, thresholds: TenderThresholds
+) -> bool:
+    """R-GP-8: at or above the 公开招标数额标准 of its category, a method other than 公开招标
+    needs finance's approval before the procurement starts."""
+    return amount_fen >= thresholds.for_category(category) and method != PurMethod.OPEN_TENDER
+
+
+def method_category_error(method: str, category: str) -> ErrorDetail | None:
+    """询价 buys goods only: standard, off-the-shelf goods of stable price (政府采购法 art. 32
+    [K]); the other methods serve every category."""
+    if method != PurMethod.INQUIRY or category == ProcurementCategory.GOODS:
+        return None
+    return ErrorDetail(
+        code="procurement.method_category",
+        rule="R-GP-8",
+        field="method",
+        value=method,
+        limit=ProcurementCategory.GOODS.value,
+        message_zh="询价方式只适用于货物（品目以 A 开头）",
+        message_en="request for quotations buys goods only (items starting with A)",
+    )
+
+
+def items_related(a: str, b: str) -> bool:
+    """Two 品目 codes of the same branch: one is the other or under it (R-GP-2: a plan buys
+    what its procurement budget line was approved for)."""
+    return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 
+from yusuan.budgeting.models import GeneratedIndicator
 from yusuan.common.actor import Actor
 from yusuan.common.errors import NotFoundError
 from yusuan.core.choices import CodeKind
@@ -14,9 +16,22 @@ from yusuan.core.models import ClassificationCode, Region
 from yusuan.core.selectors import standards_for
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.procurement.choices import PUBLIC_INTENTION_STATES, ContractState
-from yusuan.procurement.models import CatalogueItem, Contract, ContractLine, ProcurementIntention
-from yusuan.procurement.rules import Limits, Scope, procurement_scope
+from yusuan.procurement.choices import (
+    PLAN_HOLDING_STATES,
+    PLAN_OPEN_STATES,
+    PUBLIC_INTENTION_STATES,
+    ContractState,
+    IntentionState,
+)
+from yusuan.procurement.models import (
+    CatalogueItem,
+    Contract,
+    ContractLine,
+    ProcurementIntention,
+    ProcurementPlan,
+    ProcurementPlanLine,
+)
+from yusuan.procurement.rules import Limits, Scope, TenderThresholds, procurement_scope
 
 
 def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
@@ -31,7 +46,7 @@ def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
 def contract_list(*, actor: Actor) -> QuerySet[Contract]:
     return (
         Contract.objects.visible_to(actor)
-        .select_related("organisation", "supplier")
+        .select_related("organisation", "supplier", "plan")
         .prefetch_related("indicator_lines", "lines__indicator_line")
         .order_by("-filed_on", "-pk")
     )
@@ -67,30 +82,34 @@ def contract_lines(contract: Contract) -> list[ContractLine]:
 class ReservationDifference:
     line_code: str
     reserved: int  # the ledger's bucket
-    held: int  # Σ what the open contracts on the line still hold
+    held: int  # Σ what the open contracts and plans on the line still hold
+
+
+def _held(rows: QuerySet[Any]) -> dict[int, int]:
+    return {
+        pk: int(n or 0)
+        for pk, n in rows.values("indicator_line_id")
+        .annotate(n=Sum(F("amount") - F("consumed") - F("released")))
+        .values_list("indicator_line_id", "n")
+    }
 
 
 def reservation_differences(*, mof_div_code: str | None = None) -> list[ReservationDifference]:
-    """R-GP-9 reconciled: every indicator line's ``reserved`` bucket equals Σ (amount − consumed −
-    released) of the contracts on it (closed contracts hold nothing). Empty when consistent."""
-    held = dict(
-        ContractLine.objects.values("indicator_line_id")
-        .annotate(n=Sum(F("amount") - F("consumed") - F("released")))
-        .values_list("indicator_line_id", "n")
-    )
+    """R-GP-9, ADR 0052 reconciled: every indicator line's ``reserved`` bucket equals what the
+    contracts on it still hold (amount − consumed − released; a closed one holds nothing) plus
+    what the plans holding money on it still hold (the same, for submitted, filed and executing
+    plans; a contract under a plan took its share from the plan's ``consumed``). Empty when
+    consistent."""
+    contracts_held = _held(ContractLine.objects.all())
+    open_contracts = _held(ContractLine.objects.filter(contract__state=ContractState.FILED))
+    plans_held = _held(ProcurementPlanLine.objects.filter(plan__state__in=PLAN_HOLDING_STATES))
     lines = IndicatorLine.objects.filter(kind=LineKind.EXECUTABLE)
     if mof_div_code:
         lines = lines.filter(mof_div_code=mof_div_code)
-    open_held = dict(
-        ContractLine.objects.filter(contract__state=ContractState.FILED)
-        .values("indicator_line_id")
-        .annotate(n=Sum(F("amount") - F("consumed") - F("released")))
-        .values_list("indicator_line_id", "n")
-    )
     differences = []
     for pk, code, reserved in lines.values_list("pk", "code", "reserved"):
-        expected = int(open_held.get(pk) or 0)
-        if reserved != expected or int(held.get(pk) or 0) != expected:
+        expected = open_contracts.get(pk, 0) + plans_held.get(pk, 0)
+        if reserved != expected or contracts_held.get(pk, 0) != open_contracts.get(pk, 0):
             differences.append(ReservationDifference(code, reserved, expected))
     return differences
 
@@ -98,11 +117,11 @@ def reservation_differences(*, mof_div_code: str | None = None) -> list[Reservat
 # --- 采购意向 (R-GP-1, R-GP-7) ---------------------------------------------------------------
 
 
-def intention_list(
-    *, actor: Actor, state: str = "", search: str = "", fiscal_year: int | None = None
-) -> QuerySet[ProcurementIntention]:
-    """The intentions of the actor's units, filtered by state and by number, project or unit."""
-    found = ProcurementIntention.objects.visible_to(actor).select_related("organisation")
+def _listed(
+    found: QuerySet[Any], *, state: str, search: str, fiscal_year: int | None, title: str
+) -> QuerySet[Any]:
+    """A unit document list filtered by state, year and by number, ``title``, unit name or code;
+    newest first."""
     if state:
         found = found.filter(state=state)
     if fiscal_year:
@@ -110,11 +129,24 @@ def intention_list(
     if search:
         found = found.filter(
             Q(number__icontains=search)
-            | Q(project_name__icontains=search)
+            | Q(**{f"{title}__icontains": search})
             | Q(organisation__name__icontains=search)
             | Q(organisation__code__startswith=search)
         )
     return found.order_by("-created_at", "-pk")
+
+
+def intention_list(
+    *, actor: Actor, state: str = "", search: str = "", fiscal_year: int | None = None
+) -> QuerySet[ProcurementIntention]:
+    """The intentions of the actor's units, filtered by state and by number, project or unit."""
+    return _listed(
+        ProcurementIntention.objects.visible_to(actor).select_related("organisation"),
+        state=state,
+        search=search,
+        fiscal_year=fiscal_year,
+        title="project_name",
+    )
 
 
 def intention_get(*, actor: Actor, intention_id: int) -> ProcurementIntention:
@@ -229,4 +261,107 @@ def scope_of(
         pur_item_code=pur_item_code,
         amount_fen=amount_fen,
         limits=limits(mof_div_code=mof_div_code, fiscal_year=fiscal_year, on=on),
+    )
+
+
+def tender_thresholds(
+    *, mof_div_code: str, fiscal_year: int, on: dt.date | None = None
+) -> TenderThresholds:
+    """The region's 公开招标数额标准 in force on ``on`` (R-GP-8)."""
+    values = standards_for(mof_div_code=mof_div_code, fiscal_year=fiscal_year, on=on)
+    return TenderThresholds(
+        goods_services=values["procurement.tender_goods_services"],
+        works=values["procurement.tender_works"],
+    )
+
+
+# --- 采购实施计划 (R-GP-2, R-GP-7, R-GP-8) -------------------------------------------------------
+
+
+def budget_pur_items(line_ids: list[int]) -> dict[int, str]:
+    """R-GP-2: the 品目 each indicator line's procurement budget was approved for — that of the
+    budget line the 批复 generated it from (R-BP-5, R-BP-12), or of its nearest source line
+    (a line allocated from a department's line). Lines issued otherwise have none."""
+    found: dict[int, str] = {}
+    at = {pk: pk for pk in line_ids}  # asked line → the line looked at (it, then its sources)
+    for _depth in range(6):  # regions allocate a few levels down at most
+        if not at:
+            break
+        looked = set(at.values())
+        items = dict(
+            GeneratedIndicator.objects.filter(indicator_id__in=looked)
+            .exclude(line__pur_item="")
+            .values_list("indicator_id", "line__pur_item")
+        )
+        parents = dict(IndicatorLine.objects.filter(pk__in=looked).values_list("pk", "parent_id"))
+        up: dict[int, int] = {}
+        for asked, pk in at.items():
+            if pk in items:
+                found[asked] = items[pk].strip().upper()
+            elif parents.get(pk):
+                up[asked] = parents[pk]
+        at = up
+    return found
+
+
+def plan_list(
+    *, actor: Actor, state: str = "", search: str = "", fiscal_year: int | None = None
+) -> QuerySet[ProcurementPlan]:
+    """The plans of the actor's units, filtered by state and by number, project or unit."""
+    return _listed(
+        ProcurementPlan.objects.visible_to(actor).select_related("organisation"),
+        state=state,
+        search=search,
+        fiscal_year=fiscal_year,
+        title="title",
+    )
+
+
+def plan_get(*, actor: Actor, plan_id: int) -> ProcurementPlan:
+    found = (
+        ProcurementPlan.objects.visible_to(actor)
+        .select_related("organisation", "intention", "created_by")
+        .filter(pk=plan_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("procurement plan")
+    return found
+
+
+def plan_lines(plan: ProcurementPlan) -> list[ProcurementPlanLine]:
+    """A plan's lines with what each reserves, what its contracts took and what is left (the
+    plan was read scoped)."""
+    return list(plan.lines.select_related("indicator_line").order_by("row"))
+
+
+def plan_contracts(plan: ProcurementPlan) -> list[Contract]:
+    return list(plan.contracts.select_related("supplier").order_by("filed_on", "pk"))
+
+
+def open_plans(*, actor: Actor, organisation_id: int, fiscal_year: int) -> list[ProcurementPlan]:
+    """The unit's filed or executing plans a contract may be filed under."""
+    return list(
+        ProcurementPlan.objects.visible_to(actor)
+        .filter(
+            organisation_id=organisation_id,
+            fiscal_year=fiscal_year,
+            state__in=PLAN_OPEN_STATES,
+        )
+        .order_by("number")
+    )
+
+
+def citable_intentions(
+    *, actor: Actor, organisation_id: int, fiscal_year: int
+) -> list[ProcurementIntention]:
+    """The unit's published (or changed) intentions of the year a plan may cite (R-GP-7)."""
+    return list(
+        ProcurementIntention.objects.visible_to(actor)
+        .filter(
+            organisation_id=organisation_id,
+            fiscal_year=fiscal_year,
+            state__in=[IntentionState.PUBLISHED, IntentionState.CHANGED],
+        )
+        .order_by("number")
     )

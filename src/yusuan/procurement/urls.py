@@ -11,6 +11,9 @@ urlpatterns = [
     path("procurement/intentions/", views.intention_list, name="intention_list"),
     path("procurement/intentions/new/", views.intention_new, name="intention_new"),
     path("procurement/intentions/<id:pk>/", views.intention_detail, name="intention_detail"),
+    path("procurement/plans/", views.plan_list, name="plan_list"),
+    path("procurement/plans/new/", views.plan_new, name="plan_new"),
+    path("procurement/plans/<id:pk>/", views.plan_detail, name="plan_detail"),
     path("procurement/catalogue/", views.catalogue_view, name="catalogue"),
     # 意向公开 (R-GP-1): anyone may read what was published, without signing in.
     path(

@@ -25,8 +25,16 @@ from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import payees, standards_for
 from yusuan.core.standard_keys import BY_KEY, show
 from yusuan.procurement import selectors
-from yusuan.procurement.choices import CATALOGUE_FORMS, ContractState, IntentionState
+from yusuan.procurement.choices import (
+    CATALOGUE_FORMS,
+    ContractState,
+    IntentionExemption,
+    IntentionState,
+    PlanState,
+    PurMethod,
+)
 from yusuan.procurement.intentions_grid import INTENTION_GRID, PUBLIC_INTENTION_GRID
+from yusuan.procurement.plans_grid import PLAN_GRID
 from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
@@ -39,7 +47,14 @@ from yusuan.procurement.services import (
     intention_publish,
     intention_update,
     intention_withdraw,
+    plan_close,
+    plan_create,
+    plan_update,
 )
+from yusuan.procurement.services.plans import PlanInput, PlanLineInput
+from yusuan.procurement.workflow import PLAN_TYPE
+from yusuan.workflow import selectors as workflow_selectors
+from yusuan.workflow.services import document_submit
 
 # Rows of the filing form's line table (R-GP-9: each line and its share); the API takes any number.
 FORM_LINES = 3
@@ -106,6 +121,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             indicator_line_ids=line_ids,
             filed_on=filed_on,
             lines=shares,
+            plan_id=parse_id(posted.get("plan_id", "")),
         )
         if not errors:
             try:
@@ -131,6 +147,13 @@ def contract_list(request: HttpRequest) -> HttpResponse:
                 actor=actor, organisation_id=organisation_id, kind=PayeeKind.ORGANISATION
             ),
             "lines": selectors.procurement_lines(actor=actor, organisation_id=organisation_id),
+            "plans": selectors.open_plans(
+                actor=actor,
+                organisation_id=organisation_id,
+                fiscal_year=timezone.localdate().year,
+            )
+            if organisation_id
+            else [],
             "today": timezone.localdate().isoformat(),
             "form_rows": [
                 (i, request.POST.get(f"line_{i}", ""), request.POST.get(f"line_amount_{i}", ""))
@@ -327,6 +350,7 @@ def intention_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "procurement/intention_detail.html",
         {
             "intention": intention,
+            "plans": selectors.plan_list(actor=actor).filter(intention=intention),
             "errors": errors,
             "form": request.POST if errors else _initial(intention),
             "editable": editable,
@@ -444,5 +468,211 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
             "forms": [(form.value, form.label) for form in CATALOGUE_FORMS],
             "can_edit": may_edit,
             "errors": errors,
+        },
+    )
+
+
+# --- 采购实施计划 (R-GP-2, R-GP-7, R-GP-8) -------------------------------------------------------
+
+PLAN_FILTERS = ("state", "q")
+
+
+def _plan_input(request: HttpRequest, errors: list[ErrorDetail]) -> PlanInput:
+    post = request.POST
+    rows = [
+        (parse_id(post.get(f"line_{i}", "")), post.get(f"line_amount_{i}", "").strip())
+        for i in range(FORM_LINES)
+    ]
+    rows = [(pk, text) for pk, text in rows if pk is not None or text]
+    ceiling = post.get("ceiling_price", "").strip()
+    try:
+        start: dt.date | None = dt.date.fromisoformat(post.get("planned_start", "").strip())
+    except ValueError:
+        start = None
+    return PlanInput(
+        title=post.get("title", ""),
+        pur_item_code=post.get("pur_item_code", ""),
+        method=post.get("method", ""),
+        amount=_amount(post.get("amount", ""), "amount", errors),
+        planned_start=start,
+        lines=[
+            PlanLineInput(pk, _amount(text, f"lines[{i}].amount", errors))
+            for i, (pk, text) in enumerate(rows)
+        ],
+        intention_id=parse_id(post.get("intention_id", "")),
+        exemption=post.get("exemption", ""),
+        exemption_reason=post.get("exemption_reason", ""),
+        ceiling_price=_amount(ceiling, "ceiling_price", errors) if ceiling else None,
+        is_imported=post.get("is_imported") == "on",
+        imported_reason=post.get("imported_reason", ""),
+        single_source_reason=post.get("single_source_reason", ""),
+        is_sme_reserved=post.get("is_sme_reserved") == "on",
+    )
+
+
+def _plan_form_context(
+    actor: Any, fiscal_year: int, mof_div_code: str, organisation_id: int, v: Any
+) -> dict[str, Any]:
+    return {
+        **_form_context(actor, fiscal_year, mof_div_code),
+        "methods": PurMethod.choices,
+        "exemptions": IntentionExemption.choices,
+        "intentions": selectors.citable_intentions(
+            actor=actor, organisation_id=organisation_id, fiscal_year=fiscal_year
+        ),
+        "form_rows": [
+            (i, str(v.get(f"line_{i}", "")), v.get(f"line_amount_{i}", ""))
+            for i in range(FORM_LINES)
+        ],
+    }
+
+
+@login_required
+@permission_required("procurement.view_procurementplan", raise_exception=True)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """采购实施计划: the units' plans on the data grid; a clerk enters a new one here."""
+    actor: Any = request.user
+    params = {name: request.GET.get(name, "").strip()[:100] for name in PLAN_FILTERS}
+    if params["state"] not in PlanState.values:
+        params["state"] = ""
+    queryset = selectors.plan_list(actor=actor, state=params["state"], search=params["q"])
+    if request.GET.get("export") == "xlsx":
+        return grid_download(request, PLAN_GRID, queryset, "procurement-plans.xlsx")
+    context = {
+        "g": grid_page(request, PLAN_GRID, queryset),
+        "params": params,
+        "states": PlanState.choices,
+    }
+    if is_htmx(request):
+        return render(request, "procurement/plan_rows.html", context)
+    return render(request, "procurement/plan_list.html", context)
+
+
+@login_required
+@permission_required("procurement.add_procurementplan", raise_exception=True)
+def plan_new(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    fiscal_year = timezone.localdate().year
+    errors: list[ErrorDetail] = []
+    if request.method == "POST":
+        data = _plan_input(request, errors)
+        if not errors:
+            try:
+                created = plan_create(actor=actor, data=data, fiscal_year=fiscal_year)
+            except BusinessRuleError as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, _("Plan %(number)s saved.") % {"number": created.number})
+                return redirect("procurement:plan_detail", pk=created.pk)
+    return render(
+        request,
+        "procurement/plan_form.html",
+        {
+            "errors": errors,
+            "posted": request.POST,
+            "fiscal_year": fiscal_year,
+            **_plan_form_context(
+                actor, fiscal_year, actor.mof_div_code, actor.organisation_id, request.POST
+            ),
+        },
+    )
+
+
+def _plan_initial(plan: Any, lines: list[Any]) -> dict[str, Any]:
+    """The edit form's values from the plan, as the form posts them."""
+    values: dict[str, Any] = {
+        "title": plan.title,
+        "pur_item_code": plan.pur_item_code,
+        "method": plan.method,
+        "amount": Money(plan.amount).format(grouping=False),
+        "ceiling_price": Money(plan.ceiling_price).format(grouping=False)
+        if plan.ceiling_price
+        else "",
+        "planned_start": plan.planned_start.isoformat(),
+        "intention_id": str(plan.intention_id or ""),
+        "exemption": plan.exemption,
+        "exemption_reason": plan.exemption_reason,
+        "is_imported": plan.is_imported,
+        "imported_reason": plan.imported_reason,
+        "single_source_reason": plan.single_source_reason,
+        "is_sme_reserved": plan.is_sme_reserved,
+    }
+    for i, line in enumerate(lines[:FORM_LINES]):
+        values[f"line_{i}"] = str(line.indicator_line_id)
+        values[f"line_amount_{i}"] = Money(line.amount).format(grouping=False)
+    return values
+
+
+@login_required
+@permission_required("procurement.view_procurementplan", raise_exception=True)
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One plan: its lines with what each reserves, what contracts took and what is left; its
+    contracts; the approval timeline. A draft is edited and submitted here; a filed plan is
+    closed (or cancelled before any contract)."""
+    actor: Any = request.user
+    plan = selectors.plan_get(actor=actor, plan_id=pk)
+    errors: list[ErrorDetail] = []
+    if request.method == "POST":
+        if not actor.has_perm("procurement.change_procurementplan"):
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        try:
+            if action == "submit":
+                instance = document_submit(
+                    actor=actor, document_type=PLAN_TYPE, object_id=str(plan.pk)
+                )
+                step = instance.current_step or {}
+                done = _("Plan %(number)s submitted. Waiting at: %(where)s") % {
+                    "number": plan.number,
+                    "where": f"{step.get('organisation_name', '')} · {step.get('name', '')}",
+                }
+            elif action == "close":
+                plan_close(
+                    actor=actor,
+                    plan_id=plan.pk,
+                    state=request.POST.get("state", PlanState.CLOSED),
+                    reason=request.POST.get("reason", ""),
+                )
+                done = _("Plan %(number)s closed.") % {"number": plan.number}
+            elif action == "save":
+                data = _plan_input(request, errors)
+                if errors:
+                    raise BusinessRuleError(errors)
+                plan_update(actor=actor, plan_id=plan.pk, data=data)
+                done = _("Plan %(number)s saved.") % {"number": plan.number}
+            else:
+                raise PermissionDenied
+        except BusinessRuleError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, done)
+            return redirect("procurement:plan_detail", pk=plan.pk)
+    lines = selectors.plan_lines(plan)
+    may_change = actor.has_perm("procurement.change_procurementplan")
+    editable = may_change and plan.state == PlanState.DRAFT
+    form = request.POST if errors else _plan_initial(plan, lines)
+    return render(
+        request,
+        "procurement/plan_detail.html",
+        {
+            "plan": plan,
+            "lines": lines,
+            "contracts": selectors.plan_contracts(plan),
+            "errors": errors,
+            "form": form,
+            "editable": editable,
+            "can_close": may_change and plan.state in (PlanState.FILED, PlanState.EXECUTING),
+            "closing_states": [(x.value, x.label) for x in (PlanState.CLOSED, PlanState.CANCELLED)],
+            "approval": workflow_selectors.document_approval(
+                actor=actor, document_type=PLAN_TYPE, document=plan
+            ),
+            "fiscal_year": plan.fiscal_year,
+            **(
+                _plan_form_context(
+                    actor, plan.fiscal_year, plan.mof_div_code, plan.organisation_id, form
+                )
+                if editable
+                else {}
+            ),
         },
     )

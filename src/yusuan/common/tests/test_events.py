@@ -150,6 +150,8 @@ def test_the_money_registry_lists_every_money_event() -> None:
         "payments.correction_posted",
         "procurement.reserved",
         "procurement.released",
+        "procurement.plan_reserved",
+        "procurement.plan_released",
         "payroll.accrued",
     }
     for channel in money.channels():

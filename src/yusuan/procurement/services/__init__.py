@@ -1,5 +1,6 @@
 """Procurement services: the contract registry of the double control (R-PY-3), its
-reservations of indicator money (R-GP-9), and procurement intentions (意向公开, R-GP-7)."""
+reservations of indicator money (R-GP-9), procurement intentions (意向公开, R-GP-7) and
+implementation plans (实施计划, R-GP-2, R-GP-8)."""
 
 from yusuan.procurement.services.catalogue import catalogue_item_remove, catalogue_item_set
 from yusuan.procurement.services.contracts import (
@@ -15,6 +16,13 @@ from yusuan.procurement.services.intentions import (
     intention_update,
     intention_withdraw,
 )
+from yusuan.procurement.services.plans import (
+    PlanInput,
+    PlanLineInput,
+    plan_close,
+    plan_create,
+    plan_update,
+)
 
 __all__ = [
     "catalogue_item_remove",
@@ -28,4 +36,9 @@ __all__ = [
     "intention_publish",
     "intention_update",
     "intention_withdraw",
+    "PlanInput",
+    "PlanLineInput",
+    "plan_close",
+    "plan_create",
+    "plan_update",
 ]

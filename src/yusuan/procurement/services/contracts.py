@@ -6,7 +6,11 @@ procurement issue extends this (plans, award notices, R-GP-1…3).
 R-GP-9 (DOMAIN-2 §6.3, ADR 0032): filing reserves the contract's amount on its lines — one
 ledger posting (available → reserved, a conditional UPDATE per line) in the transaction that
 creates the contract and writes its audit record, so two contracts cannot claim the same yuan;
-closing it (completed or terminated) gives back what its payments did not take."""
+closing it (completed or terminated) gives back what its payments did not take.
+
+ADR 0052: a contract filed under a plan (采购实施计划) takes its shares from what the plan holds
+(the plan's lines' ``consumed``, under the plan's lock) instead; the indicator's ``reserved``
+bucket does not move. Closing it gives the rest back to the plan while the plan is open."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from dataclasses import dataclass, replace
 from django.db import transaction
 from django.db.models import F
 
-from yusuan.audit.services import audit_record
+from yusuan.audit.services import audit_record, state_change
 from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
 from yusuan.common.money import Money
@@ -28,14 +32,15 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import Op, apply, insufficient
 from yusuan.procurement import locks
-from yusuan.procurement.choices import ContractState
+from yusuan.procurement.choices import PLAN_OPEN_STATES, ContractState, PlanState
 from yusuan.procurement.events import (
     CONTRACT_RELEASED,
     CONTRACT_RESERVED,
     contract_released,
     contract_reserved,
 )
-from yusuan.procurement.models import Contract, ContractLine
+from yusuan.procurement.models import Contract, ContractLine, ProcurementPlan, ProcurementPlanLine
+from yusuan.procurement.services.posting import post
 
 SOURCE_TYPE = "procurement.contract"
 
@@ -61,6 +66,8 @@ class ContractInput:
     filed_on: dt.date
     organisation_id: int | None = None
     lines: Sequence[ContractLineInput] = ()
+    # ADR 0052: filed under a plan, the contract takes its share from the plan's reservation.
+    plan_id: int | None = None
 
     def shares(self) -> list[tuple[int | None, int]]:
         """(indicator line id, fen) per row; a bare list of several lines has no shares (0)."""
@@ -123,7 +130,11 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
                 data.amount.format(),
             )  # fmt: skip
         )
-    lines = _line_errors(actor, data, organisation.pk, fiscal_year, errors)
+    plan = _plan(actor, data, organisation.pk, fiscal_year, errors)
+    plan_lines = (
+        {x.indicator_line_id: x for x in plan.lines.order_by("pk")} if plan is not None else None
+    )
+    lines = _line_errors(actor, data, organisation.pk, fiscal_year, errors, plan_lines)
     if data.filed_on.year != fiscal_year:
         errors.append(
             _error(
@@ -145,13 +156,25 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
         supplier=supplier,
         amount=data.amount.fen,
         filed_on=data.filed_on,
+        plan=plan,
     )
     contract.indicator_lines.set([line for line, _ in lines])
     ContractLine.objects.bulk_create(
-        ContractLine(contract=contract, row=row, indicator_line=line, amount=fen)
+        ContractLine(
+            contract=contract,
+            row=row,
+            indicator_line=line,
+            amount=fen,
+            plan_line=plan_lines[line.pk] if plan_lines is not None else None,
+        )
         for row, (line, fen) in enumerate(lines)
     )
-    _reserve(actor, contract, [Op(line.pk, fen, row=row) for row, (line, fen) in enumerate(lines)])
+    if plan is not None and plan_lines is not None:
+        _take_from_plan(actor, plan, plan_lines, lines)
+    else:
+        _reserve(
+            actor, contract, [Op(line.pk, fen, row=row) for row, (line, fen) in enumerate(lines)]
+        )
     audit_record(
         action="payments.contract_file",
         actor=actor,
@@ -159,11 +182,105 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
         changes={"amount": [None, data.amount.format()], "state": [None, contract.state]},
         extra={
             "supplier": supplier.name,
+            "plan": plan.number if plan is not None else "",
             "lines": [x.code for x, _ in lines],
             "reserved": {x.code: Money(fen).format() for x, fen in lines},
         },
     )
     return contract
+
+
+def _plan(
+    actor: Actor,
+    data: ContractInput,
+    organisation_id: int,
+    fiscal_year: int,
+    errors: list[ErrorDetail],
+) -> ProcurementPlan | None:
+    """The filed plan the contract is filed under, locked (its lines are about to give the
+    contract its share), or None."""
+    if data.plan_id is None:
+        return None
+    plan = locks.plan_qs_select_for_update().visible_to(actor).filter(pk=data.plan_id).first()
+    if plan is None or plan.organisation_id != organisation_id or plan.fiscal_year != fiscal_year:
+        errors.append(
+            replace(
+                _error(
+                    "plan",
+                    "contracts.plan",
+                    "所引采购计划须为本单位本年度的计划",
+                    "the plan must be one of this unit and year",
+                    data.plan_id,
+                ),
+                rule="R-GP-9",
+            )
+        )
+        return None
+    if plan.state not in PLAN_OPEN_STATES:
+        errors.append(
+            replace(
+                _error(
+                    "plan",
+                    "contracts.plan_not_open",
+                    f"采购计划 {plan.number} 处于“{plan.get_state_display()}”状态，不能据以签订合同",
+                    f"plan {plan.number} is {plan.state}: it takes no contract",
+                    plan.number,
+                ),
+                rule="R-GP-9",
+                limit="filed|executing",
+            )
+        )
+        return None
+    return plan
+
+
+def _take_from_plan(
+    actor: Actor,
+    plan: ProcurementPlan,
+    plan_lines: dict[int, ProcurementPlanLine],
+    lines: list[tuple[IndicatorLine, int]],
+) -> None:
+    """R-GP-9, ADR 0052: the contract's shares come out of what the plan still holds on each
+    line (a conditional update each, under the plan's lock); the indicator's ``reserved``
+    bucket does not move. The plan is executing from its first contract."""
+    errors: list[ErrorDetail] = []
+    for row, (line, fen) in enumerate(lines):
+        taken = plan_lines[line.pk]
+        if not ProcurementPlanLine.objects.filter(
+            pk=taken.pk, amount__gte=F("consumed") + F("released") + fen
+        ).update(consumed=F("consumed") + fen):
+            errors.append(_plan_exceeded(plan, taken, line, fen, row))
+    raise_if_any(errors)
+    if plan.state == PlanState.FILED:
+        state_change(
+            action="procurement.plan_state",
+            actor=actor,
+            obj=plan,
+            state=PlanState.EXECUTING,
+            why="contract filed",
+        )
+
+
+def _plan_exceeded(
+    plan: ProcurementPlan, taken: ProcurementPlanLine, line: IndicatorLine, fen: int, row: int
+) -> ErrorDetail:
+    left = Money(taken.remaining)
+    return ErrorDetail(
+        code="contracts.plan_exceeded",
+        rule="R-GP-9",
+        field=f"lines[{row}].amount",
+        row=row,
+        value=Money(fen).format(),
+        limit=left.format(),
+        message_zh=(
+            f"第 {row + 1} 行：采购计划 {plan.number} 在指标 {line.code} 上尚余 {left} 元，"
+            f"合同需 {Money(fen)} 元"
+        ),
+        message_en=(
+            f"row {row + 1}: plan {plan.number} has {left} left on {line.code}; "
+            f"the contract needs {Money(fen)}"
+        ),
+    )
 
 
 def _line_errors(
@@ -172,9 +289,11 @@ def _line_errors(
     organisation_id: int,
     fiscal_year: int,
     errors: list[ErrorDetail],
+    plan_lines: dict[int, ProcurementPlanLine] | None = None,
 ) -> list[tuple[IndicatorLine, int]]:
     """The lines and shares asked for, each checked; R-GP-9: Σ shares = the contract amount,
-    each share within the line's available money (the ledger checks it again, atomically)."""
+    each share within the line's available money (the ledger checks it again, atomically), or
+    under a plan: a line of the plan, within what the plan still holds on it."""
     shares = data.shares()
     found = IndicatorLine.objects.visible_to(actor).in_bulk(
         [pk for pk, _ in shares if pk is not None]
@@ -238,6 +357,24 @@ def _line_errors(
                     row=row,
                 )
             )
+        elif plan_lines is not None:
+            taken = plan_lines.get(line.pk)
+            if taken is None:
+                errors.append(
+                    replace(
+                        _error(
+                            line_field,
+                            "contracts.not_in_plan",
+                            f"指标 {line.code} 不在所引采购计划内",
+                            f"{line.code} is not a line of the plan",
+                            line.code,
+                        ),
+                        rule="R-GP-9",
+                        row=row,
+                    )
+                )
+            elif fen > taken.remaining:
+                errors.append(_plan_exceeded(taken.plan, taken, line, fen, row))
         elif fen > line.available:
             errors.append(
                 insufficient(
@@ -287,23 +424,15 @@ def _reserve(actor: Actor, contract: Contract, ops: list[Op]) -> None:
     """R-GP-9: available → reserved on every line, all or none. A concurrent contract that took
     the money first leaves this one the ledger's refusal, named by the row it failed on."""
     key = f"{SOURCE_TYPE}:{contract.pk}:reserve"
-    try:
-        posted = apply(
-            "reserve",
-            ops,
-            actor_id=actor.pk,
-            source_type=SOURCE_TYPE,
-            source_id=str(contract.pk),
-            source_no=contract.number,
-            op_key=key,
-        )
-    except BusinessRuleError as exc:
-        raise BusinessRuleError(
-            [
-                replace(e, field=f"lines[{e.row}].amount") if e.row is not None else e
-                for e in exc.errors
-            ]
-        ) from None
+    posted = post(
+        "reserve",
+        ops,
+        actor_id=actor.pk,
+        source_type=SOURCE_TYPE,
+        source_id=contract.pk,
+        source_no=contract.number,
+        op_key=key,
+    )
     if posted:
         CONTRACT_RESERVED.publish_built(
             lambda: contract_reserved(contract, [(o.line_id, o.amount) for o in ops], event_id=key)
@@ -358,6 +487,14 @@ def contract_close(
             message_zh=f"关闭日期不能早于备案日期 {contract.filed_on}",
             message_en=f"the contract cannot close before it was filed ({contract.filed_on})",
         )
+    # ADR 0052: under a plan still open, what is left goes back to the plan (its lines'
+    # ``consumed``), which keeps it reserved; otherwise to the indicator's available money.
+    plan = (
+        locks.plan_qs_select_for_update().filter(pk=contract.plan_id).first()
+        if contract.plan_id
+        else None
+    )
+    to_plan = plan is not None and plan.state in PLAN_OPEN_STATES
     ops: list[Op] = []
     released: dict[str, str] = {}
     for line in contract.lines.select_related("indicator_line").order_by("pk"):
@@ -366,8 +503,14 @@ def contract_close(
             continue
         # Under the contract's lock: nothing else moves this line's figures meanwhile.
         ContractLine.objects.filter(pk=line.pk).update(released=F("released") + left)
-        ops.append(Op(line.indicator_line_id, left, row=line.row))
         released[line.indicator_line.code] = Money(left).format()
+        if to_plan and line.plan_line_id:
+            if not ProcurementPlanLine.objects.filter(
+                pk=line.plan_line_id, consumed__gte=left
+            ).update(consumed=F("consumed") - left):
+                raise ValueError(f"plan line {line.plan_line_id}: {left} fen back, not taken")
+        else:
+            ops.append(Op(line.indicator_line_id, left, row=line.row))
     key = f"{SOURCE_TYPE}:{contract.pk}:release"
     posted = bool(ops) and apply(
         "unreserve",
@@ -388,7 +531,11 @@ def contract_close(
         actor=actor,
         obj=contract,
         changes={"state": [before, state]},
-        extra={"by": reason.strip()[:200] or state, "released": released},
+        extra={
+            "by": reason.strip()[:200] or state,
+            "released": released,
+            "to_plan": plan.number if to_plan and plan is not None else "",
+        },
     )
     if posted:
         CONTRACT_RELEASED.publish_built(

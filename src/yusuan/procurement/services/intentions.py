@@ -23,7 +23,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.procurement import locks, selectors
 from yusuan.procurement.choices import IntentionState
-from yusuan.procurement.errors import procurement_error, unknown_pur_item
+from yusuan.procurement.errors import procurement_error, text_value, unknown_pur_item
 from yusuan.procurement.models import ProcurementIntention
 from yusuan.procurement.rules import category_of
 
@@ -55,23 +55,7 @@ def _error(
 def _text(
     value: str, field: str, name_zh: str, name_en: str, limit: int, errors: list[ErrorDetail]
 ) -> str:
-    text = value.strip()
-    if not text:
-        errors.append(
-            _error(field, f"{field}_required", f"{name_zh}不能为空", f"the {name_en} is required")
-        )
-    elif len(text) > limit:
-        errors.append(
-            _error(
-                field,
-                f"{field}_too_long",
-                f"{name_zh}最多 {limit} 个字（当前 {len(text)} 个）",
-                f"the {name_en} takes at most {limit} characters ({len(text)} given)",
-                len(text),
-                limit,
-            )
-        )
-    return text
+    return text_value(RULE, value, field, name_zh, name_en, limit, errors)
 
 
 def _checked(

@@ -62,6 +62,9 @@ class ContractIn(Schema):
     )
     filed_on: dt.date
     organisation_id: Id | None = Field(None, description="Default: the caller's unit")
+    plan_id: Id | None = Field(
+        None, description="A filed plan of the unit: the contract takes its shares from it"
+    )
 
 
 class ContractLineOut(Schema):
@@ -87,6 +90,7 @@ class ContractOut(Schema):
     indicator_lines: list[str]
     state: str
     closed_on: dt.date | None
+    plan_id: int | None
     lines: list[ContractLineOut]
 
 
@@ -112,6 +116,7 @@ def _contract(contract: Contract) -> dict[str, Any]:
         "indicator_lines": sorted(line.code for line in contract.indicator_lines.all()),
         "state": contract.state,
         "closed_on": contract.closed_on,
+        "plan_id": contract.plan_id,
         "lines": [
             {
                 "indicator": line.indicator_line.code,
@@ -192,6 +197,7 @@ def file_contract(
             filed_on=payload.filed_on,
             organisation_id=payload.organisation_id,
             lines=shares,
+            plan_id=payload.plan_id,
         )
         filed = contract_file(actor=actor, data=data, fiscal_year=payload.filed_on.year)
         return _contract(selectors.contract_get(actor=actor, contract_id=filed.pk))
