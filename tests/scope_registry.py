@@ -1263,6 +1263,9 @@ PAGES: dict[str, Entry] = {
     "procurement:intention_detail": Entry(intention, PK),
     "procurement:plan_list": Entry(plan, marker=lambda p: p.number),
     "procurement:plan_detail": Entry(plan, PK),
+    "procurement:execution_report": Entry(
+        plan, marker=lambda p: p.organisation.name, query=lambda p: f"year={p.fiscal_year}"
+    ),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -1960,6 +1963,30 @@ API: dict[str, Entry] = {
         },
     ),
     "yusuan_procurement_api_plans_submit_plan": Entry(plan, _pk("plan_id"), method="post"),
+    "yusuan_procurement_api_plans_list_awards": Entry(plan, _pk("plan_id")),
+    "yusuan_procurement_api_plans_execution_report": Entry(
+        plan, marker=lambda p: p.organisation.name, query=lambda p: f"fiscal_year={p.fiscal_year}"
+    ),
+    # The insider's plan is not filed (or the body is incomplete): refused, nothing recorded.
+    "yusuan_procurement_api_plans_record_award": Entry(
+        plan,
+        _pk("plan_id"),
+        method="post",
+        body={"supplier_id": 1, "amount": "1.00", "noticed_on": "2026-06-01"},
+    ),
+    # The insider, who filed the contract, may not accept it (R-GP-10: 403), nothing recorded.
+    "yusuan_procurement_api_record_acceptance": Entry(
+        contract,
+        _pk("contract_id"),
+        method="post",
+        body={
+            "instalment_id": 1,
+            "accepted_on": "2026-06-01",
+            "result": "passed",
+            "members": "scope",
+            "report": "scope",
+        },
+    ),
     # The insider's plan is not filed: 409, nothing closes.
     "yusuan_procurement_api_plans_close_plan": Entry(
         plan, _pk("plan_id"), method="post", body={"reason": "scope"}

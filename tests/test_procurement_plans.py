@@ -593,7 +593,7 @@ def test_the_plan_pages_enter_submit_and_show_the_figures(client_as: Any, user: 
         "pur_item_code": "A02010104",
         "method": "open_tender",
         "amount": "300,000.00",
-        "planned_start": (intention.published_on + dt.timedelta(days=30)).isoformat(),
+        "planned_start": (intention.published_on + dt.timedelta(days=29)).isoformat(),
         "intention_id": str(intention.pk),
         "line_0": str(line.pk),
         "line_amount_0": "300,000.00",
@@ -606,6 +606,25 @@ def test_the_plan_pages_enter_submit_and_show_the_figures(client_as: Any, user: 
     plan = ProcurementPlan.objects.get(title=HOSTILE[:120])
     detail = clerk.get(made["Location"]).content.decode()
     assert "<script>alert" not in detail and "&lt;script&gt;" in detail
+    # The draft's own lines (not the edit form's choices) fill the figures table.
+    table = detail[detail.index('data-testid="plan-lines"') :]
+    table = table[: table.index("</table>")]
+    assert line.code in table and "300,000.00" in table
+    # A refused submission keeps the edit form filled with the plan's values.
+    refused = clerk.post(made["Location"], {"action": "submit"})
+    assert refused.status_code == 200
+    assert 'data-testid="plan-edit"' in refused.content.decode()
+    assert 'value="300000.00"' in refused.content.decode()
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DRAFT  # R-GP-7: the start is too early for the intention
+    clerk.post(
+        made["Location"],
+        {
+            **form,
+            "action": "save",
+            "planned_start": (intention.published_on + dt.timedelta(days=30)).isoformat(),
+        },
+    )
     clerk.post(made["Location"], {"action": "submit"})
     plan.refresh_from_db()
     assert plan.state == PlanState.SUBMITTED

@@ -176,3 +176,49 @@ def approve_from_inbox(page: Any, base: str, number: str, approvers: tuple[str, 
         page.fill("textarea[name=comment]", "同意。")
         page.get_by_test_id("approve").click()
         expect(page.locator(".messages")).to_be_visible()
+
+
+BANK_REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-{file}</MsgId><CreDtTm>2026-11-23T16:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>{voucher}</OrgnlPmtInfId>
+{transactions}
+</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
+
+
+def paid_by_bank(page: Any, base: str, detail: str, folder: Path, lines: int = 1) -> str:
+    """The treasury sends the issued vouchers to the banks (one file per agent bank); the bank
+    holding the request at ``detail`` reports every line (``lines``) of it accepted (pain.002).
+    Returns the send's messages."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    login(page, base, "wj_treasury")
+    page.goto(f"{base}/payments/bank/")
+    page.get_by_test_id("send").click()
+    message = page.locator(".messages").inner_text()
+    files = re.findall(r"YS\w+", message)  # one per agent bank
+    page.goto(detail)
+    voucher = page.get_by_test_id("voucher").inner_text().split(" ")[-1]
+    transactions = "\n".join(
+        f"<TxInfAndSts><StsId>{n}</StsId><OrgnlEndToEndId>{voucher}-{n}</OrgnlEndToEndId>"
+        "<TxSts>ACSC</TxSts></TxInfAndSts>"
+        for n in range(1, lines + 1)
+    )
+    for sent in files:  # the report names its file; the other banks' files do not hold it
+        report = folder / f"sts-{sent}.xml"
+        report.write_text(
+            BANK_REPORT.format(file=sent, voucher=voucher, transactions=transactions),
+            encoding="utf-8",
+        )
+        page.goto(f"{base}/payments/bank/")
+        page.get_by_test_id("report").set_input_files(str(report))
+        page.get_by_test_id("upload").click()
+        expect(page.locator(".messages")).to_be_visible()
+        page.goto(detail)
+        if page.get_by_test_id("request-state").get_attribute("data-state") == "paid":
+            break
+    return message

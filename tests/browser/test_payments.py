@@ -10,16 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
-from tests.browser.conftest import approve_from_inbox, login
-
-REPORT = """<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
-<GrpHdr><MsgId>ICBC-STS-BROWSER</MsgId><CreDtTm>2026-11-23T16:00:00</CreDtTm></GrpHdr>
-<OrgnlGrpInfAndSts><OrgnlMsgId>{file}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
-</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>{voucher}</OrgnlPmtInfId>
-<TxInfAndSts><StsId>1</StsId><OrgnlEndToEndId>{voucher}-1</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
-<TxInfAndSts><StsId>2</StsId><OrgnlEndToEndId>{voucher}-2</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
-</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"""
+from tests.browser.conftest import approve_from_inbox, login, paid_by_bank
 
 
 def _office_line(demo_server: dict[str, Any]) -> tuple[str, int]:
@@ -74,20 +65,8 @@ def test_payment_from_entry_to_paid(page: Any, demo_server: dict[str, Any], tmp_
 
     approve_from_inbox(page, base, number, ("school_reviewer", "school_approver"))
 
-    page.context.clear_cookies()
-    login(page, base, "wj_treasury")
-    page.goto(f"{base}/payments/bank/")
-    page.get_by_test_id("send").click()
-    expect(page.locator(".messages")).to_contain_text("2")
-    sent = re.search(r"YS\w+", page.locator(".messages").inner_text())[0]  # the file's id
-    page.goto(detail)
-    voucher = page.get_by_test_id("voucher").inner_text().split(" ")[-1]
-    report = tmp_path / "sts.xml"
-    report.write_text(REPORT.format(file=sent, voucher=voucher), encoding="utf-8")
-    page.goto(f"{base}/payments/bank/")
-    page.get_by_test_id("report").set_input_files(str(report))
-    page.get_by_test_id("upload").click()
-    expect(page.locator(".messages")).to_be_visible()
+    sent = paid_by_bank(page, base, detail, tmp_path, lines=2)
+    assert "2" in sent
 
     page.context.clear_cookies()
     login(page, base, "school_clerk")

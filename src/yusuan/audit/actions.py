@@ -127,6 +127,8 @@ ACTION_LABELS: dict[str, Any] = {
     "procurement.plan_create": _("Procurement plan entered"),
     "procurement.plan_update": _("Procurement plan changed"),
     "procurement.plan_state": _("Procurement plan state changed"),
+    "procurement.award_record": _("Procurement award recorded"),
+    "procurement.acceptance_record": _("Contract acceptance recorded"),
     "procurement.catalogue_set": _("Central procurement catalogue entry set"),
     "procurement.catalogue_remove": _("Central procurement catalogue entry removed"),
     "payments.refund_register": _("Refund registered"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -19,7 +20,14 @@ from yusuan.core.models import Payee
 from yusuan.identity.models import User
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
-from yusuan.procurement.choices import IntentionExemption, OrgForm, PlanState, PurMethod
+from yusuan.procurement.choices import (
+    AcceptanceResult,
+    InstalmentKind,
+    IntentionExemption,
+    OrgForm,
+    PlanState,
+    PurMethod,
+)
 from yusuan.procurement.models import ProcurementIntention, ProcurementPlan
 from yusuan.procurement.services import (
     ContractInput,
@@ -36,6 +44,13 @@ from yusuan.procurement.services import (
     plan_close,
     plan_create,
 )
+from yusuan.procurement.services.awards import (
+    AcceptanceInput,
+    AwardInput,
+    acceptance_record,
+    award_record,
+)
+from yusuan.procurement.services.contracts import InstalmentInput
 from yusuan.procurement.workflow import PLAN_TYPE
 from yusuan.workflow.services import document_submit, instance_approve, instance_reject
 
@@ -305,29 +320,7 @@ def _go_on(
     ProcurementPlan.objects.filter(pk=plan.pk).update(filed_on=decided)
     contracted = due(story.contract)
     if contracted is not None:
-        supplier = Payee.objects.filter(
-            organisation_id=clerk.organisation_id, kind=PayeeKind.ORGANISATION, is_enabled=True
-        ).last()
-        if supplier is not None:
-            line = plan.lines.get()
-            contract_file(
-                actor=clerk,
-                data=ContractInput(
-                    number=f"{plan.number}-HT1",
-                    title=f"{story.title}合同",
-                    supplier_id=supplier.pk,
-                    amount=Money(line.amount * 95 // 100 // 100 * 100),
-                    indicator_line_ids=[],
-                    filed_on=contracted,
-                    lines=[
-                        ContractLineInput(
-                            line.indicator_line_id, Money(line.amount * 95 // 100 // 100 * 100)
-                        )
-                    ],
-                    plan_id=plan.pk,
-                ),
-                fiscal_year=year,
-            )
+        _contract(plan, story, contracted, clerk, approver, due)
     closed = due(story.closed)
     if closed is not None:
         plan_close(
@@ -336,4 +329,67 @@ def _go_on(
             state=PlanState.CANCELLED if story.cancelled else PlanState.CLOSED,
             reason=story.cancelled or "采购完成，结余释放",
             on=closed,
+        )
+
+
+def _contract(
+    plan: ProcurementPlan,
+    story: Story,
+    contracted: dt.date,
+    clerk: User,
+    approver: User,
+    due: Callable[[tuple[int, int] | None], dt.date | None],
+) -> None:
+    """The award (notice 5 days before), the contract signed on it with its schedule (30 %
+    advance, 70 % on acceptance), and the acceptance 20 days later by the unit's approver."""
+    supplier = Payee.objects.filter(
+        organisation_id=clerk.organisation_id, kind=PayeeKind.ORGANISATION, is_enabled=True
+    ).last()
+    if supplier is None:
+        return
+    line = plan.lines.get()
+    fen = line.amount * 95 // 100 // 100 * 100
+    award = award_record(
+        actor=clerk,
+        plan_id=plan.pk,
+        data=AwardInput(
+            supplier_id=supplier.pk,
+            amount=Money(fen),
+            noticed_on=contracted - dt.timedelta(days=5),
+            supplier_is_sme=story.unit == "school",
+        ),
+    )
+    advance = fen * 30 // 100 // 100 * 100
+    contract = contract_file(
+        actor=clerk,
+        data=ContractInput(
+            number=f"{plan.number}-HT1",
+            title=f"{story.title}合同",
+            supplier_id=supplier.pk,
+            amount=Money(fen),
+            indicator_line_ids=[],
+            filed_on=contracted,
+            lines=[ContractLineInput(line.indicator_line_id, Money(fen))],
+            award_id=award.pk,
+            signed_on=contracted - dt.timedelta(days=2),
+            published_on=contracted - dt.timedelta(days=1),
+            instalments=[
+                InstalmentInput("预付款", InstalmentKind.ADVANCE, Money(advance)),
+                InstalmentInput("验收合格后付款", InstalmentKind.ACCEPTANCE, Money(fen - advance)),
+            ],
+        ),
+        fiscal_year=plan.fiscal_year,
+    )
+    accepted = contracted + dt.timedelta(days=20)
+    if due((accepted.month, accepted.day)) is not None:
+        acceptance_record(
+            actor=approver,
+            contract_id=contract.pk,
+            data=AcceptanceInput(
+                instalment_id=contract.instalments.get(kind=InstalmentKind.ACCEPTANCE).pk,
+                accepted_on=accepted,
+                result=AcceptanceResult.PASSED,
+                members="使用部门、资产管理部门、纪检人员各一名",
+                report="货物数量、规格型号与合同一致，安装调试完毕，运行正常",
+            ),
         )

@@ -82,6 +82,8 @@ PAYMENT_VIEW = (
     "procurement.view_contract",
     "procurement.view_procurementintention",  # R-GP-7: intentions are public anyway
     "procurement.view_procurementplan",
+    "procurement.view_procurementaward",
+    "procurement.view_contractacceptance",
     "payments.view_refund",
     "payments.view_correction",
     "payroll.view_payrollbatch",
@@ -104,6 +106,8 @@ INTENTION_EDIT = (
 INTENTION_PUBLISH = ("procurement.publish_procurementintention",)
 # 采购实施计划 (ADR 0052): the clerk enters, submits and closes; approvers decide in the engine.
 PLAN_EDIT = ("procurement.add_procurementplan", "procurement.change_procurementplan")
+# 履约验收 (R-GP-10): any of the unit's people but the requester (the service checks who).
+ACCEPTANCE = ("procurement.add_contractacceptance",)
 BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 # R-MO-14: red and orange warnings are decided by the finance monitoring officer (监控岗) or the
 # supervising division (主管处室); levels and thresholds are the monitoring officer's data.
@@ -327,6 +331,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + CONTRACT_EDIT
         + INTENTION_EDIT
         + PLAN_EDIT
+        + ACCEPTANCE
         + PERSONNEL_VIEW
         + PERSONNEL_ENTER
         + BUDGET_VIEW
@@ -337,7 +342,13 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         "复核",
         "Unit reviewer",
         tuple(AGENCY),
-        VIEW_MASTER + AUDIT_OWN + PROJECT_VIEW + INDICATOR_VIEW + PAYMENT_VIEW + PERSONNEL_VIEW,
+        VIEW_MASTER
+        + AUDIT_OWN
+        + PROJECT_VIEW
+        + INDICATOR_VIEW
+        + PAYMENT_VIEW
+        + PERSONNEL_VIEW
+        + ACCEPTANCE,
     ),
     RoleSpec(
         "unit_approver",
@@ -351,6 +362,7 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PAYMENT_VIEW
         + REFUND_CONFIRM
         + INTENTION_PUBLISH
+        + ACCEPTANCE
         + PROJECT_RANK
         + PERSONNEL_VIEW
         + BUDGET_VIEW

@@ -62,6 +62,15 @@ class PaymentRequest(TimestampedModel):
         blank=True,
         verbose_name=_("contract"),
     )
+    # R-GP-10: the payment-schedule node it pays (a contract with a schedule names one).
+    instalment = models.ForeignKey(
+        "procurement.ContractInstalment",
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        blank=True,
+        verbose_name=_("contract instalment"),
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=RequestState.choices, default=RequestState.DRAFT
     )

@@ -95,6 +95,7 @@ def request_input(
         payer_account_id=_int(header.get("payer_account_id")),
         payee_id=_int(header.get("payee_id")),
         contract_id=_int(header.get("contract_id")),
+        instalment_id=_int(header.get("instalment_id")),
         lines=lines,
     )
     return data, errors
@@ -111,6 +112,7 @@ def request_values(request: PaymentRequest) -> tuple[dict[str, str], list[dict[s
         "payer_account_id": str(request.payer_account_id),
         "payee_id": "",
         "contract_id": str(request.contract_id or ""),
+        "instalment_id": str(request.instalment_id or ""),
     }
     rows = [
         {

@@ -62,6 +62,8 @@ class RequestOut(Schema):
 
 class RequestDetailOut(RequestOut):
     explanation: str
+    contract_id: int | None = None
+    instalment_id: int | None = None  # R-GP-10: the contract's payment-schedule node
     lines: list[PaymentLineOut]
     findings: list[FindingOut]
 
@@ -89,6 +91,8 @@ def request_detail(actor: Any, request: PaymentRequest) -> dict[str, Any]:
     return {
         **request_row(request),
         "explanation": request.explanation,
+        "contract_id": request.contract_id,
+        "instalment_id": request.instalment_id,
         "lines": [
             {
                 "row": x.row,

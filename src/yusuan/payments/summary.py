@@ -140,6 +140,13 @@ def request_summary(*, actor: Any, request: PaymentRequest) -> DocumentSummary:
         contract = request.contract
         assert contract is not None
         facts.append(Fact(_("Contract"), f"{contract.number} {contract.title}"))
+        if request.instalment is not None:
+            facts.append(
+                Fact(
+                    _("Contract instalment"),
+                    f"{request.instalment.name} {Money(request.instalment.amount)}",
+                )
+            )
     facts += [Fact(o.label, o.text, o.url) for o in origins_of(request)]
     if request.explanation:
         facts.append(Fact(_("Explanation of warnings"), request.explanation))

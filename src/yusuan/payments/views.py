@@ -80,6 +80,7 @@ HEADER_FIELDS = (
     "payer_account_id",
     "payee_id",
     "contract_id",
+    "instalment_id",
 )
 
 
@@ -259,6 +260,9 @@ def _editor(request: HttpRequest, document: PaymentRequest | None) -> HttpRespon
             "accounts": accounts,
             "payees": selectors.payees(actor=actor, organisation_id=organisation_id),
             "contracts": procurement_selectors.contracts(
+                actor=actor, organisation_id=organisation_id
+            ),
+            "instalments": procurement_selectors.open_instalments(
                 actor=actor, organisation_id=organisation_id
             ),
             "year": (document.fiscal_year if document else timezone.localdate().year),

@@ -105,6 +105,11 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "procurement:plan_list",
                 "procurement.view_procurementplan",
             ),
+            MenuItem(
+                _("Procurement execution"),
+                "procurement:execution_report",
+                "procurement.view_procurementplan",
+            ),
             MenuItem(_("Contracts"), "procurement:contract_list", "procurement.view_contract"),
             MenuItem(
                 _("Procurement catalogue and thresholds"),

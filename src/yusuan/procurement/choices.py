@@ -90,3 +90,19 @@ class IntentionExemption(models.TextChoices):
     URGENT = "urgent", _("Urgent need that could not be foreseen (紧急采购)")
     AGREEMENT = "agreement", _("Agreement or designated supply (协议供货、定点采购)")
     BATCH = "batch", _("Batch purchase by the central agency (批量集中采购)")
+
+
+class InstalmentKind(models.TextChoices):
+    """A payment-schedule node (DOMAIN-2 §6.2): 预付款 / 到货 / 验收 / 质保期满."""
+
+    ADVANCE = "advance", _("Advance payment (预付款)")
+    DELIVERY = "delivery", _("On delivery (到货款)")
+    ACCEPTANCE = "acceptance", _("On acceptance (验收款)")
+    RETENTION = "retention", _("Retention, after the warranty (质保金)")
+
+
+class AcceptanceResult(models.TextChoices):
+    """履约验收's conclusion (DOMAIN-2 §6.2)."""
+
+    PASSED = "passed", _("Passed (合格)")
+    FAILED = "failed", _("Failed (不合格)")

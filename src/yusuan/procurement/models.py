@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 from yusuan.procurement.choices import (
+    AcceptanceResult,
     ContractState,
+    InstalmentKind,
     IntentionExemption,
     IntentionState,
     OrgForm,
@@ -56,6 +58,26 @@ class Contract(TimestampedModel):
         blank=True,
         related_name="contracts",
         verbose_name=_("procurement plan"),
+    )
+    # R-GP-9: the award it was signed on (its supplier, its amount); R-GP-3 counts from its notice.
+    award = models.ForeignKey(
+        "procurement.ProcurementAward",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("award"),
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    published_on = models.DateField(_("contract published on"), null=True, blank=True)
+    # Who filed it: 履约验收 is recorded by someone else (R-GP-10, ADR 0052); empty before.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by"),
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -353,3 +375,114 @@ class ProcurementPlanLine(models.Model):
     @property
     def remaining(self) -> int:
         return self.amount - self.consumed - self.released
+
+
+class ProcurementAward(TimestampedModel):
+    """采购结果 (DOMAIN-2 §6.2): the supplier and amount a plan's procurement (or one of its lots)
+    ended with, and the day of the award notice (中标/成交通知书), from which the contract must be
+    signed within 30 days (R-GP-3). Σ awards of a plan ≤ its budget; a contract signed on an
+    award is for its supplier and its amount (R-GP-9)."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    plan = models.ForeignKey(
+        ProcurementPlan, on_delete=models.PROTECT, related_name="awards", verbose_name=_("plan")
+    )
+    lot = models.CharField(_("lot (包/标段)"), max_length=60, blank=True)
+    supplier = models.ForeignKey(
+        "core.Payee", on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
+    )
+    amount = models.BigIntegerField(_("award amount"))
+    noticed_on = models.DateField(_("award notice date"))
+    supplier_is_sme = models.BooleanField(_("supplier is an SME (中小企业)"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procurement award")
+        verbose_name_plural = _("procurement awards")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.lot} {self.amount}"
+
+
+class ContractInstalment(models.Model):
+    """A node of a contract's payment schedule (R-GP-10): its share of the contract, whether it
+    waits for an accepted milestone (履约验收) or for the warranty's end, and what payments have
+    taken from it (``committed``, changed only by conditional updates, as the contract's)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("contract")
+    )
+    row = models.PositiveSmallIntegerField(_("row"))
+    name = models.CharField(_("milestone"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=InstalmentKind.choices)
+    amount = models.BigIntegerField(_("amount"))
+    committed = models.BigIntegerField(_("committed by payments"), default=0)
+    requires_acceptance = models.BooleanField(_("paid after acceptance"), default=False)
+    warranty_ends = models.DateField(_("warranty ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contract instalment")
+        verbose_name_plural = _("contract instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "row"], name="instalment_row_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("amount")),
+                name="instalment_committed_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.row} {self.name}"
+
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.committed
+
+
+class ContractAcceptance(TimestampedModel):
+    """履约验收 (DOMAIN-2 §6.2, R-GP-10): a milestone of a contract checked by the acceptance
+    group, recorded by someone other than who asked for the purchase; a passed one lets the
+    instalment tied to it be paid."""
+
+    SCOPE_ORGANISATION_LOOKUP = "contract__organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("contract")
+    )
+    instalment = models.ForeignKey(
+        ContractInstalment,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("milestone"),
+    )
+    accepted_on = models.DateField(_("accepted on"))
+    result = models.CharField(_("result"), max_length=8, choices=AcceptanceResult.choices)
+    members = models.CharField(_("acceptance group"), max_length=300)
+    report = models.TextField(_("acceptance report"), max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contract acceptance")
+        verbose_name_plural = _("contract acceptances")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}:{self.instalment_id} {self.result}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +27,16 @@ from yusuan.procurement.choices import (
 from yusuan.procurement.models import (
     CatalogueItem,
     Contract,
+    ContractInstalment,
     ContractLine,
+    ProcurementAward,
     ProcurementIntention,
     ProcurementPlan,
     ProcurementPlanLine,
 )
 from yusuan.procurement.rules import Limits, Scope, TenderThresholds, procurement_scope
+from yusuan.workflow.calendar import LOCAL, due_after
+from yusuan.workflow.routing import calendar_overrides
 
 
 def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
@@ -43,11 +48,32 @@ def contracts(*, actor: Actor, organisation_id: int) -> list[Contract]:
     )
 
 
+def open_instalments(*, actor: Actor, organisation_id: int) -> list[ContractInstalment]:
+    """The payment-schedule nodes of the unit's filed contracts a request may pay (R-GP-10)."""
+    return list(
+        ContractInstalment.objects.filter(
+            contract__in=Contract.objects.visible_to(actor).filter(
+                organisation_id=organisation_id, state=ContractState.FILED
+            )
+        )
+        .select_related("contract")
+        .order_by("contract__number", "row")
+    )
+
+
+def contract_instalments(contract: Contract) -> list[ContractInstalment]:
+    """R-GP-10: a contract's schedule with each node's acceptances (the contract was read
+    scoped)."""
+    return list(contract.instalments.prefetch_related("acceptances__recorded_by").order_by("row"))
+
+
 def contract_list(*, actor: Actor) -> QuerySet[Contract]:
     return (
         Contract.objects.visible_to(actor)
-        .select_related("organisation", "supplier", "plan")
-        .prefetch_related("indicator_lines", "lines__indicator_line")
+        .select_related("organisation", "supplier", "plan", "award")
+        .prefetch_related(
+            "indicator_lines", "lines__indicator_line", "instalments__acceptances__recorded_by"
+        )
         .order_by("-filed_on", "-pk")
     )
 
@@ -309,7 +335,9 @@ def plan_list(
 ) -> QuerySet[ProcurementPlan]:
     """The plans of the actor's units, filtered by state and by number, project or unit."""
     return _listed(
-        ProcurementPlan.objects.visible_to(actor).select_related("organisation"),
+        ProcurementPlan.objects.visible_to(actor)
+        .select_related("organisation")
+        .prefetch_related("lines__indicator_line", "contracts"),
         state=state,
         search=search,
         fiscal_year=fiscal_year,
@@ -321,6 +349,7 @@ def plan_get(*, actor: Actor, plan_id: int) -> ProcurementPlan:
     found = (
         ProcurementPlan.objects.visible_to(actor)
         .select_related("organisation", "intention", "created_by")
+        .prefetch_related("lines__indicator_line", "contracts__supplier")
         .filter(pk=plan_id)
         .first()
     )
@@ -332,10 +361,14 @@ def plan_get(*, actor: Actor, plan_id: int) -> ProcurementPlan:
 def plan_lines(plan: ProcurementPlan) -> list[ProcurementPlanLine]:
     """A plan's lines with what each reserves, what its contracts took and what is left (the
     plan was read scoped)."""
+    if "lines" in getattr(plan, "_prefetched_objects_cache", {}):  # plan_list, plan_get
+        return sorted(plan.lines.all(), key=lambda line: line.row)
     return list(plan.lines.select_related("indicator_line").order_by("row"))
 
 
 def plan_contracts(plan: ProcurementPlan) -> list[Contract]:
+    if "contracts" in getattr(plan, "_prefetched_objects_cache", {}):
+        return sorted(plan.contracts.all(), key=lambda c: (c.filed_on, c.pk))
     return list(plan.contracts.select_related("supplier").order_by("filed_on", "pk"))
 
 
@@ -365,3 +398,65 @@ def citable_intentions(
         )
         .order_by("number")
     )
+
+
+def plan_awards(plan: ProcurementPlan) -> list[ProcurementAward]:
+    return list(plan.awards.select_related("supplier").order_by("noticed_on", "pk"))
+
+
+def open_awards(*, actor: Actor, organisation_id: int) -> list[ProcurementAward]:
+    """The unit's awards no contract was signed on yet (the contract form's choices)."""
+    return list(
+        ProcurementAward.objects.visible_to(actor)
+        .filter(organisation_id=organisation_id, contracts__isnull=True)
+        .select_related("plan", "supplier")
+        .order_by("plan__number", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """R-GP-3: one of a contract's legal deadlines, when it fell due and when it was met."""
+
+    what_zh: str
+    what_en: str
+    due: dt.date
+    done: dt.date | None
+
+    @property
+    def late(self) -> bool:
+        return self.done is None or self.done > self.due
+
+
+def contract_deadlines(
+    contract: Contract, overrides: Mapping[dt.date, bool] | None = None
+) -> list[Deadline]:
+    """R-GP-3 [S]: signed within 30 days of the award notice (法 art. 46), published within 2
+    working days of signing (条例 art. 50), filed within 7 working days of signing (法 art. 47).
+    Tracked and shown, not refused (DOMAIN §3.8: warn on breach)."""
+    found: list[Deadline] = []
+    if contract.award is not None:
+        found.append(
+            Deadline(
+                "中标（成交）通知书发出后 30 日内签订合同",
+                "signed within 30 days of the award notice",
+                contract.award.noticed_on + dt.timedelta(days=30),
+                contract.signed_on,
+            )
+        )
+    signed = contract.signed_on
+    if signed is not None:
+        days_off = calendar_overrides() if overrides is None else overrides
+        start = dt.datetime.combine(signed, dt.time(12), tzinfo=LOCAL)
+        for days, zh, en, done in (
+            (
+                2,
+                "签订后 2 个工作日内公告",
+                "published within 2 working days",
+                contract.published_on,
+            ),
+            (7, "签订后 7 个工作日内备案", "filed within 7 working days", contract.filed_on),
+        ):
+            due = due_after(start, days, days_off)[0].astimezone(LOCAL).date()
+            found.append(Deadline(zh, en, due, done))
+    return found

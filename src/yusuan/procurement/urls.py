@@ -14,6 +14,7 @@ urlpatterns = [
     path("procurement/plans/", views.plan_list, name="plan_list"),
     path("procurement/plans/new/", views.plan_new, name="plan_new"),
     path("procurement/plans/<id:pk>/", views.plan_detail, name="plan_detail"),
+    path("procurement/report/", views.execution_report, name="execution_report"),
     path("procurement/catalogue/", views.catalogue_view, name="catalogue"),
     # 意向公开 (R-GP-1): anyone may read what was published, without signing in.
     path(

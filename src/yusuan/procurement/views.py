@@ -16,18 +16,22 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from yusuan.common import report_tables
 from yusuan.common.errors import BusinessRuleError, ErrorDetail
 from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.ids import parse_id
 from yusuan.common.money import Money, MoneyParseError
-from yusuan.common.web import is_htmx, paginate
+from yusuan.common.tabular import XLSX
+from yusuan.common.web import attachment, is_htmx, paginate
 from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import payees, standards_for
 from yusuan.core.standard_keys import BY_KEY, show
-from yusuan.procurement import selectors
+from yusuan.procurement import reports, selectors
 from yusuan.procurement.choices import (
     CATALOGUE_FORMS,
+    AcceptanceResult,
     ContractState,
+    InstalmentKind,
     IntentionExemption,
     IntentionState,
     PlanState,
@@ -51,6 +55,13 @@ from yusuan.procurement.services import (
     plan_create,
     plan_update,
 )
+from yusuan.procurement.services.awards import (
+    AcceptanceInput,
+    AwardInput,
+    acceptance_record,
+    award_record,
+)
+from yusuan.procurement.services.contracts import InstalmentInput
 from yusuan.procurement.services.plans import PlanInput, PlanLineInput
 from yusuan.procurement.workflow import PLAN_TYPE
 from yusuan.workflow import selectors as workflow_selectors
@@ -58,6 +69,8 @@ from yusuan.workflow.services import document_submit
 
 # Rows of the filing form's line table (R-GP-9: each line and its share); the API takes any number.
 FORM_LINES = 3
+# Rows of the filing form's payment schedule (R-GP-10); the API takes any number.
+SCHEDULE_ROWS = 4
 
 
 def _amount(text: str, field: str, errors: list[ErrorDetail]) -> Money:
@@ -95,6 +108,27 @@ def _shares(
     ]
 
 
+def _schedule_rows(request: HttpRequest, errors: list[ErrorDetail]) -> list[InstalmentInput]:
+    """The filing form's filled schedule rows (``node_name_N``, ``node_kind_N``, …), in order."""
+    nodes: list[InstalmentInput] = []
+    for i in range(SCHEDULE_ROWS):
+        values = {
+            name: request.POST.get(f"node_{name}_{i}", "").strip()
+            for name in ("name", "kind", "amount", "warranty_ends")
+        }
+        if not any(values.values()):
+            continue
+        nodes.append(
+            InstalmentInput(
+                name=values["name"],
+                kind=values["kind"],
+                amount=_amount(values["amount"], f"instalments[{len(nodes)}].amount", errors),
+                warranty_ends=_date(values["warranty_ends"]),
+            )
+        )
+    return nodes
+
+
 @login_required
 @permission_required("procurement.view_contract", raise_exception=True)
 def contract_list(request: HttpRequest) -> HttpResponse:
@@ -108,10 +142,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         posted = {k: request.POST.get(k, "") for k in request.POST}
         amount = _amount(posted.get("amount", ""), "amount", errors)
         line_ids, shares = _shares(request, errors)
-        try:
-            filed_on = dt.date.fromisoformat(posted.get("filed_on", ""))
-        except ValueError:
-            filed_on = timezone.localdate()
+        filed_on = _date(posted.get("filed_on", "")) or timezone.localdate()
         supplier = posted.get("supplier_id", "")
         data = ContractInput(
             number=posted.get("number", ""),
@@ -122,6 +153,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             filed_on=filed_on,
             lines=shares,
             plan_id=parse_id(posted.get("plan_id", "")),
+            award_id=parse_id(posted.get("award_id", "")),
+            signed_on=_date(posted.get("signed_on", "")),
+            published_on=_date(posted.get("published_on", "")),
+            instalments=_schedule_rows(request, errors),
         )
         if not errors:
             try:
@@ -154,6 +189,20 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             )
             if organisation_id
             else [],
+            "awards": selectors.open_awards(actor=actor, organisation_id=organisation_id)
+            if organisation_id
+            else [],
+            "kinds": InstalmentKind.choices,
+            "schedule_rows": [
+                {
+                    "i": i,
+                    **{
+                        name: request.POST.get(f"node_{name}_{i}", "")
+                        for name in ("name", "kind", "amount", "warranty_ends")
+                    },
+                }
+                for i in range(SCHEDULE_ROWS)
+            ],
             "today": timezone.localdate().isoformat(),
             "form_rows": [
                 (i, request.POST.get(f"line_{i}", ""), request.POST.get(f"line_amount_{i}", ""))
@@ -166,48 +215,76 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("procurement.view_contract", raise_exception=True)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One contract: per indicator line what it reserved, consumed and has left (R-GP-9); a
-    filed contract is closed here (completed or terminated), releasing what is left."""
+    """One contract: per indicator line what it reserved, consumed and has left (R-GP-9); its
+    award, legal deadlines (R-GP-3) and payment schedule with each milestone's acceptance
+    (R-GP-10). A milestone's acceptance is recorded here, by someone other than the requester;
+    a filed contract is closed here (completed or terminated), releasing what is left."""
     actor: Any = request.user
     contract = selectors.contract_get(actor=actor, contract_id=pk)
     errors: list[ErrorDetail] = []
     if request.method == "POST":
-        if not actor.has_perm("procurement.change_contract"):
+        accept = request.POST.get("action") == "accept"
+        needed = "procurement.add_contractacceptance" if accept else "procurement.change_contract"
+        if not actor.has_perm(needed):
             raise PermissionDenied
         try:
-            closed_on = dt.date.fromisoformat(request.POST.get("closed_on", ""))
-        except ValueError:
-            closed_on = timezone.localdate()
-        try:
-            contract_close(
-                actor=actor,
-                contract_id=contract.pk,
-                state=request.POST.get("state", ""),
-                closed_on=closed_on,
-                reason=request.POST.get("reason", ""),
-            )
+            if accept:
+                acceptance_record(
+                    actor=actor,
+                    contract_id=contract.pk,
+                    data=AcceptanceInput(
+                        instalment_id=parse_id(request.POST.get("instalment_id", "")),
+                        accepted_on=_date(request.POST.get("accepted_on", "")),
+                        result=request.POST.get("result", ""),
+                        members=request.POST.get("members", ""),
+                        report=request.POST.get("report", ""),
+                    ),
+                )
+                done = _("Acceptance recorded.")
+            else:
+                contract_close(
+                    actor=actor,
+                    contract_id=contract.pk,
+                    state=request.POST.get("state", ""),
+                    closed_on=_date(request.POST.get("closed_on", "")) or timezone.localdate(),
+                    reason=request.POST.get("reason", ""),
+                )
+                done = _("Contract %(number)s closed.") % {"number": contract.number}
         except BusinessRuleError as exc:
             errors = exc.errors
         else:
-            messages.success(
-                request, _("Contract %(number)s closed.") % {"number": contract.number}
-            )
+            messages.success(request, done)
             return redirect("procurement:contract_detail", pk=contract.pk)
+    instalments = selectors.contract_instalments(contract)
+    filed = contract.state == ContractState.FILED
     return render(
         request,
         "procurement/contract_detail.html",
         {
             "contract": contract,
             "lines": selectors.contract_lines(contract),
+            "instalments": instalments,
+            "deadlines": selectors.contract_deadlines(contract),
             "errors": errors,
-            "can_close": contract.state == ContractState.FILED
-            and actor.has_perm("procurement.change_contract"),
+            "posted": request.POST if errors else {},
+            "can_close": filed and actor.has_perm("procurement.change_contract"),
+            "can_accept": filed
+            and actor.has_perm("procurement.add_contractacceptance")
+            and any(x.requires_acceptance for x in instalments),
+            "results": AcceptanceResult.choices,
             "closing_states": [
                 (x.value, x.label) for x in (ContractState.COMPLETED, ContractState.TERMINATED)
             ],
             "today": timezone.localdate().isoformat(),
         },
     )
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 # --- 采购意向 (R-GP-1, R-GP-7) ---------------------------------------------------------------
@@ -323,7 +400,11 @@ def intention_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         try:
             if action == "publish":
-                intention_publish(actor=actor, intention_id=intention.pk)
+                intention_publish(
+                    actor=actor,
+                    intention_id=intention.pk,
+                    on=_date(request.POST.get("published_on", "")),
+                )
                 done = _("Intention %(number)s published.")
             elif action == "withdraw":
                 intention_withdraw(
@@ -350,9 +431,12 @@ def intention_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "procurement/intention_detail.html",
         {
             "intention": intention,
+            "today": timezone.localdate().isoformat(),
             "plans": selectors.plan_list(actor=actor).filter(intention=intention),
             "errors": errors,
-            "form": request.POST if errors else _initial(intention),
+            "form": request.POST
+            if errors and request.POST.get("action") == "save"
+            else _initial(intention),
             "editable": editable,
             "can_publish": may_publish and intention.state == IntentionState.DRAFT,
             "can_withdraw": may_publish
@@ -634,6 +718,19 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=request.POST.get("reason", ""),
                 )
                 done = _("Plan %(number)s closed.") % {"number": plan.number}
+            elif action == "award":
+                award_record(
+                    actor=actor,
+                    plan_id=plan.pk,
+                    data=AwardInput(
+                        supplier_id=parse_id(request.POST.get("supplier_id", "")),
+                        amount=_amount(request.POST.get("award_amount", ""), "amount", errors),
+                        noticed_on=_date(request.POST.get("noticed_on", "")),
+                        lot=request.POST.get("lot", ""),
+                        supplier_is_sme=request.POST.get("supplier_is_sme") == "on",
+                    ),
+                )
+                done = _("Award recorded on plan %(number)s.") % {"number": plan.number}
             elif action == "save":
                 data = _plan_input(request, errors)
                 if errors:
@@ -650,14 +747,20 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = selectors.plan_lines(plan)
     may_change = actor.has_perm("procurement.change_procurementplan")
     editable = may_change and plan.state == PlanState.DRAFT
-    form = request.POST if errors else _plan_initial(plan, lines)
+    # The edit form shows what was posted only when the edit itself was refused.
+    refused_edit = errors and request.POST.get("action") == "save"
+    form = request.POST if refused_edit else _plan_initial(plan, lines)
     return render(
         request,
         "procurement/plan_detail.html",
         {
             "plan": plan,
-            "lines": lines,
+            "plan_lines": lines,
             "contracts": selectors.plan_contracts(plan),
+            "awards": selectors.plan_awards(plan),
+            "suppliers": payees(
+                actor=actor, organisation_id=plan.organisation_id, kind=PayeeKind.ORGANISATION
+            ),
             "errors": errors,
             "form": form,
             "editable": editable,
@@ -674,5 +777,42 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if editable
                 else {}
             ),
+        },
+    )
+
+
+# --- 政府采购执行表 (R-GP-12, R-GP-6) --------------------------------------------------------------
+
+
+@login_required
+@permission_required("procurement.view_procurementplan", raise_exception=True)
+def execution_report(request: HttpRequest) -> HttpResponse:
+    """R-GP-12: the procurement budget → plans → contracts → paid, by unit and by method, with
+    the SME share of awards (page, Excel, PDF) and the instalments owed to SMEs near or past
+    their 30-day term (R-GP-6), for the actor's scope."""
+    actor: Any = request.user
+    today = timezone.localdate()
+    year = parse_id(request.GET.get("year", "")) or today.year
+    if not 2000 <= year <= 2100:
+        year = today.year
+    report = reports.execution(actor=actor, fiscal_year=year)
+    table = reports.execution_table(report, reports.sme_share(actor=actor, fiscal_year=year))
+    heading = f"{actor.organisation.name if actor.organisation else ''}　{year} 年度　单位：元"
+    export = request.GET.get("export", "")
+    name = f"procurement-execution-{year}"
+    if export == "xlsx":
+        return attachment(report_tables.to_xlsx(table, heading), f"{name}.xlsx", XLSX)
+    if export == "pdf":
+        return attachment(report_tables.to_pdf(table, heading), f"{name}.pdf", "application/pdf")
+    return render(
+        request,
+        "procurement/execution_report.html",
+        {
+            "table": table,
+            "heading": heading,
+            "year": year,
+            "sections": [report_tables.display(s) for s in table.sections],
+            "owed": reports.owed_to_smes(actor=actor, on=today),
+            "no_data": report_tables.NO_DATA,
         },
     )

@@ -138,8 +138,8 @@ class PlanHandler(ModelHandler[ProcurementPlan]):
             facts=tuple(facts),
             columns=(
                 Column(_("Indicator line")),
-                Column(_("Amount"), numeric=True),
-                Column(_("Available"), numeric=True),
+                Column(_("Amount (yuan)"), numeric=True),
+                Column(_("Line available now (yuan)"), numeric=True),
             ),
             rows=tuple(
                 (

@@ -48,6 +48,9 @@ class RequestIn(Schema):
     payer_account_id: Id
     payee_id: Id | None = None
     contract_id: Id | None = None
+    instalment_id: Id | None = Field(
+        None, description="R-GP-10: the contract's payment-schedule node paid, if it has one"
+    )
     fiscal_year: Year | None = None
     lines: list[LineIn] = Field(min_length=1, max_length=5000)
 
@@ -231,6 +234,7 @@ class RequestPatchIn(Schema):
     payer_account_id: Id | None = None
     payee_id: Id | None = Field(None, description="The payee of the lines sent without one")
     contract_id: Id | None = None
+    instalment_id: Id | None = None
     lines: list[LineIn] | None = Field(None, min_length=1, max_length=5000)
 
 

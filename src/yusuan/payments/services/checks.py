@@ -29,8 +29,8 @@ from yusuan.payments.agent_banks import (
     lower_treasuries,
 )
 from yusuan.payments.choices import BusinessType, SettlementMode
-from yusuan.procurement.choices import ContractState
-from yusuan.procurement.models import Contract, ContractLine
+from yusuan.procurement.choices import AcceptanceResult, ContractState
+from yusuan.procurement.models import Contract, ContractInstalment, ContractLine
 from yusuan.procurement.services.reservations import closed_error, exceeded_error
 
 
@@ -72,6 +72,8 @@ class PaymentInput:
     payee_id: int | None = None
     contract_id: int | None = None
     organisation_id: int | None = None
+    # R-GP-10: the payment-schedule node paid (a contract with a schedule needs one).
+    instalment_id: int | None = None
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Checked:
     indicator_lines: dict[int, IndicatorLine] = field(default_factory=dict)
     payees: dict[int, Payee] = field(default_factory=dict)
     contract: Contract | None = None
+    instalment: ContractInstalment | None = None
     payer_account: BankAccount | None = None
     # R-PY-12: the lower governments' finance bureaus a 实拨 may pay (credit code → name).
     lower_treasuries: dict[str, str] | None = None
@@ -317,6 +320,8 @@ def validate(
         if line.is_gov_pur:
             on_contract += item.amount.fen
             _contract_errors(index, line, payee, contract, contract_lines, errors)
+    if contract is not None and contract.state == ContractState.FILED:
+        checked.instalment = _instalment_errors(data, contract, on_contract, errors)
     if contract is not None and on_contract > contract.amount - contract.committed:
         left = Money(contract.amount - contract.committed)
         errors.append(
@@ -548,6 +553,87 @@ def _contract_errors(
                 limit=contract.supplier.name,
             )
         )
+
+
+def _instalment_errors(
+    data: PaymentInput, contract: Contract, on_contract: int, errors: list[ErrorDetail]
+) -> ContractInstalment | None:
+    """R-GP-10, the third control beside the indicator and the contract: a contract with a
+    payment schedule is paid node by node — the node named, of this contract, within what it
+    has left; one waiting for acceptance only once its milestone was accepted (履约验收), a
+    retention only after the warranty's end."""
+    nodes = {x.pk: x for x in contract.instalments.order_by("row")}
+    if not nodes:
+        if data.instalment_id is not None:
+            errors.append(
+                _err(
+                    "payments.instalment_unknown",
+                    "instalment",
+                    f"合同 {contract.number} 没有付款计划",
+                    f"contract {contract.number} has no payment schedule",
+                    rule="R-GP-10",
+                    value=data.instalment_id,
+                )
+            )
+        return None
+    node = nodes.get(data.instalment_id or 0)
+    if node is None:
+        errors.append(
+            _err(
+                "payments.instalment_required",
+                "instalment",
+                f"合同 {contract.number} 按付款计划支付，请选择本次支付的付款节点",
+                f"contract {contract.number} is paid by its schedule: name the instalment",
+                rule="R-GP-10",
+                value=data.instalment_id,
+                limit=[x.name for x in nodes.values()],
+            )
+        )
+        return None
+    if (
+        node.requires_acceptance
+        and not node.acceptances.filter(result=AcceptanceResult.PASSED).exists()
+    ):
+        errors.append(
+            _err(
+                "payments.instalment_not_accepted",
+                "instalment",
+                f"合同 {contract.number} 的付款节点“{node.name}”尚未验收合格（履约验收），不能申请支付",
+                f"contract {contract.number}: milestone '{node.name}' has not passed its "
+                "acceptance; its instalment cannot be requested yet",
+                rule="R-GP-10",
+                value=node.name,
+            )
+        )
+    if node.warranty_ends is not None and data.pay_date < node.warranty_ends:
+        errors.append(
+            _err(
+                "payments.retention_early",
+                "pay_date",
+                f"合同 {contract.number} 的质保金“{node.name}”须在质保期满（{node.warranty_ends}）后支付",
+                f"contract {contract.number}: the retention '{node.name}' is paid after the "
+                f"warranty ends ({node.warranty_ends})",
+                rule="R-GP-10",
+                value=str(data.pay_date),
+                limit=str(node.warranty_ends),
+            )
+        )
+    if on_contract > node.remaining:
+        left = Money(node.remaining)
+        errors.append(
+            _err(
+                "payments.instalment_exceeded",
+                "instalment",
+                f"合同 {contract.number} 的付款节点“{node.name}”剩余可付 {left} 元，"
+                f"本次需 {Money(on_contract)} 元",
+                f"contract {contract.number}: instalment '{node.name}' has {left} left; "
+                f"{Money(on_contract)} is needed",
+                rule="R-GP-10",
+                value=Money(on_contract).format(),
+                limit=left.format(),
+            )
+        )
+    return node
 
 
 def is_personal(payee: Payee) -> bool:

@@ -35,7 +35,7 @@ from yusuan.payments.events import (
 from yusuan.payments.models import PaymentLine, PaymentRequest, Refund
 from yusuan.payments.services.second_person import locked_for_confirmation
 from yusuan.procurement.models import Contract
-from yusuan.procurement.services.reservations import give_back
+from yusuan.procurement.services.reservations import commit_instalment, give_back
 
 
 def _paid_line(actor: Actor, line_id: int) -> PaymentLine:
@@ -289,6 +289,8 @@ def refund_confirm(*, actor: Actor, refund_id: int) -> Refund:
                 Contract.objects.filter(pk=contract_id, committed__gte=refund.amount).update(
                     committed=F("committed") - refund.amount
                 )
+                # R-GP-10: the refunded money may be paid on its schedule node again.
+                commit_instalment(instalment_id=line.request.instalment_id, fen=-refund.amount)
         apply(
             "restore",
             restored,

@@ -42,7 +42,7 @@ from yusuan.payments.services.checks import (
     validate,
 )
 from yusuan.procurement.models import Contract
-from yusuan.procurement.services.reservations import draw, give_back
+from yusuan.procurement.services.reservations import commit_instalment, draw, give_back
 from yusuan.workflow.kit import not_draft_error
 
 SOURCE_TYPE = "payments.request"
@@ -125,6 +125,7 @@ def create(
         pay_date=data.pay_date,
         payer_account=checked.payer_account,
         contract=checked.contract,
+        instalment=checked.instalment,
         created_by_id=actor.pk,
     )
     _write_lines(request, data, checked)
@@ -181,6 +182,7 @@ def request_update(*, actor: Actor, request_id: int, data: PaymentInput) -> Paym
     assert checked.payer_account is not None
     request.payer_account = checked.payer_account
     request.contract = checked.contract
+    request.instalment = checked.instalment
     request.save()
     # A request blocked by monitoring is revised into a new draft.
     set_state(actor=actor, request=request, state=RequestState.DRAFT, why="revised")
@@ -326,6 +328,8 @@ def _procured(request: PaymentRequest, *, open_only: bool) -> int:
 
 
 def _commit_contract(request: PaymentRequest, amount: int) -> None:
+    """R-PY-3: the contract's ``committed`` (and R-GP-10: its paid node's) moves by ``amount``
+    in one conditional update each; a request the other took the last yuan from is refused."""
     if amount == 0:
         return
     contract = request.contract
@@ -345,6 +349,22 @@ def _commit_contract(request: PaymentRequest, amount: int) -> None:
             message_zh=f"合同 {contract.number} 剩余可付 {left} 元，本次需 {Money(amount)} 元",
             message_en=f"contract {contract.number} has {left} left; {Money(amount)} is needed",
         )
+    if not commit_instalment(instalment_id=request.instalment_id, fen=amount):
+        node = request.instalment
+        assert node is not None
+        node.refresh_from_db()
+        left = Money(node.remaining)
+        raise BusinessRuleError.single(
+            code="payments.instalment_exceeded",
+            rule="R-GP-10",
+            field="instalment",
+            value=Money(amount).format(),
+            limit=left.format(),
+            message_zh=f"合同 {contract.number} 的付款节点“{node.name}”剩余可付 {left} 元，"
+            f"本次需 {Money(amount)} 元",
+            message_en=f"contract {contract.number}: instalment '{node.name}' has {left} left; "
+            f"{Money(amount)} is needed",
+        )
 
 
 def as_input(request: PaymentRequest) -> PaymentInput:
@@ -356,6 +376,7 @@ def as_input(request: PaymentRequest) -> PaymentInput:
         pay_date=request.pay_date,
         payer_account_id=request.payer_account_id,
         contract_id=request.contract_id,
+        instalment_id=request.instalment_id,
         organisation_id=request.organisation_id,
         lines=[
             PaymentLineInput(
@@ -393,6 +414,7 @@ def revalidate(actor: Actor, request: PaymentRequest, *, frozen: bool = False) -
             not in (
                 "indicators.insufficient",
                 "payments.contract_exceeded",
+                "payments.instalment_exceeded",
                 "contracts.reservation_exceeded",
             )
         ]

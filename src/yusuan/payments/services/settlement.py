@@ -31,7 +31,7 @@ from yusuan.payments.events import PAYMENT_FAILED, PAYMENT_SETTLED, line_failed,
 from yusuan.payments.models import BankResult, PaymentCharge, PaymentLine, PaymentRequest
 from yusuan.payments.services.requests import set_state
 from yusuan.procurement.models import Contract
-from yusuan.procurement.services.reservations import give_back
+from yusuan.procurement.services.reservations import commit_instalment, give_back
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ def settle_line(
         Contract.objects.filter(pk=request.contract_id).update(
             committed=F("committed") - line.amount
         )
+        # R-GP-10: its schedule node may pay it again.
+        commit_instalment(instalment_id=request.instalment_id, fen=-line.amount)
     line.state = LineState.PAID if item.accepted else LineState.FAILED
     line.save(update_fields=["state"])
     audit_record(

@@ -9,6 +9,7 @@ The token scopes are the payments family's (``payments:read``/``payments:write``
 batches' are: a bank's or a unit's client holds one token for the payments it drives."""
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
 from yusuan.common.errors import ErrorDetail, field_amount, raise_if_any
 from yusuan.indicators.selectors import line_by_code
 from yusuan.procurement import selectors
+from yusuan.procurement.choices import AcceptanceResult
 from yusuan.procurement.models import Contract
 from yusuan.procurement.services import (
     ContractInput,
@@ -34,6 +36,9 @@ from yusuan.procurement.services import (
     intention_update,
     intention_withdraw,
 )
+from yusuan.procurement.services.awards import AcceptanceInput, acceptance_record
+from yusuan.procurement.services.contracts import InstalmentInput
+from yusuan.workflow.routing import calendar_overrides
 
 router = Router(tags=["procurement"])
 READ, WRITE = "payments:read", "payments:write"
@@ -42,6 +47,13 @@ READ, WRITE = "payments:read", "payments:write"
 class ContractLineIn(Schema):
     indicator: str = Field(max_length=40, description="Procurement indicator code (ZB…)")
     amount: str = Field(description="元 reserved on it, e.g. '60,000.00'", max_length=32)
+
+
+class InstalmentIn(Schema):
+    name: str = Field(max_length=60, description="The milestone, e.g. 验收款")
+    kind: str = Field(max_length=12, description="advance, delivery, acceptance or retention")
+    amount: str = Field(description="元", max_length=32)
+    warranty_ends: dt.date | None = Field(None, description="A retention's warranty end")
 
 
 class ContractIn(Schema):
@@ -65,6 +77,14 @@ class ContractIn(Schema):
     plan_id: Id | None = Field(
         None, description="A filed plan of the unit: the contract takes its shares from it"
     )
+    award_id: Id | None = Field(
+        None, description="R-GP-9: the award it is signed on (its supplier, amount and plan)"
+    )
+    signed_on: dt.date | None = None
+    published_on: dt.date | None = None
+    instalments: list[InstalmentIn] = Field(
+        default_factory=list, max_length=50, description="R-GP-10: Σ = amount"
+    )
 
 
 class ContractLineOut(Schema):
@@ -73,6 +93,25 @@ class ContractLineOut(Schema):
     consumed_fen: int = Field(description="Frozen or paid by the contract's payments")
     released_fen: int = Field(description="Given back to available when the contract closed")
     remaining_fen: int = Field(description="Still reserved for the contract")
+
+
+class InstalmentOut(Schema):
+    id: int
+    row: int
+    name: str
+    kind: str
+    amount_fen: int
+    committed_fen: int
+    requires_acceptance: bool
+    accepted: bool = Field(description="A passed acceptance exists (R-GP-10)")
+    warranty_ends: dt.date | None
+
+
+class DeadlineOut(Schema):
+    what: str
+    due: dt.date
+    done: dt.date | None
+    late: bool
 
 
 class ContractOut(Schema):
@@ -91,7 +130,12 @@ class ContractOut(Schema):
     state: str
     closed_on: dt.date | None
     plan_id: int | None
+    award_id: int | None
+    signed_on: dt.date | None
+    published_on: dt.date | None
     lines: list[ContractLineOut]
+    instalments: list[InstalmentOut]
+    deadlines: list[DeadlineOut] = Field(description="R-GP-3: tracked, not refused")
 
 
 class ContractCloseIn(Schema):
@@ -100,7 +144,9 @@ class ContractCloseIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-def _contract(contract: Contract) -> dict[str, Any]:
+def _contract(
+    contract: Contract, overrides: Mapping[dt.date, bool] | None = None
+) -> dict[str, Any]:
     return {
         "id": contract.pk,
         "number": contract.number,
@@ -117,6 +163,27 @@ def _contract(contract: Contract) -> dict[str, Any]:
         "state": contract.state,
         "closed_on": contract.closed_on,
         "plan_id": contract.plan_id,
+        "award_id": contract.award_id,
+        "signed_on": contract.signed_on,
+        "published_on": contract.published_on,
+        "instalments": [
+            {
+                "id": n.pk,
+                "row": n.row,
+                "name": n.name,
+                "kind": n.kind,
+                "amount_fen": n.amount,
+                "committed_fen": n.committed,
+                "requires_acceptance": n.requires_acceptance,
+                "accepted": any(a.result == AcceptanceResult.PASSED for a in n.acceptances.all()),
+                "warranty_ends": n.warranty_ends,
+            }
+            for n in selectors.contract_instalments(contract)
+        ],
+        "deadlines": [
+            {"what": d.what_en, "due": d.due, "done": d.done, "late": d.late}
+            for d in selectors.contract_deadlines(contract, overrides)
+        ],
         "lines": [
             {
                 "indicator": line.indicator_line.code,
@@ -135,7 +202,8 @@ def _contract(contract: Contract) -> dict[str, Any]:
 def list_contracts(request: HttpRequest) -> Any:
     """The filed contracts of the caller's units, newest first, as the registry page lists them."""
     actor = require(request, "procurement.view_contract", READ)
-    return Rendered(selectors.contract_list(actor=actor), _contract)
+    overrides = calendar_overrides()  # R-GP-3's working days, read once for the page
+    return Rendered(selectors.contract_list(actor=actor), lambda c: _contract(c, overrides))
 
 
 @router.get("/procurement/contracts/{contract_id}", response=ContractOut)
@@ -198,6 +266,18 @@ def file_contract(
             organisation_id=payload.organisation_id,
             lines=shares,
             plan_id=payload.plan_id,
+            award_id=payload.award_id,
+            signed_on=payload.signed_on,
+            published_on=payload.published_on,
+            instalments=[
+                InstalmentInput(
+                    name=x.name,
+                    kind=x.kind,
+                    amount=field_amount(x.amount, f"instalments[{i}].amount"),
+                    warranty_ends=x.warranty_ends,
+                )
+                for i, x in enumerate(payload.instalments)
+            ],
         )
         filed = contract_file(actor=actor, data=data, fiscal_year=payload.filed_on.year)
         return _contract(selectors.contract_get(actor=actor, contract_id=filed.pk))
@@ -245,6 +325,52 @@ def close_contract(
         scope=f"api:procurement.contract.close:{contract_id}",
         body=payload.model_dump(mode="json"),
         status=200,
+        render=call,
+    )
+
+
+class AcceptanceIn(Schema):
+    instalment_id: Id = Field(description="The milestone (a node of the contract's schedule)")
+    accepted_on: dt.date
+    result: str = Field(max_length=8, description="passed or failed")
+    members: str = Field(max_length=300)
+    report: str = Field(max_length=2000)
+
+
+@router.post("/procurement/contracts/{contract_id}/acceptances", response={201: ContractOut})
+def record_acceptance(
+    request: HttpRequest,
+    response: HttpResponse,
+    contract_id: Id,
+    payload: AcceptanceIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """履约验收 of a milestone (R-GP-10), as the contract page records it: by someone other than
+    who filed the contract or entered its plan; a passed one lets its instalment be paid."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        acceptance_record(
+            actor=actor,
+            contract_id=contract_id,
+            data=AcceptanceInput(
+                instalment_id=payload.instalment_id,
+                accepted_on=payload.accepted_on,
+                result=payload.result,
+                members=payload.members,
+                report=payload.report,
+            ),
+        )
+        return _contract(selectors.contract_get(actor=actor, contract_id=contract_id))
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.add_contractacceptance",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.contract.accept:{contract_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
         render=call,
     )
 
@@ -405,17 +531,26 @@ def update_intention(
     )
 
 
+class PublishIn(Schema):
+    published_on: dt.date | None = Field(
+        None, description="The day it appeared on the designated site; default today"
+    )
+
+
 @router.post("/procurement/intentions/{intention_id}/publish", response=IntentionOut)
 def publish_intention(
     request: HttpRequest,
     response: HttpResponse,
     intention_id: Id,
+    payload: PublishIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Status[Any]:
-    """Publish a draft today (R-GP-1)."""
+    """Publish a draft (R-GP-1) on the day it appeared on the designated site (default today;
+    never later, within its year)."""
+    on = payload.published_on if payload is not None else None
 
     def call(actor: Any) -> dict[str, Any]:
-        intention_publish(actor=actor, intention_id=intention_id)
+        intention_publish(actor=actor, intention_id=intention_id, on=on)
         return _intention_read(actor, intention_id)
 
     return write_once(
@@ -425,7 +560,7 @@ def publish_intention(
         api_scope=WRITE,
         key=idempotency_key,
         scope=f"api:procurement.intention.publish:{intention_id}",
-        body={},
+        body={"published_on": str(on or "")},
         status=200,
         render=call,
     )

@@ -9,13 +9,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from ninja import Field, Router, Schema, Status
 
-from yusuan.audit.idempotency import DocumentWrite
-from yusuan.common.api import Id, IdempotencyKey, Rendered, paged, require
+from yusuan.audit.idempotency import DocumentWrite, write_once
+from yusuan.common.api import Id, IdempotencyKey, Rendered, Year, paged, require
 from yusuan.common.errors import field_amount
-from yusuan.procurement import selectors
+from yusuan.procurement import reports, selectors
 from yusuan.procurement.api import READ, WRITE, _line_ids
 from yusuan.procurement.choices import PlanState
 from yusuan.procurement.models import ProcurementPlan
@@ -26,6 +27,7 @@ from yusuan.procurement.services import (
     plan_create,
     plan_update,
 )
+from yusuan.procurement.services.awards import AwardInput, award_record
 from yusuan.procurement.workflow import HANDLER, PLAN_TYPE
 from yusuan.workflow.services import document_submit
 
@@ -281,3 +283,152 @@ def close_plan(
             actor=actor, plan_id=plan_id, state=payload.state, reason=payload.reason
         ),
     )
+
+
+class AwardIn(Schema):
+    supplier_id: Id = Field(description="An organisation payee of the unit")
+    amount: str = Field(description="元; Σ awards of the plan ≤ its budget", max_length=32)
+    noticed_on: dt.date = Field(description="The award notice (中标/成交通知书) date")
+    lot: str = Field("", max_length=60)
+    supplier_is_sme: bool = False
+
+
+class AwardOut(Schema):
+    id: int
+    plan_id: int
+    lot: str
+    supplier_id: int
+    supplier_name: str
+    amount_fen: int
+    noticed_on: dt.date
+    supplier_is_sme: bool
+
+
+def _award(award: Any) -> dict[str, Any]:
+    return {
+        "id": award.pk,
+        "plan_id": award.plan_id,
+        "lot": award.lot,
+        "supplier_id": award.supplier_id,
+        "supplier_name": award.supplier.name,
+        "amount_fen": award.amount,
+        "noticed_on": award.noticed_on,
+        "supplier_is_sme": award.supplier_is_sme,
+    }
+
+
+@router.get("/procurement/plans/{plan_id}/awards", response=list[AwardOut])
+def list_awards(request: HttpRequest, plan_id: Id) -> Any:
+    actor = require(request, "procurement.view_procurementplan", READ)
+    return [
+        _award(a) for a in selectors.plan_awards(selectors.plan_get(actor=actor, plan_id=plan_id))
+    ]
+
+
+@router.post("/procurement/plans/{plan_id}/awards", response={201: AwardOut})
+def record_award(
+    request: HttpRequest,
+    response: HttpResponse,
+    plan_id: Id,
+    payload: AwardIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Status[Any]:
+    """Record a filed plan's award (采购结果): supplier, amount, notice date (R-GP-9); a contract
+    is then signed on it for its supplier and amount."""
+
+    def call(actor: Any) -> dict[str, Any]:
+        award = award_record(
+            actor=actor,
+            plan_id=plan_id,
+            data=AwardInput(
+                supplier_id=payload.supplier_id,
+                amount=field_amount(payload.amount, "amount"),
+                noticed_on=payload.noticed_on,
+                lot=payload.lot,
+                supplier_is_sme=payload.supplier_is_sme,
+            ),
+        )
+        return _award(award)
+
+    return write_once(
+        request,
+        response,
+        permission="procurement.change_procurementplan",
+        api_scope=WRITE,
+        key=idempotency_key,
+        scope=f"api:procurement.plan.award:{plan_id}",
+        body=payload.model_dump(mode="json"),
+        status=201,
+        render=call,
+    )
+
+
+class ExecutionRowOut(Schema):
+    key: str = Field(description="The unit's code, or the method")
+    name: str
+    budget_fen: int
+    planned_fen: int
+    contracted_fen: int
+    committed_fen: int
+    paid_fen: int
+    left_fen: int
+    rate: str
+
+
+class OwedOut(Schema):
+    contract_id: int
+    contract_number: str
+    unit: str
+    supplier: str
+    milestone: str
+    accepted_on: dt.date
+    due_on: dt.date
+    left_fen: int
+    days_late: int
+
+
+class ExecutionOut(Schema):
+    fiscal_year: int
+    by_unit: list[ExecutionRowOut]
+    by_method: list[ExecutionRowOut]
+    total: ExecutionRowOut
+    awarded_fen: int
+    awarded_to_smes_fen: int
+    sme_share: str
+    owed_to_smes: list[OwedOut]
+
+
+def _row(row: reports.ExecutionRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "name": row.name,
+        "budget_fen": row.budget,
+        "planned_fen": row.planned,
+        "contracted_fen": row.contracted,
+        "committed_fen": row.committed,
+        "paid_fen": row.paid,
+        "left_fen": row.left,
+        "rate": row.rate,
+    }
+
+
+@router.get("/procurement/execution", response=ExecutionOut)
+def execution_report(request: HttpRequest, fiscal_year: Year) -> Any:
+    """R-GP-12 and R-GP-6, the same figures as ``/procurement/report/``: budget → plan →
+    contract → paid by unit and method, the SME share of awards, instalments owed to SMEs."""
+    actor = require(request, "procurement.view_procurementplan", READ)
+    report = reports.execution(actor=actor, fiscal_year=fiscal_year)
+    share = reports.sme_share(actor=actor, fiscal_year=fiscal_year)
+    return {
+        "fiscal_year": fiscal_year,
+        "by_unit": [_row(r) for r in report.by_unit],
+        "by_method": [_row(r) for r in report.by_method],
+        "total": _row(report.total),
+        "awarded_fen": share.awarded,
+        "awarded_to_smes_fen": share.to_smes,
+        "sme_share": share.share,
+        "owed_to_smes": [
+            {**vars(o), "left_fen": o.left}
+            for o in reports.owed_to_smes(actor=actor, on=timezone.localdate())
+        ],
+    }

@@ -25,7 +25,7 @@ from yusuan.common.errors import BusinessRuleError, ErrorDetail, raise_if_any
 from yusuan.common.money import Money
 from yusuan.procurement import locks
 from yusuan.procurement.choices import ContractState
-from yusuan.procurement.models import Contract, ContractLine
+from yusuan.procurement.models import Contract, ContractInstalment, ContractLine
 
 
 def _locked(contract_id: int) -> Contract:
@@ -112,3 +112,16 @@ def give_back(*, contract_id: int, amounts: Mapping[int, int]) -> set[int]:
         if is_open:
             back.add(line.indicator_line_id)
     return back
+
+
+def commit_instalment(*, instalment_id: int | None, fen: int) -> bool:
+    """R-GP-10: a payment takes ``fen`` from its payment-schedule node (negative: money back
+    from a release, a bank failure or a refund), by a conditional update within the node's
+    amount; False when it does not fit. The contract's own ``committed`` moves beside it."""
+    if instalment_id is None or fen == 0:
+        return True
+    return bool(
+        ContractInstalment.objects.filter(
+            pk=instalment_id, committed__lte=F("amount") - fen, committed__gte=-fen
+        ).update(committed=F("committed") + fen)
+    )
