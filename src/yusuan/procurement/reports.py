@@ -234,8 +234,7 @@ def execution_table(report: Execution, share: SmeShare) -> ReportTable:
         ),
     )
     methods = tuple(
-        Row(r.key, r.name, amounts(r, budget=False), key=f"method:{r.key}")
-        for r in report.by_method
+        Row("", r.name, amounts(r, budget=False), key=f"method:{r.key}") for r in report.by_method
     )
     return ReportTable(
         key="procurement-execution",
@@ -250,7 +249,7 @@ def execution_table(report: Execution, share: SmeShare) -> ReportTable:
             ),
             Section(
                 "按采购方式",
-                ("方式", "采购方式"),
+                ("采购方式",),
                 ("采购计划", "合同", "支付占用"),
                 methods,
             ),

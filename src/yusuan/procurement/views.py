@@ -257,6 +257,13 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("procurement:contract_detail", pk=contract.pk)
     instalments = selectors.contract_instalments(contract)
     filed = contract.state == ContractState.FILED
+    # The milestones still waiting for a passed acceptance (a failed one is checked again).
+    awaiting = [
+        node
+        for node in instalments
+        if node.requires_acceptance
+        and not any(a.result == AcceptanceResult.PASSED for a in node.acceptances.all())
+    ]
     return render(
         request,
         "procurement/contract_detail.html",
@@ -268,9 +275,10 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "posted": request.POST if errors else {},
             "can_close": filed and actor.has_perm("procurement.change_contract"),
+            "awaiting": awaiting,
             "can_accept": filed
-            and actor.has_perm("procurement.add_contractacceptance")
-            and any(x.requires_acceptance for x in instalments),
+            and bool(awaiting)
+            and actor.has_perm("procurement.add_contractacceptance"),
             "results": AcceptanceResult.choices,
             "closing_states": [
                 (x.value, x.label) for x in (ContractState.COMPLETED, ContractState.TERMINATED)
