@@ -175,3 +175,44 @@ def test_the_api_keeps_the_catalogue_as_the_page_does(user: Any) -> None:
     gone = session.delete(f"/api/v1/procurement/catalogue/{item['id']}", HTTP_X_CSRFTOKEN=csrf)
     assert gone.status_code == 204
     assert not CatalogueItem.objects.filter(pk=item["id"]).exists()
+
+
+def test_a_new_year_opens_with_last_years_catalogue(user: Any) -> None:
+    """ADR 0052: opening a year copies the 集中采购目录 of the year before (core publishes the
+    year's opening; procurement subscribes), the 品目 the new code set still has."""
+    from yusuan.audit.models import AuditRecord
+    from yusuan.core.models import ClassificationCode, FiscalYear
+    from yusuan.core.services.fiscal_years import fiscal_year_open
+    from yusuan.procurement.models import CatalogueItem
+
+    region, year = "320509", timezone.localdate().year
+    last = dict(
+        CatalogueItem.objects.filter(mof_div_code=region, fiscal_year=year).values_list(
+            "pur_item_code", "org_form"
+        )
+    )
+    assert last, "the demo's catalogue is the year's"
+    FiscalYear.objects.filter(mof_div_code=region, year=year + 1).delete()
+    ClassificationCode.objects.filter(mof_div_code=region, fiscal_year=year + 1).delete()
+    CatalogueItem.objects.filter(mof_div_code=region, fiscal_year=year + 1).delete()
+    # A 品目 the region dropped from its code set is not carried over.
+    dropped = sorted(last)[0]
+    ClassificationCode.objects.filter(
+        mof_div_code=region, fiscal_year=year, kind="pur_item", code=dropped
+    ).update(is_enabled=False)
+    fiscal_year_open(actor=user("wj_admin"), mof_div_code=region, year=year + 1)
+    copied = dict(
+        CatalogueItem.objects.filter(mof_div_code=region, fiscal_year=year + 1).values_list(
+            "pur_item_code", "org_form"
+        )
+    )
+    codes = set(
+        ClassificationCode.objects.filter(
+            mof_div_code=region, fiscal_year=year + 1, kind="pur_item", is_enabled=True
+        ).values_list("code", flat=True)
+    )
+    assert dropped not in codes and dropped not in copied
+    assert copied == {k: v for k, v in last.items() if k in codes} and copied
+    record = AuditRecord.objects.filter(action="procurement.catalogue_copy").latest("pk")
+    assert sorted(record.extra["copied"]) == sorted(copied)
+    assert record.fiscal_year == year + 1

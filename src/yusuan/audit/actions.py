@@ -129,6 +129,7 @@ ACTION_LABELS: dict[str, Any] = {
     "procurement.plan_state": _("Procurement plan state changed"),
     "procurement.award_record": _("Procurement award recorded"),
     "procurement.acceptance_record": _("Contract acceptance recorded"),
+    "procurement.catalogue_copy": _("Central procurement catalogue copied to the new year"),
     "procurement.catalogue_set": _("Central procurement catalogue entry set"),
     "procurement.catalogue_remove": _("Central procurement catalogue entry removed"),
     "payments.refund_register": _("Refund registered"),

@@ -202,3 +202,7 @@ class Registry:
 
 # Money moved: the indicator ledger, payments settled or failed, refunds, corrections (ADR 0022).
 money = Registry("money")
+
+# A region's years and reference data changing: a year opened (its code set and standards
+# copied), so that higher apps copy what they keep per year (the 集中采购目录, ADR 0052).
+lifecycle = Registry("lifecycle")

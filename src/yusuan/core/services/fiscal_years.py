@@ -11,8 +11,10 @@ from django.utils import timezone
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, raise_if_any
+from yusuan.common.events import SourceDocument
 from yusuan.core import rules
 from yusuan.core.choices import FiscalYearStatus
+from yusuan.core.events import YEAR_OPENED, YearOpened
 from yusuan.core.models import ClassificationCode, EconomicMapping, FiscalYear
 from yusuan.core.services.classification import copy_codes
 from yusuan.core.services.standards import standards_seed
@@ -75,6 +77,17 @@ def fiscal_year_open(*, actor: Actor, mof_div_code: str, year: int) -> FiscalYea
         source = "default code set"
         count = code_set_load_default(mof_div_code=mof_div_code, fiscal_year=year)
     standards = standards_seed(actor=actor, mof_div_code=mof_div_code, fiscal_year=year)
+    # Higher apps copy what they keep per year (ADR 0052: the 集中采购目录), in this transaction.
+    YEAR_OPENED.publish(
+        YearOpened(
+            event_id=f"core.fiscalyear:{fiscal_year.pk}:open",
+            mof_div_code=mof_div_code,
+            fiscal_year=year,
+            business_date=timezone.localdate(),
+            source=SourceDocument("core.fiscalyear", fiscal_year.pk, str(year)),
+            actor_id=actor.pk,
+        )
+    )
     audit_record(
         action="core.fiscal_year.open",
         actor=actor,

@@ -9,6 +9,9 @@ from django.db import transaction
 from yusuan.audit.services import audit_record
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import ErrorDetail, NotFoundError, raise_if_any
+from yusuan.core.choices import CodeKind
+from yusuan.core.events import YearOpened
+from yusuan.core.models import ClassificationCode
 from yusuan.procurement import selectors
 from yusuan.procurement.choices import CATALOGUE_FORMS
 from yusuan.procurement.errors import procurement_error, unknown_pur_item
@@ -88,3 +91,54 @@ def catalogue_item_remove(*, actor: Actor, item_id: int) -> None:
         changes={"org_form": [item.org_form, None]},
     )
     item.delete()
+
+
+def catalogue_copy_on_year_opened(event: YearOpened) -> None:
+    """ADR 0052: a year opens with the previous year's 集中采购目录 (the finance procurement
+    division then edits it), in the transaction that opens it — entries whose 品目 the new
+    year's code set still has enabled; one audit record names how many were copied and skipped."""
+    previous = list(
+        CatalogueItem.objects.filter(
+            mof_div_code=event.mof_div_code, fiscal_year=event.fiscal_year - 1
+        ).order_by("pur_item_code")
+    )
+    if not previous:
+        return
+    known = set(
+        ClassificationCode.objects.filter(
+            mof_div_code=event.mof_div_code,
+            fiscal_year=event.fiscal_year,
+            kind=CodeKind.PUR_ITEM,
+            is_enabled=True,
+            code__in=[item.pur_item_code for item in previous],
+        ).values_list("code", flat=True)
+    )
+    kept = [item for item in previous if item.pur_item_code in known]
+    CatalogueItem.objects.bulk_create(
+        [
+            CatalogueItem(
+                mof_div_code=item.mof_div_code,
+                fiscal_year=event.fiscal_year,
+                pur_item_code=item.pur_item_code,
+                org_form=item.org_form,
+                note=item.note,
+            )
+            for item in kept
+        ],
+        ignore_conflicts=True,  # a year's entries set before the opening stay as they are
+    )
+    audit_record(
+        action="procurement.catalogue_copy",
+        actor=None,
+        object_type="core.fiscalyear",
+        object_id=str(event.source.id),
+        object_repr=str(event.fiscal_year),
+        mof_div_code=event.mof_div_code,
+        fiscal_year=event.fiscal_year,
+        extra={
+            "from": event.fiscal_year - 1,
+            "copied": [item.pur_item_code for item in kept],
+            "skipped": [item.pur_item_code for item in previous if item not in kept],
+            "by": event.actor_id,
+        },
+    )
