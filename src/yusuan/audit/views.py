@@ -3,7 +3,6 @@ on the data grid (``audit.log_grid``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -18,14 +17,7 @@ from yusuan.audit.readable import readable
 from yusuan.audit.selectors import audit_record_list_visible_to
 from yusuan.common import documents
 from yusuan.common.grid import grid_download, grid_page
-from yusuan.common.web import is_htmx
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+from yusuan.common.web import is_htmx, parse_date
 
 
 def _without(request: HttpRequest, *names: str) -> str:
@@ -49,8 +41,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         action=request.GET.get("action", "").strip(),
         username=request.GET.get("user", "").strip(),
         object_type=object_type,
-        date_from=_date(request.GET.get("from", "")),
-        date_to=_date(request.GET.get("to", "")),
+        date_from=parse_date(request.GET.get("from", "")),
+        date_to=parse_date(request.GET.get("to", "")),
         whole_site=bool(getattr(user, "sees_whole_site", False)),
     )
     records = queryset.select_related("actor")

@@ -5,7 +5,6 @@ R-PJ-6); the 批复 and its one-click indicators (R-BP-12). Another unit's draft
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -37,7 +36,7 @@ from yusuan.budgeting.services import rounds as round_service
 from yusuan.budgeting.workflow import DRAFT_TYPE, REPLY_TYPE
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.money import Money, MoneyParseError
-from yusuan.common.web import flash_business_errors
+from yusuan.common.web import flash_business_errors, parse_date
 from yusuan.core.choices import OrganisationKind
 from yusuan.core.models import Organisation
 from yusuan.projects.models import Project
@@ -56,13 +55,6 @@ def _reraise_not_found(exc: BusinessRuleError) -> None:
     """Another scope's object is a 404, never a flashed message and a redirect."""
     if isinstance(exc, NotFoundError):
         raise Http404 from exc
-
-
-def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
 
 
 def _money(raw: str, field: str) -> Money:
@@ -177,7 +169,7 @@ def round_open_view(request: HttpRequest) -> HttpResponse:
     post = request.POST
     year = _int(post.get("fiscal_year", ""))
     dates: dict[str, Any] = {
-        name: _date(post.get(name, ""))
+        name: parse_date(post.get(name, ""))
         for name in ("apply_1_due", "control_due", "apply_2_due", "congress_due")
     }
     missing = [name for name, value in dates.items() if value is None]
@@ -206,7 +198,7 @@ def round_open_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("budgeting.manage_round", raise_exception=True)
 def congress_view(request: HttpRequest, pk: int) -> HttpResponse:
-    day = _date(request.POST.get("congress_date", ""))
+    day = parse_date(request.POST.get("congress_date", ""))
     if day is None:
         messages.error(request, _("Give the date of the people's congress approval (YYYY-MM-DD)."))
     else:
@@ -605,7 +597,7 @@ def reply_line_view(request: HttpRequest, pk: int, line_id: int) -> HttpResponse
 def reply_units_view(request: HttpRequest, pk: int) -> HttpResponse:
     """R-BP-7: the department records when it passed the 批复 on to its units."""
     selectors.access_reply(_actor(request), pk)  # another department's 批复: a 404
-    day = _date(request.POST.get("units_replied_on", ""))
+    day = parse_date(request.POST.get("units_replied_on", ""))
     if day is None:
         messages.error(request, _("Give the date (YYYY-MM-DD)."))
         return redirect("budgeting:reply_detail", pk=pk)
