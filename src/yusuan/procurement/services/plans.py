@@ -610,11 +610,8 @@ def unreserve(
     released) or for its whole amount (returned, withdrawn or rejected before filing, when no
     contract can have taken from it). The plan is locked; ``state`` is the one it moves to."""
     ops = _ops(plan, left_only=left_only)
-    if left_only:
-        for line in plan.lines.order_by("pk"):
-            ProcurementPlanLine.objects.filter(pk=line.pk).update(
-                released=F("amount") - F("consumed")
-            )
+    if left_only:  # all that is left is released, in one statement (the plan is locked)
+        plan.lines.update(released=F("amount") - F("consumed"))
     op_key = f"{SOURCE_TYPE}:{plan.pk}:{key}"
     if ops and post(
         "unreserve",
