@@ -37,7 +37,7 @@ from yusuan.procurement.services.awards import (
     acceptance_record,
     award_record,
 )
-from yusuan.procurement.services.contracts import InstalmentInput
+from yusuan.procurement.services.contract_terms import InstalmentInput
 from yusuan.workflow.services import document_submit, instance_return
 
 pytestmark = pytest.mark.django_db

@@ -50,7 +50,7 @@ from yusuan.procurement.services.awards import (
     acceptance_record,
     award_record,
 )
-from yusuan.procurement.services.contracts import InstalmentInput
+from yusuan.procurement.services.contract_terms import InstalmentInput
 from yusuan.procurement.workflow import PLAN_TYPE
 from yusuan.workflow.services import document_submit, instance_approve, instance_reject
 

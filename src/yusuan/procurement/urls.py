@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.procurement import views
+from yusuan.procurement import plan_views, views
 
 app_name = "procurement"
 
@@ -11,10 +11,10 @@ urlpatterns = [
     path("procurement/intentions/", views.intention_list, name="intention_list"),
     path("procurement/intentions/new/", views.intention_new, name="intention_new"),
     path("procurement/intentions/<id:pk>/", views.intention_detail, name="intention_detail"),
-    path("procurement/plans/", views.plan_list, name="plan_list"),
-    path("procurement/plans/new/", views.plan_new, name="plan_new"),
-    path("procurement/plans/<id:pk>/", views.plan_detail, name="plan_detail"),
-    path("procurement/report/", views.execution_report, name="execution_report"),
+    path("procurement/plans/", plan_views.plan_list, name="plan_list"),
+    path("procurement/plans/new/", plan_views.plan_new, name="plan_new"),
+    path("procurement/plans/<id:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("procurement/report/", plan_views.execution_report, name="execution_report"),
     path("procurement/catalogue/", views.catalogue_view, name="catalogue"),
     # 意向公开 (R-GP-1): anyone may read what was published, without signing in.
     path(

@@ -37,7 +37,7 @@ from yusuan.procurement.services import (
     intention_withdraw,
 )
 from yusuan.procurement.services.awards import AcceptanceInput, acceptance_record
-from yusuan.procurement.services.contracts import InstalmentInput
+from yusuan.procurement.services.contract_terms import InstalmentInput
 from yusuan.workflow.routing import calendar_overrides
 
 router = Router(tags=["procurement"])

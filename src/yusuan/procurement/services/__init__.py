@@ -3,6 +3,7 @@ reservations of indicator money (R-GP-9), procurement intentions (意向公开, 
 implementation plans (实施计划, R-GP-2, R-GP-8)."""
 
 from yusuan.procurement.services.catalogue import catalogue_item_remove, catalogue_item_set
+from yusuan.procurement.services.contract_terms import InstalmentInput
 from yusuan.procurement.services.contracts import (
     ContractInput,
     ContractLineInput,
@@ -29,6 +30,7 @@ __all__ = [
     "catalogue_item_set",
     "ContractInput",
     "ContractLineInput",
+    "InstalmentInput",
     "IntentionInput",
     "contract_close",
     "contract_file",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -33,7 +32,7 @@ from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.indicators.services.ledger import Op, apply, insufficient
 from yusuan.procurement import locks
-from yusuan.procurement.choices import PLAN_OPEN_STATES, ContractState, InstalmentKind, PlanState
+from yusuan.procurement.choices import PLAN_OPEN_STATES, ContractState, PlanState
 from yusuan.procurement.events import (
     CONTRACT_RELEASED,
     CONTRACT_RESERVED,
@@ -44,9 +43,15 @@ from yusuan.procurement.models import (
     Contract,
     ContractInstalment,
     ContractLine,
-    ProcurementAward,
     ProcurementPlan,
     ProcurementPlanLine,
+)
+from yusuan.procurement.services.contract_terms import (
+    InstalmentInput,
+    award_of,
+    contract_error,
+    date_errors,
+    schedule_of,
 )
 from yusuan.procurement.services.posting import post
 
@@ -59,16 +64,6 @@ class ContractLineInput:
 
     indicator_line_id: int | None
     amount: Money
-
-
-@dataclass(frozen=True)
-class InstalmentInput:
-    """A node of the payment schedule (R-GP-10): its share, and what it waits for."""
-
-    name: str
-    kind: str
-    amount: Money
-    warranty_ends: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -102,12 +97,6 @@ class ContractInput:
         return [(pk, 0) for pk in ids]
 
 
-def _error(field: str, code: str, zh: str, en: str, value: object = None) -> ErrorDetail:
-    return ErrorDetail(
-        code=code, rule="R-PY-3", field=field, value=value, message_zh=zh, message_en=en
-    )
-
-
 @transaction.atomic
 def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Contract:
     ensure_permission(actor, "procurement.add_contract")
@@ -115,10 +104,12 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
     errors: list[ErrorDetail] = []
     number = data.number.strip()
     if not number:
-        errors.append(_error("number", "contracts.number_required", "合同编号不能为空", "number"))
+        errors.append(
+            contract_error("number", "contracts.number_required", "合同编号不能为空", "number")
+        )
     elif Contract.objects.filter(mof_div_code=organisation.mof_div_code, number=number).exists():
         errors.append(
-            _error(
+            contract_error(
                 "number",
                 "contracts.number_taken",
                 f"合同编号 {number} 已备案",
@@ -127,7 +118,9 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
             )  # fmt: skip
         )
     if not data.title.strip():
-        errors.append(_error("title", "contracts.title_required", "合同名称不能为空", "title"))
+        errors.append(
+            contract_error("title", "contracts.title_required", "合同名称不能为空", "title")
+        )
     supplier = (
         Payee.objects.visible_to(actor)
         .filter(pk=data.supplier_id or 0, kind=PayeeKind.ORGANISATION, is_enabled=True)
@@ -135,7 +128,7 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
     )
     if supplier is None:
         errors.append(
-            _error(
+            contract_error(
                 "supplier",
                 "contracts.supplier",
                 "供应商须为已登记且启用的单位收款人",
@@ -145,7 +138,7 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
         )
     if data.amount.fen <= 0:
         errors.append(
-            _error(
+            contract_error(
                 "amount",
                 "contracts.amount",
                 f"合同金额须大于 0（当前 {data.amount} 元）",
@@ -153,7 +146,7 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
                 data.amount.format(),
             )  # fmt: skip
         )
-    award = _award(actor, data, organisation.pk, supplier, errors)
+    award = award_of(actor, data, organisation.pk, supplier, errors)
     if award is not None:
         data = replace(data, plan_id=award.plan_id)
     plan = _plan(actor, data, organisation.pk, fiscal_year, errors)
@@ -163,7 +156,7 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
     lines = _line_errors(actor, data, organisation.pk, fiscal_year, errors, plan_lines)
     if data.filed_on.year != fiscal_year:
         errors.append(
-            _error(
+            contract_error(
                 "filed_on",
                 "contracts.filed_on",
                 f"备案日期须在 {fiscal_year} 年度内",
@@ -171,8 +164,8 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
                 str(data.filed_on),
             )  # fmt: skip
         )
-    _date_errors(data, award, errors)
-    schedule = _schedule(data, errors)
+    date_errors(data, award, errors)
+    schedule = schedule_of(data, errors)
     raise_if_any(errors)
     assert supplier is not None  # no error means it was found
     contract = Contract.objects.create(
@@ -229,238 +222,6 @@ def contract_file(*, actor: Actor, data: ContractInput, fiscal_year: int) -> Con
     return contract
 
 
-def _award(
-    actor: Actor,
-    data: ContractInput,
-    organisation_id: int,
-    supplier: Payee | None,
-    errors: list[ErrorDetail],
-) -> ProcurementAward | None:
-    """R-GP-9: the award the contract is signed on — of the unit, not yet contracted — whose
-    supplier and amount the contract must repeat (the bureau's filing check)."""
-    if data.award_id is None:
-        return None
-    award = (
-        ProcurementAward.objects.visible_to(actor)
-        .filter(pk=data.award_id, organisation_id=organisation_id)
-        .select_related("plan", "supplier")
-        .first()
-    )
-    if award is None:
-        errors.append(
-            replace(
-                _error(
-                    "award",
-                    "contracts.award",
-                    "采购结果不存在或不属于本单位",
-                    "no such award of the unit",
-                    data.award_id,
-                ),
-                rule="R-GP-9",
-            )
-        )
-        return None
-    if data.plan_id is not None and data.plan_id != award.plan_id:
-        errors.append(
-            replace(
-                _error(
-                    "plan",
-                    "contracts.award_plan",
-                    f"采购结果属于计划 {award.plan.number}，与所选计划不符",
-                    f"the award belongs to plan {award.plan.number}",
-                    data.plan_id,
-                ),
-                rule="R-GP-9",
-            )
-        )
-    if award.contracts.exists():
-        errors.append(
-            replace(
-                _error(
-                    "award",
-                    "contracts.award_used",
-                    "该采购结果已签订合同；补充合同另行办理",
-                    "a contract was already signed on this award",
-                    data.award_id,
-                ),
-                rule="R-GP-9",
-            )
-        )
-    if supplier is not None and supplier.pk != award.supplier_id:
-        errors.append(
-            replace(
-                _error(
-                    "supplier",
-                    "contracts.award_supplier",
-                    f"供应商须为成交供应商 {award.supplier.name}",
-                    f"the supplier must be the awarded one, {award.supplier.name}",
-                    supplier.name,
-                ),
-                rule="R-GP-9",
-                limit=award.supplier.name,
-            )
-        )
-    if data.amount.fen != award.amount:
-        errors.append(
-            replace(
-                _error(
-                    "amount",
-                    "contracts.award_amount",
-                    f"合同金额 {data.amount} 元须等于成交金额 {Money(award.amount)} 元",
-                    f"the contract amount {data.amount} must equal the award {Money(award.amount)}",
-                    data.amount.format(),
-                ),
-                rule="R-GP-9",
-                limit=Money(award.amount).format(),
-            )
-        )
-    return award
-
-
-def _date_errors(
-    data: ContractInput, award: ProcurementAward | None, errors: list[ErrorDetail]
-) -> None:
-    """Signed on or after the award notice, not after filing; published not before signing.
-    Signed 30 days after the notice or filed 7 working days after signing is late (R-GP-3):
-    tracked on the contract's page and in the reports, not refused."""
-    signed = data.signed_on
-    if award is not None and signed is None:
-        errors.append(
-            replace(
-                _error(
-                    "signed_on",
-                    "contracts.signed_on_required",
-                    "请填写合同签订日期",
-                    "the signing date is required",
-                ),
-                rule="R-GP-3",
-            )
-        )
-    if signed is not None and (
-        signed > data.filed_on or (award is not None and signed < award.noticed_on)
-    ):
-        earliest = award.noticed_on if award is not None else None
-        errors.append(
-            replace(
-                _error(
-                    "signed_on",
-                    "contracts.signed_on",
-                    f"签订日期须在成交通知（{earliest or '—'}）之后、备案日期 {data.filed_on} 之前",
-                    f"the contract is signed after the award notice ({earliest or '-'}) and "
-                    f"before its filing ({data.filed_on})",
-                    str(signed),
-                ),
-                rule="R-GP-3",
-                limit=str(data.filed_on),
-            )
-        )
-    published = data.published_on
-    if published is not None and (signed is None or published < signed):
-        errors.append(
-            replace(
-                _error(
-                    "published_on",
-                    "contracts.published_on",
-                    "合同公告日期不能早于签订日期",
-                    "the contract is published after it is signed",
-                    str(published),
-                ),
-                rule="R-GP-3",
-                limit=str(signed or ""),
-            )
-        )
-
-
-def _schedule(data: ContractInput, errors: list[ErrorDetail]) -> list[dict[str, Any]]:
-    """R-GP-10: the payment schedule's nodes, Σ = the contract amount; an acceptance node waits
-    for its milestone's acceptance, a retention node for the warranty's end."""
-    nodes: list[dict[str, Any]] = []
-    for row, node in enumerate(data.instalments):
-        name = node.name.strip()
-        if not name or len(name) > 60:
-            errors.append(
-                replace(
-                    _error(
-                        f"instalments[{row}].name",
-                        "contracts.instalment_name",
-                        f"付款节点第 {row + 1} 行：请填写节点名称（最多 60 字）",
-                        f"schedule row {row + 1}: name the milestone (at most 60 characters)",
-                        name[:60],
-                    ),
-                    rule="R-GP-10",
-                    row=row,
-                )
-            )
-        if node.kind not in InstalmentKind.values:
-            errors.append(
-                replace(
-                    _error(
-                        f"instalments[{row}].kind",
-                        "contracts.instalment_kind",
-                        f"付款节点第 {row + 1} 行：节点类型无效",
-                        f"schedule row {row + 1}: unknown kind",
-                        node.kind,
-                    ),
-                    rule="R-GP-10",
-                    row=row,
-                    limit=list(InstalmentKind.values),
-                )
-            )
-        if node.amount.fen <= 0:
-            errors.append(
-                replace(
-                    _error(
-                        f"instalments[{row}].amount",
-                        "contracts.instalment_amount",
-                        f"付款节点第 {row + 1} 行：金额须大于 0（当前 {node.amount} 元）",
-                        f"schedule row {row + 1}: the amount must be above 0",
-                        node.amount.format(),
-                    ),
-                    rule="R-GP-10",
-                    row=row,
-                )
-            )
-        retention = node.kind == InstalmentKind.RETENTION
-        if retention and node.warranty_ends is None:
-            errors.append(
-                replace(
-                    _error(
-                        f"instalments[{row}].warranty_ends",
-                        "contracts.warranty_ends_required",
-                        f"付款节点第 {row + 1} 行：质保金须填写质保期满日期",
-                        f"schedule row {row + 1}: a retention names the warranty's end",
-                    ),
-                    rule="R-GP-10",
-                    row=row,
-                )
-            )
-        nodes.append(
-            {
-                "name": name[:60],
-                "kind": node.kind,
-                "amount": node.amount.fen,
-                "requires_acceptance": node.kind == InstalmentKind.ACCEPTANCE,
-                "warranty_ends": node.warranty_ends if retention else None,
-            }
-        )
-    total = sum(x.amount.fen for x in data.instalments)
-    if nodes and total != data.amount.fen:
-        errors.append(
-            replace(
-                _error(
-                    "instalments",
-                    "contracts.schedule_sum",
-                    f"付款计划合计 {Money(total)} 元，须等于合同金额 {data.amount} 元",
-                    f"the schedule adds up to {Money(total)}; it must equal the contract {data.amount}",
-                    Money(total).format(),
-                ),
-                rule="R-GP-10",
-                limit=data.amount.format(),
-            )
-        )
-    return nodes
-
-
 def _plan(
     actor: Actor,
     data: ContractInput,
@@ -476,7 +237,7 @@ def _plan(
     if plan is None or plan.organisation_id != organisation_id or plan.fiscal_year != fiscal_year:
         errors.append(
             replace(
-                _error(
+                contract_error(
                     "plan",
                     "contracts.plan",
                     "所引采购计划须为本单位本年度的计划",
@@ -490,7 +251,7 @@ def _plan(
     if plan.state not in PLAN_OPEN_STATES:
         errors.append(
             replace(
-                _error(
+                contract_error(
                     "plan",
                     "contracts.plan_not_open",
                     f"采购计划 {plan.number} 处于“{plan.get_state_display()}”状态，不能据以签订合同",
@@ -581,7 +342,7 @@ def _line_errors(
             or line.fiscal_year != fiscal_year
         ):
             errors.append(
-                _error(
+                contract_error(
                     line_field,
                     "contracts.lines",
                     "请选择本单位本年度的指标",
@@ -592,7 +353,7 @@ def _line_errors(
             continue
         if line.kind != LineKind.EXECUTABLE or not line.is_gov_pur:
             errors.append(
-                _error(
+                contract_error(
                     line_field,
                     "contracts.not_procurement",
                     f"指标 {line.code} 不是可执行的政府采购指标",
@@ -603,7 +364,7 @@ def _line_errors(
             continue
         if line.pk in seen:
             errors.append(
-                _error(
+                contract_error(
                     line_field,
                     "contracts.line_twice",
                     f"指标 {line.code} 重复列出",
@@ -617,7 +378,7 @@ def _line_errors(
         if named and fen <= 0:
             errors.append(
                 replace(
-                    _error(
+                    contract_error(
                         f"lines[{row}].amount",
                         "contracts.line_amount",
                         f"第 {row + 1} 行：金额须大于 0（当前 {Money(fen)} 元）",
@@ -633,7 +394,7 @@ def _line_errors(
             if taken is None:
                 errors.append(
                     replace(
-                        _error(
+                        contract_error(
                             line_field,
                             "contracts.not_in_plan",
                             f"指标 {line.code} 不在所引采购计划内",
@@ -654,7 +415,7 @@ def _line_errors(
             )
     if not shares:
         errors.append(
-            _error(
+            contract_error(
                 "indicator_lines",
                 "contracts.lines",
                 "请选择本单位本年度的指标",
@@ -664,7 +425,7 @@ def _line_errors(
     elif not named and len(shares) > 1:
         errors.append(
             replace(
-                _error(
+                contract_error(
                     "lines",
                     "contracts.line_amounts_required",
                     "合同由多条指标支付时，须列明每条指标的金额",
@@ -677,7 +438,7 @@ def _line_errors(
         total = Money(sum(fen for _, fen in shares))
         errors.append(
             replace(
-                _error(
+                contract_error(
                     "lines",
                     "contracts.lines_sum",
                     f"各指标金额合计 {total} 元，须等于合同金额 {data.amount} 元",
