@@ -487,6 +487,32 @@ def plan() -> Any:
     return plan_create(actor=_school_clerk(), data=data, fiscal_year=today.year)
 
 
+def procurement_change() -> Any:
+    """One of the school's procurement changes (the demo's, else a supplementary contract of
+    1.00 on the school's contract entered now, a draft)."""
+    from django.utils import timezone
+
+    from yusuan.common.money import Money
+    from yusuan.procurement.models import ProcurementChange
+    from yusuan.procurement.services.changes import ChangeInput, change_create
+
+    found = ProcurementChange.objects.filter(organisation__name=SCHOOL).order_by("pk").first()
+    if found is not None:
+        return found
+    on = contract()
+    return change_create(
+        actor=_school_clerk(),
+        data=ChangeInput(
+            kind="supplement",
+            reason="范围测试",
+            contract_id=on.pk,
+            amount=Money.parse("1.00"),
+            indicator_line_id=on.lines.order_by("pk").first().indicator_line_id,
+            signed_on=max(timezone.localdate(), on.signed_on or on.filed_on),
+        ),
+    )
+
+
 def wj_catalogue_item() -> Any:
     """An entry of the region's 集中采购目录 (the demo's, else one made now)."""
     from django.utils import timezone
@@ -1263,6 +1289,7 @@ PAGES: dict[str, Entry] = {
     "procurement:intention_detail": Entry(intention, PK),
     "procurement:plan_list": Entry(plan, marker=lambda p: p.number),
     "procurement:plan_detail": Entry(plan, PK),
+    "procurement:change_detail": Entry(procurement_change, PK),
     "procurement:execution_report": Entry(
         plan, marker=lambda p: p.organisation.name, query=lambda p: f"year={p.fiscal_year}"
     ),
@@ -1287,6 +1314,8 @@ PAGE_EXEMPT: dict[str, str] = {
     "accounting:voucher_new": CREATE,
     "procurement:intention_new": CREATE,
     "procurement:plan_new": CREATE,
+    "procurement:change_new": "a change's form names its plan or contract in the query string "
+    "(?plan=, ?contract=); another unit's is a 404 (tests/test_procurement_changes.py)",
     "procurement:catalogue": "region-wide reference data of the caller's own region (the "
     "集中采购目录 and the thresholds, as the standards page): no object id",
     "procurement:public_intentions": "public by design (R-GP-1): what units published, for anyone "
@@ -1963,6 +1992,10 @@ API: dict[str, Entry] = {
         },
     ),
     "yusuan_procurement_api_plans_submit_plan": Entry(plan, _pk("plan_id"), method="post"),
+    "yusuan_procurement_api_changes_get_change": Entry(procurement_change, _pk("change_id")),
+    "yusuan_procurement_api_changes_submit_change": Entry(
+        procurement_change, _pk("change_id"), method="post"
+    ),
     "yusuan_procurement_api_plans_list_awards": Entry(plan, _pk("plan_id")),
     "yusuan_procurement_api_plans_execution_report": Entry(
         plan, marker=lambda p: p.organisation.name, query=lambda p: f"fiscal_year={p.fiscal_year}"
@@ -2195,6 +2228,7 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "yusuan_procurement_api_create_intention": CREATE,
     "yusuan_procurement_api_plans_create_plan": CREATE,
+    "yusuan_procurement_api_changes_create_change": CREATE,
     "yusuan_procurement_api_set_catalogue_item": REGION_WIDE
     + " (the caller's own region: mof_div_code is not taken from the body)",
     "yusuan_procurement_api_file_contract": CREATE

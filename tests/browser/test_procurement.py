@@ -202,3 +202,26 @@ def test_equipment_purchase_from_intention_to_the_last_instalment(
     expect(lines.first.locator("td").nth(3)).to_have_text("290,000.00")  # consumed by payments
     page.goto(plan_url)
     assert _available_on_plan(page) == _yuan(available - 300_000_00)  # paid, not available
+
+    # 8. A supplementary contract (R-GP-3b): 10 % of 290,000.00 at most; one fen more is refused
+    # naming the rule, 29,000.00 is entered, submitted, approved by the unit and reserved.
+    page.goto(contract_url)
+    page.get_by_test_id("new-change").click()
+    page.fill("#id_amount", "29,000.01")
+    page.fill("#id_signed_on", "2026-06-20")
+    page.fill("#id_reason", "增加同型号设备一套")
+    page.get_by_test_id("save-change").click()
+    expect(page.locator("[data-testid=form-errors] [data-field=amount]")).to_contain_text("R-GP-3b")
+    page.fill("#id_amount", "29,000.00")
+    page.get_by_test_id("save-change").click()
+    page.get_by_test_id("submit-change").click()
+    expect(page.get_by_test_id("change-state")).to_have_text(re.compile("送审"))
+    change = page.locator("h1").inner_text().split(" ")[-1]
+    approve_from_inbox(page, base, change, ("school_approver",))
+    page.context.clear_cookies()
+    login(page, base, "school_clerk")
+    page.goto(contract_url)
+    expect(page.get_by_test_id("contract-header")).to_contain_text("319,000.00")
+    expect(page.get_by_test_id("changes")).to_contain_text("已通过")
+    page.goto(plan_url)
+    assert _available_on_plan(page) == _yuan(available - 329_000_00)  # the supplement reserved

@@ -40,6 +40,7 @@ from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.personnel.api import router as personnel_router
 from yusuan.procurement.api import router as procurement_router
+from yusuan.procurement.api.changes import router as procurement_changes_router
 from yusuan.procurement.api.plans import router as procurement_plans_router
 from yusuan.projects.api import ROUTERS as PROJECTS_ROUTERS
 from yusuan.workflow.api import ROUTERS as WORKFLOW_ROUTERS
@@ -184,6 +185,7 @@ for payments_router in PAYMENTS_ROUTERS:
     api.add_router("/", payments_router)
 api.add_router("/", procurement_router)
 api.add_router("/", procurement_plans_router)
+api.add_router("/", procurement_changes_router)
 api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", accounting_router)

@@ -41,7 +41,7 @@ from yusuan.payroll.services.batches import payroll_import, payroll_request_crea
 from yusuan.payroll.services.contributions import payroll_contributions_request
 from yusuan.personnel.choices import PersonState
 from yusuan.personnel.selectors import by_class, unit_roster
-from yusuan.procurement.models import Contract
+from yusuan.procurement.models import Contract, ContractInstalment
 from yusuan.procurement.services import ContractInput, contract_file
 from yusuan.workflow.services import document_submit, instance_approve
 
@@ -374,10 +374,6 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     if not school.companies or not {"30201", "30211", "30213"} <= set(school.lines):
         return 0
     treasury = User.objects.get(username="wj_treasury")
-    # R-PY-9: each file's results come from the system account of the bank holding its accounts.
-    banks = {
-        u.organisation_id: u for u in User.objects.filter(username__in=["bank_icbc", "bank_rcb"])
-    }
     school.register_withholders(random.Random(seed + 1))
     school.register_payees(random.Random(seed + 2))
     hospital = _hospital(year, random.Random(seed + 3))
@@ -439,26 +435,9 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
                 )
                 month_requests.append(hospital.approve(made))
         # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
-        if not bank_files_create(actor=treasury, mof_div_code=mof_div_code):
-            continue
-        for request in month_requests:
-            request.refresh_from_db()
-            sent = request.voucher.bank_file
-            assert sent is not None
-            for line in request.lines.all():
-                reject = month == 5 and not failed_once
-                failed_once = failed_once or reject
-                bank_result_record(
-                    actor=banks.get(sent.bank_id or 0, treasury),
-                    item=ResultInput(
-                        message_id=sent.message_id,  # the file the result answers
-                        entry_id=f"{request.voucher.number}-{line.row + 1}",
-                        end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
-                        accepted=not reject,
-                        reason="AC01 收款账号不存在" if reject else "",
-                        value_date=request.pay_date,  # R-PY-10: the bank's day, not the load's
-                    ),
-                )
+        fail_one = month == 5 and not failed_once
+        if _settle(mof_div_code, month_requests, fail_one=fail_one) and fail_one:
+            failed_once = True
     _refunds(school, treasury, as_of)
     _salary_refund_and_correction(school, as_of)
     # R-MO-2: a large cash withdrawal is blocked and waits for revision: a cash cheque drawn to
@@ -478,6 +457,63 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     document_submit(actor=school.clerk, document_type="payments.request", object_id=str(waiting.pk))
     school.travel(as_of, 2_300_00, "参加市级教研会差旅费（公务卡还款）", rng)
     return PaymentRequest.objects.filter(mof_div_code=mof_div_code).count()
+
+
+def _settle(mof_div_code: str, requests: list[PaymentRequest], *, fail_one: bool = False) -> bool:
+    """Send the approved requests in bank files (R-PY-9: one per agent bank) and record each
+    line's result from the bank holding the accounts, on the request's pay date (R-PY-10); with
+    ``fail_one`` the first line fails (AC01). False when no file was made."""
+    treasury = User.objects.get(username="wj_treasury")
+    banks = {
+        u.organisation_id: u for u in User.objects.filter(username__in=["bank_icbc", "bank_rcb"])
+    }
+    if not bank_files_create(actor=treasury, mof_div_code=mof_div_code):
+        return False
+    for request in requests:
+        request.refresh_from_db()
+        sent = request.voucher.bank_file
+        assert sent is not None
+        for line in request.lines.all():
+            reject, fail_one = fail_one, False
+            bank_result_record(
+                actor=banks.get(sent.bank_id or 0, treasury),
+                item=ResultInput(
+                    message_id=sent.message_id,  # the file the result answers
+                    entry_id=f"{request.voucher.number}-{line.row + 1}",
+                    end_to_end_id=f"{request.voucher.number}-{line.row + 1}",
+                    accepted=not reject,
+                    reason="AC01 收款账号不存在" if reject else "",
+                    value_date=request.pay_date,  # R-PY-10: the bank's day, not the load's
+                ),
+            )
+    return True
+
+
+def pay_instalments(
+    *, contract: Contract, nodes: list[tuple[ContractInstalment, dt.date]], prefix: str = "school"
+) -> int:
+    """R-GP-10: pay a contract's schedule nodes, each on its day, through the whole chain (the
+    unit's request naming the node, its approvals, the bank file and the bank's result)."""
+    unit = _School(contract.fiscal_year, prefix)
+    line_id = contract.lines.order_by("pk").values_list("indicator_line_id", flat=True)[0]
+    paid = []
+    for node, day in nodes:
+        data = PaymentInput(
+            business_type="procurement",
+            settlement_mode="transfer",
+            purpose=f"{contract.title}（合同 {contract.number}）{node.name}",
+            pay_date=day,
+            payer_account_id=unit.account.pk,
+            payee_id=contract.supplier_id,
+            contract_id=contract.pk,
+            instalment_id=node.pk,
+            lines=[PaymentLineInput(line_id, Money(node.amount))],
+        )
+        made = request_create(actor=unit.clerk, data=data, fiscal_year=contract.fiscal_year)
+        paid.append(unit.approve(made))
+    if paid:
+        _settle(contract.mof_div_code, paid)
+    return len(paid)
 
 
 def _hospital(year: int, rng: random.Random) -> _School | None:

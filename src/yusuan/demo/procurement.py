@@ -17,18 +17,20 @@ from django.utils import timezone
 from yusuan.common.money import Money
 from yusuan.core.choices import PayeeKind
 from yusuan.core.models import Payee
+from yusuan.demo.payments import pay_instalments
 from yusuan.identity.models import User
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.procurement.choices import (
     AcceptanceResult,
+    ChangeKind,
     InstalmentKind,
     IntentionExemption,
     OrgForm,
     PlanState,
     PurMethod,
 )
-from yusuan.procurement.models import ProcurementIntention, ProcurementPlan
+from yusuan.procurement.models import ProcurementChange, ProcurementIntention, ProcurementPlan
 from yusuan.procurement.services import (
     ContractInput,
     ContractLineInput,
@@ -50,8 +52,9 @@ from yusuan.procurement.services.awards import (
     acceptance_record,
     award_record,
 )
+from yusuan.procurement.services.changes import ChangeInput, change_create
 from yusuan.procurement.services.contract_terms import InstalmentInput
-from yusuan.procurement.workflow import PLAN_TYPE
+from yusuan.procurement.workflow import CHANGE_TYPE, PLAN_TYPE
 from yusuan.workflow.services import document_submit, instance_approve, instance_reject
 
 
@@ -203,6 +206,7 @@ class Story:
     contract: tuple[int, int] | None = None  # filed under the plan for 95 % of it
     closed: tuple[int, int] | None = None
     cancelled: str = ""  # cancelled on ``closed`` with this reason instead
+    method_changed: tuple[int, int] | None = None  # a change of method entered and submitted
 
 
 STORIES = (
@@ -223,6 +227,7 @@ STORIES = (
     Story(
         "school", "图书馆书架购置", "A0501", PurMethod.INQUIRY, 10, (10, 15), (8, 10),
         exemption=IntentionExemption.BATCH, submitted=(8, 11), decided=(8, 12),
+        method_changed=(9, 1),
     ),
     Story(
         "school", "学生宿舍家具", "A0501", PurMethod.OPEN_TENDER, 20, (11, 1), (9, 10),
@@ -321,6 +326,9 @@ def _go_on(
     contracted = due(story.contract)
     if contracted is not None:
         _contract(plan, story, contracted, clerk, approver, due)
+    changed = due(story.method_changed)
+    if changed is not None:
+        method_change(plan, changed, clerk)
     closed = due(story.closed)
     if closed is not None:
         plan_close(
@@ -380,6 +388,11 @@ def _contract(
         ),
         fiscal_year=plan.fiscal_year,
     )
+    # R-GP-10: the advance is paid five days after filing, through the whole payment chain.
+    advanced = contracted + dt.timedelta(days=5)
+    if due((advanced.month, advanced.day)) is not None:
+        advance_node = contract.instalments.get(kind=InstalmentKind.ADVANCE)
+        pay_instalments(contract=contract, nodes=[(advance_node, advanced)], prefix=story.unit)
     accepted = contracted + dt.timedelta(days=20)
     if due((accepted.month, accepted.day)) is not None:
         acceptance_record(
@@ -393,3 +406,40 @@ def _contract(
                 report="货物数量、规格型号与合同一致，安装调试完毕，运行正常",
             ),
         )
+    # The rest ten days after the acceptance; then a supplementary contract (补充合同, R-GP-3b)
+    # for 5 % more, approved by the unit, whose own node waits for its acceptance.
+    final = accepted + dt.timedelta(days=10)
+    if due((final.month, final.day)) is not None:
+        node = contract.instalments.get(kind=InstalmentKind.ACCEPTANCE)
+        pay_instalments(contract=contract, nodes=[(node, final)], prefix=story.unit)
+    supplemented = final + dt.timedelta(days=10)
+    if story.unit == "school" and due((supplemented.month, supplemented.day)) is not None:
+        change = change_create(
+            actor=clerk,
+            data=ChangeInput(
+                kind=ChangeKind.SUPPLEMENT,
+                reason="追加采购同型号电脑 2 台（同一货物，不超过原合同金额 10%）",
+                contract_id=contract.pk,
+                amount=Money(fen * 5 // 100 // 100 * 100),
+                indicator_line_id=line.indicator_line_id,
+                signed_on=supplemented - dt.timedelta(days=1),
+            ),
+        )
+        instance = document_submit(actor=clerk, document_type=CHANGE_TYPE, object_id=str(change.pk))
+        instance_approve(actor=approver, instance_id=instance.pk)
+        ProcurementChange.objects.filter(pk=change.pk).update(approved_on=supplemented)
+
+
+def method_change(plan: ProcurementPlan, on: dt.date, clerk: User) -> None:
+    """A filed plan's change of method (R-GP-8), entered and submitted on ``on``: it waits
+    for the unit's approver."""
+    change = change_create(
+        actor=clerk,
+        data=ChangeInput(
+            kind=ChangeKind.METHOD,
+            reason="询价仅一家供应商报价，改为竞争性磋商",
+            plan_id=plan.pk,
+            new_method=PurMethod.CONSULTATION,
+        ),
+    )
+    document_submit(actor=clerk, document_type=CHANGE_TYPE, object_id=str(change.pk))

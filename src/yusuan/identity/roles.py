@@ -84,6 +84,7 @@ PAYMENT_VIEW = (
     "procurement.view_procurementplan",
     "procurement.view_procurementaward",
     "procurement.view_contractacceptance",
+    "procurement.view_procurementchange",
     "payments.view_refund",
     "payments.view_correction",
     "payroll.view_payrollbatch",

@@ -106,3 +106,19 @@ class AcceptanceResult(models.TextChoices):
 
     PASSED = "passed", _("Passed (合格)")
     FAILED = "failed", _("Failed (不合格)")
+
+
+class ChangeKind(models.TextChoices):
+    """What a procurement change document (ADR 0052) changes after filing."""
+
+    METHOD = "method", _("Change of procurement method (变更采购方式)")
+    SUPPLEMENT = "supplement", _("Supplementary contract (补充合同)")
+
+
+class ChangeState(models.TextChoices):
+    """A change document in the approval engine; approved, it applies to its plan or contract."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")

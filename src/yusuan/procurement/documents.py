@@ -6,7 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from yusuan.common import documents
-from yusuan.procurement.models import Contract, ProcurementIntention, ProcurementPlan
+from yusuan.procurement.models import (
+    Contract,
+    ProcurementChange,
+    ProcurementIntention,
+    ProcurementPlan,
+)
 
 
 def register_documents() -> None:
@@ -36,3 +41,12 @@ def register_documents() -> None:
         number="number",
         url_name="procurement:intention_detail",
     )
+    for code in ("procurement.procurementchange", "procurement.change"):
+        documents.register(
+            code,
+            noun=_("Procurement change"),
+            permission="procurement.view_procurementchange",
+            queryset=ProcurementChange.objects.visible_to,
+            number="number",
+            url_name="procurement:change_detail",
+        )

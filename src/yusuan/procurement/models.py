@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from yusuan.core.models.base import ScopedQuerySet, TimestampedModel
 from yusuan.procurement.choices import (
     AcceptanceResult,
+    ChangeKind,
+    ChangeState,
     ContractState,
     InstalmentKind,
     IntentionExemption,
@@ -132,6 +134,9 @@ class ContractLine(models.Model):
     amount = models.BigIntegerField(_("reserved at filing"))
     consumed = models.BigIntegerField(_("consumed by payments"), default=0)
     released = models.BigIntegerField(_("released"), default=0)
+    # R-GP-3b: the part of ``amount`` that supplementary contracts reserved from the line's
+    # available money, not from the plan; closing gives it back there (ADR 0052).
+    supplemented = models.BigIntegerField(_("added by supplementary contracts"), default=0)
 
     class Meta:
         verbose_name = _("contract line")
@@ -486,3 +491,90 @@ class ContractAcceptance(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.contract_id}:{self.instalment_id} {self.result}"
+
+
+class ProcurementChange(TimestampedModel):
+    """A change after filing, as a document of the approval engine (ADR 0052): a filed plan's
+    procurement method (R-GP-8: finance approves a method other than 公开招标 at or above the
+    公开招标数额标准 before the procurement starts) or a supplementary contract (补充合同,
+    R-GP-3b: Σ supplements ≤ 10 % of the original contract) that adds to a filed contract and
+    reserves the addition on one of its indicator lines when approved."""
+
+    SCOPE_ORGANISATION_LOOKUP = "organisation_id"
+
+    mof_div_code = models.CharField(_("region code"), max_length=9, db_index=True)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    number = models.CharField(_("change number"), max_length=20)
+    kind = models.CharField(_("kind of change"), max_length=12, choices=ChangeKind.choices)
+    plan = models.ForeignKey(
+        ProcurementPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("procurement plan"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("contract"),
+    )
+    old_method = models.CharField(
+        _("method before"), max_length=16, choices=PurMethod.choices, blank=True
+    )
+    new_method = models.CharField(
+        _("new procurement method"), max_length=16, choices=PurMethod.choices, blank=True
+    )
+    single_source_reason = models.CharField(_("why a single source"), max_length=500, blank=True)
+    amount = models.BigIntegerField(_("supplementary amount"), null=True, blank=True)
+    indicator_line = models.ForeignKey(
+        "indicators.IndicatorLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("indicator line"),
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    reason = models.CharField(_("reason for the change"), max_length=500)
+    # R-GP-8: the new method departs from 公开招标 at or above the threshold (finance decides).
+    method_exception = models.BooleanField(_("method needs finance approval"), default=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ChangeState.choices, default=ChangeState.DRAFT
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procurement change")
+        verbose_name_plural = _("procurement changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mof_div_code", "fiscal_year", "number"], name="change_no_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ChangeKind.METHOD, plan__isnull=False, amount__isnull=True)
+                    | Q(
+                        kind=ChangeKind.SUPPLEMENT,
+                        contract__isnull=False,
+                        amount__gt=0,
+                        indicator_line__isnull=False,
+                    )
+                ),
+                name="change_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.kind}"

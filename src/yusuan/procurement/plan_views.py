@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,12 @@ from yusuan.common.web import attachment, is_htmx, parse_date
 from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import payees
 from yusuan.procurement import reports, selectors
-from yusuan.procurement.choices import IntentionExemption, PlanState, PurMethod
+from yusuan.procurement.choices import (
+    PLAN_OPEN_STATES,
+    IntentionExemption,
+    PlanState,
+    PurMethod,
+)
 from yusuan.procurement.plans_grid import PLAN_GRID
 from yusuan.procurement.services import plan_close, plan_create, plan_update
 from yusuan.procurement.services.awards import AwardInput, award_record
@@ -224,6 +230,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, done)
             return redirect("procurement:plan_detail", pk=plan.pk)
     lines = selectors.plan_lines(plan)
+    awards = selectors.plan_awards(plan)
     may_change = actor.has_perm("procurement.change_procurementplan")
     editable = may_change and plan.state == PlanState.DRAFT
     # The edit form shows what was posted only when the edit itself was refused.
@@ -236,7 +243,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan,
             "plan_lines": lines,
             "contracts": selectors.plan_contracts(plan),
-            "awards": selectors.plan_awards(plan),
+            "awards": awards,
+            "changes": selectors.changes_of(plan=plan),
+            "change_url": f"{reverse('procurement:change_new')}?plan={plan.pk}"
+            if may_change and plan.state in PLAN_OPEN_STATES and not awards
+            else "",
             "suppliers": payees(
                 actor=actor, organisation_id=plan.organisation_id, kind=PayeeKind.ORGANISATION
             ),

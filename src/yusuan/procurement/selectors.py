@@ -21,6 +21,8 @@ from yusuan.procurement.choices import (
     PLAN_HOLDING_STATES,
     PLAN_OPEN_STATES,
     PUBLIC_INTENTION_STATES,
+    ChangeKind,
+    ChangeState,
     ContractState,
     IntentionState,
 )
@@ -30,6 +32,7 @@ from yusuan.procurement.models import (
     ContractInstalment,
     ContractLine,
     ProcurementAward,
+    ProcurementChange,
     ProcurementIntention,
     ProcurementPlan,
     ProcurementPlanLine,
@@ -398,6 +401,45 @@ def citable_intentions(
         )
         .order_by("number")
     )
+
+
+def changes_of(
+    *, plan: ProcurementPlan | None = None, contract: Contract | None = None
+) -> list[ProcurementChange]:
+    """The method changes of a plan or the supplementary contracts of a contract, oldest first
+    (a document page's list; the viewer already sees the plan or contract)."""
+    found = ProcurementChange.objects.select_related("indicator_line")
+    found = found.filter(plan=plan) if plan is not None else found.filter(contract=contract)
+    return list(found.order_by("pk"))
+
+
+# R-GP-3b: Σ supplementary contracts ≤ 10 % of the original contract (政府采购法 art. 49).
+SUPPLEMENT_PERCENT = 10
+
+
+def supplement_room(contract: Contract) -> tuple[int, int, int]:
+    """(original amount, Σ approved supplements, the cap) of a contract: the cap is 10 % of the
+    original (R-GP-3b), the original what the contract was filed for."""
+    approved = (
+        ProcurementChange.objects.filter(
+            contract=contract, kind=ChangeKind.SUPPLEMENT, state=ChangeState.APPROVED
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    original = contract.amount - approved
+    return original, approved, original * SUPPLEMENT_PERCENT // 100
+
+
+def change_get(*, actor: Actor, change_id: int) -> ProcurementChange:
+    found = (
+        ProcurementChange.objects.visible_to(actor)
+        .select_related("organisation", "plan", "contract", "indicator_line", "created_by")
+        .filter(pk=change_id)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("procurement change")
+    return found
 
 
 def plan_awards(plan: ProcurementPlan) -> list[ProcurementAward]:

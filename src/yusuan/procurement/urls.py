@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yusuan.procurement import plan_views, views
+from yusuan.procurement import change_views, plan_views, views
 
 app_name = "procurement"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("procurement/plans/", plan_views.plan_list, name="plan_list"),
     path("procurement/plans/new/", plan_views.plan_new, name="plan_new"),
     path("procurement/plans/<id:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("procurement/changes/new/", change_views.change_new, name="change_new"),
+    path("procurement/changes/<id:pk>/", change_views.change_detail, name="change_detail"),
     path("procurement/report/", plan_views.execution_report, name="execution_report"),
     path("procurement/catalogue/", views.catalogue_view, name="catalogue"),
     # 意向公开 (R-GP-1): anyone may read what was published, without signing in.

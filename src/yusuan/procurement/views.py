@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -260,6 +261,10 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "posted": request.POST if errors else {},
             "can_close": filed and actor.has_perm("procurement.change_contract"),
+            "changes": selectors.changes_of(contract=contract),
+            "change_url": f"{reverse('procurement:change_new')}?contract={contract.pk}"
+            if filed and actor.has_perm("procurement.change_contract")
+            else "",
             "awaiting": awaiting,
             "can_accept": filed
             and bool(awaiting)

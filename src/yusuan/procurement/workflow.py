@@ -18,11 +18,10 @@ from yusuan.audit.services import state_change
 from yusuan.common.actor import Actor
 from yusuan.common.money import Money
 from yusuan.procurement import locks, selectors
-from yusuan.procurement.choices import PlanState, PurMethod
-from yusuan.procurement.models import ProcurementPlan
-from yusuan.procurement.rules import needs_method_approval
-from yusuan.procurement.services import plans
-from yusuan.workflow.kit import ComputedFacts, FactFields, ModelHandler, NotDraft
+from yusuan.procurement.choices import ChangeKind, PlanState, PurMethod
+from yusuan.procurement.models import ProcurementChange, ProcurementPlan
+from yusuan.procurement.services import changes, plans
+from yusuan.workflow.kit import ComputedFacts, FactFields, Lifecycle, ModelHandler, NotDraft
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.registry import DocumentType, Term, declare
 from yusuan.workflow.summary import Cell, Column, DocumentSummary, Fact
@@ -33,12 +32,7 @@ ACTION = "procurement.plan_state"
 
 def method_exception(plan: ProcurementPlan) -> bool:
     """R-GP-8 on the thresholds in force at the plan's start, as the route is chosen."""
-    thresholds = selectors.tender_thresholds(
-        mof_div_code=plan.mof_div_code, fiscal_year=plan.fiscal_year, on=plan.planned_start
-    )
-    return needs_method_approval(
-        method=plan.method, category=plan.category, amount_fen=plan.amount, thresholds=thresholds
-    )
+    return changes.method_exception(plan, plan.method)
 
 
 class PlanHandler(ModelHandler[ProcurementPlan]):
@@ -178,5 +172,110 @@ declare(
             Term("single_source", "单一来源采购", "Single source"),
         ),
         handler=HANDLER,
+    )
+)
+
+
+# --- changes after filing (ADR 0052) ----------------------------------------------------------
+
+CHANGE_TYPE = "procurement.change"
+CHANGE_ACTION = "procurement.change_state"
+
+
+class ChangeHandler(ModelHandler[ProcurementChange]):
+    """A method change or a supplementary contract: checked at submission, re-checked and
+    applied at approval under the plan's or contract's lock (``services.changes``)."""
+
+    model = ProcurementChange
+    not_found = "procurement change"
+    not_draft = NotDraft(
+        code="procurement.change_not_draft", noun_zh="变更单", noun_en="the change"
+    )
+    fact_fields = FactFields(
+        title=("number",),
+        amount="amount",
+        subtype="kind",
+        flags={"method_exception": "method_exception"},
+        url="procurement:change_detail",
+    )
+    related = ("organisation",)
+    lifecycle = Lifecycle(action=CHANGE_ACTION)
+
+    def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        self.ensure_draft(document)
+        changes.submit_checks(document)
+        super().on_submitted(actor=actor, document=document, instance=instance)
+
+    def on_approved(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
+        changes.apply_change(actor, document)
+        super().on_approved(actor=actor, document=document, instance=instance)
+
+    def summary(self, *, actor: Actor, document: Any) -> DocumentSummary:
+        change: ProcurementChange = document
+        facts = [
+            Fact(_("Unit"), change.organisation.name),
+            Fact(_("Kind of change"), change.get_kind_display()),
+            Fact(_("Reason for the change"), change.reason),
+        ]
+        if change.kind == ChangeKind.METHOD:
+            assert change.plan is not None
+            plan = change.plan
+            facts += [
+                Fact(_("Procurement plan"), f"{plan.number} · {plan.title}"),
+                Fact(_("Plan budget"), Money(plan.amount).format()),
+                Fact(
+                    _("Procurement method"),
+                    f"{change.get_old_method_display()} → {change.get_new_method_display()}",
+                ),
+            ]
+            if change.method_exception:
+                facts.append(
+                    Fact("R-GP-8", _("Above the public tender threshold without 公开招标"))
+                )
+            if change.single_source_reason:
+                facts.append(Fact(_("Why a single source"), change.single_source_reason))
+        else:
+            assert change.contract is not None and change.indicator_line is not None
+            contract = change.contract
+            original, approved, cap = selectors.supplement_room(contract)
+            facts += [
+                Fact(_("Contract"), f"{contract.number} · {contract.title}"),
+                Fact(_("Original contract amount"), Money(original).format()),
+                Fact(_("Supplements approved before"), Money(approved).format()),
+                Fact(_("This supplement"), Money(change.amount or 0).format()),
+                Fact("R-GP-3b", _("At most %(cap)s in all") % {"cap": Money(cap).format()}),
+                Fact(
+                    _("Indicator line"),
+                    f"{change.indicator_line.code}（{_('available')} "
+                    f"{Money(change.indicator_line.available).format()}）",
+                ),
+                Fact(_("Signed on"), str(change.signed_on)),
+            ]
+        return DocumentSummary(
+            title=f"{change.number} · {change.get_kind_display()}",
+            url=f"/procurement/changes/{change.pk}/",
+            facts=tuple(facts),
+        )
+
+
+CHANGE_HANDLER = ChangeHandler()
+
+declare(
+    DocumentType(
+        code=CHANGE_TYPE,
+        name="政府采购变更",
+        name_en="Procurement change",
+        subtypes=(
+            Term(ChangeKind.METHOD, "变更采购方式", "Change of procurement method"),
+            Term(ChangeKind.SUPPLEMENT, "补充合同", "Supplementary contract"),
+        ),
+        flags=(
+            Term(
+                "method_exception",
+                "达到公开招标数额标准而变更为非公开招标方式",
+                "A method other than open tender above the tender threshold (R-GP-8)",
+            ),
+        ),
+        handler=CHANGE_HANDLER,
     )
 )

@@ -536,13 +536,18 @@ def contract_close(
         # Under the contract's lock: nothing else moves this line's figures meanwhile.
         ContractLine.objects.filter(pk=line.pk).update(released=F("released") + left)
         released[line.indicator_line.code] = Money(left).format()
-        if to_plan and line.plan_line_id:
-            if not ProcurementPlanLine.objects.filter(
-                pk=line.plan_line_id, consumed__gte=left
-            ).update(consumed=F("consumed") - left):
-                raise ValueError(f"plan line {line.plan_line_id}: {left} fen back, not taken")
-        else:
-            ops.append(Op(line.indicator_line_id, left, row=line.row))
+        # R-GP-3b: supplements reserved from available and go back there. Payments count as
+        # taken from the plan's share first, so what is left is the supplements' part first.
+        plan_line_id = line.plan_line_id if to_plan else None
+        to_available = min(left, line.supplemented) if plan_line_id else left
+        if plan_line_id and left > to_available:
+            back = left - to_available
+            if not ProcurementPlanLine.objects.filter(pk=plan_line_id, consumed__gte=back).update(
+                consumed=F("consumed") - back
+            ):
+                raise ValueError(f"plan line {plan_line_id}: {back} fen back, not taken")
+        if to_available:
+            ops.append(Op(line.indicator_line_id, to_available, row=line.row))
     key = f"{SOURCE_TYPE}:{contract.pk}:release"
     posted = bool(ops) and apply(
         "unreserve",
