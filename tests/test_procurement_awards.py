@@ -27,6 +27,7 @@ from yusuan.identity.services import api_token_issue
 from yusuan.indicators.models import IndicatorLine
 from yusuan.payments.models import PaymentRequest
 from yusuan.payments.services import PaymentLineInput, request_create
+from yusuan.procurement import reports
 from yusuan.procurement.choices import InstalmentKind, IntentionExemption
 from yusuan.procurement.models import Contract, ContractInstalment, ProcurementPlan
 from yusuan.procurement.selectors import contract_deadlines, reservation_differences
@@ -237,6 +238,28 @@ def test_r_gp_3_late_signing_and_filing_are_tracked_not_refused(user: Any) -> No
         dt.date(YEAR, 3, 20),
         True,
     )
+    # R-GP-12: the execution report lists what was late, most late first, in the unit's scope.
+    missed = reports.missed_deadlines(
+        actor=_user("school_clerk"), fiscal_year=YEAR, on=dt.date(YEAR, 4, 1)
+    )
+    assert [
+        (m.what_en, m.days_late, m.done_on) for m in missed if m.contract_id == contract.pk
+    ] == [
+        ("signed within 30 days of the award notice", 34, dt.date(YEAR, 3, 10)),
+        ("filed within 7 working days", 1, dt.date(YEAR, 3, 20)),
+    ]
+    others = reports.missed_deadlines(
+        actor=_user("hospital_clerk"), fiscal_year=YEAR, on=dt.date(YEAR, 4, 1)
+    )
+    assert contract.pk not in {m.contract_id for m in others}
+    # Not published at all: late from its due date to the day the report is read.
+    Contract.objects.filter(pk=contract.pk).update(published_on=None)
+    missed = reports.missed_deadlines(
+        actor=_user("school_clerk"), fiscal_year=YEAR, on=dt.date(YEAR, 4, 1)
+    )
+    assert ("published within 2 working days", 20, None) in [
+        (m.what_en, m.days_late, m.done_on) for m in missed if m.contract_id == contract.pk
+    ]
 
 
 # --- acceptance and the third control ---------------------------------------------------------

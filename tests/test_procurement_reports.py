@@ -138,6 +138,16 @@ def test_the_report_page_excel_pdf_and_api_agree(client_as: Any, user: Any) -> N
     figures = _school()
     assert {k: row[f"{k}_fen"] for k in COLUMNS} == figures
     assert clerk.get("/api/v1/procurement/execution?fiscal_year=99999").status_code == 422
+    # R-GP-3: the page and the API list the same missed deadlines.
+    missed = reports.missed_deadlines(
+        actor=_user("school_clerk"), fiscal_year=YEAR, on=timezone.localdate()
+    )
+    assert [m["contract_number"] for m in api["missed_deadlines"]] == [
+        m.contract_number for m in missed
+    ]
+    assert 'data-testid="missed-deadlines"' in text
+    for m in missed:
+        assert m.contract_number in text
     # The hospital's clerk does not see the school's row.
     other = client_as("hospital_clerk").get(f"/procurement/report/?year={YEAR}")
     assert school.name not in other.content.decode()

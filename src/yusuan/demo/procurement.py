@@ -368,6 +368,12 @@ def _contract(
         ),
     )
     advance = fen * 30 // 100 // 100 * 100
+    # The hospital publishes its contract late (R-GP-3: the execution report lists it, and
+    # until "as of" reaches that day, as not published); the school the day before filing.
+    late = contracted + dt.timedelta(days=3)
+    published = (
+        contracted - dt.timedelta(days=1) if story.unit == "school" else due((late.month, late.day))
+    )
     contract = contract_file(
         actor=clerk,
         data=ContractInput(
@@ -380,7 +386,7 @@ def _contract(
             lines=[ContractLineInput(line.indicator_line_id, Money(fen))],
             award_id=award.pk,
             signed_on=contracted - dt.timedelta(days=2),
-            published_on=contracted - dt.timedelta(days=1),
+            published_on=published,
             instalments=[
                 InstalmentInput("预付款", InstalmentKind.ADVANCE, Money(advance)),
                 InstalmentInput("验收合格后付款", InstalmentKind.ACCEPTANCE, Money(fen - advance)),

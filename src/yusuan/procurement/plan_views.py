@@ -303,6 +303,7 @@ def execution_report(request: HttpRequest) -> HttpResponse:
             "year": year,
             "sections": [report_tables.display(s) for s in table.sections],
             "owed": reports.owed_to_smes(actor=actor, on=today),
+            "missed": reports.missed_deadlines(actor=actor, fiscal_year=year, on=today),
             "no_data": report_tables.NO_DATA,
         },
     )

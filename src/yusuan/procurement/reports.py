@@ -32,6 +32,8 @@ from yusuan.procurement.models import (
     ProcurementPlan,
     ProcurementPlanLine,
 )
+from yusuan.procurement.selectors import contract_deadlines
+from yusuan.workflow.routing import calendar_overrides
 
 # Plans that hold or held money; drafts, rejected and cancelled ones never bought anything.
 COUNTED_PLANS = (PlanState.SUBMITTED, PlanState.FILED, PlanState.EXECUTING, PlanState.CLOSED)
@@ -210,6 +212,53 @@ def owed_to_smes(*, actor: Actor, on: dt.date) -> list[Owed]:
             )
         )
     return sorted(found, key=lambda owed: (-owed.days_late, owed.contract_number))
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A contract's legal deadline (R-GP-3) met late, or still open past its due date."""
+
+    contract_id: int
+    contract_number: str
+    unit: str
+    what_zh: str
+    what_en: str
+    due_on: dt.date
+    done_on: dt.date | None
+    days_late: int
+
+
+def missed_deadlines(*, actor: Actor, fiscal_year: int, on: dt.date) -> list[Missed]:
+    """R-GP-3 (signing, publication, filing) for the year's contracts in the actor's scope:
+    every deadline met after its due date, or not met and already past it on ``on``; most
+    late first. The working-day calendar is read once."""
+    days_off = calendar_overrides()
+    found: list[Missed] = []
+    contracts = (
+        Contract.objects.visible_to(actor)
+        .filter(fiscal_year=fiscal_year)
+        .select_related("award", "organisation")
+        .order_by("number")
+    )
+    for contract in contracts:
+        for deadline in contract_deadlines(contract, days_off):
+            done = deadline.done
+            late = ((done or on) - deadline.due).days
+            if late <= 0:
+                continue
+            found.append(
+                Missed(
+                    contract.pk,
+                    contract.number,
+                    contract.organisation.name,
+                    deadline.what_zh,
+                    deadline.what_en,
+                    deadline.due,
+                    done,
+                    late,
+                )
+            )
+    return sorted(found, key=lambda m: (-m.days_late, m.contract_number))
 
 
 def execution_table(report: Execution, share: SmeShare) -> ReportTable:

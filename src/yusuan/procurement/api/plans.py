@@ -387,6 +387,17 @@ class OwedOut(Schema):
     days_late: int
 
 
+class MissedDeadlineOut(Schema):
+    contract_id: int
+    contract_number: str
+    unit: str
+    what_zh: str
+    what_en: str
+    due_on: dt.date
+    done_on: dt.date | None = Field(description="Empty: still not done, past its due date")
+    days_late: int
+
+
 class ExecutionOut(Schema):
     fiscal_year: int
     by_unit: list[ExecutionRowOut]
@@ -396,6 +407,7 @@ class ExecutionOut(Schema):
     awarded_to_smes_fen: int
     sme_share: str
     owed_to_smes: list[OwedOut]
+    missed_deadlines: list[MissedDeadlineOut] = Field(description="R-GP-3, most late first")
 
 
 def _row(row: reports.ExecutionRow) -> dict[str, Any]:
@@ -414,8 +426,9 @@ def _row(row: reports.ExecutionRow) -> dict[str, Any]:
 
 @router.get("/procurement/execution", response=ExecutionOut)
 def execution_report(request: HttpRequest, fiscal_year: Year) -> Any:
-    """R-GP-12 and R-GP-6, the same figures as ``/procurement/report/``: budget → plan →
-    contract → paid by unit and method, the SME share of awards, instalments owed to SMEs."""
+    """R-GP-12, R-GP-6 and R-GP-3, the same figures as ``/procurement/report/``: budget → plan
+    → contract → paid by unit and method, the SME share of awards, instalments owed to SMEs,
+    legal deadlines missed."""
     actor = require(request, "procurement.view_procurementplan", READ)
     report = reports.execution(actor=actor, fiscal_year=fiscal_year)
     share = reports.sme_share(actor=actor, fiscal_year=fiscal_year)
@@ -430,5 +443,11 @@ def execution_report(request: HttpRequest, fiscal_year: Year) -> Any:
         "owed_to_smes": [
             {**vars(o), "left_fen": o.left}
             for o in reports.owed_to_smes(actor=actor, on=timezone.localdate())
+        ],
+        "missed_deadlines": [
+            vars(m)
+            for m in reports.missed_deadlines(
+                actor=actor, fiscal_year=fiscal_year, on=timezone.localdate()
+            )
         ],
     }
