@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from django.test import Client
+from django.utils import translation
 
 import pytest
 from tests.test_api_csrf import csrf_session
@@ -42,6 +43,7 @@ from yusuan.procurement.models import Contract, ContractLine, ProcurementChange,
 from yusuan.procurement.selectors import reservation_differences
 from yusuan.procurement.services import contract_close, plan_close
 from yusuan.procurement.services.changes import ChangeInput, change_create
+from yusuan.procurement.workflow import CHANGE_HANDLER
 from yusuan.workflow.models import WorkflowInstance
 from yusuan.workflow.services import document_submit, instance_approve, instance_reject
 
@@ -448,3 +450,42 @@ def test_the_pages_enter_a_supplement_and_show_the_refusal(client_as: Any, user:
     # A plan with an award offers no change of method; the refusal would name it anyway.
     plan_page = client.get(f"/procurement/plans/{plan.pk}/").content.decode()
     assert "/procurement/changes/new/?plan=" not in plan_page
+
+
+def test_the_approver_reads_the_supplements_figures_and_the_methods(
+    client_as: Any, user: Any
+) -> None:
+    (line,) = _lines(900_000_00)
+    plan = _filed_plan(line)
+    contract = _contract(_award(plan, "500,000.00"), line)
+    _approved(_supplement(contract, "30,000.00", line.pk))
+    change = _supplement(contract, "15,000.00", line.pk)
+    with translation.override("en"):
+        facts = {
+            f.label: f.value
+            for f in CHANGE_HANDLER.summary(actor=_user("school_approver"), document=change).facts
+        }
+    assert facts["Original contract amount"] == "500,000.00"
+    assert facts["Supplements approved before"] == "30,000.00"
+    assert facts["This supplement"] == "15,000.00"
+    assert facts["R-GP-3b"] == "At most 50,000.00 in all"
+    page = client_as("school_approver").get(f"/procurement/changes/{change.pk}/").content.decode()
+    assert "补充合同累计不得超过 50,000.00 元" in page
+    (other,) = _lines(5_000_000_00)
+    big = _filed(
+        _plan(
+            [(other, "4,000,000.00")],
+            planned_start=_day(),
+            exemption=IntentionExemption.URGENT,
+            exemption_reason="急需",
+        )
+    )
+    method = _method_change(big, PurMethod.SINGLE_SOURCE, single_source_reason="专利产品")
+    with translation.override("en"):
+        facts = {
+            f.label: f.value
+            for f in CHANGE_HANDLER.summary(actor=_user("school_approver"), document=method).facts
+        }
+    assert facts["Procurement method"] == "Open tender (公开招标) → Single source (单一来源)"
+    assert facts["Why a single source"] == "专利产品"
+    assert "R-GP-8" in facts
