@@ -161,6 +161,9 @@ def api_calls() -> dict[str, set[str]]:
     """Service → the API operations (``METHOD /path``) that call it."""
     from yusuan.api.root import api
 
+    # Nested routers (core's standards) join ``api._routers`` when the URLs are first built: a
+    # test run alone would otherwise miss their operations.
+    get_resolver().url_patterns  # noqa: B018
     calls: dict[str, set[str]] = {}
     for prefix, router in api._routers:
         for path, path_view in router.path_operations.items():

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 import pytest
 from tests.test_api_csrf import csrf_session
@@ -33,10 +33,13 @@ from tests.test_indicators_rules import (
 )
 from tests.test_procurement_awards import _award, _contract, _day, _filed_plan, _node
 from tests.test_procurement_plans import _b, _filed, _plan, _submit
+from tests.test_procurement_plans import _contract as plan_contract
 
 from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.money import Money
+from yusuan.core.models import Standard
+from yusuan.core.services.standards import standard_change
 from yusuan.identity.services import api_token_issue
 from yusuan.procurement.choices import ChangeKind, ChangeState, IntentionExemption, PurMethod
 from yusuan.procurement.models import Contract, ContractLine, ProcurementChange, ProcurementPlan
@@ -287,6 +290,52 @@ def test_r_gp_8_a_method_change_above_the_threshold_goes_to_finance(user: Any) -
     with pytest.raises(BusinessRuleError) as awarded:
         _method_change(small, PurMethod.NEGOTIATION)
     assert _codes(awarded)["plan"][:3] == ("procurement.change_after_award", "R-GP-8", 1)
+    # A contract filed under a plan without an award ends its changes of method too.
+    (third_line,) = _lines(900_000_00)
+    third = _filed_plan(third_line, "200,000.00")
+    plan_contract(third, [(third_line, "150,000.00")], "HT-R-GP-8")
+    with pytest.raises(BusinessRuleError) as contracted:
+        _method_change(third, PurMethod.NEGOTIATION)
+    assert _codes(contracted)["plan"][:3] == ("procurement.change_after_contract", "R-GP-8", 1)
+
+
+def test_r_gp_8_the_route_follows_the_threshold_in_force_at_submission(user: Any) -> None:
+    """A draft entered below the 公开招标数额标准 goes to finance if the threshold was lowered
+    before it was submitted: the route is worked out then, not from the draft's flag."""
+    (line,) = _lines(900_000_00)
+    plan = _filed_plan(line, "500,000.00")
+    change = _method_change(plan, PurMethod.NEGOTIATION)
+    assert change.method_exception is False
+    clerk = _user("school_clerk")
+    standard_change(
+        actor=_user("wj_budget"),
+        standard=Standard.objects.get(
+            mof_div_code=clerk.mof_div_code,
+            fiscal_year=plan.fiscal_year,
+            key="procurement.tender_goods_services",
+        ),
+        value=400_000_00,
+        reason="本地区下调公开招标数额标准",
+        effective_from=dt.date(plan.fiscal_year, 1, 1),
+    )
+    instance = _submit_change(change)
+    assert [s["key"] for s in instance.route] == ["unit_approval", "procurement_approval"]
+    change.refresh_from_db()
+    assert change.method_exception is True
+
+
+def test_a_supplement_signed_after_today_is_refused(user: Any) -> None:
+    (line,) = _lines(900_000_00)
+    contract = _contract(_award(_filed_plan(line), "500,000.00"), line)
+    later = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(BusinessRuleError) as caught:
+        _supplement(contract, "1,000.00", line.pk, signed_on=later)
+    assert _codes(caught)["signed_on"] == (
+        "procurement.supplement_signed_later",
+        "R-GP-3b",
+        str(later),
+        str(timezone.localdate()),
+    )
 
 
 def test_a_draft_plan_changes_its_method_by_editing_not_by_a_change(user: Any) -> None:
@@ -388,6 +437,18 @@ def test_the_api_enters_and_submits_a_supplement_with_a_token_and_csrf(user: Any
         line.code,
         "draft",
     )
+    # The cashier's token has the write scope and sees the change, but may not submit it.
+    reviewer = api_token_issue(
+        actor=None,
+        user=user("school_cashier"),
+        name="r",
+        scopes=("payments:read", "payments:write"),
+    )
+    refused = client.post(
+        f"/api/v1/procurement/changes/{change['id']}/submit",
+        HTTP_AUTHORIZATION=f"Bearer {reviewer.key}",
+    )
+    assert refused.status_code == 403, refused.content
     sent = client.post(f"/api/v1/procurement/changes/{change['id']}/submit", **auth)
     assert sent.status_code == 200, sent.content
     assert sent.json()["state"] == "submitted"

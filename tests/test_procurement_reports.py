@@ -146,6 +146,8 @@ def test_the_report_page_excel_pdf_and_api_agree(client_as: Any, user: Any) -> N
         m.contract_number for m in missed
     ]
     assert 'data-testid="missed-deadlines"' in text
+    title = text.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and "政府采购执行表" in title
     for m in missed:
         assert m.contract_number in text
     # The hospital's clerk does not see the school's row.

@@ -104,12 +104,9 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     change = selectors.change_get(actor=actor, change_id=pk)
     errors: list[ErrorDetail] = []
-    needed = (
-        "procurement.change_procurementplan"
-        if change.kind == ChangeKind.METHOD
-        else "procurement.change_contract"
+    may_submit = (
+        actor.has_perm(selectors.change_permission(change)) and change.state == ChangeState.DRAFT
     )
-    may_submit = actor.has_perm(needed) and change.state == ChangeState.DRAFT
     if request.method == "POST":
         if not may_submit or request.POST.get("action") != "submit":
             raise PermissionDenied

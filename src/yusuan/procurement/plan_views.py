@@ -27,7 +27,6 @@ from yusuan.core.choices import PayeeKind
 from yusuan.core.selectors import payees
 from yusuan.procurement import reports, selectors
 from yusuan.procurement.choices import (
-    PLAN_OPEN_STATES,
     IntentionExemption,
     PlanState,
     PurMethod,
@@ -246,7 +245,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "awards": awards,
             "changes": selectors.changes_of(plan=plan),
             "change_url": f"{reverse('procurement:change_new')}?plan={plan.pk}"
-            if may_change and plan.state in PLAN_OPEN_STATES and not awards
+            if may_change and plan.state == PlanState.FILED and not awards
             else "",
             "suppliers": payees(
                 actor=actor, organisation_id=plan.organisation_id, kind=PayeeKind.ORGANISATION

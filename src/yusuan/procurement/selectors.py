@@ -430,6 +430,13 @@ def supplement_room(contract: Contract) -> tuple[int, int, int]:
     return original, approved, original * SUPPLEMENT_PERCENT // 100
 
 
+def change_permission(change: ProcurementChange) -> str:
+    """Who may enter and submit it: whoever edits plans (a method) or contracts (a supplement)."""
+    if change.kind == ChangeKind.METHOD:
+        return "procurement.change_procurementplan"
+    return "procurement.change_contract"
+
+
 def change_get(*, actor: Actor, change_id: int) -> ProcurementChange:
     found = (
         ProcurementChange.objects.visible_to(actor)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.audit.services import state_change
-from yusuan.common.actor import Actor
+from yusuan.common.actor import Actor, ensure_permission
 from yusuan.common.money import Money
 from yusuan.procurement import locks, selectors
 from yusuan.procurement.choices import ChangeKind, PlanState, PurMethod
@@ -201,8 +201,17 @@ class ChangeHandler(ModelHandler[ProcurementChange]):
     related = ("organisation",)
     lifecycle = Lifecycle(action=CHANGE_ACTION)
 
+    def computed_facts(self, document: ProcurementChange) -> ComputedFacts:
+        """R-GP-8 on the thresholds in force now, as the route is chosen (not the draft's)."""
+        if document.kind != ChangeKind.METHOD or document.plan is None:
+            return {}
+        live = changes.method_exception(document.plan, document.new_method)
+        return {"flags": frozenset({"method_exception"} if live else ())}
+
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)
+        # The page asks for the same permission (an API token's scope is not enough).
+        ensure_permission(actor, selectors.change_permission(document))
         changes.submit_checks(document)
         super().on_submitted(actor=actor, document=document, instance=instance)
 

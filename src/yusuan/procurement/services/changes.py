@@ -108,6 +108,19 @@ def _method_errors(
                 [s.value for s in PLAN_OPEN_STATES],
             )
         )
+    contracts = plan.contracts.count()
+    if contracts:
+        errors.append(
+            _error(
+                "R-GP-8",
+                "plan",
+                "change_after_contract",
+                f"采购计划 {plan.number} 已签订 {contracts} 份合同，不能再变更采购方式",
+                f"plan {plan.number} has {contracts} contract(s); its method no longer changes",
+                contracts,
+                0,
+            )
+        )
     awards = ProcurementAward.objects.filter(plan=plan).count()
     if awards:
         errors.append(
@@ -236,7 +249,20 @@ def _supplement_errors(
                 available.format(),
             )
         )
-    if signed_on is None or signed_on < (contract.signed_on or contract.filed_on):
+    today = timezone.localdate()
+    if signed_on is not None and signed_on > today:
+        errors.append(
+            _error(
+                "R-GP-3b",
+                "signed_on",
+                "supplement_signed_later",
+                f"补充合同签订日期 {signed_on} 晚于今天 {today}",
+                f"the supplement's signing date {signed_on} is after today ({today})",
+                str(signed_on),
+                str(today),
+            )
+        )
+    elif signed_on is None or signed_on < (contract.signed_on or contract.filed_on):
         start = contract.signed_on or contract.filed_on
         errors.append(
             _error(
@@ -373,6 +399,9 @@ def apply_change(actor: Actor, change: ProcurementChange) -> None:
     target = _target(change)
     if isinstance(target, ProcurementPlan):
         before = target.method
+        if change.old_method != before:  # another change was approved meanwhile
+            change.old_method = before
+            change.save(update_fields=["old_method", "updated_at"])
         target.method = change.new_method
         target.method_exception = change.method_exception
         if change.single_source_reason:
