@@ -8,7 +8,9 @@ asserts the opposite outcome: the property or the race now fails (docs/developme
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -109,9 +111,15 @@ def no_row_locks(monkeypatch: pytest.MonkeyPatch, pause: float = 0.2) -> None:
     monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
 
 
-def idempotency_check_then_insert(monkeypatch: pytest.MonkeyPatch) -> None:
+def idempotency_check_then_insert(monkeypatch: pytest.MonkeyPatch, parties: int = 4) -> None:
     """P11 broken: ``run_once`` looks the key up first and stores it after the change, instead of
-    inserting it first and letting a concurrent duplicate wait on the unique index."""
+    inserting it first and letting a concurrent duplicate wait on the unique index.
+
+    The ``parties`` requests of the race all look before any of them goes on (a barrier; 5 s at
+    most): the window the mutant opens is then always hit, whatever the scheduler does on a
+    loaded machine — else the first request could finish before the others look, and they would
+    replay its answer as the real code does (a mutant that did not bite)."""
+    looked = threading.Barrier(parties, timeout=5)
 
     def run_once(
         *,
@@ -129,6 +137,8 @@ def idempotency_check_then_insert(monkeypatch: pytest.MonkeyPatch) -> None:
             existing = IdempotencyRecord.objects.filter(
                 actor_id=actor_id, scope=scope, key=key
             ).first()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                looked.wait()
             if existing is not None and existing.request_digest == digest:
                 return idempotency.StoredResult(
                     existing.status_code or 0, existing.response_body, replayed=True
