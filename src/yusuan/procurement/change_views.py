@@ -42,10 +42,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
     if plan is None and contract is None:
         raise NotFoundError("procurement plan or contract")
     kind = ChangeKind.METHOD if plan is not None else ChangeKind.SUPPLEMENT
-    needed = (
-        "procurement.change_procurementplan" if plan is not None else "procurement.change_contract"
-    )
-    if not actor.has_perm(needed):
+    if not actor.has_perm(selectors.change_permission(kind)):
         raise PermissionDenied
     errors: list[ErrorDetail] = []
     if request.method == "POST":
@@ -105,7 +102,8 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.change_get(actor=actor, change_id=pk)
     errors: list[ErrorDetail] = []
     may_submit = (
-        actor.has_perm(selectors.change_permission(change)) and change.state == ChangeState.DRAFT
+        actor.has_perm(selectors.change_permission(change.kind))
+        and change.state == ChangeState.DRAFT
     )
     if request.method == "POST":
         if not may_submit or request.POST.get("action") != "submit":

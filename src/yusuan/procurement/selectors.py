@@ -430,9 +430,10 @@ def supplement_room(contract: Contract) -> tuple[int, int, int]:
     return original, approved, original * SUPPLEMENT_PERCENT // 100
 
 
-def change_permission(change: ProcurementChange) -> str:
-    """Who may enter and submit it: whoever edits plans (a method) or contracts (a supplement)."""
-    if change.kind == ChangeKind.METHOD:
+def change_permission(kind: str) -> str:
+    """Who may enter and submit a change of ``kind``: whoever edits plans (a method) or
+    contracts (a supplement)."""
+    if kind == ChangeKind.METHOD:
         return "procurement.change_procurementplan"
     return "procurement.change_contract"
 

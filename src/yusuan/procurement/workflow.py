@@ -211,7 +211,7 @@ class ChangeHandler(ModelHandler[ProcurementChange]):
     def on_submitted(self, *, actor: Actor, document: Any, instance: WorkflowInstance) -> None:
         self.ensure_draft(document)
         # The page asks for the same permission (an API token's scope is not enough).
-        ensure_permission(actor, selectors.change_permission(document))
+        ensure_permission(actor, selectors.change_permission(document.kind))
         changes.submit_checks(document)
         super().on_submitted(actor=actor, document=document, instance=instance)
 

@@ -289,7 +289,7 @@ def change_create(*, actor: Actor, data: ChangeInput) -> ProcurementChange:
     values: dict[str, Any] = {"kind": data.kind, "reason": reason}
     target: ProcurementPlan | Contract | None
     if data.kind == ChangeKind.METHOD:
-        ensure_permission(actor, "procurement.change_procurementplan")
+        ensure_permission(actor, selectors.change_permission(data.kind))
         target = ProcurementPlan.objects.visible_to(actor).filter(pk=data.plan_id or 0).first()
         if target is None:
             raise NotFoundError("procurement plan")
@@ -313,7 +313,7 @@ def change_create(*, actor: Actor, data: ChangeInput) -> ProcurementChange:
         if not errors:
             values["method_exception"] = method_exception(target, data.new_method)
     elif data.kind == ChangeKind.SUPPLEMENT:
-        ensure_permission(actor, "procurement.change_contract")
+        ensure_permission(actor, selectors.change_permission(data.kind))
         target = Contract.objects.visible_to(actor).filter(pk=data.contract_id or 0).first()
         if target is None:
             raise NotFoundError("contract")
@@ -376,8 +376,9 @@ def _target(change: ProcurementChange) -> ProcurementPlan | Contract:
     return locks.contract_qs_select_for_update().get(pk=change.contract_id)
 
 
-def submit_checks(change: ProcurementChange) -> None:
-    """At submission and again at approval: the plan or contract still takes the change."""
+def submit_checks(change: ProcurementChange) -> ProcurementPlan | Contract:
+    """At submission and again at approval: the plan or contract still takes the change; it is
+    returned, locked."""
     target = _target(change)
     if isinstance(target, ProcurementPlan):
         raise_if_any(_method_errors(target, change.new_method, change.single_source_reason))
@@ -391,12 +392,12 @@ def submit_checks(change: ProcurementChange) -> None:
                 target, change.amount or 0, change.indicator_line_id, change.signed_on
             )
         )
+    return target
 
 
 def apply_change(actor: Actor, change: ProcurementChange) -> None:
     """Approved: the plan takes the new method, or the contract the supplement (reserved)."""
-    submit_checks(change)
-    target = _target(change)
+    target = submit_checks(change)
     if isinstance(target, ProcurementPlan):
         before = target.method
         if change.old_method != before:  # another change was approved meanwhile
