@@ -57,6 +57,12 @@ def hospital() -> Any:
     return Organisation.objects.get(name=HOSPITAL)
 
 
+def school() -> Any:
+    from yusuan.core.models import Organisation
+
+    return Organisation.objects.get(name=SCHOOL)
+
+
 def hospital_account() -> Any:
     from yusuan.core.models import BankAccount
 
@@ -1293,6 +1299,8 @@ PAGES: dict[str, Entry] = {
     "procurement:execution_report": Entry(
         plan, marker=lambda p: p.organisation.name, query=lambda p: f"year={p.fiscal_year}"
     ),
+    # The execution report by unit: the school's row is the school clerk's, not the hospital's.
+    "reports:execution": Entry(school, marker=lambda o: o.name, query=lambda o: "dims=unit"),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -1997,6 +2005,12 @@ API: dict[str, Entry] = {
         procurement_change, _pk("change_id"), method="post"
     ),
     "yusuan_procurement_api_plans_list_awards": Entry(plan, _pk("plan_id")),
+    "yusuan_reports_api_execution": Entry(
+        school, marker=lambda o: o.name, query=lambda o: "dims=unit"
+    ),
+    "yusuan_reports_api_execution_csv": Entry(
+        school, marker=lambda o: o.name, query=lambda o: "dims=unit"
+    ),
     "yusuan_procurement_api_plans_execution_report": Entry(
         plan, marker=lambda p: p.organisation.name, query=lambda p: f"fiscal_year={p.fiscal_year}"
     ),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("yusuan.procurement.urls")),  # /payments/contracts/, /procurement/…
     path("payments/", include("yusuan.payments.urls")),
     path("accounting/", include("yusuan.accounting.urls")),
+    path("reports/", include("yusuan.reports.urls")),
     path("payments/", include("yusuan.monitoring.urls")),  # /payments/<id>/explain/
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

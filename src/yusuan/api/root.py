@@ -43,6 +43,7 @@ from yusuan.procurement.api import router as procurement_router
 from yusuan.procurement.api.changes import router as procurement_changes_router
 from yusuan.procurement.api.plans import router as procurement_plans_router
 from yusuan.projects.api import ROUTERS as PROJECTS_ROUTERS
+from yusuan.reports.api import router as reports_router
 from yusuan.workflow.api import ROUTERS as WORKFLOW_ROUTERS
 
 
@@ -191,6 +192,7 @@ api.add_router("/", monitoring_router)
 api.add_router("/", accounting_router)
 api.add_router("/", statements_router)
 api.add_router("/", assets_router)
+api.add_router("/", reports_router)
 # Test settings add the routers of test-only apps (the memo of adding-a-document-type.md).
 for _extra in getattr(settings, "YUSUAN_API_EXTRA_ROUTERS", ()):
     api.add_router("/", import_string(_extra))

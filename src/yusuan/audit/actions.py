@@ -120,6 +120,7 @@ ACTION_LABELS: dict[str, Any] = {
     "payments.clearing_state": _("Clearing state changed"),
     "payments.contract_file": _("Contract filed"),
     "procurement.contract_state": _("Contract closed"),
+    "reports.rebuild": _("Execution aggregates rebuilt from the ledger"),
     "procurement.intention_create": _("Procurement intention entered"),
     "procurement.intention_update": _("Procurement intention changed"),
     "procurement.intention_publish": _("Procurement intention published"),

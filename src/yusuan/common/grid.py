@@ -224,14 +224,29 @@ def read_settings(
     return columns, sort, size, group
 
 
-def _ordered(grid: Grid, queryset: QuerySet[Any], sort: str, level: GroupLevel | None) -> Any:
+# What a grid lists: the rows of a queryset, or rows a selector computed (a report's groups,
+# a few thousand at most: sorted, paged and summed here rather than in SQL).
+Rows = QuerySet[Any] | Sequence[Any]
+
+
+def _ordered(grid: Grid, queryset: Rows, sort: str, level: GroupLevel | None) -> Any:
     order: list[str] = list(level.order_by) if level else []
     if sort:
         column = grid.column(sort.lstrip("-"))
         assert column is not None
         order.append(("-" if sort.startswith("-") else "") + column.order_by)
     order += [o for o in grid.default_order if o not in order]
-    return queryset.order_by(*order)
+    if isinstance(queryset, QuerySet):
+        return queryset.order_by(*order)
+    rows = list(queryset)
+    for name in reversed(order):  # stable sorts, last key first
+        field_name = name.lstrip("-")
+        rows.sort(key=lambda row: _sort_key(getattr(row, field_name)), reverse=name[0] == "-")
+    return rows
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    return (value is None, value if value is not None else 0)
 
 
 def _cells(columns: Iterable[GridColumn], row: Any) -> list[Cell]:
@@ -243,9 +258,11 @@ def _cells(columns: Iterable[GridColumn], row: Any) -> list[Cell]:
     ]
 
 
-def _totals(grid: Grid, queryset: QuerySet[Any]) -> dict[str, int]:
+def _totals(grid: Grid, queryset: Rows) -> dict[str, int]:
     """The sums over every matching row (aliased apart from the columns: an amount may be an
     annotation of the same name, e.g. a request's total)."""
+    if not isinstance(queryset, QuerySet):
+        return {a: sum(int(getattr(row, a)) for row in queryset) for a in grid.amounts}
     sums = queryset.order_by().aggregate(**{f"s_{a}": Sum(a) for a in grid.amounts})
     return {a: int(sums[f"s_{a}"] or 0) for a in grid.amounts}
 
@@ -256,15 +273,23 @@ def _figures(columns: Sequence[GridColumn], sums: dict[str, int]) -> list[str | 
 
 
 def _group_sums(
-    grid: Grid, queryset: QuerySet[Any], level: GroupLevel, keys: set[str] | None
+    grid: Grid, queryset: Rows, level: GroupLevel, keys: set[str] | None
 ) -> dict[str, dict[str, int]]:
     """Each group's sums over every matching row (not just the page's): of the groups in ``keys``,
     or of every group when ``keys`` is None (the export)."""
     sums: dict[str, dict[str, int]] = {}
-    rows = (
+    rows: Iterable[dict[str, Any]] = (
         queryset.order_by()
         .values(level.group_by)
         .annotate(**{f"s_{a}": Sum(a) for a in grid.amounts})
+        if isinstance(queryset, QuerySet)
+        else (
+            {
+                level.group_by: getattr(row, level.group_by),
+                **{f"s_{a}": getattr(row, a) for a in grid.amounts},
+            }
+            for row in queryset
+        )
     )
     for row in rows:
         key = level.fold(row[level.group_by])
@@ -279,7 +304,7 @@ def _group_sums(
 def grid_page(
     request: HttpRequest,
     grid: Grid,
-    queryset: QuerySet[Any],
+    queryset: Rows,
     *,
     remembered: Sequence[str] | None = None,
     prepare: Callable[[list[Any]], list[Any]] = list,
@@ -289,7 +314,10 @@ def grid_page(
     columns, sort, size, group = read_settings(request, grid, remembered)
     level = next((x for x in grid.levels if x.key == group), None)
     ordered = _ordered(grid, queryset, sort, level)
-    paginator = Paginator(ordered.only(*grid.only) if grid.only else ordered, size)
+    paginator = Paginator(
+        ordered.only(*grid.only) if grid.only and isinstance(ordered, QuerySet) else ordered,
+        size,
+    )
     number = page_number(request.GET.get("page"), count=paginator.count, per_page=size)
     page = paginator.page(number)
     objects = prepare(list(page.object_list))
@@ -338,7 +366,7 @@ def grid_page(
 def grid_export(
     request: HttpRequest,
     grid: Grid,
-    queryset: QuerySet[Any],
+    queryset: Rows,
     *,
     remembered: Sequence[str] | None = None,
     prepare: Callable[[list[Any]], list[Any]] = list,
@@ -349,7 +377,7 @@ def grid_export(
     # The sheet is built in memory: a province's whole audit trail would not fit (nor would it
     # fit Excel's 1,048,576 rows); the clerk is told the count and the limit, to filter first.
     limit: int = settings.YUSUAN_EXPORT_MAX_ROWS
-    count = queryset.count()
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     if count > limit:
         raise BusinessRuleError.single(
             code="grid.export_too_large",
@@ -378,7 +406,7 @@ def grid_export(
             current = key
             rows.append([_export_value(c, row) for c in columns])
 
-    for row in ordered.iterator(chunk_size=2000):
+    for row in ordered.iterator(chunk_size=2000) if isinstance(ordered, QuerySet) else ordered:
         batch.append(row)
         if len(batch) == 2000:
             flush(batch)
@@ -399,7 +427,7 @@ def grid_export(
 def grid_download(
     request: HttpRequest,
     grid: Grid,
-    queryset: QuerySet[Any],
+    queryset: Rows,
     filename: str,
     *,
     prepare: Callable[[list[Any]], list[Any]] = list,

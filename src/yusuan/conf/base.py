@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yusuan.monitoring",
     "yusuan.payroll",
     "yusuan.accounting",
+    "yusuan.reports",
     "yusuan.portal",
     "yusuan.demo",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from yusuan.common.clock import replaying
 from yusuan.core.choices import (
     AccountType,
     BudgetLevel,
@@ -542,21 +543,22 @@ def generate(
                 "审批人员变动，导入人员，核定编制，生成预算快照",
             )
         )
-    with transaction.atomic():
+    # The indicators are issued at the start of the year (their events' business day; ADR 0053).
+    with transaction.atomic(), replaying(min(dt.date(CURRENT_YEAR, 1, 5), as_of)):
         result.indicator_lines = indicators.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )
-    with transaction.atomic():
+    with transaction.atomic(), replaying(as_of):
         result.payment_requests = payments.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )
-    with transaction.atomic():
+    with transaction.atomic(), replaying(as_of):
         procurement.load(year=CURRENT_YEAR, as_of=as_of)  # 采购意向 (R-GP-1)
-    with transaction.atomic():
+    with transaction.atomic(), replaying(as_of):
         result.vouchers_posted = accounting.load(year=CURRENT_YEAR, as_of=as_of)
-    with transaction.atomic():
+    with transaction.atomic(), replaying(as_of):
         projects.end_some(mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR)
-    with transaction.atomic():
+    with transaction.atomic(), replaying(as_of):
         result.budget_lines = budgeting.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from yusuan.common.clock import replaying
 from yusuan.common.money import Money
 from yusuan.core.choices import AccountType, PayeeKind
 from yusuan.core.models import BankAccount, Payee
@@ -381,63 +382,66 @@ def load(*, mof_div_code: str, year: int, as_of: dt.date, seed: int = 2026) -> i
     failed_once = False
     contract: Contract | None = None
     for month in range(1, as_of.month + 1):
-        # Office payments on the 20th, or on the "as of" day in its own month if that is earlier.
-        day = min(dt.date(year, month, 20), as_of)
-        month_requests = []
-        if dt.date(year, month, 10) <= as_of:
-            salary = school.salary(month, dt.date(year, month, 10))
-            if salary is not None:
-                month_requests.append(school.approve(salary))
-                for paid in school.contributions(salary, dt.date(year, month, 10)):
-                    month_requests.append(school.approve(paid))
-        if month == 4 and dt.date(year, month, 8) <= as_of:
-            contract = school.contract(dt.date(year, month, 8))
-        if contract is not None and month in (6, 10):
-            # R-PY-3: 30 % on delivery, 60 % on acceptance; 10 % kept as the warranty deposit.
-            paid = school.procurement(day, contract, 30 if month == 6 else 60)
-            month_requests.append(school.approve(paid))
-        for eco, purposes in PURPOSES.items():
-            fen = rng.randrange(800, 6000, 10) * 100
-            purpose = rng.choice(purposes)
-            if eco == "30211":
-                made = school.travel(day, fen, purpose, rng)
-            else:
-                made = school.request(day, [(eco, fen, school.payee_for(eco, rng))], purpose)
-            month_requests.append(school.approve(made))
-        if month == 3 and school.people:
-            # R-MO-1: office money to a teacher's own account waits for an explanation.
-            warned = school.approve(
-                school.request(day, [("30201", 680_00, school.people[0])], "垫付办公用品报销")
-            )
-            request_explain(
-                actor=school.clerk,
-                request_id=warned.pk,
-                explanation="教师垫付购买实验耗材，凭发票报销，已附发票和验收单",
-            )
-            # R-MO-14: red waits for the finance monitoring officer, who confirms it normal.
-            monitor = User.objects.filter(username="wj_monitor").first()
-            for finding in warned.findings.filter(status="explained"):
-                if monitor is not None:
-                    finding_decide(
-                        actor=monitor,
-                        finding_id=finding.pk,
-                        decision="normal",
-                        note="已核对发票和验收单，属教师垫付，认定正常",
-                    )
-            month_requests.append(warned)
-        if hospital is not None:
-            for eco, purposes in HOSPITAL_PURPOSES.items():
-                fen = hospital_rng.randrange(1000, 8000, 10) * 100
-                made = hospital.request(
-                    day,
-                    [(eco, fen, hospital.payee_for(eco, hospital_rng))],
-                    hospital_rng.choice(purposes),
+        # Each month's actions happen on its first day as far as their events go (ADR 0053); the
+        # bank's results carry their own value dates.
+        with replaying(dt.date(year, month, 1)):
+            # Office payments on the 20th, or on the "as of" day in its own month if that is earlier.
+            day = min(dt.date(year, month, 20), as_of)
+            month_requests = []
+            if dt.date(year, month, 10) <= as_of:
+                salary = school.salary(month, dt.date(year, month, 10))
+                if salary is not None:
+                    month_requests.append(school.approve(salary))
+                    for paid in school.contributions(salary, dt.date(year, month, 10)):
+                        month_requests.append(school.approve(paid))
+            if month == 4 and dt.date(year, month, 8) <= as_of:
+                contract = school.contract(dt.date(year, month, 8))
+            if contract is not None and month in (6, 10):
+                # R-PY-3: 30 % on delivery, 60 % on acceptance; 10 % kept as the warranty deposit.
+                paid = school.procurement(day, contract, 30 if month == 6 else 60)
+                month_requests.append(school.approve(paid))
+            for eco, purposes in PURPOSES.items():
+                fen = rng.randrange(800, 6000, 10) * 100
+                purpose = rng.choice(purposes)
+                if eco == "30211":
+                    made = school.travel(day, fen, purpose, rng)
+                else:
+                    made = school.request(day, [(eco, fen, school.payee_for(eco, rng))], purpose)
+                month_requests.append(school.approve(made))
+            if month == 3 and school.people:
+                # R-MO-1: office money to a teacher's own account waits for an explanation.
+                warned = school.approve(
+                    school.request(day, [("30201", 680_00, school.people[0])], "垫付办公用品报销")
                 )
-                month_requests.append(hospital.approve(made))
-        # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
-        fail_one = month == 5 and not failed_once
-        if _settle(mof_div_code, month_requests, fail_one=fail_one) and fail_one:
-            failed_once = True
+                request_explain(
+                    actor=school.clerk,
+                    request_id=warned.pk,
+                    explanation="教师垫付购买实验耗材，凭发票报销，已附发票和验收单",
+                )
+                # R-MO-14: red waits for the finance monitoring officer, who confirms it normal.
+                monitor = User.objects.filter(username="wj_monitor").first()
+                for finding in warned.findings.filter(status="explained"):
+                    if monitor is not None:
+                        finding_decide(
+                            actor=monitor,
+                            finding_id=finding.pk,
+                            decision="normal",
+                            note="已核对发票和验收单，属教师垫付，认定正常",
+                        )
+                month_requests.append(warned)
+            if hospital is not None:
+                for eco, purposes in HOSPITAL_PURPOSES.items():
+                    fen = hospital_rng.randrange(1000, 8000, 10) * 100
+                    made = hospital.request(
+                        day,
+                        [(eco, fen, hospital.payee_for(eco, hospital_rng))],
+                        hospital_rng.choice(purposes),
+                    )
+                    month_requests.append(hospital.approve(made))
+            # R-PY-9: one file per agent bank; each request's results answer its own bank's file.
+            fail_one = month == 5 and not failed_once
+            if _settle(mof_div_code, month_requests, fail_one=fail_one) and fail_one:
+                failed_once = True
     _refunds(school, treasury, as_of)
     _salary_refund_and_correction(school, as_of)
     # R-MO-2: a large cash withdrawal is blocked and waits for revision: a cash cheque drawn to

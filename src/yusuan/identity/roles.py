@@ -62,6 +62,7 @@ INDICATOR_VIEW = (
     "indicators.view_supplementrequest",
     "indicators.view_indicatorsource",
     "indicators.view_budgetadjustment",
+    "reports.view_executionday",  # issue 22: execution of the lines one sees
 )
 # R-IN-7, R-AJ-7: only the budget division opens sources and records 预算调整.
 INDICATOR_SOURCES = ("indicators.add_indicatorsource", "indicators.add_budgetadjustment")

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
+from yusuan.common.clock import business_day
 from yusuan.common.events import SourceDocument, money
 from yusuan.indicators.models import BUCKETS, IndicatorDocument, IndicatorLine
 
@@ -124,7 +123,7 @@ def document_posted(document: IndicatorDocument, posting: Posting) -> IndicatorP
         posting_id=posting.posting_id,
         mof_div_code=document.mof_div_code,
         fiscal_year=document.fiscal_year,
-        business_date=timezone.localdate(document.posted_at),
+        business_date=business_day(document.posted_at),
         source=SourceDocument("indicators.document", document.pk, document.number),
         document_kind=document.kind,
         doc_no=document.doc_no,

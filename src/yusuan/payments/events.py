@@ -31,8 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.utils import timezone
-
+from yusuan.common.clock import business_day
 from yusuan.common.events import SourceDocument, money
 from yusuan.indicators.events import IndicatorAmount, IndicatorRef, indicator_refs
 from yusuan.payments.models import Correction, PaymentLine, PaymentRequest, Refund
@@ -245,7 +244,7 @@ def _moved(
     charges = _amounts(parts)
     return {
         "event_id": event_id,
-        "business_date": timezone.localdate(),
+        "business_date": business_day(),
         "source": _document(request),
         "amount": sum(c.amount for c in charges),
         "charges": charges,
@@ -295,7 +294,7 @@ def line_settled(
         charges = line.charges.values_list("indicator_line_id", "amount")
     return PaymentSettled(
         event_id=event_id,
-        business_date=value_date or timezone.localdate(),
+        business_date=value_date or business_day(),
         source=_document(request),
         amount=line.amount,
         line=PaymentLineRef.of(line),
@@ -389,7 +388,7 @@ def correction_posted(correction: Correction) -> CorrectionPosted:
     refs = indicator_refs([correction.from_line_id, correction.to_line_id])
     return CorrectionPosted(
         event_id=f"payments.correction:{correction.pk}",
-        business_date=timezone.localdate(),
+        business_date=business_day(),
         source=SourceDocument("payments.correction", correction.pk, correction.number),
         amount=correction.amount,
         line=PaymentLineRef.of(line),

@@ -86,6 +86,8 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
                 "indicators:adjustment_list",
                 "indicators.add_budgetadjustment",
             ),
+            # Issue 22: execution by any two dimensions, from the kept aggregates (ADR 0053).
+            MenuItem(_("Budget execution"), "reports:execution", "reports.view_executionday"),
         ),
     ),
     (

@@ -24,8 +24,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from yusuan.common.clock import business_day
 from yusuan.common.events import SourceDocument, money
 from yusuan.indicators.events import IndicatorAmount, indicator_refs
 from yusuan.procurement.models import Contract, ProcurementPlan
@@ -69,7 +68,7 @@ def _fields(contract: Contract, parts: Iterable[tuple[int, int]], event_id: str)
         event_id=event_id,
         mof_div_code=contract.mof_div_code,
         fiscal_year=contract.fiscal_year,
-        business_date=timezone.localdate(),
+        business_date=business_day(),
         source=SourceDocument("procurement.contract", contract.pk, contract.number),
         organisation_id=contract.organisation_id,
         organisation_code=contract.organisation.code,
@@ -131,7 +130,7 @@ def _plan_fields(
         event_id=event_id,
         mof_div_code=plan.mof_div_code,
         fiscal_year=plan.fiscal_year,
-        business_date=timezone.localdate(),
+        business_date=business_day(),
         source=SourceDocument("procurement.plan", plan.pk, plan.number),
         organisation_id=plan.organisation_id,
         organisation_code=plan.organisation.code,

@@ -158,13 +158,17 @@ def test_the_money_registry_lists_every_money_event() -> None:
         fields = set(channel.event_type.__dataclass_fields__)
         assert {"event_id", "mof_div_code", "fiscal_year", "business_date", "source"} <= fields
         assert channel.event_type.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    # Accounting (ADR 0047) is the one consumer: the three events that move a unit's cash, a
-    # salary batch's accrual, and indicators issued (booked under the legacy quota model only).
+    # Accounting (ADR 0047) takes the three events that move a unit's cash, a salary batch's
+    # accrual, and indicators issued (booked under the legacy quota model only); the execution
+    # aggregates (ADR 0053) take every one.
     consumed = {c.name: [h.__name__ for h in c.handlers] for c in money.channels() if c.handlers}
-    assert consumed == {
+    books = {
         "indicators.posted": ["on_indicator_posted"],
         "payroll.accrued": ["on_payroll_accrued"],
         "payments.settled": ["on_payment_settled"],
         "payments.refund_confirmed": ["on_refund_confirmed"],
         "payments.correction_posted": ["on_correction_posted"],
+    }
+    assert consumed == {
+        c.name: [*books.get(c.name, []), "on_money_event"] for c in money.channels()
     }

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from yusuan.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("execution/", views.execution_view, name="execution"),
+]
