@@ -8,38 +8,22 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Sum
-from django.test import Client
 from django.utils import timezone
 
 import pytest
 from openpyxl import load_workbook
+from tests.test_accounting_api import token_caller
 
 from yusuan.core.models import Organisation
-from yusuan.identity.services import api_token_issue
 from yusuan.indicators.models import IndicatorLine
 from yusuan.reports.selectors import Filters, execution_report, time_progress
 
 pytestmark = pytest.mark.django_db
 
 SCHOOL = "吴江区松陵实验小学"
-
-
-class TokenClient:
-    """An integrator's token on a CSRF-enforcing client (reads only here)."""
-
-    def __init__(self, person: Any, scopes: list[str]) -> None:
-        token = api_token_issue(actor=person, user=person, name="integrator", scopes=scopes)
-        self.client = Client(enforce_csrf_checks=True)
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token.key}"}
-
-    def get(self, path: str, query: dict[str, str]) -> Any:
-        return self.client.get(path, query, **self.auth)
-
-
-def token_client(person: Any, *, scopes: list[str]) -> TokenClient:
-    return TokenClient(person, scopes)
 
 
 HOSPITAL = "吴江区第一人民医院"
@@ -100,11 +84,11 @@ def test_two_dimensions_and_a_drill_down_on_the_page(client_as: Any, user: Any) 
 def test_the_api_json_and_csv_match_the_page(client_as: Any, user: Any) -> None:
     page = client_as("wj_budget").get("/reports/execution/", {"dims": "fund_type"})
     shown = page.context["report"]
-    api = token_client(user("wj_budget"), scopes=["indicators:read"])
-    body = api.get("/api/v1/reports/execution", {"dims": "fund_type"}).json()
+    api = token_caller(user, "wj_budget", ["indicators:read"])
+    body = api.get("/api/v1/reports/execution?dims=fund_type").json()
     assert body["total"]["paid_fen"] == shown.total.paid
     assert [r["names"] for r in body["rows"]] == [list(r.names) for r in shown.rows]
-    raw = api.get("/api/v1/reports/execution/csv", {"dims": "fund_type"})
+    raw = api.get("/api/v1/reports/execution/csv?dims=fund_type")
     assert raw["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(raw.content.decode("utf-8-sig"))))
     assert lines[0][:2] == ["fund_type", "budget_fen"]
@@ -137,8 +121,8 @@ def test_excel_and_pdf_carry_the_filters_in_the_title(client_as: Any) -> None:
     ],
 )
 def test_bad_parameters_are_refused_by_name(user: Any, query: dict[str, str], field: str) -> None:
-    api = token_client(user("wj_budget"), scopes=["indicators:read"])
-    answer = api.get("/api/v1/reports/execution", query)
+    api = token_caller(user, "wj_budget", ["indicators:read"])
+    answer = api.get(f"/api/v1/reports/execution?{urlencode(query)}")
     assert answer.status_code in (400, 422), answer.content
     assert field in answer.content.decode()
 

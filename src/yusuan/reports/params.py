@@ -9,29 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from yusuan.common.actor import Actor
-from yusuan.common.errors import BusinessRuleError
 from yusuan.common.ids import parse_id
-from yusuan.reports.selectors import DIMENSIONS, ExecutionReport, Filters, execution_report
+from yusuan.reports.selectors import (
+    DIMENSIONS,
+    ExecutionReport,
+    Filters,
+    bad_parameter,
+    dimensions_of,
+    execution_report,
+)
 
-# A drill-down from a dimension sets this filter to the row's key.
-FILTER_OF = {
-    "region": "region",
-    "department": "department",
-    "unit": "unit",
-    "project": "project",
-    "line": "line",
-    "func_class": "exp_func_code",
-    "func_kind": "exp_func_code",
-    "func_item": "exp_func_code",
-    "eco_class": "dep_bgt_eco_code",
-    "eco": "dep_bgt_eco_code",
-    "gov_eco": "gov_bgt_eco_code",
-    "fund_type": "fund_type",
-    "source": "source",
-    "tracking": "tracking",
-    "kind": "kind",
-    "month": "month",
-}
 INT_FILTERS = ("department", "unit", "project", "line", "month")
 TEXT = re.compile(r"^[0-9A-Za-z_\-]{1,40}$")  # codes, tracking codes, kinds
 
@@ -45,12 +32,6 @@ class ReportParams:
     filters: Filters
 
 
-def _refuse(field: str, value: str, zh: str, en: str) -> BusinessRuleError:
-    return BusinessRuleError.single(
-        code="reports.bad_parameter", field=field, value=value[:60], message_zh=zh, message_en=en
-    )
-
-
 def _date(raw: Mapping[str, str], name: str) -> dt.date | None:
     text = (raw.get(name) or "").strip()
     if not text:
@@ -58,7 +39,7 @@ def _date(raw: Mapping[str, str], name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _refuse(
+        raise bad_parameter(
             name,
             text,
             f"{name} 不是日期（应为 2026-06-30 的格式）",
@@ -75,10 +56,10 @@ def read(raw: Mapping[str, str], *, today: dt.date) -> ReportParams:
     year_text = (raw.get("year") or "").strip()
     year = parse_id(year_text) if year_text else today.year
     if year is None or not 2000 <= year <= 2100:
-        raise _refuse("year", year_text, "年度应在 2000–2100 之间", "year must be 2000–2100")
+        raise bad_parameter("year", year_text, "年度应在 2000–2100 之间", "year must be 2000–2100")
     as_of = _date(raw, "as_of") or (today if today.year == year else dt.date(year, 12, 31))
     if as_of.year != year:
-        raise _refuse(
+        raise bad_parameter(
             "as_of",
             as_of.isoformat(),
             f"截止日 {as_of} 不在 {year} 年度内",
@@ -94,27 +75,20 @@ def read(raw: Mapping[str, str], *, today: dt.date) -> ReportParams:
         elif f.name in INT_FILTERS:
             number = parse_id(text)
             if number is None or (f.name == "month" and number > 12):
-                raise _refuse(
+                raise bad_parameter(
                     f.name, text, f"{f.name} 应为正整数", f"{f.name} must be a positive number"
                 )
             values[f.name] = number
         elif TEXT.match(text):
             values[f.name] = text
         else:
-            raise _refuse(
+            raise bad_parameter(
                 f.name,
                 text,
                 f"{f.name} 只能是代码（字母、数字）",
                 f"{f.name} must be a code (letters, digits)",
             )
-    unknown = [d for d in dims if d not in DIMENSIONS]
-    if unknown:
-        raise _refuse(
-            "dims",
-            ",".join(unknown),
-            f"未知的分析维度：{'、'.join(unknown)}；可选：{'、'.join(DIMENSIONS)}",
-            f"unknown dimension {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}",
-        )
+    dimensions_of(dims)  # refused by name here, before any figure is read
     return ReportParams(dims, year, as_of, _date(raw, "from"), Filters(**values))  # type: ignore[arg-type]
 
 
@@ -124,7 +98,7 @@ def drill(params: ReportParams, dim: str, key: object) -> dict[str, str] | None:
     if not down or key in (None, ""):
         return None
     query = query_of(params)
-    query[FILTER_OF[dim]] = str(key)
+    query[DIMENSIONS[dim].filter_field] = str(key)
     dims = [down if d == dim else d for d in params.dims]
     query["dims"] = ",".join(dict.fromkeys(dims))
     return query

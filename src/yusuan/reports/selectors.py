@@ -44,6 +44,11 @@ class Dimension:
     names: str  # how keys become names: region, organisation, department, project, line, code:<kind>, kind, month, tracking
     fold: Callable[[Any, Mapping[int, str]], Any] = lambda value, _paths: value
     down: str = ""  # the dimension a row drills down into
+    filter: str = ""  # the Filters field a drill-down from a row sets to its key (default: key)
+
+    @property
+    def filter_field(self) -> str:
+        return self.filter or self.key
 
 
 def _department(value: Any, paths: Mapping[int, str]) -> Any:
@@ -86,6 +91,7 @@ DIMENSIONS: dict[str, Dimension] = {
             Substr("line__exp_func_code", 1, 3),
             f"code:{CodeKind.FUNCTIONAL}",
             down="func_kind",
+            filter="exp_func_code",
         ),
         Dimension(
             "func_kind",
@@ -94,6 +100,7 @@ DIMENSIONS: dict[str, Dimension] = {
             Substr("line__exp_func_code", 1, 5),
             f"code:{CodeKind.FUNCTIONAL}",
             down="func_item",
+            filter="exp_func_code",
         ),
         Dimension(
             "func_item",
@@ -102,6 +109,7 @@ DIMENSIONS: dict[str, Dimension] = {
             F("line__exp_func_code"),
             f"code:{CodeKind.FUNCTIONAL}",
             down="line",
+            filter="exp_func_code",
         ),
         Dimension(
             "eco_class",
@@ -110,6 +118,7 @@ DIMENSIONS: dict[str, Dimension] = {
             Substr("line__dep_bgt_eco_code", 1, 3),
             f"code:{CodeKind.DEPARTMENT_ECONOMIC}",
             down="eco",
+            filter="dep_bgt_eco_code",
         ),
         Dimension(
             "eco",
@@ -118,6 +127,7 @@ DIMENSIONS: dict[str, Dimension] = {
             F("line__dep_bgt_eco_code"),
             f"code:{CodeKind.DEPARTMENT_ECONOMIC}",
             down="line",
+            filter="dep_bgt_eco_code",
         ),
         Dimension(
             "gov_eco",
@@ -126,6 +136,7 @@ DIMENSIONS: dict[str, Dimension] = {
             F("line__gov_bgt_eco_code"),
             f"code:{CodeKind.GOVERNMENT_ECONOMIC}",
             down="line",
+            filter="gov_bgt_eco_code",
         ),
         Dimension(
             "fund_type",
@@ -248,11 +259,12 @@ class ExecutionReport:
     filter_names: list[tuple[str, str]] = field(default_factory=list)  # (label, value) for titles
 
 
-def _bad(field: str, value: object, zh: str, en: str) -> BusinessRuleError:
+def bad_parameter(field: str, value: object, zh: str, en: str) -> BusinessRuleError:
+    """A report parameter refused: its name, what was given (cut to 60 characters), why."""
     return BusinessRuleError.single(
         code="reports.bad_parameter",
         field=field,
-        value=str(value),
+        value=str(value)[:60],
         message_zh=zh,
         message_en=en,
     )
@@ -261,17 +273,21 @@ def _bad(field: str, value: object, zh: str, en: str) -> BusinessRuleError:
 def dimensions_of(keys: Sequence[str]) -> tuple[Dimension, ...]:
     """One or two dimensions by key (refused by name otherwise)."""
     if not 1 <= len(keys) <= 2:
-        raise _bad("dims", ",".join(keys), "请选择一至两个分析维度", "choose one or two dimensions")
+        raise bad_parameter(
+            "dims", ",".join(keys), "请选择一至两个分析维度", "choose one or two dimensions"
+        )
     unknown = [k for k in keys if k not in DIMENSIONS]
     if unknown:
-        raise _bad(
+        raise bad_parameter(
             "dims",
             ",".join(unknown),
             f"未知的分析维度：{'、'.join(unknown)}；可选：{'、'.join(DIMENSIONS)}",
             f"unknown dimension {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}",
         )
     if len(set(keys)) != len(keys):
-        raise _bad("dims", ",".join(keys), "两个维度不能相同", "the two dimensions must differ")
+        raise bad_parameter(
+            "dims", ",".join(keys), "两个维度不能相同", "the two dimensions must differ"
+        )
     return tuple(DIMENSIONS[k] for k in keys)
 
 
@@ -386,7 +402,7 @@ def execution_report(
     start = dt.date(year, 1, 1)
     period_from = period_from or as_of.replace(day=1)
     if period_from > as_of:
-        raise _bad(
+        raise bad_parameter(
             "from",
             period_from.isoformat(),
             f"期间起始日 {period_from} 晚于截止日 {as_of}",

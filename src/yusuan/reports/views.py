@@ -27,7 +27,6 @@ from yusuan.reports.selectors import (
     VIEW,
     ExecutionReport,
     ExecutionRow,
-    execution_report,
     percent,
 )
 
@@ -182,7 +181,7 @@ def execution_view(request: HttpRequest) -> HttpResponse:
     except BusinessRuleError as exc:
         error = exc
         found = report_params.read({}, today=timezone.localdate())
-        report = execution_report(actor, dims=found.dims, year=found.year, as_of=found.as_of)
+        report = report_params.report_of(actor, found)
     export = request.GET.get("export", "")
     name = f"execution-{report.year}-{report.as_of.isoformat()}"
     if export in ("xlsx", "pdf") and error is None:
@@ -192,6 +191,7 @@ def execution_view(request: HttpRequest) -> HttpResponse:
             return attachment(report_tables.to_xlsx(table, heading), f"{name}.xlsx", XLSX)
         return attachment(report_tables.to_pdf(table, heading), f"{name}.pdf", "application/pdf")
     grid = report_grid(report, found)
+    query = report_params.query_of(found)
     context = {
         "report": report,
         "title": title_of(report),
@@ -201,9 +201,9 @@ def execution_view(request: HttpRequest) -> HttpResponse:
         "params": found,
         "dim1": found.dims[0],
         "dim2": found.dims[1] if len(found.dims) > 1 else "",
-        "query": report_params.query_of(found),
+        "query": query,
         "dimensions": DIMENSIONS.values(),
-        "export_query": urlencode(report_params.query_of(found)),
+        "export_query": urlencode(query),
     }
     if is_htmx(request):
         return render(request, "reports/execution_rows.html", context)
