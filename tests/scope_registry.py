@@ -1301,6 +1301,8 @@ PAGES: dict[str, Entry] = {
     ),
     # The execution report by unit: the school's row is the school clerk's, not the hospital's.
     "reports:execution": Entry(school, marker=lambda o: o.name, query=lambda o: "dims=unit"),
+    # The consistency panel by unit: the school's row is the school clerk's only.
+    "reports:consistency": Entry(school, marker=lambda o: o.name, query=lambda o: "level=unit"),
     "payroll:batch_list": Entry(payroll_batch, marker=link("payroll:batch_detail")),
     "payroll:batch_detail": Entry(payroll_batch, PK),
 }
@@ -2010,6 +2012,12 @@ API: dict[str, Entry] = {
     ),
     "yusuan_reports_api_execution_csv": Entry(
         school, marker=lambda o: o.name, query=lambda o: "dims=unit"
+    ),
+    "yusuan_reports_api_consistency_panel": Entry(
+        school, marker=lambda o: o.name, query=lambda o: "level=unit"
+    ),
+    "yusuan_reports_api_consistency_csv": Entry(
+        school, marker=lambda o: o.name, query=lambda o: "level=unit"
     ),
     "yusuan_procurement_api_plans_execution_report": Entry(
         plan, marker=lambda p: p.organisation.name, query=lambda p: f"fiscal_year={p.fiscal_year}"

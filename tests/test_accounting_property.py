@@ -30,7 +30,7 @@ from tests.payment_helpers import _line, _payee, paid_by_bank
 from yusuan.accounting import statements
 from yusuan.accounting.choices import VoucherState
 from yusuan.accounting.models import Book, Voucher, VoucherLine
-from yusuan.accounting.selectors import _three_way, reconcile_books, trial_balance
+from yusuan.accounting.selectors import reconcile_books, three_way, trial_balance
 from yusuan.accounting.services.vouchers import voucher_post, voucher_review
 from yusuan.common.money import Money
 from yusuan.payments.models import PaymentLine
@@ -69,7 +69,7 @@ class World:
         self.seen: Counter[str] = Counter()
 
     def recon(self) -> dict[int, tuple[int, int, int, int]]:
-        rows = _three_way(self.book, 12).rows
+        rows = three_way(self.book, 12).rows
         return {
             r.indicator_id: (r.ledger_paid, r.expenditure, r.revenue, r.unposted)
             for r in rows

@@ -6,6 +6,7 @@ name."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from tests.test_accounting_api import token_caller
 
 from yusuan.core.models import Organisation
 from yusuan.indicators.models import IndicatorLine
+from yusuan.reports.models import ExecutionDay
 from yusuan.reports.selectors import Filters, execution_report, time_progress
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +48,40 @@ def test_by_department_for_finance_equals_the_ledger(user: Any) -> None:
     assert report.total.issued + report.total.adjusted == report.total.budget
     assert len(report.rows) >= 2  # the demo's departments
     assert report.progress == time_progress(today)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "period_from"),
+    [
+        ("01-31", None),  # no whole month before: every figure from the day rows
+        ("03-15", "03-10"),  # mid-month, the period inside the month
+        ("06-30", "02-20"),  # the period starts months earlier, mid-month
+        ("12-31", "01-01"),  # the whole year
+    ],
+)
+def test_months_and_days_add_up_to_the_day_rows(
+    user: Any, as_of: str, period_from: str | None
+) -> None:
+    """The report reads whole months from ExecutionMonth and the rest from ExecutionDay; at any
+    split its figures equal the day rows summed directly, by month too."""
+    day = dt.date.fromisoformat(f"2026-{as_of}")
+    start = dt.date.fromisoformat(f"2026-{period_from}") if period_from else day.replace(day=1)
+    report = execution_report(
+        user("wj_budget"), dims=["month"], year=2026, as_of=day, period_from=start
+    )
+    rows = ExecutionDay.objects.filter(mof_div_code="320509", fiscal_year=2026, day__lte=day)
+    expected = rows.aggregate(
+        total=Sum("total"), allocated=Sum("allocated"), paid=Sum("paid"), frozen=Sum("frozen")
+    )
+    period = rows.filter(day__gte=start).aggregate(paid=Sum("paid"))["paid"] or 0
+    assert report.total.budget == (expected["total"] or 0) - (expected["allocated"] or 0)
+    assert report.total.paid == (expected["paid"] or 0)
+    assert report.total.frozen == (expected["frozen"] or 0)
+    assert report.total.period_paid == period
+    by_month: dict[int, int] = {}
+    for month, paid in rows.values_list("day__month", "paid"):
+        by_month[month] = by_month.get(month, 0) + paid
+    assert {row.keys[0]: row.paid for row in report.rows} == by_month
 
 
 def test_a_unit_sees_its_own_lines_only(user: Any) -> None:

@@ -406,10 +406,10 @@ def _month_end(fiscal_year: int, month: int) -> dt.datetime:
 
 def reconciliation(*, actor: Actor, book_id: object, month: int) -> Reconciliation:
     """The three-way reconciliation of a book the actor may read (R-AC-4)."""
-    return _three_way(access_book(actor=actor, pk=book_id), month)
+    return three_way(access_book(actor=actor, pk=book_id), month)
 
 
-def _three_way(book: Book, month: int) -> Reconciliation:
+def three_way(book: Book, month: int) -> Reconciliation:
     """R-AC-4: per indicator line (so per project and fund nature) of 财政拨款, the ledger's
     paid = 7101/7201 = 6001, year to date at the end of ``month``, net of refunds; each
     difference lists the documents that make it: vouchers not yet posted, and payments,
@@ -612,7 +612,7 @@ def reconcile_check(region: str | None, year: int | None) -> tuple[list[str], li
     failed = reconcile_books(chosen)
     warnings: list[str] = []
     for book in chosen:
-        for row in _three_way(book, 12).differences:
+        for row in three_way(book, 12).differences:
             unexplained = row.ledger_paid - row.expenditure - row.unposted
             warnings.append(
                 f"R-AC-4 {book}: indicator {row.indicator_code}: ledger paid {row.ledger_paid}, "

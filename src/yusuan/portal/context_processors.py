@@ -88,6 +88,9 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             ),
             # Issue 22: execution by any two dimensions, from the kept aggregates (ADR 0053).
             MenuItem(_("Budget execution"), "reports:execution", "reports.view_executionday"),
+            MenuItem(
+                _("Consistency of the figures"), "reports:consistency", "reports.view_executionday"
+            ),
         ),
     ),
     (

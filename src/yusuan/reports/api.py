@@ -1,5 +1,5 @@
 """Execution report endpoints of /api/v1 (issue 22 item 7): the same figures as
-``/reports/execution/`` for the same parameters, as JSON or CSV. Read with the indicators'
+``/reports/execution/`` and ``/reports/consistency/`` for the same parameters, as JSON or CSV. Read with the indicators'
 token scope: they are the indicator lines' figures."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from yusuan.common.api import require
 from yusuan.common.tabular import Column, write_table
+from yusuan.reports import consistency
 from yusuan.reports import params as report_params
 from yusuan.reports.selectors import AMOUNTS, VIEW, ExecutionReport, ExecutionRow
 
@@ -134,6 +135,137 @@ def execution_csv(request: HttpRequest, query: Query[BudgetExecutionQuery]) -> H
     rows = [
         [*(row.names or ("合计", *filler)), *(getattr(row, a) for a in AMOUNTS), row.rate or ""]
         for row in [*report.rows, report.total]
+    ]
+    return HttpResponse(
+        write_table(columns, rows, file_format="csv"), content_type="text/csv; charset=utf-8"
+    )
+
+
+# --- The consistency panel -------------------------------------------------------------------
+
+
+class ConsistencyQuery(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+    level: str = Field("department", max_length=12, description="region, department, unit or line")
+    under: str | None = Field(
+        None, max_length=40, description="the row above: a region code, a department or unit id"
+    )
+
+
+class ConsistencySideOut(Schema):
+    what: str = Field(description="days, months (the aggregates) or books (7101/7201)")
+    figure: str = Field(description="budget, in_flight or paid")
+    kept_fen: int
+    ledger_fen: int
+
+
+class ConsistencyDocumentOut(Schema):
+    noun: str
+    number: str
+    url: str
+
+
+class ConsistencyRowOut(Schema):
+    key: str | None
+    name: str
+    lines: int
+    differing_lines: int
+    days_budget_fen: int
+    ledger_budget_fen: int
+    days_in_flight_fen: int
+    ledger_in_flight_fen: int
+    days_paid_fen: int
+    months_paid_fen: int
+    ledger_paid_fen: int
+    books_paid_fen: int | None = Field(description="7101/7201, posted or not; null: no books")
+    sides: list[ConsistencySideOut]
+    documents: list[ConsistencyDocumentOut]
+
+
+class ConsistencyOut(Schema):
+    fiscal_year: int
+    level: str
+    checked_lines: int
+    rows: list[ConsistencyRowOut]
+    total: ConsistencyRowOut
+    differences: list[ConsistencyRowOut] = Field(description="every differing indicator line")
+
+
+PANEL_FIGURES = (
+    "days_budget",
+    "ledger_budget",
+    "days_in_flight",
+    "ledger_in_flight",
+    "days_paid",
+    "months_paid",
+    "ledger_paid",
+    "books_paid",
+)
+
+
+def _panel_row(row: consistency.ConsistencyRow) -> dict[str, Any]:
+    return {
+        "key": None if row.key is None else str(row.key),
+        "name": row.name,
+        "lines": row.lines,
+        "differing_lines": row.differing,
+        **{f"{name}_fen": getattr(row, name) for name in PANEL_FIGURES},
+        "sides": [
+            {"what": s.what, "figure": s.figure, "kept_fen": s.kept, "ledger_fen": s.ledger}
+            for s in row.sides
+        ],
+        "documents": [{"noun": d.noun, "number": d.number, "url": d.url} for d in row.documents],
+    }
+
+
+def _panel(request: HttpRequest, query: ConsistencyQuery) -> consistency.Consistency:
+    actor = require(request, VIEW, READ)
+    raw = {k: str(v) for k, v in query.model_dump().items() if v not in (None, "")}
+    found = report_params.read_panel(raw, today=timezone.localdate())
+    return consistency.consistency(
+        actor, year=found.year, level=found.level, under=found.under or None
+    )
+
+
+@router.get("/reports/consistency", response=ConsistencyOut)
+def consistency_panel(request: HttpRequest, query: Query[ConsistencyQuery]) -> Any:
+    """The consistency panel: per level, the aggregates, the indicator ledger and the books
+    side by side, and every differing indicator line with the documents that make it."""
+    result = _panel(request, query)
+    return {
+        "fiscal_year": result.year,
+        "level": result.level,
+        "checked_lines": result.checked_lines,
+        "rows": [_panel_row(r) for r in result.rows],
+        "total": _panel_row(result.total),
+        "differences": [_panel_row(r) for r in result.differences],
+    }
+
+
+@router.get(
+    "/reports/consistency/csv",
+    response={200: str},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
+def consistency_csv(request: HttpRequest, query: Query[ConsistencyQuery]) -> HttpResponse:
+    """The panel's rows as CSV (amounts in fen; books empty where no books are kept)."""
+    result = _panel(request, query)
+    columns = [
+        Column("key", "key", "key"),
+        Column("name", "name", "name"),
+        Column("lines", "lines", "lines"),
+        Column("differing_lines", "differing_lines", "differing_lines"),
+        *(Column(n, f"{n}_fen", f"{n}_fen") for n in PANEL_FIGURES),
+    ]
+    rows = [
+        [
+            "" if row.key is None else str(row.key),
+            row.name or "合计",
+            row.lines,
+            row.differing,
+            *("" if getattr(row, n) is None else getattr(row, n) for n in PANEL_FIGURES),
+        ]
+        for row in [*result.rows, result.total]
     ]
     return HttpResponse(
         write_table(columns, rows, file_format="csv"), content_type="text/csv; charset=utf-8"

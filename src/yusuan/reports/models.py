@@ -2,8 +2,9 @@
 
 ``PostingDay`` gives each ledger posting its business day (the bank's value date of a
 settlement, the day a document took effect …), which the ledger itself does not hold.
-``ExecutionDay`` is the sum of the ledger's movements per indicator line and business day; a
-report groups these rows (lines × days), never payments. Both are derived: the command
+``ExecutionDay`` is the sum of the ledger's movements per indicator line and business day,
+``ExecutionMonth`` the same per calendar month; a report groups these rows (lines × whole months,
+then lines × the days of the last month), never payments. Both are derived: the command
 ``yusuan reports_check`` recomputes them from the ledger and ``--rebuild`` replaces them.
 """
 
@@ -36,8 +37,9 @@ class PostingDay(models.Model):
         return f"{self.posting} {self.day}"
 
 
-class ExecutionDay(models.Model):
-    """Σ of the ledger's movements on one indicator line on one business day (fen).
+class ExecutionFigures(models.Model):
+    """Σ of the ledger's movements on one indicator line over one period (fen); the period
+    starts on ``day``.
 
     ``issued`` is Σ (d_total − d_allocated) of the movements that issue or pass money down
     (下达, 分解 out and in): over all lines it is what the region issued, on a unit's line what
@@ -69,6 +71,16 @@ class ExecutionDay(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.day}"
+
+
+class ExecutionDay(ExecutionFigures):
+    """The figures of one indicator line on one business day."""
+
+    class Meta:
         verbose_name = _("execution by day")
         verbose_name_plural = _("execution by day")
         constraints = [
@@ -78,5 +90,20 @@ class ExecutionDay(models.Model):
             models.Index(fields=["mof_div_code", "fiscal_year", "day"], name="execution_day_scope"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.line_id} {self.day}"
+
+class ExecutionMonth(ExecutionFigures):
+    """The figures of one indicator line in one calendar month (``day`` is its first day): the
+    sum of its ``ExecutionDay`` rows, kept by the same events, so a report up to a day reads
+    whole months here and only the days of the last month there (bench/execution.py)."""
+
+    class Meta:
+        verbose_name = _("execution by month")
+        verbose_name_plural = _("execution by month")
+        constraints = [
+            models.UniqueConstraint(fields=["line", "day"], name="execution_month_line_day"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["mof_div_code", "fiscal_year", "day"], name="execution_month_scope"
+            ),
+        ]

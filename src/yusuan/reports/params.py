@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 
 from yusuan.common.actor import Actor
 from yusuan.common.ids import parse_id
+from yusuan.reports.consistency import LEVELS
 from yusuan.reports.selectors import (
     DIMENSIONS,
     ExecutionReport,
@@ -47,16 +48,49 @@ def _date(raw: Mapping[str, str], name: str) -> dt.date | None:
         ) from None
 
 
+def year_of(raw: Mapping[str, str], today: dt.date) -> int:
+    year_text = (raw.get("year") or "").strip()
+    year = parse_id(year_text) if year_text else today.year
+    if year is None or not 2000 <= year <= 2100:
+        raise bad_parameter("year", year_text, "年度应在 2000–2100 之间", "year must be 2000–2100")
+    return year
+
+
+@dataclass(frozen=True)
+class PanelParams:
+    """The consistency panel's: the year, the level shown and the row above it (``under``)."""
+
+    year: int
+    level: str
+    under: str
+
+
+def read_panel(raw: Mapping[str, str], *, today: dt.date) -> PanelParams:
+    """The consistency panel's parameters; each bad one refused by name."""
+    year = year_of(raw, today)
+    level = (raw.get("level") or "department").strip()
+    if level not in LEVELS:
+        raise bad_parameter(
+            "level",
+            level,
+            f"层级只能是 {'、'.join(LEVELS)} 之一",
+            f"level must be one of {', '.join(LEVELS)}",
+        )
+    under = (raw.get("under") or "").strip()
+    if under and not TEXT.match(under):
+        raise bad_parameter(
+            "under", under, "under 只能是代码或编号", "under must be a code or an id"
+        )
+    return PanelParams(year, level, under)
+
+
 def read(raw: Mapping[str, str], *, today: dt.date) -> ReportParams:
     """The parameters in ``raw`` (a query string); each bad one refused by name."""
     if raw.get("d1"):  # the page's two selects
         dims = tuple(dict.fromkeys(d for d in (raw["d1"], raw.get("d2") or "") if d))
     else:
         dims = tuple(d for d in (raw.get("dims") or "department").split(",") if d)
-    year_text = (raw.get("year") or "").strip()
-    year = parse_id(year_text) if year_text else today.year
-    if year is None or not 2000 <= year <= 2100:
-        raise bad_parameter("year", year_text, "年度应在 2000–2100 之间", "year must be 2000–2100")
+    year = year_of(raw, today)
     as_of = _date(raw, "as_of") or (today if today.year == year else dt.date(year, 12, 31))
     if as_of.year != year:
         raise bad_parameter(

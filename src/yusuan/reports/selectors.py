@@ -1,8 +1,9 @@
 """Execution reports read from the kept aggregates (issue 22 item 2, ADR 0053).
 
-One query groups ``ExecutionDay`` rows (lines × business days, never payments) by the raw keys
-the chosen dimensions need; a department, a 类 or a month is then folded from them here. The
-same query for the year before, up to the same day, gives "the same period last year".
+Two queries group the kept rows (never payments) by the raw keys the chosen dimensions need: the
+``ExecutionMonth`` rows of the whole months before the as-of day's month and the ``ExecutionDay``
+rows after; a department, a 类 or a month is then folded from them here. The same queries for the
+year before, up to the same day, give "the same period last year".
 
 Figures follow DOMAIN §6.1: the budget is Σ (total − allocated) up to the as-of day (年初数
 ``issued`` + 调整数 ``adjusted``); ``paid`` is net of same-year refunds and corrections; the
@@ -15,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, Substr
@@ -30,9 +31,10 @@ from yusuan.core.validation import code_names
 from yusuan.indicators.choices import LineKind
 from yusuan.indicators.models import IndicatorLine
 from yusuan.projects.models import Project
-from yusuan.reports.models import ExecutionDay
+from yusuan.reports.models import ExecutionDay, ExecutionFigures, ExecutionMonth
 
 VIEW = "reports.view_executionday"
+Figures = TypeVar("Figures", bound=ExecutionFigures)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Dimension:
     key: str
     label: str | Promise
     raw: str  # the name of the raw key in the grouped query
-    expr: Any  # what the query groups by (on ExecutionDay)
+    expr: Any  # what the query groups by (on ExecutionDay and ExecutionMonth)
     names: str  # how keys become names: region, organisation, department, project, line, code:<kind>, kind, month, tracking
     fold: Callable[[Any, Mapping[int, str]], Any] = lambda value, _paths: value
     down: str = ""  # the dimension a row drills down into
@@ -291,7 +293,7 @@ def dimensions_of(keys: Sequence[str]) -> tuple[Dimension, ...]:
     return tuple(DIMENSIONS[k] for k in keys)
 
 
-def _filtered(qs: QuerySet[ExecutionDay], filters: Filters) -> QuerySet[ExecutionDay]:
+def _filtered(qs: QuerySet[Figures], filters: Filters) -> QuerySet[Figures]:
     q = Q()
     if filters.region:
         q &= Q(mof_div_code=filters.region)
@@ -325,7 +327,7 @@ def _filtered(qs: QuerySet[ExecutionDay], filters: Filters) -> QuerySet[Executio
 
 
 def _grouped(
-    qs: QuerySet[ExecutionDay], dims: Sequence[Dimension], period_from: dt.date
+    qs: QuerySet[Any], dims: Sequence[Dimension], period_from: dt.date
 ) -> list[dict[str, Any]]:
     raws = {d.raw: d.expr for d in dims}
     paid_in_period = Sum("paid", filter=Q(day__gte=period_from))
@@ -347,6 +349,27 @@ def _grouped(
         )
     )
     return list(grouped)
+
+
+def _in_year(
+    actor: Actor,
+    dims: Sequence[Dimension],
+    filters: Filters,
+    year: int,
+    split: dt.date,
+    as_of: dt.date,
+    period_from: dt.date,
+) -> list[dict[str, Any]]:
+    """The grouped figures of ``year`` up to ``as_of``: the months before ``split`` (a month's
+    first day) and the days from it. A key may come twice; the caller adds them up."""
+    months = ExecutionMonth.objects.visible_to(actor).filter(fiscal_year=year, day__lt=split)
+    days = ExecutionDay.objects.visible_to(actor).filter(
+        fiscal_year=year, day__gte=split, day__lte=as_of
+    )
+    return [
+        *_grouped(_filtered(months, filters), dims, period_from),
+        *_grouped(_filtered(days, filters), dims, period_from),
+    ]
 
 
 def _measures(row: Mapping[str, Any]) -> dict[str, int]:
@@ -408,12 +431,19 @@ def execution_report(
             f"期间起始日 {period_from} 晚于截止日 {as_of}",
             f"the period starts on {period_from}, after the as-of day {as_of}",
         )
-    scoped = ExecutionDay.objects.visible_to(actor)
-    this_year = _filtered(scoped.filter(fiscal_year=year, day__lte=as_of), filters)
-    last_day = _same_day_last_year(as_of)
-    last_year = _filtered(scoped.filter(fiscal_year=year - 1, day__lte=last_day), filters)
-    current = _grouped(this_year, dimensions, max(period_from, start))
-    previous = _grouped(last_year, dimensions, _same_day_last_year(period_from))
+    # Whole months before the split from the month rows, the days after it from the day rows
+    # (a few weeks of lines × days instead of a year's: bench/execution.py).
+    split = min(as_of, period_from).replace(day=1)
+    current = _in_year(actor, dimensions, filters, year, split, as_of, max(period_from, start))
+    previous = _in_year(
+        actor,
+        dimensions,
+        filters,
+        year - 1,
+        _same_day_last_year(split),
+        _same_day_last_year(as_of),
+        _same_day_last_year(period_from),
+    )
     organisation_ids = {
         int(r[d.raw])
         for r in current + previous

@@ -6,4 +6,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("execution/", views.execution_view, name="execution"),
+    path("consistency/", views.consistency_view, name="consistency"),
 ]

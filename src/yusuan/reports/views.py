@@ -1,5 +1,6 @@
 """The execution report page (issue 22 item 2): any one or two dimensions on the data grid,
-drill down by clicking a row, Excel and PDF with the filters in the title."""
+drill down by clicking a row, Excel and PDF with the filters in the title; and the consistency
+panel (aggregates = indicator ledger = books, at every level)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from yusuan.common import report_tables
 from yusuan.common.errors import BusinessRuleError
 from yusuan.common.grid import Cell, Grid, GridColumn, grid_page
+from yusuan.common.money import Money
 from yusuan.common.report_tables import ReportTable, Row, Section
 from yusuan.common.tabular import XLSX
 from yusuan.common.web import attachment, is_htmx
+from yusuan.reports import consistency
 from yusuan.reports import params as report_params
 from yusuan.reports.selectors import (
     DIMENSIONS,
@@ -208,3 +211,89 @@ def execution_view(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         return render(request, "reports/execution_rows.html", context)
     return render(request, "reports/execution.html", context)
+
+
+# --- The consistency panel (issue 22 item 2) -----------------------------------------------
+
+PANEL_AMOUNTS = (
+    ("days_budget", gettext_lazy("Budget, aggregates (元)")),
+    ("ledger_budget", gettext_lazy("Budget, indicator ledger (元)")),
+    ("days_in_flight", gettext_lazy("In flight, aggregates (元)")),
+    ("ledger_in_flight", gettext_lazy("In flight, indicator ledger (元)")),
+    ("days_paid", gettext_lazy("Paid, aggregates by day (元)")),
+    ("months_paid", gettext_lazy("Paid, aggregates by month (元)")),
+    ("ledger_paid", gettext_lazy("Paid, indicator ledger (元)")),
+)
+LEVEL_LABELS = {
+    "region": gettext_lazy("Region"),
+    "department": gettext_lazy("Department"),
+    "unit": gettext_lazy("Unit"),
+    "line": gettext_lazy("Indicator"),
+}
+
+
+def panel_grid(result: consistency.Consistency) -> Grid:
+    level = result.level
+    down = consistency.LEVELS[consistency.LEVELS.index(level) + 1] if level != "line" else ""
+
+    def name(row: consistency.ConsistencyRow) -> Cell:
+        if level == "line" and row.line_id is not None:
+            return Cell(row.name, url=reverse("indicators:line_detail", args=[row.line_id]))
+        query = {"year": result.year, "level": down, "under": row.key}
+        return Cell(row.name, url=f"?{urlencode(query)}")
+
+    def books(row: consistency.ConsistencyRow) -> Cell:
+        paid = row.books_paid
+        if paid is None:
+            return Cell("—", numeric=True)
+        return Cell(
+            Money(paid).format(),
+            numeric=True,
+            note=_("unposted %(a)s") % {"a": Money(row.unposted).format()} if row.unposted else "",
+        )
+
+    def status(row: consistency.ConsistencyRow) -> Cell:
+        if row.agrees:
+            return Cell("", badges=(str(_("Agrees")),))
+        text = ngettext("%(n)s line differs", "%(n)s lines differ", row.differing)
+        return Cell("", badges=(text % {"n": row.differing},))
+
+    columns = [
+        GridColumn("name", LEVEL_LABELS[level], name, order_by="name"),
+        GridColumn("lines", gettext_lazy("Lines"), lambda r: Cell(str(r.lines), numeric=True)),
+        *(GridColumn(key, label) for key, label in PANEL_AMOUNTS),
+        GridColumn("books", gettext_lazy("Paid, books 7101/7201 (元)"), books),
+        GridColumn("status", gettext_lazy("Consistency"), status, order_by="agrees"),
+    ]
+    return Grid(
+        name="reports.consistency",
+        columns=tuple(columns),
+        default_order=("agrees", "name"),
+        sheet_title="一致性核对",
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def consistency_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    raw = {k: str(v) for k, v in request.GET.items()}
+    error = None
+    try:
+        found = report_params.read_panel(raw, today=timezone.localdate())
+    except BusinessRuleError as exc:
+        error = exc
+        found = report_params.read_panel({}, today=timezone.localdate())
+    result = consistency.consistency(
+        actor, year=found.year, level=found.level, under=found.under or None
+    )
+    context = {
+        "result": result,
+        "params": found,
+        "levels": [(key, LEVEL_LABELS[key]) for key in consistency.LEVELS],
+        "g": grid_page(request, panel_grid(result), result.rows),
+        "error": error,
+    }
+    if is_htmx(request):
+        return render(request, "reports/consistency_rows.html", context)
+    return render(request, "reports/consistency.html", context)

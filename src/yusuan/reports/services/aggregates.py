@@ -34,12 +34,21 @@ from yusuan.indicators.choices import MovementKind
 from yusuan.indicators.events import IndicatorPosted
 from yusuan.indicators.models import IndicatorLine, Movement
 from yusuan.reports import locks
-from yusuan.reports.models import BUCKET_MEASURES, MEASURES, ExecutionDay, PostingDay
+from yusuan.reports.models import (
+    BUCKET_MEASURES,
+    MEASURES,
+    ExecutionDay,
+    ExecutionMonth,
+    PostingDay,
+)
 
 MOVEMENT = Movement._meta.db_table
 LINE = IndicatorLine._meta.db_table
 POSTING_DAY = PostingDay._meta.db_table
 EXECUTION_DAY = ExecutionDay._meta.db_table
+EXECUTION_MONTH = ExecutionMonth._meta.db_table
+# What each aggregate table groups by: the posting's day, or the first day of its month.
+PERIODS = {"day": EXECUTION_DAY, "month": EXECUTION_MONTH}
 
 # Movements that issue money or pass it down a tree (下达, 分解): over all lines their
 # d_total − d_allocated is what was issued; any other change of total is an adjustment.
@@ -58,18 +67,37 @@ _SUMS = (
     f"SUM(CASE WHEN m.kind = '{MovementKind.REFUND_RESTORE}' THEN -m.d_paid ELSE 0 END)",
 )
 _COLUMNS = ("line_id", "day", "mof_div_code", "fiscal_year", *MEASURES)
-# Movements with their business day and their line's region and year, grouped.
+# Movements with their business day (or its month's first day) and their line's region and
+# year, grouped.
 _GROUPED = (
-    f"SELECT m.line_id, pd.day, l.mof_div_code, l.fiscal_year, {', '.join(_SUMS)} "  # noqa: S608 (names only)
+    f"SELECT m.line_id, {{day}}, l.mof_div_code, l.fiscal_year, {', '.join(_SUMS)} "  # noqa: S608 (names only)
     f"FROM {MOVEMENT} m JOIN {POSTING_DAY} pd ON pd.posting = m.posting "
     f"JOIN {LINE} l ON l.id = m.line_id "
-    "WHERE {where} GROUP BY m.line_id, pd.day, l.mof_div_code, l.fiscal_year"
+    "WHERE {where} GROUP BY m.line_id, {day}, l.mof_div_code, l.fiscal_year"
 )
-_UPSERT = (
-    f"INSERT INTO {EXECUTION_DAY} ({', '.join(_COLUMNS)}) {_GROUPED} "  # noqa: S608 (names only)
-    "ON CONFLICT (line_id, day) DO UPDATE SET "
-    + ", ".join(f"{c} = {EXECUTION_DAY}.{c} + excluded.{c}" for c in MEASURES)
-)
+
+
+def _day_of(period: str) -> str:
+    """The SQL of the period's first day, from the posting day ``pd.day``."""
+    if period == "day":
+        return "pd.day"
+    if connection.vendor == "postgresql":
+        return "CAST(DATE_TRUNC('month', pd.day) AS date)"
+    return "DATE(pd.day, 'start of month')"
+
+
+def _grouped(period: str, where: str) -> str:
+    return _GROUPED.format(day=_day_of(period), where=where)
+
+
+def _upsert(period: str, where: str) -> str:
+    """Add the grouped movements to the period's table: ``ON CONFLICT … x = x + excluded.x``."""
+    table = PERIODS[period]
+    return (
+        f"INSERT INTO {table} ({', '.join(_COLUMNS)}) {_grouped(period, where)} "  # noqa: S608 (names only)
+        "ON CONFLICT (line_id, day) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURES)
+    )
 
 
 def _posting_db(posting: Any) -> Any:
@@ -98,10 +126,8 @@ def record(events: Sequence[Any]) -> None:
                 + ", ".join(["(%s, %s)"] * len(ids)),
                 [value for posting in ids for value in (posting, day)],
             )
-            cursor.execute(
-                _UPSERT.format(where=f"m.posting IN ({_marks(len(ids))})"),
-                ids,
-            )
+            for period in PERIODS:
+                cursor.execute(_upsert(period, f"m.posting IN ({_marks(len(ids))})"), ids)
         for day, named in keys.items():
             cursor.execute(
                 f"INSERT INTO {POSTING_DAY} (posting, day) "  # noqa: S608 (names only)
@@ -110,13 +136,12 @@ def record(events: Sequence[Any]) -> None:
             )
             if cursor.rowcount == 0:
                 continue  # no indicator money moved (a refund registered, a salary accrued)
-            cursor.execute(
-                _UPSERT.format(
-                    where=f"m.posting IN (SELECT posting FROM {MOVEMENT} "  # noqa: S608 (names only)
-                    f"WHERE op_key IN ({_marks(len(named))}))"
-                ),
-                named,
+            where = (
+                f"m.posting IN (SELECT posting FROM {MOVEMENT} "  # noqa: S608 (names only)
+                f"WHERE op_key IN ({_marks(len(named))}))"
             )
+            for period in PERIODS:
+                cursor.execute(_upsert(period, where), named)
 
 
 def on_money_event(event: Any) -> None:
@@ -149,18 +174,20 @@ class Unannounced:
 
 @dataclass(frozen=True)
 class Difference:
-    """One (line, day) where the kept aggregate and the recomputation differ."""
+    """One (line, day) — or (line, month) — where the kept aggregate and the recomputation
+    differ."""
 
     line_id: int
-    day: dt.date
+    day: dt.date  # the month's first day for a month row
     kept: tuple[int, ...]  # MEASURES order; zeros where no row was kept
     computed: tuple[int, ...]
+    period: str = "day"  # "day" (ExecutionDay) or "month" (ExecutionMonth)
 
 
 @dataclass(frozen=True)
 class Check:
     rows: int  # recomputed (line, day) rows
-    differences: list[Difference]
+    differences: list[Difference]  # day rows first, then month rows
     unannounced: list[Unannounced]
 
     @property
@@ -168,10 +195,16 @@ class Check:
         return not self.differences and not self.unannounced
 
 
-def _scope(alias: str, region: str | None, year: int | None) -> tuple[str, list[Any]]:
+def _scope(
+    alias: str, region: str | None, year: int | None, lines: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
     prefix = f"{alias}." if alias else ""
     parts: list[str] = ["1 = 1"]
     params: list[Any] = []
+    if lines is not None:  # a few lines (the consistency panel's differing ones)
+        column = "l.id" if alias == "l" else f"{prefix}line_id"
+        parts.append(f"{column} IN ({_marks(len(lines))})" if lines else "1 = 0")
+        params.extend(lines)
     if region is not None:
         parts.append(f"{prefix}mof_div_code = %s")
         params.append(region)
@@ -185,29 +218,44 @@ def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def recompute(*, region: str | None = None, year: int | None = None) -> dict[Any, tuple[int, ...]]:
-    """``{(line id, day): measures}`` from the ledger's movements and their posting days."""
-    where, params = _scope("l", region, year)
+def recompute(
+    *,
+    region: str | None = None,
+    year: int | None = None,
+    period: str = "day",
+    lines: Sequence[int] | None = None,
+) -> dict[Any, tuple[int, ...]]:
+    """``{(line id, day): measures}`` from the ledger's movements and their posting days (by
+    month: the month's first day)."""
+    where, params = _scope("l", region, year, lines)
     with connection.cursor() as cursor:
-        cursor.execute(_GROUPED.format(where=where), params)
+        cursor.execute(_grouped(period, where), params)
         return {(row[0], _day(row[1])): tuple(int(v) for v in row[4:]) for row in cursor.fetchall()}
 
 
-def kept(*, region: str | None = None, year: int | None = None) -> dict[Any, tuple[int, ...]]:
-    """``{(line id, day): measures}`` as the events kept them."""
-    where, params = _scope("e", region, year)
+def kept(
+    *,
+    region: str | None = None,
+    year: int | None = None,
+    period: str = "day",
+    lines: Sequence[int] | None = None,
+) -> dict[Any, tuple[int, ...]]:
+    """``{(line id, day): measures}`` as the events kept them in the period's table."""
+    where, params = _scope("e", region, year, lines)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT e.line_id, e.day, {', '.join(f'e.{c}' for c in MEASURES)} "  # noqa: S608 (names only)
-            f"FROM {EXECUTION_DAY} e WHERE {where}",
+            f"FROM {PERIODS[period]} e WHERE {where}",
             params,
         )
         return {(row[0], _day(row[1])): tuple(int(v) for v in row[2:]) for row in cursor.fetchall()}
 
 
-def unannounced(*, region: str | None = None, year: int | None = None) -> list[Unannounced]:
+def unannounced(
+    *, region: str | None = None, year: int | None = None, lines: Sequence[int] | None = None
+) -> list[Unannounced]:
     """Movements whose posting has no business day: no money event announced them."""
-    where, params = _scope("l", region, year)
+    where, params = _scope("l", region, year, lines)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT m.id, m.line_id, m.kind, m.document_id, m.source_type, m.source_id, "  # noqa: S608 (names only)
@@ -219,42 +267,48 @@ def unannounced(*, region: str | None = None, year: int | None = None) -> list[U
         return [Unannounced(*row) for row in cursor.fetchall()]
 
 
-def check(*, region: str | None = None, year: int | None = None) -> Check:
+def check(
+    *, region: str | None = None, year: int | None = None, lines: Sequence[int] | None = None
+) -> Check:
     """Compare what the events kept with a recomputation from the ledger, in one snapshot
-    (outside a transaction on PostgreSQL; inside one, the caller's)."""
+    (outside a transaction on PostgreSQL; inside one, the caller's); of ``lines`` only when
+    given."""
     fresh = not connection.in_atomic_block
     with transaction.atomic():
         if fresh and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        computed = recompute(region=region, year=year)
-        stored = kept(region=region, year=year)
-        missing = unannounced(region=region, year=year)
+        computed = {p: recompute(region=region, year=year, period=p, lines=lines) for p in PERIODS}
+        stored = {p: kept(region=region, year=year, period=p, lines=lines) for p in PERIODS}
+        missing = unannounced(region=region, year=year, lines=lines)
     zero = (0,) * len(MEASURES)
     differences = [
-        Difference(key[0], key[1], stored.get(key, zero), computed.get(key, zero))
-        for key in sorted(set(computed) | set(stored))
-        if stored.get(key, zero) != computed.get(key, zero)
+        Difference(key[0], key[1], stored[p].get(key, zero), computed[p].get(key, zero), p)
+        for p in PERIODS
+        for key in sorted(set(computed[p]) | set(stored[p]))
+        if stored[p].get(key, zero) != computed[p].get(key, zero)
     ]
-    return Check(rows=len(computed), differences=differences, unannounced=missing)
+    return Check(rows=len(computed["day"]), differences=differences, unannounced=missing)
 
 
 def rebuild(*, actor: Actor | None, region: str | None = None, year: int | None = None) -> int:
-    """Replace the aggregates of ``region`` and ``year`` (all when ``None``) by the
-    recomputation; returns the rows written. Audited with what it replaced."""
+    """Replace the aggregates of ``region`` and ``year`` (all when ``None``), days and months,
+    by the recomputation; returns the rows written. Audited with what it replaced."""
     with transaction.atomic():
-        locks.execution_days_lock()
+        locks.execution_aggregates_lock()
         before = check(region=region, year=year)
-        where, params = _scope("", region, year)
+        written = 0
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {EXECUTION_DAY} WHERE {where}", params)  # noqa: S608 (names only)
-            where, params = _scope("l", region, year)
-            cursor.execute(
-                f"INSERT INTO {EXECUTION_DAY} ({', '.join(_COLUMNS)}) "  # noqa: S608 (names only)
-                + _GROUPED.format(where=where),
-                params,
-            )
-            written = cursor.rowcount
+            for period, table in PERIODS.items():
+                where, params = _scope("", region, year)
+                cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 (names only)
+                where, params = _scope("l", region, year)
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(_COLUMNS)}) "  # noqa: S608 (names only)
+                    + _grouped(period, where),
+                    params,
+                )
+                written += cursor.rowcount
         audit_record(
             action="reports.rebuild",
             actor=actor,

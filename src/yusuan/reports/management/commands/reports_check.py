@@ -1,6 +1,6 @@
 """``yusuan reports_check [--region C] [--year Y] [--rebuild]``: recompute the execution
 aggregates from the indicator ledger and compare them with what the money events kept (ADR
-0053); list any (line, day) that differs and any movement no event announced. Exit status 1
+0053); list any (line, day) or (line, month) that differs and any movement no event announced. Exit status 1
 when anything differs. ``--rebuild`` then replaces the aggregates by the recomputation."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 for name, a, b in zip(MEASURES, diff.kept, diff.computed, strict=True)
                 if a != b
             }
-            out.write(f"  line {diff.line_id} {diff.day}: kept → ledger {changed}")
+            out.write(f"  line {diff.line_id} {diff.period} {diff.day}: kept → ledger {changed}")
         for move in found.unannounced[:SHOWN]:
             out.write(
                 f"  movement {move.movement_id} ({move.kind}, line {move.line_id}): "
