@@ -29,17 +29,21 @@ def _line(user: Any, eco: str) -> IndicatorLine:
 
 
 def _payee(user: Any) -> Payee:
-    return Payee.objects.filter(
-        organisation=user("school_clerk").organisation, kind="organisation"
-    ).first() or Payee.objects.create(
-        mof_div_code=user("school_clerk").organisation.mof_div_code,
-        organisation=user("school_clerk").organisation,
-        kind="organisation",
-        name="苏州文具有限公司",
-        credit_code="91320509MA1XXXXX0X",
+    """The school's stationery supplier (an organisation payee that is not the school's own
+    account: paying that is money back to the unit, R-MO-3)."""
+    school = user("school_clerk").organisation
+    supplier, _created = Payee.objects.get_or_create(
+        organisation=school,
         bank_account_no="6222020000000001",
-        bank_name="工商银行吴江支行",
+        name="苏州文具有限公司",
+        defaults={
+            "mof_div_code": school.mof_div_code,
+            "kind": "organisation",
+            "credit_code": "91320509MA1XXXXX0X",
+            "bank_name": "工商银行吴江支行",
+        },
     )
+    return supplier
 
 
 def treasury_account(user: Any) -> BankAccount:

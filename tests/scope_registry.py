@@ -389,6 +389,45 @@ def school_finding() -> Any:
     return request.findings.select_related("request").get()
 
 
+def school_scan_finding() -> Any:
+    """An open finding of the after-the-fact scan about the school (R-MO-15), made here."""
+    import uuid
+
+    from yusuan.core.models import Organisation
+    from yusuan.monitoring.models import FindingSource, MonitoringFinding
+
+    school = Organisation.objects.get(name=SCHOOL)
+    return MonitoringFinding.objects.create(
+        mof_div_code=school.mof_div_code,
+        organisation=school,
+        source=FindingSource.SCAN,
+        key=f"scope:{uuid.uuid4().hex}",
+        rule="R-MO-15",
+        outcome="warn",
+        level="yellow",
+        message_zh="R-MO-15 范围测试",
+        message_en="R-MO-15 scope test",
+    )
+
+
+def school_inquiry() -> Any:
+    """An inquiry to the school about a finding of the scan, issued now by the monitoring
+    officer (awaiting the school's verification)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yusuan.identity.models import User
+    from yusuan.monitoring.services.inquiries import inquiry_issue
+
+    return inquiry_issue(
+        actor=User.objects.get(username="wj_monitor"),
+        finding_ids=[school_scan_finding().pk],
+        question="范围测试：请核实年末支付情况。",
+        answer_due=timezone.localdate() + dt.timedelta(days=10),
+    )
+
+
 def _school_clerk() -> Any:
     from yusuan.identity.models import User
 
@@ -1265,6 +1304,28 @@ PAGES: dict[str, Entry] = {
         query=lambda f: "status=explained",
     ),
     "monitoring:finding_detail": Entry(school_finding, PK),
+    # Inquiries (问询单): the school's is the school clerk's and the finance bureau's only.
+    "monitoring:inquiry_list": Entry(school_inquiry, marker=lambda q: q.number),
+    "monitoring:inquiry_detail": Entry(school_inquiry, PK),
+    "monitoring:inquiry_reply": Entry(
+        school_inquiry, PK, method="post", body={"text": "范围测试：已核实，情况属实。"}
+    ),
+    "monitoring:inquiry_decide": Entry(
+        school_inquiry,
+        PK,
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        method="post",
+        body={"decision": "normal"},
+    ),
+    "monitoring:inquiry_issue": Entry(
+        school_scan_finding,
+        PK,
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        method="post",
+        body={"question": "范围测试：请核实年末支付情况。", "answer_due": "2099-01-01"},
+    ),
     "monitoring:finding_decide": Entry(
         school_finding,
         PK,
@@ -1319,6 +1380,10 @@ CREATE = (
 )
 
 PAGE_EXEMPT: dict[str, str] = {
+    "monitoring:scan_now": (
+        "runs the scan over a region the caller covers whole; a department-scoped reviewer and "
+        "another region are a 404 (tests/test_monitoring_scans.py)"
+    ),
     "portal:home": "links and the caller's own counts only",
     "portal:grid_columns": "the caller's own column choice for a grid: no object, no scope",
     "accounting:voucher_new": CREATE,
@@ -1887,6 +1952,24 @@ API: dict[str, Entry] = {
         marker=lambda f: f.request.number,
     ),
     "yusuan_payments_api_get_finding": Entry(school_finding, _pk("finding_id")),
+    "yusuan_monitoring_inquiry_api_list_inquiries": Entry(
+        school_inquiry, marker=lambda q: q.number
+    ),
+    "yusuan_monitoring_inquiry_api_get_inquiry": Entry(school_inquiry, _pk("inquiry_id")),
+    "yusuan_monitoring_inquiry_api_reply_inquiry": Entry(
+        school_inquiry,
+        _pk("inquiry_id"),
+        method="post",
+        body={"text": "范围测试：已核实，情况属实。"},
+    ),
+    "yusuan_monitoring_inquiry_api_decide_inquiry": Entry(
+        school_inquiry,
+        _pk("inquiry_id"),
+        outsider="wj_sector_social",
+        insider="wj_monitor",
+        method="post",
+        body={"decision": "normal"},
+    ),
     "yusuan_payments_api_decide_finding": Entry(
         school_finding,
         _pk("finding_id"),
@@ -2250,6 +2333,12 @@ API_EXEMPT: dict[str, str] = {
     "yusuan_payments_api_refunds_download_sheet_template": NO_OBJECT + " (an empty salary sheet)",
     "yusuan_procurement_api_create_intention": CREATE,
     "yusuan_procurement_api_plans_create_plan": CREATE,
+    "yusuan_monitoring_inquiry_api_run_scan": (
+        "runs the scan over a region the caller covers whole; a department-scoped reviewer and "
+        "another region are a 404 (tests/test_monitoring_scans.py)"
+    ),
+    "yusuan_monitoring_inquiry_api_issue_inquiry": "names findings in its body; they are read "
+    "through the caller's scope (findings_visible): another unit's or region's is a 404",
     "yusuan_procurement_api_changes_create_change": CREATE,
     "yusuan_procurement_api_set_catalogue_item": REGION_WIDE
     + " (the caller's own region: mof_div_code is not taken from the body)",

@@ -124,7 +124,11 @@ def test_contracts_keep_their_ids_links_and_permissions(forward_after: None) -> 
 
 
 def test_findings_keep_their_ids_and_requests(forward_after: None) -> None:
-    kept = dict(MonitoringFinding.objects.values_list("pk", "request_id"))
+    # The findings of requests (the scan's findings about a unit or a line came later: going
+    # back before them drops them, and the next scan makes them again).
+    kept = dict(
+        MonitoringFinding.objects.filter(request__isnull=False).values_list("pk", "request_id")
+    )
     assert kept, "the demo has a warning explained and a cash request blocked"
     content_type = ContentType.objects.get(app_label="monitoring", model="monitoringfinding")
 
@@ -145,7 +149,9 @@ def test_findings_keep_their_ids_and_requests(forward_after: None) -> None:
     _forward()
     assert "monitoring_monitoringfinding" in _tables()
     assert "payments_monitoringfinding" not in _tables()
-    assert dict(MonitoringFinding.objects.values_list("pk", "request_id")) == {
+    assert dict(
+        MonitoringFinding.objects.filter(request__isnull=False).values_list("pk", "request_id")
+    ) == {
         **kept,
         written.pk: request_id,
     }

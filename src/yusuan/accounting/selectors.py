@@ -529,16 +529,16 @@ def _explain(book: Book, month: int, rows: Mapping[int, ReconRow]) -> None:
         .exclude(d_paid=0)
         .values_list("line_id", "source_type", "source_id", "source_no", "op_key")
     )
-    for line_id, source_type, source_id, source_no, op_key in moved:
-        if op_key not in booked:
-            pk = int(source_id) if str(source_id).isdigit() else None
-            rows[line_id].documents.append(
-                (
-                    "no_voucher",
-                    source_no or f"{source_type}:{source_id}",
-                    source_url(source_type, pk),
-                )
-            )
+    unbooked = [
+        (line_id, source_type, int(source_id) if str(source_id).isdigit() else None, label)
+        for line_id, source_type, source_id, source_no, op_key in moved
+        if op_key not in booked
+        for label in [source_no or f"{source_type}:{source_id}"]
+    ]
+    # The documents' pages in one query per document type, not one per movement.
+    urls = source_urls((source_type, pk) for _line, source_type, pk, _label in unbooked)
+    for line_id, source_type, pk, label in unbooked:
+        rows[line_id].documents.append(("no_voucher", label, urls.get((source_type, pk), "")))
 
 
 def reconcile_books(books: Iterable[Book]) -> list[str]:

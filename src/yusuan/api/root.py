@@ -36,6 +36,7 @@ from yusuan.identity.services import (
 from yusuan.indicators.api import ROUTERS as INDICATORS_ROUTERS
 from yusuan.indicators.supplements_api import router as supplements_router
 from yusuan.monitoring.api import router as monitoring_router
+from yusuan.monitoring.inquiry_api import router as inquiries_router
 from yusuan.payments.api import ROUTERS as PAYMENTS_ROUTERS
 from yusuan.payroll.api import router as payroll_router
 from yusuan.personnel.api import router as personnel_router
@@ -189,6 +190,7 @@ api.add_router("/", procurement_plans_router)
 api.add_router("/", procurement_changes_router)
 api.add_router("/", payroll_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", inquiries_router)
 api.add_router("/", accounting_router)
 api.add_router("/", statements_router)
 api.add_router("/", assets_router)

@@ -50,6 +50,7 @@ from yusuan.demo import (
 from yusuan.demo.names import account_no, credit_code, id_number, person_name
 from yusuan.identity.models import User
 from yusuan.identity.services import UserData, api_token_issue, user_create
+from yusuan.monitoring.services.scans import scan as monitoring_scan
 
 DEMO_PASSWORD = "Yusuan@2026"  # noqa: S105 - published demo password, printed for the user
 SCALES = ("tiny", "district", "province")
@@ -91,6 +92,7 @@ class DemoResult:
     budget_lines: int = 0
     payment_requests: int = 0
     vouchers_posted: int = 0
+    scan_findings: int = 0
     seconds: float = 0.0
 
 
@@ -562,6 +564,10 @@ def generate(
         result.budget_lines = budgeting.load(
             mof_div_code=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
         )
+    # The night's after-the-fact monitoring scan (事后监控, issue 22) over the year so far.
+    result.scan_findings = monitoring_scan(
+        actor=None, region=MAIN_REGION[0], year=CURRENT_YEAR, as_of=as_of
+    ).total_created
     result.seconds = time.perf_counter() - started
     return result
 

@@ -116,6 +116,9 @@ BANK_EXCHANGE = ("payments.send_to_bank", "payments.record_bank_result")
 MONITORING_REVIEW = ("monitoring.view_monitoringfinding", "monitoring.review_finding")
 MONITORING_SETTINGS = ("monitoring.view_rulesettings", "monitoring.add_rulesettings")
 MONITORING_VIEW = ("monitoring.view_monitoringfinding",)
+# Inquiries (问询单): the monitoring officer issues them, the unit's clerk answers them.
+INQUIRY_ISSUE = ("monitoring.view_inquiry", "monitoring.add_inquiry")
+INQUIRY_REPLY = ("monitoring.view_inquiry", "monitoring.change_inquiry")
 # 人员信息库 (R-PS): units' HR clerks enter change documents; unit, department and the finance
 # 人员库管理岗 approve them; finance loads sheets, records 编制 and takes the budget snapshot.
 PERSONNEL_VIEW = (
@@ -276,7 +279,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + INDICATOR_VIEW
         + PAYMENT_VIEW
         + MONITORING_REVIEW
-        + MONITORING_SETTINGS,
+        + MONITORING_SETTINGS
+        + INQUIRY_ISSUE,
         ("treasury",),
     ),
     RoleSpec(
@@ -337,7 +341,8 @@ ROLE_CATALOGUE: tuple[RoleSpec, ...] = (
         + PERSONNEL_VIEW
         + PERSONNEL_ENTER
         + BUDGET_VIEW
-        + BUDGET_PREPARE,
+        + BUDGET_PREPARE
+        + INQUIRY_REPLY,
     ),
     RoleSpec(
         "unit_reviewer",

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from yusuan.audit.idempotency import write_once
 from yusuan.common.api import Id, IdempotencyKey, require
-from yusuan.monitoring import rules
+from yusuan.monitoring import catalogue
 from yusuan.monitoring.models import MonitoringFinding, RuleSettings
 from yusuan.monitoring.services import (
     REVIEW_PERMISSION,
@@ -62,9 +62,11 @@ def explain_request(
 
 class FindingDetailOut(Schema):
     id: int
-    request_id: int
-    request_number: str
+    request_id: int | None = Field(description="null for a scan's finding about a unit or line")
+    request_number: str | None
     organisation: str
+    source: str = Field(description="before (the voucher) or scan (after the fact)")
+    indicator_line_id: int | None = None
     round: int
     rule: str
     outcome: str
@@ -86,8 +88,8 @@ class FindingDetailOut(Schema):
 def _finding(f: MonitoringFinding) -> dict[str, Any]:
     return {
         **{name: getattr(f, name) for name in FindingDetailOut.model_fields if hasattr(f, name)},
-        "request_number": f.request.number,
-        "organisation": f.request.organisation.name,
+        "request_number": f.request.number if f.request is not None else None,
+        "organisation": f.organisation.name if f.organisation is not None else "",
         "explained_by": f.explained_by.username if f.explained_by else None,
         "decided_by": f.decided_by.username if f.decided_by else None,
     }
@@ -143,6 +145,10 @@ def decide_finding(
 class SettingsVersionOut(Schema):
     version: int
     levels: dict[str, str]
+    tuning: dict[str, Any] = Field(
+        default_factory=dict,
+        description="per rule: enabled, action (remind | warn | block), params (amounts in fen)",
+    )
     cash_single_warn_fen: int
     cash_single_block_fen: int
     cash_month_warn_fen: int
@@ -154,16 +160,29 @@ class SettingsVersionOut(Schema):
     created_at: dt.datetime | None
 
 
+class RuleInForceOut(Schema):
+    code: str
+    name: str
+    condition: str
+    condition_zh: str
+    when: list[str] = Field(description="before (the voucher) and/or after (the scan)")
+    enabled: bool
+    action: str
+    level: str
+    params: dict[str, Any] = Field(description="amounts in fen, counts, days, percent, words")
+
+
 class SettingsOut(Schema):
     mof_div_code: str
     current: SettingsVersionOut
     history: list[SettingsVersionOut]
+    rules: list[RuleInForceOut] = Field(description="every rule as the region runs it now")
 
 
 def _version(v: RuleSettings) -> dict[str, Any]:
     return {
         **{f"{name}_fen": getattr(v, name) for name in THRESHOLD_FIELDS},
-        **{name: getattr(v, name) for name in ("version", "levels", "note")},
+        **{name: getattr(v, name) for name in ("version", "levels", "tuning", "note")},
         "created_by": v.created_by.username if v.created_by else None,
         "created_at": v.created_at,
     }
@@ -185,12 +204,27 @@ def _settings(actor: Any, mof_div_code: str) -> dict[str, Any]:
         if not history
         else _version(history[0]),
         "history": [_version(v) for v in history],
+        "rules": [
+            {
+                "code": r.spec.code,
+                "name": r.spec.name,
+                "condition": r.spec.condition,
+                "condition_zh": r.spec.condition_zh,
+                "when": list(r.spec.when),
+                "enabled": r.enabled,
+                "action": r.action,
+                "level": r.level,
+                "params": {p.name: value for p, value in r.params},
+            }
+            for r in catalogue.in_force(current)
+        ],
     }
 
 
 @router.get("/monitoring/settings", response=SettingsOut)
 def get_monitoring_settings(request: HttpRequest, mof_div_code: str) -> dict[str, Any]:
-    """R-MO-14: the region's levels and thresholds (fen) in force, and every version."""
+    """R-MO-14: the region's levels, thresholds (fen) and rules' tuning in force, every version,
+    and every rule as the region runs it."""
     actor = require(request, "monitoring.view_rulesettings", READ)
     return _settings(actor, mof_div_code)
 
@@ -198,6 +232,10 @@ def get_monitoring_settings(request: HttpRequest, mof_div_code: str) -> dict[str
 class SettingsIn(Schema):
     mof_div_code: str = Field(max_length=9)
     levels: dict[str, str] = Field(default_factory=dict)
+    tuning: dict[str, Any] = Field(
+        default_factory=dict,
+        description="per rule to change: enabled, action, params; the others stay in force",
+    )
     cash_single_warn_fen: int
     cash_single_block_fen: int
     cash_month_warn_fen: int
@@ -220,9 +258,10 @@ def change_monitoring_settings(
         settings_change(
             actor=actor,
             mof_div_code=payload.mof_div_code,
-            levels={**dict(rules.DEFAULT_LEVELS), **payload.levels},
+            levels=payload.levels,
             amounts={name: getattr(payload, f"{name}_fen") for name in THRESHOLD_FIELDS},
             note=payload.note,
+            tuning=payload.tuning,
         )
         return _settings(actor, payload.mof_div_code)
 

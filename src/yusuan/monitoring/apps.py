@@ -22,3 +22,5 @@ class MonitoringConfig(AppConfig):
         from yusuan.monitoring.documents import register_documents
 
         register_documents()  # how its documents read on the audit log and traces
+
+        from yusuan.monitoring import workflow  # noqa: F401  (the inquiry's document type)

@@ -24,7 +24,11 @@ def _time(finding: Any) -> Cell:
 
 
 def _request(finding: Any) -> Cell:
+    """The request checked or, for a scan's finding without one, the indicator it is about."""
     request = finding.request
+    if request is None:
+        line = finding.indicator_line
+        return Cell(line.code if line is not None else "—", note=str(finding.get_source_display()))
     return Cell(request.number, url=getattr(finding, "request_url", ""), note=request.purpose)
 
 
@@ -35,7 +39,7 @@ def linked_for(viewer: Any) -> Any:
 
     def prepare(findings: list[Any]) -> list[Any]:
         for finding in findings:
-            if may_open:
+            if may_open and finding.request_id is not None:
                 finding.request_url = detail_url("payments:request_detail", finding.request_id)
         return findings
 
@@ -65,13 +69,13 @@ FINDING_GRID = Grid(
             _("Payment request"),
             _request,
             order_by="request__number",
-            export=lambda f: f.request.number,
+            export=lambda f: f.request.number if f.request is not None else "",
         ),
         GridColumn(
             "organisation",
             _("Unit"),
-            lambda f: Cell(f.request.organisation.name),
-            order_by="request__organisation__code",
+            lambda f: Cell(f.organisation.name if f.organisation is not None else "—"),
+            order_by="organisation__code",
         ),
         GridColumn("rule", _("Rule"), lambda f: Cell(f.rule), order_by="rule"),
         GridColumn(

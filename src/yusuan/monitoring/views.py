@@ -5,20 +5,25 @@ region's levels and thresholds with their history (R-MO-14)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.common.grid import grid_download, grid_page
 from yusuan.common.money import Money, MoneyParseError
 from yusuan.common.web import flash_business_errors, is_htmx, paginate, run_action
-from yusuan.monitoring import rules
+from yusuan.monitoring import catalogue
 from yusuan.monitoring.findings_grid import FINDING_GRID, linked_for
-from yusuan.monitoring.models import FindingStatus, Level, RuleSettings
+from yusuan.monitoring.models import FindingSource, FindingStatus, Level, RuleSettings
 from yusuan.monitoring.services import (
     REVIEW_PERMISSION,
     SETTINGS_PERMISSION,
@@ -101,7 +106,14 @@ def finding_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "can_decide": finding.status == FindingStatus.EXPLAINED
+            and finding.request_id is not None
             and request.user.has_perm(REVIEW_PERMISSION),
+            # The scan's open findings are asked about through an inquiry (问询单).
+            "can_issue": finding.source == FindingSource.SCAN
+            and finding.inquiry_id is None
+            and finding.status == FindingStatus.GENERATED
+            and request.user.has_perm("monitoring.add_inquiry"),
+            "default_due": timezone.localdate() + dt.timedelta(days=10),
         },
     )
 
@@ -127,7 +139,8 @@ def finding_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def settings_view(request: HttpRequest) -> HttpResponse:
-    """R-MO-14: the region's levels and thresholds, a new version on each save, with history."""
+    """R-MO-14: the region's rules as it runs them (enabled, action, level, parameters) and the
+    R-MO-2 cash thresholds, a new version on each save, with history."""
     user = request.user
     if not user.has_perm("monitoring.view_rulesettings"):
         raise PermissionDenied
@@ -137,7 +150,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     current = thresholds(region)
     values = {name: Money(getattr(current, name)).format() for name in THRESHOLD_FIELDS}
-    levels = dict(current.levels)
     errors: dict[str, str] = {}
     labels = {
         name: getattr(RuleSettings._meta.get_field(name), "verbose_name", name)
@@ -154,7 +166,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 amounts[name] = Money.parse(values[name]).fen
             except MoneyParseError:
                 errors[name] = _("Not an amount.")
-        levels = {rule.code: request.POST.get(f"level_{rule.code}", "") for rule in rules.RULES}
+        levels = {
+            code: request.POST[f"level_{code}"]
+            for code in catalogue.CATALOGUE
+            if f"level_{code}" in request.POST
+        }
+        tuning = _posted_tuning(request, errors) if request.POST.get("rules_form") else None
         if not errors:
             try:
                 settings_change(
@@ -163,6 +180,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                     levels=levels,
                     amounts=amounts,
                     note=request.POST.get("note", ""),
+                    tuning=tuning,
                 )
             except BusinessRuleError as exc:
                 flash_business_errors(request, exc)
@@ -178,8 +196,18 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 (name, labels[name], values[name], errors.get(name, ""))
                 for name in THRESHOLD_FIELDS
             ],
-            "rules": [(rule.code, rule.name, levels.get(rule.code, "")) for rule in rules.RULES],
+            "rules": [
+                (
+                    rule,
+                    [
+                        (p, _shown(p, v), errors.get(f"param_{rule.spec.code}_{p.name}", ""))
+                        for p, v in rule.params
+                    ],
+                )
+                for rule in catalogue.in_force(current)
+            ],
             "levels": Level.choices,
+            "actions": ACTION_CHOICES,
             "history": [
                 (
                     version,
@@ -187,9 +215,68 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                         f"{code} {level_names.get(level, level)}"
                         for code, level in sorted(version.levels.items())
                     ),
+                    _tuning_text(version.tuning),
                 )
                 for version in settings_history(user, region)  # type: ignore[arg-type]
             ],
             "can_change": user.has_perm(SETTINGS_PERMISSION),
         },
     )
+
+
+ACTION_CHOICES = (
+    (catalogue.REMIND, gettext_lazy("Remind (提示)")),
+    (catalogue.WARN, gettext_lazy("Warn (预警)")),
+    (catalogue.BLOCK, gettext_lazy("Block (阻断)")),
+)
+
+
+def _shown(param: catalogue.Param, value: Any) -> str:
+    return Money(int(value)).format() if param.kind == "fen" else str(value)
+
+
+def _posted_tuning(request: HttpRequest, errors: dict[str, str]) -> dict[str, Any]:
+    """The rules table as posted: each rule's enabled box, action and parameters (amounts in
+    yuan, counts and days as whole numbers, words as text)."""
+    tuning: dict[str, Any] = {}
+    for code, spec in catalogue.CATALOGUE.items():
+        params: dict[str, Any] = {}
+        for param in spec.params:
+            name = f"param_{code}_{param.name}"
+            text = request.POST.get(name, "").strip()
+            if param.kind == "words":
+                params[param.name] = text
+            elif param.kind == "fen":
+                try:
+                    params[param.name] = Money.parse(text).fen
+                except MoneyParseError:
+                    errors[name] = _("Not an amount.")
+            elif text.isdigit() and len(text) <= 9:
+                params[param.name] = int(text)
+            else:
+                errors[name] = _("Not a whole number.")
+        tuning[code] = {
+            "enabled": request.POST.get(f"enabled_{code}") == "on",
+            "action": request.POST.get(f"action_{code}", spec.action),
+            "params": params,
+        }
+    return tuning
+
+
+def _tuning_text(tuning: dict[str, Any]) -> str:
+    """What a version changed from the catalogue's defaults, in a few words."""
+    parts = []
+    for code, entry in sorted(tuning.items()):
+        spec = catalogue.CATALOGUE.get(code)
+        if spec is None:
+            continue
+        if entry.get("enabled") is False:
+            parts.append(f"{code} {_('off')}")
+            continue
+        if entry.get("action", spec.action) != spec.action:
+            parts.append(f"{code} {entry['action']}")
+        for param in spec.params:
+            value = entry.get("params", {}).get(param.name, param.default)
+            if value != param.default:
+                parts.append(f"{code} {param.label_zh} {_shown(param, value)}")
+    return "; ".join(parts) or "—"

@@ -134,6 +134,8 @@ MENU: tuple[tuple[Any, tuple[MenuItem, ...]], ...] = (
             MenuItem(
                 _("Levels and thresholds"), "monitoring:settings", "monitoring.view_rulesettings"
             ),
+            # Issue 22: inquiries (问询单) about the after-the-fact scan's findings.
+            MenuItem(_("Inquiries"), "monitoring:inquiry_list", "monitoring.view_inquiry"),
         ),
     ),
     (

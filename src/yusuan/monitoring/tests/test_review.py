@@ -19,6 +19,7 @@ from yusuan.audit.models import AuditRecord
 from yusuan.common.errors import BusinessRuleError, NotFoundError
 from yusuan.identity.models import IncompatibleRolePair, Role
 from yusuan.identity.roles import INCOMPATIBLE_PAIRS
+from yusuan.monitoring import catalogue
 from yusuan.monitoring.models import FindingStatus, RuleSettings
 from yusuan.monitoring.services import (
     THRESHOLD_FIELDS,
@@ -46,8 +47,9 @@ def _red(user: Any) -> PaymentRequest:
 
 
 def _orange(user: Any) -> PaymentRequest:
-    """25,000 yuan in cash: over R-MO-2's single soft limit (20,000), below the hard (50,000)."""
-    data = _input(user, [(_line(user, "30201"), "25,000")], settlement_mode="cash")
+    """25,000 yuan in cash: over R-MO-2's single soft limit (20,000), below the hard (50,000);
+    委托业务费 is not on the official-card list (R-MO-12 stays quiet)."""
+    data = _input(user, [(_line(user, "30227"), "25,000")], settlement_mode="cash")
     return _approved(user, request_create(actor=user("school_clerk"), data=data, fiscal_year=2026))
 
 
@@ -286,7 +288,10 @@ def test_settings_page_and_api(user: Any, client_as: Any) -> None:
     assert body["current"]["version"] == 2 and body["current"]["cash_single_block_fen"] == 50_000_00
     assert [v["version"] for v in body["history"]] == [2, 1]
     read = monitor.get(f"/api/v1/monitoring/settings?mof_div_code={REGION}").json()
-    assert read["current"]["levels"] == {"R-MO-1": "red", "R-MO-2": "orange"}
+    # Levels the API call did not give stay as they were: R-MO-2 yellow from the page's version.
+    assert read["current"]["levels"]["R-MO-2"] == "yellow"
+    assert set(read["current"]["levels"]) == set(catalogue.CATALOGUE)
+    assert [r["code"] for r in read["rules"]] == list(catalogue.CATALOGUE)
     # Region scope: another region's settings are a 404, on the page and in the API.
     assert monitor.get("/api/v1/monitoring/settings?mof_div_code=320506").status_code == 404
     assert monitor.get("/payments/monitoring/settings/?region=320506").status_code == 404

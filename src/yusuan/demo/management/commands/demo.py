@@ -62,7 +62,8 @@ class Command(BaseCommand):
                 f"Loaded scale '{result.scale}' as of {result.as_of}: {len(result.regions)} region(s), {result.organisations} organisations "
                 f"({result.agencies} departments/units), {result.bank_accounts} bank accounts, {result.payees} payees, "
                 f"{result.users} users, {result.people} people, {result.indicator_lines} indicator lines, {result.budget_lines} budget lines, "
-                f"{result.payment_requests} payment requests, {result.vouchers_posted} vouchers posted "
+                f"{result.payment_requests} payment requests, {result.vouchers_posted} vouchers posted, "
+                f"{result.scan_findings} findings of the after-the-fact monitoring scan "
                 f"in {result.seconds:.1f} s; "
                 f"{sealed.records_sealed} audit records sealed."
             )

@@ -19,28 +19,33 @@ to the unit, as a block does). Every transition writes its audit record in its t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yusuan.audit.services import audit_record
+from yusuan.budgeting.rules import THREE_PUBLIC_CODES
 from yusuan.common.actor import Actor, ensure_in_scope, ensure_permission
 from yusuan.common.errors import BusinessRuleError, ErrorDetail, NotFoundError, raise_if_any
-from yusuan.common.worklist import URGENT, WorkItem
+from yusuan.common.worklist import ROUTINE, URGENT, WorkItem
 from yusuan.core.choices import OrganisationKind
-from yusuan.core.models import Organisation
-from yusuan.monitoring import rules
+from yusuan.core.models import BankAccount, Organisation, Payee
+from yusuan.indicators.models import IndicatorLine
+from yusuan.monitoring import catalogue, rules
 from yusuan.monitoring.models import FindingStatus, MonitoringFinding, RuleSettings
 from yusuan.payments.choices import RequestState, SettlementMode
 from yusuan.payments.hooks import Finding, Outcome
-from yusuan.payments.models import PaymentRequest
+from yusuan.payments.models import PaymentLine, PaymentRequest
 from yusuan.payments.services.requests import loaded, locked_request, release, set_state
 from yusuan.payments.services.vouchers import issue_voucher
+from yusuan.personnel.choices import PersonState
+from yusuan.personnel.models import Person
 from yusuan.workflow.models import WorkflowInstance
 
 # What the request page and API show of a finding (``payments.hooks.Finding``; the last, the
@@ -57,7 +62,9 @@ CASH_COUNTED = (
 )
 
 
-THRESHOLD_FIELDS = tuple(f.name for f in dataclasses.fields(rules.Thresholds) if f.name != "levels")
+THRESHOLD_FIELDS = tuple(
+    f.name for f in dataclasses.fields(catalogue.Thresholds) if f.name not in ("levels", "tuning")
+)
 REVIEW_PERMISSION = "monitoring.review_finding"
 SETTINGS_PERMISSION = "monitoring.add_rulesettings"
 # R-MO-14: an explanation says what happened; a few characters ("同意", "ok") are refused.
@@ -69,51 +76,230 @@ def current_settings(mof_div_code: str) -> RuleSettings | None:
     return RuleSettings.objects.filter(mof_div_code=mof_div_code).order_by("-version").first()
 
 
-def thresholds(mof_div_code: str = "") -> rules.Thresholds:
+def thresholds(mof_div_code: str = "") -> catalogue.Thresholds:
     """The region's levels and thresholds (R-MO-14: data in ``RuleSettings``, not settings); the
-    defaults of ``rules.Thresholds`` where the region has no version yet."""
+    defaults of ``catalogue.Thresholds`` where the region has no version yet."""
     row = current_settings(mof_div_code) if mof_div_code else None
     if row is None:
-        return rules.Thresholds()
-    return rules.Thresholds(
+        return catalogue.Thresholds()
+    return catalogue.Thresholds(
         **{name: getattr(row, name) for name in THRESHOLD_FIELDS},
-        levels=tuple(sorted({**dict(rules.DEFAULT_LEVELS), **row.levels}.items())),
+        levels=tuple(sorted({**dict(catalogue.DEFAULT_LEVELS), **row.levels}.items())),
+        tuning=dict(row.tuning),
     )
 
 
-def facts(request: PaymentRequest) -> rules.RequestFacts:
-    lines = loaded(request).lines
-    month_to_date = year_to_date = 0
-    if request.settlement_mode == SettlementMode.CASH:
-        cash = PaymentRequest.objects.filter(
+# Requests whose money counts as spent or in flight (R-MO-5, R-MO-7, R-MO-10): not a draft, and
+# neither refused, failed nor sent back.
+NOT_SPENT = (
+    RequestState.DRAFT,
+    RequestState.BLOCKED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+)
+
+
+def _spent_lines(request: PaymentRequest) -> Any:
+    """The unit's other payment lines of the year whose money is spent or in flight."""
+    return (
+        PaymentLine.objects.filter(
+            request__organisation_id=request.organisation_id,
+            request__fiscal_year=request.fiscal_year,
+        )
+        .exclude(request__state__in=NOT_SPENT)
+        .exclude(request_id=request.pk)
+    )
+
+
+def _net(lines: Any) -> int:
+    return int(lines.aggregate(s=Sum(F("amount") - F("refunded")))["s"] or 0)
+
+
+def _cash_to_date(request: PaymentRequest) -> tuple[int, int]:
+    """R-MO-2: the unit's cash in vouchers this month and this year, before this request."""
+    if request.settlement_mode != SettlementMode.CASH:
+        return 0, 0
+    cash = PaymentRequest.objects.filter(
+        organisation_id=request.organisation_id,
+        fiscal_year=request.fiscal_year,
+        settlement_mode=SettlementMode.CASH,
+        state__in=CASH_COUNTED,
+    ).exclude(pk=request.pk)
+    year = int(cash.aggregate(s=Sum("lines__amount"))["s"] or 0)
+    month = cash.filter(pay_date__month=request.pay_date.month)
+    return int(month.aggregate(s=Sum("lines__amount"))["s"] or 0), year
+
+
+def _three_public(
+    request: PaymentRequest, lines: Sequence[PaymentLine]
+) -> dict[str, tuple[int, int]]:
+    """R-MO-5: per 三公 category of the request, the unit's budget and what is spent before it."""
+    categories = {rules.three_public_category(_line_facts(x)) for x in lines} - {""}
+    if not categories:
+        return {}
+    budget = dict(
+        IndicatorLine.objects.filter(
             organisation_id=request.organisation_id,
             fiscal_year=request.fiscal_year,
-            settlement_mode=SettlementMode.CASH,
-            state__in=CASH_COUNTED,
-        ).exclude(pk=request.pk)
-        year_to_date = int(cash.aggregate(s=Sum("lines__amount"))["s"] or 0)
-        month_to_date = int(
-            cash.filter(pay_date__month=request.pay_date.month).aggregate(s=Sum("lines__amount"))[
-                "s"
-            ]
-            or 0
+            thr_exp_code__in=categories,
         )
+        .values("thr_exp_code")
+        .annotate(s=Sum(F("total") - F("allocated")))
+        .values_list("thr_exp_code", "s")
+    )
+    codes = {code: cat for code, cat in THREE_PUBLIC_CODES.items() if cat in categories}
+    spent: dict[str, int] = dict.fromkeys(categories, 0)
+    for thr, eco, fen in (
+        _spent_lines(request)
+        .filter(Q(thr_exp_code__in=categories) | Q(dep_bgt_eco_code__in=codes))
+        .values("thr_exp_code", "dep_bgt_eco_code")
+        .annotate(s=Sum(F("amount") - F("refunded")))
+        .values_list("thr_exp_code", "dep_bgt_eco_code", "s")
+    ):
+        category = thr or codes.get(eco, "")
+        if category in spent:
+            spent[category] += int(fen or 0)
+    return {c: (int(budget.get(c) or 0), spent[c]) for c in categories}
+
+
+def _payee_history(
+    request: PaymentRequest, lines: Sequence[PaymentLine], t: catalogue.Thresholds
+) -> dict[str, list[tuple[Any, int]]]:
+    """R-MO-7: the unit's earlier requests within the window to payees this one pays an amount
+    in the band: (pay date, amount to that payee)."""
+    per_payee: dict[str, int] = {}
+    for x in lines:
+        per_payee[x.payee_account_no] = per_payee.get(x.payee_account_no, 0) + x.amount
+    accounts = [a for a, fen in per_payee.items() if a and rules.in_band(fen, t)]
+    if not accounts or not t.enabled("R-MO-7"):
+        return {}
+    days = int(t.param("R-MO-7", "days"))
+    since = request.pay_date - dt.timedelta(days=days)
+    found: dict[str, list[tuple[Any, int]]] = {}
+    for account, day, fen in (
+        _spent_lines(request)
+        .filter(payee_account_no__in=accounts, request__pay_date__gte=since)
+        .filter(request__pay_date__lte=request.pay_date)
+        .values("payee_account_no", "request_id", "request__pay_date")
+        .annotate(s=Sum("amount"))
+        .values_list("payee_account_no", "request__pay_date", "s")
+    ):
+        found.setdefault(account, []).append((day, int(fen or 0)))
+    return found
+
+
+def _welfare(request: PaymentRequest, lines: Sequence[PaymentLine]) -> dict[str, int]:
+    """R-MO-10: this year's 工资总额 paid, 30228 and 30229 before this request, and the staff."""
+    codes = {x.dep_bgt_eco_code for x in lines}
+    if not codes & {"30228", "30229"}:
+        return {}
+    sums = dict(
+        _spent_lines(request)
+        .filter(dep_bgt_eco_code__in=(*catalogue.SALARY_CODES, "30228", "30229"))
+        .values("dep_bgt_eco_code")
+        .annotate(s=Sum(F("amount") - F("refunded")))
+        .values_list("dep_bgt_eco_code", "s")
+    )
+    staff = (
+        Person.objects.filter(
+            organisation_id=request.organisation_id, state=PersonState.ACTIVE
+        ).count()
+        if "30229" in codes
+        else 0
+    )
+    return {
+        "salary_paid": sum(int(sums.get(c) or 0) for c in catalogue.SALARY_CODES),
+        "union_paid": int(sums.get("30228") or 0),
+        "welfare_paid": int(sums.get("30229") or 0),
+        "staff_count": staff,
+    }
+
+
+def _line_facts(
+    x: PaymentLine, ids: Mapping[int, tuple[str, str]] | None = None
+) -> rules.LineFacts:
+    id_number, credit_code = (ids or {}).get(x.payee_id or 0, ("", ""))
+    return rules.LineFacts(
+        row=x.row,
+        amount=x.amount,
+        dep_bgt_eco_code=x.dep_bgt_eco_code,
+        payee_kind=x.payee_kind,
+        payee_name=x.payee_name,
+        payee_account_no=x.payee_account_no,
+        payee_id_number=id_number,
+        payee_credit_code=credit_code,
+        thr_exp_code=x.thr_exp_code,
+        is_dir=x.is_dir,
+        summary=x.summary,
+    )
+
+
+def facts(request: PaymentRequest, t: catalogue.Thresholds | None = None) -> rules.RequestFacts:
+    """What the before-payment rules look at, read set-wise: each extra query only when a line
+    of the request can fire the rule that needs it (a 10,000-line salary sheet reads none)."""
+    t = t or thresholds(request.mof_div_code)
+    lines = loaded(request).lines
+    month_to_date, year_to_date = _cash_to_date(request)
+    # Payees' ID numbers and credit codes: for 直达 lines and goods and services to persons.
+    wanted = {
+        x.payee_id
+        for x in lines
+        if x.payee_id
+        and (x.is_dir or (x.dep_bgt_eco_code.startswith("302") and x.payee_kind == "individual"))
+    }
+    ids = (
+        {
+            pk: (id_number, credit_code)
+            for pk, id_number, credit_code in Payee.objects.filter(pk__in=wanted).values_list(
+                "pk", "id_number", "credit_code"
+            )
+        }
+        if wanted
+        else {}
+    )
+    unit = (
+        Organisation.objects.filter(pk=request.organisation_id)
+        .values_list("path", flat=True)
+        .first()
+        or ""
+    )
+    accounts = {x.payee_account_no for x in lines if x.payee_account_no}
+    own = (
+        frozenset(
+            BankAccount.objects.filter(
+                account_no__in=accounts, organisation__path__startswith=unit
+            ).values_list("account_no", flat=True)
+        )
+        if accounts and unit
+        else frozenset()
+    )
+    staff_numbers = {id_number for id_number, _code in ids.values() if id_number}
+    staff = (
+        frozenset(
+            Person.objects.filter(
+                organisation_id=request.organisation_id,
+                state=PersonState.ACTIVE,
+                id_number__in=staff_numbers,
+            ).values_list("id_number", flat=True)
+        )
+        if staff_numbers
+        else frozenset()
+    )
     return rules.RequestFacts(
         business_type=request.business_type,
         settlement_mode=request.settlement_mode,
         amount=sum(x.amount for x in lines),
-        lines=[
-            rules.LineFacts(
-                row=x.row,
-                amount=x.amount,
-                dep_bgt_eco_code=x.dep_bgt_eco_code,
-                payee_kind=x.payee_kind,
-                payee_name=x.payee_name,
-            )
-            for x in lines
-        ],
+        lines=[_line_facts(x, ids) for x in lines],
         cash_month_to_date=month_to_date,
         cash_year_to_date=year_to_date,
+        purpose=request.purpose,
+        has_contract=request.contract_id is not None,
+        pay_date=request.pay_date,
+        own_accounts=own,
+        staff_ids=staff,
+        three_public=_three_public(request, lines),
+        payee_history=_payee_history(request, lines, t),
+        **_welfare(request, lines),
     )
 
 
@@ -121,12 +307,23 @@ class MonitoringCheck:
     """The monitoring rules as payments' release check (registered by ``MonitoringConfig``)."""
 
     def run(self, *, actor: Actor, request: PaymentRequest, round_no: int) -> Outcome:
-        outcome, findings = rules.evaluate(facts(request), thresholds(request.mof_div_code))
+        tuned = thresholds(request.mof_div_code)
+        outcome, findings = rules.evaluate(facts(request, tuned), tuned)
         MonitoringFinding.objects.bulk_create(
-            MonitoringFinding(request=request, round=round_no, **dataclasses.asdict(f))
+            MonitoringFinding(
+                request=request,
+                round=round_no,
+                organisation_id=request.organisation_id,
+                mof_div_code=request.mof_div_code,
+                status=FindingStatus.NOTED
+                if f.outcome == catalogue.REMIND
+                else FindingStatus.GENERATED,
+                **dataclasses.asdict(f),
+            )
             for f in findings
         )
-        return Outcome(outcome)
+        # A reminder is recorded; the voucher goes ahead as on a pass.
+        return Outcome(catalogue.PASS if outcome == catalogue.REMIND else outcome)
 
     def findings(self, request: PaymentRequest) -> list[Finding]:
         labels = dict(FindingStatus.choices)
@@ -179,7 +376,11 @@ def _move(
         actor=actor,
         obj=finding,
         changes={"status": [before, status]},
-        extra={"request": finding.request.number, "rule": finding.rule, "level": finding.level},
+        extra={
+            "request": finding.request.number if finding.request else None,
+            "rule": finding.rule,
+            "level": finding.level,
+        },
     )
 
 
@@ -213,9 +414,12 @@ def request_explain(*, actor: Actor, request_id: int, explanation: str) -> Payme
     now = timezone.now()
     held = False
     for finding in MonitoringFinding.objects.filter(
-        request=request, round=instance.round, outcome=rules.WARN, status=FindingStatus.GENERATED
+        request=request,
+        round=instance.round,
+        outcome=catalogue.WARN,
+        status=FindingStatus.GENERATED,
     ).select_related("request"):
-        reviewed = rules.needs_review(finding.level)
+        reviewed = catalogue.needs_review(finding.level)
         held = held or reviewed
         _move(
             actor=actor,
@@ -236,10 +440,13 @@ def request_explain(*, actor: Actor, request_id: int, explanation: str) -> Payme
 
 
 def findings_visible(actor: Actor) -> Any:
-    """The findings on requests the actor sees (another unit's finding is a 404)."""
+    """The findings on requests the actor sees, and the scan's findings on units the actor sees
+    (another unit's finding is a 404)."""
+    requests = PaymentRequest.objects.visible_to(actor)
+    units = Organisation.objects.visible_to(actor)
     return MonitoringFinding.objects.filter(
-        request__in=PaymentRequest.objects.visible_to(actor)
-    ).select_related("request", "request__organisation", "explained_by", "decided_by")
+        Q(request__in=requests) | Q(request__isnull=True, organisation__in=units)
+    ).select_related("request", "organisation", "indicator_line", "explained_by", "decided_by")
 
 
 # The findings still open: the home page counts these and its link lists them (same filter).
@@ -263,7 +470,7 @@ def finding_list(
         queryset = queryset.filter(rule__iexact=rule)
     if unit:
         queryset = queryset.filter(
-            Q(request__organisation__code=unit) | Q(request__organisation__name__contains=unit)
+            Q(organisation__code=unit) | Q(organisation__name__contains=unit)
         )
     return queryset
 
@@ -278,18 +485,34 @@ def review_queue(actor: Actor) -> Any:
 
 
 def monitoring_work(actor: Actor) -> list[WorkItem]:
-    """The home page's work list (``common.worklist``): red and orange warnings to decide."""
-    if not actor.has_perm("monitoring.review_finding"):
-        return []
-    return [
-        WorkItem(
-            key="monitoring.review",
-            label=_("Red and orange warnings to decide (认定)"),
-            count=review_queue(actor).count(),
-            url=reverse("monitoring:queue"),
-            urgency=URGENT,
+    """The home page's work list (``common.worklist``): red and orange warnings to decide, and
+    the inquiries (问询单) waiting for the unit's reply — urgent once past their date."""
+    from yusuan.monitoring.services.inquiries import awaiting_reply, overdue
+
+    items = []
+    if actor.has_perm("monitoring.review_finding"):
+        items.append(
+            WorkItem(
+                key="monitoring.review",
+                label=_("Red and orange warnings to decide (认定)"),
+                count=review_queue(actor).count(),
+                url=reverse("monitoring:queue"),
+                urgency=URGENT,
+            )
         )
-    ]
+    if actor.has_perm("monitoring.change_inquiry"):
+        late = overdue(actor=actor).count()
+        items.append(
+            WorkItem(
+                key="monitoring.inquiries",
+                label=_("Inquiries to answer (问询单)"),
+                count=awaiting_reply(actor=actor).count(),
+                url=reverse("monitoring:inquiry_list"),
+                urgency=URGENT if late else ROUTINE,
+                note=_("%(n)s overdue") % {"n": late} if late else "",
+            )
+        )
+    return items
 
 
 def open_findings(actor: Actor) -> int:
@@ -350,6 +573,16 @@ def finding_decide(
     to be revised), with the opinion on the finding."""
     ensure_permission(actor, REVIEW_PERMISSION)
     found = finding_get(actor, finding_id)
+    if found.request_id is None:
+        raise BusinessRuleError.single(
+            code="monitoring.not_a_request_finding",
+            rule="R-MO-14",
+            field="request",
+            value=found.rule,
+            message_zh=f"预警 {found.rule} 是事后扫描发现的，不在支付凭证前认定",
+            message_en=f"finding {found.rule} comes from the after-the-fact scan, not a request",
+            status=409,
+        )
     request = locked_request(actor, found.request_id)
     finding = MonitoringFinding.objects.select_related("request").get(pk=found.pk)
     status = DECISIONS.get(decision)
@@ -416,25 +649,43 @@ def settings_change(
     levels: Mapping[str, str],
     amounts: Mapping[str, int],
     note: str = "",
+    tuning: Mapping[str, Any] | None = None,
 ) -> RuleSettings:
-    """A new version of the region's levels and thresholds (R-MO-14), append-only and audited."""
+    """A new version of the region's levels, thresholds and rules' tuning (R-MO-14: enabled,
+    action, parameters per rule), append-only and audited. Levels or tuning not given stay as
+    they are in force."""
     ensure_permission(actor, SETTINGS_PERMISSION)
     ensure_in_scope(actor, mof_div_code=mof_div_code, organisation_id=None)
     if not actor.scope.is_region_wide:
         raise NotFoundError()
     errors: list[ErrorDetail] = []
-    known = {rule.code for rule in rules.RULES}
+    before = current_settings(mof_div_code)
+    in_force = thresholds(mof_div_code)
+    levels = {**dict(in_force.levels), **dict(levels)}
+    tuned = {**dict(in_force.tuning), **dict(tuning or {})}
+    known = set(catalogue.CATALOGUE)
+    for field_name, value, zh, en in catalogue.validate_tuning(tuned):
+        errors.append(
+            ErrorDetail(
+                code="monitoring.bad_tuning",
+                rule="R-MO-14",
+                field=f"tuning.{field_name}",
+                value=value,
+                message_zh=zh,
+                message_en=en,
+            )
+        )
     for code, level in levels.items():
-        if code not in known or level not in rules.LEVELS:
+        if code not in known or level not in catalogue.LEVELS:
             errors.append(
                 ErrorDetail(
                     code="monitoring.bad_level",
                     rule="R-MO-14",
                     field=f"levels.{code}",
                     value=level,
-                    limit=" | ".join(rules.LEVELS),
+                    limit=" | ".join(catalogue.LEVELS),
                     message_zh=f"规则 {code} 的预警级别 {level} 无效",
-                    message_en=f"level {level} of rule {code} is not one of {rules.LEVELS}",
+                    message_en=f"level {level} of rule {code} is not one of {catalogue.LEVELS}",
                 )
             )
     for name in THRESHOLD_FIELDS:
@@ -470,13 +721,13 @@ def settings_change(
     version = (
         RuleSettings.objects.filter(mof_div_code=mof_div_code).aggregate(v=Max("version"))["v"] or 0
     ) + 1
-    before = current_settings(mof_div_code)
     try:
         with transaction.atomic():
             row = RuleSettings.objects.create(
                 mof_div_code=mof_div_code,
                 version=version,
-                levels={**dict(rules.DEFAULT_LEVELS), **dict(levels)},
+                levels={**dict(catalogue.DEFAULT_LEVELS), **dict(levels)},
+                tuning=tuned,
                 note=note.strip()[:200],
                 created_by_id=actor.pk,
                 **{name: amounts[name] for name in THRESHOLD_FIELDS},
@@ -497,7 +748,7 @@ def settings_change(
         obj=row,
         changes={
             name: [getattr(before, name, None), getattr(row, name)]
-            for name in (*THRESHOLD_FIELDS, "levels")
+            for name in (*THRESHOLD_FIELDS, "levels", "tuning")
             if before is None or getattr(before, name) != getattr(row, name)
         },
         extra={"region": mof_div_code, "version": version},
