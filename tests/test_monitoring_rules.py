@@ -204,6 +204,21 @@ def test_a_region_tunes_a_rule_off_its_action_and_its_parameters() -> None:
         catalogue.validate_tuning({"R-MO-12": {"action": "remind", "params": {"exempt_below": 5}}})
         == []
     )
+    # Absurd or hostile values are refused by name, never a 500 later in a payment or the scan.
+    for tuning in (
+        {"R-MO-7": {"params": {"days": 10**30}}},
+        {"R-MO-7": {"params": {"count": True}}},
+        {"R-MO-10": {"params": {"union_percent": 101}}},
+        {"R-MO-7": {"params": "threshold=1"}},
+        {"R-MO-7": {"enabled": "yes"}},
+        {"R-MO-15": {"params": {"from_day": "02-30"}}},
+        {"R-MO-15": {"params": {"from_day": "<script>"}}},
+        {"R-MO-13": {"params": {"words": "礼" * 501}}},
+    ):
+        [(field, _value, zh, en)] = catalogue.validate_tuning(tuning)
+        code = next(iter(tuning))
+        assert field.startswith(code) and code in zh and code in en
+    assert catalogue.validate_tuning({"R-MO-15": {"params": {"from_day": "02-28"}}}) == []
 
 
 # --- The facts come from the database (integration) ----------------------------------------------
@@ -373,3 +388,29 @@ def test_a_reminder_is_recorded_and_the_voucher_issued(user: Any) -> None:
         FindingStatus.NOTED,
     )
     assert request.state == RequestState.VOUCHER_ISSUED
+
+
+@pytest.mark.django_db
+def test_hostile_tuning_through_the_api_is_refused_by_name(client_as: Any) -> None:
+    import json
+
+    in_force = thresholds("320509")
+    body = {
+        "mof_div_code": "320509",
+        **{
+            f"{n}_fen": getattr(in_force, n)
+            for n in ("cash_single_warn", "cash_single_block", "cash_month_warn")
+            + ("cash_month_block", "cash_year_warn", "cash_year_block")
+        },
+        "tuning": {"R-MO-7": {"params": {"days": 10**30}}, "R-MO-15": {"params": "x"}},
+    }
+    answer = client_as("wj_monitor").post(
+        "/api/v1/monitoring/settings",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="hostile-tuning",
+    )
+    assert answer.status_code == 422, answer.content
+    fields = {e["field"] for e in answer.json()["errors"]}
+    assert fields == {"tuning.R-MO-7.days", "tuning.R-MO-15.params"}
+    assert thresholds("320509").param("R-MO-7", "days") == 30  # nothing saved

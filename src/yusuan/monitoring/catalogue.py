@@ -26,7 +26,8 @@ BEFORE, AFTER = "before", "after"  # 事中 (before the voucher), 事后 (the sc
 class Param:
     name: str
     default: Any
-    kind: str  # "fen" (an amount), "count", "days", "percent", "words" (comma separated)
+    # "fen" (an amount), "count", "days", "percent", "words" (comma separated), "month_day"
+    kind: str
     label_zh: str
     label_en: str
 
@@ -274,7 +275,7 @@ CATALOGUE: dict[str, RuleSpec] = {
             WARN,
             "yellow",
             (
-                Param("from_day", "12-01", "words", "起始日（月-日）", "from (month-day)"),
+                Param("from_day", "12-01", "month_day", "起始日（月-日）", "from (month-day)"),
                 Param("share", 30, "percent", "占全年支付比例", "share of the year"),
                 Param("min_paid", 100_000_00, "fen", "最低支付额", "at least paid"),
             ),
@@ -365,6 +366,53 @@ def in_force(t: Thresholds) -> list[RuleInForce]:
     ]
 
 
+# The largest value each kind of number takes: what a rule can compute with (a window of 10
+# years, a threshold of 100 billion yuan), so that an absurd number is refused by name, not a 500.
+LIMITS = {"fen": 10**13, "count": 100_000, "days": 3_660, "percent": 100}
+TEXT_KINDS = ("words", "month_day")
+
+
+def month_day(value: str) -> tuple[int, int] | None:
+    """ "12-01" → (12, 1), a day every year has; None if it is not one."""
+    parts = value.split("-")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        return None
+    month, day = int(parts[0]), int(parts[1])
+    days_in = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    return (month, day) if 1 <= month <= 12 and 1 <= day <= days_in[month - 1] else None
+
+
+def _param_problem(code: str, param: Param, value: Any) -> tuple[str, str, str, str] | None:
+    where = f"{code}.{param.name}"
+    if param.kind == "words":
+        if isinstance(value, str) and len(value) <= 500:
+            return None
+        return (
+            where,
+            str(value)[:40],
+            f"规则 {code} 的{param.label_zh}须为逗号分隔的文字（500 字以内）",
+            f"{param.label_en} of {code} is comma-separated text (≤ 500)",
+        )
+    if param.kind == "month_day":
+        if isinstance(value, str) and month_day(value) is not None:
+            return None
+        return (
+            where,
+            str(value)[:40],
+            f"规则 {code} 的{param.label_zh}须为“月-日”，如 12-01",
+            f"{param.label_en} of {code} is a month and day, e.g. 12-01",
+        )
+    limit = LIMITS[param.kind]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit:
+        return None
+    return (
+        where,
+        str(value)[:40],
+        f"规则 {code} 的{param.label_zh}须为 0 至 {limit} 之间的整数",
+        f"{param.label_en} of {code} must be a whole number from 0 to {limit}",
+    )
+
+
 def validate_tuning(tuning: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """The problems of a region's tuning: (field, value, message zh, message en)."""
     problems: list[tuple[str, str, str, str]] = []
@@ -378,14 +426,34 @@ def validate_tuning(tuning: Mapping[str, Any]) -> list[tuple[str, str, str, str]
             problems.append(
                 (
                     f"{code}.action",
-                    str(action),
+                    str(action)[:40],
                     f"规则 {code} 的处理方式只能是提示、预警或阻断",
                     f"the action of {code} is remind, warn or block",
                 )
             )
-        for name, value in dict(entry.get("params", {})).items():
-            known = {p.name: p for p in spec.params}
-            param = known.get(name)
+        if not isinstance(entry.get("enabled", True), bool):
+            problems.append(
+                (
+                    f"{code}.enabled",
+                    str(entry.get("enabled"))[:40],
+                    f"规则 {code} 的启用须为是或否",
+                    f"enabled of {code} is true or false",
+                )
+            )
+        params = entry.get("params", {})
+        if not isinstance(params, Mapping):
+            problems.append(
+                (
+                    f"{code}.params",
+                    str(params)[:40],
+                    f"规则 {code} 的参数须为名称和值",
+                    f"the params of {code} are names and values",
+                )
+            )
+            continue
+        known = {p.name: p for p in spec.params}
+        for name, value in params.items():
+            param = known.get(str(name))
             if param is None:
                 problems.append(
                     (
@@ -395,22 +463,8 @@ def validate_tuning(tuning: Mapping[str, Any]) -> list[tuple[str, str, str, str]
                         f"{code} has no parameter {name}",
                     )
                 )
-            elif param.kind != "words" and (not isinstance(value, int) or value < 0):
-                problems.append(
-                    (
-                        f"{code}.{name}",
-                        str(value)[:40],
-                        f"规则 {code} 的{param.label_zh}须为非负整数",
-                        f"{param.label_en} of {code} must be a whole number ≥ 0",
-                    )
-                )
-            elif param.kind == "words" and (not isinstance(value, str) or len(value) > 500):
-                problems.append(
-                    (
-                        f"{code}.{name}",
-                        str(value)[:40],
-                        f"规则 {code} 的{param.label_zh}须为逗号分隔的文字（500 字以内）",
-                        f"{param.label_en} of {code} is comma-separated text (≤ 500)",
-                    )
-                )
+                continue
+            problem = _param_problem(code, param, value)
+            if problem is not None:
+                problems.append(problem)
     return problems

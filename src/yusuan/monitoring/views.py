@@ -244,7 +244,7 @@ def _posted_tuning(request: HttpRequest, errors: dict[str, str]) -> dict[str, An
         for param in spec.params:
             name = f"param_{code}_{param.name}"
             text = request.POST.get(name, "").strip()
-            if param.kind == "words":
+            if param.kind in catalogue.TEXT_KINDS:
                 params[param.name] = text
             elif param.kind == "fen":
                 try:

@@ -343,7 +343,7 @@ def _staff_paid(c: Context) -> list[Hit]:
 
 def _year_end(c: Context) -> list[Hit]:
     """R-MO-15: the unit's paid since the configured day, over a share of its year's paid."""
-    month, day = (int(x) for x in str(c.t.param("R-MO-15", "from_day")).split("-"))
+    month, day = catalogue.month_day(str(c.t.param("R-MO-15", "from_day"))) or (12, 1)
     since = dt.date(c.year, month, day)
     if c.as_of < since:
         return []
