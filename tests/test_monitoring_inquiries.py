@@ -175,3 +175,22 @@ def test_an_unanswered_inquiry_is_overdue_after_its_date(user: Any) -> None:
     assert inquiry in overdue(actor=monitor, today=late)
     assert inquiry in overdue(actor=user("school_clerk"), today=late)
     assert inquiry not in overdue(actor=user("hospital_clerk"), today=late)
+
+
+def test_the_api_refuses_absurd_ids_by_name(client_as: Any) -> None:
+    import json
+
+    answer = client_as("wj_monitor").post(
+        "/api/v1/monitoring/inquiries",
+        data=json.dumps(
+            {
+                "finding_ids": [10**20],
+                "question": "请核实相关支付情况。",
+                "answer_due": "2099-01-01",
+            }
+        ),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="absurd-ids",
+    )
+    assert answer.status_code == 422, answer.content
+    assert "finding_ids" in answer.content.decode()

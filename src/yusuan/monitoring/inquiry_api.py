@@ -54,7 +54,7 @@ class InquiryQuery(Schema):
 
 
 class InquiryIn(Schema):
-    finding_ids: list[int] = Field(min_length=1, max_length=200)
+    finding_ids: list[Id] = Field(min_length=1, max_length=200)
     question: str = Field(max_length=2000)
     answer_due: dt.date
 
