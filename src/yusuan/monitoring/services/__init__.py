@@ -131,10 +131,10 @@ def _cash_to_date(request: PaymentRequest) -> tuple[int, int]:
 
 
 def _three_public(
-    request: PaymentRequest, lines: Sequence[PaymentLine]
+    request: PaymentRequest, lines: Sequence[rules.LineFacts]
 ) -> dict[str, tuple[int, int]]:
     """R-MO-5: per 三公 category of the request, the unit's budget and what is spent before it."""
-    categories = {rules.three_public_category(_line_facts(x)) for x in lines} - {""}
+    categories = {rules.three_public_category(x) for x in lines} - {""}
     if not categories:
         return {}
     budget = dict(
@@ -285,11 +285,12 @@ def facts(request: PaymentRequest, t: catalogue.Thresholds | None = None) -> rul
         if staff_numbers
         else frozenset()
     )
+    line_facts = [_line_facts(x, ids) for x in lines]
     return rules.RequestFacts(
         business_type=request.business_type,
         settlement_mode=request.settlement_mode,
         amount=sum(x.amount for x in lines),
-        lines=[_line_facts(x, ids) for x in lines],
+        lines=line_facts,
         cash_month_to_date=month_to_date,
         cash_year_to_date=year_to_date,
         purpose=request.purpose,
@@ -297,7 +298,7 @@ def facts(request: PaymentRequest, t: catalogue.Thresholds | None = None) -> rul
         pay_date=request.pay_date,
         own_accounts=own,
         staff_ids=staff,
-        three_public=_three_public(request, lines),
+        three_public=_three_public(request, line_facts),
         payee_history=_payee_history(request, lines, t),
         **_welfare(request, lines),
     )
